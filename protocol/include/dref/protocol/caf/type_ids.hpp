@@ -1,0 +1,15 @@
+#pragma once
+// The CAF type-id block for every dref wire type. Append only: ids are
+// assigned in order, and nodes exchange them on the wire.
+
+#include <caf/type_id.hpp>
+
+#include "dref/protocol/caf/bridge.hpp"
+#include "dref/protocol/handshake.hpp"
+
+CAF_BEGIN_TYPE_ID_BLOCK(dref, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::hello))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::hello_reply))
+
+CAF_END_TYPE_ID_BLOCK(dref)

@@ -1,0 +1,44 @@
+#pragma once
+// The first exchange on every connection between two dref nodes. A node that
+// speaks another wire-format version, or belongs to another cluster, is
+// refused here with a message that says so, before any other traffic.
+
+#include <cstdint>
+#include <string>
+
+#include "dref/protocol/codec.hpp"
+
+namespace dref::protocol {
+
+struct hello {
+  static constexpr std::string_view wire_name = "node.hello";
+
+  std::uint8_t format_version = wire_format_version;
+  std::string cluster_id;
+  std::string node_id;
+  std::string software_version; // for the operator's eyes only
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(format_version, cluster_id, node_id, software_version);
+  }
+  friend bool operator==(const hello&, const hello&) = default;
+};
+
+struct hello_reply {
+  static constexpr std::string_view wire_name = "node.hello_reply";
+
+  std::string node_id;
+  std::optional<dref::error> refusal; // set when the connection is refused
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(node_id, refusal);
+  }
+  friend bool operator==(const hello_reply&, const hello_reply&) = default;
+};
+
+// What `local` answers to an incoming `remote` hello.
+hello_reply answer_hello(const hello& local, const hello& remote);
+
+} // namespace dref::protocol

@@ -1,0 +1,55 @@
+#include <boost/test/unit_test.hpp>
+
+#include "dref/protocol/handshake.hpp"
+#include "wire_check.hpp"
+
+using dref::errc;
+using namespace dref::protocol;
+
+namespace {
+
+hello node(std::string id, std::string cluster = "c1") {
+  return hello{wire_format_version, std::move(cluster), std::move(id), "0.1.0"};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(handshake)
+
+BOOST_AUTO_TEST_CASE(round_trips) {
+  dref::test::check_wire_roundtrip(node("n1"));
+  dref::test::check_wire_roundtrip(hello_reply{"n2", std::nullopt});
+  dref::test::check_wire_roundtrip(
+    hello_reply{"n2", dref::error{errc::invalid_config, "other cluster"}});
+}
+
+BOOST_AUTO_TEST_CASE(accepts_a_peer_of_the_same_cluster_and_version) {
+  auto reply = answer_hello(node("n1"), node("n2"));
+  BOOST_TEST(reply.node_id == "n1");
+  BOOST_TEST(!reply.refusal.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(refuses_another_wire_version_naming_both) {
+  auto remote = node("n2");
+  remote.format_version = wire_format_version + 1;
+  auto reply = answer_hello(node("n1"), remote);
+  BOOST_TEST_REQUIRE(reply.refusal.has_value());
+  BOOST_TEST((reply.refusal->code == errc::wire_version_mismatch));
+  BOOST_TEST(reply.refusal->message.find("'n2'") != std::string::npos);
+  BOOST_TEST(reply.refusal->message.find("'n1'") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_another_cluster) {
+  auto reply = answer_hello(node("n1", "prod"), node("n2", "staging"));
+  BOOST_TEST_REQUIRE(reply.refusal.has_value());
+  BOOST_TEST((reply.refusal->code == errc::invalid_config));
+  BOOST_TEST(reply.refusal->message.find("staging") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_duplicate_node_id) {
+  auto reply = answer_hello(node("n1"), node("n1"));
+  BOOST_TEST_REQUIRE(reply.refusal.has_value());
+  BOOST_TEST((reply.refusal->code == errc::already_exists));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
