@@ -1,0 +1,64 @@
+#pragma once
+// The configuration of one dref node: what every app and backend reads.
+// Loaded by dref::config::load() from defaults, a TOML file, DREF_*
+// environment variables and the command line, later sources winning.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dref::config {
+
+enum class backend_kind { memory, raft, redis };
+
+std::string_view to_string(backend_kind kind) noexcept;
+
+struct endpoint {
+  std::string host; // an IP address or a DNS name
+  std::uint16_t port = 0;
+
+  std::string to_string() const; // "host:port", IPv6 as "[::1]:port"
+  friend bool operator==(const endpoint&, const endpoint&) = default;
+};
+
+struct timeouts {
+  std::chrono::milliseconds election{300};
+  std::chrono::milliseconds heartbeat{50};
+  std::chrono::milliseconds session_ttl{3000};
+  std::chrono::milliseconds request{5000};
+  friend bool operator==(const timeouts&, const timeouts&) = default;
+};
+
+struct limits {
+  std::uint64_t max_value_bytes = 1 << 20;
+  std::uint32_t max_id_length = 256;
+  friend bool operator==(const limits&, const limits&) = default;
+};
+
+struct node_config {
+  std::string node_id = "node-1";
+  std::string cluster_id = "dref";
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t port = 8082; // DREF_PORT: the cluster port of every member
+  std::string data_dir;      // required by the raft backend
+  backend_kind backend = backend_kind::memory;
+
+  // Members of the cluster, this node included or not. Explicit peers
+  // plus every address (and every resolved address of every service)
+  // combined with `port`, without duplicates, in the order given.
+  std::vector<endpoint> peers;
+  std::vector<std::string> node_addresses; // DREF_NODE_ADDRESSES
+  std::vector<std::string> node_services;  // DREF_NODE_SERVICES, resolved on load
+
+  endpoint redis{"127.0.0.1", 6379};
+  std::string redis_key_prefix = "dref:";
+
+  dref::config::timeouts timeouts;
+  dref::config::limits limits;
+
+  friend bool operator==(const node_config&, const node_config&) = default;
+};
+
+} // namespace dref::config

@@ -1,0 +1,337 @@
+#include "keys.hpp"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <charconv>
+
+namespace dref::config::detail {
+
+namespace {
+
+using problem = std::optional<std::string>;
+
+std::string trim(std::string_view text) {
+  auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos)
+    return {};
+  auto last = text.find_last_not_of(" \t");
+  return std::string{text.substr(first, last - first + 1)};
+}
+
+bool is_ip_address(const std::string& text) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
+
+// RFC 1123 host names: labels of letters, digits and '-', dot-separated.
+bool is_dns_name(std::string_view text) {
+  if (text.empty() || text.size() > 253)
+    return false;
+  std::size_t label = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '.') {
+      if (label == 0 || label > 63 || text[i - 1] == '-')
+        return false;
+      label = 0;
+      continue;
+    }
+    char c = text[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+              || (c == '-' && label > 0) || c == '_';
+    if (!ok)
+      return false;
+    ++label;
+  }
+  return true;
+}
+
+// Node and cluster ids travel in messages and file names: keep them plain.
+bool is_plain_id(std::string_view text) {
+  return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+           || c == '_' || c == '.';
+  });
+}
+
+template <class T>
+problem integer_in(const raw_value& value, std::int64_t low, std::int64_t high, T& out) {
+  auto number = std::get<std::int64_t>(value);
+  if (number < low || number > high)
+    return std::to_string(number) + " is out of range";
+  out = static_cast<T>(number);
+  return std::nullopt;
+}
+
+problem milliseconds_in(const raw_value& value, std::int64_t low, std::int64_t high,
+                        std::chrono::milliseconds& out) {
+  std::int64_t count = 0;
+  if (auto bad = integer_in(value, low, high, count))
+    return bad;
+  out = std::chrono::milliseconds{count};
+  return std::nullopt;
+}
+
+template <auto Member>
+problem assign_plain_id(node_config& cfg, const raw_value& value) {
+  const auto& text = std::get<std::string>(value);
+  if (!is_plain_id(text))
+    return "'" + text + "' is not a plain id";
+  cfg.*Member = text;
+  return std::nullopt;
+}
+
+problem assign_listen_host(node_config& cfg, const raw_value& value) {
+  const auto& text = std::get<std::string>(value);
+  if (!is_ip_address(text) && !is_dns_name(text))
+    return "'" + text + "' is neither an IP address nor a host name";
+  cfg.listen_host = text;
+  return std::nullopt;
+}
+
+problem assign_port(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 1, 65535, cfg.port);
+}
+
+problem assign_data_dir(node_config& cfg, const raw_value& value) {
+  cfg.data_dir = std::get<std::string>(value);
+  return std::nullopt;
+}
+
+problem assign_backend(node_config& cfg, const raw_value& value) {
+  const auto& text = std::get<std::string>(value);
+  if (text == "memory")
+    cfg.backend = backend_kind::memory;
+  else if (text == "raft")
+    cfg.backend = backend_kind::raft;
+  else if (text == "redis")
+    cfg.backend = backend_kind::redis;
+  else
+    return "'" + text + "' is not a backend";
+  return std::nullopt;
+}
+
+problem assign_peers(node_config& cfg, const raw_value& value) {
+  std::vector<endpoint> peers;
+  for (const auto& item : std::get<std::vector<std::string>>(value)) {
+    auto parsed = parse_endpoint(item);
+    if (auto* bad = std::get_if<std::string>(&parsed))
+      return *bad;
+    peers.push_back(std::get<endpoint>(parsed));
+  }
+  cfg.peers = std::move(peers);
+  return std::nullopt;
+}
+
+problem assign_node_addresses(node_config& cfg, const raw_value& value) {
+  const auto& items = std::get<std::vector<std::string>>(value);
+  for (const auto& item : items)
+    if (!is_ip_address(item))
+      return "'" + item + "' is not an IP address";
+  cfg.node_addresses = items;
+  return std::nullopt;
+}
+
+problem assign_node_services(node_config& cfg, const raw_value& value) {
+  const auto& items = std::get<std::vector<std::string>>(value);
+  for (const auto& item : items)
+    if (!is_dns_name(item))
+      return "'" + item + "' is not a DNS name";
+  cfg.node_services = items;
+  return std::nullopt;
+}
+
+problem assign_redis_address(node_config& cfg, const raw_value& value) {
+  auto parsed = parse_endpoint(std::get<std::string>(value));
+  if (auto* bad = std::get_if<std::string>(&parsed))
+    return *bad;
+  cfg.redis = std::get<endpoint>(parsed);
+  return std::nullopt;
+}
+
+problem assign_redis_key_prefix(node_config& cfg, const raw_value& value) {
+  const auto& text = std::get<std::string>(value);
+  if (text.size() > 128 || text.find_first_of(" \t\r\n") != std::string::npos)
+    return "'" + text + "' has white space or is too long";
+  cfg.redis_key_prefix = text;
+  return std::nullopt;
+}
+
+problem assign_election(node_config& cfg, const raw_value& value) {
+  return milliseconds_in(value, 10, 60000, cfg.timeouts.election);
+}
+problem assign_heartbeat(node_config& cfg, const raw_value& value) {
+  return milliseconds_in(value, 1, 10000, cfg.timeouts.heartbeat);
+}
+problem assign_session_ttl(node_config& cfg, const raw_value& value) {
+  return milliseconds_in(value, 100, 86400000, cfg.timeouts.session_ttl);
+}
+problem assign_request(node_config& cfg, const raw_value& value) {
+  return milliseconds_in(value, 1, 3600000, cfg.timeouts.request);
+}
+problem assign_max_value_bytes(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 1, std::int64_t{1} << 30, cfg.limits.max_value_bytes);
+}
+problem assign_max_id_length(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 1, 4096, cfg.limits.max_id_length);
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items)
+    out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+std::string millis(std::chrono::milliseconds value) { return std::to_string(value.count()); }
+
+const key_spec keys[] = {
+  {"node.id", "DREF_NODE_ID", "node-id", value_kind::text,
+   "1-64 characters of letters, digits, '-', '_' or '.'", "this node's id, unique in the cluster",
+   assign_plain_id<&node_config::node_id>, [](const node_config& c) { return c.node_id; }},
+  {"node.cluster_id", "DREF_CLUSTER_ID", "cluster-id", value_kind::text,
+   "1-64 characters of letters, digits, '-', '_' or '.'",
+   "nodes of other clusters are refused at the handshake",
+   assign_plain_id<&node_config::cluster_id>, [](const node_config& c) { return c.cluster_id; }},
+  {"node.listen_host", "DREF_LISTEN_HOST", "listen-host", value_kind::text,
+   "an IP address or a host name", "address the node listens on", assign_listen_host,
+   [](const node_config& c) { return c.listen_host; }},
+  {"node.port", "DREF_PORT", "port", value_kind::integer, "a port number 1-65535",
+   "cluster port of every member", assign_port,
+   [](const node_config& c) { return std::to_string(c.port); }},
+  {"node.data_dir", "DREF_DATA_DIR", "data-dir", value_kind::text, "a directory path",
+   "where the raft backend keeps its log and snapshots", assign_data_dir,
+   [](const node_config& c) { return c.data_dir; }},
+  {"node.backend", "DREF_BACKEND", "backend", value_kind::text, "memory, raft or redis",
+   "where the state lives", assign_backend,
+   [](const node_config& c) { return std::string{to_string(c.backend)}; }},
+  {"cluster.peers", "DREF_PEERS", "peers", value_kind::text_list,
+   "a list of host:port ([v6]:port for IPv6)", "members given with their own ports",
+   assign_peers,
+   [](const node_config& c) {
+     std::vector<std::string> out;
+     for (const auto& peer : c.peers)
+       out.push_back(peer.to_string());
+     return join(out);
+   }},
+  {"cluster.node_addresses", "DREF_NODE_ADDRESSES", "node-addresses", value_kind::text_list,
+   "a list of IPv4 or IPv6 addresses", "members, each on the cluster port",
+   assign_node_addresses, [](const node_config& c) { return join(c.node_addresses); }},
+  {"cluster.node_services", "DREF_NODE_SERVICES", "node-services", value_kind::text_list,
+   "a list of DNS names", "resolved to all their addresses, each a member on the cluster port",
+   assign_node_services, [](const node_config& c) { return join(c.node_services); }},
+  {"redis.address", "DREF_REDIS_ADDRESS", "redis-address", value_kind::text,
+   "host:port ([v6]:port for IPv6)", "the Redis server of the redis backend",
+   assign_redis_address, [](const node_config& c) { return c.redis.to_string(); }},
+  {"redis.key_prefix", "DREF_REDIS_KEY_PREFIX", "redis-key-prefix", value_kind::text,
+   "up to 128 characters, no white space", "namespace for every key dref writes to Redis",
+   assign_redis_key_prefix, [](const node_config& c) { return c.redis_key_prefix; }},
+  {"timeouts.election_ms", "DREF_ELECTION_TIMEOUT_MS", "election-timeout-ms", value_kind::integer,
+   "milliseconds, 10-60000", "raft election timeout (randomized up to twice this)",
+   assign_election, [](const node_config& c) { return millis(c.timeouts.election); }},
+  {"timeouts.heartbeat_ms", "DREF_HEARTBEAT_MS", "heartbeat-ms", value_kind::integer,
+   "milliseconds, 1-10000, less than half the election timeout", "raft heartbeat interval",
+   assign_heartbeat, [](const node_config& c) { return millis(c.timeouts.heartbeat); }},
+  {"timeouts.session_ttl_ms", "DREF_SESSION_TTL_MS", "session-ttl-ms", value_kind::integer,
+   "milliseconds, 100-86400000", "locks of a node that stops renewing pass on after this",
+   assign_session_ttl, [](const node_config& c) { return millis(c.timeouts.session_ttl); }},
+  {"timeouts.request_ms", "DREF_REQUEST_TIMEOUT_MS", "request-timeout-ms", value_kind::integer,
+   "milliseconds, 1-3600000", "default timeout of blocking calls", assign_request,
+   [](const node_config& c) { return millis(c.timeouts.request); }},
+  {"limits.max_value_bytes", "DREF_MAX_VALUE_BYTES", "max-value-bytes", value_kind::integer,
+   "bytes, 1-1073741824", "largest encoded value a ref may hold", assign_max_value_bytes,
+   [](const node_config& c) { return std::to_string(c.limits.max_value_bytes); }},
+  {"limits.max_id_length", "DREF_MAX_ID_LENGTH", "max-id-length", value_kind::integer,
+   "characters, 1-4096", "longest id of a ref, lock, topic ...", assign_max_id_length,
+   [](const node_config& c) { return std::to_string(c.limits.max_id_length); }},
+};
+
+} // namespace
+
+std::span<const key_spec> all_keys() { return keys; }
+
+const key_spec* find_by_toml_path(std::string_view path) {
+  for (const auto& key : keys)
+    if (key.toml_path == path)
+      return &key;
+  return nullptr;
+}
+
+const key_spec* find_by_env(std::string_view name) {
+  for (const auto& key : keys)
+    if (key.env == name)
+      return &key;
+  return nullptr;
+}
+
+const key_spec* find_by_flag(std::string_view flag) {
+  for (const auto& key : keys)
+    if (key.flag == flag)
+      return &key;
+  return nullptr;
+}
+
+std::variant<raw_value, std::string> parse_text(const key_spec& key, std::string_view text) {
+  switch (key.kind) {
+    case value_kind::text:
+      return raw_value{std::string{text}};
+    case value_kind::integer: {
+      auto trimmed = trim(text);
+      std::int64_t number = 0;
+      auto [end, ec] = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), number);
+      if (trimmed.empty() || ec != std::errc{} || end != trimmed.data() + trimmed.size())
+        return std::string{"not a whole decimal number"};
+      return raw_value{number};
+    }
+    case value_kind::text_list: {
+      std::vector<std::string> items;
+      std::size_t start = 0;
+      while (start <= text.size()) {
+        auto comma = text.find(',', start);
+        auto item = trim(text.substr(start, comma == std::string_view::npos ? text.npos
+                                                                             : comma - start));
+        if (item.empty())
+          return std::string{"the list has an empty item"};
+        items.push_back(std::move(item));
+        if (comma == std::string_view::npos)
+          break;
+        start = comma + 1;
+      }
+      return raw_value{std::move(items)};
+    }
+  }
+  return std::string{"unknown kind"};
+}
+
+std::variant<endpoint, std::string> parse_endpoint(std::string_view text) {
+  std::string host;
+  std::string_view port_text;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return "'" + std::string{text} + "' is not [ipv6]:port";
+    host = std::string{text.substr(1, close - 1)};
+    port_text = text.substr(close + 2);
+    unsigned char buf[16];
+    if (inet_pton(AF_INET6, host.c_str(), buf) != 1)
+      return "'" + host + "' is not an IPv6 address";
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos)
+      return "'" + std::string{text} + "' has no port (host:port)";
+    host = std::string{text.substr(0, colon)};
+    port_text = text.substr(colon + 1);
+    if (host.find(':') != std::string::npos)
+      return "'" + std::string{text} + "': write IPv6 addresses as [address]:port";
+    if (!is_ip_address(host) && !is_dns_name(host))
+      return "'" + host + "' is neither an IP address nor a host name";
+  }
+  int port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size()
+      || port < 1 || port > 65535)
+    return "'" + std::string{port_text} + "' in '" + std::string{text}
+           + "' is not a port number 1-65535";
+  return endpoint{std::move(host), static_cast<std::uint16_t>(port)};
+}
+
+} // namespace dref::config::detail

@@ -1,0 +1,184 @@
+#include "dref/config/load.hpp"
+
+#include <algorithm>
+#include <map>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sources.hpp"
+
+extern char** environ;
+
+namespace dref::config {
+
+namespace {
+
+using detail::assignment;
+
+std::string default_origin(std::string_view toml_path) {
+  return std::string{toml_path} + " (default)";
+}
+
+struct loader {
+  node_config cfg;
+  std::vector<std::string> problems;
+  std::map<std::string_view, std::string> origin_of; // toml path -> where its value came from
+
+  void take(detail::source_reading reading) {
+    problems.insert(problems.end(), reading.problems.begin(), reading.problems.end());
+    for (auto& item : reading.assignments) {
+      if (auto bad = item.key->assign(cfg, item.value)) {
+        problems.push_back(item.origin + ": " + *bad + "; allowed: "
+                           + std::string{item.key->allowed});
+        continue;
+      }
+      origin_of[item.key->toml_path] = item.origin;
+    }
+  }
+
+  std::string origin(std::string_view toml_path) const {
+    auto found = origin_of.find(toml_path);
+    return found != origin_of.end() ? found->second : default_origin(toml_path);
+  }
+
+  void check_combinations() {
+    if (cfg.timeouts.heartbeat * 2 > cfg.timeouts.election)
+      problems.push_back("timeouts.heartbeat_ms = " + std::to_string(cfg.timeouts.heartbeat.count())
+                         + " from " + origin("timeouts.heartbeat_ms")
+                         + " must be at most half of timeouts.election_ms = "
+                         + std::to_string(cfg.timeouts.election.count()) + " from "
+                         + origin("timeouts.election_ms")
+                         + ", or followers start elections while the leader is healthy");
+    if (cfg.backend == backend_kind::raft && cfg.data_dir.empty())
+      problems.push_back("node.backend = raft from " + origin("node.backend")
+                         + " needs node.data_dir (DREF_DATA_DIR, --data-dir): the raft log "
+                           "must survive restarts");
+  }
+
+  void build_peers(const resolver& resolve) {
+    std::vector<endpoint> peers = cfg.peers;
+    auto add = [&](std::string host) {
+      endpoint peer{std::move(host), cfg.port};
+      if (std::find(peers.begin(), peers.end(), peer) == peers.end())
+        peers.push_back(std::move(peer));
+    };
+    for (const auto& address : cfg.node_addresses)
+      add(address);
+    for (const auto& service : cfg.node_services) {
+      auto addresses = resolve(service);
+      if (!addresses) {
+        problems.push_back("'" + service + "' in cluster.node_services from "
+                           + origin("cluster.node_services")
+                           + " does not resolve: " + addresses.error().message);
+        continue;
+      }
+      if (addresses->empty())
+        problems.push_back("'" + service + "' in cluster.node_services from "
+                           + origin("cluster.node_services") + " resolves to no address");
+      for (auto& address : *addresses)
+        add(std::move(address));
+    }
+    cfg.peers = std::move(peers);
+  }
+};
+
+} // namespace
+
+std::string_view to_string(backend_kind kind) noexcept {
+  switch (kind) {
+    case backend_kind::memory: return "memory";
+    case backend_kind::raft: return "raft";
+    case backend_kind::redis: return "redis";
+  }
+  return "unknown";
+}
+
+std::string endpoint::to_string() const {
+  if (host.find(':') != std::string::npos)
+    return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+result<std::vector<std::string>> resolve_with_system(const std::string& name) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(name.c_str(), nullptr, &hints, &found); rc != 0)
+    return error{errc::unavailable, gai_strerror(rc)};
+  std::vector<std::string> addresses;
+  for (auto* entry = found; entry != nullptr; entry = entry->ai_next) {
+    char text[NI_MAXHOST];
+    if (getnameinfo(entry->ai_addr, entry->ai_addrlen, text, sizeof(text), nullptr, 0,
+                    NI_NUMERICHOST)
+        == 0) {
+      if (std::find(addresses.begin(), addresses.end(), text) == addresses.end())
+        addresses.emplace_back(text);
+    }
+  }
+  freeaddrinfo(found);
+  return addresses;
+}
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string_view text{*entry};
+    if (text.rfind("DREF_", 0) != 0)
+      continue;
+    auto eq = text.find('=');
+    if (eq != std::string_view::npos)
+      env.emplace(std::string{text.substr(0, eq)}, std::string{text.substr(eq + 1)});
+  }
+  return env;
+}
+
+load_inputs inputs_from_main(int argc, char** argv) {
+  load_inputs inputs;
+  for (int i = 1; i < argc; ++i)
+    inputs.args.emplace_back(argv[i]);
+  inputs.env = process_environment();
+  return inputs;
+}
+
+result<node_config> load(const load_inputs& inputs) {
+  loader state;
+  auto command_line = detail::read_command_line(inputs.args);
+  std::string config_path = command_line.config_path;
+  if (config_path.empty())
+    if (auto found = inputs.env.find("DREF_CONFIG"); found != inputs.env.end())
+      config_path = found->second;
+  if (!config_path.empty())
+    state.take(detail::read_toml_file(config_path));
+  state.take(detail::read_environment(inputs.env));
+  state.take(std::move(command_line));
+  if (state.problems.empty()) {
+    state.check_combinations();
+    state.build_peers(inputs.resolver);
+  }
+  if (state.problems.empty())
+    return state.cfg;
+  std::string message = state.problems.size() == 1
+                          ? "invalid configuration: "
+                          : std::to_string(state.problems.size()) + " problems in the configuration:";
+  for (const auto& problem : state.problems)
+    message += (state.problems.size() == 1 ? "" : "\n  - ") + problem;
+  return error{errc::invalid_config, std::move(message)};
+}
+
+std::string help_text() {
+  node_config defaults;
+  std::string out = "Configuration (later sources win): --config FILE or DREF_CONFIG (TOML), "
+                    "then DREF_* environment variables, then flags.\n\n";
+  for (const auto& key : detail::all_keys()) {
+    out += "  --" + std::string{key.flag} + " / " + std::string{key.env} + " / "
+           + std::string{key.toml_path} + "\n      " + std::string{key.help} + "; "
+           + std::string{key.allowed};
+    auto current = key.current(defaults);
+    out += current.empty() ? " (default: none)\n" : " (default: " + current + ")\n";
+  }
+  return out;
+}
+
+} // namespace dref::config

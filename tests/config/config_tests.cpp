@@ -1,0 +1,375 @@
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "dref/config/load.hpp"
+
+using namespace dref::config;
+using dref::errc;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A resolver that never touches the network: names map to fixed addresses.
+resolver fake_dns(std::map<std::string, std::vector<std::string>> table) {
+  return [table](const std::string& name) -> dref::result<std::vector<std::string>> {
+    auto found = table.find(name);
+    if (found == table.end())
+      return dref::error{errc::unavailable, "Name or service not known"};
+    return found->second;
+  };
+}
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    std::string pattern = (fs::temp_directory_path() / "dref-config-XXXXXX").string();
+    path = mkdtemp(pattern.data());
+  }
+  ~temp_dir() { fs::remove_all(path); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream{path / name} << text;
+    return (path / name).string();
+  }
+};
+
+load_inputs inputs(std::vector<std::string> args = {},
+                   std::map<std::string, std::string> env = {}) {
+  load_inputs in;
+  in.args = std::move(args);
+  in.env = std::move(env);
+  in.resolver = fake_dns({});
+  return in;
+}
+
+node_config load_ok(const load_inputs& in) {
+  auto cfg = load(in);
+  if (!cfg)
+    BOOST_FAIL("load failed: " << cfg.error().message);
+  return *cfg;
+}
+
+std::string load_error(const load_inputs& in) {
+  auto cfg = load(in);
+  BOOST_TEST_REQUIRE(!cfg.has_value());
+  BOOST_TEST((cfg.error().code == errc::invalid_config));
+  return cfg.error().message;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(config_defaults)
+
+BOOST_AUTO_TEST_CASE(nothing_given_is_a_single_memory_node_on_port_8082) {
+  auto cfg = load_ok(inputs());
+  BOOST_TEST((cfg == node_config{}));
+  BOOST_TEST(cfg.port == 8082);
+  BOOST_TEST((cfg.backend == backend_kind::memory));
+  BOOST_TEST(cfg.peers.empty());
+}
+
+BOOST_AUTO_TEST_CASE(help_lists_every_source_of_every_key) {
+  auto help = help_text();
+  for (auto part : {"--port", "DREF_PORT", "node.port", "DREF_NODE_ADDRESSES",
+                    "DREF_NODE_SERVICES", "timeouts.election_ms", "(default: 8082)"})
+    BOOST_TEST(contains(help, part), "help lacks " << part);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(config_file)
+
+BOOST_AUTO_TEST_CASE(reads_every_section) {
+  temp_dir dir;
+  auto path = dir.write("node.toml", R"(
+[node]
+id = "n2"
+cluster_id = "prod"
+listen_host = "0.0.0.0"
+port = 9000
+backend = "raft"
+data_dir = "/tmp/n2"
+[cluster]
+peers = ["10.0.0.1:9000", "[::1]:9001", "db.example:9002"]
+node_addresses = ["10.0.0.5"]
+[redis]
+address = "redis.local:6380"
+key_prefix = "app:"
+[timeouts]
+election_ms = 500
+heartbeat_ms = 100
+session_ttl_ms = 10000
+request_ms = 2000
+[limits]
+max_value_bytes = 4096
+max_id_length = 64
+)");
+  auto cfg = load_ok(inputs({"--config", path}));
+  BOOST_TEST(cfg.node_id == "n2");
+  BOOST_TEST(cfg.cluster_id == "prod");
+  BOOST_TEST(cfg.listen_host == "0.0.0.0");
+  BOOST_TEST(cfg.port == 9000);
+  BOOST_TEST((cfg.backend == backend_kind::raft));
+  BOOST_TEST(cfg.data_dir == "/tmp/n2");
+  BOOST_TEST_REQUIRE(cfg.peers.size() == 4u);
+  BOOST_TEST(cfg.peers[1].to_string() == "[::1]:9001");
+  BOOST_TEST(cfg.peers[2].host == "db.example");
+  BOOST_TEST(cfg.peers[3].to_string() == "10.0.0.5:9000");
+  BOOST_TEST(cfg.redis.to_string() == "redis.local:6380");
+  BOOST_TEST(cfg.redis_key_prefix == "app:");
+  BOOST_TEST(cfg.timeouts.election.count() == 500);
+  BOOST_TEST(cfg.timeouts.heartbeat.count() == 100);
+  BOOST_TEST(cfg.timeouts.session_ttl.count() == 10000);
+  BOOST_TEST(cfg.timeouts.request.count() == 2000);
+  BOOST_TEST(cfg.limits.max_value_bytes == 4096u);
+  BOOST_TEST(cfg.limits.max_id_length == 64u);
+}
+
+BOOST_AUTO_TEST_CASE(path_from_DREF_CONFIG) {
+  temp_dir dir;
+  auto path = dir.write("node.toml", "[node]\nid = \"from-env-path\"\n");
+  auto cfg = load_ok(inputs({}, {{"DREF_CONFIG", path}}));
+  BOOST_TEST(cfg.node_id == "from-env-path");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_key_names_key_file_and_line) {
+  temp_dir dir;
+  auto path = dir.write("node.toml", "[node]\nid = \"a\"\n\n[timeouts]\nelecton_ms = 5\n");
+  auto message = load_error(inputs({"--config", path}));
+  BOOST_TEST(contains(message, "timeouts.electon_ms"), message);
+  BOOST_TEST(contains(message, path + ", line 5"), message);
+  BOOST_TEST(contains(message, "unknown key"), message);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_type_says_what_was_expected) {
+  temp_dir dir;
+  auto path = dir.write("node.toml", "[node]\nport = \"8082\"\n");
+  auto message = load_error(inputs({"--config", path}));
+  BOOST_TEST(contains(message, "node.port"), message);
+  BOOST_TEST(contains(message, "expected an integer, found a string"), message);
+  BOOST_TEST(contains(message, "a port number 1-65535"), message);
+}
+
+BOOST_AUTO_TEST_CASE(out_of_range_value_names_the_file) {
+  temp_dir dir;
+  auto path = dir.write("node.toml", "[node]\nport = 70000\n");
+  auto message = load_error(inputs({"--config", path}));
+  BOOST_TEST(contains(message, "node.port (file " + path + ", line 2)"), message);
+  BOOST_TEST(contains(message, "70000 is out of range"), message);
+}
+
+BOOST_AUTO_TEST_CASE(list_with_a_non_string_is_refused) {
+  temp_dir dir;
+  auto path = dir.write("node.toml", "[cluster]\npeers = [\"a:1\", 2]\n");
+  auto message = load_error(inputs({"--config", path}));
+  BOOST_TEST(contains(message, "expected an array of strings"), message);
+}
+
+BOOST_AUTO_TEST_CASE(key_outside_a_section_is_refused) {
+  temp_dir dir;
+  auto path = dir.write("node.toml", "port = 1\n");
+  auto message = load_error(inputs({"--config", path}));
+  BOOST_TEST(contains(message, "[node]"), message);
+}
+
+BOOST_AUTO_TEST_CASE(syntax_error_gives_line_and_column) {
+  temp_dir dir;
+  auto path = dir.write("node.toml", "[node]\nid = \"unterminated\n");
+  auto message = load_error(inputs({"--config", path}));
+  BOOST_TEST(contains(message, "not valid TOML"), message);
+  BOOST_TEST(contains(message, "line 2"), message);
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_is_an_error_not_defaults) {
+  auto message = load_error(inputs({"--config", "/nonexistent/dref.toml"}));
+  BOOST_TEST(contains(message, "cannot read config file /nonexistent/dref.toml"), message);
+}
+
+BOOST_AUTO_TEST_CASE(example_files_all_load) {
+  auto in = inputs();
+  in.resolver = fake_dns({{"dref.internal.example", {"10.1.0.1", "10.1.0.2"}}});
+  int loaded = 0;
+  for (const auto& entry : fs::directory_iterator{DREF_CONFIG_EXAMPLES_DIR}) {
+    in.args = {"--config", entry.path().string()};
+    auto cfg = load(in);
+    if (!cfg)
+      BOOST_FAIL(entry.path() << ": " << cfg.error().message);
+    ++loaded;
+  }
+  BOOST_TEST(loaded >= 4);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(config_environment)
+
+BOOST_AUTO_TEST_CASE(node_addresses_use_the_cluster_port) {
+  auto cfg = load_ok(inputs({}, {{"DREF_NODE_ADDRESSES", "10.0.0.1, 10.0.0.2,fd00::3"},
+                                 {"DREF_PORT", "9100"}}));
+  BOOST_TEST_REQUIRE(cfg.peers.size() == 3u);
+  BOOST_TEST(cfg.peers[0].to_string() == "10.0.0.1:9100");
+  BOOST_TEST(cfg.peers[1].to_string() == "10.0.0.2:9100");
+  BOOST_TEST(cfg.peers[2].to_string() == "[fd00::3]:9100");
+}
+
+BOOST_AUTO_TEST_CASE(port_defaults_to_8082) {
+  auto cfg = load_ok(inputs({}, {{"DREF_NODE_ADDRESSES", "10.0.0.1"}}));
+  BOOST_TEST_REQUIRE(cfg.peers.size() == 1u);
+  BOOST_TEST(cfg.peers[0].to_string() == "10.0.0.1:8082");
+}
+
+BOOST_AUTO_TEST_CASE(node_services_resolve_to_every_address) {
+  auto in = inputs({}, {{"DREF_NODE_SERVICES", "dref-a,dref-b"}, {"DREF_PORT", "7000"},
+                        {"DREF_NODE_ADDRESSES", "10.0.0.1"}});
+  in.resolver = fake_dns({{"dref-a", {"10.0.0.1", "10.0.0.2"}}, {"dref-b", {"10.0.0.3"}}});
+  auto cfg = load_ok(in);
+  // 10.0.0.1 is both an address and a resolved one: listed once.
+  BOOST_TEST_REQUIRE(cfg.peers.size() == 3u);
+  BOOST_TEST(cfg.peers[0].to_string() == "10.0.0.1:7000");
+  BOOST_TEST(cfg.peers[1].to_string() == "10.0.0.2:7000");
+  BOOST_TEST(cfg.peers[2].to_string() == "10.0.0.3:7000");
+}
+
+BOOST_AUTO_TEST_CASE(system_resolver_resolves_localhost) {
+  auto in = inputs({}, {{"DREF_NODE_SERVICES", "localhost"}});
+  in.resolver = resolve_with_system;
+  auto cfg = load_ok(in);
+  BOOST_TEST_REQUIRE(!cfg.peers.empty());
+  bool loopback = false;
+  for (const auto& peer : cfg.peers)
+    loopback = loopback || peer.host == "127.0.0.1" || peer.host == "::1";
+  BOOST_TEST(loopback);
+}
+
+BOOST_AUTO_TEST_CASE(unresolvable_service_is_an_error) {
+  auto message = load_error(inputs({}, {{"DREF_NODE_SERVICES", "nowhere"}}));
+  BOOST_TEST(contains(message, "'nowhere'"), message);
+  BOOST_TEST(contains(message, "does not resolve"), message);
+  BOOST_TEST(contains(message, "DREF_NODE_SERVICES=\"nowhere\" (environment)"), message);
+}
+
+BOOST_AUTO_TEST_CASE(every_other_key_has_a_variable) {
+  auto cfg = load_ok(inputs(
+    {}, {{"DREF_NODE_ID", "n7"},           {"DREF_CLUSTER_ID", "c"},
+         {"DREF_LISTEN_HOST", "::"},       {"DREF_DATA_DIR", "/d"},
+         {"DREF_BACKEND", "redis"},        {"DREF_PEERS", "a:1,b:2"},
+         {"DREF_REDIS_ADDRESS", "r:1"},    {"DREF_REDIS_KEY_PREFIX", "p:"},
+         {"DREF_ELECTION_TIMEOUT_MS", "1000"}, {"DREF_HEARTBEAT_MS", "20"},
+         {"DREF_SESSION_TTL_MS", "500"},   {"DREF_REQUEST_TIMEOUT_MS", "50"},
+         {"DREF_MAX_VALUE_BYTES", "10"},   {"DREF_MAX_ID_LENGTH", "8"},
+         {"DREF_UNRELATED", "ignored"}}));
+  BOOST_TEST(cfg.node_id == "n7");
+  BOOST_TEST(cfg.cluster_id == "c");
+  BOOST_TEST(cfg.listen_host == "::");
+  BOOST_TEST(cfg.data_dir == "/d");
+  BOOST_TEST((cfg.backend == backend_kind::redis));
+  BOOST_TEST(cfg.peers.size() == 2u);
+  BOOST_TEST(cfg.redis.to_string() == "r:1");
+  BOOST_TEST(cfg.redis_key_prefix == "p:");
+  BOOST_TEST(cfg.timeouts.election.count() == 1000);
+  BOOST_TEST(cfg.timeouts.heartbeat.count() == 20);
+  BOOST_TEST(cfg.timeouts.session_ttl.count() == 500);
+  BOOST_TEST(cfg.timeouts.request.count() == 50);
+  BOOST_TEST(cfg.limits.max_value_bytes == 10u);
+  BOOST_TEST(cfg.limits.max_id_length == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_values_name_variable_value_and_what_is_allowed) {
+  struct bad_case {
+    std::string variable;
+    std::string value;
+    std::string says;
+  };
+  for (const auto& c : std::vector<bad_case>{
+         {"DREF_PORT", "80a", "not a whole decimal number"},
+         {"DREF_PORT", "0", "0 is out of range"},
+         {"DREF_PORT", "", "not a whole decimal number"},
+         {"DREF_NODE_ADDRESSES", "10.0.0.1,,10.0.0.2", "empty item"},
+         {"DREF_NODE_ADDRESSES", "my-host", "'my-host' is not an IP address"},
+         {"DREF_NODE_SERVICES", "bad_name!", "is not a DNS name"},
+         {"DREF_BACKEND", "etcd", "'etcd' is not a backend"},
+         {"DREF_NODE_ID", "has space", "is not a plain id"},
+         {"DREF_PEERS", "host-without-port", "has no port"},
+         {"DREF_PEERS", "::1:80", "write IPv6 addresses as [address]:port"},
+         {"DREF_REDIS_ADDRESS", "r:99999", "is not a port number"},
+         {"DREF_ELECTION_TIMEOUT_MS", "5", "5 is out of range"},
+       }) {
+    auto message = load_error(inputs({}, {{c.variable, c.value}}));
+    BOOST_TEST(contains(message, c.variable + "=\"" + c.value + "\" (environment)"), message);
+    BOOST_TEST(contains(message, c.says), message);
+    BOOST_TEST(contains(message, "allowed:"), message);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(config_command_line)
+
+BOOST_AUTO_TEST_CASE(both_flag_forms) {
+  auto cfg = load_ok(inputs({"--node-id=n3", "--port", "9300", "--peers", "a:1, b:2"}));
+  BOOST_TEST(cfg.node_id == "n3");
+  BOOST_TEST(cfg.port == 9300);
+  BOOST_TEST(cfg.peers.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_flag_missing_value_and_stray_word) {
+  auto message = load_error(inputs({"--prot=1", "positional", "--node-id"}));
+  BOOST_TEST(contains(message, "3 problems"), message);
+  BOOST_TEST(contains(message, "--prot (command line): unknown option"), message);
+  BOOST_TEST(contains(message, "'positional' (command line)"), message);
+  BOOST_TEST(contains(message, "--node-id (command line): needs a value"), message);
+}
+
+BOOST_AUTO_TEST_CASE(bad_value_names_flag) {
+  auto message = load_error(inputs({"--session-ttl-ms=fast"}));
+  BOOST_TEST(contains(message, "--session-ttl-ms=fast (command line)"), message);
+  BOOST_TEST(contains(message, "milliseconds"), message);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(config_precedence)
+
+BOOST_AUTO_TEST_CASE(file_then_environment_then_command_line) {
+  temp_dir dir;
+  auto path = dir.write("node.toml", "[node]\nid = \"file\"\nport = 1001\ncluster_id = \"f\"\n"
+                                     "data_dir = \"/file\"\n");
+  auto cfg = load_ok(inputs({"--config", path, "--node-id", "cli"},
+                            {{"DREF_NODE_ID", "env"}, {"DREF_PORT", "1002"}}));
+  BOOST_TEST(cfg.node_id == "cli");
+  BOOST_TEST(cfg.port == 1002);
+  BOOST_TEST(cfg.cluster_id == "f");
+  BOOST_TEST(cfg.data_dir == "/file");
+}
+
+BOOST_AUTO_TEST_CASE(every_problem_of_every_source_is_reported) {
+  temp_dir dir;
+  auto path = dir.write("node.toml", "[node]\nport = -1\n");
+  auto message = load_error(
+    inputs({"--config", path, "--backend=zk"}, {{"DREF_MAX_ID_LENGTH", "0"}}));
+  BOOST_TEST(contains(message, "3 problems"), message);
+  BOOST_TEST(contains(message, "node.port (file"), message);
+  BOOST_TEST(contains(message, "DREF_MAX_ID_LENGTH=\"0\" (environment)"), message);
+  BOOST_TEST(contains(message, "--backend=zk (command line)"), message);
+}
+
+BOOST_AUTO_TEST_CASE(heartbeat_must_be_well_below_election_timeout) {
+  auto message = load_error(inputs({"--heartbeat-ms=200"}, {{"DREF_ELECTION_TIMEOUT_MS", "300"}}));
+  BOOST_TEST(contains(message, "--heartbeat-ms=200 (command line)"), message);
+  BOOST_TEST(contains(message, "DREF_ELECTION_TIMEOUT_MS=\"300\" (environment)"), message);
+  BOOST_TEST(contains(message, "at most half"), message);
+}
+
+BOOST_AUTO_TEST_CASE(raft_backend_needs_a_data_dir) {
+  auto message = load_error(inputs({"--backend", "raft"}));
+  BOOST_TEST(contains(message, "needs node.data_dir"), message);
+  auto cfg = load_ok(inputs({"--backend", "raft", "--data-dir", "/tmp/x"}));
+  BOOST_TEST((cfg.backend == backend_kind::raft));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
