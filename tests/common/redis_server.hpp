@@ -1,0 +1,33 @@
+#pragma once
+// A real redis-server for one test: its own free loopback port and scratch
+// directory, stopped (and the directory removed) when the fixture goes,
+// also when the test fails. kill_hard() + restart() simulate a crash.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "child_process.hpp"
+
+namespace dref::test {
+
+class redis_server {
+public:
+  explicit redis_server(bool append_only = false);
+  ~redis_server();
+
+  std::uint16_t port() const noexcept { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  void kill_hard();
+  void restart(); // same port, same data directory
+
+private:
+  void start();
+  std::uint16_t port_;
+  bool append_only_;
+  std::filesystem::path dir_;
+  std::unique_ptr<child_process> process_;
+};
+
+} // namespace dref::test
