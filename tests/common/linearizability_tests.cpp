@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(random_histories_of_a_correct_register) {
   for (int round = 0; round < 200; ++round) {
     std::vector<op> history;
     std::int64_t value = 0;
-    std::uint64_t clock = 0;
+    std::uint64_t clock = 100; // calls reach up to 15 before the first effect
     for (int i = 0; i < 60; ++i) {
       // Each op takes effect at `clock`; its call is up to 15 before and its
       // return up to 15 after, so neighbours overlap.
