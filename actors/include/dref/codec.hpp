@@ -1,0 +1,66 @@
+#pragma once
+// How a ref<T> turns its value into bytes and back. Chosen per ref:
+//   dref::binary_codec<T>  cereal binary (the default; compact, C++ only)
+//   dref::json_codec<T>    cereal JSON (readable by other languages, drefctl)
+//   your own: any type with static encode(const T&) -> std::string and
+//             decode(std::string_view) -> dref::result<T>.
+// T needs a cereal serialize() (or load/save) for the two built-in codecs;
+// cereal's headers for std types are included here.
+
+#include <cereal/archives/json.hpp>
+#include <concepts>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "dref/protocol/codec.hpp"
+
+namespace dref {
+
+template <class Codec, class T>
+concept codec_for = requires(const T& value, std::string_view bytes) {
+  { Codec::encode(value) } -> std::same_as<std::string>;
+  { Codec::decode(bytes) } -> std::same_as<result<T>>;
+};
+
+template <class T>
+struct binary_codec {
+  static std::string encode(const T& value) {
+    std::string out;
+    protocol::encode_body(value, out);
+    return out;
+  }
+  static result<T> decode(std::string_view bytes) {
+    auto decoded = protocol::decode_body<T>(bytes, "value");
+    if (!decoded)
+      return error{errc::wrong_type, "stored bytes are not a binary-encoded value of this "
+                                     "type (" + decoded.error().message + ")"};
+    return decoded;
+  }
+};
+
+template <class T>
+struct json_codec {
+  static std::string encode(const T& value) {
+    std::ostringstream out;
+    {
+      cereal::JSONOutputArchive ar{out, cereal::JSONOutputArchive::Options::NoIndent()};
+      ar(cereal::make_nvp("value", value));
+    }
+    return out.str();
+  }
+  static result<T> decode(std::string_view bytes) {
+    try {
+      std::istringstream in{std::string{bytes}};
+      cereal::JSONInputArchive ar{in};
+      T value{};
+      ar(cereal::make_nvp("value", value));
+      return value;
+    } catch (const std::exception& ex) {
+      return error{errc::wrong_type,
+                   std::string{"stored bytes are not JSON of this type: "} + ex.what()};
+    }
+  }
+};
+
+} // namespace dref
