@@ -6,6 +6,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "little_endian.hpp"
+
 namespace dref::raft::log {
 
 namespace {
@@ -14,17 +16,7 @@ constexpr char snapshot_magic[4] = {'d', 'R', 'f', 'S'};
 constexpr std::uint8_t snapshot_format = 1;
 constexpr std::size_t snapshot_header_size = 40;
 
-void put_u64(std::string& out, std::uint64_t value) {
-  for (int i = 0; i < 8; ++i)
-    out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
-std::uint64_t get_u64(std::string_view bytes, std::size_t at) {
-  std::uint64_t value = 0;
-  for (int i = 7; i >= 0; --i)
-    value = (value << 8) | static_cast<std::uint8_t>(bytes[at + static_cast<std::size_t>(i)]);
-  return value;
-}
+std::uint64_t get_u64(std::string_view bytes, std::size_t at) { return detail::get_le(bytes, at, 8); }
 
 std::string file_name(std::uint64_t index, std::uint64_t term) {
   char text[64];
@@ -43,10 +35,10 @@ result<void> snapshot_files::save(const snapshot_file& snapshot) const {
   std::string bytes{snapshot_magic, 4};
   bytes.push_back(static_cast<char>(snapshot_format));
   bytes.append(3, '\0');
-  put_u64(bytes, snapshot.index);
-  put_u64(bytes, snapshot.term);
-  put_u64(bytes, snapshot.body.size());
-  put_u64(bytes, XXH3_64bits(snapshot.body.data(), snapshot.body.size()));
+  detail::put_le(bytes, snapshot.index, 8);
+  detail::put_le(bytes, snapshot.term, 8);
+  detail::put_le(bytes, snapshot.body.size(), 8);
+  detail::put_le(bytes, XXH3_64bits(snapshot.body.data(), snapshot.body.size()), 8);
   bytes += snapshot.body;
   return write_file_atomically(dir_, file_name(snapshot.index, snapshot.term), bytes);
 }

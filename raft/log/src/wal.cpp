@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "little_endian.hpp"
+
 namespace dref::raft::log {
 
 namespace {
@@ -15,22 +17,8 @@ namespace {
 constexpr char segment_magic[4] = {'d', 'R', 'f', 'W'};
 constexpr std::uint8_t segment_format = 1;
 
-void put_u32(std::string& out, std::uint32_t value) {
-  for (int i = 0; i < 4; ++i)
-    out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
-void put_u64(std::string& out, std::uint64_t value) {
-  for (int i = 0; i < 8; ++i)
-    out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
-std::uint64_t get_le(std::string_view bytes, std::size_t at, int width) {
-  std::uint64_t value = 0;
-  for (int i = width - 1; i >= 0; --i)
-    value = (value << 8) | static_cast<std::uint8_t>(bytes[at + static_cast<std::size_t>(i)]);
-  return value;
-}
+using detail::get_le;
+using detail::put_le;
 
 std::uint64_t checksum(std::uint8_t type, std::string_view payload) {
   // The type is the seed, so a flipped type byte fails the check too.
@@ -165,7 +153,7 @@ result<void> wal::start_segment(std::uint64_t number) {
   std::string header{segment_magic, 4};
   header.push_back(static_cast<char>(segment_format));
   header.append(3, '\0');
-  put_u64(header, number);
+  put_le(header, number, 8);
   if (auto ok = write_all(fd->get(), header, path); !ok)
     return ok;
   if (::fsync(fd->get()) != 0)
@@ -190,10 +178,10 @@ result<std::uint64_t> wal::append(std::uint8_t type, std::string_view payload) {
     if (auto ok = roll(); !ok)
       return std::move(ok).error();
   }
-  put_u32(buffer_, static_cast<std::uint32_t>(payload.size()));
+  put_le(buffer_, payload.size(), 4);
   buffer_.push_back(static_cast<char>(type));
   buffer_.append(3, '\0');
-  put_u64(buffer_, checksum(type, payload));
+  put_le(buffer_, checksum(type, payload), 8);
   buffer_.append(payload);
   segment_size_ += record_header_size + payload.size();
   return segment_;
