@@ -1,0 +1,230 @@
+#pragma once
+// core::node: one member's Raft state machine. Pure: no I/O, no clock, no
+// threads. Time is tick(); randomness comes from a generator seeded from
+// config::seed. The caller (an actor driver or the test simulation) feeds it
+// ticks, messages and proposals, then drains ready() and acknowledges with
+// advance().
+//
+// Persistence contract (what must be durable before what may be sent):
+//  - ready::hard_state, ready::entries and ready::snapshot must be durable
+//    before any of ready::messages_after_persist is sent: those are votes and
+//    append acknowledgements, promises that the sender has written down what
+//    it acknowledges (a vote forgotten in a crash could elect two leaders in
+//    one term; an ack forgotten could lose a committed entry).
+//  - ready::messages_now may go out at once, concurrently with persisting:
+//    they are the leader's appends and heartbeats. The leader counts itself
+//    towards a commit quorum only for entries storage has acknowledged
+//    (through advance()), so sending its entries early is safe.
+//  - ready::committed may be applied at once: a quorum has them durably.
+// advance(r) tells the node that everything in r has been persisted and
+// applied; call it before the next ready().
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "dref/protocol/result.hpp"
+#include "dref/raft/core/log.hpp"
+#include "dref/raft/core/progress.hpp"
+#include "dref/raft/core/types.hpp"
+
+namespace dref::raft::core {
+
+// How read_index() confirms that this node is still the leader.
+enum class read_mode : std::uint8_t {
+  // A heartbeat round acknowledged by a quorum after the read arrived.
+  safe,
+  // No round trip: trusts that no other leader can exist while check-quorum
+  // keeps this one in office. Assumes the nodes' tick rates differ by less
+  // than the margin between the election timeout and the check-quorum
+  // interval (both are election_ticks here, so clocks must not drift
+  // materially); a paused process or a skewed clock can break linearizability.
+  lease,
+};
+
+struct config {
+  node_id id = no_node;
+  // Initial membership, used when the node starts without persisted state.
+  std::vector<node_id> voters;
+  std::vector<node_id> learners;
+  int election_ticks = 10;  // randomized in [election_ticks, 2*election_ticks)
+  int heartbeat_ticks = 1;
+  bool pre_vote = true;
+  bool check_quorum = true;
+  read_mode reads = read_mode::safe;
+  std::size_t max_inflight = 64;           // append messages in flight per follower
+  std::size_t max_message_bytes = 1 << 20; // payload bytes per append message
+  std::size_t snapshot_chunk_bytes = 64 * 1024;
+  // false: send one append per proposal (for comparison in the bench);
+  // true: proposals accumulate until ready() and go out in one message.
+  bool batch_proposals = true;
+  std::uint64_t seed = 1;
+};
+
+// What storage returns after a restart.
+struct persisted_state {
+  hard_state hard;
+  protocol::raft_snapshot_metadata snapshot;
+  std::vector<entry> entries; // after snapshot.index, contiguous
+  std::string snapshot_data;  // so that a restarted leader can still send it
+};
+
+struct snapshot {
+  protocol::raft_snapshot_metadata metadata;
+  std::string data;
+  friend bool operator==(const snapshot&, const snapshot&) = default;
+};
+
+// A linearizable read may be served once the state machine applied index.
+struct read_state {
+  std::string context;
+  std::uint64_t index = 0;
+};
+
+struct ready {
+  std::optional<hard_state> hard;
+  // Append durably; entries.front().index may be <= the last durable index,
+  // in which case storage drops everything from there first.
+  std::vector<entry> entries;
+  std::optional<core::snapshot> snapshot_to_install;
+  std::vector<entry> committed;
+  std::vector<message> messages_now;
+  std::vector<message> messages_after_persist;
+  std::vector<read_state> reads;
+};
+
+class node {
+public:
+  explicit node(config cfg, persisted_state restored = {});
+
+  // --- inputs
+  void tick();
+  void step(const message& msg);
+  // Appends a command when leader. Otherwise errc::not_leader, with the
+  // leader's id in the message when known (see leader()).
+  result<std::uint64_t> propose(std::uint64_t client_id, std::uint64_t sequence, std::string data);
+  // A linearizable read: a read_state with context appears in a later ready().
+  result<void> read_index(std::string context);
+  result<void> transfer_leadership(node_id to);
+  void cancel_transfer();
+  result<std::uint64_t> propose_conf_change(protocol::raft_conf_change change);
+  // The application snapshotted its state machine at index (<= applied):
+  // drop the log up to there and keep data to send to lagging followers.
+  result<void> compact(std::uint64_t index, std::string data);
+
+  // --- outputs
+  bool has_ready() const;
+  core::ready ready();
+  void advance(const core::ready& done);
+
+  // --- observation
+  node_id id() const noexcept { return cfg_.id; }
+  core::role role() const noexcept { return role_; }
+  std::uint64_t term() const noexcept { return term_; }
+  node_id leader() const noexcept { return leader_; }
+  node_id voted_for() const noexcept { return voted_for_; }
+  const raft_log& log() const noexcept { return log_; }
+  const protocol::raft_config_state& membership() const noexcept { return members_; }
+  const std::map<node_id, progress>& peers() const noexcept { return progress_; }
+  node_id transfer_target() const noexcept { return transfer_to_; }
+  // The newest snapshot this node took or installed (what storage holds).
+  const std::optional<core::snapshot>& latest_snapshot() const noexcept { return snapshot_; }
+
+private:
+  // role changes (node.cpp)
+  void become_follower(std::uint64_t term, node_id leader);
+  void become_pre_candidate();
+  void become_candidate();
+  void become_leader();
+  void reset(std::uint64_t term);
+  void send(node_id to, protocol::raft_payload payload, bool after_persist,
+            std::uint64_t term_override = 0);
+  void respond_read(node_id to, std::string context, std::uint64_t index);
+  bool is_voter(node_id id) const;
+  std::size_t quorum() const { return members_.voters.size() / 2 + 1; }
+
+  // election (election.cpp)
+  void tick_election();
+  void tick_heartbeat();
+  void campaign(bool pre_vote, bool transfer);
+  void handle_vote_request(const message& msg, const protocol::raft_vote_request& req);
+  void handle_vote_response(const message& msg, const protocol::raft_vote_response& resp);
+  void handle_timeout_now(const message& msg);
+  bool check_quorum_active();
+  void randomize_timeout();
+
+  // replication (replication.cpp)
+  void broadcast_heartbeat(const std::string& read_context);
+  bool send_append(node_id to, progress& pr, bool allow_empty);
+  void broadcast_append(bool allow_empty);
+  void handle_append(const message& msg, const protocol::raft_append_entries& req);
+  void handle_append_response(const message& msg, const protocol::raft_append_response& resp);
+  void handle_heartbeat(const message& msg, const protocol::raft_heartbeat& hb);
+  void handle_heartbeat_response(const message& msg, const protocol::raft_heartbeat_response& r);
+  bool maybe_commit();
+  void append_own(std::vector<entry> entries);
+
+  // reads (read_index.cpp)
+  void handle_read_request(node_id from, std::string context);
+  void confirm_reads(node_id from, const std::string& context);
+  void release_reads_waiting_for_commit();
+
+  // snapshots (snapshot.cpp)
+  void send_snapshot(node_id to, progress& pr);
+  void handle_install_snapshot(const message& msg, const protocol::raft_install_snapshot& chunk);
+  void handle_snapshot_response(const message& msg,
+                                const protocol::raft_install_snapshot_response& resp);
+
+  // membership (membership.cpp)
+  void recompute_membership();
+  void sync_progress_with_membership();
+  bool is_member(node_id id) const;
+  protocol::raft_config_state membership_at(std::uint64_t index) const;
+  bool step_down_if_removed();
+
+  config cfg_;
+  std::mt19937_64 rng_;
+  raft_log log_;
+  protocol::raft_config_state members_;
+  protocol::raft_config_state snapshot_members_;
+  std::uint64_t pending_conf_index_ = 0; // leader: last config entry it appended
+  std::uint64_t last_config_index_ = 0;  // newest config entry in the log
+  core::role role_ = core::role::follower;
+  std::uint64_t term_ = 0;
+  node_id voted_for_ = no_node;
+  node_id leader_ = no_node;
+  int election_elapsed_ = 0;
+  int heartbeat_elapsed_ = 0;
+  int randomized_timeout_ = 0;
+  std::map<node_id, bool> votes_;
+  std::map<node_id, progress> progress_;
+  bool append_pending_ = false;
+
+  node_id transfer_to_ = no_node;
+  int transfer_elapsed_ = 0;
+
+  struct pending_read {
+    node_id requester = no_node;
+    std::string context;
+    std::uint64_t index = 0;
+    std::string tag; // unique per leader, echoed by heartbeats
+    std::map<node_id, bool> acks;
+  };
+  std::vector<pending_read> pending_reads_;
+  std::vector<std::pair<node_id, std::string>> reads_before_first_commit_;
+  std::uint64_t read_sequence_ = 0;
+
+  std::optional<core::snapshot> snapshot_;         // latest local snapshot, for sending
+  std::optional<core::snapshot> incoming_snapshot_; // being received in chunks
+  std::optional<core::snapshot> snapshot_to_install_;
+
+  hard_state last_hard_;
+  std::vector<message> now_;
+  std::vector<message> after_persist_;
+  std::vector<read_state> reads_;
+};
+
+} // namespace dref::raft::core

@@ -1,0 +1,139 @@
+#include "dref/raft/core/log.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace dref::raft::core {
+
+raft_log::raft_log(std::uint64_t snapshot_index, std::uint64_t snapshot_term,
+                   std::vector<entry> entries, std::uint64_t commit)
+  : snapshot_index_(snapshot_index), snapshot_term_(snapshot_term), entries_(std::move(entries)) {
+  stable_index_ = last_index();
+  committed_ = std::clamp(commit, snapshot_index_, last_index());
+  applied_ = snapshot_index_;
+}
+
+std::uint64_t raft_log::last_term() const noexcept {
+  return entries_.empty() ? snapshot_term_ : entries_.back().term;
+}
+
+std::optional<std::uint64_t> raft_log::term(std::uint64_t index) const noexcept {
+  if (index == snapshot_index_)
+    return snapshot_term_;
+  if (index < snapshot_index_ || index > last_index())
+    return std::nullopt;
+  return entries_[index - first_index()].term;
+}
+
+bool raft_log::matches(std::uint64_t index, std::uint64_t t) const noexcept {
+  auto found = term(index);
+  return found && *found == t;
+}
+
+bool raft_log::is_up_to_date(std::uint64_t index, std::uint64_t t) const noexcept {
+  return t > last_term() || (t == last_term() && index >= last_index());
+}
+
+void raft_log::append(std::vector<entry> fresh) {
+  for (auto& e : fresh) {
+    assert(e.index == last_index() + 1);
+    entries_.push_back(std::move(e));
+  }
+}
+
+std::uint64_t raft_log::append_after(std::uint64_t prev_index, std::span<const entry> fresh) {
+  std::uint64_t index = prev_index;
+  for (const auto& e : fresh) {
+    ++index;
+    if (index <= snapshot_index_)
+      continue; // already covered by our snapshot
+    if (index <= last_index()) {
+      if (at(index).term == e.term)
+        continue;
+      // Raft §5.3: a conflicting entry and everything after it go. A
+      // committed entry never conflicts (leader completeness), so this
+      // never cuts below committed_.
+      assert(index > committed_);
+      entries_.resize(index - first_index());
+      stable_index_ = std::min(stable_index_, index - 1);
+    }
+    entries_.push_back(e);
+  }
+  return index;
+}
+
+std::uint64_t raft_log::find_conflict_hint(std::uint64_t index, std::uint64_t t) const noexcept {
+  index = std::min(index, last_index());
+  while (index > snapshot_index_) {
+    if (at(index).term <= t)
+      return index;
+    --index;
+  }
+  return index;
+}
+
+std::vector<entry> raft_log::slice(std::uint64_t from, std::uint64_t to,
+                                   std::size_t max_bytes) const {
+  std::vector<entry> out;
+  std::size_t bytes = 0;
+  to = std::min(to, last_index() + 1);
+  for (auto index = std::max(from, first_index()); index < to; ++index) {
+    const auto& e = at(index);
+    bytes += e.data.size() + 40; // 40: rough fixed cost per entry on the wire
+    if (!out.empty() && bytes > max_bytes)
+      break;
+    out.push_back(e);
+  }
+  return out;
+}
+
+void raft_log::commit_to(std::uint64_t index) noexcept {
+  committed_ = std::max(committed_, std::min(index, last_index()));
+}
+
+void raft_log::applied_to(std::uint64_t index) noexcept {
+  applied_ = std::max(applied_, index);
+}
+
+void raft_log::stable_to(std::uint64_t index, std::uint64_t t) noexcept {
+  // Only if the entry persisted is still the one in memory: a truncation in
+  // between means a newer write for that index is on its way to storage.
+  if (matches(index, t))
+    stable_index_ = std::max(stable_index_, index);
+}
+
+void raft_log::compact(std::uint64_t index) {
+  if (index <= snapshot_index_ || index > std::min(applied_, stable_index_))
+    return;
+  auto t = *term(index);
+  entries_.erase(entries_.begin(),
+                 entries_.begin() + static_cast<std::ptrdiff_t>(index - snapshot_index_));
+  snapshot_index_ = index;
+  snapshot_term_ = t;
+}
+
+void raft_log::restore(std::uint64_t index, std::uint64_t t) {
+  entries_.clear();
+  snapshot_index_ = index;
+  snapshot_term_ = t;
+  stable_index_ = index;
+  committed_ = index;
+  applied_ = index;
+}
+
+std::vector<entry> raft_log::unstable_entries() const {
+  return {entries_.begin() + static_cast<std::ptrdiff_t>(stable_index_ - snapshot_index_),
+          entries_.end()};
+}
+
+std::vector<entry> raft_log::entries_to_apply() const {
+  // Committed entries may be applied before they are durable here: a quorum
+  // already has them durably.
+  auto upto = committed_;
+  if (applied_ >= upto)
+    return {};
+  return {entries_.begin() + static_cast<std::ptrdiff_t>(applied_ - snapshot_index_),
+          entries_.begin() + static_cast<std::ptrdiff_t>(upto - snapshot_index_)};
+}
+
+} // namespace dref::raft::core

@@ -1,0 +1,190 @@
+// Log replication: appends with the consistency check, fast backtracking,
+// pipelining per follower, heartbeats, and the commit rule.
+#include <algorithm>
+
+#include "dref/raft/core/node.hpp"
+
+namespace dref::raft::core {
+
+void node::append_own(std::vector<entry> entries) {
+  bool config_changed = false;
+  for (auto& e : entries) {
+    e.term = term_;
+    e.index = log_.last_index() + 1;
+    config_changed |= e.type == entry_type::config;
+    log_.append({std::move(e)});
+  }
+  if (config_changed)
+    recompute_membership();
+  if (cfg_.batch_proposals)
+    append_pending_ = true; // flushed in ready(): many proposals, one message
+  else
+    broadcast_append(false);
+}
+
+void node::broadcast_append(bool allow_empty) {
+  if (role_ != core::role::leader)
+    return;
+  for (auto& [id, pr] : progress_)
+    if (id != cfg_.id)
+      send_append(id, pr, allow_empty);
+}
+
+bool node::send_append(node_id to, progress& pr, bool allow_empty) {
+  if (pr.paused(cfg_.max_inflight))
+    return false;
+  auto prev_term = log_.term(pr.next - 1);
+  if (!prev_term) {
+    send_snapshot(to, pr);
+    return false;
+  }
+  auto entries = log_.slice(pr.next, log_.last_index() + 1, cfg_.max_message_bytes);
+  if (entries.empty() && !allow_empty && pr.state == progress::mode::replicate)
+    return false;
+  protocol::raft_append_entries req{pr.next - 1, *prev_term, log_.committed(), {}};
+  const bool sent_entries = !entries.empty();
+  if (sent_entries) {
+    auto last = entries.back().index;
+    if (pr.state == progress::mode::replicate) {
+      // Optimistic: assume it arrives, keep the pipeline going.
+      pr.next = last + 1;
+      pr.inflight.push_back(last);
+    }
+  }
+  if (pr.state == progress::mode::probe)
+    pr.probe_sent = true;
+  req.entries = std::move(entries);
+  send(to, std::move(req), false);
+  return sent_entries;
+}
+
+void node::handle_append(const message& msg, const protocol::raft_append_entries& req) {
+  leader_ = msg.from;
+  election_elapsed_ = 0;
+  protocol::raft_append_response resp;
+  if (req.prev_index < log_.committed()) {
+    // Everything up to our commit index already matches the leader.
+    resp.success = true;
+    resp.match_index = log_.committed();
+  } else if (log_.matches(req.prev_index, req.prev_term)) {
+    const bool overlaps = log_.last_index() > req.prev_index;
+    const bool has_config = std::any_of(req.entries.begin(), req.entries.end(),
+                                        [](const entry& e) { return e.type == entry_type::config; });
+    auto last_new = log_.append_after(req.prev_index, req.entries);
+    if (has_config || (overlaps && !req.entries.empty()))
+      recompute_membership();
+    // Only entries known to match the leader may be committed here.
+    log_.commit_to(std::min(req.commit, last_new));
+    resp.success = true;
+    resp.match_index = last_new;
+  } else {
+    resp.rejected_index = req.prev_index;
+    resp.hint_index =
+      log_.find_conflict_hint(std::min(req.prev_index, log_.last_index()), req.prev_term);
+    resp.hint_term = log_.term(resp.hint_index).value_or(0);
+  }
+  // The ack promises durability: it waits for storage.
+  send(msg.from, resp, true);
+}
+
+void node::handle_append_response(const message& msg, const protocol::raft_append_response& resp) {
+  auto found = progress_.find(msg.from);
+  if (found == progress_.end())
+    return;
+  auto& pr = found->second;
+  pr.recent_active = true;
+  if (resp.success) {
+    const bool advanced = pr.acknowledge(resp.match_index);
+    if (pr.state == progress::mode::probe && (advanced || pr.match == resp.match_index))
+      pr.become_replicate();
+    if (pr.state == progress::mode::snapshot && pr.match >= pr.snapshot_index)
+      pr.become_probe();
+    if (advanced && maybe_commit()) {
+      if (role_ != core::role::leader)
+        return; // committed our own removal and stepped down
+      broadcast_append(true);
+    }
+    while (send_append(msg.from, pr, false)) {
+    }
+    if (msg.from == transfer_to_ && pr.match == log_.last_index())
+      send(msg.from, protocol::raft_timeout_now{}, false);
+    return;
+  }
+  // A rejection. Ignore those answering appends we already moved past.
+  if (pr.state == progress::mode::snapshot)
+    return;
+  if (pr.state == progress::mode::replicate && resp.rejected_index <= pr.match)
+    return;
+  if (pr.state == progress::mode::probe && resp.rejected_index != pr.next - 1)
+    return;
+  std::uint64_t probe_from = resp.hint_index;
+  if (resp.hint_term > 0)
+    probe_from = log_.find_conflict_hint(resp.hint_index, resp.hint_term);
+  pr.state = progress::mode::probe;
+  pr.inflight.clear();
+  pr.probe_sent = false;
+  pr.next = std::max(std::min(resp.rejected_index, probe_from + 1), pr.match + 1);
+  send_append(msg.from, pr, true);
+}
+
+void node::broadcast_heartbeat(const std::string& read_context) {
+  for (auto& [id, pr] : progress_) {
+    if (id == cfg_.id)
+      continue;
+    // Never tell a follower to commit beyond what it is known to match:
+    // its log may still diverge after that point.
+    send(id, protocol::raft_heartbeat{std::min(pr.match, log_.committed()), read_context}, false);
+  }
+}
+
+void node::handle_heartbeat(const message& msg, const protocol::raft_heartbeat& hb) {
+  leader_ = msg.from;
+  election_elapsed_ = 0;
+  log_.commit_to(hb.commit);
+  send(msg.from, protocol::raft_heartbeat_response{hb.read_context}, false);
+}
+
+void node::handle_heartbeat_response(const message& msg,
+                                     const protocol::raft_heartbeat_response& r) {
+  auto found = progress_.find(msg.from);
+  if (found == progress_.end())
+    return;
+  auto& pr = found->second;
+  pr.recent_active = true;
+  pr.probe_sent = false;
+  if (pr.state == progress::mode::snapshot) {
+    send_snapshot(msg.from, pr); // resend the current chunk: it may be lost
+  } else if (pr.match < log_.last_index()) {
+    if (pr.state == progress::mode::replicate && ++pr.stalled_heartbeats >= 3)
+      pr.become_probe();
+    send_append(msg.from, pr, false);
+  }
+  if (!r.read_context.empty())
+    confirm_reads(msg.from, r.read_context);
+}
+
+bool node::maybe_commit() {
+  std::vector<std::uint64_t> matches;
+  for (auto voter : members_.voters) {
+    if (voter == cfg_.id) {
+      matches.push_back(log_.stable_index());
+      continue;
+    }
+    auto found = progress_.find(voter);
+    matches.push_back(found == progress_.end() ? 0 : found->second.match);
+  }
+  if (matches.empty())
+    return false;
+  std::sort(matches.begin(), matches.end(), std::greater<>{});
+  auto candidate = matches[quorum() - 1];
+  // Raft §5.4.2: count replicas only for an entry of the current term;
+  // older entries commit with it, never on their own.
+  if (candidate <= log_.committed() || log_.term(candidate) != term_)
+    return false;
+  log_.commit_to(candidate);
+  release_reads_waiting_for_commit();
+  step_down_if_removed();
+  return true;
+}
+
+} // namespace dref::raft::core

@@ -1,0 +1,412 @@
+#include "sim_cluster.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+namespace dref::test::sim {
+namespace {
+
+std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+  return h * 0xff51afd7ed558ccdull;
+}
+
+std::uint64_t digest_of(std::uint64_t prev, const raft::core::entry& e) {
+  auto h = mix(prev, e.index);
+  h = mix(h, static_cast<std::uint64_t>(e.type));
+  h = mix(h, e.client_id);
+  h = mix(h, e.sequence);
+  for (char c : e.data)
+    h = mix(h, static_cast<unsigned char>(c));
+  return h;
+}
+
+} // namespace
+
+cluster::cluster(options opts) : opts_(opts), rng_(opts.seed) {
+  for (node_id id = 1; id <= opts_.nodes; ++id)
+    initial_.push_back(id);
+  for (auto id : initial_) {
+    initial_member_[id] = true;
+    disks_[id] = {};
+    machines_[id] = {};
+    nodes_[id] = std::make_unique<raft::core::node>(node_config(id, true));
+  }
+}
+
+raft::core::config cluster::node_config(node_id id, bool initial_member) const {
+  raft::core::config cfg;
+  cfg.id = id;
+  if (initial_member)
+    cfg.voters = initial_;
+  cfg.election_ticks = opts_.election_ticks;
+  cfg.pre_vote = opts_.pre_vote;
+  cfg.check_quorum = opts_.check_quorum;
+  cfg.max_inflight = opts_.max_inflight;
+  cfg.max_message_bytes = opts_.max_message_bytes;
+  cfg.snapshot_chunk_bytes = opts_.snapshot_chunk_bytes;
+  cfg.batch_proposals = opts_.batch_proposals;
+  cfg.seed = opts_.seed * 1000003 + id + now_;
+  return cfg;
+}
+
+std::vector<node_id> cluster::ids() const {
+  std::vector<node_id> out;
+  for (const auto& [id, n] : nodes_)
+    out.push_back(id);
+  return out;
+}
+
+std::optional<node_id> cluster::leader() const {
+  std::optional<node_id> best;
+  std::uint64_t best_term = 0;
+  for (const auto& [id, n] : nodes_) {
+    if (n && n->role() == raft::core::role::leader && n->term() >= best_term) {
+      best = id;
+      best_term = n->term();
+    }
+  }
+  return best;
+}
+
+std::optional<node_id> cluster::wait_for_leader(int max_ticks) {
+  for (int i = 0; i < max_ticks && violation_.empty(); ++i) {
+    tick();
+    if (auto l = leader()) {
+      // A leader whose term nobody else has moved past.
+      bool stable = true;
+      for (const auto& [id, n] : nodes_)
+        if (n && n->term() > at(*l).term())
+          stable = false;
+      if (stable)
+        return l;
+    }
+  }
+  return std::nullopt;
+}
+
+bool cluster::blocked(node_id from, node_id to) const {
+  return blocked_.count({from, to}) != 0;
+}
+
+void cluster::send(const raft::core::message& msg) {
+  if (blocked(msg.from, msg.to))
+    return;
+  std::uniform_real_distribution<double> chance(0.0, 1.0);
+  if (opts_.drop > 0 && chance(rng_) < opts_.drop)
+    return;
+  int copies = (opts_.duplicate > 0 && chance(rng_) < opts_.duplicate) ? 2 : 1;
+  for (int i = 0; i < copies; ++i) {
+    std::uint64_t delay = 1;
+    if (opts_.max_delay > 0)
+      delay += std::uniform_int_distribution<int>(0, opts_.max_delay)(rng_);
+    network_.push_back(in_flight{now_ + delay, rng_(), msg});
+  }
+}
+
+void cluster::deliver(const raft::core::message& msg) {
+  if (!alive(msg.to) || blocked(msg.from, msg.to))
+    return;
+  nodes_[msg.to]->step(msg);
+}
+
+void cluster::apply(node_id id, const raft::core::entry& e) {
+  auto& sm = machines_[id];
+  if (e.index != sm.applied + 1) {
+    fail("node " + std::to_string(id) + " applied index " + std::to_string(e.index) + " after "
+         + std::to_string(sm.applied));
+    return;
+  }
+  sm.digest = digest_of(sm.digest, e);
+  sm.applied = e.index;
+  if (e.type == raft::core::entry_type::normal)
+    sm.applied_data.push_back(e.data);
+  auto [it, fresh] = committed_.try_emplace(e.index, committed_entry{e.term, sm.digest, e.data});
+  if (!fresh && (it->second.term != e.term || it->second.digest != sm.digest))
+    fail("state machine safety: node " + std::to_string(id) + " applied a different command at "
+         + std::to_string(e.index) + " (term " + std::to_string(e.term) + " vs "
+         + std::to_string(it->second.term) + ")");
+}
+
+void cluster::process_ready(node_id id) {
+  auto& n = *nodes_[id];
+  if (!n.has_ready())
+    return;
+  auto rd = n.ready();
+  // The leader's appends may go out while it persists its own copy.
+  for (const auto& m : rd.messages_now)
+    send(m);
+  auto& disk = disks_[id].state;
+  if (rd.snapshot_to_install) {
+    disk.snapshot = rd.snapshot_to_install->metadata;
+    disk.snapshot_data = rd.snapshot_to_install->data;
+    disk.entries.clear();
+    auto& sm = machines_[id];
+    sm.applied = disk.snapshot.index;
+    sm.digest = std::stoull(disk.snapshot_data);
+    auto found = committed_.find(sm.applied);
+    if (found != committed_.end() && found->second.digest != sm.digest)
+      fail("node " + std::to_string(id) + " installed a snapshot that differs at "
+           + std::to_string(sm.applied));
+  }
+  if (rd.hard)
+    disk.hard = *rd.hard;
+  if (!rd.entries.empty()) {
+    auto first = rd.entries.front().index;
+    auto keep = first > disk.snapshot.index ? first - disk.snapshot.index - 1 : 0;
+    if (disk.entries.size() > keep)
+      disk.entries.resize(keep);
+    for (const auto& e : rd.entries)
+      if (e.index > disk.snapshot.index)
+        disk.entries.push_back(e);
+    check_new_entries(id, rd.entries);
+  }
+  // Persisted: votes and acknowledgements may go now.
+  for (const auto& m : rd.messages_after_persist)
+    send(m);
+  for (const auto& e : rd.committed)
+    apply(id, e);
+  for (auto& r : rd.reads)
+    reads_[id].push_back(r);
+  n.advance(rd);
+}
+
+void cluster::process_all_ready() {
+  for (auto& [id, n] : nodes_)
+    if (n)
+      process_ready(id);
+}
+
+void cluster::check_leaders() {
+  for (auto& [id, n] : nodes_) {
+    if (!n || n->role() != raft::core::role::leader)
+      continue;
+    auto [it, fresh] = leader_of_term_.try_emplace(n->term(), id);
+    if (!fresh && it->second != id) {
+      fail("election safety: nodes " + std::to_string(it->second) + " and " + std::to_string(id)
+           + " both lead term " + std::to_string(n->term()));
+      return;
+    }
+    if (checked_leader_term_[id] == n->term())
+      continue;
+    checked_leader_term_[id] = n->term();
+    // Leader completeness: a new leader holds every committed entry.
+    const auto& log = n->log();
+    for (auto c = committed_.upper_bound(log.snapshot_index()); c != committed_.end(); ++c) {
+      if (log.term(c->first) != c->second.term) {
+        fail("leader completeness: leader " + std::to_string(id) + " of term "
+             + std::to_string(n->term()) + " lacks committed entry " + std::to_string(c->first));
+        return;
+      }
+    }
+    if (log.snapshot_index() > 0) {
+      auto c = committed_.find(log.snapshot_index());
+      if (c != committed_.end() && c->second.term != log.snapshot_term())
+        fail("leader completeness: snapshot of leader " + std::to_string(id) + " diverges");
+    }
+  }
+}
+
+void cluster::check_new_entries(node_id id, const std::vector<raft::core::entry>& entries) {
+  // Log matching, checked where it can change: each new entry against every
+  // other log that has the same (index, term).
+  const auto& mine = nodes_[id]->log();
+  for (const auto& e : entries) {
+    for (auto& [other, n] : nodes_) {
+      if (!n || other == id)
+        continue;
+      const auto& theirs = n->log();
+      if (theirs.term(e.index) != e.term || e.index <= theirs.snapshot_index())
+        continue;
+      if (!(theirs.at(e.index) == e)) {
+        fail("log matching: nodes " + std::to_string(id) + " and " + std::to_string(other)
+             + " hold different entries at index " + std::to_string(e.index) + " term "
+             + std::to_string(e.term));
+        return;
+      }
+      auto a = mine.term(e.index - 1);
+      auto b = theirs.term(e.index - 1);
+      if (a && b && *a != *b) {
+        fail("log matching: nodes " + std::to_string(id) + " and " + std::to_string(other)
+             + " agree at " + std::to_string(e.index) + " but not at " + std::to_string(e.index - 1));
+        return;
+      }
+    }
+  }
+}
+
+void cluster::fail(std::string what) {
+  if (violation_.empty())
+    violation_ = "tick " + std::to_string(now_) + ": " + std::move(what);
+}
+
+void cluster::tick() {
+  ++now_;
+  for (auto& [id, n] : nodes_)
+    if (n)
+      n->tick();
+  process_all_ready();
+  std::vector<in_flight> due;
+  std::vector<in_flight> later;
+  for (auto& m : network_)
+    (m.deliver_at <= now_ ? due : later).push_back(std::move(m));
+  network_ = std::move(later);
+  std::sort(due.begin(), due.end(), [](const in_flight& a, const in_flight& b) {
+    return a.deliver_at != b.deliver_at ? a.deliver_at < b.deliver_at : a.order < b.order;
+  });
+  for (const auto& m : due) {
+    deliver(m.msg);
+  }
+  process_all_ready();
+  check_leaders();
+}
+
+void cluster::run(int ticks) {
+  for (int i = 0; i < ticks && violation_.empty(); ++i)
+    tick();
+}
+
+void cluster::settle(int max_rounds) {
+  for (int round = 0; round < max_rounds && !network_.empty() && violation_.empty(); ++round) {
+    auto batch = std::move(network_);
+    network_.clear();
+    std::sort(batch.begin(), batch.end(),
+              [](const in_flight& a, const in_flight& b) { return a.order < b.order; });
+    for (const auto& m : batch)
+      deliver(m.msg);
+    process_all_ready();
+    check_leaders();
+  }
+}
+
+result<std::uint64_t> cluster::propose(node_id to, std::string data) {
+  if (!alive(to))
+    return error{errc::unavailable, "node is down"};
+  auto seq = next_sequence();
+  return nodes_[to]->propose(to, seq, std::move(data));
+}
+
+bool cluster::commit_through_leader(std::string data, int max_ticks) {
+  std::optional<std::uint64_t> index;
+  int proposed_at = 0;
+  const int patience = opts_.election_ticks * 4;
+  for (int i = 0; i < max_ticks && violation_.empty(); ++i) {
+    if (!index || i - proposed_at > patience) {
+      // (Re)propose through whoever leads now; a real client would retry
+      // with the same sequence and rely on deduplication.
+      if (auto l = leader()) {
+        if (auto r = propose(*l, data)) {
+          index = *r;
+          proposed_at = i;
+        }
+      }
+    }
+    tick();
+    if (!index)
+      continue;
+    auto found = committed_.find(*index);
+    if (found == committed_.end())
+      continue;
+    if (found->second.data != data) {
+      index.reset(); // lost in a leader change
+      continue;
+    }
+    bool everyone = true;
+    for (auto& [id, n] : nodes_) {
+      if (!n || !is_member_of_own_config(*n))
+        continue;
+      if (machines_[id].applied < *index)
+        everyone = false;
+    }
+    if (everyone)
+      return true;
+  }
+  return false;
+}
+
+bool cluster::is_member_of_own_config(const raft::core::node& n) const {
+  const auto& m = n.membership();
+  return std::find(m.voters.begin(), m.voters.end(), n.id()) != m.voters.end()
+         || std::find(m.learners.begin(), m.learners.end(), n.id()) != m.learners.end();
+}
+
+void cluster::crash(node_id id) {
+  // Everything not yet handed to storage is gone; so are messages to it.
+  nodes_[id].reset();
+  reads_[id].clear();
+}
+
+void cluster::restart(node_id id) {
+  if (alive(id))
+    return;
+  nodes_[id] = std::make_unique<raft::core::node>(node_config(id, initial_member_[id]),
+                                                  disks_[id].state);
+  auto& sm = machines_[id];
+  const auto& disk = disks_[id].state;
+  sm = {};
+  if (disk.snapshot.index > 0) {
+    sm.applied = disk.snapshot.index;
+    sm.digest = std::stoull(disk.snapshot_data);
+  }
+}
+
+void cluster::isolate(node_id id) {
+  for (auto other : ids()) {
+    if (other == id)
+      continue;
+    blocked_.insert({id, other});
+    blocked_.insert({other, id});
+  }
+}
+
+void cluster::partition(const std::set<node_id>& side_a) {
+  for (auto a : ids())
+    for (auto b : ids())
+      if ((side_a.count(a) != 0) != (side_a.count(b) != 0))
+        blocked_.insert({a, b});
+}
+
+void cluster::cut(node_id from, node_id to) { blocked_.insert({from, to}); }
+
+void cluster::heal() {
+  blocked_.clear();
+  set_faults(0, 0, 0);
+}
+
+void cluster::set_faults(double drop, double duplicate, int max_delay) {
+  opts_.drop = drop;
+  opts_.duplicate = duplicate;
+  opts_.max_delay = max_delay;
+}
+
+node_id cluster::add_empty_node() {
+  node_id id = nodes_.empty() ? 1 : nodes_.rbegin()->first + 1;
+  initial_member_[id] = false;
+  disks_[id] = {};
+  machines_[id] = {};
+  nodes_[id] = std::make_unique<raft::core::node>(node_config(id, false));
+  return id;
+}
+
+void cluster::compact(node_id id) {
+  if (!alive(id))
+    return;
+  auto& n = *nodes_[id];
+  auto& sm = machines_[id];
+  auto index = std::min(sm.applied, n.log().stable_index());
+  if (index <= n.log().snapshot_index())
+    return;
+  // The toy state machine's snapshot is its digest, which is exactly the
+  // digest recorded when it applied index.
+  auto found = committed_.find(index);
+  if (found == committed_.end() || index != sm.applied)
+    return;
+  if (!n.compact(index, std::to_string(sm.digest)))
+    return;
+  auto& disk = disks_[id].state;
+  disk.snapshot = n.latest_snapshot()->metadata;
+  disk.snapshot_data = n.latest_snapshot()->data;
+  std::erase_if(disk.entries, [&](const raft::core::entry& e) { return e.index <= index; });
+}
+
+} // namespace dref::test::sim
