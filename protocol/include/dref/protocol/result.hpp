@@ -30,6 +30,13 @@ public:
 
   result(T value) : state_(std::in_place_index<0>, std::move(value)) {}
   result(dref::error err) : state_(std::in_place_index<1>, std::move(err)) {}
+  // Anything T converts from (e.g. one alternative of a variant T).
+  template <class U>
+    requires(!std::is_same_v<std::remove_cvref_t<U>, result>
+             && !std::is_same_v<std::remove_cvref_t<U>, T>
+             && !std::is_same_v<std::remove_cvref_t<U>, dref::error>
+             && std::is_convertible_v<U &&, T>)
+  result(U&& value) : state_(std::in_place_index<0>, T(std::forward<U>(value))) {}
 
   bool has_value() const noexcept { return state_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }

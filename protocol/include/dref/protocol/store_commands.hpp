@@ -1,0 +1,212 @@
+#pragma once
+// The commands of dref's replicated state machine (store/), as wire types:
+// a node forwards them to the leader, the raft log carries them, and the
+// memory backend applies them directly. Every field a command's effect
+// depends on is in the command: the store has no clock and no randomness.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace dref::protocol {
+
+using metadata_map = std::map<std::string, std::string>;
+
+// --- values -----------------------------------------------------------------
+
+// Never overwrites: an existing value is joined, not replaced.
+struct cmd_create_if_absent {
+  std::string id;
+  std::string value;
+  metadata_map metadata;
+  template <class A> void serialize(A& ar) { ar(id, value, metadata); }
+  friend bool operator==(const cmd_create_if_absent&, const cmd_create_if_absent&) = default;
+};
+
+struct cmd_set {
+  std::string id;
+  std::string value;
+  template <class A> void serialize(A& ar) { ar(id, value); }
+  friend bool operator==(const cmd_set&, const cmd_set&) = default;
+};
+
+// Writes only when the value is at expected_version (0: only when absent).
+struct cmd_cas {
+  std::string id;
+  std::uint64_t expected_version = 0;
+  std::string value;
+  template <class A> void serialize(A& ar) { ar(id, expected_version, value); }
+  friend bool operator==(const cmd_cas&, const cmd_cas&) = default;
+};
+
+// Like cas, but ships a binary delta (store/delta.hpp) against the value at
+// expected_version instead of the whole new value.
+struct cmd_patch {
+  std::string id;
+  std::uint64_t expected_version = 0;
+  std::string delta;
+  template <class A> void serialize(A& ar) { ar(id, expected_version, delta); }
+  friend bool operator==(const cmd_patch&, const cmd_patch&) = default;
+};
+
+struct cmd_remove {
+  std::string id;
+  template <class A> void serialize(A& ar) { ar(id); }
+  friend bool operator==(const cmd_remove&, const cmd_remove&) = default;
+};
+
+// Replaces the value's metadata (the value and its version stay).
+struct cmd_set_metadata {
+  std::string id;
+  metadata_map metadata;
+  template <class A> void serialize(A& ar) { ar(id, metadata); }
+  friend bool operator==(const cmd_set_metadata&, const cmd_set_metadata&) = default;
+};
+
+// A named deterministic command registered identically on every node
+// (store/named_commands.hpp), e.g. "add_i64".
+struct cmd_run {
+  std::string id;
+  std::string command;
+  std::string args;
+  template <class A> void serialize(A& ar) { ar(id, command, args); }
+  friend bool operator==(const cmd_run&, const cmd_run&) = default;
+};
+
+// --- sessions ---------------------------------------------------------------
+
+struct cmd_session_open {
+  std::string session;
+  std::uint64_t ttl_ms = 0;
+  template <class A> void serialize(A& ar) { ar(session, ttl_ms); }
+  friend bool operator==(const cmd_session_open&, const cmd_session_open&) = default;
+};
+
+struct cmd_session_keepalive {
+  std::string session;
+  template <class A> void serialize(A& ar) { ar(session); }
+  friend bool operator==(const cmd_session_keepalive&, const cmd_session_keepalive&) = default;
+};
+
+struct cmd_session_close {
+  std::string session;
+  template <class A> void serialize(A& ar) { ar(session); }
+  friend bool operator==(const cmd_session_close&, const cmd_session_close&) = default;
+};
+
+// Expires every session whose deadline is at or before the proposal's time.
+// Every command does this first anyway; this one exists so that a leader can
+// move time forward when nothing else is being written.
+struct cmd_expire_due {
+  template <class A> void serialize(A&) {}
+  friend bool operator==(const cmd_expire_due&, const cmd_expire_due&) = default;
+};
+
+// --- locks ------------------------------------------------------------------
+
+// owner names the holder within a session (a thread, an actor): the same
+// (session, owner) acquiring again is reentrant. wait=false is try-lock.
+struct cmd_lock_acquire {
+  std::string lock;
+  std::string session;
+  std::string owner;
+  bool wait = true;
+  template <class A> void serialize(A& ar) { ar(lock, session, owner, wait); }
+  friend bool operator==(const cmd_lock_acquire&, const cmd_lock_acquire&) = default;
+};
+
+// Releases one level of reentrancy; token must be the current grant's.
+struct cmd_lock_release {
+  std::string lock;
+  std::string session;
+  std::string owner;
+  std::uint64_t token = 0;
+  template <class A> void serialize(A& ar) { ar(lock, session, owner, token); }
+  friend bool operator==(const cmd_lock_release&, const cmd_lock_release&) = default;
+};
+
+// A queued waiter gives up (e.g. try_lock_for timed out).
+struct cmd_lock_cancel_wait {
+  std::string lock;
+  std::string session;
+  std::string owner;
+  template <class A> void serialize(A& ar) { ar(lock, session, owner); }
+  friend bool operator==(const cmd_lock_cancel_wait&, const cmd_lock_cancel_wait&) = default;
+};
+
+// --- topics -----------------------------------------------------------------
+
+struct cmd_publish {
+  std::string topic;
+  std::string message;
+  template <class A> void serialize(A& ar) { ar(topic, message); }
+  friend bool operator==(const cmd_publish&, const cmd_publish&) = default;
+};
+
+// Tightens (or loosens, up to the store limits) a topic's retention.
+struct cmd_topic_configure {
+  std::string topic;
+  std::uint64_t max_messages = 0;
+  std::uint64_t max_bytes = 0;
+  template <class A> void serialize(A& ar) { ar(topic, max_messages, max_bytes); }
+  friend bool operator==(const cmd_topic_configure&, const cmd_topic_configure&) = default;
+};
+
+// --- promises and delays ----------------------------------------------------
+
+struct cmd_promise_deliver {
+  std::string id;
+  std::string value;
+  template <class A> void serialize(A& ar) { ar(id, value); }
+  friend bool operator==(const cmd_promise_deliver&, const cmd_promise_deliver&) = default;
+};
+
+// The first live session to claim a delay runs its body.
+struct cmd_delay_claim {
+  std::string id;
+  std::string session;
+  template <class A> void serialize(A& ar) { ar(id, session); }
+  friend bool operator==(const cmd_delay_claim&, const cmd_delay_claim&) = default;
+};
+
+struct cmd_delay_complete {
+  std::string id;
+  std::string session;
+  std::string value;
+  template <class A> void serialize(A& ar) { ar(id, session, value); }
+  friend bool operator==(const cmd_delay_complete&, const cmd_delay_complete&) = default;
+};
+
+// Append only: the variant index is part of the wire format.
+using store_command =
+  std::variant<cmd_create_if_absent, cmd_set, cmd_cas, cmd_patch, cmd_remove, cmd_set_metadata,
+               cmd_run, cmd_session_open, cmd_session_keepalive, cmd_session_close,
+               cmd_expire_due, cmd_lock_acquire, cmd_lock_release, cmd_lock_cancel_wait,
+               cmd_publish, cmd_topic_configure, cmd_promise_deliver, cmd_delay_claim,
+               cmd_delay_complete>;
+
+// A command as it enters the log. (client_id, sequence) make retries
+// idempotent: the store answers a repeated sequence from its cache.
+// acked_sequence tells the store that the client has seen every answer up
+// to there, so those cached answers can go. client_id 0: no deduplication.
+// leader_time_ms is the leader's clock when it accepted the command: the
+// only time the store knows.
+struct store_proposal {
+  static constexpr std::string_view wire_name = "store.proposal";
+
+  std::uint64_t client_id = 0;
+  std::uint64_t sequence = 0;
+  std::uint64_t acked_sequence = 0;
+  std::uint64_t leader_time_ms = 0;
+  store_command command;
+
+  template <class A> void serialize(A& ar) {
+    ar(client_id, sequence, acked_sequence, leader_time_ms, command);
+  }
+  friend bool operator==(const store_proposal&, const store_proposal&) = default;
+};
+
+} // namespace dref::protocol

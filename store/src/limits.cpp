@@ -1,0 +1,58 @@
+#include "dref/store/limits.hpp"
+
+#include <string>
+
+namespace dref::store {
+namespace {
+
+bool allowed_id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+         || c == '_' || c == ':' || c == '/' || c == '@' || c == '-';
+}
+
+// Shows an offending id without flooding the message or the terminal.
+std::string printable(std::string_view id) {
+  std::string out;
+  for (char c : id.substr(0, 64)) {
+    if (c >= 0x20 && c < 0x7f) {
+      out += c;
+    } else {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += hex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+      out += hex[static_cast<unsigned char>(c) & 0xf];
+    }
+  }
+  if (id.size() > 64)
+    out += "...";
+  return out;
+}
+
+} // namespace
+
+result<void> check_id(std::string_view id, const limits& lim, std::string_view what) {
+  if (id.empty())
+    return error{errc::invalid_id, std::string{what} + " is empty"};
+  if (id.size() > lim.max_id_length)
+    return error{errc::invalid_id, std::string{what} + " '" + printable(id) + "' is "
+                                     + std::to_string(id.size()) + " characters long; at most "
+                                     + std::to_string(lim.max_id_length) + " are allowed"};
+  for (std::size_t i = 0; i < id.size(); ++i)
+    if (!allowed_id_char(id[i]))
+      return error{errc::invalid_id, std::string{what} + " '" + printable(id)
+                                       + "' has a forbidden character at position "
+                                       + std::to_string(i)
+                                       + "; allowed are A-Z a-z 0-9 and . _ : / @ -"};
+  return {};
+}
+
+result<void> check_value_size(std::string_view id, std::size_t size, const limits& lim) {
+  if (size > lim.max_value_bytes)
+    return error{errc::value_too_large, "value for '" + printable(id) + "' has "
+                                          + std::to_string(size) + " bytes; at most "
+                                          + std::to_string(lim.max_value_bytes)
+                                          + " are allowed (limits.max_value_bytes)"};
+  return {};
+}
+
+} // namespace dref::store

@@ -1,0 +1,77 @@
+#include "dref/store/named_commands.hpp"
+
+#include <cstdint>
+
+namespace dref::store {
+
+result<void> command_registry::add(std::string name, named_command command) {
+  if (commands_.count(name) != 0)
+    return error{errc::already_exists, "named command '" + name + "' is registered already"};
+  commands_.emplace(std::move(name), std::move(command));
+  return {};
+}
+
+const named_command* command_registry::find(std::string_view name) const {
+  auto it = commands_.find(name);
+  return it == commands_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> command_registry::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, command] : commands_)
+    out.push_back(name);
+  return out;
+}
+
+std::string encode_i64(std::int64_t value) {
+  auto bits = static_cast<std::uint64_t>(value);
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    out[i] = static_cast<char>((bits >> (8 * i)) & 0xff);
+  return out;
+}
+
+result<std::int64_t> decode_i64(std::string_view bytes, std::string_view what) {
+  if (bytes.size() != 8)
+    return error{errc::wrong_type, std::string{what} + " has " + std::to_string(bytes.size())
+                                     + " bytes; a 64-bit integer has 8"};
+  std::uint64_t bits = 0;
+  for (int i = 0; i < 8; ++i)
+    bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  return static_cast<std::int64_t>(bits);
+}
+
+namespace {
+
+result<std::string> add_i64(const std::optional<std::string_view>& current,
+                            std::string_view args) {
+  auto delta = decode_i64(args, "add_i64's argument");
+  if (!delta)
+    return delta.error();
+  std::int64_t base = 0;
+  if (current) {
+    auto stored = decode_i64(*current, "the stored value");
+    if (!stored)
+      return stored.error();
+    base = *stored;
+  }
+  std::int64_t sum = 0;
+  if (__builtin_add_overflow(base, *delta, &sum))
+    return error{errc::invalid_argument, "add_i64: " + std::to_string(base) + " + "
+                                           + std::to_string(*delta)
+                                           + " overflows a 64-bit integer"};
+  return encode_i64(sum);
+}
+
+} // namespace
+
+std::shared_ptr<const command_registry> builtin_commands() {
+  static const auto registry = [] {
+    auto r = std::make_shared<command_registry>();
+    (void)r->add("add_i64", add_i64);
+    return r;
+  }();
+  return registry;
+}
+
+} // namespace dref::store

@@ -1,0 +1,85 @@
+// Promises (delivered once) and delays (run by exactly one live session).
+#include "context.hpp"
+
+namespace dref::store {
+
+using namespace protocol;
+
+result<store_result> store::on(context& ctx, const cmd_promise_deliver& cmd) {
+  if (auto ok = check_id(cmd.id, limits_, "promise id"); !ok)
+    return ok.error();
+  if (auto ok = check_value_size(cmd.id, cmd.value.size(), limits_); !ok)
+    return ok.error();
+  if (auto it = state_.promises.find(cmd.id); it != state_.promises.end())
+    return res_delivered{false, it->second.version, it->second.value};
+  state_.promises[cmd.id] = promise_state{true, ctx.index, cmd.value};
+  auto& e = ctx.emit(event_kind::promise_delivered, cmd.id);
+  e.payload_type = payload_kind::full;
+  e.payload = cmd.value;
+  return res_delivered{true, ctx.index, {}};
+}
+
+result<store_result> store::on(context& ctx, const cmd_delay_claim& cmd) {
+  if (auto ok = check_id(cmd.id, limits_, "delay id"); !ok)
+    return ok.error();
+  if (auto ok = check_id(cmd.session, limits_, "session id"); !ok)
+    return ok.error();
+  auto it = state_.delays.find(cmd.id);
+  if (it != state_.delays.end() && it->second.completed)
+    return res_delay{delay_claim_state::completed, it->second.runner, it->second.value};
+  auto session = live_session(cmd.session);
+  if (!session)
+    return session.error();
+  if (it != state_.delays.end() && !it->second.runner.empty()) {
+    auto state = it->second.runner == cmd.session ? delay_claim_state::run_body
+                                                  : delay_claim_state::running;
+    return res_delay{state, it->second.runner, {}};
+  }
+  auto& delay = state_.delays[cmd.id];
+  delay.runner = cmd.session;
+  (*session)->runs.insert(cmd.id);
+  auto& e = ctx.emit(event_kind::delay_claimed, cmd.id);
+  e.session = cmd.session;
+  return res_delay{delay_claim_state::run_body, cmd.session, {}};
+}
+
+result<store_result> store::on(context& ctx, const cmd_delay_complete& cmd) {
+  if (auto ok = check_id(cmd.id, limits_, "delay id"); !ok)
+    return ok.error();
+  if (auto ok = check_value_size(cmd.id, cmd.value.size(), limits_); !ok)
+    return ok.error();
+  auto it = state_.delays.find(cmd.id);
+  if (it != state_.delays.end() && it->second.completed)
+    return error{errc::already_delivered, "delay '" + cmd.id + "' is completed already"};
+  if (it == state_.delays.end() || it->second.runner != cmd.session)
+    return error{errc::not_holder, "delay '" + cmd.id + "' is not being run by session '"
+                                     + cmd.session + "'"
+                                     + (it == state_.delays.end() || it->second.runner.empty()
+                                          ? std::string{" (nobody claimed it)"}
+                                          : " (session '" + it->second.runner + "' runs it)")};
+  delay_entry& delay = it->second;
+  delay.completed = true;
+  delay.value = cmd.value;
+  delay.version = ctx.index;
+  state_.sessions[cmd.session].runs.erase(cmd.id);
+  auto& e = ctx.emit(event_kind::delay_completed, cmd.id);
+  e.session = cmd.session;
+  e.payload_type = payload_kind::full;
+  e.payload = cmd.value;
+  return res_written{ctx.index};
+}
+
+promise_state store::promise(std::string_view id) const {
+  auto it = state_.promises.find(id);
+  return it == state_.promises.end() ? promise_state{} : it->second;
+}
+
+delay_state store::delay(std::string_view id) const {
+  auto it = state_.delays.find(id);
+  if (it == state_.delays.end())
+    return {};
+  return delay_state{!it->second.runner.empty(), it->second.runner, it->second.completed,
+                     it->second.value};
+}
+
+} // namespace dref::store

@@ -1,0 +1,206 @@
+// Values: create, set, cas, patch, remove, metadata and named commands.
+#include "context.hpp"
+#include "dref/store/delta.hpp"
+
+namespace dref::store {
+
+using namespace protocol;
+
+namespace {
+
+result<void> check_metadata(const std::string& id, const metadata_map& metadata,
+                            const dref::store::limits& lim) {
+  std::size_t bytes = 0;
+  for (const auto& [key, value] : metadata) {
+    if (key.empty())
+      return error{errc::invalid_argument, "metadata of '" + id + "' has an empty key"};
+    bytes += key.size() + value.size();
+  }
+  if (bytes > lim.max_metadata_bytes)
+    return error{errc::value_too_large, "metadata of '" + id + "' has " + std::to_string(bytes)
+                                          + " bytes; at most "
+                                          + std::to_string(lim.max_metadata_bytes)
+                                          + " are allowed (limits.max_metadata_bytes)"};
+  return {};
+}
+
+error version_conflict(const std::string& id, std::uint64_t actual, std::uint64_t expected) {
+  if (expected == 0)
+    return error{errc::version_conflict, "ref '" + id + "' exists (version "
+                                           + std::to_string(actual)
+                                           + "); expected version 0 means absent"};
+  return error{errc::version_conflict, "ref '" + id + "' is at version " + std::to_string(actual)
+                                         + ", expected " + std::to_string(expected)};
+}
+
+error missing(const std::string& id) {
+  return error{errc::not_found, "ref '" + id + "' does not exist"};
+}
+
+} // namespace
+
+void store::write_value(context& ctx, value_entry& entry, const std::string& id,
+                        std::string value, const std::string* delta) {
+  auto& e = ctx.emit(event_kind::value_written, id);
+  e.old_version = entry.version;
+  if (delta != nullptr && delta->size() < value.size()) {
+    e.payload_type = payload_kind::delta;
+    e.payload = *delta;
+  } else if (entry.value.size() >= limits_.delta_min_bytes
+             && value.size() >= limits_.delta_min_bytes) {
+    auto made = encode_delta(entry.value, value);
+    if (made.size() < value.size()) {
+      e.payload_type = payload_kind::delta;
+      e.payload = std::move(made);
+    }
+  }
+  if (e.payload_type == payload_kind::none) {
+    e.payload_type = payload_kind::full;
+    e.payload = value;
+  }
+  e.old_value = std::move(entry.value);
+  entry.value = std::move(value);
+  entry.version = ctx.index;
+}
+
+namespace {
+
+void created_event(store::context& ctx, const std::string& id, const value_entry& entry) {
+  auto& e = ctx.emit(event_kind::value_created, id);
+  e.payload_type = payload_kind::full;
+  e.payload = entry.value;
+}
+
+} // namespace
+
+result<store_result> store::on(context& ctx, const cmd_create_if_absent& cmd) {
+  if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
+    return ok.error();
+  if (auto ok = check_value_size(cmd.id, cmd.value.size(), limits_); !ok)
+    return ok.error();
+  if (auto ok = check_metadata(cmd.id, cmd.metadata, limits_); !ok)
+    return ok.error();
+  if (auto it = state_.values.find(cmd.id); it != state_.values.end())
+    return res_created{false, it->second.version, it->second.value};
+  auto& entry = state_.values[cmd.id];
+  entry = value_entry{cmd.value, ctx.index, cmd.metadata};
+  created_event(ctx, cmd.id, entry);
+  return res_created{true, ctx.index, {}};
+}
+
+result<store_result> store::on(context& ctx, const cmd_set& cmd) {
+  if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
+    return ok.error();
+  if (auto ok = check_value_size(cmd.id, cmd.value.size(), limits_); !ok)
+    return ok.error();
+  auto it = state_.values.find(cmd.id);
+  if (it == state_.values.end()) {
+    auto& entry = state_.values[cmd.id];
+    entry = value_entry{cmd.value, ctx.index, {}};
+    created_event(ctx, cmd.id, entry);
+  } else {
+    write_value(ctx, it->second, cmd.id, cmd.value, nullptr);
+  }
+  return res_written{ctx.index};
+}
+
+result<store_result> store::on(context& ctx, const cmd_cas& cmd) {
+  if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
+    return ok.error();
+  if (auto ok = check_value_size(cmd.id, cmd.value.size(), limits_); !ok)
+    return ok.error();
+  auto it = state_.values.find(cmd.id);
+  if (it == state_.values.end()) {
+    if (cmd.expected_version != 0)
+      return missing(cmd.id);
+    auto& entry = state_.values[cmd.id];
+    entry = value_entry{cmd.value, ctx.index, {}};
+    created_event(ctx, cmd.id, entry);
+    return res_written{ctx.index};
+  }
+  if (it->second.version != cmd.expected_version)
+    return version_conflict(cmd.id, it->second.version, cmd.expected_version);
+  write_value(ctx, it->second, cmd.id, cmd.value, nullptr);
+  return res_written{ctx.index};
+}
+
+result<store_result> store::on(context& ctx, const cmd_patch& cmd) {
+  if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
+    return ok.error();
+  auto it = state_.values.find(cmd.id);
+  if (it == state_.values.end())
+    return missing(cmd.id);
+  if (it->second.version != cmd.expected_version)
+    return version_conflict(cmd.id, it->second.version, cmd.expected_version);
+  auto patched = apply_delta(it->second.value, cmd.delta, limits_.max_value_bytes);
+  if (!patched)
+    return error{patched.error().code, "patch of ref '" + cmd.id + "': " + patched.error().message};
+  write_value(ctx, it->second, cmd.id, std::move(*patched), &cmd.delta);
+  return res_written{ctx.index};
+}
+
+result<store_result> store::on(context& ctx, const cmd_remove& cmd) {
+  if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
+    return ok.error();
+  auto it = state_.values.find(cmd.id);
+  if (it == state_.values.end())
+    return res_removed{false, 0};
+  auto& e = ctx.emit(event_kind::value_removed, cmd.id);
+  e.old_version = it->second.version;
+  e.old_value = std::move(it->second.value);
+  res_removed removed{true, it->second.version};
+  state_.values.erase(it);
+  return removed;
+}
+
+result<store_result> store::on(context& ctx, const cmd_set_metadata& cmd) {
+  if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
+    return ok.error();
+  if (auto ok = check_metadata(cmd.id, cmd.metadata, limits_); !ok)
+    return ok.error();
+  auto it = state_.values.find(cmd.id);
+  if (it == state_.values.end())
+    return missing(cmd.id);
+  auto& e = ctx.emit(event_kind::metadata_changed, cmd.id);
+  e.old_version = it->second.version;
+  it->second.metadata = cmd.metadata;
+  it->second.version = ctx.index;
+  return res_written{ctx.index};
+}
+
+result<store_result> store::on(context& ctx, const cmd_run& cmd) {
+  if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
+    return ok.error();
+  const named_command* command = commands_->find(cmd.command);
+  if (command == nullptr)
+    return error{errc::unknown_command, "named command '" + cmd.command
+                                          + "' is not registered on this node"};
+  auto it = state_.values.find(cmd.id);
+  std::optional<std::string_view> current;
+  if (it != state_.values.end())
+    current = it->second.value;
+  auto next = (*command)(current, cmd.args);
+  if (!next)
+    return error{next.error().code,
+                 cmd.command + " on '" + cmd.id + "': " + next.error().message};
+  if (auto ok = check_value_size(cmd.id, next->size(), limits_); !ok)
+    return ok.error();
+  res_ran ran{ctx.index, *next};
+  if (it == state_.values.end()) {
+    auto& entry = state_.values[cmd.id];
+    entry = value_entry{std::move(*next), ctx.index, {}};
+    created_event(ctx, cmd.id, entry);
+  } else {
+    write_value(ctx, it->second, cmd.id, std::move(*next), nullptr);
+  }
+  return ran;
+}
+
+result<value_state> store::get(std::string_view id) const {
+  auto it = state_.values.find(id);
+  if (it == state_.values.end())
+    return missing(std::string{id});
+  return value_state{it->second.value, it->second.version, it->second.metadata};
+}
+
+} // namespace dref::store
