@@ -20,6 +20,16 @@ result<void> check_lock_ids(const std::string& lock, const std::string& session,
   return check_id(owner, lim, "lock owner");
 }
 
+// A session may wait for one lock under several owners: the back reference
+// goes only when the last of them leaves the queue.
+void forget_wait_if_last(session_entry& session, const std::string& session_id,
+                         const std::string& lock_id, const lock_entry& lock) {
+  for (const auto& w : lock.waiters)
+    if (w.session == session_id)
+      return;
+  session.waits.erase(lock_id);
+}
+
 std::string holder_text(const lock_entry& lock) {
   return "session '" + lock.session + "' (owner '" + lock.owner + "')";
 }
@@ -37,7 +47,7 @@ bool store::grant_next(context& ctx, const std::string& lock_id, lock_entry& loc
     auto session = state_.sessions.find(next.session);
     if (session == state_.sessions.end())
       continue; // cannot happen: ending a session removes its waits first
-    session->second.waits.erase(lock_id);
+    forget_wait_if_last(session->second, next.session, lock_id, lock);
     session->second.holds.insert(lock_id);
     lock.session = std::move(next.session);
     lock.owner = std::move(next.owner);
@@ -137,7 +147,7 @@ result<store_result> store::on(context& ctx, const cmd_lock_cancel_wait& cmd) {
                                });
     if (queued != lock.waiters.end()) {
       lock.waiters.erase(queued);
-      state_.sessions[cmd.session].waits.erase(cmd.lock);
+      forget_wait_if_last(state_.sessions[cmd.session], cmd.session, cmd.lock, lock);
       auto& e = ctx.emit(event_kind::lock_released, cmd.lock);
       e.session = cmd.session;
       e.owner = cmd.owner;

@@ -1,0 +1,489 @@
+#pragma once
+// A second, deliberately naive implementation of the store's semantics:
+// plain containers, linear scans, no indexes, no back references. The
+// property tests feed it and the real store the same random proposals and
+// demand the same replies and the same events. It handles values below the
+// delta threshold only (events always carry the full value).
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dref/store/delta.hpp"
+#include "dref/store/limits.hpp"
+#include "dref/store/named_commands.hpp"
+#include "dref/store/store.hpp"
+
+namespace dref::test {
+
+class reference_model {
+public:
+  explicit reference_model(store::limits lim) : lim_(lim) {}
+
+  store::apply_outcome apply(std::uint64_t index, const protocol::store_proposal& p) {
+    store::apply_outcome out;
+    events_ = &out.events;
+    index_ = index;
+    now_ = std::max(now_, p.leader_time_ms);
+    // Sessions due, in order of deadline, then id.
+    for (;;) {
+      const session* due = nullptr;
+      for (const auto& s : sessions_)
+        if (s.deadline <= now_ && (due == nullptr || s.deadline < due->deadline
+                                   || (s.deadline == due->deadline && s.id < due->id)))
+          due = &s;
+      if (due == nullptr)
+        break;
+      end_session(std::string{due->id}, true);
+    }
+    if (p.client_id == 0) {
+      out.reply = execute(p.command);
+      return out;
+    }
+    auto& c = clients_[p.client_id];
+    if (p.acked_sequence > c.acked) {
+      c.acked = p.acked_sequence;
+      std::erase_if(c.replies, [&](const auto& r) { return r.first <= c.acked; });
+    }
+    if (p.sequence <= c.acked) {
+      out.duplicate = true;
+      out.reply.error = error{errc::invalid_argument, "acknowledged"};
+      return out;
+    }
+    if (c.replies.count(p.sequence) != 0) {
+      out.duplicate = true;
+      out.reply = c.replies[p.sequence];
+      return out;
+    }
+    out.reply = execute(p.command);
+    c.replies[p.sequence] = out.reply;
+    return out;
+  }
+
+private:
+  struct value {
+    std::string bytes;
+    std::uint64_t version;
+    protocol::metadata_map metadata;
+  };
+  struct session {
+    std::string id;
+    std::uint64_t ttl;
+    std::uint64_t deadline;
+  };
+  struct lock {
+    std::string session, owner;
+    std::uint64_t token = 0;
+    std::uint32_t count = 0;
+    std::vector<protocol::lock_waiter> waiters;
+  };
+  struct topic {
+    std::uint64_t next = 1, max_messages = 0, max_bytes = 0;
+    std::vector<std::string> messages;  // retained, oldest first
+    std::uint64_t first = 1;
+  };
+  struct delay {
+    std::string runner;
+    bool completed = false;
+    std::string value;
+  };
+  struct client {
+    std::uint64_t acked = 0;
+    std::map<std::uint64_t, protocol::store_reply> replies;
+  };
+
+  using outcome = std::variant<protocol::store_result, error>;
+
+  static error fail(errc code) { return error{code, "model"}; }
+
+  protocol::store_event& emit(protocol::event_kind kind, const std::string& id) {
+    auto& e = events_->emplace_back();
+    e.kind = kind;
+    e.id = id;
+    e.new_version = index_;
+    return e;
+  }
+
+  bool bad_id(const std::string& id) const { return !store::check_id(id, lim_, "id").has_value(); }
+  bool too_big(const std::string& v) const { return v.size() > lim_.max_value_bytes; }
+  session* find_session(const std::string& id) {
+    for (auto& s : sessions_)
+      if (s.id == id)
+        return &s;
+    return nullptr;
+  }
+
+  protocol::store_reply execute(const protocol::store_command& cmd) {
+    std::size_t before = events_->size();
+    outcome o = std::visit([&](const auto& c) { return on(c); }, cmd);
+    protocol::store_reply reply;
+    if (auto* err = std::get_if<error>(&o)) {
+      events_->resize(before);
+      reply.error = *err;
+      reply.value = protocol::res_done{};
+    } else {
+      reply.value = std::get<protocol::store_result>(o);
+    }
+    return reply;
+  }
+
+  void write(const std::string& id, std::string bytes, const std::string* delta) {
+    auto it = values_.find(id);
+    if (it == values_.end()) {
+      values_[id] = value{bytes, index_, {}};
+      auto& e = emit(protocol::event_kind::value_created, id);
+      e.payload_type = protocol::payload_kind::full;
+      e.payload = bytes;
+      return;
+    }
+    auto& e = emit(protocol::event_kind::value_written, id);
+    e.old_version = it->second.version;
+    e.old_value = it->second.bytes;
+    if (delta != nullptr && delta->size() < bytes.size()) {
+      e.payload_type = protocol::payload_kind::delta;
+      e.payload = *delta;
+    } else {
+      e.payload_type = protocol::payload_kind::full;
+      e.payload = bytes;
+    }
+    it->second.bytes = bytes;
+    it->second.version = index_;
+  }
+
+  bool bad_metadata(const protocol::metadata_map& m, errc& code) const {
+    std::size_t bytes = 0;
+    for (const auto& [k, v] : m) {
+      if (k.empty()) {
+        code = errc::invalid_argument;
+        return true;
+      }
+      bytes += k.size() + v.size();
+    }
+    code = errc::value_too_large;
+    return bytes > lim_.max_metadata_bytes;
+  }
+
+  outcome on(const protocol::cmd_create_if_absent& c) {
+    errc code{};
+    if (bad_id(c.id)) return fail(errc::invalid_id);
+    if (too_big(c.value)) return fail(errc::value_too_large);
+    if (bad_metadata(c.metadata, code)) return fail(code);
+    if (values_.count(c.id) != 0)
+      return protocol::res_created{false, values_[c.id].version, values_[c.id].bytes};
+    write(c.id, c.value, nullptr);
+    values_[c.id].metadata = c.metadata;
+    return protocol::res_created{true, index_, {}};
+  }
+  outcome on(const protocol::cmd_set& c) {
+    if (bad_id(c.id)) return fail(errc::invalid_id);
+    if (too_big(c.value)) return fail(errc::value_too_large);
+    write(c.id, c.value, nullptr);
+    return protocol::res_written{index_};
+  }
+  outcome on(const protocol::cmd_cas& c) {
+    if (bad_id(c.id)) return fail(errc::invalid_id);
+    if (too_big(c.value)) return fail(errc::value_too_large);
+    bool exists = values_.count(c.id) != 0;
+    if (!exists && c.expected_version != 0) return fail(errc::not_found);
+    if (exists && values_[c.id].version != c.expected_version) return fail(errc::version_conflict);
+    write(c.id, c.value, nullptr);
+    return protocol::res_written{index_};
+  }
+  outcome on(const protocol::cmd_patch& c) {
+    if (bad_id(c.id)) return fail(errc::invalid_id);
+    if (values_.count(c.id) == 0) return fail(errc::not_found);
+    if (values_[c.id].version != c.expected_version) return fail(errc::version_conflict);
+    auto patched = store::apply_delta(values_[c.id].bytes, c.delta, lim_.max_value_bytes);
+    if (!patched) return fail(patched.error().code);
+    write(c.id, *patched, &c.delta);
+    return protocol::res_written{index_};
+  }
+  outcome on(const protocol::cmd_remove& c) {
+    if (bad_id(c.id)) return fail(errc::invalid_id);
+    if (values_.count(c.id) == 0) return protocol::res_removed{false, 0};
+    auto& e = emit(protocol::event_kind::value_removed, c.id);
+    e.old_version = values_[c.id].version;
+    e.old_value = values_[c.id].bytes;
+    protocol::res_removed r{true, values_[c.id].version};
+    values_.erase(c.id);
+    return r;
+  }
+  outcome on(const protocol::cmd_set_metadata& c) {
+    errc code{};
+    if (bad_id(c.id)) return fail(errc::invalid_id);
+    if (bad_metadata(c.metadata, code)) return fail(code);
+    if (values_.count(c.id) == 0) return fail(errc::not_found);
+    emit(protocol::event_kind::metadata_changed, c.id).old_version = values_[c.id].version;
+    values_[c.id].metadata = c.metadata;
+    values_[c.id].version = index_;
+    return protocol::res_written{index_};
+  }
+  outcome on(const protocol::cmd_run& c) {
+    if (bad_id(c.id)) return fail(errc::invalid_id);
+    if (c.command != "add_i64") return fail(errc::unknown_command);
+    auto delta = store::decode_i64(c.args, "args");
+    if (!delta) return fail(errc::wrong_type);
+    std::int64_t base = 0;
+    if (values_.count(c.id) != 0) {
+      auto stored = store::decode_i64(values_[c.id].bytes, "value");
+      if (!stored) return fail(errc::wrong_type);
+      base = *stored;
+    }
+    std::int64_t sum = 0;
+    if (__builtin_add_overflow(base, *delta, &sum)) return fail(errc::invalid_argument);
+    write(c.id, store::encode_i64(sum), nullptr);
+    return protocol::res_ran{index_, store::encode_i64(sum)};
+  }
+  outcome on(const protocol::cmd_session_open& c) {
+    if (bad_id(c.session)) return fail(errc::invalid_id);
+    if (c.ttl_ms < lim_.min_session_ttl_ms || c.ttl_ms > lim_.max_session_ttl_ms)
+      return fail(errc::invalid_argument);
+    if (find_session(c.session) != nullptr) return fail(errc::already_exists);
+    sessions_.push_back(session{c.session, c.ttl_ms, now_ + c.ttl_ms});
+    auto& e = emit(protocol::event_kind::session_opened, c.session);
+    e.session = c.session;
+    e.number = now_ + c.ttl_ms;
+    return protocol::res_session{now_ + c.ttl_ms};
+  }
+  outcome on(const protocol::cmd_session_keepalive& c) {
+    auto* s = find_session(c.session);
+    if (s == nullptr) return fail(errc::unknown_session);
+    s->deadline = now_ + s->ttl;
+    return protocol::res_session{s->deadline};
+  }
+  outcome on(const protocol::cmd_session_close& c) {
+    if (find_session(c.session) == nullptr) return fail(errc::unknown_session);
+    end_session(c.session, false);
+    return protocol::res_done{};
+  }
+  outcome on(const protocol::cmd_expire_due&) { return protocol::res_done{}; }
+
+  void grant_next(const std::string& id) {
+    auto& l = locks_[id];
+    if (l.waiters.empty()) {
+      locks_.erase(id);
+      return;
+    }
+    auto next = l.waiters.front();
+    l.waiters.erase(l.waiters.begin());
+    l.session = next.session;
+    l.owner = next.owner;
+    l.token = index_;
+    l.count = 1;
+    auto& e = emit(protocol::event_kind::lock_granted, id);
+    e.session = l.session;
+    e.owner = l.owner;
+    e.number = index_;
+  }
+
+  void end_session(const std::string& id, bool expired) {
+    for (auto& [lock_id, l] : locks_)
+      for (auto w = l.waiters.begin(); w != l.waiters.end();) {
+        if (w->session == id) {
+          auto& e = emit(protocol::event_kind::lock_released, lock_id);
+          e.session = id;
+          e.owner = w->owner;
+          w = l.waiters.erase(w);
+        } else {
+          ++w;
+        }
+      }
+    std::vector<std::string> held;
+    for (auto& [lock_id, l] : locks_)
+      if (l.session == id)
+        held.push_back(lock_id);
+    for (const auto& lock_id : held) {
+      auto& l = locks_[lock_id];
+      auto& e = emit(expired ? protocol::event_kind::lock_lost : protocol::event_kind::lock_released,
+                     lock_id);
+      e.session = id;
+      e.owner = l.owner;
+      e.number = l.token;
+      grant_next(lock_id);
+    }
+    for (auto& [delay_id, d] : delays_)
+      if (d.runner == id && !d.completed) {
+        d.runner.clear();
+        emit(protocol::event_kind::delay_released, delay_id).session = id;
+      }
+    emit(expired ? protocol::event_kind::session_expired : protocol::event_kind::session_closed, id)
+      .session = id;
+    std::erase_if(sessions_, [&](const session& s) { return s.id == id; });
+  }
+
+  outcome on(const protocol::cmd_lock_acquire& c) {
+    if (bad_id(c.lock) || bad_id(c.session) || bad_id(c.owner)) return fail(errc::invalid_id);
+    if (find_session(c.session) == nullptr) return fail(errc::unknown_session);
+    if (locks_.count(c.lock) == 0) {
+      locks_[c.lock] = lock{c.session, c.owner, index_, 1, {}};
+      auto& e = emit(protocol::event_kind::lock_granted, c.lock);
+      e.session = c.session;
+      e.owner = c.owner;
+      e.number = index_;
+      return protocol::res_lock{true, index_, 1, 0};
+    }
+    auto& l = locks_[c.lock];
+    if (l.session == c.session && l.owner == c.owner) {
+      ++l.count;
+      return protocol::res_lock{true, l.token, l.count, 0};
+    }
+    for (std::size_t i = 0; i < l.waiters.size(); ++i)
+      if (l.waiters[i].session == c.session && l.waiters[i].owner == c.owner)
+        return protocol::res_lock{false, 0, 0, i + 1};
+    if (!c.wait) return fail(errc::would_block);
+    l.waiters.push_back({c.session, c.owner});
+    auto& e = emit(protocol::event_kind::lock_queued, c.lock);
+    e.session = c.session;
+    e.owner = c.owner;
+    return protocol::res_lock{false, 0, 0, l.waiters.size()};
+  }
+  outcome on(const protocol::cmd_lock_release& c) {
+    if (bad_id(c.lock) || bad_id(c.session) || bad_id(c.owner)) return fail(errc::invalid_id);
+    if (locks_.count(c.lock) == 0) return fail(errc::not_holder);
+    auto& l = locks_[c.lock];
+    if (l.session != c.session || l.owner != c.owner) return fail(errc::not_holder);
+    if (l.token != c.token) return fail(errc::stale_token);
+    if (--l.count > 0) return protocol::res_released{l.count, false};
+    auto& e = emit(protocol::event_kind::lock_released, c.lock);
+    e.session = c.session;
+    e.owner = c.owner;
+    e.number = c.token;
+    bool passed = !l.waiters.empty();
+    grant_next(c.lock);
+    return protocol::res_released{0, passed};
+  }
+  outcome on(const protocol::cmd_lock_cancel_wait& c) {
+    if (bad_id(c.lock) || bad_id(c.session) || bad_id(c.owner)) return fail(errc::invalid_id);
+    if (locks_.count(c.lock) != 0) {
+      auto& l = locks_[c.lock];
+      if (l.session == c.session && l.owner == c.owner)
+        return protocol::res_lock{true, l.token, l.count, 0};
+      for (auto w = l.waiters.begin(); w != l.waiters.end(); ++w)
+        if (w->session == c.session && w->owner == c.owner) {
+          l.waiters.erase(w);
+          auto& e = emit(protocol::event_kind::lock_released, c.lock);
+          e.session = c.session;
+          e.owner = c.owner;
+          return protocol::res_done{};
+        }
+    }
+    return fail(errc::not_found);
+  }
+
+  std::uint64_t max_messages(const topic& t) const {
+    return t.max_messages == 0 ? lim_.topic_max_messages : t.max_messages;
+  }
+  std::uint64_t max_bytes(const topic& t) const {
+    return t.max_bytes == 0 ? lim_.topic_max_bytes : t.max_bytes;
+  }
+  void retain(topic& t) {
+    auto bytes = [&] {
+      std::uint64_t sum = 0;
+      for (const auto& m : t.messages) sum += m.size();
+      return sum;
+    };
+    while (!t.messages.empty() && (t.messages.size() > max_messages(t) || bytes() > max_bytes(t))) {
+      t.messages.erase(t.messages.begin());
+      ++t.first;
+    }
+  }
+
+  outcome on(const protocol::cmd_publish& c) {
+    if (bad_id(c.topic)) return fail(errc::invalid_id);
+    if (too_big(c.message)) return fail(errc::value_too_large);
+    topic probe = topics_.count(c.topic) != 0 ? topics_[c.topic] : topic{};
+    if (c.message.size() > max_bytes(probe)) return fail(errc::limit_exceeded);
+    auto& t = topics_[c.topic];
+    std::uint64_t seq = t.next++;
+    if (t.messages.empty())
+      t.first = seq;
+    t.messages.push_back(c.message);
+    retain(t);
+    auto& e = emit(protocol::event_kind::topic_published, c.topic);
+    e.old_version = seq - 1;
+    e.new_version = seq;
+    e.number = seq;
+    e.payload_type = protocol::payload_kind::full;
+    e.payload = c.message;
+    return protocol::res_published{seq};
+  }
+  outcome on(const protocol::cmd_topic_configure& c) {
+    if (bad_id(c.topic)) return fail(errc::invalid_id);
+    if (c.max_messages > lim_.topic_max_messages || c.max_bytes > lim_.topic_max_bytes)
+      return fail(errc::limit_exceeded);
+    auto& t = topics_[c.topic];
+    t.max_messages = c.max_messages;
+    t.max_bytes = c.max_bytes;
+    retain(t);
+    return protocol::res_done{};
+  }
+
+public:
+  // What a reader of the topic gets: (seq, message) pairs from from_seq.
+  std::vector<protocol::topic_message> read(const std::string& id) const {
+    std::vector<protocol::topic_message> out;
+    auto it = topics_.find(id);
+    if (it == topics_.end()) return out;
+    for (std::size_t i = 0; i < it->second.messages.size(); ++i)
+      out.push_back({it->second.first + i, it->second.messages[i]});
+    return out;
+  }
+
+private:
+  outcome on(const protocol::cmd_promise_deliver& c) {
+    if (bad_id(c.id)) return fail(errc::invalid_id);
+    if (too_big(c.value)) return fail(errc::value_too_large);
+    if (promises_.count(c.id) != 0)
+      return protocol::res_delivered{false, promises_[c.id].first, promises_[c.id].second};
+    promises_[c.id] = {index_, c.value};
+    auto& e = emit(protocol::event_kind::promise_delivered, c.id);
+    e.payload_type = protocol::payload_kind::full;
+    e.payload = c.value;
+    return protocol::res_delivered{true, index_, {}};
+  }
+  outcome on(const protocol::cmd_delay_claim& c) {
+    if (bad_id(c.id) || bad_id(c.session)) return fail(errc::invalid_id);
+    if (delays_.count(c.id) != 0 && delays_[c.id].completed)
+      return protocol::res_delay{protocol::delay_claim_state::completed, delays_[c.id].runner,
+                                 delays_[c.id].value};
+    if (find_session(c.session) == nullptr) return fail(errc::unknown_session);
+    auto& d = delays_[c.id];
+    if (!d.runner.empty())
+      return protocol::res_delay{d.runner == c.session ? protocol::delay_claim_state::run_body
+                                                       : protocol::delay_claim_state::running,
+                                 d.runner, {}};
+    d.runner = c.session;
+    emit(protocol::event_kind::delay_claimed, c.id).session = c.session;
+    return protocol::res_delay{protocol::delay_claim_state::run_body, c.session, {}};
+  }
+  outcome on(const protocol::cmd_delay_complete& c) {
+    if (bad_id(c.id)) return fail(errc::invalid_id);
+    if (too_big(c.value)) return fail(errc::value_too_large);
+    if (delays_.count(c.id) != 0 && delays_[c.id].completed) return fail(errc::already_delivered);
+    if (delays_.count(c.id) == 0 || delays_[c.id].runner != c.session) return fail(errc::not_holder);
+    auto& d = delays_[c.id];
+    d.completed = true;
+    d.value = c.value;
+    auto& e = emit(protocol::event_kind::delay_completed, c.id);
+    e.session = c.session;
+    e.payload_type = protocol::payload_kind::full;
+    e.payload = c.value;
+    return protocol::res_written{index_};
+  }
+
+  store::limits lim_;
+  std::vector<protocol::store_event>* events_ = nullptr;
+  std::uint64_t index_ = 0;
+  std::uint64_t now_ = 0;
+  std::map<std::string, value> values_;
+  std::vector<session> sessions_;
+  std::map<std::string, lock> locks_;
+  std::map<std::string, topic> topics_;
+  std::map<std::string, std::pair<std::uint64_t, std::string>> promises_;
+  std::map<std::string, delay> delays_;
+  std::map<std::uint64_t, client> clients_;
+};
+
+} // namespace dref::test
