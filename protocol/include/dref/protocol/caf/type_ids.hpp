@@ -6,10 +6,15 @@
 
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/handshake.hpp"
+#include "dref/protocol/store_commands.hpp"
+#include "dref/protocol/store_results.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(dref, caf::first_custom_type_id)
 
   CAF_ADD_TYPE_ID(dref, (dref::protocol::hello))
   CAF_ADD_TYPE_ID(dref, (dref::protocol::hello_reply))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::store_proposal))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::store_reply))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::store_event))
 
 CAF_END_TYPE_ID_BLOCK(dref)
