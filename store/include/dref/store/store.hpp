@@ -17,6 +17,7 @@
 
 #include "dref/protocol/result.hpp"
 #include "dref/protocol/store_commands.hpp"
+#include "dref/protocol/store_reads.hpp"
 #include "dref/protocol/store_results.hpp"
 #include "dref/store/limits.hpp"
 #include "dref/store/named_commands.hpp"
@@ -56,6 +57,9 @@ public:
   protocol::promise_state promise(std::string_view id) const;
   protocol::delay_state delay(std::string_view id) const;
   result<protocol::session_state> session(std::string_view id) const;
+  // All of the above behind one wire type, for backends that serve reads
+  // for other nodes or actors.
+  protocol::store_read_reply read(const protocol::store_read& request) const;
 
   std::uint64_t applied_index() const noexcept { return state_.applied; }
   std::uint64_t now_ms() const noexcept { return state_.now_ms; }

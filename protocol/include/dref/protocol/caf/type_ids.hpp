@@ -7,6 +7,7 @@
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/handshake.hpp"
 #include "dref/protocol/store_commands.hpp"
+#include "dref/protocol/store_reads.hpp"
 #include "dref/protocol/store_results.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(dref, caf::first_custom_type_id)
@@ -16,5 +17,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(dref, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(dref, (dref::protocol::store_proposal))
   CAF_ADD_TYPE_ID(dref, (dref::protocol::store_reply))
   CAF_ADD_TYPE_ID(dref, (dref::protocol::store_event))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::store_read))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::store_read_reply))
 
 CAF_END_TYPE_ID_BLOCK(dref)

@@ -1,0 +1,88 @@
+#pragma once
+// dref::context: binds a CAF actor system to a backend. Make refs through
+// it. The backend comes from the node configuration (memory by default);
+// contexts that share one memory_backend in a process behave like nodes of
+// one cluster (what the tests use for cross-node semantics).
+//
+// Destroy every context before its actor_system: the system waits for the
+// backend actors to stop.
+
+#include <chrono>
+#include <memory>
+#include <source_location>
+
+#include "dref/codec.hpp"
+#include "dref/config/node_config.hpp"
+#include "dref/id.hpp"
+#include "dref/ref.hpp"
+#include "dref/store/limits.hpp"
+
+namespace caf {
+class actor_system;
+}
+
+namespace dref {
+
+namespace detail {
+struct backend_handle;
+}
+
+// A memory backend for several contexts in one process.
+class memory_backend {
+public:
+  static memory_backend start(caf::actor_system& sys, store::limits limits = {});
+
+private:
+  friend class context;
+  std::shared_ptr<detail::backend_handle> handle_;
+};
+
+struct context_options {
+  std::chrono::milliseconds request_timeout{5000};
+  int max_update_attempts = 200;
+};
+
+class context {
+public:
+  // Backend from cfg.backend; errc::invalid_config (thrown) for a backend
+  // this build cannot run yet.
+  explicit context(caf::actor_system& sys, const config::node_config& cfg = {});
+  context(caf::actor_system& sys, const memory_backend& shared, context_options options = {});
+  ~context();
+  context(const context&) = delete;
+  context& operator=(const context&) = delete;
+
+  // The ref under an id derived from the call site (the same on every node
+  // running the same binary), created with `initial` unless it exists: an
+  // existing value is joined, never overwritten.
+  template <class T, class Codec = binary_codec<T>>
+    requires codec_for<Codec, T>
+  ref<T, Codec> make(const T& initial,
+                     std::source_location where = std::source_location::current()) {
+    return make<T, Codec>(initial, auto_id(where));
+  }
+  template <class T, class Codec = binary_codec<T>>
+    requires codec_for<Codec, T>
+  ref<T, Codec> make(const T& initial, const dref::id& id) {
+    detail::ref_core core{impl_, id.str()};
+    core.create(Codec::encode(initial), {}).value();
+    return ref<T, Codec>{std::move(core)};
+  }
+
+  // A handle to an existing ref (not checked until used: get() on a
+  // missing id fails with errc::not_found).
+  template <class T, class Codec = binary_codec<T>>
+    requires codec_for<Codec, T>
+  ref<T, Codec> existing(const dref::id& id) {
+    return ref<T, Codec>{detail::ref_core{impl_, id.str()}};
+  }
+
+  // Every later call through this context's handles fails with
+  // errc::shutting_down. Idempotent; the destructor calls it.
+  void shutdown();
+
+private:
+  std::shared_ptr<detail::context_impl> impl_;
+};
+
+} // namespace dref

@@ -1,0 +1,55 @@
+#pragma once
+// The untyped half of dref::ref<T>: bytes in and out of the backend. Kept
+// out of the template so that CAF stays out of user headers and the
+// request code is compiled once.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "dref/protocol/result.hpp"
+#include "dref/protocol/store_results.hpp"
+
+namespace dref::detail {
+
+struct context_impl;
+
+using timeout_ms = std::optional<std::chrono::milliseconds>;
+
+class ref_core {
+public:
+  ref_core(std::shared_ptr<context_impl> ctx, std::string id);
+
+  const std::string& id() const noexcept { return id_; }
+
+  result<protocol::value_state> read(timeout_ms timeout = {}) const;
+  result<protocol::res_created> create(std::string bytes, protocol::metadata_map metadata,
+                                       timeout_ms timeout = {}) const;
+  result<std::uint64_t> set(std::string bytes, timeout_ms timeout = {}) const;
+  // Writes bytes if the value is still at expected_version. When old_bytes
+  // is given and the delta against it is smaller, ships a patch instead.
+  result<std::uint64_t> cas(std::uint64_t expected_version, const std::string* old_bytes,
+                            std::string bytes, timeout_ms timeout = {}) const;
+  result<protocol::res_ran> run(std::string command, std::string args,
+                                timeout_ms timeout = {}) const;
+  result<std::uint64_t> set_metadata(protocol::metadata_map metadata,
+                                     timeout_ms timeout = {}) const;
+
+  // Updates of one ref through one context take turns: local writers then
+  // never race each other, only writers on other nodes (the way the ref
+  // actor of a node serializes its callers' updates).
+  std::unique_lock<std::mutex> local_update_turn() const;
+
+  int max_update_attempts() const noexcept;
+  // Sleeps a jittered, growing pause before retry number `attempt`.
+  void backoff(int attempt) const;
+
+private:
+  std::shared_ptr<context_impl> ctx_;
+  std::string id_;
+};
+
+} // namespace dref::detail

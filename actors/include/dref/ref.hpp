@@ -1,0 +1,170 @@
+#pragma once
+// dref::ref<T>: a distributed, strongly consistent reference to a T.
+//
+// Blocking API for non-actor code. Errors are thrown as dref::error_exception
+// (carrying a dref::error with a code such as errc::not_found or
+// errc::timeout); the try_* variants return dref::result<T> instead.
+//
+// update(f) and friends read the value, run f locally and commit with a
+// compare-and-set at the version they read, retrying on conflict with a
+// growing, jittered pause. f must be pure: it may run more than once. After
+// the context's max_update_attempts lost races, errc::retries_exhausted.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "dref/codec.hpp"
+#include "dref/detail/ref_core.hpp"
+
+namespace dref {
+
+template <class T>
+struct versioned {
+  T value;
+  std::uint64_t version = 0;
+};
+
+template <class T, class Codec = binary_codec<T>>
+  requires codec_for<Codec, T>
+class ref {
+public:
+  using value_type = T;
+  using validator = std::function<bool(const T&)>;
+
+  ref(detail::ref_core core) : core_(std::move(core)) {}
+
+  const std::string& id() const noexcept { return core_.id(); }
+
+  T get() const { return try_get_versioned().value().value; }
+  versioned<T> get_versioned() const { return try_get_versioned().value(); }
+  result<T> try_get(detail::timeout_ms timeout = {}) const {
+    auto got = try_get_versioned(timeout);
+    if (!got)
+      return std::move(got).error();
+    return std::move(got->value);
+  }
+  result<versioned<T>> try_get_versioned(detail::timeout_ms timeout = {}) const {
+    auto state = core_.read(timeout);
+    if (!state)
+      return std::move(state).error();
+    auto value = Codec::decode(state->value);
+    if (!value)
+      return error{value.error().code, "ref '" + id() + "': " + value.error().message};
+    return versioned<T>{std::move(*value), state->version};
+  }
+
+  // Returns the new version.
+  std::uint64_t set(const T& value) const { return try_set(value).value(); }
+  result<std::uint64_t> try_set(const T& value, detail::timeout_ms timeout = {}) const {
+    if (auto ok = validate(value); !ok)
+      return ok.error();
+    return core_.set(Codec::encode(value), timeout);
+  }
+
+  // Writes desired only if the current value equals expected.
+  bool compare_and_set(const T& expected, const T& desired) const {
+    if (auto ok = validate(desired); !ok)
+      throw error_exception(ok.error());
+    auto turn = core_.local_update_turn();
+    for (int attempt = 0; attempt < core_.max_update_attempts(); ++attempt) {
+      auto state = core_.read().value();
+      auto current = decode(state.value);
+      if (!(current == expected))
+        return false;
+      auto written = core_.cas(state.version, &state.value, Codec::encode(desired));
+      if (written)
+        return true;
+      if (written.error().code != errc::version_conflict)
+        throw error_exception(written.error());
+      core_.backoff(attempt);
+    }
+    throw error_exception(exhausted());
+  }
+
+  template <class F>
+  void update(F&& f) const {
+    (void)commit(std::forward<F>(f));
+  }
+  template <class F>
+  T update_and_get(F&& f) const {
+    return commit(std::forward<F>(f)).second;
+  }
+  template <class F>
+  T get_and_update(F&& f) const {
+    return commit(std::forward<F>(f)).first;
+  }
+  // f(old) returns std::pair<B, T>: stores the T, returns the B.
+  template <class F>
+  auto modify(F&& f) const {
+    using out_type = std::invoke_result_t<F&, const T&>;
+    std::optional<typename out_type::first_type> answer;
+    (void)commit([&](const T& old) {
+      auto [b, next] = f(old);
+      answer = std::move(b);
+      return std::move(next);
+    });
+    return std::move(*answer);
+  }
+
+  // Checked before every write through this handle (set, update, cas); a
+  // refused value fails with errc::validation_failed and nothing is written.
+  // Local to this handle and its copies: other nodes keep their own.
+  void set_validator(validator check) { validator_ = std::make_shared<validator>(std::move(check)); }
+
+  protocol::metadata_map metadata() const { return core_.read().value().metadata; }
+  std::uint64_t set_metadata(protocol::metadata_map metadata) const {
+    return core_.set_metadata(std::move(metadata)).value();
+  }
+
+  const detail::ref_core& core() const noexcept { return core_; }
+
+private:
+  T decode(const std::string& bytes) const {
+    auto value = Codec::decode(bytes);
+    if (!value)
+      throw error_exception(
+        error{value.error().code, "ref '" + id() + "': " + value.error().message});
+    return std::move(*value);
+  }
+
+  result<void> validate(const T& value) const {
+    if (validator_ && *validator_ && !(*validator_)(value))
+      return error{errc::validation_failed,
+                   "ref '" + id() + "': the validator refused the new value"};
+    return {};
+  }
+
+  error exhausted() const {
+    return error{errc::retries_exhausted,
+                 "ref '" + id() + "': " + std::to_string(core_.max_update_attempts())
+                   + " attempts lost to concurrent writers"};
+  }
+
+  // Returns (old, new) of the committed update.
+  template <class F>
+  std::pair<T, T> commit(F&& f) const {
+    auto turn = core_.local_update_turn();
+    for (int attempt = 0; attempt < core_.max_update_attempts(); ++attempt) {
+      auto state = core_.read().value();
+      T old = decode(state.value);
+      T next = f(static_cast<const T&>(old));
+      if (auto ok = validate(next); !ok)
+        throw error_exception(ok.error());
+      auto written = core_.cas(state.version, &state.value, Codec::encode(next));
+      if (written)
+        return {std::move(old), std::move(next)};
+      if (written.error().code != errc::version_conflict)
+        throw error_exception(written.error());
+      core_.backoff(attempt);
+    }
+    throw error_exception(exhausted());
+  }
+
+  detail::ref_core core_;
+  std::shared_ptr<validator> validator_;
+};
+
+} // namespace dref

@@ -1,0 +1,145 @@
+#include "dref/context.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <random>
+
+#include "backend/memory_backend.hpp"
+#include "backend/messages.hpp"
+#include "context_impl.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+
+namespace dref {
+namespace detail {
+
+backend_handle::~backend_handle() {
+  if (actor)
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+
+std::uint64_t random_client_id() {
+  std::random_device entropy;
+  std::uint64_t id = 0;
+  while (id == 0) // 0 means "no deduplication"
+    id = (static_cast<std::uint64_t>(entropy()) << 32) ^ entropy();
+  return id;
+}
+
+} // namespace
+
+context_impl::context_impl(caf::actor_system& system, std::shared_ptr<backend_handle> handle,
+                           context_options opts)
+  : sys(system), backend(std::move(handle)), options(opts), client_id(random_client_id()) {}
+
+std::pair<std::uint64_t, std::uint64_t> context_impl::start_sequence() {
+  std::lock_guard guard{mutex_};
+  std::uint64_t sequence = ++next_sequence_;
+  std::uint64_t acked = in_flight_.empty() ? sequence - 1 : *in_flight_.begin() - 1;
+  in_flight_.insert(sequence);
+  return {sequence, acked};
+}
+
+void context_impl::finish_sequence(std::uint64_t sequence) {
+  std::lock_guard guard{mutex_};
+  in_flight_.erase(sequence);
+}
+
+std::mutex& context_impl::update_mutex(const std::string& id) {
+  std::lock_guard guard{mutex_};
+  auto& slot = update_mutexes_[id];
+  if (!slot)
+    slot = std::make_unique<std::mutex>();
+  return *slot;
+}
+
+std::chrono::milliseconds context_impl::timeout_or_default(timeout_ms timeout) const {
+  return timeout.value_or(options.request_timeout);
+}
+
+result<protocol::store_result> context_impl::propose(protocol::store_command command,
+                                                     timeout_ms timeout) {
+  if (stopped)
+    return error{errc::shutting_down, "the context was shut down"};
+  auto [sequence, acked] = start_sequence();
+  protocol::store_proposal proposal{client_id, sequence, acked, 0, std::move(command)};
+  result<protocol::store_result> out = error{errc::internal, "no answer"};
+  caf::scoped_actor self{sys};
+  self->request(backend->actor, timeout_or_default(timeout), backend::propose_atom::value,
+                std::move(proposal))
+    .receive(
+      [&](protocol::store_reply& reply) {
+        if (reply.error)
+          out = std::move(*reply.error);
+        else
+          out = std::move(reply.value);
+      },
+      [&](caf::error& err) { out = from_caf_error(err); });
+  finish_sequence(sequence);
+  return out;
+}
+
+result<protocol::read_result> context_impl::read(protocol::store_read request,
+                                                 timeout_ms timeout) {
+  if (stopped)
+    return error{errc::shutting_down, "the context was shut down"};
+  result<protocol::read_result> out = error{errc::internal, "no answer"};
+  caf::scoped_actor self{sys};
+  self->request(backend->actor, timeout_or_default(timeout), backend::read_atom::value,
+                std::move(request))
+    .receive(
+      [&](protocol::store_read_reply& reply) {
+        if (reply.error)
+          out = std::move(*reply.error);
+        else
+          out = std::move(reply.value);
+      },
+      [&](caf::error& err) { out = from_caf_error(err); });
+  return out;
+}
+
+} // namespace detail
+
+memory_backend memory_backend::start(caf::actor_system& sys, store::limits limits) {
+  memory_backend out;
+  out.handle_ = std::make_shared<detail::backend_handle>();
+  out.handle_->actor = backend::spawn_memory_backend(sys, backend::memory_options{limits, {}});
+  return out;
+}
+
+namespace {
+
+store::limits limits_from(const config::node_config& cfg) {
+  store::limits lim;
+  lim.max_value_bytes = cfg.limits.max_value_bytes;
+  lim.max_id_length = cfg.limits.max_id_length;
+  return lim;
+}
+
+} // namespace
+
+context::context(caf::actor_system& sys, const config::node_config& cfg) {
+  if (cfg.backend != config::backend_kind::memory)
+    throw error_exception(error{errc::invalid_config,
+                                "backend '" + std::string{config::to_string(cfg.backend)}
+                                  + "' cannot be used by a context in this build yet; use "
+                                    "'memory'"});
+  context_options options;
+  options.request_timeout = cfg.timeouts.request;
+  impl_ = std::make_shared<detail::context_impl>(
+    sys, memory_backend::start(sys, limits_from(cfg)).handle_, options);
+}
+
+context::context(caf::actor_system& sys, const memory_backend& shared, context_options options)
+  : impl_(std::make_shared<detail::context_impl>(sys, shared.handle_, options)) {}
+
+context::~context() { shutdown(); }
+
+void context::shutdown() {
+  if (impl_)
+    impl_->stopped = true;
+}
+
+} // namespace dref

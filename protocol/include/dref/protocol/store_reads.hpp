@@ -1,0 +1,49 @@
+#pragma once
+// Reads of the store's applied state, as wire types: a ref, lock or topic
+// actor asks its backend (locally or across the cluster) with store_read.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "dref/protocol/error.hpp"
+#include "dref/protocol/store_results.hpp"
+
+namespace dref::protocol {
+
+enum class read_kind : std::uint8_t {
+  value = 0,
+  lock = 1,
+  topic = 2,  // uses from_seq and max_messages
+  promise = 3,
+  delay = 4,
+  session = 5,
+};
+
+struct store_read {
+  static constexpr std::string_view wire_name = "store.read";
+  read_kind kind = read_kind::value;
+  std::string id;
+  std::uint64_t from_seq = 0;
+  std::uint64_t max_messages = 0;
+  template <class A> void serialize(A& ar) { ar(kind, id, from_seq, max_messages); }
+  friend bool operator==(const store_read&, const store_read&) = default;
+};
+
+// Append only.
+using read_result = std::variant<value_state, lock_state, topic_page, promise_state, delay_state,
+                                 session_state>;
+
+struct store_read_reply {
+  static constexpr std::string_view wire_name = "store.read_reply";
+  std::optional<dref::error> error;
+  read_result value;
+  // The applied index the read saw: a reader can wait for its own writes.
+  std::uint64_t applied_index = 0;
+  template <class A> void serialize(A& ar) { ar(error, value, applied_index); }
+  friend bool operator==(const store_read_reply&, const store_read_reply&) = default;
+};
+
+} // namespace dref::protocol
