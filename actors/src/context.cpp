@@ -138,8 +138,17 @@ context::context(caf::actor_system& sys, const memory_backend& shared, context_o
 context::~context() { shutdown(); }
 
 void context::shutdown() {
-  if (impl_)
+  if (impl_ && !impl_->stopped) {
+    impl_->close_session(true); // lets go of every lock at once
     impl_->stopped = true;
+  }
+}
+
+void context::abandon() {
+  if (impl_ && !impl_->stopped) {
+    impl_->close_session(false);
+    impl_->stopped = true;
+  }
 }
 
 } // namespace dref

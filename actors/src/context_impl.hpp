@@ -6,6 +6,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <map>
 #include <memory>
@@ -24,9 +25,10 @@ struct backend_handle {
   ~backend_handle();
 };
 
-struct context_impl {
+struct context_impl : std::enable_shared_from_this<context_impl> {
   context_impl(caf::actor_system& sys, std::shared_ptr<backend_handle> backend,
                context_options options);
+  ~context_impl();
 
   caf::actor_system& sys;
   std::shared_ptr<backend_handle> backend;
@@ -40,6 +42,23 @@ struct context_impl {
 
   std::mutex& update_mutex(const std::string& id);
 
+  // session.cpp: the session behind locks and delays, opened on first use
+  // and renewed by a keepalive actor every ttl/3.
+  result<std::string> session();
+  void close_session(bool release);
+
+  // locks.cpp. wait: nullopt waits forever, zero never waits. nullopt
+  // result: not acquired in time (try_lock semantics).
+  result<std::optional<lock_guard>> acquire(const std::string& lock_id,
+                                            std::optional<std::chrono::milliseconds> wait);
+
+  // watch.cpp
+  result<subscription> watch(const std::string& id,
+                             std::function<void(const protocol::store_event&)> on_event,
+                             timeout_ms timeout);
+
+  std::chrono::milliseconds timeout_or_default(timeout_ms timeout) const;
+
 private:
   // Sequence bookkeeping: acked is the highest sequence below which every
   // answer arrived, so the store may drop those cached answers.
@@ -48,9 +67,14 @@ private:
   std::set<std::uint64_t> in_flight_;
   std::map<std::string, std::unique_ptr<std::mutex>, std::less<>> update_mutexes_;
 
+  std::mutex session_mutex_;
+  std::string session_id_;
+  std::uint64_t session_generation_ = 0;
+  caf::actor keepalive_;
+  std::shared_ptr<std::atomic<bool>> session_alive_;
+
   std::pair<std::uint64_t, std::uint64_t> start_sequence();
   void finish_sequence(std::uint64_t sequence);
-  std::chrono::milliseconds timeout_or_default(timeout_ms timeout) const;
 };
 
 } // namespace dref::detail

@@ -14,11 +14,15 @@ namespace dref::test {
 
 struct memory_cluster {
   static constexpr const char* name = "memory";
+  // Short, so that crash tests pass a lock on quickly.
+  static constexpr std::chrono::milliseconds session_ttl{400};
 
   explicit memory_cluster(std::size_t nodes = 3, store::limits limits = {})
     : backend(memory_backend::start(sys, limits)) {
+    context_options options;
+    options.session_ttl = session_ttl;
     for (std::size_t i = 0; i < nodes; ++i)
-      contexts.push_back(std::make_unique<context>(sys, backend, context_options{}));
+      contexts.push_back(std::make_unique<context>(sys, backend, options));
   }
   ~memory_cluster() {
     contexts.clear();

@@ -8,12 +8,15 @@
 // backend actors to stop.
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <source_location>
 
 #include "dref/codec.hpp"
 #include "dref/config/node_config.hpp"
 #include "dref/id.hpp"
+#include "dref/lock.hpp"
 #include "dref/ref.hpp"
 #include "dref/store/limits.hpp"
 
@@ -40,6 +43,10 @@ private:
 struct context_options {
   std::chrono::milliseconds request_timeout{5000};
   int max_update_attempts = 200;
+  // The session behind this context's locks and delays: if the context
+  // stops renewing it (crash, pause, partition) for this long, everything
+  // it holds passes on.
+  std::chrono::milliseconds session_ttl{3000};
 };
 
 class context {
@@ -77,9 +84,24 @@ public:
     return ref<T, Codec>{detail::ref_core{impl_, id.str()}};
   }
 
+  // --- locks (see lock.hpp). Blocking; lock() waits without a deadline,
+  // try_lock() never waits, try_lock_for() waits at most `wait`.
+  lock_guard lock(const dref::id& id);
+  std::optional<lock_guard> try_lock(const dref::id& id);
+  std::optional<lock_guard> try_lock_for(const dref::id& id, std::chrono::milliseconds wait);
+  template <class F>
+  auto with_lock(const dref::id& id, F&& f) {
+    auto guard = lock(id);
+    return f(static_cast<const lock_guard&>(guard));
+  }
+
   // Every later call through this context's handles fails with
   // errc::shutting_down. Idempotent; the destructor calls it.
   void shutdown();
+  // Stops like a crashed process would: no more renewals, nothing released;
+  // the session lapses after its TTL and what it held passes on. For tests
+  // and failover drills.
+  void abandon();
 
 private:
   std::shared_ptr<detail::context_impl> impl_;

@@ -18,6 +18,8 @@
 
 #include "dref/codec.hpp"
 #include "dref/detail/ref_core.hpp"
+#include "dref/store/delta.hpp"
+#include "dref/subscription.hpp"
 
 namespace dref {
 
@@ -117,6 +119,35 @@ public:
   protocol::metadata_map metadata() const { return core_.read().value().metadata; }
   std::uint64_t set_metadata(protocol::metadata_map metadata) const {
     return core_.set_metadata(std::move(metadata)).value();
+  }
+
+  // Calls f(old, new) for every write after on_change returns (set, update,
+  // cas, named commands; from any node, this one included), in version
+  // order, one call at a time on a CAF worker thread: keep f short. Values
+  // this handle's codec cannot decode are skipped. Stops when the returned
+  // subscription is cancelled or destroyed.
+  template <class F>
+  [[nodiscard]] subscription on_change(F f) const {
+    auto ref_id = id();
+    return core_
+      .watch([f = std::move(f), ref_id](const protocol::store_event& e) mutable {
+        if (e.kind != protocol::event_kind::value_written || !e.old_value)
+          return;
+        std::string bytes;
+        if (e.payload_type == protocol::payload_kind::delta) {
+          auto patched = store::apply_delta(*e.old_value, e.payload, SIZE_MAX);
+          if (!patched)
+            return;
+          bytes = std::move(*patched);
+        } else {
+          bytes = e.payload;
+        }
+        auto old_value = Codec::decode(*e.old_value);
+        auto new_value = Codec::decode(bytes);
+        if (old_value && new_value)
+          f(static_cast<const T&>(*old_value), static_cast<const T&>(*new_value));
+      })
+      .value();
   }
 
   const detail::ref_core& core() const noexcept { return core_; }

@@ -68,6 +68,7 @@ caf::behavior memory_backend(memory_actor* self, memory_options options) {
     [self](watch_atom, const std::string& id, const caf::actor& watcher) {
       self->monitor(watcher);
       self->state.watchers[id].push_back(watcher);
+      return self->state.store.applied_index();
     },
     [self](unwatch_atom, const std::string& id, const caf::actor& watcher) {
       auto it = self->state.watchers.find(id);

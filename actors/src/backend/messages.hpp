@@ -5,8 +5,10 @@
 //
 //   (propose_atom, store_proposal)          -> store_reply
 //   (read_atom, store_read)                 -> store_read_reply
-//   (watch_atom, std::string id, actor)     -> store_event messages for id
-//                                              (id "*": every event) until
+//   (watch_atom, std::string id, actor)     -> uint64_t applied index; then
+//                                              store_event messages for id
+//                                              (id "*": every event), in
+//                                              order, until unwatched
 //   (unwatch_atom, std::string id, actor)      or the watcher goes down.
 
 #include <caf/atom.hpp>

@@ -4,6 +4,7 @@
 // request code is compiled once.
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -12,6 +13,7 @@
 
 #include "dref/protocol/result.hpp"
 #include "dref/protocol/store_results.hpp"
+#include "dref/subscription.hpp"
 
 namespace dref::detail {
 
@@ -42,6 +44,12 @@ public:
   // never race each other, only writers on other nodes (the way the ref
   // actor of a node serializes its callers' updates).
   std::unique_lock<std::mutex> local_update_turn() const;
+
+  // Calls on_event for every change event of this id from now on, in
+  // order, on a CAF worker thread (one at a time). Returns once the backend
+  // confirmed the watch, so no later write is missed.
+  result<subscription> watch(std::function<void(const protocol::store_event&)> on_event,
+                             timeout_ms timeout = {}) const;
 
   int max_update_attempts() const noexcept;
   // Sleeps a jittered, growing pause before retry number `attempt`.

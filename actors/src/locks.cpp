@@ -1,0 +1,194 @@
+// Blocking locks on top of the store's lock commands: watch the lock first
+// (so no grant or loss is missed), then acquire; wait for the grant event
+// when queued; a guard releases on destruction and hears of its loss.
+#include <condition_variable>
+#include <functional>
+#include <thread>
+
+#include "context_impl.hpp"
+#include "dref/context.hpp"
+
+namespace dref::detail {
+
+struct held_lock {
+  std::shared_ptr<context_impl> ctx;
+  std::string lock_id;
+  std::string session;
+  std::string owner;
+  std::uint64_t token = 0;
+  subscription watch;
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool granted = false;
+  bool dropped = false; // our wait or hold ended without us asking
+  bool lost = false;
+  std::vector<std::function<void()>> on_lost;
+
+  void release() {
+    watch.cancel();
+    if (!lost)
+      (void)ctx->propose(protocol::cmd_lock_release{lock_id, session, owner, token}, std::nullopt);
+  }
+};
+
+namespace {
+
+std::string thread_owner() {
+  return "thread-" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+}
+
+void on_lock_event(const std::weak_ptr<held_lock>& weak, const protocol::store_event& e) {
+  auto held = weak.lock();
+  if (!held || e.session != held->session || e.owner != held->owner)
+    return;
+  std::vector<std::function<void()>> callbacks;
+  {
+    std::lock_guard guard{held->mutex};
+    switch (e.kind) {
+      case protocol::event_kind::lock_granted:
+        if (!held->granted) {
+          held->granted = true;
+          held->token = e.number;
+        }
+        break;
+      case protocol::event_kind::lock_released: // removed from the queue
+        if (!held->granted && e.number == 0)
+          held->dropped = true;
+        break;
+      case protocol::event_kind::lock_lost:
+        if (held->granted && e.number == held->token && !held->lost) {
+          held->lost = true;
+          held->dropped = true;
+          callbacks.swap(held->on_lost);
+        }
+        break;
+      default: break;
+    }
+  }
+  held->changed.notify_all();
+  for (auto& f : callbacks)
+    f();
+}
+
+} // namespace
+
+result<std::optional<lock_guard>>
+context_impl::acquire(const std::string& lock_id, std::optional<std::chrono::milliseconds> wait) {
+  auto session_id = session();
+  if (!session_id)
+    return std::move(session_id).error();
+  auto held = std::make_shared<held_lock>();
+  held->ctx = shared_from_this();
+  held->lock_id = lock_id;
+  held->session = *session_id;
+  held->owner = thread_owner();
+  std::weak_ptr<held_lock> weak = held;
+  auto watching = watch(lock_id, [weak](const protocol::store_event& e) { on_lock_event(weak, e); },
+                        std::nullopt);
+  if (!watching)
+    return std::move(watching).error();
+  held->watch = std::move(*watching);
+
+  bool may_wait = !wait || wait->count() > 0;
+  auto answer = propose(protocol::cmd_lock_acquire{lock_id, held->session, held->owner, may_wait},
+                        std::nullopt);
+  if (!answer) {
+    if (answer.error().code == errc::would_block)
+      return std::optional<lock_guard>{};
+    return std::move(answer).error();
+  }
+  const auto& lock = std::get<protocol::res_lock>(*answer);
+  {
+    std::unique_lock guard{held->mutex};
+    if (lock.granted) {
+      held->granted = true;
+      held->token = lock.token;
+    } else {
+      auto ready = [&] { return held->granted || held->dropped; };
+      if (wait)
+        held->changed.wait_for(guard, *wait, ready);
+      else
+        held->changed.wait(guard, ready);
+      if (!held->granted && held->dropped)
+        return error{errc::session_expired,
+                     "lock '" + lock_id + "': the session lapsed while waiting"};
+    }
+  }
+  if (!held->granted) {
+    // Timed out: leave the queue, unless the grant won the race.
+    auto cancelled = propose(protocol::cmd_lock_cancel_wait{lock_id, held->session, held->owner},
+                             std::nullopt);
+    if (cancelled) {
+      if (auto* won = std::get_if<protocol::res_lock>(&*cancelled); won && won->granted) {
+        std::lock_guard guard{held->mutex};
+        held->granted = true;
+        held->token = won->token;
+      }
+    }
+    if (!held->granted)
+      return std::optional<lock_guard>{};
+  }
+  return std::optional<lock_guard>{lock_guard{std::move(held)}};
+}
+
+} // namespace dref::detail
+
+namespace dref {
+
+lock_guard& lock_guard::operator=(lock_guard&& other) noexcept {
+  if (this != &other) {
+    unlock();
+    held_ = std::move(other.held_);
+  }
+  return *this;
+}
+
+const std::string& lock_guard::id() const { return held_->lock_id; }
+
+std::uint64_t lock_guard::fencing_token() const { return held_->token; }
+
+bool lock_guard::lost() const {
+  std::lock_guard guard{held_->mutex};
+  return held_->lost;
+}
+
+void lock_guard::on_lost(std::function<void()> f) {
+  {
+    std::lock_guard guard{held_->mutex};
+    if (!held_->lost) {
+      held_->on_lost.push_back(std::move(f));
+      return;
+    }
+  }
+  f();
+}
+
+void lock_guard::unlock() noexcept {
+  if (!held_)
+    return;
+  try {
+    held_->release();
+  } catch (...) {
+    // Releasing is best effort: the session's expiry frees it in any case.
+  }
+  held_.reset();
+}
+
+lock_guard context::lock(const dref::id& id) {
+  auto got = impl_->acquire(id.str(), std::nullopt).value();
+  if (!got)
+    throw error_exception(error{errc::internal, "lock '" + id.str() + "': not granted"});
+  return std::move(*got);
+}
+
+std::optional<lock_guard> context::try_lock(const dref::id& id) {
+  return impl_->acquire(id.str(), std::chrono::milliseconds{0}).value();
+}
+
+std::optional<lock_guard> context::try_lock_for(const dref::id& id,
+                                                std::chrono::milliseconds wait) {
+  return impl_->acquire(id.str(), wait).value();
+}
+
+} // namespace dref

@@ -1,0 +1,52 @@
+// Watches: one small actor per subscription receives the backend's change
+// events and runs the callback. Destroying the handle stops the actor.
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include "backend/messages.hpp"
+#include "context_impl.hpp"
+#include "dref/detail/ref_core.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+
+namespace dref::detail {
+
+struct watch_handle {
+  caf::actor watcher;
+  ~watch_handle() { caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown); }
+};
+
+namespace {
+
+caf::behavior watcher(caf::event_based_actor*,
+                      std::function<void(const protocol::store_event&)> on_event) {
+  return {
+    [on_event](const protocol::store_event& e) { on_event(e); },
+  };
+}
+
+} // namespace
+
+result<subscription> ref_core::watch(std::function<void(const protocol::store_event&)> on_event,
+                                     timeout_ms timeout) const {
+  return ctx_->watch(id_, std::move(on_event), timeout);
+}
+
+result<subscription> context_impl::watch(const std::string& id,
+                                         std::function<void(const protocol::store_event&)> on_event,
+                                         timeout_ms timeout) {
+  if (stopped)
+    return error{errc::shutting_down, "the context was shut down"};
+  auto handle = std::make_shared<watch_handle>();
+  handle->watcher = sys.spawn(watcher, std::move(on_event));
+  result<subscription> out = error{errc::internal, "no answer"};
+  caf::scoped_actor self{sys};
+  self->request(backend->actor, timeout_or_default(timeout), backend::watch_atom::value, id,
+                handle->watcher)
+    .receive([&](std::uint64_t) { out = subscription{handle}; },
+             [&](caf::error& err) { out = from_caf_error(err); });
+  return out;
+}
+
+} // namespace dref::detail

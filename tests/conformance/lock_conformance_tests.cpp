@@ -1,0 +1,134 @@
+// Locks and watches every backend must provide (run here on memory).
+
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "cluster_fixture.hpp"
+#include "wait_until.hpp"
+
+using namespace dref;
+using namespace std::chrono_literals;
+using test::wait_until;
+
+namespace {
+using cluster = test::memory_cluster;
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(lock_conformance)
+
+BOOST_FIXTURE_TEST_CASE(second_contender_waits_for_the_first, cluster) {
+  std::atomic<bool> first_holds{false}, first_done{false}, second_ran{false};
+  std::atomic<bool> second_ran_while_first_held{false};
+  std::thread first([&] {
+    node(0).with_lock(manual_id("lk/contended"), [&](const lock_guard&) {
+      first_holds = true;
+      std::this_thread::sleep_for(1s);
+      first_done = true;
+    });
+  });
+  BOOST_TEST_REQUIRE(wait_until([&] { return first_holds.load(); }));
+  std::thread second([&] {
+    node(1).with_lock(manual_id("lk/contended"), [&](const lock_guard&) {
+      if (!first_done)
+        second_ran_while_first_held = true;
+      second_ran = true;
+    });
+  });
+  std::this_thread::sleep_for(500ms);
+  BOOST_TEST(!second_ran.load()); // at 500 ms only the first ran
+  first.join();
+  second.join();
+  BOOST_TEST(second_ran.load());
+  BOOST_TEST(!second_ran_while_first_held.load());
+}
+
+BOOST_FIXTURE_TEST_CASE(try_lock_on_a_held_lock_fails, cluster) {
+  auto held = node(0).lock(manual_id("lk/try"));
+  BOOST_TEST(!node(1).try_lock(manual_id("lk/try")).has_value());
+  auto start = std::chrono::steady_clock::now();
+  BOOST_TEST(!node(1).try_lock_for(manual_id("lk/try"), 200ms).has_value());
+  BOOST_TEST((std::chrono::steady_clock::now() - start >= 200ms));
+  held.unlock();
+  // The timed-out waiter left the queue: the lock is free for anyone now.
+  auto next = node(2).try_lock(manual_id("lk/try"));
+  BOOST_TEST(next.has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(fencing_tokens_grow, cluster) {
+  std::uint64_t last = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto guard = node(static_cast<std::size_t>(i) % 3).lock(manual_id("lk/fencing"));
+    BOOST_TEST(guard.fencing_token() > last);
+    last = guard.fencing_token();
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(reentrant_on_one_thread, cluster) {
+  auto outer = node(0).lock(manual_id("lk/reentrant"));
+  auto inner = node(0).try_lock(manual_id("lk/reentrant"));
+  BOOST_TEST_REQUIRE(inner.has_value());
+  BOOST_TEST(inner->fencing_token() == outer.fencing_token());
+  inner->unlock();
+  BOOST_TEST(!node(1).try_lock(manual_id("lk/reentrant")).has_value()); // outer still holds
+  outer.unlock();
+  BOOST_TEST(node(1).try_lock(manual_id("lk/reentrant")).has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(crashed_holders_lock_passes_on_and_the_holder_is_told, cluster) {
+  auto doomed = node(1).lock(manual_id("lk/crash"));
+  std::atomic<bool> told{false};
+  doomed.on_lost([&] { told = true; });
+  auto token = doomed.fencing_token();
+  node(1).abandon(); // stops renewing its session, releases nothing
+  auto next = node(0).try_lock_for(manual_id("lk/crash"), 10s);
+  BOOST_TEST_REQUIRE(next.has_value());
+  BOOST_TEST(next->fencing_token() > token);
+  BOOST_TEST(wait_until([&] { return told.load(); }));
+  BOOST_TEST(doomed.lost());
+}
+
+BOOST_FIXTURE_TEST_CASE(shutdown_releases_at_once, cluster) {
+  auto held = node(2).lock(manual_id("lk/shutdown"));
+  node(2).shutdown();
+  BOOST_TEST(node(0).try_lock(manual_id("lk/shutdown")).has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(on_change_sees_every_write_after_subscribing, cluster) {
+  auto r = node(0).make<int>(0, manual_id("w/sequence"));
+  r.set(1); // before subscribing: not seen
+  std::mutex m;
+  std::vector<std::pair<int, int>> seen;
+  auto sub = node(2).existing<int>(manual_id("w/sequence")).on_change([&](int old, int now) {
+    std::lock_guard guard{m};
+    seen.emplace_back(old, now);
+  });
+  r.set(2);                                                       // the subscriber's peer
+  node(2).existing<int>(manual_id("w/sequence")).set(3);          // the subscriber's own node
+  node(1).existing<int>(manual_id("w/sequence")).update([](int n) { return n * 10; });
+  BOOST_TEST_REQUIRE(wait_until([&] {
+    std::lock_guard guard{m};
+    return seen.size() >= 3;
+  }));
+  std::this_thread::sleep_for(50ms); // nothing extra arrives
+  std::lock_guard guard{m};
+  std::vector<std::pair<int, int>> expected{{1, 2}, {2, 3}, {3, 30}};
+  BOOST_TEST((seen == expected));
+}
+
+BOOST_FIXTURE_TEST_CASE(cancelled_subscription_stops, cluster) {
+  auto r = node(0).make<int>(0, manual_id("w/cancel"));
+  std::atomic<int> calls{0};
+  auto sub = r.on_change([&](int, int) { ++calls; });
+  r.set(1);
+  BOOST_TEST_REQUIRE(wait_until([&] { return calls.load() == 1; }));
+  sub.cancel();
+  r.set(2);
+  r.set(3);
+  std::this_thread::sleep_for(100ms);
+  BOOST_TEST(calls.load() == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
