@@ -132,3 +132,34 @@ BOOST_FIXTURE_TEST_CASE(cancelled_subscription_stops, cluster) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(promise_conformance)
+
+BOOST_FIXTURE_TEST_CASE(delivered_once_and_waits_unblock_everywhere, cluster) {
+  std::vector<std::thread> waiters;
+  std::atomic<int> got_42{0};
+  for (std::size_t n = 0; n < 3; ++n)
+    waiters.emplace_back([&, n] {
+      if (node(n).make_promise<int>(manual_id("p/answer")).get() == 42)
+        ++got_42;
+    });
+  auto p = node(0).make_promise<int>(manual_id("p/answer"));
+  BOOST_TEST(!p.realized());
+  std::this_thread::sleep_for(50ms); // let the waiters wait
+  BOOST_TEST(p.deliver(42));
+  BOOST_TEST(!node(1).make_promise<int>(manual_id("p/answer")).deliver(43));
+  for (auto& w : waiters)
+    w.join();
+  BOOST_TEST(got_42.load() == 3);
+  BOOST_TEST(p.realized());
+  BOOST_TEST(node(2).make_promise<int>(manual_id("p/answer")).get() == 42);
+}
+
+BOOST_FIXTURE_TEST_CASE(timed_get_times_out, cluster) {
+  auto p = node(0).make_promise<int>(manual_id("p/never"));
+  auto got = p.get_for(100ms);
+  BOOST_TEST_REQUIRE(!got.has_value());
+  BOOST_TEST((got.error().code == errc::timeout));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

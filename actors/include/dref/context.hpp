@@ -17,6 +17,7 @@
 #include "dref/config/node_config.hpp"
 #include "dref/id.hpp"
 #include "dref/lock.hpp"
+#include "dref/promise.hpp"
 #include "dref/ref.hpp"
 #include "dref/store/limits.hpp"
 
@@ -82,6 +83,13 @@ public:
     requires codec_for<Codec, T>
   ref<T, Codec> existing(const dref::id& id) {
     return ref<T, Codec>{detail::ref_core{impl_, id.str()}};
+  }
+
+  // A promise under id (see promise.hpp); nothing is written until deliver.
+  template <class T, class Codec = binary_codec<T>>
+    requires codec_for<Codec, T>
+  promise<T, Codec> make_promise(const dref::id& id) {
+    return promise<T, Codec>{detail::promise_core{impl_, id.str()}};
   }
 
   // --- locks (see lock.hpp). Blocking; lock() waits without a deadline,
