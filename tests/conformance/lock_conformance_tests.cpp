@@ -163,3 +163,61 @@ BOOST_FIXTURE_TEST_CASE(timed_get_times_out, cluster) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(topic_conformance)
+
+BOOST_FIXTURE_TEST_CASE(subscribers_see_every_message_in_order, cluster) {
+  auto t = node(0).make_topic<std::string>(manual_id("t/chat"));
+  BOOST_TEST(t.publish("before") == 1u); // not seen by a live-only subscriber
+  std::mutex m;
+  std::vector<std::pair<std::uint64_t, std::string>> live, replayed;
+  auto live_sub = node(1).make_topic<std::string>(manual_id("t/chat")).subscribe(
+    [&](std::uint64_t seq, const std::string& s) {
+      std::lock_guard guard{m};
+      live.emplace_back(seq, s);
+    });
+  std::thread writer([&] {
+    for (int i = 0; i < 50; ++i)
+      node(static_cast<std::size_t>(i) % 3).make_topic<std::string>(manual_id("t/chat")).publish(
+        "m" + std::to_string(i));
+  });
+  // Joins while messages are being published: replay, then live, no gap.
+  auto replay_sub = node(2).make_topic<std::string>(manual_id("t/chat")).subscribe_from(
+    1, [&](std::uint64_t seq, const std::string& s) {
+      std::lock_guard guard{m};
+      replayed.emplace_back(seq, s);
+    });
+  writer.join();
+  BOOST_TEST_REQUIRE(wait_until([&] {
+    std::lock_guard guard{m};
+    return replayed.size() >= 51 && live.size() >= 50;
+  }));
+  std::lock_guard guard{m};
+  BOOST_TEST(replayed.size() == 51u);
+  for (std::size_t i = 0; i < replayed.size(); ++i)
+    BOOST_TEST(replayed[i].first == i + 1);
+  BOOST_TEST(replayed[0].second == "before");
+  BOOST_TEST(live.size() == 50u);
+  for (std::size_t i = 0; i < live.size(); ++i) {
+    BOOST_TEST(live[i].first == i + 2);
+    BOOST_TEST(live[i].second == "m" + std::to_string(i));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_reader_older_than_retention_is_told) {
+  store::limits lim;
+  lim.topic_max_messages = 3;
+  test::memory_cluster c{1, lim};
+  auto t = c.node(0).make_topic<int>(manual_id("t/short"));
+  for (int i = 0; i < 10; ++i)
+    t.publish(i);
+  try {
+    auto sub = t.subscribe_from(2, [](std::uint64_t, int) {});
+    BOOST_FAIL("expected errc::compacted");
+  } catch (const error_exception& e) {
+    BOOST_TEST((e.error().code == errc::compacted));
+    BOOST_TEST(e.error().message.find("first available is 8") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -18,6 +18,7 @@
 #include "dref/id.hpp"
 #include "dref/lock.hpp"
 #include "dref/promise.hpp"
+#include "dref/topic.hpp"
 #include "dref/ref.hpp"
 #include "dref/store/limits.hpp"
 
@@ -90,6 +91,13 @@ public:
     requires codec_for<Codec, T>
   promise<T, Codec> make_promise(const dref::id& id) {
     return promise<T, Codec>{detail::promise_core{impl_, id.str()}};
+  }
+
+  // A topic under id (see topic.hpp).
+  template <class T, class Codec = binary_codec<T>>
+    requires codec_for<Codec, T>
+  topic<T, Codec> make_topic(const dref::id& id) {
+    return topic<T, Codec>{detail::topic_core{impl_, id.str()}};
   }
 
   // --- locks (see lock.hpp). Blocking; lock() waits without a deadline,
