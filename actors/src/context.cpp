@@ -28,6 +28,25 @@ std::uint64_t random_client_id() {
   return id;
 }
 
+// One blocking request to the backend; Reply carries an optional error and
+// a value of type Value.
+template <class Reply, class Value, class... Args>
+result<Value> ask(caf::actor_system& sys, const caf::actor& backend,
+                  std::chrono::milliseconds timeout, Args&&... args) {
+  result<Value> out = error{errc::internal, "no answer"};
+  caf::scoped_actor self{sys};
+  self->request(backend, timeout, std::forward<Args>(args)...)
+    .receive(
+      [&](Reply& reply) {
+        if (reply.error)
+          out = std::move(*reply.error);
+        else
+          out = std::move(reply.value);
+      },
+      [&](caf::error& err) { out = from_caf_error(err); });
+  return out;
+}
+
 } // namespace
 
 context_impl::context_impl(caf::actor_system& system, std::shared_ptr<backend_handle> handle,
@@ -65,18 +84,9 @@ result<protocol::store_result> context_impl::propose(protocol::store_command com
     return error{errc::shutting_down, "the context was shut down"};
   auto [sequence, acked] = start_sequence();
   protocol::store_proposal proposal{client_id, sequence, acked, 0, std::move(command)};
-  result<protocol::store_result> out = error{errc::internal, "no answer"};
-  caf::scoped_actor self{sys};
-  self->request(backend->actor, timeout_or_default(timeout), backend::propose_atom::value,
-                std::move(proposal))
-    .receive(
-      [&](protocol::store_reply& reply) {
-        if (reply.error)
-          out = std::move(*reply.error);
-        else
-          out = std::move(reply.value);
-      },
-      [&](caf::error& err) { out = from_caf_error(err); });
+  auto out = ask<protocol::store_reply, protocol::store_result>(
+    sys, backend->actor, timeout_or_default(timeout), backend::propose_atom::value,
+    std::move(proposal));
   finish_sequence(sequence);
   return out;
 }
@@ -85,19 +95,9 @@ result<protocol::read_result> context_impl::read(protocol::store_read request,
                                                  timeout_ms timeout) {
   if (stopped)
     return error{errc::shutting_down, "the context was shut down"};
-  result<protocol::read_result> out = error{errc::internal, "no answer"};
-  caf::scoped_actor self{sys};
-  self->request(backend->actor, timeout_or_default(timeout), backend::read_atom::value,
-                std::move(request))
-    .receive(
-      [&](protocol::store_read_reply& reply) {
-        if (reply.error)
-          out = std::move(*reply.error);
-        else
-          out = std::move(reply.value);
-      },
-      [&](caf::error& err) { out = from_caf_error(err); });
-  return out;
+  return ask<protocol::store_read_reply, protocol::read_result>(
+    sys, backend->actor, timeout_or_default(timeout), backend::read_atom::value,
+    std::move(request));
 }
 
 } // namespace detail

@@ -37,6 +37,17 @@ error missing(const std::string& id) {
   return error{errc::not_found, "ref '" + id + "' does not exist"};
 }
 
+// The value under id if it is at exactly `expected`.
+template <class Values>
+result<value_entry*> value_at(Values& values, const std::string& id, std::uint64_t expected) {
+  auto it = values.find(id);
+  if (it == values.end())
+    return missing(id);
+  if (it->second.version != expected)
+    return version_conflict(id, it->second.version, expected);
+  return &it->second;
+}
+
 } // namespace
 
 void store::write_value(context& ctx, value_entry& entry, const std::string& id,
@@ -109,33 +120,29 @@ result<store_result> store::on(context& ctx, const cmd_cas& cmd) {
     return ok.error();
   if (auto ok = check_value_size(cmd.id, cmd.value.size(), limits_); !ok)
     return ok.error();
-  auto it = state_.values.find(cmd.id);
-  if (it == state_.values.end()) {
-    if (cmd.expected_version != 0)
-      return missing(cmd.id);
+  if (cmd.expected_version == 0 && state_.values.count(cmd.id) == 0) {
     auto& entry = state_.values[cmd.id];
     entry = value_entry{cmd.value, ctx.index, {}};
     created_event(ctx, cmd.id, entry);
     return res_written{ctx.index};
   }
-  if (it->second.version != cmd.expected_version)
-    return version_conflict(cmd.id, it->second.version, cmd.expected_version);
-  write_value(ctx, it->second, cmd.id, cmd.value, nullptr);
+  auto entry = value_at(state_.values, cmd.id, cmd.expected_version);
+  if (!entry)
+    return entry.error();
+  write_value(ctx, **entry, cmd.id, cmd.value, nullptr);
   return res_written{ctx.index};
 }
 
 result<store_result> store::on(context& ctx, const cmd_patch& cmd) {
   if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
     return ok.error();
-  auto it = state_.values.find(cmd.id);
-  if (it == state_.values.end())
-    return missing(cmd.id);
-  if (it->second.version != cmd.expected_version)
-    return version_conflict(cmd.id, it->second.version, cmd.expected_version);
-  auto patched = apply_delta(it->second.value, cmd.delta, limits_.max_value_bytes);
+  auto entry = value_at(state_.values, cmd.id, cmd.expected_version);
+  if (!entry)
+    return entry.error();
+  auto patched = apply_delta((*entry)->value, cmd.delta, limits_.max_value_bytes);
   if (!patched)
     return error{patched.error().code, "patch of ref '" + cmd.id + "': " + patched.error().message};
-  write_value(ctx, it->second, cmd.id, std::move(*patched), &cmd.delta);
+  write_value(ctx, **entry, cmd.id, std::move(*patched), &cmd.delta);
   return res_written{ctx.index};
 }
 
