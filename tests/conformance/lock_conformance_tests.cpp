@@ -221,3 +221,61 @@ BOOST_AUTO_TEST_CASE(a_reader_older_than_retention_is_told) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(delay_conformance)
+
+BOOST_FIXTURE_TEST_CASE(body_runs_once_across_three_nodes, cluster) {
+  std::atomic<int> runs{0};
+  std::atomic<int> agreed{0};
+  // The first get comes from a node without a body: it waits.
+  std::thread bodiless([&] {
+    if (node(0).make_delay<int>(manual_id("d/once")).get() == 7)
+      ++agreed;
+  });
+  std::this_thread::sleep_for(50ms);
+  std::vector<std::thread> runners;
+  for (std::size_t n = 1; n < 3; ++n)
+    runners.emplace_back([&, n] {
+      auto d = node(n).make_delay<int>(manual_id("d/once"), [&] {
+        ++runs;
+        std::this_thread::sleep_for(100ms);
+        return 7;
+      });
+      if (d.get() == 7)
+        ++agreed;
+    });
+  for (auto& r : runners)
+    r.join();
+  bodiless.join();
+  BOOST_TEST(runs.load() == 1);
+  BOOST_TEST(agreed.load() == 3);
+  // Later gets, with or without a body, read the result; nothing runs again.
+  BOOST_TEST(node(1).make_delay<int>(manual_id("d/once"), [&] { ++runs; return 8; }).get() == 7);
+  BOOST_TEST(runs.load() == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_lapsed_runner_is_replaced, cluster) {
+  std::atomic<bool> started{false};
+  std::thread doomed([&] {
+    auto d = node(2).make_delay<int>(manual_id("d/replaced"), [&] {
+      started = true;
+      node(2).abandon(); // crashes while running: never completes
+      return 1;
+    });
+    (void)d.get_for(100ms); // its complete is refused; the outcome does not matter here
+  });
+  BOOST_TEST_REQUIRE(wait_until([&] { return started.load(); }));
+  doomed.join();
+  auto d = node(0).make_delay<int>(manual_id("d/replaced"), [] { return 2; });
+  auto got = d.get_for(10s);
+  BOOST_TEST_REQUIRE(got.has_value());
+  BOOST_TEST(*got == 2);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_bodiless_wait_times_out, cluster) {
+  auto got = node(0).make_delay<int>(manual_id("d/never")).get_for(100ms);
+  BOOST_TEST_REQUIRE(!got.has_value());
+  BOOST_TEST((got.error().code == errc::timeout));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

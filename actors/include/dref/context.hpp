@@ -17,6 +17,7 @@
 #include "dref/config/node_config.hpp"
 #include "dref/id.hpp"
 #include "dref/lock.hpp"
+#include "dref/delay.hpp"
 #include "dref/promise.hpp"
 #include "dref/topic.hpp"
 #include "dref/ref.hpp"
@@ -91,6 +92,14 @@ public:
     requires codec_for<Codec, T>
   promise<T, Codec> make_promise(const dref::id& id) {
     return promise<T, Codec>{detail::promise_core{impl_, id.str()}};
+  }
+
+  // A delay under id (see delay.hpp): with a body, get() may run it; without
+  // one, get() waits for a node that has it.
+  template <class T, class Codec = binary_codec<T>>
+    requires codec_for<Codec, T>
+  delay<T, Codec> make_delay(const dref::id& id, std::function<T()> body = {}) {
+    return delay<T, Codec>{detail::delay_core{impl_, id.str()}, std::move(body)};
   }
 
   // A topic under id (see topic.hpp).
