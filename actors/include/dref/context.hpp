@@ -18,6 +18,7 @@
 #include "dref/id.hpp"
 #include "dref/lock.hpp"
 #include "dref/delay.hpp"
+#include "dref/election.hpp"
 #include "dref/promise.hpp"
 #include "dref/topic.hpp"
 #include "dref/ref.hpp"
@@ -119,6 +120,11 @@ public:
     auto guard = lock(id);
     return f(static_cast<const lock_guard&>(guard));
   }
+
+  // Joins the election `name` as `candidate` (a name unique among the
+  // candidates; generated from this context when empty) and campaigns at
+  // once, in the background. See election.hpp.
+  election join_election(const dref::id& name, std::string candidate = {});
 
   // Every later call through this context's handles fails with
   // errc::shutting_down. Idempotent; the destructor calls it.
