@@ -19,6 +19,8 @@
 
 namespace dref::detail {
 
+struct value_cache;
+
 // Owns a backend actor; the last owner stops it.
 struct backend_handle {
   caf::actor actor;
@@ -41,6 +43,18 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   result<protocol::read_result> read(protocol::store_read request, timeout_ms timeout);
 
   std::mutex& update_mutex(const std::string& id);
+
+  // Sequence numbers for proposals made outside propose() (ref actors):
+  // (sequence, acked) for the store_proposal; finish once answered.
+  std::pair<std::uint64_t, std::uint64_t> start_sequence();
+  void finish_sequence(std::uint64_t sequence);
+
+  // value_cache.cpp: the get_cached() copy of id, shared by its handles.
+  std::shared_ptr<value_cache> cache_for(const std::string& id);
+
+  // ref_actor.cpp: the actor that runs this context's updates of id from
+  // actors, one at a time. Spawned on first use; stopped with the context.
+  caf::actor ref_actor(const std::string& id);
 
   // session.cpp: the session behind locks and delays, opened on first use
   // and renewed by a keepalive actor every ttl/3.
@@ -73,8 +87,12 @@ private:
   caf::actor keepalive_;
   std::shared_ptr<std::atomic<bool>> session_alive_;
 
-  std::pair<std::uint64_t, std::uint64_t> start_sequence();
-  void finish_sequence(std::uint64_t sequence);
+  std::mutex caches_mutex_;
+  std::map<std::string, std::weak_ptr<value_cache>, std::less<>> caches_;
+  std::size_t caches_swept_at_ = 64;
+
+  std::mutex ref_actors_mutex_;
+  std::map<std::string, caf::actor, std::less<>> ref_actors_;
 };
 
 } // namespace dref::detail

@@ -182,6 +182,28 @@ lock_guard context::lock(const dref::id& id) {
   return std::move(*got);
 }
 
+void context::unlock(const dref::id& id, std::uint64_t fencing_token) {
+  auto refuse = [&](const std::string& why) {
+    throw error_exception(error{errc::not_holder, "unlock of lock '" + id.str() + "': " + why});
+  };
+  auto session_id = impl_->session().value();
+  auto got = impl_->read(protocol::store_read{protocol::read_kind::lock, id.str(), 0, 0},
+                         std::nullopt)
+               .value();
+  const auto& state = std::get<protocol::lock_state>(got);
+  if (!state.held)
+    refuse("nobody holds it");
+  if (state.session != session_id)
+    refuse("another node holds it");
+  if (state.token != fencing_token)
+    refuse("held under fencing token " + std::to_string(state.token) + ", not "
+           + std::to_string(fencing_token));
+  // The store checks holder and token again: a lapse in between is refused.
+  (void)impl_->propose(protocol::cmd_lock_release{id.str(), session_id, state.owner, fencing_token},
+                       std::nullopt)
+    .value();
+}
+
 std::optional<lock_guard> context::try_lock(const dref::id& id) {
   return impl_->acquire(id.str(), std::chrono::milliseconds{0}).value();
 }

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "context_impl.hpp"
+#include "value_cache.hpp"
 #include "dref/store/delta.hpp"
 
 namespace dref::detail {
@@ -36,7 +37,7 @@ result<std::uint64_t> version_of(result<store_result> got, const std::string& id
 } // namespace
 
 ref_core::ref_core(std::shared_ptr<context_impl> ctx, std::string id)
-  : ctx_(std::move(ctx)), id_(std::move(id)) {}
+  : ctx_(std::move(ctx)), id_(std::move(id)), cache_(ctx_->cache_for(id_)) {}
 
 result<value_state> ref_core::read(timeout_ms timeout) const {
   auto got = ctx_->read(store_read{read_kind::value, id_, 0, 0}, timeout);
@@ -49,16 +50,31 @@ result<value_state> ref_core::read(timeout_ms timeout) const {
 
 result<res_created> ref_core::create(std::string bytes, metadata_map metadata,
                                      timeout_ms timeout) const {
-  return expect<res_created>(
-    ctx_->propose(cmd_create_if_absent{id_, std::move(bytes), std::move(metadata)}, timeout), id_);
+  auto created = expect<res_created>(
+    ctx_->propose(cmd_create_if_absent{id_, bytes, std::move(metadata)}, timeout), id_);
+  if (created)
+    cache_->offer(created->version, created->created ? std::move(bytes) : created->value);
+  return created;
 }
 
 result<std::uint64_t> ref_core::set(std::string bytes, timeout_ms timeout) const {
-  return version_of<res_written>(ctx_->propose(cmd_set{id_, std::move(bytes)}, timeout), id_);
+  auto written = version_of<res_written>(ctx_->propose(cmd_set{id_, bytes}, timeout), id_);
+  if (written)
+    cache_->offer(*written, std::move(bytes)); // this context reads its own writes
+  return written;
 }
 
 result<std::uint64_t> ref_core::cas(std::uint64_t expected_version, const std::string* old_bytes,
                                     std::string bytes, timeout_ms timeout) const {
+  auto written = cas_uncached(expected_version, old_bytes, bytes, timeout);
+  if (written)
+    cache_->offer(*written, std::move(bytes));
+  return written;
+}
+
+result<std::uint64_t> ref_core::cas_uncached(std::uint64_t expected_version,
+                                             const std::string* old_bytes, std::string bytes,
+                                             timeout_ms timeout) const {
   if (old_bytes != nullptr && old_bytes->size() >= patch_threshold
       && bytes.size() >= patch_threshold) {
     auto delta = store::encode_delta(*old_bytes, bytes);

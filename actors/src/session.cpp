@@ -73,6 +73,8 @@ void context_impl::close_session(bool release) {
 context_impl::~context_impl() {
   if (keepalive_)
     caf::anon_send_exit(keepalive_, caf::exit_reason::user_shutdown);
+  for (auto& [id, actor] : ref_actors_)
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
 }
 
 } // namespace dref::detail

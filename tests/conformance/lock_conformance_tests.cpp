@@ -57,6 +57,27 @@ BOOST_FIXTURE_TEST_CASE(try_lock_on_a_held_lock_fails, cluster) {
   BOOST_TEST(next.has_value());
 }
 
+BOOST_FIXTURE_TEST_CASE(unlock_by_a_non_holder_errors, cluster) {
+  auto refused = [](const std::function<void()>& unlock) {
+    try {
+      unlock();
+    } catch (const error_exception& e) {
+      return e.error().code == errc::not_holder;
+    }
+    return false;
+  };
+  auto held = node(0).lock(manual_id("lk/non-holder"));
+  auto token = held.fencing_token();
+  BOOST_TEST(refused([&] { node(1).unlock(manual_id("lk/non-holder"), token); }));
+  BOOST_TEST(refused([&] { node(0).unlock(manual_id("lk/non-holder"), token + 1); }));
+  BOOST_TEST(refused([&] { node(0).unlock(manual_id("lk/never-taken"), 1); }));
+  // Still held by node 0: nobody else gets it.
+  BOOST_TEST(!node(1).try_lock(manual_id("lk/non-holder")).has_value());
+  // The holder may unlock by token, from any of its threads.
+  std::thread{[&] { node(0).unlock(manual_id("lk/non-holder"), token); }}.join();
+  BOOST_TEST(node(1).try_lock(manual_id("lk/non-holder")).has_value());
+}
+
 BOOST_FIXTURE_TEST_CASE(fencing_tokens_grow, cluster) {
   std::uint64_t last = 0;
   for (int i = 0; i < 5; ++i) {

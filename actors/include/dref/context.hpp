@@ -115,6 +115,11 @@ public:
   lock_guard lock(const dref::id& id);
   std::optional<lock_guard> try_lock(const dref::id& id);
   std::optional<lock_guard> try_lock_for(const dref::id& id, std::chrono::milliseconds wait);
+  // Releases one level of lock id, held by this context under
+  // fencing_token (e.g. taken on another of its threads; prefer the
+  // guard). Anyone else, a stale token, or a lock nobody holds:
+  // errc::not_holder (thrown), and the lock stays as it is.
+  void unlock(const dref::id& id, std::uint64_t fencing_token);
   template <class F>
   auto with_lock(const dref::id& id, F&& f) {
     auto guard = lock(id);

@@ -9,6 +9,27 @@
 // compare-and-set at the version they read, retrying on conflict with a
 // growing, jittered pause. f must be pure: it may run more than once. After
 // the context's max_update_attempts lost races, errc::retries_exhausted.
+//
+// Side effects belong in update_effect / get_and_update_effect: f returns
+// the next value together with an effect, and only the effect of the attempt
+// that committed runs, once, after its commit. When the outcome of the
+// commit is unknown (errc::timeout, the backend went away) the effect does
+// not run: effects run at most once, and exactly once for every update that
+// returned normally.
+//
+// get_cached() answers from this context's copy of the value, kept current
+// by a watch and by this context's own writes: no round trip, never older
+// than what this context saw before (reads are monotonic and see this
+// context's writes), but possibly behind other nodes' latest writes. get()
+// is the linearizable read.
+//
+// From an actor (event_based_actor, stateful or typed, any actor that CAF
+// schedules), pass `self` first: r.get(self), r.set(self, v),
+// r.update_and_get(self, f) and friends return a dref::pending<R>; its
+// .then(on_value, on_error) issues the request and calls one of the two in
+// the actor's own context later, never blocking the scheduler. Updates from
+// actors of one context take turns in that context's ref actor, so only
+// other nodes' writers race them.
 
 #include <functional>
 #include <memory>
@@ -18,6 +39,7 @@
 
 #include "dref/codec.hpp"
 #include "dref/detail/ref_core.hpp"
+#include "dref/pending.hpp"
 #include "dref/store/delta.hpp"
 #include "dref/subscription.hpp"
 
@@ -27,6 +49,14 @@ template <class T>
 struct versioned {
   T value;
   std::uint64_t version = 0;
+};
+
+// What an effectful update's f returns: the next value and what to do once
+// it is committed (may be empty).
+template <class T>
+struct with_effect {
+  T value;
+  std::function<void()> effect;
 };
 
 template <class T, class Codec = binary_codec<T>>
@@ -56,6 +86,20 @@ public:
     if (!value)
       return error{value.error().code, "ref '" + id() + "': " + value.error().message};
     return versioned<T>{std::move(*value), state->version};
+  }
+
+  // The value as this context last saw it (see the top of this file). The
+  // first call per id and context subscribes and reads (blocking); later
+  // calls only decode. errc::not_found when the id does not exist.
+  T get_cached() const { return try_get_cached().value(); }
+  result<T> try_get_cached(detail::timeout_ms timeout = {}) const {
+    auto state = core_.cached(timeout);
+    if (!state)
+      return std::move(state).error();
+    auto value = Codec::decode(state->value);
+    if (!value)
+      return error{value.error().code, "ref '" + id() + "': " + value.error().message};
+    return std::move(*value);
   }
 
   // Returns the new version.
@@ -111,6 +155,71 @@ public:
     return std::move(*answer);
   }
 
+  // f(old) returns with_effect<T>{next, effect}; effect runs once after next
+  // is committed. Returns the committed value.
+  template <class F>
+  T update_effect(F&& f) const {
+    return commit_with_effect(std::forward<F>(f)).second;
+  }
+  // Like update_effect; returns the value it replaced.
+  template <class F>
+  T get_and_update_effect(F&& f) const {
+    return commit_with_effect(std::forward<F>(f)).first;
+  }
+
+  // --- from actors: see the top of this file. Self is any CAF scheduled
+  // actor type (event_based_actor, stateful_actor<S>, typed actors).
+  template <class Self>
+  pending<T> get(Self* self, detail::timeout_ms timeout = {}) const {
+    auto core = core_;
+    auto* scheduled = detail::as_scheduled(self);
+    return pending<T>{[core, scheduled, timeout](std::function<void(result<T>)> done) {
+      core.async_read(scheduled, timeout, [done = std::move(done), id = core.id()](result<protocol::value_state> got) {
+        if (!got)
+          return done(std::move(got).error());
+        done(decode_result(id, got->value));
+      });
+    }};
+  }
+  template <class Self>
+  pending<std::uint64_t> set(Self* self, const T& value, detail::timeout_ms timeout = {}) const {
+    auto core = core_;
+    auto* scheduled = detail::as_scheduled(self);
+    auto checked = validate(value);
+    auto bytes = Codec::encode(value);
+    return pending<std::uint64_t>{[core, scheduled, timeout, checked, bytes](std::function<void(result<std::uint64_t>)> done) {
+      if (!checked)
+        return done(checked.error());
+      core.async_set(scheduled, bytes, timeout, std::move(done));
+    }};
+  }
+  template <class Self, class F>
+  pending<T> update_and_get(Self* self, F f, detail::timeout_ms timeout = {}) const {
+    return async_commit(self, std::move(f), timeout, false);
+  }
+  template <class Self, class F>
+  pending<T> get_and_update(Self* self, F f, detail::timeout_ms timeout = {}) const {
+    return async_commit(self, std::move(f), timeout, true);
+  }
+  // Answers true when desired was written, false when the value differed.
+  template <class Self>
+  pending<bool> compare_and_set(Self* self, const T& expected, const T& desired,
+                                detail::timeout_ms timeout = {}) const {
+    auto differs = std::make_shared<bool>(false);
+    auto inner = async_commit(
+      self,
+      [expected, desired, differs](const T& current) {
+        *differs = !(current == expected);
+        return *differs ? current : desired;
+      },
+      timeout, false, differs);
+    auto shared_inner = std::make_shared<pending<T>>(std::move(inner));
+    return pending<bool>{[shared_inner, differs](std::function<void(result<bool>)> done) {
+      std::move(*shared_inner).then([done, differs](const T&) { done(!*differs); },
+                                    [done](const error& e) { done(e); });
+    }};
+  }
+
   // Checked before every write through this handle (set, update, cas); a
   // refused value fails with errc::validation_failed and nothing is written.
   // Local to this handle and its copies: other nodes keep their own.
@@ -153,6 +262,59 @@ public:
   const detail::ref_core& core() const noexcept { return core_; }
 
 private:
+  static result<T> decode_result(const std::string& id, const std::string& bytes) {
+    auto value = Codec::decode(bytes);
+    if (!value)
+      return error{value.error().code, "ref '" + id + "': " + value.error().message};
+    return std::move(*value);
+  }
+
+  // The attempt runs in the context's ref actor for this id: it decodes,
+  // calls f, validates and encodes; returning nullopt (skip) leaves the value
+  // as it is (compare_and_set on a mismatch).
+  template <class Self, class F>
+  pending<T> async_commit(Self* self, F f, detail::timeout_ms timeout, bool answer_old,
+                          std::shared_ptr<bool> skip_when = nullptr) const {
+    auto core = core_;
+    auto* scheduled = detail::as_scheduled(self);
+    auto check = validator_;
+    auto id = core_.id();
+    auto shared_f = std::make_shared<F>(std::move(f));
+    detail::byte_update attempt = [shared_f, check, id, skip_when](const std::string& old_bytes)
+      -> result<std::optional<std::string>> {
+      auto old = decode_result(id, old_bytes);
+      if (!old)
+        return std::move(old).error();
+      T next = (*shared_f)(static_cast<const T&>(*old));
+      if (skip_when && *skip_when)
+        return std::optional<std::string>{};
+      if (check && *check && !(*check)(next))
+        return error{errc::validation_failed, "ref '" + id + "': the validator refused the new value"};
+      return std::optional<std::string>{Codec::encode(next)};
+    };
+    return pending<T>{[core, scheduled, timeout, attempt, answer_old](std::function<void(result<T>)> done) {
+      core.async_update(scheduled, attempt, timeout,
+                        [done = std::move(done), answer_old, id = core.id()](result<detail::byte_update_outcome> got) {
+                          if (!got)
+                            return done(std::move(got).error());
+                          done(decode_result(id, answer_old ? got->old_bytes : got->new_bytes));
+                        });
+    }};
+  }
+
+  template <class F>
+  std::pair<T, T> commit_with_effect(F&& f) const {
+    std::function<void()> effect;
+    auto committed = commit([&](const T& old) {
+      with_effect<T> next = f(old);
+      effect = std::move(next.effect); // only the last attempt's survives
+      return std::move(next.value);
+    });
+    if (effect)
+      effect();
+    return committed;
+  }
+
   T decode(const std::string& bytes) const {
     auto value = Codec::decode(bytes);
     if (!value)

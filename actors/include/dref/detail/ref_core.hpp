@@ -15,9 +15,24 @@
 #include "dref/protocol/store_results.hpp"
 #include "dref/subscription.hpp"
 
+namespace caf {
+class scheduled_actor;
+}
+
 namespace dref::detail {
 
 struct context_impl;
+struct value_cache;
+
+// One attempt of an update from an actor: the next bytes for the current
+// ones, nullopt to leave the value as it is, or an error to stop.
+using byte_update = std::function<result<std::optional<std::string>>(const std::string&)>;
+
+struct byte_update_outcome {
+  std::string old_bytes;
+  std::string new_bytes;
+  std::uint64_t version = 0; // of new_bytes
+};
 
 using timeout_ms = std::optional<std::chrono::milliseconds>;
 
@@ -28,6 +43,9 @@ public:
   const std::string& id() const noexcept { return id_; }
 
   result<protocol::value_state> read(timeout_ms timeout = {}) const;
+  // This context's copy (see ref<T>::get_cached); only value and version
+  // are filled in.
+  result<protocol::value_state> cached(timeout_ms timeout = {}) const;
   result<protocol::res_created> create(std::string bytes, protocol::metadata_map metadata,
                                        timeout_ms timeout = {}) const;
   result<std::uint64_t> set(std::string bytes, timeout_ms timeout = {}) const;
@@ -51,13 +69,25 @@ public:
   result<subscription> watch(std::function<void(const protocol::store_event&)> on_event,
                              timeout_ms timeout = {}) const;
 
+  // From an actor (ref_async.cpp): done runs in self's context.
+  void async_read(caf::scheduled_actor* self, timeout_ms timeout,
+                  std::function<void(result<protocol::value_state>)> done) const;
+  void async_set(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
+                 std::function<void(result<std::uint64_t>)> done) const;
+  void async_update(caf::scheduled_actor* self, byte_update attempt, timeout_ms timeout,
+                    std::function<void(result<byte_update_outcome>)> done) const;
+
   int max_update_attempts() const noexcept;
   // Sleeps a jittered, growing pause before retry number `attempt`.
   void backoff(int attempt) const;
 
 private:
+  result<std::uint64_t> cas_uncached(std::uint64_t expected_version, const std::string* old_bytes,
+                                     std::string bytes, timeout_ms timeout) const;
+
   std::shared_ptr<context_impl> ctx_;
   std::string id_;
+  std::shared_ptr<value_cache> cache_;
 };
 
 } // namespace dref::detail

@@ -1,0 +1,102 @@
+#include "value_cache.hpp"
+
+#include "context_impl.hpp"
+#include "dref/detail/ref_core.hpp"
+#include "dref/store/delta.hpp"
+
+namespace dref::detail {
+
+void value_cache::offer(std::uint64_t at, std::optional<std::string> value) {
+  std::lock_guard guard{mutex};
+  if (at <= version)
+    return;
+  version = at;
+  bytes = std::move(value);
+}
+
+void value_cache::on_event(const protocol::store_event& e) {
+  using protocol::event_kind;
+  switch (e.kind) {
+    case event_kind::value_created: offer(e.new_version, e.payload); break;
+    case event_kind::value_written:
+      if (e.payload_type == protocol::payload_kind::delta) {
+        if (!e.old_value)
+          break;
+        auto patched = store::apply_delta(*e.old_value, e.payload, SIZE_MAX);
+        if (patched)
+          offer(e.new_version, std::move(*patched));
+      } else {
+        offer(e.new_version, e.payload);
+      }
+      break;
+    case event_kind::value_removed: offer(e.new_version, std::nullopt); break;
+    case event_kind::metadata_changed: {
+      // The value stays; only the version moves on.
+      std::lock_guard guard{mutex};
+      if (e.new_version > version)
+        version = e.new_version;
+      break;
+    }
+    default: break;
+  }
+}
+
+} // namespace dref::detail
+
+namespace dref::detail {
+
+std::shared_ptr<value_cache> context_impl::cache_for(const std::string& id) {
+  std::lock_guard guard{caches_mutex_};
+  auto& slot = caches_[id];
+  if (auto existing = slot.lock())
+    return existing;
+  auto made = std::make_shared<value_cache>();
+  slot = made;
+  // Drop the slots of ids nobody holds a handle to any more, now and then.
+  if (caches_.size() >= 2 * caches_swept_at_) {
+    std::erase_if(caches_, [](const auto& entry) { return entry.second.expired(); });
+    caches_swept_at_ = caches_.size() > 64 ? caches_.size() : 64;
+  }
+  return made;
+}
+
+result<protocol::value_state> ref_core::cached(timeout_ms timeout) const {
+  auto answer = [&]() -> std::optional<result<protocol::value_state>> {
+    std::lock_guard guard{cache_->mutex};
+    if (!cache_->live)
+      return std::nullopt;
+    if (!cache_->bytes)
+      return result<protocol::value_state>{
+        error{errc::not_found, "ref '" + id_ + "' does not exist"}};
+    return result<protocol::value_state>{protocol::value_state{*cache_->bytes, cache_->version, {}}};
+  };
+  if (auto known = answer())
+    return std::move(*known);
+  {
+    std::lock_guard filling{cache_->fill_mutex};
+    if (!cache_->watch.active()) {
+      std::weak_ptr<value_cache> weak = cache_;
+      auto watching = watch(
+        [weak](const protocol::store_event& e) {
+          if (auto cache = weak.lock())
+            cache->on_event(e);
+        },
+        timeout);
+      if (!watching)
+        return std::move(watching).error();
+      cache_->watch = std::move(*watching);
+    }
+    // Watching first, then reading: the read and the events overlap and the
+    // higher version wins, so nothing in between is missed.
+    auto got = read(timeout);
+    if (got)
+      cache_->offer(got->version, std::move(got->value));
+    else if (got.error().code != errc::not_found)
+      return std::move(got).error();
+    std::lock_guard guard{cache_->mutex};
+    cache_->live = true;
+  }
+  return std::move(*answer());
+}
+
+} // namespace dref::detail
