@@ -59,97 +59,169 @@ void request_from(caf::scheduled_actor* self, const caf::actor& dest, std::chron
 }
 
 // --- the ref actor -----------------------------------------------------------
+//
+// Updates queue up while one compare-and-set is in flight; the next round
+// runs every queued update function in order on the value, each on the
+// previous one's result, and commits the last value with one cas: a batch
+// costs one write however many updates it carries. The value this actor
+// last wrote stands in for a read (the cas checks its version); a conflict
+// means another node wrote, so the round reads and runs again. A round
+// that writes nothing is never answered from that remembered value, only
+// from a fresh read, so that every answer is linearizable.
 
 struct pending_update {
   byte_update attempt;
   caf::response_promise promise;
-  int attempts = 0;
+  update_reply reply; // of the current round
 };
 
 struct ref_actor_state {
   std::weak_ptr<context_impl> ctx;
   std::string id;
-  std::deque<pending_update> queue; // front: the update under way
+  std::deque<pending_update> queue;
+  bool busy = false;
+  std::optional<value_state> known; // what this actor wrote last
+  std::size_t batch_limit = SIZE_MAX;
+  int attempts = 0; // conflicts in a row
   static inline const char* name = "dref.ref";
 };
 
 using ref_actor_type = caf::stateful_actor<ref_actor_state>;
 
-void run_front(ref_actor_type* self);
+void start_round(ref_actor_type* self);
 
-void finish_front(ref_actor_type* self, update_reply reply) {
-  auto& job = self->state.queue.front();
-  job.promise.deliver(std::move(reply));
-  self->state.queue.pop_front();
-  if (!self->state.queue.empty())
-    run_front(self);
+void answer_batch(ref_actor_type* self, std::size_t n) {
+  auto& st = self->state;
+  for (std::size_t i = 0; i < n; ++i) {
+    st.queue.front().promise.deliver(std::move(st.queue.front().reply));
+    st.queue.pop_front();
+  }
+  st.busy = false;
+  st.attempts = 0;
+  st.batch_limit = SIZE_MAX;
+  if (!st.queue.empty())
+    start_round(self);
 }
 
-void fail_front(ref_actor_type* self, error e) { finish_front(self, update_reply{std::move(e), {}}); }
-
-void write_front(ref_actor_type* self, std::shared_ptr<context_impl> ctx, value_state current,
-                 std::string next) {
-  auto [sequence, acked] = ctx->start_sequence();
-  store_proposal proposal{ctx->client_id, sequence, acked, 0,
-                          cmd_cas{self->state.id, current.version, next}};
-  std::weak_ptr<context_impl> weak = ctx;
-  self->request(ctx->backend->actor, ctx->options.request_timeout, backend::propose_atom::value,
-                std::move(proposal))
-    .then(
-      [self, weak, sequence, current, next](store_reply& reply) mutable {
-        auto owner = weak.lock();
-        if (owner)
-          owner->finish_sequence(sequence);
-        if (!reply.error) {
-          auto version = std::get<res_written>(reply.value).version;
-          if (owner)
-            owner->cache_for(self->state.id)->offer(version, next);
-          return finish_front(self, update_reply{std::nullopt, {std::move(current.value), std::move(next), version}});
-        }
-        auto& job = self->state.queue.front();
-        int limit = owner ? owner->options.max_update_attempts : 0;
-        if (reply.error->code == errc::version_conflict && ++job.attempts < limit)
-          return run_front(self); // another node wrote first: read again
-        if (reply.error->code == errc::version_conflict)
-          return fail_front(self, error{errc::retries_exhausted,
-                                        "ref '" + self->state.id + "': " + std::to_string(limit)
-                                          + " attempts lost to concurrent writers"});
-        fail_front(self, std::move(*reply.error));
-      },
-      [self, weak, sequence](caf::error& err) {
-        if (auto owner = weak.lock())
-          owner->finish_sequence(sequence);
-        fail_front(self, from_caf_error(err));
-      });
+void fail_batch(ref_actor_type* self, std::size_t n, const error& e) {
+  for (std::size_t i = 0; i < n; ++i)
+    self->state.queue[i].reply = update_reply{e, {}};
+  answer_batch(self, n);
 }
 
-void run_front(ref_actor_type* self) {
+// Runs the first n update functions on base; returns the final bytes, or
+// nullopt when none of them writes.
+std::optional<std::string> run_batch(ref_actor_type* self, std::size_t n, const value_state& base) {
+  auto& st = self->state;
+  std::string current = base.value;
+  bool writes = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& job = st.queue[i];
+    result<std::optional<std::string>> next = error{errc::internal, "not run"};
+    try {
+      next = job.attempt(current);
+    } catch (const std::exception& e) {
+      next = error{errc::internal, "ref '" + st.id + "': the update function threw: " + e.what()};
+    }
+    if (!next) {
+      job.reply = update_reply{std::move(next).error(), {}};
+      continue;
+    }
+    if (!*next) {
+      job.reply = update_reply{std::nullopt, {current, current, base.version}};
+      continue;
+    }
+    job.reply = update_reply{std::nullopt, {current, **next, 0}};
+    current = std::move(**next);
+    writes = true;
+  }
+  if (!writes)
+    return std::nullopt;
+  return current;
+}
+
+void commit_round(ref_actor_type* self, const value_state& base, bool fresh);
+
+void read_and_commit(ref_actor_type* self) {
   auto ctx = self->state.ctx.lock();
   if (!ctx || ctx->stopped)
-    return fail_front(self, shut_down());
+    return fail_batch(self, std::min(self->state.queue.size(), self->state.batch_limit), shut_down());
   self->request(ctx->backend->actor, ctx->options.request_timeout, backend::read_atom::value,
                 store_read{read_kind::value, self->state.id, 0, 0})
     .then(
       [self](store_read_reply& reply) {
+        auto n = std::min(self->state.queue.size(), self->state.batch_limit);
         if (reply.error)
-          return fail_front(self, std::move(*reply.error));
-        auto current = std::get<value_state>(std::move(reply.value));
-        result<std::optional<std::string>> next = error{errc::internal, "not run"};
-        try {
-          next = self->state.queue.front().attempt(current.value);
-        } catch (const std::exception& e) {
-          next = error{errc::internal, "ref '" + self->state.id + "': the update function threw: " + e.what()};
-        }
-        if (!next)
-          return fail_front(self, std::move(next).error());
-        if (!*next) // nothing to write
-          return finish_front(self, update_reply{std::nullopt, {current.value, current.value, current.version}});
-        auto owner = self->state.ctx.lock();
-        if (!owner || owner->stopped)
-          return fail_front(self, shut_down());
-        write_front(self, std::move(owner), std::move(current), std::move(**next));
+          return fail_batch(self, n, *reply.error);
+        commit_round(self, std::get<value_state>(reply.value), true);
       },
-      [self](caf::error& err) { fail_front(self, from_caf_error(err)); });
+      [self](caf::error& err) {
+        fail_batch(self, std::min(self->state.queue.size(), self->state.batch_limit), from_caf_error(err));
+      });
+}
+
+void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
+  auto& st = self->state;
+  auto n = std::min(st.queue.size(), st.batch_limit);
+  auto next = run_batch(self, n, base);
+  if (!next) {
+    if (!fresh) // answers must come from a read, not from memory
+      return read_and_commit(self);
+    return answer_batch(self, n);
+  }
+  auto ctx = st.ctx.lock();
+  if (!ctx || ctx->stopped)
+    return fail_batch(self, n, shut_down());
+  auto [sequence, acked] = ctx->start_sequence();
+  store_proposal proposal{ctx->client_id, sequence, acked, 0, cmd_cas{st.id, base.version, *next}};
+  std::weak_ptr<context_impl> weak = ctx;
+  self->request(ctx->backend->actor, ctx->options.request_timeout, backend::propose_atom::value,
+                std::move(proposal))
+    .then(
+      [self, weak, sequence, n, written = *next](store_reply& reply) {
+        auto owner = weak.lock();
+        if (owner)
+          owner->finish_sequence(sequence);
+        auto& state = self->state;
+        if (!reply.error) {
+          auto version = std::get<res_written>(reply.value).version;
+          if (owner)
+            owner->cache_for(state.id)->offer(version, written);
+          state.known = value_state{written, version, {}};
+          for (std::size_t i = 0; i < n; ++i)
+            state.queue[i].reply.outcome.version = version;
+          return answer_batch(self, n);
+        }
+        state.known.reset();
+        if (reply.error->code == errc::version_conflict) {
+          int limit = owner ? owner->options.max_update_attempts : 0;
+          if (++state.attempts < limit)
+            return read_and_commit(self); // another node wrote first
+          return fail_batch(self, n,
+                            error{errc::retries_exhausted,
+                                  "ref '" + state.id + "': " + std::to_string(limit)
+                                    + " attempts lost to concurrent writers"});
+        }
+        if (n > 1) { // find whose value was refused: one at a time
+          state.batch_limit = 1;
+          return read_and_commit(self);
+        }
+        fail_batch(self, n, *reply.error);
+      },
+      [self, weak, sequence, n](caf::error& err) {
+        if (auto owner = weak.lock())
+          owner->finish_sequence(sequence);
+        self->state.known.reset(); // the outcome is unknown
+        fail_batch(self, n, from_caf_error(err));
+      });
+}
+
+void start_round(ref_actor_type* self) {
+  self->state.busy = true;
+  if (self->state.known)
+    commit_round(self, *self->state.known, false);
+  else
+    read_and_commit(self);
 }
 
 caf::behavior ref_actor(ref_actor_type* self, std::weak_ptr<context_impl> ctx, std::string id) {
@@ -158,9 +230,9 @@ caf::behavior ref_actor(ref_actor_type* self, std::weak_ptr<context_impl> ctx, s
   return {
     [self](update_atom, update_request& request) {
       auto promise = self->make_response_promise();
-      self->state.queue.push_back(pending_update{std::move(request.attempt), promise, 0});
-      if (self->state.queue.size() == 1)
-        run_front(self);
+      self->state.queue.push_back(pending_update{std::move(request.attempt), promise, {}});
+      if (!self->state.busy)
+        start_round(self);
       return promise;
     },
   };

@@ -112,6 +112,46 @@ BOOST_FIXTURE_TEST_CASE(hundred_actors_times_hundred_increments, cluster) {
   BOOST_TEST(node(1).existing<std::int64_t>(manual_id("ac/counter")).get() == actors * increments);
 }
 
+// Updates from actors of one node commit in batches; a refused one (by the
+// validator, or by the store as oversize) fails alone.
+BOOST_AUTO_TEST_CASE(a_refused_update_among_many_fails_alone) {
+  store::limits limits;
+  limits.max_value_bytes = 1024;
+  test::memory_cluster small{1, limits};
+  auto text = small.node(0).make<std::string>("", manual_id("ac/batch"));
+  auto checked = text;
+  checked.set_validator([](const std::string& s) { return s.find('!') == std::string::npos; });
+  constexpr int actors = 30;
+  std::atomic<int> appended{0}, refused{0}, oversize{0}, other{0};
+  for (int a = 0; a < actors; ++a)
+    spawn_client(small.sys, [&, a](caf::event_based_actor* self, std::function<void()> finish) {
+      auto verdict = [&, finish](const error& e) {
+        if (e.code == errc::validation_failed)
+          ++refused;
+        else if (e.code == errc::value_too_large)
+          ++oversize;
+        else
+          ++other;
+        finish();
+      };
+      auto ok = [&, finish](const std::string&) {
+        ++appended;
+        finish();
+      };
+      switch (a % 3) {
+        case 0: checked.update_and_get(self, [](const std::string& s) { return s + "x"; }).then(ok, verdict); break;
+        case 1: checked.update_and_get(self, [](const std::string& s) { return s + "!"; }).then(ok, verdict); break;
+        default: text.update_and_get(self, [](const std::string& s) { return s + std::string(2000, 'y'); }).then(ok, verdict);
+      }
+    });
+  BOOST_TEST_REQUIRE(wait_until([&] { return appended + refused + oversize + other == actors; }));
+  BOOST_TEST(appended.load() == actors / 3);
+  BOOST_TEST(refused.load() == actors / 3);
+  BOOST_TEST(oversize.load() == actors / 3);
+  BOOST_TEST(other.load() == 0);
+  BOOST_TEST(text.get() == std::string(actors / 3, 'x'));
+}
+
 BOOST_FIXTURE_TEST_CASE(actor_get_set_cas_and_errors, cluster) {
   auto r = node(0).make<std::string>("a", manual_id("ac/ops"));
   auto missing = node(1).existing<std::string>(manual_id("ac/nope"));

@@ -1,0 +1,150 @@
+// Memory backend throughput and footprint, as users see it: gets and
+// updates per second from blocking code and from CAF actors, cached gets,
+// and the memory a live ref costs. Prints figures; asserts nothing.
+//
+//   actors_bench [seconds-per-phase=2] [refs=100000]
+
+#include <atomic>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include "dref/actors/node_system.hpp"
+#include "dref/context.hpp"
+
+using namespace std::chrono;
+using counter = dref::ref<std::int64_t>;
+
+namespace {
+
+long resident_bytes() {
+  std::ifstream statm{"/proc/self/statm"};
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
+// Runs op on `threads` threads until `phase` has passed; returns ops/s.
+double from_threads(int threads, duration<double> phase, const std::function<void(int)>& op) {
+  std::atomic<bool> stop{false};
+  std::atomic<long> total{0};
+  std::vector<std::thread> workers;
+  auto start = steady_clock::now();
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      long n = 0;
+      while (!stop.load(std::memory_order_relaxed)) {
+        op(t);
+        ++n;
+      }
+      total += n;
+    });
+  std::this_thread::sleep_for(phase);
+  stop = true;
+  for (auto& w : workers)
+    w.join();
+  return static_cast<double>(total) / duration<double>(steady_clock::now() - start).count();
+}
+
+// Each of `actors` actors keeps one request in flight, issuing the next from
+// the answer to the last; returns answers/s.
+template <class Issue>
+double from_actors(caf::actor_system& sys, int actors, duration<double> phase, Issue issue) {
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  auto total = std::make_shared<std::atomic<long>>(0);
+  auto running = std::make_shared<std::atomic<int>>(actors);
+  auto start = steady_clock::now();
+  for (int a = 0; a < actors; ++a)
+    sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
+      auto next = std::make_shared<std::function<void()>>();
+      *next = [=, weak = std::weak_ptr{next}] {
+        if (stop->load(std::memory_order_relaxed)) {
+          --*running;
+          return self->quit();
+        }
+        auto again = weak.lock();
+        issue(self, a, [again, total] {
+          ++*total;
+          (*again)();
+        });
+      };
+      (*next)();
+      return {[](int) {}};
+    });
+  std::this_thread::sleep_for(phase);
+  *stop = true;
+  auto elapsed = duration<double>(steady_clock::now() - start).count();
+  while (*running > 0)
+    std::this_thread::sleep_for(milliseconds{1});
+  return static_cast<double>(*total) / elapsed;
+}
+
+void print(const char* what, double per_second) { std::printf("  %-46s %12.0f /s\n", what, per_second); }
+
+} // namespace
+
+int main(int argc, char** argv) {
+  duration<double> phase{argc > 1 ? std::stod(argv[1]) : 2.0};
+  long ref_count = argc > 2 ? std::stol(argv[2]) : 100000;
+  dref::node_system_config cfg;
+  caf::actor_system sys{cfg};
+  {
+    dref::context ctx{sys};
+    constexpr int refs = 64;
+    std::vector<counter> counters;
+    for (int i = 0; i < refs; ++i)
+      counters.push_back(ctx.make<std::int64_t>(0, dref::manual_id("bench/c" + std::to_string(i))));
+    auto on_error = [](const dref::error& e) { std::fprintf(stderr, "actors_bench: %s\n", e.to_string().c_str()); };
+
+    std::printf("memory backend, %u hardware threads, %.1f s per phase\n",
+                std::thread::hardware_concurrency(), phase.count());
+    std::printf("blocking code:\n");
+    print("get() (linearizable), 4 threads", from_threads(4, phase, [&](int t) { (void)counters[t].get(); }));
+    print("get_cached(), 2 threads", from_threads(2, phase, [&](int t) { (void)counters[t].get_cached(); }));
+    print("update(+1), 4 threads, own ref each",
+          from_threads(4, phase, [&](int t) { counters[t].update([](std::int64_t n) { return n + 1; }); }));
+    print("update(+1), 4 threads, one ref",
+          from_threads(4, phase, [&](int) { counters[0].update([](std::int64_t n) { return n + 1; }); }));
+    std::printf("actors (one request in flight each):\n");
+    for (int actors : {1, 64}) {
+      auto label = "get(self), " + std::to_string(actors) + " actors";
+      print(label.c_str(), from_actors(sys, actors, phase, [&](caf::event_based_actor* self, int a, std::function<void()> done) {
+              counters[a % refs].get(self).then([done](std::int64_t) { done(); }, on_error);
+            }));
+    }
+    for (int actors : {1, 64}) {
+      auto label = "update_and_get(self, +1), " + std::to_string(actors) + " actors, own ref";
+      print(label.c_str(), from_actors(sys, actors, phase, [&](caf::event_based_actor* self, int a, std::function<void()> done) {
+              counters[a % refs].update_and_get(self, [](std::int64_t n) { return n + 1; }).then([done](std::int64_t) { done(); }, on_error);
+            }));
+    }
+    print("update_and_get(self, +1), 64 actors, one ref",
+          from_actors(sys, 64, phase, [&](caf::event_based_actor* self, int, std::function<void()> done) {
+            counters[0].update_and_get(self, [](std::int64_t n) { return n + 1; }).then([done](std::int64_t) { done(); }, on_error);
+          }));
+
+    std::printf("footprint:\n");
+    auto before = resident_bytes();
+    auto made_at = steady_clock::now();
+    std::vector<counter> many;
+    many.reserve(static_cast<std::size_t>(ref_count));
+    for (long i = 0; i < ref_count; ++i)
+      many.push_back(ctx.make<std::int64_t>(i, dref::manual_id("bench/many/" + std::to_string(i))));
+    auto made = duration<double>(steady_clock::now() - made_at).count();
+    auto after = resident_bytes();
+    std::printf("  %ld refs made in %.2f s (%.0f makes/s); resident +%.1f MB, %.0f bytes per ref\n",
+                ref_count, made, static_cast<double>(ref_count) / made,
+                static_cast<double>(after - before) / 1e6,
+                static_cast<double>(after - before) / static_cast<double>(ref_count));
+  }
+  return 0;
+}
