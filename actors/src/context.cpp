@@ -31,10 +31,9 @@ std::uint64_t random_client_id() {
 // One blocking request to the backend; Reply carries an optional error and
 // a value of type Value.
 template <class Reply, class Value, class... Args>
-result<Value> ask(caf::actor_system& sys, const caf::actor& backend,
+result<Value> ask(caf::scoped_actor& self, const caf::actor& backend,
                   std::chrono::milliseconds timeout, Args&&... args) {
   result<Value> out = error{errc::internal, "no answer"};
-  caf::scoped_actor self{sys};
   self->request(backend, timeout, std::forward<Args>(args)...)
     .receive(
       [&](Reply& reply) {
@@ -74,6 +73,48 @@ std::mutex& context_impl::update_mutex(const std::string& id) {
   return *slot;
 }
 
+namespace {
+
+// Tells the contexts a thread used that it has ended.
+struct thread_requesters {
+  std::vector<std::weak_ptr<context_impl>> used;
+  ~thread_requesters() {
+    for (auto& weak : used)
+      if (auto ctx = weak.lock())
+        ctx->drop_requester(std::this_thread::get_id());
+  }
+};
+
+thread_local thread_requesters this_thread_requesters;
+
+} // namespace
+
+caf::scoped_actor& context_impl::requester() {
+  std::lock_guard guard{requesters_mutex_};
+  auto& slot = requesters_[std::this_thread::get_id()];
+  if (!slot) {
+    slot = std::make_unique<caf::scoped_actor>(sys, true);
+    std::erase_if(this_thread_requesters.used, [](const auto& weak) { return weak.expired(); });
+    this_thread_requesters.used.push_back(weak_from_this());
+  }
+  // Whatever waits in the mailbox is stale: the timeout CAF still delivers
+  // for a request answered in time, or an answer that came too late. Left
+  // there, every later receive would scan past all of them.
+  auto& self = *slot;
+  while (self->has_next_message())
+    (void)self->dequeue();
+  return self;
+}
+
+void context_impl::drop_requester(std::thread::id thread) {
+  std::unique_ptr<caf::scoped_actor> dropped;
+  std::lock_guard guard{requesters_mutex_};
+  if (auto it = requesters_.find(thread); it != requesters_.end()) {
+    dropped = std::move(it->second);
+    requesters_.erase(it);
+  }
+}
+
 std::chrono::milliseconds context_impl::timeout_or_default(timeout_ms timeout) const {
   return timeout.value_or(options.request_timeout);
 }
@@ -85,7 +126,7 @@ result<protocol::store_result> context_impl::propose(protocol::store_command com
   auto [sequence, acked] = start_sequence();
   protocol::store_proposal proposal{client_id, sequence, acked, 0, std::move(command)};
   auto out = ask<protocol::store_reply, protocol::store_result>(
-    sys, backend->actor, timeout_or_default(timeout), backend::propose_atom::value,
+    requester(), backend->actor, timeout_or_default(timeout), backend::propose_atom::value,
     std::move(proposal));
   finish_sequence(sequence);
   return out;
@@ -96,7 +137,7 @@ result<protocol::read_result> context_impl::read(protocol::store_read request,
   if (stopped)
     return error{errc::shutting_down, "the context was shut down"};
   return ask<protocol::store_read_reply, protocol::read_result>(
-    sys, backend->actor, timeout_or_default(timeout), backend::read_atom::value,
+    requester(), backend->actor, timeout_or_default(timeout), backend::read_atom::value,
     std::move(request));
 }
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "dref/context.hpp"
 #include "dref/protocol/store_commands.hpp"
@@ -73,6 +74,13 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
 
   std::chrono::milliseconds timeout_or_default(timeout_ms timeout) const;
 
+  // The calling thread's blocking actor for requests: made once per thread
+  // and context (a scoped_actor costs more than the request it makes),
+  // dropped when the thread ends or the context goes. Hidden, so it never
+  // holds up the actor system's shutdown.
+  caf::scoped_actor& requester();
+  void drop_requester(std::thread::id thread);
+
 private:
   // Sequence bookkeeping: acked is the highest sequence below which every
   // answer arrived, so the store may drop those cached answers.
@@ -90,6 +98,9 @@ private:
   std::mutex caches_mutex_;
   std::map<std::string, std::weak_ptr<value_cache>, std::less<>> caches_;
   std::size_t caches_swept_at_ = 64;
+
+  std::mutex requesters_mutex_;
+  std::map<std::thread::id, std::unique_ptr<caf::scoped_actor>> requesters_;
 
   std::mutex ref_actors_mutex_;
   std::map<std::string, caf::actor, std::less<>> ref_actors_;

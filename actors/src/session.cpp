@@ -3,6 +3,7 @@
 // pause, a partition), the next lock opens a new one; guards of the old one
 // learn of the loss through their lock_lost events.
 #include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <cstdio>

@@ -41,7 +41,7 @@ result<subscription> context_impl::watch(const std::string& id,
   auto handle = std::make_shared<watch_handle>();
   handle->watcher = sys.spawn(watcher, std::move(on_event));
   result<subscription> out = error{errc::internal, "no answer"};
-  caf::scoped_actor self{sys};
+  auto& self = requester();
   self->request(backend->actor, timeout_or_default(timeout), backend::watch_atom::value, id,
                 handle->watcher)
     .receive([&](std::uint64_t) { out = subscription{handle}; },
