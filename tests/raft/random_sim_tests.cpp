@@ -26,13 +26,20 @@ struct run_options {
   std::uint64_t first = 1;
   std::uint64_t seeds = 10000;
   std::optional<std::uint64_t> only;
+  bool trace = false;
 };
 
 run_options parse_options() {
   run_options out;
   auto& suite = boost::unit_test::framework::master_test_suite();
-  for (int i = 1; i + 1 < suite.argc; ++i) {
+  for (int i = 1; i < suite.argc; ++i) {
     std::string_view arg = suite.argv[i];
+    if (arg == "--trace") {
+      out.trace = true;
+      continue;
+    }
+    if (i + 1 >= suite.argc)
+      break;
     auto value = std::strtoull(suite.argv[i + 1], nullptr, 10);
     if (arg == "--seeds") {
       out.seeds = value;
@@ -66,11 +73,14 @@ auto pick_from(std::mt19937_64& rng, const Container& items) {
   return *it;
 }
 
-constexpr int chaos_ticks = 250;
+constexpr int chaos_ticks = 1000;
 constexpr int election_ticks = 10;
-// After healing: a leader within this many ticks, and a fresh command
-// applied on every member within as many again.
-constexpr int liveness_ticks = 40 * election_ticks;
+// After healing: a leader within leader_ticks, and a fresh command applied on
+// every member within commit_ticks. The latter is generous because a
+// follower far behind with one entry per message and one message in flight
+// (the smallest settings drawn) catches up at one entry per round trip.
+constexpr int leader_ticks = 40 * election_ticks;
+constexpr int commit_ticks = 3000;
 
 struct seed_failure {
   std::uint64_t tick;
@@ -79,8 +89,10 @@ struct seed_failure {
 
 class random_run {
 public:
-  explicit random_run(std::uint64_t seed)
-    : chaos_(seed * 0x2545F4914F6CDD1Dull + 17), c_(make_options(seed, chaos_)) {}
+  random_run(std::uint64_t seed, bool trace)
+    : chaos_(seed * 0x2545F4914F6CDD1Dull + 17), c_(make_options(seed, chaos_)) {
+    c_.trace = trace;
+  }
 
   std::optional<seed_failure> run() {
     for (int t = 0; t < chaos_ticks && c_.violation().empty(); ++t) {
@@ -91,17 +103,17 @@ public:
     if (!c_.violation().empty())
       return failure();
     heal_everything();
-    auto l = c_.wait_for_leader(liveness_ticks);
+    auto l = c_.wait_for_leader(leader_ticks);
     if (!c_.violation().empty())
       return failure();
     if (!l)
-      return seed_failure{c_.now(), "no leader within " + std::to_string(liveness_ticks)
+      return seed_failure{c_.now(), "no leader within " + std::to_string(leader_ticks)
                                       + " ticks after healing"};
-    if (!c_.commit_through_leader("final", liveness_ticks)) {
+    if (!c_.commit_through_leader("final", commit_ticks)) {
       if (!c_.violation().empty())
         return failure();
       return seed_failure{c_.now(), "no command committed on every member within "
-                                      + std::to_string(liveness_ticks) + " ticks after healing"};
+                                      + std::to_string(commit_ticks) + " ticks after healing"};
     }
     check_reads();
     if (!c_.violation().empty())
@@ -127,6 +139,11 @@ private:
     return o;
   }
 
+  void note(const std::string& what) {
+    if (c_.trace)
+      std::cerr << c_.now() << " chaos: " << what << "\n";
+  }
+
   std::optional<seed_failure> failure() const {
     return seed_failure{c_.violation_tick(), c_.violation()};
   }
@@ -142,18 +159,22 @@ private:
   void disturb() {
     auto up = live();
     if (!up.empty() && chance(chaos_, 0.3)) {
-      auto to = pick_from(chaos_, up);
-      auto r = c_.propose(to, "cmd" + std::to_string(c_.next_sequence()));
-      if (!r && r.error().code == dref::errc::not_leader && c_.at(to).leader() != 0
-          && r.error().message.find(std::to_string(c_.at(to).leader())) == std::string::npos)
-        c_.fail("not_leader answer from node " + std::to_string(to)
-                + " does not name the known leader: " + r.error().message);
+      // Mostly through the leader, sometimes in bursts that batching can
+      // pack into one message; sometimes to whoever, to see not_leader.
+      auto l = c_.leader();
+      auto to = l && chance(chaos_, 0.8) ? *l : pick_from(chaos_, up);
+      auto burst = chance(chaos_, 0.2) ? pick<int>(chaos_, {2, 5, 10}) : 1;
+      for (int i = 0; i < burst; ++i)
+        propose(to);
     }
     if (!up.empty() && chance(chaos_, 0.02)) {
       auto to = pick_from(chaos_, up);
       auto context = "read" + std::to_string(++read_count_);
-      if (c_.at(to).read_index(context))
+      if (c_.at(to).read_index(context)) {
+        note(context + " issued at " + std::to_string(to) + ", committed "
+             + std::to_string(c_.highest_committed()));
         pending_reads_[context] = pending_read{to, c_.highest_committed()};
+      }
     }
     if (up.size() > 1 && chance(chaos_, 0.01))
       c_.crash(pick_from(chaos_, up), chance(chaos_, 0.5));
@@ -170,24 +191,50 @@ private:
       for (auto id : c_.ids())
         if (chance(chaos_, 0.5))
           side.insert(id);
+      std::string names;
+      for (auto id : side)
+        names += std::to_string(id) + " ";
+      note("partition {" + names + "}");
       c_.partition(side);
     }
     if (chance(chaos_, 0.005)) {
       auto ids = c_.ids();
-      c_.cut(pick_from(chaos_, ids), pick_from(chaos_, ids));
+      auto from = pick_from(chaos_, ids);
+      auto to = pick_from(chaos_, ids);
+      note("cut " + std::to_string(from) + "->" + std::to_string(to));
+      c_.cut(from, to);
     }
-    if (chance(chaos_, 0.02))
+    if (chance(chaos_, 0.02)) {
+      note("heal partitions");
       c_.heal_partitions();
-    if (!up.empty() && chance(chaos_, 0.03))
-      c_.compact(pick_from(chaos_, up));
+    }
+    if (!up.empty() && chance(chaos_, 0.03)) {
+      auto id = pick_from(chaos_, up);
+      note("compact " + std::to_string(id));
+      c_.compact(id);
+    }
     if (chance(chaos_, 0.01))
       change_membership();
     if (chance(chaos_, 0.005)) {
       if (auto l = c_.leader()) {
         const auto& voters = c_.at(*l).membership().voters;
-        (void)c_.at(*l).transfer_leadership(pick_from(chaos_, voters));
+        auto to = pick_from(chaos_, voters);
+        note("transfer " + std::to_string(*l) + "->" + std::to_string(to));
+        (void)c_.at(*l).transfer_leadership(to);
       }
     }
+  }
+
+  void propose(node_id to) {
+    auto r = c_.propose(to, "cmd" + std::to_string(c_.next_sequence()));
+    if (r)
+      note("proposed at " + std::to_string(*r) + " via " + std::to_string(to));
+    // A follower that knows the leader must name it, so clients can go there.
+    if (!r && r.error().code == dref::errc::not_leader && c_.at(to).leader() != 0
+        && r.error().message.find("node " + std::to_string(c_.at(to).leader()))
+             == std::string::npos)
+      c_.fail("not_leader answer from node " + std::to_string(to)
+              + " does not name the known leader: " + r.error().message);
   }
 
   void change_membership() {
@@ -214,7 +261,10 @@ private:
     } else {
       return;
     }
-    (void)c_.at(*l).propose_conf_change(change);
+    auto r = c_.at(*l).propose_conf_change(change);
+    note("conf change type " + std::to_string(static_cast<int>(change.type)) + " node "
+         + std::to_string(change.node) + " via " + std::to_string(*l) + ": "
+         + (r ? "index " + std::to_string(*r) : r.error().message));
   }
 
   void heal_everything() {
@@ -269,7 +319,7 @@ BOOST_AUTO_TEST_CASE(random_faults_keep_raft_safe_and_live) {
   std::uint64_t count = opts.only ? 1 : opts.seeds;
   std::uint64_t failed = 0;
   for (std::uint64_t seed = first; seed < first + count; ++seed) {
-    random_run run(seed);
+    random_run run(seed, opts.trace);
     if (auto f = run.run()) {
       ++failed;
       std::cout << "seed " << seed << " failed at tick " << f->tick << ": " << f->what

@@ -1,6 +1,8 @@
 #include "sim_cluster.hpp"
 
 #include <algorithm>
+#include <iostream>
+#include <type_traits>
 
 namespace dref::test::sim {
 namespace {
@@ -21,6 +23,50 @@ std::uint64_t digest_of(std::uint64_t prev, const raft::core::entry& e) {
 }
 
 } // namespace
+
+std::string describe(const raft::core::message& msg) {
+  std::string out = std::to_string(msg.from) + "->" + std::to_string(msg.to) + " t"
+                    + std::to_string(msg.term) + " ";
+  auto num = [](std::uint64_t v) { return std::to_string(v); };
+  std::visit(
+    [&](const auto& p) {
+      using T = std::decay_t<decltype(p)>;
+      namespace pr = protocol;
+      if constexpr (std::is_same_v<T, pr::raft_vote_request>)
+        out += std::string(p.pre_vote ? "prevote" : "vote") + " last=" + num(p.last_log_index)
+               + "/" + num(p.last_log_term) + (p.leader_transfer ? " transfer" : "");
+      else if constexpr (std::is_same_v<T, pr::raft_vote_response>)
+        out += std::string(p.pre_vote ? "prevote" : "vote") + (p.granted ? " granted" : " denied");
+      else if constexpr (std::is_same_v<T, pr::raft_append_entries>) {
+        out += "append prev=" + num(p.prev_index) + "/" + num(p.prev_term) + " commit="
+               + num(p.commit) + " entries=[";
+        for (const auto& e : p.entries)
+          out += num(e.index) + "/" + num(e.term) + " ";
+        out += "]";
+      } else if constexpr (std::is_same_v<T, pr::raft_append_response>)
+        out += std::string(p.success ? "append ok match=" + num(p.match_index)
+                                     : "append reject at=" + num(p.rejected_index) + " hint="
+                                         + num(p.hint_index) + "/" + num(p.hint_term));
+      else if constexpr (std::is_same_v<T, pr::raft_heartbeat>)
+        out += "heartbeat commit=" + num(p.commit) + " ctx=" + p.read_context;
+      else if constexpr (std::is_same_v<T, pr::raft_heartbeat_response>)
+        out += "heartbeat ok ctx=" + p.read_context;
+      else if constexpr (std::is_same_v<T, pr::raft_install_snapshot>)
+        out += "snapshot " + num(p.metadata.index) + "/" + num(p.metadata.term) + " offset="
+               + num(p.offset) + " len=" + num(p.chunk.size()) + (p.done ? " done" : "");
+      else if constexpr (std::is_same_v<T, pr::raft_install_snapshot_response>)
+        out += "snapshot ok " + num(p.index) + " next=" + num(p.next_offset)
+               + (p.done ? " done" : "");
+      else if constexpr (std::is_same_v<T, pr::raft_timeout_now>)
+        out += "timeout_now";
+      else if constexpr (std::is_same_v<T, pr::raft_read_index_request>)
+        out += "read " + p.context;
+      else
+        out += "read ok " + p.context + " at " + num(p.index);
+    },
+    msg.payload);
+  return out;
+}
 
 cluster::cluster(options opts, std::map<node_id, raft::core::persisted_state> initial_disks)
   : opts_(opts), rng_(opts.seed) {
@@ -126,7 +172,16 @@ void cluster::send(const raft::core::message& msg) {
 void cluster::deliver(const raft::core::message& msg) {
   if (!alive(msg.to) || blocked(msg.from, msg.to))
     return;
-  nodes_[msg.to]->step(msg);
+  auto& n = *nodes_[msg.to];
+  if (trace)
+    std::cerr << now_ << " " << describe(msg) << "\n";
+  const auto role_before = n.role();
+  const auto term_before = n.term();
+  n.step(msg);
+  if (trace && (n.role() != role_before || n.term() != term_before))
+    std::cerr << now_ << " node " << msg.to << " is " << static_cast<int>(n.role()) << " at term "
+              << n.term() << " (log " << n.log().last_index() << "/" << n.log().last_term()
+              << " commit " << n.log().committed() << ")\n";
 }
 
 void cluster::inject(const raft::core::message& msg) {
@@ -401,6 +456,8 @@ void cluster::crash(node_id id, bool mid_ready) {
     for (const auto& m : rd.messages_now)
       send(m);
   }
+  if (trace)
+    std::cerr << now_ << " crash " << id << (mid_ready ? " mid-ready" : "") << "\n";
   // Everything not yet handed to storage is gone.
   nodes_[id].reset();
   reads_[id].clear();
@@ -409,6 +466,8 @@ void cluster::crash(node_id id, bool mid_ready) {
 void cluster::restart(node_id id) {
   if (alive(id))
     return;
+  if (trace)
+    std::cerr << now_ << " restart " << id << "\n";
   nodes_[id] = std::make_unique<raft::core::node>(node_config(id, initial_member_[id]),
                                                   disks_[id].state);
   auto& sm = machines_[id];

@@ -42,6 +42,9 @@ struct options {
   bool batch_proposals = true;
 };
 
+// One line describing a message, for traces and failure reports.
+std::string describe(const raft::core::message& msg);
+
 struct storage {
   raft::core::persisted_state state;
 };
@@ -114,6 +117,8 @@ public:
   // Delivers msg to its recipient at once (bypassing the network) and
   // processes the readies that follow: for scenarios that forge messages.
   void inject(const raft::core::message& msg);
+  // Prints every delivery, crash and restart to stderr (for replaying a seed).
+  bool trace = false;
   // Called with every message a node sends; returning false drops it.
   std::function<bool(const raft::core::message&)> on_send;
 

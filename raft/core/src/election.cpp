@@ -20,6 +20,8 @@ void node::tick() {
 
 void node::tick_election() {
   ++election_elapsed_;
+  if (ticks_since_start_ < cfg_.election_ticks)
+    ++ticks_since_start_;
   if (election_elapsed_ >= randomized_timeout_ && is_voter(cfg_.id)) {
     election_elapsed_ = 0;
     campaign(cfg_.pre_vote, false);
@@ -27,6 +29,7 @@ void node::tick_election() {
 }
 
 void node::tick_heartbeat() {
+  ++leader_ticks_;
   ++heartbeat_elapsed_;
   ++election_elapsed_;
   if (transfer_to_ != no_node && ++transfer_elapsed_ >= cfg_.election_ticks) {
@@ -44,7 +47,7 @@ void node::tick_heartbeat() {
   }
   if (heartbeat_elapsed_ >= cfg_.heartbeat_ticks) {
     heartbeat_elapsed_ = 0;
-    broadcast_heartbeat(pending_reads_.empty() ? std::string{} : pending_reads_.back().tag);
+    broadcast_heartbeat();
   }
 }
 

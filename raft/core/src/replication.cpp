@@ -127,13 +127,21 @@ void node::handle_append_response(const message& msg, const protocol::raft_appen
   send_append(msg.from, pr, true);
 }
 
-void node::broadcast_heartbeat(const std::string& read_context) {
+void node::broadcast_heartbeat() {
+  ++heartbeat_round_;
+  round_sent_at_[heartbeat_round_] = leader_ticks_;
+  // Rounds older than an election timeout can no longer extend a lease.
+  while (!round_sent_at_.empty()
+         && round_sent_at_.begin()->second + static_cast<std::uint64_t>(cfg_.election_ticks)
+              < leader_ticks_)
+    round_sent_at_.erase(round_sent_at_.begin());
+  const auto round = std::to_string(heartbeat_round_);
   for (auto& [id, pr] : progress_) {
     if (id == cfg_.id)
       continue;
     // Never tell a follower to commit beyond what it is known to match:
     // its log may still diverge after that point.
-    send(id, protocol::raft_heartbeat{std::min(pr.match, log_.committed()), read_context}, false);
+    send(id, protocol::raft_heartbeat{std::min(pr.match, log_.committed()), round}, false);
   }
 }
 
@@ -159,8 +167,7 @@ void node::handle_heartbeat_response(const message& msg,
       pr.become_probe();
     send_append(msg.from, pr, false);
   }
-  if (!r.read_context.empty())
-    confirm_reads(msg.from, r.read_context);
+  handle_round_ack(msg.from, pr, r.read_context);
 }
 
 bool node::maybe_commit() {

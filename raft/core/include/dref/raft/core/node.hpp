@@ -135,6 +135,7 @@ public:
 
 private:
   // role changes (node.cpp)
+  void append_bootstrap_configuration();
   void become_follower(std::uint64_t term, node_id leader);
   void become_pre_candidate();
   void become_candidate();
@@ -157,7 +158,7 @@ private:
   void randomize_timeout();
 
   // replication (replication.cpp)
-  void broadcast_heartbeat(const std::string& read_context);
+  void broadcast_heartbeat();
   bool send_append(node_id to, progress& pr, bool allow_empty);
   void broadcast_append(bool allow_empty);
   void handle_append(const message& msg, const protocol::raft_append_entries& req);
@@ -169,7 +170,9 @@ private:
 
   // reads (read_index.cpp)
   void handle_read_request(node_id from, std::string context);
-  void confirm_reads(node_id from, const std::string& context);
+  void handle_round_ack(node_id from, progress& pr, const std::string& context);
+  std::size_t voters_acknowledging(std::uint64_t round) const;
+  bool lease_valid() const;
   void release_reads_waiting_for_commit();
 
   // snapshots (snapshot.cpp)
@@ -210,12 +213,17 @@ private:
     node_id requester = no_node;
     std::string context;
     std::uint64_t index = 0;
-    std::string tag; // unique per leader, echoed by heartbeats
-    std::map<node_id, bool> acks;
+    std::uint64_t round = 0; // heartbeat round whose quorum confirms it
   };
   std::vector<pending_read> pending_reads_;
   std::vector<std::pair<node_id, std::string>> reads_before_first_commit_;
-  std::uint64_t read_sequence_ = 0;
+  std::uint64_t heartbeat_round_ = 0; // rounds broadcast in this term
+  std::uint64_t leader_ticks_ = 0;    // ticks since becoming leader
+  std::map<std::uint64_t, std::uint64_t> round_sent_at_; // round -> leader_ticks_
+  // Ticks since this node started, counted up to election_ticks: in lease
+  // mode a node that just (re)started may have forgotten that it heard a
+  // leader, so it treats itself as hearing one until a timeout has passed.
+  int ticks_since_start_ = 0;
 
   std::optional<core::snapshot> snapshot_;         // latest local snapshot, for sending
   std::optional<core::snapshot> incoming_snapshot_; // being received in chunks
