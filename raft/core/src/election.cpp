@@ -52,16 +52,7 @@ void node::tick_heartbeat() {
 }
 
 bool node::check_quorum_active() {
-  std::size_t active = 0;
-  for (auto voter : members_.voters) {
-    if (voter == cfg_.id) {
-      ++active;
-      continue;
-    }
-    auto found = progress_.find(voter);
-    if (found != progress_.end() && found->second.recent_active)
-      ++active;
-  }
+  auto active = count_voters([](const progress& pr) { return pr.recent_active; });
   for (auto& [id, pr] : progress_)
     pr.recent_active = false;
   return active >= quorum();

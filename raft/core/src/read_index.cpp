@@ -54,20 +54,6 @@ void node::handle_read_request(node_id from, std::string context) {
                                         heartbeat_round_});
 }
 
-std::size_t node::voters_acknowledging(std::uint64_t round) const {
-  std::size_t acks = 0;
-  for (auto voter : members_.voters) {
-    if (voter == cfg_.id) {
-      ++acks;
-      continue;
-    }
-    auto found = progress_.find(voter);
-    if (found != progress_.end() && found->second.acked_round >= round)
-      ++acks;
-  }
-  return acks;
-}
-
 void node::handle_round_ack(node_id from, progress& pr, const std::string& context) {
   std::uint64_t round = 0;
   auto [end, ec] = std::from_chars(context.data(), context.data() + context.size(), round);
@@ -82,7 +68,9 @@ void node::handle_round_ack(node_id from, progress& pr, const std::string& conte
     return;
   std::size_t released = 0;
   while (released < pending_reads_.size()
-         && voters_acknowledging(pending_reads_[released].round) >= quorum())
+         && count_voters([needed = pending_reads_[released].round](const progress& p) {
+              return p.acked_round >= needed;
+            }) >= quorum())
     ++released;
   for (std::size_t i = 0; i < released; ++i)
     respond_read(pending_reads_[i].requester, std::move(pending_reads_[i].context),

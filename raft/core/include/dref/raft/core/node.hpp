@@ -146,6 +146,18 @@ private:
   void respond_read(node_id to, std::string context, std::uint64_t index);
   bool is_voter(node_id id) const;
   std::size_t quorum() const { return members_.voters.size() / 2 + 1; }
+  // Voters for which pred(progress) holds, this node counting as one when it
+  // is a voter (a leader agrees with itself).
+  template <class Pred>
+  std::size_t count_voters(Pred pred) const {
+    std::size_t count = 0;
+    for (auto voter : members_.voters) {
+      auto found = progress_.find(voter);
+      if (voter == cfg_.id || (found != progress_.end() && pred(found->second)))
+        ++count;
+    }
+    return count;
+  }
 
   // election (election.cpp)
   void tick_election();
@@ -171,7 +183,6 @@ private:
   // reads (read_index.cpp)
   void handle_read_request(node_id from, std::string context);
   void handle_round_ack(node_id from, progress& pr, const std::string& context);
-  std::size_t voters_acknowledging(std::uint64_t round) const;
   bool lease_valid() const;
   void release_reads_waiting_for_commit();
 
