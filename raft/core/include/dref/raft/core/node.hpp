@@ -56,7 +56,8 @@ struct config {
   bool check_quorum = true;
   read_mode reads = read_mode::safe;
   std::size_t max_inflight = 64;           // append messages in flight per follower
-  std::size_t max_message_bytes = 1 << 20; // payload bytes per append message
+  // Encoded size of an append message (one entry goes alone if larger).
+  std::size_t max_message_bytes = 1 << 20;
   std::size_t snapshot_chunk_bytes = 64 * 1024;
   // false: send one append per proposal (for comparison in the bench);
   // true: proposals accumulate until ready() and go out in one message.
