@@ -22,6 +22,18 @@ std::uint64_t digest_of(std::uint64_t prev, const raft::core::entry& e) {
   return h;
 }
 
+// Messages whose receiver relies on what the sender has on disk: a granted
+// vote, an acknowledged append, a snapshot reported complete.
+bool is_durability_promise(const raft::core::message& m) {
+  if (const auto* v = std::get_if<protocol::raft_vote_response>(&m.payload))
+    return v->granted && !v->pre_vote;
+  if (const auto* a = std::get_if<protocol::raft_append_response>(&m.payload))
+    return a->success;
+  if (const auto* s = std::get_if<protocol::raft_install_snapshot_response>(&m.payload))
+    return s->done;
+  return false;
+}
+
 } // namespace
 
 std::string describe(const raft::core::message& msg) {
@@ -222,9 +234,13 @@ void cluster::process_ready(node_id id) {
   if (!n.has_ready())
     return;
   auto rd = n.ready();
-  // The leader's appends may go out while it persists its own copy.
-  for (const auto& m : rd.messages_now)
+  // The leader's appends may go out while it persists its own copy; a
+  // promise about this node's durable state may not.
+  for (const auto& m : rd.messages_now) {
+    if (is_durability_promise(m))
+      fail("node " + std::to_string(id) + " sends before persisting: " + describe(m));
     send(m);
+  }
   auto& disk = disks_[id].state;
   if (rd.snapshot_to_install) {
     disk.snapshot = rd.snapshot_to_install->metadata;

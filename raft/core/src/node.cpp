@@ -228,7 +228,7 @@ result<std::uint64_t> node::propose(std::uint64_t client_id, std::uint64_t seque
 
 bool node::has_ready() const {
   return hard_state{term_, voted_for_, log_.committed()} != last_hard_
-         || log_.unstable_entries().size() > 0 || log_.committed() > log_.applied()
+         || log_.has_unstable() || log_.committed() > log_.applied()
          || !now_.empty() || !after_persist_.empty() || !reads_.empty() || append_pending_
          || snapshot_to_install_.has_value();
 }

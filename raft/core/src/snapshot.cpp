@@ -49,9 +49,13 @@ void node::handle_install_snapshot(const message& msg,
     // We already have everything it covers (committed entries match the
     // leader; so does an entry with the snapshot's index and term, and the
     // log before it). Keep our log: entries after it may be acknowledged.
+    // The leader will count us as matching up to meta.index and tell us to
+    // commit that far: entries received in this same round may not be on
+    // disk yet (and a truncation they caused not either), so the answer
+    // waits for storage like an append acknowledgement.
     log_.commit_to(meta.index);
     resp.done = true;
-    send(msg.from, resp, false);
+    send(msg.from, resp, true);
     return;
   }
   if (chunk.offset == 0)

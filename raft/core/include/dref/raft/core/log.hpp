@@ -67,6 +67,7 @@ public:
   // Replaces the whole log with a snapshot received from the leader.
   void restore(std::uint64_t index, std::uint64_t term);
 
+  bool has_unstable() const noexcept { return stable_index_ < last_index(); }
   std::vector<entry> unstable_entries() const;
   std::vector<entry> entries_to_apply() const;
 
