@@ -9,6 +9,7 @@
 // --first S (first seed of a --seeds run, default 1).
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -90,7 +91,7 @@ struct seed_failure {
 class random_run {
 public:
   random_run(std::uint64_t seed, bool trace)
-    : chaos_(seed * 0x2545F4914F6CDD1Dull + 17), c_(make_options(seed, chaos_)) {
+    : chaos_(seed * 0x2545F4914F6CDD1Dull + 17), opts_(make_options(seed, chaos_)), c_(opts_) {
     c_.trace = trace;
   }
 
@@ -134,6 +135,10 @@ private:
     o.drop = pick<double>(chaos, {0.0, 0.02, 0.1});
     o.duplicate = pick<double>(chaos, {0.0, 0.05});
     o.max_delay = pick<int>(chaos, {0, 1, 3});
+    // Mostly the production settings; sometimes without the protections, for
+    // safety (which must not depend on them) and for liveness.
+    o.pre_vote = chance(chaos, 0.8);
+    o.check_quorum = chance(chaos, 0.8);
     o.reads = chance(chaos, 0.8) ? dref::raft::core::read_mode::safe
                                  : dref::raft::core::read_mode::lease;
     return o;
@@ -272,6 +277,25 @@ private:
     for (auto id : c_.ids())
       if (!c_.alive(id))
         c_.restart(id);
+    if (!opts_.pre_vote && !opts_.check_quorum) {
+      // Without either protection a removed node that missed its removal
+      // deposes leaders forever with ever higher terms (dissertation
+      // §4.2.3); an operator shuts removed servers down, so do that here.
+      node_id most_committed = c_.ids().front();
+      for (auto id : c_.ids())
+        if (c_.at(id).log().committed() > c_.at(most_committed).log().committed())
+          most_committed = id;
+      const auto members = c_.at(most_committed).membership();
+      for (auto id : c_.ids()) {
+        auto is = [&](const std::vector<node_id>& ids) {
+          return std::find(ids.begin(), ids.end(), id) != ids.end();
+        };
+        if (!is(members.voters) && !is(members.learners)) {
+          note("shut down removed node " + std::to_string(id));
+          c_.crash(id);
+        }
+      }
+    }
   }
 
   // Linearizable reads: a read served at index i must see every write
@@ -303,6 +327,7 @@ private:
   };
 
   std::mt19937_64 chaos_;
+  options opts_;
   cluster c_;
   std::uint64_t read_count_ = 0;
   std::map<std::string, pending_read> pending_reads_;

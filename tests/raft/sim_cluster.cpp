@@ -139,10 +139,13 @@ std::optional<node_id> cluster::wait_for_leader(int max_ticks) {
   for (int i = 0; i < max_ticks && violation_.empty(); ++i) {
     tick();
     if (auto l = leader()) {
+      // No member has moved past its term (a removed node may have).
       bool stable = true;
-      for (const auto& [id, n] : nodes_)
-        if (n && n->term() > at(*l).term())
-          stable = false;
+      const auto& members = at(*l).membership();
+      for (const auto* group : {&members.voters, &members.learners})
+        for (auto id : *group)
+          if (alive(id) && at(id).term() > at(*l).term())
+            stable = false;
       if (stable)
         return l;
     }
