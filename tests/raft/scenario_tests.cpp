@@ -162,6 +162,41 @@ BOOST_AUTO_TEST_CASE(a_follower_far_behind_catches_up) {
   REQUIRE_SAFE(c);
 }
 
+BOOST_AUTO_TEST_CASE(an_append_reaching_back_into_the_committed_prefix_still_adds_its_new_entries) {
+  // A delayed or duplicated append may start below what the follower has
+  // already committed; the entries it carries beyond that are still new.
+  cluster c(cluster_of(3, 83));
+  auto l = elect(c);
+  auto f = some_follower(c, l);
+  BOOST_REQUIRE(c.commit_through_leader("a", 200));
+  BOOST_REQUIRE(c.commit_through_leader("b", 200));
+  const auto follower_commit = c.at(f).log().committed();
+  BOOST_REQUIRE(follower_commit >= 2u);
+  c.cut(l, f);
+  BOOST_REQUIRE(c.propose(l, "c"));
+  BOOST_REQUIRE(c.propose(l, "d"));
+  c.run(5);
+  const auto& log = c.at(l).log();
+  protocol::raft_append_entries late;
+  late.prev_index = follower_commit - 1;
+  late.prev_term = *log.term(late.prev_index);
+  late.commit = log.committed();
+  for (auto i = follower_commit; i <= log.last_index(); ++i)
+    late.entries.push_back(log.at(i));
+  std::uint64_t acked = 0;
+  c.on_send = [&](const message& m) {
+    if (const auto* a = std::get_if<protocol::raft_append_response>(&m.payload); a && m.from == f)
+      acked = std::max(acked, a->match_index);
+    return true;
+  };
+  c.heal_partitions(); // no tick in between: only the late append arrives
+  c.inject(message{l, f, c.at(l).term(), late});
+  BOOST_TEST(c.at(f).log().last_index() == log.last_index());
+  BOOST_TEST(acked == log.last_index());
+  BOOST_TEST(terms_of(c.at(f).log()) == terms_of(log));
+  REQUIRE_SAFE(c);
+}
+
 // Raft paper, figure 7: whatever a follower's log (a-f), the leader of term
 // 8 makes it identical to its own: missing entries are filled in, extra and
 // conflicting ones removed.

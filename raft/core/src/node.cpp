@@ -71,6 +71,10 @@ void node::reset(std::uint64_t term) {
   heartbeat_round_ = 0;
   leader_ticks_ = 0;
   round_sent_at_.clear();
+  // A transfer from another leader (or term) is abandoned: within one term
+  // snapshot indexes only grow, which is what lets a follower drop chunks of
+  // an older snapshot; a new leader may well send an older one.
+  incoming_snapshot_.reset();
   progress_.clear();
   sync_progress_with_membership();
 }
