@@ -526,6 +526,29 @@ BOOST_AUTO_TEST_CASE(a_new_leader_answers_reads_only_after_committing_in_its_ter
   REQUIRE_SAFE(c);
 }
 
+BOOST_AUTO_TEST_CASE(lease_reads_need_no_round_trip_until_the_lease_runs_out) {
+  auto opts = cluster_of(3, 89);
+  opts.reads = dref::raft::core::read_mode::lease;
+  cluster c(opts);
+  auto l = elect(c);
+  BOOST_REQUIRE(c.commit_through_leader("w1", 200));
+  c.run(3);
+  // Cut off right after a quorum answered: no heartbeat round can confirm
+  // anything now, yet the lease still covers a read.
+  c.isolate(l);
+  BOOST_REQUIRE(c.at(l).read_index("fresh"));
+  c.tick();
+  BOOST_TEST(has_read(c, l, "fresh"));
+  // An election timeout later the followers may elect someone else, so the
+  // lease is gone: the read waits for a round trip that never comes.
+  c.run(opts.election_ticks - 1);
+  auto late = c.at(l).read_index("expired");
+  c.run(3 * opts.election_ticks);
+  BOOST_TEST(!has_read(c, l, "expired"));
+  (void)late; // refused outright when check-quorum already deposed it
+  REQUIRE_SAFE(c);
+}
+
 // --- snapshots
 
 BOOST_AUTO_TEST_CASE(a_lagging_follower_gets_a_chunked_snapshot_after_compaction) {

@@ -37,17 +37,21 @@ namespace dref::raft::core {
 enum class read_mode : std::uint8_t {
   // A heartbeat round acknowledged by a quorum after the read arrived.
   safe,
-  // No round trip: trusts that no other leader can exist while check-quorum
-  // keeps this one in office. Assumes the nodes' tick rates differ by less
-  // than the margin between the election timeout and the check-quorum
-  // interval (both are election_ticks here, so clocks must not drift
-  // materially); a paused process or a skewed clock can break linearizability.
+  // No round trip while the lease holds: a quorum acknowledged a heartbeat
+  // round sent less than election_ticks - 2 ticks ago, and voters ignore
+  // candidates for election_ticks after hearing the leader (a node that just
+  // started, for its first election_ticks). Needs check_quorum; falls back to
+  // a round trip otherwise and during a leadership transfer. Assumes the
+  // nodes' tick rates are equal within that margin: a paused process or a
+  // skewed clock can break linearizability.
   lease,
 };
 
 struct config {
   node_id id = no_node;
-  // Initial membership, used when the node starts without persisted state.
+  // Initial membership, used when the node starts without persisted state:
+  // it is written into the log as term-0 config entries (identical on every
+  // initial member). A node joining later starts with both empty.
   std::vector<node_id> voters;
   std::vector<node_id> learners;
   int election_ticks = 10;  // randomized in [election_ticks, 2*election_ticks)
