@@ -248,6 +248,7 @@ void cluster::process_ready(node_id id) {
   if (rd.snapshot_to_install) {
     disk.snapshot = rd.snapshot_to_install->metadata;
     disk.snapshot_data = rd.snapshot_to_install->data;
+    check_dropped_entries(id, disk.entries, disk.snapshot.index);
     disk.entries.clear();
     auto& sm = machines_[id];
     if (sm.applied > disk.snapshot.index)
@@ -266,8 +267,11 @@ void cluster::process_ready(node_id id) {
   if (!rd.entries.empty()) {
     auto first = rd.entries.front().index;
     auto keep = first > disk.snapshot.index ? first - disk.snapshot.index - 1 : 0;
-    if (disk.entries.size() > keep)
+    if (disk.entries.size() > keep) {
+      check_dropped_entries(
+        id, {disk.entries.begin() + static_cast<std::ptrdiff_t>(keep), disk.entries.end()}, 0);
       disk.entries.resize(keep);
+    }
     if (disk.entries.size() != keep)
       fail("node " + std::to_string(id) + " handed storage entries from "
            + std::to_string(first) + " leaving a gap after "
@@ -348,6 +352,23 @@ void cluster::check_new_entries(node_id id, const std::vector<raft::core::entry>
              + std::to_string(e.index - 1));
         return;
       }
+    }
+  }
+}
+
+void cluster::check_dropped_entries(node_id id, const std::vector<raft::core::entry>& dropped,
+                                    std::uint64_t covered_up_to) {
+  // No committed entry lost: storage may drop an entry only when it
+  // conflicts with the leader, which a committed entry never does (below
+  // covered_up_to a snapshot keeps its effect).
+  for (const auto& e : dropped) {
+    if (e.index <= covered_up_to)
+      continue;
+    auto c = committed_.find(e.index);
+    if (c != committed_.end() && c->second.term == e.term) {
+      fail("node " + std::to_string(id) + " dropped committed entry " + std::to_string(e.index)
+           + " of term " + std::to_string(e.term) + " from storage");
+      return;
     }
   }
 }

@@ -150,6 +150,8 @@ private:
   void check_leaders();
   void check_new_entries(node_id id, const std::vector<raft::core::entry>& entries);
   void check_durable_log(node_id id);
+  void check_dropped_entries(node_id id, const std::vector<raft::core::entry>& dropped,
+                             std::uint64_t covered_up_to);
   bool blocked(node_id from, node_id to) const;
 
   struct in_flight_message {
