@@ -1,7 +1,8 @@
 #include "sim_cluster.hpp"
 
 #include <algorithm>
-#include <sstream>
+#include <iostream>
+#include <type_traits>
 
 namespace dref::test::sim {
 namespace {
@@ -21,16 +22,75 @@ std::uint64_t digest_of(std::uint64_t prev, const raft::core::entry& e) {
   return h;
 }
 
+// Messages whose receiver relies on what the sender has on disk: a granted
+// vote, an acknowledged append, a snapshot reported complete.
+bool is_durability_promise(const raft::core::message& m) {
+  if (const auto* v = std::get_if<protocol::raft_vote_response>(&m.payload))
+    return v->granted && !v->pre_vote;
+  if (const auto* a = std::get_if<protocol::raft_append_response>(&m.payload))
+    return a->success;
+  if (const auto* s = std::get_if<protocol::raft_install_snapshot_response>(&m.payload))
+    return s->done;
+  return false;
+}
+
 } // namespace
 
-cluster::cluster(options opts) : opts_(opts), rng_(opts.seed) {
+std::string describe(const raft::core::message& msg) {
+  std::string out = std::to_string(msg.from) + "->" + std::to_string(msg.to) + " t"
+                    + std::to_string(msg.term) + " ";
+  auto num = [](std::uint64_t v) { return std::to_string(v); };
+  std::visit(
+    [&](const auto& p) {
+      using T = std::decay_t<decltype(p)>;
+      namespace pr = protocol;
+      if constexpr (std::is_same_v<T, pr::raft_vote_request>)
+        out += std::string(p.pre_vote ? "prevote" : "vote") + " last=" + num(p.last_log_index)
+               + "/" + num(p.last_log_term) + (p.leader_transfer ? " transfer" : "");
+      else if constexpr (std::is_same_v<T, pr::raft_vote_response>)
+        out += std::string(p.pre_vote ? "prevote" : "vote") + (p.granted ? " granted" : " denied");
+      else if constexpr (std::is_same_v<T, pr::raft_append_entries>) {
+        out += "append prev=" + num(p.prev_index) + "/" + num(p.prev_term) + " commit="
+               + num(p.commit) + " entries=[";
+        for (const auto& e : p.entries)
+          out += num(e.index) + "/" + num(e.term) + " ";
+        out += "]";
+      } else if constexpr (std::is_same_v<T, pr::raft_append_response>)
+        out += std::string(p.success ? "append ok match=" + num(p.match_index)
+                                     : "append reject at=" + num(p.rejected_index) + " hint="
+                                         + num(p.hint_index) + "/" + num(p.hint_term));
+      else if constexpr (std::is_same_v<T, pr::raft_heartbeat>)
+        out += "heartbeat commit=" + num(p.commit) + " ctx=" + p.read_context;
+      else if constexpr (std::is_same_v<T, pr::raft_heartbeat_response>)
+        out += "heartbeat ok ctx=" + p.read_context;
+      else if constexpr (std::is_same_v<T, pr::raft_install_snapshot>)
+        out += "snapshot " + num(p.metadata.index) + "/" + num(p.metadata.term) + " offset="
+               + num(p.offset) + " len=" + num(p.chunk.size()) + (p.done ? " done" : "");
+      else if constexpr (std::is_same_v<T, pr::raft_install_snapshot_response>)
+        out += "snapshot ok " + num(p.index) + " next=" + num(p.next_offset)
+               + (p.done ? " done" : "");
+      else if constexpr (std::is_same_v<T, pr::raft_timeout_now>)
+        out += "timeout_now";
+      else if constexpr (std::is_same_v<T, pr::raft_read_index_request>)
+        out += "read " + p.context;
+      else
+        out += "read ok " + p.context + " at " + num(p.index);
+    },
+    msg.payload);
+  return out;
+}
+
+cluster::cluster(options opts, std::map<node_id, raft::core::persisted_state> initial_disks)
+  : opts_(opts), rng_(opts.seed) {
   for (node_id id = 1; id <= opts_.nodes; ++id)
     initial_.push_back(id);
   for (auto id : initial_) {
     initial_member_[id] = true;
     disks_[id] = {};
+    if (auto found = initial_disks.find(id); found != initial_disks.end())
+      disks_[id].state = found->second;
     machines_[id] = {};
-    nodes_[id] = std::make_unique<raft::core::node>(node_config(id, true));
+    nodes_[id] = std::make_unique<raft::core::node>(node_config(id, true), disks_[id].state);
   }
 }
 
@@ -46,8 +106,14 @@ raft::core::config cluster::node_config(node_id id, bool initial_member) const {
   cfg.max_message_bytes = opts_.max_message_bytes;
   cfg.snapshot_chunk_bytes = opts_.snapshot_chunk_bytes;
   cfg.batch_proposals = opts_.batch_proposals;
+  cfg.reads = opts_.reads;
   cfg.seed = opts_.seed * 1000003 + id + now_;
   return cfg;
+}
+
+bool cluster::alive(node_id id) const {
+  auto found = nodes_.find(id);
+  return found != nodes_.end() && found->second != nullptr;
 }
 
 std::vector<node_id> cluster::ids() const {
@@ -73,11 +139,13 @@ std::optional<node_id> cluster::wait_for_leader(int max_ticks) {
   for (int i = 0; i < max_ticks && violation_.empty(); ++i) {
     tick();
     if (auto l = leader()) {
-      // A leader whose term nobody else has moved past.
+      // No member has moved past its term (a removed node may have).
       bool stable = true;
-      for (const auto& [id, n] : nodes_)
-        if (n && n->term() > at(*l).term())
-          stable = false;
+      const auto& members = at(*l).membership();
+      for (const auto* group : {&members.voters, &members.learners})
+        for (auto id : *group)
+          if (alive(id) && at(id).term() > at(*l).term())
+            stable = false;
       if (stable)
         return l;
     }
@@ -85,11 +153,23 @@ std::optional<node_id> cluster::wait_for_leader(int max_ticks) {
   return std::nullopt;
 }
 
+void cluster::campaign(node_id id) {
+  auto& n = at(id);
+  // Its timer fires within two election timeouts; nobody else ticks, so
+  // nobody else times out meanwhile.
+  for (int i = 0; i < 2 * opts_.election_ticks && n.role() == raft::core::role::follower; ++i)
+    n.tick();
+  process_all_ready();
+  settle();
+}
+
 bool cluster::blocked(node_id from, node_id to) const {
   return blocked_.count({from, to}) != 0;
 }
 
 void cluster::send(const raft::core::message& msg) {
+  if (on_send && !on_send(msg))
+    return;
   if (blocked(msg.from, msg.to))
     return;
   std::uniform_real_distribution<double> chance(0.0, 1.0);
@@ -99,15 +179,30 @@ void cluster::send(const raft::core::message& msg) {
   for (int i = 0; i < copies; ++i) {
     std::uint64_t delay = 1;
     if (opts_.max_delay > 0)
-      delay += std::uniform_int_distribution<int>(0, opts_.max_delay)(rng_);
-    network_.push_back(in_flight{now_ + delay, rng_(), msg});
+      delay += static_cast<std::uint64_t>(std::uniform_int_distribution<int>(0, opts_.max_delay)(rng_));
+    network_.push_back(in_flight_message{now_ + delay, rng_(), msg});
   }
 }
 
 void cluster::deliver(const raft::core::message& msg) {
   if (!alive(msg.to) || blocked(msg.from, msg.to))
     return;
-  nodes_[msg.to]->step(msg);
+  auto& n = *nodes_[msg.to];
+  if (trace)
+    std::cerr << now_ << " " << describe(msg) << "\n";
+  const auto role_before = n.role();
+  const auto term_before = n.term();
+  n.step(msg);
+  if (trace && (n.role() != role_before || n.term() != term_before))
+    std::cerr << now_ << " node " << msg.to << " is " << static_cast<int>(n.role()) << " at term "
+              << n.term() << " (log " << n.log().last_index() << "/" << n.log().last_term()
+              << " commit " << n.log().committed() << ")\n";
+}
+
+void cluster::inject(const raft::core::message& msg) {
+  deliver(msg);
+  process_all_ready();
+  check_leaders();
 }
 
 void cluster::apply(node_id id, const raft::core::entry& e) {
@@ -117,10 +212,19 @@ void cluster::apply(node_id id, const raft::core::entry& e) {
          + std::to_string(sm.applied));
     return;
   }
-  sm.digest = digest_of(sm.digest, e);
   sm.applied = e.index;
-  if (e.type == raft::core::entry_type::normal)
-    sm.applied_data.push_back(e.data);
+  // The digest covers every entry, including skipped duplicates, so two
+  // nodes that agree on the digest agree on the whole log prefix.
+  sm.digest = digest_of(sm.digest, e);
+  if (e.type == raft::core::entry_type::normal) {
+    auto& last = sm.last_sequence[e.client_id];
+    if (e.client_id != 0 && e.sequence <= last) {
+      ++sm.duplicates_skipped;
+    } else {
+      last = e.sequence;
+      sm.applied_data.push_back(e.data);
+    }
+  }
   auto [it, fresh] = committed_.try_emplace(e.index, committed_entry{e.term, sm.digest, e.data});
   if (!fresh && (it->second.term != e.term || it->second.digest != sm.digest))
     fail("state machine safety: node " + std::to_string(id) + " applied a different command at "
@@ -133,15 +237,24 @@ void cluster::process_ready(node_id id) {
   if (!n.has_ready())
     return;
   auto rd = n.ready();
-  // The leader's appends may go out while it persists its own copy.
-  for (const auto& m : rd.messages_now)
+  // The leader's appends may go out while it persists its own copy; a
+  // promise about this node's durable state may not.
+  for (const auto& m : rd.messages_now) {
+    if (is_durability_promise(m))
+      fail("node " + std::to_string(id) + " sends before persisting: " + describe(m));
     send(m);
+  }
   auto& disk = disks_[id].state;
   if (rd.snapshot_to_install) {
     disk.snapshot = rd.snapshot_to_install->metadata;
     disk.snapshot_data = rd.snapshot_to_install->data;
+    check_dropped_entries(id, disk.entries, disk.snapshot.index);
     disk.entries.clear();
     auto& sm = machines_[id];
+    if (sm.applied > disk.snapshot.index)
+      fail("node " + std::to_string(id) + " was handed a snapshot at "
+           + std::to_string(disk.snapshot.index) + " after applying "
+           + std::to_string(sm.applied));
     sm.applied = disk.snapshot.index;
     sm.digest = std::stoull(disk.snapshot_data);
     auto found = committed_.find(sm.applied);
@@ -154,8 +267,15 @@ void cluster::process_ready(node_id id) {
   if (!rd.entries.empty()) {
     auto first = rd.entries.front().index;
     auto keep = first > disk.snapshot.index ? first - disk.snapshot.index - 1 : 0;
-    if (disk.entries.size() > keep)
+    if (disk.entries.size() > keep) {
+      check_dropped_entries(
+        id, {disk.entries.begin() + static_cast<std::ptrdiff_t>(keep), disk.entries.end()}, 0);
       disk.entries.resize(keep);
+    }
+    if (disk.entries.size() != keep)
+      fail("node " + std::to_string(id) + " handed storage entries from "
+           + std::to_string(first) + " leaving a gap after "
+           + std::to_string(disk.snapshot.index + disk.entries.size()));
     for (const auto& e : rd.entries)
       if (e.index > disk.snapshot.index)
         disk.entries.push_back(e);
@@ -216,7 +336,7 @@ void cluster::check_new_entries(node_id id, const std::vector<raft::core::entry>
       if (!n || other == id)
         continue;
       const auto& theirs = n->log();
-      if (theirs.term(e.index) != e.term || e.index <= theirs.snapshot_index())
+      if (e.index <= theirs.snapshot_index() || theirs.term(e.index) != e.term)
         continue;
       if (!(theirs.at(e.index) == e)) {
         fail("log matching: nodes " + std::to_string(id) + " and " + std::to_string(other)
@@ -228,16 +348,53 @@ void cluster::check_new_entries(node_id id, const std::vector<raft::core::entry>
       auto b = theirs.term(e.index - 1);
       if (a && b && *a != *b) {
         fail("log matching: nodes " + std::to_string(id) + " and " + std::to_string(other)
-             + " agree at " + std::to_string(e.index) + " but not at " + std::to_string(e.index - 1));
+             + " agree at " + std::to_string(e.index) + " but not at "
+             + std::to_string(e.index - 1));
         return;
       }
     }
   }
 }
 
+void cluster::check_dropped_entries(node_id id, const std::vector<raft::core::entry>& dropped,
+                                    std::uint64_t covered_up_to) {
+  // No committed entry lost: storage may drop an entry only when it
+  // conflicts with the leader, which a committed entry never does (below
+  // covered_up_to a snapshot keeps its effect).
+  for (const auto& e : dropped) {
+    if (e.index <= covered_up_to)
+      continue;
+    auto c = committed_.find(e.index);
+    if (c != committed_.end() && c->second.term == e.term) {
+      fail("node " + std::to_string(id) + " dropped committed entry " + std::to_string(e.index)
+           + " of term " + std::to_string(e.term) + " from storage");
+      return;
+    }
+  }
+}
+
+void cluster::check_durable_log(node_id id) {
+  // No committed entry lost: what a node persisted as committed is what the
+  // cluster committed.
+  const auto& disk = disks_[id].state;
+  for (const auto& e : disk.entries) {
+    if (e.index > disk.hard.commit)
+      break;
+    auto c = committed_.find(e.index);
+    if (c != committed_.end() && c->second.term != e.term) {
+      fail("node " + std::to_string(id) + " persisted entry " + std::to_string(e.index)
+           + " of term " + std::to_string(e.term) + " as committed, the cluster committed term "
+           + std::to_string(c->second.term));
+      return;
+    }
+  }
+}
+
 void cluster::fail(std::string what) {
-  if (violation_.empty())
-    violation_ = "tick " + std::to_string(now_) + ": " + std::move(what);
+  if (violation_.empty()) {
+    violation_ = std::move(what);
+    violation_tick_ = now_;
+  }
 }
 
 void cluster::tick() {
@@ -246,17 +403,16 @@ void cluster::tick() {
     if (n)
       n->tick();
   process_all_ready();
-  std::vector<in_flight> due;
-  std::vector<in_flight> later;
+  std::vector<in_flight_message> due;
+  std::vector<in_flight_message> later;
   for (auto& m : network_)
     (m.deliver_at <= now_ ? due : later).push_back(std::move(m));
   network_ = std::move(later);
-  std::sort(due.begin(), due.end(), [](const in_flight& a, const in_flight& b) {
+  std::sort(due.begin(), due.end(), [](const in_flight_message& a, const in_flight_message& b) {
     return a.deliver_at != b.deliver_at ? a.deliver_at < b.deliver_at : a.order < b.order;
   });
-  for (const auto& m : due) {
+  for (const auto& m : due)
     deliver(m.msg);
-  }
   process_all_ready();
   check_leaders();
 }
@@ -270,8 +426,9 @@ void cluster::settle(int max_rounds) {
   for (int round = 0; round < max_rounds && !network_.empty() && violation_.empty(); ++round) {
     auto batch = std::move(network_);
     network_.clear();
-    std::sort(batch.begin(), batch.end(),
-              [](const in_flight& a, const in_flight& b) { return a.order < b.order; });
+    std::sort(batch.begin(), batch.end(), [](const in_flight_message& a, const in_flight_message& b) {
+      return a.order < b.order;
+    });
     for (const auto& m : batch)
       deliver(m.msg);
     process_all_ready();
@@ -279,59 +436,69 @@ void cluster::settle(int max_rounds) {
   }
 }
 
-result<std::uint64_t> cluster::propose(node_id to, std::string data) {
+result<std::uint64_t> cluster::propose(node_id to, std::string data, std::uint64_t client_id,
+                                       std::uint64_t sequence) {
   if (!alive(to))
-    return error{errc::unavailable, "node is down"};
-  auto seq = next_sequence();
-  return nodes_[to]->propose(to, seq, std::move(data));
+    return error{errc::unavailable, "node " + std::to_string(to) + " is down"};
+  return nodes_[to]->propose(client_id, sequence, std::move(data));
+}
+
+result<std::uint64_t> cluster::propose(node_id to, std::string data) {
+  return propose(to, std::move(data), 1, next_sequence());
 }
 
 bool cluster::commit_through_leader(std::string data, int max_ticks) {
-  std::optional<std::uint64_t> index;
-  int proposed_at = 0;
-  const int patience = opts_.election_ticks * 4;
+  // One client command: retries reuse its sequence, as a real client would.
+  const std::uint64_t client = 1;
+  const std::uint64_t sequence = next_sequence();
+  std::uint64_t index = 0; // 0: not proposed (or lost); entries start at 1
+  node_id proposed_to = raft::core::no_node;
+  std::uint64_t proposed_term = 0;
   for (int i = 0; i < max_ticks && violation_.empty(); ++i) {
-    if (!index || i - proposed_at > patience) {
-      // (Re)propose through whoever leads now; a real client would retry
-      // with the same sequence and rely on deduplication.
-      if (auto l = leader()) {
-        if (auto r = propose(*l, data)) {
-          index = *r;
-          proposed_at = i;
-        }
+    auto l = leader();
+    if (l && (index == 0 || proposed_to != *l || at(*l).term() != proposed_term)) {
+      // (Re)propose when leadership moved: the old proposal may be lost.
+      if (auto r = propose(*l, data, client, sequence)) {
+        index = *r;
+        proposed_to = *l;
+        proposed_term = at(*l).term();
       }
     }
     tick();
-    if (!index)
+    if (!l || index == 0 || !alive(*l))
       continue;
-    auto found = committed_.find(*index);
+    auto found = committed_.find(index);
     if (found == committed_.end())
       continue;
     if (found->second.data != data) {
-      index.reset(); // lost in a leader change
+      index = 0; // lost in a leader change
       continue;
     }
+    // Every live member of the leader's configuration applied it.
+    const auto& members = at(*l).membership();
     bool everyone = true;
-    for (auto& [id, n] : nodes_) {
-      if (!n || !is_member_of_own_config(*n))
-        continue;
-      if (machines_[id].applied < *index)
-        everyone = false;
-    }
+    for (const auto* group : {&members.voters, &members.learners})
+      for (auto id : *group)
+        if (alive(id) && machines_[id].applied < index)
+          everyone = false;
     if (everyone)
       return true;
   }
   return false;
 }
 
-bool cluster::is_member_of_own_config(const raft::core::node& n) const {
-  const auto& m = n.membership();
-  return std::find(m.voters.begin(), m.voters.end(), n.id()) != m.voters.end()
-         || std::find(m.learners.begin(), m.learners.end(), n.id()) != m.learners.end();
-}
-
-void cluster::crash(node_id id) {
-  // Everything not yet handed to storage is gone; so are messages to it.
+void cluster::crash(node_id id, bool mid_ready) {
+  if (!alive(id))
+    return;
+  auto& n = *nodes_[id];
+  if (mid_ready && n.has_ready()) {
+    auto rd = n.ready();
+    for (const auto& m : rd.messages_now)
+      send(m);
+  }
+  if (trace)
+    std::cerr << now_ << " crash " << id << (mid_ready ? " mid-ready" : "") << "\n";
+  // Everything not yet handed to storage is gone.
   nodes_[id].reset();
   reads_[id].clear();
 }
@@ -339,6 +506,8 @@ void cluster::crash(node_id id) {
 void cluster::restart(node_id id) {
   if (alive(id))
     return;
+  if (trace)
+    std::cerr << now_ << " restart " << id << "\n";
   nodes_[id] = std::make_unique<raft::core::node>(node_config(id, initial_member_[id]),
                                                   disks_[id].state);
   auto& sm = machines_[id];
@@ -348,6 +517,7 @@ void cluster::restart(node_id id) {
     sm.applied = disk.snapshot.index;
     sm.digest = std::stoull(disk.snapshot_data);
   }
+  check_durable_log(id);
 }
 
 void cluster::isolate(node_id id) {
@@ -367,6 +537,8 @@ void cluster::partition(const std::set<node_id>& side_a) {
 }
 
 void cluster::cut(node_id from, node_id to) { blocked_.insert({from, to}); }
+
+void cluster::heal_partitions() { blocked_.clear(); }
 
 void cluster::heal() {
   blocked_.clear();
@@ -393,13 +565,9 @@ void cluster::compact(node_id id) {
     return;
   auto& n = *nodes_[id];
   auto& sm = machines_[id];
-  auto index = std::min(sm.applied, n.log().stable_index());
-  if (index <= n.log().snapshot_index())
-    return;
-  // The toy state machine's snapshot is its digest, which is exactly the
-  // digest recorded when it applied index.
-  auto found = committed_.find(index);
-  if (found == committed_.end() || index != sm.applied)
+  // The toy state machine can only snapshot where it stands.
+  auto index = sm.applied;
+  if (index <= n.log().snapshot_index() || index > n.log().stable_index())
     return;
   if (!n.compact(index, std::to_string(sm.digest)))
     return;

@@ -1,11 +1,17 @@
 #pragma once
 // A deterministic simulated cluster of raft::core nodes for tests: a seeded
 // network that drops, delays, duplicates and reorders messages and can be
-// partitioned; per-node storage that a crash reduces to what was persisted;
-// a toy state machine (a hash chain of applied commands); and a checker of
+// partitioned (symmetrically or one way); per-node storage that a crash
+// reduces to what was persisted; a toy state machine (a hash chain of applied
+// commands that skips duplicate (client, sequence) pairs); and a checker of
 // Raft's safety properties that runs after every step, incrementally.
+//
+// Determinism: every random choice comes from the cluster's generator seeded
+// from options::seed, containers are ordered, and nothing reads the clock, so
+// one seed always replays the same run.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,6 +34,7 @@ struct options {
   int max_delay = 0;    // extra ticks a message may take (reorders)
   bool pre_vote = true;
   bool check_quorum = true;
+  raft::core::read_mode reads = raft::core::read_mode::safe;
   int election_ticks = 10;
   std::size_t max_inflight = 8;
   std::size_t max_message_bytes = 4096;
@@ -35,19 +42,31 @@ struct options {
   bool batch_proposals = true;
 };
 
+// One line describing a message, for traces and failure reports.
+std::string describe(const raft::core::message& msg);
+
 struct storage {
   raft::core::persisted_state state;
 };
 
+// The toy state machine. Its snapshot is its digest, so a node that installs
+// a snapshot continues the same hash chain as one that applied every entry.
 struct state_machine {
   std::uint64_t applied = 0;
   std::uint64_t digest = 0;
-  std::vector<std::string> applied_data; // data of normal entries, in order (since restart)
+  std::vector<std::string> applied_data; // commands applied since (re)start, in order
+  std::size_t duplicates_skipped = 0;    // since (re)start
+  // Deduplication: the newest sequence applied per client. Carried in the
+  // digest implicitly (a skipped duplicate does not change it), so a
+  // snapshot would have to carry it too; the toy keeps it out of snapshots
+  // and the tests that check dedup do not compact.
+  std::map<std::uint64_t, std::uint64_t> last_sequence;
 };
 
 class cluster {
 public:
-  explicit cluster(options opts);
+  explicit cluster(options opts,
+                   std::map<node_id, raft::core::persisted_state> initial_disks = {});
 
   // One step: every live node ticks, due messages are delivered, every node
   // persists/sends/applies its ready(), then the safety checks run.
@@ -58,37 +77,65 @@ public:
   void settle(int max_rounds = 50);
 
   raft::core::node& at(node_id id) { return *nodes_.at(id); }
-  bool alive(node_id id) const { return nodes_.count(id) != 0 && nodes_.at(id) != nullptr; }
+  bool alive(node_id id) const;
   std::vector<node_id> ids() const;
   // The live leader with the highest term, if any.
   std::optional<node_id> leader() const;
-  // Ticks until some node is leader (and stays so for a quorum round).
+  // Ticks until some node leads a term no live node has moved past.
   std::optional<node_id> wait_for_leader(int max_ticks);
+  // Makes id campaign now (as if its election timer fired) and delivers
+  // messages until the election is over. Other nodes are not ticked.
+  void campaign(node_id id);
 
+  // Proposes through node to; the client id and sequence identify the
+  // command for deduplication.
+  result<std::uint64_t> propose(node_id to, std::string data, std::uint64_t client_id,
+                                std::uint64_t sequence);
   result<std::uint64_t> propose(node_id to, std::string data);
-  // Proposes through the current leader and ticks until every live member
-  // applied it; false when that does not happen within max_ticks.
+  // Proposes through the current leader (retrying with the same client id and
+  // sequence after a leader change) and ticks until every live member of the
+  // leader's configuration applied it; false when that does not happen
+  // within max_ticks.
   bool commit_through_leader(std::string data, int max_ticks);
 
-  void crash(node_id id);
+  // Stops id. With mid_ready, the node first hands out its pending ready and
+  // the crash hits after the leader's concurrent sends went out but before
+  // storage wrote anything of it.
+  void crash(node_id id, bool mid_ready = false);
   void restart(node_id id);
   void isolate(node_id id);
   void partition(const std::set<node_id>& side_a);
   void cut(node_id from, node_id to); // one-way
-  void heal();
+  void heal_partitions();             // symmetric and one-way alike
+  void heal();                        // also clears drop/duplicate/delay
   void set_faults(double drop, double duplicate, int max_delay);
   // Adds a fresh node that knows no membership yet (it learns from the log).
   node_id add_empty_node();
+  // Snapshots id's state machine at its applied index and compacts its log.
   void compact(node_id id);
+
+  // Delivers msg to its recipient at once (bypassing the network) and
+  // processes the readies that follow: for scenarios that forge messages.
+  void inject(const raft::core::message& msg);
+  // Prints every delivery, crash and restart to stderr (for replaying a seed).
+  bool trace = false;
+  // Called with every message a node sends; returning false drops it.
+  std::function<bool(const raft::core::message&)> on_send;
 
   const state_machine& machine(node_id id) const { return machines_.at(id); }
   const storage& disk(node_id id) const { return disks_.at(id); }
   std::uint64_t now() const { return now_; }
-  std::uint64_t highest_committed() const { return committed_.empty() ? 0 : committed_.rbegin()->first; }
+  std::uint64_t highest_committed() const {
+    return committed_.empty() ? 0 : committed_.rbegin()->first;
+  }
   const std::vector<raft::core::read_state>& reads(node_id id) { return reads_[id]; }
+  std::size_t in_flight() const { return network_.size(); }
 
   // The first safety violation found, empty while there is none.
   const std::string& violation() const { return violation_; }
+  std::uint64_t violation_tick() const { return violation_tick_; }
+  // Fails the run from outside (the tests' own checks), keeping the first.
+  void fail(std::string what);
 
   std::mt19937_64& rng() { return rng_; }
   std::uint64_t next_sequence() { return ++sequence_; }
@@ -102,13 +149,14 @@ private:
   void apply(node_id id, const raft::core::entry& e);
   void check_leaders();
   void check_new_entries(node_id id, const std::vector<raft::core::entry>& entries);
-  void fail(std::string what);
+  void check_durable_log(node_id id);
+  void check_dropped_entries(node_id id, const std::vector<raft::core::entry>& dropped,
+                             std::uint64_t covered_up_to);
   bool blocked(node_id from, node_id to) const;
-  bool is_member_of_own_config(const raft::core::node& n) const;
 
-  struct in_flight {
+  struct in_flight_message {
     std::uint64_t deliver_at;
-    std::uint64_t order;
+    std::uint64_t order; // random: reorders messages due at the same tick
     raft::core::message msg;
   };
 
@@ -122,19 +170,21 @@ private:
   std::map<node_id, state_machine> machines_;
   std::map<node_id, std::vector<raft::core::read_state>> reads_;
   std::map<node_id, bool> initial_member_;
-  std::vector<in_flight> network_;
+  std::vector<in_flight_message> network_;
   std::set<std::pair<node_id, node_id>> blocked_;
 
   // checker state
   std::map<std::uint64_t, node_id> leader_of_term_;
   struct committed_entry {
     std::uint64_t term;
-    std::uint64_t digest;
+    std::uint64_t digest; // state machine digest after applying it
     std::string data;
   };
+  // Every entry any node applied, by index: what the cluster committed.
   std::map<std::uint64_t, committed_entry> committed_;
   std::map<node_id, std::uint64_t> checked_leader_term_;
   std::string violation_;
+  std::uint64_t violation_tick_ = 0;
 };
 
 } // namespace dref::test::sim

@@ -20,6 +20,8 @@ void node::tick() {
 
 void node::tick_election() {
   ++election_elapsed_;
+  if (ticks_since_start_ < cfg_.election_ticks)
+    ++ticks_since_start_;
   if (election_elapsed_ >= randomized_timeout_ && is_voter(cfg_.id)) {
     election_elapsed_ = 0;
     campaign(cfg_.pre_vote, false);
@@ -27,6 +29,7 @@ void node::tick_election() {
 }
 
 void node::tick_heartbeat() {
+  ++leader_ticks_;
   ++heartbeat_elapsed_;
   ++election_elapsed_;
   if (transfer_to_ != no_node && ++transfer_elapsed_ >= cfg_.election_ticks) {
@@ -44,21 +47,12 @@ void node::tick_heartbeat() {
   }
   if (heartbeat_elapsed_ >= cfg_.heartbeat_ticks) {
     heartbeat_elapsed_ = 0;
-    broadcast_heartbeat(pending_reads_.empty() ? std::string{} : pending_reads_.back().tag);
+    broadcast_heartbeat();
   }
 }
 
 bool node::check_quorum_active() {
-  std::size_t active = 0;
-  for (auto voter : members_.voters) {
-    if (voter == cfg_.id) {
-      ++active;
-      continue;
-    }
-    auto found = progress_.find(voter);
-    if (found != progress_.end() && found->second.recent_active)
-      ++active;
-  }
+  auto active = count_voters([](const progress& pr) { return pr.recent_active; });
   for (auto& [id, pr] : progress_)
     pr.recent_active = false;
   return active >= quorum();

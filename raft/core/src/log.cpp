@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "dref/protocol/codec.hpp"
+
 namespace dref::raft::core {
 
 raft_log::raft_log(std::uint64_t snapshot_index, std::uint64_t snapshot_term,
@@ -72,14 +74,31 @@ std::uint64_t raft_log::find_conflict_hint(std::uint64_t index, std::uint64_t t)
   return index;
 }
 
+std::size_t encoded_entry_bytes(const entry& e) {
+  // Every field has a fixed width except data, which is a length prefix plus
+  // its bytes, so an empty entry's encoding gives the fixed part once.
+  static const std::size_t fixed = [] {
+    std::string out;
+    protocol::encode_body(entry{}, out);
+    return out.size();
+  }();
+  return fixed + e.data.size();
+}
+
+std::size_t encoded_append_overhead() {
+  static const std::size_t overhead =
+    protocol::encode(message{1, 2, 3, protocol::raft_append_entries{}}).size();
+  return overhead;
+}
+
 std::vector<entry> raft_log::slice(std::uint64_t from, std::uint64_t to,
                                    std::size_t max_bytes) const {
   std::vector<entry> out;
-  std::size_t bytes = 0;
+  std::size_t bytes = encoded_append_overhead();
   to = std::min(to, last_index() + 1);
   for (auto index = std::max(from, first_index()); index < to; ++index) {
     const auto& e = at(index);
-    bytes += e.data.size() + 40; // 40: rough fixed cost per entry on the wire
+    bytes += encoded_entry_bytes(e);
     if (!out.empty() && bytes > max_bytes)
       break;
     out.push_back(e);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "dref/protocol/codec.hpp"
+
 namespace dref::raft::core {
 
 node::node(config cfg, persisted_state restored)
@@ -19,11 +21,37 @@ node::node(config cfg, persisted_state restored)
     snapshot_members_.voters = cfg_.voters;
     snapshot_members_.learners = cfg_.learners;
   }
+  const bool fresh_start = restored.hard == hard_state{} && restored.snapshot.index == 0
+                           && log_.last_index() == 0;
+  if (fresh_start)
+    append_bootstrap_configuration();
   recompute_membership();
   term_ = restored.hard.term;
   voted_for_ = restored.hard.voted_for;
   last_hard_ = hard_state{term_, voted_for_, log_.committed()};
   become_follower(term_, no_node);
+}
+
+void node::append_bootstrap_configuration() {
+  // The initial membership goes into the log as term-0 config entries, the
+  // same on every initial member, so that a node that joins later and
+  // replays the log from index 1 learns the whole configuration instead of
+  // only the changes made after the start (with only those it could count
+  // itself as the sole voter and elect itself).
+  std::vector<entry> bootstrap;
+  auto add = [&](node_id member, protocol::raft_conf_change_type type) {
+    entry e;
+    e.term = 0;
+    e.index = bootstrap.size() + 1;
+    e.type = entry_type::config;
+    e.data = protocol::encode(protocol::raft_conf_change{type, member});
+    bootstrap.push_back(std::move(e));
+  };
+  for (auto voter : cfg_.voters)
+    add(voter, protocol::raft_conf_change_type::add_voter);
+  for (auto learner : cfg_.learners)
+    add(learner, protocol::raft_conf_change_type::add_learner);
+  log_.append(std::move(bootstrap));
 }
 
 void node::reset(std::uint64_t term) {
@@ -40,6 +68,13 @@ void node::reset(std::uint64_t term) {
   transfer_elapsed_ = 0;
   pending_reads_.clear();
   reads_before_first_commit_.clear();
+  heartbeat_round_ = 0;
+  leader_ticks_ = 0;
+  round_sent_at_.clear();
+  // A transfer from another leader (or term) is abandoned: within one term
+  // snapshot indexes only grow, which is what lets a follower drop chunks of
+  // an older snapshot; a new leader may well send an older one.
+  incoming_snapshot_.reset();
   progress_.clear();
   sync_progress_with_membership();
 }
@@ -104,8 +139,11 @@ void node::step(const message& msg) {
       // While we hear from a live leader, a node asking for votes is
       // disruptive (partitioned and rejoining, or removed): ignore it unless
       // the leader itself asked it to take over.
+      const bool may_hear_leader =
+        leader_ != no_node
+        || (cfg_.reads == read_mode::lease && ticks_since_start_ < cfg_.election_ticks);
       const bool hearing_leader =
-        cfg_.check_quorum && leader_ != no_node && election_elapsed_ < cfg_.election_ticks;
+        cfg_.check_quorum && may_hear_leader && election_elapsed_ < cfg_.election_ticks;
       if (hearing_leader && !vote_req->leader_transfer)
         return;
     }
@@ -194,7 +232,7 @@ result<std::uint64_t> node::propose(std::uint64_t client_id, std::uint64_t seque
 
 bool node::has_ready() const {
   return hard_state{term_, voted_for_, log_.committed()} != last_hard_
-         || log_.unstable_entries().size() > 0 || log_.committed() > log_.applied()
+         || log_.has_unstable() || log_.committed() > log_.applied()
          || !now_.empty() || !after_persist_.empty() || !reads_.empty() || append_pending_
          || snapshot_to_install_.has_value();
 }

@@ -61,26 +61,42 @@ bool node::send_append(node_id to, progress& pr, bool allow_empty) {
 void node::handle_append(const message& msg, const protocol::raft_append_entries& req) {
   leader_ = msg.from;
   election_elapsed_ = 0;
+  // An append reaching back below our commit index (delayed, duplicated, or
+  // sent before the leader heard of our progress): everything up to the
+  // commit index already matches the leader, so check and append from there
+  // instead, keeping the entries it carries beyond it.
+  auto prev_index = req.prev_index;
+  auto prev_term = req.prev_term;
+  std::span<const entry> entries = req.entries;
   protocol::raft_append_response resp;
-  if (req.prev_index < log_.committed()) {
-    // Everything up to our commit index already matches the leader.
-    resp.success = true;
-    resp.match_index = log_.committed();
-  } else if (log_.matches(req.prev_index, req.prev_term)) {
-    const bool overlaps = log_.last_index() > req.prev_index;
-    const bool has_config = std::any_of(req.entries.begin(), req.entries.end(),
+  if (prev_index < log_.committed()) {
+    const auto skip = log_.committed() - prev_index;
+    if (skip >= entries.size()) {
+      // Nothing new in it; our committed prefix is the leader's.
+      resp.success = true;
+      resp.match_index = log_.committed();
+      send(msg.from, resp, true);
+      return;
+    }
+    entries = entries.subspan(static_cast<std::size_t>(skip));
+    prev_index = log_.committed();
+    prev_term = *log_.term(prev_index); // the commit index is never compacted past
+  }
+  if (log_.matches(prev_index, prev_term)) {
+    const bool overlaps = log_.last_index() > prev_index;
+    const bool has_config = std::any_of(entries.begin(), entries.end(),
                                         [](const entry& e) { return e.type == entry_type::config; });
-    auto last_new = log_.append_after(req.prev_index, req.entries);
-    if (has_config || (overlaps && !req.entries.empty()))
+    auto last_new = log_.append_after(prev_index, entries);
+    if (has_config || (overlaps && !entries.empty()))
       recompute_membership();
     // Only entries known to match the leader may be committed here.
     log_.commit_to(std::min(req.commit, last_new));
     resp.success = true;
     resp.match_index = last_new;
   } else {
-    resp.rejected_index = req.prev_index;
+    resp.rejected_index = prev_index;
     resp.hint_index =
-      log_.find_conflict_hint(std::min(req.prev_index, log_.last_index()), req.prev_term);
+      log_.find_conflict_hint(std::min(prev_index, log_.last_index()), prev_term);
     resp.hint_term = log_.term(resp.hint_index).value_or(0);
   }
   // The ack promises durability: it waits for storage.
@@ -127,13 +143,21 @@ void node::handle_append_response(const message& msg, const protocol::raft_appen
   send_append(msg.from, pr, true);
 }
 
-void node::broadcast_heartbeat(const std::string& read_context) {
+void node::broadcast_heartbeat() {
+  ++heartbeat_round_;
+  round_sent_at_[heartbeat_round_] = leader_ticks_;
+  // Rounds older than an election timeout can no longer extend a lease.
+  while (!round_sent_at_.empty()
+         && round_sent_at_.begin()->second + static_cast<std::uint64_t>(cfg_.election_ticks)
+              < leader_ticks_)
+    round_sent_at_.erase(round_sent_at_.begin());
+  const auto round = std::to_string(heartbeat_round_);
   for (auto& [id, pr] : progress_) {
     if (id == cfg_.id)
       continue;
     // Never tell a follower to commit beyond what it is known to match:
     // its log may still diverge after that point.
-    send(id, protocol::raft_heartbeat{std::min(pr.match, log_.committed()), read_context}, false);
+    send(id, protocol::raft_heartbeat{std::min(pr.match, log_.committed()), round}, false);
   }
 }
 
@@ -159,8 +183,7 @@ void node::handle_heartbeat_response(const message& msg,
       pr.become_probe();
     send_append(msg.from, pr, false);
   }
-  if (!r.read_context.empty())
-    confirm_reads(msg.from, r.read_context);
+  handle_round_ack(msg.from, pr, r.read_context);
 }
 
 bool node::maybe_commit() {

@@ -49,12 +49,21 @@ void node::handle_install_snapshot(const message& msg,
     // We already have everything it covers (committed entries match the
     // leader; so does an entry with the snapshot's index and term, and the
     // log before it). Keep our log: entries after it may be acknowledged.
+    // The leader will count us as matching up to meta.index and tell us to
+    // commit that far: entries received in this same round may not be on
+    // disk yet (and a truncation they caused not either), so the answer
+    // waits for storage like an append acknowledgement.
     log_.commit_to(meta.index);
     resp.done = true;
-    send(msg.from, resp, false);
+    send(msg.from, resp, true);
     return;
   }
-  if (chunk.offset == 0)
+  // A first chunk starts a transfer, unless it belongs to an older
+  // snapshot than the one arriving from this leader (a delayed duplicate
+  // from before it compacted again) or repeats the start of that one.
+  const bool older = incoming_snapshot_ && meta.index < incoming_snapshot_->metadata.index;
+  const bool same = incoming_snapshot_ && incoming_snapshot_->metadata == meta;
+  if (chunk.offset == 0 && !older && !same)
     incoming_snapshot_ = core::snapshot{meta, {}};
   if (incoming_snapshot_ && incoming_snapshot_->metadata == meta
       && chunk.offset == incoming_snapshot_->data.size()) {
@@ -72,7 +81,12 @@ void node::handle_install_snapshot(const message& msg,
       return;
     }
   }
-  resp.next_offset = incoming_snapshot_ ? incoming_snapshot_->data.size() : 0;
+  // Where to go on with this snapshot; 0 when we hold another one's bytes
+  // (reporting that one's length made the leader resend a chunk that could
+  // never fit, forever).
+  resp.next_offset = incoming_snapshot_ && incoming_snapshot_->metadata == meta
+                       ? incoming_snapshot_->data.size()
+                       : 0;
   send(msg.from, resp, false);
 }
 
@@ -96,8 +110,14 @@ void node::handle_snapshot_response(const message& msg,
     send_append(msg.from, pr, true);
     return;
   }
+  // Send on only when the follower moved forward: answering every reply,
+  // duplicates included, with a chunk (on top of the resend per heartbeat)
+  // multiplied the chunks in flight without bound. A follower that went
+  // back (restarted, or started over) is picked up by the heartbeat resend.
+  const bool progressed = resp.next_offset > pr.snapshot_offset;
   pr.snapshot_offset = resp.next_offset;
-  send_snapshot(msg.from, pr);
+  if (progressed)
+    send_snapshot(msg.from, pr);
 }
 
 } // namespace dref::raft::core

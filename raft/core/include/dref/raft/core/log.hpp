@@ -13,6 +13,11 @@
 
 namespace dref::raft::core {
 
+// Encoded sizes, for keeping append messages under config::max_message_bytes:
+// one entry inside a message, and the message around no entries.
+std::size_t encoded_entry_bytes(const entry& e);
+std::size_t encoded_append_overhead();
+
 class raft_log {
 public:
   raft_log() = default;
@@ -48,7 +53,8 @@ public:
   // so that the leader can skip every entry of a conflicting term at once.
   std::uint64_t find_conflict_hint(std::uint64_t index, std::uint64_t term) const noexcept;
 
-  // Entries [from, to) up to max_bytes of payload (at least one entry).
+  // Entries [from, to) whose append message encodes to at most max_bytes
+  // (at least one entry, however large).
   std::vector<entry> slice(std::uint64_t from, std::uint64_t to, std::size_t max_bytes) const;
 
   void commit_to(std::uint64_t index) noexcept;
@@ -61,6 +67,7 @@ public:
   // Replaces the whole log with a snapshot received from the leader.
   void restore(std::uint64_t index, std::uint64_t term);
 
+  bool has_unstable() const noexcept { return stable_index_ < last_index(); }
   std::vector<entry> unstable_entries() const;
   std::vector<entry> entries_to_apply() const;
 

@@ -37,17 +37,21 @@ namespace dref::raft::core {
 enum class read_mode : std::uint8_t {
   // A heartbeat round acknowledged by a quorum after the read arrived.
   safe,
-  // No round trip: trusts that no other leader can exist while check-quorum
-  // keeps this one in office. Assumes the nodes' tick rates differ by less
-  // than the margin between the election timeout and the check-quorum
-  // interval (both are election_ticks here, so clocks must not drift
-  // materially); a paused process or a skewed clock can break linearizability.
+  // No round trip while the lease holds: a quorum acknowledged a heartbeat
+  // round sent less than election_ticks - 2 ticks ago, and voters ignore
+  // candidates for election_ticks after hearing the leader (a node that just
+  // started, for its first election_ticks). Needs check_quorum; falls back to
+  // a round trip otherwise and during a leadership transfer. Assumes the
+  // nodes' tick rates are equal within that margin: a paused process or a
+  // skewed clock can break linearizability.
   lease,
 };
 
 struct config {
   node_id id = no_node;
-  // Initial membership, used when the node starts without persisted state.
+  // Initial membership, used when the node starts without persisted state:
+  // it is written into the log as term-0 config entries (identical on every
+  // initial member). A node joining later starts with both empty.
   std::vector<node_id> voters;
   std::vector<node_id> learners;
   int election_ticks = 10;  // randomized in [election_ticks, 2*election_ticks)
@@ -56,7 +60,8 @@ struct config {
   bool check_quorum = true;
   read_mode reads = read_mode::safe;
   std::size_t max_inflight = 64;           // append messages in flight per follower
-  std::size_t max_message_bytes = 1 << 20; // payload bytes per append message
+  // Encoded size of an append message (one entry goes alone if larger).
+  std::size_t max_message_bytes = 1 << 20;
   std::size_t snapshot_chunk_bytes = 64 * 1024;
   // false: send one append per proposal (for comparison in the bench);
   // true: proposals accumulate until ready() and go out in one message.
@@ -135,6 +140,7 @@ public:
 
 private:
   // role changes (node.cpp)
+  void append_bootstrap_configuration();
   void become_follower(std::uint64_t term, node_id leader);
   void become_pre_candidate();
   void become_candidate();
@@ -145,6 +151,18 @@ private:
   void respond_read(node_id to, std::string context, std::uint64_t index);
   bool is_voter(node_id id) const;
   std::size_t quorum() const { return members_.voters.size() / 2 + 1; }
+  // Voters for which pred(progress) holds, this node counting as one when it
+  // is a voter (a leader agrees with itself).
+  template <class Pred>
+  std::size_t count_voters(Pred pred) const {
+    std::size_t count = 0;
+    for (auto voter : members_.voters) {
+      auto found = progress_.find(voter);
+      if (voter == cfg_.id || (found != progress_.end() && pred(found->second)))
+        ++count;
+    }
+    return count;
+  }
 
   // election (election.cpp)
   void tick_election();
@@ -157,7 +175,7 @@ private:
   void randomize_timeout();
 
   // replication (replication.cpp)
-  void broadcast_heartbeat(const std::string& read_context);
+  void broadcast_heartbeat();
   bool send_append(node_id to, progress& pr, bool allow_empty);
   void broadcast_append(bool allow_empty);
   void handle_append(const message& msg, const protocol::raft_append_entries& req);
@@ -169,7 +187,8 @@ private:
 
   // reads (read_index.cpp)
   void handle_read_request(node_id from, std::string context);
-  void confirm_reads(node_id from, const std::string& context);
+  void handle_round_ack(node_id from, progress& pr, const std::string& context);
+  bool lease_valid() const;
   void release_reads_waiting_for_commit();
 
   // snapshots (snapshot.cpp)
@@ -210,12 +229,17 @@ private:
     node_id requester = no_node;
     std::string context;
     std::uint64_t index = 0;
-    std::string tag; // unique per leader, echoed by heartbeats
-    std::map<node_id, bool> acks;
+    std::uint64_t round = 0; // heartbeat round whose quorum confirms it
   };
   std::vector<pending_read> pending_reads_;
   std::vector<std::pair<node_id, std::string>> reads_before_first_commit_;
-  std::uint64_t read_sequence_ = 0;
+  std::uint64_t heartbeat_round_ = 0; // rounds broadcast in this term
+  std::uint64_t leader_ticks_ = 0;    // ticks since becoming leader
+  std::map<std::uint64_t, std::uint64_t> round_sent_at_; // round -> leader_ticks_
+  // Ticks since this node started, counted up to election_ticks: in lease
+  // mode a node that just (re)started may have forgotten that it heard a
+  // leader, so it treats itself as hearing one until a timeout has passed.
+  int ticks_since_start_ = 0;
 
   std::optional<core::snapshot> snapshot_;         // latest local snapshot, for sending
   std::optional<core::snapshot> incoming_snapshot_; // being received in chunks

@@ -24,6 +24,10 @@ struct progress {
   std::uint64_t snapshot_index = 0;
   std::uint64_t snapshot_offset = 0;
   bool learner = false;
+  // ReadIndex and lease: the newest heartbeat round it acknowledged, and the
+  // leader tick at which that round was sent.
+  std::uint64_t acked_round = 0;
+  std::uint64_t acked_round_sent_at = 0;
   // Heartbeat rounds answered while match stood still below the leader's
   // last index: an append of the pipeline was lost, fall back to probing.
   int stalled_heartbeats = 0;

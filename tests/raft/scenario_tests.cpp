@@ -1,0 +1,800 @@
+// Named Raft scenarios on the simulated cluster. Each drives the cluster to
+// one situation from the Raft paper or dissertation and checks the outcome;
+// the cluster's safety checker runs after every step as well, so every test
+// also ends by requiring that no violation was seen.
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "dref/protocol/codec.hpp"
+#include "sim_cluster.hpp"
+
+using namespace dref::test::sim;
+using dref::errc;
+using dref::raft::core::message;
+using dref::raft::core::no_node;
+using dref::raft::core::persisted_state;
+using dref::raft::core::role;
+namespace protocol = dref::protocol;
+
+BOOST_TEST_DONT_PRINT_LOG_VALUE(std::optional<std::uint64_t>)
+BOOST_TEST_DONT_PRINT_LOG_VALUE(dref::result<std::uint64_t>)
+BOOST_TEST_DONT_PRINT_LOG_VALUE(dref::result<void>)
+
+namespace {
+
+options cluster_of(std::size_t nodes, std::uint64_t seed = 1) {
+  options o;
+  o.nodes = nodes;
+  o.seed = seed;
+  return o;
+}
+
+// A node's durable state holding one normal entry per term given (index 1,
+// 2, ...) with hard term hard_term and nothing committed.
+persisted_state log_with_terms(const std::vector<std::uint64_t>& terms, std::uint64_t hard_term) {
+  persisted_state state;
+  state.hard.term = hard_term;
+  std::uint64_t index = 0;
+  for (auto term : terms) {
+    dref::raft::core::entry e;
+    e.index = ++index;
+    e.term = term;
+    e.client_id = 99;
+    e.sequence = index;
+    e.data = "i" + std::to_string(index) + "t" + std::to_string(term);
+    state.entries.push_back(std::move(e));
+  }
+  return state;
+}
+
+std::vector<std::uint64_t> terms_of(const dref::raft::core::raft_log& log) {
+  std::vector<std::uint64_t> out;
+  for (auto i = log.first_index(); i <= log.last_index(); ++i)
+    out.push_back(log.at(i).term);
+  return out;
+}
+
+node_id elect(cluster& c, int max_ticks = 300) {
+  auto l = c.wait_for_leader(max_ticks);
+  BOOST_REQUIRE_MESSAGE(l.has_value(), "no leader elected: " << c.violation());
+  return *l;
+}
+
+node_id some_follower(cluster& c, node_id leader) {
+  for (auto id : c.ids())
+    if (id != leader && c.alive(id))
+      return id;
+  BOOST_FAIL("no follower");
+  return no_node;
+}
+
+bool contains(const std::vector<std::string>& items, const std::string& item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+bool has_read(cluster& c, node_id id, const std::string& context) {
+  const auto& reads = c.reads(id);
+  return std::any_of(reads.begin(), reads.end(),
+                     [&](const auto& r) { return r.context == context; });
+}
+
+std::uint64_t read_index_of(cluster& c, node_id id, const std::string& context) {
+  for (const auto& r : c.reads(id))
+    if (r.context == context)
+      return r.index;
+  return 0;
+}
+
+#define REQUIRE_SAFE(c) BOOST_REQUIRE_MESSAGE((c).violation().empty(), (c).violation())
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(raft_scenarios)
+
+// --- leader election
+
+BOOST_AUTO_TEST_CASE(fresh_cluster_elects_one_leader_that_everyone_follows) {
+  for (std::size_t nodes : {1u, 3u, 5u}) {
+    cluster c(cluster_of(nodes, 7));
+    auto l = elect(c);
+    c.run(30);
+    for (auto id : c.ids()) {
+      BOOST_TEST(c.at(id).term() == c.at(l).term());
+      BOOST_TEST(c.at(id).leader() == l);
+      if (id != l)
+        BOOST_TEST((c.at(id).role() == role::follower));
+    }
+    BOOST_TEST(c.commit_through_leader("x", 200));
+    REQUIRE_SAFE(c);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_node_with_a_stale_log_cannot_win) {
+  // Node 1 has a longer log of a lower term; nodes 2 and 3 end on term 3.
+  cluster c(cluster_of(3), {{1, log_with_terms({1, 1, 1, 1, 1}, 3)},
+                            {2, log_with_terms({1, 3}, 3)},
+                            {3, log_with_terms({1, 3}, 3)}});
+  c.campaign(1);
+  BOOST_TEST((c.at(1).role() != role::leader));
+  // Its pre-vote failed, so nobody's term moved.
+  BOOST_TEST(c.at(2).term() == 3u);
+  c.campaign(2);
+  BOOST_TEST((c.at(2).role() == role::leader));
+  c.run(30);
+  // Node 1's extra entries of term 1 are gone.
+  BOOST_TEST(terms_of(c.at(1).log()) == (std::vector<std::uint64_t>{1, 3, 4}));
+  REQUIRE_SAFE(c);
+}
+
+BOOST_AUTO_TEST_CASE(an_up_to_date_minority_candidate_wins_with_the_votes_of_stale_nodes) {
+  // Only node 3 has the newest term; 1 and 2 lag behind it and vote for it.
+  cluster c(cluster_of(3), {{1, log_with_terms({1}, 2)},
+                            {2, log_with_terms({1, 1}, 2)},
+                            {3, log_with_terms({1, 2, 2}, 2)}});
+  c.campaign(3);
+  BOOST_TEST((c.at(3).role() == role::leader));
+  BOOST_TEST(c.at(3).term() == 3u);
+  c.run(30);
+  for (auto id : c.ids())
+    BOOST_TEST(terms_of(c.at(id).log()) == (std::vector<std::uint64_t>{1, 2, 2, 3}));
+  REQUIRE_SAFE(c);
+}
+
+// --- replication
+
+BOOST_AUTO_TEST_CASE(a_follower_far_behind_catches_up) {
+  cluster c(cluster_of(3, 11));
+  auto l = elect(c);
+  auto lagging = some_follower(c, l);
+  c.crash(lagging);
+  for (int i = 0; i < 200; ++i)
+    BOOST_REQUIRE(c.propose(l, "cmd" + std::to_string(i)));
+  c.run(50);
+  BOOST_TEST(c.machine(l).applied >= 200u);
+  c.restart(lagging);
+  BOOST_TEST(c.commit_through_leader("after", 500));
+  BOOST_TEST(c.machine(lagging).applied == c.machine(l).applied);
+  BOOST_TEST(c.machine(lagging).digest == c.machine(l).digest);
+  BOOST_TEST(terms_of(c.at(lagging).log()) == terms_of(c.at(l).log()));
+  REQUIRE_SAFE(c);
+}
+
+BOOST_AUTO_TEST_CASE(an_append_reaching_back_into_the_committed_prefix_still_adds_its_new_entries) {
+  // A delayed or duplicated append may start below what the follower has
+  // already committed; the entries it carries beyond that are still new.
+  cluster c(cluster_of(3, 83));
+  auto l = elect(c);
+  auto f = some_follower(c, l);
+  BOOST_REQUIRE(c.commit_through_leader("a", 200));
+  BOOST_REQUIRE(c.commit_through_leader("b", 200));
+  const auto follower_commit = c.at(f).log().committed();
+  BOOST_REQUIRE(follower_commit >= 2u);
+  c.cut(l, f);
+  BOOST_REQUIRE(c.propose(l, "c"));
+  BOOST_REQUIRE(c.propose(l, "d"));
+  c.run(5);
+  const auto& log = c.at(l).log();
+  protocol::raft_append_entries late;
+  late.prev_index = follower_commit - 1;
+  late.prev_term = *log.term(late.prev_index);
+  late.commit = log.committed();
+  for (auto i = follower_commit; i <= log.last_index(); ++i)
+    late.entries.push_back(log.at(i));
+  std::uint64_t acked = 0;
+  c.on_send = [&](const message& m) {
+    if (const auto* a = std::get_if<protocol::raft_append_response>(&m.payload); a && m.from == f)
+      acked = std::max(acked, a->match_index);
+    return true;
+  };
+  c.heal_partitions(); // no tick in between: only the late append arrives
+  c.inject(message{l, f, c.at(l).term(), late});
+  BOOST_TEST(c.at(f).log().last_index() == log.last_index());
+  BOOST_TEST(acked == log.last_index());
+  BOOST_TEST(terms_of(c.at(f).log()) == terms_of(log));
+  REQUIRE_SAFE(c);
+}
+
+// Raft paper, figure 7: whatever a follower's log (a-f), the leader of term
+// 8 makes it identical to its own: missing entries are filled in, extra and
+// conflicting ones removed.
+BOOST_AUTO_TEST_CASE(figure_7_followers_converge_to_the_leaders_log) {
+  const std::vector<std::uint64_t> leader_log{1, 1, 1, 4, 4, 5, 5, 6, 6, 6};
+  const std::vector<std::pair<char, std::vector<std::uint64_t>>> followers{
+    {'a', {1, 1, 1, 4, 4, 5, 5, 6, 6}},
+    {'b', {1, 1, 1, 4}},
+    {'c', {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6}},
+    {'d', {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7}},
+    {'e', {1, 1, 1, 4, 4, 4, 4}},
+    {'f', {1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3}},
+  };
+  for (const auto& [name, follower_log] : followers) {
+    BOOST_TEST_CONTEXT("case " << name) {
+      // Node 1 leads with node 3's vote (node 3 holds the leader's log).
+      cluster c(cluster_of(3), {{1, log_with_terms(leader_log, 7)},
+                                {2, log_with_terms(follower_log, 7)},
+                                {3, log_with_terms(leader_log, 7)}});
+      c.campaign(1);
+      BOOST_REQUIRE((c.at(1).role() == role::leader));
+      BOOST_TEST(c.at(1).term() == 8u);
+      c.run(60);
+      auto expected = leader_log;
+      expected.push_back(8); // the new leader's noop
+      BOOST_TEST(terms_of(c.at(2).log()) == expected);
+      BOOST_TEST(c.at(2).log().committed() == 11u);
+      BOOST_TEST(c.machine(2).digest == c.machine(1).digest);
+      REQUIRE_SAFE(c);
+    }
+  }
+}
+
+// Raft paper, figure 8 (§5.4.2): a leader must not commit an entry of an
+// older term because a majority stores it; only an entry of its own term,
+// counted by replicas, commits the ones before it.
+BOOST_AUTO_TEST_CASE(figure_8_old_term_entries_are_not_committed_by_counting) {
+  auto logs = [] {
+    return std::map<node_id, persisted_state>{{1, log_with_terms({1, 2}, 3)},
+                                              {2, log_with_terms({1, 2}, 3)},
+                                              {3, log_with_terms({1}, 3)},
+                                              {4, log_with_terms({1}, 3)},
+                                              {5, log_with_terms({1, 3}, 3)}};
+  };
+  auto forged_ack = [](node_id from, std::uint64_t term, std::uint64_t match) {
+    protocol::raft_append_response ack;
+    ack.success = true;
+    ack.match_index = match;
+    return message{from, 1, term, ack};
+  };
+  {
+    // (c): S1 leads term 4; index 2 (term 2) reaches S2 and S3, a majority,
+    // while its own noop (index 3) reaches nobody.
+    cluster c(cluster_of(5), logs());
+    c.on_send = [](const message& m) {
+      return !(m.from == 1 && std::holds_alternative<protocol::raft_append_entries>(m.payload));
+    };
+    c.campaign(1);
+    BOOST_REQUIRE((c.at(1).role() == role::leader));
+    BOOST_REQUIRE(c.at(1).term() == 4u);
+    c.inject(forged_ack(2, 4, 2));
+    c.inject(forged_ack(3, 4, 2));
+    BOOST_TEST(c.at(1).log().committed() < 2u);
+    BOOST_TEST(c.machine(1).applied < 2u);
+    // (d): S1 crashes and S5 wins term 5 with S2, S3 and S4, then replaces
+    // index 2 everywhere with its term-3 entry. Had S1 committed index 2,
+    // the checker would report two different commands applied at 2.
+    c.crash(1);
+    c.on_send = nullptr;
+    c.campaign(5);
+    BOOST_REQUIRE((c.at(5).role() == role::leader));
+    c.run(30);
+    c.restart(1);
+    BOOST_TEST(c.commit_through_leader("after", 300));
+    for (auto id : c.ids())
+      BOOST_TEST(c.at(id).log().term(2) == std::optional<std::uint64_t>{3});
+    REQUIRE_SAFE(c);
+  }
+  {
+    // (e): the same, but a majority acknowledges S1's own noop: that
+    // commits it and index 2 with it.
+    cluster c(cluster_of(5), logs());
+    c.on_send = [](const message& m) {
+      return !(m.from == 1 && std::holds_alternative<protocol::raft_append_entries>(m.payload));
+    };
+    c.campaign(1);
+    BOOST_REQUIRE((c.at(1).role() == role::leader));
+    c.inject(forged_ack(2, 4, 3));
+    c.inject(forged_ack(3, 4, 3));
+    BOOST_TEST(c.at(1).log().committed() == 3u);
+    BOOST_TEST(c.machine(1).applied == 3u);
+    REQUIRE_SAFE(c);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_partitioned_leader_cannot_commit) {
+  auto opts = cluster_of(5, 3);
+  opts.check_quorum = false; // keep the old leader in office to show it cannot commit
+  cluster c(opts);
+  auto old = elect(c);
+  BOOST_REQUIRE(c.commit_through_leader("before", 200));
+  auto buddy = some_follower(c, old);
+  c.partition({old, buddy});
+  auto lost = c.propose(old, "lost");
+  BOOST_REQUIRE(lost);
+  c.run(100);
+  BOOST_TEST((c.at(old).role() == role::leader)); // it does not know
+  BOOST_TEST(c.at(old).log().committed() < *lost);
+  // The majority side elects its own leader and moves on.
+  auto fresh = c.leader();
+  BOOST_REQUIRE(fresh.has_value());
+  BOOST_TEST(*fresh != old);
+  BOOST_TEST(c.at(*fresh).term() > c.at(old).term());
+  BOOST_REQUIRE(c.propose(*fresh, "kept"));
+  c.run(30);
+  c.heal();
+  BOOST_TEST(c.commit_through_leader("after", 300));
+  for (auto id : c.ids()) {
+    BOOST_TEST(!contains(c.machine(id).applied_data, "lost"));
+    BOOST_TEST(contains(c.machine(id).applied_data, "kept"));
+  }
+  REQUIRE_SAFE(c);
+}
+
+// --- disruption
+
+BOOST_AUTO_TEST_CASE(pre_vote_keeps_a_rejoining_node_from_inflating_terms) {
+  for (bool pre_vote : {true, false}) {
+    BOOST_TEST_CONTEXT("pre_vote " << pre_vote) {
+      auto opts = cluster_of(3, 5);
+      opts.pre_vote = pre_vote;
+      cluster c(opts);
+      auto l = elect(c);
+      const auto term = c.at(l).term();
+      auto loner = some_follower(c, l);
+      c.isolate(loner);
+      c.run(200);
+      c.heal();
+      c.run(50);
+      if (pre_vote) {
+        // Its pre-votes failed: same term everywhere, same leader.
+        BOOST_TEST(c.at(loner).term() == term);
+        BOOST_TEST(c.leader() == std::optional<node_id>{l});
+        BOOST_TEST(c.at(l).term() == term);
+      } else {
+        // The control: without pre-vote its term ran away and its return
+        // deposed the leader.
+        BOOST_TEST(c.at(l).term() > term + 5);
+      }
+      BOOST_TEST(c.commit_through_leader("x", 300));
+      REQUIRE_SAFE(c);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(check_quorum_makes_a_leader_without_quorum_step_down) {
+  for (bool check_quorum : {true, false}) {
+    BOOST_TEST_CONTEXT("check_quorum " << check_quorum) {
+      auto opts = cluster_of(3, 9);
+      opts.check_quorum = check_quorum;
+      cluster c(opts);
+      auto l = elect(c);
+      c.isolate(l);
+      c.run(3 * opts.election_ticks);
+      if (check_quorum)
+        BOOST_TEST((c.at(l).role() != role::leader)); // by now it may campaign
+      else
+        BOOST_TEST((c.at(l).role() == role::leader)); // the control
+      REQUIRE_SAFE(c);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(followers_ignore_disruptive_votes_while_they_hear_a_leader) {
+  auto opts = cluster_of(3, 13);
+  opts.pre_vote = false;
+  cluster c(opts);
+  auto l = elect(c);
+  c.run(5);
+  auto follower = some_follower(c, l);
+  node_id disruptor = no_node;
+  for (auto id : c.ids())
+    if (id != l && id != follower)
+      disruptor = id;
+  const auto term = c.at(follower).term();
+  const auto& log = c.at(disruptor).log();
+  std::size_t answers = 0;
+  c.on_send = [&](const message& m) {
+    answers += m.to == disruptor
+               && std::holds_alternative<protocol::raft_vote_response>(m.payload);
+    return true;
+  };
+  protocol::raft_vote_request request{log.last_index(), log.last_term(), false, false};
+  c.inject(message{disruptor, follower, term + 1, request});
+  BOOST_TEST(c.at(follower).term() == term);
+  BOOST_TEST(c.at(follower).leader() == l);
+  BOOST_TEST(answers == 0u);
+  // A leader-requested transfer is honoured even so.
+  request.leader_transfer = true;
+  c.inject(message{disruptor, follower, term + 1, request});
+  BOOST_TEST(c.at(follower).term() == term + 1);
+  BOOST_TEST(c.at(follower).voted_for() == disruptor);
+  BOOST_TEST(answers == 1u);
+  REQUIRE_SAFE(c);
+}
+
+BOOST_AUTO_TEST_CASE(a_follower_that_stopped_hearing_the_leader_votes_again) {
+  auto opts = cluster_of(3, 13);
+  opts.pre_vote = false;
+  cluster c(opts);
+  auto l = elect(c);
+  auto follower = some_follower(c, l);
+  c.isolate(l);
+  // Only the follower's clock runs: it forgets the leader after a timeout.
+  for (int i = 0; i < opts.election_ticks; ++i)
+    c.at(follower).tick();
+  const auto term = c.at(l).term() + 5;
+  const auto& log = c.at(l).log();
+  c.inject(message{l == 1 ? 2u : 1u, follower, term,
+                   protocol::raft_vote_request{log.last_index(), log.last_term(), false, false}});
+  BOOST_TEST(c.at(follower).term() == term);
+  REQUIRE_SAFE(c);
+}
+
+// --- leadership transfer
+
+BOOST_AUTO_TEST_CASE(leadership_transfer_hands_over_to_the_target) {
+  cluster c(cluster_of(3, 17));
+  auto l = elect(c);
+  BOOST_REQUIRE(c.commit_through_leader("before", 200));
+  auto target = some_follower(c, l);
+  const auto term = c.at(l).term();
+  BOOST_REQUIRE(c.at(l).transfer_leadership(target));
+  BOOST_TEST(c.at(l).transfer_target() == target);
+  // No new proposals while handing over.
+  auto refused = c.propose(l, "during");
+  BOOST_REQUIRE(!refused);
+  BOOST_TEST((refused.error().code == errc::unavailable));
+  for (int i = 0; i < 20 && c.leader() != std::optional<node_id>{target}; ++i)
+    c.tick();
+  BOOST_TEST(c.leader() == std::optional<node_id>{target});
+  BOOST_TEST(c.at(target).term() == term + 1);
+  BOOST_TEST((c.at(l).role() == role::follower));
+  BOOST_TEST(c.commit_through_leader("after", 200));
+  REQUIRE_SAFE(c);
+}
+
+BOOST_AUTO_TEST_CASE(leadership_transfer_is_abandoned_after_a_timeout_or_cancelled) {
+  auto opts = cluster_of(3, 19);
+  cluster c(opts);
+  auto l = elect(c);
+  auto target = some_follower(c, l);
+  c.isolate(target);
+  BOOST_REQUIRE(c.at(l).transfer_leadership(target));
+  BOOST_TEST(!c.propose(l, "during"));
+  c.run(opts.election_ticks + 1);
+  // The target never answered: the leader serves again.
+  BOOST_TEST((c.at(l).role() == role::leader));
+  BOOST_TEST(c.at(l).transfer_target() == no_node);
+  BOOST_TEST(c.propose(l, "after timeout"));
+  // An explicit cancellation resumes at once.
+  BOOST_REQUIRE(c.at(l).transfer_leadership(target));
+  BOOST_TEST(!c.propose(l, "during"));
+  c.at(l).cancel_transfer();
+  BOOST_TEST(c.propose(l, "after cancel"));
+  c.heal();
+  BOOST_TEST(c.commit_through_leader("x", 200));
+  BOOST_TEST(c.leader() == std::optional<node_id>{l});
+  REQUIRE_SAFE(c);
+}
+
+// --- reads
+
+BOOST_AUTO_TEST_CASE(read_index_reads_see_every_committed_write) {
+  cluster c(cluster_of(3, 23));
+  auto l = elect(c);
+  BOOST_REQUIRE(c.commit_through_leader("w1", 200));
+  const auto written = c.highest_committed();
+  auto follower = some_follower(c, l);
+  BOOST_REQUIRE(c.at(l).read_index("at leader"));
+  BOOST_REQUIRE(c.at(follower).read_index("at follower"));
+  c.run(10);
+  BOOST_REQUIRE(has_read(c, l, "at leader"));
+  BOOST_REQUIRE(has_read(c, follower, "at follower"));
+  BOOST_TEST(read_index_of(c, l, "at leader") >= written);
+  BOOST_TEST(read_index_of(c, follower, "at follower") >= written);
+  REQUIRE_SAFE(c);
+}
+
+BOOST_AUTO_TEST_CASE(a_deposed_leader_serves_no_read_index_read) {
+  auto opts = cluster_of(3, 29);
+  opts.check_quorum = false; // it keeps believing it leads
+  cluster c(opts);
+  auto old = elect(c);
+  BOOST_REQUIRE(c.commit_through_leader("w1", 200));
+  c.isolate(old);
+  BOOST_REQUIRE(c.at(old).read_index("stale"));
+  c.run(100);
+  auto fresh = c.leader();
+  BOOST_REQUIRE(fresh.has_value());
+  BOOST_TEST(*fresh != old);
+  BOOST_TEST(c.propose(*fresh, "w2"));
+  c.run(20);
+  BOOST_TEST((c.at(old).role() == role::leader));
+  BOOST_TEST(!has_read(c, old, "stale"));
+  REQUIRE_SAFE(c);
+}
+
+BOOST_AUTO_TEST_CASE(a_new_leader_answers_reads_only_after_committing_in_its_term) {
+  // Entries 1-2 may or may not be committed; until its noop commits, the
+  // new leader does not know, so a read must wait for it.
+  cluster c(cluster_of(3), {{1, log_with_terms({1, 1}, 1)},
+                            {2, log_with_terms({1, 1}, 1)},
+                            {3, log_with_terms({1}, 1)}});
+  c.on_send = [](const message& m) {
+    return !(m.from == 1 && std::holds_alternative<protocol::raft_append_entries>(m.payload));
+  };
+  c.campaign(1);
+  BOOST_REQUIRE((c.at(1).role() == role::leader));
+  BOOST_REQUIRE(c.at(1).read_index("early"));
+  c.run(5);
+  BOOST_TEST(!has_read(c, 1, "early"));
+  c.on_send = nullptr;
+  c.run(10);
+  BOOST_REQUIRE(has_read(c, 1, "early"));
+  BOOST_TEST(read_index_of(c, 1, "early") == 3u); // after the noop of term 2
+  REQUIRE_SAFE(c);
+}
+
+BOOST_AUTO_TEST_CASE(lease_reads_need_no_round_trip_until_the_lease_runs_out) {
+  auto opts = cluster_of(3, 89);
+  opts.reads = dref::raft::core::read_mode::lease;
+  cluster c(opts);
+  auto l = elect(c);
+  BOOST_REQUIRE(c.commit_through_leader("w1", 200));
+  c.run(3);
+  // Cut off right after a quorum answered: no heartbeat round can confirm
+  // anything now, yet the lease still covers a read.
+  c.isolate(l);
+  BOOST_REQUIRE(c.at(l).read_index("fresh"));
+  c.tick();
+  BOOST_TEST(has_read(c, l, "fresh"));
+  // An election timeout later the followers may elect someone else, so the
+  // lease is gone: the read waits for a round trip that never comes.
+  c.run(opts.election_ticks - 1);
+  auto late = c.at(l).read_index("expired");
+  c.run(3 * opts.election_ticks);
+  BOOST_TEST(!has_read(c, l, "expired"));
+  (void)late; // refused outright when check-quorum already deposed it
+  REQUIRE_SAFE(c);
+}
+
+// --- snapshots
+
+BOOST_AUTO_TEST_CASE(a_lagging_follower_gets_a_chunked_snapshot_after_compaction) {
+  auto opts = cluster_of(3, 37);
+  opts.snapshot_chunk_bytes = 4; // a digest is ~20 characters: several chunks
+  cluster c(opts);
+  auto l = elect(c);
+  auto lagging = some_follower(c, l);
+  c.crash(lagging);
+  for (int i = 0; i < 50; ++i)
+    BOOST_REQUIRE(c.commit_through_leader("cmd" + std::to_string(i), 200));
+  for (auto id : c.ids())
+    c.compact(id);
+  BOOST_REQUIRE(c.at(l).log().snapshot_index() >= 50u);
+  std::size_t chunks = 0;
+  c.on_send = [&](const message& m) {
+    if (m.to == lagging && std::holds_alternative<protocol::raft_install_snapshot>(m.payload))
+      ++chunks;
+    return true;
+  };
+  c.restart(lagging);
+  BOOST_TEST(c.commit_through_leader("after", 300));
+  BOOST_TEST(chunks >= 3u);
+  BOOST_TEST(c.at(lagging).log().snapshot_index() == c.at(l).log().snapshot_index());
+  BOOST_TEST(c.machine(lagging).applied == c.machine(l).applied);
+  BOOST_TEST(c.machine(lagging).digest == c.machine(l).digest);
+  // It persisted the snapshot: after another restart it starts from there.
+  c.crash(lagging);
+  c.restart(lagging);
+  BOOST_TEST(c.machine(lagging).applied >= c.at(l).log().snapshot_index());
+  BOOST_TEST(c.commit_through_leader("after restart", 300));
+  BOOST_TEST(c.machine(lagging).digest == c.machine(l).digest);
+  REQUIRE_SAFE(c);
+}
+
+// --- membership
+
+BOOST_AUTO_TEST_CASE(membership_add_learner_promote_and_remove) {
+  using kind = protocol::raft_conf_change_type;
+  cluster c(cluster_of(3, 41));
+  auto l = elect(c);
+  BOOST_REQUIRE(c.commit_through_leader("before", 200));
+  auto joiner = c.add_empty_node();
+  BOOST_REQUIRE(c.at(l).propose_conf_change({kind::add_learner, joiner}));
+  BOOST_TEST(c.commit_through_leader("learner added", 300));
+  const auto& learners = c.at(l).membership().learners;
+  BOOST_TEST((std::find(learners.begin(), learners.end(), joiner) != learners.end()));
+  BOOST_TEST(c.machine(joiner).digest == c.machine(l).digest);
+  BOOST_TEST((c.at(joiner).role() == role::follower));
+  // The joiner learned the whole membership from the log.
+  BOOST_TEST((c.at(joiner).membership() == c.at(l).membership()));
+
+  BOOST_REQUIRE(c.at(l).propose_conf_change({kind::promote_learner, joiner}));
+  // One change at a time: a second one waits for the first to commit.
+  auto second = c.at(l).propose_conf_change({kind::add_learner, c.add_empty_node()});
+  BOOST_REQUIRE(!second);
+  BOOST_TEST((second.error().code == errc::membership_change_pending));
+  BOOST_TEST(c.commit_through_leader("promoted", 300));
+  BOOST_TEST(c.at(l).membership().voters.size() == 4u);
+
+  auto removed = some_follower(c, l);
+  if (removed == joiner)
+    removed = some_follower(c, joiner) == l ? no_node : some_follower(c, joiner);
+  BOOST_REQUIRE(removed != no_node);
+  BOOST_REQUIRE(c.at(l).propose_conf_change({kind::remove, removed}));
+  BOOST_TEST(c.commit_through_leader("removed", 300));
+  const auto& voters = c.at(l).membership().voters;
+  BOOST_TEST(voters.size() == 3u);
+  BOOST_TEST((std::find(voters.begin(), voters.end(), removed) == voters.end()));
+  // The rest commits without it.
+  c.crash(removed);
+  BOOST_TEST(c.commit_through_leader("without", 300));
+  REQUIRE_SAFE(c);
+}
+
+BOOST_AUTO_TEST_CASE(membership_refuses_a_removal_that_loses_quorum) {
+  using kind = protocol::raft_conf_change_type;
+  cluster c(cluster_of(3, 43));
+  auto l = elect(c);
+  auto down = some_follower(c, l);
+  c.crash(down);
+  for (int i = 0; i < 3; ++i)
+    BOOST_REQUIRE(c.commit_through_leader("cmd" + std::to_string(i), 200));
+  node_id live = no_node;
+  for (auto id : c.ids())
+    if (id != l && id != down)
+      live = id;
+  // Without the live follower, {leader, down} could never commit again.
+  auto refused = c.at(l).propose_conf_change({kind::remove, live});
+  BOOST_REQUIRE(!refused);
+  BOOST_TEST((refused.error().code == errc::unavailable));
+  // Removing the dead one is fine.
+  BOOST_TEST(c.at(l).propose_conf_change({kind::remove, down}));
+  BOOST_TEST(c.commit_through_leader("after", 200));
+  BOOST_TEST(c.at(l).membership().voters.size() == 2u);
+  REQUIRE_SAFE(c);
+}
+
+BOOST_AUTO_TEST_CASE(a_removed_leader_steps_down_after_committing_its_removal) {
+  using kind = protocol::raft_conf_change_type;
+  cluster c(cluster_of(3, 47));
+  auto l = elect(c);
+  BOOST_REQUIRE(c.commit_through_leader("before", 200));
+  auto index = c.at(l).propose_conf_change({kind::remove, l});
+  BOOST_REQUIRE(index);
+  // It leads until the removal commits, then steps down.
+  for (int i = 0; i < 50 && c.at(l).role() == role::leader; ++i) {
+    c.tick();
+    if (c.at(l).role() == role::leader)
+      BOOST_TEST(c.at(l).log().committed() < *index);
+  }
+  BOOST_TEST((c.at(l).role() == role::follower));
+  BOOST_TEST(c.at(l).log().committed() >= *index);
+  auto next = elect(c);
+  BOOST_TEST(next != l);
+  BOOST_TEST(c.commit_through_leader("after", 300));
+  const auto& voters = c.at(next).membership().voters;
+  BOOST_TEST((std::find(voters.begin(), voters.end(), l) == voters.end()));
+  c.run(100);
+  BOOST_TEST(c.leader() == std::optional<node_id>{next}); // the removed node stays quiet
+  REQUIRE_SAFE(c);
+}
+
+// --- client interface
+
+BOOST_AUTO_TEST_CASE(a_follower_answers_proposals_with_not_leader_and_the_leader_id) {
+  cluster c(cluster_of(3, 53));
+  auto l = elect(c);
+  c.run(5);
+  auto follower = some_follower(c, l);
+  auto r = c.propose(follower, "x");
+  BOOST_REQUIRE(!r);
+  BOOST_TEST((r.error().code == errc::not_leader));
+  BOOST_TEST(c.at(follower).leader() == l);
+  BOOST_TEST(r.error().message.find("node " + std::to_string(l)) != std::string::npos);
+  BOOST_TEST(c.at(follower).log().last_index() == c.at(l).log().last_index());
+  REQUIRE_SAFE(c);
+}
+
+BOOST_AUTO_TEST_CASE(a_retried_command_is_applied_once) {
+  cluster c(cluster_of(3, 59));
+  auto l = elect(c);
+  // The client retries (7, 1) as if its first answer had been lost.
+  BOOST_REQUIRE(c.propose(l, "once", 7, 1));
+  BOOST_REQUIRE(c.propose(l, "once", 7, 1));
+  BOOST_REQUIRE(c.propose(l, "next", 7, 2));
+  BOOST_TEST(c.commit_through_leader("done", 200));
+  for (auto id : c.ids()) {
+    const auto& applied = c.machine(id).applied_data;
+    BOOST_TEST(std::count(applied.begin(), applied.end(), "once") == 1);
+    BOOST_TEST(std::count(applied.begin(), applied.end(), "next") == 1);
+    BOOST_TEST(c.machine(id).duplicates_skipped == 1u);
+  }
+  REQUIRE_SAFE(c);
+}
+
+// --- flow control
+
+BOOST_AUTO_TEST_CASE(batching_packs_proposals_into_one_append_per_follower) {
+  for (bool batch : {true, false}) {
+    BOOST_TEST_CONTEXT("batch_proposals " << batch) {
+      auto opts = cluster_of(3, 61);
+      opts.batch_proposals = batch;
+      opts.max_inflight = 64;
+      opts.max_message_bytes = 1 << 20;
+      cluster c(opts);
+      auto l = elect(c);
+      BOOST_REQUIRE(c.commit_through_leader("warm", 200));
+      std::map<node_id, std::size_t> appends;
+      c.on_send = [&](const message& m) {
+        const auto* a = std::get_if<protocol::raft_append_entries>(&m.payload);
+        if (a != nullptr && !a->entries.empty())
+          ++appends[m.to];
+        return true;
+      };
+      for (int i = 0; i < 20; ++i)
+        BOOST_REQUIRE(c.propose(l, "cmd" + std::to_string(i)));
+      c.tick();
+      c.on_send = nullptr;
+      for (auto id : c.ids())
+        if (id != l)
+          BOOST_TEST(appends[id] == (batch ? 1u : 20u));
+      BOOST_TEST(c.commit_through_leader("after", 200));
+      REQUIRE_SAFE(c);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_follower_that_does_not_answer_gets_at_most_max_inflight_appends) {
+  auto opts = cluster_of(3, 67);
+  opts.max_inflight = 4;
+  cluster c(opts);
+  auto l = elect(c);
+  BOOST_REQUIRE(c.commit_through_leader("warm", 200));
+  auto silent = some_follower(c, l);
+  c.cut(silent, l); // its acknowledgements are lost
+  std::size_t appends = 0;
+  c.on_send = [&](const message& m) {
+    const auto* a = std::get_if<protocol::raft_append_entries>(&m.payload);
+    appends += m.to == silent && a != nullptr && !a->entries.empty();
+    return true;
+  };
+  for (int i = 0; i < 30; ++i) {
+    BOOST_REQUIRE(c.propose(l, "cmd" + std::to_string(i)));
+    c.tick();
+  }
+  BOOST_TEST(appends == opts.max_inflight);
+  c.on_send = nullptr;
+  c.heal();
+  BOOST_TEST(c.commit_through_leader("after", 300));
+  BOOST_TEST(c.machine(silent).digest == c.machine(l).digest);
+  REQUIRE_SAFE(c);
+}
+
+BOOST_AUTO_TEST_CASE(append_messages_respect_the_maximum_size) {
+  auto opts = cluster_of(3, 71);
+  opts.max_message_bytes = 512;
+  cluster c(opts);
+  auto l = elect(c);
+  std::size_t multi_entry = 0;
+  std::size_t oversized = 0;
+  std::size_t largest = 0;
+  c.on_send = [&](const message& m) {
+    const auto* a = std::get_if<protocol::raft_append_entries>(&m.payload);
+    if (a == nullptr || a->entries.size() < 2)
+      return true; // a single entry goes out whatever its size
+    ++multi_entry;
+    auto bytes = protocol::encode(m).size();
+    largest = std::max(largest, bytes);
+    if (bytes > opts.max_message_bytes) {
+      ++oversized;
+      BOOST_TEST_MESSAGE("append of " << a->entries.size() << " entries is " << bytes
+                                      << " bytes");
+    }
+    return true;
+  };
+  // Several sizes, so that the limit falls at different points of an entry.
+  for (std::size_t size : {1u, 10u, 37u, 80u, 100u, 150u})
+    for (int i = 0; i < 12; ++i)
+      BOOST_REQUIRE(c.propose(l, std::string(size, static_cast<char>('a' + i))));
+  BOOST_TEST(c.commit_through_leader("after", 300));
+  BOOST_TEST_MESSAGE(multi_entry << " appends of several entries, the largest " << largest
+                                  << " bytes");
+  BOOST_TEST(multi_entry > 0u);
+  BOOST_TEST(oversized == 0u);
+  REQUIRE_SAFE(c);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
