@@ -16,6 +16,7 @@
 #include "dref/detail/ref_core.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+#include "request_from.hpp"
 #include "value_cache.hpp"
 
 namespace dref::detail {
@@ -43,20 +44,6 @@ namespace {
 using update_atom = caf::atom_constant<caf::atom("update")>;
 
 error shut_down() { return error{errc::shutting_down, "the context was shut down"}; }
-
-// Sends msg to dest as a request of self and calls the matching handler of
-// `answers` (or on_error with a CAF error, e.g. the timeout) in self's
-// context.
-template <class... Handlers>
-void request_from(caf::scheduled_actor* self, const caf::actor& dest, std::chrono::milliseconds timeout,
-                  caf::message msg, Handlers... answers) {
-  auto request_id = self->new_request_id(caf::message_priority::normal);
-  dest->enqueue(caf::make_mailbox_element(self->ctrl(), request_id, {}, std::move(msg)),
-                self->context());
-  self->request_response_timeout(caf::duration{timeout}, request_id);
-  self->add_multiplexed_response_handler(request_id.response_id(),
-                                         caf::behavior{std::move(answers)...});
-}
 
 // --- the ref actor -----------------------------------------------------------
 //

@@ -8,7 +8,9 @@
 #include "backend/messages.hpp"
 #include "context_impl.hpp"
 #include "dref/detail/ref_core.hpp"
+#include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+#include "request_from.hpp"
 
 namespace dref::detail {
 
@@ -47,6 +49,22 @@ result<subscription> context_impl::watch(const std::string& id,
     .receive([&](std::uint64_t) { out = subscription{handle}; },
              [&](caf::error& err) { out = from_caf_error(err); });
   return out;
+}
+
+void ref_core::async_watch(caf::scheduled_actor* self,
+                           std::function<void(const protocol::store_event&)> on_event,
+                           timeout_ms timeout, std::function<void(result<subscription>)> done) const {
+  if (ctx_->stopped)
+    return done(error{errc::shutting_down, "the context was shut down"});
+  auto handle = std::make_shared<watch_handle>();
+  handle->watcher = ctx_->sys.spawn(watcher, std::move(on_event));
+  // Until the answer, the handle lives in the handlers: a timeout drops it
+  // and so stops the watcher.
+  request_from(
+    self, ctx_->backend->actor, ctx_->timeout_or_default(timeout),
+    caf::make_message(backend::watch_atom::value, id_, handle->watcher),
+    [done, handle](std::uint64_t) { done(subscription{handle}); },
+    [done](caf::error& err) { done(from_caf_error(err)); });
 }
 
 } // namespace dref::detail

@@ -237,31 +237,45 @@ public:
   // subscription is cancelled or destroyed.
   template <class F>
   [[nodiscard]] subscription on_change(F f) const {
-    auto ref_id = id();
-    return core_
-      .watch([f = std::move(f), ref_id](const protocol::store_event& e) mutable {
-        if (e.kind != protocol::event_kind::value_written || !e.old_value)
-          return;
-        std::string bytes;
-        if (e.payload_type == protocol::payload_kind::delta) {
-          auto patched = store::apply_delta(*e.old_value, e.payload, SIZE_MAX);
-          if (!patched)
-            return;
-          bytes = std::move(*patched);
-        } else {
-          bytes = e.payload;
-        }
-        auto old_value = Codec::decode(*e.old_value);
-        auto new_value = Codec::decode(bytes);
-        if (old_value && new_value)
-          f(static_cast<const T&>(*old_value), static_cast<const T&>(*new_value));
-      })
-      .value();
+    return core_.watch(change_handler(std::move(f))).value();
+  }
+  // The same from an actor: the watch is in place when the pending answer
+  // arrives (f still runs on a CAF worker, not in self's context).
+  template <class Self, class F>
+  pending<subscription> on_change(Self* self, F f, detail::timeout_ms timeout = {}) const {
+    auto core = core_;
+    auto* scheduled = detail::as_scheduled(self);
+    auto handler = change_handler(std::move(f));
+    return pending<subscription>{[core, scheduled, handler, timeout](std::function<void(result<subscription>)> done) {
+      core.async_watch(scheduled, handler, timeout, std::move(done));
+    }};
   }
 
   const detail::ref_core& core() const noexcept { return core_; }
 
 private:
+  // Value events to f(old, new); undecodable values are skipped.
+  template <class F>
+  static std::function<void(const protocol::store_event&)> change_handler(F f) {
+    return [f = std::move(f)](const protocol::store_event& e) mutable {
+      if (e.kind != protocol::event_kind::value_written || !e.old_value)
+        return;
+      std::string bytes;
+      if (e.payload_type == protocol::payload_kind::delta) {
+        auto patched = store::apply_delta(*e.old_value, e.payload, SIZE_MAX);
+        if (!patched)
+          return;
+        bytes = std::move(*patched);
+      } else {
+        bytes = e.payload;
+      }
+      auto old_value = Codec::decode(*e.old_value);
+      auto new_value = Codec::decode(bytes);
+      if (old_value && new_value)
+        f(static_cast<const T&>(*old_value), static_cast<const T&>(*new_value));
+    };
+  }
+
   static result<T> decode_result(const std::string& id, const std::string& bytes) {
     auto value = Codec::decode(bytes);
     if (!value)

@@ -74,6 +74,9 @@ public:
                   std::function<void(result<protocol::value_state>)> done) const;
   void async_set(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
                  std::function<void(result<std::uint64_t>)> done) const;
+  void async_watch(caf::scheduled_actor* self,
+                   std::function<void(const protocol::store_event&)> on_event, timeout_ms timeout,
+                   std::function<void(result<subscription>)> done) const;
   void async_update(caf::scheduled_actor* self, byte_update attempt, timeout_ms timeout,
                     std::function<void(result<byte_update_outcome>)> done) const;
 
