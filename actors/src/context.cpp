@@ -60,6 +60,11 @@ std::pair<std::uint64_t, std::uint64_t> context_impl::start_sequence() {
   return {sequence, acked};
 }
 
+protocol::store_proposal context_impl::numbered(protocol::store_command command) {
+  auto [sequence, acked] = start_sequence();
+  return protocol::store_proposal{client_id, sequence, acked, 0, std::move(command)};
+}
+
 void context_impl::finish_sequence(std::uint64_t sequence) {
   std::lock_guard guard{mutex_};
   in_flight_.erase(sequence);
@@ -122,9 +127,9 @@ std::chrono::milliseconds context_impl::timeout_or_default(timeout_ms timeout) c
 result<protocol::store_result> context_impl::propose(protocol::store_command command,
                                                      timeout_ms timeout) {
   if (stopped)
-    return error{errc::shutting_down, "the context was shut down"};
-  auto [sequence, acked] = start_sequence();
-  protocol::store_proposal proposal{client_id, sequence, acked, 0, std::move(command)};
+    return shut_down_error();
+  auto proposal = numbered(std::move(command));
+  auto sequence = proposal.sequence;
   auto out = ask<protocol::store_reply, protocol::store_result>(
     requester(), backend->actor, timeout_or_default(timeout), backend::propose_atom::value,
     std::move(proposal));
@@ -135,7 +140,7 @@ result<protocol::store_result> context_impl::propose(protocol::store_command com
 result<protocol::read_result> context_impl::read(protocol::store_read request,
                                                  timeout_ms timeout) {
   if (stopped)
-    return error{errc::shutting_down, "the context was shut down"};
+    return shut_down_error();
   return ask<protocol::store_read_reply, protocol::read_result>(
     requester(), backend->actor, timeout_or_default(timeout), backend::read_atom::value,
     std::move(request));

@@ -45,10 +45,14 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
 
   std::mutex& update_mutex(const std::string& id);
 
-  // Sequence numbers for proposals made outside propose() (ref actors):
-  // (sequence, acked) for the store_proposal; finish once answered.
-  std::pair<std::uint64_t, std::uint64_t> start_sequence();
+  // A proposal of command under this client's next sequence number, for
+  // proposals made outside propose() (requests from actors, ref actors);
+  // finish_sequence(proposal.sequence) once it is answered.
+  protocol::store_proposal numbered(protocol::store_command command);
   void finish_sequence(std::uint64_t sequence);
+
+  // What every call through a shut-down context fails with.
+  static error shut_down_error() { return error{errc::shutting_down, "the context was shut down"}; }
 
   // value_cache.cpp: the get_cached() copy of id, shared by its handles.
   std::shared_ptr<value_cache> cache_for(const std::string& id);
@@ -94,6 +98,8 @@ private:
   std::uint64_t session_generation_ = 0;
   caf::actor keepalive_;
   std::shared_ptr<std::atomic<bool>> session_alive_;
+
+  std::pair<std::uint64_t, std::uint64_t> start_sequence();
 
   std::mutex caches_mutex_;
   std::map<std::string, std::weak_ptr<value_cache>, std::less<>> caches_;

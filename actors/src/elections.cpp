@@ -61,10 +61,13 @@ struct election_state : std::enable_shared_from_this<election_state> {
     changed.notify_all();
   }
 
-  // Returns false when the campaign should end (shutdown, leave()).
-  bool pause_unless_stopping(std::chrono::milliseconds d) {
+  // After a failed step: pauses before the next round; false when the
+  // campaign should end instead (shutdown, leave()).
+  bool may_retry_after(const error& failure) {
+    if (failure.code == errc::shutting_down)
+      return false;
     std::unique_lock guard{mutex};
-    return !changed.wait_for(guard, d, [&] { return stopping; });
+    return !changed.wait_for(guard, std::chrono::milliseconds{100}, [&] { return stopping; });
   }
 
   void start_term() {
@@ -107,7 +110,7 @@ struct election_state : std::enable_shared_from_this<election_state> {
       }
       auto opened = ctx->session();
       if (!opened) {
-        if (opened.error().code == errc::shutting_down || !pause_unless_stopping(std::chrono::milliseconds{100}))
+        if (!may_retry_after(opened.error()))
           return;
         continue;
       }
@@ -125,14 +128,14 @@ struct election_state : std::enable_shared_from_this<election_state> {
         },
         std::nullopt);
       if (!watching) {
-        if (watching.error().code == errc::shutting_down || !pause_unless_stopping(std::chrono::milliseconds{100}))
+        if (!may_retry_after(watching.error()))
           return;
         continue;
       }
       auto answer = ctx->propose(protocol::cmd_lock_acquire{lock_id, *opened, candidate, true},
                                  std::nullopt);
       if (!answer) {
-        if (answer.error().code == errc::shutting_down || !pause_unless_stopping(std::chrono::milliseconds{100}))
+        if (!may_retry_after(answer.error()))
           return;
         continue; // e.g. the session lapsed just now: open a new one
       }
@@ -279,7 +282,7 @@ void election::leave() {
 
 election context::join_election(const dref::id& name, std::string candidate) {
   if (impl_->stopped)
-    throw error_exception(error{errc::shutting_down, "the context was shut down"});
+    throw error_exception(detail::context_impl::shut_down_error());
   if (candidate.empty()) {
     char generated[40];
     std::snprintf(generated, sizeof(generated), "candidate-%016llx",

@@ -43,8 +43,6 @@ namespace {
 
 using update_atom = caf::atom_constant<caf::atom("update")>;
 
-error shut_down() { return error{errc::shutting_down, "the context was shut down"}; }
-
 // --- the ref actor -----------------------------------------------------------
 //
 // Updates queue up while one compare-and-set is in flight; the next round
@@ -65,6 +63,7 @@ struct pending_update {
 struct ref_actor_state {
   std::weak_ptr<context_impl> ctx;
   std::string id;
+  std::shared_ptr<value_cache> cache; // offered every value this actor writes
   std::deque<pending_update> queue;
   bool busy = false;
   std::optional<value_state> known; // what this actor wrote last
@@ -74,6 +73,9 @@ struct ref_actor_state {
 };
 
 using ref_actor_type = caf::stateful_actor<ref_actor_state>;
+
+// How many queued updates the next round carries.
+std::size_t batch_size(const ref_actor_state& st) { return std::min(st.queue.size(), st.batch_limit); }
 
 void start_round(ref_actor_type* self);
 
@@ -115,10 +117,10 @@ std::optional<std::string> run_batch(ref_actor_type* self, std::size_t n, const 
       continue;
     }
     if (!*next) {
-      job.reply = update_reply{std::nullopt, {current, current, base.version}};
+      job.reply = update_reply{std::nullopt, {current, current, base.version, false}};
       continue;
     }
-    job.reply = update_reply{std::nullopt, {current, **next, 0}};
+    job.reply = update_reply{std::nullopt, {current, **next, 0, true}};
     current = std::move(**next);
     writes = true;
   }
@@ -132,24 +134,23 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh);
 void read_and_commit(ref_actor_type* self) {
   auto ctx = self->state.ctx.lock();
   if (!ctx || ctx->stopped)
-    return fail_batch(self, std::min(self->state.queue.size(), self->state.batch_limit), shut_down());
+    return fail_batch(self, batch_size(self->state), context_impl::shut_down_error());
   self->request(ctx->backend->actor, ctx->options.request_timeout, backend::read_atom::value,
                 store_read{read_kind::value, self->state.id, 0, 0})
     .then(
       [self](store_read_reply& reply) {
-        auto n = std::min(self->state.queue.size(), self->state.batch_limit);
         if (reply.error)
-          return fail_batch(self, n, *reply.error);
+          return fail_batch(self, batch_size(self->state), *reply.error);
         commit_round(self, std::get<value_state>(reply.value), true);
       },
       [self](caf::error& err) {
-        fail_batch(self, std::min(self->state.queue.size(), self->state.batch_limit), from_caf_error(err));
+        fail_batch(self, batch_size(self->state), from_caf_error(err));
       });
 }
 
 void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
   auto& st = self->state;
-  auto n = std::min(st.queue.size(), st.batch_limit);
+  auto n = batch_size(st);
   auto next = run_batch(self, n, base);
   if (!next) {
     if (!fresh) // answers must come from a read, not from memory
@@ -158,9 +159,9 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
   }
   auto ctx = st.ctx.lock();
   if (!ctx || ctx->stopped)
-    return fail_batch(self, n, shut_down());
-  auto [sequence, acked] = ctx->start_sequence();
-  store_proposal proposal{ctx->client_id, sequence, acked, 0, cmd_cas{st.id, base.version, *next}};
+    return fail_batch(self, n, context_impl::shut_down_error());
+  auto proposal = ctx->numbered(cmd_cas{st.id, base.version, *next});
+  auto sequence = proposal.sequence;
   std::weak_ptr<context_impl> weak = ctx;
   self->request(ctx->backend->actor, ctx->options.request_timeout, backend::propose_atom::value,
                 std::move(proposal))
@@ -172,8 +173,7 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
         auto& state = self->state;
         if (!reply.error) {
           auto version = std::get<res_written>(reply.value).version;
-          if (owner)
-            owner->cache_for(state.id)->offer(version, written);
+          state.cache->offer(version, written);
           state.known = value_state{written, version, {}};
           for (std::size_t i = 0; i < n; ++i)
             state.queue[i].reply.outcome.version = version;
@@ -184,10 +184,7 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
           int limit = owner ? owner->options.max_update_attempts : 0;
           if (++state.attempts < limit)
             return read_and_commit(self); // another node wrote first
-          return fail_batch(self, n,
-                            error{errc::retries_exhausted,
-                                  "ref '" + state.id + "': " + std::to_string(limit)
-                                    + " attempts lost to concurrent writers"});
+          return fail_batch(self, n, retries_exhausted(state.id, limit));
         }
         if (n > 1) { // find whose value was refused: one at a time
           state.batch_limit = 1;
@@ -211,9 +208,11 @@ void start_round(ref_actor_type* self) {
     read_and_commit(self);
 }
 
-caf::behavior ref_actor(ref_actor_type* self, std::weak_ptr<context_impl> ctx, std::string id) {
+caf::behavior ref_actor(ref_actor_type* self, std::weak_ptr<context_impl> ctx, std::string id,
+                        std::shared_ptr<value_cache> cache) {
   self->state.ctx = std::move(ctx);
   self->state.id = std::move(id);
+  self->state.cache = std::move(cache);
   return {
     [self](update_atom, update_request& request) {
       auto promise = self->make_response_promise();
@@ -231,7 +230,7 @@ caf::actor context_impl::ref_actor(const std::string& id) {
   std::lock_guard guard{ref_actors_mutex_};
   auto& slot = ref_actors_[id];
   if (!slot)
-    slot = sys.spawn(detail::ref_actor, weak_from_this(), id);
+    slot = sys.spawn(detail::ref_actor, weak_from_this(), id, cache_for(id));
   return slot;
 }
 
@@ -240,7 +239,7 @@ caf::actor context_impl::ref_actor(const std::string& id) {
 void ref_core::async_read(caf::scheduled_actor* self, timeout_ms timeout,
                           std::function<void(result<value_state>)> done) const {
   if (ctx_->stopped)
-    return done(shut_down());
+    return done(context_impl::shut_down_error());
   request_from(
     self, ctx_->backend->actor, ctx_->timeout_or_default(timeout),
     caf::make_message(backend::read_atom::value, store_read{read_kind::value, id_, 0, 0}),
@@ -255,9 +254,9 @@ void ref_core::async_read(caf::scheduled_actor* self, timeout_ms timeout,
 void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
                          std::function<void(result<std::uint64_t>)> done) const {
   if (ctx_->stopped)
-    return done(shut_down());
-  auto [sequence, acked] = ctx_->start_sequence();
-  store_proposal proposal{ctx_->client_id, sequence, acked, 0, cmd_set{id_, bytes}};
+    return done(context_impl::shut_down_error());
+  auto proposal = ctx_->numbered(cmd_set{id_, bytes});
+  auto sequence = proposal.sequence;
   std::weak_ptr<context_impl> weak = ctx_;
   auto finished = [weak, sequence] {
     if (auto ctx = weak.lock())
@@ -283,7 +282,7 @@ void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_
 void ref_core::async_update(caf::scheduled_actor* self, byte_update attempt, timeout_ms timeout,
                             std::function<void(result<byte_update_outcome>)> done) const {
   if (ctx_->stopped)
-    return done(shut_down());
+    return done(context_impl::shut_down_error());
   request_from(
     self, ctx_->ref_actor(id_), ctx_->timeout_or_default(timeout),
     caf::make_message(update_atom::value, update_request{std::move(attempt)}),

@@ -100,6 +100,11 @@ std::unique_lock<std::mutex> ref_core::local_update_turn() const {
   return std::unique_lock{ctx_->update_mutex(id_)};
 }
 
+error retries_exhausted(const std::string& id, int attempts) {
+  return error{errc::retries_exhausted, "ref '" + id + "': " + std::to_string(attempts)
+                                          + " attempts lost to concurrent writers"};
+}
+
 int ref_core::max_update_attempts() const noexcept { return ctx_->options.max_update_attempts; }
 
 void ref_core::backoff(int attempt) const {

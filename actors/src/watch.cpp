@@ -39,7 +39,7 @@ result<subscription> context_impl::watch(const std::string& id,
                                          std::function<void(const protocol::store_event&)> on_event,
                                          timeout_ms timeout) {
   if (stopped)
-    return error{errc::shutting_down, "the context was shut down"};
+    return shut_down_error();
   auto handle = std::make_shared<watch_handle>();
   handle->watcher = sys.spawn(watcher, std::move(on_event));
   result<subscription> out = error{errc::internal, "no answer"};
@@ -55,7 +55,7 @@ void ref_core::async_watch(caf::scheduled_actor* self,
                            std::function<void(const protocol::store_event&)> on_event,
                            timeout_ms timeout, std::function<void(result<subscription>)> done) const {
   if (ctx_->stopped)
-    return done(error{errc::shutting_down, "the context was shut down"});
+    return done(context_impl::shut_down_error());
   auto handle = std::make_shared<watch_handle>();
   handle->watcher = ctx_->sys.spawn(watcher, std::move(on_event));
   // Until the answer, the handle lives in the handlers: a timeout drops it

@@ -53,7 +53,7 @@ int main() {
     }
   };
   try {
-    // 1. Effectful claim: ten attempts race, one effect runs.
+    // 1. Effectful claim: three nodes race, one effect runs.
     auto claim = nodes[0]->make<std::string>("", dref::manual_id("demo/claimed-by"));
     std::atomic<int> announcements{0};
     std::vector<std::thread> racers;

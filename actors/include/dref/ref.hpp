@@ -82,9 +82,9 @@ public:
     auto state = core_.read(timeout);
     if (!state)
       return std::move(state).error();
-    auto value = Codec::decode(state->value);
+    auto value = decode_result(id(), state->value);
     if (!value)
-      return error{value.error().code, "ref '" + id() + "': " + value.error().message};
+      return std::move(value).error();
     return versioned<T>{std::move(*value), state->version};
   }
 
@@ -96,10 +96,7 @@ public:
     auto state = core_.cached(timeout);
     if (!state)
       return std::move(state).error();
-    auto value = Codec::decode(state->value);
-    if (!value)
-      return error{value.error().code, "ref '" + id() + "': " + value.error().message};
-    return std::move(*value);
+    return decode_result(id(), state->value);
   }
 
   // Returns the new version.
@@ -195,29 +192,33 @@ public:
   }
   template <class Self, class F>
   pending<T> update_and_get(Self* self, F f, detail::timeout_ms timeout = {}) const {
-    return async_commit(self, std::move(f), timeout, false);
+    return async_commit<T>(self, always_writes(std::move(f)), timeout,
+                           [](const std::string& id, const detail::byte_update_outcome& done) {
+                             return decode_result(id, done.new_bytes);
+                           });
   }
   template <class Self, class F>
   pending<T> get_and_update(Self* self, F f, detail::timeout_ms timeout = {}) const {
-    return async_commit(self, std::move(f), timeout, true);
+    return async_commit<T>(self, always_writes(std::move(f)), timeout,
+                           [](const std::string& id, const detail::byte_update_outcome& done) {
+                             return decode_result(id, done.old_bytes);
+                           });
   }
   // Answers true when desired was written, false when the value differed.
   template <class Self>
   pending<bool> compare_and_set(Self* self, const T& expected, const T& desired,
                                 detail::timeout_ms timeout = {}) const {
-    auto differs = std::make_shared<bool>(false);
-    auto inner = async_commit(
+    return async_commit<bool>(
       self,
-      [expected, desired, differs](const T& current) {
-        *differs = !(current == expected);
-        return *differs ? current : desired;
+      [expected, desired](const T& current) -> std::optional<T> {
+        if (!(current == expected))
+          return std::nullopt;
+        return desired;
       },
-      timeout, false, differs);
-    auto shared_inner = std::make_shared<pending<T>>(std::move(inner));
-    return pending<bool>{[shared_inner, differs](std::function<void(result<bool>)> done) {
-      std::move(*shared_inner).then([done, differs](const T&) { done(!*differs); },
-                                    [done](const error& e) { done(e); });
-    }};
+      timeout,
+      [](const std::string&, const detail::byte_update_outcome& done) -> result<bool> {
+        return done.written;
+      });
   }
 
   // Checked before every write through this handle (set, update, cas); a
@@ -283,35 +284,36 @@ private:
     return std::move(*value);
   }
 
-  // The attempt runs in the context's ref actor for this id: it decodes,
-  // calls f, validates and encodes; returning nullopt (skip) leaves the value
-  // as it is (compare_and_set on a mismatch).
-  template <class Self, class F>
-  pending<T> async_commit(Self* self, F f, detail::timeout_ms timeout, bool answer_old,
-                          std::shared_ptr<bool> skip_when = nullptr) const {
+  template <class F>
+  static auto always_writes(F f) {
+    return [f = std::move(f)](const T& current) -> std::optional<T> { return f(current); };
+  }
+
+  // One attempt runs in the context's ref actor for this id: it decodes,
+  // calls f, validates and encodes; f returning nullopt leaves the value as
+  // it is (compare_and_set on a mismatch). answer(id, outcome) makes R.
+  template <class R, class Self, class F, class Answer>
+  pending<R> async_commit(Self* self, F f, detail::timeout_ms timeout, Answer answer) const {
     auto core = core_;
     auto* scheduled = detail::as_scheduled(self);
-    auto check = validator_;
-    auto id = core_.id();
-    auto shared_f = std::make_shared<F>(std::move(f));
-    detail::byte_update attempt = [shared_f, check, id, skip_when](const std::string& old_bytes)
-      -> result<std::optional<std::string>> {
+    detail::byte_update attempt = [f = std::move(f), check = validator_, id = core_.id()](
+                                    const std::string& old_bytes) -> result<std::optional<std::string>> {
       auto old = decode_result(id, old_bytes);
       if (!old)
         return std::move(old).error();
-      T next = (*shared_f)(static_cast<const T&>(*old));
-      if (skip_when && *skip_when)
+      std::optional<T> next = f(static_cast<const T&>(*old));
+      if (!next)
         return std::optional<std::string>{};
-      if (check && *check && !(*check)(next))
-        return error{errc::validation_failed, "ref '" + id + "': the validator refused the new value"};
-      return std::optional<std::string>{Codec::encode(next)};
+      if (auto ok = validate_with(check, id, *next); !ok)
+        return ok.error();
+      return std::optional<std::string>{Codec::encode(*next)};
     };
-    return pending<T>{[core, scheduled, timeout, attempt, answer_old](std::function<void(result<T>)> done) {
+    return pending<R>{[core, scheduled, timeout, attempt, answer](std::function<void(result<R>)> done) {
       core.async_update(scheduled, attempt, timeout,
-                        [done = std::move(done), answer_old, id = core.id()](result<detail::byte_update_outcome> got) {
+                        [done = std::move(done), answer, id = core.id()](result<detail::byte_update_outcome> got) {
                           if (!got)
                             return done(std::move(got).error());
-                          done(decode_result(id, answer_old ? got->old_bytes : got->new_bytes));
+                          done(answer(id, *got));
                         });
     }};
   }
@@ -329,25 +331,18 @@ private:
     return committed;
   }
 
-  T decode(const std::string& bytes) const {
-    auto value = Codec::decode(bytes);
-    if (!value)
-      throw error_exception(
-        error{value.error().code, "ref '" + id() + "': " + value.error().message});
-    return std::move(*value);
-  }
+  T decode(const std::string& bytes) const { return decode_result(id(), bytes).value(); }
 
-  result<void> validate(const T& value) const {
-    if (validator_ && *validator_ && !(*validator_)(value))
-      return error{errc::validation_failed,
-                   "ref '" + id() + "': the validator refused the new value"};
+  result<void> validate(const T& value) const { return validate_with(validator_, id(), value); }
+  static result<void> validate_with(const std::shared_ptr<validator>& check, const std::string& id,
+                                    const T& value) {
+    if (check && *check && !(*check)(value))
+      return error{errc::validation_failed, "ref '" + id + "': the validator refused the new value"};
     return {};
   }
 
   error exhausted() const {
-    return error{errc::retries_exhausted,
-                 "ref '" + id() + "': " + std::to_string(core_.max_update_attempts())
-                   + " attempts lost to concurrent writers"};
+    return detail::retries_exhausted(id(), core_.max_update_attempts());
   }
 
   // Returns (old, new) of the committed update.

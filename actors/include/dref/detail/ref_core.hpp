@@ -32,7 +32,11 @@ struct byte_update_outcome {
   std::string old_bytes;
   std::string new_bytes;
   std::uint64_t version = 0; // of new_bytes
+  bool written = false;      // false: the update left the value as it was
 };
+
+// errc::retries_exhausted after `attempts` lost races on ref id.
+error retries_exhausted(const std::string& id, int attempts);
 
 using timeout_ms = std::optional<std::chrono::milliseconds>;
 
