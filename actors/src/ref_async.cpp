@@ -63,7 +63,7 @@ struct pending_update {
 struct ref_actor_state {
   std::weak_ptr<context_impl> ctx;
   std::string id;
-  std::shared_ptr<value_cache> cache; // offered every value this actor writes
+  std::shared_ptr<value_cache> cache; // told of every version this actor writes
   std::deque<pending_update> queue;
   bool busy = false;
   std::optional<value_state> known; // what this actor wrote last
@@ -173,7 +173,7 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
         auto& state = self->state;
         if (!reply.error) {
           auto version = std::get<res_written>(reply.value).version;
-          state.cache->offer(version, written);
+          state.cache->raise_floor(version);
           state.known = value_state{written, version, {}};
           for (std::size_t i = 0; i < n; ++i)
             state.queue[i].reply.outcome.version = version;
@@ -255,7 +255,7 @@ void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_
                          std::function<void(result<std::uint64_t>)> done) const {
   if (ctx_->stopped)
     return done(context_impl::shut_down_error());
-  auto proposal = ctx_->numbered(cmd_set{id_, bytes});
+  auto proposal = ctx_->numbered(cmd_set{id_, std::move(bytes)});
   auto sequence = proposal.sequence;
   std::weak_ptr<context_impl> weak = ctx_;
   auto finished = [weak, sequence] {
@@ -265,12 +265,12 @@ void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_
   request_from(
     self, ctx_->backend->actor, ctx_->timeout_or_default(timeout),
     caf::make_message(backend::propose_atom::value, std::move(proposal)),
-    [done, finished, cache = cache_, bytes](store_reply& reply) {
+    [done, finished, cache = cache_](store_reply& reply) {
       finished();
       if (reply.error)
         return done(std::move(*reply.error));
       auto version = std::get<res_written>(reply.value).version;
-      cache->offer(version, bytes);
+      cache->raise_floor(version);
       done(version);
     },
     [done, finished](caf::error& err) {

@@ -51,28 +51,28 @@ result<value_state> ref_core::read(timeout_ms timeout) const {
 result<res_created> ref_core::create(std::string bytes, metadata_map metadata,
                                      timeout_ms timeout) const {
   auto created = expect<res_created>(
-    ctx_->propose(cmd_create_if_absent{id_, bytes, std::move(metadata)}, timeout), id_);
-  if (created)
-    cache_->offer(created->version, created->created ? std::move(bytes) : created->value);
+    ctx_->propose(cmd_create_if_absent{id_, std::move(bytes), std::move(metadata)}, timeout), id_);
+  if (created && created->created)
+    cache_->raise_floor(created->version);
   return created;
 }
 
 result<std::uint64_t> ref_core::set(std::string bytes, timeout_ms timeout) const {
-  auto written = version_of<res_written>(ctx_->propose(cmd_set{id_, bytes}, timeout), id_);
+  auto written = version_of<res_written>(ctx_->propose(cmd_set{id_, std::move(bytes)}, timeout), id_);
   if (written)
-    cache_->offer(*written, std::move(bytes)); // this context reads its own writes
+    cache_->raise_floor(*written); // this context reads its own writes
   return written;
 }
 
 result<std::uint64_t> ref_core::cas(std::uint64_t expected_version, const std::string* old_bytes,
                                     std::string bytes, timeout_ms timeout) const {
-  auto written = cas_uncached(expected_version, old_bytes, bytes, timeout);
+  auto written = propose_cas(expected_version, old_bytes, std::move(bytes), timeout);
   if (written)
-    cache_->offer(*written, std::move(bytes));
+    cache_->raise_floor(*written);
   return written;
 }
 
-result<std::uint64_t> ref_core::cas_uncached(std::uint64_t expected_version,
+result<std::uint64_t> ref_core::propose_cas(std::uint64_t expected_version,
                                              const std::string* old_bytes, std::string bytes,
                                              timeout_ms timeout) const {
   if (old_bytes != nullptr && old_bytes->size() >= patch_threshold

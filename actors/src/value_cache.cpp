@@ -14,6 +14,12 @@ void value_cache::offer(std::uint64_t at, std::optional<std::string> value) {
   bytes = std::move(value);
 }
 
+void value_cache::raise_floor(std::uint64_t written) {
+  std::lock_guard guard{mutex};
+  if (written > floor)
+    floor = written;
+}
+
 void value_cache::on_event(const protocol::store_event& e) {
   using protocol::event_kind;
   switch (e.kind) {
@@ -61,16 +67,16 @@ std::shared_ptr<value_cache> context_impl::cache_for(const std::string& id) {
 }
 
 result<protocol::value_state> ref_core::cached(timeout_ms timeout) const {
-  auto answer = [&]() -> std::optional<result<protocol::value_state>> {
+  auto answer = [&](bool below_floor_ok) -> std::optional<result<protocol::value_state>> {
     std::lock_guard guard{cache_->mutex};
-    if (!cache_->live)
+    if (!cache_->live || (!below_floor_ok && cache_->version < cache_->floor))
       return std::nullopt;
     if (!cache_->bytes)
       return result<protocol::value_state>{
         error{errc::not_found, "ref '" + id_ + "' does not exist"}};
     return result<protocol::value_state>{protocol::value_state{*cache_->bytes, cache_->version, {}}};
   };
-  if (auto known = answer())
+  if (auto known = answer(false))
     return std::move(*known);
   {
     std::lock_guard filling{cache_->fill_mutex};
@@ -87,7 +93,8 @@ result<protocol::value_state> ref_core::cached(timeout_ms timeout) const {
       cache_->watch = std::move(*watching);
     }
     // Watching first, then reading: the read and the events overlap and the
-    // higher version wins, so nothing in between is missed.
+    // higher version wins, so nothing in between is missed. The read also
+    // sees every write of this context that raised the floor before it.
     auto got = read(timeout);
     if (got)
       cache_->offer(got->version, std::move(got->value));
@@ -96,7 +103,9 @@ result<protocol::value_state> ref_core::cached(timeout_ms timeout) const {
     std::lock_guard guard{cache_->mutex};
     cache_->live = true;
   }
-  return std::move(*answer());
+  // A write of this context after our read may have raised the floor
+  // again; its caller reads for itself, this one has its answer.
+  return std::move(*answer(true));
 }
 
 } // namespace dref::detail

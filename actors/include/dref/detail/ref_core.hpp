@@ -89,7 +89,7 @@ public:
   void backoff(int attempt) const;
 
 private:
-  result<std::uint64_t> cas_uncached(std::uint64_t expected_version, const std::string* old_bytes,
+  result<std::uint64_t> propose_cas(std::uint64_t expected_version, const std::string* old_bytes,
                                      std::string bytes, timeout_ms timeout) const;
 
   std::shared_ptr<context_impl> ctx_;
