@@ -18,10 +18,10 @@
 // returned normally.
 //
 // get_cached() answers from this context's copy of the value, kept current
-// by a watch and by this context's own writes: no round trip, never older
-// than what this context saw before (reads are monotonic and see this
-// context's writes), but possibly behind other nodes' latest writes. get()
-// is the linearizable read.
+// by a watch: no round trip, never older than what this context saw before
+// (reads are monotonic), but possibly behind other nodes' latest writes.
+// It always shows this context's own writes (until the watch brings one, it
+// reads instead). get() is the linearizable read.
 //
 // From an actor (event_based_actor, stateful or typed, any actor that CAF
 // schedules), pass `self` first: r.get(self), r.set(self, v),
