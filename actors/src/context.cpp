@@ -7,6 +7,7 @@
 
 #include "backend/memory_backend.hpp"
 #include "backend/messages.hpp"
+#include "dref/raft/node/node.hpp"
 #include "context_impl.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 
@@ -167,16 +168,48 @@ store::limits limits_from(const config::node_config& cfg) {
 } // namespace
 
 context::context(caf::actor_system& sys, const config::node_config& cfg) {
-  if (cfg.backend != config::backend_kind::memory)
+  context_options options;
+  options.request_timeout = cfg.timeouts.request;
+  options.session_ttl = cfg.timeouts.session_ttl;
+  auto handle = std::make_shared<detail::backend_handle>();
+  switch (cfg.backend) {
+  case config::backend_kind::memory:
+    handle = memory_backend::start(sys, limits_from(cfg)).handle_;
+    break;
+  case config::backend_kind::raft:
+    handle = raft_member::start(sys, cfg).handle_;
+    break;
+  default:
     throw error_exception(error{errc::invalid_config,
                                 "backend '" + std::string{config::to_string(cfg.backend)}
                                   + "' cannot be used by a context in this build yet; use "
-                                    "'memory'"});
-  context_options options;
-  options.request_timeout = cfg.timeouts.request;
-  impl_ = std::make_shared<detail::context_impl>(
-    sys, memory_backend::start(sys, limits_from(cfg)).handle_, options);
+                                    "'memory' or 'raft'"});
+  }
+  impl_ = std::make_shared<detail::context_impl>(sys, std::move(handle), options);
 }
+
+raft_member raft_member::start(caf::actor_system& sys, const config::node_config& cfg,
+                               std::optional<store::limits> limits) {
+  auto options = raft::node::options_from(cfg);
+  if (limits)
+    options.limits = *limits;
+  auto started = raft::node::start_node(sys, std::move(options));
+  if (!started)
+    throw error_exception(started.error());
+  raft_member out;
+  out.handle_ = std::make_shared<detail::backend_handle>();
+  out.handle_->actor = started->actor;
+  out.port_ = started->port;
+  return out;
+}
+
+void raft_member::stop() {
+  if (handle_ && handle_->actor)
+    caf::anon_send_exit(handle_->actor, caf::exit_reason::user_shutdown);
+}
+
+context::context(caf::actor_system& sys, const raft_member& member, context_options options)
+  : impl_(std::make_shared<detail::context_impl>(sys, member.handle_, options)) {}
 
 context::context(caf::actor_system& sys, const memory_backend& shared, context_options options)
   : impl_(std::make_shared<detail::context_impl>(sys, shared.handle_, options)) {}

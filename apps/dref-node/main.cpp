@@ -12,8 +12,7 @@
 #include "dref/actors/node_system.hpp"
 #include "dref/config/load.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
-#include "dref/raft/log/dir_lock.hpp"
-#include "dref/raft/log/wal.hpp"
+#include "dref/raft/node/node.hpp"
 #include "log.hpp"
 #include "signals.hpp"
 
@@ -22,22 +21,12 @@ namespace {
 constexpr const char* software_version = "0.1.0";
 
 void print_usage() {
-  std::cout << "usage: dref-node [--config FILE] [--key value ...]\n"
-               "Runs one member of a dref cluster until SIGTERM or SIGINT.\n"
+  std::cout << "usage: dref-node [--config FILE] [--join] [--key value ...]\n"
+               "Runs one member of a dref cluster (backend raft) until SIGTERM or SIGINT.\n"
+               "A fresh cluster forms once every configured peer answered; --join starts a\n"
+               "newcomer that waits to be added by the leader (drefctl members add).\n"
                "Exit codes: 0 clean shutdown, 2 invalid configuration, 1 other failure.\n\n"
             << dref::config::help_text();
-}
-
-// Answers the connection handshake; the raft node takes over this role.
-caf::behavior node_actor(caf::event_based_actor*, dref::protocol::hello local) {
-  return {
-    [local](const dref::protocol::hello& remote) {
-      auto reply = dref::protocol::answer_hello(local, remote);
-      if (reply.refusal)
-        dref::app::warn("refused node '" + remote.node_id + "': " + reply.refusal->message);
-      return reply;
-    },
-  };
 }
 
 std::string describe_peers(const dref::config::node_config& cfg) {
@@ -53,64 +42,63 @@ std::string describe_peers(const dref::config::node_config& cfg) {
 
 int main(int argc, char** argv) {
   dref::app::set_log_name("dref-node");
+  bool join = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg{argv[i]};
     if (arg == "--help" || arg == "-h") {
       print_usage();
       return 0;
     }
+    if (arg == "--join") {
+      join = true;
+      continue;
+    }
     if (arg == "--version") {
       std::cout << "dref-node " << software_version << '\n';
       return 0;
     }
   }
-  auto cfg = dref::config::load(dref::config::inputs_from_main(argc, argv));
+  // --join is this program's own flag; the rest is configuration.
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i)
+    if (std::string_view{argv[i]} != "--join")
+      args.push_back(argv[i]);
+  auto cfg = dref::config::load(
+    dref::config::inputs_from_main(static_cast<int>(args.size()), args.data()));
   if (!cfg) {
     dref::app::fail(cfg.error().message);
     return 2;
   }
   dref::app::block_termination_signals();
 
-  std::optional<dref::raft::log::dir_lock> data_lock;
-  if (cfg->backend == dref::config::backend_kind::raft) {
-    auto lock = dref::raft::log::dir_lock::acquire(cfg->data_dir);
-    if (!lock) {
-      dref::app::fail(lock.error().message);
-      return 1;
-    }
-    data_lock.emplace(std::move(*lock));
-    dref::raft::log::wal::replay_report report;
-    auto log = dref::raft::log::wal::open(
-      {cfg->data_dir + "/wal"},
-      [](std::uint8_t, std::string_view) -> dref::result<void> { return {}; }, &report);
-    if (!log) {
-      dref::app::fail("cannot open the log in " + cfg->data_dir + ": " + log.error().message);
-      return 1;
-    }
-    dref::app::info("log in " + cfg->data_dir + ": " + std::to_string(report.records)
-                    + " records in " + std::to_string(report.segments) + " segments"
-                    + (report.torn_bytes_truncated
-                         ? ", cut a torn tail of " + std::to_string(report.torn_bytes_truncated)
-                             + " bytes"
-                         : ""));
-  }
-
   dref::node_system_config sys_cfg{*cfg};
   caf::actor_system sys{sys_cfg};
-  dref::protocol::hello local{dref::protocol::wire_format_version, cfg->cluster_id, cfg->node_id,
-                              software_version};
-  auto node = sys.spawn(node_actor, local);
-  auto port = sys.middleman().publish(node, cfg->port, cfg->listen_host.c_str());
-  if (!port) {
-    dref::app::fail("cannot listen on " + cfg->listen_host + ":" + std::to_string(cfg->port)
-                    + ": " + sys.render(port.error()));
-    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
-    return 1;
+  caf::actor node;
+  std::uint16_t port = 0;
+  switch (cfg->backend) {
+  case dref::config::backend_kind::raft: {
+    auto options = dref::raft::node::options_from(*cfg);
+    options.software_version = software_version;
+    options.join = join;
+    auto started = dref::raft::node::start_node(sys, options);
+    if (!started) {
+      dref::app::fail(started.error().message);
+      return started.error().code == dref::errc::invalid_config ? 2 : 1;
+    }
+    node = started->actor;
+    port = started->port;
+    break;
   }
-  dref::app::info("node '" + cfg->node_id + "' of cluster '" + cfg->cluster_id + "' (backend "
-                  + std::string{dref::config::to_string(cfg->backend)} + ") listening on "
-                  + cfg->listen_host + ":" + std::to_string(*port)
-                  + "; peers: " + describe_peers(*cfg));
+  default:
+    dref::app::fail("dref-node runs the raft backend; backend '"
+                    + std::string{dref::config::to_string(cfg->backend)}
+                    + "' is used in-process through dref::context (set backend = \"raft\")");
+    return 2;
+  }
+  dref::app::info("node '" + cfg->node_id + "' of cluster '" + cfg->cluster_id
+                  + "' listening on " + cfg->listen_host + ":" + std::to_string(port)
+                  + "; data in " + cfg->data_dir + "; peers: " + describe_peers(*cfg)
+                  + (join ? " (joining an existing cluster)" : ""));
   int signal = dref::app::wait_for_termination_signal();
   dref::app::info(std::string{"received "} + (signal == SIGTERM ? "SIGTERM" : "SIGINT")
                   + ", shutting down");

@@ -18,7 +18,7 @@ using test::wait_until;
 
 namespace {
 
-using cluster = test::memory_cluster;
+using cluster = test::conformance_cluster;
 
 // Runs body(self) in a fresh event-based actor; body calls finish() when
 // its requests are done.
@@ -117,7 +117,7 @@ BOOST_FIXTURE_TEST_CASE(hundred_actors_times_hundred_increments, cluster) {
 BOOST_AUTO_TEST_CASE(a_refused_update_among_many_fails_alone) {
   store::limits limits;
   limits.max_value_bytes = 1024;
-  test::memory_cluster small{1, limits};
+  cluster small{1, limits};
   auto text = small.node(0).make<std::string>("", manual_id("ac/batch"));
   auto checked = text;
   checked.set_validator([](const std::string& s) { return s.find('!') == std::string::npos; });

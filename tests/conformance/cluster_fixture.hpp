@@ -3,8 +3,15 @@
 // The conformance suites use only this interface, so that the raft and
 // redis backends can run the same suites with their own fixture.
 
+#include <arpa/inet.h>
 #include <caf/actor_system.hpp>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <filesystem>
 #include <memory>
+#include <stdlib.h>
+#include <string>
 #include <vector>
 
 #include "dref/actors/node_system.hpp"
@@ -36,5 +43,78 @@ struct memory_cluster {
   memory_backend backend;
   std::vector<std::unique_ptr<context>> contexts;
 };
+
+// Raft: every context has its own cluster member, each in its own actor
+// system (its own middleman, data directory and loopback port), so members
+// talk over TCP like separate processes; the contexts live in sys, where
+// the tests spawn their actors.
+struct raft_cluster {
+  static constexpr const char* name = "raft";
+  static constexpr std::chrono::milliseconds session_ttl{400};
+
+  explicit raft_cluster(std::size_t nodes = 3, store::limits limits = {}) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "dref-raft-XXXXXX").string();
+    data_root = ::mkdtemp(pattern.data());
+    std::vector<config::endpoint> peers;
+    for (std::size_t i = 0; i < nodes; ++i)
+      peers.push_back({"127.0.0.1", free_port()});
+    context_options options;
+    options.session_ttl = session_ttl;
+    for (std::size_t i = 0; i < nodes; ++i) {
+      config::node_config node;
+      node.backend = config::backend_kind::raft;
+      node.node_id = "node-" + std::to_string(i + 1);
+      node.port = peers[i].port;
+      node.peers = peers;
+      node.data_dir = (data_root / node.node_id).string();
+      node.timeouts.election = std::chrono::milliseconds{150};
+      node.timeouts.heartbeat = std::chrono::milliseconds{30};
+      node_configs.push_back(std::make_unique<node_system_config>(node));
+      node_systems.push_back(std::make_unique<caf::actor_system>(*node_configs.back()));
+      members.push_back(raft_member::start(*node_systems.back(), node, limits));
+      contexts.push_back(std::make_unique<context>(sys, members.back(), options));
+    }
+  }
+  ~raft_cluster() {
+    contexts.clear();
+    // Actors of sys may still hold a context's internals (and so a member)
+    // until sys goes; the members' systems must stop first.
+    for (auto& m : members)
+      m.stop();
+    members.clear();
+    node_systems.clear();
+    std::error_code ec;
+    std::filesystem::remove_all(data_root, ec);
+  }
+
+  context& node(std::size_t i) { return *contexts.at(i); }
+
+  // A loopback port free right now (bound, read back, closed).
+  static std::uint16_t free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+  }
+
+  node_system_config cfg;
+  caf::actor_system sys{cfg};
+  std::filesystem::path data_root;
+  std::vector<std::unique_ptr<node_system_config>> node_configs;
+  std::vector<std::unique_ptr<caf::actor_system>> node_systems;
+  std::vector<raft_member> members;
+  std::vector<std::unique_ptr<context>> contexts;
+};
+
+#ifndef DREF_CONFORMANCE_CLUSTER
+#define DREF_CONFORMANCE_CLUSTER memory_cluster
+#endif
+// The backend this build of the suites runs against.
+using conformance_cluster = DREF_CONFORMANCE_CLUSTER;
 
 } // namespace dref::test

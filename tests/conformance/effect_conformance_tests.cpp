@@ -15,8 +15,8 @@ using namespace dref;
 
 namespace {
 
-struct ten_nodes : test::memory_cluster {
-  ten_nodes() : test::memory_cluster(10) {}
+struct ten_nodes : test::conformance_cluster {
+  ten_nodes() : test::conformance_cluster(10) {}
 };
 
 } // namespace

@@ -18,7 +18,7 @@ using test::wait_until;
 
 namespace {
 
-using cluster = test::memory_cluster;
+using cluster = test::conformance_cluster;
 
 // Counts terms and cancellations per candidate, as the callback sees them.
 struct term_log {

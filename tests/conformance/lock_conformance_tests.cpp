@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 using test::wait_until;
 
 namespace {
-using cluster = test::memory_cluster;
+using cluster = test::conformance_cluster;
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(lock_conformance)
@@ -228,7 +228,7 @@ BOOST_FIXTURE_TEST_CASE(subscribers_see_every_message_in_order, cluster) {
 BOOST_AUTO_TEST_CASE(a_reader_older_than_retention_is_told) {
   store::limits lim;
   lim.topic_max_messages = 3;
-  test::memory_cluster c{1, lim};
+  cluster c{1, lim};
   auto t = c.node(0).make_topic<int>(manual_id("t/short"));
   for (int i = 0; i < 10; ++i)
     t.publish(i);

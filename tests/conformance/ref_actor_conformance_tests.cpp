@@ -16,7 +16,7 @@
 using namespace dref;
 using namespace std::chrono_literals;
 using test::wait_until;
-using cluster = test::memory_cluster;
+using cluster = test::conformance_cluster;
 
 BOOST_AUTO_TEST_SUITE(ref_actor_conformance)
 

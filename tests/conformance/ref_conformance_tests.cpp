@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-using cluster = test::memory_cluster;
+using cluster = test::conformance_cluster;
 
 errc code_of(const std::function<void()>& action) {
   try {

@@ -44,6 +44,27 @@ private:
   std::shared_ptr<detail::backend_handle> handle_;
 };
 
+// A member of a raft cluster (config.backend raft: node id, data dir, port,
+// peers) running in sys. Several contexts may share it, also contexts of
+// another actor system in the same process. Throws error_exception when the
+// member cannot start (bad configuration, unusable data directory or port).
+class raft_member {
+public:
+  // limits: the store's full limits, when more than cfg.limits says.
+  static raft_member start(caf::actor_system& sys, const config::node_config& cfg,
+                           std::optional<store::limits> limits = {});
+  // The port it listens on (cfg.port, or the one picked for port 0).
+  std::uint16_t port() const noexcept { return port_; }
+  // Stops the member now, even while contexts still use it (they then get
+  // errc::unavailable); the last handle going away stops it too.
+  void stop();
+
+private:
+  friend class context;
+  std::shared_ptr<detail::backend_handle> handle_;
+  std::uint16_t port_ = 0;
+};
+
 struct context_options {
   std::chrono::milliseconds request_timeout{5000};
   int max_update_attempts = 200;
@@ -59,6 +80,7 @@ public:
   // this build cannot run yet.
   explicit context(caf::actor_system& sys, const config::node_config& cfg = {});
   context(caf::actor_system& sys, const memory_backend& shared, context_options options = {});
+  context(caf::actor_system& sys, const raft_member& member, context_options options = {});
   ~context();
   context(const context&) = delete;
   context& operator=(const context&) = delete;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backend/messages.hpp"
+#include "dref/raft/node/watchers.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/store/store.hpp"
 
@@ -17,7 +18,7 @@ namespace {
 struct memory_state {
   store::store store;
   std::uint64_t index = 0;
-  std::map<std::string, std::vector<caf::actor>> watchers;
+  raft::node::watcher_set watchers;
   static inline const char* name = "dref.memory_backend";
 };
 
@@ -29,33 +30,16 @@ std::uint64_t now_ms(memory_actor* self) {
                                       .count());
 }
 
-void fan_out(memory_actor* self, const std::vector<protocol::store_event>& events) {
-  auto& watchers = self->state.watchers;
-  auto all = watchers.find("*");
-  for (const auto& e : events) {
-    if (auto it = watchers.find(e.id); it != watchers.end())
-      for (const auto& w : it->second)
-        self->send(w, e);
-    if (all != watchers.end())
-      for (const auto& w : all->second)
-        self->send(w, e);
-  }
-}
-
 store::apply_outcome apply(memory_actor* self, protocol::store_proposal proposal) {
   proposal.leader_time_ms = now_ms(self);
   auto out = self->state.store.apply(++self->state.index, proposal);
-  fan_out(self, out.events);
+  self->state.watchers.notify(self, out.events);
   return out;
 }
 
 caf::behavior memory_backend(memory_actor* self, memory_options options) {
-  self->set_down_handler([self](const caf::down_msg& down) {
-    for (auto it = self->state.watchers.begin(); it != self->state.watchers.end();) {
-      std::erase_if(it->second, [&](const caf::actor& w) { return w.address() == down.source; });
-      it = it->second.empty() ? self->state.watchers.erase(it) : std::next(it);
-    }
-  });
+  self->set_down_handler(
+    [self](const caf::down_msg& down) { self->state.watchers.drop(down.source); });
   self->state.store = store::store{options.limits};
   self->send(self, tick_atom::value);
   return {
@@ -67,18 +51,11 @@ caf::behavior memory_backend(memory_actor* self, memory_options options) {
     },
     [self](watch_atom, const std::string& id, const caf::actor& watcher) {
       self->monitor(watcher);
-      self->state.watchers[id].push_back(watcher);
+      self->state.watchers.add(id, watcher);
       return self->state.store.applied_index();
     },
     [self](unwatch_atom, const std::string& id, const caf::actor& watcher) {
-      auto it = self->state.watchers.find(id);
-      if (it == self->state.watchers.end())
-        return;
-      auto w = std::find(it->second.begin(), it->second.end(), watcher);
-      if (w != it->second.end())
-        it->second.erase(w);
-      if (it->second.empty())
-        self->state.watchers.erase(it);
+      self->state.watchers.remove(id, watcher);
     },
     [self, options](tick_atom) {
       if (!self->state.store.state().sessions.empty())

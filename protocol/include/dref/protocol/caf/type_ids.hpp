@@ -5,7 +5,9 @@
 #include <caf/type_id.hpp>
 
 #include "dref/protocol/caf/bridge.hpp"
+#include "dref/protocol/admin.hpp"
 #include "dref/protocol/handshake.hpp"
+#include "dref/protocol/raft_messages.hpp"
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
 #include "dref/protocol/store_results.hpp"
@@ -19,5 +21,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(dref, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(dref, (dref::protocol::store_event))
   CAF_ADD_TYPE_ID(dref, (dref::protocol::store_read))
   CAF_ADD_TYPE_ID(dref, (dref::protocol::store_read_reply))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::raft_message))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::node_status))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::member_request))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::admin_reply))
 
 CAF_END_TYPE_ID_BLOCK(dref)

@@ -1,0 +1,41 @@
+#pragma once
+// The atoms of dref's actor messages. The backend seam (every backend actor
+// answers these; contexts and ref actors talk to nothing else):
+//
+//   (propose_atom, store_proposal)          -> store_reply
+//   (read_atom, store_read)                 -> store_read_reply
+//   (watch_atom, std::string id, actor)     -> uint64_t applied index; then
+//                                              store_event messages for id
+//                                              (id "*": every event), in
+//                                              order, until unwatched
+//   (unwatch_atom, std::string id, actor)      or the watcher goes down.
+//
+// Between raft nodes and from operators (raft backend only):
+//
+//   raft_message                            Raft traffic, no answer
+//   hello                                   -> hello_reply (first on a link)
+//   (forward_atom, store_proposal)          -> store_reply, uint64_t index:
+//                                              a follower's proposal, run by
+//                                              the leader
+//   (status_atom)                           -> node_status
+//   (member_atom, member_request)           -> admin_reply
+//   (transfer_atom, std::string name)       -> admin_reply
+//   (fault_atom, std::string name, bool)    cut (true) or heal the link to a
+//                                           member (tests)
+
+#include <caf/atom.hpp>
+
+namespace dref::protocol {
+
+using propose_atom = caf::atom_constant<caf::atom("propose")>;
+using read_atom = caf::atom_constant<caf::atom("read")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
+using unwatch_atom = caf::atom_constant<caf::atom("unwatch")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using forward_atom = caf::atom_constant<caf::atom("forward")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using member_atom = caf::atom_constant<caf::atom("member")>;
+using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
+using fault_atom = caf::atom_constant<caf::atom("fault")>;
+
+} // namespace dref::protocol

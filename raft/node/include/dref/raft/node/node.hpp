@@ -1,0 +1,67 @@
+#pragma once
+// A raft cluster member as a CAF actor: it drives raft/core with ticks from
+// a timer, keeps the log in raft/log's storage, applies committed entries to
+// a store/ state machine and answers the backend seam (protocol/caf/atoms.hpp)
+// so that a dref::context can use it like the memory backend. It is published
+// on the configured port; one peer-link actor per remote member carries
+// its Raft traffic.
+//
+// Proposals from any member go to the leader (forwarded, retried after a
+// leader change under the same client id and sequence, so they take effect
+// at most once); reads are linearizable through ReadIndex and served from
+// the local store.
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dref/config/node_config.hpp"
+#include "dref/protocol/result.hpp"
+#include "dref/store/limits.hpp"
+
+namespace dref::raft::node {
+
+struct node_options {
+  std::string name = "node-1"; // unique in the cluster
+  std::string cluster_id = "dref";
+  std::string data_dir;
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t port = 0; // 0: any free port (see started_node::port)
+  // The members to reach, this node among them or not. A fresh cluster
+  // forms once every one of them answered; its initial voters are all of
+  // them.
+  std::vector<config::endpoint> peers;
+  // Start as a newcomer to an existing cluster: no initial voters; the
+  // leader adds this node (members add), and the log tells it the rest.
+  bool join = false;
+  std::chrono::milliseconds tick{10};
+  std::chrono::milliseconds heartbeat{50};
+  std::chrono::milliseconds election{300};
+  std::chrono::milliseconds request_timeout{5000};
+  std::chrono::milliseconds expiry_interval{50};
+  std::uint64_t snapshot_every = 10000; // applied entries between snapshots
+  store::limits limits;
+  std::string software_version = "0.1.0";
+};
+
+node_options options_from(const config::node_config& cfg);
+
+struct started_node {
+  caf::actor actor;
+  std::uint16_t port = 0;
+};
+
+// Opens the data directory (locked for this process), recovers the log,
+// publishes the node on its port and starts it. Errors: invalid_config
+// (missing data dir, bad options), io_failed (directory or port unusable),
+// corrupt_data (a damaged log), each with a message naming the cause.
+// Stop it with an exit message (user_shutdown).
+result<started_node> start_node(caf::actor_system& sys, node_options options);
+
+// A stable 64-bit Raft id for a member name (never 0).
+std::uint64_t member_id(std::string_view name);
+
+} // namespace dref::raft::node

@@ -1,0 +1,138 @@
+#include "peer_link.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/stateful_actor.hpp>
+#include <iostream>
+
+#include "dref/protocol/caf/atoms.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+
+namespace dref::raft::node {
+namespace {
+
+struct link_state {
+  caf::actor node;
+  config::endpoint target;
+  protocol::hello local;
+  caf::actor remote;
+  std::string remote_name;
+  bool cut = false;
+  std::uint64_t attempt = 0; // tags redial timers and requests of one dial
+  std::chrono::milliseconds backoff{50};
+  std::string last_complaint; // said once, not on every redial
+  static inline const char* name = "dref.peer_link";
+};
+
+using link_actor = caf::stateful_actor<link_state>;
+
+constexpr std::chrono::milliseconds max_backoff{1000};
+constexpr std::chrono::seconds dial_timeout{2};
+
+// Peers start in any order, so the first failed dials are normal: a link
+// speaks up once it has backed off all the way, and once per distinct cause.
+void complain(link_actor* self, const std::string& what) {
+  if (self->state.backoff < max_backoff || what == self->state.last_complaint)
+    return;
+  self->state.last_complaint = what;
+  std::cerr << "dref: link " << self->state.local.node_id << " -> "
+            << self->state.target.to_string() << ": " << what << "\n";
+}
+
+void schedule_redial(link_actor* self) {
+  auto attempt = ++self->state.attempt;
+  self->delayed_send(self, self->state.backoff, redial_atom::value, attempt);
+  self->state.backoff = std::min(self->state.backoff * 2, max_backoff);
+}
+
+void dial(link_actor* self) {
+  auto attempt = self->state.attempt;
+  auto mm = self->home_system().middleman().actor_handle();
+  self
+    ->request(mm, dial_timeout, caf::connect_atom::value, self->state.target.host,
+              self->state.target.port)
+    .then(
+      [self, attempt](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                      const std::set<std::string>&) {
+        if (attempt != self->state.attempt)
+          return;
+        auto remote = caf::actor_cast<caf::actor>(ptr);
+        if (!remote) {
+          complain(self, "nothing is published there");
+          schedule_redial(self);
+          return;
+        }
+        if (remote == self->state.node) {
+          self->send(self->state.node, link_self_atom::value, self->state.target.to_string());
+          self->quit();
+          return;
+        }
+        self->request(remote, dial_timeout, self->state.local)
+          .then(
+            [self, attempt, remote](const protocol::hello_reply& reply) {
+              if (attempt != self->state.attempt)
+                return;
+              if (reply.refusal) {
+                complain(self, "refused: " + reply.refusal->message);
+                schedule_redial(self);
+                return;
+              }
+              self->state.remote = remote;
+              self->state.remote_name = reply.node_id;
+              self->state.backoff = std::chrono::milliseconds{50};
+              self->state.last_complaint.clear();
+              self->monitor(remote);
+              self->send(self->state.node, link_up_atom::value, self->state.target.to_string(),
+                         reply.node_id, remote);
+            },
+            [self, attempt](const caf::error& err) {
+              if (attempt != self->state.attempt)
+                return;
+              complain(self, "no greeting: " + self->home_system().render(err));
+              schedule_redial(self);
+            });
+      },
+      [self, attempt](const caf::error& err) {
+        if (attempt != self->state.attempt)
+          return;
+        complain(self, "cannot connect: " + self->home_system().render(err));
+        schedule_redial(self);
+      });
+}
+
+caf::behavior peer_link(link_actor* self, caf::actor node, config::endpoint target,
+                        protocol::hello local) {
+  self->state.node = std::move(node);
+  self->state.target = std::move(target);
+  self->state.local = std::move(local);
+  self->set_down_handler([self](const caf::down_msg& down) {
+    if (down.source != self->state.remote.address())
+      return;
+    self->state.remote = nullptr;
+    self->send(self->state.node, link_down_atom::value, self->state.target.to_string(),
+               self->state.remote_name);
+    schedule_redial(self);
+  });
+  dial(self);
+  return {
+    [self](protocol::raft_message& msg) {
+      if (self->state.remote && !self->state.cut)
+        self->send(self->state.remote, std::move(msg));
+    },
+    [self](redial_atom, std::uint64_t attempt) {
+      if (attempt == self->state.attempt && !self->state.remote)
+        dial(self);
+    },
+    [self](protocol::fault_atom, bool cut) { self->state.cut = cut; },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_peer_link(caf::local_actor* node, config::endpoint target, protocol::hello local) {
+  return node->spawn<caf::linked>(peer_link, caf::actor_cast<caf::actor>(node), std::move(target),
+                                  std::move(local));
+}
+
+} // namespace dref::raft::node
