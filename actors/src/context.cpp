@@ -1,6 +1,7 @@
 #include "dref/context.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <random>
@@ -15,7 +16,7 @@ namespace dref {
 namespace detail {
 
 backend_handle::~backend_handle() {
-  if (actor)
+  if (actor && owned)
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
 }
 
@@ -203,8 +204,40 @@ raft_member raft_member::start(caf::actor_system& sys, const config::node_config
   return out;
 }
 
-void raft_member::stop() {
+raft_member raft_member::connect(caf::actor_system& sys, const std::string& host,
+                                 std::uint16_t port) {
+  auto remote = sys.middleman().remote_actor(host, port);
+  if (!remote)
+    throw error_exception(error{errc::unavailable, "no dref member answers at " + host + ":"
+                                                     + std::to_string(port) + ": "
+                                                     + sys.render(remote.error())});
+  raft_member out;
+  out.handle_ = std::make_shared<detail::backend_handle>();
+  out.handle_->actor = std::move(*remote);
+  out.handle_->owned = false;
+  out.port_ = port;
+  return out;
+}
+
+result<protocol::node_status> raft_member::status(caf::actor_system& sys,
+                                                  std::chrono::milliseconds timeout) const {
+  if (!handle_ || !handle_->actor)
+    return error{errc::invalid_argument, "not a running member"};
+  caf::scoped_actor self{sys, true};
+  result<protocol::node_status> out = error{errc::internal, "no answer"};
+  self->request(handle_->actor, timeout, protocol::status_atom::value)
+    .receive([&](protocol::node_status& st) { out = std::move(st); },
+             [&](caf::error& err) { out = from_caf_error(err); });
+  return out;
+}
+
+void raft_member::set_link_cut(const std::string& member, bool cut) const {
   if (handle_ && handle_->actor)
+    caf::anon_send(handle_->actor, protocol::fault_atom::value, member, cut);
+}
+
+void raft_member::stop() {
+  if (handle_ && handle_->actor && handle_->owned)
     caf::anon_send_exit(handle_->actor, caf::exit_reason::user_shutdown);
 }
 

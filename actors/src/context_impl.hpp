@@ -25,6 +25,7 @@ struct value_cache;
 // Owns a backend actor; the last owner stops it.
 struct backend_handle {
   caf::actor actor;
+  bool owned = true; // false: a remote member, never stopped from here
   ~backend_handle();
 };
 

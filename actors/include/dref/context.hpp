@@ -20,6 +20,7 @@
 #include "dref/delay.hpp"
 #include "dref/election.hpp"
 #include "dref/promise.hpp"
+#include "dref/protocol/admin.hpp"
 #include "dref/topic.hpp"
 #include "dref/ref.hpp"
 #include "dref/store/limits.hpp"
@@ -53,6 +54,17 @@ public:
   // limits: the store's full limits, when more than cfg.limits says.
   static raft_member start(caf::actor_system& sys, const config::node_config& cfg,
                            std::optional<store::limits> limits = {});
+  // A member running elsewhere (a dref-node, another process), reached over
+  // the network: contexts made on it use the cluster as clients. Throws
+  // error_exception (unavailable) when nothing answers at host:port.
+  static raft_member connect(caf::actor_system& sys, const std::string& host, std::uint16_t port);
+
+  // This member's view of the cluster (drefctl status).
+  result<protocol::node_status> status(caf::actor_system& sys,
+                                       std::chrono::milliseconds timeout) const;
+  // Failure drills: cut (or heal) this member's traffic with another one in
+  // both directions of this member's side.
+  void set_link_cut(const std::string& member, bool cut) const;
   // The port it listens on (cfg.port, or the one picked for port 0).
   std::uint16_t port() const noexcept { return port_; }
   // Stops the member now, even while contexts still use it (they then get
