@@ -17,6 +17,7 @@
 #include "dref/context.hpp"
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
+#include "inbox.hpp"
 
 namespace dref::detail {
 
@@ -72,6 +73,26 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   result<std::optional<lock_guard>> acquire(const std::string& lock_id,
                                             std::optional<std::chrono::milliseconds> wait);
 
+  // actor_requests.cpp: propose, read and watch from an actor; done runs
+  // in self's context. A watch's on_event runs there too, for every event
+  // of id committed after the watch is in place (when done gets the inbox),
+  // until the inbox is closed.
+  void async_propose(caf::scheduled_actor* self, protocol::store_command command,
+                     timeout_ms timeout, std::function<void(result<protocol::store_result>)> done);
+  void async_read(caf::scheduled_actor* self, protocol::store_read request, timeout_ms timeout,
+                  std::function<void(result<protocol::read_result>)> done);
+  void async_watch(caf::scheduled_actor* self, const std::string& id,
+                   std::function<void(const protocol::store_event&)> on_event, timeout_ms timeout,
+                   std::function<void(result<inbox>)> done);
+  // session.cpp: session() from an actor.
+  void async_session(caf::scheduled_actor* self, std::function<void(result<std::string>)> done);
+
+  // delays.cpp: the store hands the body to every claim of this context's
+  // session, so callers of one context take turns here: false when another
+  // one runs id's body right now (wait for its completion instead).
+  bool start_delay_run(const std::string& id);
+  void end_delay_run(const std::string& id);
+
   // watch.cpp
   result<subscription> watch(const std::string& id,
                              std::function<void(const protocol::store_event&)> on_event,
@@ -102,12 +123,21 @@ private:
 
   std::pair<std::uint64_t, std::uint64_t> start_sequence();
 
+  // session.cpp, under session_mutex_.
+  std::string next_session_name();
+  bool session_alive() const;
+  void adopt_session(std::string name); // and renew it from now on
+  protocol::cmd_session_open open_command(std::string name) const;
+
   std::mutex caches_mutex_;
   std::map<std::string, std::weak_ptr<value_cache>, std::less<>> caches_;
   std::size_t caches_swept_at_ = 64;
 
   std::mutex requesters_mutex_;
   std::map<std::thread::id, std::unique_ptr<caf::scoped_actor>> requesters_;
+
+  std::mutex delay_runs_mutex_;
+  std::set<std::string, std::less<>> delay_runs_;
 
   std::mutex ref_actors_mutex_;
   std::map<std::string, caf::actor, std::less<>> ref_actors_;

@@ -8,6 +8,16 @@
 
 namespace dref::detail {
 
+bool context_impl::start_delay_run(const std::string& id) {
+  std::lock_guard guard{delay_runs_mutex_};
+  return delay_runs_.insert(id).second;
+}
+
+void context_impl::end_delay_run(const std::string& id) {
+  std::lock_guard guard{delay_runs_mutex_};
+  delay_runs_.erase(id);
+}
+
 result<std::string> delay_core::get(const std::function<std::string()>* body,
                                     std::optional<std::chrono::milliseconds> wait) const {
   struct waiter {
@@ -52,9 +62,16 @@ result<std::string> delay_core::get(const std::function<std::string()>* body,
       auto& state = std::get<protocol::res_delay>(*claimed);
       if (state.state == protocol::delay_claim_state::completed)
         return std::move(state.value);
-      if (state.state == protocol::delay_claim_state::run_body) {
-        std::string value = (*body)();
+      if (state.state == protocol::delay_claim_state::run_body && ctx->start_delay_run(id)) {
+        std::string value;
+        try {
+          value = (*body)();
+        } catch (...) {
+          ctx->end_delay_run(id);
+          throw;
+        }
         auto done = ctx->propose(protocol::cmd_delay_complete{id, *session, value}, std::nullopt);
+        ctx->end_delay_run(id);
         if (!done && done.error().code != errc::already_delivered)
           return std::move(done).error();
         if (done)

@@ -1,8 +1,10 @@
 #pragma once
-// A request from an actor known only as a scheduled_actor (the actor types
+// Requests from any scheduled actor (CAF 0.17 offers request() only to the
+// actor types it knows; here the actor is only known as a scheduled_actor
 // of dref's users): the steps of CAF's request(...).then(...) spelled out.
 
 #include <caf/behavior.hpp>
+#include <caf/duration.hpp>
 #include <caf/mailbox_element.hpp>
 #include <caf/scheduled_actor.hpp>
 #include <chrono>
@@ -11,16 +13,23 @@ namespace dref::detail {
 
 // Sends msg to dest as a request of self and calls the matching handler of
 // `answers` (or on_error with a CAF error, e.g. the timeout) in self's
-// context.
+// context. caf::infinite waits as long as dest lives (the inboxes' pulls).
 template <class... Handlers>
-void request_from(caf::scheduled_actor* self, const caf::actor& dest, std::chrono::milliseconds timeout,
+void request_from(caf::scheduled_actor* self, const caf::actor& dest, caf::duration timeout,
                   caf::message msg, Handlers... answers) {
   auto request_id = self->new_request_id(caf::message_priority::normal);
   dest->enqueue(caf::make_mailbox_element(self->ctrl(), request_id, {}, std::move(msg)),
                 self->context());
-  self->request_response_timeout(caf::duration{timeout}, request_id);
+  if (timeout.valid())
+    self->request_response_timeout(timeout, request_id);
   self->add_multiplexed_response_handler(request_id.response_id(),
                                          caf::behavior{std::move(answers)...});
+}
+
+template <class... Handlers>
+void request_from(caf::scheduled_actor* self, const caf::actor& dest,
+                  std::chrono::milliseconds timeout, caf::message msg, Handlers... answers) {
+  request_from(self, dest, caf::duration{timeout}, std::move(msg), std::move(answers)...);
 }
 
 } // namespace dref::detail

@@ -11,13 +11,9 @@
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "request_from.hpp"
+#include "watch_handle.hpp"
 
 namespace dref::detail {
-
-struct watch_handle {
-  caf::actor watcher;
-  ~watch_handle() { caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown); }
-};
 
 namespace {
 

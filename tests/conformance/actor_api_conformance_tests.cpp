@@ -9,27 +9,17 @@
 #include <memory>
 #include <thread>
 
+#include "actor_client.hpp"
 #include "cluster_fixture.hpp"
 #include "wait_until.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
+using test::spawn_client;
 using test::wait_until;
 
 namespace {
-
 using cluster = test::conformance_cluster;
-
-// Runs body(self) in a fresh event-based actor; body calls finish() when
-// its requests are done.
-template <class Body>
-void spawn_client(caf::actor_system& sys, Body body) {
-  sys.spawn([body](caf::event_based_actor* self) -> caf::behavior {
-    body(self, [self] { self->quit(); });
-    return {[](int) {}};
-  });
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(actor_api_conformance)

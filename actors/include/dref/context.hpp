@@ -17,6 +17,7 @@
 #include "dref/config/node_config.hpp"
 #include "dref/id.hpp"
 #include "dref/lock.hpp"
+#include "dref/pending.hpp"
 #include "dref/delay.hpp"
 #include "dref/election.hpp"
 #include "dref/promise.hpp"
@@ -160,6 +161,55 @@ public:
     return f(static_cast<const lock_guard&>(guard));
   }
 
+  // --- locks from actors (Self: any CAF scheduled actor; see lock.hpp). The
+  // holder is the actor: it may lock again (reentrant); other actors, of
+  // this context or not, wait their turn. Nothing blocks: lock() waits in
+  // the backend's queue and answers with the fencing token once granted.
+  // on_lost, if given, runs in self's context should the grant be lost
+  // (this context's session lapsed). Unlock before the actor terminates:
+  // its locks otherwise stay held until the context shuts down.
+  template <class Self>
+  pending<std::uint64_t> lock(Self* self, const dref::id& id, std::function<void()> on_lost = {}) {
+    auto core = lock_core(id);
+    auto* scheduled = detail::as_scheduled(self);
+    return pending<std::uint64_t>{
+      [core, scheduled, on_lost](std::function<void(result<std::uint64_t>)> done) {
+        core.acquire(scheduled, detail::actor_owner(scheduled), std::nullopt, on_lost,
+                     [done](result<std::optional<std::uint64_t>> got) {
+                       if (!got)
+                         return done(std::move(got).error());
+                       if (!*got) // not without a deadline; kept from being UB
+                         return done(error{errc::internal, "lock: no grant"});
+                       done(**got);
+                     });
+      }};
+  }
+  // nullopt: someone else holds it (try_lock never waits; try_lock_for
+  // waits up to `wait`, then leaves the queue).
+  template <class Self>
+  pending<std::optional<std::uint64_t>> try_lock(Self* self, const dref::id& id,
+                                                 std::function<void()> on_lost = {}) {
+    return acquire_from(self, id, std::chrono::milliseconds{0}, std::move(on_lost));
+  }
+  template <class Self>
+  pending<std::optional<std::uint64_t>> try_lock_for(Self* self, const dref::id& id,
+                                                     std::chrono::milliseconds wait,
+                                                     std::function<void()> on_lost = {}) {
+    return acquire_from(self, id, wait, std::move(on_lost));
+  }
+  // Like unlock(id, token): any actor or thread of this context may release
+  // what the context holds under fencing_token; errc::not_holder otherwise.
+  template <class Self>
+  pending<void> unlock(Self* self, const dref::id& id, std::uint64_t fencing_token) {
+    auto core = lock_core(id);
+    auto* scheduled = detail::as_scheduled(self);
+    return pending<void>{[core, scheduled, fencing_token](std::function<void(result<void>)> done) {
+      core.release(scheduled, fencing_token, std::move(done));
+    }};
+  }
+  // What the typed lock actor (actors/lock_actor.hpp) is built on.
+  detail::lock_core lock_core(const dref::id& id) const { return {impl_, id.str()}; }
+
   // Joins the election `name` as `candidate` (a name unique among the
   // candidates; generated from this context when empty) and campaigns at
   // once, in the background. See election.hpp.
@@ -174,6 +224,18 @@ public:
   void abandon();
 
 private:
+  template <class Self>
+  pending<std::optional<std::uint64_t>> acquire_from(Self* self, const dref::id& id,
+                                                     std::optional<std::chrono::milliseconds> wait,
+                                                     std::function<void()> on_lost) {
+    auto core = lock_core(id);
+    auto* scheduled = detail::as_scheduled(self);
+    return pending<std::optional<std::uint64_t>>{
+      [core, scheduled, wait, on_lost](std::function<void(result<std::optional<std::uint64_t>>)> done) {
+        core.acquire(scheduled, detail::actor_owner(scheduled), wait, on_lost, std::move(done));
+      }};
+  }
+
   std::shared_ptr<detail::context_impl> impl_;
 };
 

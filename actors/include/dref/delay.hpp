@@ -7,13 +7,20 @@
 //
 // "Exactly once" holds for bodies that complete: a runner that dies midway
 // may have run part of its body before another runner starts over.
+//
+// From an actor, pass `self` first: d.get(self) and d.get_for(self, wait)
+// return a dref::pending<T> (see pending.hpp). The body, when this node
+// runs it, runs in the actor's context (keep it short or hand it to a
+// worker); waiting for another node's runner blocks nothing.
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "dref/codec.hpp"
+#include "dref/pending.hpp"
 #include "dref/protocol/result.hpp"
 
 namespace dref {
@@ -26,6 +33,11 @@ struct delay_core {
   // body: runs at most once per claim; nullptr: wait only.
   result<std::string> get(const std::function<std::string()>* body,
                           std::optional<std::chrono::milliseconds> wait) const;
+  // From an actor (delay_async.cpp): body (may be empty) and done run in
+  // self's context.
+  void async_get(caf::scheduled_actor* self, std::function<std::string()> body,
+                 std::optional<std::chrono::milliseconds> wait,
+                 std::function<void(result<std::string>)> done) const;
 };
 } // namespace detail
 
@@ -45,7 +57,34 @@ public:
     return Codec::decode(*bytes);
   }
 
+  // --- from actors (Self: any CAF scheduled actor).
+  template <class Self>
+  pending<T> get(Self* self) const {
+    return run_from(self, std::nullopt);
+  }
+  // errc::timeout when the value is not there within `wait`.
+  template <class Self>
+  pending<T> get_for(Self* self, std::chrono::milliseconds wait) const {
+    return run_from(self, wait);
+  }
+
 private:
+  template <class Self>
+  pending<T> run_from(Self* self, std::optional<std::chrono::milliseconds> wait) const {
+    auto core = core_;
+    auto* scheduled = detail::as_scheduled(self);
+    std::function<std::string()> encoded;
+    if (body_)
+      encoded = [body = body_] { return Codec::encode(body()); };
+    return pending<T>{[core, scheduled, wait, encoded](std::function<void(result<T>)> done) {
+      core.async_get(scheduled, encoded, wait, [done](result<std::string> bytes) {
+        if (!bytes)
+          return done(std::move(bytes).error());
+        done(Codec::decode(*bytes));
+      });
+    }};
+  }
+
   result<std::string> run(std::optional<std::chrono::milliseconds> wait) const {
     if (!body_)
       return core_.get(nullptr, wait);

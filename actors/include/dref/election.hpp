@@ -15,6 +15,15 @@
 // next term, or resign(), waits for them). Work done by a leader that may
 // have lost its session without knowing (a long GC-like pause) should be
 // fenced with fencing_token(), as with locks.
+//
+// From an actor, pass `self` first: nothing blocks and every callback runs
+// in the actor's own context. e.leader(self) -> pending<optional<string>>;
+// e.when_elected(self, on_elected, on_ended) runs on_elected(cancellation)
+// at the start of each term and on_ended() when that term ends (check
+// stop.cancelled() in work the actor schedules for itself: a term may have
+// ended by the time on_elected runs); e.observe(self, fn) ->
+// pending<subscription>; e.resign(self) -> pending<void>, answered once
+// the lock is released.
 
 #include <cstdint>
 #include <functional>
@@ -23,13 +32,27 @@
 #include <string>
 
 #include "dref/cancellation.hpp"
+#include "dref/pending.hpp"
+#include "dref/protocol/result.hpp"
 #include "dref/subscription.hpp"
 
 namespace dref {
 
 namespace detail {
 struct election_state;
-}
+
+// From actors (election_async.cpp); callbacks run in self's context.
+void election_leader(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
+                     std::function<void(result<std::optional<std::string>>)> done);
+void election_when_elected(const std::shared_ptr<election_state>& state,
+                           caf::scheduled_actor* self, std::function<void(cancellation)> on_elected,
+                           std::function<void()> on_ended);
+void election_observe(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
+                      std::function<void(std::optional<std::string>)> fn,
+                      std::function<void(result<subscription>)> done);
+void election_resign(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
+                     std::function<void(result<void>)> done);
+} // namespace detail
 
 class election {
 public:
@@ -63,6 +86,44 @@ public:
   void resign();
   // Stops campaigning for good (what the destructor does).
   void leave();
+
+  // --- from actors (Self: any CAF scheduled actor).
+  template <class Self>
+  pending<std::optional<std::string>> leader(Self* self) const {
+    return pending<std::optional<std::string>>{
+      [state = state_, scheduled = detail::as_scheduled(self)](
+        std::function<void(result<std::optional<std::string>>)> done) {
+        detail::election_leader(state, scheduled, std::move(done));
+      }};
+  }
+  // on_elected at once (in self's context) if this candidate leads already.
+  // Registrations last as long as the election handle, or until self
+  // terminates.
+  template <class Self>
+  void when_elected(Self* self, std::function<void(cancellation)> on_elected,
+                    std::function<void()> on_ended = {}) {
+    detail::election_when_elected(state_, detail::as_scheduled(self), std::move(on_elected),
+                                  std::move(on_ended));
+  }
+  // Like observe(fn), with fn called in self's context; the pending answers
+  // once the watch is in place and fn has seen the current leader.
+  template <class Self>
+  pending<subscription> observe(Self* self, std::function<void(std::optional<std::string>)> fn) const {
+    return pending<subscription>{
+      [state = state_, scheduled = detail::as_scheduled(self),
+       fn = std::move(fn)](std::function<void(result<subscription>)> done) {
+        detail::election_observe(state, scheduled, fn, std::move(done));
+      }};
+  }
+  // Like resign(): answers once this term's thread callbacks returned and
+  // the lock is released (at once when not leading).
+  template <class Self>
+  pending<void> resign(Self* self) {
+    return pending<void>{[state = state_, scheduled = detail::as_scheduled(self)](
+                           std::function<void(result<void>)> done) {
+      detail::election_resign(state, scheduled, std::move(done));
+    }};
+  }
 
 private:
   std::shared_ptr<detail::election_state> state_;

@@ -4,25 +4,57 @@
 // in the background) and to the calling thread: the same thread locking
 // again is reentrant; another thread of the same context waits its turn.
 //
+// From actors, context::lock(self, id) and friends: the holder is the actor
+// instead of a thread, and the answers are fencing tokens, not guards
+// (releasing takes a round trip, which a destructor in an actor must not
+// wait for): unlock(self, id, token) when done.
+//
 // Fencing: every grant carries a token that grows with every grant of any
 // lock. Pass it to the resource you protect and have it refuse tokens older
 // than the newest it has seen: a holder that was paused past its session
 // TTL (and so lost the lock) is then refused instead of corrupting data.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "dref/protocol/result.hpp"
 #include "dref/subscription.hpp"
+
+namespace caf {
+class scheduled_actor;
+}
 
 namespace dref {
 
 namespace detail {
 struct context_impl;
 struct held_lock;
-}
+
+// Locks from actors (lock_async.cpp): done and on_lost run in self's
+// context. owner names the holder within this context's session.
+struct lock_core {
+  std::shared_ptr<context_impl> ctx;
+  std::string id;
+  // wait: nullopt waits as long as it takes, zero never waits; nullopt
+  // answer: not acquired in time. on_lost (may be empty) runs if the grant
+  // is lost because the session lapsed.
+  void acquire(caf::scheduled_actor* self, std::string owner,
+               std::optional<std::chrono::milliseconds> wait, std::function<void()> on_lost,
+               std::function<void(result<std::optional<std::uint64_t>>)> done) const;
+  // One level of what this context holds under token (see context::unlock).
+  void release(caf::scheduled_actor* self, std::uint64_t token,
+               std::function<void(result<void>)> done) const;
+};
+
+// The owner name of an actor: "actor-<id>".
+std::string actor_owner(const caf::scheduled_actor* self);
+std::string actor_owner(std::uint64_t actor_id);
+} // namespace detail
 
 class lock_guard {
 public:

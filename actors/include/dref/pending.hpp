@@ -4,9 +4,11 @@
 // until then(): it issues the request, and CAF later calls on_value(R) or
 // on_error(const dref::error&) in the requesting actor's context, so both
 // may touch the actor's state. Like CAF's own `then`, the answer is lost if
-// the actor terminates first.
+// the actor terminates first. pending<void> calls on_value() with no
+// argument.
 
 #include <functional>
+#include <type_traits>
 #include <utility>
 
 #include "dref/protocol/result.hpp"
@@ -32,10 +34,12 @@ public:
   void then(OnValue on_value, OnError on_error) && {
     auto start = std::move(start_);
     start([on_value = std::move(on_value), on_error = std::move(on_error)](result<R> got) mutable {
-      if (got)
-        on_value(std::move(*got));
-      else
+      if (!got)
         on_error(static_cast<const error&>(got.error()));
+      else if constexpr (std::is_void_v<R>)
+        on_value();
+      else
+        on_value(std::move(*got));
     });
   }
 

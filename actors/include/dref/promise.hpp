@@ -1,12 +1,20 @@
 #pragma once
 // dref::promise<T>: delivered once, awaited anywhere in the cluster. The
 // first deliver wins; later ones change nothing and return false.
+//
+// From an actor, pass `self` first: p.deliver(self, v) and p.get(self)
+// return a dref::pending (see pending.hpp); get(self) answers, in the
+// actor's context, once the promise is delivered on any node, without
+// blocking the actor or a thread meanwhile.
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "dref/codec.hpp"
+#include "dref/pending.hpp"
 #include "dref/protocol/result.hpp"
 
 namespace dref {
@@ -22,6 +30,11 @@ struct promise_core {
   // errc::timeout when the wait ends first.
   result<std::string> await(std::optional<std::chrono::milliseconds> wait) const;
   result<std::optional<std::string>> peek() const;
+  // From an actor (promise_async.cpp): done runs in self's context.
+  void async_deliver(caf::scheduled_actor* self, std::string bytes,
+                     std::function<void(result<bool>)> done) const;
+  void async_await(caf::scheduled_actor* self, std::optional<std::chrono::milliseconds> wait,
+                   std::function<void(result<std::string>)> done) const;
 };
 } // namespace detail
 
@@ -43,7 +56,41 @@ public:
   }
   bool realized() const { return core_.peek().value().has_value(); }
 
+  // --- from actors (Self: any CAF scheduled actor).
+  template <class Self>
+  pending<bool> deliver(Self* self, const T& value) const {
+    auto core = core_;
+    auto* scheduled = detail::as_scheduled(self);
+    return pending<bool>{[core, scheduled, bytes = Codec::encode(value)](
+                           std::function<void(result<bool>)> done) {
+      core.async_deliver(scheduled, bytes, std::move(done));
+    }};
+  }
+  // Answers once delivered, however long that takes.
+  template <class Self>
+  pending<T> get(Self* self) const {
+    return awaited(self, std::nullopt);
+  }
+  // errc::timeout when nothing was delivered within `wait`.
+  template <class Self>
+  pending<T> get_for(Self* self, std::chrono::milliseconds wait) const {
+    return awaited(self, wait);
+  }
+
 private:
+  template <class Self>
+  pending<T> awaited(Self* self, std::optional<std::chrono::milliseconds> wait) const {
+    auto core = core_;
+    auto* scheduled = detail::as_scheduled(self);
+    return pending<T>{[core, scheduled, wait](std::function<void(result<T>)> done) {
+      core.async_await(scheduled, wait, [done](result<std::string> bytes) {
+        if (!bytes)
+          return done(std::move(bytes).error());
+        done(Codec::decode(*bytes));
+      });
+    }};
+  }
+
   T decode(const std::string& bytes) const { return Codec::decode(bytes).value(); }
   detail::promise_core core_;
 };

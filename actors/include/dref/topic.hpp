@@ -5,12 +5,21 @@
 // history from seq, then continues live; a seq older than the topic's
 // retention fails with errc::compacted (the message names the first
 // available seq).
+//
+// From an actor, pass `self` first: t.publish(self, m) -> pending<seq>;
+// t.subscribe(self, f) and t.subscribe_from(self, seq, f) -> pending of the
+// subscription, with f(seq, message) called in the actor's own context, one
+// message at a time, in order, without gaps. subscribe_from answers once
+// the replay has been handed to f; keep the subscription (e.g. in the
+// actor's state) for as long as f should run.
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "dref/codec.hpp"
+#include "dref/pending.hpp"
 #include "dref/protocol/result.hpp"
 #include "dref/subscription.hpp"
 
@@ -25,6 +34,12 @@ struct topic_core {
   // from_seq 0: only messages published from now on.
   result<subscription> subscribe(std::uint64_t from_seq,
                                  std::function<void(std::uint64_t, const std::string&)> f) const;
+  // From an actor (topic_async.cpp): done and f run in self's context.
+  void async_publish(caf::scheduled_actor* self, std::string bytes,
+                     std::function<void(result<std::uint64_t>)> done) const;
+  void async_subscribe(caf::scheduled_actor* self, std::uint64_t from_seq,
+                       std::function<void(std::uint64_t, const std::string&)> f,
+                       std::function<void(result<subscription>)> done) const;
 };
 } // namespace detail
 
@@ -47,16 +62,43 @@ public:
   }
   template <class F>
   [[nodiscard]] subscription subscribe_from(std::uint64_t seq, F f) const {
-    return core_
-      .subscribe(seq,
-                 [f = std::move(f)](std::uint64_t at, const std::string& bytes) mutable {
-                   if (auto message = Codec::decode(bytes))
-                     f(at, static_cast<const T&>(*message));
-                 })
-      .value();
+    return core_.subscribe(seq, decoding(std::move(f))).value();
+  }
+
+  // --- from actors (Self: any CAF scheduled actor).
+  template <class Self>
+  pending<std::uint64_t> publish(Self* self, const T& message) const {
+    auto core = core_;
+    auto* scheduled = detail::as_scheduled(self);
+    return pending<std::uint64_t>{[core, scheduled, bytes = Codec::encode(message)](
+                                    std::function<void(result<std::uint64_t>)> done) {
+      core.async_publish(scheduled, bytes, std::move(done));
+    }};
+  }
+  template <class Self, class F>
+  pending<subscription> subscribe(Self* self, F f) const {
+    return subscribe_from(self, 0, std::move(f));
+  }
+  template <class Self, class F>
+  pending<subscription> subscribe_from(Self* self, std::uint64_t seq, F f) const {
+    auto core = core_;
+    auto* scheduled = detail::as_scheduled(self);
+    std::function<void(std::uint64_t, const std::string&)> decoded = decoding(std::move(f));
+    return pending<subscription>{
+      [core, scheduled, seq, decoded](std::function<void(result<subscription>)> done) {
+        core.async_subscribe(scheduled, seq, decoded, std::move(done));
+      }};
   }
 
 private:
+  template <class F>
+  static auto decoding(F f) {
+    return [f = std::move(f)](std::uint64_t at, const std::string& bytes) mutable {
+      if (auto message = Codec::decode(bytes))
+        f(at, static_cast<const T&>(*message));
+    };
+  }
+
   detail::topic_core core_;
 };
 

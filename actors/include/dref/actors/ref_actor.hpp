@@ -34,6 +34,7 @@
 #include <map>
 #include <memory>
 
+#include "dref/actors/detail/deliver_to.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/ref.hpp"
 
@@ -70,13 +71,6 @@ using ref_actor = caf::typed_actor<
   caf::reacts_to<ref_watch_atom, caf::actor>>;
 
 namespace detail {
-
-// Delivers a pending<R>'s outcome through a typed response promise.
-template <class R, class Promise>
-void deliver_to(pending<R> answer, Promise promise) {
-  std::move(answer).then([promise](R value) mutable { promise.deliver(std::move(value)); },
-                         [promise](const error& e) mutable { promise.deliver(to_caf_error(e)); });
-}
 
 template <class T, class Codec>
 typename ref_actor<T>::behavior_type ref_actor_behavior(typename ref_actor<T>::pointer self,

@@ -1,6 +1,6 @@
 #pragma once
 // What operators ask a cluster member (drefctl, the gateway): its view of
-// the cluster, and membership changes.
+// the cluster.
 
 #include <cstdint>
 #include <string>
@@ -36,32 +36,6 @@ struct node_status {
     ar(name, address, role, leader, term, commit_index, applied_index, snapshot_index, members);
   }
   friend bool operator==(const node_status&, const node_status&) = default;
-};
-
-enum class member_change : std::uint8_t { add_learner = 0, promote = 1, remove = 2 };
-
-// A membership change asked of any member; followers pass it to the leader.
-// address is needed to add a member, name for the others.
-struct member_request {
-  static constexpr std::string_view wire_name = "admin.member_request";
-  member_change change = member_change::add_learner;
-  std::string name;
-  std::string address;
-  template <class A> void serialize(A& ar) {
-    auto kind = static_cast<std::uint8_t>(change);
-    ar(kind, name, address);
-    change = static_cast<member_change>(kind);
-  }
-  friend bool operator==(const member_request&, const member_request&) = default;
-};
-
-// The answer to a member_request, a transfer or a forwarded proposal.
-struct admin_reply {
-  static constexpr std::string_view wire_name = "admin.reply";
-  std::optional<dref::error> error;
-  std::string detail;
-  template <class A> void serialize(A& ar) { ar(error, detail); }
-  friend bool operator==(const admin_reply&, const admin_reply&) = default;
 };
 
 } // namespace dref::protocol

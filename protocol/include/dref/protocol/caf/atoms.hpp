@@ -18,10 +18,8 @@
 //                                              a follower's proposal, run by
 //                                              the leader
 //   (status_atom)                           -> node_status
-//   (member_atom, member_request)           -> admin_reply
-//   (transfer_atom, std::string name)       -> admin_reply
 //   (fault_atom, std::string name, bool)    cut (true) or heal the link to a
-//                                           member (tests)
+//                                           member (failure drills)
 
 #include <caf/atom.hpp>
 
@@ -34,8 +32,6 @@ using unwatch_atom = caf::atom_constant<caf::atom("unwatch")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using forward_atom = caf::atom_constant<caf::atom("forward")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
-using member_atom = caf::atom_constant<caf::atom("member")>;
-using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
 using fault_atom = caf::atom_constant<caf::atom("fault")>;
 
 } // namespace dref::protocol

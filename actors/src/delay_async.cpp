@@ -1,0 +1,127 @@
+// Delays from actors: the steps of the blocking get (watch, then claim or
+// read; run the body when the claim is ours; else wait for completion and
+// claim again when the runner's session lapses), in the actor's context.
+#include <caf/scheduled_actor.hpp>
+
+#include "awaiting.hpp"
+#include "context_impl.hpp"
+#include "dref/delay.hpp"
+
+namespace dref::detail {
+
+using namespace protocol;
+
+namespace {
+
+struct actor_delay : awaiting<std::string> {
+  std::shared_ptr<context_impl> ctx;
+  caf::scheduled_actor* self = nullptr;
+  std::string id;
+  std::function<std::string()> body;
+  bool claiming = false;
+  bool released_meanwhile = false; // a runner lapsed while we claimed
+
+  std::shared_ptr<actor_delay> me() {
+    return std::static_pointer_cast<actor_delay>(shared_from_this());
+  }
+
+  void on_event(const store_event& e) {
+    if (e.kind == event_kind::delay_completed)
+      return answer(e.payload);
+    if (e.kind != event_kind::delay_released || answered() || !body)
+      return;
+    if (claiming)
+      released_meanwhile = true;
+    else
+      claim();
+  }
+
+  void claim() {
+    claiming = true;
+    released_meanwhile = false;
+    ctx->async_session(self, [me = me()](result<std::string> session) {
+      if (!session)
+        return me->answer(std::move(session).error());
+      me->ctx->async_propose(me->self, cmd_delay_claim{me->id, *session}, std::nullopt,
+                             [me, session = *session](result<store_result> got) {
+                               me->claimed(session, std::move(got));
+                             });
+    });
+  }
+
+  void claimed(const std::string& session, result<store_result> got) {
+    claiming = false;
+    if (!got)
+      return answer(std::move(got).error());
+    auto& state = std::get<res_delay>(*got);
+    switch (state.state) {
+      case delay_claim_state::completed: return answer(std::move(state.value));
+      case delay_claim_state::run_body:
+        if (ctx->start_delay_run(id))
+          return run_body(session);
+        return; // another caller of this context runs it: its completion is coming
+      case delay_claim_state::running:
+        if (released_meanwhile)
+          claim();
+        return; // the completion or the runner's release is on its way
+    }
+  }
+
+  void run_body(const std::string& session) {
+    std::string value;
+    try {
+      value = body();
+    } catch (const std::exception& e) {
+      ctx->end_delay_run(id);
+      return answer(error{errc::internal, "delay '" + id + "': the body threw: " + e.what()});
+    }
+    ctx->async_propose(self, cmd_delay_complete{id, session, value}, std::nullopt,
+                       [me = me(), value](result<store_result> done) {
+                         me->ctx->end_delay_run(me->id);
+                         if (done)
+                           return me->answer(value);
+                         // Our session lapsed while the body ran and another
+                         // runner finished: its completion event is coming.
+                         if (done.error().code != errc::already_delivered)
+                           me->answer(std::move(done).error());
+                       });
+  }
+
+  void read() {
+    ctx->async_read(self, store_read{read_kind::delay, id, 0, 0}, std::nullopt,
+                    [me = me()](result<read_result> got) {
+                      if (!got)
+                        return me->answer(std::move(got).error());
+                      auto& state = std::get<delay_state>(*got);
+                      if (state.completed)
+                        me->answer(std::move(state.value));
+                    });
+  }
+};
+
+} // namespace
+
+void delay_core::async_get(caf::scheduled_actor* self, std::function<std::string()> body,
+                           std::optional<std::chrono::milliseconds> wait,
+                           std::function<void(result<std::string>)> done) const {
+  auto run = std::make_shared<actor_delay>();
+  run->ctx = ctx;
+  run->self = self;
+  run->id = id;
+  run->body = std::move(body);
+  run->done = std::move(done);
+  ctx->async_watch(
+    self, id, [run](const store_event& e) { run->on_event(e); }, std::nullopt,
+    [run, wait](result<inbox> watching) {
+      if (!watching)
+        return run->answer(std::move(watching).error());
+      run->events = std::move(*watching);
+      run->time_out_after(wait, "delay '" + run->id + "' did not complete");
+      if (run->body)
+        run->claim();
+      else
+        run->read();
+    });
+}
+
+} // namespace dref::detail

@@ -1,0 +1,236 @@
+#pragma once
+// The campaign behind an election handle (elections.cpp) and what its
+// requests from actors (election_async.cpp) hook into.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "context_impl.hpp"
+#include "dref/cancellation.hpp"
+
+namespace dref::detail {
+
+// What an event of the election's lock says of its leader: the new one
+// (an empty optional: nobody leads for now), or nothing when the event
+// leaves the leader as it was.
+inline std::optional<std::optional<std::string>> leader_change(const protocol::store_event& e) {
+  switch (e.kind) {
+    case protocol::event_kind::lock_granted: return std::optional<std::string>{e.owner};
+    case protocol::event_kind::lock_lost: return std::optional<std::string>{};
+    case protocol::event_kind::lock_released:
+      if (e.number != 0) // 0: a waiter left the queue, the leader stays
+        return std::optional<std::string>{};
+      return std::nullopt;
+    default: return std::nullopt;
+  }
+}
+
+// The leader recorded in a read of the election's lock.
+inline std::optional<std::string> leader_in(const protocol::read_result& read) {
+  const auto& lock = std::get<protocol::lock_state>(read);
+  if (!lock.held)
+    return std::nullopt;
+  return lock.owner;
+}
+
+inline protocol::store_read leader_read(const std::string& lock_id) {
+  return protocol::store_read{protocol::read_kind::lock, lock_id, 0, 0};
+}
+
+struct election_state : std::enable_shared_from_this<election_state> {
+  std::shared_ptr<context_impl> ctx;
+  std::string name;
+  std::string lock_id;
+  std::string candidate;
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  // Campaign state, guarded by mutex.
+  std::string session;
+  bool granted = false;
+  bool dropped = false; // our wait or term ended without us asking
+  bool stopping = false;
+  bool resign_requested = false;
+  std::uint64_t token = 0;
+  std::vector<std::function<void(cancellation)>> on_elected;
+  // Registered from actors: they only post into the actor's inbox, so they
+  // run on the campaign thread and return at once.
+  std::vector<std::function<void(cancellation)>> on_elected_posting;
+  // resign(self) calls waiting for the release.
+  std::vector<std::function<void()>> resign_waiters;
+  std::optional<cancellation> term;
+  std::vector<std::thread> runners;
+
+  std::atomic<bool> leading{false};
+  std::atomic<std::uint64_t> leading_token{0};
+  std::thread campaign;
+
+  void on_event(const protocol::store_event& e) {
+    {
+      std::lock_guard guard{mutex};
+      if (e.session != session || e.owner != candidate)
+        return;
+      switch (e.kind) {
+        case protocol::event_kind::lock_granted:
+          if (!granted) {
+            granted = true;
+            token = e.number;
+          }
+          break;
+        case protocol::event_kind::lock_released:
+          if (!granted && e.number == 0)
+            dropped = true; // removed from the queue (session closed)
+          break;
+        case protocol::event_kind::lock_lost:
+          if (granted && e.number == token)
+            dropped = true;
+          break;
+        default: break;
+      }
+    }
+    changed.notify_all();
+  }
+
+  // After a failed step: pauses before the next round; false when the
+  // campaign should end instead (shutdown, leave()).
+  bool may_retry_after(const error& failure) {
+    if (failure.code == errc::shutting_down)
+      return false;
+    std::unique_lock guard{mutex};
+    return !changed.wait_for(guard, std::chrono::milliseconds{100}, [&] { return stopping; });
+  }
+
+  void start_term() {
+    std::vector<std::function<void(cancellation)>> callbacks;
+    cancellation stop;
+    {
+      std::lock_guard guard{mutex};
+      term = stop;
+      callbacks = on_elected;
+      leading_token = token;
+      leading = true;
+      for (auto& f : callbacks)
+        runners.emplace_back([f, stop] { f(stop); });
+      for (auto& f : on_elected_posting)
+        f(stop);
+    }
+  }
+
+  void end_term() {
+    std::vector<std::thread> finished;
+    std::optional<cancellation> ended;
+    {
+      std::lock_guard guard{mutex};
+      leading = false;
+      leading_token = 0;
+      ended.swap(term);
+      finished.swap(runners);
+    }
+    if (ended)
+      ended->cancel();
+    for (auto& t : finished)
+      if (t.joinable())
+        t.join();
+  }
+
+  void run() {
+    while (true) {
+      {
+        std::lock_guard guard{mutex};
+        if (stopping)
+          return;
+      }
+      auto opened = ctx->session();
+      if (!opened) {
+        if (!may_retry_after(opened.error()))
+          return;
+        continue;
+      }
+      {
+        std::lock_guard guard{mutex};
+        session = *opened;
+        granted = dropped = false;
+        token = 0;
+      }
+      auto watching = ctx->watch(
+        lock_id,
+        [weak = weak_from_this()](const protocol::store_event& e) {
+          if (auto self = weak.lock())
+            self->on_event(e);
+        },
+        std::nullopt);
+      if (!watching) {
+        if (!may_retry_after(watching.error()))
+          return;
+        continue;
+      }
+      auto answer = ctx->propose(protocol::cmd_lock_acquire{lock_id, *opened, candidate, true},
+                                 std::nullopt);
+      if (!answer) {
+        if (!may_retry_after(answer.error()))
+          return;
+        continue; // e.g. the session lapsed just now: open a new one
+      }
+      bool leave_now = false;
+      {
+        std::unique_lock guard{mutex};
+        if (const auto& got = std::get<protocol::res_lock>(*answer); got.granted && !granted) {
+          granted = true;
+          token = got.token;
+        }
+        changed.wait(guard, [&] { return granted || dropped || stopping; });
+        if (!granted && stopping)
+          leave_now = true;
+      }
+      if (leave_now) {
+        auto cancelled = ctx->propose(protocol::cmd_lock_cancel_wait{lock_id, *opened, candidate},
+                                      std::nullopt);
+        // A grant may have won the race with the cancellation.
+        std::lock_guard guard{mutex};
+        if (cancelled)
+          if (auto* won = std::get_if<protocol::res_lock>(&*cancelled); won && won->granted)
+            (void)ctx->propose(protocol::cmd_lock_release{lock_id, *opened, candidate, won->token},
+                               std::nullopt);
+        return;
+      }
+      if (!granted)
+        continue; // dropped from the queue: campaign again with a new session
+      start_term();
+      bool lost = false;
+      {
+        std::unique_lock guard{mutex};
+        changed.wait(guard, [&] { return dropped || stopping || resign_requested; });
+        lost = dropped;
+      }
+      std::uint64_t held_token = leading_token;
+      end_term();
+      if (!lost)
+        (void)ctx->propose(protocol::cmd_lock_release{lock_id, *opened, candidate, held_token},
+                           std::nullopt);
+      std::vector<std::function<void()>> resigned;
+      {
+        std::lock_guard guard{mutex};
+        resign_requested = false;
+        resigned.swap(resign_waiters);
+      }
+      changed.notify_all(); // resign() waits for this
+      for (auto& f : resigned)
+        f();
+    }
+  }
+
+  void stop() {
+    {
+      std::lock_guard guard{mutex};
+      stopping = true;
+    }
+    changed.notify_all();
+    if (campaign.joinable() && campaign.get_id() != std::this_thread::get_id())
+      campaign.join();
+  }
+};
+
+} // namespace dref::detail

@@ -1,0 +1,61 @@
+#pragma once
+// Runs a test's requests from inside an event-based actor, the way
+// application actors use dref's actor APIs.
+
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <functional>
+#include <vector>
+
+#include "dref/protocol/result.hpp"
+
+namespace dref::test {
+
+// Runs body(self, finish) in a fresh event-based actor, which lives until
+// body calls finish() (then it terminates). Returns the actor.
+template <class Body>
+caf::actor spawn_client(caf::actor_system& sys, Body body) {
+  return sys.spawn([body](caf::event_based_actor* self) -> caf::behavior {
+    body(self, std::function<void()>{[self] { self->quit(); }});
+    return {[](int) {}};
+  });
+}
+
+// Stops the actors it was given when it goes out of scope, also when a
+// failed BOOST_TEST_REQUIRE leaves the test early: the actor system's
+// destructor would otherwise wait for them for ever.
+class actor_stopper {
+public:
+  actor_stopper() = default;
+  actor_stopper(const actor_stopper&) = delete;
+  actor_stopper& operator=(const actor_stopper&) = delete;
+  ~actor_stopper() {
+    for (auto& a : actors_)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  template <class Handle>
+  Handle add(Handle a) {
+    actors_.push_back(caf::actor_cast<caf::actor>(a));
+    return a;
+  }
+
+private:
+  std::vector<caf::actor> actors_;
+};
+
+// An on_error for a client: fails the test, sets outcome to -1 (what the
+// test waits on) and ends the client.
+inline auto fail_into(std::atomic<int>& outcome, std::function<void()> finish) {
+  return [&outcome, finish](const error& e) {
+    BOOST_ERROR("unexpected: " << e.to_string());
+    outcome = -1;
+    finish();
+  };
+}
+
+} // namespace dref::test
