@@ -3,6 +3,9 @@
 #include <arpa/inet.h>
 #include <csignal>
 #include <fcntl.h>
+#include <mutex>
+#include <random>
+#include <set>
 #include <netinet/in.h>
 #include <stdexcept>
 #include <sys/prctl.h>
@@ -13,18 +16,41 @@
 
 namespace dref::test {
 
-std::uint16_t free_loopback_port() {
+namespace {
+
+bool can_listen_on(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
-      || ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    throw std::runtime_error("cannot find a free loopback port");
+  addr.sin_port = htons(port);
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   ::close(fd);
-  return ntohs(addr.sin_port);
+  return ok;
+}
+
+} // namespace
+
+// Ports come from below the kernel's ephemeral range (32768 and up by
+// default), so that no outgoing connection of a parallel test takes one as
+// its local port between this check and the server's bind; the random start
+// keeps parallel test processes apart, the set keeps one process's servers
+// apart.
+std::uint16_t free_loopback_port() {
+  static std::mutex mutex;
+  static std::set<std::uint16_t> handed_out;
+  static std::mt19937 pick{std::random_device{}() ^ static_cast<unsigned>(::getpid())};
+  std::lock_guard guard{mutex};
+  for (int attempt = 0; attempt < 2000; ++attempt) {
+    auto port = static_cast<std::uint16_t>(20000 + pick() % 12000);
+    if (!handed_out.contains(port) && can_listen_on(port)) {
+      handed_out.insert(port);
+      return port;
+    }
+  }
+  throw std::runtime_error("cannot find a free loopback port in 20000-31999");
 }
 
 bool wait_until_listening(std::uint16_t port, std::chrono::milliseconds timeout) {

@@ -10,7 +10,8 @@
 
 namespace dref::test {
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0).
+// A TCP port on 127.0.0.1 that was free a moment ago, never the same one
+// twice in a process.
 std::uint16_t free_loopback_port();
 
 // True once something accepts TCP connections on 127.0.0.1:port.

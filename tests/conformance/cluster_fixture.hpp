@@ -3,10 +3,7 @@
 // The conformance suites use only this interface, so that the raft and
 // redis backends can run the same suites with their own fixture.
 
-#include <arpa/inet.h>
 #include <caf/actor_system.hpp>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <filesystem>
 #include <memory>
@@ -14,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "child_process.hpp"
 #include "dref/actors/node_system.hpp"
 #include "dref/context.hpp"
 
@@ -57,7 +55,7 @@ struct raft_cluster {
     data_root = ::mkdtemp(pattern.data());
     std::vector<config::endpoint> peers;
     for (std::size_t i = 0; i < nodes; ++i)
-      peers.push_back({"127.0.0.1", free_port()});
+      peers.push_back({"127.0.0.1", free_loopback_port()});
     context_options options;
     options.session_ttl = session_ttl;
     for (std::size_t i = 0; i < nodes; ++i) {
@@ -88,19 +86,6 @@ struct raft_cluster {
   }
 
   context& node(std::size_t i) { return *contexts.at(i); }
-
-  // A loopback port free right now (bound, read back, closed).
-  static std::uint16_t free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-  }
 
   node_system_config cfg;
   caf::actor_system sys{cfg};

@@ -68,7 +68,8 @@ caf::behavior memory_backend(memory_actor* self, memory_options options) {
 } // namespace
 
 caf::actor spawn_memory_backend(caf::actor_system& sys, memory_options options) {
-  return sys.spawn<caf::detached>(
+  // Scheduled, not detached: see start_node in raft/node.
+  return sys.spawn(
     [options](memory_actor* self) { return memory_backend(self, options); });
 }
 

@@ -69,10 +69,18 @@ struct parked_proposal {
   std::chrono::steady_clock::time_point deadline;
 };
 
+// A watch starts like a linearizable read, so that it sees every write
+// after one its caller already saw acknowledged (also by another member).
+struct watch_start {
+  std::string id;
+  caf::actor watcher;
+};
+
 struct waiting_read {
   store_read request;
   caf::response_promise promise;
   std::chrono::steady_clock::time_point deadline;
+  std::optional<watch_start> watch;
 };
 
 struct node_state {
@@ -267,7 +275,13 @@ void answer_pending(node_actor* self, std::uint64_t index, const core::entry& en
 }
 
 void serve_read(node_actor* self, waiting_read& r) {
-  r.promise.deliver(self->state.store.read(r.request));
+  auto& st = self->state;
+  if (r.watch) {
+    st.watchers.add(r.watch->id, r.watch->watcher);
+    r.promise.deliver(st.store.applied_index());
+    return;
+  }
+  r.promise.deliver(st.store.read(r.request));
 }
 
 void after_apply(node_actor* self) {
@@ -664,15 +678,20 @@ caf::behavior node_behavior(node_actor* self) {
       auto promise = self->make_response_promise();
       auto& s = self->state;
       s.read_queue.push_back(
-        waiting_read{std::move(request), promise, now() + s.options.request_timeout});
+        waiting_read{std::move(request), promise, now() + s.options.request_timeout, std::nullopt});
       if (s.raft && !s.read_round)
         start_read_round(self);
       return promise;
     },
     [self](protocol::watch_atom, const std::string& id, const caf::actor& watcher) {
+      auto promise = self->make_response_promise();
+      auto& s = self->state;
       self->monitor(watcher);
-      self->state.watchers.add(id, watcher);
-      return self->state.store.applied_index();
+      s.read_queue.push_back(waiting_read{{}, promise, now() + s.options.request_timeout,
+                                          watch_start{id, watcher}});
+      if (s.raft && !s.read_round)
+        start_read_round(self);
+      return promise;
     },
     [self](protocol::unwatch_atom, const std::string& id, const caf::actor& watcher) {
       self->state.watchers.remove(id, watcher);
@@ -766,7 +785,10 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
   if (!port)
     return std::move(port).error();
   state->address = config::endpoint{options.listen_host, *port}.to_string();
-  auto actor = sys.spawn<caf::detached>([state](node_actor* self) {
+  // Not detached, although saves fsync on a worker thread: CAF 0.17's
+  // detached actors can keep ~actor_system waiting for ever (CAF issues
+  // #1196, #1110; seen here when several systems share a process).
+  auto actor = sys.spawn([state](node_actor* self) {
     self->state = std::move(*state);
     return node_behavior(self);
   });
