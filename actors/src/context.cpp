@@ -231,6 +231,57 @@ result<protocol::node_status> raft_member::status(caf::actor_system& sys,
   return out;
 }
 
+namespace {
+
+template <class Request>
+result<void> ask_admin(caf::actor_system& sys, const caf::actor& member, Request request,
+                       std::chrono::milliseconds timeout) {
+  if (!member)
+    return error{errc::invalid_argument, "not a running member"};
+  caf::scoped_actor self{sys, true};
+  result<void> out = error{errc::internal, "no answer"};
+  self->request(member, timeout, std::move(request))
+    .receive(
+      [&](protocol::admin_reply& reply) {
+        if (reply.error)
+          out = std::move(*reply.error);
+        else
+          out = result<void>{};
+      },
+      [&](caf::error& err) { out = from_caf_error(err); });
+  return out;
+}
+
+} // namespace
+
+result<void> raft_member::add_learner(caf::actor_system& sys, const std::string& name,
+                                      const std::string& address,
+                                      std::chrono::milliseconds timeout) const {
+  return ask_admin(sys, handle_ ? handle_->actor : caf::actor{},
+                   protocol::member_change{protocol::member_change_kind::add_learner, name, address},
+                   timeout);
+}
+
+result<void> raft_member::promote(caf::actor_system& sys, const std::string& name,
+                                  std::chrono::milliseconds timeout) const {
+  return ask_admin(sys, handle_ ? handle_->actor : caf::actor{},
+                   protocol::member_change{protocol::member_change_kind::promote, name, {}},
+                   timeout);
+}
+
+result<void> raft_member::remove(caf::actor_system& sys, const std::string& name,
+                                 std::chrono::milliseconds timeout) const {
+  return ask_admin(sys, handle_ ? handle_->actor : caf::actor{},
+                   protocol::member_change{protocol::member_change_kind::remove, name, {}},
+                   timeout);
+}
+
+result<void> raft_member::transfer_leadership(caf::actor_system& sys, const std::string& to,
+                                              std::chrono::milliseconds timeout) const {
+  return ask_admin(sys, handle_ ? handle_->actor : caf::actor{}, protocol::leader_transfer{to},
+                   timeout);
+}
+
 void raft_member::set_link_cut(const std::string& member, bool cut) const {
   if (handle_ && handle_->actor)
     caf::anon_send(handle_->actor, protocol::fault_atom::value, member, cut);

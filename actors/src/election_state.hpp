@@ -54,6 +54,10 @@ struct election_state : std::enable_shared_from_this<election_state> {
   bool dropped = false; // our wait or term ended without us asking
   bool stopping = false;
   bool resign_requested = false;
+  // The first candidacy is in the lock's queue (or the campaign ended):
+  // join_election returns then, so candidates queue in the order they
+  // joined.
+  bool in_line = false;
   std::uint64_t token = 0;
   std::vector<std::function<void(cancellation)>> on_elected;
   // Registered from actors: they only post into the actor's inbox, so they
@@ -137,6 +141,16 @@ struct election_state : std::enable_shared_from_this<election_state> {
   }
 
   void run() {
+    struct mark_in_line_on_exit {
+      election_state* self;
+      ~mark_in_line_on_exit() {
+        {
+          std::lock_guard guard{self->mutex};
+          self->in_line = true;
+        }
+        self->changed.notify_all();
+      }
+    } on_exit{this};
     while (true) {
       {
         std::lock_guard guard{mutex};
@@ -181,6 +195,10 @@ struct election_state : std::enable_shared_from_this<election_state> {
           granted = true;
           token = got.token;
         }
+        if (!in_line) {
+          in_line = true;
+          changed.notify_all();
+        }
         changed.wait(guard, [&] { return granted || dropped || stopping; });
         if (!granted && stopping)
           leave_now = true;
@@ -220,6 +238,12 @@ struct election_state : std::enable_shared_from_this<election_state> {
       for (auto& f : resigned)
         f();
     }
+  }
+
+  // Until the first candidacy is queued, at most `limit`.
+  void await_in_line(std::chrono::milliseconds limit) {
+    std::unique_lock guard{mutex};
+    changed.wait_for(guard, limit, [&] { return in_line || stopping; });
   }
 
   void stop() {

@@ -100,6 +100,7 @@ election context::join_election(const dref::id& name, std::string candidate) {
   state->lock_id = "election/" + name.str();
   state->candidate = std::move(candidate);
   state->campaign = std::thread{[raw = state.get()] { raw->run(); }};
+  state->await_in_line(impl_->options.request_timeout);
   return election{std::move(state)};
 }
 

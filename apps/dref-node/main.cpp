@@ -7,6 +7,7 @@
 #include <csignal>
 #include <caf/io/all.hpp>
 #include <iostream>
+#include <charconv>
 #include <optional>
 
 #include "dref/actors/node_system.hpp"
@@ -21,10 +22,11 @@ namespace {
 constexpr const char* software_version = "0.1.0";
 
 void print_usage() {
-  std::cout << "usage: dref-node [--config FILE] [--join] [--key value ...]\n"
+  std::cout << "usage: dref-node [--config FILE] [--join] [--snapshot-every N] [--key value ...]\n"
                "Runs one member of a dref cluster (backend raft) until SIGTERM or SIGINT.\n"
                "A fresh cluster forms once every configured peer answered; --join starts a\n"
                "newcomer that waits to be added by the leader (drefctl members add).\n"
+               "--snapshot-every N: applied entries between snapshots (default 10000).\n"
                "Exit codes: 0 clean shutdown, 2 invalid configuration, 1 other failure.\n\n"
             << dref::config::help_text();
 }
@@ -58,11 +60,28 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  // --join is this program's own flag; the rest is configuration.
+  // --join and --snapshot-every are this program's own flags; the rest is
+  // configuration.
+  std::optional<std::uint64_t> snapshot_every;
   std::vector<char*> args;
-  for (int i = 0; i < argc; ++i)
-    if (std::string_view{argv[i]} != "--join")
-      args.push_back(argv[i]);
+  for (int i = 0; i < argc; ++i) {
+    std::string_view arg{argv[i]};
+    if (arg == "--join")
+      continue;
+    if (arg == "--snapshot-every") {
+      std::uint64_t n = 0;
+      std::string_view text = i + 1 < argc ? std::string_view{argv[i + 1]} : std::string_view{};
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || n == 0) {
+        dref::app::fail("--snapshot-every needs a positive number of entries");
+        return 2;
+      }
+      snapshot_every = n;
+      ++i;
+      continue;
+    }
+    args.push_back(argv[i]);
+  }
   auto cfg = dref::config::load(
     dref::config::inputs_from_main(static_cast<int>(args.size()), args.data()));
   if (!cfg) {
@@ -80,6 +99,8 @@ int main(int argc, char** argv) {
     auto options = dref::raft::node::options_from(*cfg);
     options.software_version = software_version;
     options.join = join;
+    if (snapshot_every)
+      options.snapshot_every = *snapshot_every;
     auto started = dref::raft::node::start_node(sys, options);
     if (!started) {
       dref::app::fail(started.error().message);

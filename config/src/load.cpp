@@ -181,4 +181,11 @@ std::string help_text() {
   return out;
 }
 
+result<endpoint> parse_endpoint(std::string_view text) {
+  auto parsed = detail::parse_endpoint(text);
+  if (auto* problem = std::get_if<std::string>(&parsed))
+    return error{errc::invalid_argument, *problem};
+  return std::get<endpoint>(std::move(parsed));
+}
+
 } // namespace dref::config

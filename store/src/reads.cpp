@@ -20,6 +20,14 @@ void fill(store_read_reply& reply, result<T> got) {
 store_read_reply store::read(const store_read& request) const {
   store_read_reply reply;
   reply.applied_index = state_.applied;
+  // A malformed id is an error of its own, not "not found": nothing can
+  // ever be stored under it.
+  if (request.kind != read_kind::session) {
+    if (auto ok = check_id(request.id, limits_, "id"); !ok) {
+      reply.error = std::move(ok).error();
+      return reply;
+    }
+  }
   switch (request.kind) {
     case read_kind::value: fill(reply, get(request.id)); break;
     case read_kind::lock: reply.value = lock(request.id); break;

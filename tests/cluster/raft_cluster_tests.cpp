@@ -1,11 +1,17 @@
 // Real dref-node processes on loopback, used through contexts connected to
 // them over the network: crashes (kill -9), restarts from the data
-// directory, and a member cut off and healed.
+// directory, a member cut off and healed; and drefctl against them:
+// values, locks, topics, membership changes (a 4th member joins through a
+// snapshot, one leaves) and leadership transfer.
 
 #include <boost/test/unit_test.hpp>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <iostream>
 #include <thread>
 
@@ -20,7 +26,8 @@ namespace fs = std::filesystem;
 namespace {
 
 struct process_cluster {
-  explicit process_cluster(std::size_t n = 3) {
+  explicit process_cluster(std::size_t n = 3, std::vector<std::string> node_flags = {})
+    : flags(std::move(node_flags)) {
     std::string pattern = (fs::temp_directory_path() / "dref-cluster-XXXXXX").string();
     root = ::mkdtemp(pattern.data());
     for (std::size_t i = 0; i < n; ++i)
@@ -52,16 +59,38 @@ struct process_cluster {
 
   std::string name(std::size_t i) const { return "node-" + std::to_string(i + 1); }
 
-  void start(std::size_t i) {
+  void start(std::size_t i, std::vector<std::string> extra = {}) {
     std::string peers;
     for (auto p : ports)
       peers += (peers.empty() ? "" : ",") + std::string{"127.0.0.1:"} + std::to_string(p);
-    nodes[i] = std::make_unique<test::child_process>(
-      std::vector<std::string>{DREF_NODE_BIN, "--backend", "raft", "--node-id", name(i),
-                               "--port", std::to_string(ports[i]), "--data-dir",
-                               (root / name(i)).string(), "--peers", peers,
-                               "--election-timeout-ms", "150", "--heartbeat-ms", "30"},
-      (root / (name(i) + ".log")).string());
+    std::vector<std::string> argv{DREF_NODE_BIN, "--backend", "raft", "--node-id", name(i),
+                                  "--port", std::to_string(ports[i]), "--data-dir",
+                                  (root / name(i)).string(), "--peers", peers,
+                                  "--election-timeout-ms", "150", "--heartbeat-ms", "30"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    nodes[i] = std::make_unique<test::child_process>(argv, (root / (name(i) + ".log")).string());
+  }
+
+  // One more process, started with --join: not a member until added.
+  std::size_t start_joiner(std::vector<std::string> extra = {}) {
+    auto i = ports.size();
+    ports.push_back(test::free_loopback_port());
+    nodes.push_back(nullptr);
+    extra.insert(extra.begin(), "--join");
+    start(i, extra);
+    BOOST_REQUIRE_MESSAGE(test::wait_until_listening(ports[i], 10s), "joiner up");
+    members.push_back(raft_member::connect(sys, "127.0.0.1", ports[i]));
+    contexts.push_back(std::make_unique<context>(sys, members.back(), options()));
+    return i;
+  }
+
+  std::string endpoint(std::size_t i) const { return "127.0.0.1:" + std::to_string(ports[i]); }
+  std::string endpoints() const {
+    std::string out;
+    for (std::size_t i = 0; i < ports.size(); ++i)
+      out += (out.empty() ? "" : ",") + endpoint(i);
+    return out;
   }
 
   // The index of the member every reachable member names as leader.
@@ -82,6 +111,7 @@ struct process_cluster {
 
   context& ctx(std::size_t i) { return *contexts.at(i); }
 
+  std::vector<std::string> flags; // for every dref-node
   node_system_config cfg;
   caf::actor_system sys{cfg};
   fs::path root;
@@ -90,6 +120,47 @@ struct process_cluster {
   std::vector<raft_member> members;
   std::vector<std::unique_ptr<context>> contexts;
 };
+
+struct cli_result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string shell_quoted(const std::string& arg) {
+  std::string out = "'";
+  for (char ch : arg)
+    out += ch == '\'' ? std::string{"'\\''"} : std::string(1, ch);
+  return out + "'";
+}
+
+// Runs drefctl with args; its stdout, stderr and exit code.
+cli_result drefctl(const std::vector<std::string>& args) {
+  auto err_path = fs::temp_directory_path() / ("drefctl-err-" + std::to_string(::getpid()));
+  std::string command = shell_quoted(DREFCTL_BIN);
+  for (const auto& a : args)
+    command += " " + shell_quoted(a);
+  command += " 2>" + shell_quoted(err_path.string());
+  cli_result out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  BOOST_REQUIRE(pipe);
+  char buffer[4096];
+  while (auto n = std::fread(buffer, 1, sizeof buffer, pipe))
+    out.out.append(buffer, n);
+  int status = ::pclose(pipe);
+  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream err{err_path};
+  out.err.assign(std::istreambuf_iterator<char>{err}, {});
+  fs::remove(err_path);
+  return out;
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
 
 } // namespace
 
@@ -208,6 +279,135 @@ BOOST_AUTO_TEST_CASE(a_member_cut_off_catches_up_after_healing) {
       seen = *v;
   }
   BOOST_TEST(seen == 30);
+}
+
+BOOST_AUTO_TEST_CASE(drefctl_values_locks_topics_and_exit_codes) {
+  process_cluster c;
+  BOOST_REQUIRE(c.leader());
+  auto at = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--endpoints", c.endpoints(), "--timeout", "3s"});
+    auto r = drefctl(args);
+    BOOST_TEST_MESSAGE("drefctl " << args[4] << " -> " << r.code << ": " << r.out << r.err);
+    return r;
+  };
+  auto status = at({"status"});
+  BOOST_TEST(status.code == 0);
+  BOOST_TEST(count_of(status.out, "leader ") >= 1u);
+  BOOST_TEST(count_of(status.out, "127.0.0.1:") == 3u);
+  auto status_json = at({"--json", "status"});
+  BOOST_TEST(count_of(status_json.out, "\"role\":\"leader\"") == 1u);
+
+  auto set = at({"set", "ctl/greeting", "hello"});
+  BOOST_TEST(set.code == 0);
+  BOOST_TEST(set.out.starts_with("version "));
+  auto version = set.out.substr(8, set.out.size() - 9);
+  auto got = at({"--json", "get", "ctl/greeting"});
+  BOOST_TEST(got.code == 0);
+  BOOST_TEST(got.out == "{\"id\":\"ctl/greeting\",\"value\":\"hello\",\"version\":" + version + "}\n");
+  // A context sees what drefctl wrote (raw bytes).
+  auto greeting = c.ctx(1).existing<std::string, raw_codec>(manual_id("ctl/greeting"));
+  BOOST_TEST(greeting.get() == "hello");
+
+  auto stale = at({"cas", "ctl/greeting", "999999", "nope"});
+  BOOST_TEST(stale.code == 3);
+  BOOST_TEST(stale.err.find("version_conflict") != std::string::npos);
+  auto cas = at({"cas", "ctl/greeting", version, "world"});
+  BOOST_TEST(cas.code == 0);
+  BOOST_TEST(at({"get", "ctl/greeting"}).out.starts_with("world\n"));
+
+  BOOST_TEST(at({"add", "ctl/counter", "5"}).out.starts_with("5\n"));
+  auto added = at({"--json", "add", "ctl/counter", "-2"});
+  BOOST_TEST(added.code == 0);
+  BOOST_TEST(added.out.find("\"value\":3") != std::string::npos);
+  BOOST_TEST(at({"add", "ctl/greeting", "1"}).code == 1); // not a counter
+
+  // The lock runs the command with the fencing token; tokens grow.
+  auto first = at({"lock", "ctl/lock", "--", "sh", "-c", "echo token=$DREF_FENCING_TOKEN"});
+  BOOST_TEST(first.code == 0);
+  auto second = at({"lock", "ctl/lock", "--", "sh", "-c", "echo token=$DREF_FENCING_TOKEN; exit 7"});
+  BOOST_TEST(second.code == 7); // the command's own exit code
+  BOOST_REQUIRE(first.out.starts_with("token=") && second.out.starts_with("token="));
+  BOOST_TEST(std::stoull(second.out.substr(6)) > std::stoull(first.out.substr(6)));
+  // While a context holds it, drefctl times out (exit 4) and runs nothing.
+  {
+    auto held = c.ctx(0).lock(manual_id("ctl/lock"));
+    auto blocked = at({"--timeout", "300ms", "lock", "ctl/lock", "--", "sh", "-c", "echo ran"});
+    BOOST_TEST(blocked.code == 4);
+    BOOST_TEST(blocked.out.empty());
+  }
+
+  BOOST_TEST(at({"publish", "ctl/topic", "one"}).out == "seq 1\n");
+  BOOST_TEST(at({"publish", "ctl/topic", "two"}).out == "seq 2\n");
+  auto watched = at({"watch", "ctl/topic", "--from", "1", "--count", "2"});
+  BOOST_TEST(watched.code == 0);
+  BOOST_TEST(watched.out == "1 one\n2 two\n");
+
+  // Usage errors: 2; an endpoint nobody listens on: 1.
+  BOOST_TEST(at({"frobnicate"}).code == 2);
+  BOOST_TEST(at({"cas", "ctl/greeting", "v1", "x"}).code == 2);
+  auto malformed = at({"get", "bad id with spaces"});
+  BOOST_TEST(malformed.code == 2);
+  BOOST_TEST(malformed.err.find("invalid_id") != std::string::npos);
+  BOOST_TEST(drefctl({"--timeout", "5", "status"}).code == 2);
+  auto nobody = drefctl({"--endpoints", "127.0.0.1:1", "get", "ctl/greeting"});
+  BOOST_TEST(nobody.code == 1);
+  BOOST_TEST(nobody.err.find("no endpoint answers") != std::string::npos);
+  BOOST_TEST(at({"get", "ctl/missing"}).code == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_fourth_member_joins_from_a_snapshot_and_one_leaves) {
+  // Members compact every 50 entries, so the newcomer's catch-up starts
+  // from the leader's snapshot.
+  process_cluster c{3, {"--snapshot-every", "50"}};
+  BOOST_REQUIRE(c.leader());
+  auto r = c.ctx(0).make<int>(0, manual_id("members/value"));
+  for (int i = 1; i <= 120; ++i)
+    r.set(i);
+  auto joiner = c.start_joiner();
+  auto at = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--endpoints", c.endpoint(0), "--timeout", "5s"});
+    auto out = drefctl(args);
+    BOOST_TEST_MESSAGE("drefctl -> " << out.code << ": " << out.out << out.err);
+    return out;
+  };
+  auto bad_address = at({"members", "add", c.name(joiner), "nowhere"});
+  BOOST_TEST(bad_address.code == 2);
+  auto added = at({"members", "add", c.name(joiner), c.endpoint(joiner)});
+  BOOST_TEST_REQUIRE(added.code == 0);
+  BOOST_TEST(at({"members", "add", c.name(joiner), c.endpoint(joiner)}).code == 3); // duplicate
+  // The learner catches up, then becomes a voter.
+  auto target = c.members[0].status(c.sys, 1s)->commit_index;
+  std::uint64_t applied = 0;
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < deadline && applied < target) {
+    if (auto st = c.members[joiner].status(c.sys, 1s))
+      applied = st->applied_index;
+    std::this_thread::sleep_for(20ms);
+  }
+  BOOST_TEST(applied >= target);
+  auto joined = c.members[joiner].status(c.sys, 1s);
+  BOOST_REQUIRE(joined.has_value());
+  BOOST_TEST(joined->snapshot_index > 0u); // it got a snapshot, not the whole log
+  BOOST_TEST(at({"members", "promote", c.name(joiner)}).code == 0);
+  auto listed = at({"members", "list"});
+  BOOST_TEST(count_of(listed.out, "voter") == 4u);
+  BOOST_TEST(c.ctx(joiner).existing<int>(manual_id("members/value")).get() == 120);
+
+  // Leadership moves to the newcomer on request.
+  BOOST_TEST(at({"transfer-leader", c.name(joiner)}).code == 0);
+  auto st = c.members[0].status(c.sys, 1s);
+  BOOST_REQUIRE(st.has_value());
+  BOOST_TEST(st->leader == c.name(joiner));
+
+  // Remove an original member; unknown names are refused with the list.
+  auto unknown = at({"members", "remove", "node-9"});
+  BOOST_TEST(unknown.code == 1);
+  BOOST_TEST(unknown.err.find("no member named 'node-9'") != std::string::npos);
+  BOOST_TEST(at({"members", "remove", c.name(2)}).code == 0);
+  BOOST_TEST(count_of(at({"members", "list"}).out, "voter") == 3u);
+  c.nodes[2]->stop();
+  r.set(121); // three voters left, all up: writes go on
+  BOOST_TEST(c.ctx(joiner).existing<int>(manual_id("members/value")).get() == 121);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

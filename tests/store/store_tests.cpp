@@ -41,6 +41,17 @@ BOOST_FIXTURE_TEST_CASE(get_missing_is_not_found, store_fixture) {
   BOOST_TEST(to_string(missing.error().code) == "not_found");
 }
 
+BOOST_FIXTURE_TEST_CASE(reading_a_malformed_id_is_invalid_id_not_missing, store_fixture) {
+  for (auto kind : {read_kind::value, read_kind::lock, read_kind::topic, read_kind::promise}) {
+    auto reply = s.read(store_read{kind, "a b", 0, 0});
+    BOOST_REQUIRE(reply.error.has_value());
+    BOOST_TEST((reply.error->code == errc::invalid_id));
+  }
+  auto reply = s.read(store_read{read_kind::value, "missing", 0, 0});
+  BOOST_REQUIRE(reply.error.has_value());
+  BOOST_TEST((reply.error->code == errc::not_found));
+}
+
 BOOST_FIXTURE_TEST_CASE(cas_succeeds_only_at_expected_version, store_fixture) {
   auto v = ok<res_written>(cmd_cas{"a", 0, "first"}).version; // 0: only when absent
   fails(cmd_cas{"a", 0, "again"}, errc::version_conflict);

@@ -39,6 +39,13 @@ struct binary_codec {
   }
 };
 
+// The bytes as stored, for tools (drefctl) and values written by other
+// programs or codecs.
+struct raw_codec {
+  static std::string encode(const std::string& value) { return value; }
+  static result<std::string> decode(std::string_view bytes) { return std::string{bytes}; }
+};
+
 template <class T>
 struct json_codec {
   static std::string encode(const T& value) {

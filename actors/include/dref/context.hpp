@@ -63,6 +63,21 @@ public:
   // This member's view of the cluster (drefctl status).
   result<protocol::node_status> status(caf::actor_system& sys,
                                        std::chrono::milliseconds timeout) const;
+  // Membership and leadership (drefctl members, transfer-leader). The
+  // leader runs them (this member forwards) and they return once committed.
+  // A new member starts with join = true and is added as a learner with
+  // the address it listens on, then promoted once it caught up. Errors:
+  // not_found (no such member), already_exists, invalid_argument (bad
+  // address, promoting a voter), membership_change_pending (one change at a
+  // time), unavailable (no leader reachable), timeout (outcome unknown).
+  result<void> add_learner(caf::actor_system& sys, const std::string& name,
+                           const std::string& address, std::chrono::milliseconds timeout) const;
+  result<void> promote(caf::actor_system& sys, const std::string& name,
+                       std::chrono::milliseconds timeout) const;
+  result<void> remove(caf::actor_system& sys, const std::string& name,
+                      std::chrono::milliseconds timeout) const;
+  result<void> transfer_leadership(caf::actor_system& sys, const std::string& to,
+                                   std::chrono::milliseconds timeout) const;
   // Failure drills: cut (or heal) this member's traffic with another one in
   // both directions of this member's side.
   void set_link_cut(const std::string& member, bool cut) const;
@@ -212,7 +227,9 @@ public:
 
   // Joins the election `name` as `candidate` (a name unique among the
   // candidates; generated from this context when empty) and campaigns at
-  // once, in the background. See election.hpp.
+  // once, in the background. Returns once the candidacy is in line (at
+  // most the request timeout), so candidates that join one after another
+  // lead in that order. See election.hpp.
   election join_election(const dref::id& name, std::string candidate = {});
 
   // Every later call through this context's handles fails with

@@ -107,6 +107,30 @@ public:
     return core_.set(Codec::encode(value), timeout);
   }
 
+  // Writes desired only if the ref is still at expected_version (the
+  // version a get_versioned returned); errc::version_conflict otherwise.
+  // Returns the new version.
+  result<std::uint64_t> try_set_at_version(std::uint64_t expected_version, const T& desired,
+                                           detail::timeout_ms timeout = {}) const {
+    if (auto ok = validate(desired); !ok)
+      return ok.error();
+    return core_.cas(expected_version, nullptr, Codec::encode(desired), timeout);
+  }
+
+  // Runs a named command registered on every node (e.g. "add_i64", whose
+  // args are an 8-byte little-endian delta), atomically on the stored value;
+  // returns what it stored and the new version. Validators do not see it.
+  result<versioned<T>> try_run(std::string command, std::string args,
+                               detail::timeout_ms timeout = {}) const {
+    auto ran = core_.run(std::move(command), std::move(args), timeout);
+    if (!ran)
+      return std::move(ran).error();
+    auto value = decode_result(id(), ran->value);
+    if (!value)
+      return std::move(value).error();
+    return versioned<T>{std::move(*value), ran->version};
+  }
+
   // Writes desired only if the current value equals expected.
   bool compare_and_set(const T& expected, const T& desired) const {
     if (auto ok = validate(desired); !ok)

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dref/config/load.hpp"
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/raft/core/node.hpp"
@@ -83,6 +84,11 @@ struct waiting_read {
   std::optional<watch_start> watch;
 };
 
+struct admin_wait {
+  caf::response_promise promise;
+  std::chrono::steady_clock::time_point deadline;
+};
+
 struct node_state {
   node_options options;
   std::optional<log::dir_lock> lock;
@@ -121,6 +127,10 @@ struct node_state {
   std::multimap<std::uint64_t, std::pair<store_reply, caf::response_promise>> replies_after_apply;
 
   watcher_set watchers;
+  // Admin requests this leader runs: membership changes by the log index
+  // of their config entry, and at most one leadership transfer.
+  std::map<std::uint64_t, admin_wait> conf_waiting;
+  std::optional<std::pair<std::uint64_t, admin_wait>> transfer_waiting;
   bool expire_in_flight = false;
   std::chrono::steady_clock::time_point last_expire{};
   bool failed = false;
@@ -319,6 +329,14 @@ void apply_entry(node_actor* self, const core::entry& entry) {
   } else {
     answer_pending(self, entry.index, entry, nullptr);
   }
+  if (auto waiting = st.conf_waiting.find(entry.index); waiting != st.conf_waiting.end()) {
+    protocol::admin_reply reply;
+    if (entry.type != core::entry_type::config)
+      reply.error = error{errc::unavailable, "leadership changed before the membership change "
+                                             "committed; it did not happen: try again"};
+    waiting->second.promise.deliver(std::move(reply));
+    st.conf_waiting.erase(waiting);
+  }
   st.applied = entry.index;
 }
 
@@ -511,6 +529,22 @@ void expire_requests(node_actor* self) {
       st.read_queue.push_back(std::move(w));
     st.read_round.reset();
   }
+  for (auto it = st.conf_waiting.begin(); it != st.conf_waiting.end();) {
+    if (t < it->second.deadline) {
+      ++it;
+      continue;
+    }
+    it->second.promise.deliver(protocol::admin_reply{
+      error{errc::timeout, "the membership change was not committed in time; its outcome is "
+                           "unknown (see members list)"}});
+    it = st.conf_waiting.erase(it);
+  }
+  if (st.transfer_waiting && t >= st.transfer_waiting->second.deadline) {
+    st.raft->cancel_transfer();
+    st.transfer_waiting->second.promise.deliver(protocol::admin_reply{
+      error{errc::timeout, "leadership did not move in time"}});
+    st.transfer_waiting.reset();
+  }
   for (auto it = st.pending.begin(); it != st.pending.end();) {
     if (t >= it->second.deadline) {
       it->second.promise.deliver(
@@ -531,6 +565,10 @@ void on_tick(node_actor* self) {
     return;
   st.raft->tick();
   process_ready(self);
+  if (st.transfer_waiting && st.raft->leader() == st.transfer_waiting->first) {
+    st.transfer_waiting->second.promise.deliver(protocol::admin_reply{});
+    st.transfer_waiting.reset();
+  }
   expire_requests(self);
   auto parked = std::move(st.parked);
   st.parked.clear();
@@ -562,6 +600,144 @@ void announce_address(node_actor* self) {
   p.proposal = store_proposal{0, 0, 0, 0, protocol::cmd_set{id, st.address}};
   p.deadline = now() + std::chrono::hours{24}; // nobody waits for the answer
   route_proposal(self, std::move(p));
+}
+
+
+// --- admin: membership and leadership ------------------------------------------
+
+bool has_member(const std::vector<core::node_id>& ids, core::node_id id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+std::string member_names(const node_state& st) {
+  std::string out;
+  auto add = [&](core::node_id id) {
+    if (!out.empty())
+      out += ", ";
+    if (id == st.self_id)
+      out += st.options.name;
+    else if (auto name = st.names.find(id); name != st.names.end())
+      out += name->second;
+    else
+      out += std::to_string(id);
+  };
+  for (auto id : st.raft->membership().voters)
+    add(id);
+  for (auto id : st.raft->membership().learners)
+    add(id);
+  return out;
+}
+
+// Followers hand admin requests to the leader; false: answered here.
+template <class Request>
+bool forward_admin(node_actor* self, const Request& request, caf::response_promise& promise) {
+  auto& st = self->state;
+  if (!st.raft) {
+    promise.deliver(protocol::admin_reply{error{errc::unavailable, "this member is still starting"}});
+    return true;
+  }
+  if (st.raft->role() == core::role::leader)
+    return false;
+  auto leader = st.remotes.find(st.raft->leader());
+  if (leader == st.remotes.end() || st.cut.count(st.raft->leader())) {
+    promise.deliver(protocol::admin_reply{
+      error{errc::unavailable, "no leader is reachable from " + st.options.name + " right now"}});
+    return true;
+  }
+  self->request(leader->second, st.options.request_timeout, request)
+    .then([promise](protocol::admin_reply& reply) mutable { promise.deliver(std::move(reply)); },
+          [promise](caf::error& err) mutable {
+            promise.deliver(protocol::admin_reply{from_caf_error(err)});
+          });
+  return true;
+}
+
+void change_membership(node_actor* self, const protocol::member_change& change,
+                       caf::response_promise promise) {
+  auto fail = [&](errc code, std::string text) {
+    promise.deliver(protocol::admin_reply{error{code, std::move(text)}});
+  };
+  if (change.name.empty())
+    return fail(errc::invalid_argument, "a membership change needs the member's name");
+  if (forward_admin(self, change, promise))
+    return;
+  auto& st = self->state;
+  auto id = member_id(change.name);
+  const auto& members = st.raft->membership();
+  bool voter = has_member(members.voters, id);
+  bool learner = has_member(members.learners, id);
+  protocol::raft_conf_change conf;
+  conf.node = id;
+  using kind = protocol::member_change_kind;
+  switch (change.kind) {
+    case kind::add_learner: {
+      if (voter || learner)
+        return fail(errc::already_exists, "'" + change.name + "' is already a member (as "
+                                            + (voter ? "voter" : "learner") + ")");
+      auto address = config::parse_endpoint(change.address);
+      if (!address)
+        return fail(errc::invalid_argument, "adding '" + change.name
+                                              + "' needs its address as host:port: "
+                                              + address.error().message);
+      // Everyone learns where the new member listens from the directory, so
+      // the entry goes into the log before the member does.
+      auto entry = store_proposal{0, 0, 0, wall_ms(),
+                                  protocol::cmd_set{std::string{directory_prefix} + change.name,
+                                                    address->to_string()}};
+      if (auto put = st.raft->propose(0, 0, protocol::encode(entry)); !put)
+        return fail(put.error().code, put.error().message);
+      conf.type = protocol::raft_conf_change_type::add_learner;
+      break;
+    }
+    case kind::promote:
+      if (voter)
+        return fail(errc::invalid_argument, "'" + change.name + "' is already a voter");
+      if (!learner)
+        return fail(errc::not_found, "no learner named '" + change.name
+                                       + "' (members: " + member_names(st) + ")");
+      conf.type = protocol::raft_conf_change_type::promote_learner;
+      break;
+    case kind::remove:
+      if (!voter && !learner)
+        return fail(errc::not_found, "no member named '" + change.name
+                                       + "' (members: " + member_names(st) + ")");
+      conf.type = protocol::raft_conf_change_type::remove;
+      break;
+    default:
+      return fail(errc::invalid_argument, "unknown kind of membership change");
+  }
+  auto index = st.raft->propose_conf_change(conf);
+  if (!index)
+    return fail(index.error().code, "cannot change the membership for '" + change.name
+                                      + "': " + index.error().message);
+  st.conf_waiting.emplace(*index, admin_wait{promise, now() + st.options.request_timeout});
+  process_ready(self);
+}
+
+void transfer_leadership(node_actor* self, const protocol::leader_transfer& request,
+                         caf::response_promise promise) {
+  auto fail = [&](errc code, std::string text) {
+    promise.deliver(protocol::admin_reply{error{code, std::move(text)}});
+  };
+  if (request.to.empty())
+    return fail(errc::invalid_argument, "name the member to hand leadership to");
+  if (forward_admin(self, request, promise))
+    return;
+  auto& st = self->state;
+  auto id = member_id(request.to);
+  if (id == st.self_id)
+    return promise.deliver(protocol::admin_reply{});
+  if (!has_member(st.raft->membership().voters, id))
+    return fail(has_member(st.raft->membership().learners, id) ? errc::invalid_argument
+                                                               : errc::not_found,
+                "'" + request.to + "' is not a voter and cannot lead (members: "
+                  + member_names(st) + ")");
+  if (st.transfer_waiting)
+    return fail(errc::unavailable, "a leadership transfer is already in progress");
+  if (auto started = st.raft->transfer_leadership(id); !started)
+    return fail(started.error().code, started.error().message);
+  st.transfer_waiting.emplace(id, admin_wait{promise, now() + st.options.election * 4});
+  process_ready(self);
 }
 
 // --- status and membership ---------------------------------------------------
@@ -697,6 +873,16 @@ caf::behavior node_behavior(node_actor* self) {
       self->state.watchers.remove(id, watcher);
     },
     [self](protocol::status_atom) { return status_of(self); },
+    [self](const protocol::member_change& change) {
+      auto promise = self->make_response_promise();
+      change_membership(self, change, promise);
+      return promise;
+    },
+    [self](const protocol::leader_transfer& request) {
+      auto promise = self->make_response_promise();
+      transfer_leadership(self, request, promise);
+      return promise;
+    },
     [self](protocol::fault_atom, const std::string& name, bool cut) {
       auto& s = self->state;
       auto id = member_id(name);

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dref/config/node_config.hpp"
@@ -38,6 +39,10 @@ std::map<std::string, std::string> process_environment();
 load_inputs inputs_from_main(int argc, char** argv);
 
 result<node_config> load(const load_inputs& inputs);
+
+// "host:port" or "[ipv6]:port" (what peers and endpoints are written as);
+// errc::invalid_argument saying what is wrong.
+result<endpoint> parse_endpoint(std::string_view text);
 
 // A table of every key: TOML path, environment variable, flag, what is
 // allowed and its default. For --help.

@@ -18,6 +18,10 @@
 //                                              a follower's proposal, run by
 //                                              the leader
 //   (status_atom)                           -> node_status
+//   member_change                           -> admin_reply, once committed
+//   leader_transfer                         -> admin_reply, once it moved
+//                                              (both run by the leader; any
+//                                              member forwards them there)
 //   (fault_atom, std::string name, bool)    cut (true) or heal the link to a
 //                                           member (failure drills)
 

@@ -23,5 +23,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(dref, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(dref, (dref::protocol::store_read_reply))
   CAF_ADD_TYPE_ID(dref, (dref::protocol::raft_message))
   CAF_ADD_TYPE_ID(dref, (dref::protocol::node_status))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::member_change))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::leader_transfer))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::admin_reply))
 
 CAF_END_TYPE_ID_BLOCK(dref)
