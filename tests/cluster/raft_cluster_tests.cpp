@@ -410,4 +410,95 @@ BOOST_AUTO_TEST_CASE(a_fourth_member_joins_from_a_snapshot_and_one_leaves) {
   BOOST_TEST(c.ctx(joiner).existing<int>(manual_id("members/value")).get() == 121);
 }
 
+std::string file_text(const fs::path& path) {
+  std::ifstream in{path};
+  return std::string{std::istreambuf_iterator<char>{in}, {}};
+}
+
+BOOST_AUTO_TEST_CASE(a_corrupt_wal_stops_the_member_with_a_clear_error) {
+  process_cluster c;
+  auto r = c.ctx(0).make<int>(0, manual_id("wal/value"));
+  for (int i = 1; i <= 20; ++i)
+    r.set(i);
+  BOOST_TEST(c.nodes[2]->stop() == 0);
+  // Flip one byte inside an early record: later records are intact, so
+  // this is damage, not a torn tail, and must not be silently cut off.
+  fs::path wal;
+  for (const auto& f : fs::directory_iterator{c.root / c.name(2)})
+    if (f.path().filename().string().starts_with("wal-"))
+      wal = f.path();
+  BOOST_REQUIRE(!wal.empty());
+  {
+    std::fstream file{wal, std::ios::in | std::ios::out | std::ios::binary};
+    file.seekg(100);
+    char byte = 0;
+    file.read(&byte, 1);
+    byte = static_cast<char>(byte ^ 0xff);
+    file.seekp(100);
+    file.write(&byte, 1);
+  }
+  auto wal_size = fs::file_size(wal);
+  c.start(2);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (c.nodes[2]->running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  BOOST_TEST_REQUIRE(!c.nodes[2]->running());
+  int status = c.nodes[2]->stop();
+  BOOST_TEST(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) == 1);
+  auto log = file_text(c.root / (c.name(2) + ".log"));
+  BOOST_TEST(log.find("damaged record") != std::string::npos, log);
+  BOOST_TEST(fs::file_size(wal) == wal_size); // nothing was cut off
+  // The two others go on.
+  r.set(21);
+  BOOST_TEST(c.ctx(1).existing<int>(manual_id("wal/value")).get() == 21);
+}
+
+BOOST_AUTO_TEST_CASE(two_members_with_one_node_id_are_refused) {
+  std::string pattern = (fs::temp_directory_path() / "dref-dup-XXXXXX").string();
+  fs::path root = ::mkdtemp(pattern.data());
+  std::vector<std::uint16_t> ports;
+  for (int i = 0; i < 3; ++i)
+    ports.push_back(test::free_loopback_port());
+  std::string peers;
+  for (auto p : ports)
+    peers += (peers.empty() ? "" : ",") + std::string{"127.0.0.1:"} + std::to_string(p);
+  std::vector<std::string> names{"node-1", "node-2", "node-1"};
+  std::vector<std::unique_ptr<test::child_process>> nodes;
+  for (std::size_t i = 0; i < 3; ++i)
+    nodes.push_back(std::make_unique<test::child_process>(
+      std::vector<std::string>{DREF_NODE_BIN, "--backend", "raft", "--node-id", names[i], "--port",
+                               std::to_string(ports[i]), "--data-dir",
+                               (root / std::to_string(i)).string(), "--peers", peers},
+      (root / (std::to_string(i) + ".log")).string()));
+  auto refused = [&] {
+    for (int i : {0, 2})
+      if (file_text(root / (std::to_string(i) + ".log")).find("is used by two nodes")
+          != std::string::npos)
+        return true;
+    return false;
+  };
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (!refused() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  BOOST_TEST(refused());
+  // The third member hears one id from two addresses and names both.
+  deadline = std::chrono::steady_clock::now() + 5s;
+  while (file_text(root / "1.log").find("both use node id 'node-1'") == std::string::npos
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  BOOST_TEST(file_text(root / "1.log").find("both use node id 'node-1'") != std::string::npos);
+  // No cluster formed from the clash: nobody leads.
+  node_system_config cfg;
+  caf::actor_system sys{cfg};
+  for (auto port : ports) {
+    auto st = raft_member::connect(sys, "127.0.0.1", port).status(sys, 1s);
+    BOOST_REQUIRE(st.has_value());
+    BOOST_TEST(st->role == "starting");
+  }
+  nodes.clear();
+  std::error_code ec;
+  fs::remove_all(root, ec);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

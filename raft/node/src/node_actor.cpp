@@ -112,6 +112,7 @@ struct node_state {
   std::set<std::string> configured;              // peer addresses from the options
   std::set<std::string> unresolved;              // configured, not yet greeted
   std::map<std::string, std::string> greeted;    // configured address -> name
+  std::set<std::string> clashes_reported;        // names two addresses claim
 
   std::map<std::uint64_t, pending_proposal> pending; // by log index
   std::deque<parked_proposal> parked;
@@ -817,6 +818,17 @@ caf::behavior node_behavior(node_actor* self) {
     [self](const protocol::hello& remote) { return protocol::answer_hello(self->state.hello, remote); },
     [self](link_up_atom, const std::string& address, const std::string& name, caf::actor remote) {
       auto& s = self->state;
+      // Two processes under one node id would be one raft member voting
+      // twice: keep the second away (and unresolved, so no cluster forms
+      // around the clash) until an operator fixes it.
+      for (const auto& [other_address, other_name] : s.greeted)
+        if (other_name == name && other_address != address) {
+          if (s.clashes_reported.insert(name).second)
+            std::cerr << "dref: node " << s.options.name << ": members at " << other_address
+                      << " and " << address << " both use node id '" << name
+                      << "'; ignoring " << address << " until each node has its own id\n";
+          return;
+        }
       learn_member(self, name, address);
       s.remotes[member_id(name)] = std::move(remote);
       if (s.unresolved.erase(address))
