@@ -5,6 +5,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <random>
+#include <thread>
 
 #include "backend/memory_backend.hpp"
 #include "backend/messages.hpp"
@@ -163,6 +164,7 @@ store::limits limits_from(const config::node_config& cfg) {
   store::limits lim;
   lim.max_value_bytes = cfg.limits.max_value_bytes;
   lim.max_id_length = cfg.limits.max_id_length;
+  lim.topic_max_messages = cfg.limits.topic_max_messages;
   return lim;
 }
 
@@ -205,8 +207,13 @@ raft_member raft_member::start(caf::actor_system& sys, const config::node_config
 }
 
 raft_member raft_member::connect(caf::actor_system& sys, const std::string& host,
-                                 std::uint16_t port) {
+                                 std::uint16_t port, std::chrono::milliseconds patience) {
+  auto deadline = std::chrono::steady_clock::now() + patience;
   auto remote = sys.middleman().remote_actor(host, port);
+  while (!remote && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    remote = sys.middleman().remote_actor(host, port);
+  }
   if (!remote)
     throw error_exception(error{errc::unavailable, "no dref member answers at " + host + ":"
                                                      + std::to_string(port) + ": "

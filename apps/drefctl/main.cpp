@@ -1,6 +1,10 @@
 // drefctl: the operator CLI; talks to any member of a dref cluster.
 // See usage() for the commands and exit codes.
 
+#include "dref/actors/node_system.hpp"
+#include "dref/config/load.hpp"
+#include "dref/context.hpp"
+
 #include <caf/actor_system.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -17,10 +21,6 @@
 #include <unistd.h>
 #include <vector>
 
-#include "dref/actors/node_system.hpp"
-#include "dref/config/load.hpp"
-#include "dref/context.hpp"
-
 namespace {
 
 constexpr int exit_ok = 0;
@@ -30,7 +30,7 @@ constexpr int exit_precondition = 3;
 constexpr int exit_timeout = 4;
 
 const char* usage_text =
-  R"(usage: drefctl [--endpoints host:port,...] [--timeout 5s] [--json] COMMAND ...
+    R"(usage: drefctl [--endpoints host:port,...] [--timeout 5s] [--json] COMMAND ...
 
 Commands:
   status                        every endpoint's view: member, role, leader, term,
@@ -211,10 +211,18 @@ std::string json_string(const std::string& text) {
   out << '"';
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out << "\\\""; break;
-      case '\\': out << "\\\\"; break;
-      case '\n': out << "\\n"; break;
-      case '\t': out << "\\t"; break;
+      case '"':
+        out << "\\\"";
+        break;
+      case '\\':
+        out << "\\\\";
+        break;
+      case '\n':
+        out << "\\n";
+        break;
+      case '\t':
+        out << "\\t";
+        break;
       default:
         if (c < 0x20 || c >= 0x7f)
           out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << static_cast<int>(c)
@@ -248,7 +256,8 @@ struct i64_codec {
 
 class cli {
 public:
-  explicit cli(options opts) : opts_(std::move(opts)) {}
+  explicit cli(options opts)
+      : opts_(std::move(opts)) {}
 
   int run() {
     const auto& a = opts_.args;
@@ -282,8 +291,8 @@ public:
 private:
   void expect(std::size_t count) const {
     if (opts_.args.size() != count)
-      throw usage_error{"'" + opts_.args[0] + "' takes " + std::to_string(count - 1)
-                        + " argument(s), got " + std::to_string(opts_.args.size() - 1)};
+      throw usage_error{"'" + opts_.args[0] + "' takes " + std::to_string(count - 1) +
+                        " argument(s), got " + std::to_string(opts_.args.size() - 1)};
   }
 
   // The first endpoint that answers.
@@ -333,19 +342,19 @@ private:
       if (!st) {
         all_ok = false;
         rows.push_back({endpoint, "-", "unreachable", "-", "-", "-", "-"});
-        json += "{\"endpoint\":" + json_string(endpoint)
-                + ",\"error\":" + json_string(st.error().message) + "}";
+        json += "{\"endpoint\":" + json_string(endpoint) +
+                ",\"error\":" + json_string(st.error().message) + "}";
         std::cerr << "drefctl: " << endpoint << ": " << st.error().message << '\n';
         continue;
       }
       rows.push_back({endpoint, st->name, st->role, st->leader.empty() ? "-" : st->leader,
                       std::to_string(st->term), std::to_string(st->commit_index),
                       std::to_string(st->applied_index)});
-      json += "{\"endpoint\":" + json_string(endpoint) + ",\"member\":" + json_string(st->name)
-              + ",\"role\":" + json_string(st->role) + ",\"leader\":" + json_string(st->leader)
-              + ",\"term\":" + std::to_string(st->term)
-              + ",\"commit_index\":" + std::to_string(st->commit_index)
-              + ",\"applied_index\":" + std::to_string(st->applied_index) + "}";
+      json += "{\"endpoint\":" + json_string(endpoint) + ",\"member\":" + json_string(st->name) +
+              ",\"role\":" + json_string(st->role) + ",\"leader\":" + json_string(st->leader) +
+              ",\"term\":" + std::to_string(st->term) +
+              ",\"commit_index\":" + std::to_string(st->commit_index) +
+              ",\"applied_index\":" + std::to_string(st->applied_index) + "}";
     }
     if (opts_.json)
       std::cout << json << "]\n";
@@ -365,14 +374,13 @@ private:
       std::vector<std::vector<std::string>> rows;
       std::string json = "[";
       for (const auto& m : st.members) {
-        rows.push_back({m.name, m.address.empty() ? "-" : m.address,
-                        m.voter ? "voter" : "learner", m.reachable ? "yes" : "no",
-                        m.name == st.leader ? "yes" : "no"});
-        json += std::string{json.size() > 1 ? "," : ""} + "{\"name\":" + json_string(m.name)
-                + ",\"address\":" + json_string(m.address) + ",\"voter\":"
-                + (m.voter ? "true" : "false") + ",\"reachable\":"
-                + (m.reachable ? "true" : "false") + ",\"leader\":"
-                + (m.name == st.leader ? "true" : "false") + "}";
+        rows.push_back({m.name, m.address.empty() ? "-" : m.address, m.voter ? "voter" : "learner",
+                        m.reachable ? "yes" : "no", m.name == st.leader ? "yes" : "no"});
+        json += std::string{json.size() > 1 ? "," : ""} + "{\"name\":" + json_string(m.name) +
+                ",\"address\":" + json_string(m.address) +
+                ",\"voter\":" + (m.voter ? "true" : "false") +
+                ",\"reachable\":" + (m.reachable ? "true" : "false") +
+                ",\"leader\":" + (m.name == st.leader ? "true" : "false") + "}";
       }
       if (opts_.json)
         std::cout << json << "]\n";
@@ -386,8 +394,8 @@ private:
       if (!address)
         throw usage_error{"members add: " + address.error().message};
       return admin_done(member().add_learner(sys_, a[2], address->to_string(), opts_.timeout),
-                        "added " + a[2] + " (" + address->to_string()
-                          + ") as a learner; promote it once it caught up");
+                        "added " + a[2] + " (" + address->to_string() +
+                            ") as a learner; promote it once it caught up");
     }
     if (sub == "promote") {
       expect(3);
@@ -470,8 +478,8 @@ private:
       throw usage_error{"usage: lock ID -- CMD [ARG...]"};
     auto guard = ctx().try_lock_for(dref::manual_id(a[1]), opts_.timeout);
     if (!guard)
-      throw command_failed{dref::error{dref::errc::timeout, "lock '" + a[1]
-                                                              + "' was not granted within --timeout"}};
+      throw command_failed{
+          dref::error{dref::errc::timeout, "lock '" + a[1] + "' was not granted within --timeout"}};
     auto token = std::to_string(guard->fencing_token());
     std::vector<char*> argv;
     for (std::size_t i = 3; i < a.size(); ++i)

@@ -174,6 +174,9 @@ problem assign_max_value_bytes(node_config& cfg, const raw_value& value) {
 problem assign_max_id_length(node_config& cfg, const raw_value& value) {
   return integer_in(value, 1, 4096, cfg.limits.max_id_length);
 }
+problem assign_topic_max_messages(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 1, 100'000'000, cfg.limits.topic_max_messages);
+}
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -243,6 +246,10 @@ const key_spec keys[] = {
   {"limits.max_id_length", "DREF_MAX_ID_LENGTH", "max-id-length", value_kind::integer,
    "characters, 1-4096", "longest id of a ref, lock, topic ...", assign_max_id_length,
    [](const node_config& c) { return std::to_string(c.limits.max_id_length); }},
+  {"limits.topic_max_messages", "DREF_TOPIC_MAX_MESSAGES", "topic-max-messages",
+   value_kind::integer, "messages, 1-100000000", "messages a topic retains for replay",
+   assign_topic_max_messages,
+   [](const node_config& c) { return std::to_string(c.limits.topic_max_messages); }},
 };
 
 } // namespace

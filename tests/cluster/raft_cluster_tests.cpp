@@ -38,7 +38,7 @@ struct process_cluster {
       start(i);
     for (std::size_t i = 0; i < n; ++i) {
       BOOST_REQUIRE_MESSAGE(test::wait_until_listening(ports[i], 10s), "node " << i << " up");
-      members.push_back(raft_member::connect(sys, "127.0.0.1", ports[i]));
+      members.push_back(raft_member::connect(sys, "127.0.0.1", ports[i], std::chrono::seconds{10}));
       contexts.push_back(std::make_unique<context>(sys, members.back(), options()));
     }
   }
@@ -80,7 +80,7 @@ struct process_cluster {
     extra.insert(extra.begin(), "--join");
     start(i, extra);
     BOOST_REQUIRE_MESSAGE(test::wait_until_listening(ports[i], 10s), "joiner up");
-    members.push_back(raft_member::connect(sys, "127.0.0.1", ports[i]));
+    members.push_back(raft_member::connect(sys, "127.0.0.1", ports[i], std::chrono::seconds{10}));
     contexts.push_back(std::make_unique<context>(sys, members.back(), options()));
     return i;
   }
@@ -234,7 +234,7 @@ BOOST_AUTO_TEST_CASE(a_restarted_member_recovers_from_its_data_dir) {
   c.start(2);
   BOOST_REQUIRE(test::wait_until_listening(c.ports[2], 10s));
   c.contexts[2].reset();
-  c.members[2] = raft_member::connect(c.sys, "127.0.0.1", c.ports[2]);
+  c.members[2] = raft_member::connect(c.sys, "127.0.0.1", c.ports[2], 10s);
   c.contexts[2] = std::make_unique<context>(c.sys, c.members[2], process_cluster::options());
   // It replays its own log, then catches up with what it missed.
   auto leader_status = c.members[0].status(c.sys, 1s);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <stdlib.h>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,81 @@ struct raft_cluster {
   std::vector<raft_member> members;
   std::vector<std::unique_ptr<context>> contexts;
 };
+
+#ifdef DREF_NODE_BIN
+// Raft across processes: every member is a dref-node process on loopback;
+// the contexts in this process reach them over the network, as clients.
+struct raft_process_cluster {
+  static constexpr const char* name = "raft-processes";
+  static constexpr std::chrono::milliseconds session_ttl{400};
+
+  explicit raft_process_cluster(std::size_t nodes = 3, store::limits limits = {}) {
+    check_passable(limits);
+    std::string pattern = (std::filesystem::temp_directory_path() / "dref-procs-XXXXXX").string();
+    data_root = ::mkdtemp(pattern.data());
+    std::vector<std::uint16_t> ports;
+    std::string peers;
+    for (std::size_t i = 0; i < nodes; ++i) {
+      ports.push_back(free_loopback_port());
+      peers += (peers.empty() ? "" : ",") + std::string{"127.0.0.1:"} + std::to_string(ports[i]);
+    }
+    for (std::size_t i = 0; i < nodes; ++i) {
+      auto node_id = "node-" + std::to_string(i + 1);
+      processes.push_back(std::make_unique<child_process>(
+        std::vector<std::string>{
+          DREF_NODE_BIN, "--backend", "raft", "--node-id", node_id, "--port",
+          std::to_string(ports[i]), "--data-dir", (data_root / node_id).string(), "--peers", peers,
+          "--election-timeout-ms", "150", "--heartbeat-ms", "30", "--max-value-bytes",
+          std::to_string(limits.max_value_bytes), "--max-id-length",
+          std::to_string(limits.max_id_length), "--topic-max-messages",
+          std::to_string(limits.topic_max_messages)},
+        (data_root / (node_id + ".log")).string()));
+    }
+    context_options options;
+    options.session_ttl = session_ttl;
+    for (std::size_t i = 0; i < nodes; ++i) {
+      if (!wait_until_listening(ports[i], std::chrono::seconds{10}))
+        throw std::runtime_error("dref-node " + std::to_string(i + 1) + " did not start");
+      members.push_back(raft_member::connect(sys, "127.0.0.1", ports[i], std::chrono::seconds{10}));
+      contexts.push_back(std::make_unique<context>(sys, members.back(), options));
+    }
+  }
+  ~raft_process_cluster() {
+    contexts.clear();
+    members.clear();
+    processes.clear(); // SIGTERM, then SIGKILL after a grace period
+    std::error_code ec;
+    std::filesystem::remove_all(data_root, ec);
+  }
+
+  context& node(std::size_t i) { return *contexts.at(i); }
+
+  // A dref-node takes its limits from flags; a limit without one cannot
+  // be tested here, and silently testing the default instead would lie.
+  static void check_passable(const store::limits& wanted) {
+    store::limits flags_only;
+    flags_only.max_value_bytes = wanted.max_value_bytes;
+    flags_only.max_id_length = wanted.max_id_length;
+    flags_only.topic_max_messages = wanted.topic_max_messages;
+    const store::limits& w = wanted;
+    if (w.max_metadata_bytes != flags_only.max_metadata_bytes
+        || w.min_session_ttl_ms != flags_only.min_session_ttl_ms
+        || w.max_session_ttl_ms != flags_only.max_session_ttl_ms
+        || w.topic_max_bytes != flags_only.topic_max_bytes
+        || w.delta_min_bytes != flags_only.delta_min_bytes
+        || w.client_idle_ms != flags_only.client_idle_ms)
+      throw std::invalid_argument("raft_process_cluster passes only max_value_bytes, "
+                                  "max_id_length and topic_max_messages to dref-node");
+  }
+
+  node_system_config cfg;
+  caf::actor_system sys{cfg};
+  std::filesystem::path data_root;
+  std::vector<std::unique_ptr<child_process>> processes;
+  std::vector<raft_member> members;
+  std::vector<std::unique_ptr<context>> contexts;
+};
+#endif
 
 #ifndef DREF_CONFORMANCE_CLUSTER
 #define DREF_CONFORMANCE_CLUSTER memory_cluster

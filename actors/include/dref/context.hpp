@@ -57,8 +57,10 @@ public:
                            std::optional<store::limits> limits = {});
   // A member running elsewhere (a dref-node, another process), reached over
   // the network: contexts made on it use the cluster as clients. Throws
-  // error_exception (unavailable) when nothing answers at host:port.
-  static raft_member connect(caf::actor_system& sys, const std::string& host, std::uint16_t port);
+  // error_exception (unavailable) when nothing answers at host:port,
+  // after trying again for `patience` (a member that is just starting).
+  static raft_member connect(caf::actor_system& sys, const std::string& host, std::uint16_t port,
+                             std::chrono::milliseconds patience = {});
 
   // This member's view of the cluster (drefctl status).
   result<protocol::node_status> status(caf::actor_system& sys,

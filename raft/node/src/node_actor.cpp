@@ -946,6 +946,7 @@ node_options options_from(const config::node_config& cfg) {
   out.request_timeout = cfg.timeouts.request;
   out.limits.max_value_bytes = cfg.limits.max_value_bytes;
   out.limits.max_id_length = cfg.limits.max_id_length;
+  out.limits.topic_max_messages = cfg.limits.topic_max_messages;
   return out;
 }
 

@@ -34,6 +34,7 @@ struct timeouts {
 struct limits {
   std::uint64_t max_value_bytes = 1 << 20;
   std::uint32_t max_id_length = 256;
+  std::uint64_t topic_max_messages = 10'000; // retained per topic
   friend bool operator==(const limits&, const limits&) = default;
 };
 
