@@ -4,6 +4,7 @@
 #include "dref/actors/node_system.hpp"
 #include "dref/config/load.hpp"
 #include "dref/context.hpp"
+#include "dref/store/named_commands.hpp"
 
 #include <caf/actor_system.hpp>
 #include <chrono>
@@ -237,20 +238,9 @@ std::string json_string(const std::string& text) {
 
 // The 8-byte little-endian integers that add_i64 reads and writes.
 struct i64_codec {
-  static std::string encode(const std::int64_t& value) {
-    auto bits = static_cast<std::uint64_t>(value);
-    std::string out(8, '\0');
-    for (int i = 0; i < 8; ++i)
-      out[i] = static_cast<char>((bits >> (8 * i)) & 0xff);
-    return out;
-  }
+  static std::string encode(const std::int64_t& value) { return dref::store::encode_i64(value); }
   static dref::result<std::int64_t> decode(std::string_view bytes) {
-    if (bytes.size() != 8)
-      return dref::error{dref::errc::wrong_type, "the stored value is not a 64-bit counter"};
-    std::uint64_t bits = 0;
-    for (int i = 0; i < 8; ++i)
-      bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
-    return static_cast<std::int64_t>(bits);
+    return dref::store::decode_i64(bytes, "the stored value");
   }
 };
 
@@ -581,6 +571,16 @@ int cli::watch() {
   if (name.empty())
     throw usage_error{"watch needs an ID or TOPIC"};
   std::uint64_t seen = 0;
+  // One event's line, unless --count lines were printed already.
+  auto emit = [&](const std::string& line) {
+    std::lock_guard guard{watch_mutex};
+    if (count && seen >= *count)
+      return;
+    std::cout << line << '\n';
+    ++seen;
+    std::cout.flush();
+    watch_wake.notify_all();
+  };
   bool as_topic = force_topic;
   if (!as_topic) {
     auto current = raw_ref(name).try_get_versioned();
@@ -593,31 +593,15 @@ int cli::watch() {
     if (as_topic) {
       auto t = ctx().make_topic<std::string, dref::raw_codec>(dref::manual_id(name));
       sub = t.subscribe_from(from, [&](std::uint64_t seq, const std::string& message) {
-        std::lock_guard guard{watch_mutex};
-        if (count && seen >= *count)
-          return;
-        if (opts_.json)
-          std::cout << "{\"topic\":" << json_string(name) << ",\"seq\":" << seq
-                    << ",\"message\":" << json_string(message) << "}\n";
-        else
-          std::cout << seq << ' ' << shown(message) << '\n';
-        ++seen;
-        std::cout.flush();
-        watch_wake.notify_all();
+        emit(opts_.json ? "{\"topic\":" + json_string(name) + ",\"seq\":" + std::to_string(seq) +
+                              ",\"message\":" + json_string(message) + "}"
+                        : std::to_string(seq) + ' ' + shown(message));
       });
     } else {
       sub = raw_ref(name).on_change([&](const std::string& old_value, const std::string& value) {
-        std::lock_guard guard{watch_mutex};
-        if (count && seen >= *count)
-          return;
-        if (opts_.json)
-          std::cout << "{\"id\":" << json_string(name) << ",\"old\":" << json_string(old_value)
-                    << ",\"value\":" << json_string(value) << "}\n";
-        else
-          std::cout << shown(value) << '\n';
-        ++seen;
-        std::cout.flush();
-        watch_wake.notify_all();
+        emit(opts_.json ? "{\"id\":" + json_string(name) + ",\"old\":" + json_string(old_value) +
+                              ",\"value\":" + json_string(value) + "}"
+                        : shown(value));
       });
     }
   } catch (const dref::error_exception& ex) {
