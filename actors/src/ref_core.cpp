@@ -87,8 +87,11 @@ result<std::uint64_t> ref_core::propose_cas(std::uint64_t expected_version,
 }
 
 result<res_ran> ref_core::run(std::string command, std::string args, timeout_ms timeout) const {
-  return expect<res_ran>(ctx_->propose(cmd_run{id_, std::move(command), std::move(args)}, timeout),
-                         id_);
+  auto ran = expect<res_ran>(
+    ctx_->propose(cmd_run{id_, std::move(command), std::move(args)}, timeout), id_);
+  if (ran)
+    cache_->raise_floor(ran->version);
+  return ran;
 }
 
 result<std::uint64_t> ref_core::set_metadata(metadata_map metadata, timeout_ms timeout) const {

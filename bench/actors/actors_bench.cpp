@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "actor_load.hpp"
 #include "dref/actors/node_system.hpp"
 #include "dref/context.hpp"
 
@@ -55,37 +56,12 @@ double from_threads(int threads, duration<double> phase, const std::function<voi
   return static_cast<double>(total) / duration<double>(steady_clock::now() - start).count();
 }
 
-// Each of `actors` actors keeps one request in flight, issuing the next from
-// the answer to the last; returns answers/s.
+// Answers/s of `actors` actors, one request in flight each.
 template <class Issue>
 double from_actors(caf::actor_system& sys, int actors, duration<double> phase, Issue issue) {
-  auto stop = std::make_shared<std::atomic<bool>>(false);
-  auto total = std::make_shared<std::atomic<long>>(0);
-  auto running = std::make_shared<std::atomic<int>>(actors);
-  auto start = steady_clock::now();
-  for (int a = 0; a < actors; ++a)
-    sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
-      auto next = std::make_shared<std::function<void()>>();
-      *next = [=, weak = std::weak_ptr{next}] {
-        if (stop->load(std::memory_order_relaxed)) {
-          --*running;
-          return self->quit();
-        }
-        auto again = weak.lock();
-        issue(self, a, [again, total] {
-          ++*total;
-          (*again)();
-        });
-      };
-      (*next)();
-      return {[](int) {}};
-    });
-  std::this_thread::sleep_for(phase);
-  *stop = true;
-  auto elapsed = duration<double>(steady_clock::now() - start).count();
-  while (*running > 0)
-    std::this_thread::sleep_for(milliseconds{1});
-  return static_cast<double>(*total) / elapsed;
+  return dref::bench::from_actors(sys, actors, phase, [issue](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
+           issue(self, a, [done] { done(true); });
+         }).per_second;
 }
 
 void print(const char* what, double per_second) { std::printf("  %-46s %12.0f /s\n", what, per_second); }

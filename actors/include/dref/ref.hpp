@@ -214,6 +214,28 @@ public:
       core.async_set(scheduled, bytes, timeout, std::move(done));
     }};
   }
+  // try_run from an actor: answers what the named command stored and the
+  // new version. Many runs may be in flight at once (each is one proposal;
+  // the backend batches them into its log).
+  template <class Self>
+  pending<versioned<T>> run(Self* self, std::string command, std::string args,
+                            detail::timeout_ms timeout = {}) const {
+    auto core = core_;
+    auto* scheduled = detail::as_scheduled(self);
+    return pending<versioned<T>>{
+      [core, scheduled, command = std::move(command), args = std::move(args),
+       timeout](std::function<void(result<versioned<T>>)> done) {
+        core.async_run(scheduled, command, args, timeout,
+                       [done = std::move(done), id = core.id()](result<protocol::res_ran> ran) {
+                         if (!ran)
+                           return done(std::move(ran).error());
+                         auto value = decode_result(id, ran->value);
+                         if (!value)
+                           return done(std::move(value).error());
+                         done(versioned<T>{std::move(*value), ran->version});
+                       });
+      }};
+  }
   template <class Self, class F>
   pending<T> update_and_get(Self* self, F f, detail::timeout_ms timeout = {}) const {
     return async_commit<T>(self, always_writes(std::move(f)), timeout,

@@ -116,6 +116,14 @@ struct node_state {
 
   std::map<std::uint64_t, pending_proposal> pending; // by log index
   std::deque<parked_proposal> parked;
+  // Proposals sent on to the leader, by forward number, with the leader
+  // they went to: routed again should another member lead meanwhile.
+  std::map<std::uint64_t, std::pair<std::uint64_t, std::shared_ptr<parked_proposal>>> forwarded;
+  std::uint64_t forwards = 0;
+  // Group commit: proposals and raft messages are stepped into the core as
+  // they come; one ready round (one fsync) follows the whole lot, once the
+  // ready_atom this sets in motion comes round in the mailbox.
+  bool ready_scheduled = false;
   // Linearizable reads: queued until the next ReadIndex round, then waiting
   // (by round context) for the leader's index, then for the apply.
   std::vector<waiting_read> read_queue;
@@ -142,6 +150,15 @@ using node_actor = caf::stateful_actor<node_state>;
 
 void process_ready(node_actor* self);
 void route_proposal(node_actor* self, parked_proposal p);
+
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
+
+void schedule_ready(node_actor* self) {
+  if (self->state.ready_scheduled)
+    return;
+  self->state.ready_scheduled = true;
+  self->send(self, ready_atom::value);
+}
 
 error unavailable(const std::string& why) { return error{errc::unavailable, why}; }
 
@@ -437,7 +454,7 @@ void propose_as_leader(node_actor* self, store_proposal proposal, caf::response_
     return;
   }
   st.pending[*index] = pending_proposal{std::move(proposal), std::move(promise), forwarded, deadline};
-  process_ready(self);
+  schedule_ready(self);
 }
 
 // The store refuses oversize values anyway, but only after they went
@@ -478,16 +495,24 @@ void route_proposal(node_actor* self, parked_proposal p) {
   }
   auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(p.deadline - now());
   auto shared = std::make_shared<parked_proposal>(std::move(p));
+  auto number = ++st.forwards;
+  st.forwarded.emplace(number, std::make_pair(st.raft->leader(), shared));
+  // An answer to a forward that was routed again since is dropped here.
+  auto still_forwarded = [self, number] { return self->state.forwarded.erase(number) > 0; };
   self->request(leader->second, remaining, protocol::forward_atom::value, shared->proposal)
     .then(
-      [self, shared](store_reply& reply, std::uint64_t index) {
+      [self, shared, still_forwarded](store_reply& reply, std::uint64_t index) {
+        if (!still_forwarded())
+          return;
         if (self->state.applied >= index)
           shared->promise.deliver(std::move(reply));
         else
           self->state.replies_after_apply.emplace(
             index, std::make_pair(std::move(reply), std::move(shared->promise)));
       },
-      [self, shared](caf::error& err) {
+      [self, shared, still_forwarded](caf::error& err) {
+        if (!still_forwarded())
+          return;
         auto failure = from_caf_error(err);
         if (failure.code == errc::timeout) {
           shared->promise.deliver(err);
@@ -496,6 +521,25 @@ void route_proposal(node_actor* self, parked_proposal p) {
         // Not the leader any more, or unreachable: try again (same sequence).
         self->state.parked.push_back(std::move(*shared));
       });
+}
+
+// A leader that crashed never answers what was forwarded to it; once
+// another member leads, those proposals go there (the same client id and
+// sequence: the store answers a repeat from its reply cache, so one that
+// did commit is not applied twice). So do those sent to a member whose link
+// went down (`gone`): their answer cannot come back on it.
+void reroute_forwarded(node_actor* self, std::uint64_t gone = core::no_node) {
+  auto& st = self->state;
+  auto leader = st.raft ? st.raft->leader() : core::no_node;
+  for (auto it = st.forwarded.begin(); it != st.forwarded.end();) {
+    auto target = it->second.first;
+    if (target != gone && (target == leader || leader == core::no_node)) {
+      ++it;
+      continue;
+    }
+    st.parked.push_back(std::move(*it->second.second));
+    it = st.forwarded.erase(it);
+  }
 }
 
 // --- reads -------------------------------------------------------------------
@@ -571,6 +615,7 @@ void on_tick(node_actor* self) {
     st.transfer_waiting.reset();
   }
   expire_requests(self);
+  reroute_forwarded(self);
   auto parked = std::move(st.parked);
   st.parked.clear();
   for (auto& p : parked)
@@ -813,6 +858,10 @@ caf::behavior node_behavior(node_actor* self) {
       if (!s.raft || s.cut.count(msg.from) || msg.to != s.self_id)
         return;
       s.raft->step(msg);
+      schedule_ready(self);
+    },
+    [self](ready_atom) {
+      self->state.ready_scheduled = false;
       process_ready(self);
     },
     [self](const protocol::hello& remote) { return protocol::answer_hello(self->state.hello, remote); },
@@ -837,6 +886,7 @@ caf::behavior node_behavior(node_actor* self) {
     },
     [self](link_down_atom, const std::string&, const std::string& name) {
       self->state.remotes.erase(member_id(name));
+      reroute_forwarded(self, member_id(name));
     },
     [self](link_self_atom, const std::string& address) {
       auto& s = self->state;

@@ -78,6 +78,8 @@ public:
                   std::function<void(result<protocol::value_state>)> done) const;
   void async_set(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
                  std::function<void(result<std::uint64_t>)> done) const;
+  void async_run(caf::scheduled_actor* self, std::string command, std::string args,
+                 timeout_ms timeout, std::function<void(result<protocol::res_ran>)> done) const;
   void async_watch(caf::scheduled_actor* self,
                    std::function<void(const protocol::store_event&)> on_event, timeout_ms timeout,
                    std::function<void(result<subscription>)> done) const;

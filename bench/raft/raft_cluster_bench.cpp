@@ -1,0 +1,437 @@
+// A 3-member raft cluster of dref-node processes on loopback, fsync on
+// (always, in dref-node), data directories on the temp directory's disk.
+// This process is the cluster's client, through the public API, the way an
+// application reaches members over the network. Prints figures; asserts
+// nothing.
+//
+//   raft_cluster_bench [seconds-per-phase=3] [restart-entries=1000000] [failovers=3]
+//
+// DREF_NODE_BIN overrides the dref-node the build points at; TMPDIR picks
+// the disk.
+
+#include "actor_load.hpp"
+#include "child_process.hpp"
+#include "dref/actors/node_system.hpp"
+#include "dref/context.hpp"
+#include "dref/store/named_commands.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+using namespace std::chrono;
+using counter = dref::ref<std::int64_t>;
+using dref::test::child_process;
+
+namespace {
+
+constexpr int counters_per_cluster = 64;
+
+double ms_since(steady_clock::time_point t) {
+  return duration<double, std::milli>(steady_clock::now() - t).count();
+}
+
+std::string node_bin() {
+  if (const char* bin = std::getenv("DREF_NODE_BIN"))
+    return bin;
+  return DREF_NODE_BIN;
+}
+
+// Three dref-node processes and one client context on each.
+class cluster {
+public:
+  cluster(caf::actor_system& sys, std::string label, std::vector<std::string> extra_flags)
+      : sys_(sys)
+      , extra_(std::move(extra_flags)) {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / ("dref-bench-" + label + "-XXXXXX")).string();
+    root_ = ::mkdtemp(pattern.data());
+    for (int i = 0; i < 3; ++i) {
+      ports_.push_back(dref::test::free_loopback_port());
+      peers_ +=
+          (peers_.empty() ? "" : ",") + std::string{"127.0.0.1:"} + std::to_string(ports_.back());
+    }
+    processes_.resize(3);
+    members_.resize(3);
+    contexts_.resize(3);
+    for (int i = 0; i < 3; ++i)
+      spawn(i);
+    for (int i = 0; i < 3; ++i)
+      connect(i);
+  }
+  ~cluster() {
+    contexts_.clear();
+    members_.clear();
+    processes_.clear();
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+  }
+
+  dref::context& ctx(int i) { return *contexts_.at(static_cast<std::size_t>(i)); }
+  const std::filesystem::path& root() const { return root_; }
+
+  std::optional<dref::protocol::node_status> status(int i,
+                                                    milliseconds timeout = milliseconds{500}) {
+    if (!members_[static_cast<std::size_t>(i)])
+      return std::nullopt;
+    auto got = members_[static_cast<std::size_t>(i)]->status(sys_, timeout);
+    if (!got)
+      return std::nullopt;
+    return *got;
+  }
+
+  // The member that says it leads, once one does.
+  int wait_for_leader(milliseconds patience = seconds{20}) {
+    auto deadline = steady_clock::now() + patience;
+    while (steady_clock::now() < deadline) {
+      for (int i = 0; i < 3; ++i)
+        if (auto s = status(i); s && s->role == "leader")
+          return i;
+      std::this_thread::sleep_for(milliseconds{5});
+    }
+    throw std::runtime_error("no leader within " + std::to_string(patience.count()) + " ms");
+  }
+
+  void kill_hard(int i) {
+    contexts_[static_cast<std::size_t>(i)].reset();
+    members_[static_cast<std::size_t>(i)].reset();
+    processes_[static_cast<std::size_t>(i)]->kill_hard();
+  }
+  void stop(int i) {
+    contexts_[static_cast<std::size_t>(i)].reset();
+    members_[static_cast<std::size_t>(i)].reset();
+    processes_[static_cast<std::size_t>(i)]->stop();
+  }
+  void spawn(int i) {
+    auto id = "node-" + std::to_string(i + 1);
+    std::vector<std::string> argv{node_bin(),
+                                  "--backend",
+                                  "raft",
+                                  "--node-id",
+                                  id,
+                                  "--port",
+                                  std::to_string(ports_[static_cast<std::size_t>(i)]),
+                                  "--data-dir",
+                                  (root_ / id).string(),
+                                  "--peers",
+                                  peers_};
+    argv.insert(argv.end(), extra_.begin(), extra_.end());
+    processes_[static_cast<std::size_t>(i)] =
+        std::make_unique<child_process>(argv, (root_ / (id + ".log")).string());
+  }
+  void connect(int i) {
+    auto port = ports_[static_cast<std::size_t>(i)];
+    if (!dref::test::wait_until_listening(port, seconds{60}))
+      throw std::runtime_error("dref-node " + std::to_string(i + 1) + " did not start; see " +
+                               root_.string());
+    members_[static_cast<std::size_t>(i)] =
+        dref::raft_member::connect(sys_, "127.0.0.1", port, seconds{10});
+    dref::context_options options;
+    options.request_timeout = seconds{10};
+    contexts_[static_cast<std::size_t>(i)] =
+        std::make_unique<dref::context>(sys_, *members_[static_cast<std::size_t>(i)], options);
+  }
+  std::uint16_t port(int i) const { return ports_[static_cast<std::size_t>(i)]; }
+
+private:
+  caf::actor_system& sys_;
+  std::vector<std::string> extra_;
+  std::filesystem::path root_;
+  std::vector<std::uint16_t> ports_;
+  std::string peers_;
+  std::vector<std::unique_ptr<child_process>> processes_;
+  std::vector<std::optional<dref::raft_member>> members_;
+  std::vector<std::unique_ptr<dref::context>> contexts_;
+};
+
+std::vector<counter> make_counters(cluster& c, int via) {
+  std::vector<counter> made;
+  for (int i = 0; i < counters_per_cluster; ++i)
+    made.push_back(
+        c.ctx(via).make<std::int64_t>(0, dref::manual_id("bench/c" + std::to_string(i))));
+  return made;
+}
+
+// The same counters, seen through member `via`.
+std::vector<counter> counters_via(cluster& c, int via) {
+  std::vector<counter> seen;
+  for (int i = 0; i < counters_per_cluster; ++i)
+    seen.push_back(
+        c.ctx(via).existing<std::int64_t>(dref::manual_id("bench/c" + std::to_string(i))));
+  return seen;
+}
+
+const std::string one = dref::store::encode_i64(1);
+
+using dref::bench::actor_load;
+using dref::bench::from_actors;
+
+// Increments spread over the counters, through every given member.
+actor_load increments(caf::actor_system& sys, std::vector<std::vector<counter>>& via, int actors,
+                      duration<double> phase, long until = 0) {
+  return from_actors(
+      sys, actors, phase,
+      [&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
+        auto& counters = via[static_cast<std::size_t>(a) % via.size()];
+        counters[static_cast<std::size_t>(a) % counters.size()]
+            .run(self, "add_i64", one)
+            .then([done](const dref::versioned<std::int64_t>&) { done(true); },
+                  [done](const dref::error&) { done(false); });
+      },
+      until);
+}
+
+std::int64_t sum_of(const std::vector<counter>& counters) {
+  std::int64_t sum = 0;
+  for (const auto& c : counters)
+    sum += c.get();
+  return sum;
+}
+
+struct latencies {
+  std::vector<double> ms;
+  double at(double q) {
+    std::sort(ms.begin(), ms.end());
+    return ms.empty() ? 0
+                      : ms[std::min(ms.size() - 1,
+                                    static_cast<std::size_t>(q * static_cast<double>(ms.size())))];
+  }
+};
+
+void print_rate(const char* what, const actor_load& r) {
+  std::printf("  %-58s %10.0f /s  (%ld answers, %ld errors)\n", what, r.per_second, r.answers,
+              r.errors);
+}
+
+void commit_latency(cluster& c, int leader, int follower, int samples) {
+  std::printf("commit latency, unloaded (one blocking add_i64 at a time, %d each):\n", samples);
+  for (auto [via, label] :
+       {std::pair{leader, "via the leader"}, std::pair{follower, "via a follower (forwarded)"}}) {
+    auto counter = c.ctx(via).existing<std::int64_t>(dref::manual_id("bench/c0"));
+    latencies l;
+    for (int i = 0; i < samples; ++i) {
+      auto t = steady_clock::now();
+      counter.try_run("add_i64", one).value();
+      l.ms.push_back(ms_since(t));
+    }
+    std::printf("  %-30s p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", label, l.at(0.5), l.at(0.99),
+                l.at(1.0));
+  }
+}
+
+void throughput(caf::actor_system& sys, cluster& c, int leader, duration<double> phase) {
+  auto reference = counters_via(c, leader);
+  std::vector<std::vector<counter>> via_leader{counters_via(c, leader)};
+  std::vector<std::vector<counter>> via_all{counters_via(c, 0), counters_via(c, 1),
+                                            counters_via(c, 2)};
+  auto before = sum_of(reference);
+  long acknowledged = 0;
+  std::printf("committed add_i64 increments (one in flight per actor, %d counters):\n",
+              counters_per_cluster);
+  for (int actors : {16, 256}) {
+    auto r = increments(sys, via_leader, actors, phase);
+    acknowledged += r.answers;
+    auto label = std::to_string(actors) + " actors on the leader's member";
+    print_rate(label.c_str(), r);
+  }
+  auto r = increments(sys, via_all, 256, phase);
+  acknowledged += r.answers;
+  print_rate("256 actors spread over the 3 members", r);
+  auto after = sum_of(reference);
+  std::printf("  counters grew by %lld; acknowledged increments: %ld%s\n",
+              static_cast<long long>(after - before), acknowledged,
+              after - before >= acknowledged ? "" : "  (LOST ACKNOWLEDGED WRITES)");
+
+  std::printf("linearizable get() (ReadIndex), one in flight per actor:\n");
+  for (auto [members, label] : {std::pair{&via_leader, "256 actors on the leader's member"},
+                                std::pair{&via_all, "256 actors spread over the 3 members"}}) {
+    auto got = from_actors(
+        sys, 256, phase,
+        [&, members](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
+          auto& counters = (*members)[static_cast<std::size_t>(a) % members->size()];
+          counters[static_cast<std::size_t>(a) % counters.size()].get(self).then(
+              [done](std::int64_t) { done(true); }, [done](const dref::error&) { done(false); });
+        });
+    print_rate(label, got);
+  }
+}
+
+// Writers on the two other members keep committing while the leader is
+// killed; figures: until another member leads, until writes commit again.
+void failovers(cluster& c, int rounds) {
+  std::printf(
+      "failover after kill -9 of the leader (writers on both other members, defaults: election "
+      "timeout 300 ms randomized to 600 ms, heartbeat 50 ms):\n");
+  latencies elected, resumed, caught_up;
+  for (int round = 0; round < rounds; ++round) {
+    int leader = c.wait_for_leader();
+    std::vector<int> others;
+    for (int i = 0; i < 3; ++i)
+      if (i != leader)
+        others.push_back(i);
+    std::atomic<bool> stop{false};
+    std::mutex mutex;
+    std::optional<steady_clock::time_point> killed_at;
+    std::optional<steady_clock::time_point> first_commit_after;
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 4; ++w)
+      writers.emplace_back([&, w] {
+        auto counter = c.ctx(others[static_cast<std::size_t>(w) % 2])
+                           .existing<std::int64_t>(dref::manual_id("bench/c" + std::to_string(w)));
+        while (!stop) {
+          auto issued = steady_clock::now();
+          auto ran = counter.try_run("add_i64", one, milliseconds{3000});
+          auto done = steady_clock::now();
+          std::lock_guard guard{mutex};
+          if (ran && killed_at && issued >= *killed_at &&
+              (!first_commit_after || done < *first_commit_after))
+            first_commit_after = done;
+        }
+      });
+    std::this_thread::sleep_for(milliseconds{300});
+    {
+      std::lock_guard guard{mutex};
+      killed_at = steady_clock::now();
+    }
+    c.kill_hard(leader);
+    auto kill = *killed_at;
+    std::optional<double> new_leader_ms;
+    while (ms_since(kill) < 10000) {
+      for (int i : others)
+        if (auto s = c.status(i, milliseconds{200}); s && s->role == "leader" && !new_leader_ms)
+          new_leader_ms = ms_since(kill);
+      {
+        std::lock_guard guard{mutex};
+        if (first_commit_after && new_leader_ms)
+          break;
+      }
+      std::this_thread::sleep_for(milliseconds{1});
+    }
+    stop = true;
+    for (auto& w : writers)
+      w.join();
+    double resumed_ms =
+        first_commit_after ? duration<double, std::milli>(*first_commit_after - kill).count() : -1;
+    std::printf("  round %d: killed node-%d; another member led after %.0f ms; writes committed "
+                "again after %.0f ms\n",
+                round + 1, leader + 1, new_leader_ms.value_or(-1), resumed_ms);
+    elected.ms.push_back(new_leader_ms.value_or(-1));
+    resumed.ms.push_back(resumed_ms);
+    // The killed member comes back from its data directory and catches up.
+    auto restarted = steady_clock::now();
+    c.spawn(leader);
+    c.connect(leader);
+    auto target = c.status(c.wait_for_leader())->commit_index;
+    while (true) {
+      if (auto s = c.status(leader); s && s->applied_index >= target)
+        break;
+      std::this_thread::sleep_for(milliseconds{5});
+    }
+    caught_up.ms.push_back(ms_since(restarted));
+  }
+  std::printf("  elected:  min %.0f  median %.0f  max %.0f ms\n", elected.at(0), elected.at(0.5),
+              elected.at(1.0));
+  std::printf("  resumed:  min %.0f  median %.0f  max %.0f ms\n", resumed.at(0), resumed.at(0.5),
+              resumed.at(1.0));
+  std::printf("  the killed member restarted and caught up in: median %.0f ms\n",
+              caught_up.at(0.5));
+}
+
+std::uintmax_t bytes_under(const std::filesystem::path& dir) {
+  std::uintmax_t total = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file())
+      total += e.file_size();
+  return total;
+}
+
+// A cluster that never snapshots gets `entries` increments into its log, is
+// stopped and started again; figures: until it serves a linearizable read
+// and a write, until every member applied its whole log.
+void restart_with_log(caf::actor_system& sys, long entries, duration<double> phase) {
+  std::printf(
+      "restart with %ld entries in the log (no snapshot, whole cluster stopped with SIGTERM):\n",
+      entries);
+  cluster c{sys, "restart", {"--snapshot-every", "1000000000"}};
+  int leader = c.wait_for_leader();
+  make_counters(c, leader);
+  std::vector<std::vector<counter>> via_leader{counters_via(c, leader)};
+  auto filled_at = steady_clock::now();
+  auto r = increments(sys, via_leader, 256, phase, entries);
+  std::printf("  filled in %.1f s (%.0f increments/s, %ld errors)\n", ms_since(filled_at) / 1000,
+              r.per_second, r.errors);
+  auto last = c.status(leader)->commit_index;
+  for (int i = 0; i < 3; ++i)
+    c.stop(i);
+  std::printf("  log: last index %llu, %.1f MB on disk per member\n",
+              static_cast<unsigned long long>(last),
+              static_cast<double>(bytes_under(c.root() / "node-1")) / 1e6);
+  auto started = steady_clock::now();
+  for (int i = 0; i < 3; ++i)
+    c.spawn(i);
+  for (int i = 0; i < 3; ++i)
+    c.connect(i);
+  std::printf("  all 3 listening after %.0f ms\n", ms_since(started));
+  auto counter0 = c.ctx(0).existing<std::int64_t>(dref::manual_id("bench/c0"));
+  while (!counter0.try_get(seconds{2}))
+    ;
+  std::printf("  first linearizable get answered after %.0f ms\n", ms_since(started));
+  while (!counter0.try_run("add_i64", one, seconds{2}))
+    ;
+  std::printf("  first write committed after %.0f ms\n", ms_since(started));
+  for (int i = 0; i < 3; ++i)
+    while (true) {
+      if (auto s = c.status(i); s && s->applied_index >= last)
+        break;
+      std::this_thread::sleep_for(milliseconds{5});
+    }
+  std::printf("  every member applied its whole log after %.0f ms\n", ms_since(started));
+  std::int64_t sum = 0;
+  for (const auto& counter : counters_via(c, 0))
+    sum += counter.get();
+  std::printf(
+      "  counters hold %lld increments after the restart (acknowledged before it: %ld, +1 since)\n",
+      static_cast<long long>(sum), r.answers);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  duration<double> phase{argc > 1 ? std::stod(argv[1]) : 3.0};
+  long restart_entries = argc > 2 ? std::stol(argv[2]) : 1000000;
+  int failover_rounds = argc > 3 ? std::stoi(argv[3]) : 3;
+  dref::node_system_config cfg;
+  caf::actor_system sys{cfg};
+  std::printf(
+      "raft backend: 3 dref-node processes on loopback, fsync on, data in %s; %u hardware threads "
+      "shared by the members and this client; %.1f s per phase\n",
+      std::filesystem::temp_directory_path().c_str(), std::thread::hardware_concurrency(),
+      phase.count());
+  {
+    cluster c{sys, "main", {}};
+    int leader = c.wait_for_leader();
+    make_counters(c, leader);
+    commit_latency(c, leader, (leader + 1) % 3, 2000);
+    throughput(sys, c, leader, phase);
+    if (failover_rounds > 0)
+      failovers(c, failover_rounds);
+  }
+  if (restart_entries > 0)
+    restart_with_log(sys, restart_entries, phase);
+  return 0;
+}
