@@ -251,42 +251,9 @@ void ref_core::async_read(caf::scheduled_actor* self, timeout_ms timeout,
     [done](caf::error& err) { done(from_caf_error(err)); });
 }
 
-namespace {
-
-// Proposes command from self; done gets the store's result or the error.
-// The proposal's sequence number is released once it is answered.
-void propose_from(caf::scheduled_actor* self, const std::shared_ptr<context_impl>& ctx,
-                  store_command command, timeout_ms timeout,
-                  std::function<void(result<store_result>)> done) {
-  if (ctx->stopped)
-    return done(context_impl::shut_down_error());
-  auto proposal = ctx->numbered(std::move(command));
-  auto sequence = proposal.sequence;
-  std::weak_ptr<context_impl> weak = ctx;
-  auto finished = [weak, sequence] {
-    if (auto owner = weak.lock())
-      owner->finish_sequence(sequence);
-  };
-  request_from(
-    self, ctx->backend->actor, ctx->timeout_or_default(timeout),
-    caf::make_message(backend::propose_atom::value, std::move(proposal)),
-    [done, finished](store_reply& reply) {
-      finished();
-      if (reply.error)
-        return done(std::move(*reply.error));
-      done(std::move(reply.value));
-    },
-    [done, finished](caf::error& err) {
-      finished();
-      done(from_caf_error(err));
-    });
-}
-
-} // namespace
-
 void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
                          std::function<void(result<std::uint64_t>)> done) const {
-  propose_from(self, ctx_, cmd_set{id_, std::move(bytes)}, timeout,
+  ctx_->async_propose(self, cmd_set{id_, std::move(bytes)}, timeout,
                [done, cache = cache_](result<store_result> got) {
                  if (!got)
                    return done(std::move(got).error());
@@ -298,7 +265,7 @@ void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_
 
 void ref_core::async_run(caf::scheduled_actor* self, std::string command, std::string args,
                          timeout_ms timeout, std::function<void(result<res_ran>)> done) const {
-  propose_from(self, ctx_, cmd_run{id_, std::move(command), std::move(args)}, timeout,
+  ctx_->async_propose(self, cmd_run{id_, std::move(command), std::move(args)}, timeout,
                [done, cache = cache_, id = id_](result<store_result> got) {
                  if (!got)
                    return done(std::move(got).error());

@@ -7,7 +7,7 @@
 //   raft_cluster_bench [seconds-per-phase=3] [restart-entries=1000000] [failovers=3]
 //
 // DREF_NODE_BIN overrides the dref-node the build points at; TMPDIR picks
-// the disk.
+// the disk; DREF_BENCH_KEEP=1 keeps the members' data directories and logs.
 
 #include "actor_load.hpp"
 #include "child_process.hpp"
@@ -24,12 +24,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
+#include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -78,6 +81,10 @@ public:
     contexts_.clear();
     members_.clear();
     processes_.clear();
+    if (std::getenv("DREF_BENCH_KEEP")) {
+      std::printf("  (kept %s)\n", root_.c_str());
+      return;
+    }
     std::error_code ec;
     std::filesystem::remove_all(root_, ec);
   }
@@ -148,6 +155,27 @@ public:
   }
   std::uint16_t port(int i) const { return ports_[static_cast<std::size_t>(i)]; }
 
+  // CPU seconds (user + system) the running members used so far.
+  double members_cpu_seconds() const {
+    double total = 0;
+    for (const auto& p : processes_) {
+      if (!p)
+        continue;
+      std::ifstream stat{"/proc/" + std::to_string(p->pid()) + "/stat"};
+      std::string line;
+      std::getline(stat, line);
+      auto fields = line.substr(line.rfind(')') + 2); // after "pid (comm) "
+      std::istringstream in{fields};
+      std::string skip;
+      for (int i = 3; i < 14; ++i) // fields 3..13
+        in >> skip;
+      double user = 0, system = 0;
+      in >> user >> system;
+      total += (user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    }
+    return total;
+  }
+
 private:
   caf::actor_system& sys_;
   std::vector<std::string> extra_;
@@ -213,9 +241,30 @@ struct latencies {
   }
 };
 
-void print_rate(const char* what, const actor_load& r) {
-  std::printf("  %-58s %10.0f /s  (%ld answers, %ld errors)\n", what, r.per_second, r.answers,
-              r.errors);
+double client_cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// The CPU a phase cost, per answer: where the cores went.
+template <class Phase>
+actor_load measured(cluster& c, const char* what, Phase phase) {
+  auto members_before = c.members_cpu_seconds();
+  auto client_before = client_cpu_seconds();
+  actor_load r = phase();
+  auto per_answer = [&](double seconds) {
+    return r.answers > 0 ? seconds * 1e6 / static_cast<double>(r.answers) : 0.0;
+  };
+  std::printf("  %-58s %10.0f /s  (%ld answers, %ld errors; CPU per answer: members %.0f us, "
+              "client %.0f us)\n",
+              what, r.per_second, r.answers, r.errors,
+              per_answer(c.members_cpu_seconds() - members_before),
+              per_answer(client_cpu_seconds() - client_before));
+  return r;
 }
 
 void commit_latency(cluster& c, int leader, int follower, int samples) {
@@ -244,14 +293,14 @@ void throughput(caf::actor_system& sys, cluster& c, int leader, duration<double>
   std::printf("committed add_i64 increments (one in flight per actor, %d counters):\n",
               counters_per_cluster);
   for (int actors : {16, 256}) {
-    auto r = increments(sys, via_leader, actors, phase);
-    acknowledged += r.answers;
     auto label = std::to_string(actors) + " actors on the leader's member";
-    print_rate(label.c_str(), r);
+    acknowledged += measured(c, label.c_str(), [&] {
+                      return increments(sys, via_leader, actors, phase);
+                    }).answers;
   }
-  auto r = increments(sys, via_all, 256, phase);
-  acknowledged += r.answers;
-  print_rate("256 actors spread over the 3 members", r);
+  acknowledged += measured(c, "256 actors spread over the 3 members", [&] {
+                    return increments(sys, via_all, 256, phase);
+                  }).answers;
   auto after = sum_of(reference);
   std::printf("  counters grew by %lld; acknowledged increments: %ld%s\n",
               static_cast<long long>(after - before), acknowledged,
@@ -260,14 +309,15 @@ void throughput(caf::actor_system& sys, cluster& c, int leader, duration<double>
   std::printf("linearizable get() (ReadIndex), one in flight per actor:\n");
   for (auto [members, label] : {std::pair{&via_leader, "256 actors on the leader's member"},
                                 std::pair{&via_all, "256 actors spread over the 3 members"}}) {
-    auto got = from_actors(
-        sys, 256, phase,
-        [&, members](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
-          auto& counters = (*members)[static_cast<std::size_t>(a) % members->size()];
-          counters[static_cast<std::size_t>(a) % counters.size()].get(self).then(
-              [done](std::int64_t) { done(true); }, [done](const dref::error&) { done(false); });
-        });
-    print_rate(label, got);
+    measured(c, label, [&, members = members] {
+      return from_actors(
+          sys, 256, phase,
+          [members](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
+            auto& counters = (*members)[static_cast<std::size_t>(a) % members->size()];
+            counters[static_cast<std::size_t>(a) % counters.size()].get(self).then(
+                [done](std::int64_t) { done(true); }, [done](const dref::error&) { done(false); });
+          });
+    });
   }
 }
 

@@ -86,6 +86,22 @@ BOOST_AUTO_TEST_CASE(entries_and_hard_state_survive_a_reopen) {
   BOOST_TEST((r.state.hard == core::hard_state{2, 3, 5}));
 }
 
+BOOST_AUTO_TEST_CASE(a_commit_index_alone_is_written_for_the_next_open) {
+  dref::test::scratch_dir dir;
+  {
+    auto r = reopen(dir.str());
+    BOOST_REQUIRE(r.storage.save(ready_with(make_entries(1, 5, 1), core::hard_state{1, 2, 0})));
+    // No entries, same term and vote: written, not synced.
+    BOOST_REQUIRE(r.storage.save(ready_with({}, core::hard_state{1, 2, 4})));
+    // A new vote after it is synced as before.
+    BOOST_REQUIRE(r.storage.save(ready_with({}, core::hard_state{2, 3, 4})));
+    BOOST_REQUIRE(r.storage.save(ready_with({}, core::hard_state{2, 3, 5})));
+  }
+  auto r = reopen(dir.str());
+  BOOST_TEST(r.state.entries.size() == 5u);
+  BOOST_TEST((r.state.hard == core::hard_state{2, 3, 5}));
+}
+
 BOOST_AUTO_TEST_CASE(an_overwritten_suffix_is_replaced_on_replay) {
   dref::test::scratch_dir dir;
   {

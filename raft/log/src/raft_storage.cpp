@@ -123,6 +123,7 @@ result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_
   }
   raft_storage out{std::move(*opened), std::move(snapshots)};
   out.snapshot_index_ = file_index;
+  out.durable_hard_ = restored.hard;
   return out;
 }
 
@@ -161,9 +162,19 @@ result<void> raft_storage::save(const core::ready& r) {
   for (const auto& e : r.entries)
     if (auto appended = append_entry(e); !appended)
       return appended;
-  if (!r.snapshot_to_install && !r.hard && r.entries.empty())
-    return {};
-  return wal_.sync();
+  // Term and vote must be durable before anyone hears of them; a commit
+  // index need not (Raft learns it again from the leader), so a ready that
+  // only moves it costs a write, not an fsync: on a leader that halves the
+  // fsyncs per committed batch.
+  bool vote_moved = r.hard && (r.hard->term != durable_hard_.term
+                               || r.hard->voted_for != durable_hard_.voted_for);
+  if (!r.snapshot_to_install && !vote_moved && r.entries.empty())
+    return wal_.flush();
+  if (auto synced = wal_.sync(); !synced)
+    return synced;
+  if (r.hard)
+    durable_hard_ = *r.hard;
+  return {};
 }
 
 result<void> raft_storage::compact(const core::snapshot& snap, const core::hard_state& hard,
@@ -185,6 +196,7 @@ result<void> raft_storage::compact(const core::snapshot& snap, const core::hard_
         return appended;
   if (auto synced = wal_.sync(); !synced)
     return synced;
+  durable_hard_ = hard;
   if (auto removed = wal_.remove_segments_before(first_kept); !removed)
     return removed;
   return snapshots_.remove_all_but_newest(2);

@@ -46,7 +46,8 @@ public:
   raft_storage(raft_storage&&) noexcept = default;
   raft_storage& operator=(raft_storage&&) noexcept = default;
 
-  // Makes r.snapshot_to_install, r.hard and r.entries durable.
+  // Makes r.snapshot_to_install, r.hard and r.entries durable; a hard state
+  // that moves only the commit index is written but not synced.
   result<void> save(const core::ready& r);
 
   // The state machine's snapshot at snap.metadata.index (applied and
@@ -65,6 +66,7 @@ private:
   wal wal_;
   snapshot_files snapshots_;
   std::uint64_t snapshot_index_ = 0;
+  core::hard_state durable_hard_; // the last one synced (term and vote count)
 };
 
 } // namespace dref::raft::log

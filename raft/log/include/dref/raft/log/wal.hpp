@@ -62,6 +62,9 @@ public:
 
   // Writes every buffered record and waits until the disk has them.
   result<void> sync();
+  // Writes every buffered record without waiting for the disk: a process
+  // crash keeps them, a power loss may not.
+  result<void> flush();
 
   // Ends the current segment (synced) and starts the next one.
   result<void> roll();
@@ -76,7 +79,6 @@ public:
 private:
   wal(options opts) : opts_(std::move(opts)) {}
   result<void> start_segment(std::uint64_t number);
-  result<void> flush();
   std::string segment_path(std::uint64_t number) const;
 
   options opts_;
