@@ -23,7 +23,7 @@ void context_impl::async_propose(caf::scheduled_actor* self, protocol::store_com
       ctx->finish_sequence(sequence);
   };
   request_from(
-    self, backend->actor, timeout_or_default(timeout),
+    self, backend->actor, backend_timeout(timeout),
     caf::make_message(backend::propose_atom::value, std::move(proposal)),
     [done, finished](protocol::store_reply& reply) {
       finished();
@@ -43,7 +43,7 @@ void context_impl::async_read(caf::scheduled_actor* self, protocol::store_read r
   if (stopped)
     return done(shut_down_error());
   request_from(
-    self, backend->actor, timeout_or_default(timeout),
+    self, backend->actor, backend_timeout(timeout),
     caf::make_message(backend::read_atom::value, std::move(request)),
     [done](protocol::store_read_reply& reply) {
       if (reply.error)
@@ -62,7 +62,7 @@ void context_impl::async_watch(caf::scheduled_actor* self, const std::string& id
   // Until the answer, the inbox lives in the handlers: a timeout drops it
   // and so stops the relay.
   request_from(
-    self, backend->actor, timeout_or_default(timeout),
+    self, backend->actor, backend_timeout(timeout),
     caf::make_message(backend::watch_atom::value, id, events.relay()),
     [done, events](std::uint64_t) { done(events); },
     [done](caf::error& err) { done(from_caf_error(err)); });

@@ -127,6 +127,12 @@ std::chrono::milliseconds context_impl::timeout_or_default(timeout_ms timeout) c
   return timeout.value_or(options.request_timeout);
 }
 
+caf::duration context_impl::backend_timeout(timeout_ms timeout) const {
+  if (backend->answers_at_once)
+    return caf::duration{}; // infinite
+  return caf::duration{timeout_or_default(timeout)};
+}
+
 result<protocol::store_result> context_impl::propose(protocol::store_command command,
                                                      timeout_ms timeout) {
   if (stopped)
@@ -155,6 +161,7 @@ memory_backend memory_backend::start(caf::actor_system& sys, store::limits limit
   memory_backend out;
   out.handle_ = std::make_shared<detail::backend_handle>();
   out.handle_->actor = backend::spawn_memory_backend(sys, backend::memory_options{limits, {}});
+  out.handle_->answers_at_once = true;
   return out;
 }
 

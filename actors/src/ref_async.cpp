@@ -135,7 +135,7 @@ void read_and_commit(ref_actor_type* self) {
   auto ctx = self->state.ctx.lock();
   if (!ctx || ctx->stopped)
     return fail_batch(self, batch_size(self->state), context_impl::shut_down_error());
-  self->request(ctx->backend->actor, ctx->options.request_timeout, backend::read_atom::value,
+  self->request(ctx->backend->actor, ctx->backend_timeout({}), backend::read_atom::value,
                 store_read{read_kind::value, self->state.id, 0, 0})
     .then(
       [self](store_read_reply& reply) {
@@ -163,7 +163,7 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
   auto proposal = ctx->numbered(cmd_cas{st.id, base.version, *next});
   auto sequence = proposal.sequence;
   std::weak_ptr<context_impl> weak = ctx;
-  self->request(ctx->backend->actor, ctx->options.request_timeout, backend::propose_atom::value,
+  self->request(ctx->backend->actor, ctx->backend_timeout({}), backend::propose_atom::value,
                 std::move(proposal))
     .then(
       [self, weak, sequence, n, written = *next](store_reply& reply) {
@@ -241,7 +241,7 @@ void ref_core::async_read(caf::scheduled_actor* self, timeout_ms timeout,
   if (ctx_->stopped)
     return done(context_impl::shut_down_error());
   request_from(
-    self, ctx_->backend->actor, ctx_->timeout_or_default(timeout),
+    self, ctx_->backend->actor, ctx_->backend_timeout(timeout),
     caf::make_message(backend::read_atom::value, store_read{read_kind::value, id_, 0, 0}),
     [done](store_read_reply& reply) {
       if (reply.error)

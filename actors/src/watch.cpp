@@ -57,7 +57,7 @@ void ref_core::async_watch(caf::scheduled_actor* self,
   // Until the answer, the handle lives in the handlers: a timeout drops it
   // and so stops the watcher.
   request_from(
-    self, ctx_->backend->actor, ctx_->timeout_or_default(timeout),
+    self, ctx_->backend->actor, ctx_->backend_timeout(timeout),
     caf::make_message(backend::watch_atom::value, id_, handle->watcher),
     [done, handle](std::uint64_t) { done(subscription{handle}); },
     [done](caf::error& err) { done(from_caf_error(err)); });
