@@ -465,6 +465,7 @@ int main(int argc, char** argv) {
   duration<double> phase{argc > 1 ? std::stod(argv[1]) : 3.0};
   long restart_entries = argc > 2 ? std::stol(argv[2]) : 1000000;
   int failover_rounds = argc > 3 ? std::stoi(argv[3]) : 3;
+  std::setvbuf(stdout, nullptr, _IOLBF, 0); // figures show up as they come, also in a pipe
   dref::node_system_config cfg;
   caf::actor_system sys{cfg};
   std::printf(

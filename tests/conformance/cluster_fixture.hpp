@@ -152,13 +152,7 @@ struct raft_process_cluster {
     flags_only.max_value_bytes = wanted.max_value_bytes;
     flags_only.max_id_length = wanted.max_id_length;
     flags_only.topic_max_messages = wanted.topic_max_messages;
-    const store::limits& w = wanted;
-    if (w.max_metadata_bytes != flags_only.max_metadata_bytes
-        || w.min_session_ttl_ms != flags_only.min_session_ttl_ms
-        || w.max_session_ttl_ms != flags_only.max_session_ttl_ms
-        || w.topic_max_bytes != flags_only.topic_max_bytes
-        || w.delta_min_bytes != flags_only.delta_min_bytes
-        || w.client_idle_ms != flags_only.client_idle_ms)
+    if (wanted != flags_only)
       throw std::invalid_argument("raft_process_cluster passes only max_value_bytes, "
                                   "max_id_length and topic_max_messages to dref-node");
   }

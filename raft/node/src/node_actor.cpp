@@ -675,6 +675,11 @@ std::string member_names(const node_state& st) {
 }
 
 // Followers hand admin requests to the leader; false: answered here.
+// Answers an admin request with an error that names what was wrong.
+void refuse_admin(caf::response_promise& promise, errc code, std::string text) {
+  promise.deliver(protocol::admin_reply{error{code, std::move(text)}});
+}
+
 template <class Request>
 bool forward_admin(node_actor* self, const Request& request, caf::response_promise& promise) {
   auto& st = self->state;
@@ -700,9 +705,7 @@ bool forward_admin(node_actor* self, const Request& request, caf::response_promi
 
 void change_membership(node_actor* self, const protocol::member_change& change,
                        caf::response_promise promise) {
-  auto fail = [&](errc code, std::string text) {
-    promise.deliver(protocol::admin_reply{error{code, std::move(text)}});
-  };
+  auto fail = [&](errc code, std::string text) { refuse_admin(promise, code, std::move(text)); };
   if (change.name.empty())
     return fail(errc::invalid_argument, "a membership change needs the member's name");
   if (forward_admin(self, change, promise))
@@ -762,9 +765,7 @@ void change_membership(node_actor* self, const protocol::member_change& change,
 
 void transfer_leadership(node_actor* self, const protocol::leader_transfer& request,
                          caf::response_promise promise) {
-  auto fail = [&](errc code, std::string text) {
-    promise.deliver(protocol::admin_reply{error{code, std::move(text)}});
-  };
+  auto fail = [&](errc code, std::string text) { refuse_admin(promise, code, std::move(text)); };
   if (request.to.empty())
     return fail(errc::invalid_argument, "name the member to hand leadership to");
   if (forward_admin(self, request, promise))

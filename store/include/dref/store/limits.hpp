@@ -27,6 +27,8 @@ struct limits {
   // Retry answers cached for a client that sent nothing for this long are
   // dropped (a retry after that gets a clear error, not a second effect).
   std::uint64_t client_idle_ms = 15 * 60 * 1000;
+
+  friend bool operator==(const limits&, const limits&) = default;
 };
 
 // Ids of values, sessions, owners, locks, topics, promises and delays:
