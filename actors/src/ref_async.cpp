@@ -281,8 +281,14 @@ void ref_core::async_update(caf::scheduled_actor* self, byte_update attempt, tim
                             std::function<void(result<byte_update_outcome>)> done) const {
   if (ctx_->stopped)
     return done(context_impl::shut_down_error());
+  // The ref actor always answers; on a backend that answers at once, it
+  // does so without delay unless it retries after conflicts, and only a
+  // caller's own timeout bounds those.
+  auto wait = !timeout && ctx_->backend->answers_at_once
+                ? caf::duration{}
+                : caf::duration{ctx_->timeout_or_default(timeout)};
   request_from(
-    self, ctx_->ref_actor(id_), ctx_->timeout_or_default(timeout),
+    self, ctx_->ref_actor(id_), wait,
     caf::make_message(update_atom::value, update_request{std::move(attempt)}),
     [done](update_reply& reply) {
       if (reply.failure)
