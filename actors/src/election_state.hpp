@@ -63,8 +63,10 @@ struct election_state : std::enable_shared_from_this<election_state> {
   // Registered from actors: they only post into the actor's inbox, so they
   // run on the campaign thread and return at once.
   std::vector<std::function<void(cancellation)>> on_elected_posting;
-  // resign(self) calls waiting for the release.
+  // resign(self) calls waiting until the resigning candidate is back in
+  // the queue (at its end), or the campaign ended.
   std::vector<std::function<void()>> resign_waiters;
+  bool requeue_pending = false; // released after a resignation, not queued again yet
   std::optional<cancellation> term;
   std::vector<std::thread> runners;
 
@@ -140,6 +142,23 @@ struct election_state : std::enable_shared_from_this<election_state> {
         t.join();
   }
 
+  // A resignation is over once the candidate queued again (or gave up):
+  // resign() then returns, and whoever resigns next queues behind it.
+  void finish_resignation() {
+    std::vector<std::function<void()>> resigned;
+    {
+      std::lock_guard guard{mutex};
+      if (!requeue_pending)
+        return;
+      requeue_pending = false;
+      resign_requested = false;
+      resigned.swap(resign_waiters);
+    }
+    changed.notify_all(); // resign() waits for this
+    for (auto& f : resigned)
+      f();
+  }
+
   void run() {
     struct mark_in_line_on_exit {
       election_state* self;
@@ -149,6 +168,7 @@ struct election_state : std::enable_shared_from_this<election_state> {
           self->in_line = true;
         }
         self->changed.notify_all();
+        self->finish_resignation();
       }
     } on_exit{this};
     while (true) {
@@ -199,6 +219,10 @@ struct election_state : std::enable_shared_from_this<election_state> {
           in_line = true;
           changed.notify_all();
         }
+      }
+      finish_resignation();
+      {
+        std::unique_lock guard{mutex};
         changed.wait(guard, [&] { return granted || dropped || stopping; });
         if (!granted && stopping)
           leave_now = true;
@@ -228,15 +252,10 @@ struct election_state : std::enable_shared_from_this<election_state> {
       if (!lost)
         (void)ctx->propose(protocol::cmd_lock_release{lock_id, *opened, candidate, held_token},
                            std::nullopt);
-      std::vector<std::function<void()>> resigned;
       {
         std::lock_guard guard{mutex};
-        resign_requested = false;
-        resigned.swap(resign_waiters);
+        requeue_pending = resign_requested; // finished once queued again
       }
-      changed.notify_all(); // resign() waits for this
-      for (auto& f : resigned)
-        f();
     }
   }
 

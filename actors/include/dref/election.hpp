@@ -82,7 +82,9 @@ public:
   [[nodiscard]] subscription observe(std::function<void(std::optional<std::string>)> fn) const;
 
   // Steps down (if leading) and queues again behind the other candidates;
-  // returns once this term's callbacks returned and the lock is released.
+  // returns once this term's callbacks returned, the lock is released and
+  // this candidate is back in the queue (so one who resigns after it
+  // queues behind it).
   void resign();
   // Stops campaigning for good (what the destructor does).
   void leave();
@@ -115,8 +117,9 @@ public:
         detail::election_observe(state, scheduled, fn, std::move(done));
       }};
   }
-  // Like resign(): answers once this term's thread callbacks returned and
-  // the lock is released (at once when not leading).
+  // Like resign(): answers once this term's thread callbacks returned, the
+  // lock is released and this candidate is queued again (at once when not
+  // leading).
   template <class Self>
   pending<void> resign(Self* self) {
     return pending<void>{[state = state_, scheduled = detail::as_scheduled(self)](
