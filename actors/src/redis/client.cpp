@@ -102,14 +102,19 @@ void client::submit(std::vector<std::string> argv, callback done) {
   [[maybe_unused]] auto ignored = ::write(wake_fd_, &one, sizeof(one));
 }
 
-result<reply> client::call(std::vector<std::string> argv, std::chrono::milliseconds timeout) {
+result<reply> await_reply(const std::function<void(client::callback)>& send,
+                          std::chrono::milliseconds timeout, const std::string& what) {
   auto answer = std::make_shared<std::promise<result<reply>>>();
   auto future = answer->get_future();
-  submit(std::move(argv), [answer](result<reply> r) { answer->set_value(std::move(r)); });
+  send([answer](result<reply> r) { answer->set_value(std::move(r)); });
   if (future.wait_for(timeout) != std::future_status::ready)
-    return error{errc::timeout, "no answer from redis at " + address() + " within "
-                                  + std::to_string(timeout.count()) + " ms"};
+    return error{errc::timeout, what + " within " + std::to_string(timeout.count()) + " ms"};
   return future.get();
+}
+
+result<reply> client::call(std::vector<std::string> argv, std::chrono::milliseconds timeout) {
+  return await_reply([&](callback done) { submit(std::move(argv), std::move(done)); }, timeout,
+                     "no answer from redis at " + address());
 }
 
 void client::fail_queued(errc code, const std::string& why) {

@@ -72,4 +72,9 @@ private:
   std::thread thread_;
 };
 
+// Blocks until the callback that send hands on is called; errc::timeout
+// ("<what> within N ms") if it is not called in time.
+result<reply> await_reply(const std::function<void(client::callback)>& send,
+                          std::chrono::milliseconds timeout, const std::string& what);
+
 } // namespace dref::redis
