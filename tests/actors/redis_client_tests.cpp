@@ -1,27 +1,19 @@
 // The pipelining Redis client against a real redis-server on loopback.
+#include "redis/client.hpp"
+#include "redis_test_client.hpp"
+
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <future>
-
-#include "redis/client.hpp"
-#include "redis_server.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
 
 namespace {
 
+using test::must;
 redis::client::options to(const test::redis_server& server) {
-  redis::client::options opts;
-  opts.port = server.port();
-  opts.max_backoff = 50ms;
-  return opts;
-}
-
-redis::reply must(result<redis::reply> answer) {
-  if (!answer)
-    BOOST_FAIL("redis call failed: " << answer.error().to_string());
-  return std::move(*answer);
+  return test::client_options(server);
 }
 
 bool wait_connected(redis::client& c, std::chrono::milliseconds limit) {
@@ -85,7 +77,8 @@ BOOST_AUTO_TEST_CASE(server_loss_gives_typed_errors_and_the_client_reconnects) {
   BOOST_TEST_REQUIRE((wait_connected(c, 5s) || c.call({"PING"}).has_value()));
   // appendonly + fsync always: the acknowledged write survived the crash.
   result<redis::reply> back = error{errc::unavailable, "not tried"};
-  for (int attempt = 0; attempt < 100 && !(back && back->type == redis::reply::kind::text); ++attempt) {
+  for (int attempt = 0; attempt < 100 && !(back && back->type == redis::reply::kind::text);
+       ++attempt) {
     back = c.call({"GET", "durable"});
     if (!back || back->is_error()) // LOADING while the AOF is replayed
       std::this_thread::sleep_for(20ms);

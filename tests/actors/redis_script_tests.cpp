@@ -1,6 +1,6 @@
 // Lua scripts by EVALSHA, against a real redis-server on loopback.
 #include "redis/script.hpp"
-#include "redis_server.hpp"
+#include "redis_test_client.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <thread>
@@ -10,17 +10,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using test::must;
 redis::client::options to(const test::redis_server& server) {
-  redis::client::options opts;
-  opts.port = server.port();
-  opts.max_backoff = 50ms;
-  return opts;
-}
-
-redis::reply must(result<redis::reply> answer) {
-  if (!answer)
-    BOOST_FAIL("redis call failed: " << answer.error().to_string());
-  return std::move(*answer);
+  return test::client_options(server);
 }
 
 const redis::script bump{"bump", R"lua(
