@@ -71,6 +71,16 @@ node_id some_follower(cluster& c, node_id leader) {
   return no_node;
 }
 
+// The two followers of leader l in a 3-node cluster.
+std::pair<node_id, node_id> followers_of(cluster& c, node_id l) {
+  auto first = some_follower(c, l);
+  for (auto id : c.ids())
+    if (id != l && id != first)
+      return {first, id};
+  BOOST_FAIL("no second follower");
+  return {first, no_node};
+}
+
 bool contains(const std::vector<std::string>& items, const std::string& item) {
   return std::find(items.begin(), items.end(), item) != items.end();
 }
@@ -376,11 +386,7 @@ BOOST_AUTO_TEST_CASE(followers_ignore_disruptive_votes_while_they_hear_a_leader)
   cluster c(opts);
   auto l = elect(c);
   c.run(5);
-  auto follower = some_follower(c, l);
-  node_id disruptor = no_node;
-  for (auto id : c.ids())
-    if (id != l && id != follower)
-      disruptor = id;
+  auto [follower, disruptor] = followers_of(c, l);
   const auto term = c.at(follower).term();
   const auto& log = c.at(disruptor).log();
   std::size_t answers = 0;
@@ -419,6 +425,55 @@ BOOST_AUTO_TEST_CASE(a_follower_that_stopped_hearing_the_leader_votes_again) {
                    protocol::raft_vote_request{log.last_index(), log.last_term(), false, false}});
   BOOST_TEST(c.at(follower).term() == term);
   REQUIRE_SAFE(c);
+}
+
+BOOST_AUTO_TEST_CASE(a_follower_told_the_leader_is_unreachable_votes_at_once) {
+  cluster c(cluster_of(3, 17));
+  auto l = elect(c);
+  auto [follower, candidate] = followers_of(c, l);
+  c.run(5);
+  // A plain vote (no pre-vote), as a candidate that won its pre-vote sends.
+  protocol::raft_vote_request request{c.at(candidate).log().last_index(),
+                                      c.at(candidate).log().last_term(), false, false};
+  const auto term = c.at(follower).term();
+  // Another member's link going down changes nothing.
+  c.at(follower).leader_unreachable(candidate);
+  c.inject(message{candidate, follower, term + 1, request});
+  BOOST_TEST(c.at(follower).term() == term);
+  c.at(follower).leader_unreachable(l);
+  c.inject(message{candidate, follower, term + 1, request});
+  BOOST_TEST(c.at(follower).term() == term + 1);
+  BOOST_TEST(c.at(follower).voted_for() == candidate);
+  REQUIRE_SAFE(c);
+}
+
+BOOST_AUTO_TEST_CASE(followers_that_lose_the_leaders_link_elect_a_new_one_sooner) {
+  // The same cluster (same seed, same random timeouts) twice: once the
+  // followers only stop hearing the crashed leader, once they are told.
+  auto ticks_to_new_leader = [](bool told) {
+    cluster c(cluster_of(3, 29));
+    auto l = elect(c);
+    c.run(3);
+    c.settle(); // the leader's last heartbeats arrive before its links drop
+    c.crash(l);
+    if (told)
+      for (auto id : c.ids())
+        if (id != l)
+          c.at(id).leader_unreachable(l);
+    for (int t = 1; t <= 500; ++t) {
+      c.tick();
+      if (auto now = c.leader(); now && *now != l)
+        return t;
+    }
+    return -1;
+  };
+  auto waited = ticks_to_new_leader(false);
+  auto told = ticks_to_new_leader(true);
+  BOOST_TEST_MESSAGE("new leader after " << waited << " ticks untold, " << told << " told");
+  BOOST_TEST_REQUIRE(waited > 0);
+  BOOST_TEST_REQUIRE(told > 0);
+  BOOST_TEST(told < waited);
+  BOOST_TEST(told <= options{}.election_ticks + 3); // the random part, plus the rounds
 }
 
 // --- leadership transfer

@@ -28,6 +28,14 @@ void node::tick_election() {
   }
 }
 
+void node::leader_unreachable(node_id who) {
+  if (role_ != core::role::follower || who == no_node || who != leader_)
+    return;
+  // randomized_timeout_ is election_ticks plus a random spread: followers
+  // that all lost the leader still campaign at spread-out times.
+  election_elapsed_ = std::max(election_elapsed_, cfg_.election_ticks);
+}
+
 void node::tick_heartbeat() {
   ++leader_ticks_;
   ++heartbeat_elapsed_;

@@ -886,8 +886,14 @@ caf::behavior node_behavior(node_actor* self) {
       maybe_bootstrap(self);
     },
     [self](link_down_atom, const std::string&, const std::string& name) {
-      self->state.remotes.erase(member_id(name));
-      reroute_forwarded(self, member_id(name));
+      auto& s = self->state;
+      auto id = member_id(name);
+      s.remotes.erase(id);
+      // A leader that crashed closed its connections: campaign soon rather
+      // than after a whole election timeout (see leader_unreachable).
+      if (s.raft)
+        s.raft->leader_unreachable(id);
+      reroute_forwarded(self, id);
     },
     [self](link_self_atom, const std::string& address) {
       auto& s = self->state;

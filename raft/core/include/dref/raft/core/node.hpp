@@ -114,6 +114,12 @@ public:
   // A linearizable read: a read_state with context appears in a later ready().
   result<void> read_index(std::string context);
   result<void> transfer_leadership(node_id to);
+  // The transport lost its link to `who` (a crashed process closes its
+  // connections at once). A follower of it then waits only the random part
+  // of an election timeout before it campaigns, and grants (pre-)votes at
+  // once. Only timing changes: members that still hear a live leader keep
+  // refusing votes, so pre-vote keeps it in place.
+  void leader_unreachable(node_id who);
   void cancel_transfer();
   result<std::uint64_t> propose_conf_change(protocol::raft_conf_change change);
   // The application snapshotted its state machine at index (<= applied):
