@@ -128,7 +128,7 @@ std::chrono::milliseconds context_impl::timeout_or_default(timeout_ms timeout) c
 }
 
 caf::duration context_impl::backend_timeout(timeout_ms timeout) const {
-  if (backend->answers_at_once)
+  if (backend->answers_at_once && !timeout)
     return caf::duration{}; // infinite
   return caf::duration{timeout_or_default(timeout)};
 }

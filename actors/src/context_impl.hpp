@@ -103,10 +103,11 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
                              timeout_ms timeout);
 
   std::chrono::milliseconds timeout_or_default(timeout_ms timeout) const;
-  // The timeout of a read, proposal or watch an actor sends the backend:
-  // none when it answers at once. CAF's timeout bookkeeping (a clock entry
-  // under a lock per request) halved the gets/s of 64 actors; a request to
-  // a backend that is gone fails at once without it.
+  // The timeout of a request an actor sends the backend (or a ref actor):
+  // the caller's own, else none when the backend answers at once. CAF's
+  // timeout bookkeeping (a clock entry under a lock per request) halved the
+  // gets/s of 64 actors; a request to a backend that is gone fails at once
+  // without it.
   caf::duration backend_timeout(timeout_ms timeout) const;
 
   // The calling thread's blocking actor for requests: made once per thread

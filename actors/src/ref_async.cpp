@@ -254,41 +254,37 @@ void ref_core::async_read(caf::scheduled_actor* self, timeout_ms timeout,
 void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
                          std::function<void(result<std::uint64_t>)> done) const {
   ctx_->async_propose(self, cmd_set{id_, std::move(bytes)}, timeout,
-               [done, cache = cache_](result<store_result> got) {
-                 if (!got)
-                   return done(std::move(got).error());
-                 auto version = std::get<res_written>(*got).version;
-                 cache->raise_floor(version);
-                 done(version);
-               });
+                      [done, cache = cache_](result<store_result> got) {
+                        if (!got)
+                          return done(std::move(got).error());
+                        auto version = std::get<res_written>(*got).version;
+                        cache->raise_floor(version);
+                        done(version);
+                      });
 }
 
 void ref_core::async_run(caf::scheduled_actor* self, std::string command, std::string args,
                          timeout_ms timeout, std::function<void(result<res_ran>)> done) const {
   ctx_->async_propose(self, cmd_run{id_, std::move(command), std::move(args)}, timeout,
-               [done, cache = cache_, id = id_](result<store_result> got) {
-                 if (!got)
-                   return done(std::move(got).error());
-                 auto* ran = std::get_if<res_ran>(&*got);
-                 if (!ran)
-                   return done(error{errc::internal, "ref '" + id + "': the backend answered with another result type"});
-                 cache->raise_floor(ran->version);
-                 done(std::move(*ran));
-               });
+                      [done, cache = cache_, id = id_](result<store_result> got) {
+                        if (!got)
+                          return done(std::move(got).error());
+                        auto* ran = std::get_if<res_ran>(&*got);
+                        if (!ran)
+                          return done(error{errc::internal,
+                                            "ref '" + id
+                                              + "': the backend answered with another result type"});
+                        cache->raise_floor(ran->version);
+                        done(std::move(*ran));
+                      });
 }
 
 void ref_core::async_update(caf::scheduled_actor* self, byte_update attempt, timeout_ms timeout,
                             std::function<void(result<byte_update_outcome>)> done) const {
   if (ctx_->stopped)
     return done(context_impl::shut_down_error());
-  // The ref actor always answers; on a backend that answers at once, it
-  // does so without delay unless it retries after conflicts, and only a
-  // caller's own timeout bounds those.
-  auto wait = !timeout && ctx_->backend->answers_at_once
-                ? caf::duration{}
-                : caf::duration{ctx_->timeout_or_default(timeout)};
   request_from(
-    self, ctx_->ref_actor(id_), wait,
+    self, ctx_->ref_actor(id_), ctx_->backend_timeout(timeout),
     caf::make_message(update_atom::value, update_request{std::move(attempt)}),
     [done](update_reply& reply) {
       if (reply.failure)

@@ -12,9 +12,6 @@ using namespace std::chrono_literals;
 namespace {
 
 using test::must;
-redis::client::options to(const test::redis_server& server) {
-  return test::client_options(server);
-}
 
 bool wait_connected(redis::client& c, std::chrono::milliseconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
@@ -29,7 +26,7 @@ BOOST_AUTO_TEST_SUITE(redis_client)
 
 BOOST_AUTO_TEST_CASE(commands_and_reply_kinds) {
   test::redis_server server;
-  redis::client c{to(server)};
+  redis::client c{test::client_options(server)};
   BOOST_TEST(must(c.call({"SET", "k", std::string("bin\0ary", 7)})).text == "OK");
   auto value = must(c.call({"GET", "k"}));
   BOOST_TEST((value.type == redis::reply::kind::text));
@@ -45,7 +42,7 @@ BOOST_AUTO_TEST_CASE(commands_and_reply_kinds) {
 
 BOOST_AUTO_TEST_CASE(pipelined_callbacks_arrive_in_order) {
   test::redis_server server;
-  redis::client c{to(server)};
+  redis::client c{test::client_options(server)};
   constexpr int count = 20000;
   std::atomic<int> answered{0};
   std::atomic<bool> in_order{true};
@@ -64,7 +61,7 @@ BOOST_AUTO_TEST_CASE(pipelined_callbacks_arrive_in_order) {
 
 BOOST_AUTO_TEST_CASE(server_loss_gives_typed_errors_and_the_client_reconnects) {
   test::redis_server server{true};
-  redis::client c{to(server)};
+  redis::client c{test::client_options(server)};
   BOOST_TEST(must(c.call({"SET", "durable", "1"})).text == "OK");
   server.kill_hard();
   auto failed = c.call({"GET", "durable"}, 5s);

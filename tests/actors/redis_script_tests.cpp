@@ -11,9 +11,6 @@ using namespace std::chrono_literals;
 namespace {
 
 using test::must;
-redis::client::options to(const test::redis_server& server) {
-  return test::client_options(server);
-}
 
 const redis::script bump{"bump", R"lua(
   local n = redis.call('INCRBY', KEYS[1], ARGV[1])
@@ -26,7 +23,7 @@ BOOST_AUTO_TEST_SUITE(redis_script)
 
 BOOST_AUTO_TEST_CASE(the_sha1_is_the_one_redis_computes) {
   test::redis_server server;
-  redis::client c{to(server)};
+  redis::client c{test::client_options(server)};
   auto loaded = must(c.call({"SCRIPT", "LOAD", bump.source()}));
   BOOST_TEST(loaded.text == bump.sha1());
   // A known vector: SHA1("abc").
@@ -35,7 +32,7 @@ BOOST_AUTO_TEST_CASE(the_sha1_is_the_one_redis_computes) {
 
 BOOST_AUTO_TEST_CASE(an_unknown_script_is_sent_whole_then_by_sha) {
   test::redis_server server;
-  redis::client c{to(server)};
+  redis::client c{test::client_options(server)};
   auto first = must(redis::call(c, bump, {"n"}, {"5", "tag"}));
   BOOST_TEST_REQUIRE(first.elements.size() == 2u);
   BOOST_TEST(first.elements[0].integer == 5);
@@ -53,7 +50,7 @@ BOOST_AUTO_TEST_CASE(an_unknown_script_is_sent_whole_then_by_sha) {
 
 BOOST_AUTO_TEST_CASE(a_lua_error_comes_back_as_an_error_reply) {
   test::redis_server server;
-  redis::client c{to(server)};
+  redis::client c{test::client_options(server)};
   redis::script refuses{"refuses", "return redis.error_reply('VERSION_CONFLICT at 7')"};
   auto answer = must(redis::call(c, refuses, {}, {}));
   BOOST_TEST(answer.is_error());
@@ -67,7 +64,7 @@ BOOST_AUTO_TEST_CASE(a_lua_error_comes_back_as_an_error_reply) {
 
 BOOST_AUTO_TEST_CASE(a_call_while_redis_is_down_fails_clearly) {
   test::redis_server server;
-  redis::client c{to(server)};
+  redis::client c{test::client_options(server)};
   BOOST_TEST(must(redis::call(c, bump, {"n"}, {"1", "a"})).elements[0].integer == 1);
   server.kill_hard();
   while (c.connected())

@@ -674,25 +674,25 @@ std::string member_names(const node_state& st) {
   return out;
 }
 
-// Followers hand admin requests to the leader; false: answered here.
 // Answers an admin request with an error that names what was wrong.
 void refuse_admin(caf::response_promise& promise, errc code, std::string text) {
   promise.deliver(protocol::admin_reply{error{code, std::move(text)}});
 }
 
+// Followers hand admin requests to the leader; false: answered here.
 template <class Request>
 bool forward_admin(node_actor* self, const Request& request, caf::response_promise& promise) {
   auto& st = self->state;
   if (!st.raft) {
-    promise.deliver(protocol::admin_reply{error{errc::unavailable, "this member is still starting"}});
+    refuse_admin(promise, errc::unavailable, "this member is still starting");
     return true;
   }
   if (st.raft->role() == core::role::leader)
     return false;
   auto leader = st.remotes.find(st.raft->leader());
   if (leader == st.remotes.end() || st.cut.count(st.raft->leader())) {
-    promise.deliver(protocol::admin_reply{
-      error{errc::unavailable, "no leader is reachable from " + st.options.name + " right now"}});
+    refuse_admin(promise, errc::unavailable,
+                 "no leader is reachable from " + st.options.name + " right now");
     return true;
   }
   self->request(leader->second, st.options.request_timeout, request)
