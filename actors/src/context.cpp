@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "backend/memory_backend.hpp"
+#include "backend/redis_backend.hpp"
 #include "backend/messages.hpp"
 #include "dref/raft/node/node.hpp"
 #include "context_impl.hpp"
@@ -189,13 +190,27 @@ context::context(caf::actor_system& sys, const config::node_config& cfg) {
   case config::backend_kind::raft:
     handle = raft_member::start(sys, cfg).handle_;
     break;
-  default:
-    throw error_exception(error{errc::invalid_config,
-                                "backend '" + std::string{config::to_string(cfg.backend)}
-                                  + "' cannot be used by a context in this build yet; use "
-                                    "'memory' or 'raft'"});
+  case config::backend_kind::redis:
+    handle = redis_backend::start(sys, cfg).handle_;
+    break;
   }
   impl_ = std::make_shared<detail::context_impl>(sys, std::move(handle), options);
+}
+
+redis_backend redis_backend::start(caf::actor_system& sys, const config::node_config& cfg,
+                                   std::optional<store::limits> limits) {
+  backend::redis_options options;
+  options.host = cfg.redis.host;
+  options.port = cfg.redis.port;
+  options.prefix = cfg.redis_key_prefix;
+  options.limits = limits ? *limits : limits_from(cfg);
+  auto spawned = backend::spawn_redis_backend(sys, std::move(options));
+  if (!spawned)
+    throw error_exception(spawned.error());
+  redis_backend out;
+  out.handle_ = std::make_shared<detail::backend_handle>();
+  out.handle_->actor = std::move(*spawned);
+  return out;
 }
 
 raft_member raft_member::start(caf::actor_system& sys, const config::node_config& cfg,
@@ -308,6 +323,9 @@ void raft_member::stop() {
 
 context::context(caf::actor_system& sys, const raft_member& member, context_options options)
   : impl_(std::make_shared<detail::context_impl>(sys, member.handle_, options)) {}
+
+context::context(caf::actor_system& sys, const redis_backend& shared, context_options options)
+  : impl_(std::make_shared<detail::context_impl>(sys, shared.handle_, options)) {}
 
 context::context(caf::actor_system& sys, const memory_backend& shared, context_options options)
   : impl_(std::make_shared<detail::context_impl>(sys, shared.handle_, options)) {}

@@ -23,7 +23,8 @@ void value_cache::raise_floor(std::uint64_t written) {
 void value_cache::on_event(const protocol::store_event& e) {
   using protocol::event_kind;
   switch (e.kind) {
-    case event_kind::value_created: offer(e.new_version, e.payload); break;
+    case event_kind::value_created:
+    case event_kind::value_caught_up: offer(e.new_version, e.payload); break;
     case event_kind::value_written:
       if (e.payload_type == protocol::payload_kind::delta) {
         if (!e.old_value)

@@ -11,15 +11,6 @@ using namespace protocol;
 
 namespace {
 
-result<void> check_lock_ids(const std::string& lock, const std::string& session,
-                            const std::string& owner, const dref::store::limits& lim) {
-  if (auto ok = check_id(lock, lim, "lock id"); !ok)
-    return ok;
-  if (auto ok = check_id(session, lim, "session id"); !ok)
-    return ok;
-  return check_id(owner, lim, "lock owner");
-}
-
 // A session may wait for one lock under several owners: the back reference
 // goes only when the last of them leaves the queue.
 void forget_wait_if_last(session_entry& session, const std::string& session_id,
@@ -63,8 +54,6 @@ bool store::grant_next(context& ctx, const std::string& lock_id, lock_entry& loc
 }
 
 result<store_result> store::on(context& ctx, const cmd_lock_acquire& cmd) {
-  if (auto ok = check_lock_ids(cmd.lock, cmd.session, cmd.owner, limits_); !ok)
-    return ok.error();
   auto session = live_session(cmd.session);
   if (!session)
     return session.error();
@@ -104,8 +93,6 @@ result<store_result> store::on(context& ctx, const cmd_lock_acquire& cmd) {
 }
 
 result<store_result> store::on(context& ctx, const cmd_lock_release& cmd) {
-  if (auto ok = check_lock_ids(cmd.lock, cmd.session, cmd.owner, limits_); !ok)
-    return ok.error();
   auto it = state_.locks.find(cmd.lock);
   if (it == state_.locks.end() || it->second.session.empty())
     return error{errc::not_holder, "lock '" + cmd.lock + "' is not held by anyone"};
@@ -132,8 +119,6 @@ result<store_result> store::on(context& ctx, const cmd_lock_release& cmd) {
 }
 
 result<store_result> store::on(context& ctx, const cmd_lock_cancel_wait& cmd) {
-  if (auto ok = check_lock_ids(cmd.lock, cmd.session, cmd.owner, limits_); !ok)
-    return ok.error();
   auto it = state_.locks.find(cmd.lock);
   if (it != state_.locks.end()) {
     lock_entry& lock = it->second;

@@ -6,10 +6,6 @@ namespace dref::store {
 using namespace protocol;
 
 result<store_result> store::on(context& ctx, const cmd_promise_deliver& cmd) {
-  if (auto ok = check_id(cmd.id, limits_, "promise id"); !ok)
-    return ok.error();
-  if (auto ok = check_value_size(cmd.id, cmd.value.size(), limits_); !ok)
-    return ok.error();
   if (auto it = state_.promises.find(cmd.id); it != state_.promises.end())
     return res_delivered{false, it->second.version, it->second.value};
   state_.promises[cmd.id] = promise_state{true, ctx.index, cmd.value};
@@ -20,10 +16,6 @@ result<store_result> store::on(context& ctx, const cmd_promise_deliver& cmd) {
 }
 
 result<store_result> store::on(context& ctx, const cmd_delay_claim& cmd) {
-  if (auto ok = check_id(cmd.id, limits_, "delay id"); !ok)
-    return ok.error();
-  if (auto ok = check_id(cmd.session, limits_, "session id"); !ok)
-    return ok.error();
   auto it = state_.delays.find(cmd.id);
   if (it != state_.delays.end() && it->second.completed)
     return res_delay{delay_claim_state::completed, it->second.runner, it->second.value};
@@ -44,10 +36,6 @@ result<store_result> store::on(context& ctx, const cmd_delay_claim& cmd) {
 }
 
 result<store_result> store::on(context& ctx, const cmd_delay_complete& cmd) {
-  if (auto ok = check_id(cmd.id, limits_, "delay id"); !ok)
-    return ok.error();
-  if (auto ok = check_value_size(cmd.id, cmd.value.size(), limits_); !ok)
-    return ok.error();
   auto it = state_.delays.find(cmd.id);
   if (it != state_.delays.end() && it->second.completed)
     return error{errc::already_delivered, "delay '" + cmd.id + "' is completed already"};

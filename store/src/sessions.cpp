@@ -15,13 +15,6 @@ result<session_entry*> store::live_session(std::string_view id) {
 }
 
 result<store_result> store::on(context& ctx, const cmd_session_open& cmd) {
-  if (auto ok = check_id(cmd.session, limits_, "session id"); !ok)
-    return ok.error();
-  if (cmd.ttl_ms < limits_.min_session_ttl_ms || cmd.ttl_ms > limits_.max_session_ttl_ms)
-    return error{errc::invalid_argument, "session '" + cmd.session + "': ttl "
-                                           + std::to_string(cmd.ttl_ms) + " ms is outside "
-                                           + std::to_string(limits_.min_session_ttl_ms) + ".."
-                                           + std::to_string(limits_.max_session_ttl_ms) + " ms"};
   if (state_.sessions.count(cmd.session) != 0)
     return error{errc::already_exists, "session '" + cmd.session + "' is open already"};
   auto& session = state_.sessions[cmd.session];

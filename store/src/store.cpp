@@ -4,6 +4,7 @@
 
 #include "context.hpp"
 #include "dref/protocol/codec.hpp"
+#include "dref/store/input_checks.hpp"
 
 namespace dref::store {
 
@@ -69,7 +70,11 @@ apply_outcome store::apply(std::uint64_t log_index, const protocol::store_propos
 
 protocol::store_reply store::execute(context& ctx, const protocol::store_command& command) {
   std::size_t events_before = ctx.events.size();
-  auto outcome = std::visit([&](const auto& cmd) { return on(ctx, cmd); }, command);
+  result<protocol::store_result> outcome = protocol::res_done{};
+  if (auto ok = check_input(command, limits_); !ok)
+    outcome = std::move(ok).error();
+  else
+    outcome = std::visit([&](const auto& cmd) { return on(ctx, cmd); }, command);
   protocol::store_reply reply;
   if (outcome) {
     reply.value = std::move(*outcome);

@@ -24,10 +24,6 @@ void store::enforce_retention(topic_entry& topic) {
 }
 
 result<store_result> store::on(context& ctx, const cmd_publish& cmd) {
-  if (auto ok = check_id(cmd.topic, limits_, "topic id"); !ok)
-    return ok.error();
-  if (auto ok = check_value_size(cmd.topic, cmd.message.size(), limits_); !ok)
-    return ok.error();
   auto it = state_.topics.find(cmd.topic);
   std::uint64_t max_bytes =
     effective(it == state_.topics.end() ? 0 : it->second.max_bytes, limits_.topic_max_bytes);
@@ -50,18 +46,6 @@ result<store_result> store::on(context& ctx, const cmd_publish& cmd) {
 }
 
 result<store_result> store::on(context&, const cmd_topic_configure& cmd) {
-  if (auto ok = check_id(cmd.topic, limits_, "topic id"); !ok)
-    return ok.error();
-  if (cmd.max_messages > limits_.topic_max_messages)
-    return error{errc::limit_exceeded, "topic '" + cmd.topic + "': retention of "
-                                         + std::to_string(cmd.max_messages)
-                                         + " messages exceeds the limit of "
-                                         + std::to_string(limits_.topic_max_messages)};
-  if (cmd.max_bytes > limits_.topic_max_bytes)
-    return error{errc::limit_exceeded, "topic '" + cmd.topic + "': retention of "
-                                         + std::to_string(cmd.max_bytes)
-                                         + " bytes exceeds the limit of "
-                                         + std::to_string(limits_.topic_max_bytes)};
   auto& topic = state_.topics[cmd.topic];
   topic.max_messages = cmd.max_messages;
   topic.max_bytes = cmd.max_bytes;

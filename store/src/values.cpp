@@ -1,37 +1,13 @@
 // Values: create, set, cas, patch, remove, metadata and named commands.
 #include "context.hpp"
 #include "dref/store/delta.hpp"
+#include "dref/store/refusals.hpp"
 
 namespace dref::store {
 
 using namespace protocol;
 
 namespace {
-
-result<void> check_metadata(const std::string& id, const metadata_map& metadata,
-                            const dref::store::limits& lim) {
-  std::size_t bytes = 0;
-  for (const auto& [key, value] : metadata) {
-    if (key.empty())
-      return error{errc::invalid_argument, "metadata of '" + id + "' has an empty key"};
-    bytes += key.size() + value.size();
-  }
-  if (bytes > lim.max_metadata_bytes)
-    return error{errc::value_too_large, "metadata of '" + id + "' has " + std::to_string(bytes)
-                                          + " bytes; at most "
-                                          + std::to_string(lim.max_metadata_bytes)
-                                          + " are allowed (limits.max_metadata_bytes)"};
-  return {};
-}
-
-error version_conflict(const std::string& id, std::uint64_t actual, std::uint64_t expected) {
-  if (expected == 0)
-    return error{errc::version_conflict, "ref '" + id + "' exists (version "
-                                           + std::to_string(actual)
-                                           + "); expected version 0 means absent"};
-  return error{errc::version_conflict, "ref '" + id + "' is at version " + std::to_string(actual)
-                                         + ", expected " + std::to_string(expected)};
-}
 
 error missing(const std::string& id) {
   return error{errc::not_found, "ref '" + id + "' does not exist"};
@@ -85,12 +61,6 @@ void created_event(store::context& ctx, const std::string& id, const value_entry
 } // namespace
 
 result<store_result> store::on(context& ctx, const cmd_create_if_absent& cmd) {
-  if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
-    return ok.error();
-  if (auto ok = check_value_size(cmd.id, cmd.value.size(), limits_); !ok)
-    return ok.error();
-  if (auto ok = check_metadata(cmd.id, cmd.metadata, limits_); !ok)
-    return ok.error();
   if (auto it = state_.values.find(cmd.id); it != state_.values.end())
     return res_created{false, it->second.version, it->second.value};
   auto& entry = state_.values[cmd.id];
@@ -100,10 +70,6 @@ result<store_result> store::on(context& ctx, const cmd_create_if_absent& cmd) {
 }
 
 result<store_result> store::on(context& ctx, const cmd_set& cmd) {
-  if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
-    return ok.error();
-  if (auto ok = check_value_size(cmd.id, cmd.value.size(), limits_); !ok)
-    return ok.error();
   auto it = state_.values.find(cmd.id);
   if (it == state_.values.end()) {
     auto& entry = state_.values[cmd.id];
@@ -116,10 +82,6 @@ result<store_result> store::on(context& ctx, const cmd_set& cmd) {
 }
 
 result<store_result> store::on(context& ctx, const cmd_cas& cmd) {
-  if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
-    return ok.error();
-  if (auto ok = check_value_size(cmd.id, cmd.value.size(), limits_); !ok)
-    return ok.error();
   if (cmd.expected_version == 0 && state_.values.count(cmd.id) == 0) {
     auto& entry = state_.values[cmd.id];
     entry = value_entry{cmd.value, ctx.index, {}};
@@ -134,8 +96,6 @@ result<store_result> store::on(context& ctx, const cmd_cas& cmd) {
 }
 
 result<store_result> store::on(context& ctx, const cmd_patch& cmd) {
-  if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
-    return ok.error();
   auto entry = value_at(state_.values, cmd.id, cmd.expected_version);
   if (!entry)
     return entry.error();
@@ -147,8 +107,6 @@ result<store_result> store::on(context& ctx, const cmd_patch& cmd) {
 }
 
 result<store_result> store::on(context& ctx, const cmd_remove& cmd) {
-  if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
-    return ok.error();
   auto it = state_.values.find(cmd.id);
   if (it == state_.values.end())
     return res_removed{false, 0};
@@ -161,10 +119,6 @@ result<store_result> store::on(context& ctx, const cmd_remove& cmd) {
 }
 
 result<store_result> store::on(context& ctx, const cmd_set_metadata& cmd) {
-  if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
-    return ok.error();
-  if (auto ok = check_metadata(cmd.id, cmd.metadata, limits_); !ok)
-    return ok.error();
   auto it = state_.values.find(cmd.id);
   if (it == state_.values.end())
     return missing(cmd.id);
@@ -176,8 +130,6 @@ result<store_result> store::on(context& ctx, const cmd_set_metadata& cmd) {
 }
 
 result<store_result> store::on(context& ctx, const cmd_run& cmd) {
-  if (auto ok = check_id(cmd.id, limits_, "ref id"); !ok)
-    return ok.error();
   const named_command* command = commands_->find(cmd.command);
   if (command == nullptr)
     return error{errc::unknown_command, "named command '" + cmd.command

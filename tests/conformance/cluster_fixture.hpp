@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "redis_server.hpp"
 #include "dref/actors/node_system.hpp"
 #include "dref/context.hpp"
 
@@ -94,6 +95,39 @@ struct raft_cluster {
   std::vector<std::unique_ptr<node_system_config>> node_configs;
   std::vector<std::unique_ptr<caf::actor_system>> node_systems;
   std::vector<raft_member> members;
+  std::vector<std::unique_ptr<context>> contexts;
+};
+
+// Redis: one real redis-server on a free loopback port; every context is a
+// node with its own backend (its own connections), as separate processes
+// sharing one Redis would be.
+struct redis_cluster {
+  static constexpr const char* name = "redis";
+  static constexpr std::chrono::milliseconds session_ttl{400};
+
+  explicit redis_cluster(std::size_t nodes = 3, store::limits limits = {}) {
+    config::node_config node;
+    node.backend = config::backend_kind::redis;
+    node.redis = {"127.0.0.1", server.port()};
+    node.redis_key_prefix = "conformance:";
+    context_options options;
+    options.session_ttl = session_ttl;
+    for (std::size_t i = 0; i < nodes; ++i) {
+      backends.push_back(redis_backend::start(sys, node, limits));
+      contexts.push_back(std::make_unique<context>(sys, backends.back(), options));
+    }
+  }
+  ~redis_cluster() {
+    contexts.clear();
+    backends.clear();
+  }
+
+  context& node(std::size_t i) { return *contexts.at(i); }
+
+  redis_server server;
+  node_system_config cfg;
+  caf::actor_system sys{cfg};
+  std::vector<redis_backend> backends;
   std::vector<std::unique_ptr<context>> contexts;
 };
 

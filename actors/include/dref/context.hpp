@@ -95,6 +95,24 @@ private:
   std::uint16_t port_ = 0;
 };
 
+// dref's state in a Redis server (config backend redis: redis.address and
+// redis.key_prefix, which keeps applications that share one Redis apart).
+// Every start() is a connection of its own and acts like a node of a
+// cluster; several contexts may share one. Throws error_exception
+// (unavailable) when no Redis answers at the address. What Redis can and
+// cannot guarantee: docs/redis.md.
+class redis_backend {
+public:
+  // limits: the store's full limits, when more than cfg.limits says. Every
+  // node using one prefix must run with the same limits.
+  static redis_backend start(caf::actor_system& sys, const config::node_config& cfg,
+                             std::optional<store::limits> limits = {});
+
+private:
+  friend class context;
+  std::shared_ptr<detail::backend_handle> handle_;
+};
+
 struct context_options {
   std::chrono::milliseconds request_timeout{5000};
   int max_update_attempts = 200;
@@ -111,6 +129,7 @@ public:
   explicit context(caf::actor_system& sys, const config::node_config& cfg = {});
   context(caf::actor_system& sys, const memory_backend& shared, context_options options = {});
   context(caf::actor_system& sys, const raft_member& member, context_options options = {});
+  context(caf::actor_system& sys, const redis_backend& shared, context_options options = {});
   ~context();
   context(const context&) = delete;
   context& operator=(const context&) = delete;

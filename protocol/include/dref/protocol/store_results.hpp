@@ -134,6 +134,10 @@ enum class event_kind : std::uint8_t {
   delay_claimed = 13,
   delay_completed = 14,
   delay_released = 15,  // the runner's session expired before completing
+  // A watcher that lost the events in between (a redis watcher away for
+  // longer than Redis keeps events): the id's current value, whole, at
+  // new_version; old_version and old_value are unknown.
+  value_caught_up = 16,
 };
 
 std::string_view to_string(event_kind kind) noexcept;

@@ -26,6 +26,17 @@ public:
       by_id_.erase(it);
   }
 
+  bool watched(const std::string& id) const { return by_id_.count(id) != 0; }
+
+  // The ids watched one by one ("*" is not one).
+  std::vector<std::string> ids() const {
+    std::vector<std::string> out;
+    for (const auto& [id, watchers] : by_id_)
+      if (id != "*")
+        out.push_back(id);
+    return out;
+  }
+
   // A watcher that went down.
   void drop(const caf::actor_addr& gone) {
     for (auto it = by_id_.begin(); it != by_id_.end();) {

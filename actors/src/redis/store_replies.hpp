@@ -1,0 +1,41 @@
+#pragma once
+// The store script's answers and change events, back as wire types.
+// Refusals arrive as error replies "DREF <errc name> <message>"; Redis's
+// own errors are mapped to the nearest errc: WRONGTYPE (a key under the
+// prefix that someone else wrote) to wrong_type, OOM to limit_exceeded,
+// LOADING/BUSY/READONLY and the like to unavailable.
+
+#include "dref/protocol/result.hpp"
+#include "dref/protocol/store_commands.hpp"
+#include "dref/protocol/store_reads.hpp"
+#include "dref/protocol/store_results.hpp"
+#include "redis/reply.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dref::redis {
+
+protocol::store_reply command_reply(const result<reply>& answer,
+                                    const protocol::store_command& command);
+protocol::store_read_reply read_reply(const result<reply>& answer,
+                                      const protocol::store_read& request);
+
+// One entry of the events stream.
+struct stream_event {
+  std::string entry_id;     // the stream's id, where a reader resumes
+  std::uint64_t number = 0; // q: events are numbered without gaps
+  protocol::store_event event;
+};
+
+// An XRANGE/XREVRANGE answer, and an XREAD answer for one stream (nil:
+// nothing new).
+result<std::vector<stream_event>> range_events(const reply& answer);
+result<std::vector<stream_event>> read_events(const reply& answer);
+
+// The error an error reply stands for; subject names the thing involved
+// ("ref 'x'") for errors Redis words without it.
+error error_from_reply(const reply& answer, const std::string& subject);
+
+} // namespace dref::redis

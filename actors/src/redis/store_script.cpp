@@ -1,0 +1,137 @@
+#include "redis/store_script.hpp"
+
+#include "redis/lua/chunks.hpp"
+
+#include <type_traits>
+
+namespace dref::redis {
+
+using namespace protocol;
+
+const script& store_script() {
+  static const script s = [] {
+    std::string source;
+    for (auto chunk : {lua::prelude(), lua::values(), lua::locks(), lua::sessions(), lua::topics(),
+                       lua::promises(), lua::reads(), lua::dispatch()})
+      source += chunk;
+    return script{"dref_store", std::move(source)};
+  }();
+  return s;
+}
+
+std::vector<std::string> script_keys(const store_keys& keys) {
+  return {keys.prefix + "index"};
+}
+
+namespace {
+
+std::vector<std::string> header(const store_keys& keys, std::uint64_t client,
+                                std::uint64_t sequence, std::uint64_t acked, const char* name) {
+  return {keys.prefix,
+          std::to_string(client),
+          std::to_string(sequence),
+          std::to_string(acked),
+          std::to_string(keys.events_maxlen),
+          std::to_string(keys.limits.client_idle_ms),
+          name};
+}
+
+void add_metadata(std::vector<std::string>& args, const metadata_map& metadata) {
+  for (const auto& [key, value] : metadata) {
+    args.push_back(key);
+    args.push_back(value);
+  }
+}
+
+struct command_args {
+  const store_keys& keys;
+  std::vector<std::string>& args;
+
+  template <class... Fields>
+  void add(const char* name, Fields&&... fields) {
+    args.back() = name;
+    (args.push_back(std::forward<Fields>(fields)), ...);
+  }
+  static std::string flag(bool b) { return b ? "1" : "0"; }
+  std::string max_messages() const { return std::to_string(keys.limits.topic_max_messages); }
+  std::string max_bytes() const { return std::to_string(keys.limits.topic_max_bytes); }
+
+  void operator()(const cmd_create_if_absent& c) {
+    add("create", c.id, c.value);
+    add_metadata(args, c.metadata);
+  }
+  void operator()(const cmd_set& c) { add("set", c.id, c.value); }
+  void operator()(const cmd_cas& c) {
+    add("cas", c.id, std::to_string(c.expected_version), c.value);
+  }
+  void operator()(const cmd_patch&) { add("patch_needs_a_cas"); }
+  void operator()(const cmd_remove& c) { add("remove", c.id); }
+  void operator()(const cmd_set_metadata& c) {
+    add("set_metadata", c.id);
+    add_metadata(args, c.metadata);
+  }
+  void operator()(const cmd_run& c) { add("run", c.id, c.command, c.args); }
+  void operator()(const cmd_session_open& c) {
+    add("session_open", c.session, std::to_string(c.ttl_ms));
+  }
+  void operator()(const cmd_session_keepalive& c) { add("session_keepalive", c.session); }
+  void operator()(const cmd_session_close& c) { add("session_close", c.session); }
+  void operator()(const cmd_expire_due&) { add("expire_due"); }
+  void operator()(const cmd_lock_acquire& c) {
+    add("lock_acquire", c.lock, c.session, c.owner, flag(c.wait));
+  }
+  void operator()(const cmd_lock_release& c) {
+    add("lock_release", c.lock, c.session, c.owner, std::to_string(c.token));
+  }
+  void operator()(const cmd_lock_cancel_wait& c) {
+    add("lock_cancel_wait", c.lock, c.session, c.owner);
+  }
+  void operator()(const cmd_publish& c) {
+    add("publish", c.topic, c.message, max_messages(), max_bytes());
+  }
+  void operator()(const cmd_topic_configure& c) {
+    add("topic_configure", c.topic, std::to_string(c.max_messages), std::to_string(c.max_bytes),
+        max_messages(), max_bytes());
+  }
+  void operator()(const cmd_promise_deliver& c) { add("promise_deliver", c.id, c.value); }
+  void operator()(const cmd_delay_claim& c) { add("delay_claim", c.id, c.session); }
+  void operator()(const cmd_delay_complete& c) { add("delay_complete", c.id, c.session, c.value); }
+};
+
+const char* read_name(read_kind kind) {
+  switch (kind) {
+    case read_kind::value:
+      return "get_value";
+    case read_kind::lock:
+      return "get_lock";
+    case read_kind::topic:
+      return "get_topic";
+    case read_kind::promise:
+      return "get_promise";
+    case read_kind::delay:
+      return "get_delay";
+    case read_kind::session:
+      return "get_session";
+  }
+  return "unknown_read";
+}
+
+} // namespace
+
+std::vector<std::string> proposal_args(const store_keys& keys, const store_proposal& proposal) {
+  auto args = header(keys, proposal.client_id, proposal.sequence, proposal.acked_sequence, "");
+  std::visit(command_args{keys, args}, proposal.command);
+  return args;
+}
+
+std::vector<std::string> read_args(const store_keys& keys, const store_read& request) {
+  auto args = header(keys, 0, 0, 0, read_name(request.kind));
+  args.push_back(request.id);
+  if (request.kind == read_kind::topic) {
+    args.push_back(std::to_string(request.from_seq));
+    args.push_back(std::to_string(request.max_messages == 0 ? 1000 : request.max_messages));
+  }
+  return args;
+}
+
+} // namespace dref::redis

@@ -1,0 +1,121 @@
+#include "dref/store/input_checks.hpp"
+
+#include <string>
+
+namespace dref::store {
+
+using namespace protocol;
+
+namespace {
+
+result<void> check_metadata(const std::string& id, const metadata_map& metadata,
+                            const limits& lim) {
+  std::size_t bytes = 0;
+  for (const auto& [key, value] : metadata) {
+    if (key.empty())
+      return error{errc::invalid_argument, "metadata of '" + id + "' has an empty key"};
+    bytes += key.size() + value.size();
+  }
+  if (bytes > lim.max_metadata_bytes)
+    return error{errc::value_too_large, "metadata of '" + id + "' has " + std::to_string(bytes) +
+                                            " bytes; at most " +
+                                            std::to_string(lim.max_metadata_bytes) +
+                                            " are allowed (limits.max_metadata_bytes)"};
+  return {};
+}
+
+// The first failing check, in the order given.
+template <class... Checks>
+result<void> first_failure(Checks&&... checks) {
+  result<void> out;
+  ((out = checks(), !out) || ...);
+  return out;
+}
+
+result<void> check_lock_ids(const std::string& lock, const std::string& session,
+                            const std::string& owner, const limits& lim) {
+  return first_failure([&] { return check_id(lock, lim, "lock id"); },
+                       [&] { return check_id(session, lim, "session id"); },
+                       [&] { return check_id(owner, lim, "lock owner"); });
+}
+
+struct input_checker {
+  const limits& lim;
+
+  result<void> id_and_size(const std::string& id, const char* what,
+                           const std::string& bytes) const {
+    return first_failure([&] { return check_id(id, lim, what); },
+                         [&] { return check_value_size(id, bytes.size(), lim); });
+  }
+
+  result<void> operator()(const cmd_create_if_absent& c) const {
+    return first_failure([&] { return id_and_size(c.id, "ref id", c.value); },
+                         [&] { return check_metadata(c.id, c.metadata, lim); });
+  }
+  result<void> operator()(const cmd_set& c) const { return id_and_size(c.id, "ref id", c.value); }
+  result<void> operator()(const cmd_cas& c) const { return id_and_size(c.id, "ref id", c.value); }
+  result<void> operator()(const cmd_patch& c) const { return check_id(c.id, lim, "ref id"); }
+  result<void> operator()(const cmd_remove& c) const { return check_id(c.id, lim, "ref id"); }
+  result<void> operator()(const cmd_set_metadata& c) const {
+    return first_failure([&] { return check_id(c.id, lim, "ref id"); },
+                         [&] { return check_metadata(c.id, c.metadata, lim); });
+  }
+  result<void> operator()(const cmd_run& c) const { return check_id(c.id, lim, "ref id"); }
+  result<void> operator()(const cmd_session_open& c) const {
+    if (auto ok = check_id(c.session, lim, "session id"); !ok)
+      return ok;
+    if (c.ttl_ms < lim.min_session_ttl_ms || c.ttl_ms > lim.max_session_ttl_ms)
+      return error{errc::invalid_argument, "session '" + c.session + "': ttl " +
+                                               std::to_string(c.ttl_ms) + " ms is outside " +
+                                               std::to_string(lim.min_session_ttl_ms) + ".." +
+                                               std::to_string(lim.max_session_ttl_ms) + " ms"};
+    return {};
+  }
+  // A malformed session id names no open session: the handlers say so.
+  result<void> operator()(const cmd_session_keepalive&) const { return {}; }
+  result<void> operator()(const cmd_session_close&) const { return {}; }
+  result<void> operator()(const cmd_expire_due&) const { return {}; }
+  result<void> operator()(const cmd_lock_acquire& c) const {
+    return check_lock_ids(c.lock, c.session, c.owner, lim);
+  }
+  result<void> operator()(const cmd_lock_release& c) const {
+    return check_lock_ids(c.lock, c.session, c.owner, lim);
+  }
+  result<void> operator()(const cmd_lock_cancel_wait& c) const {
+    return check_lock_ids(c.lock, c.session, c.owner, lim);
+  }
+  result<void> operator()(const cmd_publish& c) const {
+    return id_and_size(c.topic, "topic id", c.message);
+  }
+  result<void> operator()(const cmd_topic_configure& c) const {
+    if (auto ok = check_id(c.topic, lim, "topic id"); !ok)
+      return ok;
+    if (c.max_messages > lim.topic_max_messages)
+      return error{errc::limit_exceeded,
+                   "topic '" + c.topic + "': retention of " + std::to_string(c.max_messages) +
+                       " messages exceeds the limit of " + std::to_string(lim.topic_max_messages)};
+    if (c.max_bytes > lim.topic_max_bytes)
+      return error{errc::limit_exceeded,
+                   "topic '" + c.topic + "': retention of " + std::to_string(c.max_bytes) +
+                       " bytes exceeds the limit of " + std::to_string(lim.topic_max_bytes)};
+    return {};
+  }
+  result<void> operator()(const cmd_promise_deliver& c) const {
+    return id_and_size(c.id, "promise id", c.value);
+  }
+  result<void> operator()(const cmd_delay_claim& c) const {
+    return first_failure([&] { return check_id(c.id, lim, "delay id"); },
+                         [&] { return check_id(c.session, lim, "session id"); });
+  }
+  result<void> operator()(const cmd_delay_complete& c) const {
+    return id_and_size(c.id, "delay id", c.value);
+  }
+};
+
+} // namespace
+
+result<void> check_input(const store_command& command, const limits& lim) {
+  return std::visit(input_checker{lim}, command);
+}
+
+} // namespace dref::store

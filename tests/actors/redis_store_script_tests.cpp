@@ -1,0 +1,340 @@
+// dref's store in Lua against the store itself: the same proposals and
+// reads, sent to store::store and to the script on a real redis-server,
+// must give the same answers and refusals in the same words (versions and
+// tokens aside: Redis counts only writes). Also the script's own duties:
+// a retried command runs once, a key of another type stays untouched, the
+// change-event stream stays near its bound.
+#include "dref/store/input_checks.hpp"
+#include "dref/store/named_commands.hpp"
+#include "dref/store/store.hpp"
+#include "redis/store_replies.hpp"
+#include "redis/store_script.hpp"
+#include "redis_test_client.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <tuple>
+
+using namespace dref;
+using namespace dref::protocol;
+using test::must;
+
+namespace {
+
+// What a step of the sequence may depend on: tokens differ between the two.
+using token_key = std::tuple<std::string, std::string, std::string>; // lock, session, owner
+
+struct system_under_test {
+  std::map<token_key, std::uint64_t> tokens;
+  virtual ~system_under_test() = default;
+  virtual store_reply propose(const store_proposal& p) = 0;
+  virtual store_read_reply read(const store_read& r) = 0;
+
+  store_reply run(const store_proposal& p) {
+    auto reply = propose(p);
+    if (const auto* lock = std::get_if<res_lock>(&reply.value);
+        lock && lock->granted && !reply.error)
+      if (const auto* acquire = std::get_if<cmd_lock_acquire>(&p.command))
+        tokens[{acquire->lock, acquire->session, acquire->owner}] = lock->token;
+    return reply;
+  }
+};
+
+struct store_system : system_under_test {
+  store::store s;
+  std::uint64_t index = 0;
+  store_reply propose(const store_proposal& p) override {
+    auto stamped = p;
+    stamped.leader_time_ms = 1'000'000 + index;
+    return s.apply(++index, stamped).reply;
+  }
+  store_read_reply read(const store_read& r) override { return s.read(r); }
+};
+
+struct redis_system : system_under_test {
+  test::redis_server server;
+  redis::client client{test::client_options(server)};
+  redis::store_keys keys{"diff:", 1000, {}};
+
+  store_reply propose(const store_proposal& p) override {
+    if (auto ok = store::check_input(p.command, keys.limits); !ok) { // as the backend does
+      store_reply refused;
+      refused.error = ok.error();
+      return refused;
+    }
+    return redis::command_reply(redis::call(client, redis::store_script(), redis::script_keys(keys),
+                                            redis::proposal_args(keys, p)),
+                                p.command);
+  }
+  store_read_reply read(const store_read& r) override {
+    return redis::read_reply(redis::call(client, redis::store_script(), redis::script_keys(keys),
+                                         redis::read_args(keys, r)),
+                             r);
+  }
+};
+
+// Messages that carry a version or token differ in their numbers only.
+bool numbers_differ(errc code) {
+  return code == errc::version_conflict || code == errc::stale_token;
+}
+
+void same_error(const std::optional<error>& a, const std::optional<error>& b,
+                const std::string& step) {
+  BOOST_TEST_CONTEXT(step) {
+    BOOST_TEST_REQUIRE(a.has_value() == b.has_value());
+    if (!a)
+      return;
+    BOOST_TEST(to_string(a->code) == to_string(b->code));
+    if (!numbers_differ(a->code))
+      BOOST_TEST(a->message == b->message);
+  }
+}
+
+// Results compared without versions and tokens.
+void same_result(const store_result& a, const store_result& b, const std::string& step) {
+  BOOST_TEST_CONTEXT(step) {
+    BOOST_TEST_REQUIRE(a.index() == b.index());
+    std::visit(
+        [&](const auto& x) {
+          using R = std::decay_t<decltype(x)>;
+          const auto& y = std::get<R>(b);
+          if constexpr (std::is_same_v<R, res_created>) {
+            BOOST_TEST(x.created == y.created);
+            BOOST_TEST(x.value == y.value);
+          } else if constexpr (std::is_same_v<R, res_ran>) {
+            BOOST_TEST(x.value == y.value);
+          } else if constexpr (std::is_same_v<R, res_removed>) {
+            BOOST_TEST(x.existed == y.existed);
+          } else if constexpr (std::is_same_v<R, res_lock>) {
+            BOOST_TEST(x.granted == y.granted);
+            BOOST_TEST(x.count == y.count);
+            BOOST_TEST(x.position == y.position);
+          } else if constexpr (std::is_same_v<R, res_released> ||
+                               std::is_same_v<R, res_published> || std::is_same_v<R, res_delay>) {
+            BOOST_TEST((x == y));
+          } else if constexpr (std::is_same_v<R, res_delivered>) {
+            BOOST_TEST(x.first == y.first);
+            BOOST_TEST(x.value == y.value);
+          }
+        },
+        a);
+  }
+}
+
+void same_read(const read_result& a, const read_result& b, const std::string& step) {
+  BOOST_TEST_CONTEXT(step) {
+    BOOST_TEST_REQUIRE(a.index() == b.index());
+    std::visit(
+        [&](const auto& x) {
+          using R = std::decay_t<decltype(x)>;
+          auto y = std::get<R>(b);
+          auto x2 = x;
+          if constexpr (requires { x2.version; }) {
+            x2.version = 0;
+            y.version = 0;
+          }
+          if constexpr (requires { x2.token; }) {
+            x2.token = 0;
+            y.token = 0;
+          }
+          if constexpr (requires { x2.deadline_ms; }) {
+            x2.deadline_ms = 0;
+            y.deadline_ms = 0;
+          }
+          BOOST_TEST((x2 == y));
+        },
+        a);
+  }
+}
+
+using command_for = std::function<store_command(system_under_test&)>;
+
+command_for fixed(store_command c) {
+  return [c](system_under_test&) { return c; };
+}
+
+std::string i64(std::int64_t v) {
+  return store::encode_i64(v);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(redis_store_script)
+
+BOOST_AUTO_TEST_CASE(answers_and_refusals_match_the_store) {
+  store_system expected;
+  redis_system actual;
+  constexpr auto max = std::numeric_limits<std::int64_t>::max();
+  constexpr auto min = std::numeric_limits<std::int64_t>::min();
+  std::vector<std::pair<std::string, command_for>> steps{
+      {"create", fixed(cmd_create_if_absent{"a", "v1", {{"owner", "ops"}}})},
+      {"create joins", fixed(cmd_create_if_absent{"a", "other", {}})},
+      {"set creates", fixed(cmd_set{"b", "x"})},
+      {"cas 0 on existing", fixed(cmd_cas{"b", 0, "y"})},
+      {"cas on missing", fixed(cmd_cas{"nope", 5, "x"})},
+      {"cas 0 on missing", fixed(cmd_cas{"c", 0, "new"})},
+      {"bad id", fixed(cmd_set{"bad id!", "x"})},
+      {"oversize", fixed(cmd_set{"big", std::string(2 << 20, 'x')})},
+      {"empty metadata key", fixed(cmd_set_metadata{"a", {{"", "x"}}})},
+      {"metadata of missing", fixed(cmd_set_metadata{"nope", {{"k", "v"}}})},
+      {"metadata", fixed(cmd_set_metadata{"a", {{"k", "v"}, {"k2", "v2"}}})},
+      {"add", fixed(cmd_run{"n", "add_i64", i64(max - 1)})},
+      {"add to the top", fixed(cmd_run{"n", "add_i64", i64(1)})},
+      {"add overflows", fixed(cmd_run{"n", "add_i64", i64(1)})},
+      {"add to a negative", fixed(cmd_run{"m", "add_i64", i64(min + 1)})},
+      {"add to the bottom", fixed(cmd_run{"m", "add_i64", i64(-1)})},
+      {"add underflows", fixed(cmd_run{"m", "add_i64", i64(-1)})},
+      {"add to a non-integer", fixed(cmd_run{"a", "add_i64", i64(1)})},
+      {"add a non-integer", fixed(cmd_run{"n", "add_i64", "abc"})},
+      {"unknown command", fixed(cmd_run{"n", "mul_i64", i64(2)})},
+      {"remove", fixed(cmd_remove{"b"})},
+      {"remove again", fixed(cmd_remove{"b"})},
+      {"session ttl too short", fixed(cmd_session_open{"s0", 1})},
+      {"open s1", fixed(cmd_session_open{"s1", 60000})},
+      {"open s1 again", fixed(cmd_session_open{"s1", 60000})},
+      {"open s2", fixed(cmd_session_open{"s2", 60000})},
+      {"keepalive of nobody", fixed(cmd_session_keepalive{"s9"})},
+      {"keepalive", fixed(cmd_session_keepalive{"s1"})},
+      {"lock", fixed(cmd_lock_acquire{"L", "s1", "o1", true})},
+      {"lock again", fixed(cmd_lock_acquire{"L", "s1", "o1", true})},
+      {"try a held lock", fixed(cmd_lock_acquire{"L", "s2", "o2", false})},
+      {"wait", fixed(cmd_lock_acquire{"L", "s2", "o2", true})},
+      {"wait again", fixed(cmd_lock_acquire{"L", "s2", "o2", true})},
+      {"lock without a session", fixed(cmd_lock_acquire{"L", "s9", "o", true})},
+      {"release by a waiter", fixed(cmd_lock_release{"L", "s2", "o2", 1})},
+      {"release with a stale token", fixed(cmd_lock_release{"L", "s1", "o1", 999'999})},
+      {"release one level",
+       [](system_under_test& s) {
+         return cmd_lock_release{"L", "s1", "o1", s.tokens[{"L", "s1", "o1"}]};
+       }},
+      {"release passes on",
+       [](system_under_test& s) {
+         return cmd_lock_release{"L", "s1", "o1", s.tokens[{"L", "s1", "o1"}]};
+       }},
+      {"release of a free lock", fixed(cmd_lock_release{"free", "s1", "o1", 1})},
+      {"cancel by nobody", fixed(cmd_lock_cancel_wait{"L", "s1", "o1"})},
+      {"cancel by the holder", fixed(cmd_lock_cancel_wait{"L", "s2", "o2"})},
+      {"lock M", fixed(cmd_lock_acquire{"M", "s1", "o1", true})},
+      {"wait for M", fixed(cmd_lock_acquire{"M", "s2", "o2", true})},
+      {"wait for M twice", fixed(cmd_lock_acquire{"M", "s2", "o3", true})},
+      {"give up on M", fixed(cmd_lock_cancel_wait{"M", "s2", "o3"})},
+      {"lock N", fixed(cmd_lock_acquire{"N", "s2", "o2", true})},
+      {"wait for N", fixed(cmd_lock_acquire{"N", "s1", "o1", true})},
+      {"claim d", fixed(cmd_delay_claim{"d", "s1"})},
+      {"close s1 passes M on", fixed(cmd_session_close{"s1"})},
+      {"close s1 again", fixed(cmd_session_close{"s1"})},
+      {"publish", fixed(cmd_publish{"t", "m1"})},
+      {"publish more", fixed(cmd_publish{"t", "m2"})},
+      {"retention too large", fixed(cmd_topic_configure{"t", 1'000'000, 0})},
+      {"keep one", fixed(cmd_topic_configure{"t", 1, 4})},
+      {"over the bytes", fixed(cmd_publish{"t", "12345"})},
+      {"publish after", fixed(cmd_publish{"t", "m3"})},
+      {"deliver", fixed(cmd_promise_deliver{"p", "x"})},
+      {"deliver again", fixed(cmd_promise_deliver{"p", "y"})},
+      {"claim released d", fixed(cmd_delay_claim{"d", "s2"})},
+      {"claim d twice", fixed(cmd_delay_claim{"d", "s2"})},
+      {"claim without a session", fixed(cmd_delay_claim{"e", "s9"})},
+      {"complete unclaimed", fixed(cmd_delay_complete{"e", "s2", "v"})},
+      {"complete by another", fixed(cmd_delay_complete{"d", "s9", "v"})},
+      {"complete", fixed(cmd_delay_complete{"d", "s2", "done"})},
+      {"complete again", fixed(cmd_delay_complete{"d", "s2", "again"})},
+      {"claim completed", fixed(cmd_delay_claim{"d", "s2"})},
+      {"expire", fixed(cmd_expire_due{})},
+  };
+  std::uint64_t seq = 0;
+  for (auto& [name, make] : steps) {
+    ++seq;
+    store_proposal pe{42, seq, seq - 1, 0, make(expected)};
+    store_proposal pa{42, seq, seq - 1, 0, make(actual)};
+    auto e = expected.run(pe);
+    auto a = actual.run(pa);
+    same_error(e.error, a.error, name);
+    if (!e.error && !a.error)
+      same_result(e.value, a.value, name);
+  }
+  std::vector<store_read> reads{
+      {read_kind::value, "a", 0, 0},     {read_kind::value, "b", 0, 0},
+      {read_kind::value, "n", 0, 0},     {read_kind::lock, "L", 0, 0},
+      {read_kind::lock, "M", 0, 0},      {read_kind::lock, "N", 0, 0},
+      {read_kind::lock, "free", 0, 0},   {read_kind::topic, "t", 0, 0},
+      {read_kind::topic, "t", 1, 10},    {read_kind::topic, "t", 3, 10},
+      {read_kind::topic, "none", 0, 10}, {read_kind::promise, "p", 0, 0},
+      {read_kind::promise, "q", 0, 0},   {read_kind::delay, "d", 0, 0},
+      {read_kind::delay, "e", 0, 0},     {read_kind::session, "s2", 0, 0},
+      {read_kind::session, "s1", 0, 0},
+  };
+  for (const auto& r : reads) {
+    auto name = "read " + std::to_string(static_cast<int>(r.kind)) + " " + r.id + " from " +
+                std::to_string(r.from_seq);
+    auto e = expected.read(r);
+    auto a = actual.read(r);
+    same_error(e.error, a.error, name);
+    if (!e.error && !a.error)
+      same_read(e.value, a.value, name);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_retried_command_runs_once_and_acknowledged_ones_are_refused) {
+  redis_system r;
+  auto add = [&](std::uint64_t seq, std::uint64_t acked) {
+    return r.propose(store_proposal{7, seq, acked, 0, cmd_run{"n", "add_i64", i64(5)}});
+  };
+  auto first = add(1, 0);
+  auto again = add(1, 0); // the answer was lost: the same proposal once more
+  BOOST_TEST_REQUIRE(!first.error);
+  BOOST_TEST((first == again));
+  BOOST_TEST(std::get<res_ran>(add(2, 1).value).value == i64(10));
+  auto stale = add(1, 1);
+  BOOST_TEST_REQUIRE(stale.error.has_value());
+  BOOST_TEST(to_string(stale.error->code) == "invalid_argument");
+  BOOST_TEST(stale.error->message.find("at or below the acknowledged sequence 1") !=
+             std::string::npos);
+  auto now = r.read(store_read{read_kind::value, "n", 0, 0});
+  BOOST_TEST(std::get<value_state>(now.value).value == i64(10));
+}
+
+BOOST_AUTO_TEST_CASE(a_key_of_another_type_is_refused_and_left_alone) {
+  redis_system r;
+  must(r.client.call({"SET", "diff:v:cfg", "plain"}));
+  auto set = r.propose(store_proposal{1, 1, 0, 0, cmd_set{"cfg", "x"}});
+  BOOST_TEST_REQUIRE(set.error.has_value());
+  BOOST_TEST(to_string(set.error->code) == "wrong_type");
+  BOOST_TEST(set.error->message.find("ref 'cfg'") != std::string::npos);
+  auto got = r.read(store_read{read_kind::value, "cfg", 0, 0});
+  BOOST_TEST_REQUIRE(got.error.has_value());
+  BOOST_TEST(to_string(got.error->code) == "wrong_type");
+  BOOST_TEST(must(r.client.call({"GET", "diff:v:cfg"})).text == "plain");
+  // Nothing was counted or announced for the refused write.
+  BOOST_TEST((must(r.client.call({"EXISTS", "diff:index"})).integer == 0));
+  BOOST_TEST((must(r.client.call({"EXISTS", "diff:events"})).integer == 0));
+}
+
+BOOST_AUTO_TEST_CASE(every_write_announces_its_change_and_the_stream_stays_bounded) {
+  redis_system r;
+  r.keys.events_maxlen = 100;
+  BOOST_TEST_REQUIRE(!r.propose(store_proposal{1, 1, 0, 0, cmd_set{"x", "one"}}).error);
+  BOOST_TEST_REQUIRE(!r.propose(store_proposal{1, 2, 1, 0, cmd_set{"x", "two"}}).error);
+  auto first = redis::range_events(must(r.client.call({"XRANGE", "diff:events", "-", "+"})));
+  BOOST_TEST_REQUIRE(first.has_value());
+  BOOST_TEST_REQUIRE(first->size() == 2u);
+  const auto& created = (*first)[0];
+  const auto& written = (*first)[1];
+  BOOST_TEST(created.number == 1u);
+  BOOST_TEST(written.number == 2u);
+  BOOST_TEST((created.event.kind == event_kind::value_created));
+  BOOST_TEST((written.event.kind == event_kind::value_written));
+  BOOST_TEST(written.event.old_version == created.event.new_version);
+  BOOST_TEST(written.event.payload == "two");
+  BOOST_TEST(written.event.old_value.value_or("") == "one");
+  for (std::uint64_t seq = 3; seq < 2000; ++seq)
+    BOOST_TEST_REQUIRE(
+        !r.propose(store_proposal{1, seq, seq - 1, 0, cmd_set{"x", std::to_string(seq)}}).error);
+  auto length = must(r.client.call({"XLEN", "diff:events"})).integer;
+  BOOST_TEST(length >= 100);
+  BOOST_TEST(length <= 300);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
