@@ -50,6 +50,20 @@ double raw_rate(std::uint16_t port, int clients, long requests, const std::strin
   return rate;
 }
 
+// Redis's own time per dref call (INFO commandstats of FCALL), which bounds
+// what any number of callers can get.
+double script_time_us(std::uint16_t port) {
+  std::string command = "redis-cli -h 127.0.0.1 -p " + std::to_string(port) + " INFO commandstats";
+  std::unique_ptr<FILE, int (*)(FILE*)> out{popen(command.c_str(), "r"), pclose};
+  char buffer[512];
+  std::regex fcall{"cmdstat_(fcall|evalsha):.*usec_per_call=([0-9.]+)"};
+  std::cmatch m;
+  while (out && fgets(buffer, sizeof buffer, out.get()) != nullptr)
+    if (std::regex_search(buffer, m, fcall))
+      return std::stod(m[2].str());
+  return 0;
+}
+
 void print_pair(const char* what, double dref_rate, double raw, const char* raw_what) {
   std::printf("  %-34s %9.0f /s   redis-benchmark %-5s %9.0f /s   %5.1f%%\n", what, dref_rate,
               raw_what, raw, raw > 0 ? 100.0 * dref_rate / raw : 0.0);
@@ -116,6 +130,7 @@ int main(int argc, char** argv) {
           .then([done](const dref::versioned<std::int64_t>&) { done(true); },
                 [done](const dref::error&) { done(false); });
     });
+    double server_us = script_time_us(port);
     auto requests = static_cast<long>(std::max(sets, 50'000.0) * phase.count() * 2);
     double raw_set = raw_rate(port, callers, requests, "set");
     double raw_get = raw_rate(port, callers, requests, "get");
@@ -127,6 +142,8 @@ int main(int argc, char** argv) {
     print_pair("get(self) (linearizable)", gets, raw_get, "GET");
     print_pair("update_and_get(self, +1) (get+cas)", updates, raw_incr, "INCR");
     print_pair("run(self, add_i64, 1) (one script)", adds, raw_incr, "INCR");
+    std::printf("  Redis's own time per dref call, all phases: %.1f us (at most %.0f calls/s)\n",
+                server_us, server_us > 0 ? 1e6 / server_us : 0.0);
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);

@@ -141,6 +141,26 @@ BOOST_AUTO_TEST_CASE(a_redis_crash_loses_no_acknowledged_write_and_no_event) {
     BOOST_TEST((std::find(seen.begin(), seen.end(), value) != seen.end()), "write " << value);
 }
 
+BOOST_AUTO_TEST_CASE(calls_fail_with_a_typed_error_while_redis_stays_down) {
+  redis_nodes n;
+  context c{n.sys, redis_backend::start(n.sys, redis_node(n.server.port(), "app:"))};
+  auto r = c.make<int>(1, manual_id("x"));
+  n.server.kill_hard();
+  auto started = std::chrono::steady_clock::now();
+  auto set = r.try_set(2);
+  auto got = r.try_get();
+  auto waited = std::chrono::steady_clock::now() - started;
+  BOOST_TEST_REQUIRE(!set.has_value());
+  BOOST_TEST_REQUIRE(!got.has_value());
+  // Not sent (unavailable) or sent with the answer lost (timeout): both say
+  // what happened, after the backend's retries (3 s each) gave up.
+  for (const auto& e : {set.error(), got.error()}) {
+    BOOST_TEST_MESSAGE(e.to_string());
+    BOOST_TEST((e.code == errc::unavailable || e.code == errc::timeout));
+  }
+  BOOST_TEST(waited < std::chrono::seconds{20});
+}
+
 // Events past what Redis keeps are gone for a watcher that was away; it
 // then gets the current state. Simulated here by writing behind dref's
 // back and skipping event numbers, as trimming the stream would.

@@ -54,10 +54,26 @@ struct store_system : system_under_test {
   store_read_reply read(const store_read& r) override { return s.read(r); }
 };
 
+// The store as Redis runs it: as a function library (Redis 7), or as the
+// script older servers get.
 struct redis_system : system_under_test {
+  explicit redis_system(bool as_script = false)
+      : as_script(as_script) {}
   test::redis_server server;
   redis::client client{test::client_options(server)};
   redis::store_keys keys{"diff:", 1000, {}};
+  bool as_script;
+  redis::function_caller library = redis::store_caller(client);
+
+  result<redis::reply> call(std::vector<std::string> args) {
+    if (as_script)
+      return redis::call(client, redis::store_script(), redis::script_keys(keys), std::move(args));
+    return redis::await_reply(
+        [&](redis::client::callback done) {
+          library.run(redis::script_keys(keys), std::move(args), std::move(done));
+        },
+        std::chrono::seconds{5}, "no answer from the store library");
+  }
 
   store_reply propose(const store_proposal& p) override {
     if (auto ok = store::check_input(p.command, keys.limits); !ok) { // as the backend does
@@ -65,14 +81,10 @@ struct redis_system : system_under_test {
       refused.error = ok.error();
       return refused;
     }
-    return redis::command_reply(redis::call(client, redis::store_script(), redis::script_keys(keys),
-                                            redis::proposal_args(keys, p)),
-                                p.command);
+    return redis::command_reply(call(redis::proposal_args(keys, p)), p.command);
   }
   store_read_reply read(const store_read& r) override {
-    return redis::read_reply(redis::call(client, redis::store_script(), redis::script_keys(keys),
-                                         redis::read_args(keys, r)),
-                             r);
+    return redis::read_reply(call(redis::read_args(keys, r)), r);
   }
 };
 
@@ -150,6 +162,21 @@ void same_read(const read_result& a, const read_result& b, const std::string& st
   }
 }
 
+// The version a successful write took (0: not a write).
+std::uint64_t written_version(const store_reply& reply) {
+  if (reply.error)
+    return 0;
+  if (const auto* w = std::get_if<res_written>(&reply.value))
+    return w->version;
+  if (const auto* c = std::get_if<res_created>(&reply.value))
+    return c->created ? c->version : 0;
+  if (const auto* r = std::get_if<res_ran>(&reply.value))
+    return r->version;
+  if (const auto* l = std::get_if<res_lock>(&reply.value))
+    return l->granted && l->count == 1 ? l->token : 0;
+  return 0;
+}
+
 using command_for = std::function<store_command(system_under_test&)>;
 
 command_for fixed(store_command c) {
@@ -164,9 +191,11 @@ std::string i64(std::int64_t v) {
 
 BOOST_AUTO_TEST_SUITE(redis_store_script)
 
-BOOST_AUTO_TEST_CASE(answers_and_refusals_match_the_store) {
+namespace {
+
+void compare_with_the_store(bool as_script) {
   store_system expected;
-  redis_system actual;
+  redis_system actual{as_script};
   constexpr auto max = std::numeric_limits<std::int64_t>::max();
   constexpr auto min = std::numeric_limits<std::int64_t>::min();
   std::vector<std::pair<std::string, command_for>> steps{
@@ -245,6 +274,7 @@ BOOST_AUTO_TEST_CASE(answers_and_refusals_match_the_store) {
       {"expire", fixed(cmd_expire_due{})},
   };
   std::uint64_t seq = 0;
+  std::uint64_t last_version = 0;
   for (auto& [name, make] : steps) {
     ++seq;
     store_proposal pe{42, seq, seq - 1, 0, make(expected)};
@@ -254,6 +284,12 @@ BOOST_AUTO_TEST_CASE(answers_and_refusals_match_the_store) {
     same_error(e.error, a.error, name);
     if (!e.error && !a.error)
       same_result(e.value, a.value, name);
+    // Every write takes a version above all before it, as log indices are.
+    if (auto version = written_version(a); version > 0) {
+      BOOST_TEST(version > last_version,
+                 name << ": version " << version << " after " << last_version);
+      last_version = version;
+    }
   }
   std::vector<store_read> reads{
       {read_kind::value, "a", 0, 0},     {read_kind::value, "b", 0, 0},
@@ -275,6 +311,16 @@ BOOST_AUTO_TEST_CASE(answers_and_refusals_match_the_store) {
     if (!e.error && !a.error)
       same_read(e.value, a.value, name);
   }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(answers_and_refusals_of_the_library_match_the_store) {
+  compare_with_the_store(false);
+}
+
+BOOST_AUTO_TEST_CASE(answers_and_refusals_of_the_script_match_the_store) {
+  compare_with_the_store(true);
 }
 
 BOOST_AUTO_TEST_CASE(a_retried_command_runs_once_and_acknowledged_ones_are_refused) {

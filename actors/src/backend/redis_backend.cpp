@@ -52,7 +52,8 @@ struct redis_state {
   redis_options options;
   redis::store_keys keys;
   std::unique_ptr<redis::client> commands;
-  std::unique_ptr<redis::client> events; // XREAD BLOCK only: it holds its connection
+  std::unique_ptr<redis::function_caller> store; // on commands
+  std::unique_ptr<redis::client> events;         // XREAD BLOCK only: it holds its connection
   raft::node::watcher_set watchers;
   // Where the event reader resumes; unknown until the first answer, and
   // watches are answered only once it is known (so no later event is
@@ -93,8 +94,7 @@ void submit(redis_actor* self, redis::client& c, std::vector<std::string> argv, 
                    }});
   };
   if (script)
-    redis::run(c, redis::store_script(), redis::script_keys(self->state.keys), std::move(argv),
-               std::move(done));
+    self->state.store->run(redis::script_keys(self->state.keys), std::move(argv), std::move(done));
   else
     c.submit(std::move(argv), std::move(done));
 }
@@ -368,10 +368,12 @@ void read_events(redis_actor* self) {
          false, on_events);
 }
 
-// The reader starts after the newest event there is.
+// The reader starts after the newest event there is. Asked on the commands
+// connection, ahead of every watch's own question: a watch never starts
+// before the reader (the events connection may connect much later).
 void find_cursor(redis_actor* self) {
-  auto& events = *self->state.events;
-  submit(self, events, {"XREVRANGE", self->state.keys.prefix + "events", "+", "-", "COUNT", "1"},
+  auto& commands = *self->state.commands;
+  submit(self, commands, {"XREVRANGE", self->state.keys.prefix + "events", "+", "-", "COUNT", "1"},
          false, [](redis_actor* actor, result<redis::reply> got) {
            auto& st = actor->state;
            auto newest = got && !got->is_error() ? redis::range_events(*got)
@@ -393,6 +395,7 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
   init.options = options;
   init.keys = redis::store_keys{options.prefix, options.events_maxlen, options.limits};
   init.commands = std::move(commands);
+  init.store = std::make_unique<redis::function_caller>(redis::store_caller(*init.commands));
   init.events = std::make_unique<redis::client>(
       redis::client::options{options.host, options.port, std::chrono::milliseconds{1000},
                              std::chrono::milliseconds{1000}});

@@ -66,3 +66,54 @@ result<reply> call(client& c, const script& s, std::vector<std::string> keys,
 }
 
 } // namespace dref::redis
+
+namespace dref::redis {
+
+function_library::function_library(std::string name, std::string_view definitions,
+                                   std::string_view entry) {
+  auto version = sha1_hex(definitions).substr(0, 16);
+  function_ = name + "_" + version;
+  source_ = "#!lua name=" + function_ + "\n" + std::string{definitions} + "\nredis.register_function('"
+            + function_ + "', " + std::string{entry} + ")\n";
+}
+
+function_caller::function_caller(client& c, const function_library& library,
+                                 const script& fallback)
+    : client_(c)
+    , library_(library)
+    , fallback_(fallback)
+    , scripts_only_(std::make_shared<std::atomic<bool>>(false)) {}
+
+namespace {
+
+bool says(const result<reply>& answer, std::string_view what) {
+  return answer && answer->is_error() && answer->text.find(what) != std::string::npos;
+}
+
+} // namespace
+
+void function_caller::run(std::vector<std::string> keys, std::vector<std::string> args,
+                          client::callback done) {
+  if (scripts_only_->load())
+    return redis::run(client_, fallback_, std::move(keys), std::move(args), std::move(done));
+  auto retry_keys = std::make_shared<std::vector<std::string>>(keys);
+  auto retry_args = std::make_shared<std::vector<std::string>>(args);
+  auto fcall = command("FCALL", library_.function(), keys, args);
+  // By value: the client outlives its callbacks, the caller need not.
+  client_.submit(std::move(fcall), [c = &client_, library = &library_, fallback = &fallback_,
+                                    retry_keys, retry_args, scripts_only = scripts_only_,
+                                    done = std::move(done)](result<reply> answer) mutable {
+    if (says(answer, "unknown command")) {
+      scripts_only->store(true);
+      return redis::run(*c, *fallback, std::move(*retry_keys), std::move(*retry_args),
+                        std::move(done));
+    }
+    if (!says(answer, "Function not found"))
+      return done(std::move(answer));
+    // Load, then call again; a load racing another caller's finds it there.
+    c->submit({"FUNCTION", "LOAD", library->source()}, [](result<reply>) {});
+    c->submit(command("FCALL", library->function(), *retry_keys, *retry_args), std::move(done));
+  });
+}
+
+} // namespace dref::redis

@@ -7,7 +7,9 @@
 
 #include "redis/client.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,5 +40,44 @@ void run(client& c, const script& s, std::vector<std::string> keys, std::vector<
 result<reply> call(client& c, const script& s, std::vector<std::string> keys,
                    std::vector<std::string> args,
                    std::chrono::milliseconds timeout = std::chrono::seconds{5});
+
+} // namespace dref::redis
+
+namespace dref::redis {
+
+// A Lua function library (Redis 7: FUNCTION LOAD, then FCALL). Unlike a
+// script, whose definitions run again on every call, a library runs them
+// once when it is loaded, and Redis keeps it across restarts (it is part of
+// the data set). Named after its source's SHA1, so that two versions of a
+// library never stand in for each other.
+class function_library {
+public:
+  // source: Lua that ends by registering `entry` as function(keys, args).
+  function_library(std::string name, std::string_view definitions, std::string_view entry);
+
+  const std::string& function() const noexcept { return function_; }
+  const std::string& source() const noexcept { return source_; }
+
+private:
+  std::string function_;
+  std::string source_;
+};
+
+// FCALL; a server that does not have the library (new, flushed, or a
+// replica promoted before it got it) says so, and the library is loaded
+// and the call sent again. A server without functions (Redis before 7)
+// answers "unknown command": fallback then runs the same definitions as a
+// script, and is used from then on by this caller.
+class function_caller {
+public:
+  function_caller(client& c, const function_library& library, const script& fallback);
+  void run(std::vector<std::string> keys, std::vector<std::string> args, client::callback done);
+
+private:
+  client& client_;
+  const function_library& library_;
+  const script& fallback_;
+  std::shared_ptr<std::atomic<bool>> scripts_only_;
+};
 
 } // namespace dref::redis

@@ -8,15 +8,34 @@ namespace dref::redis {
 
 using namespace protocol;
 
-const script& store_script() {
-  static const script s = [] {
-    std::string source;
+namespace {
+
+const std::string& definitions() {
+  static const std::string source = [] {
+    std::string joined;
     for (auto chunk : {lua::prelude(), lua::values(), lua::locks(), lua::sessions(), lua::topics(),
                        lua::promises(), lua::reads(), lua::dispatch()})
-      source += chunk;
-    return script{"dref_store", std::move(source)};
+      joined += chunk;
+    return joined;
   }();
+  return source;
+}
+
+} // namespace
+
+const function_library& store_library() {
+  static const function_library library{"dref_store", definitions(),
+                                        "function(keys, args) return call(args) end"};
+  return library;
+}
+
+const script& store_script() {
+  static const script s{"dref_store", definitions() + "\nreturn call(ARGV)\n"};
   return s;
+}
+
+function_caller store_caller(client& c) {
+  return function_caller{c, store_library(), store_script()};
 }
 
 std::vector<std::string> script_keys(const store_keys& keys) {

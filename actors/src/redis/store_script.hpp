@@ -31,7 +31,12 @@ struct store_keys {
   store::limits limits;
 };
 
+// The store as a function library (Redis 7), and the same definitions as
+// a script for older servers (slower: a script defines everything again on
+// every call). store_caller uses the library and falls back by itself.
+const function_library& store_library();
 const script& store_script();
+function_caller store_caller(client& c);
 
 // The key the script is declared to touch (it computes the others from
 // the prefix): with a prefix in {braces}, every key lives in that slot.

@@ -1,35 +1,41 @@
 // What every command shares: its arguments, Redis's clock (kept from going
 // back), the version counter, the change-event stream and error results.
+// The chunks only define; dispatch's call(argv) runs one command.
 #include "redis/lua/chunks.hpp"
 
 namespace dref::redis::lua {
 
 std::string_view prelude() {
   return R"lua(
-local P = ARGV[1]
-local CLIENT = ARGV[2]
-local SEQ = tonumber(ARGV[3])
-local ACKED = tonumber(ARGV[4])
-local MAXLEN = ARGV[5]
-local IDLE_MS = ARGV[6]
-local NAME = ARGV[7]
+-- One call's arguments and time: set by begin() for every call, since a
+-- function library keeps its locals from call to call.
+local P, CLIENT, SEQ, SEQ_TEXT, ACKED, MAXLEN, IDLE_MS, NAME, NOW, INDEX
 local C, R = {}, {} -- commands (they write), reads
 
-local NOW
-do
-  local clock = redis.call('TIME')
-  NOW = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-  local last = tonumber(redis.call('GET', P .. 'now') or '0')
-  if NOW < last then NOW = last end
+local function begin(argv)
+  P, CLIENT, SEQ, SEQ_TEXT, ACKED = argv[1], argv[2], tonumber(argv[3]), argv[3], tonumber(argv[4])
+  MAXLEN, IDLE_MS, NAME = argv[5], argv[6], argv[7]
+  INDEX, NOW = nil, nil
+end
+
+-- Redis's clock in ms, read once per call and only by calls that need it
+-- (reads do not); never behind what an earlier call saw.
+local function now()
+  if not NOW then
+    local clock = redis.call('TIME')
+    NOW = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+    local last = tonumber(redis.call('GET', P .. 'now') or '0')
+    if NOW < last then NOW = last end
+  end
+  return NOW
 end
 
 -- One version per command that writes, from one counter: versions and
 -- fencing tokens grow across every id, as log indices do in the store.
-local INDEX
 local function index()
   if not INDEX then
     INDEX = redis.call('INCR', P .. 'index')
-    redis.call('SET', P .. 'now', NOW)
+    redis.call('SET', P .. 'now', now())
   end
   return INDEX
 end

@@ -25,7 +25,7 @@ end
 -- At most this many per call, so that no script runs long; the ticks
 -- sweep what is left.
 local function expire_due()
-  local due = redis.call('ZRANGEBYSCORE', P .. 'deadlines', '-inf', NOW, 'LIMIT', 0, 64)
+  local due = redis.call('ZRANGEBYSCORE', P .. 'deadlines', '-inf', now(), 'LIMIT', 0, 64)
   for _, session in ipairs(due) do end_session(session, true) end
 end
 
@@ -35,7 +35,7 @@ C.session_open = function(a)
   if live(session) then
     return fail('already_exists', "session '" .. session .. "' is open already")
   end
-  local deadline = NOW + ttl
+  local deadline = now() + ttl
   redis.call('HSET', skey(session), 'ttl', ttl, 'deadline', deadline)
   redis.call('ZADD', P .. 'deadlines', deadline, session)
   emit(E.session_opened, session, {s = session, x = deadline})
@@ -47,10 +47,10 @@ C.session_keepalive = function(a)
   local session = a[1]
   local ttl = redis.call('HGET', skey(session), 'ttl')
   if not ttl then return session_missing(session) end
-  local deadline = NOW + tonumber(ttl)
+  local deadline = now() + tonumber(ttl)
   redis.call('HSET', skey(session), 'deadline', deadline)
   redis.call('ZADD', P .. 'deadlines', deadline, session)
-  redis.call('SET', P .. 'now', NOW)
+  redis.call('SET', P .. 'now', now())
   return ok('session', deadline)
 end
 
