@@ -1,7 +1,7 @@
 #pragma once
-// dref's store in Redis: one Lua script (its chunks in lua/) runs every
-// command and read atomically, with the change events of a command in the
-// same step. This file turns proposals and reads into the script's
+// dref's store in Redis: one Lua function (its chunks in lua/; a script on
+// Redis before 7) runs every command and read atomically, with the change
+// events of a command in the same step. This file turns proposals and reads into the script's
 // arguments; store_replies.hpp turns its answers back into wire types.
 //
 // Keys, all under the configured prefix (one namespace per application):

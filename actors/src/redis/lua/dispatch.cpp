@@ -1,7 +1,8 @@
-// The call itself, call(argv): reads answer at once; commands first expire what is due
-// (as the store does before every command), then answer a retry from the
-// client's cached answers, or run and cache the answer. r:<client> is a
-// hash {acked, <sequence>: answer}, gone after the client's idle time.
+// The call itself, call(argv): reads answer at once; commands that depend
+// on time first expire what is due (as the store does before every
+// command), then answer a retry from the client's cached answers, or run
+// and cache the answer. r:<client> is a hash {acked, <sequence>: answer},
+// gone after the client's idle time.
 #include "redis/lua/chunks.hpp"
 
 namespace dref::redis::lua {
@@ -13,25 +14,13 @@ local function answer(res)
   return res.ok
 end
 
--- Drops the answers the client acknowledged, then answers a repeat from
--- the cache or runs the command and keeps its answer.
+-- Answers a repeat from the cache, or runs the command and keeps its
+-- answer. Acknowledged answers go in batches (and the idle timer is
+-- renewed with them), so that most calls pay one read and one write here.
 local function answer_once(command, args)
   local rkey = P .. 'r:' .. CLIENT
   local known = redis.call('HMGET', rkey, 'acked', SEQ_TEXT)
-  local acked = tonumber(known[1] or '0')
-  if ACKED > acked then
-    if ACKED - acked <= 64 then
-      local gone = {}
-      for s = acked + 1, ACKED do gone[#gone + 1] = s end
-      redis.call('HDEL', rkey, unpack(gone))
-    else
-      for _, field in ipairs(redis.call('HKEYS', rkey)) do
-        local s = tonumber(field)
-        if s and s <= ACKED then redis.call('HDEL', rkey, field) end
-      end
-    end
-    acked = ACKED
-  end
+  local acked = math.max(tonumber(known[1] or '0'), ACKED)
   if SEQ <= acked then
     return fail('invalid_argument', 'client ' .. CLIENT .. ': sequence ' .. SEQ_TEXT
       .. ' is at or below the acknowledged sequence ' .. acked
@@ -39,10 +28,31 @@ local function answer_once(command, args)
   end
   if known[2] then return cmsgpack.unpack(known[2]) end
   local res = command(args)
-  redis.call('HSET', rkey, 'acked', acked, SEQ_TEXT, cmsgpack.pack(res))
-  redis.call('PEXPIRE', rkey, IDLE_MS)
+  local stored = tonumber(known[1] or '-1')
+  if stored < 0 or ACKED >= stored + 32 then
+    local gone = {}
+    for s = math.max(stored, 0) + 1, ACKED do gone[#gone + 1] = s end
+    if #gone > 0 and #gone <= 1024 then
+      redis.call('HDEL', rkey, unpack(gone))
+    elseif #gone > 0 then
+      for _, field in ipairs(redis.call('HKEYS', rkey)) do
+        local s = tonumber(field)
+        if s and s <= ACKED then redis.call('HDEL', rkey, field) end
+      end
+    end
+    redis.call('HSET', rkey, 'acked', ACKED, SEQ_TEXT, cmsgpack.pack(res))
+    redis.call('PEXPIRE', rkey, IDLE_MS)
+  else
+    redis.call('HSET', rkey, SEQ_TEXT, cmsgpack.pack(res))
+  end
   return res
 end
+
+-- Commands whose outcome depends on time: what is due expires first, as
+-- the store does. Values, topics and promises do not look at the clock.
+local TIMED = {session_open = true, session_keepalive = true, session_close = true,
+               expire_due = true, lock_acquire = true, lock_release = true,
+               lock_cancel_wait = true, delay_claim = true, delay_complete = true}
 
 local function call(argv)
   begin(argv)
@@ -53,7 +63,7 @@ local function call(argv)
   if not command then
     return redis.error_reply('DREF invalid_argument the dref script has no command ' .. NAME)
   end
-  expire_due()
+  if TIMED[NAME] then expire_due() end
   if CLIENT == '0' then return answer(command(args)) end
   return answer(answer_once(command, args))
 end

@@ -35,7 +35,6 @@ end
 local function index()
   if not INDEX then
     INDEX = redis.call('INCR', P .. 'index')
-    redis.call('SET', P .. 'now', now())
   end
   return INDEX
 end

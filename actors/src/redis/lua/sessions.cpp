@@ -38,6 +38,7 @@ C.session_open = function(a)
   local deadline = now() + ttl
   redis.call('HSET', skey(session), 'ttl', ttl, 'deadline', deadline)
   redis.call('ZADD', P .. 'deadlines', deadline, session)
+  redis.call('SET', P .. 'now', now())
   emit(E.session_opened, session, {s = session, x = deadline})
   return ok('session', deadline)
 end
