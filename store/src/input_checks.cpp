@@ -108,7 +108,8 @@ struct input_checker {
                          [&] { return check_id(c.session, lim, "session id"); });
   }
   result<void> operator()(const cmd_delay_complete& c) const {
-    return id_and_size(c.id, "delay id", c.value);
+    return first_failure([&] { return id_and_size(c.id, "delay id", c.value); },
+                         [&] { return check_id(c.session, lim, "session id"); });
   }
 };
 

@@ -172,6 +172,9 @@ BOOST_AUTO_TEST_CASE(watchers_catch_up_on_what_they_lost) {
   auto config_a = a.make<std::string>("one", manual_id("config"));
   auto config_b = b.existing<std::string>(manual_id("config"));
   BOOST_TEST(config_b.get_cached() == "one");
+  auto gone_a = a.make<std::string>("here", manual_id("gone"));
+  auto gone_b = b.existing<std::string>(manual_id("gone"));
+  BOOST_TEST(gone_b.get_cached() == "here");
   auto waiting = b.make_promise<std::string>(manual_id("answer"));
   std::thread waiter([&] {
     auto got = waiting.get_for(20s);
@@ -183,10 +186,30 @@ BOOST_AUTO_TEST_CASE(watchers_catch_up_on_what_they_lost) {
                          "version", "1000"}));
   must(n.inspector.call({"HSET", "app:p:answer", "value", binary_codec<std::string>::encode("42"),
                          "version", "1001"}));
+  must(n.inspector.call({"DEL", "app:v:gone"}));
+  must(n.inspector.call({"INCR", "app:index"}));
   must(n.inspector.call({"INCRBY", "app:eseq", "5"}));
   a.make<int>(0, manual_id("elsewhere")).set(1); // the next event shows the gap
   BOOST_TEST(test::wait_until([&] { return config_b.get_cached() == "lost"; }));
+  BOOST_TEST(test::wait_until([&] { return !gone_b.try_get_cached().has_value(); }));
   waiter.join();
+}
+
+// An event this dref cannot read (a newer version's kind, or an entry
+// someone else appended) is stepped over; the events after it still come.
+BOOST_AUTO_TEST_CASE(an_unreadable_event_is_stepped_over) {
+  redis_nodes n;
+  auto node = redis_node(n.server.port(), "app:");
+  context a{n.sys, redis_backend::start(n.sys, node)};
+  context b{n.sys, redis_backend::start(n.sys, node)};
+  auto counter = a.make<int>(0, manual_id("counter"));
+  std::atomic<int> last{0};
+  auto sub = b.existing<int>(manual_id("counter")).on_change([&](int, int now) { last = now; });
+  auto next = must(n.inspector.call({"INCR", "app:eseq"})).integer;
+  must(n.inspector.call(
+      {"XADD", "app:events", "*", "q", std::to_string(next), "k", "99", "i", "counter"}));
+  counter.set(7);
+  BOOST_TEST(test::wait_until([&] { return last.load() == 7; }));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -16,6 +16,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <thread>
 #include <tuple>
 
 using namespace dref;
@@ -187,6 +188,15 @@ std::string i64(std::int64_t v) {
   return store::encode_i64(v);
 }
 
+// More pairs than one Lua unpack() can take (about 4,000), within the
+// metadata limit.
+metadata_map many_keys() {
+  metadata_map out;
+  for (int i = 0; i < 5000; ++i)
+    out["k" + std::to_string(i)] = "v";
+  return out;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(redis_store_script)
@@ -210,6 +220,7 @@ void compare_with_the_store(bool as_script) {
       {"empty metadata key", fixed(cmd_set_metadata{"a", {{"", "x"}}})},
       {"metadata of missing", fixed(cmd_set_metadata{"nope", {{"k", "v"}}})},
       {"metadata", fixed(cmd_set_metadata{"a", {{"k", "v"}, {"k2", "v2"}}})},
+      {"thousands of metadata keys", fixed(cmd_create_if_absent{"meta", "m", many_keys()})},
       {"add", fixed(cmd_run{"n", "add_i64", i64(max - 1)})},
       {"add to the top", fixed(cmd_run{"n", "add_i64", i64(1)})},
       {"add overflows", fixed(cmd_run{"n", "add_i64", i64(1)})},
@@ -292,15 +303,15 @@ void compare_with_the_store(bool as_script) {
     }
   }
   std::vector<store_read> reads{
-      {read_kind::value, "a", 0, 0},     {read_kind::value, "b", 0, 0},
-      {read_kind::value, "n", 0, 0},     {read_kind::lock, "L", 0, 0},
-      {read_kind::lock, "M", 0, 0},      {read_kind::lock, "N", 0, 0},
-      {read_kind::lock, "free", 0, 0},   {read_kind::topic, "t", 0, 0},
-      {read_kind::topic, "t", 1, 10},    {read_kind::topic, "t", 3, 10},
-      {read_kind::topic, "none", 0, 10}, {read_kind::promise, "p", 0, 0},
-      {read_kind::promise, "q", 0, 0},   {read_kind::delay, "d", 0, 0},
-      {read_kind::delay, "e", 0, 0},     {read_kind::session, "s2", 0, 0},
-      {read_kind::session, "s1", 0, 0},
+      {read_kind::value, "a", 0, 0},    {read_kind::value, "b", 0, 0},
+      {read_kind::value, "meta", 0, 0}, {read_kind::value, "n", 0, 0},
+      {read_kind::lock, "L", 0, 0},     {read_kind::lock, "M", 0, 0},
+      {read_kind::lock, "N", 0, 0},     {read_kind::lock, "free", 0, 0},
+      {read_kind::topic, "t", 0, 0},    {read_kind::topic, "t", 1, 10},
+      {read_kind::topic, "t", 3, 10},   {read_kind::topic, "none", 0, 10},
+      {read_kind::promise, "p", 0, 0},  {read_kind::promise, "q", 0, 0},
+      {read_kind::delay, "d", 0, 0},    {read_kind::delay, "e", 0, 0},
+      {read_kind::session, "s2", 0, 0}, {read_kind::session, "s1", 0, 0},
   };
   for (const auto& r : reads) {
     auto name = "read " + std::to_string(static_cast<int>(r.kind)) + " " + r.id + " from " +
@@ -340,6 +351,31 @@ BOOST_AUTO_TEST_CASE(a_retried_command_runs_once_and_acknowledged_ones_are_refus
              std::string::npos);
   auto now = r.read(store_read{read_kind::value, "n", 0, 0});
   BOOST_TEST(std::get<value_state>(now.value).value == i64(10));
+  // A client far along (its answers' hash gone after an idle spell) costs
+  // no more than any other: nothing is dropped one by one.
+  auto far = r.propose(store_proposal{9, 100'000'000, 99'999'999, 0, cmd_set{"far", "x"}});
+  BOOST_TEST(!far.error);
+  auto next = r.propose(store_proposal{9, 100'000'100, 100'000'099, 0, cmd_set{"far", "y"}});
+  BOOST_TEST(!next.error);
+}
+
+// A sweep ends at most 64 sessions; a due session it did not reach yet is
+// still treated as gone by the command that names it.
+BOOST_AUTO_TEST_CASE(a_due_session_the_sweep_did_not_reach_is_gone) {
+  redis_system r;
+  std::uint64_t seq = 0;
+  for (int i = 1; i <= 70; ++i, ++seq)
+    BOOST_TEST_REQUIRE(!r.propose(store_proposal{3, seq + 1, seq, 0,
+                                                 cmd_session_open{"s" + std::to_string(i), 100}})
+                            .error);
+  std::this_thread::sleep_for(std::chrono::milliseconds{300});
+  auto late =
+      r.propose(store_proposal{3, seq + 1, seq, 0, cmd_lock_acquire{"L", "s70", "o", true}});
+  BOOST_TEST_REQUIRE(late.error.has_value());
+  BOOST_TEST(to_string(late.error->code) == "unknown_session");
+  auto keepalive = r.propose(store_proposal{3, seq + 2, seq + 1, 0, cmd_session_keepalive{"s69"}});
+  BOOST_TEST_REQUIRE(keepalive.error.has_value());
+  BOOST_TEST(to_string(keepalive.error->code) == "unknown_session");
 }
 
 BOOST_AUTO_TEST_CASE(a_key_of_another_type_is_refused_and_left_alone) {

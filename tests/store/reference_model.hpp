@@ -461,6 +461,7 @@ private:
   outcome on(const protocol::cmd_delay_complete& c) {
     if (bad_id(c.id)) return fail(errc::invalid_id);
     if (too_big(c.value)) return fail(errc::value_too_large);
+    if (bad_id(c.session)) return fail(errc::invalid_id);
     if (delays_.count(c.id) != 0 && delays_[c.id].completed) return fail(errc::already_delivered);
     if (delays_.count(c.id) == 0 || delays_[c.id].runner != c.session) return fail(errc::not_holder);
     auto& d = delays_[c.id];

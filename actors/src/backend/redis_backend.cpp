@@ -21,6 +21,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace dref::backend {
@@ -46,7 +47,8 @@ namespace {
 using clock_type = caf::actor_clock::clock_type;
 constexpr std::chrono::milliseconds retry_pause{50};
 constexpr std::chrono::milliseconds events_block{1000};
-constexpr std::size_t events_per_read = 1000;
+// An event holds up to two values (old and new): keep a batch's reply small.
+constexpr std::size_t events_per_read = 128;
 
 struct redis_state {
   redis_options options;
@@ -63,13 +65,17 @@ struct redis_state {
   std::uint64_t last_number = 0; // the q of the last event read; 0: none yet
   // Watches wait here until the reader passed the newest event there was
   // when they were asked for: they then get exactly what came after.
+  // Each is here from its request on, so that an unwatch or the watcher's
+  // end finds it also before its starting point is known.
   struct pending_watch {
+    std::uint64_t ticket = 0;
     std::string id;
     caf::actor watcher;
     caf::response_promise promise;
-    std::string after; // stream id
+    std::optional<std::string> after; // stream id, once known
   };
   std::vector<pending_watch> pending_watches;
+  std::uint64_t next_ticket = 0;
   // The newest message seen of each topic, where a catch-up resumes.
   std::map<std::string, std::uint64_t, std::less<>> topic_seen;
   static inline const char* name = "dref.redis_backend";
@@ -202,7 +208,7 @@ void activate_watches(redis_actor* self) {
     return;
   auto reached = stream_position(st.cursor);
   std::erase_if(st.pending_watches, [&](redis_state::pending_watch& w) {
-    if (stream_position(w.after) > reached)
+    if (!w.after || stream_position(*w.after) > reached)
       return false;
     st.watchers.add(w.id, w.watcher);
     w.promise.deliver(std::uint64_t{0});
@@ -210,17 +216,29 @@ void activate_watches(redis_actor* self) {
   });
 }
 
-void start_watch(redis_actor* self, redis_state::pending_watch watch) {
+redis_state::pending_watch* pending(redis_actor* self, std::uint64_t ticket) {
+  for (auto& w : self->state.pending_watches)
+    if (w.ticket == ticket)
+      return &w;
+  return nullptr; // unwatched, or its watcher is gone
+}
+
+void start_watch(redis_actor* self, std::uint64_t ticket) {
   auto& st = self->state;
   submit(self, *st.commands, {"XREVRANGE", st.keys.prefix + "events", "+", "-", "COUNT", "1"},
-         false, [watch](redis_actor* actor, result<redis::reply> got) mutable {
+         false, [ticket](redis_actor* actor, result<redis::reply> got) {
+           auto* watch = pending(actor, ticket);
+           if (watch == nullptr)
+             return;
            auto newest = got && !got->is_error() ? redis::range_events(*got)
                                                  : result<std::vector<redis::stream_event>>{
                                                        error{errc::unavailable, "no answer"}};
            if (!newest) // the watcher's own timeout bounds this
-             return post_later(actor, [watch](redis_actor* later) { start_watch(later, watch); });
-           watch.after = newest->empty() ? "0-0" : newest->front().entry_id;
-           actor->state.pending_watches.push_back(std::move(watch));
+             return post_later(actor, [ticket](redis_actor* later) {
+               if (pending(later, ticket) != nullptr)
+                 start_watch(later, ticket);
+             });
+           watch->after = newest->empty() ? "0-0" : newest->front().entry_id;
            activate_watches(actor);
          });
 }
@@ -228,56 +246,79 @@ void start_watch(redis_actor* self, redis_state::pending_watch watch) {
 void read_events(redis_actor* self);
 void deliver_events(redis_actor* self, std::vector<redis::stream_event> batch, std::size_t from);
 
-// The events a watcher of id needs to be current again, from the state now.
-std::vector<protocol::store_event> catch_up_events(const std::string& id,
-                                                   const protocol::read_result& state,
-                                                   std::uint64_t topic_seen) {
+// What catch-up learns of one watched id: its state as each kind.
+struct id_state {
+  std::string id;
+  std::optional<std::uint64_t> topic_seen;         // newest message its watchers had
+  std::vector<protocol::store_read_reply> replies; // one per kind, in catch_up_kinds order
+  std::size_t left = 0;
+};
+
+constexpr protocol::read_kind catch_up_kinds[] = {
+    protocol::read_kind::value, protocol::read_kind::lock, protocol::read_kind::topic,
+    protocol::read_kind::promise, protocol::read_kind::delay};
+
+// The events a watcher of the id needs to be current again.
+std::vector<protocol::store_event> catch_up_events(const id_state& s) {
   using namespace protocol;
   std::vector<store_event> out;
   auto add = [&](event_kind kind) -> store_event& {
     auto& e = out.emplace_back();
     e.kind = kind;
-    e.id = id;
+    e.id = s.id;
     return e;
   };
-  if (const auto* value = std::get_if<value_state>(&state)) {
-    auto& e = add(event_kind::value_caught_up);
-    e.new_version = value->version;
-    e.payload_type = payload_kind::full;
-    e.payload = value->value;
-  } else if (const auto* lock = std::get_if<lock_state>(&state)) {
-    if (lock->held) { // a waiter whose grant was lost learns it holds the lock
-      auto& e = add(event_kind::lock_granted);
-      e.session = lock->session;
-      e.owner = lock->owner;
-      e.number = lock->token;
+  std::uint64_t applied = 0; // a removal's version: at least the real one, below any later
+  for (const auto& r : s.replies)
+    if (!r.error)
+      applied = std::max(applied, r.applied_index);
+  for (const auto& reply : s.replies) {
+    if (reply.error) {
+      if (reply.error->code == errc::not_found && applied > 0) {
+        auto& e = add(event_kind::value_removed);
+        e.new_version = applied;
+      }
+      continue;
     }
-  } else if (const auto* promise = std::get_if<promise_state>(&state)) {
-    if (promise->delivered) {
-      auto& e = add(event_kind::promise_delivered);
-      e.new_version = promise->version;
+    if (const auto* value = std::get_if<value_state>(&reply.value)) {
+      auto& e = add(event_kind::value_caught_up);
+      e.new_version = value->version;
       e.payload_type = payload_kind::full;
-      e.payload = promise->value;
-    }
-  } else if (const auto* delay = std::get_if<delay_state>(&state)) {
-    if (delay->completed) {
-      auto& e = add(event_kind::delay_completed);
-      e.session = delay->runner;
-      e.payload_type = payload_kind::full;
-      e.payload = delay->value;
-    } else if (!delay->claimed) {
-      add(event_kind::delay_released); // waiters claim again
-    }
-  } else if (const auto* page = std::get_if<topic_page>(&state)) {
-    for (const auto& m : page->messages) {
-      if (m.seq <= topic_seen)
-        continue;
-      auto& e = add(event_kind::topic_published);
-      e.old_version = m.seq - 1;
-      e.new_version = m.seq;
-      e.number = m.seq;
-      e.payload_type = payload_kind::full;
-      e.payload = m.message;
+      e.payload = value->value;
+    } else if (const auto* lock = std::get_if<lock_state>(&reply.value)) {
+      if (lock->held) { // a waiter whose grant was lost learns it holds the lock
+        auto& e = add(event_kind::lock_granted);
+        e.session = lock->session;
+        e.owner = lock->owner;
+        e.number = lock->token;
+      }
+    } else if (const auto* promise = std::get_if<promise_state>(&reply.value)) {
+      if (promise->delivered) {
+        auto& e = add(event_kind::promise_delivered);
+        e.new_version = promise->version;
+        e.payload_type = payload_kind::full;
+        e.payload = promise->value;
+      }
+    } else if (const auto* delay = std::get_if<delay_state>(&reply.value)) {
+      if (delay->completed) {
+        auto& e = add(event_kind::delay_completed);
+        e.session = delay->runner;
+        e.payload_type = payload_kind::full;
+        e.payload = delay->value;
+      } else if (!delay->claimed) {
+        add(event_kind::delay_released); // waiters claim again
+      }
+    } else if (const auto* page = std::get_if<topic_page>(&reply.value)) {
+      for (const auto& m : page->messages) {
+        if (!s.topic_seen || m.seq <= *s.topic_seen)
+          continue;
+        auto& e = add(event_kind::topic_published);
+        e.old_version = m.seq - 1;
+        e.new_version = m.seq;
+        e.number = m.seq;
+        e.payload_type = payload_kind::full;
+        e.payload = m.message;
+      }
     }
   }
   return out;
@@ -286,44 +327,68 @@ std::vector<protocol::store_event> catch_up_events(const std::string& id,
 // Events were lost between the last one read and the next (the reader was
 // away for longer than Redis keeps them): every watched id gets the state
 // it missed, then the reader goes on with the batch. Reads of every kind,
-// since an id names a value, lock, topic, promise or delay alike.
+// since an id names a value, lock, topic, promise or delay alike; a topic's
+// messages only for topics whose newest message the watchers had (the
+// others have no point to resume from).
 void catch_up(redis_actor* self, std::vector<redis::stream_event> batch, std::size_t from) {
   auto& st = self->state;
   auto ids = st.watchers.ids();
   struct progress {
-    std::size_t left = 0;
+    std::size_t ids_left = 0;
     std::vector<protocol::store_event> events;
   };
   auto shared = std::make_shared<progress>();
   auto rest = std::make_shared<std::vector<redis::stream_event>>(std::move(batch));
-  constexpr protocol::read_kind kinds[] = {protocol::read_kind::value, protocol::read_kind::lock,
-                                           protocol::read_kind::topic, protocol::read_kind::promise,
-                                           protocol::read_kind::delay};
-  shared->left = ids.size() * std::size(kinds);
-  if (shared->left == 0)
+  shared->ids_left = ids.size();
+  if (ids.empty())
     return deliver_events(self, std::move(*rest), from);
   auto give_up = now(self) + st.options.retry_for;
+  auto retained = st.keys.limits.topic_max_messages;
   for (const auto& id : ids) {
-    for (auto kind : kinds) {
-      protocol::store_read request{kind, id, 0, 0};
-      std::uint64_t seen = 0;
-      if (kind == protocol::read_kind::topic) {
-        auto it = st.topic_seen.find(id);
-        seen = it == st.topic_seen.end() ? 0 : it->second;
-        request.from_seq = seen + 1;
-        request.max_messages = 1000;
+    auto state = std::make_shared<id_state>();
+    state->id = id;
+    if (auto it = st.topic_seen.find(id); it != st.topic_seen.end())
+      state->topic_seen = it->second;
+    state->replies.resize(std::size(catch_up_kinds));
+    state->left = std::size(catch_up_kinds);
+    auto finished_one = [shared, rest, from, state](redis_actor* actor) {
+      if (--state->left > 0)
+        return;
+      auto more = catch_up_events(*state);
+      std::move(more.begin(), more.end(), std::back_inserter(shared->events));
+      if (--shared->ids_left > 0)
+        return;
+      for (const auto& e : shared->events)
+        if (e.kind == protocol::event_kind::topic_published)
+          actor->state.topic_seen[e.id] = e.number;
+      actor->state.watchers.notify(actor, shared->events);
+      deliver_events(actor, std::move(*rest), from);
+    };
+    for (std::size_t k = 0; k < std::size(catch_up_kinds); ++k) {
+      protocol::store_read request{catch_up_kinds[k], id, 0, 0};
+      if (request.kind == protocol::read_kind::topic) {
+        request.from_seq = state->topic_seen ? *state->topic_seen + 1 : 0;
+        request.max_messages = retained; // all there is
       }
       run_read(
           self, request,
-          [shared, rest, from, id, seen](redis_actor* actor, protocol::store_read_reply reply) {
-            if (!reply.error) {
-              auto more = catch_up_events(id, reply.value, seen);
-              std::move(more.begin(), more.end(), std::back_inserter(shared->events));
+          [state, k, request, finished_one, give_up](redis_actor* actor,
+                                                     protocol::store_read_reply reply) {
+            bool compacted = reply.error && reply.error->code == errc::compacted;
+            if (!compacted) {
+              state->replies[k] = std::move(reply);
+              return finished_one(actor);
             }
-            if (--shared->left > 0)
-              return;
-            actor->state.watchers.notify(actor, shared->events);
-            deliver_events(actor, std::move(*rest), from);
+            // Retention dropped some of what was missed: all that is left.
+            auto oldest = request;
+            oldest.from_seq = 0;
+            run_read(
+                actor, oldest,
+                [state, k, finished_one](redis_actor* later, protocol::store_read_reply again) {
+                  state->replies[k] = std::move(again);
+                  finished_one(later);
+                },
+                give_up);
           },
           give_up);
     }
@@ -342,6 +407,8 @@ void deliver_events(redis_actor* self, std::vector<redis::stream_event> batch, s
     }
     st.last_number = e.number;
     st.cursor = std::move(e.entry_id);
+    if (!e.usable)
+      continue;
     if (e.event.kind == protocol::event_kind::topic_published && st.watchers.watched(e.event.id))
       st.topic_seen[e.event.id] = e.event.number;
     one[0] = std::move(e.event);
@@ -440,13 +507,18 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
       [self](watch_atom, const std::string& id, const caf::actor& watcher) {
         self->monitor(watcher);
         auto promise = self->make_response_promise();
-        start_watch(self, redis_state::pending_watch{id, watcher, promise, {}});
+        auto ticket = ++self->state.next_ticket;
+        self->state.pending_watches.push_back({ticket, id, watcher, promise, std::nullopt});
+        start_watch(self, ticket);
         return promise;
       },
       [self](unwatch_atom, const std::string& id, const caf::actor& watcher) {
         self->state.watchers.remove(id, watcher);
-        std::erase_if(self->state.pending_watches, [&](const redis_state::pending_watch& w) {
-          return w.id == id && w.watcher == watcher;
+        std::erase_if(self->state.pending_watches, [&](redis_state::pending_watch& w) {
+          if (w.id != id || w.watcher != watcher)
+            return false;
+          w.promise.deliver(std::uint64_t{0}); // moot: its requester let go of it
+          return true;
         });
       },
       [self](tick_atom) {

@@ -86,8 +86,9 @@ function_caller::function_caller(client& c, const function_library& library,
 
 namespace {
 
+// Redis's own error words, at the start (a script's message may quote anything).
 bool says(const result<reply>& answer, std::string_view what) {
-  return answer && answer->is_error() && answer->text.find(what) != std::string::npos;
+  return answer && answer->is_error() && answer->text.starts_with(what);
 }
 
 } // namespace
@@ -103,12 +104,12 @@ void function_caller::run(std::vector<std::string> keys, std::vector<std::string
   client_.submit(std::move(fcall), [c = &client_, library = &library_, fallback = &fallback_,
                                     retry_keys, retry_args, scripts_only = scripts_only_,
                                     done = std::move(done)](result<reply> answer) mutable {
-    if (says(answer, "unknown command")) {
+    if (says(answer, "ERR unknown command")) {
       scripts_only->store(true);
       return redis::run(*c, *fallback, std::move(*retry_keys), std::move(*retry_args),
                         std::move(done));
     }
-    if (!says(answer, "Function not found"))
+    if (!says(answer, "ERR Function not found"))
       return done(std::move(answer));
     // Load, then call again; a load racing another caller's finds it there.
     c->submit({"FUNCTION", "LOAD", library->source()}, [](result<reply>) {});

@@ -303,6 +303,8 @@ store_read_reply read_reply(const result<reply>& answer, const store_read& reque
 
 namespace {
 
+void read_event_fields(stream_event& out, const std::vector<reply>& kv);
+
 stream_event entry_event(const reply& entry) {
   if (entry.type != reply::kind::array || entry.elements.size() != 2 ||
       entry.elements[1].type != reply::kind::array)
@@ -310,6 +312,15 @@ stream_event entry_event(const reply& entry) {
   stream_event out;
   out.entry_id = text(entry.elements[0]);
   const auto& kv = entry.elements[1].elements;
+  try {
+    read_event_fields(out, kv);
+  } catch (const malformed&) {
+    out.usable = false; // written by something else: skipped, the stream goes on
+  }
+  return out;
+}
+
+void read_event_fields(stream_event& out, const std::vector<reply>& kv) {
   auto& e = out.event;
   for (std::size_t i = 0; i + 1 < kv.size(); i += 2) {
     const std::string& name = text(kv[i]);
@@ -318,9 +329,10 @@ stream_event entry_event(const reply& entry) {
       out.number = number(value);
     else if (name == "k") {
       auto kind = number(value);
-      if (kind > static_cast<std::uint64_t>(event_kind::delay_released))
-        throw malformed("unknown event kind");
-      e.kind = static_cast<event_kind>(kind);
+      if (kind > static_cast<std::uint64_t>(event_kind::value_caught_up))
+        out.usable = false; // a newer dref's: skipped, the stream goes on
+      else
+        e.kind = static_cast<event_kind>(kind);
     } else if (name == "i")
       e.id = text(value);
     else if (name == "o")
@@ -340,7 +352,6 @@ stream_event entry_event(const reply& entry) {
     else if (name == "x")
       e.number = number(value);
   }
-  return out;
 }
 
 } // namespace

@@ -27,6 +27,9 @@ struct stream_event {
   std::string entry_id;     // the stream's id, where a reader resumes
   std::uint64_t number = 0; // q: events are numbered without gaps
   protocol::store_event event;
+  // false: an entry this dref cannot read (a newer dref's event kind, or
+  // written by something else); readers step over it.
+  bool usable = true;
 };
 
 // An XRANGE/XREVRANGE answer, and an XREAD answer for one stream (nil:

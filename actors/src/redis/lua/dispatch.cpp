@@ -15,8 +15,8 @@ local function answer(res)
 end
 
 -- Answers a repeat from the cache, or runs the command and keeps its
--- answer. Acknowledged answers go in batches (and the idle timer is
--- renewed with them), so that most calls pay one read and one write here.
+-- answer. Acknowledged answers go in batches of 32, so that most calls pay
+-- one read and one write here (and the idle timer).
 local function answer_once(command, args)
   local rkey = P .. 'r:' .. CLIENT
   local known = redis.call('HMGET', rkey, 'acked', SEQ_TEXT)
@@ -29,22 +29,24 @@ local function answer_once(command, args)
   if known[2] then return cmsgpack.unpack(known[2]) end
   local res = command(args)
   local stored = tonumber(known[1] or '-1')
-  if stored < 0 or ACKED >= stored + 32 then
-    local gone = {}
-    for s = math.max(stored, 0) + 1, ACKED do gone[#gone + 1] = s end
-    if #gone > 0 and #gone <= 1024 then
+  if stored < 0 then -- a new hash: nothing to drop
+    redis.call('HSET', rkey, 'acked', ACKED, SEQ_TEXT, cmsgpack.pack(res))
+  elseif ACKED >= stored + 32 then
+    if ACKED - stored <= 1024 then
+      local gone = {}
+      for s = stored + 1, ACKED do gone[#gone + 1] = s end
       redis.call('HDEL', rkey, unpack(gone))
-    elseif #gone > 0 then
+    else
       for _, field in ipairs(redis.call('HKEYS', rkey)) do
         local s = tonumber(field)
         if s and s <= ACKED then redis.call('HDEL', rkey, field) end
       end
     end
     redis.call('HSET', rkey, 'acked', ACKED, SEQ_TEXT, cmsgpack.pack(res))
-    redis.call('PEXPIRE', rkey, IDLE_MS)
   else
     redis.call('HSET', rkey, SEQ_TEXT, cmsgpack.pack(res))
   end
+  redis.call('PEXPIRE', rkey, IDLE_MS)
   return res
 end
 

@@ -43,11 +43,14 @@ local function grant_next(lock_id)
     local w = redis.call('LPOP', wkey(lock_id))
     if not w then return false end
     local session, owner = split_waiter(w)
-    if live(session) then -- always: ending a session removes its waits first
+    if live(session) then
       forget_wait_if_last(session, lock_id)
       grant(lock_id, session, owner)
       return true
     end
+    -- Due but not swept yet: live() ended the session, and the waiter
+    -- taken off the queue here leaves it as the sweep would have.
+    emit(E.lock_released, lock_id, {s = session, w = owner})
   end
 end
 

@@ -66,7 +66,31 @@ local function ok(...) return {ok = {...}} end
 local function fail(code, message) return {err = code .. ' ' .. message} end
 
 local function skey(id) return P .. 's:' .. id end
-local function live(session) return redis.call('EXISTS', skey(session)) == 1 end
+-- Defined with the sessions; live() needs it for a session that is due
+-- but not swept yet (a sweep ends at most 64 per call).
+local end_session
+
+-- Open and not past its deadline.
+local function live(session)
+  local deadline = redis.call('HGET', skey(session), 'deadline')
+  if not deadline then return false end
+  if tonumber(deadline) <= now() then
+    end_session(session, true)
+    return false
+  end
+  return true
+end
+
+-- HSET of key/value pairs from a[from] on, in slices: unpack() of many
+-- values overflows Lua's C stack.
+local function hset_pairs(key, a, from)
+  local i = from
+  while i <= #a do
+    local last = math.min(i + 999, #a)
+    redis.call('HSET', key, unpack(a, i, last))
+    i = last + 1
+  end
+end
 local function session_missing(session)
   return fail('unknown_session', "session '" .. session
                                    .. "' is not open (never opened, closed, or expired)")

@@ -11,7 +11,7 @@ std::string_view sessions() {
   return R"lua(
 local function dkey(id) return P .. 'd:' .. id end
 
-local function end_session(session, expired)
+end_session = function(session, expired)
   drop_lock_holdings(session, expired)
   for _, delay_id in ipairs(redis.call('SMEMBERS', P .. 'sr:' .. session)) do
     redis.call('HSET', dkey(delay_id), 'runner', '')
@@ -46,8 +46,8 @@ end
 -- ARGV: session.
 C.session_keepalive = function(a)
   local session = a[1]
+  if not live(session) then return session_missing(session) end
   local ttl = redis.call('HGET', skey(session), 'ttl')
-  if not ttl then return session_missing(session) end
   local deadline = now() + tonumber(ttl)
   redis.call('HSET', skey(session), 'deadline', deadline)
   redis.call('ZADD', P .. 'deadlines', deadline, session)

@@ -47,9 +47,8 @@ C.create = function(a)
   local id = a[1]
   local current, version = value_of(id)
   if version then return ok('created', 0, version, current) end
-  local written = write_new(id, a[2])
-  if #a > 2 then redis.call('HSET', mkey(id), unpack(a, 3)) end
-  return ok('created', 1, written, '')
+  hset_pairs(mkey(id), a, 3)
+  return ok('created', 1, write_new(id, a[2]), '')
 end
 
 -- ARGV: id, value.
@@ -86,10 +85,10 @@ C.set_metadata = function(a)
   local id = a[1]
   local _, version = value_of(id)
   if not version then return ref_missing(id) end
+  redis.call('DEL', mkey(id))
+  hset_pairs(mkey(id), a, 2)
   emit(E.metadata_changed, id, {o = version})
   redis.call('HSET', vkey(id), 'version', index())
-  redis.call('DEL', mkey(id))
-  if #a > 1 then redis.call('HSET', mkey(id), unpack(a, 2)) end
   return ok('written', index())
 end
 
