@@ -138,6 +138,15 @@ result<protocol::store_result> context_impl::propose(protocol::store_command com
                                                      timeout_ms timeout) {
   if (stopped)
     return shut_down_error();
+  if (backend->propose_here) {
+    // Applied before the call returns, so never sent twice: no client id,
+    // no cached answer. (Numbered, it could wait behind thousands of these
+    // and find its sequence dropped from the cache as too old.)
+    auto reply = backend->propose_here(protocol::store_proposal{0, 0, 0, 0, std::move(command)});
+    if (reply.error)
+      return std::move(*reply.error);
+    return std::move(reply.value);
+  }
   auto proposal = numbered(std::move(command));
   auto sequence = proposal.sequence;
   auto out = ask<protocol::store_reply, protocol::store_result>(
@@ -151,6 +160,12 @@ result<protocol::read_result> context_impl::read(protocol::store_read request,
                                                  timeout_ms timeout) {
   if (stopped)
     return shut_down_error();
+  if (backend->read_here) {
+    auto reply = backend->read_here(request);
+    if (reply.error)
+      return std::move(*reply.error);
+    return std::move(reply.value);
+  }
   return ask<protocol::store_read_reply, protocol::read_result>(
     requester(), backend->actor, timeout_or_default(timeout), backend::read_atom::value,
     std::move(request));
@@ -161,8 +176,15 @@ result<protocol::read_result> context_impl::read(protocol::store_read request,
 memory_backend memory_backend::start(caf::actor_system& sys, store::limits limits) {
   memory_backend out;
   out.handle_ = std::make_shared<detail::backend_handle>();
-  out.handle_->actor = backend::spawn_memory_backend(sys, backend::memory_options{limits, {}});
+  auto started = backend::spawn_memory_backend(sys, backend::memory_options{limits, {}});
+  out.handle_->actor = std::move(started.actor);
   out.handle_->answers_at_once = true;
+  out.handle_->read_here = [shared = started.shared](const protocol::store_read& r) {
+    return shared->read(r);
+  };
+  out.handle_->propose_here = [shared = started.shared](protocol::store_proposal p) {
+    return shared->propose(std::move(p));
+  };
   return out;
 }
 

@@ -31,6 +31,11 @@ struct backend_handle {
   // The backend answers every read, proposal and watch as it takes it (the
   // memory backend): such requests need no timeout.
   bool answers_at_once = false;
+  // Reads and proposals blocking code can make in its own thread, without
+  // a message (the memory backend's store behind its lock); empty for the
+  // other backends.
+  std::function<protocol::store_read_reply(const protocol::store_read&)> read_here;
+  std::function<protocol::store_reply(protocol::store_proposal)> propose_here;
   ~backend_handle();
 };
 

@@ -21,6 +21,7 @@
 #include "actor_load.hpp"
 #include "dref/actors/node_system.hpp"
 #include "dref/context.hpp"
+#include "dref/store/named_commands.hpp"
 
 using namespace std::chrono;
 using counter = dref::ref<std::int64_t>;
@@ -90,6 +91,9 @@ int main(int argc, char** argv) {
           from_threads(4, phase, [&](int t) { counters[t].update([](std::int64_t n) { return n + 1; }); }));
     print("update(+1), 4 threads, one ref",
           from_threads(4, phase, [&](int) { counters[0].update([](std::int64_t n) { return n + 1; }); }));
+    auto one = dref::store::encode_i64(1);
+    print("try_run(add_i64, 1), 4 threads, own ref each",
+          from_threads(4, phase, [&](int t) { (void)counters[t].try_run("add_i64", one); }));
     std::printf("actors (one request in flight each):\n");
     for (int actors : {1, 64}) {
       auto label = "get(self), " + std::to_string(actors) + " actors";
@@ -101,6 +105,12 @@ int main(int argc, char** argv) {
       auto label = "update_and_get(self, +1), " + std::to_string(actors) + " actors, own ref";
       print(label.c_str(), from_actors(sys, actors, phase, [&](caf::event_based_actor* self, int a, std::function<void()> done) {
               counters[a % refs].update_and_get(self, [](std::int64_t n) { return n + 1; }).then([done](std::int64_t) { done(); }, on_error);
+            }));
+    }
+    for (int actors : {1, 64}) {
+      auto label = "run(self, add_i64, 1), " + std::to_string(actors) + " actors, own ref";
+      print(label.c_str(), from_actors(sys, actors, phase, [&](caf::event_based_actor* self, int a, std::function<void()> done) {
+              counters[a % refs].run(self, "add_i64", one).then([done](const dref::versioned<std::int64_t>&) { done(); }, on_error);
             }));
     }
     print("update_and_get(self, +1), 64 actors, one ref",
