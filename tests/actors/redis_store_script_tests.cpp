@@ -66,12 +66,12 @@ struct redis_system : system_under_test {
   bool as_script;
   redis::function_caller library = redis::store_caller(client);
 
-  result<redis::reply> call(std::vector<std::string> args) {
+  result<redis::reply> call(std::vector<std::string> args, bool read_only = false) {
     if (as_script)
       return redis::call(client, redis::store_script(), redis::script_keys(keys), std::move(args));
     return redis::await_reply(
         [&](redis::client::callback done) {
-          library.run(redis::script_keys(keys), std::move(args), std::move(done));
+          library.run(redis::script_keys(keys), std::move(args), std::move(done), read_only);
         },
         std::chrono::seconds{5}, "no answer from the store library");
   }
@@ -85,7 +85,7 @@ struct redis_system : system_under_test {
     return redis::command_reply(call(redis::proposal_args(keys, p)), p.command);
   }
   store_read_reply read(const store_read& r) override {
-    return redis::read_reply(call(redis::read_args(keys, r)), r);
+    return redis::read_reply(call(redis::read_args(keys, r), true), r);
   }
 };
 
@@ -376,6 +376,20 @@ BOOST_AUTO_TEST_CASE(a_due_session_the_sweep_did_not_reach_is_gone) {
   auto keepalive = r.propose(store_proposal{3, seq + 2, seq + 1, 0, cmd_session_keepalive{"s69"}});
   BOOST_TEST_REQUIRE(keepalive.error.has_value());
   BOOST_TEST(to_string(keepalive.error->code) == "unknown_session");
+}
+
+BOOST_AUTO_TEST_CASE(a_full_redis_refuses_writes_clearly_and_still_answers_reads) {
+  redis_system r;
+  BOOST_TEST_REQUIRE(!r.propose(store_proposal{1, 1, 0, 0, cmd_set{"x", "one"}}).error);
+  must(r.client.call({"CONFIG", "SET", "maxmemory-policy", "noeviction"}));
+  must(r.client.call({"CONFIG", "SET", "maxmemory", "1"}));
+  auto write = r.propose(store_proposal{1, 2, 1, 0, cmd_set{"x", "two"}});
+  BOOST_TEST_REQUIRE(write.error.has_value());
+  BOOST_TEST(to_string(write.error->code) == "limit_exceeded");
+  BOOST_TEST(write.error->message.find("out of memory") != std::string::npos);
+  auto read = r.read(store_read{read_kind::value, "x", 0, 0});
+  BOOST_TEST_REQUIRE(!read.error);
+  BOOST_TEST(std::get<value_state>(read.value).value == "one");
 }
 
 BOOST_AUTO_TEST_CASE(a_key_of_another_type_is_refused_and_left_alone) {

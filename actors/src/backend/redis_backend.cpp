@@ -91,7 +91,11 @@ void post_later(redis_actor* self, std::function<void(redis_actor*)> run) {
 
 // Runs on_answer in the actor with the answer to argv (or to the store
 // script with args, when script is set).
-void submit(redis_actor* self, redis::client& c, std::vector<std::string> argv, bool script,
+// A plain Redis command, or the store's function for a command or a read
+// (reads go as FCALL_RO: replicas and a server at maxmemory serve them).
+enum class call_kind { plain, store_command, store_read };
+
+void submit(redis_actor* self, redis::client& c, std::vector<std::string> argv, call_kind kind,
             std::function<void(redis_actor*, result<redis::reply>)> on_answer) {
   auto handle = caf::actor_cast<caf::actor>(self);
   auto done = [handle, on_answer = std::move(on_answer)](result<redis::reply> got) {
@@ -99,10 +103,11 @@ void submit(redis_actor* self, redis::client& c, std::vector<std::string> argv, 
                      on_answer(actor, got);
                    }});
   };
-  if (script)
-    self->state.store->run(redis::script_keys(self->state.keys), std::move(argv), std::move(done));
-  else
+  if (kind == call_kind::plain)
     c.submit(std::move(argv), std::move(done));
+  else
+    self->state.store->run(redis::script_keys(self->state.keys), std::move(argv), std::move(done),
+                           kind == call_kind::store_read);
 }
 
 // Not sent (connection down), a Redis that is still loading its data, or
@@ -131,7 +136,7 @@ void run_patch(redis_actor* self, protocol::store_proposal proposal, caf::respon
   const auto& patch = std::get<protocol::cmd_patch>(proposal.command);
   protocol::store_read read{protocol::read_kind::value, patch.id, 0, 0};
   submit(
-      self, *self->state.commands, redis::read_args(self->state.keys, read), true,
+      self, *self->state.commands, redis::read_args(self->state.keys, read), call_kind::store_read,
       [proposal, promise, give_up, read](redis_actor* actor, result<redis::reply> got) mutable {
         if (worth_retrying(got, true) && now(actor) < give_up)
           return post_later(
@@ -164,7 +169,7 @@ void run_proposal(redis_actor* self, protocol::store_proposal proposal,
   bool repeat_safe =
       proposal.client_id != 0 || std::holds_alternative<protocol::cmd_expire_due>(proposal.command);
   auto args = redis::proposal_args(self->state.keys, proposal);
-  submit(self, *self->state.commands, std::move(args), true,
+  submit(self, *self->state.commands, std::move(args), call_kind::store_command,
          [proposal, promise, give_up, repeat_safe](redis_actor* actor,
                                                    result<redis::reply> got) mutable {
            if (worth_retrying(got, repeat_safe) && now(actor) < give_up)
@@ -179,7 +184,7 @@ using read_done = std::function<void(redis_actor*, protocol::store_read_reply)>;
 
 void run_read(redis_actor* self, protocol::store_read request, read_done done,
               clock_type::time_point give_up) {
-  submit(self, *self->state.commands, redis::read_args(self->state.keys, request), true,
+  submit(self, *self->state.commands, redis::read_args(self->state.keys, request), call_kind::store_read,
          [request, done, give_up](redis_actor* actor, result<redis::reply> got) {
            if (worth_retrying(got, true) && now(actor) < give_up)
              return post_later(
@@ -226,7 +231,7 @@ redis_state::pending_watch* pending(redis_actor* self, std::uint64_t ticket) {
 void start_watch(redis_actor* self, std::uint64_t ticket) {
   auto& st = self->state;
   submit(self, *st.commands, {"XREVRANGE", st.keys.prefix + "events", "+", "-", "COUNT", "1"},
-         false, [ticket](redis_actor* actor, result<redis::reply> got) {
+         call_kind::plain, [ticket](redis_actor* actor, result<redis::reply> got) {
            auto* watch = pending(actor, ticket);
            if (watch == nullptr)
              return;
@@ -432,7 +437,7 @@ void read_events(redis_actor* self) {
   submit(self, *st.events,
          {"XREAD", "COUNT", std::to_string(events_per_read), "BLOCK",
           std::to_string(events_block.count()), "STREAMS", st.keys.prefix + "events", st.cursor},
-         false, on_events);
+         call_kind::plain, on_events);
 }
 
 // The reader starts after the newest event there is. Asked on the commands
@@ -441,7 +446,7 @@ void read_events(redis_actor* self) {
 void find_cursor(redis_actor* self) {
   auto& commands = *self->state.commands;
   submit(self, commands, {"XREVRANGE", self->state.keys.prefix + "events", "+", "-", "COUNT", "1"},
-         false, [](redis_actor* actor, result<redis::reply> got) {
+         call_kind::plain, [](redis_actor* actor, result<redis::reply> got) {
            auto& st = actor->state;
            auto newest = got && !got->is_error() ? redis::range_events(*got)
                                                  : result<std::vector<redis::stream_event>>{
@@ -524,7 +529,7 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
       [self](tick_atom) {
         auto& st = self->state;
         protocol::store_proposal expire{0, 0, 0, 0, protocol::cmd_expire_due{}};
-        submit(self, *st.commands, redis::proposal_args(st.keys, expire), true,
+        submit(self, *st.commands, redis::proposal_args(st.keys, expire), call_kind::store_command,
                [](redis_actor*, result<redis::reply>) {});
         self->delayed_send(self, st.options.expiry_interval, tick_atom::value);
       },

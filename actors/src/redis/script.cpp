@@ -73,8 +73,11 @@ function_library::function_library(std::string name, std::string_view definition
                                    std::string_view entry) {
   auto version = sha1_hex(definitions).substr(0, 16);
   function_ = name + "_" + version;
-  source_ = "#!lua name=" + function_ + "\n" + std::string{definitions} + "\nredis.register_function('"
-            + function_ + "', " + std::string{entry} + ")\n";
+  read_function_ = name + "_read_" + version;
+  source_ = "#!lua name=" + function_ + "\n" + std::string{definitions}
+            + "\nredis.register_function('" + function_ + "', " + std::string{entry} + ")"
+            + "\nredis.register_function{function_name = '" + read_function_
+            + "', callback = " + std::string{entry} + ", flags = {'no-writes'}}\n";
 }
 
 function_caller::function_caller(client& c, const function_library& library,
@@ -94,15 +97,17 @@ bool says(const result<reply>& answer, std::string_view what) {
 } // namespace
 
 void function_caller::run(std::vector<std::string> keys, std::vector<std::string> args,
-                          client::callback done) {
+                          client::callback done, bool read_only) {
   if (scripts_only_->load())
     return redis::run(client_, fallback_, std::move(keys), std::move(args), std::move(done));
   auto retry_keys = std::make_shared<std::vector<std::string>>(keys);
   auto retry_args = std::make_shared<std::vector<std::string>>(args);
-  auto fcall = command("FCALL", library_.function(), keys, args);
+  auto verb = read_only ? "FCALL_RO" : "FCALL";
+  const auto& name = read_only ? library_.read_function() : library_.function();
+  auto fcall = command(verb, name, keys, args);
   // By value: the client outlives its callbacks, the caller need not.
   client_.submit(std::move(fcall), [c = &client_, library = &library_, fallback = &fallback_,
-                                    retry_keys, retry_args, scripts_only = scripts_only_,
+                                    verb, name, retry_keys, retry_args, scripts_only = scripts_only_,
                                     done = std::move(done)](result<reply> answer) mutable {
     if (says(answer, "ERR unknown command")) {
       scripts_only->store(true);
@@ -113,7 +118,7 @@ void function_caller::run(std::vector<std::string> keys, std::vector<std::string
       return done(std::move(answer));
     // Load, then call again; a load racing another caller's finds it there.
     c->submit({"FUNCTION", "LOAD", library->source()}, [](result<reply>) {});
-    c->submit(command("FCALL", library->function(), *retry_keys, *retry_args), std::move(done));
+    c->submit(command(verb, name, *retry_keys, *retry_args), std::move(done));
   });
 }
 

@@ -56,10 +56,14 @@ public:
   function_library(std::string name, std::string_view definitions, std::string_view entry);
 
   const std::string& function() const noexcept { return function_; }
+  // The same entry, flagged no-writes (FCALL_RO): reads that a replica, or a
+  // server at maxmemory, still serves.
+  const std::string& read_function() const noexcept { return read_function_; }
   const std::string& source() const noexcept { return source_; }
 
 private:
   std::string function_;
+  std::string read_function_;
   std::string source_;
 };
 
@@ -71,7 +75,8 @@ private:
 class function_caller {
 public:
   function_caller(client& c, const function_library& library, const script& fallback);
-  void run(std::vector<std::string> keys, std::vector<std::string> args, client::callback done);
+  void run(std::vector<std::string> keys, std::vector<std::string> args, client::callback done,
+           bool read_only = false);
 
 private:
   client& client_;
