@@ -368,6 +368,10 @@ BOOST_AUTO_TEST_CASE(a_due_session_the_sweep_did_not_reach_is_gone) {
     BOOST_TEST_REQUIRE(!r.propose(store_proposal{3, seq + 1, seq, 0,
                                                  cmd_session_open{"s" + std::to_string(i), 100}})
                             .error);
+  // A session is also a key whose TTL is its deadline.
+  auto ttl = must(r.client.call({"PTTL", "diff:s:s70"})).integer;
+  BOOST_TEST(ttl > 0);
+  BOOST_TEST(ttl <= 100);
   std::this_thread::sleep_for(std::chrono::milliseconds{300});
   auto late =
       r.propose(store_proposal{3, seq + 1, seq, 0, cmd_lock_acquire{"L", "s70", "o", true}});

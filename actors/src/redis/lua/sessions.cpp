@@ -1,8 +1,10 @@
-// Sessions: s:<id> is a hash {ttl, deadline}; deadlines is a sorted set of
-// sessions by deadline in Redis time. Expiry is swept by every command
-// (and by each backend's tick), not left to key TTLs: Redis expires a key
-// without running anything, and the locks and delay runs of a lapsed
-// session must pass on, with their events, in the same step.
+// Sessions: s:<id> is a hash {ttl, deadline} whose key TTL is the deadline
+// (renewed by keepalive); deadlines is a sorted set of sessions by deadline
+// in Redis time. Ending a lapsed session is the sweep's work (every command
+// that depends on time, and each backend's tick), not the key TTL's: Redis
+// expires a key without running anything, and the locks and delay runs of
+// a lapsed session must pass on, with their events, in the same step. The
+// sweep needs nothing of s:<id>, so it may already be gone.
 #include "redis/lua/chunks.hpp"
 
 namespace dref::redis::lua {
@@ -38,6 +40,7 @@ C.session_open = function(a)
   local deadline = now() + ttl
   redis.call('HSET', skey(session), 'ttl', ttl, 'deadline', deadline)
   redis.call('ZADD', P .. 'deadlines', deadline, session)
+  redis.call('PEXPIREAT', skey(session), deadline)
   redis.call('SET', P .. 'now', now())
   emit(E.session_opened, session, {s = session, x = deadline})
   return ok('session', deadline)
@@ -51,6 +54,7 @@ C.session_keepalive = function(a)
   local deadline = now() + tonumber(ttl)
   redis.call('HSET', skey(session), 'deadline', deadline)
   redis.call('ZADD', P .. 'deadlines', deadline, session)
+  redis.call('PEXPIREAT', skey(session), deadline)
   redis.call('SET', P .. 'now', now())
   return ok('session', deadline)
 end
