@@ -1,0 +1,207 @@
+#pragma once
+// The clusters behind conformance_cluster, one per backend (only
+// cluster_fixture.cpp includes this).
+
+#include <caf/actor_system.hpp>
+#include <unistd.h>
+#include <filesystem>
+#include <memory>
+#include <stdlib.h>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "child_process.hpp"
+#include "redis_server.hpp"
+#include "dref/actors/node_system.hpp"
+#include "cluster_fixture.hpp"
+#include "dref/context.hpp"
+
+namespace dref::test {
+
+struct memory_cluster : cluster_base {
+  static constexpr const char* name = "memory";
+  // Short, so that crash tests pass a lock on quickly.
+  static constexpr std::chrono::milliseconds session_ttl{400};
+
+  explicit memory_cluster(std::size_t nodes = 3, store::limits limits = {})
+    : backend(memory_backend::start(sys, limits)) {
+    context_options options;
+    options.session_ttl = session_ttl;
+    for (std::size_t i = 0; i < nodes; ++i)
+      contexts.push_back(std::make_unique<context>(sys, backend, options));
+  }
+  ~memory_cluster() {
+    contexts.clear();
+    backend = memory_backend{};
+  }
+
+  context& node(std::size_t i) override { return *contexts.at(i); }
+  caf::actor_system& system() override { return sys; }
+
+  node_system_config cfg;
+  caf::actor_system sys{cfg};
+  memory_backend backend;
+  std::vector<std::unique_ptr<context>> contexts;
+};
+
+// Raft: every context has its own cluster member, each in its own actor
+// system (its own middleman, data directory and loopback port), so members
+// talk over TCP like separate processes; the contexts live in sys, where
+// the tests spawn their actors.
+struct raft_cluster : cluster_base {
+  static constexpr const char* name = "raft";
+  static constexpr std::chrono::milliseconds session_ttl{400};
+
+  explicit raft_cluster(std::size_t nodes = 3, store::limits limits = {}) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "dref-raft-XXXXXX").string();
+    data_root = ::mkdtemp(pattern.data());
+    std::vector<config::endpoint> peers;
+    for (std::size_t i = 0; i < nodes; ++i)
+      peers.push_back({"127.0.0.1", free_loopback_port()});
+    context_options options;
+    options.session_ttl = session_ttl;
+    for (std::size_t i = 0; i < nodes; ++i) {
+      config::node_config node;
+      node.backend = config::backend_kind::raft;
+      node.node_id = "node-" + std::to_string(i + 1);
+      node.port = peers[i].port;
+      node.peers = peers;
+      node.data_dir = (data_root / node.node_id).string();
+      node.timeouts.election = std::chrono::milliseconds{150};
+      node.timeouts.heartbeat = std::chrono::milliseconds{30};
+      node_configs.push_back(std::make_unique<node_system_config>(node));
+      node_systems.push_back(std::make_unique<caf::actor_system>(*node_configs.back()));
+      members.push_back(raft_member::start(*node_systems.back(), node, limits));
+      contexts.push_back(std::make_unique<context>(sys, members.back(), options));
+    }
+  }
+  ~raft_cluster() {
+    contexts.clear();
+    // Actors of sys may still hold a context's internals (and so a member)
+    // until sys goes; the members' systems must stop first.
+    for (auto& m : members)
+      m.stop();
+    members.clear();
+    node_systems.clear();
+    std::error_code ec;
+    std::filesystem::remove_all(data_root, ec);
+  }
+
+  context& node(std::size_t i) override { return *contexts.at(i); }
+  caf::actor_system& system() override { return sys; }
+
+  node_system_config cfg;
+  caf::actor_system sys{cfg};
+  std::filesystem::path data_root;
+  std::vector<std::unique_ptr<node_system_config>> node_configs;
+  std::vector<std::unique_ptr<caf::actor_system>> node_systems;
+  std::vector<raft_member> members;
+  std::vector<std::unique_ptr<context>> contexts;
+};
+
+// Redis: one real redis-server on a free loopback port; every context is a
+// node with its own backend (its own connections), as separate processes
+// sharing one Redis would be.
+struct redis_cluster : cluster_base {
+  static constexpr const char* name = "redis";
+  static constexpr std::chrono::milliseconds session_ttl{400};
+
+  explicit redis_cluster(std::size_t nodes = 3, store::limits limits = {}) {
+    config::node_config node;
+    node.backend = config::backend_kind::redis;
+    node.redis = {"127.0.0.1", server.port()};
+    node.redis_key_prefix = "conformance:";
+    context_options options;
+    options.session_ttl = session_ttl;
+    for (std::size_t i = 0; i < nodes; ++i) {
+      backends.push_back(redis_backend::start(sys, node, limits));
+      contexts.push_back(std::make_unique<context>(sys, backends.back(), options));
+    }
+  }
+  ~redis_cluster() {
+    contexts.clear();
+    backends.clear();
+  }
+
+  context& node(std::size_t i) override { return *contexts.at(i); }
+  caf::actor_system& system() override { return sys; }
+
+  redis_server server;
+  node_system_config cfg;
+  caf::actor_system sys{cfg};
+  std::vector<redis_backend> backends;
+  std::vector<std::unique_ptr<context>> contexts;
+};
+
+#ifdef DREF_NODE_BIN
+// Raft across processes: every member is a dref-node process on loopback;
+// the contexts in this process reach them over the network, as clients.
+struct raft_process_cluster : cluster_base {
+  static constexpr const char* name = "raft-processes";
+  static constexpr std::chrono::milliseconds session_ttl{400};
+
+  explicit raft_process_cluster(std::size_t nodes = 3, store::limits limits = {}) {
+    check_passable(limits);
+    std::string pattern = (std::filesystem::temp_directory_path() / "dref-procs-XXXXXX").string();
+    data_root = ::mkdtemp(pattern.data());
+    std::vector<std::uint16_t> ports;
+    std::string peers;
+    for (std::size_t i = 0; i < nodes; ++i) {
+      ports.push_back(free_loopback_port());
+      peers += (peers.empty() ? "" : ",") + std::string{"127.0.0.1:"} + std::to_string(ports[i]);
+    }
+    for (std::size_t i = 0; i < nodes; ++i) {
+      auto node_id = "node-" + std::to_string(i + 1);
+      processes.push_back(std::make_unique<child_process>(
+        std::vector<std::string>{
+          DREF_NODE_BIN, "--backend", "raft", "--node-id", node_id, "--port",
+          std::to_string(ports[i]), "--data-dir", (data_root / node_id).string(), "--peers", peers,
+          "--election-timeout-ms", "150", "--heartbeat-ms", "30", "--max-value-bytes",
+          std::to_string(limits.max_value_bytes), "--max-id-length",
+          std::to_string(limits.max_id_length), "--topic-max-messages",
+          std::to_string(limits.topic_max_messages)},
+        (data_root / (node_id + ".log")).string()));
+    }
+    context_options options;
+    options.session_ttl = session_ttl;
+    for (std::size_t i = 0; i < nodes; ++i) {
+      if (!wait_until_listening(ports[i], std::chrono::seconds{10}))
+        throw std::runtime_error("dref-node " + std::to_string(i + 1) + " did not start");
+      members.push_back(raft_member::connect(sys, "127.0.0.1", ports[i], std::chrono::seconds{10}));
+      contexts.push_back(std::make_unique<context>(sys, members.back(), options));
+    }
+  }
+  ~raft_process_cluster() {
+    contexts.clear();
+    members.clear();
+    processes.clear(); // SIGTERM, then SIGKILL after a grace period
+    std::error_code ec;
+    std::filesystem::remove_all(data_root, ec);
+  }
+
+  context& node(std::size_t i) override { return *contexts.at(i); }
+  caf::actor_system& system() override { return sys; }
+
+  // A dref-node takes its limits from flags; a limit without one cannot
+  // be tested here, and silently testing the default instead would lie.
+  static void check_passable(const store::limits& wanted) {
+    store::limits flags_only;
+    flags_only.max_value_bytes = wanted.max_value_bytes;
+    flags_only.max_id_length = wanted.max_id_length;
+    flags_only.topic_max_messages = wanted.topic_max_messages;
+    if (wanted != flags_only)
+      throw std::invalid_argument("raft_process_cluster passes only max_value_bytes, "
+                                  "max_id_length and topic_max_messages to dref-node");
+  }
+
+  node_system_config cfg;
+  caf::actor_system sys{cfg};
+  std::filesystem::path data_root;
+  std::vector<std::unique_ptr<child_process>> processes;
+  std::vector<raft_member> members;
+  std::vector<std::unique_ptr<context>> contexts;
+};
+#endif
+
+} // namespace dref::test

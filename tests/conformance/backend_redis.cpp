@@ -1,0 +1,6 @@
+// The conformance suites run on the redis backend here.
+#include "cluster_fixture.hpp"
+
+namespace dref::test {
+extern const tested_backend backend_under_test = tested_backend::redis;
+}
