@@ -119,4 +119,10 @@ result<void> check_input(const store_command& command, const limits& lim) {
   return std::visit(input_checker{lim}, command);
 }
 
+result<void> check_read(const store_read& request, const limits& lim) {
+  if (request.kind == read_kind::session)
+    return {};
+  return check_id(request.id, lim, "id");
+}
+
 } // namespace dref::store

@@ -1,4 +1,5 @@
 // One entry point for reads that arrive as messages.
+#include "dref/store/input_checks.hpp"
 #include "dref/store/store.hpp"
 
 namespace dref::store {
@@ -20,13 +21,9 @@ void fill(store_read_reply& reply, result<T> got) {
 store_read_reply store::read(const store_read& request) const {
   store_read_reply reply;
   reply.applied_index = state_.applied;
-  // A malformed id is an error of its own, not "not found": nothing can
-  // ever be stored under it.
-  if (request.kind != read_kind::session) {
-    if (auto ok = check_id(request.id, limits_, "id"); !ok) {
-      reply.error = std::move(ok).error();
-      return reply;
-    }
+  if (auto ok = check_read(request, limits_); !ok) {
+    reply.error = std::move(ok).error();
+    return reply;
   }
   switch (request.kind) {
     case read_kind::value: fill(reply, get(request.id)); break;

@@ -81,6 +81,12 @@ struct redis_state {
   static inline const char* name = "dref.redis_backend";
 };
 
+// Both connections of a backend: connect within 1 s, back off up to 1 s.
+redis::client::options client_options(const redis_options& options) {
+  return {options.host, options.port, std::chrono::milliseconds{1000},
+          std::chrono::milliseconds{1000}};
+}
+
 clock_type::time_point now(redis_actor* self) {
   return self->clock().now();
 }
@@ -89,11 +95,13 @@ void post_later(redis_actor* self, std::function<void(redis_actor*)> run) {
   self->delayed_send(self, retry_pause, redis_post{std::move(run)});
 }
 
-// Runs on_answer in the actor with the answer to argv (or to the store
-// script with args, when script is set).
 // A plain Redis command, or the store's function for a command or a read
 // (reads go as FCALL_RO: replicas and a server at maxmemory serve them).
 enum class call_kind { plain, store_command, store_read };
+
+// Runs on_answer in the actor with the answer to argv: a plain command on
+// c, or the store's function (always on the commands connection) with argv
+// as its arguments.
 
 void submit(redis_actor* self, redis::client& c, std::vector<std::string> argv, call_kind kind,
             std::function<void(redis_actor*, result<redis::reply>)> on_answer) {
@@ -126,6 +134,20 @@ protocol::store_reply refusal(error err) {
   return out;
 }
 
+using read_done = std::function<void(redis_actor*, protocol::store_read_reply)>;
+
+void run_read(redis_actor* self, protocol::store_read request, read_done done,
+              clock_type::time_point give_up) {
+  submit(self, *self->state.commands, redis::read_args(self->state.keys, request),
+         call_kind::store_read,
+         [request, done, give_up](redis_actor* actor, result<redis::reply> got) {
+           if (worth_retrying(got, true) && now(actor) < give_up)
+             return post_later(
+                 actor, [=](redis_actor* later) { run_read(later, request, done, give_up); });
+           done(actor, redis::read_reply(got, request));
+         });
+}
+
 void run_proposal(redis_actor* self, protocol::store_proposal proposal,
                   caf::response_promise promise, clock_type::time_point give_up);
 
@@ -134,14 +156,9 @@ void run_proposal(redis_actor* self, protocol::store_proposal proposal,
 void run_patch(redis_actor* self, protocol::store_proposal proposal, caf::response_promise promise,
                clock_type::time_point give_up) {
   const auto& patch = std::get<protocol::cmd_patch>(proposal.command);
-  protocol::store_read read{protocol::read_kind::value, patch.id, 0, 0};
-  submit(
-      self, *self->state.commands, redis::read_args(self->state.keys, read), call_kind::store_read,
-      [proposal, promise, give_up, read](redis_actor* actor, result<redis::reply> got) mutable {
-        if (worth_retrying(got, true) && now(actor) < give_up)
-          return post_later(
-              actor, [=](redis_actor* later) { run_patch(later, proposal, promise, give_up); });
-        auto current = redis::read_reply(got, read);
+  run_read(
+      self, protocol::store_read{protocol::read_kind::value, patch.id, 0, 0},
+      [proposal, promise, give_up](redis_actor* actor, protocol::store_read_reply current) mutable {
         if (current.error)
           return (void)promise.deliver(refusal(std::move(*current.error)));
         const auto& value = std::get<protocol::value_state>(current.value);
@@ -157,7 +174,8 @@ void run_patch(redis_actor* self, protocol::store_proposal proposal, caf::respon
                             "patch of ref '" + asked.id + "': " + patched.error().message}));
         proposal.command = protocol::cmd_cas{asked.id, asked.expected_version, std::move(*patched)};
         run_proposal(actor, std::move(proposal), promise, give_up);
-      });
+      },
+      give_up);
 }
 
 void run_proposal(redis_actor* self, protocol::store_proposal proposal,
@@ -177,19 +195,6 @@ void run_proposal(redis_actor* self, protocol::store_proposal proposal,
                run_proposal(later, proposal, promise, give_up);
              });
            promise.deliver(redis::command_reply(got, proposal.command));
-         });
-}
-
-using read_done = std::function<void(redis_actor*, protocol::store_read_reply)>;
-
-void run_read(redis_actor* self, protocol::store_read request, read_done done,
-              clock_type::time_point give_up) {
-  submit(self, *self->state.commands, redis::read_args(self->state.keys, request), call_kind::store_read,
-         [request, done, give_up](redis_actor* actor, result<redis::reply> got) {
-           if (worth_retrying(got, true) && now(actor) < give_up)
-             return post_later(
-                 actor, [=](redis_actor* later) { run_read(later, request, done, give_up); });
-           done(actor, redis::read_reply(got, request));
          });
 }
 
@@ -228,24 +233,42 @@ redis_state::pending_watch* pending(redis_actor* self, std::uint64_t ticket) {
   return nullptr; // unwatched, or its watcher is gone
 }
 
-void start_watch(redis_actor* self, std::uint64_t ticket) {
+// The newest event in the stream (none: the stream is empty), asked on the
+// commands connection; asked again after a pause while there is no answer
+// and the asker still wants one.
+using newest_done = std::function<void(redis_actor*, std::optional<redis::stream_event>)>;
+using still_wanted = std::function<bool(redis_actor*)>;
+
+void ask_newest_event(redis_actor* self, still_wanted wanted, newest_done done) {
   auto& st = self->state;
   submit(self, *st.commands, {"XREVRANGE", st.keys.prefix + "events", "+", "-", "COUNT", "1"},
-         call_kind::plain, [ticket](redis_actor* actor, result<redis::reply> got) {
-           auto* watch = pending(actor, ticket);
-           if (watch == nullptr)
+         call_kind::plain, [wanted, done](redis_actor* actor, result<redis::reply> got) {
+           if (!wanted(actor))
              return;
            auto newest = got && !got->is_error() ? redis::range_events(*got)
                                                  : result<std::vector<redis::stream_event>>{
                                                        error{errc::unavailable, "no answer"}};
-           if (!newest) // the watcher's own timeout bounds this
-             return post_later(actor, [ticket](redis_actor* later) {
-               if (pending(later, ticket) != nullptr)
-                 start_watch(later, ticket);
+           if (!newest)
+             return post_later(actor, [wanted, done](redis_actor* later) {
+               if (wanted(later))
+                 ask_newest_event(later, wanted, done);
              });
-           watch->after = newest->empty() ? "0-0" : newest->front().entry_id;
-           activate_watches(actor);
+           std::optional<redis::stream_event> out;
+           if (!newest->empty())
+             out = std::move(newest->front());
+           done(actor, std::move(out));
          });
+}
+
+// A watch starts after the newest event there is (the watcher's own
+// timeout bounds the wait for Redis to answer).
+void start_watch(redis_actor* self, std::uint64_t ticket) {
+  ask_newest_event(
+      self, [ticket](redis_actor* actor) { return pending(actor, ticket) != nullptr; },
+      [ticket](redis_actor* actor, std::optional<redis::stream_event> newest) {
+        pending(actor, ticket)->after = newest ? newest->entry_id : "0-0";
+        activate_watches(actor);
+      });
 }
 
 void read_events(redis_actor* self);
@@ -444,21 +467,16 @@ void read_events(redis_actor* self) {
 // connection, ahead of every watch's own question: a watch never starts
 // before the reader (the events connection may connect much later).
 void find_cursor(redis_actor* self) {
-  auto& commands = *self->state.commands;
-  submit(self, commands, {"XREVRANGE", self->state.keys.prefix + "events", "+", "-", "COUNT", "1"},
-         call_kind::plain, [](redis_actor* actor, result<redis::reply> got) {
-           auto& st = actor->state;
-           auto newest = got && !got->is_error() ? redis::range_events(*got)
-                                                 : result<std::vector<redis::stream_event>>{
-                                                       error{errc::unavailable, "no answer"}};
-           if (!newest)
-             return post_later(actor, find_cursor);
-           st.cursor = newest->empty() ? "0-0" : newest->front().entry_id;
-           st.last_number = newest->empty() ? 0 : newest->front().number;
-           st.cursor_known = true;
-           activate_watches(actor);
-           read_events(actor);
-         });
+  ask_newest_event(
+      self, [](redis_actor*) { return true; },
+      [](redis_actor* actor, std::optional<redis::stream_event> newest) {
+        auto& st = actor->state;
+        st.cursor = newest ? newest->entry_id : "0-0";
+        st.last_number = newest ? newest->number : 0;
+        st.cursor_known = true;
+        activate_watches(actor);
+        read_events(actor);
+      });
 }
 
 caf::behavior redis_backend(redis_actor* self, redis_options options,
@@ -468,9 +486,7 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
   init.keys = redis::store_keys{options.prefix, options.events_maxlen, options.limits};
   init.commands = std::move(commands);
   init.store = std::make_unique<redis::function_caller>(redis::store_caller(*init.commands));
-  init.events = std::make_unique<redis::client>(
-      redis::client::options{options.host, options.port, std::chrono::milliseconds{1000},
-                             std::chrono::milliseconds{1000}});
+  init.events = std::make_unique<redis::client>(client_options(options));
   self->set_down_handler([self](const caf::down_msg& down) {
     self->state.watchers.drop(down.source);
     std::erase_if(self->state.pending_watches, [&](const redis_state::pending_watch& w) {
@@ -492,14 +508,11 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
       },
       [self](read_atom, protocol::store_read& request) {
         auto promise = self->make_response_promise();
-        if (request.kind != protocol::read_kind::session) {
-          // A malformed id is an error of its own, as in the store.
-          if (auto ok = store::check_id(request.id, self->state.keys.limits, "id"); !ok) {
-            protocol::store_read_reply reply;
-            reply.error = std::move(ok).error();
-            promise.deliver(std::move(reply));
-            return promise;
-          }
+        if (auto ok = store::check_read(request, self->state.keys.limits); !ok) {
+          protocol::store_read_reply reply;
+          reply.error = std::move(ok).error();
+          promise.deliver(std::move(reply));
+          return promise;
         }
         run_read(
             self, std::move(request),
@@ -539,9 +552,7 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
 } // namespace
 
 result<caf::actor> spawn_redis_backend(caf::actor_system& sys, redis_options options) {
-  auto commands = std::make_unique<redis::client>(
-      redis::client::options{options.host, options.port, std::chrono::milliseconds{1000},
-                             std::chrono::milliseconds{1000}});
+  auto commands = std::make_unique<redis::client>(client_options(options));
   auto pong = commands->call({"PING"}, std::chrono::milliseconds{3000});
   if (!pong || pong->is_error())
     return error{errc::unavailable, "no Redis answers at " + commands->address() + ": " +
