@@ -103,6 +103,9 @@ BOOST_AUTO_TEST_SUITE(delay_actor_conformance)
 BOOST_FIXTURE_TEST_CASE(clients_of_three_delay_actors_get_one_value, cluster) {
   auto id = manual_id("dt/once");
   std::atomic<int> runs{0};
+  constexpr int clients = 12;
+  std::array<std::int64_t, clients> got{};
+  std::atomic<int> answered{0}, failed{0};
   test::actor_stopper stop;
   std::vector<delay_actor<std::int64_t>> served;
   for (std::size_t n = 0; n < 3; ++n)
@@ -110,11 +113,8 @@ BOOST_FIXTURE_TEST_CASE(clients_of_three_delay_actors_get_one_value, cluster) {
       ++runs;
       return static_cast<std::int64_t>(100 + n);
     }))));
-  constexpr int clients = 12;
-  std::array<std::int64_t, clients> got{};
-  std::atomic<int> answered{0}, failed{0};
   for (int c = 0; c < clients; ++c)
-    sys.spawn([&, c, target = served[static_cast<std::size_t>(c) % 3]](caf::event_based_actor* self) {
+    stop.add(sys.spawn([&, c, target = served[static_cast<std::size_t>(c) % 3]](caf::event_based_actor* self) {
       self->request(target, caf::infinite, delay_get_atom::value)
         .then(
           [&, c](std::int64_t value) {
@@ -122,7 +122,7 @@ BOOST_FIXTURE_TEST_CASE(clients_of_three_delay_actors_get_one_value, cluster) {
             ++answered;
           },
           [&](const caf::error&) { ++failed; });
-    });
+    }));
   BOOST_TEST_REQUIRE(wait_until([&] { return answered + failed == clients; }));
   BOOST_TEST(failed.load() == 0);
   BOOST_TEST(runs.load() == 1);

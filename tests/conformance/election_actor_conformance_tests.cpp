@@ -48,6 +48,7 @@ BOOST_FIXTURE_TEST_CASE(actor_candidates_elect_one_agree_and_resign_hands_over, 
   auto name = manual_id("ea/three");
   std::array<candidate_log, 3> logs;
   std::array<std::shared_ptr<election>, 3> candidacies;
+  std::atomic<int> idle{0};
   test::actor_stopper stop;
   for (std::size_t n = 0; n < 3; ++n) {
     candidacies[n] = std::make_shared<election>(node(n).join_election(name, "cand-" + std::to_string(n)));
@@ -132,7 +133,6 @@ BOOST_FIXTURE_TEST_CASE(actor_candidates_elect_one_agree_and_resign_hands_over, 
   }));
   BOOST_TEST(leading() == 1);
   // Not leading: resign answers at once and changes nothing.
-  std::atomic<int> idle{0};
   std::size_t follower = (first + 1) % 3;
   if (candidacies[follower]->is_leader())
     follower = (first + 2) % 3;
@@ -150,18 +150,18 @@ BOOST_FIXTURE_TEST_CASE(a_lapsed_term_ends_in_the_actor_and_observers_see_every_
   auto name = manual_id("ea/lapse");
   candidate_log doomed_log;
   auto doomed = std::make_shared<election>(node(0).join_election(name, "doomed"));
+  std::mutex m;
+  std::vector<std::optional<std::string>> seen;
+  std::atomic<int> observing{0};
+  subscription keep; // what an actor would keep in its state
   test::actor_stopper stop;
   stop.add(spawn_client(sys, [&, doomed](caf::event_based_actor* self, std::function<void()>) {
     doomed->when_elected(self, [&](cancellation) { ++doomed_log.elected; }, [&] { ++doomed_log.ended; });
   }));
   BOOST_TEST_REQUIRE(wait_until([&] { return doomed_log.elected == 1; }));
   // An observer actor on another node: the current leader first, then each change.
-  std::mutex m;
-  std::vector<std::optional<std::string>> seen;
-  std::atomic<int> observing{0};
   auto watcher = std::make_shared<election>(node(2).join_election(name, "watcher-only"));
   watcher->leave(); // observes without campaigning
-  subscription keep; // what an actor would keep in its state
   stop.add(spawn_client(sys, [&, watcher](caf::event_based_actor* self, std::function<void()>) {
     watcher
       ->observe(self,
@@ -200,10 +200,10 @@ BOOST_AUTO_TEST_SUITE(election_actor_conformance)
 
 BOOST_FIXTURE_TEST_CASE(typed_candidates_elect_one_and_hand_over_on_resign_and_exit, cluster) {
   auto name = manual_id("et/three");
-  test::actor_stopper stop;
   // What the listener heard, in order: (elected?, candidate, token).
   std::mutex m;
   std::vector<std::tuple<bool, std::string, std::uint64_t>> heard;
+  test::actor_stopper stop;
   auto listener = stop.add(sys.spawn([&](caf::event_based_actor*) -> caf::behavior {
     return {
       [&](election_elected_atom, const std::string& who, std::uint64_t token) {

@@ -72,9 +72,9 @@ caf::actor hold_lock(caf::actor_system& sys, context& ctx, const dref::id& id, h
 BOOST_AUTO_TEST_SUITE(lock_actor_api_conformance)
 
 BOOST_FIXTURE_TEST_CASE(actors_on_two_nodes_take_turns, cluster) {
-  test::actor_stopper stop;
   auto id = manual_id("la/turns");
   holder first, second;
+  test::actor_stopper stop;
   stop.add(hold_lock(sys, node(0), id, first));
   BOOST_TEST_REQUIRE(wait_until([&] { return first.token != 0; }));
   stop.add(hold_lock(sys, node(1), id, second));
@@ -131,11 +131,11 @@ BOOST_FIXTURE_TEST_CASE(try_lock_and_try_lock_for_from_an_actor, cluster) {
 }
 
 BOOST_FIXTURE_TEST_CASE(one_actor_locks_reentrantly_and_non_holders_are_refused, cluster) {
-  test::actor_stopper stop;
   auto id = manual_id("la/reentrant");
   std::atomic<int> phase{0};
   std::uint64_t first = 0, second = 0;
   errc other_node = errc::internal, wrong_token = errc::internal;
+  test::actor_stopper stop;
   // Phase 1: locked twice. Phase 2: unlocked once. Phase 3: unlocked again.
   auto client = stop.add(spawn_client(sys, [&](caf::event_based_actor* self, std::function<void()> finish) {
     auto fail = [&, finish](const error& e) {
@@ -182,9 +182,9 @@ BOOST_FIXTURE_TEST_CASE(one_actor_locks_reentrantly_and_non_holders_are_refused,
 }
 
 BOOST_FIXTURE_TEST_CASE(a_crashed_holders_lock_passes_on_and_the_holder_is_told, cluster) {
-  test::actor_stopper stop;
   auto id = manual_id("la/crash");
   holder crashed, next;
+  test::actor_stopper stop;
   stop.add(hold_lock(sys, node(0), id, crashed));
   BOOST_TEST_REQUIRE(wait_until([&] { return crashed.token != 0; }));
   stop.add(hold_lock(sys, node(1), id, next));
@@ -234,19 +234,19 @@ BOOST_FIXTURE_TEST_CASE(acquire_try_acquire_release_by_message, cluster) {
 }
 
 BOOST_FIXTURE_TEST_CASE(a_waiting_requester_is_granted_after_the_holder_goes_down, cluster) {
-  test::actor_stopper stop;
   auto id = manual_id("lt/down");
-  auto here = stop.add(spawn_lock_actor(sys, node(0), id));
-  auto there = stop.add(spawn_lock_actor(sys, node(1), id));
   std::atomic<std::uint64_t> held{0}, waited{0};
   std::atomic<int> failures{0};
+  test::actor_stopper stop;
+  auto here = stop.add(spawn_lock_actor(sys, node(0), id));
+  auto there = stop.add(spawn_lock_actor(sys, node(1), id));
   auto holder_actor = stop.add(sys.spawn([&](caf::event_based_actor* self) -> caf::behavior {
     self->request(here, caf::infinite, lock_acquire_atom::value)
       .then([&](std::uint64_t t) { held = t; }, [&](const caf::error&) { ++failures; });
     return {[](int) {}};
   }));
   BOOST_TEST_REQUIRE(wait_until([&] { return held != 0; }));
-  sys.spawn([&](caf::event_based_actor* self) {
+  stop.add(sys.spawn([&](caf::event_based_actor* self) {
     self->request(there, caf::infinite, lock_acquire_atom::value)
       .then(
         [&, self](std::uint64_t t) {
@@ -254,7 +254,7 @@ BOOST_FIXTURE_TEST_CASE(a_waiting_requester_is_granted_after_the_holder_goes_dow
           self->request(there, 5s, lock_release_atom::value, t).then([] {}, [&](const caf::error&) { ++failures; });
         },
         [&](const caf::error&) { ++failures; });
-  });
+  }));
   std::this_thread::sleep_for(300ms);
   BOOST_TEST(waited == 0u); // the holder is alive and holds it
   caf::anon_send_exit(holder_actor, caf::exit_reason::user_shutdown);

@@ -108,15 +108,15 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(promise_actor_conformance)
 
 BOOST_FIXTURE_TEST_CASE(awaits_on_three_nodes_complete_after_one_deliver_message, cluster) {
-  test::actor_stopper stop;
   auto id = manual_id("pt/three");
+  std::array<std::string, 3> got;
+  std::atomic<int> answered{0}, failed{0};
+  test::actor_stopper stop;
   std::vector<promise_actor<std::string>> served;
   for (std::size_t n = 0; n < 3; ++n)
     served.push_back(stop.add(spawn_promise_actor(sys, node(n).make_promise<std::string>(id))));
-  std::array<std::string, 3> got;
-  std::atomic<int> answered{0}, failed{0};
   for (std::size_t n = 0; n < 3; ++n)
-    sys.spawn([&, n, target = served[n]](caf::event_based_actor* self) {
+    stop.add(sys.spawn([&, n, target = served[n]](caf::event_based_actor* self) {
       self->request(target, caf::infinite, promise_await_atom::value)
         .then(
           [&, n](const std::string& value) {
@@ -124,7 +124,7 @@ BOOST_FIXTURE_TEST_CASE(awaits_on_three_nodes_complete_after_one_deliver_message
             ++answered;
           },
           [&](const caf::error&) { ++failed; });
-    });
+    }));
   std::this_thread::sleep_for(200ms);
   BOOST_TEST(answered.load() == 0);
   caf::scoped_actor self{sys};

@@ -161,11 +161,17 @@ BOOST_AUTO_TEST_SUITE(topic_actor_conformance)
 
 BOOST_FIXTURE_TEST_CASE(subscribers_receive_typed_messages_in_order, cluster) {
   auto id = manual_id("tt/order");
+  constexpr int clients = 6;
+  constexpr int per_client = 20;
+  std::array<seen_log, 3> logs;
+  seen_log late;
+  std::mutex published_mutex;
+  std::vector<std::string> published(clients * per_client + 1);
+  std::atomic<int> answered{0}, failed{0};
   test::actor_stopper stop;
   std::vector<topic_actor<std::string>> served;
   for (std::size_t n = 0; n < 3; ++n)
     served.push_back(stop.add(spawn_topic_actor(sys, node(n).make_topic<std::string>(id))));
-  std::array<seen_log, 3> logs;
   std::vector<caf::actor> subscribers;
   for (std::size_t n = 0; n < 3; ++n)
     subscribers.push_back(stop.add(sys.spawn([&log = logs[n]](caf::event_based_actor*) -> caf::behavior {
@@ -175,13 +181,8 @@ BOOST_FIXTURE_TEST_CASE(subscribers_receive_typed_messages_in_order, cluster) {
   auto fail = [](const caf::error& e) { BOOST_ERROR("unexpected: " << from_caf_error(e).to_string()); };
   for (std::size_t n = 0; n < 3; ++n)
     self->request(served[n], 5s, topic_subscribe_atom::value, subscribers[n]).receive([] {}, fail);
-  constexpr int clients = 6;
-  constexpr int per_client = 20;
-  std::mutex published_mutex;
-  std::vector<std::string> published(clients * per_client + 1);
-  std::atomic<int> answered{0}, failed{0};
   for (int c = 0; c < clients; ++c)
-    sys.spawn([&, c, target = served[static_cast<std::size_t>(c) % 3]](caf::event_based_actor* client) {
+    stop.add(sys.spawn([&, c, target = served[static_cast<std::size_t>(c) % 3]](caf::event_based_actor* client) {
       for (int i = 0; i < per_client; ++i) {
         auto text = std::to_string(c) + ":" + std::to_string(i);
         client->request(target, 10s, topic_publish_atom::value, text)
@@ -193,7 +194,7 @@ BOOST_FIXTURE_TEST_CASE(subscribers_receive_typed_messages_in_order, cluster) {
             },
             [&](const caf::error&) { ++failed; });
       }
-    });
+    }));
   BOOST_TEST_REQUIRE(wait_until([&] { return answered + failed == clients * per_client; }));
   BOOST_TEST(failed.load() == 0);
   for (auto& log : logs) {
@@ -202,7 +203,6 @@ BOOST_FIXTURE_TEST_CASE(subscribers_receive_typed_messages_in_order, cluster) {
     log.check(1, clients * per_client, published);
   }
   // A late subscriber asks for the history from seq 100 on.
-  seen_log late;
   auto late_actor = stop.add(sys.spawn([&late](caf::event_based_actor*) -> caf::behavior {
     return {[&late](topic_message_atom, std::uint64_t seq, const std::string& m) { late.add(seq, m); }};
   }));
