@@ -101,7 +101,7 @@ inbox inbox::open(caf::scheduled_actor* self,
   inbox out;
   out.handle_ = std::make_shared<watch_handle>();
   out.handle_->watcher = self->home_system().spawn(relay_behavior, caf::actor_cast<caf::actor>(self),
-                                                   std::move(on_event));
+                                                   out.handle_->gated(std::move(on_event)));
   pull(self, out.handle_->watcher);
   return out;
 }

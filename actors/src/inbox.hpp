@@ -8,7 +8,8 @@
 // call back into the actor that asked, without blocking it.
 //
 // The relay stops when the last copy of the handle goes (queued closures
-// are dropped) or when its actor terminates.
+// are dropped, and the watch's events already on their way to the actor
+// are skipped) or when its actor terminates.
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>

@@ -1,5 +1,6 @@
 // Watches: one small actor per subscription receives the backend's change
-// events and runs the callback. Destroying the handle stops the actor.
+// events and runs the callback through the handle's gate. Destroying the
+// handle closes the gate and stops the actor.
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
@@ -37,7 +38,7 @@ result<subscription> context_impl::watch(const std::string& id,
   if (stopped)
     return shut_down_error();
   auto handle = std::make_shared<watch_handle>();
-  handle->watcher = sys.spawn(watcher, std::move(on_event));
+  handle->watcher = sys.spawn(watcher, handle->gated(std::move(on_event)));
   result<subscription> out = error{errc::internal, "no answer"};
   auto& self = requester();
   self->request(backend->actor, timeout_or_default(timeout), backend::watch_atom::value, id,
@@ -53,7 +54,7 @@ void ref_core::async_watch(caf::scheduled_actor* self,
   if (ctx_->stopped)
     return done(context_impl::shut_down_error());
   auto handle = std::make_shared<watch_handle>();
-  handle->watcher = ctx_->sys.spawn(watcher, std::move(on_event));
+  handle->watcher = ctx_->sys.spawn(watcher, handle->gated(std::move(on_event)));
   // Until the answer, the handle lives in the handlers: a timeout drops it
   // and so stops the watcher.
   request_from(

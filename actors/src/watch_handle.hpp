@@ -1,16 +1,35 @@
 #pragma once
-// What a subscription owns: the actor that receives a watch's events.
-// Dropping the last handle stops it, and with it the watch.
+// What a subscription owns: the actor that receives a watch's events, and
+// the gate its callback runs through. Dropping the last handle closes the
+// gate (waiting for a callback under way) and stops the actor, and with it
+// the watch.
 
 #include <caf/actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
+#include <functional>
+#include <memory>
+
+#include "callback_gate.hpp"
 
 namespace dref::detail {
 
 struct watch_handle {
   caf::actor watcher;
-  ~watch_handle() { caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown); }
+  std::shared_ptr<callback_gate> gate = std::make_shared<callback_gate>();
+
+  // on_event, run through the gate.
+  template <class Event>
+  std::function<void(const Event&)> gated(std::function<void(const Event&)> on_event) const {
+    if (!on_event)
+      return on_event;
+    return [g = gate, f = std::move(on_event)](const Event& e) { g->run([&] { f(e); }); };
+  }
+
+  ~watch_handle() {
+    gate->close();
+    caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+  }
 };
 
 } // namespace dref::detail

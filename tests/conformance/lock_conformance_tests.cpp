@@ -152,6 +152,48 @@ BOOST_FIXTURE_TEST_CASE(cancelled_subscription_stops, cluster) {
   BOOST_TEST(calls.load() == 1);
 }
 
+BOOST_FIXTURE_TEST_CASE(cancel_waits_for_a_call_under_way_and_drops_the_queued_ones, cluster) {
+  auto r = node(0).make<int>(0, manual_id("w/cancel-waits"));
+  std::atomic<int> started{0}, finished{0};
+  auto sub = r.on_change([&](int, int) {
+    ++started;
+    std::this_thread::sleep_for(200ms);
+    ++finished;
+  });
+  r.set(1);
+  BOOST_TEST_REQUIRE(wait_until([&] { return started.load() == 1; }));
+  r.set(2); // on their way while the first call sleeps
+  r.set(3);
+  sub.cancel();
+  BOOST_TEST(finished.load() == started.load()); // cancel returned after the call under way
+  int calls = started;
+  std::this_thread::sleep_for(300ms);
+  BOOST_TEST(started.load() == calls); // nothing ran after cancel returned
+}
+
+BOOST_FIXTURE_TEST_CASE(a_callback_may_cancel_its_own_subscription, cluster) {
+  auto r = node(0).make<int>(0, manual_id("w/self-cancel"));
+  std::atomic<int> calls{0};
+  subscription sub;
+  std::mutex m; // sub is assigned on this thread and cancelled on the watcher's
+  {
+    std::lock_guard guard{m};
+    sub = r.on_change([&](int, int) {
+      std::lock_guard inner{m};
+      ++calls;
+      sub.cancel();
+    });
+  }
+  r.set(1);
+  BOOST_TEST_REQUIRE(wait_until([&] { return calls.load() == 1; }));
+  r.set(2);
+  r.set(3);
+  std::this_thread::sleep_for(100ms);
+  BOOST_TEST(calls.load() == 1);
+  std::lock_guard guard{m};
+  BOOST_TEST(!sub.active());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(promise_conformance)

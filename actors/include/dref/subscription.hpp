@@ -1,7 +1,11 @@
 #pragma once
-// A running watch (on_change, topic subscribe, ...). Cancel it, or let it
-// go out of scope: changes committed after cancel() returns are not
-// delivered (a callback already under way, or already queued, may still run).
+// A running watch (on_change, topic subscribe, observe, ...). Cancel it,
+// or let it go out of scope: once cancel() has returned, the callback is
+// not running and is never called again, so it may refer to what the
+// scope holding the subscription owns. Like std::stop_callback, cancel()
+// waits for a call under way on another thread (do not cancel while
+// holding a lock that callback takes); called from inside the callback, it
+// stops the later calls only.
 
 #include <memory>
 
