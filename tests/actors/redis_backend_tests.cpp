@@ -5,12 +5,14 @@
 #include "dref/actors/node_system.hpp"
 #include "dref/context.hpp"
 #include "redis_test_client.hpp"
+#include "test_thread.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -101,7 +103,7 @@ BOOST_AUTO_TEST_CASE(a_redis_crash_loses_no_acknowledged_write_and_no_event) {
   std::vector<std::int64_t> acknowledged;
   std::vector<std::string> failures;
   std::atomic<bool> crashed{false};
-  std::thread writes([&] {
+  test::test_thread writes([&] {
     for (std::int64_t i = 1; i <= 400; ++i) {
       auto done = counter.try_set(i);
       if (done)
@@ -109,8 +111,8 @@ BOOST_AUTO_TEST_CASE(a_redis_crash_loses_no_acknowledged_write_and_no_event) {
       else
         failures.push_back(done.error().to_string());
       if (i == 150) {
+        n.server.kill_hard(); // before the flag: the main thread restarts it next
         crashed = true;
-        n.server.kill_hard();
       }
       std::this_thread::sleep_for(1ms);
     }
@@ -176,10 +178,10 @@ BOOST_AUTO_TEST_CASE(watchers_catch_up_on_what_they_lost) {
   auto gone_b = b.existing<std::string>(manual_id("gone"));
   BOOST_TEST(gone_b.get_cached() == "here");
   auto waiting = b.make_promise<std::string>(manual_id("answer"));
-  std::thread waiter([&] {
-    auto got = waiting.get_for(20s);
-    BOOST_TEST_REQUIRE(got.has_value());
-    BOOST_TEST(*got == "42");
+  std::optional<std::string> delivered; // checked on this thread, once joined
+  test::test_thread waiter([&] {
+    if (auto got = waiting.get_for(20s))
+      delivered = *got;
   });
   std::this_thread::sleep_for(100ms); // the wait is in place
   must(n.inspector.call({"HSET", "app:v:config", "value", binary_codec<std::string>::encode("lost"),
@@ -193,6 +195,7 @@ BOOST_AUTO_TEST_CASE(watchers_catch_up_on_what_they_lost) {
   BOOST_TEST(test::wait_until([&] { return config_b.get_cached() == "lost"; }));
   BOOST_TEST(test::wait_until([&] { return !gone_b.try_get_cached().has_value(); }));
   waiter.join();
+  BOOST_TEST((delivered == std::optional<std::string>{"42"}));
 }
 
 // An event this dref cannot read (a newer version's kind, or an entry

@@ -12,6 +12,7 @@
 #include "actor_client.hpp"
 #include "cluster_fixture.hpp"
 #include "wait_until.hpp"
+#include "test_thread.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -40,7 +41,7 @@ BOOST_FIXTURE_TEST_CASE(get_cached_follows_other_nodes_and_never_goes_back, clus
   auto reader = node(0).existing<int>(manual_id("ac/follow"));
   BOOST_TEST(reader.get_cached() == 0);
   std::atomic<bool> writing{true};
-  std::thread writes{[&] {
+  test::test_thread writes{[&] {
     for (int i = 1; i <= 300; ++i)
       writer.set(i);
     writing = false;

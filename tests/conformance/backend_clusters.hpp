@@ -19,10 +19,18 @@
 
 namespace dref::test {
 
+// Sessions of every backend's contexts: short, so that crash tests pass a
+// lock on within seconds, but with keepalives (every third of it) that
+// survive a stalled worker or a raft election on a loaded machine: a lapse
+// there would hand a lock or a leadership on in the middle of a test.
+inline constexpr std::chrono::milliseconds conformance_session_ttl{2000};
+// Raft members' timeouts, with the same margin.
+inline constexpr std::chrono::milliseconds conformance_election_timeout{250};
+inline constexpr std::chrono::milliseconds conformance_heartbeat{50};
+
 struct memory_cluster : cluster_base {
   static constexpr const char* name = "memory";
-  // Short, so that crash tests pass a lock on quickly.
-  static constexpr std::chrono::milliseconds session_ttl{400};
+  static constexpr std::chrono::milliseconds session_ttl = conformance_session_ttl;
 
   explicit memory_cluster(std::size_t nodes = 3, store::limits limits = {})
     : backend(memory_backend::start(sys, limits)) {
@@ -51,7 +59,7 @@ struct memory_cluster : cluster_base {
 // the tests spawn their actors.
 struct raft_cluster : cluster_base {
   static constexpr const char* name = "raft";
-  static constexpr std::chrono::milliseconds session_ttl{400};
+  static constexpr std::chrono::milliseconds session_ttl = conformance_session_ttl;
 
   explicit raft_cluster(std::size_t nodes = 3, store::limits limits = {}) {
     std::string pattern = (std::filesystem::temp_directory_path() / "dref-raft-XXXXXX").string();
@@ -68,8 +76,8 @@ struct raft_cluster : cluster_base {
       node.port = peers[i].port;
       node.peers = peers;
       node.data_dir = (data_root / node.node_id).string();
-      node.timeouts.election = std::chrono::milliseconds{150};
-      node.timeouts.heartbeat = std::chrono::milliseconds{30};
+      node.timeouts.election = conformance_election_timeout;
+      node.timeouts.heartbeat = conformance_heartbeat;
       node_configs.push_back(std::make_unique<node_system_config>(node));
       node_systems.push_back(std::make_unique<caf::actor_system>(*node_configs.back()));
       members.push_back(raft_member::start(*node_systems.back(), node, limits));
@@ -105,7 +113,7 @@ struct raft_cluster : cluster_base {
 // sharing one Redis would be.
 struct redis_cluster : cluster_base {
   static constexpr const char* name = "redis";
-  static constexpr std::chrono::milliseconds session_ttl{400};
+  static constexpr std::chrono::milliseconds session_ttl = conformance_session_ttl;
 
   explicit redis_cluster(std::size_t nodes = 3, store::limits limits = {}) {
     config::node_config node;
@@ -139,7 +147,7 @@ struct redis_cluster : cluster_base {
 // the contexts in this process reach them over the network, as clients.
 struct raft_process_cluster : cluster_base {
   static constexpr const char* name = "raft-processes";
-  static constexpr std::chrono::milliseconds session_ttl{400};
+  static constexpr std::chrono::milliseconds session_ttl = conformance_session_ttl;
 
   explicit raft_process_cluster(std::size_t nodes = 3, store::limits limits = {}) {
     check_passable(limits);
@@ -157,7 +165,8 @@ struct raft_process_cluster : cluster_base {
         std::vector<std::string>{
           DREF_NODE_BIN, "--backend", "raft", "--node-id", node_id, "--port",
           std::to_string(ports[i]), "--data-dir", (data_root / node_id).string(), "--peers", peers,
-          "--election-timeout-ms", "150", "--heartbeat-ms", "30", "--max-value-bytes",
+          "--election-timeout-ms", std::to_string(conformance_election_timeout.count()),
+          "--heartbeat-ms", std::to_string(conformance_heartbeat.count()), "--max-value-bytes",
           std::to_string(limits.max_value_bytes), "--max-id-length",
           std::to_string(limits.max_id_length), "--topic-max-messages",
           std::to_string(limits.topic_max_messages)},

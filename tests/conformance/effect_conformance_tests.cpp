@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cluster_fixture.hpp"
+#include "test_thread.hpp"
 
 using namespace dref;
 
@@ -31,7 +32,7 @@ BOOST_FIXTURE_TEST_CASE(one_leader_claim_among_ten_nodes_logs_once, ten_nodes) {
   std::string announced;
   std::mutex announced_mutex;
   std::latch start{10};
-  std::vector<std::thread> nodes;
+  std::vector<test::test_thread> nodes;
   for (std::size_t n = 0; n < 10; ++n)
     nodes.emplace_back([&, n] {
       auto leader = node(n).existing<std::string>(id);
@@ -64,7 +65,7 @@ BOOST_FIXTURE_TEST_CASE(each_committed_update_runs_its_effect_once_after_commit,
   std::atomic<int> attempts{0};
   std::atomic<int> ran_before_commit{0};
   std::latch start{10};
-  std::vector<std::thread> nodes;
+  std::vector<test::test_thread> nodes;
   for (std::size_t n = 0; n < 10; ++n)
     nodes.emplace_back([&, n] {
       auto counter = node(n).existing<int>(id);

@@ -166,10 +166,10 @@ BOOST_FIXTURE_TEST_CASE(calls_after_shutdown_fail_clearly, cluster) {
 
 BOOST_FIXTURE_TEST_CASE(timeout_variants, cluster) {
   auto r = node(0).make<int>(1, manual_id("c/timeout"));
-  auto got = r.try_get(1s);
+  auto got = r.try_get(5s);
   BOOST_TEST_REQUIRE(got.has_value());
   BOOST_TEST(*got == 1);
-  BOOST_TEST(r.try_set(2, 1s).has_value());
+  BOOST_TEST(r.try_set(2, 5s).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -17,6 +17,7 @@
 #include "cluster_fixture.hpp"
 #include "dref/actors/topic_actor.hpp"
 #include "wait_until.hpp"
+#include "test_thread.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -140,7 +141,7 @@ BOOST_FIXTURE_TEST_CASE(subscribe_from_replays_then_goes_live_without_gaps, clus
   for (int i = 301; i <= 400; ++i)
     published.push_back("m" + std::to_string(i));
   // Publishing goes on while the actor subscribes and replays.
-  std::thread more{[&] {
+  test::test_thread more{[&] {
     for (int i = 301; i <= 400; ++i)
       t.publish(published[static_cast<std::size_t>(i)]);
   }};
