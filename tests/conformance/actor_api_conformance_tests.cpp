@@ -77,9 +77,10 @@ BOOST_FIXTURE_TEST_CASE(hundred_actors_times_hundred_increments, cluster) {
   constexpr int increments = 100;
   std::atomic<int> finished{0};
   std::atomic<int> failed{0};
+  test::actor_stopper stop;
   for (int a = 0; a < actors; ++a) {
     auto counter = node(static_cast<std::size_t>(a) % 3).existing<std::int64_t>(manual_id("ac/counter"));
-    spawn_client(sys, [&, counter](caf::event_based_actor* self, std::function<void()> finish) {
+    stop.add(spawn_client(sys, [&, counter](caf::event_based_actor* self, std::function<void()> finish) {
       auto step = std::make_shared<std::function<void(int)>>();
       *step = [self, counter, finish, &finished, &failed, weak = std::weak_ptr{step}](int left) {
         if (left == 0) {
@@ -96,7 +97,7 @@ BOOST_FIXTURE_TEST_CASE(hundred_actors_times_hundred_increments, cluster) {
                 });
       };
       (*step)(increments);
-    });
+    }));
   }
   BOOST_TEST_REQUIRE(wait_until([&] { return finished + failed == actors; }, 120s));
   BOOST_TEST(failed.load() == 0);
@@ -114,8 +115,9 @@ BOOST_AUTO_TEST_CASE(a_refused_update_among_many_fails_alone) {
   checked.set_validator([](const std::string& s) { return s.find('!') == std::string::npos; });
   constexpr int actors = 30;
   std::atomic<int> appended{0}, refused{0}, oversize{0}, other{0};
+  test::actor_stopper stop;
   for (int a = 0; a < actors; ++a)
-    spawn_client(small.sys, [&, a](caf::event_based_actor* self, std::function<void()> finish) {
+    stop.add(spawn_client(small.sys, [&, a](caf::event_based_actor* self, std::function<void()> finish) {
       auto verdict = [&, finish](const error& e) {
         if (e.code == errc::validation_failed)
           ++refused;
@@ -134,7 +136,7 @@ BOOST_AUTO_TEST_CASE(a_refused_update_among_many_fails_alone) {
         case 1: checked.update_and_get(self, [](const std::string& s) { return s + "!"; }).then(ok, verdict); break;
         default: text.update_and_get(self, [](const std::string& s) { return s + std::string(2000, 'y'); }).then(ok, verdict);
       }
-    });
+    }));
   BOOST_TEST_REQUIRE(wait_until([&] { return appended + refused + oversize + other == actors; }));
   BOOST_TEST(appended.load() == actors / 3);
   BOOST_TEST(refused.load() == actors / 3);
@@ -156,7 +158,8 @@ BOOST_FIXTURE_TEST_CASE(actor_get_set_cas_and_errors, cluster) {
   };
   auto seen = std::make_shared<seen_t>();
   std::atomic<bool> done{false};
-  spawn_client(sys, [&, seen](caf::event_based_actor* self, std::function<void()> finish) {
+  test::actor_stopper stop;
+  stop.add(spawn_client(sys, [&, seen](caf::event_based_actor* self, std::function<void()> finish) {
     auto fail = [finish, &done](const error& e) {
       BOOST_TEST_MESSAGE("unexpected: " << e.to_string());
       done = true;
@@ -189,7 +192,7 @@ BOOST_FIXTURE_TEST_CASE(actor_get_set_cas_and_errors, cluster) {
         }, fail);
       }, fail);
     }, fail);
-  });
+  }));
   BOOST_TEST_REQUIRE(wait_until([&] { return done.load(); }));
   BOOST_TEST(seen->version > 0u);
   BOOST_TEST(seen->got == "b");

@@ -97,7 +97,8 @@ BOOST_FIXTURE_TEST_CASE(try_lock_and_try_lock_for_from_an_actor, cluster) {
   auto held = node(0).lock(id);
   std::atomic<int> step{0};
   std::optional<std::uint64_t> now{1}, later{1}, after_release;
-  spawn_client(sys, [&](caf::event_based_actor* self, std::function<void()> finish) {
+  test::actor_stopper stop;
+  stop.add(spawn_client(sys, [&](caf::event_based_actor* self, std::function<void()> finish) {
     node(1).try_lock(self, id).then(
       [&, self, finish](std::optional<std::uint64_t> got) {
         now = got;
@@ -110,13 +111,13 @@ BOOST_FIXTURE_TEST_CASE(try_lock_and_try_lock_for_from_an_actor, cluster) {
           test::fail_into(step, finish));
       },
       test::fail_into(step, finish));
-  });
+  }));
   BOOST_TEST_REQUIRE(wait_until([&] { return step != 0; }));
   BOOST_TEST(!now.has_value());
   BOOST_TEST(!later.has_value());
   held.unlock();
   // The timed-out actor left the queue: the lock is free for anyone now.
-  spawn_client(sys, [&](caf::event_based_actor* self, std::function<void()> finish) {
+  stop.add(spawn_client(sys, [&](caf::event_based_actor* self, std::function<void()> finish) {
     node(2).try_lock(self, id).then(
       [&, finish](std::optional<std::uint64_t> got) {
         after_release = got;
@@ -124,7 +125,7 @@ BOOST_FIXTURE_TEST_CASE(try_lock_and_try_lock_for_from_an_actor, cluster) {
         finish();
       },
       test::fail_into(step, finish));
-  });
+  }));
   BOOST_TEST_REQUIRE(wait_until([&] { return step == 2 || step == -1; }));
   BOOST_TEST(after_release.has_value());
   BOOST_TEST(!node(0).try_lock(id).has_value());

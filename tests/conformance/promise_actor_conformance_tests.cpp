@@ -32,8 +32,11 @@ BOOST_FIXTURE_TEST_CASE(actors_on_three_nodes_get_one_delivery, cluster) {
   auto id = manual_id("pa/three");
   std::array<std::string, 3> got;
   std::array<std::atomic<int>, 3> outcome{};
+  std::atomic<int> delivered{0};
+  bool first = false, second = true;
+  test::actor_stopper stop;
   for (std::size_t n = 0; n < 3; ++n)
-    spawn_client(sys, [&, n, p = node(n).make_promise<std::string>(id)](caf::event_based_actor* self,
+    stop.add(spawn_client(sys, [&, n, p = node(n).make_promise<std::string>(id)](caf::event_based_actor* self,
                                                                         std::function<void()> finish) {
       p.get(self).then(
         [&, n, finish](std::string value) {
@@ -42,13 +45,11 @@ BOOST_FIXTURE_TEST_CASE(actors_on_three_nodes_get_one_delivery, cluster) {
           finish();
         },
         fail_into(outcome[n], finish));
-    });
+    }));
   std::this_thread::sleep_for(200ms);
   for (auto& o : outcome)
     BOOST_TEST(o.load() == 0); // nothing delivered yet: nobody answered
-  std::atomic<int> delivered{0};
-  bool first = false, second = true;
-  spawn_client(sys, [&, p = node(1).make_promise<std::string>(id)](caf::event_based_actor* self,
+  stop.add(spawn_client(sys, [&, p = node(1).make_promise<std::string>(id)](caf::event_based_actor* self,
                                                                    std::function<void()> finish) {
     p.deliver(self, std::string{"done"}).then(
       [&, self, p, finish](bool won) {
@@ -62,7 +63,7 @@ BOOST_FIXTURE_TEST_CASE(actors_on_three_nodes_get_one_delivery, cluster) {
           fail_into(delivered, finish));
       },
       fail_into(delivered, finish));
-  });
+  }));
   BOOST_TEST_REQUIRE(wait_until([&] { return delivered != 0; }));
   BOOST_TEST(first);
   BOOST_TEST(!second);
@@ -78,7 +79,8 @@ BOOST_FIXTURE_TEST_CASE(an_actor_gets_an_earlier_delivery_and_a_bounded_wait_tim
   std::atomic<int> outcome{0};
   int early = 0;
   errc timed_out = errc::internal;
-  spawn_client(sys, [&](caf::event_based_actor* self, std::function<void()> finish) {
+  test::actor_stopper stop;
+  stop.add(spawn_client(sys, [&](caf::event_based_actor* self, std::function<void()> finish) {
     node(2).make_promise<int>(manual_id("pa/early")).get(self).then(
       [&, self, finish](int value) {
         early = value;
@@ -95,7 +97,7 @@ BOOST_FIXTURE_TEST_CASE(an_actor_gets_an_earlier_delivery_and_a_bounded_wait_tim
           });
       },
       fail_into(outcome, finish));
-  });
+  }));
   BOOST_TEST_REQUIRE(wait_until([&] { return outcome != 0; }));
   BOOST_TEST(early == 7);
   BOOST_TEST((timed_out == errc::timeout));
