@@ -72,7 +72,9 @@ public:
   // it was lost already.
   void on_lost(std::function<void()> f);
   // Releases one level; errors (e.g. it was lost) are not thrown here:
-  // check lost() where it matters.
+  // check lost() where it matters. Like a subscription's cancel(), it waits
+  // for an on_lost call under way on another thread, so f may use what the
+  // guard's scope owns (and must not take a lock held around unlock()).
   void unlock() noexcept;
   bool owns_lock() const noexcept { return held_ != nullptr; }
 
