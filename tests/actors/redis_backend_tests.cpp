@@ -174,6 +174,13 @@ BOOST_AUTO_TEST_CASE(watchers_catch_up_on_what_they_lost) {
   auto config_a = a.make<std::string>("one", manual_id("config"));
   auto config_b = b.existing<std::string>(manual_id("config"));
   BOOST_TEST(config_b.get_cached() == "one");
+  std::mutex changes_mutex;
+  std::vector<std::pair<std::string, std::string>> changes;
+  auto watching = config_b.on_change([&](const std::string& before, const std::string& after) {
+    std::lock_guard guard{changes_mutex};
+    changes.emplace_back(before, after);
+  });
+  config_a.set("two"); // seen as it happens
   auto gone_a = a.make<std::string>("here", manual_id("gone"));
   auto gone_b = b.existing<std::string>(manual_id("gone"));
   BOOST_TEST(gone_b.get_cached() == "here");
@@ -193,6 +200,16 @@ BOOST_AUTO_TEST_CASE(watchers_catch_up_on_what_they_lost) {
   must(n.inspector.call({"INCRBY", "app:eseq", "5"}));
   a.make<int>(0, manual_id("elsewhere")).set(1); // the next event shows the gap
   BOOST_TEST(test::wait_until([&] { return config_b.get_cached() == "lost"; }));
+  // on_change: the write it saw, then one step from there to the current value.
+  BOOST_TEST(test::wait_until([&] {
+    std::lock_guard guard{changes_mutex};
+    return changes.size() >= 2;
+  }));
+  {
+    std::lock_guard guard{changes_mutex};
+    std::vector<std::pair<std::string, std::string>> expected{{"one", "two"}, {"two", "lost"}};
+    BOOST_TEST((changes == expected));
+  }
   BOOST_TEST(test::wait_until([&] { return !gone_b.try_get_cached().has_value(); }));
   waiter.join();
   BOOST_TEST((delivered == std::optional<std::string>{"42"}));

@@ -35,6 +35,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <optional>
 #include <utility>
 
 #include "dref/codec.hpp"
@@ -281,7 +282,9 @@ public:
   // cas, named commands; from any node, this one included), in version
   // order, one call at a time on a CAF worker thread: keep f short. Values
   // this handle's codec cannot decode are skipped. Stops when the returned
-  // subscription is cancelled or destroyed.
+  // subscription is cancelled or destroyed. On redis, a watcher away for
+  // longer than the event stream's retention gets one call from the last
+  // value it saw to the current one instead of the writes it missed.
   template <class F>
   [[nodiscard]] subscription on_change(F f) const {
     return core_.watch(change_handler(std::move(f))).value();
@@ -301,10 +304,25 @@ public:
   const detail::ref_core& core() const noexcept { return core_; }
 
 private:
-  // Value events to f(old, new); undecodable values are skipped.
+  // Value events to f(old, new); undecodable values are skipped. A
+  // catch-up (the backend dropped events this watch missed, see
+  // docs/redis.md) becomes one call from the last value this watch saw to
+  // the current one: the writes in between are gone.
   template <class F>
   static std::function<void(const protocol::store_event&)> change_handler(F f) {
-    return [f = std::move(f)](const protocol::store_event& e) mutable {
+    return [f = std::move(f), seen = std::optional<std::string>{}](const protocol::store_event& e) mutable {
+      auto call = [&f](const std::string& old_bytes, const std::string& new_bytes) {
+        auto old_value = Codec::decode(old_bytes);
+        auto new_value = Codec::decode(new_bytes);
+        if (old_value && new_value)
+          f(static_cast<const T&>(*old_value), static_cast<const T&>(*new_value));
+      };
+      if (e.kind == protocol::event_kind::value_caught_up) {
+        auto previous = std::exchange(seen, e.payload);
+        if (previous && *previous != e.payload)
+          call(*previous, e.payload);
+        return;
+      }
       if (e.kind != protocol::event_kind::value_written || !e.old_value)
         return;
       std::string bytes;
@@ -316,10 +334,8 @@ private:
       } else {
         bytes = e.payload;
       }
-      auto old_value = Codec::decode(*e.old_value);
-      auto new_value = Codec::decode(bytes);
-      if (old_value && new_value)
-        f(static_cast<const T&>(*old_value), static_cast<const T&>(*new_value));
+      seen = bytes;
+      call(*e.old_value, bytes);
     };
   }
 
