@@ -32,21 +32,22 @@ std::uint64_t random_client_id() {
   return id;
 }
 
-// One blocking request to the backend; Reply carries an optional error and
-// a value of type Value.
+// A backend's reply (an optional error and a value of type Value) as a result.
+template <class Value, class Reply>
+result<Value> from_reply(Reply reply) {
+  if (reply.error)
+    return std::move(*reply.error);
+  return std::move(reply.value);
+}
+
+// One blocking request to the backend.
 template <class Reply, class Value, class... Args>
 result<Value> ask(caf::scoped_actor& self, const caf::actor& backend,
                   std::chrono::milliseconds timeout, Args&&... args) {
   result<Value> out = error{errc::internal, "no answer"};
   self->request(backend, timeout, std::forward<Args>(args)...)
-    .receive(
-      [&](Reply& reply) {
-        if (reply.error)
-          out = std::move(*reply.error);
-        else
-          out = std::move(reply.value);
-      },
-      [&](caf::error& err) { out = from_caf_error(err); });
+    .receive([&](Reply& reply) { out = from_reply<Value>(std::move(reply)); },
+             [&](caf::error& err) { out = from_caf_error(err); });
   return out;
 }
 
@@ -142,10 +143,8 @@ result<protocol::store_result> context_impl::propose(protocol::store_command com
     // Applied before the call returns, so never sent twice: no client id,
     // no cached answer. (Numbered, it could wait behind thousands of these
     // and find its sequence dropped from the cache as too old.)
-    auto reply = backend->propose_here(protocol::store_proposal{0, 0, 0, 0, std::move(command)});
-    if (reply.error)
-      return std::move(*reply.error);
-    return std::move(reply.value);
+    return from_reply<protocol::store_result>(
+      backend->propose_here(protocol::store_proposal{0, 0, 0, 0, std::move(command)}));
   }
   auto proposal = numbered(std::move(command));
   auto sequence = proposal.sequence;
@@ -160,12 +159,8 @@ result<protocol::read_result> context_impl::read(protocol::store_read request,
                                                  timeout_ms timeout) {
   if (stopped)
     return shut_down_error();
-  if (backend->read_here) {
-    auto reply = backend->read_here(request);
-    if (reply.error)
-      return std::move(*reply.error);
-    return std::move(reply.value);
-  }
+  if (backend->read_here)
+    return from_reply<protocol::read_result>(backend->read_here(request));
   return ask<protocol::store_read_reply, protocol::read_result>(
     requester(), backend->actor, timeout_or_default(timeout), backend::read_atom::value,
     std::move(request));

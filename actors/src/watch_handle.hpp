@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "callback_gate.hpp"
+#include "dref/protocol/store_results.hpp"
 
 namespace dref::detail {
 
@@ -19,11 +20,11 @@ struct watch_handle {
   std::shared_ptr<callback_gate> gate = std::make_shared<callback_gate>();
 
   // on_event, run through the gate.
-  template <class Event>
-  std::function<void(const Event&)> gated(std::function<void(const Event&)> on_event) const {
+  using event_handler = std::function<void(const protocol::store_event&)>;
+  event_handler gated(event_handler on_event) const {
     if (!on_event)
       return on_event;
-    return [g = gate, f = std::move(on_event)](const Event& e) { g->run([&] { f(e); }); };
+    return [g = gate, f = std::move(on_event)](const protocol::store_event& e) { g->run([&] { f(e); }); };
   }
 
   ~watch_handle() {

@@ -7,7 +7,6 @@
 #include <sys/file.h>
 #include <mutex>
 #include <random>
-#include <set>
 #include <netinet/in.h>
 #include <stdexcept>
 #include <sys/prctl.h>
@@ -39,12 +38,12 @@ bool can_listen_on(std::uint16_t port) {
 // default), so that no outgoing connection of a parallel test takes one as
 // its local port between this check and the server's bind. A port handed
 // out stays this process's until it exits: an flock on a file named after
-// it keeps parallel test processes from picking it between this check and
-// their server's bind (two redis-servers would not both bind it, but the
-// test whose server failed would talk to the other test's).
+// it keeps this process and parallel test processes from picking it again,
+// also between this check and a server's bind (two redis-servers would not
+// both bind it, but the test whose server failed would talk to the other
+// test's).
 std::uint16_t free_loopback_port() {
   static std::mutex mutex;
-  static std::set<std::uint16_t> handed_out;
   static std::mt19937 pick{std::random_device{}() ^ static_cast<unsigned>(::getpid())};
   std::lock_guard guard{mutex};
   auto lock_dir = std::filesystem::temp_directory_path() / "dref-test-ports";
@@ -52,21 +51,18 @@ std::uint16_t free_loopback_port() {
   std::filesystem::create_directories(lock_dir, ec);
   for (int attempt = 0; attempt < 2000; ++attempt) {
     auto port = static_cast<std::uint16_t>(20000 + pick() % 12000);
-    if (handed_out.contains(port))
-      continue;
     auto lock_path = lock_dir / ("port-" + std::to_string(port));
     int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       if (fd >= 0)
         ::close(fd);
-      continue; // another test process holds it
+      continue; // handed out already, by this process or another
     }
     if (!can_listen_on(port)) {
       ::close(fd);
       continue;
     }
-    handed_out.insert(port); // fd stays open, and the lock held, until exit
-    return port;
+    return port; // fd stays open, and the lock held, until exit
   }
   throw std::runtime_error("cannot find a free loopback port in 20000-31999");
 }

@@ -33,9 +33,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
-#include <optional>
 #include <utility>
 
 #include "dref/codec.hpp"
@@ -334,8 +334,8 @@ private:
       } else {
         bytes = e.payload;
       }
-      seen = bytes;
       call(*e.old_value, bytes);
+      seen = std::move(bytes);
     };
   }
 
