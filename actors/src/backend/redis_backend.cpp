@@ -102,7 +102,6 @@ enum class call_kind { plain, store_command, store_read };
 // Runs on_answer in the actor with the answer to argv: a plain command on
 // c, or the store's function (always on the commands connection) with argv
 // as its arguments.
-
 void submit(redis_actor* self, redis::client& c, std::vector<std::string> argv, call_kind kind,
             std::function<void(redis_actor*, result<redis::reply>)> on_answer) {
   auto handle = caf::actor_cast<caf::actor>(self);
