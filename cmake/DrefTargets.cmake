@@ -31,3 +31,20 @@ function(dref_add_layer name)
   install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
   install(TARGETS dref_${name} EXPORT drefTargets)
 endfunction()
+
+# dref_embed_text(OUT_VAR NAMESPACE ns FILES f ...): a generated C++ source
+# (its path in OUT_VAR) defining `std::string_view ns::<stem>()` for each
+# file, rebuilt when a file changes (DrefEmbedText.cmake).
+function(dref_embed_text out_var)
+  cmake_parse_arguments(ARG "" "NAMESPACE" "FILES" ${ARGN})
+  string(MAKE_C_IDENTIFIER "${ARG_NAMESPACE}" stem)
+  set(output ${CMAKE_CURRENT_BINARY_DIR}/${stem}_embedded.cpp)
+  list(TRANSFORM ARG_FILES PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/)
+  string(REPLACE ";" "," inputs "${ARG_FILES}")
+  add_custom_command(OUTPUT ${output}
+    COMMAND ${CMAKE_COMMAND} -DOUTPUT=${output} "-DINPUTS=${inputs}" -DNAMESPACE=${ARG_NAMESPACE}
+            -P ${PROJECT_SOURCE_DIR}/cmake/DrefEmbedText.cmake
+    DEPENDS ${ARG_FILES} ${PROJECT_SOURCE_DIR}/cmake/DrefEmbedText.cmake
+    COMMENT "Embedding ${ARG_NAMESPACE} text files" VERBATIM)
+  set(${out_var} ${output} PARENT_SCOPE)
+endfunction()

@@ -13,7 +13,7 @@
 #include "dref/actors/node_system.hpp"
 #include "dref/config/load.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
-#include "dref/raft/node/node.hpp"
+#include "dref/backends/raft/node.hpp"
 #include "log.hpp"
 #include "signals.hpp"
 

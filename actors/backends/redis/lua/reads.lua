@@ -1,0 +1,71 @@
+-- Reads: one answer from one script, so that a value and its metadata (or
+-- a lock and its queue) are seen at one moment. Each answer starts with its
+-- kind and the current version counter (store_read_reply.applied_index).
+local function applied() return tonumber(redis.call('GET', P .. 'index') or '0') end
+
+-- ARGV: id. -> value, version, metadata key/value pairs.
+R.get_value = function(a)
+  local current, version = value_of(a[1])
+  if not version then return ref_missing(a[1]) end
+  local out = {'value', applied(), current, version}
+  for _, x in ipairs(redis.call('HGETALL', mkey(a[1]))) do out[#out + 1] = x end
+  return {ok = out}
+end
+
+-- ARGV: id. -> held, session, owner, token, count, waiters' session/owner pairs.
+R.get_lock = function(a)
+  local h = holder(a[1]) or {session = '', owner = '', token = '0', count = 0}
+  local out = {'lock', applied(), h.session ~= '' and 1 or 0, h.session, h.owner,
+               tonumber(h.token), h.count}
+  for _, w in ipairs(redis.call('LRANGE', wkey(a[1]), 0, -1)) do
+    local session, owner = split_waiter(w)
+    out[#out + 1] = session
+    out[#out + 1] = owner
+  end
+  return {ok = out}
+end
+
+-- ARGV: id, from seq (0: the oldest retained), at most this many.
+-- -> first_seq, next_seq, seq/message pairs.
+R.get_topic = function(a)
+  local id, from = a[1], tonumber(a[2])
+  local next_seq = tonumber(redis.call('HGET', tmkey(id), 'next_seq') or '1')
+  local first = next_seq
+  local oldest = redis.call('XRANGE', tkey(id), '-', '+', 'COUNT', 1)[1]
+  if oldest then first = entry_seq(oldest[1]) end
+  if from == 0 then from = first end
+  if from < first then
+    return fail('compacted', "topic '" .. id .. "': messages " .. from .. '..' .. (first - 1)
+                               .. ' were dropped by retention; the first available is ' .. first)
+  end
+  local out = {'topic', applied(), first, next_seq}
+  if from < next_seq then
+    for _, m in ipairs(redis.call('XRANGE', tkey(id), from .. '-0', '+', 'COUNT', a[3])) do
+      out[#out + 1] = entry_seq(m[1])
+      out[#out + 1] = m[2][2]
+    end
+  end
+  return {ok = out}
+end
+
+-- ARGV: id. -> delivered, version, value.
+R.get_promise = function(a)
+  local got = redis.call('HMGET', pkey(a[1]), 'value', 'version')
+  if not got[2] then return ok('promise', applied(), 0, 0, '') end
+  return ok('promise', applied(), 1, tonumber(got[2]), got[1])
+end
+
+-- ARGV: id. -> claimed, runner, completed, value.
+R.get_delay = function(a)
+  local d = redis.call('HMGET', dkey(a[1]), 'runner', 'completed', 'value')
+  local runner = d[1] or ''
+  return ok('delay', applied(), runner ~= '' and 1 or 0, runner, d[2] == '1' and 1 or 0,
+            d[3] or '')
+end
+
+-- ARGV: id. -> ttl, deadline.
+R.get_session = function(a)
+  local s = redis.call('HMGET', skey(a[1]), 'ttl', 'deadline')
+  if not s[1] then return session_missing(a[1]) end
+  return ok('session', applied(), tonumber(s[1]), tonumber(s[2]))
+end

@@ -1,0 +1,150 @@
+-- Values: v:<id> is a hash {value, version}, vm:<id> the value's metadata.
+-- Checks come before writes: Redis does not undo a script's writes when it
+-- fails half-way.
+local function vkey(id) return P .. 'v:' .. id end
+local function mkey(id) return P .. 'vm:' .. id end
+
+-- The value and its version, or nothing.
+local function value_of(id)
+  local got = redis.call('HMGET', vkey(id), 'value', 'version')
+  if not got[2] then return nil, nil end
+  return got[1], tonumber(got[2])
+end
+
+local function ref_missing(id) return fail('not_found', "ref '" .. id .. "' does not exist") end
+
+local function conflict(id, actual, expected)
+  if expected == '0' then
+    return fail('version_conflict', "ref '" .. id .. "' exists (version " .. actual
+                                      .. '); expected version 0 means absent')
+  end
+  return fail('version_conflict', "ref '" .. id .. "' is at version " .. actual .. ', expected '
+                                    .. expected)
+end
+
+local function write_new(id, value)
+  local version = index()
+  redis.call('HSET', vkey(id), 'value', value, 'version', version)
+  emit(E.value_created, id, {pt = FULL, p = value})
+  return version
+end
+
+local function overwrite(id, old_version, old_value, value)
+  local version = index()
+  redis.call('HSET', vkey(id), 'value', value, 'version', version)
+  emit(E.value_written, id, {o = old_version, pt = FULL, p = value, ov = old_value})
+  return version
+end
+
+-- ARGV: id, value, metadata key/value pairs.
+C.create = function(a)
+  local id = a[1]
+  local current, version = value_of(id)
+  if version then return ok('created', 0, version, current) end
+  hset_pairs(mkey(id), a, 3)
+  return ok('created', 1, write_new(id, a[2]), '')
+end
+
+-- ARGV: id, value.
+C.set = function(a)
+  local current, version = value_of(a[1])
+  if not version then return ok('written', write_new(a[1], a[2])) end
+  return ok('written', overwrite(a[1], version, current, a[2]))
+end
+
+-- ARGV: id, expected version (0: only while absent), value.
+C.cas = function(a)
+  local id, expected = a[1], a[2]
+  local current, version = value_of(id)
+  if not version then
+    if expected == '0' then return ok('written', write_new(id, a[3])) end
+    return ref_missing(id)
+  end
+  if version ~= tonumber(expected) then return conflict(id, version, expected) end
+  return ok('written', overwrite(id, version, current, a[3]))
+end
+
+-- ARGV: id.
+C.remove = function(a)
+  local id = a[1]
+  local current, version = value_of(id)
+  if not version then return ok('removed', 0, 0) end
+  emit(E.value_removed, id, {o = version, ov = current})
+  redis.call('DEL', vkey(id), mkey(id))
+  return ok('removed', 1, version)
+end
+
+-- ARGV: id, metadata key/value pairs (replacing the old ones).
+C.set_metadata = function(a)
+  local id = a[1]
+  local _, version = value_of(id)
+  if not version then return ref_missing(id) end
+  redis.call('DEL', mkey(id))
+  hset_pairs(mkey(id), a, 2)
+  emit(E.metadata_changed, id, {o = version})
+  redis.call('HSET', vkey(id), 'version', index())
+  return ok('written', index())
+end
+
+-- add_i64 on 8-byte little-endian integers, exactly: Lua's numbers are
+-- doubles, so the arithmetic runs on two 32-bit halves.
+local TWO32 = 4294967296
+
+local function i64_halves(bytes, what)
+  if #bytes ~= 8 then
+    return nil, 'wrong_type', what .. ' has ' .. #bytes .. ' bytes; a 64-bit integer has 8'
+  end
+  return {hi = struct.unpack('<i4', bytes, 5), lo = struct.unpack('<I4', bytes, 1)}
+end
+
+local function i64_text(n)
+  local hi, lo, sign = n.hi, n.lo, ''
+  if hi < 0 then -- two's complement: the magnitude is not(n) + 1
+    sign = '-'
+    hi, lo = -hi - 1, TWO32 - lo
+    if lo == TWO32 then hi, lo = hi + 1, 0 end
+  end
+  local digits = ''
+  repeat -- divide hi * 2^32 + lo by 10^5; every step stays below 2^53
+    local rest = hi % 100000
+    hi = (hi - rest) / 100000
+    local low = rest * TWO32 + lo
+    local chunk = low % 100000
+    lo = (low - chunk) / 100000
+    digits = string.format('%05d', chunk) .. digits
+  until hi == 0 and lo == 0
+  return sign .. (string.gsub(digits, '^0+(%d)', '%1'))
+end
+
+local function add_i64(current, args)
+  local delta, code, why = i64_halves(args, "add_i64's argument")
+  if not delta then return nil, code, why end
+  local base = {hi = 0, lo = 0}
+  if current then
+    base, code, why = i64_halves(current, 'the stored value')
+    if not base then return nil, code, why end
+  end
+  local hi, lo = base.hi + delta.hi, base.lo + delta.lo
+  if lo >= TWO32 then hi, lo = hi + 1, lo - TWO32 end
+  if hi > 2147483647 or hi < -2147483648 then
+    return nil, 'invalid_argument', 'add_i64: ' .. i64_text(base) .. ' + ' .. i64_text(delta)
+                                    .. ' overflows a 64-bit integer'
+  end
+  return struct.pack('<I4i4', lo, hi)
+end
+
+local NAMED = {add_i64 = add_i64}
+
+-- ARGV: id, command name, its argument.
+C.run = function(a)
+  local id, name = a[1], a[2]
+  local command = NAMED[name]
+  if not command then
+    return fail('unknown_command', "named command '" .. name .. "' is not registered on this node")
+  end
+  local current, version = value_of(id)
+  local next, code, why = command(current, a[3])
+  if not next then return fail(code, name .. " on '" .. id .. "': " .. why) end
+  if not version then return ok('ran', write_new(id, next), next) end
+  return ok('ran', overwrite(id, version, current, next), next)
+end

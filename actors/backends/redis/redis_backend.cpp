@@ -1,0 +1,567 @@
+#include "dref/backends/redis/redis_backend.hpp"
+
+#include "dref/backends/seam/messages.hpp"
+#include "dref/protocol/caf/bridge.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "dref/backends/seam/watchers.hpp"
+#include "dref/store/delta.hpp"
+#include "dref/store/input_checks.hpp"
+#include "dref/store/refusals.hpp"
+#include "redis/client.hpp"
+#include "redis/store_replies.hpp"
+#include "redis/store_script.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <functional>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace dref::backend {
+namespace {
+
+struct redis_state;
+using redis_actor = caf::stateful_actor<redis_state>;
+
+// Work for the backend actor, handed over from a client's I/O thread (or
+// from a timer), so that all state is touched in the actor only.
+struct redis_post {
+  std::function<void(redis_actor*)> run;
+};
+
+} // namespace
+} // namespace dref::backend
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dref::backend::redis_post)
+
+namespace dref::backend {
+namespace {
+
+using clock_type = caf::actor_clock::clock_type;
+constexpr std::chrono::milliseconds retry_pause{50};
+constexpr std::chrono::milliseconds events_block{1000};
+// An event holds up to two values (old and new): keep a batch's reply small.
+constexpr std::size_t events_per_read = 128;
+
+struct redis_state {
+  redis_options options;
+  redis::store_keys keys;
+  std::unique_ptr<redis::client> commands;
+  std::unique_ptr<redis::function_caller> store; // on commands
+  std::unique_ptr<redis::client> events;         // XREAD BLOCK only: it holds its connection
+  raft::node::watcher_set watchers;
+  // Where the event reader resumes; unknown until the first answer, and
+  // watches are answered only once it is known (so no later event is
+  // missed).
+  bool cursor_known = false;
+  std::string cursor;
+  std::uint64_t last_number = 0; // the q of the last event read; 0: none yet
+  // Watches wait here until the reader passed the newest event there was
+  // when they were asked for: they then get exactly what came after.
+  // Each is here from its request on, so that an unwatch or the watcher's
+  // end finds it also before its starting point is known.
+  struct pending_watch {
+    std::uint64_t ticket = 0;
+    std::string id;
+    caf::actor watcher;
+    caf::response_promise promise;
+    std::optional<std::string> after; // stream id, once known
+  };
+  std::vector<pending_watch> pending_watches;
+  std::uint64_t next_ticket = 0;
+  // The newest message seen of each topic, where a catch-up resumes.
+  std::map<std::string, std::uint64_t, std::less<>> topic_seen;
+  static inline const char* name = "dref.redis_backend";
+};
+
+// Both connections of a backend: connect within 1 s, back off up to 1 s.
+redis::client::options client_options(const redis_options& options) {
+  return {options.host, options.port, std::chrono::milliseconds{1000},
+          std::chrono::milliseconds{1000}};
+}
+
+clock_type::time_point now(redis_actor* self) {
+  return self->clock().now();
+}
+
+void post_later(redis_actor* self, std::function<void(redis_actor*)> run) {
+  self->delayed_send(self, retry_pause, redis_post{std::move(run)});
+}
+
+// A plain Redis command, or the store's function for a command or a read
+// (reads go as FCALL_RO: replicas and a server at maxmemory serve them).
+enum class call_kind { plain, store_command, store_read };
+
+// Runs on_answer in the actor with the answer to argv: a plain command on
+// c, or the store's function (always on the commands connection) with argv
+// as its arguments.
+void submit(redis_actor* self, redis::client& c, std::vector<std::string> argv, call_kind kind,
+            std::function<void(redis_actor*, result<redis::reply>)> on_answer) {
+  auto handle = caf::actor_cast<caf::actor>(self);
+  auto done = [handle, on_answer = std::move(on_answer)](result<redis::reply> got) {
+    caf::anon_send(handle, redis_post{[on_answer, got = std::move(got)](redis_actor* actor) {
+                     on_answer(actor, got);
+                   }});
+  };
+  if (kind == call_kind::plain)
+    c.submit(std::move(argv), std::move(done));
+  else
+    self->state.store->run(redis::script_keys(self->state.keys), std::move(argv), std::move(done),
+                           kind == call_kind::store_read);
+}
+
+// Not sent (connection down), a Redis that is still loading its data, or
+// (when a repeat is harmless) sent with the answer lost.
+bool worth_retrying(const result<redis::reply>& got, bool repeat_safe) {
+  if (!got)
+    return got.error().code == errc::unavailable ||
+           (repeat_safe && got.error().code == errc::timeout);
+  return got->is_error() && got->text.starts_with("LOADING");
+}
+
+protocol::store_reply refusal(error err) {
+  protocol::store_reply out;
+  out.error = std::move(err);
+  out.value = protocol::res_done{};
+  return out;
+}
+
+using read_done = std::function<void(redis_actor*, protocol::store_read_reply)>;
+
+void run_read(redis_actor* self, protocol::store_read request, read_done done,
+              clock_type::time_point give_up) {
+  submit(self, *self->state.commands, redis::read_args(self->state.keys, request),
+         call_kind::store_read,
+         [request, done, give_up](redis_actor* actor, result<redis::reply> got) {
+           if (worth_retrying(got, true) && now(actor) < give_up)
+             return post_later(
+                 actor, [=](redis_actor* later) { run_read(later, request, done, give_up); });
+           done(actor, redis::read_reply(got, request));
+         });
+}
+
+void run_proposal(redis_actor* self, protocol::store_proposal proposal,
+                  caf::response_promise promise, clock_type::time_point give_up);
+
+// Redis's Lua has no zstd: the delta is applied here, and the result goes
+// as a cas at the version the delta was made against.
+void run_patch(redis_actor* self, protocol::store_proposal proposal, caf::response_promise promise,
+               clock_type::time_point give_up) {
+  const auto& patch = std::get<protocol::cmd_patch>(proposal.command);
+  run_read(
+      self, protocol::store_read{protocol::read_kind::value, patch.id, 0, 0},
+      [proposal, promise, give_up](redis_actor* actor, protocol::store_read_reply current) mutable {
+        if (current.error)
+          return (void)promise.deliver(refusal(std::move(*current.error)));
+        const auto& value = std::get<protocol::value_state>(current.value);
+        auto asked = std::get<protocol::cmd_patch>(proposal.command);
+        if (value.version != asked.expected_version)
+          return (void)promise.deliver(
+              refusal(store::version_conflict(asked.id, value.version, asked.expected_version)));
+        auto patched =
+            store::apply_delta(value.value, asked.delta, actor->state.keys.limits.max_value_bytes);
+        if (!patched)
+          return (void)promise.deliver(
+              refusal(error{patched.error().code,
+                            "patch of ref '" + asked.id + "': " + patched.error().message}));
+        proposal.command = protocol::cmd_cas{asked.id, asked.expected_version, std::move(*patched)};
+        run_proposal(actor, std::move(proposal), promise, give_up);
+      },
+      give_up);
+}
+
+void run_proposal(redis_actor* self, protocol::store_proposal proposal,
+                  caf::response_promise promise, clock_type::time_point give_up) {
+  if (std::holds_alternative<protocol::cmd_patch>(proposal.command))
+    return run_patch(self, std::move(proposal), std::move(promise), give_up);
+  // A numbered proposal is answered from the script's cache when repeated;
+  // expire_due changes nothing when repeated.
+  bool repeat_safe =
+      proposal.client_id != 0 || std::holds_alternative<protocol::cmd_expire_due>(proposal.command);
+  auto args = redis::proposal_args(self->state.keys, proposal);
+  submit(self, *self->state.commands, std::move(args), call_kind::store_command,
+         [proposal, promise, give_up, repeat_safe](redis_actor* actor,
+                                                   result<redis::reply> got) mutable {
+           if (worth_retrying(got, repeat_safe) && now(actor) < give_up)
+             return post_later(actor, [=](redis_actor* later) {
+               run_proposal(later, proposal, promise, give_up);
+             });
+           promise.deliver(redis::command_reply(got, proposal.command));
+         });
+}
+
+// --- change events ----------------------------------------------------------
+
+// Stream ids are "<ms>-<seq>".
+std::pair<std::uint64_t, std::uint64_t> stream_position(const std::string& entry_id) {
+  auto dash = entry_id.find('-');
+  try {
+    return {std::stoull(entry_id.substr(0, dash)),
+            dash == std::string::npos ? 0 : std::stoull(entry_id.substr(dash + 1))};
+  } catch (const std::exception&) {
+    return {0, 0};
+  }
+}
+
+// Puts in place the watches whose starting point the reader has reached.
+void activate_watches(redis_actor* self) {
+  auto& st = self->state;
+  if (!st.cursor_known || st.pending_watches.empty())
+    return;
+  auto reached = stream_position(st.cursor);
+  std::erase_if(st.pending_watches, [&](redis_state::pending_watch& w) {
+    if (!w.after || stream_position(*w.after) > reached)
+      return false;
+    st.watchers.add(w.id, w.watcher);
+    w.promise.deliver(std::uint64_t{0});
+    return true;
+  });
+}
+
+redis_state::pending_watch* pending(redis_actor* self, std::uint64_t ticket) {
+  for (auto& w : self->state.pending_watches)
+    if (w.ticket == ticket)
+      return &w;
+  return nullptr; // unwatched, or its watcher is gone
+}
+
+// The newest event in the stream (none: the stream is empty), asked on the
+// commands connection; asked again after a pause while there is no answer
+// and the asker still wants one.
+using newest_done = std::function<void(redis_actor*, std::optional<redis::stream_event>)>;
+using still_wanted = std::function<bool(redis_actor*)>;
+
+void ask_newest_event(redis_actor* self, still_wanted wanted, newest_done done) {
+  auto& st = self->state;
+  submit(self, *st.commands, {"XREVRANGE", st.keys.prefix + "events", "+", "-", "COUNT", "1"},
+         call_kind::plain, [wanted, done](redis_actor* actor, result<redis::reply> got) {
+           if (!wanted(actor))
+             return;
+           auto newest = got && !got->is_error() ? redis::range_events(*got)
+                                                 : result<std::vector<redis::stream_event>>{
+                                                       error{errc::unavailable, "no answer"}};
+           if (!newest)
+             return post_later(actor, [wanted, done](redis_actor* later) {
+               if (wanted(later))
+                 ask_newest_event(later, wanted, done);
+             });
+           std::optional<redis::stream_event> out;
+           if (!newest->empty())
+             out = std::move(newest->front());
+           done(actor, std::move(out));
+         });
+}
+
+// A watch starts after the newest event there is (the watcher's own
+// timeout bounds the wait for Redis to answer).
+void start_watch(redis_actor* self, std::uint64_t ticket) {
+  ask_newest_event(
+      self, [ticket](redis_actor* actor) { return pending(actor, ticket) != nullptr; },
+      [ticket](redis_actor* actor, std::optional<redis::stream_event> newest) {
+        pending(actor, ticket)->after = newest ? newest->entry_id : "0-0";
+        activate_watches(actor);
+      });
+}
+
+void read_events(redis_actor* self);
+void deliver_events(redis_actor* self, std::vector<redis::stream_event> batch, std::size_t from);
+
+// What catch-up learns of one watched id: its state as each kind.
+struct id_state {
+  std::string id;
+  std::optional<std::uint64_t> topic_seen;         // newest message its watchers had
+  std::vector<protocol::store_read_reply> replies; // one per kind, in catch_up_kinds order
+  std::size_t left = 0;
+};
+
+constexpr protocol::read_kind catch_up_kinds[] = {
+    protocol::read_kind::value, protocol::read_kind::lock, protocol::read_kind::topic,
+    protocol::read_kind::promise, protocol::read_kind::delay};
+
+// The events a watcher of the id needs to be current again.
+std::vector<protocol::store_event> catch_up_events(const id_state& s) {
+  using namespace protocol;
+  std::vector<store_event> out;
+  auto add = [&](event_kind kind) -> store_event& {
+    auto& e = out.emplace_back();
+    e.kind = kind;
+    e.id = s.id;
+    return e;
+  };
+  std::uint64_t applied = 0; // a removal's version: at least the real one, below any later
+  for (const auto& r : s.replies)
+    if (!r.error)
+      applied = std::max(applied, r.applied_index);
+  for (const auto& reply : s.replies) {
+    if (reply.error) {
+      if (reply.error->code == errc::not_found && applied > 0) {
+        auto& e = add(event_kind::value_removed);
+        e.new_version = applied;
+      }
+      continue;
+    }
+    if (const auto* value = std::get_if<value_state>(&reply.value)) {
+      auto& e = add(event_kind::value_caught_up);
+      e.new_version = value->version;
+      e.payload_type = payload_kind::full;
+      e.payload = value->value;
+    } else if (const auto* lock = std::get_if<lock_state>(&reply.value)) {
+      if (lock->held) { // a waiter whose grant was lost learns it holds the lock
+        auto& e = add(event_kind::lock_granted);
+        e.session = lock->session;
+        e.owner = lock->owner;
+        e.number = lock->token;
+      }
+    } else if (const auto* promise = std::get_if<promise_state>(&reply.value)) {
+      if (promise->delivered) {
+        auto& e = add(event_kind::promise_delivered);
+        e.new_version = promise->version;
+        e.payload_type = payload_kind::full;
+        e.payload = promise->value;
+      }
+    } else if (const auto* delay = std::get_if<delay_state>(&reply.value)) {
+      if (delay->completed) {
+        auto& e = add(event_kind::delay_completed);
+        e.session = delay->runner;
+        e.payload_type = payload_kind::full;
+        e.payload = delay->value;
+      } else if (!delay->claimed) {
+        add(event_kind::delay_released); // waiters claim again
+      }
+    } else if (const auto* page = std::get_if<topic_page>(&reply.value)) {
+      for (const auto& m : page->messages) {
+        if (!s.topic_seen || m.seq <= *s.topic_seen)
+          continue;
+        auto& e = add(event_kind::topic_published);
+        e.old_version = m.seq - 1;
+        e.new_version = m.seq;
+        e.number = m.seq;
+        e.payload_type = payload_kind::full;
+        e.payload = m.message;
+      }
+    }
+  }
+  return out;
+}
+
+// Events were lost between the last one read and the next (the reader was
+// away for longer than Redis keeps them): every watched id gets the state
+// it missed, then the reader goes on with the batch. Reads of every kind,
+// since an id names a value, lock, topic, promise or delay alike; a topic's
+// messages only for topics whose newest message the watchers had (the
+// others have no point to resume from).
+void catch_up(redis_actor* self, std::vector<redis::stream_event> batch, std::size_t from) {
+  auto& st = self->state;
+  auto ids = st.watchers.ids();
+  struct progress {
+    std::size_t ids_left = 0;
+    std::vector<protocol::store_event> events;
+  };
+  auto shared = std::make_shared<progress>();
+  auto rest = std::make_shared<std::vector<redis::stream_event>>(std::move(batch));
+  shared->ids_left = ids.size();
+  if (ids.empty())
+    return deliver_events(self, std::move(*rest), from);
+  auto give_up = now(self) + st.options.retry_for;
+  auto retained = st.keys.limits.topic_max_messages;
+  for (const auto& id : ids) {
+    auto state = std::make_shared<id_state>();
+    state->id = id;
+    if (auto it = st.topic_seen.find(id); it != st.topic_seen.end())
+      state->topic_seen = it->second;
+    state->replies.resize(std::size(catch_up_kinds));
+    state->left = std::size(catch_up_kinds);
+    auto finished_one = [shared, rest, from, state](redis_actor* actor) {
+      if (--state->left > 0)
+        return;
+      auto more = catch_up_events(*state);
+      std::move(more.begin(), more.end(), std::back_inserter(shared->events));
+      if (--shared->ids_left > 0)
+        return;
+      for (const auto& e : shared->events)
+        if (e.kind == protocol::event_kind::topic_published)
+          actor->state.topic_seen[e.id] = e.number;
+      actor->state.watchers.notify(actor, shared->events);
+      deliver_events(actor, std::move(*rest), from);
+    };
+    for (std::size_t k = 0; k < std::size(catch_up_kinds); ++k) {
+      protocol::store_read request{catch_up_kinds[k], id, 0, 0};
+      if (request.kind == protocol::read_kind::topic) {
+        request.from_seq = state->topic_seen ? *state->topic_seen + 1 : 0;
+        request.max_messages = retained; // all there is
+      }
+      run_read(
+          self, request,
+          [state, k, request, finished_one, give_up](redis_actor* actor,
+                                                     protocol::store_read_reply reply) {
+            bool compacted = reply.error && reply.error->code == errc::compacted;
+            if (!compacted) {
+              state->replies[k] = std::move(reply);
+              return finished_one(actor);
+            }
+            // Retention dropped some of what was missed: all that is left.
+            auto oldest = request;
+            oldest.from_seq = 0;
+            run_read(
+                actor, oldest,
+                [state, k, finished_one](redis_actor* later, protocol::store_read_reply again) {
+                  state->replies[k] = std::move(again);
+                  finished_one(later);
+                },
+                give_up);
+          },
+          give_up);
+    }
+  }
+}
+
+void deliver_events(redis_actor* self, std::vector<redis::stream_event> batch, std::size_t from) {
+  auto& st = self->state;
+  std::vector<protocol::store_event> one(1);
+  for (std::size_t i = from; i < batch.size(); ++i) {
+    auto& e = batch[i];
+    activate_watches(self); // before the event: it came after their start
+    if (st.last_number != 0 && e.number != st.last_number + 1) {
+      st.last_number = e.number - 1; // what the catch-up stands in for
+      return catch_up(self, std::move(batch), i);
+    }
+    st.last_number = e.number;
+    st.cursor = std::move(e.entry_id);
+    if (!e.usable)
+      continue;
+    if (e.event.kind == protocol::event_kind::topic_published && st.watchers.watched(e.event.id))
+      st.topic_seen[e.event.id] = e.event.number;
+    one[0] = std::move(e.event);
+    st.watchers.notify(self, one);
+  }
+  activate_watches(self);
+  read_events(self);
+}
+
+void on_events(redis_actor* self, const result<redis::reply>& got) {
+  if (!got || got->is_error())
+    return post_later(self, read_events); // the client reconnects by itself
+  auto batch = redis::read_events(*got);
+  if (!batch)
+    return post_later(self, read_events);
+  deliver_events(self, std::move(*batch), 0);
+}
+
+void read_events(redis_actor* self) {
+  auto& st = self->state;
+  submit(self, *st.events,
+         {"XREAD", "COUNT", std::to_string(events_per_read), "BLOCK",
+          std::to_string(events_block.count()), "STREAMS", st.keys.prefix + "events", st.cursor},
+         call_kind::plain, on_events);
+}
+
+// The reader starts after the newest event there is. Asked on the commands
+// connection, ahead of every watch's own question: a watch never starts
+// before the reader (the events connection may connect much later).
+void find_cursor(redis_actor* self) {
+  ask_newest_event(
+      self, [](redis_actor*) { return true; },
+      [](redis_actor* actor, std::optional<redis::stream_event> newest) {
+        auto& st = actor->state;
+        st.cursor = newest ? newest->entry_id : "0-0";
+        st.last_number = newest ? newest->number : 0;
+        st.cursor_known = true;
+        activate_watches(actor);
+        read_events(actor);
+      });
+}
+
+caf::behavior redis_backend(redis_actor* self, redis_options options,
+                            std::unique_ptr<redis::client> commands) {
+  auto& init = self->state;
+  init.options = options;
+  init.keys = redis::store_keys{options.prefix, options.events_maxlen, options.limits};
+  init.commands = std::move(commands);
+  init.store = std::make_unique<redis::function_caller>(redis::store_caller(*init.commands));
+  init.events = std::make_unique<redis::client>(client_options(options));
+  self->set_down_handler([self](const caf::down_msg& down) {
+    self->state.watchers.drop(down.source);
+    std::erase_if(self->state.pending_watches, [&](const redis_state::pending_watch& w) {
+      return w.watcher.address() == down.source;
+    });
+  });
+  find_cursor(self);
+  self->send(self, tick_atom::value);
+  return {
+      [self](redis_post& post) { post.run(self); },
+      [self](propose_atom, protocol::store_proposal& proposal) {
+        auto promise = self->make_response_promise();
+        if (auto ok = store::check_input(proposal.command, self->state.keys.limits); !ok) {
+          promise.deliver(refusal(std::move(ok).error()));
+          return promise;
+        }
+        run_proposal(self, std::move(proposal), promise, now(self) + self->state.options.retry_for);
+        return promise;
+      },
+      [self](read_atom, protocol::store_read& request) {
+        auto promise = self->make_response_promise();
+        if (auto ok = store::check_read(request, self->state.keys.limits); !ok) {
+          protocol::store_read_reply reply;
+          reply.error = std::move(ok).error();
+          promise.deliver(std::move(reply));
+          return promise;
+        }
+        run_read(
+            self, std::move(request),
+            [promise](redis_actor*, protocol::store_read_reply reply) mutable {
+              promise.deliver(std::move(reply));
+            },
+            now(self) + self->state.options.retry_for);
+        return promise;
+      },
+      [self](watch_atom, const std::string& id, const caf::actor& watcher) {
+        self->monitor(watcher);
+        auto promise = self->make_response_promise();
+        auto ticket = ++self->state.next_ticket;
+        self->state.pending_watches.push_back({ticket, id, watcher, promise, std::nullopt});
+        start_watch(self, ticket);
+        return promise;
+      },
+      [self](unwatch_atom, const std::string& id, const caf::actor& watcher) {
+        self->state.watchers.remove(id, watcher);
+        std::erase_if(self->state.pending_watches, [&](redis_state::pending_watch& w) {
+          if (w.id != id || w.watcher != watcher)
+            return false;
+          w.promise.deliver(std::uint64_t{0}); // moot: its requester let go of it
+          return true;
+        });
+      },
+      [self](tick_atom) {
+        auto& st = self->state;
+        protocol::store_proposal expire{0, 0, 0, 0, protocol::cmd_expire_due{}};
+        submit(self, *st.commands, redis::proposal_args(st.keys, expire), call_kind::store_command,
+               [](redis_actor*, result<redis::reply>) {});
+        self->delayed_send(self, st.options.expiry_interval, tick_atom::value);
+      },
+  };
+}
+
+} // namespace
+
+result<caf::actor> spawn_redis_backend(caf::actor_system& sys, redis_options options) {
+  auto commands = std::make_unique<redis::client>(client_options(options));
+  auto pong = commands->call({"PING"}, std::chrono::milliseconds{3000});
+  if (!pong || pong->is_error())
+    return error{errc::unavailable, "no Redis answers at " + commands->address() + ": " +
+                                        (pong ? pong->text : pong.error().message)};
+  // Scheduled, not detached: see start_node in raft/node.
+  // Moved out once the actor starts: the actor's state alone owns it.
+  auto holder = std::make_shared<std::unique_ptr<redis::client>>(std::move(commands));
+  return sys.spawn([options, holder](redis_actor* self) {
+    return redis_backend(self, options, std::move(*holder));
+  });
+}
+
+} // namespace dref::backend

@@ -1,0 +1,71 @@
+// Proposals, reads and watches from actors, for the primitives' actor APIs
+// (locks, topics, promises, delays, elections): each answer runs in the
+// requesting actor's context.
+#include <caf/actor_system.hpp>
+#include <caf/scheduled_actor.hpp>
+
+#include "dref/backends/seam/messages.hpp"
+#include "context_impl.hpp"
+#include "dref/protocol/caf/bridge.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "request_from.hpp"
+
+namespace dref::detail {
+
+void context_impl::async_propose(caf::scheduled_actor* self, protocol::store_command command,
+                                 timeout_ms timeout,
+                                 std::function<void(result<protocol::store_result>)> done) {
+  if (stopped)
+    return done(shut_down_error());
+  auto proposal = numbered(std::move(command));
+  auto finished = [weak = weak_from_this(), sequence = proposal.sequence] {
+    if (auto ctx = weak.lock())
+      ctx->finish_sequence(sequence);
+  };
+  request_from(
+    self, backend->actor, backend_timeout(timeout),
+    caf::make_message(backend::propose_atom::value, std::move(proposal)),
+    [done, finished](protocol::store_reply& reply) {
+      finished();
+      if (reply.error)
+        return done(std::move(*reply.error));
+      done(std::move(reply.value));
+    },
+    [done, finished](caf::error& err) {
+      finished();
+      done(from_caf_error(err));
+    });
+}
+
+void context_impl::async_read(caf::scheduled_actor* self, protocol::store_read request,
+                              timeout_ms timeout,
+                              std::function<void(result<protocol::read_result>)> done) {
+  if (stopped)
+    return done(shut_down_error());
+  request_from(
+    self, backend->actor, backend_timeout(timeout),
+    caf::make_message(backend::read_atom::value, std::move(request)),
+    [done](protocol::store_read_reply& reply) {
+      if (reply.error)
+        return done(std::move(*reply.error));
+      done(std::move(reply.value));
+    },
+    [done](caf::error& err) { done(from_caf_error(err)); });
+}
+
+void context_impl::async_watch(caf::scheduled_actor* self, const std::string& id,
+                               std::function<void(const protocol::store_event&)> on_event,
+                               timeout_ms timeout, std::function<void(result<inbox>)> done) {
+  if (stopped)
+    return done(shut_down_error());
+  auto events = inbox::open(self, std::move(on_event));
+  // Until the answer, the inbox lives in the handlers: a timeout drops it
+  // and so stops the relay.
+  request_from(
+    self, backend->actor, backend_timeout(timeout),
+    caf::make_message(backend::watch_atom::value, id, events.relay()),
+    [done, events](std::uint64_t) { done(events); },
+    [done](caf::error& err) { done(from_caf_error(err)); });
+}
+
+} // namespace dref::detail

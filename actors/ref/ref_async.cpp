@@ -1,0 +1,297 @@
+// Requests from actors: the requesting actor sends to the backend (reads,
+// sets) or to the context's ref actor for the id (updates) and registers a
+// one-shot response handler, the way CAF's own request(...).then(...) does
+// for the actor types it knows; here the actor is only known as a
+// scheduled_actor, so the steps are spelled out.
+#include <caf/actor_system.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/scheduled_actor.hpp>
+#include <caf/send.hpp>
+#include <deque>
+
+#include "dref/backends/seam/messages.hpp"
+#include "context_impl.hpp"
+#include "dref/detail/ref_core.hpp"
+#include "dref/protocol/caf/bridge.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "request_from.hpp"
+#include "value_cache.hpp"
+
+namespace dref::detail {
+
+// What travels between a requesting actor and a ref actor (in-process only).
+struct update_request {
+  byte_update attempt;
+};
+struct update_reply {
+  std::optional<error> failure;
+  byte_update_outcome outcome;
+};
+
+} // namespace dref::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dref::detail::update_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dref::detail::update_reply)
+
+namespace dref::detail {
+
+using namespace protocol;
+
+namespace {
+
+using update_atom = caf::atom_constant<caf::atom("update")>;
+
+// --- the ref actor -----------------------------------------------------------
+//
+// Updates queue up while one compare-and-set is in flight; the next round
+// runs every queued update function in order on the value, each on the
+// previous one's result, and commits the last value with one cas: a batch
+// costs one write however many updates it carries. The value this actor
+// last wrote stands in for a read (the cas checks its version); a conflict
+// means another node wrote, so the round reads and runs again. A round
+// that writes nothing is never answered from that remembered value, only
+// from a fresh read, so that every answer is linearizable.
+
+struct pending_update {
+  byte_update attempt;
+  caf::response_promise promise;
+  update_reply reply; // of the current round
+};
+
+struct ref_actor_state {
+  std::weak_ptr<context_impl> ctx;
+  std::string id;
+  std::shared_ptr<value_cache> cache; // told of every version this actor writes
+  std::deque<pending_update> queue;
+  bool busy = false;
+  std::optional<value_state> known; // what this actor wrote last
+  std::size_t batch_limit = SIZE_MAX;
+  int attempts = 0; // conflicts in a row
+  static inline const char* name = "dref.ref";
+};
+
+using ref_actor_type = caf::stateful_actor<ref_actor_state>;
+
+// How many queued updates the next round carries.
+std::size_t batch_size(const ref_actor_state& st) { return std::min(st.queue.size(), st.batch_limit); }
+
+void start_round(ref_actor_type* self);
+
+void answer_batch(ref_actor_type* self, std::size_t n) {
+  auto& st = self->state;
+  for (std::size_t i = 0; i < n; ++i) {
+    st.queue.front().promise.deliver(std::move(st.queue.front().reply));
+    st.queue.pop_front();
+  }
+  st.busy = false;
+  st.attempts = 0;
+  st.batch_limit = SIZE_MAX;
+  if (!st.queue.empty())
+    start_round(self);
+}
+
+void fail_batch(ref_actor_type* self, std::size_t n, const error& e) {
+  for (std::size_t i = 0; i < n; ++i)
+    self->state.queue[i].reply = update_reply{e, {}};
+  answer_batch(self, n);
+}
+
+// Runs the first n update functions on base; returns the final bytes, or
+// nullopt when none of them writes.
+std::optional<std::string> run_batch(ref_actor_type* self, std::size_t n, const value_state& base) {
+  auto& st = self->state;
+  std::string current = base.value;
+  bool writes = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& job = st.queue[i];
+    result<std::optional<std::string>> next = error{errc::internal, "not run"};
+    try {
+      next = job.attempt(current);
+    } catch (const std::exception& e) {
+      next = error{errc::internal, "ref '" + st.id + "': the update function threw: " + e.what()};
+    }
+    if (!next) {
+      job.reply = update_reply{std::move(next).error(), {}};
+      continue;
+    }
+    if (!*next) {
+      job.reply = update_reply{std::nullopt, {current, current, base.version, false}};
+      continue;
+    }
+    job.reply = update_reply{std::nullopt, {current, **next, 0, true}};
+    current = std::move(**next);
+    writes = true;
+  }
+  if (!writes)
+    return std::nullopt;
+  return current;
+}
+
+void commit_round(ref_actor_type* self, const value_state& base, bool fresh);
+
+void read_and_commit(ref_actor_type* self) {
+  auto ctx = self->state.ctx.lock();
+  if (!ctx || ctx->stopped)
+    return fail_batch(self, batch_size(self->state), context_impl::shut_down_error());
+  self->request(ctx->backend->actor, ctx->backend_timeout({}), backend::read_atom::value,
+                store_read{read_kind::value, self->state.id, 0, 0})
+    .then(
+      [self](store_read_reply& reply) {
+        if (reply.error)
+          return fail_batch(self, batch_size(self->state), *reply.error);
+        commit_round(self, std::get<value_state>(reply.value), true);
+      },
+      [self](caf::error& err) {
+        fail_batch(self, batch_size(self->state), from_caf_error(err));
+      });
+}
+
+void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
+  auto& st = self->state;
+  auto n = batch_size(st);
+  auto next = run_batch(self, n, base);
+  if (!next) {
+    if (!fresh) // answers must come from a read, not from memory
+      return read_and_commit(self);
+    return answer_batch(self, n);
+  }
+  auto ctx = st.ctx.lock();
+  if (!ctx || ctx->stopped)
+    return fail_batch(self, n, context_impl::shut_down_error());
+  auto proposal = ctx->numbered(cmd_cas{st.id, base.version, *next});
+  auto sequence = proposal.sequence;
+  std::weak_ptr<context_impl> weak = ctx;
+  self->request(ctx->backend->actor, ctx->backend_timeout({}), backend::propose_atom::value,
+                std::move(proposal))
+    .then(
+      [self, weak, sequence, n, written = *next](store_reply& reply) {
+        auto owner = weak.lock();
+        if (owner)
+          owner->finish_sequence(sequence);
+        auto& state = self->state;
+        if (!reply.error) {
+          auto version = std::get<res_written>(reply.value).version;
+          state.cache->raise_floor(version);
+          state.known = value_state{written, version, {}};
+          for (std::size_t i = 0; i < n; ++i)
+            state.queue[i].reply.outcome.version = version;
+          return answer_batch(self, n);
+        }
+        state.known.reset();
+        if (reply.error->code == errc::version_conflict) {
+          int limit = owner ? owner->options.max_update_attempts : 0;
+          if (++state.attempts < limit)
+            return read_and_commit(self); // another node wrote first
+          return fail_batch(self, n, retries_exhausted(state.id, limit));
+        }
+        if (n > 1) { // find whose value was refused: one at a time
+          state.batch_limit = 1;
+          return read_and_commit(self);
+        }
+        fail_batch(self, n, *reply.error);
+      },
+      [self, weak, sequence, n](caf::error& err) {
+        if (auto owner = weak.lock())
+          owner->finish_sequence(sequence);
+        self->state.known.reset(); // the outcome is unknown
+        fail_batch(self, n, from_caf_error(err));
+      });
+}
+
+void start_round(ref_actor_type* self) {
+  self->state.busy = true;
+  if (self->state.known)
+    commit_round(self, *self->state.known, false);
+  else
+    read_and_commit(self);
+}
+
+caf::behavior ref_actor(ref_actor_type* self, std::weak_ptr<context_impl> ctx, std::string id,
+                        std::shared_ptr<value_cache> cache) {
+  self->state.ctx = std::move(ctx);
+  self->state.id = std::move(id);
+  self->state.cache = std::move(cache);
+  return {
+    [self](update_atom, update_request& request) {
+      auto promise = self->make_response_promise();
+      self->state.queue.push_back(pending_update{std::move(request.attempt), promise, {}});
+      if (!self->state.busy)
+        start_round(self);
+      return promise;
+    },
+  };
+}
+
+} // namespace
+
+caf::actor context_impl::ref_actor(const std::string& id) {
+  std::lock_guard guard{ref_actors_mutex_};
+  auto& slot = ref_actors_[id];
+  if (!slot)
+    slot = sys.spawn(detail::ref_actor, weak_from_this(), id, cache_for(id));
+  return slot;
+}
+
+// --- requests from actors ----------------------------------------------------
+
+void ref_core::async_read(caf::scheduled_actor* self, timeout_ms timeout,
+                          std::function<void(result<value_state>)> done) const {
+  if (ctx_->stopped)
+    return done(context_impl::shut_down_error());
+  request_from(
+    self, ctx_->backend->actor, ctx_->backend_timeout(timeout),
+    caf::make_message(backend::read_atom::value, store_read{read_kind::value, id_, 0, 0}),
+    [done](store_read_reply& reply) {
+      if (reply.error)
+        return done(std::move(*reply.error));
+      done(std::get<value_state>(std::move(reply.value)));
+    },
+    [done](caf::error& err) { done(from_caf_error(err)); });
+}
+
+void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
+                         std::function<void(result<std::uint64_t>)> done) const {
+  ctx_->async_propose(self, cmd_set{id_, std::move(bytes)}, timeout,
+                      [done, cache = cache_](result<store_result> got) {
+                        if (!got)
+                          return done(std::move(got).error());
+                        auto version = std::get<res_written>(*got).version;
+                        cache->raise_floor(version);
+                        done(version);
+                      });
+}
+
+void ref_core::async_run(caf::scheduled_actor* self, std::string command, std::string args,
+                         timeout_ms timeout, std::function<void(result<res_ran>)> done) const {
+  ctx_->async_propose(self, cmd_run{id_, std::move(command), std::move(args)}, timeout,
+                      [done, cache = cache_, id = id_](result<store_result> got) {
+                        if (!got)
+                          return done(std::move(got).error());
+                        auto* ran = std::get_if<res_ran>(&*got);
+                        if (!ran)
+                          return done(error{errc::internal,
+                                            "ref '" + id
+                                              + "': the backend answered with another result type"});
+                        cache->raise_floor(ran->version);
+                        done(std::move(*ran));
+                      });
+}
+
+void ref_core::async_update(caf::scheduled_actor* self, byte_update attempt, timeout_ms timeout,
+                            std::function<void(result<byte_update_outcome>)> done) const {
+  if (ctx_->stopped)
+    return done(context_impl::shut_down_error());
+  request_from(
+    self, ctx_->ref_actor(id_), ctx_->backend_timeout(timeout),
+    caf::make_message(update_atom::value, update_request{std::move(attempt)}),
+    [done](update_reply& reply) {
+      if (reply.failure)
+        return done(std::move(*reply.failure));
+      done(std::move(reply.outcome));
+    },
+    [done](caf::error& err) { done(from_caf_error(err)); });
+}
+
+} // namespace dref::detail

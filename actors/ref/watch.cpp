@@ -1,0 +1,67 @@
+// Watches: one small actor per subscription receives the backend's change
+// events and runs the callback through the handle's gate. Destroying the
+// handle closes the gate and stops the actor.
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include "dref/backends/seam/messages.hpp"
+#include "context_impl.hpp"
+#include "dref/detail/ref_core.hpp"
+#include "dref/protocol/caf/bridge.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "request_from.hpp"
+#include "watch_handle.hpp"
+
+namespace dref::detail {
+
+namespace {
+
+caf::behavior watcher(caf::event_based_actor*,
+                      std::function<void(const protocol::store_event&)> on_event) {
+  return {
+    [on_event](const protocol::store_event& e) { on_event(e); },
+  };
+}
+
+} // namespace
+
+result<subscription> ref_core::watch(std::function<void(const protocol::store_event&)> on_event,
+                                     timeout_ms timeout) const {
+  return ctx_->watch(id_, std::move(on_event), timeout);
+}
+
+result<subscription> context_impl::watch(const std::string& id,
+                                         std::function<void(const protocol::store_event&)> on_event,
+                                         timeout_ms timeout) {
+  if (stopped)
+    return shut_down_error();
+  auto handle = std::make_shared<watch_handle>();
+  handle->watcher = sys.spawn(watcher, handle->gated(std::move(on_event)));
+  result<subscription> out = error{errc::internal, "no answer"};
+  auto& self = requester();
+  self->request(backend->actor, timeout_or_default(timeout), backend::watch_atom::value, id,
+                handle->watcher)
+    .receive([&](std::uint64_t) { out = subscription{handle}; },
+             [&](caf::error& err) { out = from_caf_error(err); });
+  return out;
+}
+
+void ref_core::async_watch(caf::scheduled_actor* self,
+                           std::function<void(const protocol::store_event&)> on_event,
+                           timeout_ms timeout, std::function<void(result<subscription>)> done) const {
+  if (ctx_->stopped)
+    return done(context_impl::shut_down_error());
+  auto handle = std::make_shared<watch_handle>();
+  handle->watcher = ctx_->sys.spawn(watcher, handle->gated(std::move(on_event)));
+  // Until the answer, the handle lives in the handlers: a timeout drops it
+  // and so stops the watcher.
+  request_from(
+    self, ctx_->backend->actor, ctx_->backend_timeout(timeout),
+    caf::make_message(backend::watch_atom::value, id_, handle->watcher),
+    [done, handle](std::uint64_t) { done(subscription{handle}); },
+    [done](caf::error& err) { done(from_caf_error(err)); });
+}
+
+} // namespace dref::detail

@@ -1,0 +1,72 @@
+#pragma once
+// What a Raft node keeps on disk, on top of the WAL and the snapshot files:
+// the hard state (term, vote, commit), the log entries and the newest
+// snapshot of the state machine. It gives the WAL's record types their
+// meaning and follows raft/core's persistence contract: save(ready) returns
+// only when everything in it is durable (one fsync per call: group commit).
+//
+// WAL records:
+//   1 entry       an encoded raft_log_entry; an entry whose index is at or
+//                 below the last one replaces it and everything after it
+//   2 hard state  an encoded raft_hard_state; the newest one wins
+//   3 compacted   an encoded raft_snapshot_metadata: a snapshot file up to
+//                 that index exists; entries up to it are dropped
+//   4 installed   the same for a snapshot received from the leader, which
+//                 replaces the whole log
+//
+// compact() writes the snapshot file, then starts a fresh WAL segment that
+// holds everything still needed (snapshot record, hard state, the entries
+// after the snapshot) and only then deletes the older segments, so a crash
+// at any point leaves a complete copy.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dref/raft/core/node.hpp"
+#include "dref/raft/storage/snapshot_files.hpp"
+#include "dref/raft/storage/wal.hpp"
+
+namespace dref::raft::log {
+
+struct recovery_report {
+  wal::replay_report log;
+  std::vector<std::string> skipped_snapshots; // damaged newer snapshot files
+  std::uint64_t entries = 0;
+};
+
+class raft_storage {
+public:
+  // Opens (or creates) the log in dir and reads back what it holds. Real
+  // corruption (a bad record before the tail, a snapshot record without its
+  // file) fails with errc::corrupt_data naming the file.
+  static result<raft_storage> open(const std::string& dir, core::persisted_state& restored,
+                                   recovery_report* report = nullptr);
+
+  raft_storage(raft_storage&&) noexcept = default;
+  raft_storage& operator=(raft_storage&&) noexcept = default;
+
+  // Makes r.snapshot_to_install, r.hard and r.entries durable; a hard state
+  // that moves only the commit index is written but not synced.
+  result<void> save(const core::ready& r);
+
+  // The state machine's snapshot at snap.metadata.index (applied and
+  // durable); hard and tail (the entries after it) are what the node still
+  // holds, written again into the new segment.
+  result<void> compact(const core::snapshot& snap, const core::hard_state& hard,
+                       const std::vector<core::entry>& tail);
+
+  std::uint64_t snapshot_index() const noexcept { return snapshot_index_; }
+
+private:
+  raft_storage(wal w, snapshot_files s) : wal_(std::move(w)), snapshots_(std::move(s)) {}
+  result<void> append_entry(const core::entry& e);
+  result<void> save_snapshot_file(const core::snapshot& snap);
+
+  wal wal_;
+  snapshot_files snapshots_;
+  std::uint64_t snapshot_index_ = 0;
+  core::hard_state durable_hard_; // the last one synced (term and vote count)
+};
+
+} // namespace dref::raft::log

@@ -1,0 +1,205 @@
+#include "dref/raft/storage/raft_storage.hpp"
+
+#include <algorithm>
+
+#include "dref/protocol/codec.hpp"
+#include "little_endian.hpp"
+
+namespace dref::raft::log {
+namespace {
+
+enum record : std::uint8_t { entry_record = 1, hard_record = 2, compacted_record = 3,
+                             installed_record = 4 };
+
+// Snapshot file body: u32 length of the encoded metadata | metadata | data.
+std::string snapshot_body(const core::snapshot& snap) {
+  auto meta = protocol::encode(snap.metadata);
+  std::string body;
+  detail::put_le(body, meta.size(), 4);
+  body += meta;
+  body += snap.data;
+  return body;
+}
+
+result<core::snapshot> parse_snapshot_body(const snapshot_file& file) {
+  if (file.body.size() < 4)
+    return error{errc::corrupt_data, "snapshot at index " + std::to_string(file.index)
+                                       + " is too short to hold its metadata"};
+  auto meta_size = detail::get_le(file.body, 0, 4);
+  if (meta_size > file.body.size() - 4)
+    return error{errc::corrupt_data, "snapshot at index " + std::to_string(file.index)
+                                       + " has a metadata length past its end"};
+  auto meta = protocol::decode<protocol::raft_snapshot_metadata>(
+    std::string_view{file.body}.substr(4, meta_size));
+  if (!meta)
+    return std::move(meta).error();
+  return core::snapshot{std::move(*meta), file.body.substr(4 + meta_size)};
+}
+
+// Drops entries at or below index; a tail that no longer starts right after
+// it cannot be used and goes too.
+void drop_through(std::vector<core::entry>& entries, std::uint64_t index) {
+  std::erase_if(entries, [&](const core::entry& e) { return e.index <= index; });
+  if (!entries.empty() && entries.front().index != index + 1)
+    entries.clear();
+}
+
+} // namespace
+
+result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_state& restored,
+                                        recovery_report* report) {
+  restored = {};
+  snapshot_files snapshots{dir};
+  std::vector<std::string> skipped;
+  auto latest = snapshots.load_latest(&skipped);
+  if (!latest)
+    return std::move(latest).error();
+  std::uint64_t file_index = 0;
+  if (*latest) {
+    auto snap = parse_snapshot_body(**latest);
+    if (!snap)
+      return std::move(snap).error();
+    file_index = snap->metadata.index;
+    restored.snapshot = snap->metadata;
+    restored.snapshot_data = std::move(snap->data);
+  }
+
+  std::uint64_t marker_index = 0;
+  auto& entries = restored.entries;
+  auto visit = [&](std::uint8_t type, std::string_view payload) -> result<void> {
+    switch (type) {
+    case entry_record: {
+      auto e = protocol::decode<core::entry>(payload);
+      if (!e)
+        return std::move(e).error();
+      if (!entries.empty() && e->index <= entries.back().index)
+        std::erase_if(entries, [&](const core::entry& old) { return old.index >= e->index; });
+      if (!entries.empty() && e->index != entries.back().index + 1)
+        return error{errc::corrupt_data, "log entry " + std::to_string(e->index)
+                                           + " follows entry "
+                                           + std::to_string(entries.back().index)
+                                           + " in " + dir + ": the log has a gap"};
+      entries.push_back(std::move(*e));
+      return {};
+    }
+    case hard_record: {
+      auto h = protocol::decode<core::hard_state>(payload);
+      if (!h)
+        return std::move(h).error();
+      restored.hard = *h;
+      return {};
+    }
+    case compacted_record:
+    case installed_record: {
+      auto meta = protocol::decode<protocol::raft_snapshot_metadata>(payload);
+      if (!meta)
+        return std::move(meta).error();
+      if (type == installed_record)
+        entries.clear();
+      else
+        drop_through(entries, meta->index);
+      marker_index = std::max(marker_index, meta->index);
+      return {};
+    }
+    default:
+      return error{errc::corrupt_data, "unknown record type " + std::to_string(type) + " in the log in "
+                                         + dir};
+    }
+  };
+  wal::replay_report wal_report;
+  auto opened = wal::open(wal::options{dir}, visit, &wal_report);
+  if (!opened)
+    return std::move(opened).error();
+  if (marker_index > file_index)
+    return error{errc::corrupt_data, "the log in " + dir + " was compacted up to index "
+                                       + std::to_string(marker_index)
+                                       + " but no intact snapshot file reaches that far"
+                                       + (skipped.empty() ? "" : " (" + skipped.front() + ")")};
+  drop_through(entries, file_index);
+  if (report) {
+    report->log = wal_report;
+    report->skipped_snapshots = std::move(skipped);
+    report->entries = entries.size();
+  }
+  raft_storage out{std::move(*opened), std::move(snapshots)};
+  out.snapshot_index_ = file_index;
+  out.durable_hard_ = restored.hard;
+  return out;
+}
+
+result<void> raft_storage::save_snapshot_file(const core::snapshot& snap) {
+  auto saved =
+    snapshots_.save(snapshot_file{snap.metadata.index, snap.metadata.term, snapshot_body(snap)});
+  if (!saved)
+    return saved;
+  snapshot_index_ = snap.metadata.index;
+  return {};
+}
+
+result<void> raft_storage::append_entry(const core::entry& e) {
+  auto appended = wal_.append(entry_record, protocol::encode(e));
+  if (!appended)
+    return std::move(appended).error();
+  return {};
+}
+
+result<void> raft_storage::save(const core::ready& r) {
+  if (r.snapshot_to_install) {
+    // The file first: the record that says it exists must never be durable
+    // without it.
+    if (auto saved = save_snapshot_file(*r.snapshot_to_install); !saved)
+      return saved;
+    auto appended =
+      wal_.append(installed_record, protocol::encode(r.snapshot_to_install->metadata));
+    if (!appended)
+      return std::move(appended).error();
+  }
+  if (r.hard) {
+    auto appended = wal_.append(hard_record, protocol::encode(*r.hard));
+    if (!appended)
+      return std::move(appended).error();
+  }
+  for (const auto& e : r.entries)
+    if (auto appended = append_entry(e); !appended)
+      return appended;
+  // Term and vote must be durable before anyone hears of them; a commit
+  // index need not (Raft learns it again from the leader), so a ready that
+  // only moves it costs a write, not an fsync: on a leader that halves the
+  // fsyncs per committed batch.
+  bool vote_moved = r.hard && (r.hard->term != durable_hard_.term
+                               || r.hard->voted_for != durable_hard_.voted_for);
+  if (!r.snapshot_to_install && !vote_moved && r.entries.empty())
+    return wal_.flush();
+  if (auto synced = wal_.sync(); !synced)
+    return synced;
+  if (r.hard)
+    durable_hard_ = *r.hard;
+  return {};
+}
+
+result<void> raft_storage::compact(const core::snapshot& snap, const core::hard_state& hard,
+                                   const std::vector<core::entry>& tail) {
+  if (auto saved = save_snapshot_file(snap); !saved)
+    return saved;
+  if (auto rolled = wal_.roll(); !rolled)
+    return rolled;
+  auto first_kept = wal_.current_segment();
+  auto marker = wal_.append(compacted_record, protocol::encode(snap.metadata));
+  if (!marker)
+    return std::move(marker).error();
+  auto hard_saved = wal_.append(hard_record, protocol::encode(hard));
+  if (!hard_saved)
+    return std::move(hard_saved).error();
+  for (const auto& e : tail)
+    if (e.index > snap.metadata.index)
+      if (auto appended = append_entry(e); !appended)
+        return appended;
+  if (auto synced = wal_.sync(); !synced)
+    return synced;
+  durable_hard_ = hard;
+  if (auto removed = wal_.remove_segments_before(first_kept); !removed)
+    return removed;
+  return snapshots_.remove_all_but_newest(2);
+}
+
+} // namespace dref::raft::log

@@ -1,0 +1,111 @@
+#include "dref/raft/storage/snapshot_files.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "little_endian.hpp"
+
+namespace dref::raft::log {
+
+namespace {
+
+constexpr char snapshot_magic[4] = {'d', 'R', 'f', 'S'};
+constexpr std::uint8_t snapshot_format = 1;
+constexpr std::size_t snapshot_header_size = 40;
+
+std::uint64_t get_u64(std::string_view bytes, std::size_t at) { return detail::get_le(bytes, at, 8); }
+
+std::string file_name(std::uint64_t index, std::uint64_t term) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "snap-%016llx-%016llx.snap",
+                static_cast<unsigned long long>(index), static_cast<unsigned long long>(term));
+  return text;
+}
+
+} // namespace
+
+result<void> snapshot_files::save(const snapshot_file& snapshot) const {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec)
+    return error{errc::io_failed, "cannot create snapshot directory " + dir_ + ": " + ec.message()};
+  std::string bytes{snapshot_magic, 4};
+  bytes.push_back(static_cast<char>(snapshot_format));
+  bytes.append(3, '\0');
+  detail::put_le(bytes, snapshot.index, 8);
+  detail::put_le(bytes, snapshot.term, 8);
+  detail::put_le(bytes, snapshot.body.size(), 8);
+  detail::put_le(bytes, XXH3_64bits(snapshot.body.data(), snapshot.body.size()), 8);
+  bytes += snapshot.body;
+  return write_file_atomically(dir_, file_name(snapshot.index, snapshot.term), bytes);
+}
+
+result<std::vector<snapshot_files::listed>> snapshot_files::list() const {
+  std::vector<listed> found;
+  std::error_code ec;
+  if (!std::filesystem::exists(dir_, ec))
+    return found;
+  for (const auto& entry : std::filesystem::directory_iterator{dir_, ec}) {
+    auto name = entry.path().filename().string();
+    unsigned long long index = 0;
+    unsigned long long term = 0;
+    if (name.size() == 43 && std::sscanf(name.c_str(), "snap-%16llx-%16llx.snap", &index, &term) == 2)
+      found.push_back({index, term, name});
+  }
+  if (ec)
+    return error{errc::io_failed, "cannot list snapshot directory " + dir_ + ": " + ec.message()};
+  std::sort(found.begin(), found.end(),
+            [](const listed& a, const listed& b) { return a.index > b.index; });
+  return found;
+}
+
+result<std::optional<snapshot_file>>
+snapshot_files::load_latest(std::vector<std::string>* skipped) const {
+  auto files = list();
+  if (!files)
+    return std::move(files).error();
+  for (const auto& file : *files) {
+    auto path = dir_ + "/" + file.name;
+    auto bytes = read_whole_file(path);
+    if (!bytes)
+      return std::move(bytes).error();
+    std::string_view view{*bytes};
+    std::string problem;
+    if (view.size() < snapshot_header_size || view.substr(0, 4) != std::string_view{snapshot_magic, 4})
+      problem = "no valid header";
+    else if (static_cast<std::uint8_t>(view[4]) != snapshot_format)
+      problem = "format " + std::to_string(static_cast<std::uint8_t>(view[4])) + " unknown";
+    else if (get_u64(view, 8) != file.index || get_u64(view, 16) != file.term)
+      problem = "header does not match the file name";
+    else if (get_u64(view, 24) != view.size() - snapshot_header_size)
+      problem = "truncated";
+    else if (XXH3_64bits(view.data() + snapshot_header_size, view.size() - snapshot_header_size)
+             != get_u64(view, 32))
+      problem = "checksum mismatch";
+    if (!problem.empty()) {
+      if (skipped)
+        skipped->push_back(path + ": " + problem);
+      continue;
+    }
+    return std::optional<snapshot_file>{
+      snapshot_file{file.index, file.term, std::string{view.substr(snapshot_header_size)}}};
+  }
+  return std::optional<snapshot_file>{};
+}
+
+result<void> snapshot_files::remove_all_but_newest(std::size_t keep) const {
+  auto files = list();
+  if (!files)
+    return std::move(files).error();
+  for (std::size_t i = keep; i < files->size(); ++i) {
+    auto path = dir_ + "/" + (*files)[i].name;
+    if (::unlink(path.c_str()) != 0)
+      return io_error("cannot remove", path);
+  }
+  return files->size() > keep ? sync_directory(dir_) : result<void>{};
+}
+
+} // namespace dref::raft::log

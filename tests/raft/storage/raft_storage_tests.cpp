@@ -1,0 +1,203 @@
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "dref/raft/storage/raft_storage.hpp"
+#include "scratch_dir.hpp"
+
+using namespace dref::raft;
+using dref::errc;
+namespace fs = std::filesystem;
+
+namespace {
+
+core::entry make_entry(std::uint64_t index, std::uint64_t term, std::string data = {}) {
+  core::entry e;
+  e.index = index;
+  e.term = term;
+  e.client_id = 7;
+  e.sequence = index;
+  e.data = data.empty() ? "cmd-" + std::to_string(index) + "@" + std::to_string(term) : data;
+  return e;
+}
+
+std::vector<core::entry> make_entries(std::uint64_t from, std::uint64_t to, std::uint64_t term) {
+  std::vector<core::entry> out;
+  for (auto i = from; i <= to; ++i)
+    out.push_back(make_entry(i, term));
+  return out;
+}
+
+core::ready ready_with(std::vector<core::entry> entries, std::optional<core::hard_state> hard = {}) {
+  core::ready r;
+  r.entries = std::move(entries);
+  r.hard = hard;
+  return r;
+}
+
+struct reopened {
+  log::raft_storage storage;
+  core::persisted_state state;
+};
+
+reopened reopen(const std::string& dir) {
+  core::persisted_state state;
+  auto storage = log::raft_storage::open(dir, state);
+  BOOST_REQUIRE_MESSAGE(storage.has_value(), (storage ? "" : storage.error().message));
+  return {std::move(*storage), std::move(state)};
+}
+
+core::snapshot make_snapshot(std::uint64_t index, std::uint64_t term, std::string data) {
+  core::snapshot s;
+  s.metadata.index = index;
+  s.metadata.term = term;
+  s.metadata.config.voters = {1, 2, 3};
+  s.data = std::move(data);
+  return s;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(raft_storage_suite)
+
+BOOST_AUTO_TEST_CASE(a_fresh_directory_holds_nothing) {
+  dref::test::scratch_dir dir;
+  auto r = reopen(dir.str());
+  BOOST_TEST(r.state.entries.empty());
+  BOOST_TEST(r.state.hard.term == 0u);
+  BOOST_TEST(r.state.snapshot.index == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(entries_and_hard_state_survive_a_reopen) {
+  dref::test::scratch_dir dir;
+  {
+    auto r = reopen(dir.str());
+    BOOST_REQUIRE(r.storage.save(ready_with(make_entries(1, 5, 1), core::hard_state{1, 2, 0})));
+    BOOST_REQUIRE(r.storage.save(ready_with(make_entries(6, 8, 2), core::hard_state{2, 3, 5})));
+  }
+  auto r = reopen(dir.str());
+  BOOST_TEST(r.state.entries.size() == 8u);
+  BOOST_TEST((r.state.entries == [] {
+    auto all = make_entries(1, 5, 1);
+    auto more = make_entries(6, 8, 2);
+    all.insert(all.end(), more.begin(), more.end());
+    return all;
+  }()));
+  BOOST_TEST((r.state.hard == core::hard_state{2, 3, 5}));
+}
+
+BOOST_AUTO_TEST_CASE(a_commit_index_alone_is_written_for_the_next_open) {
+  dref::test::scratch_dir dir;
+  {
+    auto r = reopen(dir.str());
+    BOOST_REQUIRE(r.storage.save(ready_with(make_entries(1, 5, 1), core::hard_state{1, 2, 0})));
+    // No entries, same term and vote: written, not synced.
+    BOOST_REQUIRE(r.storage.save(ready_with({}, core::hard_state{1, 2, 4})));
+    // A new vote after it is synced as before.
+    BOOST_REQUIRE(r.storage.save(ready_with({}, core::hard_state{2, 3, 4})));
+    BOOST_REQUIRE(r.storage.save(ready_with({}, core::hard_state{2, 3, 5})));
+  }
+  auto r = reopen(dir.str());
+  BOOST_TEST(r.state.entries.size() == 5u);
+  BOOST_TEST((r.state.hard == core::hard_state{2, 3, 5}));
+}
+
+BOOST_AUTO_TEST_CASE(an_overwritten_suffix_is_replaced_on_replay) {
+  dref::test::scratch_dir dir;
+  {
+    auto r = reopen(dir.str());
+    BOOST_REQUIRE(r.storage.save(ready_with(make_entries(1, 10, 1))));
+    // A new leader's entries conflict from index 6 on.
+    BOOST_REQUIRE(r.storage.save(ready_with(make_entries(6, 7, 3))));
+  }
+  auto r = reopen(dir.str());
+  BOOST_REQUIRE(r.state.entries.size() == 7u);
+  BOOST_TEST(r.state.entries[4].term == 1u);
+  BOOST_TEST(r.state.entries[5].term == 3u);
+  BOOST_TEST(r.state.entries.back().index == 7u);
+}
+
+BOOST_AUTO_TEST_CASE(compaction_keeps_the_tail_and_the_snapshot) {
+  dref::test::scratch_dir dir;
+  {
+    auto r = reopen(dir.str());
+    BOOST_REQUIRE(r.storage.save(ready_with(make_entries(1, 100, 1), core::hard_state{1, 1, 90})));
+    auto tail = make_entries(81, 100, 1);
+    BOOST_REQUIRE(r.storage.compact(make_snapshot(80, 1, "state@80"), {1, 1, 90}, tail));
+    BOOST_REQUIRE(r.storage.save(ready_with(make_entries(101, 102, 2), core::hard_state{2, 1, 101})));
+  }
+  auto r = reopen(dir.str());
+  BOOST_TEST(r.state.snapshot.index == 80u);
+  BOOST_TEST(r.state.snapshot.term == 1u);
+  BOOST_TEST((r.state.snapshot.config.voters == std::vector<std::uint64_t>{1, 2, 3}));
+  BOOST_TEST(r.state.snapshot_data == "state@80");
+  BOOST_REQUIRE(r.state.entries.size() == 22u);
+  BOOST_TEST(r.state.entries.front().index == 81u);
+  BOOST_TEST(r.state.entries.back().index == 102u);
+  BOOST_TEST((r.state.hard == core::hard_state{2, 1, 101}));
+  // The segments before the compaction are gone.
+  std::size_t segments = 0;
+  for (const auto& f : fs::directory_iterator{dir.path})
+    segments += f.path().extension() == ".log";
+  BOOST_TEST(segments == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_installed_snapshot_replaces_the_whole_log) {
+  dref::test::scratch_dir dir;
+  {
+    auto r = reopen(dir.str());
+    BOOST_REQUIRE(r.storage.save(ready_with(make_entries(1, 30, 1))));
+    core::ready install;
+    install.snapshot_to_install = make_snapshot(500, 4, "leader state");
+    install.hard = core::hard_state{4, 0, 500};
+    BOOST_REQUIRE(r.storage.save(install));
+    BOOST_REQUIRE(r.storage.save(ready_with(make_entries(501, 503, 4))));
+  }
+  auto r = reopen(dir.str());
+  BOOST_TEST(r.state.snapshot.index == 500u);
+  BOOST_TEST(r.state.snapshot_data == "leader state");
+  BOOST_REQUIRE(r.state.entries.size() == 3u);
+  BOOST_TEST(r.state.entries.front().index == 501u);
+}
+
+BOOST_AUTO_TEST_CASE(a_lost_snapshot_file_is_reported_as_corruption) {
+  dref::test::scratch_dir dir;
+  {
+    auto r = reopen(dir.str());
+    BOOST_REQUIRE(r.storage.save(ready_with(make_entries(1, 20, 1))));
+    BOOST_REQUIRE(r.storage.compact(make_snapshot(10, 1, "s"), {1, 1, 20}, make_entries(11, 20, 1)));
+  }
+  for (const auto& f : fs::directory_iterator{dir.path})
+    if (f.path().extension() == ".snap")
+      fs::remove(f.path());
+  core::persisted_state state;
+  auto storage = log::raft_storage::open(dir.str(), state);
+  BOOST_REQUIRE(!storage.has_value());
+  BOOST_TEST((storage.error().code == errc::corrupt_data));
+  BOOST_TEST(storage.error().message.find("no intact snapshot") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_torn_tail_loses_only_the_unsynced_record) {
+  dref::test::scratch_dir dir;
+  {
+    auto r = reopen(dir.str());
+    BOOST_REQUIRE(r.storage.save(ready_with(make_entries(1, 4, 1), core::hard_state{1, 1, 3})));
+  }
+  // Half of a fifth entry record, as if the process died mid-write.
+  fs::path segment;
+  for (const auto& f : fs::directory_iterator{dir.path})
+    if (f.path().extension() == ".log")
+      segment = f.path();
+  {
+    std::ofstream out{segment, std::ios::binary | std::ios::app};
+    out << std::string("\x40\x00\x00\x00\x01\x00\x00\x00garbage", 15);
+  }
+  log::recovery_report report;
+  core::persisted_state state;
+  auto storage = log::raft_storage::open(dir.str(), state, &report);
+  BOOST_REQUIRE(storage.has_value());
+  BOOST_TEST(state.entries.size() == 4u);
+  BOOST_TEST(report.log.torn_bytes_truncated == 15u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
