@@ -4,7 +4,6 @@
 #include <caf/actor_system.hpp>
 #include <caf/scheduled_actor.hpp>
 
-#include "dref/backends/seam/messages.hpp"
 #include "context_impl.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"

@@ -3,10 +3,12 @@
 // actor types it knows; here the actor is only known as a scheduled_actor
 // of dref's users): the steps of CAF's request(...).then(...) spelled out.
 
+#include <caf/actor_cast.hpp>
 #include <caf/behavior.hpp>
 #include <caf/duration.hpp>
 #include <caf/mailbox_element.hpp>
 #include <caf/scheduled_actor.hpp>
+#include <caf/typed_actor.hpp>
 #include <chrono>
 
 namespace dref::detail {
@@ -30,6 +32,16 @@ template <class... Handlers>
 void request_from(caf::scheduled_actor* self, const caf::actor& dest,
                   std::chrono::milliseconds timeout, caf::message msg, Handlers... answers) {
   request_from(self, dest, caf::duration{timeout}, std::move(msg), std::move(answers)...);
+}
+
+// The same to a typed actor, whose interface the message is not checked
+// against here: only for messages built for it (caf::make_message of its
+// own signatures).
+template <class... Sigs, class... Handlers>
+void request_from(caf::scheduled_actor* self, const caf::typed_actor<Sigs...>& dest,
+                  caf::duration timeout, caf::message msg, Handlers... answers) {
+  request_from(self, caf::actor_cast<caf::actor>(dest), timeout, std::move(msg),
+               std::move(answers)...);
 }
 
 } // namespace dref::detail

@@ -1,6 +1,9 @@
 #pragma once
-// What a context shares with its handles: the backend actor, this client's
-// retry identity (client id, sequence numbers) and the request timeout.
+// What a context shares with its handles: the backend, the options, this
+// client's retry identity, and small parts that each own one slice of the
+// state under a lock of its own (sequence numbers, the threads' requesters,
+// the session, and what is kept per id: update locks, cached copies, ref
+// actors, delay runs).
 
 #include <atomic>
 #include <caf/actor.hpp>
@@ -18,26 +21,14 @@
 #include "dref/context.hpp"
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
+#include "backend_handle.hpp"
 #include "inbox.hpp"
+#include "requester_pool.hpp"
+#include "sequence_numbers.hpp"
 
 namespace dref::detail {
 
 struct value_cache;
-
-// Owns a backend actor; the last owner stops it.
-struct backend_handle {
-  caf::actor actor;
-  bool owned = true; // false: a remote member, never stopped from here
-  // The backend answers every read, proposal and watch as it takes it (the
-  // memory backend): such requests need no timeout.
-  bool answers_at_once = false;
-  // Reads and proposals blocking code can make in its own thread, without
-  // a message (the memory backend's store behind its lock); empty for the
-  // other backends.
-  std::function<protocol::store_read_reply(const protocol::store_read&)> read_here;
-  std::function<protocol::store_reply(protocol::store_proposal)> propose_here;
-  ~backend_handle();
-};
 
 struct context_impl : std::enable_shared_from_this<context_impl> {
   context_impl(caf::actor_system& sys, std::shared_ptr<backend_handle> backend,
@@ -47,20 +38,22 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   caf::actor_system& sys;
   std::shared_ptr<backend_handle> backend;
   context_options options;
-  std::uint64_t client_id;
+  sequence_numbers sequences;
+  const std::uint64_t client_id = sequences.client_id();
   std::atomic<bool> stopped{false};
 
   // One command through the backend, blocking the calling thread.
   result<protocol::store_result> propose(protocol::store_command command, timeout_ms timeout);
   result<protocol::read_result> read(protocol::store_read request, timeout_ms timeout);
 
+  // Serialises this context's blocking updates of one id.
   std::mutex& update_mutex(const std::string& id);
 
-  // A proposal of command under this client's next sequence number, for
-  // proposals made outside propose() (requests from actors, ref actors);
-  // finish_sequence(proposal.sequence) once it is answered.
-  protocol::store_proposal numbered(protocol::store_command command);
-  void finish_sequence(std::uint64_t sequence);
+  // sequence_numbers.hpp, for proposals made outside propose().
+  protocol::store_proposal numbered(protocol::store_command command) {
+    return sequences.numbered(std::move(command));
+  }
+  void finish_sequence(std::uint64_t sequence) { sequences.finish(sequence); }
 
   // What every call through a shut-down context fails with.
   static error shut_down_error() { return error{errc::shutting_down, "the context was shut down"}; }
@@ -68,7 +61,7 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   // value_cache.cpp: the get_cached() copy of id, shared by its handles.
   std::shared_ptr<value_cache> cache_for(const std::string& id);
 
-  // ref_actor.cpp: the actor that runs this context's updates of id from
+  // ref_async.cpp: the actor that runs this context's updates of id from
   // actors, one at a time. Spawned on first use; stopped with the context.
   caf::actor ref_actor(const std::string& id);
 
@@ -115,47 +108,48 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   // without it.
   caf::duration backend_timeout(timeout_ms timeout) const;
 
-  // The calling thread's blocking actor for requests: made once per thread
-  // and context (a scoped_actor costs more than the request it makes),
-  // dropped when the thread ends or the context goes. Hidden, so it never
-  // holds up the actor system's shutdown.
-  caf::scoped_actor& requester();
-  void drop_requester(std::thread::id thread);
+  // The calling thread's blocking actor for requests (requester_pool.hpp).
+  caf::scoped_actor& requester() { return requesters_->for_this_thread(); }
 
 private:
-  // Sequence bookkeeping: acked is the highest sequence below which every
-  // answer arrived, so the store may drop those cached answers.
-  std::mutex mutex_;
-  std::uint64_t next_sequence_ = 0;
-  std::set<std::uint64_t> in_flight_;
-  std::map<std::string, std::unique_ptr<std::mutex>, std::less<>> update_mutexes_;
+  std::mutex update_mutexes_mutex_;
+  std::map<std::string, std::mutex, std::less<>> update_mutexes_; // nodes: stable
 
-  std::mutex session_mutex_;
-  std::string session_id_;
-  std::uint64_t session_generation_ = 0;
-  caf::actor keepalive_;
-  std::shared_ptr<std::atomic<bool>> session_alive_;
+  // session.cpp: the session, its generation and its keepalive actor.
+  struct session_slot {
+    std::mutex mutex;
+    std::string id;
+    std::uint64_t generation = 0;
+    caf::actor keepalive;
+    std::shared_ptr<std::atomic<bool>> alive;
+  } session_;
 
-  std::pair<std::uint64_t, std::uint64_t> start_sequence();
-
-  // session.cpp, under session_mutex_.
+  // session.cpp, under session_.mutex.
   std::string next_session_name();
   bool session_alive() const;
   void adopt_session(std::string name); // and renew it from now on
   protocol::cmd_session_open open_command(std::string name) const;
 
-  std::mutex caches_mutex_;
-  std::map<std::string, std::weak_ptr<value_cache>, std::less<>> caches_;
-  std::size_t caches_swept_at_ = 64;
+  // value_cache.cpp: one cached copy per id while a handle holds it.
+  struct {
+    std::mutex mutex;
+    std::map<std::string, std::weak_ptr<value_cache>, std::less<>> by_id;
+    std::size_t swept_at = 64;
+  } caches_;
 
-  std::mutex requesters_mutex_;
-  std::map<std::thread::id, std::unique_ptr<caf::scoped_actor>> requesters_;
+  // delays.cpp: the ids whose body this context runs right now.
+  struct {
+    std::mutex mutex;
+    std::set<std::string, std::less<>> ids;
+  } delay_runs_;
 
-  std::mutex delay_runs_mutex_;
-  std::set<std::string, std::less<>> delay_runs_;
+  // ref_async.cpp: one ref actor per id, spawned on first use.
+  struct {
+    std::mutex mutex;
+    std::map<std::string, caf::actor, std::less<>> by_id;
+  } ref_actors_;
 
-  std::mutex ref_actors_mutex_;
-  std::map<std::string, caf::actor, std::less<>> ref_actors_;
+  std::shared_ptr<requester_pool> requesters_ = std::make_shared<requester_pool>(sys);
 };
 
 } // namespace dref::detail

@@ -16,7 +16,8 @@ node_system_config::node_system_config(const config::node_config& node) : node_(
   auto heartbeat = std::chrono::duration_cast<caf::timespan>(node.timeouts.heartbeat);
   set("middleman.heartbeat-interval", heartbeat);
   set("middleman.connection-timeout", heartbeat * 10);
-  // Round trips on loopback halve with these (measured in shared NOTES.md).
+  // Round trips on loopback halve with these (276 -> 127 us between two
+  // processes on a 2-core machine, CAF 0.17.6).
   set("work-stealing.moderate-sleep-duration", caf::timespan{0});
   set("middleman.workers", std::size_t{0});
   set("logger.verbosity", caf::atom("quiet"));

@@ -8,18 +8,20 @@
 #include <caf/send.hpp>
 #include <cstdio>
 
-#include "dref/backends/seam/messages.hpp"
 #include "context_impl.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 
 namespace dref::detail {
 namespace {
 
-caf::behavior keepalive(caf::event_based_actor* self, caf::actor backend, std::string session,
-                        std::chrono::milliseconds ttl, std::shared_ptr<std::atomic<bool>> alive) {
-  self->send(self, backend::tick_atom::value);
+using protocol::tick_atom;
+
+caf::behavior keepalive(caf::event_based_actor* self, backend::backend_actor backend,
+                        std::string session, std::chrono::milliseconds ttl,
+                        std::shared_ptr<std::atomic<bool>> alive) {
+  self->send(self, tick_atom::value);
   return {
-    [=](backend::tick_atom) {
+    [=](tick_atom) {
       self
         ->request(backend, ttl, backend::propose_atom::value,
                   protocol::store_proposal{0, 0, 0, 0, protocol::cmd_session_keepalive{session}})
@@ -31,7 +33,7 @@ caf::behavior keepalive(caf::event_based_actor* self, caf::actor backend, std::s
             }
           },
           [](const caf::error&) {}); // the next round tries again
-      self->delayed_send(self, ttl / 3, backend::tick_atom::value);
+      self->delayed_send(self, ttl / 3, tick_atom::value);
     },
   };
 }
@@ -42,21 +44,21 @@ std::string context_impl::next_session_name() {
   char name[64];
   std::snprintf(name, sizeof(name), "session-%016llx-%llu",
                 static_cast<unsigned long long>(client_id),
-                static_cast<unsigned long long>(++session_generation_));
+                static_cast<unsigned long long>(++session_.generation));
   return name;
 }
 
 bool context_impl::session_alive() const {
-  return !session_id_.empty() && session_alive_ && *session_alive_;
+  return !session_.id.empty() && session_.alive && *session_.alive;
 }
 
 void context_impl::adopt_session(std::string name) {
-  if (keepalive_)
-    caf::anon_send_exit(keepalive_, caf::exit_reason::user_shutdown);
-  session_id_ = std::move(name);
-  session_alive_ = std::make_shared<std::atomic<bool>>(true);
-  keepalive_ = sys.spawn(keepalive, backend->actor, session_id_, options.session_ttl,
-                         session_alive_);
+  if (session_.keepalive)
+    caf::anon_send_exit(session_.keepalive, caf::exit_reason::user_shutdown);
+  session_.id = std::move(name);
+  session_.alive = std::make_shared<std::atomic<bool>>(true);
+  session_.keepalive = sys.spawn(keepalive, backend->actor, session_.id, options.session_ttl,
+                                 session_.alive);
 }
 
 protocol::cmd_session_open context_impl::open_command(std::string name) const {
@@ -65,15 +67,15 @@ protocol::cmd_session_open context_impl::open_command(std::string name) const {
 }
 
 result<std::string> context_impl::session() {
-  std::lock_guard guard{session_mutex_};
+  std::lock_guard guard{session_.mutex};
   if (session_alive())
-    return session_id_;
+    return session_.id;
   auto name = next_session_name();
   auto opened = propose(open_command(name), std::nullopt);
   if (!opened)
     return std::move(opened).error();
   adopt_session(std::move(name));
-  return session_id_;
+  return session_.id;
 }
 
 // Opens without holding the mutex across the round trip: two actors may
@@ -84,9 +86,9 @@ void context_impl::async_session(caf::scheduled_actor* self,
   std::string name;
   bool alive = false;
   {
-    std::lock_guard guard{session_mutex_};
+    std::lock_guard guard{session_.mutex};
     alive = session_alive();
-    name = alive ? session_id_ : next_session_name();
+    name = alive ? session_.id : next_session_name();
   }
   if (alive)
     return done(name);
@@ -99,10 +101,10 @@ void context_impl::async_session(caf::scheduled_actor* self,
                     return done(std::move(opened).error());
                   std::string winner;
                   {
-                    std::lock_guard guard{ctx->session_mutex_};
+                    std::lock_guard guard{ctx->session_.mutex};
                     if (!ctx->session_alive())
                       ctx->adopt_session(name);
-                    winner = ctx->session_id_;
+                    winner = ctx->session_.id;
                   }
                   if (winner != name)
                     caf::anon_send(ctx->backend->actor, backend::propose_atom::value,
@@ -113,21 +115,14 @@ void context_impl::async_session(caf::scheduled_actor* self,
 }
 
 void context_impl::close_session(bool release) {
-  std::lock_guard guard{session_mutex_};
-  if (keepalive_) {
-    caf::anon_send_exit(keepalive_, caf::exit_reason::user_shutdown);
-    keepalive_ = nullptr;
+  std::lock_guard guard{session_.mutex};
+  if (session_.keepalive) {
+    caf::anon_send_exit(session_.keepalive, caf::exit_reason::user_shutdown);
+    session_.keepalive = nullptr;
   }
-  if (release && !session_id_.empty() && session_alive_ && *session_alive_)
-    (void)propose(protocol::cmd_session_close{session_id_}, std::nullopt);
-  session_id_.clear();
-}
-
-context_impl::~context_impl() {
-  if (keepalive_)
-    caf::anon_send_exit(keepalive_, caf::exit_reason::user_shutdown);
-  for (auto& [id, actor] : ref_actors_)
-    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  if (release && session_alive())
+    (void)propose(protocol::cmd_session_close{session_.id}, std::nullopt);
+  session_.id.clear();
 }
 
 } // namespace dref::detail

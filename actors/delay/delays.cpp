@@ -9,13 +9,13 @@
 namespace dref::detail {
 
 bool context_impl::start_delay_run(const std::string& id) {
-  std::lock_guard guard{delay_runs_mutex_};
-  return delay_runs_.insert(id).second;
+  std::lock_guard guard{delay_runs_.mutex};
+  return delay_runs_.ids.insert(id).second;
 }
 
 void context_impl::end_delay_run(const std::string& id) {
-  std::lock_guard guard{delay_runs_mutex_};
-  delay_runs_.erase(id);
+  std::lock_guard guard{delay_runs_.mutex};
+  delay_runs_.ids.erase(id);
 }
 
 result<std::string> delay_core::get(const std::function<std::string()>* body,

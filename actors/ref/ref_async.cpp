@@ -11,7 +11,6 @@
 #include <caf/send.hpp>
 #include <deque>
 
-#include "dref/backends/seam/messages.hpp"
 #include "context_impl.hpp"
 #include "dref/detail/ref_core.hpp"
 #include "dref/protocol/caf/bridge.hpp"
@@ -227,8 +226,8 @@ caf::behavior ref_actor(ref_actor_type* self, std::weak_ptr<context_impl> ctx, s
 } // namespace
 
 caf::actor context_impl::ref_actor(const std::string& id) {
-  std::lock_guard guard{ref_actors_mutex_};
-  auto& slot = ref_actors_[id];
+  std::lock_guard guard{ref_actors_.mutex};
+  auto& slot = ref_actors_.by_id[id];
   if (!slot)
     slot = sys.spawn(detail::ref_actor, weak_from_this(), id, cache_for(id));
   return slot;

@@ -53,16 +53,16 @@ void value_cache::on_event(const protocol::store_event& e) {
 namespace dref::detail {
 
 std::shared_ptr<value_cache> context_impl::cache_for(const std::string& id) {
-  std::lock_guard guard{caches_mutex_};
-  auto& slot = caches_[id];
+  std::lock_guard guard{caches_.mutex};
+  auto& slot = caches_.by_id[id];
   if (auto existing = slot.lock())
     return existing;
   auto made = std::make_shared<value_cache>();
   slot = made;
   // Drop the slots of ids nobody holds a handle to any more, now and then.
-  if (caches_.size() >= 2 * caches_swept_at_) {
-    std::erase_if(caches_, [](const auto& entry) { return entry.second.expired(); });
-    caches_swept_at_ = caches_.size() > 64 ? caches_.size() : 64;
+  if (caches_.by_id.size() >= 2 * caches_.swept_at) {
+    std::erase_if(caches_.by_id, [](const auto& entry) { return entry.second.expired(); });
+    caches_.swept_at = caches_.by_id.size() > 64 ? caches_.by_id.size() : 64;
   }
   return made;
 }
@@ -83,7 +83,8 @@ result<protocol::value_state> ref_core::cached(timeout_ms timeout) const {
     std::lock_guard filling{cache_->fill_mutex};
     if (!cache_->watch.active()) {
       std::weak_ptr<value_cache> weak = cache_;
-      auto watching = watch(
+      auto watching = ctx_->watch(
+        id_,
         [weak](const protocol::store_event& e) {
           if (auto cache = weak.lock())
             cache->on_event(e);

@@ -5,12 +5,15 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
+#include <cstdint>
+#include <optional>
+#include <utility>
 
-#include "dref/backends/seam/messages.hpp"
 #include "context_impl.hpp"
 #include "dref/detail/ref_core.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+#include "dref/store/delta.hpp"
 #include "request_from.hpp"
 #include "watch_handle.hpp"
 
@@ -25,11 +28,36 @@ caf::behavior watcher(caf::event_based_actor*,
   };
 }
 
+// A value's change events as f(old bytes, new bytes): deltas applied,
+// catch-ups as one call from the last value seen (ref_core.hpp).
+std::function<void(const protocol::store_event&)> value_changes(ref_core::value_change f) {
+  return [f = std::move(f), seen = std::optional<std::string>{}](const protocol::store_event& e) mutable {
+    if (e.kind == protocol::event_kind::value_caught_up) {
+      auto previous = std::exchange(seen, e.payload);
+      if (previous && *previous != e.payload)
+        f(*previous, e.payload);
+      return;
+    }
+    if (e.kind != protocol::event_kind::value_written || !e.old_value)
+      return;
+    std::string bytes;
+    if (e.payload_type == protocol::payload_kind::delta) {
+      auto patched = store::apply_delta(*e.old_value, e.payload, SIZE_MAX);
+      if (!patched)
+        return;
+      bytes = std::move(*patched);
+    } else {
+      bytes = e.payload;
+    }
+    f(*e.old_value, bytes);
+    seen = std::move(bytes);
+  };
+}
+
 } // namespace
 
-result<subscription> ref_core::watch(std::function<void(const protocol::store_event&)> on_event,
-                                     timeout_ms timeout) const {
-  return ctx_->watch(id_, std::move(on_event), timeout);
+result<subscription> ref_core::watch_values(value_change f, timeout_ms timeout) const {
+  return ctx_->watch(id_, value_changes(std::move(f)), timeout);
 }
 
 result<subscription> context_impl::watch(const std::string& id,
@@ -48,9 +76,9 @@ result<subscription> context_impl::watch(const std::string& id,
   return out;
 }
 
-void ref_core::async_watch(caf::scheduled_actor* self,
-                           std::function<void(const protocol::store_event&)> on_event,
-                           timeout_ms timeout, std::function<void(result<subscription>)> done) const {
+void ref_core::async_watch_values(caf::scheduled_actor* self, value_change f, timeout_ms timeout,
+                                  std::function<void(result<subscription>)> done) const {
+  auto on_event = value_changes(std::move(f));
   if (ctx_->stopped)
     return done(context_impl::shut_down_error());
   auto handle = std::make_shared<watch_handle>();

@@ -6,6 +6,7 @@
 
 namespace dref::app {
 
+// In the order of dref::log_level (dref/log.hpp), which maps onto it.
 enum class level { debug, info, warn, error };
 
 void set_log_name(std::string_view program);

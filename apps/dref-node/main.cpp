@@ -14,12 +14,12 @@
 #include "dref/config/load.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/backends/raft/node.hpp"
+#include "dref/log.hpp"
+#include "dref/version.hpp"
 #include "log.hpp"
 #include "signals.hpp"
 
 namespace {
-
-constexpr const char* software_version = "0.1.0";
 
 void print_usage() {
   std::cout << "usage: dref-node [--config FILE] [--join] [--snapshot-every N] [--key value ...]\n"
@@ -44,6 +44,9 @@ std::string describe_peers(const dref::config::node_config& cfg) {
 
 int main(int argc, char** argv) {
   dref::app::set_log_name("dref-node");
+  dref::set_log_sink([](dref::log_level level, std::string_view message) {
+    dref::app::log(static_cast<dref::app::level>(level), message);
+  });
   bool join = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg{argv[i]};
@@ -56,7 +59,7 @@ int main(int argc, char** argv) {
       continue;
     }
     if (arg == "--version") {
-      std::cout << "dref-node " << software_version << '\n';
+      std::cout << "dref-node " << dref::version << '\n';
       return 0;
     }
   }
@@ -97,7 +100,6 @@ int main(int argc, char** argv) {
   switch (cfg->backend) {
   case dref::config::backend_kind::raft: {
     auto options = dref::raft::node::options_from(*cfg);
-    options.software_version = software_version;
     options.join = join;
     if (snapshot_every)
       options.snapshot_every = *snapshot_every;

@@ -18,6 +18,7 @@
 
 #include "dref/actors/node_system.hpp"
 #include "dref/context.hpp"
+#include "dref/json_codec.hpp"
 
 using namespace std::chrono_literals;
 using flags = std::map<std::string, bool>;

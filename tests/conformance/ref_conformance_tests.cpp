@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cluster_fixture.hpp"
+#include "dref/json_codec.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;

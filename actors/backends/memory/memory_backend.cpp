@@ -1,6 +1,5 @@
 #include "dref/backends/memory/memory_backend.hpp"
 
-#include "dref/backends/seam/messages.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 
 #include <caf/actor_system.hpp>
@@ -10,6 +9,8 @@
 #include <mutex>
 
 namespace dref::backend {
+
+using protocol::tick_atom;
 
 namespace {
 
@@ -85,7 +86,8 @@ caf::behavior memory_backend(memory_actor* self, memory_options options,
   self->set_down_handler(
       [self](const caf::down_msg& down) { self->state.shared->drop_watcher(down.source); });
   self->send(self, tick_atom::value);
-  return {
+  return seam_and_own(
+    {
       [self](propose_atom, protocol::store_proposal& proposal) {
         return self->state.shared->propose(std::move(proposal));
       },
@@ -99,21 +101,21 @@ caf::behavior memory_backend(memory_actor* self, memory_options options,
       [self](unwatch_atom, const std::string& id, const caf::actor& watcher) {
         self->state.shared->unwatch(id, watcher);
       },
-      [self, options](tick_atom) {
-        self->state.shared->expire_due();
-        self->delayed_send(self, options.expiry_interval, tick_atom::value);
-      },
-  };
+    },
+    [self, options](tick_atom) {
+      self->state.shared->expire_due();
+      self->delayed_send(self, options.expiry_interval, tick_atom::value);
+    });
 }
 
 } // namespace
 
 memory_started spawn_memory_backend(caf::actor_system& sys, memory_options options) {
   auto shared = std::make_shared<memory_store>(options.limits);
-  // Scheduled, not detached: see start_node in raft/node.
+  // Scheduled, not detached: see start_node in backends/raft/node_actor.cpp.
   auto actor = sys.spawn(
       [options, shared](memory_actor* self) { return memory_backend(self, options, shared); });
-  return {std::move(actor), std::move(shared)};
+  return {caf::actor_cast<backend_actor>(std::move(actor)), std::move(shared)};
 }
 
 } // namespace dref::backend

@@ -4,8 +4,9 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/stateful_actor.hpp>
-#include <iostream>
+#include <string>
 
+#include "dref/log.hpp"
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 
@@ -36,8 +37,8 @@ void complain(link_actor* self, const std::string& what) {
   if (self->state.backoff < max_backoff || what == self->state.last_complaint)
     return;
   self->state.last_complaint = what;
-  std::cerr << "dref: link " << self->state.local.node_id << " -> "
-            << self->state.target.to_string() << ": " << what << "\n";
+  log(log_level::warn, "link " + self->state.local.node_id + " -> "
+                          + self->state.target.to_string() + ": " + what);
 }
 
 void schedule_redial(link_actor* self) {

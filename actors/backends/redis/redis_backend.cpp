@@ -1,6 +1,5 @@
 #include "dref/backends/redis/redis_backend.hpp"
 
-#include "dref/backends/seam/messages.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/backends/seam/watchers.hpp"
@@ -8,6 +7,7 @@
 #include "dref/store/input_checks.hpp"
 #include "dref/store/refusals.hpp"
 #include "redis/client.hpp"
+#include "redis/script.hpp"
 #include "redis/store_replies.hpp"
 #include "redis/store_script.hpp"
 
@@ -17,6 +17,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
+#include <charconv>
 #include <functional>
 #include <iterator>
 #include <map>
@@ -45,6 +46,8 @@ namespace dref::backend {
 namespace {
 
 using clock_type = caf::actor_clock::clock_type;
+using reply_promise = caf::typed_response_promise<protocol::store_reply>;
+using protocol::tick_atom;
 constexpr std::chrono::milliseconds retry_pause{50};
 constexpr std::chrono::milliseconds events_block{1000};
 // An event holds up to two values (old and new): keep a batch's reply small.
@@ -71,8 +74,9 @@ struct redis_state {
     std::uint64_t ticket = 0;
     std::string id;
     caf::actor watcher;
-    caf::response_promise promise;
+    caf::typed_response_promise<std::uint64_t> promise;
     std::optional<std::string> after; // stream id, once known
+    std::uint64_t start = 0;          // the revision it starts after, with `after`
   };
   std::vector<pending_watch> pending_watches;
   std::uint64_t next_ticket = 0;
@@ -102,14 +106,22 @@ enum class call_kind { plain, store_command, store_read };
 // Runs on_answer in the actor with the answer to argv: a plain command on
 // c, or the store's function (always on the commands connection) with argv
 // as its arguments.
-void submit(redis_actor* self, redis::client& c, std::vector<std::string> argv, call_kind kind,
-            std::function<void(redis_actor*, result<redis::reply>)> on_answer) {
+using on_answer_fn = std::function<void(redis_actor*, result<redis::reply>)>;
+
+// A client callback (run on the client's I/O thread) that hands the answer
+// to on_answer in the actor.
+redis::client::callback in_actor(redis_actor* self, on_answer_fn on_answer) {
   auto handle = caf::actor_cast<caf::actor>(self);
-  auto done = [handle, on_answer = std::move(on_answer)](result<redis::reply> got) {
+  return [handle, on_answer = std::move(on_answer)](result<redis::reply> got) {
     caf::anon_send(handle, redis_post{[on_answer, got = std::move(got)](redis_actor* actor) {
                      on_answer(actor, got);
                    }});
   };
+}
+
+void submit(redis_actor* self, redis::client& c, std::vector<std::string> argv, call_kind kind,
+            on_answer_fn on_answer) {
+  auto done = in_actor(self, std::move(on_answer));
   if (kind == call_kind::plain)
     c.submit(std::move(argv), std::move(done));
   else
@@ -148,11 +160,11 @@ void run_read(redis_actor* self, protocol::store_read request, read_done done,
 }
 
 void run_proposal(redis_actor* self, protocol::store_proposal proposal,
-                  caf::response_promise promise, clock_type::time_point give_up);
+                  reply_promise promise, clock_type::time_point give_up);
 
 // Redis's Lua has no zstd: the delta is applied here, and the result goes
 // as a cas at the version the delta was made against.
-void run_patch(redis_actor* self, protocol::store_proposal proposal, caf::response_promise promise,
+void run_patch(redis_actor* self, protocol::store_proposal proposal, reply_promise promise,
                clock_type::time_point give_up) {
   const auto& patch = std::get<protocol::cmd_patch>(proposal.command);
   run_read(
@@ -178,7 +190,7 @@ void run_patch(redis_actor* self, protocol::store_proposal proposal, caf::respon
 }
 
 void run_proposal(redis_actor* self, protocol::store_proposal proposal,
-                  caf::response_promise promise, clock_type::time_point give_up) {
+                  reply_promise promise, clock_type::time_point give_up) {
   if (std::holds_alternative<protocol::cmd_patch>(proposal.command))
     return run_patch(self, std::move(proposal), std::move(promise), give_up);
   // A numbered proposal is answered from the script's cache when repeated;
@@ -220,7 +232,7 @@ void activate_watches(redis_actor* self) {
     if (!w.after || stream_position(*w.after) > reached)
       return false;
     st.watchers.add(w.id, w.watcher);
-    w.promise.deliver(std::uint64_t{0});
+    w.promise.deliver(w.start);
     return true;
   });
 }
@@ -232,40 +244,59 @@ redis_state::pending_watch* pending(redis_actor* self, std::uint64_t ticket) {
   return nullptr; // unwatched, or its watcher is gone
 }
 
-// The newest event in the stream (none: the stream is empty), asked on the
-// commands connection; asked again after a pause while there is no answer
-// and the asker still wants one.
-using newest_done = std::function<void(redis_actor*, std::optional<redis::stream_event>)>;
+// The newest event in the stream (none: the stream is empty) and the
+// store's revision (its version counter) at that moment, read together by
+// one script so that no write falls between them; asked on the commands
+// connection, and again after a pause while there is no answer and the
+// asker still wants one.
+using newest_done =
+  std::function<void(redis_actor*, std::optional<redis::stream_event>, std::uint64_t revision)>;
 using still_wanted = std::function<bool(redis_actor*)>;
+
+const redis::script& newest_event_script() {
+  static const redis::script s{"dref_newest_event",
+                               "return {redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1),"
+                               " redis.call('GET', KEYS[2]) or '0'}"};
+  return s;
+}
 
 void ask_newest_event(redis_actor* self, still_wanted wanted, newest_done done) {
   auto& st = self->state;
-  submit(self, *st.commands, {"XREVRANGE", st.keys.prefix + "events", "+", "-", "COUNT", "1"},
-         call_kind::plain, [wanted, done](redis_actor* actor, result<redis::reply> got) {
-           if (!wanted(actor))
-             return;
-           auto newest = got && !got->is_error() ? redis::range_events(*got)
-                                                 : result<std::vector<redis::stream_event>>{
-                                                       error{errc::unavailable, "no answer"}};
-           if (!newest)
-             return post_later(actor, [wanted, done](redis_actor* later) {
-               if (wanted(later))
-                 ask_newest_event(later, wanted, done);
-             });
-           std::optional<redis::stream_event> out;
-           if (!newest->empty())
-             out = std::move(newest->front());
-           done(actor, std::move(out));
-         });
+  auto on_answer = [wanted, done](redis_actor* actor, result<redis::reply> got) {
+    if (!wanted(actor))
+      return;
+    result<std::vector<redis::stream_event>> newest = error{errc::unavailable, "no answer"};
+    std::uint64_t revision = 0;
+    if (got && got->type == redis::reply::kind::array && got->elements.size() == 2) {
+      newest = redis::range_events(got->elements[0]);
+      auto [end, parsed] = std::from_chars(got->elements[1].text.data(),
+                                           got->elements[1].text.data() + got->elements[1].text.size(),
+                                           revision);
+      if (parsed != std::errc{})
+        newest = error{errc::internal, "the revision counter is not a number"};
+    }
+    if (!newest)
+      return post_later(actor, [wanted, done](redis_actor* later) {
+        if (wanted(later))
+          ask_newest_event(later, wanted, done);
+      });
+    std::optional<redis::stream_event> out;
+    if (!newest->empty())
+      out = std::move(newest->front());
+    done(actor, std::move(out), revision);
+  };
+  redis::run(*st.commands, newest_event_script(), {st.keys.prefix + "events", st.keys.prefix + "index"},
+             {}, in_actor(self, std::move(on_answer)));
 }
 
-// A watch starts after the newest event there is (the watcher's own
-// timeout bounds the wait for Redis to answer).
 void start_watch(redis_actor* self, std::uint64_t ticket) {
   ask_newest_event(
       self, [ticket](redis_actor* actor) { return pending(actor, ticket) != nullptr; },
-      [ticket](redis_actor* actor, std::optional<redis::stream_event> newest) {
-        pending(actor, ticket)->after = newest ? newest->entry_id : "0-0";
+      [ticket](redis_actor* actor, std::optional<redis::stream_event> newest,
+               std::uint64_t revision) {
+        auto* watch = pending(actor, ticket);
+        watch->after = newest ? newest->entry_id : "0-0";
+        watch->start = revision;
         activate_watches(actor);
       });
 }
@@ -468,7 +499,7 @@ void read_events(redis_actor* self) {
 void find_cursor(redis_actor* self) {
   ask_newest_event(
       self, [](redis_actor*) { return true; },
-      [](redis_actor* actor, std::optional<redis::stream_event> newest) {
+      [](redis_actor* actor, std::optional<redis::stream_event> newest, std::uint64_t) {
         auto& st = actor->state;
         st.cursor = newest ? newest->entry_id : "0-0";
         st.last_number = newest ? newest->number : 0;
@@ -494,10 +525,10 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
   });
   find_cursor(self);
   self->send(self, tick_atom::value);
-  return {
-      [self](redis_post& post) { post.run(self); },
+  return seam_and_own(
+    {
       [self](propose_atom, protocol::store_proposal& proposal) {
-        auto promise = self->make_response_promise();
+        auto promise = self->make_response_promise<protocol::store_reply>();
         if (auto ok = store::check_input(proposal.command, self->state.keys.limits); !ok) {
           promise.deliver(refusal(std::move(ok).error()));
           return promise;
@@ -506,7 +537,7 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
         return promise;
       },
       [self](read_atom, protocol::store_read& request) {
-        auto promise = self->make_response_promise();
+        auto promise = self->make_response_promise<protocol::store_read_reply>();
         if (auto ok = store::check_read(request, self->state.keys.limits); !ok) {
           protocol::store_read_reply reply;
           reply.error = std::move(ok).error();
@@ -523,7 +554,7 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
       },
       [self](watch_atom, const std::string& id, const caf::actor& watcher) {
         self->monitor(watcher);
-        auto promise = self->make_response_promise();
+        auto promise = self->make_response_promise<std::uint64_t>();
         auto ticket = ++self->state.next_ticket;
         self->state.pending_watches.push_back({ticket, id, watcher, promise, std::nullopt});
         start_watch(self, ticket);
@@ -538,30 +569,31 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
           return true;
         });
       },
-      [self](tick_atom) {
+    },
+    [self](redis_post& post) { post.run(self); },
+    [self](tick_atom) {
         auto& st = self->state;
         protocol::store_proposal expire{0, 0, 0, 0, protocol::cmd_expire_due{}};
         submit(self, *st.commands, redis::proposal_args(st.keys, expire), call_kind::store_command,
                [](redis_actor*, result<redis::reply>) {});
         self->delayed_send(self, st.options.expiry_interval, tick_atom::value);
-      },
-  };
+    });
 }
 
 } // namespace
 
-result<caf::actor> spawn_redis_backend(caf::actor_system& sys, redis_options options) {
+result<backend_actor> spawn_redis_backend(caf::actor_system& sys, redis_options options) {
   auto commands = std::make_unique<redis::client>(client_options(options));
   auto pong = commands->call({"PING"}, std::chrono::milliseconds{3000});
   if (!pong || pong->is_error())
     return error{errc::unavailable, "no Redis answers at " + commands->address() + ": " +
                                         (pong ? pong->text : pong.error().message)};
-  // Scheduled, not detached: see start_node in raft/node.
+  // Scheduled, not detached: see start_node in backends/raft/node_actor.cpp.
   // Moved out once the actor starts: the actor's state alone owns it.
   auto holder = std::make_shared<std::unique_ptr<redis::client>>(std::move(commands));
-  return sys.spawn([options, holder](redis_actor* self) {
+  return caf::actor_cast<backend_actor>(sys.spawn([options, holder](redis_actor* self) {
     return redis_backend(self, options, std::move(*holder));
-  });
+  }));
 }
 
 } // namespace dref::backend

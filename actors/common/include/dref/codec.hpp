@@ -1,15 +1,15 @@
 #pragma once
 // How a ref<T> turns its value into bytes and back. Chosen per ref:
 //   dref::binary_codec<T>  cereal binary (the default; compact, C++ only)
-//   dref::json_codec<T>    cereal JSON (readable by other languages, drefctl)
+//   dref::json_codec<T>    cereal JSON (readable by other languages, drefctl;
+//                          in dref/json_codec.hpp, which brings cereal's
+//                          JSON archive along)
 //   your own: any type with static encode(const T&) -> std::string and
 //             decode(std::string_view) -> dref::result<T>.
 // T needs a cereal serialize() (or load/save) for the two built-in codecs;
 // cereal's headers for std types are included here.
 
-#include <cereal/archives/json.hpp>
 #include <concepts>
-#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -44,30 +44,6 @@ struct binary_codec {
 struct raw_codec {
   static std::string encode(const std::string& value) { return value; }
   static result<std::string> decode(std::string_view bytes) { return std::string{bytes}; }
-};
-
-template <class T>
-struct json_codec {
-  static std::string encode(const T& value) {
-    std::ostringstream out;
-    {
-      cereal::JSONOutputArchive ar{out, cereal::JSONOutputArchive::Options::NoIndent()};
-      ar(cereal::make_nvp("value", value));
-    }
-    return out.str();
-  }
-  static result<T> decode(std::string_view bytes) {
-    try {
-      std::istringstream in{std::string{bytes}};
-      cereal::JSONInputArchive ar{in};
-      T value{};
-      ar(cereal::make_nvp("value", value));
-      return value;
-    } catch (const std::exception& ex) {
-      return error{errc::wrong_type,
-                   std::string{"stored bytes are not JSON of this type: "} + ex.what()};
-    }
-  }
 };
 
 } // namespace dref

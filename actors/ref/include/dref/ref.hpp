@@ -41,7 +41,6 @@
 #include "dref/codec.hpp"
 #include "dref/detail/ref_core.hpp"
 #include "dref/pending.hpp"
-#include "dref/store/delta.hpp"
 #include "dref/subscription.hpp"
 
 namespace dref {
@@ -287,7 +286,7 @@ public:
   // value it saw to the current one instead of the writes it missed.
   template <class F>
   [[nodiscard]] subscription on_change(F f) const {
-    return core_.watch(change_handler(std::move(f))).value();
+    return core_.watch_values(change_handler(std::move(f))).value();
   }
   // The same from an actor: the watch is in place when the pending answer
   // arrives (f still runs on a CAF worker, not in self's context).
@@ -297,45 +296,22 @@ public:
     auto* scheduled = detail::as_scheduled(self);
     auto handler = change_handler(std::move(f));
     return pending<subscription>{[core, scheduled, handler, timeout](std::function<void(result<subscription>)> done) {
-      core.async_watch(scheduled, handler, timeout, std::move(done));
+      core.async_watch_values(scheduled, handler, timeout, std::move(done));
     }};
   }
 
   const detail::ref_core& core() const noexcept { return core_; }
 
 private:
-  // Value events to f(old, new); undecodable values are skipped. A
-  // catch-up (the backend dropped events this watch missed, see
-  // docs/redis.md) becomes one call from the last value this watch saw to
-  // the current one: the writes in between are gone.
+  // f(old, new) for each change ref_core::watch_values reports; values
+  // this codec cannot decode are skipped.
   template <class F>
-  static std::function<void(const protocol::store_event&)> change_handler(F f) {
-    return [f = std::move(f), seen = std::optional<std::string>{}](const protocol::store_event& e) mutable {
-      auto call = [&f](const std::string& old_bytes, const std::string& new_bytes) {
-        auto old_value = Codec::decode(old_bytes);
-        auto new_value = Codec::decode(new_bytes);
-        if (old_value && new_value)
-          f(static_cast<const T&>(*old_value), static_cast<const T&>(*new_value));
-      };
-      if (e.kind == protocol::event_kind::value_caught_up) {
-        auto previous = std::exchange(seen, e.payload);
-        if (previous && *previous != e.payload)
-          call(*previous, e.payload);
-        return;
-      }
-      if (e.kind != protocol::event_kind::value_written || !e.old_value)
-        return;
-      std::string bytes;
-      if (e.payload_type == protocol::payload_kind::delta) {
-        auto patched = store::apply_delta(*e.old_value, e.payload, SIZE_MAX);
-        if (!patched)
-          return;
-        bytes = std::move(*patched);
-      } else {
-        bytes = e.payload;
-      }
-      call(*e.old_value, bytes);
-      seen = std::move(bytes);
+  static detail::ref_core::value_change change_handler(F f) {
+    return [f = std::move(f)](const std::string& old_bytes, const std::string& new_bytes) {
+      auto old_value = Codec::decode(old_bytes);
+      auto new_value = Codec::decode(new_bytes);
+      if (old_value && new_value)
+        f(static_cast<const T&>(*old_value), static_cast<const T&>(*new_value));
     };
   }
 

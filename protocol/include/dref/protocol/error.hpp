@@ -1,7 +1,7 @@
 #pragma once
 // The dref error vocabulary, shared by every layer. Pure C++: the CAF error
 // category that carries these codes across actor boundaries lives in
-// caf_bridge.hpp.
+// caf/bridge.hpp.
 
 #include <cstdint>
 #include <string>

@@ -67,11 +67,15 @@ public:
   // actor of a node serializes its callers' updates).
   std::unique_lock<std::mutex> local_update_turn() const;
 
-  // Calls on_event for every change event of this id from now on, in
-  // order, on a CAF worker thread (one at a time). Returns once the backend
-  // confirmed the watch, so no later write is missed.
-  result<subscription> watch(std::function<void(const protocol::store_event&)> on_event,
-                             timeout_ms timeout = {}) const;
+  // f(old bytes, new bytes) for every write of the value from now on, in
+  // version order, on a CAF worker thread (one at a time). Returns once the
+  // backend confirmed the watch, so no later write is missed. A catch-up (the
+  // backend dropped events this watch missed, see docs/redis.md) becomes one
+  // call from the last value this watch saw to the current one: the writes
+  // in between are gone.
+  using value_change = std::function<void(const std::string& old_bytes,
+                                           const std::string& new_bytes)>;
+  result<subscription> watch_values(value_change f, timeout_ms timeout = {}) const;
 
   // From an actor (ref_async.cpp): done runs in self's context.
   void async_read(caf::scheduled_actor* self, timeout_ms timeout,
@@ -80,9 +84,8 @@ public:
                  std::function<void(result<std::uint64_t>)> done) const;
   void async_run(caf::scheduled_actor* self, std::string command, std::string args,
                  timeout_ms timeout, std::function<void(result<protocol::res_ran>)> done) const;
-  void async_watch(caf::scheduled_actor* self,
-                   std::function<void(const protocol::store_event&)> on_event, timeout_ms timeout,
-                   std::function<void(result<subscription>)> done) const;
+  void async_watch_values(caf::scheduled_actor* self, value_change f, timeout_ms timeout,
+                          std::function<void(result<subscription>)> done) const;
   void async_update(caf::scheduled_actor* self, byte_update attempt, timeout_ms timeout,
                     std::function<void(result<byte_update_outcome>)> done) const;
 

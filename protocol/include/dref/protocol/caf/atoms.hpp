@@ -1,14 +1,9 @@
 #pragma once
-// The atoms of dref's actor messages. The backend seam (every backend actor
-// answers these; contexts and ref actors talk to nothing else):
-//
-//   (propose_atom, store_proposal)          -> store_reply
-//   (read_atom, store_read)                 -> store_read_reply
-//   (watch_atom, std::string id, actor)     -> uint64_t applied index; then
-//                                              store_event messages for id
-//                                              (id "*": every event), in
-//                                              order, until unwatched
-//   (unwatch_atom, std::string id, actor)      or the watcher goes down.
+// The atoms of dref's actor messages. The backend seam (propose, read,
+// watch, unwatch) is declared, with its contract, as a typed actor in
+// actors/backends/seam/include/dref/backends/seam/backend_actor.hpp; its
+// atoms live here with the wire types because they cross the network (a
+// context on a remote raft member).
 //
 // Between raft nodes and from operators (raft backend only):
 //
@@ -24,6 +19,8 @@
 //                                              member forwards them there)
 //   (fault_atom, std::string name, bool)    cut (true) or heal the link to a
 //                                           member (failure drills)
+//
+// tick_atom: a backend's or keepalive's own timer, sent to itself.
 
 #include <caf/atom.hpp>
 

@@ -5,19 +5,26 @@
 // ticks, messages and proposals, then drains ready() and acknowledges with
 // advance().
 //
-// Persistence contract (what must be durable before what may be sent):
-//  - ready::hard_state, ready::entries and ready::snapshot must be durable
-//    before any of ready::messages_after_persist is sent: those are votes and
-//    append acknowledgements, promises that the sender has written down what
-//    it acknowledges (a vote forgotten in a crash could elect two leaders in
-//    one term; an ack forgotten could lose a committed entry).
-//  - ready::messages_now may go out at once, concurrently with persisting:
-//    they are the leader's appends and heartbeats. The leader counts itself
-//    towards a commit quorum only for entries storage has acknowledged
-//    (through advance()), so sending its entries early is safe.
-//  - ready::committed may be applied at once: a quorum has them durably.
+// Persistence contract, for every ready r (what must be durable before what
+// may be sent; the one statement of it, raft/core/README.md points here):
+//  - r.messages_now may go out at once, concurrently with persisting: they
+//    are the leader's appends and heartbeats, and answers that promise
+//    nothing. The leader counts itself towards a commit quorum only for
+//    entries storage has acknowledged (through advance()), so sending its
+//    entries early is safe.
+//  - r.snapshot_to_install, then r.hard (term, vote, commit) and r.entries
+//    (which replace everything from r.entries.front().index on) must be
+//    durable before any of r.messages_after_persist is sent: those are votes,
+//    append acknowledgements and completed-snapshot answers, promises that
+//    the sender has written down what it acknowledges (a vote forgotten in a
+//    crash could elect two leaders in one term; an ack forgotten could lose
+//    a committed entry).
+//  - r.committed may be applied at once: a quorum has them durably;
+//    r.reads may be served once the state machine has applied their index.
 // advance(r) tells the node that everything in r has been persisted and
-// applied; call it before the next ready().
+// applied; call it before the next ready(). compact(index, data) only up to
+// an index both applied and durable, with data durable before the entries
+// it replaces are dropped from storage.
 
 #include <cstdint>
 #include <map>

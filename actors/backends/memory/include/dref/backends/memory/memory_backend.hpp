@@ -11,6 +11,7 @@
 // one at a time in lock order, and their events go to the watchers while
 // the lock is held, so every watcher sees apply order.
 
+#include "dref/backends/seam/backend_actor.hpp"
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
 #include "dref/backends/seam/watchers.hpp"
@@ -45,7 +46,8 @@ public:
   // Moves time forward when a session could lapse.
   void expire_due();
 
-  // Events applied after this call go to watcher; returns the applied index.
+  // Events applied after this call go to watcher; returns the revision the
+  // watch starts after (backend_actor.hpp).
   std::uint64_t watch(const std::string& id, caf::actor watcher);
   void unwatch(const std::string& id, const caf::actor& watcher);
   void drop_watcher(const caf::actor_addr& gone);
@@ -58,7 +60,7 @@ private:
 };
 
 struct memory_started {
-  caf::actor actor;
+  backend_actor actor;
   std::shared_ptr<memory_store> shared;
 };
 

@@ -1,7 +1,7 @@
 #pragma once
 // A raft cluster member as a CAF actor: it drives raft/core with ticks from
-// a timer, keeps the log in raft/log's storage, applies committed entries to
-// a store/ state machine and answers the backend seam (protocol/caf/atoms.hpp)
+// a timer, keeps the log in raft/storage, applies committed entries to a
+// store/ state machine and answers the backend seam (backend_actor.hpp)
 // so that a dref::context can use it like the memory backend. It is published
 // on the configured port; one peer-link actor per remote member carries
 // its Raft traffic.
@@ -21,6 +21,7 @@
 #include "dref/config/node_config.hpp"
 #include "dref/protocol/result.hpp"
 #include "dref/store/limits.hpp"
+#include "dref/version.hpp"
 
 namespace dref::raft::node {
 
@@ -44,7 +45,7 @@ struct node_options {
   std::chrono::milliseconds expiry_interval{50};
   std::uint64_t snapshot_every = 10000; // applied entries between snapshots
   store::limits limits;
-  std::string software_version = "0.1.0";
+  std::string software_version{dref::version};
 };
 
 node_options options_from(const config::node_config& cfg);

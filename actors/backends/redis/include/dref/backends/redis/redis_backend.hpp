@@ -9,6 +9,7 @@
 // for up to retry_for, under the same client id and sequence, so that the
 // script answers a repeat from its cache instead of running it twice.
 
+#include "dref/backends/seam/backend_actor.hpp"
 #include "dref/protocol/result.hpp"
 #include "dref/store/limits.hpp"
 
@@ -33,6 +34,6 @@ struct redis_options {
 
 // Checks that Redis answers (blocking, so that a bad address fails here
 // with a clear errc::unavailable) and spawns the backend actor.
-result<caf::actor> spawn_redis_backend(caf::actor_system& sys, redis_options options);
+result<backend_actor> spawn_redis_backend(caf::actor_system& sys, redis_options options);
 
 } // namespace dref::backend

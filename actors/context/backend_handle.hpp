@@ -1,0 +1,46 @@
+#pragma once
+// A context's hold on its backend, and the one factory that makes a backend
+// from a node configuration (backend_start.cpp).
+
+#include <caf/fwd.hpp>
+#include <functional>
+#include <memory>
+
+#include "dref/backends/seam/backend_actor.hpp"
+#include "dref/config/node_config.hpp"
+#include "dref/protocol/store_commands.hpp"
+#include "dref/protocol/store_reads.hpp"
+#include "dref/protocol/store_results.hpp"
+
+namespace dref::detail {
+
+// Owns a backend actor; the last owner stops it.
+struct backend_handle {
+  backend::backend_actor actor;
+  bool owned = true; // false: a remote member, never stopped from here
+  // The backend answers every read, proposal and watch as it takes it (the
+  // memory backend): such requests need no timeout.
+  bool answers_at_once = false;
+  // Reads and proposals blocking code can make in its own thread, without
+  // a message (the memory backend's store behind its lock); empty for the
+  // other backends.
+  std::function<protocol::store_read_reply(const protocol::store_read&)> read_here;
+  std::function<protocol::store_reply(protocol::store_proposal)> propose_here;
+  ~backend_handle();
+};
+
+// The backend cfg.backend names, started (memory, a raft member, a Redis
+// connection). Throws error_exception when it cannot start.
+std::shared_ptr<backend_handle> make_backend(caf::actor_system& sys,
+                                             const config::node_config& cfg);
+
+// How this library reaches the handle inside memory_backend, raft_member
+// and redis_backend (backends.hpp).
+struct backend_access {
+  template <class Backend>
+  static const std::shared_ptr<backend_handle>& handle(const Backend& b) {
+    return b.handle_;
+  }
+};
+
+} // namespace dref::detail

@@ -1,0 +1,113 @@
+// Starting and connecting backends (backends.hpp), and make_backend, the
+// one place that knows every kind.
+#include "dref/backends.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/send.hpp>
+#include <thread>
+
+#include "backend_handle.hpp"
+#include "dref/backends/memory/memory_backend.hpp"
+#include "dref/backends/raft/node.hpp"
+#include "dref/backends/redis/redis_backend.hpp"
+#include "dref/backends/seam/limits_from.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+
+namespace dref {
+namespace detail {
+
+backend_handle::~backend_handle() {
+  if (actor && owned)
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+}
+
+std::shared_ptr<backend_handle> make_backend(caf::actor_system& sys,
+                                             const config::node_config& cfg) {
+  switch (cfg.backend) {
+  case config::backend_kind::memory:
+    return backend_access::handle(memory_backend::start(sys, backend::limits_from(cfg)));
+  case config::backend_kind::raft:
+    return backend_access::handle(raft_member::start(sys, cfg));
+  case config::backend_kind::redis:
+    return backend_access::handle(redis_backend::start(sys, cfg));
+  }
+  throw error_exception(error{errc::invalid_config, "unknown backend"});
+}
+
+} // namespace detail
+
+memory_backend memory_backend::start(caf::actor_system& sys, store::limits limits) {
+  memory_backend out;
+  out.handle_ = std::make_shared<detail::backend_handle>();
+  auto started = backend::spawn_memory_backend(sys, backend::memory_options{limits, {}});
+  out.handle_->actor = std::move(started.actor);
+  out.handle_->answers_at_once = true;
+  out.handle_->read_here = [shared = started.shared](const protocol::store_read& r) {
+    return shared->read(r);
+  };
+  out.handle_->propose_here = [shared = started.shared](protocol::store_proposal p) {
+    return shared->propose(std::move(p));
+  };
+  return out;
+}
+
+redis_backend redis_backend::start(caf::actor_system& sys, const config::node_config& cfg,
+                                   std::optional<store::limits> limits) {
+  backend::redis_options options;
+  options.host = cfg.redis.host;
+  options.port = cfg.redis.port;
+  options.prefix = cfg.redis_key_prefix;
+  options.limits = limits ? *limits : backend::limits_from(cfg);
+  auto spawned = backend::spawn_redis_backend(sys, std::move(options));
+  if (!spawned)
+    throw error_exception(spawned.error());
+  redis_backend out;
+  out.handle_ = std::make_shared<detail::backend_handle>();
+  out.handle_->actor = std::move(*spawned);
+  return out;
+}
+
+raft_member raft_member::start(caf::actor_system& sys, const config::node_config& cfg,
+                               std::optional<store::limits> limits) {
+  auto options = raft::node::options_from(cfg);
+  if (limits)
+    options.limits = *limits;
+  auto started = raft::node::start_node(sys, std::move(options));
+  if (!started)
+    throw error_exception(started.error());
+  raft_member out;
+  out.handle_ = std::make_shared<detail::backend_handle>();
+  out.handle_->actor = caf::actor_cast<backend::backend_actor>(started->actor);
+  out.port_ = started->port;
+  return out;
+}
+
+raft_member raft_member::connect(caf::actor_system& sys, const std::string& host,
+                                 std::uint16_t port, std::chrono::milliseconds patience) {
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  auto remote = sys.middleman().remote_actor(host, port);
+  while (!remote && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    remote = sys.middleman().remote_actor(host, port);
+  }
+  if (!remote)
+    throw error_exception(error{errc::unavailable, "no dref member answers at " + host + ":"
+                                                     + std::to_string(port) + ": "
+                                                     + sys.render(remote.error())});
+  raft_member out;
+  out.handle_ = std::make_shared<detail::backend_handle>();
+  // A raft node answers the seam besides its own messages (backend_actor.hpp).
+  out.handle_->actor = caf::actor_cast<backend::backend_actor>(std::move(*remote));
+  out.handle_->owned = false;
+  out.port_ = port;
+  return out;
+}
+
+void raft_member::stop() {
+  if (handle_ && handle_->actor && handle_->owned)
+    caf::anon_send_exit(handle_->actor, caf::exit_reason::user_shutdown);
+}
+
+} // namespace dref
