@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <arpa/inet.h>
 #include <charconv>
+#include <limits>
 
 namespace dref::config::detail {
 
@@ -51,6 +52,14 @@ bool is_plain_id(std::string_view text) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
            || c == '_' || c == '.';
   });
+}
+
+std::optional<std::int64_t> whole_decimal(std::string_view text) {
+  std::int64_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+    return std::nullopt;
+  return number;
 }
 
 template <class T>
@@ -282,12 +291,10 @@ std::variant<raw_value, std::string> parse_text(const key_spec& key, std::string
     case value_kind::text:
       return raw_value{std::string{text}};
     case value_kind::integer: {
-      auto trimmed = trim(text);
-      std::int64_t number = 0;
-      auto [end, ec] = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), number);
-      if (trimmed.empty() || ec != std::errc{} || end != trimmed.data() + trimmed.size())
+      auto number = whole_decimal(trim(text));
+      if (!number)
         return std::string{"not a whole decimal number"};
-      return raw_value{number};
+      return raw_value{*number};
     }
     case value_kind::text_list: {
       std::vector<std::string> items;
@@ -339,6 +346,30 @@ std::variant<endpoint, std::string> parse_endpoint(std::string_view text) {
     return "'" + std::string{port_text} + "' in '" + std::string{text}
            + "' is not a port number 1-65535";
   return endpoint{std::move(host), static_cast<std::uint16_t>(port)};
+}
+
+std::variant<std::chrono::milliseconds, std::string> parse_duration(std::string_view text) {
+  using std::chrono::milliseconds;
+  auto trimmed = trim(text);
+  auto unit_start = trimmed.find_first_not_of("0123456789");
+  auto number = whole_decimal(std::string_view{trimmed}.substr(0, unit_start));
+  if (!number)
+    return "'" + std::string{text} + "' is not a duration (e.g. 500ms, 5s, 1m)";
+  auto unit = unit_start == std::string::npos ? std::string{} : trimmed.substr(unit_start);
+  // Milliseconds per unit; a count that overflows milliseconds is refused
+  // rather than wrapped into a short (or negative) timeout.
+  std::int64_t scale = 0;
+  if (unit == "ms")
+    scale = 1;
+  else if (unit == "s")
+    scale = 1000;
+  else if (unit == "m")
+    scale = 60'000;
+  else
+    return "'" + std::string{text} + "' needs a unit: ms, s or m";
+  if (*number > std::numeric_limits<milliseconds::rep>::max() / scale)
+    return "'" + std::string{text} + "' is too long a duration";
+  return milliseconds{*number * scale};
 }
 
 } // namespace dref::config::detail

@@ -3,6 +3,7 @@
 // its TOML path, environment variable and flag, the shape of its value and
 // how to check and store it.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -44,5 +45,8 @@ std::variant<raw_value, std::string> parse_text(const key_spec& key, std::string
 
 // "host:port" or "[v6]:port"; the error says what is wrong.
 std::variant<endpoint, std::string> parse_endpoint(std::string_view text);
+
+// A whole decimal number, as integer keys take it, then a unit: ms, s or m.
+std::variant<std::chrono::milliseconds, std::string> parse_duration(std::string_view text);
 
 } // namespace dref::config::detail

@@ -188,4 +188,11 @@ result<endpoint> parse_endpoint(std::string_view text) {
   return std::get<endpoint>(std::move(parsed));
 }
 
+result<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  auto parsed = detail::parse_duration(text);
+  if (auto* problem = std::get_if<std::string>(&parsed))
+    return error{errc::invalid_argument, *problem};
+  return std::get<std::chrono::milliseconds>(parsed);
+}
+
 } // namespace dref::config

@@ -373,3 +373,27 @@ BOOST_AUTO_TEST_CASE(raft_backend_needs_a_data_dir) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(config_durations)
+
+BOOST_AUTO_TEST_CASE(a_number_with_a_unit) {
+  using namespace std::chrono_literals;
+  BOOST_TEST((parse_duration("500ms").value() == 500ms));
+  BOOST_TEST((parse_duration("5s").value() == 5000ms));
+  BOOST_TEST((parse_duration("1m").value() == 60000ms));
+  BOOST_TEST((parse_duration(" 3s ").value() == 3000ms)); // trimmed, like integer keys
+  BOOST_TEST((parse_duration("0s").value() == 0ms));
+}
+
+BOOST_AUTO_TEST_CASE(a_bare_number_an_unknown_unit_or_no_number_is_refused) {
+  for (const char* text : {"5", "5h", "5 s", "1.5s", "-5s", "+5s", "s", "", "99999999999999999m"}) {
+    auto parsed = parse_duration(text);
+    BOOST_TEST_REQUIRE(!parsed.has_value(), text);
+    BOOST_TEST((parsed.error().code == errc::invalid_argument));
+    BOOST_TEST(contains(parsed.error().message, "'" + std::string{text} + "'"),
+               parsed.error().message);
+  }
+  BOOST_TEST(contains(parse_duration("5").error().message, "needs a unit: ms, s or m"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

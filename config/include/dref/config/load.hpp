@@ -9,6 +9,7 @@
 // unknown flags are errors (they are typos more often than not); unknown
 // DREF_* variables are ignored, since child processes inherit ours.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -43,6 +44,11 @@ result<node_config> load(const load_inputs& inputs);
 // "host:port" or "[ipv6]:port" (what peers and endpoints are written as);
 // errc::invalid_argument saying what is wrong.
 result<endpoint> parse_endpoint(std::string_view text);
+
+// A duration with its unit: a whole decimal number, as the integer keys take
+// it, then ms, s or m ("500ms", "5s", "1m"); a bare number is refused, since
+// a reader cannot tell its unit. errc::invalid_argument saying what is wrong.
+result<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // A table of every key: TOML path, environment variable, flag, what is
 // allowed and its default. For --help.

@@ -1,0 +1,274 @@
+#include "cli.hpp"
+
+#include "dref/config/load.hpp"
+#include "errors.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <memory>
+#include <sstream>
+
+namespace drefctl {
+
+namespace {
+
+const char* const description = "drefctl: the operator CLI; talks to any member of a dref cluster.";
+
+const char* const footer =
+    R"(Values are the bytes as stored (dref::raw_codec); values that are not printable text
+print as 0x followed by hex. Arguments that start with '-' (other than numbers) go
+after --, e.g. set ID -- -x.
+
+Exit codes: 0 ok, 2 usage (also a malformed id or address), 3 precondition failed
+(CAS version conflict, member already there, change pending), 4 timeout or unknown
+outcome, 1 any other error (unreachable, not found, ...).)";
+
+// Lists every command with its arguments, a group's commands (members ...)
+// one per line, so that --help alone shows how to call each of them.
+class synopsis_formatter : public CLI::Formatter {
+public:
+  std::string make_subcommand(const CLI::App* command) const override {
+    std::ostringstream out;
+    auto group = command->get_subcommands({});
+    if (group.empty())
+      CLI::detail::format_help(out, synopsis(*command), command->get_description(), column_width_);
+    for (const auto* sub : group)
+      CLI::detail::format_help(out, command->get_name() + ' ' + synopsis(*sub),
+                               sub->get_description(), column_width_);
+    return out.str();
+  }
+
+private:
+  static std::string synopsis(const CLI::App& command) {
+    std::string positionals;
+    std::string flags;
+    for (const auto* option : command.get_options()) {
+      if (option == command.get_help_ptr())
+        continue;
+      auto value = option->get_type_name(); // empty for a flag
+      if (!option->get_positional())
+        flags += " [" + option->get_name() + (value.empty() ? "" : ' ' + value) + ']';
+      else if (option->get_items_expected_max() > 1) // the trailing command of lock
+        positionals += " -- " + option->get_name() + " [ARG...]";
+      else
+        positionals += ' ' + option->get_name();
+    }
+    return command.get_name() + positionals + flags;
+  }
+};
+
+std::string default_endpoints() {
+  if (const char* list = std::getenv("DREF_ENDPOINTS"); list && *list)
+    return list;
+  if (const char* port = std::getenv("DREF_PORT"); port && *port)
+    return std::string{"127.0.0.1:"} + port;
+  return "127.0.0.1:8082";
+}
+
+std::vector<dref::config::endpoint> parse_endpoints(const std::string& list) {
+  std::vector<dref::config::endpoint> out;
+  std::stringstream in{list};
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (item.empty())
+      continue;
+    auto parsed = dref::config::parse_endpoint(item);
+    if (!parsed)
+      throw usage_error{"--endpoints: " + parsed.error().message};
+    out.push_back(*parsed);
+  }
+  if (out.empty())
+    throw usage_error{"--endpoints needs at least one host:port"};
+  return out;
+}
+
+std::uint64_t parse_count(const std::string& flag, const std::string& text) {
+  std::uint64_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+    throw usage_error{flag + " needs a number, got '" + text + "'"};
+  return number;
+}
+
+// CLI11 takes the words after -- as positionals without telling whether
+// there was a --. lock insists on it, so that CMD's own flags can never be
+// read as drefctl's: its command must be exactly the words after the first --.
+void require_command_after_dashes(const lock_command& lock, int argc, const char* const* argv) {
+  const auto* end = argv + argc;
+  const auto* dashes =
+      std::find_if(argv + 1, end, [](const char* arg) { return std::string_view{arg} == "--"; });
+  if (dashes == end || !std::equal(dashes + 1, end, lock.command.begin(), lock.command.end()))
+    throw usage_error{"usage: lock ID -- CMD [ARG...]"};
+}
+
+// Adds a command whose arguments land in `args`; choosing it makes `args`
+// the command to run.
+template <class Command>
+CLI::App* define_command(CLI::App& parent, const std::string& name, const std::string& what,
+                         Command& args, std::optional<command>& chosen) {
+  auto* sub = parent.add_subcommand(name, what);
+  sub->callback([&args, &chosen] { chosen = args; });
+  return sub;
+}
+
+} // namespace
+
+std::variant<invocation, help_request> parse_command_line(int argc, const char* const* argv) {
+  CLI::App app{description, "drefctl"};
+  app.formatter(std::make_shared<synopsis_formatter>());
+  app.get_formatter()->column_width(32);
+  // The options below go before or after the command, as long as before --.
+  app.fallthrough();
+
+  std::string endpoints_text;
+  std::string timeout_text = "5s";
+  bool json = false;
+  auto* endpoints_option =
+      app.add_option("--endpoints", endpoints_text,
+                     "members to talk to, tried in order (default: $DREF_ENDPOINTS, else\n"
+                     "127.0.0.1:$DREF_PORT, else 127.0.0.1:8082)")
+          ->type_name("HOST:PORT,...")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--timeout", timeout_text,
+                 "per request, with a unit: 500ms, 5s, 1m (default 5s);\nlock waits this long")
+      ->type_name("DURATION")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_flag("--json", json, "machine-readable output");
+
+  std::optional<command> chosen;
+  status_command status;
+  members_list_command members_list;
+  members_add_command members_add;
+  members_promote_command members_promote;
+  members_remove_command members_remove;
+  transfer_leader_command transfer_leader;
+  get_command get;
+  set_command set;
+  cas_command cas;
+  add_command add;
+  lock_command lock;
+  publish_command publish;
+  watch_command watch;
+
+  define_command(app, "status",
+                 "every endpoint's view: member, role, leader, term,\n"
+                 "commit and applied index",
+                 status, chosen);
+
+  auto* members = app.add_subcommand("members", "the cluster's members");
+  members->require_subcommand(0, 1);
+  define_command(*members, "list", "the cluster's members (voter or learner, reachable)",
+                 members_list, chosen);
+  auto* adding =
+      define_command(*members, "add", "add a member as a learner (start it with\ndref-node --join)",
+                     members_add, chosen);
+  adding->add_option("NAME", members_add.name, "the member's node id")->required();
+  adding->add_option("HOST:PORT", members_add.address, "where it listens")->required();
+  define_command(*members, "promote", "make a learner a voter", members_promote, chosen)
+      ->add_option("NAME", members_promote.name, "the learner's node id")
+      ->required();
+  define_command(*members, "remove", "take a member out of the cluster", members_remove, chosen)
+      ->add_option("NAME", members_remove.name, "the member's node id")
+      ->required();
+
+  define_command(app, "transfer-leader", "hand leadership to a voter", transfer_leader, chosen)
+      ->add_option("NAME", transfer_leader.name, "the voter's node id")
+      ->required();
+
+  define_command(app, "get", "print the value and its version", get, chosen)
+      ->add_option("ID", get.id, "the ref's id")
+      ->required();
+
+  auto* setting = define_command(app, "set", "write VALUE; prints the new version", set, chosen);
+  setting->add_option("ID", set.id, "the ref's id")->required();
+  setting->add_option("VALUE", set.value, "the bytes to store")->required();
+
+  auto* swapping =
+      define_command(app, "cas", "write VALUE if ID is still at EXPECTED_VERSION", cas, chosen);
+  swapping->add_option("ID", cas.id, "the ref's id")->required();
+  swapping->add_option("EXPECTED_VERSION", cas.expected_version, "the version it must be at")
+      ->required();
+  swapping->add_option("VALUE", cas.value, "the bytes to store")->required();
+
+  auto* adding_to = define_command(app, "add",
+                                   "add DELTA to the 64-bit counter under ID (named\n"
+                                   "command add_i64); prints the new value and version",
+                                   add, chosen);
+  adding_to->add_option("ID", add.id, "the counter's id")->required();
+  adding_to->add_option("DELTA", add.delta, "a 64-bit integer, may be negative")->required();
+
+  auto* locking = define_command(app, "lock",
+                                 "run CMD holding the lock ID; CMD sees the fencing\n"
+                                 "token in DREF_FENCING_TOKEN; exits with CMD's exit code",
+                                 lock, chosen);
+  locking->add_option("ID", lock.id, "the lock's id")->required();
+  locking->add_option("CMD", lock.command, "the command and its arguments, after --")->required();
+
+  auto* publishing = define_command(app, "publish", "publish MESSAGE; prints its sequence number",
+                                    publish, chosen);
+  publishing->add_option("TOPIC", publish.topic, "the topic's id")->required();
+  publishing->add_option("MESSAGE", publish.message, "the bytes to publish")->required();
+
+  std::string from_text = "0";
+  std::string count_text;
+  auto* watching = define_command(app, "watch",
+                                  "print every change of a ref (or, when no ref ID\n"
+                                  "exists or with --topic, every message of a topic)\n"
+                                  "until N were printed or SIGINT",
+                                  watch, chosen);
+  watching->add_option("ID|TOPIC", watch.name, "a ref's id or a topic")->required();
+  watching->add_option("--from", from_text, "a topic's first sequence number to print")
+      ->type_name("SEQ");
+  auto* count_option =
+      watching->add_option("--count", count_text, "stop after N events")->type_name("N");
+  watching->add_flag("--topic", watch.force_topic, "watch a topic even if a ref ID exists");
+
+  bool help_command = false;
+  app.add_subcommand("help", "print this help")->callback([&] { help_command = true; });
+
+  // At most one command: past it, a word that names a command is an
+  // argument (get status reads the ref "status"). Set only now, after the
+  // commands, which would inherit it. None at all is checked below, with a
+  // clearer message than CLI11's.
+  app.require_subcommand(0, 1);
+  app.footer(footer);
+  // Once a command is chosen, app.help() shows that command's help.
+  auto help_for_all = app.help();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return help_request{app.help()};
+  } catch (const CLI::CallForAllHelp&) {
+    return help_request{app.help("", CLI::AppFormatMode::All)};
+  } catch (const CLI::ParseError& e) {
+    throw usage_error{e.what()};
+  }
+  if (help_command)
+    return help_request{help_for_all};
+
+  invocation out;
+  out.options.endpoints = parse_endpoints(*endpoints_option ? endpoints_text : default_endpoints());
+  auto timeout = dref::config::parse_duration(timeout_text);
+  if (!timeout)
+    throw usage_error{"--timeout: " + timeout.error().message};
+  out.options.timeout = *timeout;
+  out.options.format = json ? output_format::json : output_format::text;
+  if (!chosen && members->parsed())
+    throw usage_error{"members needs list, add, promote or remove"};
+  if (!chosen)
+    throw usage_error{"no command given"};
+  if (auto* lock_args = std::get_if<lock_command>(&*chosen))
+    require_command_after_dashes(*lock_args, argc, argv);
+  if (auto* watch_args = std::get_if<watch_command>(&*chosen)) {
+    watch_args->from = parse_count("--from", from_text);
+    if (*count_option)
+      watch_args->count = parse_count("--count", count_text);
+  }
+  out.command = std::move(*chosen);
+  return out;
+}
+
+} // namespace drefctl

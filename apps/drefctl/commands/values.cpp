@@ -1,0 +1,85 @@
+#include "commands.hpp"
+#include "dref/store/named_commands.hpp"
+#include "errors.hpp"
+
+#include <cstdint>
+#include <exception>
+
+namespace drefctl {
+
+namespace {
+
+// The 8-byte little-endian integers that add_i64 reads and writes.
+struct i64_codec {
+  static std::string encode(const std::int64_t& value) { return dref::store::encode_i64(value); }
+  static dref::result<std::int64_t> decode(std::string_view bytes) {
+    return dref::store::decode_i64(bytes, "the stored value");
+  }
+};
+
+std::uint64_t version_number(const std::string& text) {
+  std::uint64_t version = 0;
+  std::size_t used = 0;
+  try {
+    version = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || text.front() == '-')
+    throw usage_error{"EXPECTED_VERSION '" + text + "' is not a version number"};
+  return version;
+}
+
+std::int64_t delta_number(const std::string& text) {
+  std::int64_t delta = 0;
+  std::size_t used = 0;
+  try {
+    delta = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size())
+    throw usage_error{"DELTA '" + text + "' is not a 64-bit integer"};
+  return delta;
+}
+
+} // namespace
+
+int run(session& s, const get_command& cmd) {
+  auto got = checked(s.raw_ref(cmd.id).try_get_versioned());
+  s.print(ref_value{cmd.id, std::move(got.value), got.version});
+  return exit_ok;
+}
+
+int run(session& s, const set_command& cmd) {
+  s.print(ref_version{cmd.id, checked(s.raw_ref(cmd.id).try_set(cmd.value))});
+  return exit_ok;
+}
+
+int run(session& s, const cas_command& cmd) {
+  auto expected = version_number(cmd.expected_version);
+  s.print(ref_version{cmd.id, checked(s.raw_ref(cmd.id).try_set_at_version(expected, cmd.value))});
+  return exit_ok;
+}
+
+int run(session& s, const add_command& cmd) {
+  auto delta = delta_number(cmd.delta);
+  auto counter = s.context().existing<std::int64_t, i64_codec>(dref::manual_id(cmd.id));
+  auto ran = checked(counter.try_run("add_i64", i64_codec::encode(delta)));
+  s.print(counter_value{cmd.id, ran.value, ran.version});
+  return exit_ok;
+}
+
+int run(session& s, const publish_command& cmd) {
+  auto topic = s.context().make_topic<std::string, dref::raw_codec>(dref::manual_id(cmd.topic));
+  std::uint64_t seq = 0;
+  try {
+    seq = topic.publish(cmd.message);
+  } catch (const dref::error_exception& ex) {
+    throw command_failed{ex.error()};
+  }
+  s.print(published{cmd.topic, seq});
+  return exit_ok;
+}
+
+} // namespace drefctl

@@ -1,0 +1,80 @@
+#pragma once
+// What the user asked drefctl to do, once the command line is parsed: the
+// options every command shares and one struct per command with its
+// arguments as given (commands check and convert them).
+
+#include "dref/config/node_config.hpp"
+#include "output.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace drefctl {
+
+struct global_options {
+  std::vector<dref::config::endpoint> endpoints; // tried in order
+  std::chrono::milliseconds timeout{5000};       // per request; also how long lock waits
+  output_format format = output_format::text;
+};
+
+struct status_command {};
+struct members_list_command {};
+struct members_add_command {
+  std::string name;
+  std::string address;
+};
+struct members_promote_command {
+  std::string name;
+};
+struct members_remove_command {
+  std::string name;
+};
+struct transfer_leader_command {
+  std::string name;
+};
+struct get_command {
+  std::string id;
+};
+struct set_command {
+  std::string id;
+  std::string value;
+};
+struct cas_command {
+  std::string id;
+  std::string expected_version;
+  std::string value;
+};
+struct add_command {
+  std::string id;
+  std::string delta;
+};
+struct lock_command {
+  std::string id;
+  std::vector<std::string> command; // program and its arguments
+};
+struct publish_command {
+  std::string topic;
+  std::string message;
+};
+struct watch_command {
+  std::string name; // a ref's id, or a topic
+  std::uint64_t from = 0;
+  std::optional<std::uint64_t> count;
+  bool force_topic = false;
+};
+
+using command =
+    std::variant<status_command, members_list_command, members_add_command, members_promote_command,
+                 members_remove_command, transfer_leader_command, get_command, set_command,
+                 cas_command, add_command, lock_command, publish_command, watch_command>;
+
+struct invocation {
+  global_options options;
+  drefctl::command command;
+};
+
+} // namespace drefctl

@@ -1,0 +1,44 @@
+#include "session.hpp"
+
+#include "errors.hpp"
+
+#include <iostream>
+
+namespace drefctl {
+
+session::session(global_options options)
+    : options_(std::move(options)) {}
+
+dref::raft_member& session::member() {
+  if (member_)
+    return *member_;
+  std::string failures;
+  for (const auto& endpoint : options_.endpoints) {
+    try {
+      member_ = dref::raft_member::connect(system_, endpoint.host, endpoint.port);
+      return *member_;
+    } catch (const dref::error_exception& ex) {
+      failures += "\n  " + endpoint.to_string() + ": " + ex.error().message;
+    }
+  }
+  throw command_failed{dref::error{dref::errc::unavailable, "no endpoint answers:" + failures}};
+}
+
+dref::context& session::context() {
+  if (!context_) {
+    dref::context_options context_options;
+    context_options.request_timeout = options_.timeout;
+    context_.emplace(system_, member(), context_options);
+  }
+  return *context_;
+}
+
+dref::ref<std::string, dref::raw_codec> session::raw_ref(const std::string& id) {
+  return context().existing<std::string, dref::raw_codec>(dref::manual_id(id));
+}
+
+void session::print(const printable& result) {
+  drefctl::print(std::cout, result, options_.format);
+}
+
+} // namespace drefctl

@@ -1,0 +1,43 @@
+#pragma once
+// A command's link to the cluster: the actor system, the first endpoint
+// that answers, and a context on it; each made on first use, so that a
+// command that fails early connects nowhere.
+
+#include "dref/actors/node_system.hpp"
+#include "dref/context.hpp"
+#include "invocation.hpp"
+#include "output.hpp"
+
+#include <caf/actor_system.hpp>
+#include <optional>
+#include <string>
+
+namespace drefctl {
+
+class session {
+public:
+  explicit session(global_options options);
+
+  const global_options& options() const { return options_; }
+  caf::actor_system& system() { return system_; }
+
+  // The first of --endpoints that answers; command_failed (unavailable)
+  // listing every endpoint's failure when none does.
+  dref::raft_member& member();
+  dref::context& context();
+
+  // An existing ref holding raw bytes, as drefctl reads and writes them.
+  dref::ref<std::string, dref::raw_codec> raw_ref(const std::string& id);
+
+  void print(const printable& result);
+
+private:
+  global_options options_;
+  dref::node_system_config system_config_;
+  caf::actor_system system_{system_config_};
+  // Declared after system_: the context and member go before the system.
+  std::optional<dref::raft_member> member_;
+  std::optional<dref::context> context_;
+};
+
+} // namespace drefctl
