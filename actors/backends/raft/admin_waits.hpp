@@ -76,10 +76,11 @@ public:
         ++it;
         continue;
       }
-      out.answers.emplace_back(std::move(it->second.waiter),
-                               protocol::admin_reply{error{
-                                 errc::timeout, "the membership change was not committed in "
-                                                "time; its outcome is unknown (see members list)"}});
+      out.answers.emplace_back(
+        std::move(it->second.waiter),
+        protocol::admin_reply{error{errc::timeout, "the membership change was not committed in "
+                                                   "time; its outcome is unknown (see members "
+                                                   "list)"}});
       it = changes_.erase(it);
     }
     if (transfer_ && now >= transfer_->second.deadline) {

@@ -176,8 +176,8 @@ void install_snapshot(node_actor* self, const core::snapshot& snap) {
 
 void maybe_compact(node_actor* self) {
   auto& st = self->state;
-  auto compacted =
-    st.disk->maybe_compact(*st.raft, st.machine.applied(), [&] { return st.machine.store().snapshot(); });
+  auto state = [&st] { return st.machine.store().snapshot(); };
+  auto compacted = st.disk->maybe_compact(*st.raft, st.machine.applied(), state);
   if (!compacted)
     fail_fatally(self, compacted.error());
 }
@@ -285,7 +285,8 @@ void route_proposal(node_actor* self, routed_proposal p) {
   auto leading = st.raft && st.raft->role() == core::role::leader;
   switch (route_for(now(), p.deadline, st.raft != nullptr, leading, remote.has_value())) {
     case route::too_late:
-      p.waiter.deliver(to_caf_error(error{errc::timeout, "no leader accepted the proposal in time"}));
+      p.waiter.deliver(
+        to_caf_error(error{errc::timeout, "no leader accepted the proposal in time"}));
       return;
     case route::park:
       st.proposals.park(std::move(p));

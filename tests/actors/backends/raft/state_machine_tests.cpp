@@ -29,7 +29,8 @@ core::entry command(std::uint64_t index, protocol::store_command cmd, std::uint6
   e.type = core::entry_type::normal;
   e.client_id = sequence == 0 ? 0 : 42;
   e.sequence = sequence;
-  e.data = protocol::encode(protocol::store_proposal{e.client_id, sequence, 0, 1000, std::move(cmd)});
+  e.data =
+    protocol::encode(protocol::store_proposal{e.client_id, sequence, 0, 1000, std::move(cmd)});
   return e;
 }
 
