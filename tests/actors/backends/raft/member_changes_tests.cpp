@@ -87,6 +87,11 @@ BOOST_AUTO_TEST_CASE(leadership_goes_only_to_a_voter) {
   auto self = member_id("a");
   BOOST_TEST(*transfer_target("b", self, members(), name_of) == member_id("b"));
   BOOST_TEST(*transfer_target("a", self, members(), name_of) == self); // leads already
+  // Even while it leads on after removing itself: nothing to hand over.
+  protocol::raft_config_state without_self{{member_id("b")}, {}};
+  auto stays = transfer_target("a", self, without_self, name_of);
+  BOOST_REQUIRE(stays.has_value());
+  BOOST_TEST(*stays == self);
   auto learner = transfer_target("c", self, members(), name_of);
   BOOST_REQUIRE(!learner.has_value());
   BOOST_TEST((learner.error().code == errc::invalid_argument));

@@ -76,22 +76,28 @@ BOOST_AUTO_TEST_CASE(the_log_is_compacted_once_enough_entries_are_applied) {
     ++snapshots_taken;
     return std::string{"state at "} + std::to_string(member.applied);
   };
-  member.propose(3);
-  BOOST_TEST(member.applied < 10u);
+  while (member.applied + 1 < 10)
+    member.propose(1);
+  BOOST_TEST(member.applied == 9u);
   auto early = member.disk.maybe_compact(member.raft, member.applied, state);
   BOOST_REQUIRE(early.has_value());
   BOOST_TEST(!*early);
   BOOST_TEST(snapshots_taken == 0); // not even asked for the state
-  member.propose(10);
+  member.propose(1);
   auto due = member.disk.maybe_compact(member.raft, member.applied, state);
   BOOST_REQUIRE(due.has_value());
   BOOST_TEST(*due);
   BOOST_TEST(snapshots_taken == 1);
-  BOOST_TEST(member.disk.snapshot_index() == member.applied);
-  BOOST_TEST(member.raft.log().snapshot_index() == member.applied);
-  // The next one is due only snapshot_every entries later.
-  member.propose(1);
+  BOOST_TEST(member.disk.snapshot_index() == 10u);
+  BOOST_TEST(member.raft.log().snapshot_index() == 10u);
+  BOOST_REQUIRE(member.raft.latest_snapshot().has_value());
+  BOOST_TEST(member.raft.latest_snapshot()->data == "state at 10");
+  // The next one is due snapshot_every entries later.
+  member.propose(9);
   BOOST_TEST(!*member.disk.maybe_compact(member.raft, member.applied, state));
+  member.propose(1);
+  BOOST_TEST(*member.disk.maybe_compact(member.raft, member.applied, state));
+  BOOST_TEST(member.disk.snapshot_index() == 20u);
 }
 
 BOOST_AUTO_TEST_CASE(compaction_stops_at_what_is_durable) {
