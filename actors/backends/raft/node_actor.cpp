@@ -441,12 +441,7 @@ caf::behavior node_behavior(node_actor* self) {
       s.members.is_self(address);
       maybe_bootstrap(self);
     },
-    [self](protocol::propose_atom, store_proposal& proposal) {
-      auto promise = self->make_response_promise();
-      route_proposal(self, routed_proposal{std::move(proposal), promise,
-                                           now() + self->state.options.request_timeout});
-      return promise;
-    },
+    // A follower's proposal, sent on to this member as the leader.
     [self](protocol::forward_atom, store_proposal& proposal) {
       auto promise = self->make_response_promise();
       auto& s = self->state;
@@ -456,6 +451,13 @@ caf::behavior node_behavior(node_actor* self) {
       }
       propose_as_leader(self, std::move(proposal), promise, true,
                         now() + s.options.request_timeout);
+      return promise;
+    },
+    // --- the backend seam (protocol/caf/atoms.hpp)
+    [self](protocol::propose_atom, store_proposal& proposal) {
+      auto promise = self->make_response_promise();
+      route_proposal(self, routed_proposal{std::move(proposal), promise,
+                                           now() + self->state.options.request_timeout});
       return promise;
     },
     [self](protocol::read_atom, store_read& request) {
@@ -480,6 +482,7 @@ caf::behavior node_behavior(node_actor* self) {
     [self](protocol::unwatch_atom, const std::string& id, const caf::actor& watcher) {
       self->state.watchers.remove(id, watcher);
     },
+    // --- admin and failure drills
     [self](protocol::status_atom) { return status_of(self); },
     [self](const protocol::member_change& change) {
       auto promise = self->make_response_promise();
