@@ -1,0 +1,109 @@
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <iostream>
+#include <memory>
+#include <arpa/inet.h>
+#include <cstring>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dref/backends/raft/node.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "node_state.hpp"
+
+namespace dref::raft::node {
+namespace {
+
+// A port the OS says is free now (for tests and port 0): bound, read back,
+// closed, then published with SO_REUSEADDR. Another process could take it
+// in between; publish then fails with a clear error.
+result<std::uint16_t> pick_free_port(const std::string& host) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return error{errc::io_failed, std::string{"socket: "} + std::strerror(errno)};
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = 0;
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0
+            && ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  int saved = errno;
+  ::close(fd);
+  if (!ok)
+    return error{errc::io_failed, "no free port on " + host + ": " + std::strerror(saved)};
+  return static_cast<std::uint16_t>(ntohs(addr.sin_port));
+}
+
+} // namespace
+
+node_options options_from(const config::node_config& cfg) {
+  node_options out;
+  out.name = cfg.node_id;
+  out.cluster_id = cfg.cluster_id;
+  out.data_dir = cfg.data_dir;
+  out.listen_host = cfg.listen_host;
+  out.port = cfg.port;
+  out.peers = cfg.peers;
+  out.heartbeat = cfg.timeouts.heartbeat;
+  out.election = cfg.timeouts.election;
+  out.request_timeout = cfg.timeouts.request;
+  out.limits.max_value_bytes = cfg.limits.max_value_bytes;
+  out.limits.max_id_length = cfg.limits.max_id_length;
+  out.limits.topic_max_messages = cfg.limits.topic_max_messages;
+  return out;
+}
+
+result<started_node> start_node(caf::actor_system& sys, node_options options) {
+  if (options.data_dir.empty())
+    return error{errc::invalid_config, "the raft backend needs a data directory (data_dir, "
+                                       "DREF_DATA_DIR or --data-dir)"};
+  if (options.name.empty())
+    return error{errc::invalid_config, "the node needs a name (node_id)"};
+  auto lock = log::dir_lock::acquire(options.data_dir);
+  if (!lock)
+    return std::move(lock).error();
+  core::persisted_state restored;
+  log::recovery_report report;
+  auto storage = log::raft_storage::open(options.data_dir, restored, &report);
+  if (!storage)
+    return std::move(storage).error();
+  if (report.log.torn_bytes_truncated > 0)
+    std::cerr << "dref: node " << options.name << ": cut " << report.log.torn_bytes_truncated
+              << " bytes of an unfinished write off the end of the log\n";
+
+  auto state = std::make_shared<node_state>();
+  state->options = options;
+  state->self_id = member_id(options.name);
+  state->disk.emplace(std::move(*lock), std::move(*storage), options.snapshot_every);
+  state->restored = std::move(restored);
+  state->machine = state_machine{options.limits, options.name};
+  state->hello = protocol::hello{protocol::wire_format_version, options.cluster_id, options.name,
+                                 options.software_version};
+
+  auto port = options.port != 0 ? result<std::uint16_t>{options.port}
+                                : pick_free_port(options.listen_host);
+  if (!port)
+    return std::move(port).error();
+  state->members =
+    member_directory<caf::actor>{config::endpoint{options.listen_host, *port}.to_string()};
+  // Not detached, although saves fsync on a worker thread: CAF 0.17's
+  // detached actors can keep ~actor_system waiting for ever (CAF issues
+  // #1196, #1110; seen here when several systems share a process).
+  auto actor = sys.spawn([state](node_actor* self) {
+    self->state = std::move(*state);
+    return node_behavior(self);
+  });
+  auto published = sys.middleman().publish(actor, *port, options.listen_host.c_str(), true);
+  if (!published) {
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+    return error{errc::io_failed, "cannot listen on " + options.listen_host + ":"
+                                    + std::to_string(*port) + ": "
+                                    + sys.render(published.error())};
+  }
+  return started_node{actor, *port};
+}
+
+} // namespace dref::raft::node

@@ -1,0 +1,87 @@
+#pragma once
+// The node actor's state and what its source files share. The actor is one
+// event loop (node_actor.cpp: ticks, Raft messages, the ready loop, applying
+// entries, routing proposals, read rounds, links and the backend seam); it
+// answers admin requests and the status in node_admin.cpp, and start_node
+// opens its data directory and publishes it in node_start.cpp. Each job's
+// bookkeeping lives in a part that owns it (see README.md): this state
+// holds the parts and the little the loop keeps between messages.
+
+#include <caf/actor.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "admin_waits.hpp"
+#include "dref/backends/raft/node.hpp"
+#include "dref/backends/seam/watchers.hpp"
+#include "dref/protocol/admin.hpp"
+#include "dref/protocol/handshake.hpp"
+#include "dref/raft/core/node.hpp"
+#include "member_directory.hpp"
+#include "proposal_tracker.hpp"
+#include "read_rounds.hpp"
+#include "state_machine.hpp"
+#include "storage_driver.hpp"
+
+namespace dref::raft::node {
+
+// A watch starts like a linearizable read, so that it sees every write
+// after one its caller already saw acknowledged (also by another member).
+struct watch_start {
+  std::string id;
+  caf::actor watcher;
+};
+
+// A linearizable read, or the start of a watch, as it waits in read_rounds.
+struct read_request {
+  protocol::store_read request;
+  caf::response_promise promise;
+  std::optional<watch_start> watch;
+};
+
+using routed_proposal = proposal_tracker<caf::response_promise>::routed;
+
+struct node_state {
+  node_options options;
+  std::optional<storage_driver> disk;
+  core::persisted_state restored; // until the core starts from it
+  std::unique_ptr<core::node> raft;
+  state_machine machine;
+  std::uint64_t self_id = 0;
+  protocol::hello hello;
+  member_directory<caf::actor> members;
+  proposal_tracker<caf::response_promise> proposals;
+  read_rounds<read_request> reads;
+  admin_waits<caf::response_promise> admin;
+  watcher_set watchers;
+  // Group commit: proposals and raft messages are stepped into the core as
+  // they come; one ready round (one fsync) follows the whole lot, once the
+  // ready_atom this sets in motion comes round in the mailbox.
+  bool ready_scheduled = false;
+  bool failed = false;
+  static inline const char* name = "dref.raft_node";
+};
+
+using node_actor = caf::stateful_actor<node_state>;
+
+// --- node_actor.cpp
+caf::behavior node_behavior(node_actor* self);
+// Runs the core's ready rounds until it has nothing more to do.
+void process_ready(node_actor* self);
+std::chrono::steady_clock::time_point now();
+std::uint64_t wall_ms(); // stamped into proposals by the leader
+
+// --- node_admin.cpp
+void change_membership(node_actor* self, const protocol::member_change& change,
+                       caf::response_promise promise);
+void transfer_leadership(node_actor* self, const protocol::leader_transfer& request,
+                         caf::response_promise promise);
+protocol::node_status status_of(node_actor* self);
+
+} // namespace dref::raft::node

@@ -1,0 +1,142 @@
+// storage_driver: ready rounds made durable, and the log compacted once
+// enough entries were applied, never past what is durable; a restart finds
+// the snapshot.
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+#include "scratch_dir.hpp"
+#include "storage_driver.hpp"
+
+using dref::raft::node::storage_driver;
+namespace core = dref::raft::core;
+namespace storage = dref::raft::log;
+
+namespace {
+
+storage_driver open_driver(const std::string& dir, std::uint64_t snapshot_every,
+                           core::persisted_state& restored) {
+  auto lock = storage::dir_lock::acquire(dir);
+  BOOST_REQUIRE(lock.has_value());
+  auto opened = storage::raft_storage::open(dir, restored);
+  BOOST_REQUIRE(opened.has_value());
+  return storage_driver{std::move(*lock), std::move(*opened), snapshot_every};
+}
+
+// A single voter on its own: it elects itself and commits what it proposes.
+struct one_member {
+  core::persisted_state restored;
+  storage_driver disk;
+  core::node raft;
+  std::uint64_t applied = 0;
+
+  one_member(const std::string& dir, std::uint64_t snapshot_every)
+    : disk(open_driver(dir, snapshot_every, restored)), raft(config()) {
+    for (int tick = 0; tick < 100 && raft.role() != core::role::leader; ++tick) {
+      raft.tick();
+      drive();
+    }
+    BOOST_REQUIRE(raft.role() == core::role::leader);
+  }
+
+  static core::config config() {
+    core::config cfg;
+    cfg.id = 1;
+    cfg.voters = {1};
+    return cfg;
+  }
+
+  // Ready rounds until none is left: persisted, then applied.
+  void drive() {
+    while (raft.has_ready()) {
+      auto r = raft.ready();
+      BOOST_REQUIRE(disk.persist(r).has_value());
+      for (const auto& e : r.committed)
+        applied = e.index;
+      raft.advance(r);
+    }
+  }
+
+  void propose(int count) {
+    for (int i = 0; i < count; ++i)
+      BOOST_REQUIRE(raft.propose(0, 0, "entry").has_value());
+    drive();
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(storage_driver_suite)
+
+BOOST_AUTO_TEST_CASE(the_log_is_compacted_once_enough_entries_are_applied) {
+  dref::test::scratch_dir dir;
+  one_member member{dir.str(), 10};
+  int snapshots_taken = 0;
+  auto state = [&] {
+    ++snapshots_taken;
+    return std::string{"state at "} + std::to_string(member.applied);
+  };
+  while (member.applied + 1 < 10)
+    member.propose(1);
+  BOOST_TEST(member.applied == 9u);
+  auto early = member.disk.maybe_compact(member.raft, member.applied, state);
+  BOOST_REQUIRE(early.has_value());
+  BOOST_TEST(!*early);
+  BOOST_TEST(snapshots_taken == 0); // not even asked for the state
+  member.propose(1);
+  auto due = member.disk.maybe_compact(member.raft, member.applied, state);
+  BOOST_REQUIRE(due.has_value());
+  BOOST_TEST(*due);
+  BOOST_TEST(snapshots_taken == 1);
+  BOOST_TEST(member.disk.snapshot_index() == 10u);
+  BOOST_TEST(member.raft.log().snapshot_index() == 10u);
+  BOOST_REQUIRE(member.raft.latest_snapshot().has_value());
+  BOOST_TEST(member.raft.latest_snapshot()->data == "state at 10");
+  // The next one is due snapshot_every entries later.
+  member.propose(9);
+  BOOST_TEST(!*member.disk.maybe_compact(member.raft, member.applied, state));
+  member.propose(1);
+  BOOST_TEST(*member.disk.maybe_compact(member.raft, member.applied, state));
+  BOOST_TEST(member.disk.snapshot_index() == 20u);
+}
+
+BOOST_AUTO_TEST_CASE(compaction_stops_at_what_is_durable) {
+  dref::test::scratch_dir dir;
+  one_member member{dir.str(), 1};
+  member.propose(5);
+  auto durable = member.raft.log().stable_index();
+  // Applied beyond the durable log (it cannot be in practice, but the
+  // snapshot must never get ahead of the log on disk).
+  auto done = member.disk.maybe_compact(member.raft, durable + 5, [] { return std::string{"s"}; });
+  BOOST_REQUIRE(done.has_value());
+  BOOST_TEST(*done);
+  BOOST_TEST(member.disk.snapshot_index() == durable);
+  // Nothing new is durable: nothing to compact.
+  BOOST_TEST(!*member.disk.maybe_compact(member.raft, durable + 5, [] { return std::string{}; }));
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_finds_the_snapshot_and_the_entries_after_it) {
+  dref::test::scratch_dir dir;
+  std::uint64_t snapshot_index = 0;
+  std::uint64_t last = 0;
+  {
+    one_member member{dir.str(), 5};
+    member.propose(6);
+    BOOST_REQUIRE(*member.disk.maybe_compact(member.raft, member.applied,
+                                             [] { return std::string{"state"}; }));
+    snapshot_index = member.disk.snapshot_index();
+    BOOST_TEST(snapshot_index > 0u);
+    member.propose(2);
+    last = member.raft.log().last_index();
+  }
+  core::persisted_state restored;
+  auto disk = open_driver(dir.str(), 5, restored);
+  BOOST_TEST(disk.snapshot_index() == snapshot_index);
+  BOOST_TEST(restored.snapshot.index == snapshot_index);
+  BOOST_TEST(restored.snapshot_data == "state");
+  BOOST_REQUIRE(!restored.entries.empty());
+  BOOST_TEST(restored.entries.front().index == snapshot_index + 1);
+  BOOST_TEST(restored.entries.back().index == last);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
