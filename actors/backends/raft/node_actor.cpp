@@ -1,6 +1,7 @@
 #include <caf/event_based_actor.hpp>
-#include <iostream>
 
+#include "dref/backends/seam/backend_actor.hpp"
+#include "dref/log.hpp"
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "node_state.hpp"
@@ -35,7 +36,7 @@ void schedule_ready(node_actor* self) {
 error unavailable(const std::string& why) { return error{errc::unavailable, why}; }
 
 void fail_fatally(node_actor* self, const error& err) {
-  std::cerr << "dref: node " << self->state.options.name << " stops: " << err.message << "\n";
+  log(log_level::error, "node " + self->state.options.name + " stops: " + err.message);
   self->state.failed = true;
   self->quit(caf::exit_reason::unhandled_exception);
 }
@@ -48,8 +49,7 @@ void make_link(node_actor* self, const std::string& address,
                member_directory<caf::actor>::link_plan plan) {
   auto& st = self->state;
   if (!plan) {
-    std::cerr << "dref: node " << st.options.name << ": not linking: " << plan.error().message
-              << "\n";
+    log(log_level::warn, "node " + st.options.name + ": not linking: " + plan.error().message);
     return;
   }
   if (*plan)
@@ -397,7 +397,39 @@ caf::behavior node_behavior(node_actor* self) {
     maybe_bootstrap(self);
   }
   self->send(self, protocol::tick_atom::value);
-  return {
+  return backend::seam_and_own(
+    // The backend seam (backend_actor.hpp). Each typed promise also goes on
+    // as the untyped one the parts keep (one type for every waiter).
+    {
+      [self](protocol::propose_atom, store_proposal& proposal) {
+        auto promise = self->make_response_promise<protocol::store_reply>();
+        route_proposal(self, routed_proposal{std::move(proposal), promise,
+                                             now() + self->state.options.request_timeout});
+        return promise;
+      },
+      [self](protocol::read_atom, store_read& request) {
+        auto promise = self->make_response_promise<protocol::store_read_reply>();
+        auto& s = self->state;
+        s.reads.enqueue(read_request{std::move(request), promise, std::nullopt},
+                        now() + s.options.request_timeout);
+        if (s.raft && !s.reads.round_in_flight())
+          start_read_round(self);
+        return promise;
+      },
+      [self](protocol::watch_atom, const std::string& id, const caf::actor& watcher) {
+        auto promise = self->make_response_promise<std::uint64_t>();
+        auto& s = self->state;
+        self->monitor(watcher);
+        s.reads.enqueue(read_request{{}, promise, watch_start{id, watcher}},
+                        now() + s.options.request_timeout);
+        if (s.raft && !s.reads.round_in_flight())
+          start_read_round(self);
+        return promise;
+      },
+      [self](protocol::unwatch_atom, const std::string& id, const caf::actor& watcher) {
+        self->state.watchers.remove(id, watcher);
+      },
+    },
     [self](protocol::tick_atom) { on_tick(self); },
     [self](protocol::raft_message& msg) {
       auto& s = self->state;
@@ -418,9 +450,9 @@ caf::behavior node_behavior(node_actor* self) {
       // around the clash) until an operator fixes it.
       if (auto clash = s.members.clash_with(address, name)) {
         if (clash->first_report)
-          std::cerr << "dref: node " << s.options.name << ": members at " << clash->other_address
-                    << " and " << address << " both use node id '" << name << "'; ignoring "
-                    << address << " until each node has its own id\n";
+          log(log_level::error, "node " + s.options.name + ": members at " + clash->other_address
+                                  + " and " + address + " both use node id '" + name
+                                  + "'; ignoring " + address + " until each node has its own id");
         return;
       }
       learn_member(self, name, address);
@@ -453,35 +485,6 @@ caf::behavior node_behavior(node_actor* self) {
                         now() + s.options.request_timeout);
       return promise;
     },
-    // --- the backend seam (protocol/caf/atoms.hpp)
-    [self](protocol::propose_atom, store_proposal& proposal) {
-      auto promise = self->make_response_promise();
-      route_proposal(self, routed_proposal{std::move(proposal), promise,
-                                           now() + self->state.options.request_timeout});
-      return promise;
-    },
-    [self](protocol::read_atom, store_read& request) {
-      auto promise = self->make_response_promise();
-      auto& s = self->state;
-      s.reads.enqueue(read_request{std::move(request), promise, std::nullopt},
-                      now() + s.options.request_timeout);
-      if (s.raft && !s.reads.round_in_flight())
-        start_read_round(self);
-      return promise;
-    },
-    [self](protocol::watch_atom, const std::string& id, const caf::actor& watcher) {
-      auto promise = self->make_response_promise();
-      auto& s = self->state;
-      self->monitor(watcher);
-      s.reads.enqueue(read_request{{}, promise, watch_start{id, watcher}},
-                      now() + s.options.request_timeout);
-      if (s.raft && !s.reads.round_in_flight())
-        start_read_round(self);
-      return promise;
-    },
-    [self](protocol::unwatch_atom, const std::string& id, const caf::actor& watcher) {
-      self->state.watchers.remove(id, watcher);
-    },
     // --- admin and failure drills
     [self](protocol::status_atom) { return status_of(self); },
     [self](const protocol::member_change& change) {
@@ -497,8 +500,7 @@ caf::behavior node_behavior(node_actor* self) {
     [self](protocol::fault_atom, const std::string& name, bool cut) {
       if (auto link = self->state.members.cut(name, cut))
         self->send(*link, protocol::fault_atom::value, cut);
-    },
-  };
+    });
 }
 
 } // namespace dref::raft::node

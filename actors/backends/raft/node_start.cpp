@@ -1,6 +1,6 @@
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
-#include <iostream>
+#include <string>
 #include <memory>
 #include <arpa/inet.h>
 #include <cstring>
@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "dref/backends/raft/node.hpp"
+#include "dref/backends/seam/limits_from.hpp"
+#include "dref/log.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "node_state.hpp"
 
@@ -50,9 +52,7 @@ node_options options_from(const config::node_config& cfg) {
   out.heartbeat = cfg.timeouts.heartbeat;
   out.election = cfg.timeouts.election;
   out.request_timeout = cfg.timeouts.request;
-  out.limits.max_value_bytes = cfg.limits.max_value_bytes;
-  out.limits.max_id_length = cfg.limits.max_id_length;
-  out.limits.topic_max_messages = cfg.limits.topic_max_messages;
+  out.limits = backend::limits_from(cfg);
   return out;
 }
 
@@ -62,17 +62,18 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
                                        "DREF_DATA_DIR or --data-dir)"};
   if (options.name.empty())
     return error{errc::invalid_config, "the node needs a name (node_id)"};
-  auto lock = log::dir_lock::acquire(options.data_dir);
+  auto lock = storage::dir_lock::acquire(options.data_dir);
   if (!lock)
     return std::move(lock).error();
   core::persisted_state restored;
-  log::recovery_report report;
-  auto storage = log::raft_storage::open(options.data_dir, restored, &report);
+  storage::recovery_report report;
+  auto storage = storage::raft_storage::open(options.data_dir, restored, &report);
   if (!storage)
     return std::move(storage).error();
   if (report.log.torn_bytes_truncated > 0)
-    std::cerr << "dref: node " << options.name << ": cut " << report.log.torn_bytes_truncated
-              << " bytes of an unfinished write off the end of the log\n";
+    log(log_level::warn, "node " + options.name + ": cut "
+                           + std::to_string(report.log.torn_bytes_truncated)
+                           + " bytes of an unfinished write off the end of the log");
 
   auto state = std::make_shared<node_state>();
   state->options = options;

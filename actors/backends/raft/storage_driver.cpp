@@ -5,7 +5,7 @@
 
 namespace dref::raft::node {
 
-storage_driver::storage_driver(log::dir_lock lock, log::raft_storage storage,
+storage_driver::storage_driver(storage::dir_lock lock, storage::raft_storage storage,
                                std::uint64_t snapshot_every)
   : lock_(std::move(lock))
   , storage_(std::move(storage))

@@ -19,7 +19,7 @@ namespace dref::raft::node {
 
 class storage_driver {
 public:
-  storage_driver(log::dir_lock lock, log::raft_storage storage, std::uint64_t snapshot_every);
+  storage_driver(storage::dir_lock lock, storage::raft_storage storage, std::uint64_t snapshot_every);
 
   // Makes what ready round r holds durable.
   result<void> persist(const core::ready& r) { return storage_.save(r); }
@@ -48,8 +48,8 @@ private:
   std::uint64_t compaction_index(const core::node& raft, std::uint64_t applied) const;
   result<bool> compact(core::node& raft, std::uint64_t index, std::string data);
 
-  log::dir_lock lock_;
-  log::raft_storage storage_;
+  storage::dir_lock lock_;
+  storage::raft_storage storage_;
   std::uint64_t snapshot_every_;
   std::uint64_t snapshot_index_;
 };

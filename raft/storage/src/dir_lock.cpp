@@ -6,7 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-namespace dref::raft::log {
+namespace dref::raft::storage {
 
 result<dir_lock> dir_lock::acquire(const std::string& dir) {
   std::error_code ec;
@@ -34,4 +34,4 @@ result<dir_lock> dir_lock::acquire(const std::string& dir) {
   return dir_lock{dir, std::move(*fd)};
 }
 
-} // namespace dref::raft::log
+} // namespace dref::raft::storage

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace dref::raft::log {
+namespace dref::raft::storage {
 
 file_descriptor& file_descriptor::operator=(file_descriptor&& other) noexcept {
   if (this != &other) {
@@ -97,4 +97,4 @@ result<void> write_file_atomically(const std::string& dir, const std::string& na
   return sync_directory(dir);
 }
 
-} // namespace dref::raft::log
+} // namespace dref::raft::storage

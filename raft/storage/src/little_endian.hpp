@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace dref::raft::log::detail {
+namespace dref::raft::storage::detail {
 
 inline void put_le(std::string& out, std::uint64_t value, int width) {
   for (int i = 0; i < width; ++i)
@@ -19,4 +19,4 @@ inline std::uint64_t get_le(std::string_view bytes, std::size_t at, int width) {
   return value;
 }
 
-} // namespace dref::raft::log::detail
+} // namespace dref::raft::storage::detail

@@ -5,7 +5,7 @@
 #include "dref/protocol/codec.hpp"
 #include "little_endian.hpp"
 
-namespace dref::raft::log {
+namespace dref::raft::storage {
 namespace {
 
 enum record : std::uint8_t { entry_record = 1, hard_record = 2, compacted_record = 3,
@@ -202,4 +202,4 @@ result<void> raft_storage::compact(const core::snapshot& snap, const core::hard_
   return snapshots_.remove_all_but_newest(2);
 }
 
-} // namespace dref::raft::log
+} // namespace dref::raft::storage

@@ -8,7 +8,7 @@
 
 #include "little_endian.hpp"
 
-namespace dref::raft::log {
+namespace dref::raft::storage {
 
 namespace {
 
@@ -108,4 +108,4 @@ result<void> snapshot_files::remove_all_but_newest(std::size_t keep) const {
   return files->size() > keep ? sync_directory(dir_) : result<void>{};
 }
 
-} // namespace dref::raft::log
+} // namespace dref::raft::storage

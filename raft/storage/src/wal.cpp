@@ -10,7 +10,7 @@
 
 #include "little_endian.hpp"
 
-namespace dref::raft::log {
+namespace dref::raft::storage {
 
 namespace {
 
@@ -222,4 +222,4 @@ result<void> wal::remove_segments_before(std::uint64_t segment) {
   return removed ? sync_directory(opts_.dir) : result<void>{};
 }
 
-} // namespace dref::raft::log
+} // namespace dref::raft::storage

@@ -36,13 +36,13 @@ core::ready ready_with(std::vector<core::entry> entries, std::optional<core::har
 }
 
 struct reopened {
-  log::raft_storage storage;
+  storage::raft_storage storage;
   core::persisted_state state;
 };
 
 reopened reopen(const std::string& dir) {
   core::persisted_state state;
-  auto storage = log::raft_storage::open(dir, state);
+  auto storage = storage::raft_storage::open(dir, state);
   BOOST_REQUIRE_MESSAGE(storage.has_value(), (storage ? "" : storage.error().message));
   return {std::move(*storage), std::move(state)};
 }
@@ -171,7 +171,7 @@ BOOST_AUTO_TEST_CASE(a_lost_snapshot_file_is_reported_as_corruption) {
     if (f.path().extension() == ".snap")
       fs::remove(f.path());
   core::persisted_state state;
-  auto storage = log::raft_storage::open(dir.str(), state);
+  auto storage = storage::raft_storage::open(dir.str(), state);
   BOOST_REQUIRE(!storage.has_value());
   BOOST_TEST((storage.error().code == errc::corrupt_data));
   BOOST_TEST(storage.error().message.find("no intact snapshot") != std::string::npos);
@@ -192,9 +192,9 @@ BOOST_AUTO_TEST_CASE(a_torn_tail_loses_only_the_unsynced_record) {
     std::ofstream out{segment, std::ios::binary | std::ios::app};
     out << std::string("\x40\x00\x00\x00\x01\x00\x00\x00garbage", 15);
   }
-  log::recovery_report report;
+  storage::recovery_report report;
   core::persisted_state state;
-  auto storage = log::raft_storage::open(dir.str(), state, &report);
+  auto storage = storage::raft_storage::open(dir.str(), state, &report);
   BOOST_REQUIRE(storage.has_value());
   BOOST_TEST(state.entries.size() == 4u);
   BOOST_TEST(report.log.torn_bytes_truncated == 15u);

@@ -4,7 +4,7 @@
 #include "dref/raft/storage/snapshot_files.hpp"
 #include "scratch_dir.hpp"
 
-using namespace dref::raft::log;
+using namespace dref::raft::storage;
 namespace fs = std::filesystem;
 
 namespace {

@@ -10,7 +10,7 @@
 #include "dref/raft/storage/wal.hpp"
 #include "scratch_dir.hpp"
 
-using namespace dref::raft::log;
+using namespace dref::raft::storage;
 using dref::errc;
 namespace fs = std::filesystem;
 

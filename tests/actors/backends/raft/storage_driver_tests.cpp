@@ -10,7 +10,7 @@
 
 using dref::raft::node::storage_driver;
 namespace core = dref::raft::core;
-namespace storage = dref::raft::log;
+namespace storage = dref::raft::storage;
 
 namespace {
 

@@ -7,7 +7,7 @@
 
 #include "dref/raft/storage/file.hpp"
 
-namespace dref::raft::log {
+namespace dref::raft::storage {
 
 class dir_lock {
 public:
@@ -23,4 +23,4 @@ private:
   file_descriptor fd_;
 };
 
-} // namespace dref::raft::log
+} // namespace dref::raft::storage

@@ -7,7 +7,7 @@
 
 #include "dref/protocol/result.hpp"
 
-namespace dref::raft::log {
+namespace dref::raft::storage {
 
 class file_descriptor {
 public:
@@ -43,4 +43,4 @@ result<void> sync_directory(const std::string& dir);
 result<void> write_file_atomically(const std::string& dir, const std::string& name,
                                    std::string_view bytes);
 
-} // namespace dref::raft::log
+} // namespace dref::raft::storage

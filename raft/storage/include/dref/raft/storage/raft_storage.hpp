@@ -27,7 +27,7 @@
 #include "dref/raft/storage/snapshot_files.hpp"
 #include "dref/raft/storage/wal.hpp"
 
-namespace dref::raft::log {
+namespace dref::raft::storage {
 
 struct recovery_report {
   wal::replay_report log;
@@ -69,4 +69,4 @@ private:
   core::hard_state durable_hard_; // the last one synced (term and vote count)
 };
 
-} // namespace dref::raft::log
+} // namespace dref::raft::storage

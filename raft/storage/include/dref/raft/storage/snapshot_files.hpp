@@ -14,7 +14,7 @@
 
 #include "dref/raft/storage/file.hpp"
 
-namespace dref::raft::log {
+namespace dref::raft::storage {
 
 struct snapshot_file {
   std::uint64_t index = 0; // last log index the snapshot covers
@@ -45,4 +45,4 @@ private:
   std::string dir_;
 };
 
-} // namespace dref::raft::log
+} // namespace dref::raft::storage

@@ -26,7 +26,7 @@
 
 #include "dref/raft/storage/file.hpp"
 
-namespace dref::raft::log {
+namespace dref::raft::storage {
 
 class wal {
 public:
@@ -89,4 +89,4 @@ private:
   std::string buffer_;
 };
 
-} // namespace dref::raft::log
+} // namespace dref::raft::storage
