@@ -227,10 +227,13 @@ void propose_as_leader(node_actor* self, store_proposal proposal, caf::response_
   auto data = protocol::encode(proposal);
   auto index = st.raft->propose(proposal.client_id, proposal.sequence, std::move(data));
   if (!index) {
+    // Refused while still leading (a leadership transfer in progress): park
+    // it for the next tick's routing. Routing it again now would come
+    // straight back here, without end, while the transfer lasts.
     if (forwarded)
       promise.deliver(to_caf_error(index.error()));
     else
-      route_proposal(self, routed_proposal{std::move(proposal), std::move(promise), deadline});
+      st.proposals.park(routed_proposal{std::move(proposal), std::move(promise), deadline});
     return;
   }
   st.proposals.add_pending(*index, {std::move(proposal), std::move(promise), forwarded, deadline});
