@@ -24,4 +24,30 @@ hello_reply answer_hello(const hello& local, const hello& remote) {
   return reply;
 }
 
+hello_reply answer_limits(const limits_offer& local, const limits_offer& remote) {
+  hello_reply reply{local.node_id, std::nullopt};
+  auto value_in = [](const limits_offer& offer, const std::string& name) -> std::string {
+    for (const auto& [key, value] : offer.limits)
+      if (key == name)
+        return std::to_string(value);
+    return "(not set)";
+  };
+  std::vector<std::string> names;
+  for (const auto* offer : {&local, &remote})
+    for (const auto& [name, value] : offer->limits)
+      names.push_back(name);
+  for (const auto& name : names) {
+    auto ours = value_in(local, name);
+    auto theirs = value_in(remote, name);
+    if (ours != theirs) {
+      reply.refusal = error{errc::invalid_config,
+                            "node '" + remote.node_id + "' applies " + name + " = " + theirs
+                              + ", node '" + local.node_id + "' applies " + name + " = " + ours
+                              + "; every member must run with the same limits"};
+      break;
+    }
+  }
+  return reply;
+}
+
 } // namespace dref::protocol

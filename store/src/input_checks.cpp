@@ -1,5 +1,6 @@
 #include "dref/store/input_checks.hpp"
 
+#include <cctype>
 #include <string>
 
 namespace dref::store {
@@ -32,11 +33,25 @@ result<void> first_failure(Checks&&... checks) {
   return out;
 }
 
+result<void> check_user_id(const std::string& id, const limits& lim, const char* what);
+
 result<void> check_lock_ids(const std::string& lock, const std::string& session,
                             const std::string& owner, const limits& lim) {
-  return first_failure([&] { return check_id(lock, lim, "lock id"); },
+  return first_failure([&] { return check_user_id(lock, lim, "lock id"); },
                        [&] { return check_id(session, lim, "session id"); },
                        [&] { return check_id(owner, lim, "lock owner"); });
+}
+
+// An id a client command may write: well-formed and outside dref's own
+// records.
+result<void> check_user_id(const std::string& id, const limits& lim, const char* what) {
+  if (auto ok = check_id(id, lim, what); !ok)
+    return ok;
+  if (id.starts_with(reserved_prefix))
+    return error{errc::invalid_argument,
+                 std::string{what} + " '" + id + "': ids beginning with '"
+                   + std::string{reserved_prefix} + "' are reserved for dref's own records"};
+  return {};
 }
 
 struct input_checker {
@@ -44,7 +59,7 @@ struct input_checker {
 
   result<void> id_and_size(const std::string& id, const char* what,
                            const std::string& bytes) const {
-    return first_failure([&] { return check_id(id, lim, what); },
+    return first_failure([&] { return check_user_id(id, lim, what); },
                          [&] { return check_value_size(id, bytes.size(), lim); });
   }
 
@@ -54,13 +69,13 @@ struct input_checker {
   }
   result<void> operator()(const cmd_set& c) const { return id_and_size(c.id, "ref id", c.value); }
   result<void> operator()(const cmd_cas& c) const { return id_and_size(c.id, "ref id", c.value); }
-  result<void> operator()(const cmd_patch& c) const { return check_id(c.id, lim, "ref id"); }
-  result<void> operator()(const cmd_remove& c) const { return check_id(c.id, lim, "ref id"); }
+  result<void> operator()(const cmd_patch& c) const { return check_user_id(c.id, lim, "ref id"); }
+  result<void> operator()(const cmd_remove& c) const { return check_user_id(c.id, lim, "ref id"); }
   result<void> operator()(const cmd_set_metadata& c) const {
-    return first_failure([&] { return check_id(c.id, lim, "ref id"); },
+    return first_failure([&] { return check_user_id(c.id, lim, "ref id"); },
                          [&] { return check_metadata(c.id, c.metadata, lim); });
   }
-  result<void> operator()(const cmd_run& c) const { return check_id(c.id, lim, "ref id"); }
+  result<void> operator()(const cmd_run& c) const { return check_user_id(c.id, lim, "ref id"); }
   result<void> operator()(const cmd_session_open& c) const {
     if (auto ok = check_id(c.session, lim, "session id"); !ok)
       return ok;
@@ -88,7 +103,7 @@ struct input_checker {
     return id_and_size(c.topic, "topic id", c.message);
   }
   result<void> operator()(const cmd_topic_configure& c) const {
-    if (auto ok = check_id(c.topic, lim, "topic id"); !ok)
+    if (auto ok = check_user_id(c.topic, lim, "topic id"); !ok)
       return ok;
     if (c.max_messages > lim.topic_max_messages)
       return error{errc::limit_exceeded,
@@ -104,12 +119,17 @@ struct input_checker {
     return id_and_size(c.id, "promise id", c.value);
   }
   result<void> operator()(const cmd_delay_claim& c) const {
-    return first_failure([&] { return check_id(c.id, lim, "delay id"); },
+    return first_failure([&] { return check_user_id(c.id, lim, "delay id"); },
                          [&] { return check_id(c.session, lim, "session id"); });
   }
   result<void> operator()(const cmd_delay_complete& c) const {
     return first_failure([&] { return id_and_size(c.id, "delay id", c.value); },
                          [&] { return check_id(c.session, lim, "session id"); });
+  }
+  result<void> operator()(const cmd_member_announce& c) const {
+    return first_failure([&] { return check_id(std::string{member_directory_prefix} + c.name, lim,
+                                               "member name"); },
+                         [&] { return check_member_address(c.address); });
   }
 };
 
@@ -117,6 +137,49 @@ struct input_checker {
 
 result<void> check_input(const store_command& command, const limits& lim) {
   return std::visit(input_checker{lim}, command);
+}
+
+bool internal_only(const store_command& command) {
+  return std::holds_alternative<cmd_member_announce>(command);
+}
+
+result<void> refuse_internal(const store_command& command) {
+  if (internal_only(command))
+    return error{errc::invalid_argument,
+                 "this command is dref's own (a member announcing its address); clients "
+                 "cannot propose it"};
+  return {};
+}
+
+result<void> check_member_address(std::string_view address) {
+  auto bad = [&](const std::string& why) -> result<void> {
+    return error{errc::invalid_argument,
+                 "member address '" + std::string{address.substr(0, 80)} + "': " + why};
+  };
+  auto colon = address.rfind(':');
+  if (colon == std::string_view::npos)
+    return bad("expected host:port");
+  auto host = address.substr(0, colon);
+  auto port = address.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty() || host.size() > 253)
+    return bad("the host is empty or too long");
+  for (char c : host)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_'
+          || c == ':'))
+      return bad("the host has a character other than letters, digits and . - _ :");
+  if (port.empty() || port.size() > 5)
+    return bad("the port is not a number from 1 to 65535");
+  unsigned value = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9')
+      return bad("the port is not a number from 1 to 65535");
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value == 0 || value > 65535)
+    return bad("the port is not a number from 1 to 65535");
+  return {};
 }
 
 result<void> check_read(const store_read& request, const limits& lim) {

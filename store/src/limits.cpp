@@ -55,4 +55,19 @@ result<void> check_value_size(std::string_view id, std::size_t size, const limit
   return {};
 }
 
+std::vector<std::pair<std::string, std::uint64_t>> by_name(const limits& lim) {
+  std::vector<std::pair<std::string, std::uint64_t>> out{
+    {"limits.client_idle_ms", lim.client_idle_ms},
+    {"limits.delta_min_bytes", lim.delta_min_bytes},
+    {"limits.max_id_length", lim.max_id_length},
+    {"limits.max_metadata_bytes", lim.max_metadata_bytes},
+    {"limits.max_session_ttl_ms", lim.max_session_ttl_ms},
+    {"limits.max_value_bytes", lim.max_value_bytes},
+    {"limits.min_session_ttl_ms", lim.min_session_ttl_ms},
+    {"limits.topic_max_bytes", lim.topic_max_bytes},
+    {"limits.topic_max_messages", lim.topic_max_messages},
+  };
+  return out;
+}
+
 } // namespace dref::store

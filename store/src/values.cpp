@@ -1,6 +1,7 @@
 // Values: create, set, cas, patch, remove, metadata and named commands.
 #include "context.hpp"
 #include "dref/store/delta.hpp"
+#include "dref/store/input_checks.hpp"
 #include "dref/store/refusals.hpp"
 
 namespace dref::store {
@@ -70,15 +71,26 @@ result<store_result> store::on(context& ctx, const cmd_create_if_absent& cmd) {
 }
 
 result<store_result> store::on(context& ctx, const cmd_set& cmd) {
-  auto it = state_.values.find(cmd.id);
-  if (it == state_.values.end()) {
-    auto& entry = state_.values[cmd.id];
-    entry = value_entry{cmd.value, ctx.index, {}};
-    created_event(ctx, cmd.id, entry);
-  } else {
-    write_value(ctx, it->second, cmd.id, cmd.value, nullptr);
-  }
+  set_value(ctx, cmd.id, cmd.value);
   return res_written{ctx.index};
+}
+
+// A member's address, as an ordinary value under the reserved prefix: read
+// and watched like any value, written only by this command.
+result<store_result> store::on(context& ctx, const cmd_member_announce& cmd) {
+  set_value(ctx, std::string{member_directory_prefix} + cmd.name, cmd.address);
+  return res_written{ctx.index};
+}
+
+void store::set_value(context& ctx, const std::string& id, const std::string& value) {
+  auto it = state_.values.find(id);
+  if (it == state_.values.end()) {
+    auto& entry = state_.values[id];
+    entry = value_entry{value, ctx.index, {}};
+    created_event(ctx, id, entry);
+  } else {
+    write_value(ctx, it->second, id, value, nullptr);
+  }
 }
 
 result<store_result> store::on(context& ctx, const cmd_cas& cmd) {

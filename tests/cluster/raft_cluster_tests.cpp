@@ -359,6 +359,43 @@ BOOST_AUTO_TEST_CASE(drefctl_values_locks_topics_and_exit_codes) {
   BOOST_TEST(at({"get", "ctl/missing"}).code == 1);
 }
 
+// The member directory is dref's own record: a client write there (it used
+// to end the raft actor of every member on a bad address, again after each
+// restart, and to redirect a member's traffic on a good one) is refused, and
+// every member stays up, also across a restart.
+BOOST_AUTO_TEST_CASE(a_client_cannot_write_the_member_directory) {
+  process_cluster c;
+  BOOST_REQUIRE(c.leader());
+  auto at = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--endpoints", c.endpoints(), "--timeout", "5s"});
+    return drefctl(args);
+  };
+  for (auto address : {"1.2.3.4:http", "127.0.0.1:1"}) {
+    auto refused = at({"set", "dref/members/node-2", address});
+    BOOST_TEST(refused.code == 2, "drefctl set -> " << refused.code << ": " << refused.err);
+    BOOST_TEST(refused.err.find("reserved") != std::string::npos, refused.err);
+  }
+  BOOST_TEST(at({"set", "dref/members/x", "1.2.3.4:http"}).code == 2); // invalid_argument
+  for (std::size_t i = 0; i < 3; ++i) {
+    BOOST_TEST(c.nodes[i]->running(), "member " << i << " still runs");
+    BOOST_TEST(c.members[i].status(c.sys, 5s).has_value(), "member " << i << " answers");
+  }
+  // The directory still says where node-2 really listens.
+  auto directory = at({"get", "dref/members/node-2"});
+  BOOST_TEST(directory.code == 0);
+  BOOST_TEST(directory.out.find(c.endpoint(1)) != std::string::npos, directory.out);
+  for (std::size_t i = 0; i < 3; ++i) {
+    BOOST_TEST(c.nodes[i]->stop() == 0);
+    c.start(i);
+  }
+  for (std::size_t i = 0; i < 3; ++i)
+    BOOST_REQUIRE(test::wait_until_listening(c.ports[i], 10s));
+  auto after = drefctl({"--endpoints", c.endpoints(), "--timeout", "10s", "set", "after", "1"});
+  BOOST_TEST(after.code == 0, after.err);
+  for (std::size_t i = 0; i < 3; ++i)
+    BOOST_TEST(c.nodes[i]->running());
+}
+
 BOOST_AUTO_TEST_CASE(a_fourth_member_joins_from_a_snapshot_and_one_leaves) {
   // Members compact every 50 entries, so the newcomer's catch-up starts
   // from the leader's snapshot.

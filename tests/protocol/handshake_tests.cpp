@@ -52,4 +52,20 @@ BOOST_AUTO_TEST_CASE(refuses_a_duplicate_node_id) {
   BOOST_TEST((reply.refusal->code == errc::already_exists));
 }
 
+BOOST_AUTO_TEST_CASE(limits_round_trip_and_must_agree_naming_both_values) {
+  limits_offer ours{"n1", {{"limits.max_id_length", 256}, {"limits.max_value_bytes", 1000}}};
+  dref::test::check_wire_roundtrip(ours);
+  BOOST_TEST(!answer_limits(ours, limits_offer{"n2", ours.limits}).refusal.has_value());
+  auto theirs = limits_offer{"n2", {{"limits.max_id_length", 256}, {"limits.max_value_bytes", 2000}}};
+  auto reply = answer_limits(ours, theirs);
+  BOOST_TEST_REQUIRE(reply.refusal.has_value());
+  BOOST_TEST((reply.refusal->code == errc::invalid_config));
+  BOOST_TEST(reply.refusal->message.find("node 'n2' applies limits.max_value_bytes = 2000, node "
+                                         "'n1' applies limits.max_value_bytes = 1000")
+             != std::string::npos, reply.refusal->message);
+  // A limit only one side names is a difference too.
+  auto fewer = limits_offer{"n2", {{"limits.max_id_length", 256}}};
+  BOOST_TEST(answer_limits(ours, fewer).refusal.has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

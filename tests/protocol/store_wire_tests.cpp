@@ -29,7 +29,8 @@ std::vector<store_command> every_command() {
           cmd_topic_configure{"t", 10, 1000},
           cmd_promise_deliver{"p", "v"},
           cmd_delay_claim{"d", "s"},
-          cmd_delay_complete{"d", "s", "r"}};
+          cmd_delay_complete{"d", "s", "r"},
+          cmd_member_announce{"node-2", "127.0.0.1:8082"}};
 }
 
 std::vector<store_result> every_result() {

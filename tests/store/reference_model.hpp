@@ -182,6 +182,20 @@ private:
     write(c.id, c.value, nullptr);
     return protocol::res_written{index_};
   }
+  // The member directory: a write under dref/members/, for a host:port
+  // address whose port is 1..65535.
+  outcome on(const protocol::cmd_member_announce& c) {
+    std::string id = "dref/members/" + c.name;
+    if (bad_id(id)) return fail(errc::invalid_id);
+    auto colon = c.address.rfind(':');
+    if (colon == std::string::npos || colon == 0) return fail(errc::invalid_argument);
+    auto port = c.address.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos
+        || std::stoul(port) == 0 || std::stoul(port) > 65535)
+      return fail(errc::invalid_argument);
+    write(id, c.address, nullptr);
+    return protocol::res_written{index_};
+  }
   outcome on(const protocol::cmd_cas& c) {
     if (bad_id(c.id)) return fail(errc::invalid_id);
     if (too_big(c.value)) return fail(errc::value_too_large);

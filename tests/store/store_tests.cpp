@@ -1,6 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "dref/store/delta.hpp"
+#include "dref/store/input_checks.hpp"
 #include "store_fixture.hpp"
 
 using namespace dref;
@@ -50,6 +51,36 @@ BOOST_FIXTURE_TEST_CASE(reading_a_malformed_id_is_invalid_id_not_missing, store_
   auto reply = s.read(store_read{read_kind::value, "missing", 0, 0});
   BOOST_REQUIRE(reply.error.has_value());
   BOOST_TEST((reply.error->code == errc::not_found));
+}
+
+// dref's own records (the member directory) live under "dref/": no client
+// command writes there, whatever its kind; the member directory's own
+// command does, for a well-formed address only.
+BOOST_FIXTURE_TEST_CASE(the_reserved_prefix_is_refused_to_client_commands, store_fixture) {
+  ok<res_session>(cmd_session_open{"s", 5000});
+  fails(cmd_create_if_absent{"dref/members/x", "1.2.3.4:http", {}}, errc::invalid_argument);
+  fails(cmd_set{"dref/members/x", "1.2.3.4:http"}, errc::invalid_argument);
+  fails(cmd_cas{"dref/members/x", 0, "127.0.0.1:1"}, errc::invalid_argument);
+  fails(cmd_remove{"dref/members/x"}, errc::invalid_argument);
+  fails(cmd_set{"dref/anything", "x"}, errc::invalid_argument);
+  fails(cmd_lock_acquire{"dref/l", "s", "o", false}, errc::invalid_argument);
+  fails(cmd_publish{"dref/t", "m"}, errc::invalid_argument);
+  fails(cmd_promise_deliver{"dref/p", "v"}, errc::invalid_argument);
+  fails(cmd_delay_claim{"dref/d", "s"}, errc::invalid_argument);
+  ok<res_written>(cmd_set{"drefs-are-fine", "x"}); // only the prefix itself is reserved
+}
+
+BOOST_FIXTURE_TEST_CASE(a_member_announces_a_well_formed_address_only, store_fixture) {
+  for (auto bad : {"1.2.3.4:http", "nohost", ":8082", "h:0", "h:65536", "h:80x", "a b:1",
+                   "h:123456"})
+    fails(cmd_member_announce{"node-2", bad}, errc::invalid_argument);
+  fails(cmd_member_announce{"bad name", "127.0.0.1:8082"}, errc::invalid_id);
+  ok<res_written>(cmd_member_announce{"node-2", "127.0.0.1:8082"});
+  ok<res_written>(cmd_member_announce{"node-3", "[::1]:8083"});
+  BOOST_TEST(value("dref/members/node-2") == "127.0.0.1:8082");
+  BOOST_TEST(value("dref/members/node-3") == "[::1]:8083");
+  BOOST_TEST(store::internal_only(cmd_member_announce{"node-2", "127.0.0.1:8082"}));
+  BOOST_TEST(!store::internal_only(cmd_set{"x", "y"}));
 }
 
 BOOST_FIXTURE_TEST_CASE(cas_succeeds_only_at_expected_version, store_fixture) {

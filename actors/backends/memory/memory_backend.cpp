@@ -1,6 +1,7 @@
 #include "dref/backends/memory/memory_backend.hpp"
 
 #include "dref/protocol/caf/type_ids.hpp"
+#include "dref/store/input_checks.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -37,6 +38,12 @@ protocol::store_read_reply memory_store::read(const protocol::store_read& reques
 }
 
 protocol::store_reply memory_store::propose(protocol::store_proposal proposal) {
+  if (auto ok = store::refuse_internal(proposal.command); !ok) {
+    protocol::store_reply refused;
+    refused.error = std::move(ok).error();
+    refused.value = protocol::res_done{};
+    return refused;
+  }
   std::unique_lock guard{mutex_};
   // Read under the lock: the stamps of successive applies never go back.
   proposal.leader_time_ms = now_ms();

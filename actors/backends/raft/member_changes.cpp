@@ -51,8 +51,7 @@ result<member_change_plan> plan_member_change(const protocol::member_change& cha
                                                + address.error().message};
       // Everyone learns where the new member listens from the directory, so
       // the entry goes into the log before the member does.
-      plan.directory_entry =
-        protocol::cmd_set{std::string{directory_prefix} + change.name, address->to_string()};
+      plan.directory_entry = protocol::cmd_member_announce{change.name, address->to_string()};
       plan.conf.type = protocol::raft_conf_change_type::add_learner;
       return plan;
     }

@@ -28,7 +28,7 @@ std::string describe_members(const protocol::raft_config_state& members,
 struct member_change_plan {
   // add_learner: where the new member listens, to write into the member
   // directory before the change.
-  std::optional<protocol::cmd_set> directory_entry;
+  std::optional<protocol::cmd_member_announce> directory_entry;
   protocol::raft_conf_change conf;
 };
 

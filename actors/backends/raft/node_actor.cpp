@@ -2,6 +2,7 @@
 
 #include "dref/backends/seam/backend_actor.hpp"
 #include "dref/log.hpp"
+#include "dref/store/input_checks.hpp"
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "node_state.hpp"
@@ -53,7 +54,7 @@ void make_link(node_actor* self, const std::string& address,
     return;
   }
   if (*plan)
-    st.members.linked(address, spawn_peer_link(self, **plan, st.hello));
+    st.members.linked(address, spawn_peer_link(self, **plan, st.hello, st.limits_offer));
 }
 
 void send_raft(node_actor* self, const core::message& msg) {
@@ -366,7 +367,7 @@ void announce_address(node_actor* self) {
   if (auto current = st.machine.store().get(id); current && current->value == address)
     return;
   routed_proposal p;
-  p.proposal = store_proposal{0, 0, 0, 0, protocol::cmd_set{id, address}};
+  p.proposal = store_proposal{0, 0, 0, 0, protocol::cmd_member_announce{st.options.name, address}};
   p.deadline = now() + std::chrono::hours{24}; // nobody waits for the answer
   route_proposal(self, std::move(p));
 }
@@ -406,6 +407,13 @@ caf::behavior node_behavior(node_actor* self) {
     {
       [self](protocol::propose_atom, store_proposal& proposal) {
         auto promise = self->make_response_promise<protocol::store_reply>();
+        if (auto ok = store::refuse_internal(proposal.command); !ok) {
+          protocol::store_reply refused;
+          refused.error = std::move(ok).error();
+          refused.value = protocol::res_done{};
+          promise.deliver(std::move(refused));
+          return promise;
+        }
         route_proposal(self, routed_proposal{std::move(proposal), promise,
                                              now() + self->state.options.request_timeout});
         return promise;
@@ -446,6 +454,9 @@ caf::behavior node_behavior(node_actor* self) {
       process_ready(self);
     },
     [self](const protocol::hello& remote) { return protocol::answer_hello(self->state.hello, remote); },
+    [self](const protocol::limits_offer& remote) {
+      return protocol::answer_limits(self->state.limits_offer, remote);
+    },
     [self](link_up_atom, const std::string& address, const std::string& name, caf::actor remote) {
       auto& s = self->state;
       // Two processes under one node id would be one raft member voting

@@ -83,6 +83,7 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
   state->machine = state_machine{options.limits, options.name};
   state->hello = protocol::hello{protocol::wire_format_version, options.cluster_id, options.name,
                                  options.software_version};
+  state->limits_offer = protocol::limits_offer{options.name, store::by_name(options.limits)};
 
   auto port = options.port != 0 ? result<std::uint16_t>{options.port}
                                 : pick_free_port(options.listen_host);

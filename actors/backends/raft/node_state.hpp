@@ -55,6 +55,7 @@ struct node_state {
   state_machine machine;
   std::uint64_t self_id = 0;
   protocol::hello hello;
+  protocol::limits_offer limits_offer;
   member_directory<caf::actor> members;
   proposal_tracker<caf::response_promise> proposals;
   read_rounds<read_request> reads;

@@ -17,6 +17,7 @@ struct link_state {
   caf::actor node;
   config::endpoint target;
   protocol::hello local;
+  protocol::limits_offer limits;
   caf::actor remote;
   std::string remote_name;
   bool cut = false;
@@ -46,6 +47,9 @@ void schedule_redial(link_actor* self) {
   self->delayed_send(self, self->state.backoff, redial_atom::value, attempt);
   self->state.backoff = std::min(self->state.backoff * 2, max_backoff);
 }
+
+void offer_limits(link_actor* self, std::uint64_t attempt, caf::actor remote,
+                  std::string remote_name);
 
 void dial(link_actor* self) {
   auto attempt = self->state.attempt;
@@ -79,13 +83,7 @@ void dial(link_actor* self) {
                 schedule_redial(self);
                 return;
               }
-              self->state.remote = remote;
-              self->state.remote_name = reply.node_id;
-              self->state.backoff = std::chrono::milliseconds{50};
-              self->state.last_complaint.clear();
-              self->monitor(remote);
-              self->send(self->state.node, link_up_atom::value, self->state.target.to_string(),
-                         reply.node_id, remote);
+              offer_limits(self, attempt, remote, reply.node_id);
             },
             [self, attempt](const caf::error& err) {
               if (attempt != self->state.attempt)
@@ -102,11 +100,41 @@ void dial(link_actor* self) {
       });
 }
 
+// Greeted: the member must also apply entries under the same limits.
+void offer_limits(link_actor* self, std::uint64_t attempt, caf::actor remote,
+                  std::string remote_name) {
+  self->request(remote, dial_timeout, self->state.limits)
+    .then(
+      [self, attempt, remote, remote_name](const protocol::hello_reply& reply) {
+        if (attempt != self->state.attempt)
+          return;
+        if (reply.refusal) {
+          complain(self, "refused: " + reply.refusal->message);
+          schedule_redial(self);
+          return;
+        }
+        self->state.remote = remote;
+        self->state.remote_name = remote_name;
+        self->state.backoff = std::chrono::milliseconds{50};
+        self->state.last_complaint.clear();
+        self->monitor(remote);
+        self->send(self->state.node, link_up_atom::value, self->state.target.to_string(),
+                   remote_name, remote);
+      },
+      [self, attempt](const caf::error& err) {
+        if (attempt != self->state.attempt)
+          return;
+        complain(self, "no answer to the limits: " + self->home_system().render(err));
+        schedule_redial(self);
+      });
+}
+
 caf::behavior peer_link(link_actor* self, caf::actor node, config::endpoint target,
-                        protocol::hello local) {
+                        protocol::hello local, protocol::limits_offer limits) {
   self->state.node = std::move(node);
   self->state.target = std::move(target);
   self->state.local = std::move(local);
+  self->state.limits = std::move(limits);
   self->set_down_handler([self](const caf::down_msg& down) {
     if (down.source != self->state.remote.address())
       return;
@@ -131,9 +159,10 @@ caf::behavior peer_link(link_actor* self, caf::actor node, config::endpoint targ
 
 } // namespace
 
-caf::actor spawn_peer_link(caf::local_actor* node, config::endpoint target, protocol::hello local) {
+caf::actor spawn_peer_link(caf::local_actor* node, config::endpoint target, protocol::hello local,
+                           protocol::limits_offer limits) {
   return node->spawn<caf::linked>(peer_link, caf::actor_cast<caf::actor>(node), std::move(target),
-                                  std::move(local));
+                                  std::move(local), std::move(limits));
 }
 
 } // namespace dref::raft::node

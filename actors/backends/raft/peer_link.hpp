@@ -2,7 +2,7 @@
 // A peer link: this node's connection to one other member, as an actor
 // linked to the node. It dials the member's address through CAF's
 // middleman, greets it (hello: same wire version and cluster, another
-// name), reports the member's name and node actor to the node, forwards
+// name; then limits_offer: the same store limits), reports the member's name and node actor to the node, forwards
 // Raft messages while connected (dropping them otherwise: Raft resends),
 // and redials with backoff when the connection breaks.
 //
@@ -28,6 +28,6 @@ using link_self_atom = caf::atom_constant<caf::atom("linkself")>;
 using redial_atom = caf::atom_constant<caf::atom("redial")>;
 
 caf::actor spawn_peer_link(caf::local_actor* node, config::endpoint target,
-                           protocol::hello local);
+                           protocol::hello local, protocol::limits_offer limits);
 
 } // namespace dref::raft::node

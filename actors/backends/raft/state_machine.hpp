@@ -18,13 +18,15 @@
 
 #include "dref/protocol/result.hpp"
 #include "dref/raft/core/node.hpp"
+#include "dref/store/input_checks.hpp"
 #include "dref/store/store.hpp"
 
 namespace dref::raft::node {
 
 // Where a member's address is kept in the store, so that every member can
-// reach members added after it started.
-inline constexpr std::string_view directory_prefix = "dref/members/";
+// reach members added after it started (written only by
+// cmd_member_announce: store/input_checks.hpp).
+inline constexpr std::string_view directory_prefix = store::member_directory_prefix;
 
 // A member-directory entry: a member's name and address.
 struct member_address {

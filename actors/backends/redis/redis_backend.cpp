@@ -529,6 +529,10 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
     {
       [self](propose_atom, protocol::store_proposal& proposal) {
         auto promise = self->make_response_promise<protocol::store_reply>();
+        if (auto ok = store::refuse_internal(proposal.command); !ok) {
+          promise.deliver(refusal(std::move(ok).error()));
+          return promise;
+        }
         if (auto ok = store::check_input(proposal.command, self->state.keys.limits); !ok) {
           promise.deliver(refusal(std::move(ok).error()));
           return promise;

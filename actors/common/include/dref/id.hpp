@@ -4,12 +4,13 @@
 //                            same on every node that runs the same binary
 //   dref::manual_id("name")  a name you choose; checked when used
 // Allowed: 1 to 256 characters (the node's max_id_length) of letters,
-// digits and . _ : / @ -
+// digits and . _ : / @ -. Ids beginning with "dref/" hold dref's own records
+// (dref/members/<name>: where each raft member listens): they can be read,
+// and any write to them fails with errc::invalid_argument.
 
 #include <source_location>
 #include <string>
 #include <string_view>
-
 
 namespace dref {
 

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "dref/protocol/codec.hpp"
 
@@ -38,7 +40,27 @@ struct hello_reply {
   friend bool operator==(const hello_reply&, const hello_reply&) = default;
 };
 
+// Second on a link, once greeted: the store limits that decide what applying
+// an entry does (a value over max_value_bytes is refused on one member and
+// stored on another: their states diverge), each by its configuration name.
+// Members agree on every one, or the link is refused, naming both values.
+struct limits_offer {
+  static constexpr std::string_view wire_name = "node.limits_offer";
+
+  std::string node_id;
+  std::vector<std::pair<std::string, std::uint64_t>> limits; // sorted by name
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(node_id, limits);
+  }
+  friend bool operator==(const limits_offer&, const limits_offer&) = default;
+};
+
 // What `local` answers to an incoming `remote` hello.
 hello_reply answer_hello(const hello& local, const hello& remote);
+
+// What `local` answers to an incoming `remote` limits offer.
+hello_reply answer_limits(const limits_offer& local, const limits_offer& remote);
 
 } // namespace dref::protocol

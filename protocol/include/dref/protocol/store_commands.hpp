@@ -180,13 +180,25 @@ struct cmd_delay_complete {
   friend bool operator==(const cmd_delay_complete&, const cmd_delay_complete&) = default;
 };
 
+// --- dref's own records ------------------------------------------------------
+
+// A raft member's address in the member directory ("dref/members/<name>",
+// under the reserved prefix no client command may write). Proposed by the
+// member itself, never accepted from a client (store::internal_only).
+struct cmd_member_announce {
+  std::string name;
+  std::string address; // host:port, [v6]:port
+  template <class A> void serialize(A& ar) { ar(name, address); }
+  friend bool operator==(const cmd_member_announce&, const cmd_member_announce&) = default;
+};
+
 // Append only: the variant index is part of the wire format.
 using store_command =
   std::variant<cmd_create_if_absent, cmd_set, cmd_cas, cmd_patch, cmd_remove, cmd_set_metadata,
                cmd_run, cmd_session_open, cmd_session_keepalive, cmd_session_close,
                cmd_expire_due, cmd_lock_acquire, cmd_lock_release, cmd_lock_cancel_wait,
                cmd_publish, cmd_topic_configure, cmd_promise_deliver, cmd_delay_claim,
-               cmd_delay_complete>;
+               cmd_delay_complete, cmd_member_announce>;
 
 // A command as it enters the log. (client_id, sequence) make retries
 // idempotent: the store answers a repeated sequence from its cache.

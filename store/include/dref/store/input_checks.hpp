@@ -12,7 +12,23 @@
 
 namespace dref::store {
 
+// Ids under this prefix hold dref's own records (the member directory):
+// readable by everyone, written only through internal commands.
+inline constexpr std::string_view reserved_prefix = "dref/";
+// Where the member directory keeps a member's address.
+inline constexpr std::string_view member_directory_prefix = "dref/members/";
+
 result<void> check_input(const protocol::store_command& command, const limits& lim);
+
+// Commands only dref itself proposes (cmd_member_announce): a backend
+// refuses them from a client with invalid_argument, before they reach the
+// log. (The store applies them, so every member agrees.)
+bool internal_only(const protocol::store_command& command);
+result<void> refuse_internal(const protocol::store_command& command);
+
+// A member address as members announce it: host:port or [v6]:port, port
+// 1..65535, a host of letters, digits and . - _ : only.
+result<void> check_member_address(std::string_view address);
 
 // A read's id: a malformed one is an error of its own, not "not found":
 // nothing can ever be stored under it. (A session read names no stored

@@ -5,7 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "dref/protocol/result.hpp"
 
@@ -30,6 +33,10 @@ struct limits {
 
   friend bool operator==(const limits&, const limits&) = default;
 };
+
+// Every limit by its configuration name ("limits.max_value_bytes", ...),
+// sorted by name: what members compare when they connect.
+std::vector<std::pair<std::string, std::uint64_t>> by_name(const limits& lim);
 
 // Ids of values, sessions, owners, locks, topics, promises and delays:
 // 1..max_id_length characters from [A-Za-z0-9._:/@-]. `what` names the kind

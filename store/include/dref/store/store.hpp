@@ -93,6 +93,8 @@ private:
   result<protocol::store_result> on(context&, const protocol::cmd_run&);
   void write_value(context& ctx, value_entry& entry, const std::string& id, std::string value,
                    const std::string* delta);
+  // Creates or overwrites id with value (set's work, and the member directory's).
+  void set_value(context& ctx, const std::string& id, const std::string& value);
 
   // sessions (sessions.cpp)
   result<protocol::store_result> on(context&, const protocol::cmd_session_open&);
@@ -119,6 +121,7 @@ private:
   result<protocol::store_result> on(context&, const protocol::cmd_promise_deliver&);
   result<protocol::store_result> on(context&, const protocol::cmd_delay_claim&);
   result<protocol::store_result> on(context&, const protocol::cmd_delay_complete&);
+  result<protocol::store_result> on(context&, const protocol::cmd_member_announce&);
 
   dref::store::limits limits_;
   std::shared_ptr<const command_registry> commands_;

@@ -48,8 +48,8 @@ BOOST_AUTO_TEST_CASE(adding_a_learner_writes_its_address_to_the_directory_first)
                                  name_of);
   BOOST_REQUIRE(plan.has_value());
   BOOST_REQUIRE(plan->directory_entry.has_value());
-  BOOST_TEST(plan->directory_entry->id == "dref/members/d");
-  BOOST_TEST(plan->directory_entry->value == "127.0.0.1:7004");
+  BOOST_TEST(plan->directory_entry->name == "d");
+  BOOST_TEST(plan->directory_entry->address == "127.0.0.1:7004");
   BOOST_TEST(plan->conf.node == member_id("d"));
   BOOST_TEST((plan->conf.type == protocol::raft_conf_change_type::add_learner));
 }

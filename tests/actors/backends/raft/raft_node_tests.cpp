@@ -5,10 +5,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <filesystem>
+#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "../../../conformance/backend_clusters.hpp"
+#include "dref/log.hpp"
 #include "test_thread.hpp"
 
 using namespace dref;
@@ -60,6 +63,63 @@ BOOST_AUTO_TEST_CASE(a_proposal_during_a_leadership_transfer_waits_for_its_end) 
   BOOST_TEST(written.has_value(), (written ? "" : written.error().message));
   BOOST_TEST(!transferred.has_value()); // the target never caught up
   BOOST_TEST(r.get() == 1);
+}
+
+// Members that would apply one entry under different limits (a value over
+// max_value_bytes refused on one, stored on the other) refuse each other
+// when they connect, and say which limit and both values; no cluster forms.
+BOOST_AUTO_TEST_CASE(members_with_other_limits_refuse_each_other_naming_both_values) {
+  std::mutex mutex;
+  std::vector<std::string> logged;
+  dref::set_log_sink([&](log_level, std::string_view message) {
+    std::lock_guard guard{mutex};
+    logged.emplace_back(message);
+  });
+  std::string pattern = (std::filesystem::temp_directory_path() / "dref-limits-XXXXXX").string();
+  std::filesystem::path root = ::mkdtemp(pattern.data());
+  std::vector<config::endpoint> peers{{"127.0.0.1", test::free_loopback_port()},
+                                      {"127.0.0.1", test::free_loopback_port()}};
+  std::vector<std::unique_ptr<node_system_config>> configs;
+  std::vector<std::unique_ptr<caf::actor_system>> systems;
+  std::vector<raft_member> members;
+  for (std::size_t i = 0; i < 2; ++i) {
+    config::node_config node;
+    node.backend = config::backend_kind::raft;
+    node.node_id = name_of(i);
+    node.port = peers[i].port;
+    node.peers = peers;
+    node.data_dir = (root / node.node_id).string();
+    store::limits limits;
+    limits.max_value_bytes = 1000 * (i + 1);
+    configs.push_back(std::make_unique<node_system_config>(node));
+    systems.push_back(std::make_unique<caf::actor_system>(*configs.back()));
+    members.push_back(raft_member::start(*systems.back(), node, limits));
+  }
+  auto said = [&](const std::string& what) {
+    std::lock_guard guard{mutex};
+    for (const auto& line : logged)
+      if (line.find(what) != std::string::npos)
+        return true;
+    return false;
+  };
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline
+         && !said("limits.max_value_bytes = 2000, node 'node-1' applies limits.max_value_bytes = 1000"))
+    std::this_thread::sleep_for(50ms);
+  BOOST_TEST(said("node 'node-2' applies limits.max_value_bytes = 2000, node 'node-1' applies "
+                  "limits.max_value_bytes = 1000"));
+  for (auto& m : members) {
+    auto st = m.status(*systems.front(), 2s);
+    BOOST_TEST_REQUIRE(st.has_value());
+    BOOST_TEST(st->role != "leader");
+  }
+  for (auto& m : members)
+    m.stop();
+  members.clear();
+  systems.clear();
+  dref::set_log_sink({});
+  std::error_code ec;
+  std::filesystem::remove_all(root, ec);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -75,19 +75,39 @@ BOOST_AUTO_TEST_CASE(an_entry_that_does_not_decode_is_answered_with_why) {
 
 BOOST_AUTO_TEST_CASE(directory_entries_of_other_members_are_reported) {
   state_machine machine{{}, "a"};
-  auto own = machine.apply(command(1, protocol::cmd_set{"dref/members/a", "127.0.0.1:7000"}));
+  auto own = machine.apply(command(1, protocol::cmd_member_announce{"a", "127.0.0.1:7000"}));
   BOOST_TEST(own.members.empty());
-  auto other = machine.apply(command(2, protocol::cmd_set{"dref/members/b", "127.0.0.1:7001"}));
+  auto other = machine.apply(command(2, protocol::cmd_member_announce{"b", "127.0.0.1:7001"}));
   BOOST_TEST(other.members == (std::vector<member_address>{{"b", "127.0.0.1:7001"}}),
              boost::test_tools::per_element());
-  auto plain = machine.apply(command(3, protocol::cmd_set{"dref/other", "x"}));
+  auto plain = machine.apply(command(3, protocol::cmd_set{"other", "x"}));
   BOOST_TEST(plain.members.empty());
+}
+
+// A client's write into the directory (it used to end every member's raft
+// actor on a bad address, and redirect a member's traffic on a good one) is
+// refused by the store itself, so no member learns anything from it.
+BOOST_AUTO_TEST_CASE(a_client_write_into_the_directory_is_refused_and_reports_nothing) {
+  state_machine machine{{}, "a"};
+  for (auto address : {"1.2.3.4:http", "127.0.0.1:7009"}) {
+    auto out = machine.apply(command(1 + machine.applied(),
+                                     protocol::cmd_set{"dref/members/b", address}));
+    BOOST_TEST(out.members.empty());
+    BOOST_REQUIRE(out.reply.has_value());
+    BOOST_REQUIRE(out.reply->error.has_value());
+    BOOST_TEST((out.reply->error->code == dref::errc::invalid_argument));
+  }
+  auto bad = machine.apply(command(1 + machine.applied(),
+                                   protocol::cmd_member_announce{"b", "1.2.3.4:http"}));
+  BOOST_TEST(bad.members.empty());
+  BOOST_REQUIRE(bad.reply.has_value());
+  BOOST_TEST(bad.reply->error.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_snapshot_replaces_the_store_and_lists_the_directory) {
   state_machine leader{{}, "a"};
-  (void)leader.apply(command(1, protocol::cmd_set{"dref/members/a", "127.0.0.1:7000"}));
-  (void)leader.apply(command(2, protocol::cmd_set{"dref/members/b", "127.0.0.1:7001"}));
+  (void)leader.apply(command(1, protocol::cmd_member_announce{"a", "127.0.0.1:7000"}));
+  (void)leader.apply(command(2, protocol::cmd_member_announce{"b", "127.0.0.1:7001"}));
   core::snapshot snap;
   snap.metadata.index = 9;
   snap.data = leader.store().snapshot();

@@ -26,5 +26,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(dref, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(dref, (dref::protocol::member_change))
   CAF_ADD_TYPE_ID(dref, (dref::protocol::leader_transfer))
   CAF_ADD_TYPE_ID(dref, (dref::protocol::admin_reply))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::limits_offer))
 
 CAF_END_TYPE_ID_BLOCK(dref)
