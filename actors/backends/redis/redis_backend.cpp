@@ -6,6 +6,7 @@
 #include "dref/store/delta.hpp"
 #include "dref/store/input_checks.hpp"
 #include "dref/store/refusals.hpp"
+#include "redis/catch_up.hpp"
 #include "redis/client.hpp"
 #include "redis/script.hpp"
 #include "redis/store_replies.hpp"
@@ -48,6 +49,9 @@ namespace {
 using clock_type = caf::actor_clock::clock_type;
 using reply_promise = caf::typed_response_promise<protocol::store_reply>;
 using protocol::tick_atom;
+using redis::catch_up_events;
+using redis::catch_up_kinds;
+using redis::id_state;
 constexpr std::chrono::milliseconds retry_pause{50};
 constexpr std::chrono::milliseconds events_block{1000};
 // An event holds up to two values (old and new): keep a batch's reply small.
@@ -303,84 +307,6 @@ void start_watch(redis_actor* self, std::uint64_t ticket) {
 
 void read_events(redis_actor* self);
 void deliver_events(redis_actor* self, std::vector<redis::stream_event> batch, std::size_t from);
-
-// What catch-up learns of one watched id: its state as each kind.
-struct id_state {
-  std::string id;
-  std::optional<std::uint64_t> topic_seen;         // newest message its watchers had
-  std::vector<protocol::store_read_reply> replies; // one per kind, in catch_up_kinds order
-  std::size_t left = 0;
-};
-
-constexpr protocol::read_kind catch_up_kinds[] = {
-    protocol::read_kind::value, protocol::read_kind::lock, protocol::read_kind::topic,
-    protocol::read_kind::promise, protocol::read_kind::delay};
-
-// The events a watcher of the id needs to be current again.
-std::vector<protocol::store_event> catch_up_events(const id_state& s) {
-  using namespace protocol;
-  std::vector<store_event> out;
-  auto add = [&](event_kind kind) -> store_event& {
-    auto& e = out.emplace_back();
-    e.kind = kind;
-    e.id = s.id;
-    return e;
-  };
-  std::uint64_t applied = 0; // a removal's version: at least the real one, below any later
-  for (const auto& r : s.replies)
-    if (!r.error)
-      applied = std::max(applied, r.applied_index);
-  for (const auto& reply : s.replies) {
-    if (reply.error) {
-      if (reply.error->code == errc::not_found && applied > 0) {
-        auto& e = add(event_kind::value_removed);
-        e.new_version = applied;
-      }
-      continue;
-    }
-    if (const auto* value = std::get_if<value_state>(&reply.value)) {
-      auto& e = add(event_kind::value_caught_up);
-      e.new_version = value->version;
-      e.payload_type = payload_kind::full;
-      e.payload = value->value;
-    } else if (const auto* lock = std::get_if<lock_state>(&reply.value)) {
-      if (lock->held) { // a waiter whose grant was lost learns it holds the lock
-        auto& e = add(event_kind::lock_granted);
-        e.session = lock->session;
-        e.owner = lock->owner;
-        e.number = lock->token;
-      }
-    } else if (const auto* promise = std::get_if<promise_state>(&reply.value)) {
-      if (promise->delivered) {
-        auto& e = add(event_kind::promise_delivered);
-        e.new_version = promise->version;
-        e.payload_type = payload_kind::full;
-        e.payload = promise->value;
-      }
-    } else if (const auto* delay = std::get_if<delay_state>(&reply.value)) {
-      if (delay->completed) {
-        auto& e = add(event_kind::delay_completed);
-        e.session = delay->runner;
-        e.payload_type = payload_kind::full;
-        e.payload = delay->value;
-      } else if (!delay->claimed) {
-        add(event_kind::delay_released); // waiters claim again
-      }
-    } else if (const auto* page = std::get_if<topic_page>(&reply.value)) {
-      for (const auto& m : page->messages) {
-        if (!s.topic_seen || m.seq <= *s.topic_seen)
-          continue;
-        auto& e = add(event_kind::topic_published);
-        e.old_version = m.seq - 1;
-        e.new_version = m.seq;
-        e.number = m.seq;
-        e.payload_type = payload_kind::full;
-        e.payload = m.message;
-      }
-    }
-  }
-  return out;
-}
 
 // Events were lost between the last one read and the next (the reader was
 // away for longer than Redis keeps them): every watched id gets the state
