@@ -238,7 +238,7 @@ bool run_target(const target& t, double budget_seconds) {
   std::size_t most_input = 0;
   // Per input byte, over inputs large enough for the constant not to count.
   double worst_ratio = 0;
-  constexpr std::size_t ratio_from = 64;
+  constexpr std::size_t ratio_from = 256;
   while (o.iterations ? iterations < *o.iterations : clock::now() < deadline) {
     now_running.iteration = iterations;
     now_running.input = make_input(t, o.seed, iterations);
