@@ -290,6 +290,10 @@ bool understood(const std::optional<dref::error>& err) {
 }
 
 void check_event(const redis::stream_event& e, probe& p) {
+  // Where the reader resumes: always a real stream id, unusable entry or not.
+  auto position = redis::parse_stream_id(e.entry_id);
+  if (!position || *position != e.position)
+    p.fail("an event at stream id '" + e.entry_id + "' that does not parse as its position");
   if (!e.usable)
     return;
   if (e.event.kind > event_kind::value_caught_up)
@@ -376,12 +380,40 @@ target events_target() {
   return t;
 }
 
+// Stream ids as the backend compares them (where a watch starts against
+// where the reader is); the input is the id's text, not RESP.
+target stream_id_target() {
+  target t;
+  t.group = "redis";
+  t.name = "redis.stream_id";
+  t.seeds = {"0-0", "1700000000000-5", "18446744073709551615-18446744073709551615"};
+  t.check = [](std::string_view input, probe& p) {
+    auto id = p.measured(input.size(), [&] { return redis::parse_stream_id(input); });
+    if (!id) {
+      if (id.error().code != errc::internal || id.error().message.empty())
+        p.fail("refused with " + id.error().to_string());
+      return;
+    }
+    p.accepted();
+    auto dash = input.find('-');
+    if (input.find_first_not_of("0123456789-") != std::string_view::npos || dash == 0
+        || dash + 1 >= input.size() || input.find('-', dash + 1) != std::string_view::npos)
+      p.fail("accepted an id that is not two decimal numbers and a dash");
+    auto again = redis::parse_stream_id(std::to_string(id->ms) + "-" + std::to_string(id->seq));
+    if (!again || *again != *id)
+      p.fail("the parsed id reads back as another");
+  };
+  t.weight = 0.5;
+  return t;
+}
+
 } // namespace
 
 void add_redis_targets(std::vector<target>& out) {
   out.push_back(command_target());
   out.push_back(read_target());
   out.push_back(events_target());
+  out.push_back(stream_id_target());
 }
 
 } // namespace dref::fuzz

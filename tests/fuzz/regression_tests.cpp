@@ -1,5 +1,6 @@
 // The inputs the fuzzer found bugs with, each checked again by its target
-// (tests/fuzz/*_targets.cpp), so that the bug stays fixed.
+// (tests/fuzz/*_targets.cpp), so that the bug stays fixed; plus the
+// hand-made inputs of bugs found by reading the code the fuzzer pointed at.
 
 #include <boost/test/unit_test.hpp>
 
@@ -7,6 +8,7 @@
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
 #include "harness.hpp"
+#include "redis/store_replies.hpp"
 
 namespace {
 
@@ -137,6 +139,84 @@ BOOST_AUTO_TEST_CASE(snapshot_file_for_another_index) {
     "000000000000000000000000000000889c00000000000000000000000000000000000000000000000000000000000000"
     "0000000000000000");
   expect_fine("raft_storage.snapshot_file", input);
+}
+
+// "DREF version_conflict " from the script: an error without a message.
+// (seed 1, iteration 297009, 25 bytes)
+BOOST_AUTO_TEST_CASE(redis_refusal_without_a_message) {
+  auto input = bytes(
+    "2d445245462076657273696f6e5f636f6e666c696374200d0a");
+  expect_fine("redis.command_reply", input);
+}
+
+// --- hand-made -----------------------------------------------------------------
+
+namespace {
+
+using dref::redis::reply;
+
+reply text(std::string s) { return reply{reply::kind::text, 0, std::move(s), {}}; }
+reply integer(std::int64_t n) { return reply{reply::kind::integer, n, {}, {}}; }
+reply array(std::vector<reply> elements) {
+  return reply{reply::kind::array, 0, {}, std::move(elements)};
+}
+
+} // namespace
+
+// An events answer of 129 minimal entries (17 bytes of RESP each): the
+// events vector grew by doubling to 256 events, about 130 KB for 2 KB of
+// input, past the bound; reserved up front it takes 129 events.
+BOOST_AUTO_TEST_CASE(many_minimal_stream_entries) {
+  std::string input = "*129\r\n";
+  for (int i = 0; i < 129; ++i)
+    input += "*2\r\n$3\r\n0-0\r\n*0\r\n";
+  expect_fine("redis.events", input);
+}
+
+// Stream ids were read with std::stoull, which throws on "abc" (the backend
+// caught that and took 0-0) and reads "-1-0" as 2^64 - 1 and " 5-1" or
+// "5x-1" as 5. The reader resumes from these ids and watches start from
+// them, so an answer with a malformed one is now an error as a whole.
+BOOST_AUTO_TEST_CASE(stream_ids_are_two_decimal_numbers) {
+  using dref::redis::parse_stream_id;
+  using dref::redis::stream_id;
+  BOOST_TEST((parse_stream_id("1700000000000-5").value() == stream_id{1700000000000, 5}));
+  BOOST_TEST((parse_stream_id("18446744073709551615-0").value()
+              == stream_id{18446744073709551615ull, 0}));
+  for (const char* bad : {"", "-", "5", "5-", "-5", "abc", "abc-1", "-1-0", " 5-1", "5x-1", "+5-1",
+                          "5-1 ", "5-+1", "18446744073709551616-0", "1-2-3", "0x5-1"})
+    BOOST_TEST(!parse_stream_id(bad).has_value(), "'" << bad << "' parsed");
+
+  auto entry = [](std::string id) {
+    return array({text(std::move(id)), array({text("q"), text("1"), text("k"), text("1")})});
+  };
+  BOOST_TEST(dref::redis::range_events(array({entry("5-1"), entry("6-0")})).has_value());
+  for (const char* bad : {"abc", "-1-0", " 5-1", "5x-1", "5"}) {
+    auto got = dref::redis::range_events(array({entry("5-1"), entry(bad)}));
+    BOOST_TEST_REQUIRE(!got.has_value(), bad);
+    BOOST_TEST(to_string(got.error().code) == "internal");
+  }
+  expect_fine("redis.events", "*1\r\n*2\r\n$3\r\nabc\r\n*0\r\n");
+}
+
+// Numbers in the script's answers went through std::stoull too: a version
+// "-1" read as 2^64 - 1, " 7" and "7abc" as 7. Only digits are a number now,
+// and a negative integer reply is malformed as well.
+BOOST_AUTO_TEST_CASE(numbers_in_answers_are_decimal_digits_only) {
+  using namespace dref::protocol;
+  store_read request{read_kind::value, "a", 0, 0};
+  auto read = [&](reply version) {
+    return dref::redis::read_reply(array({text("value"), integer(9), text("v"), version}), request);
+  };
+  auto ok = read(text("7"));
+  BOOST_TEST_REQUIRE(!ok.error.has_value());
+  BOOST_TEST(std::get<value_state>(ok.value).version == 7u);
+  for (const char* bad : {"-1", " 7", "7 ", "7abc", "1e3", "", "+7", "18446744073709551616"}) {
+    auto got = read(text(bad));
+    BOOST_TEST_REQUIRE(got.error.has_value(), "'" << bad << "' read as a number");
+    BOOST_TEST(to_string(got.error->code) == "internal");
+  }
+  BOOST_TEST(read(integer(-1)).error.has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
