@@ -1,8 +1,10 @@
 #include <boost/test/unit_test.hpp>
+#include <cereal/types/set.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <variant>
 #include <vector>
 
@@ -42,6 +44,17 @@ struct other_message {
     ar(text);
   }
   friend bool operator==(const other_message&, const other_message&) = default;
+};
+
+struct keyed_message {
+  static constexpr std::string_view wire_name = "test.keyed";
+  std::map<std::string, std::uint32_t> counts;
+  std::set<std::uint64_t> ids;
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(counts, ids);
+  }
+  friend bool operator==(const keyed_message&, const keyed_message&) = default;
 };
 
 } // namespace dref::protocol
@@ -128,6 +141,31 @@ BOOST_AUTO_TEST_CASE(huge_length_prefix_fails_without_allocating) {
   BOOST_TEST_REQUIRE(!decoded.has_value());
   BOOST_TEST((decoded.error().code == errc::decode_failed));
   BOOST_TEST(decoded.error().message.find("exceeds") != std::string::npos);
+}
+
+// Maps and sets as the encoder writes them: keys ascending, each once. Any
+// other order would be a second encoding of the same value.
+BOOST_AUTO_TEST_CASE(map_and_set_keys_out_of_order_or_repeated_are_refused) {
+  auto u64 = [](std::uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); };
+  auto u32 = [](std::uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
+  auto entry = [&](std::string key, std::uint32_t count) { return u64(key.size()) + key + u32(count); };
+  auto frame = [](std::string body) {
+    std::string out;
+    write_frame_header(out, type_tag(keyed_message::wire_name));
+    return out + body;
+  };
+  std::string no_ids = u64(0);
+  auto good = frame(u64(2) + entry("a", 1) + entry("b", 2) + u64(2) + u64(3) + u64(9));
+  BOOST_TEST_REQUIRE(decode<keyed_message>(good).has_value());
+  BOOST_TEST((good == encode(*decode<keyed_message>(good))));
+  for (const auto& bad : {frame(u64(2) + entry("b", 2) + entry("a", 1) + no_ids),
+                          frame(u64(2) + entry("a", 1) + entry("a", 2) + no_ids),
+                          frame(u64(0) + u64(2) + u64(9) + u64(3)),
+                          frame(u64(0) + u64(2) + u64(3) + u64(3))}) {
+    auto decoded = decode<keyed_message>(bad);
+    BOOST_TEST_REQUIRE(!decoded.has_value());
+    BOOST_TEST(decoded.error().message.find("out of order or repeated") != std::string::npos);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(invalid_variant_index_is_an_error) {

@@ -69,6 +69,7 @@ struct redis_state {
   // missed).
   bool cursor_known = false;
   std::string cursor;
+  redis::stream_id cursor_position; // cursor, parsed
   std::uint64_t last_number = 0; // the q of the last event read; 0: none yet
   // Watches wait here until the reader passed the newest event there was
   // when they were asked for: they then get exactly what came after.
@@ -79,7 +80,7 @@ struct redis_state {
     std::string id;
     caf::actor watcher;
     caf::typed_response_promise<std::uint64_t> promise;
-    std::optional<std::string> after; // stream id, once known
+    std::optional<redis::stream_id> after; // once known
     std::uint64_t start = 0;          // the revision it starts after, with `after`
   };
   std::vector<pending_watch> pending_watches;
@@ -215,25 +216,13 @@ void run_proposal(redis_actor* self, protocol::store_proposal proposal,
 
 // --- change events ----------------------------------------------------------
 
-// Stream ids are "<ms>-<seq>".
-std::pair<std::uint64_t, std::uint64_t> stream_position(const std::string& entry_id) {
-  auto dash = entry_id.find('-');
-  try {
-    return {std::stoull(entry_id.substr(0, dash)),
-            dash == std::string::npos ? 0 : std::stoull(entry_id.substr(dash + 1))};
-  } catch (const std::exception&) {
-    return {0, 0};
-  }
-}
-
 // Puts in place the watches whose starting point the reader has reached.
 void activate_watches(redis_actor* self) {
   auto& st = self->state;
   if (!st.cursor_known || st.pending_watches.empty())
     return;
-  auto reached = stream_position(st.cursor);
   std::erase_if(st.pending_watches, [&](redis_state::pending_watch& w) {
-    if (!w.after || stream_position(*w.after) > reached)
+    if (!w.after || *w.after > st.cursor_position)
       return false;
     st.watchers.add(w.id, w.watcher);
     w.promise.deliver(w.start);
@@ -299,7 +288,7 @@ void start_watch(redis_actor* self, std::uint64_t ticket) {
       [ticket](redis_actor* actor, std::optional<redis::stream_event> newest,
                std::uint64_t revision) {
         auto* watch = pending(actor, ticket);
-        watch->after = newest ? newest->entry_id : "0-0";
+        watch->after = newest ? newest->position : redis::stream_id{};
         watch->start = revision;
         activate_watches(actor);
       });
@@ -391,6 +380,7 @@ void deliver_events(redis_actor* self, std::vector<redis::stream_event> batch, s
     }
     st.last_number = e.number;
     st.cursor = std::move(e.entry_id);
+    st.cursor_position = e.position;
     if (!e.usable)
       continue;
     if (e.event.kind == protocol::event_kind::topic_published && st.watchers.watched(e.event.id))
@@ -428,6 +418,7 @@ void find_cursor(redis_actor* self) {
       [](redis_actor* actor, std::optional<redis::stream_event> newest, std::uint64_t) {
         auto& st = actor->state;
         st.cursor = newest ? newest->entry_id : "0-0";
+        st.cursor_position = newest ? newest->position : redis::stream_id{};
         st.last_number = newest ? newest->number : 0;
         st.cursor_known = true;
         activate_watches(actor);

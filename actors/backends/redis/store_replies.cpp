@@ -1,5 +1,6 @@
 #include "redis/store_replies.hpp"
 
+#include <charconv>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -18,15 +19,22 @@ struct malformed : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Digits only: std::stoull would also take "-1" (as 2^64 - 1), " 7",
+// "7abc" and throw on the rest.
+std::optional<std::uint64_t> decimal(std::string_view text) {
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size())
+    return std::nullopt;
+  return value;
+}
+
 std::uint64_t number(const reply& r) {
-  if (r.type == reply::kind::integer)
+  if (r.type == reply::kind::integer && r.integer >= 0)
     return static_cast<std::uint64_t>(r.integer);
-  if (r.type == reply::kind::text) {
-    try {
-      return std::stoull(r.text);
-    } catch (const std::exception&) {
-    }
-  }
+  if (r.type == reply::kind::text)
+    if (auto value = decimal(r.text))
+      return *value;
   throw malformed("expected a number");
 }
 
@@ -240,10 +248,14 @@ error error_from_reply(const reply& answer, const std::string& subject) {
   if (word == "DREF" && word_end != std::string::npos) {
     auto rest = std::string_view{t}.substr(word_end + 1);
     auto name_end = rest.find(' ');
-    if (auto code = errc_named(rest.substr(0, name_end)))
-      return error{*code, name_end == std::string_view::npos
-                              ? std::string{}
-                              : std::string{rest.substr(name_end + 1)}};
+    if (auto code = errc_named(rest.substr(0, name_end))) {
+      std::string message{name_end == std::string_view::npos ? std::string_view{}
+                                                             : rest.substr(name_end + 1)};
+      // Errors are read by people: one without a message still names what.
+      if (message.empty())
+        message = "the dref script refused " + subject + " without saying why";
+      return error{*code, std::move(message)};
+    }
   }
   if (word == "WRONGTYPE")
     return error{errc::wrong_type, "a Redis key of " + subject +
@@ -311,6 +323,10 @@ stream_event entry_event(const reply& entry) {
     throw malformed("expected a stream entry");
   stream_event out;
   out.entry_id = text(entry.elements[0]);
+  auto position = parse_stream_id(out.entry_id);
+  if (!position) // where the reader would resume: not an entry to step over
+    throw malformed("a stream entry id that is not <ms>-<seq>");
+  out.position = *position;
   const auto& kv = entry.elements[1].elements;
   try {
     read_event_fields(out, kv);
@@ -356,6 +372,15 @@ void read_event_fields(stream_event& out, const std::vector<reply>& kv) {
 
 } // namespace
 
+result<stream_id> parse_stream_id(std::string_view text) {
+  auto dash = text.find('-');
+  if (dash != std::string_view::npos)
+    if (auto ms = decimal(text.substr(0, dash)))
+      if (auto seq = decimal(text.substr(dash + 1)))
+        return stream_id{*ms, *seq};
+  return error{errc::internal, "'" + std::string{text} + "' is not a stream entry id"};
+}
+
 result<std::vector<stream_event>> range_events(const reply& answer) {
   std::vector<stream_event> out;
   if (answer.is_error())
@@ -363,6 +388,9 @@ result<std::vector<stream_event>> range_events(const reply& answer) {
   try {
     if (answer.type != reply::kind::array)
       throw malformed("expected an array");
+    // Exactly one event per entry: growing by doubling would allocate up to
+    // four times what the answer holds.
+    out.reserve(answer.elements.size());
     for (const auto& entry : answer.elements)
       out.push_back(entry_event(entry));
   } catch (const malformed& m) {

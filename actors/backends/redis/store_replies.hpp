@@ -11,8 +11,10 @@
 #include "dref/protocol/store_results.hpp"
 #include "redis/reply.hpp"
 
+#include <compare>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dref::redis {
@@ -22,9 +24,22 @@ protocol::store_reply command_reply(const result<reply>& answer,
 protocol::store_read_reply read_reply(const result<reply>& answer,
                                       const protocol::store_read& request);
 
+// A stream entry id, "<ms>-<seq>"; Redis orders entries by the pair.
+struct stream_id {
+  std::uint64_t ms = 0;
+  std::uint64_t seq = 0;
+  friend auto operator<=>(const stream_id&, const stream_id&) = default;
+};
+
+// Both parts in decimal and nothing else (no sign, no space, no missing
+// part), as Redis writes them; errc::internal for anything else, which only
+// a bug or another writer of the stream produces.
+result<stream_id> parse_stream_id(std::string_view text);
+
 // One entry of the events stream.
 struct stream_event {
   std::string entry_id;     // the stream's id, where a reader resumes
+  stream_id position;       // entry_id parsed
   std::uint64_t number = 0; // q: events are numbered without gaps
   protocol::store_event event;
   // false: an entry this dref cannot read (a newer dref's event kind, or

@@ -33,6 +33,13 @@ result<core::snapshot> parse_snapshot_body(const snapshot_file& file) {
     std::string_view{file.body}.substr(4, meta_size));
   if (!meta)
     return std::move(meta).error();
+  // The checksum covers the body, not the name and header the file was
+  // chosen by; a body for another index would restore the wrong state.
+  if (meta->index != file.index || meta->term != file.term)
+    return error{errc::corrupt_data,
+                 "snapshot file for index " + std::to_string(file.index) + " (term "
+                   + std::to_string(file.term) + ") holds a snapshot of index "
+                   + std::to_string(meta->index) + " (term " + std::to_string(meta->term) + ")"};
   return core::snapshot{std::move(*meta), file.body.substr(4 + meta_size)};
 }
 

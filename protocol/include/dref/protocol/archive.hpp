@@ -6,14 +6,27 @@
 // prefixes, so a garbage length makes it allocate gigabytes before it finds
 // out the input is short. `reader` checks every length against the bytes that
 // remain before anything is allocated, and never reads past the end.
+//
+// Containers are loaded by our own functions below, not cereal's: cereal
+// sizes a vector or deque from its count before reading an element, so a
+// count that merely fits the remaining bytes still allocates sizeof(T) per
+// byte (72 for a raft_log_entry); and it accepts map and set keys in any
+// order and duplicated, so one value had many encodings.
 
 #include <bit>
 #include <cereal/cereal.hpp>
 #include <cstdint>
 #include <cstring>
+#include <deque>
+#include <iterator>
 #include <limits>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 namespace dref::protocol {
 
@@ -61,10 +74,11 @@ public:
     in_.remove_prefix(size);
   }
 
-  // A container of n elements needs at least n bytes (our wire types never
-  // encode an element in zero bytes), so a larger count is garbage.
-  void check_count(std::uint64_t count) const {
-    if (count > in_.size())
+  // A container of n elements needs at least n * element_bytes bytes (our
+  // wire types never encode an element in zero bytes), so a larger count is
+  // garbage.
+  void check_count(std::uint64_t count, std::size_t element_bytes = 1) const {
+    if (count > in_.size() / element_bytes)
       throw cereal::Exception("length prefix " + std::to_string(count) + " exceeds the "
                               + std::to_string(in_.size()) + " bytes that remain");
   }
@@ -132,6 +146,82 @@ template <class T>
 void CEREAL_LOAD_FUNCTION_NAME(reader& ar, cereal::BinaryData<T>& data) {
   using element = std::remove_pointer_t<T>;
   ar.template load_binary<sizeof(element)>(data.data, static_cast<std::size_t>(data.size));
+}
+
+// --- containers -------------------------------------------------------------
+
+namespace detail {
+
+inline std::size_t load_count(reader& ar) {
+  std::uint64_t count = 0;
+  ar(count);
+  ar.check_count(count);
+  return static_cast<std::size_t>(count);
+}
+
+// Elements one by one: what is allocated grows with what was read, never
+// with what the count promised.
+template <class Container>
+void load_elements(reader& ar, Container& out) {
+  out.clear();
+  for (std::size_t i = load_count(ar); i > 0; --i)
+    ar(out.emplace_back());
+}
+
+// Encoders write ordered containers in key order without duplicates; any
+// other order is not an encoding of any value.
+template <class Less, class Key>
+void check_after(const Less& less, const Key& last, const Key& key) {
+  if (!less(last, key))
+    throw cereal::Exception("keys out of order or repeated");
+}
+
+} // namespace detail
+
+template <class T, class A>
+void CEREAL_LOAD_FUNCTION_NAME(reader& ar, std::vector<T, A>& out) {
+  static_assert(!std::is_same_v<T, bool>, "vector<bool> is not a wire type");
+  if constexpr (std::is_arithmetic_v<T>) {
+    // Fixed-size elements: the count is checked against the bytes they take.
+    std::uint64_t count = 0;
+    ar(count);
+    ar.check_count(count, sizeof(T));
+    out.resize(static_cast<std::size_t>(count));
+    ar.template load_binary<sizeof(T)>(out.data(), out.size() * sizeof(T));
+  } else {
+    detail::load_elements(ar, out);
+  }
+}
+
+template <class T, class A>
+void CEREAL_LOAD_FUNCTION_NAME(reader& ar, std::deque<T, A>& out) {
+  detail::load_elements(ar, out);
+}
+
+template <class K, class V, class C, class A>
+void CEREAL_LOAD_FUNCTION_NAME(reader& ar, std::map<K, V, C, A>& out) {
+  out.clear();
+  for (std::size_t i = detail::load_count(ar); i > 0; --i) {
+    K key{};
+    ar(key);
+    if (!out.empty())
+      detail::check_after(out.key_comp(), std::prev(out.end())->first, key);
+    auto at = out.emplace_hint(out.end(), std::piecewise_construct,
+                               std::forward_as_tuple(std::move(key)), std::forward_as_tuple());
+    ar(at->second);
+  }
+}
+
+template <class K, class C, class A>
+void CEREAL_LOAD_FUNCTION_NAME(reader& ar, std::set<K, C, A>& out) {
+  out.clear();
+  for (std::size_t i = detail::load_count(ar); i > 0; --i) {
+    K key{};
+    ar(key);
+    if (!out.empty())
+      detail::check_after(out.key_comp(), *std::prev(out.end()), key);
+    out.emplace_hint(out.end(), std::move(key));
+  }
 }
 
 } // namespace dref::protocol
