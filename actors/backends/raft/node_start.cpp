@@ -74,6 +74,11 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
     log(log_level::warn, "node " + options.name + ": cut "
                            + std::to_string(report.log.torn_bytes_truncated)
                            + " bytes of an unfinished write off the end of the log");
+  for (const auto& name : report.stray_files)
+    log(log_level::warn, "node " + options.name + ": skipping " + options.data_dir + "/" + name
+                           + ": not a WAL segment, snapshot or lock file of this data directory");
+  for (const auto& why : report.skipped_snapshots)
+    log(log_level::warn, "node " + options.name + ": skipping a damaged snapshot, " + why);
 
   auto state = std::make_shared<node_state>();
   state->options = options;
