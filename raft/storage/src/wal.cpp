@@ -28,37 +28,50 @@ std::uint64_t checksum(std::uint8_t type, std::string_view payload) {
   return XXH3_64bits_withSeed(payload.data(), payload.size(), type);
 }
 
-// What lies at offset `at` of a segment: an intact record, a short tail (a
-// partial header, or a declared length that runs past the end of the file),
-// zeros up to the end, or a whole record that is damaged.
-struct record_check {
-  enum { intact, short_tail, zeros, damaged } what;
-  std::size_t size = 0; // intact: the whole record; damaged: what it declares
-  std::string problem;  // short_tail, damaged: in words
+// The size of the whole, intact record that starts at `at`; 0: none does.
+std::size_t intact_record_at(std::string_view bytes, std::size_t at) {
+  if (bytes.size() - at < wal::record_header_size)
+    return 0;
+  auto length = get_le(bytes, at, 4);
+  auto type = static_cast<std::uint8_t>(bytes[at + 4]);
+  if (type == 0 || bytes[at + 5] != 0 || bytes[at + 6] != 0 || bytes[at + 7] != 0)
+    return 0;
+  if (length > wal::max_record_bytes || length > bytes.size() - at - wal::record_header_size)
+    return 0;
+  auto payload = bytes.substr(at + wal::record_header_size, length);
+  if (checksum(type, payload) != get_le(bytes, at + 8, 8))
+    return 0;
+  return wal::record_header_size + length;
+}
+
+// What lies at offset `at` of a segment where no intact record starts: a
+// short tail (a partial header, or a declared length that runs past the
+// end of the file), zeros up to the end, or a whole record that is damaged.
+struct damage {
+  enum { short_tail, zeros, damaged_record } what;
+  std::size_t size = 0; // damaged_record: the size its header declares
+  std::string problem;  // in words
 };
 
-record_check check_record_at(std::string_view bytes, std::size_t at) {
+damage damage_at(std::string_view bytes, std::size_t at) {
   auto rest = bytes.substr(at);
   if (rest.find_first_not_of('\0') == std::string_view::npos)
-    return {record_check::zeros, 0, {}};
+    return {damage::zeros, 0, "zeros up to the end of the file"};
   if (rest.size() < wal::record_header_size)
-    return {record_check::short_tail, 0,
+    return {damage::short_tail, 0,
             "a partial record header of " + std::to_string(rest.size()) + " bytes"};
   auto length = get_le(bytes, at, 4);
   if (length > rest.size() - wal::record_header_size)
-    return {record_check::short_tail, 0,
+    return {damage::short_tail, 0,
             "a record declaring " + std::to_string(length) + " payload bytes, of which only "
               + std::to_string(rest.size() - wal::record_header_size) + " are in the file"};
   auto size = wal::record_header_size + static_cast<std::size_t>(length);
   auto type = static_cast<std::uint8_t>(bytes[at + 4]);
   if (length > wal::max_record_bytes)
-    return {record_check::damaged, size, "declared length over the maximum"};
+    return {damage::damaged_record, size, "declared length over the maximum"};
   if (type == 0 || bytes[at + 5] != 0 || bytes[at + 6] != 0 || bytes[at + 7] != 0)
-    return {record_check::damaged, size, "malformed header (type 0 or non-zero padding)"};
-  auto payload = bytes.substr(at + wal::record_header_size, length);
-  if (checksum(type, payload) != get_le(bytes, at + 8, 8))
-    return {record_check::damaged, size, "checksum mismatch"};
-  return {record_check::intact, size, {}};
+    return {damage::damaged_record, size, "malformed header (type 0 or non-zero padding)"};
+  return {damage::damaged_record, size, "checksum mismatch"};
 }
 
 bool is_segment_name(std::string_view name) {
@@ -101,24 +114,23 @@ result<std::vector<std::uint64_t>> list_segments(const std::string& dir,
 // caller cuts it off) or corruption (an error that says where and why).
 result<void> judge_damage(const std::string& path, std::string_view view, std::size_t at,
                           bool last) {
-  auto found = check_record_at(view, at);
+  auto found = damage_at(view, at);
   auto where = path + ": damaged record at offset " + std::to_string(at);
   if (!last)
     return error{errc::corrupt_data,
-                 where + " in a segment that is not the last"
-                   + (found.problem.empty() ? "" : " (" + found.problem + ")")};
-  if (found.what == record_check::damaged)
+                 where + " in a segment that is not the last (" + found.problem + ")"};
+  if (found.what == damage::damaged_record)
     return error{errc::corrupt_data,
                  where + " (" + found.problem + "): its whole declared length of "
                    + std::to_string(found.size)
                    + " bytes is in the file, so this is not a torn write; refusing to start "
                      "rather than drop acknowledged data"};
-  if (found.what == record_check::zeros)
+  if (found.what == damage::zeros)
     return {};
   // A short tail is torn only if nothing valid follows it: a length field
   // damaged into a huge one would otherwise hide every record after it.
   for (std::size_t probe = at + 1; probe < view.size(); ++probe)
-    if (check_record_at(view, probe).what == record_check::intact)
+    if (intact_record_at(view, probe) != 0)
       return error{errc::corrupt_data,
                    where + " (" + found.problem + ") is followed by a valid record at offset "
                      + std::to_string(probe)
@@ -164,15 +176,15 @@ result<wal> wal::open(const options& opts, const visitor& visit, replay_report* 
       return error{errc::corrupt_data, path + " does not start with a valid segment header"};
     }
     while (header_ok && at < view.size()) {
-      auto found = check_record_at(view, at);
-      if (found.what != record_check::intact)
+      auto size = intact_record_at(view, at);
+      if (size == 0)
         break;
       auto type = static_cast<std::uint8_t>(view[at + 4]);
-      auto payload = view.substr(at + record_header_size, found.size - record_header_size);
-      if (auto ok = visit(type, payload); !ok)
+      if (auto ok = visit(type, view.substr(at + record_header_size, size - record_header_size));
+          !ok)
         return std::move(ok).error();
       ++rep.records;
-      at += found.size;
+      at += size;
     }
     ++rep.segments;
     if (at == view.size())

@@ -266,6 +266,34 @@ BOOST_AUTO_TEST_CASE(a_short_last_record_is_a_torn_write_and_cut_off) {
   }
 }
 
+// A length field damaged into a huge one looks like a short tail, but the
+// valid records behind it show it is not: corruption, nothing cut off.
+BOOST_AUTO_TEST_CASE(a_short_looking_record_followed_by_valid_ones_is_corruption) {
+  dref::test::scratch_dir dir;
+  auto records = sample_records(10, 14);
+  {
+    auto [log, got] = must_open(dir.str());
+    append_all(log, records);
+  }
+  auto path = last_segment(dir.str());
+  auto third_at = wal::segment_header_size;
+  for (int i = 0; i < 2; ++i)
+    third_at += wal::record_header_size + records[static_cast<std::size_t>(i)].payload.size();
+  {
+    std::fstream file{path, std::ios::binary | std::ios::in | std::ios::out};
+    file.seekp(static_cast<std::streamoff>(third_at));
+    file.write("\xff\xff\xff\x3f", 4);
+  }
+  auto size = fs::file_size(path);
+  auto opened = open_and_replay(dir.str());
+  BOOST_TEST_REQUIRE(!opened.has_value());
+  BOOST_TEST((opened.error().code == errc::corrupt_data));
+  const auto& message = opened.error().message;
+  BOOST_TEST(message.find("offset " + std::to_string(third_at)) != std::string::npos, message);
+  BOOST_TEST(message.find("is followed by a valid record") != std::string::npos, message);
+  BOOST_TEST(fs::file_size(path) == size);
+}
+
 // Names that are not segments, some of them nearly so, and a directory with
 // a segment's name: skipped and reported, never thrown on, never replayed.
 BOOST_AUTO_TEST_CASE(stray_files_are_skipped_and_reported) {
