@@ -108,8 +108,9 @@ result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_
     }
   };
   wal::replay_report wal_report;
-  auto opened = wal::open(wal::options{dir, wal::options{}.segment_bytes, faults}, visit,
-                          &wal_report);
+  wal::options wal_options{dir};
+  wal_options.faults = faults;
+  auto opened = wal::open(wal_options, visit, &wal_report);
   if (!opened)
     return std::move(opened).error();
   if (marker_index > file_index)
