@@ -1,17 +1,25 @@
 // dref-node: the cluster member daemon.
 //   dref-node [--config FILE] [--key value ...]    see --help
 // Exit codes: 0 clean shutdown (SIGTERM/SIGINT), 2 invalid configuration or
-// usage, 1 any other failure (port in use, unusable data directory).
+// usage, 1 any other failure to start (port in use, unusable or corrupt data
+// directory), 3 the member stopped on its own while running (its storage
+// failed, e.g. an fsync): fail-stop, so that a supervisor restarts it from
+// what is on disk instead of it staying up without a working member.
 
+#include <atomic>
 #include <caf/all.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <csignal>
 #include <caf/io/all.hpp>
 #include <iostream>
 #include <charconv>
 #include <optional>
+#include <thread>
 
 #include "dref/actors/node_system.hpp"
 #include "dref/config/load.hpp"
+#include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/backends/raft/node.hpp"
 #include "dref/log.hpp"
@@ -27,7 +35,8 @@ void print_usage() {
                "A fresh cluster forms once every configured peer answered; --join starts a\n"
                "newcomer that waits to be added by the leader (drefctl members add).\n"
                "--snapshot-every N: applied entries between snapshots (default 10000).\n"
-               "Exit codes: 0 clean shutdown, 2 invalid configuration, 1 other failure.\n\n"
+               "Exit codes: 0 clean shutdown, 1 failed to start, 2 invalid configuration,\n"
+               "3 the member stopped while running (e.g. a failed fsync): restart it.\n\n"
             << dref::config::help_text();
 }
 
@@ -38,6 +47,42 @@ std::string describe_peers(const dref::config::node_config& cfg) {
   for (const auto& peer : cfg.peers)
     out += (out.empty() ? "" : ", ") + peer.to_string();
   return out;
+}
+
+// Exit code when the member stopped by itself (see the top of this file).
+constexpr int member_stopped_exit_code = 3;
+
+// Runs until SIGTERM/SIGINT (0) or until the member stops on its own (3).
+// A signal thread asks the node to stop; this thread watches the node, so
+// either way it learns at once that the node is gone and why.
+int run_until_stopped(caf::actor_system& sys, const caf::actor& node, const std::string& name) {
+  std::atomic<bool> shutdown_requested{false};
+  caf::scoped_actor watcher{sys};
+  watcher->monitor(node);
+  std::thread signal_waiter{[&] {
+    int signal = dref::app::wait_for_termination_signal();
+    dref::app::info(std::string{"received "} + (signal == SIGTERM ? "SIGTERM" : "SIGINT")
+                    + ", shutting down");
+    shutdown_requested = true;
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  }};
+  caf::error reason;
+  watcher->receive([&](const caf::down_msg& down) { reason = down.reason; });
+  if (shutdown_requested) {
+    signal_waiter.join();
+    return 0;
+  }
+  auto why = reason ? dref::from_caf_error(reason).message : std::string{"no reason given"};
+  dref::app::fail("member '" + name + "' stopped: " + why + "; exiting with code "
+                  + std::to_string(member_stopped_exit_code)
+                  + " so that a supervisor restarts it from its data directory");
+  // Fail-stop: leave now rather than through the actor system's orderly
+  // shutdown, which waits for every actor and connection and could keep a
+  // member that no longer works looking alive. Nothing in memory needs
+  // saving: what was acknowledged is on disk, and the kernel drops the
+  // data-directory lock with the process.
+  std::fflush(nullptr);
+  std::_Exit(member_stopped_exit_code);
 }
 
 } // namespace
@@ -122,9 +167,5 @@ int main(int argc, char** argv) {
                   + "' listening on " + cfg->listen_host + ":" + std::to_string(port)
                   + "; data in " + cfg->data_dir + "; peers: " + describe_peers(*cfg)
                   + (join ? " (joining an existing cluster)" : ""));
-  int signal = dref::app::wait_for_termination_signal();
-  dref::app::info(std::string{"received "} + (signal == SIGTERM ? "SIGTERM" : "SIGINT")
-                  + ", shutting down");
-  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
-  return 0;
+  return run_until_stopped(sys, node, cfg->node_id);
 }

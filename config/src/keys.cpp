@@ -187,6 +187,10 @@ problem assign_topic_max_messages(node_config& cfg, const raw_value& value) {
   return integer_in(value, 1, 100'000'000, cfg.limits.topic_max_messages);
 }
 
+problem assign_fail_fsync_after(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 0, 1'000'000'000, cfg.failpoints.fail_fsync_after);
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items)
@@ -259,6 +263,12 @@ const key_spec keys[] = {
    value_kind::integer, "messages, 1-100000000", "messages a topic retains for replay",
    assign_topic_max_messages,
    [](const node_config& c) { return std::to_string(c.limits.topic_max_messages); }},
+  {"failpoints.fail_fsync_after", "DREF_FAILPOINTS_FAIL_FSYNC_AFTER",
+   "failpoints-fail-fsync-after", value_kind::integer, "0 (off) or a count, 1-1000000000",
+   "TEST ONLY, never in production: the N-th fsync of the raft WAL fails (EIO) and the member "
+   "stops",
+   assign_fail_fsync_after,
+   [](const node_config& c) { return std::to_string(c.failpoints.fail_fsync_after); }},
 };
 
 } // namespace

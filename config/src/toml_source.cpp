@@ -47,7 +47,7 @@ source_reading read_toml_file(const std::string& path) {
     if (!table) {
       out.problems.push_back(std::string{section_name.str()} + " (" + where(path, section)
                              + "): unknown key; settings live in the sections [node], "
-                               "[cluster], [redis], [timeouts] and [limits]");
+                               "[cluster], [redis], [timeouts], [limits] and [failpoints] (tests only)");
       continue;
     }
     for (auto&& [name, node] : *table) {

@@ -6,163 +6,19 @@
 
 #include <boost/test/unit_test.hpp>
 #include <atomic>
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <iostream>
-#include <thread>
 
-#include "child_process.hpp"
-#include "dref/actors/node_system.hpp"
-#include "dref/context.hpp"
+#include "process_cluster.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-namespace {
-
-struct process_cluster {
-  explicit process_cluster(std::size_t n = 3, std::vector<std::string> node_flags = {})
-    : flags(std::move(node_flags)) {
-    std::string pattern = (fs::temp_directory_path() / "dref-cluster-XXXXXX").string();
-    root = ::mkdtemp(pattern.data());
-    for (std::size_t i = 0; i < n; ++i)
-      ports.push_back(test::free_loopback_port());
-    for (std::size_t i = 0; i < n; ++i)
-      nodes.push_back(nullptr);
-    for (std::size_t i = 0; i < n; ++i)
-      start(i);
-    for (std::size_t i = 0; i < n; ++i) {
-      BOOST_REQUIRE_MESSAGE(test::wait_until_listening(ports[i], 10s), "node " << i << " up");
-      members.push_back(raft_member::connect(sys, "127.0.0.1", ports[i], std::chrono::seconds{10}));
-      contexts.push_back(std::make_unique<context>(sys, members.back(), options()));
-    }
-  }
-  ~process_cluster() {
-    contexts.clear();
-    members.clear();
-    nodes.clear();
-    std::error_code ec;
-    fs::remove_all(root, ec);
-  }
-
-  static context_options options() {
-    context_options o;
-    o.request_timeout = 10s; // a loaded machine may take a few elections to settle
-    o.session_ttl = 1s;
-    return o;
-  }
-
-  std::string name(std::size_t i) const { return "node-" + std::to_string(i + 1); }
-
-  void start(std::size_t i, std::vector<std::string> extra = {}) {
-    std::string peers;
-    for (auto p : ports)
-      peers += (peers.empty() ? "" : ",") + std::string{"127.0.0.1:"} + std::to_string(p);
-    std::vector<std::string> argv{DREF_NODE_BIN, "--backend", "raft", "--node-id", name(i),
-                                  "--port", std::to_string(ports[i]), "--data-dir",
-                                  (root / name(i)).string(), "--peers", peers,
-                                  "--election-timeout-ms", "150", "--heartbeat-ms", "30"};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    nodes[i] = std::make_unique<test::child_process>(argv, (root / (name(i) + ".log")).string());
-  }
-
-  // One more process, started with --join: not a member until added.
-  std::size_t start_joiner(std::vector<std::string> extra = {}) {
-    auto i = ports.size();
-    ports.push_back(test::free_loopback_port());
-    nodes.push_back(nullptr);
-    extra.insert(extra.begin(), "--join");
-    start(i, extra);
-    BOOST_REQUIRE_MESSAGE(test::wait_until_listening(ports[i], 10s), "joiner up");
-    members.push_back(raft_member::connect(sys, "127.0.0.1", ports[i], std::chrono::seconds{10}));
-    contexts.push_back(std::make_unique<context>(sys, members.back(), options()));
-    return i;
-  }
-
-  std::string endpoint(std::size_t i) const { return "127.0.0.1:" + std::to_string(ports[i]); }
-  std::string endpoints() const {
-    std::string out;
-    for (std::size_t i = 0; i < ports.size(); ++i)
-      out += (out.empty() ? "" : ",") + endpoint(i);
-    return out;
-  }
-
-  // The index of the member every reachable member names as leader.
-  std::optional<std::size_t> leader(std::chrono::milliseconds within = 5s) {
-    auto deadline = std::chrono::steady_clock::now() + within;
-    while (std::chrono::steady_clock::now() < deadline) {
-      for (std::size_t i = 0; i < members.size(); ++i) {
-        if (!nodes[i] || !nodes[i]->running())
-          continue;
-        auto st = members[i].status(sys, 500ms);
-        if (st && st->role == "leader")
-          return i;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return std::nullopt;
-  }
-
-  context& ctx(std::size_t i) { return *contexts.at(i); }
-
-  std::vector<std::string> flags; // for every dref-node
-  node_system_config cfg;
-  caf::actor_system sys{cfg};
-  fs::path root;
-  std::vector<std::uint16_t> ports;
-  std::vector<std::unique_ptr<test::child_process>> nodes;
-  std::vector<raft_member> members;
-  std::vector<std::unique_ptr<context>> contexts;
-};
-
-struct cli_result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string shell_quoted(const std::string& arg) {
-  std::string out = "'";
-  for (char ch : arg)
-    out += ch == '\'' ? std::string{"'\\''"} : std::string(1, ch);
-  return out + "'";
-}
-
-// Runs drefctl with args; its stdout, stderr and exit code.
-cli_result drefctl(const std::vector<std::string>& args) {
-  auto err_path = fs::temp_directory_path() / ("drefctl-err-" + std::to_string(::getpid()));
-  std::string command = shell_quoted(DREFCTL_BIN);
-  for (const auto& a : args)
-    command += " " + shell_quoted(a);
-  command += " 2>" + shell_quoted(err_path.string());
-  cli_result out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  BOOST_REQUIRE(pipe);
-  char buffer[4096];
-  while (auto n = std::fread(buffer, 1, sizeof buffer, pipe))
-    out.out.append(buffer, n);
-  int status = ::pclose(pipe);
-  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::ifstream err{err_path};
-  out.err.assign(std::istreambuf_iterator<char>{err}, {});
-  fs::remove(err_path);
-  return out;
-}
-
-std::size_t count_of(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
-    ++n;
-  return n;
-}
-
-} // namespace
+using test::cli_result;
+using test::count_of;
+using test::drefctl;
+using test::file_text;
+using test::process_cluster;
 
 BOOST_AUTO_TEST_SUITE(raft_cluster)
 
@@ -234,11 +90,7 @@ BOOST_AUTO_TEST_CASE(a_restarted_member_recovers_from_its_data_dir) {
   BOOST_TEST(c.nodes[2]->stop() == 0); // SIGTERM: clean shutdown
   for (int i = 21; i <= 40; ++i)
     r.set("v" + std::to_string(i));
-  c.start(2);
-  BOOST_REQUIRE(test::wait_until_listening(c.ports[2], 10s));
-  c.contexts[2].reset();
-  c.members[2] = raft_member::connect(c.sys, "127.0.0.1", c.ports[2], 10s);
-  c.contexts[2] = std::make_unique<context>(c.sys, c.members[2], process_cluster::options());
+  c.restart(2);
   // It replays its own log, then catches up with what it missed.
   auto leader_status = c.members[0].status(c.sys, 5s);
   BOOST_REQUIRE(leader_status.has_value());
@@ -453,11 +305,6 @@ BOOST_AUTO_TEST_CASE(a_fourth_member_joins_from_a_snapshot_and_one_leaves) {
   BOOST_TEST(c.ctx(joiner).existing<int>(manual_id("members/value")).get() == 121);
 }
 
-std::string file_text(const fs::path& path) {
-  std::ifstream in{path};
-  return std::string{std::istreambuf_iterator<char>{in}, {}};
-}
-
 BOOST_AUTO_TEST_CASE(a_corrupt_wal_stops_the_member_with_a_clear_error) {
   process_cluster c;
   auto r = c.ctx(0).make<int>(0, manual_id("wal/value"));
@@ -490,7 +337,8 @@ BOOST_AUTO_TEST_CASE(a_corrupt_wal_stops_the_member_with_a_clear_error) {
   BOOST_TEST(WIFEXITED(status));
   BOOST_TEST(WEXITSTATUS(status) == 1);
   auto log = file_text(c.root / (c.name(2) + ".log"));
-  BOOST_TEST(log.find("damaged record") != std::string::npos, log);
+  BOOST_TEST(log.find("damaged record at offset ") != std::string::npos, log);
+  BOOST_TEST(log.find(wal.string()) != std::string::npos, log); // says where
   BOOST_TEST(fs::file_size(wal) == wal_size); // nothing was cut off
   // The two others go on.
   r.set(21);

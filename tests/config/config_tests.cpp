@@ -365,6 +365,27 @@ BOOST_AUTO_TEST_CASE(heartbeat_must_be_well_below_election_timeout) {
   BOOST_TEST(contains(message, "at most half"), message);
 }
 
+// The test-only fsync failpoint: off by default, from each source, marked
+// as test-only in --help, never negative.
+BOOST_AUTO_TEST_CASE(the_fsync_failpoint_is_off_unless_set_and_marked_test_only) {
+  BOOST_TEST(load_ok(inputs()).failpoints.fail_fsync_after == 0u);
+  temp_dir dir;
+  auto path = dir.write("node.toml", "[failpoints]\nfail_fsync_after = 7\n");
+  BOOST_TEST(load_ok(inputs({"--config", path})).failpoints.fail_fsync_after == 7u);
+  BOOST_TEST(load_ok(inputs({}, {{"DREF_FAILPOINTS_FAIL_FSYNC_AFTER", "8"}}))
+               .failpoints.fail_fsync_after
+             == 8u);
+  BOOST_TEST(load_ok(inputs({"--failpoints-fail-fsync-after", "9"})).failpoints.fail_fsync_after
+             == 9u);
+  auto message = load_error(inputs({"--failpoints-fail-fsync-after=-1"}));
+  BOOST_TEST(contains(message, "out of range"), message);
+  auto help = help_text();
+  BOOST_TEST(contains(help, "--failpoints-fail-fsync-after / DREF_FAILPOINTS_FAIL_FSYNC_AFTER / "
+                            "failpoints.fail_fsync_after"),
+             help);
+  BOOST_TEST(contains(help, "TEST ONLY"), help);
+}
+
 BOOST_AUTO_TEST_CASE(raft_backend_needs_a_data_dir) {
   auto message = load_error(inputs({"--backend", "raft"}));
   BOOST_TEST(contains(message, "needs node.data_dir"), message);

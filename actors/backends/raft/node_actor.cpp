@@ -36,10 +36,14 @@ void schedule_ready(node_actor* self) {
 
 error unavailable(const std::string& why) { return error{errc::unavailable, why}; }
 
+// The member stops answering at once: pending requests get broken
+// promises, never an acknowledgement, and the exit reason carries err so
+// whoever monitors the node (dref-node) can say why. Linked peer links go
+// with it.
 void fail_fatally(node_actor* self, const error& err) {
   log(log_level::error, "node " + self->state.options.name + " stops: " + err.message);
   self->state.failed = true;
-  self->quit(caf::exit_reason::unhandled_exception);
+  self->quit(to_caf_error(err));
 }
 
 // --- links -----------------------------------------------------------------

@@ -53,6 +53,7 @@ node_options options_from(const config::node_config& cfg) {
   out.election = cfg.timeouts.election;
   out.request_timeout = cfg.timeouts.request;
   out.limits = backend::limits_from(cfg);
+  out.fail_wal_fsync_after = cfg.failpoints.fail_fsync_after;
   return out;
 }
 
@@ -67,13 +68,25 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
     return std::move(lock).error();
   core::persisted_state restored;
   storage::recovery_report report;
-  auto storage = storage::raft_storage::open(options.data_dir, restored, &report);
+  storage::wal::failpoints faults;
+  faults.fail_sync_at = options.fail_wal_fsync_after;
+  if (faults.fail_sync_at != 0)
+    log(log_level::warn, "node " + options.name + ": test failpoint set: WAL fsync number "
+                           + std::to_string(faults.fail_sync_at)
+                           + " will fail (failpoints.fail_fsync_after); never use this in "
+                             "production");
+  auto storage = storage::raft_storage::open(options.data_dir, restored, &report, faults);
   if (!storage)
     return std::move(storage).error();
   if (report.log.torn_bytes_truncated > 0)
     log(log_level::warn, "node " + options.name + ": cut "
                            + std::to_string(report.log.torn_bytes_truncated)
                            + " bytes of an unfinished write off the end of the log");
+  for (const auto& name : report.stray_files)
+    log(log_level::warn, "node " + options.name + ": skipping " + options.data_dir + "/" + name
+                           + ": not a WAL segment, snapshot or lock file of this data directory");
+  for (const auto& why : report.skipped_snapshots)
+    log(log_level::warn, "node " + options.name + ": skipping a damaged snapshot, " + why);
 
   auto state = std::make_shared<node_state>();
   state->options = options;

@@ -13,7 +13,7 @@ result<dir_lock> dir_lock::acquire(const std::string& dir) {
   std::filesystem::create_directories(dir, ec);
   if (ec)
     return error{errc::io_failed, "cannot create data directory " + dir + ": " + ec.message()};
-  std::string path = dir + "/LOCK";
+  std::string path = dir + "/" + file_name;
   auto fd = open_file(path, O_RDWR | O_CREAT);
   if (!fd)
     return std::move(fd).error();

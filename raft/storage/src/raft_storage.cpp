@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dref/protocol/codec.hpp"
+#include "dref/raft/storage/dir_lock.hpp"
 #include "little_endian.hpp"
 
 namespace dref::raft::storage {
@@ -54,7 +55,7 @@ void drop_through(std::vector<core::entry>& entries, std::uint64_t index) {
 } // namespace
 
 result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_state& restored,
-                                        recovery_report* report) {
+                                        recovery_report* report, const wal::failpoints& faults) {
   restored = {};
   snapshot_files snapshots{dir};
   std::vector<std::string> skipped;
@@ -114,7 +115,9 @@ result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_
     }
   };
   wal::replay_report wal_report;
-  auto opened = wal::open(wal::options{dir}, visit, &wal_report);
+  wal::options wal_options{dir};
+  wal_options.faults = faults;
+  auto opened = wal::open(wal_options, visit, &wal_report);
   if (!opened)
     return std::move(opened).error();
   if (marker_index > file_index)
@@ -124,7 +127,13 @@ result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_
                                        + (skipped.empty() ? "" : " (" + skipped.front() + ")")};
   drop_through(entries, file_index);
   if (report) {
-    report->log = wal_report;
+    // The WAL skipped everything that is not a segment; the snapshots and
+    // the lock live here too and are not stray.
+    report->stray_files.clear();
+    for (const auto& name : wal_report.skipped_files)
+      if (!snapshot_files::is_snapshot_name(name) && name != dir_lock::file_name)
+        report->stray_files.push_back(name);
+    report->log = std::move(wal_report);
     report->skipped_snapshots = std::move(skipped);
     report->entries = entries.size();
   }

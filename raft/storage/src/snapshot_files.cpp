@@ -1,11 +1,11 @@
 #include "dref/raft/storage/snapshot_files.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "file_names.hpp"
 #include "little_endian.hpp"
 
 namespace dref::raft::storage {
@@ -19,10 +19,23 @@ constexpr std::size_t snapshot_header_size = 40;
 std::uint64_t get_u64(std::string_view bytes, std::size_t at) { return detail::get_le(bytes, at, 8); }
 
 std::string file_name(std::uint64_t index, std::uint64_t term) {
-  char text[64];
-  std::snprintf(text, sizeof(text), "snap-%016llx-%016llx.snap",
-                static_cast<unsigned long long>(index), static_cast<unsigned long long>(term));
-  return text;
+  return "snap-" + detail::hex16(index) + "-" + detail::hex16(term) + ".snap";
+}
+
+struct parsed_name {
+  std::uint64_t index;
+  std::uint64_t term;
+};
+
+std::optional<parsed_name> parse_name(std::string_view name) {
+  if (name.size() != 43 || !name.starts_with("snap-") || name[21] != '-'
+      || !name.ends_with(".snap"))
+    return std::nullopt;
+  auto index = detail::parse_hex16(name.substr(5, 16));
+  auto term = detail::parse_hex16(name.substr(22, 16));
+  if (!index || !term)
+    return std::nullopt;
+  return parsed_name{*index, *term};
 }
 
 } // namespace
@@ -43,17 +56,23 @@ result<void> snapshot_files::save(const snapshot_file& snapshot) const {
   return write_file_atomically(dir_, file_name(snapshot.index, snapshot.term), bytes);
 }
 
+bool snapshot_files::is_snapshot_name(std::string_view name) {
+  return parse_name(name).has_value();
+}
+
 result<std::vector<snapshot_files::listed>> snapshot_files::list() const {
+  namespace fs = std::filesystem;
   std::vector<listed> found;
   std::error_code ec;
-  if (!std::filesystem::exists(dir_, ec))
+  if (!fs::exists(dir_, ec))
     return found;
-  for (const auto& entry : std::filesystem::directory_iterator{dir_, ec}) {
-    auto name = entry.path().filename().string();
-    unsigned long long index = 0;
-    unsigned long long term = 0;
-    if (name.size() == 43 && std::sscanf(name.c_str(), "snap-%16llx-%16llx.snap", &index, &term) == 2)
-      found.push_back({index, term, name});
+  // Error codes only: a range-for would throw from the iterator's increment.
+  for (fs::directory_iterator it{dir_, ec}; !ec && it != fs::directory_iterator{};
+       it.increment(ec)) {
+    auto name = it->path().filename().string();
+    std::error_code type_ec;
+    if (auto parsed = parse_name(name); parsed && it->is_regular_file(type_ec))
+      found.push_back({parsed->index, parsed->term, std::move(name)});
   }
   if (ec)
     return error{errc::io_failed, "cannot list snapshot directory " + dir_ + ": " + ec.message()};

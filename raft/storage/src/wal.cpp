@@ -1,6 +1,7 @@
 #include "dref/raft/storage/wal.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "file_names.hpp"
 #include "little_endian.hpp"
 
 namespace dref::raft::storage {
@@ -18,6 +20,7 @@ constexpr char segment_magic[4] = {'d', 'R', 'f', 'W'};
 constexpr std::uint8_t segment_format = 1;
 
 using detail::get_le;
+using detail::hex16;
 using detail::put_le;
 
 std::uint64_t checksum(std::uint8_t type, std::string_view payload) {
@@ -25,9 +28,8 @@ std::uint64_t checksum(std::uint8_t type, std::string_view payload) {
   return XXH3_64bits_withSeed(payload.data(), payload.size(), type);
 }
 
-// A record that starts at `at` and is whole and intact: its total size.
-// Zero when there is none.
-std::size_t valid_record_at(std::string_view bytes, std::size_t at) {
+// The size of the whole, intact record that starts at `at`; 0: none does.
+std::size_t intact_record_at(std::string_view bytes, std::size_t at) {
   if (bytes.size() - at < wal::record_header_size)
     return 0;
   auto length = get_le(bytes, at, 4);
@@ -42,10 +44,39 @@ std::size_t valid_record_at(std::string_view bytes, std::size_t at) {
   return wal::record_header_size + length;
 }
 
-std::string hex16(std::uint64_t number) {
-  char text[17];
-  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(number));
-  return text;
+// What lies at offset `at` of a segment where no intact record starts: a
+// short tail (a partial header, or a declared length that runs past the
+// end of the file), zeros up to the end, or a whole record that is damaged.
+struct damage {
+  enum { short_tail, zeros, damaged_record } what;
+  std::size_t size = 0; // damaged_record: the size its header declares
+  std::string problem;  // in words
+};
+
+damage damage_at(std::string_view bytes, std::size_t at) {
+  auto rest = bytes.substr(at);
+  if (rest.find_first_not_of('\0') == std::string_view::npos)
+    return {damage::zeros, 0, "zeros up to the end of the file"};
+  if (rest.size() < wal::record_header_size)
+    return {damage::short_tail, 0,
+            "a partial record header of " + std::to_string(rest.size()) + " bytes"};
+  auto length = get_le(bytes, at, 4);
+  if (length > rest.size() - wal::record_header_size)
+    return {damage::short_tail, 0,
+            "a record declaring " + std::to_string(length) + " payload bytes, of which only "
+              + std::to_string(rest.size() - wal::record_header_size) + " are in the file"};
+  auto size = wal::record_header_size + static_cast<std::size_t>(length);
+  auto type = static_cast<std::uint8_t>(bytes[at + 4]);
+  if (length > wal::max_record_bytes)
+    return {damage::damaged_record, size, "declared length over the maximum"};
+  if (type == 0 || bytes[at + 5] != 0 || bytes[at + 6] != 0 || bytes[at + 7] != 0)
+    return {damage::damaged_record, size, "malformed header (type 0 or non-zero padding)"};
+  return {damage::damaged_record, size, "checksum mismatch"};
+}
+
+bool is_segment_name(std::string_view name) {
+  return name.size() == 24 && name.starts_with("wal-") && name.ends_with(".log")
+         && detail::parse_hex16(name.substr(4, 16)).has_value();
 }
 
 } // namespace
@@ -54,24 +85,74 @@ std::string wal::segment_path(std::uint64_t number) const {
   return opts_.dir + "/wal-" + hex16(number) + ".log";
 }
 
-result<wal> wal::open(const options& opts, const visitor& visit, replay_report* report) {
+namespace {
+
+// The directory's segment numbers, sorted; every other name goes to
+// `skipped`. Iterates with error codes only: nothing here throws.
+result<std::vector<std::uint64_t>> list_segments(const std::string& dir,
+                                                 std::vector<std::string>& skipped) {
   namespace fs = std::filesystem;
+  std::vector<std::uint64_t> numbers;
   std::error_code ec;
-  fs::create_directories(opts.dir, ec);
-  if (ec)
-    return error{errc::io_failed, "cannot create WAL directory " + opts.dir + ": " + ec.message()};
-  wal log{opts};
-  for (const auto& entry : fs::directory_iterator{opts.dir, ec}) {
-    auto name = entry.path().filename().string();
-    if (name.size() == 24 && name.rfind("wal-", 0) == 0 && name.ends_with(".log"))
-      log.segments_.push_back(std::stoull(name.substr(4, 16), nullptr, 16));
+  for (fs::directory_iterator it{dir, ec}; !ec && it != fs::directory_iterator{};
+       it.increment(ec)) {
+    auto name = it->path().filename().string();
+    std::error_code type_ec;
+    if (is_segment_name(name) && it->is_regular_file(type_ec))
+      numbers.push_back(*detail::parse_hex16(std::string_view{name}.substr(4, 16)));
+    else
+      skipped.push_back(std::move(name));
   }
   if (ec)
-    return error{errc::io_failed, "cannot list WAL directory " + opts.dir + ": " + ec.message()};
-  std::sort(log.segments_.begin(), log.segments_.end());
+    return error{errc::io_failed, "cannot list WAL directory " + dir + ": " + ec.message()};
+  std::sort(numbers.begin(), numbers.end());
+  std::sort(skipped.begin(), skipped.end());
+  return numbers;
+}
+
+// Damage found at offset `at` of segment `path`: a torn write (fine, the
+// caller cuts it off) or corruption (an error that says where and why).
+result<void> judge_damage(const std::string& path, std::string_view view, std::size_t at,
+                          bool last) {
+  auto found = damage_at(view, at);
+  auto where = path + ": damaged record at offset " + std::to_string(at);
+  if (!last)
+    return error{errc::corrupt_data,
+                 where + " in a segment that is not the last (" + found.problem + ")"};
+  if (found.what == damage::damaged_record)
+    return error{errc::corrupt_data,
+                 where + " (" + found.problem + "): its whole declared length of "
+                   + std::to_string(found.size)
+                   + " bytes is in the file, so this is not a torn write; refusing to start "
+                     "rather than drop acknowledged data"};
+  if (found.what == damage::zeros)
+    return {};
+  // A short tail is torn only if nothing valid follows it: a length field
+  // damaged into a huge one would otherwise hide every record after it.
+  for (std::size_t probe = at + 1; probe < view.size(); ++probe)
+    if (intact_record_at(view, probe) != 0)
+      return error{errc::corrupt_data,
+                   where + " (" + found.problem + ") is followed by a valid record at offset "
+                     + std::to_string(probe)
+                     + "; this is not a torn write, refusing to drop acknowledged data"};
+  return {};
+}
+
+} // namespace
+
+result<wal> wal::open(const options& opts, const visitor& visit, replay_report* report) {
+  std::error_code ec;
+  std::filesystem::create_directories(opts.dir, ec);
+  if (ec)
+    return error{errc::io_failed, "cannot create WAL directory " + opts.dir + ": " + ec.message()};
   replay_report local_report;
   replay_report& rep = report ? *report : local_report;
   rep = {};
+  wal log{opts};
+  auto listed = list_segments(opts.dir, rep.skipped_files);
+  if (!listed)
+    return std::move(listed).error();
+  log.segments_ = std::move(*listed);
   for (std::size_t i = 0; i < log.segments_.size(); ++i) {
     auto number = log.segments_[i];
     auto path = log.segment_path(number);
@@ -95,7 +176,7 @@ result<wal> wal::open(const options& opts, const visitor& visit, replay_report* 
       return error{errc::corrupt_data, path + " does not start with a valid segment header"};
     }
     while (header_ok && at < view.size()) {
-      auto size = valid_record_at(view, at);
+      auto size = intact_record_at(view, at);
       if (size == 0)
         break;
       auto type = static_cast<std::uint8_t>(view[at + 4]);
@@ -108,17 +189,9 @@ result<wal> wal::open(const options& opts, const visitor& visit, replay_report* 
     ++rep.segments;
     if (at == view.size())
       continue;
-    // Damage. A torn write only ever leaves garbage at the very end of the
-    // last segment, with nothing valid behind it.
-    if (!last)
-      return error{errc::corrupt_data, path + ": damaged record at offset " + std::to_string(at)
-                                         + " in a segment that is not the last"};
-    for (std::size_t probe = at + 1; probe < view.size(); ++probe)
-      if (valid_record_at(view, probe) != 0)
-        return error{errc::corrupt_data,
-                     path + ": damaged record at offset " + std::to_string(at)
-                       + " is followed by a valid record at offset " + std::to_string(probe)
-                       + "; this is not a torn write, refusing to drop acknowledged data"};
+    if (header_ok)
+      if (auto judged = judge_damage(path, view, at, last); !judged)
+        return std::move(judged).error();
     rep.torn_bytes_truncated = view.size() - at;
     if (!header_ok) { // a segment torn before its header was complete
       if (::unlink(path.c_str()) != 0)
@@ -139,8 +212,9 @@ result<wal> wal::open(const options& opts, const visitor& visit, replay_report* 
       return std::move(fd).error();
     log.file_ = std::move(*fd);
     log.segment_size_ = static_cast<std::uint64_t>(::lseek(log.file_.get(), 0, SEEK_END));
-    if (rep.torn_bytes_truncated > 0 && ::fsync(log.file_.get()) != 0)
-      return io_error("cannot fsync", path);
+    if (rep.torn_bytes_truncated > 0)
+      if (auto ok = log.sync_segment(log.file_.get(), path, false); !ok)
+        return std::move(ok).error();
   }
   return log;
 }
@@ -156,8 +230,8 @@ result<void> wal::start_segment(std::uint64_t number) {
   put_le(header, number, 8);
   if (auto ok = write_all(fd->get(), header, path); !ok)
     return ok;
-  if (::fsync(fd->get()) != 0)
-    return io_error("cannot fsync", path);
+  if (auto ok = sync_segment(fd->get(), path, false); !ok)
+    return ok;
   if (auto ok = sync_directory(opts_.dir); !ok)
     return ok;
   file_ = std::move(*fd);
@@ -167,7 +241,34 @@ result<void> wal::start_segment(std::uint64_t number) {
   return {};
 }
 
+result<void> wal::sync_segment(int fd, const std::string& path, bool data_only) {
+  ++syncs_;
+  if (opts_.faults.fail_sync_at != 0 && syncs_ >= opts_.faults.fail_sync_at) {
+    errno = EIO;
+    return io_error(data_only ? "cannot fdatasync (failpoint failpoints.fail_fsync_after)"
+                              : "cannot fsync (failpoint failpoints.fail_fsync_after)",
+                    path);
+  }
+  if ((data_only ? ::fdatasync(fd) : ::fsync(fd)) != 0)
+    return io_error(data_only ? "cannot fdatasync" : "cannot fsync", path);
+  return {};
+}
+
+result<void> wal::failed(error err) {
+  if (!failure_)
+    failure_ = err;
+  return err;
+}
+
+result<void> wal::refuse_if_failed() const {
+  if (failure_)
+    return error{failure_->code, "the WAL stopped after an earlier failure: " + failure_->message};
+  return {};
+}
+
 result<std::uint64_t> wal::append(std::uint8_t type, std::string_view payload) {
+  if (auto ok = refuse_if_failed(); !ok)
+    return std::move(ok).error();
   if (type == 0)
     return error{errc::invalid_argument, "WAL record type 0 is reserved"};
   if (payload.size() > max_record_bytes)
@@ -188,25 +289,29 @@ result<std::uint64_t> wal::append(std::uint8_t type, std::string_view payload) {
 }
 
 result<void> wal::flush() {
+  if (auto ok = refuse_if_failed(); !ok)
+    return ok;
   if (buffer_.empty())
     return {};
   auto ok = write_all(file_.get(), buffer_, segment_path(segment_));
   buffer_.clear();
-  return ok;
+  return ok ? ok : failed(std::move(ok).error());
 }
 
 result<void> wal::sync() {
   if (auto ok = flush(); !ok)
     return ok;
-  if (::fdatasync(file_.get()) != 0)
-    return io_error("cannot fdatasync", segment_path(segment_));
+  if (auto ok = sync_segment(file_.get(), segment_path(segment_), true); !ok)
+    return failed(std::move(ok).error());
   return {};
 }
 
 result<void> wal::roll() {
   if (auto ok = sync(); !ok)
     return ok;
-  return start_segment(segment_ + 1);
+  if (auto ok = start_segment(segment_ + 1); !ok)
+    return failed(std::move(ok).error());
+  return {};
 }
 
 result<void> wal::remove_segments_before(std::uint64_t segment) {

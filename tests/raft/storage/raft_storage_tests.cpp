@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "dref/raft/storage/dir_lock.hpp"
 #include "dref/raft/storage/raft_storage.hpp"
 #include "scratch_dir.hpp"
 
@@ -198,6 +199,29 @@ BOOST_AUTO_TEST_CASE(a_torn_tail_loses_only_the_unsynced_record) {
   BOOST_REQUIRE(storage.has_value());
   BOOST_TEST(state.entries.size() == 4u);
   BOOST_TEST(report.log.torn_bytes_truncated == 15u);
+}
+
+// The data directory holds the WAL, the snapshots and the lock; anything
+// else is skipped and reported (the raft backend warns about each).
+BOOST_AUTO_TEST_CASE(stray_files_in_the_data_directory_are_reported_not_fatal) {
+  dref::test::scratch_dir dir;
+  auto lock = storage::dir_lock::acquire(dir.str());
+  BOOST_REQUIRE(lock.has_value());
+  {
+    auto r = reopen(dir.str());
+    BOOST_REQUIRE(r.storage.save(ready_with(make_entries(1, 20, 1))));
+    BOOST_REQUIRE(r.storage.compact(make_snapshot(10, 1, "s"), {1, 1, 20}, make_entries(11, 20, 1)));
+  }
+  for (const char* name : {"notes.txt", "wal-xyz", "snap-old.snap"})
+    std::ofstream{dir.sub(name)} << "stray";
+  storage::recovery_report report;
+  core::persisted_state state;
+  auto storage = storage::raft_storage::open(dir.str(), state, &report);
+  BOOST_REQUIRE_MESSAGE(storage.has_value(), (storage ? "" : storage.error().message));
+  BOOST_TEST(state.snapshot.index == 10u);
+  BOOST_TEST(state.entries.size() == 10u);
+  std::vector<std::string> expected{"notes.txt", "snap-old.snap", "wal-xyz"};
+  BOOST_TEST(report.stray_files == expected, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -69,6 +69,34 @@ BOOST_AUTO_TEST_CASE(a_damaged_newest_falls_back_and_says_why) {
   BOOST_TEST(skipped[0].find("no valid header") != std::string::npos);
 }
 
+// Files that only resemble snapshots (upper-case hex, another suffix; here
+// byte-for-byte copies of a newer snapshot) are not snapshots: never
+// loaded, never removed, never thrown on; nor is a directory.
+BOOST_AUTO_TEST_CASE(stray_files_are_neither_loaded_nor_removed) {
+  dref::test::scratch_dir dir;
+  snapshot_files files{dir.str()};
+  BOOST_TEST_REQUIRE(files.save({5, 1, "five"}).has_value());
+  BOOST_TEST_REQUIRE(files.save({10, 1, "ten"}).has_value());
+  auto ten = dir.str() + "/snap-000000000000000a-0000000000000001.snap";
+  BOOST_TEST_REQUIRE(fs::exists(ten));
+  std::vector<std::string> strays{"snap-000000000000000A-0000000000000001.snap",
+                                  "snap-000000000000000a-0000000000000001.save", "notes.txt"};
+  for (const auto& name : strays)
+    fs::copy_file(ten, dir.sub(name));
+  fs::remove(ten);
+  fs::create_directory(dir.sub("snap-00000000000000ff-0000000000000001.snap"));
+  std::vector<std::string> skipped;
+  auto got = latest(files, &skipped);
+  BOOST_TEST_REQUIRE(got.has_value());
+  BOOST_TEST(got->index == 5u);
+  BOOST_TEST(skipped.empty());
+  BOOST_TEST_REQUIRE(files.save({20, 2, "twenty"}).has_value());
+  BOOST_TEST_REQUIRE(files.remove_all_but_newest(1).has_value());
+  for (const auto& name : strays)
+    BOOST_TEST(fs::exists(dir.sub(name)), name);
+  BOOST_TEST(latest(files)->index == 20u);
+}
+
 BOOST_AUTO_TEST_CASE(no_temp_file_is_left_behind) {
   dref::test::scratch_dir dir;
   snapshot_files files{dir.str()};

@@ -1,4 +1,5 @@
 #include <boost/test/unit_test.hpp>
+#include <algorithm>
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
@@ -189,6 +190,169 @@ BOOST_AUTO_TEST_CASE(damage_followed_by_valid_records_is_corruption_not_a_tear) 
   BOOST_TEST(opened.error().message.find("not a torn write") != std::string::npos);
   // Nothing was cut: the file is as the damage left it.
   BOOST_TEST(fs::file_size(path) > wal::segment_header_size + 9 * wal::record_header_size);
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  return {std::istreambuf_iterator<char>{in}, {}};
+}
+
+void flip_byte(const std::string& path, std::uintmax_t offset) {
+  std::fstream file{path, std::ios::binary | std::ios::in | std::ios::out};
+  file.seekg(static_cast<std::streamoff>(offset));
+  char byte = 0;
+  file.read(&byte, 1);
+  file.seekp(static_cast<std::streamoff>(offset));
+  file.put(static_cast<char>(byte ^ 0x20));
+}
+
+// etcd's rule: the last record is all there (its declared length fits in
+// the file) but fails its check, so it was written whole and damaged since:
+// refused, naming the file and the offset, and nothing is cut off.
+BOOST_AUTO_TEST_CASE(a_whole_last_record_that_fails_its_check_is_corruption_at_its_offset) {
+  // A payload byte, then a checksum byte, then the type byte.
+  for (std::uintmax_t into_record : {wal::record_header_size + 3, std::uintmax_t{9},
+                                     std::uintmax_t{4}}) {
+    dref::test::scratch_dir dir;
+    auto records = sample_records(10, 11);
+    records.push_back({2, "the last record, acknowledged once synced"});
+    {
+      auto [log, got] = must_open(dir.str());
+      append_all(log, records);
+    }
+    auto path = last_segment(dir.str());
+    auto size = fs::file_size(path);
+    auto last_at = size - (wal::record_header_size + records.back().payload.size());
+    flip_byte(path, last_at + into_record);
+    auto damaged = file_bytes(path);
+    auto opened = open_and_replay(dir.str());
+    BOOST_TEST_REQUIRE(!opened.has_value(), "opened after damage at +" << into_record);
+    BOOST_TEST((opened.error().code == errc::corrupt_data));
+    const auto& message = opened.error().message;
+    BOOST_TEST(message.find(path) != std::string::npos, message);
+    BOOST_TEST(message.find("offset " + std::to_string(last_at)) != std::string::npos, message);
+    BOOST_TEST(message.find("not a torn write") != std::string::npos, message);
+    BOOST_TEST(file_bytes(path) == damaged); // nothing cut off
+  }
+}
+
+// Only a short tail is a torn write: a partial header, or a record whose
+// declared length runs past the end of the file. It is cut off, the rest is
+// kept and the log goes on from there.
+BOOST_AUTO_TEST_CASE(a_short_last_record_is_a_torn_write_and_cut_off) {
+  auto records = sample_records(10, 12);
+  records.push_back({1, std::string(200, 'p')});
+  auto last_size = wal::record_header_size + records.back().payload.size();
+  for (std::uintmax_t kept : {std::uintmax_t{5}, wal::record_header_size,
+                              wal::record_header_size + 100, last_size - 1}) {
+    dref::test::scratch_dir dir;
+    {
+      auto [log, got] = must_open(dir.str());
+      append_all(log, records);
+    }
+    auto path = last_segment(dir.str());
+    auto last_at = fs::file_size(path) - last_size;
+    fs::resize_file(path, last_at + kept);
+    {
+      auto [log, got] = must_open(dir.str());
+      BOOST_TEST(got.records.size() == records.size() - 1);
+      BOOST_TEST(got.report.torn_bytes_truncated == kept);
+      BOOST_TEST(fs::file_size(path) == last_at);
+      append_all(log, {{3, "after the tear"}});
+    }
+    auto [log, got] = must_open(dir.str());
+    BOOST_TEST_REQUIRE(got.records.size() == records.size());
+    BOOST_TEST(got.records.back().payload == "after the tear");
+  }
+}
+
+// A length field damaged into a huge one looks like a short tail, but the
+// valid records behind it show it is not: corruption, nothing cut off.
+BOOST_AUTO_TEST_CASE(a_short_looking_record_followed_by_valid_ones_is_corruption) {
+  dref::test::scratch_dir dir;
+  auto records = sample_records(10, 14);
+  {
+    auto [log, got] = must_open(dir.str());
+    append_all(log, records);
+  }
+  auto path = last_segment(dir.str());
+  auto third_at = wal::segment_header_size;
+  for (int i = 0; i < 2; ++i)
+    third_at += wal::record_header_size + records[static_cast<std::size_t>(i)].payload.size();
+  {
+    std::fstream file{path, std::ios::binary | std::ios::in | std::ios::out};
+    file.seekp(static_cast<std::streamoff>(third_at));
+    file.write("\xff\xff\xff\x3f", 4);
+  }
+  auto size = fs::file_size(path);
+  auto opened = open_and_replay(dir.str());
+  BOOST_TEST_REQUIRE(!opened.has_value());
+  BOOST_TEST((opened.error().code == errc::corrupt_data));
+  const auto& message = opened.error().message;
+  BOOST_TEST(message.find("offset " + std::to_string(third_at)) != std::string::npos, message);
+  BOOST_TEST(message.find("is followed by a valid record") != std::string::npos, message);
+  BOOST_TEST(fs::file_size(path) == size);
+}
+
+// Names that are not segments, some of them nearly so, and a directory with
+// a segment's name: skipped and reported, never thrown on, never replayed.
+BOOST_AUTO_TEST_CASE(stray_files_are_skipped_and_reported) {
+  dref::test::scratch_dir dir;
+  auto records = sample_records(5, 13);
+  {
+    auto [log, got] = must_open(dir.str());
+    append_all(log, records);
+  }
+  std::vector<std::string> strays{"notes.txt", "wal-xyz", "wal-zzzzzzzzzzzzzzzz.log",
+                                  "wal-0x00000000000001.log", "wal-000000000000000A.log",
+                                  "wal-0000000000000000.log.bak"};
+  for (const auto& name : strays)
+    std::ofstream{dir.sub(name)} << "not a segment";
+  fs::create_directory(dir.sub("wal-0000000000000001.log"));
+  strays.push_back("wal-0000000000000001.log");
+  std::sort(strays.begin(), strays.end());
+  auto opened = open_and_replay(dir.str());
+  BOOST_TEST_REQUIRE(opened.has_value(), (opened ? "" : opened.error().message));
+  auto& [log, got] = *opened;
+  BOOST_TEST((got.records == records));
+  BOOST_TEST(got.report.segments == 1u);
+  BOOST_TEST(got.report.skipped_files == strays, boost::test_tools::per_element());
+  // Appending goes on in the one real segment.
+  append_all(log, {{1, "more"}});
+  BOOST_TEST(log.segments() == std::vector<std::uint64_t>{0}, boost::test_tools::per_element());
+}
+
+// The test-only failpoint: the n-th segment sync since open fails with EIO,
+// and from then on the log refuses to append or sync (nothing after a
+// failed sync may be acknowledged).
+BOOST_AUTO_TEST_CASE(the_sync_failpoint_fails_the_nth_sync_and_the_log_stays_stopped) {
+  dref::test::scratch_dir dir;
+  {
+    wal::options opts{dir.str()};
+    opts.faults.fail_sync_at = 3; // 1: the new segment's header, 2 and 3: two syncs
+    auto log = wal::open(opts, [](std::uint8_t, std::string_view) -> dref::result<void> {
+      return {};
+    });
+    BOOST_TEST_REQUIRE(log.has_value());
+    BOOST_TEST_REQUIRE(log->append(1, "synced").has_value());
+    BOOST_TEST_REQUIRE(log->sync().has_value());
+    BOOST_TEST_REQUIRE(log->append(1, "not acknowledged").has_value());
+    auto failed = log->sync();
+    BOOST_TEST_REQUIRE(!failed.has_value());
+    BOOST_TEST((failed.error().code == errc::io_failed));
+    BOOST_TEST(failed.error().message.find("Input/output error") != std::string::npos,
+               failed.error().message);
+    BOOST_TEST(failed.error().message.find("failpoint") != std::string::npos);
+    auto refused = log->append(1, "after the failure");
+    BOOST_TEST_REQUIRE(!refused.has_value());
+    BOOST_TEST(refused.error().message.find("earlier failure") != std::string::npos);
+    BOOST_TEST(!log->sync().has_value());
+    BOOST_TEST(!log->roll().has_value());
+  }
+  auto [log, got] = must_open(dir.str());
+  BOOST_TEST_REQUIRE(!got.records.empty());
+  BOOST_TEST(got.records.front().payload == "synced");
+  BOOST_TEST(got.records.size() <= 2u);
 }
 
 BOOST_AUTO_TEST_CASE(damage_in_an_older_segment_is_corruption) {

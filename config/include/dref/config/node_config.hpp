@@ -38,6 +38,15 @@ struct limits {
   friend bool operator==(const limits&, const limits&) = default;
 };
 
+// Fault injection, for tests only: every one is off by default and must
+// stay off in production.
+struct failpoints {
+  // The N-th fsync of the raft WAL (and every later one) fails as if the
+  // disk returned EIO, so the member stops (dref-node exits 3). 0: off.
+  std::uint64_t fail_fsync_after = 0;
+  friend bool operator==(const failpoints&, const failpoints&) = default;
+};
+
 struct node_config {
   std::string node_id = "node-1";
   std::string cluster_id = "dref";
@@ -58,6 +67,7 @@ struct node_config {
 
   dref::config::timeouts timeouts;
   dref::config::limits limits;
+  dref::config::failpoints failpoints; // tests only
 
   friend bool operator==(const node_config&, const node_config&) = default;
 };

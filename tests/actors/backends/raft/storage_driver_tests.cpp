@@ -139,4 +139,34 @@ BOOST_AUTO_TEST_CASE(a_restart_finds_the_snapshot_and_the_entries_after_it) {
   BOOST_TEST(restored.entries.back().index == last);
 }
 
+// A failed fsync (the test-only failpoint) is reported, and so is every
+// save after it: what reached the disk is unknown, so nothing may be
+// acknowledged from then on (the node actor stops at the first one).
+BOOST_AUTO_TEST_CASE(a_failed_fsync_is_reported_and_no_save_succeeds_after_it) {
+  dref::test::scratch_dir dir;
+  auto lock = storage::dir_lock::acquire(dir.str());
+  BOOST_REQUIRE(lock.has_value());
+  core::persisted_state restored;
+  storage::wal::failpoints faults;
+  faults.fail_sync_at = 3; // 1: the new segment's header, 2: the first save
+  auto opened = storage::raft_storage::open(dir.str(), restored, nullptr, faults);
+  BOOST_REQUIRE(opened.has_value());
+  storage_driver disk{std::move(*lock), std::move(*opened), 100};
+  auto ready_with_entry = [](std::uint64_t index) {
+    core::ready r;
+    core::entry e;
+    e.index = index;
+    e.term = 1;
+    e.data = "entry " + std::to_string(index);
+    r.entries.push_back(e);
+    return r;
+  };
+  BOOST_TEST(disk.persist(ready_with_entry(1)).has_value());
+  auto failed = disk.persist(ready_with_entry(2));
+  BOOST_REQUIRE(!failed.has_value());
+  BOOST_TEST(failed.error().message.find("Input/output error") != std::string::npos,
+             failed.error().message);
+  BOOST_TEST(!disk.persist(ready_with_entry(3)).has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -15,6 +15,9 @@ public:
   // when another process holds the lock.
   static result<dir_lock> acquire(const std::string& dir);
 
+  // The lock file's name in the directory (it holds the holder's pid).
+  static constexpr const char* file_name = "LOCK";
+
   const std::string& dir() const noexcept { return dir_; }
 
 private:

@@ -32,16 +32,21 @@ namespace dref::raft::storage {
 struct recovery_report {
   wal::replay_report log;
   std::vector<std::string> skipped_snapshots; // damaged newer snapshot files
+  // Files in the data directory that are neither a WAL segment, a snapshot
+  // nor the lock, sorted: skipped, for the caller to warn about.
+  std::vector<std::string> stray_files;
   std::uint64_t entries = 0;
 };
 
 class raft_storage {
 public:
   // Opens (or creates) the log in dir and reads back what it holds. Real
-  // corruption (a bad record before the tail, a snapshot record without its
-  // file) fails with errc::corrupt_data naming the file.
+  // corruption (a damaged record other than a short tail, a snapshot record
+  // without its file) fails with errc::corrupt_data naming the file (and the
+  // offset). `faults` is for tests only (wal::failpoints).
   static result<raft_storage> open(const std::string& dir, core::persisted_state& restored,
-                                   recovery_report* report = nullptr);
+                                   recovery_report* report = nullptr,
+                                   const wal::failpoints& faults = {});
 
   raft_storage(raft_storage&&) noexcept = default;
   raft_storage& operator=(raft_storage&&) noexcept = default;

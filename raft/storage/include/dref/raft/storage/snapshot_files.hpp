@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dref/raft/storage/file.hpp"
@@ -25,6 +26,9 @@ struct snapshot_file {
 class snapshot_files {
 public:
   explicit snapshot_files(std::string dir) : dir_(std::move(dir)) {}
+
+  // True for "snap-<16 hex>-<16 hex>.snap" exactly.
+  static bool is_snapshot_name(std::string_view name);
 
   result<void> save(const snapshot_file& snapshot) const;
 

@@ -7,10 +7,25 @@
 // it was appended. Callers batch many appends per sync (group commit) and
 // acknowledge nothing before that sync returns.
 //
-// Recovery: a damaged record at the end of the last segment is a torn write
-// (the process died mid-append) and is cut off; a damaged record anywhere
-// else, or one followed by valid records, is corruption and open() refuses
-// to start rather than silently drop acknowledged data.
+// Recovery (etcd's rule): only a SHORT tail of the last segment is a torn
+// write (the process died mid-append) and is cut off: a partial record
+// header, a record whose declared length runs past the end of the file, or
+// zeros up to the end (space the file system extended but never wrote; type
+// 0 is reserved so that it is never a record). A record whose whole declared
+// length is there but whose checksum (or header) is wrong was written in
+// full and damaged since: that is corruption, and open() refuses to start
+// with an error naming the file and the offset, rather than silently drop
+// what may have been acknowledged. So is any damage before the last
+// segment's end, and a short tail followed by a valid record.
+//
+// Files in the directory that are not segments (any other name, or not a
+// regular file) are skipped and named in the replay report, never thrown
+// on: the directory may be shared (raft_storage keeps its snapshots and lock
+// there) and an operator's stray file must not stop a member.
+//
+// After a failed write or sync the log refuses every further append and
+// sync: what reached the disk is unknown, so nothing after it may be
+// acknowledged (the caller must stop; a restart recovers from the files).
 //
 // Segment file "wal-<16 hex digits>.log":
 //   header  "dRfW" | u8 format | 3 zero bytes | u64 segment number
@@ -20,6 +35,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,15 +46,27 @@ namespace dref::raft::storage {
 
 class wal {
 public:
+  // Fault injection for tests (configuration key failpoints.*); never set
+  // in production.
+  struct failpoints {
+    // The n-th sync of a segment file since open() (1-based: fdatasync of
+    // appended records, fsync of a new segment or of a cut tail) and every
+    // later one fail with EIO, after the bytes were written. 0: off.
+    std::uint64_t fail_sync_at = 0;
+  };
+
   struct options {
     std::string dir;
     std::uint64_t segment_bytes = std::uint64_t{64} << 20;
+    failpoints faults = {};
   };
 
   struct replay_report {
     std::uint64_t records = 0;
     std::uint64_t segments = 0;
     std::uint64_t torn_bytes_truncated = 0; // cut off the end of the last segment
+    // Names in the directory that are not segments, sorted: skipped.
+    std::vector<std::string> skipped_files;
   };
 
   // Called for every valid record, oldest first; an error stops the replay.
@@ -80,8 +108,15 @@ private:
   wal(options opts) : opts_(std::move(opts)) {}
   result<void> start_segment(std::uint64_t number);
   std::string segment_path(std::uint64_t number) const;
+  // fdatasync (data_only) or fsync of a segment file, through the failpoint.
+  result<void> sync_segment(int fd, const std::string& path, bool data_only);
+  // Remembers the first write or sync failure; every later call returns it.
+  result<void> failed(error err);
+  result<void> refuse_if_failed() const;
 
   options opts_;
+  std::optional<error> failure_;
+  std::uint64_t syncs_ = 0; // segment-file syncs since open (for the failpoint)
   file_descriptor file_;
   std::uint64_t segment_ = 0;
   std::uint64_t segment_size_ = 0; // bytes in the file plus the buffer

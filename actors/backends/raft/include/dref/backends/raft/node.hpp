@@ -46,6 +46,9 @@ struct node_options {
   std::uint64_t snapshot_every = 10000; // applied entries between snapshots
   store::limits limits;
   std::string software_version{dref::version};
+  // Tests only (failpoints.fail_fsync_after): the N-th WAL fsync fails with
+  // EIO and the node stops. 0: off.
+  std::uint64_t fail_wal_fsync_after = 0;
 };
 
 node_options options_from(const config::node_config& cfg);
@@ -59,7 +62,10 @@ struct started_node {
 // publishes the node on its port and starts it. Errors: invalid_config
 // (missing data dir, bad options), io_failed (directory or port unusable),
 // corrupt_data (a damaged log), each with a message naming the cause.
-// Stop it with an exit message (user_shutdown).
+// Stop it with an exit message (user_shutdown). It stops by itself when its
+// storage fails (a failed fsync, a failed compaction): its exit reason is
+// then the dref error in a caf::error (from_caf_error gives the message),
+// and the process should exit so that a supervisor restarts it from disk.
 result<started_node> start_node(caf::actor_system& sys, node_options options);
 
 // A stable 64-bit Raft id for a member name (never 0).
