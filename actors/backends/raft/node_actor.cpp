@@ -12,10 +12,12 @@ namespace dref::raft::node {
 
 std::chrono::steady_clock::time_point now() { return std::chrono::steady_clock::now(); }
 
-std::uint64_t wall_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count());
+std::uint64_t leader_time_ms(node_actor* self) {
+  auto& st = self->state;
+  auto wall = std::chrono::system_clock::now() + st.options.wall_clock_skew;
+  auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch());
+  return st.clock.stamp(st.raft->term(), now(), st.machine.store().state().now_ms,
+                        static_cast<std::uint64_t>(wall_ms.count()));
 }
 
 namespace {
@@ -228,7 +230,7 @@ namespace {
 void propose_as_leader(node_actor* self, store_proposal proposal, caf::response_promise promise,
                        bool forwarded, std::chrono::steady_clock::time_point deadline) {
   auto& st = self->state;
-  proposal.leader_time_ms = wall_ms();
+  proposal.leader_time_ms = leader_time_ms(self);
   auto data = protocol::encode(proposal);
   auto index = st.raft->propose(proposal.client_id, proposal.sequence, std::move(data));
   if (!index) {
@@ -357,7 +359,8 @@ void on_tick(node_actor* self) {
     return;
   // Time moves inside the store only through entries: the leader proposes
   // an expiry check while sessions exist.
-  if (auto check = st.machine.expiry_check(now(), st.options.expiry_interval, wall_ms())) {
+  if (auto check = st.machine.expiry_check(now(), st.options.expiry_interval,
+                                            leader_time_ms(self))) {
     if (!st.raft->propose(0, 0, std::move(*check)))
       st.machine.expiry_check_refused();
     process_ready(self);

@@ -75,7 +75,7 @@ void change_membership(node_actor* self, const protocol::member_change& change,
   if (!plan)
     return fail(plan.error());
   if (plan->directory_entry) {
-    auto entry = store_proposal{0, 0, 0, wall_ms(), std::move(*plan->directory_entry)};
+    auto entry = store_proposal{0, 0, 0, leader_time_ms(self), std::move(*plan->directory_entry)};
     if (auto put = st.raft->propose(0, 0, protocol::encode(entry)); !put)
       return fail(put.error());
   }

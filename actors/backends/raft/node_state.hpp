@@ -23,6 +23,7 @@
 #include "dref/protocol/admin.hpp"
 #include "dref/protocol/handshake.hpp"
 #include "dref/raft/core/node.hpp"
+#include "leader_clock.hpp"
 #include "member_directory.hpp"
 #include "proposal_tracker.hpp"
 #include "read_rounds.hpp"
@@ -61,6 +62,7 @@ struct node_state {
   read_rounds<read_request> reads;
   admin_waits<caf::response_promise> admin;
   watcher_set watchers;
+  leader_clock clock;
   // Group commit: proposals and raft messages are stepped into the core as
   // they come; one ready round (one fsync) follows the whole lot, once the
   // ready_atom this sets in motion comes round in the mailbox.
@@ -76,7 +78,8 @@ caf::behavior node_behavior(node_actor* self);
 // Runs the core's ready rounds until it has nothing more to do.
 void process_ready(node_actor* self);
 std::chrono::steady_clock::time_point now();
-std::uint64_t wall_ms(); // stamped into proposals by the leader
+// The time this leader stamps into an entry it proposes now (leader_clock.hpp).
+std::uint64_t leader_time_ms(node_actor* self);
 
 // --- node_admin.cpp
 void change_membership(node_actor* self, const protocol::member_change& change,

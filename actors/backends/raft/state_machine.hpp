@@ -65,7 +65,7 @@ public:
   // --- session expiry, while this member leads
   // The encoded proposal of an expiry check when one is due at now (the
   // check is then in flight until applied or expiry_check_refused());
-  // leader_time_ms is the leader's wall clock, stamped into it.
+  // leader_time_ms is the leader's time (leader_clock.hpp), stamped into it.
   std::optional<std::string> expiry_check(std::chrono::steady_clock::time_point now,
                                           std::chrono::milliseconds interval,
                                           std::uint64_t leader_time_ms);

@@ -45,6 +45,10 @@ struct node_options {
   std::chrono::milliseconds expiry_interval{50};
   std::uint64_t snapshot_every = 10000; // applied entries between snapshots
   store::limits limits;
+  // For tests only: this member's wall clock runs ahead (or behind) by this
+  // much. Only a fresh cluster's first leader reads the wall clock at all
+  // (leader_clock.hpp), so a skew must not change when sessions expire.
+  std::chrono::milliseconds wall_clock_skew{0};
   std::string software_version{dref::version};
   // Tests only (failpoints.fail_fsync_after): the N-th WAL fsync fails with
   // EIO and the node stops. 0: off.
