@@ -150,7 +150,7 @@ void CEREAL_LOAD_FUNCTION_NAME(reader& ar, cereal::BinaryData<T>& data) {
 
 // --- containers -------------------------------------------------------------
 
-namespace detail {
+namespace archive_detail {
 
 inline std::size_t load_count(reader& ar) {
   std::uint64_t count = 0;
@@ -176,7 +176,7 @@ void check_after(const Less& less, const Key& last, const Key& key) {
     throw cereal::Exception("keys out of order or repeated");
 }
 
-} // namespace detail
+} // namespace archive_detail
 
 template <class T, class A>
 void CEREAL_LOAD_FUNCTION_NAME(reader& ar, std::vector<T, A>& out) {
@@ -189,23 +189,23 @@ void CEREAL_LOAD_FUNCTION_NAME(reader& ar, std::vector<T, A>& out) {
     out.resize(static_cast<std::size_t>(count));
     ar.template load_binary<sizeof(T)>(out.data(), out.size() * sizeof(T));
   } else {
-    detail::load_elements(ar, out);
+    archive_detail::load_elements(ar, out);
   }
 }
 
 template <class T, class A>
 void CEREAL_LOAD_FUNCTION_NAME(reader& ar, std::deque<T, A>& out) {
-  detail::load_elements(ar, out);
+  archive_detail::load_elements(ar, out);
 }
 
 template <class K, class V, class C, class A>
 void CEREAL_LOAD_FUNCTION_NAME(reader& ar, std::map<K, V, C, A>& out) {
   out.clear();
-  for (std::size_t i = detail::load_count(ar); i > 0; --i) {
+  for (std::size_t i = archive_detail::load_count(ar); i > 0; --i) {
     K key{};
     ar(key);
     if (!out.empty())
-      detail::check_after(out.key_comp(), std::prev(out.end())->first, key);
+      archive_detail::check_after(out.key_comp(), std::prev(out.end())->first, key);
     auto at = out.emplace_hint(out.end(), std::piecewise_construct,
                                std::forward_as_tuple(std::move(key)), std::forward_as_tuple());
     ar(at->second);
@@ -215,11 +215,11 @@ void CEREAL_LOAD_FUNCTION_NAME(reader& ar, std::map<K, V, C, A>& out) {
 template <class K, class C, class A>
 void CEREAL_LOAD_FUNCTION_NAME(reader& ar, std::set<K, C, A>& out) {
   out.clear();
-  for (std::size_t i = detail::load_count(ar); i > 0; --i) {
+  for (std::size_t i = archive_detail::load_count(ar); i > 0; --i) {
     K key{};
     ar(key);
     if (!out.empty())
-      detail::check_after(out.key_comp(), *std::prev(out.end()), key);
+      archive_detail::check_after(out.key_comp(), *std::prev(out.end()), key);
     out.emplace_hint(out.end(), std::move(key));
   }
 }
