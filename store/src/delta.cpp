@@ -87,7 +87,7 @@ result<std::string> apply_delta(std::string_view base, std::string_view delta,
   if (delta.size() < header_size || delta[0] != 'd' || delta[1] != 'D')
     return damaged("not a delta (bad magic or shorter than its header)");
   if (static_cast<std::uint8_t>(delta[2]) != format_version)
-    return damaged("format " + std::to_string(static_cast<unsigned>(delta[2]))
+    return damaged("format " + std::to_string(static_cast<std::uint8_t>(delta[2]))
                    + " is not supported (this build reads format 1)");
   std::size_t target_size = get_le<std::uint32_t>(delta.data() + 4);
   std::uint64_t base_hash = get_le<std::uint64_t>(delta.data() + 8);

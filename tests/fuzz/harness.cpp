@@ -2,6 +2,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <dlfcn.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -134,8 +136,10 @@ void describe(const current_run& run, std::string_view what) {
 
 void on_death() {
   counting = false;
-  if (!now_running.target.empty())
+  static bool told = false; // the runtime may call back more than once
+  if (!now_running.target.empty() && !told)
     describe(now_running, "the sanitizer stopped the process");
+  told = true;
 }
 
 [[noreturn]] void on_terminate() {
@@ -149,6 +153,15 @@ void install_reporters() {
   static const bool done = [] {
     if (__sanitizer_set_death_callback != nullptr)
       __sanitizer_set_death_callback(on_death);
+    // GCC links ASan and UBSan as two runtimes, each with its own death
+    // callback: the declaration above reaches ASan's, UBSan's is set through
+    // its library, so that undefined behaviour also prints the input.
+    if (void* ubsan = ::dlopen("libubsan.so.1", RTLD_NOW | RTLD_NOLOAD)) {
+      using setter = void (*)(void (*)());
+      if (auto set = reinterpret_cast<setter>(::dlsym(ubsan, "__sanitizer_set_death_callback")))
+        set(on_death);
+      ::dlclose(ubsan);
+    }
     std::set_terminate(on_terminate);
     return true;
   }();

@@ -101,6 +101,17 @@ BOOST_AUTO_TEST_CASE(damage_never_crashes) {
   }
 }
 
+// The format byte is named as the byte it is (a signed char read as
+// unsigned named 0xff as 4294967295).
+BOOST_AUTO_TEST_CASE(unknown_format_is_named) {
+  auto delta = store::encode_delta("base", "target");
+  delta[2] = static_cast<char>(0xff);
+  auto out = store::apply_delta("base", delta, 1 << 20);
+  BOOST_TEST_REQUIRE(!out.has_value());
+  BOOST_TEST(out.error().message.find("format 255 is not supported") != std::string::npos,
+             out.error().message);
+}
+
 BOOST_AUTO_TEST_CASE(oversize_result_is_refused_before_allocation) {
   std::string base(10, 'a');
   std::string target(5'000, 'a');
