@@ -151,6 +151,13 @@ result<void> refuse_internal(const store_command& command) {
   return {};
 }
 
+store_reply refusal_reply(error err) {
+  store_reply out;
+  out.error = std::move(err);
+  out.value = res_done{};
+  return out;
+}
+
 result<void> check_member_address(std::string_view address) {
   auto bad = [&](const std::string& why) -> result<void> {
     return error{errc::invalid_argument,

@@ -38,12 +38,8 @@ protocol::store_read_reply memory_store::read(const protocol::store_read& reques
 }
 
 protocol::store_reply memory_store::propose(protocol::store_proposal proposal) {
-  if (auto ok = store::refuse_internal(proposal.command); !ok) {
-    protocol::store_reply refused;
-    refused.error = std::move(ok).error();
-    refused.value = protocol::res_done{};
-    return refused;
-  }
+  if (auto ok = store::refuse_internal(proposal.command); !ok)
+    return store::refusal_reply(std::move(ok).error());
   std::unique_lock guard{mutex_};
   // Read under the lock: the stamps of successive applies never go back.
   proposal.leader_time_ms = now_ms();

@@ -415,10 +415,7 @@ caf::behavior node_behavior(node_actor* self) {
       [self](protocol::propose_atom, store_proposal& proposal) {
         auto promise = self->make_response_promise<protocol::store_reply>();
         if (auto ok = store::refuse_internal(proposal.command); !ok) {
-          protocol::store_reply refused;
-          refused.error = std::move(ok).error();
-          refused.value = protocol::res_done{};
-          promise.deliver(std::move(refused));
+          promise.deliver(store::refusal_reply(std::move(ok).error()));
           return promise;
         }
         route_proposal(self, routed_proposal{std::move(proposal), promise,

@@ -143,13 +143,6 @@ bool worth_retrying(const result<redis::reply>& got, bool repeat_safe) {
   return got->is_error() && got->text.starts_with("LOADING");
 }
 
-protocol::store_reply refusal(error err) {
-  protocol::store_reply out;
-  out.error = std::move(err);
-  out.value = protocol::res_done{};
-  return out;
-}
-
 using read_done = std::function<void(redis_actor*, protocol::store_read_reply)>;
 
 void run_read(redis_actor* self, protocol::store_read request, read_done done,
@@ -176,18 +169,19 @@ void run_patch(redis_actor* self, protocol::store_proposal proposal, reply_promi
       self, protocol::store_read{protocol::read_kind::value, patch.id, 0, 0},
       [proposal, promise, give_up](redis_actor* actor, protocol::store_read_reply current) mutable {
         if (current.error)
-          return (void)promise.deliver(refusal(std::move(*current.error)));
+          return (void)promise.deliver(store::refusal_reply(std::move(*current.error)));
         const auto& value = std::get<protocol::value_state>(current.value);
         auto asked = std::get<protocol::cmd_patch>(proposal.command);
         if (value.version != asked.expected_version)
           return (void)promise.deliver(
-              refusal(store::version_conflict(asked.id, value.version, asked.expected_version)));
+              store::refusal_reply(
+                store::version_conflict(asked.id, value.version, asked.expected_version)));
         auto patched =
             store::apply_delta(value.value, asked.delta, actor->state.keys.limits.max_value_bytes);
         if (!patched)
           return (void)promise.deliver(
-              refusal(error{patched.error().code,
-                            "patch of ref '" + asked.id + "': " + patched.error().message}));
+              store::refusal_reply(error{patched.error().code, "patch of ref '" + asked.id
+                                                                 + "': " + patched.error().message}));
         proposal.command = protocol::cmd_cas{asked.id, asked.expected_version, std::move(*patched)};
         run_proposal(actor, std::move(proposal), promise, give_up);
       },
@@ -447,11 +441,11 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
       [self](propose_atom, protocol::store_proposal& proposal) {
         auto promise = self->make_response_promise<protocol::store_reply>();
         if (auto ok = store::refuse_internal(proposal.command); !ok) {
-          promise.deliver(refusal(std::move(ok).error()));
+          promise.deliver(store::refusal_reply(std::move(ok).error()));
           return promise;
         }
         if (auto ok = store::check_input(proposal.command, self->state.keys.limits); !ok) {
-          promise.deliver(refusal(std::move(ok).error()));
+          promise.deliver(store::refusal_reply(std::move(ok).error()));
           return promise;
         }
         run_proposal(self, std::move(proposal), promise, now(self) + self->state.options.retry_for);

@@ -8,6 +8,7 @@
 #include "dref/protocol/result.hpp"
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
+#include "dref/protocol/store_results.hpp"
 #include "dref/store/limits.hpp"
 
 namespace dref::store {
@@ -25,6 +26,9 @@ result<void> check_input(const protocol::store_command& command, const limits& l
 // log. (The store applies them, so every member agrees.)
 bool internal_only(const protocol::store_command& command);
 result<void> refuse_internal(const protocol::store_command& command);
+
+// A backend's answer to a command it refuses before the store sees it.
+protocol::store_reply refusal_reply(error err);
 
 // A member address as members announce it: host:port or [v6]:port, port
 // 1..65535, a host of letters, digits and . - _ : only.
