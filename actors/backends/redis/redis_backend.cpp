@@ -18,7 +18,6 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
-#include <charconv>
 #include <functional>
 #include <iterator>
 #include <map>
@@ -256,10 +255,9 @@ void ask_newest_event(redis_actor* self, still_wanted wanted, newest_done done) 
     std::uint64_t revision = 0;
     if (got && got->type == redis::reply::kind::array && got->elements.size() == 2) {
       newest = redis::range_events(got->elements[0]);
-      auto [end, parsed] = std::from_chars(got->elements[1].text.data(),
-                                           got->elements[1].text.data() + got->elements[1].text.size(),
-                                           revision);
-      if (parsed != std::errc{})
+      if (auto counter = redis::parse_decimal(got->elements[1].text))
+        revision = *counter;
+      else
         newest = error{errc::internal, "the revision counter is not a number"};
     }
     if (!newest)

@@ -19,21 +19,11 @@ struct malformed : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Digits only: std::stoull would also take "-1" (as 2^64 - 1), " 7",
-// "7abc" and throw on the rest.
-std::optional<std::uint64_t> decimal(std::string_view text) {
-  std::uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size())
-    return std::nullopt;
-  return value;
-}
-
 std::uint64_t number(const reply& r) {
   if (r.type == reply::kind::integer && r.integer >= 0)
     return static_cast<std::uint64_t>(r.integer);
   if (r.type == reply::kind::text)
-    if (auto value = decimal(r.text))
+    if (auto value = parse_decimal(r.text))
       return *value;
   throw malformed("expected a number");
 }
@@ -372,11 +362,21 @@ void read_event_fields(stream_event& out, const std::vector<reply>& kv) {
 
 } // namespace
 
+// Digits only: std::stoull would also take "-1" (as 2^64 - 1), " 7",
+// "7abc" and throw on the rest.
+std::optional<std::uint64_t> parse_decimal(std::string_view text) {
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size())
+    return std::nullopt;
+  return value;
+}
+
 result<stream_id> parse_stream_id(std::string_view text) {
   auto dash = text.find('-');
   if (dash != std::string_view::npos)
-    if (auto ms = decimal(text.substr(0, dash)))
-      if (auto seq = decimal(text.substr(dash + 1)))
+    if (auto ms = parse_decimal(text.substr(0, dash)))
+      if (auto seq = parse_decimal(text.substr(dash + 1)))
         return stream_id{*ms, *seq};
   return error{errc::internal, "'" + std::string{text} + "' is not a stream entry id"};
 }

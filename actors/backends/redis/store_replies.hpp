@@ -12,6 +12,7 @@
 #include "redis/reply.hpp"
 
 #include <compare>
+#include <optional>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -30,6 +31,10 @@ struct stream_id {
   std::uint64_t seq = 0;
   friend auto operator<=>(const stream_id&, const stream_id&) = default;
 };
+
+// A number as Redis writes one: decimal digits and nothing else (no sign,
+// no space, nothing after); nullopt for anything else.
+std::optional<std::uint64_t> parse_decimal(std::string_view text);
 
 // Both parts in decimal and nothing else (no sign, no space, no missing
 // part), as Redis writes them; errc::internal for anything else, which only
