@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "backend_handle.hpp"
+#include "dref/backends/cluster/cluster_client.hpp"
 #include "dref/backends/memory/memory_backend.hpp"
 #include "dref/backends/raft/node.hpp"
 #include "dref/backends/redis/redis_backend.hpp"
@@ -84,25 +85,43 @@ raft_member raft_member::start(caf::actor_system& sys, const config::node_config
   return out;
 }
 
+raft_member raft_member::connect(caf::actor_system& sys,
+                                 const std::vector<config::endpoint>& endpoints,
+                                 std::chrono::milliseconds patience,
+                                 std::chrono::milliseconds request_budget) {
+  if (endpoints.empty())
+    throw error_exception(error{errc::invalid_argument, "no endpoint to connect to"});
+  // The first member that answers, found here (blocking) so that a wrong
+  // address fails now with a clear error rather than as timeouts later.
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  std::string failures;
+  for (;;) {
+    failures.clear();
+    for (std::size_t i = 0; i < endpoints.size(); ++i) {
+      auto remote = sys.middleman().remote_actor(endpoints[i].host, endpoints[i].port);
+      if (remote) {
+        backend::cluster_client_options options;
+        options.endpoints = endpoints;
+        options.request_budget = request_budget;
+        raft_member out;
+        out.handle_ = std::make_shared<detail::backend_handle>();
+        out.handle_->actor = backend::spawn_cluster_client(sys, std::move(options),
+                                                           std::move(*remote), i);
+        out.port_ = endpoints[i].port;
+        return out;
+      }
+      failures += "\n  " + endpoints[i].to_string() + ": " + sys.render(remote.error());
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  throw error_exception(error{errc::unavailable, "no dref member answers at" + failures});
+}
+
 raft_member raft_member::connect(caf::actor_system& sys, const std::string& host,
                                  std::uint16_t port, std::chrono::milliseconds patience) {
-  auto deadline = std::chrono::steady_clock::now() + patience;
-  auto remote = sys.middleman().remote_actor(host, port);
-  while (!remote && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
-    remote = sys.middleman().remote_actor(host, port);
-  }
-  if (!remote)
-    throw error_exception(error{errc::unavailable, "no dref member answers at " + host + ":"
-                                                     + std::to_string(port) + ": "
-                                                     + sys.render(remote.error())});
-  raft_member out;
-  out.handle_ = std::make_shared<detail::backend_handle>();
-  // A raft node answers the seam besides its own messages (backend_actor.hpp).
-  out.handle_->actor = caf::actor_cast<backend::backend_actor>(std::move(*remote));
-  out.handle_->owned = false;
-  out.port_ = port;
-  return out;
+  return connect(sys, std::vector<config::endpoint>{config::endpoint{host, port}}, patience);
 }
 
 void raft_member::stop() {

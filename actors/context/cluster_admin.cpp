@@ -40,15 +40,20 @@ result<void> ask_admin(caf::actor_system& sys, const caf::actor& member, Request
 } // namespace
 
 result<protocol::node_status> raft_member::status(caf::actor_system& sys,
-                                                  std::chrono::milliseconds timeout) const {
+                                                  std::chrono::milliseconds timeout,
+                                                  bool with_digest) const {
   auto node = node_of(handle_);
   if (!node)
     return error{errc::invalid_argument, "not a running member"};
   caf::scoped_actor self{sys, true};
   result<protocol::node_status> out = error{errc::internal, "no answer"};
-  self->request(node, timeout, protocol::status_atom::value)
-    .receive([&](protocol::node_status& st) { out = std::move(st); },
-             [&](caf::error& err) { out = from_caf_error(err); });
+  auto answer = [&](protocol::node_status& st) { out = std::move(st); };
+  auto failed = [&](caf::error& err) { out = from_caf_error(err); };
+  if (with_digest)
+    self->request(node, timeout, protocol::status_atom::value, protocol::digest_atom::value)
+      .receive(answer, failed);
+  else
+    self->request(node, timeout, protocol::status_atom::value).receive(answer, failed);
   return out;
 }
 

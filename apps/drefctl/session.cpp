@@ -12,16 +12,13 @@ session::session(global_options options)
 dref::raft_member& session::member() {
   if (member_)
     return *member_;
-  std::string failures;
-  for (const auto& endpoint : options_.endpoints) {
-    try {
-      member_ = dref::raft_member::connect(system_, endpoint.host, endpoint.port);
-      return *member_;
-    } catch (const dref::error_exception& ex) {
-      failures += "\n  " + endpoint.to_string() + ": " + ex.error().message;
-    }
+  try {
+    // All endpoints: a member that fails later is left for another one.
+    member_ = dref::raft_member::connect(system_, options_.endpoints, {}, options_.timeout);
+    return *member_;
+  } catch (const dref::error_exception& ex) {
+    throw command_failed{dref::error{dref::errc::unavailable, ex.error().message}};
   }
-  throw command_failed{dref::error{dref::errc::unavailable, "no endpoint answers:" + failures}};
 }
 
 dref::context& session::context() {

@@ -21,8 +21,9 @@ public:
   const global_options& options() const { return options_; }
   caf::actor_system& system() { return system_; }
 
-  // The first of --endpoints that answers; command_failed (unavailable)
-  // listing every endpoint's failure when none does.
+  // The cluster through --endpoints (the first that answers, then any
+  // other when it fails); command_failed (unavailable) listing every
+  // endpoint's failure when none answers.
   dref::raft_member& member();
   dref::context& context();
 

@@ -37,6 +37,20 @@ struct operation {
   typename Model::output_type output{};
 };
 
+// What a search found. `inconclusive`: the step budget ran out before it
+// found an order or proved there is none; a history is reported as a
+// violation only when the search was complete.
+enum class verdict { linearizable, violation, inconclusive };
+
+inline const char* to_string(verdict v) {
+  switch (v) {
+    case verdict::linearizable: return "linearizable";
+    case verdict::violation: return "NOT linearizable";
+    case verdict::inconclusive: return "inconclusive (search budget exhausted)";
+  }
+  return "?";
+}
+
 template <class Model>
 class linearizability_checker {
 public:
@@ -45,12 +59,13 @@ public:
 
   explicit linearizability_checker(std::vector<op> history) : ops_(std::move(history)) {}
 
-  // True when some order of the operations, consistent with real time,
-  // explains every output. `max_steps` bounds the search.
-  bool check(std::uint64_t max_steps = 50'000'000) {
+  // linearizable when some order of the operations, consistent with real
+  // time, explains every output; violation when none does; inconclusive
+  // when `max_steps` ran out first.
+  verdict check(std::uint64_t max_steps = 50'000'000) {
     const std::size_t n = ops_.size();
     if (n == 0)
-      return true;
+      return verdict::linearizable;
     // Events: every call and every known return, in time order (calls first
     // on ties, so touching operations count as concurrent).
     struct event {
@@ -105,7 +120,7 @@ public:
     std::uint64_t steps = 0;
     while (next[head] != head) {
       if (++steps > max_steps)
-        return false;
+        return verdict::inconclusive;
       // Only pending operations whose outcome is unknown remain: done.
       bool only_unknown = true;
       for (std::size_t e = next[head]; e != head; e = next[e])
@@ -114,7 +129,7 @@ public:
           break;
         }
       if (only_unknown)
-        return true;
+        return verdict::linearizable;
       if (entry != head && events[entry].is_call) {
         std::size_t i = events[entry].op;
         bool known = ops_[i].ret != unknown_return;
@@ -141,7 +156,7 @@ public:
       }
       // A return reached before its call was linearized: backtrack.
       if (stack.empty())
-        return false;
+        return verdict::violation;
       auto top = stack.back();
       stack.pop_back();
       std::size_t i = events[top.event].op;
@@ -152,7 +167,7 @@ public:
       unlift(top.event);
       entry = next[top.event];
     }
-    return true;
+    return verdict::linearizable;
   }
 
 private:

@@ -1,6 +1,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "dref/backends/seam/backend_actor.hpp"
+#include "dref/backends/seam/catch_up.hpp"
 #include "dref/log.hpp"
 #include "dref/store/input_checks.hpp"
 #include "dref/protocol/caf/atoms.hpp"
@@ -159,6 +160,7 @@ void apply_entry(node_actor* self, const core::entry& entry) {
   if (!applied.fresh)
     return;
   st.watchers.notify(self, applied.events);
+  st.history.append(entry.index, std::move(applied.events));
   for (const auto& member : applied.members)
     learn_member(self, member.name, member.address);
   answer_pending(self, entry.index, entry, applied.reply ? &*applied.reply : nullptr);
@@ -179,6 +181,16 @@ void install_snapshot(node_actor* self, const core::snapshot& snap) {
   st.disk->installed(snap.metadata.index);
   for (const auto& member : *members)
     learn_member(self, member.name, member.address);
+  // The events up to the snapshot never came here: watchers get what they
+  // need to be current instead, marked as catch-up (backend_actor.hpp).
+  st.history.forget_all(snap.metadata.index);
+  for (const auto& id : st.watchers.ids()) {
+    backend::id_state state;
+    state.id = id;
+    for (auto kind : backend::catch_up_kinds)
+      state.replies.push_back(st.machine.store().read(store_read{kind, id, 0, 0}));
+    st.watchers.notify(self, backend::catch_up_events(state));
+  }
 }
 
 void maybe_compact(node_actor* self) {
@@ -445,6 +457,23 @@ caf::behavior node_behavior(node_actor* self) {
         self->state.watchers.remove(id, watcher);
       },
     },
+    // A watcher that moves here from another member with the revision it
+    // had (watch_relay.hpp): what it missed since, from the history, then
+    // the live events; errc::compacted when the history no longer reaches.
+    [self](protocol::watch_atom, const std::string& id, const caf::actor& watcher,
+           std::uint64_t after) -> caf::result<std::uint64_t> {
+      auto& st = self->state;
+      auto missed = st.history.since(id, after);
+      if (!missed)
+        return to_caf_error(error{errc::compacted, "events after revision " + std::to_string(after)
+                                                     + " are no longer kept here (from "
+                                                     + std::to_string(st.history.floor()) + ")"});
+      self->monitor(watcher);
+      st.watchers.add(id, watcher);
+      for (const auto& e : *missed)
+        self->send(watcher, e);
+      return st.machine.store().applied_index();
+    },
     [self](protocol::tick_atom) { on_tick(self); },
     [self](protocol::raft_message& msg) {
       auto& s = self->state;
@@ -505,6 +534,11 @@ caf::behavior node_behavior(node_actor* self) {
     },
     // --- admin and failure drills
     [self](protocol::status_atom) { return status_of(self); },
+    [self](protocol::status_atom, protocol::digest_atom) {
+      auto out = status_of(self);
+      out.state_digest = self->state.machine.state_digest();
+      return out;
+    },
     [self](const protocol::member_change& change) {
       auto promise = self->make_response_promise();
       change_membership(self, change, promise);

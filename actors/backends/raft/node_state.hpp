@@ -23,6 +23,7 @@
 #include "dref/protocol/admin.hpp"
 #include "dref/protocol/handshake.hpp"
 #include "dref/raft/core/node.hpp"
+#include "event_history.hpp"
 #include "leader_clock.hpp"
 #include "member_directory.hpp"
 #include "proposal_tracker.hpp"
@@ -62,6 +63,7 @@ struct node_state {
   read_rounds<read_request> reads;
   admin_waits<caf::response_promise> admin;
   watcher_set watchers;
+  event_history history; // for watchers that resume here
   leader_clock clock;
   // Group commit: proposals and raft messages are stepped into the core as
   // they come; one ready round (one fsync) follows the whole lot, once the

@@ -1,5 +1,7 @@
 #include "state_machine.hpp"
 
+#include <xxhash.h>
+
 #include "dref/protocol/codec.hpp"
 
 namespace dref::raft::node {
@@ -60,6 +62,11 @@ std::optional<std::string> state_machine::expiry_check(std::chrono::steady_clock
   last_expiry_check_ = now;
   return protocol::encode(
     protocol::store_proposal{0, 0, 0, leader_time_ms, protocol::cmd_expire_due{}});
+}
+
+std::uint64_t state_machine::state_digest() const {
+  auto bytes = store_.snapshot();
+  return XXH3_64bits(bytes.data(), bytes.size());
 }
 
 } // namespace dref::raft::node

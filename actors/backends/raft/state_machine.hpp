@@ -60,6 +60,9 @@ public:
   result<std::vector<member_address>> install(const core::snapshot& snap);
 
   std::uint64_t applied() const { return applied_; }
+  // A digest of the whole store (of its snapshot's bytes): equal on every
+  // member at one applied index. It costs a snapshot: on request only.
+  std::uint64_t state_digest() const;
   const store::store& store() const { return store_; }
 
   // --- session expiry, while this member leads

@@ -6,7 +6,7 @@
 #include "dref/store/delta.hpp"
 #include "dref/store/input_checks.hpp"
 #include "dref/store/refusals.hpp"
-#include "redis/catch_up.hpp"
+#include "dref/backends/seam/catch_up.hpp"
 #include "redis/client.hpp"
 #include "redis/script.hpp"
 #include "redis/store_replies.hpp"
@@ -48,9 +48,6 @@ namespace {
 using clock_type = caf::actor_clock::clock_type;
 using reply_promise = caf::typed_response_promise<protocol::store_reply>;
 using protocol::tick_atom;
-using redis::catch_up_events;
-using redis::catch_up_kinds;
-using redis::id_state;
 constexpr std::chrono::milliseconds retry_pause{50};
 constexpr std::chrono::milliseconds events_block{1000};
 // An event holds up to two values (old and new): keep a batch's reply small.

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dref/config/node_config.hpp"
 #include "dref/protocol/admin.hpp"
@@ -46,16 +47,31 @@ public:
   // limits: the store's full limits, when more than cfg.limits says.
   static raft_member start(caf::actor_system& sys, const config::node_config& cfg,
                            std::optional<store::limits> limits = {});
-  // A member running elsewhere (a dref-node, another process), reached over
-  // the network: contexts made on it use the cluster as clients. Throws
-  // error_exception (unavailable) when nothing answers at host:port,
-  // after trying again for `patience` (a member that is just starting).
+  // A cluster running elsewhere (dref-node processes), reached over the
+  // network through any of `endpoints`: contexts made on it are the
+  // cluster's clients. Requests go through one member at a time and move
+  // to another when it breaks or falls silent; proposals are retried under
+  // their client id and sequence (applied at most once), watches resume
+  // where they were (actors/backends/cluster/.../cluster_client.hpp has the
+  // contract). Throws error_exception (unavailable) when no endpoint
+  // answers, after trying again for `patience` (members just starting).
+  // request_budget: how long one request may take in all, failovers
+  // included, before it fails with timeout (outcome unknown).
+  static raft_member connect(caf::actor_system& sys, const std::vector<config::endpoint>& endpoints,
+                             std::chrono::milliseconds patience = {},
+                             std::chrono::milliseconds request_budget = std::chrono::seconds{10});
+  // One endpoint: the member there while it answers, and the same one
+  // again after it restarted (status and the administration below go to
+  // it).
   static raft_member connect(caf::actor_system& sys, const std::string& host, std::uint16_t port,
                              std::chrono::milliseconds patience = {});
 
-  // This member's view of the cluster (drefctl status).
-  result<protocol::node_status> status(caf::actor_system& sys,
-                                       std::chrono::milliseconds timeout) const;
+  // The view of the cluster of this member (of the member in use, when
+  // connected through several endpoints): drefctl status.
+  // with_digest: also the digest of its store's whole state (it costs the
+  // member a snapshot).
+  result<protocol::node_status> status(caf::actor_system& sys, std::chrono::milliseconds timeout,
+                                       bool with_digest = false) const;
   // Membership and leadership (drefctl members, transfer-leader). The
   // leader runs them (this member forwards) and they return once committed.
   // A new member starts with join = true and is added as a learner with

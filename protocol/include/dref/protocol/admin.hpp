@@ -34,8 +34,13 @@ struct node_status {
   std::uint64_t applied_index = 0;
   std::uint64_t snapshot_index = 0;
   std::vector<member_info> members;
+  // A digest of the store's whole state at applied_index, when asked for
+  // ((status_atom, digest_atom): it costs a snapshot); 0 otherwise. Members
+  // at one applied index must show equal digests.
+  std::uint64_t state_digest = 0;
   template <class A> void serialize(A& ar) {
-    ar(name, address, role, leader, term, commit_index, applied_index, snapshot_index, members);
+    ar(name, address, role, leader, term, commit_index, applied_index, snapshot_index, members,
+       state_digest);
   }
   friend bool operator==(const node_status&, const node_status&) = default;
 };

@@ -13,6 +13,7 @@
 //                                              a follower's proposal, run by
 //                                              the leader
 //   (status_atom)                           -> node_status
+//   (status_atom, digest_atom)              -> node_status with its state_digest
 //   member_change                           -> admin_reply, once committed
 //   leader_transfer                         -> admin_reply, once it moved
 //                                              (both run by the leader; any
@@ -34,5 +35,6 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using forward_atom = caf::atom_constant<caf::atom("forward")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using fault_atom = caf::atom_constant<caf::atom("fault")>;
+using digest_atom = caf::atom_constant<caf::atom("digest")>;
 
 } // namespace dref::protocol

@@ -1,9 +1,10 @@
 #pragma once
 // What a watcher that missed events gets instead (the redis backend's
-// reader was away for longer than Redis keeps them): the state of each
-// watched id, read as every kind it could name, turned into catch-up events
-// (backend_actor.hpp: a backend that loses events sends what a watcher
-// needs to be current again, marked as such).
+// reader away for longer than Redis keeps them, a cluster client that
+// failed over to another member, a raft member that installed a snapshot):
+// the state of each watched id, read as every kind it could name, turned
+// into catch-up events (backend_actor.hpp: a backend that loses events
+// sends what a watcher needs to be current again, marked as such).
 
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +15,7 @@
 #include "dref/protocol/store_reads.hpp"
 #include "dref/protocol/store_results.hpp"
 
-namespace dref::redis {
+namespace dref::backend {
 
 // What catch-up learns of one watched id: its state as each kind.
 struct id_state {
@@ -31,4 +32,4 @@ inline constexpr protocol::read_kind catch_up_kinds[] = {
 // The events a watcher of the id needs to be current again.
 std::vector<protocol::store_event> catch_up_events(const id_state& s);
 
-} // namespace dref::redis
+} // namespace dref::backend

@@ -1,8 +1,8 @@
-#include "redis/catch_up.hpp"
+#include "dref/backends/seam/catch_up.hpp"
 
 #include <algorithm>
 
-namespace dref::redis {
+namespace dref::backend {
 
 std::vector<protocol::store_event> catch_up_events(const id_state& s) {
   using namespace protocol;
@@ -69,4 +69,4 @@ std::vector<protocol::store_event> catch_up_events(const id_state& s) {
   return out;
 }
 
-} // namespace dref::redis
+} // namespace dref::backend

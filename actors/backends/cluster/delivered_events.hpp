@@ -1,0 +1,39 @@
+#pragma once
+// What a watch relay (watch_relay.hpp) already handed its watcher of one
+// id, so that after a failover the watcher gets nothing twice: events carry
+// the revision they happened at (new_version; a topic message its seq in
+// `number`), and revisions a watcher has are never delivered again. Pure.
+
+#include <cstdint>
+#include <optional>
+
+#include "dref/protocol/store_results.hpp"
+
+namespace dref::backend {
+
+class delivered_events {
+public:
+  // start: the revision the watch started after (backend_actor.hpp).
+  explicit delivered_events(std::uint64_t start) : revision_(start) {}
+
+  // True when e is new to the watcher (and is now counted as delivered).
+  // Catch-up events made from a read (catch_up.hpp) that carry no revision
+  // (a lock's holder, a delay's outcome) always pass: their consumers take
+  // them again without harm.
+  bool admit(const protocol::store_event& e);
+
+  // The newest topic message delivered, when one was, or what the watch's
+  // start said of the topic (learn_topic_start).
+  std::optional<std::uint64_t> topic_seen() const noexcept { return topic_seq_; }
+  // The topic's next seq as read right after the watch started, all older
+  // messages' events having arrived before that read's answer.
+  void learn_topic_start(std::uint64_t next_seq);
+
+  std::uint64_t revision() const noexcept { return revision_; }
+
+private:
+  std::uint64_t revision_;
+  std::optional<std::uint64_t> topic_seq_;
+};
+
+} // namespace dref::backend

@@ -1,0 +1,145 @@
+// Clients that fail over (issue: faults a user survives): a context and
+// drefctl given every endpoint keep working when the member they use is
+// killed (kill -9): writes go on, each applied at most once, and watches
+// go on without a gap or a repeat.
+
+#include <boost/test/unit_test.hpp>
+#include <atomic>
+#include <iostream>
+#include <mutex>
+
+#include "process_cluster.hpp"
+
+using namespace dref;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+using test::process_cluster;
+
+namespace {
+
+std::vector<config::endpoint> endpoints_of(const process_cluster& c,
+                                           std::vector<std::size_t> which) {
+  std::vector<config::endpoint> out;
+  for (auto i : which)
+    out.push_back(config::endpoint{"127.0.0.1", c.ports[i]});
+  return out;
+}
+
+bool wait_for(const std::function<bool()>& ready, std::chrono::milliseconds within) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ready())
+      return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return ready();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(cluster_failover)
+
+BOOST_AUTO_TEST_CASE(a_context_on_every_endpoint_writes_and_watches_through_kill_9_of_its_member) {
+  process_cluster c;
+  // The client uses the first endpoint that answers: member 0.
+  auto cluster = raft_member::connect(c.sys, endpoints_of(c, {0, 1, 2}), 10s);
+  context ctx{c.sys, cluster, process_cluster::options()};
+  auto counter = ctx.make<std::int64_t>(0, manual_id("failover/counter"));
+
+  std::mutex seen_mutex;
+  std::vector<std::int64_t> seen; // every value on_change reported, in order
+  auto watching = counter.on_change([&](std::int64_t, std::int64_t now) {
+    std::lock_guard guard{seen_mutex};
+    seen.push_back(now);
+  });
+
+  std::atomic<bool> stop{false};
+  std::atomic<std::int64_t> acked{0};
+  std::atomic<std::int64_t> unknown{0};
+  std::thread writer{[&] {
+    while (!stop) {
+      try {
+        counter.update([](std::int64_t v) { return v + 1; });
+        ++acked;
+      } catch (const error_exception& ex) {
+        ++unknown; // timeout: may or may not have happened
+        BOOST_TEST_MESSAGE("write failed: " << ex.error().message);
+      }
+    }
+  }};
+  BOOST_REQUIRE(wait_for([&] { return acked.load() >= 20; }, 10s));
+  auto acked_before = acked.load();
+  auto killed_at = std::chrono::steady_clock::now();
+  c.nodes[0]->kill_hard();
+  bool resumed = wait_for([&] { return acked.load() > acked_before; }, 10s);
+  auto resumed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+    std::chrono::steady_clock::now() - killed_at);
+  BOOST_TEST_MESSAGE("writes resumed " << resumed_ms.count() << " ms after kill -9 of member 0");
+  BOOST_TEST(resumed, "writes never resumed after the member in use was killed");
+  // Keep writing through the other members for a while.
+  auto acked_after_kill = acked.load();
+  (void)wait_for([&] { return acked.load() >= acked_after_kill + 50; }, 10s);
+  stop = true;
+  writer.join();
+
+  auto final_value = counter.get();
+  BOOST_TEST_MESSAGE("acknowledged " << acked << ", outcome unknown " << unknown << ", final "
+                                     << final_value);
+  // Every acknowledged write is there, and nothing more than was attempted.
+  BOOST_TEST(final_value >= acked.load());
+  BOOST_TEST(final_value <= acked.load() + unknown.load());
+  // The watch saw every value, once, in order, the failover included.
+  BOOST_TEST(wait_for(
+    [&] {
+      std::lock_guard guard{seen_mutex};
+      return !seen.empty() && seen.back() == final_value;
+    },
+    10s));
+  std::lock_guard guard{seen_mutex};
+  std::size_t gaps = 0;
+  for (std::size_t i = 1; i < seen.size(); ++i)
+    if (seen[i] != seen[i - 1] + 1) {
+      ++gaps;
+      BOOST_TEST_MESSAGE("watch went from " << seen[i - 1] << " to " << seen[i]);
+    }
+  BOOST_TEST(gaps == 0u);
+  BOOST_TEST(seen.size() == static_cast<std::size_t>(final_value));
+}
+
+BOOST_AUTO_TEST_CASE(drefctl_watch_prints_every_write_after_kill_9_of_its_member) {
+  process_cluster c;
+  auto others = raft_member::connect(c.sys, endpoints_of(c, {1, 2}), 10s);
+  context ctx{c.sys, others, process_cluster::options()};
+  auto k = ctx.make<std::string, raw_codec>("start", manual_id("failover/k"));
+  auto log = c.root / "drefctl-watch.log";
+  // drefctl uses the first endpoint that answers: member 0.
+  test::child_process watch{{DREFCTL_BIN, "--endpoints", c.endpoints(), "--timeout", "10", "watch",
+                             "failover/k", "--count", "40"},
+                            log.string()};
+  BOOST_REQUIRE(wait_for([&] { return test::file_text(log).find("watching") != std::string::npos; },
+                         10s));
+  auto value = [](int i) { return "<value-" + std::to_string(100 + i) + ">"; };
+  k.set(value(1));
+  c.nodes[0]->kill_hard();
+  for (int i = 2; i <= 40; ++i)
+    k.set(value(i)); // some while drefctl is still finding another member
+  bool exited = wait_for([&] { return !watch.running(); }, 30s);
+  auto text = test::file_text(log);
+  BOOST_TEST_MESSAGE("drefctl watch printed:\n" << text);
+  BOOST_TEST(exited, "drefctl watch --count 40 did not exit after 40 writes");
+  std::size_t at = 0;
+  for (int i = 1; i <= 40; ++i) {
+    auto found = text.find(value(i), at);
+    BOOST_TEST(found != std::string::npos, "write " << i << " not printed (in order)");
+    if (found != std::string::npos)
+      at = found;
+  }
+  BOOST_TEST(test::count_of(text, "<value-") == 40u);
+  if (exited) {
+    int status = watch.stop();
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
