@@ -187,6 +187,10 @@ problem assign_topic_max_messages(node_config& cfg, const raw_value& value) {
   return integer_in(value, 1, 100'000'000, cfg.limits.topic_max_messages);
 }
 
+problem assign_wall_clock_skew(node_config& cfg, const raw_value& value) {
+  return milliseconds_in(value, -86'400'000, 86'400'000, cfg.failpoints.wall_clock_skew);
+}
+
 problem assign_fail_fsync_after(node_config& cfg, const raw_value& value) {
   return integer_in(value, 0, 1'000'000'000, cfg.failpoints.fail_fsync_after);
 }
@@ -269,6 +273,12 @@ const key_spec keys[] = {
    "stops",
    assign_fail_fsync_after,
    [](const node_config& c) { return std::to_string(c.failpoints.fail_fsync_after); }},
+  {"failpoints.wall_clock_skew_ms", "DREF_FAILPOINTS_WALL_CLOCK_SKEW_MS",
+   "failpoints-wall-clock-skew-ms", value_kind::integer, "ms, -86400000-86400000",
+   "TEST ONLY, never in production: this member's wall clock reads this far ahead (negative: "
+   "behind)",
+   assign_wall_clock_skew,
+   [](const node_config& c) { return millis(c.failpoints.wall_clock_skew); }},
 };
 
 } // namespace

@@ -119,13 +119,14 @@ fault draw_fault(process_cluster& c, std::mt19937_64& rng) {
       auto pid = c.nodes[i]->pid();
       return {"SIGSTOP " + c.name(i), [pid] { ::kill(pid, SIGCONT); }};
     }
-    case 2: { // a link cut, one way (i drops j) or both
+    case 2: { // a link cut at i's side (i drops what goes to and comes from j), or at both
       auto j = (i + 1 + static_cast<std::size_t>(rng() % (n - 1))) % n;
       bool both = rng() % 2 == 0;
       c.members[i].set_link_cut(c.name(j), true);
       if (both)
         c.members[j].set_link_cut(c.name(i), true);
-      return {std::string{both ? "cut " : "cut one way "} + c.name(i) + " / " + c.name(j),
+      return {std::string{both ? "cut both sides of " : "cut one side of "} + c.name(i) + " / "
+                + c.name(j),
               [&c, i, j, both] {
                 c.members[i].set_link_cut(c.name(j), false);
                 if (both)

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "dref/protocol/admin.hpp"
 #include "dref/protocol/caf/bridge.hpp"
@@ -52,6 +53,9 @@ struct job {
   std::function<void(caf::error)> fail;
   bool retryable = true;
   int answered_unavailable = 0; // in a row, by the member in use
+  // Grows with every attempt: the outcome of an attempt that was given up
+  // (its member left while it was in flight) is ignored.
+  std::uint64_t attempt_no = 0;
 };
 
 struct client_state {
@@ -62,6 +66,7 @@ struct client_state {
   std::uint64_t epoch = 0;     // grows with every connection made
   bool connecting = false;
   std::deque<job_ptr> waiting; // for a connection
+  std::set<job_ptr> in_flight; // sent to the member in use
   std::string last_failure;    // why the last member was left, for errors
   clock_type::time_point last_answer{};
   bool probe_in_flight = false;
@@ -89,6 +94,18 @@ void leave_member(client_actor* self, std::uint64_t epoch, std::string why) {
   st.member = nullptr;
   st.probe_in_flight = false;
   st.rotation->failed(st.member_index, clock_type::now());
+  // CAF does not fail requests to a member that is gone: their timeouts
+  // would. Send them on now instead.
+  auto orphans = std::move(st.in_flight);
+  st.in_flight.clear();
+  for (const auto& j : orphans) {
+    ++j->attempt_no;
+    if (j->retryable)
+      st.waiting.push_back(j);
+    else
+      j->fail(to_caf_error(error{errc::timeout, "the connection to " + st.last_failure
+                                                  + " broke; the outcome is unknown"}));
+  }
   connect(self);
 }
 
@@ -192,6 +209,7 @@ void dispatch(client_actor* self, job_ptr j) {
     return connect(self);
   }
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(j->deadline - now);
+  st.in_flight.insert(j);
   auto attempt = j->attempt;
   attempt(self, std::move(j), st.member, st.epoch, std::min(left, st.options.attempt_timeout));
 }
@@ -207,13 +225,22 @@ caf::typed_response_promise<Reply> start_job(client_actor* self, bool retryable,
   j->fail = [promise](caf::error err) mutable { promise.deliver(std::move(err)); };
   j->attempt = [promise, send](client_actor* client, job_ptr attempted, const caf::actor& member,
                                std::uint64_t epoch, std::chrono::milliseconds timeout) mutable {
+    auto number = ++attempted->attempt_no;
     send(client, member, timeout)
       .then(
-        [client, promise](Reply& reply) mutable {
+        [client, promise, attempted](Reply& reply) mutable {
+          client->state.in_flight.erase(attempted);
           client->state.last_answer = clock_type::now();
-          promise.deliver(std::move(reply));
+          // Even from an attempt given up: the answer is as good.
+          if (promise.pending())
+            promise.deliver(std::move(reply));
         },
-        [client, attempted, epoch](caf::error& err) { retry(client, attempted, epoch, err); });
+        [client, attempted, epoch, number](caf::error& err) {
+          if (number != attempted->attempt_no)
+            return; // given up already, tried again elsewhere
+          client->state.in_flight.erase(attempted);
+          retry(client, attempted, epoch, err);
+        });
   };
   dispatch(self, std::move(j));
   return promise;

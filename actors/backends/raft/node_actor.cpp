@@ -462,17 +462,17 @@ caf::behavior node_behavior(node_actor* self) {
     // the live events; errc::compacted when the history no longer reaches.
     [self](protocol::watch_atom, const std::string& id, const caf::actor& watcher,
            std::uint64_t after) -> caf::result<std::uint64_t> {
-      auto& st = self->state;
-      auto missed = st.history.since(id, after);
+      auto& s = self->state;
+      auto missed = s.history.since(id, after);
       if (!missed)
         return to_caf_error(error{errc::compacted, "events after revision " + std::to_string(after)
                                                      + " are no longer kept here (from "
-                                                     + std::to_string(st.history.floor()) + ")"});
+                                                     + std::to_string(s.history.floor()) + ")"});
       self->monitor(watcher);
-      st.watchers.add(id, watcher);
+      s.watchers.add(id, watcher);
       for (const auto& e : *missed)
         self->send(watcher, e);
-      return st.machine.store().applied_index();
+      return s.machine.store().applied_index();
     },
     [self](protocol::tick_atom) { on_tick(self); },
     [self](protocol::raft_message& msg) {

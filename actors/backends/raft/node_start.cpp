@@ -54,6 +54,7 @@ node_options options_from(const config::node_config& cfg) {
   out.request_timeout = cfg.timeouts.request;
   out.limits = backend::limits_from(cfg);
   out.fail_wal_fsync_after = cfg.failpoints.fail_fsync_after;
+  out.wall_clock_skew = cfg.failpoints.wall_clock_skew;
   return out;
 }
 

@@ -44,6 +44,10 @@ struct failpoints {
   // The N-th fsync of the raft WAL (and every later one) fails as if the
   // disk returned EIO, so the member stops (dref-node exits 3). 0: off.
   std::uint64_t fail_fsync_after = 0;
+  // This member's wall clock reads this far ahead (negative: behind). Only
+  // a fresh cluster's first leader reads it at all, so sessions must
+  // expire as they would without it. 0: off.
+  std::chrono::milliseconds wall_clock_skew{0};
   friend bool operator==(const failpoints&, const failpoints&) = default;
 };
 
