@@ -146,6 +146,8 @@ void resume(relay_actor* self, caf::actor member, std::uint64_t epoch) {
   auto& st = self->state;
   if (epoch < st.epoch || !st.delivered)
     return; // superseded, or the first watch has not started yet
+  if (st.member && st.member != member) // should the old one come back
+    self->send(st.member, protocol::unwatch_atom::value, st.options.id, caf::actor{self});
   st.member = std::move(member);
   st.epoch = epoch;
   st.catching_up = true;
