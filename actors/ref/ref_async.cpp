@@ -23,6 +23,7 @@ namespace dref::detail {
 // What travels between a requesting actor and a ref actor (in-process only).
 struct update_request {
   byte_update attempt;
+  std::optional<protocol::write_fence> fence;
 };
 struct update_reply {
   std::optional<error> failure;
@@ -56,7 +57,8 @@ using update_atom = caf::atom_constant<caf::atom("update")>;
 struct pending_update {
   byte_update attempt;
   caf::response_promise promise;
-  update_reply reply; // of the current round
+  std::optional<write_fence> fence; // the round's cas carries it
+  update_reply reply;               // of the current round
 };
 
 struct ref_actor_state {
@@ -73,8 +75,14 @@ struct ref_actor_state {
 
 using ref_actor_type = caf::stateful_actor<ref_actor_state>;
 
-// How many queued updates the next round carries.
-std::size_t batch_size(const ref_actor_state& st) { return std::min(st.queue.size(), st.batch_limit); }
+// How many queued updates the next round carries: one cas has one fence,
+// so a round takes the first update and those after it under the same one.
+std::size_t batch_size(const ref_actor_state& st) {
+  std::size_t n = 0;
+  while (n < st.queue.size() && n < st.batch_limit && st.queue[n].fence == st.queue.front().fence)
+    ++n;
+  return n;
+}
 
 void start_round(ref_actor_type* self);
 
@@ -159,7 +167,9 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
   auto ctx = st.ctx.lock();
   if (!ctx || ctx->stopped)
     return fail_batch(self, n, context_impl::shut_down_error());
-  auto proposal = ctx->numbered(cmd_cas{st.id, base.version, *next});
+  const auto& fence = st.queue.front().fence;
+  auto proposal =
+    ctx->numbered(guarded(cmd_cas{st.id, base.version, *next}, fence ? &*fence : nullptr));
   auto sequence = proposal.sequence;
   std::weak_ptr<context_impl> weak = ctx;
   self->request(ctx->backend->actor, ctx->backend_timeout({}), backend::propose_atom::value,
@@ -185,6 +195,8 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
             return read_and_commit(self); // another node wrote first
           return fail_batch(self, n, retries_exhausted(state.id, limit));
         }
+        if (reply.error->code == errc::not_holder) // the round's one fence: all refused
+          return fail_batch(self, n, *reply.error);
         if (n > 1) { // find whose value was refused: one at a time
           state.batch_limit = 1;
           return read_and_commit(self);
@@ -215,7 +227,8 @@ caf::behavior ref_actor(ref_actor_type* self, std::weak_ptr<context_impl> ctx, s
   return {
     [self](update_atom, update_request& request) {
       auto promise = self->make_response_promise();
-      self->state.queue.push_back(pending_update{std::move(request.attempt), promise, {}});
+      self->state.queue.push_back(
+        pending_update{std::move(request.attempt), promise, std::move(request.fence), {}});
       if (!self->state.busy)
         start_round(self);
       return promise;
@@ -251,14 +264,37 @@ void ref_core::async_read(caf::scheduled_actor* self, timeout_ms timeout,
 }
 
 void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
-                         std::function<void(result<std::uint64_t>)> done) const {
-  ctx_->async_propose(self, cmd_set{id_, std::move(bytes)}, timeout,
+                         std::function<void(result<std::uint64_t>)> done,
+                         std::optional<write_fence> fence) const {
+  const write_fence* guard = fence ? &*fence : nullptr;
+  if (auto ok = check_fence(guard); !ok)
+    return done(ok.error());
+  ctx_->async_propose(self, guarded(cmd_set{id_, std::move(bytes)}, guard), timeout,
                       [done, cache = cache_](result<store_result> got) {
                         if (!got)
                           return done(std::move(got).error());
                         auto version = std::get<res_written>(*got).version;
                         cache->raise_floor(version);
                         done(version);
+                      });
+}
+
+void ref_core::async_remove(caf::scheduled_actor* self, timeout_ms timeout,
+                            std::function<void(result<res_removed>)> done,
+                            std::optional<write_fence> fence) const {
+  const write_fence* guard = fence ? &*fence : nullptr;
+  if (auto ok = check_fence(guard); !ok)
+    return done(ok.error());
+  ctx_->async_propose(self, guarded(cmd_remove{id_}, guard), timeout,
+                      [done, id = id_](result<store_result> got) {
+                        if (!got)
+                          return done(std::move(got).error());
+                        auto* removed = std::get_if<res_removed>(&*got);
+                        if (!removed)
+                          return done(error{errc::internal,
+                                            "ref '" + id
+                                              + "': the backend answered with another result type"});
+                        done(*removed);
                       });
 }
 
@@ -279,12 +315,15 @@ void ref_core::async_run(caf::scheduled_actor* self, std::string command, std::s
 }
 
 void ref_core::async_update(caf::scheduled_actor* self, byte_update attempt, timeout_ms timeout,
-                            std::function<void(result<byte_update_outcome>)> done) const {
+                            std::function<void(result<byte_update_outcome>)> done,
+                            std::optional<write_fence> fence) const {
   if (ctx_->stopped)
     return done(context_impl::shut_down_error());
+  if (auto ok = check_fence(fence ? &*fence : nullptr); !ok)
+    return done(ok.error());
   request_from(
     self, ctx_->ref_actor(id_), ctx_->backend_timeout(timeout),
-    caf::make_message(update_atom::value, update_request{std::move(attempt)}),
+    caf::make_message(update_atom::value, update_request{std::move(attempt), std::move(fence)}),
     [done](update_reply& reply) {
       if (reply.failure)
         return done(std::move(*reply.failure));

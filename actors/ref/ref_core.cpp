@@ -57,16 +57,30 @@ result<res_created> ref_core::create(std::string bytes, metadata_map metadata,
   return created;
 }
 
-result<std::uint64_t> ref_core::set(std::string bytes, timeout_ms timeout) const {
-  auto written = version_of<res_written>(ctx_->propose(cmd_set{id_, std::move(bytes)}, timeout), id_);
+result<void> check_fence(const write_fence* fence) {
+  if (fence != nullptr && fence->lock.empty())
+    return error{errc::not_holder, "the fence's lock guard holds no lock (released or moved "
+                                   "from): the fenced write is refused"};
+  return {};
+}
+
+result<std::uint64_t> ref_core::set(std::string bytes, timeout_ms timeout,
+                                    const write_fence* fence) const {
+  if (auto ok = check_fence(fence); !ok)
+    return ok.error();
+  auto written = version_of<res_written>(
+    ctx_->propose(guarded(cmd_set{id_, std::move(bytes)}, fence), timeout), id_);
   if (written)
     cache_->raise_floor(*written); // this context reads its own writes
   return written;
 }
 
 result<std::uint64_t> ref_core::cas(std::uint64_t expected_version, const std::string* old_bytes,
-                                    std::string bytes, timeout_ms timeout) const {
-  auto written = propose_cas(expected_version, old_bytes, std::move(bytes), timeout);
+                                    std::string bytes, timeout_ms timeout,
+                                    const write_fence* fence) const {
+  if (auto ok = check_fence(fence); !ok)
+    return ok.error();
+  auto written = propose_cas(expected_version, old_bytes, std::move(bytes), timeout, fence);
   if (written)
     cache_->raise_floor(*written);
   return written;
@@ -74,16 +88,23 @@ result<std::uint64_t> ref_core::cas(std::uint64_t expected_version, const std::s
 
 result<std::uint64_t> ref_core::propose_cas(std::uint64_t expected_version,
                                              const std::string* old_bytes, std::string bytes,
-                                             timeout_ms timeout) const {
+                                             timeout_ms timeout, const write_fence* fence) const {
   if (old_bytes != nullptr && old_bytes->size() >= patch_threshold
       && bytes.size() >= patch_threshold) {
     auto delta = store::encode_delta(*old_bytes, bytes);
     if (delta.size() < bytes.size())
       return version_of<res_written>(
-        ctx_->propose(cmd_patch{id_, expected_version, std::move(delta)}, timeout), id_);
+        ctx_->propose(guarded(cmd_patch{id_, expected_version, std::move(delta)}, fence), timeout),
+        id_);
   }
   return version_of<res_written>(
-    ctx_->propose(cmd_cas{id_, expected_version, std::move(bytes)}, timeout), id_);
+    ctx_->propose(guarded(cmd_cas{id_, expected_version, std::move(bytes)}, fence), timeout), id_);
+}
+
+result<res_removed> ref_core::remove(timeout_ms timeout, const write_fence* fence) const {
+  if (auto ok = check_fence(fence); !ok)
+    return ok.error();
+  return expect<res_removed>(ctx_->propose(guarded(cmd_remove{id_}, fence), timeout), id_);
 }
 
 result<res_ran> ref_core::run(std::string command, std::string args, timeout_ms timeout) const {

@@ -22,8 +22,9 @@ print as 0x followed by hex. Arguments that start with '-' (other than numbers) 
 after --, e.g. set ID -- -x.
 
 Exit codes: 0 ok, 2 usage (also a malformed id or address), 3 precondition failed
-(CAS version conflict, member already there, change pending), 4 timeout or unknown
-outcome, 1 any other error (unreachable, not found, ...).)";
+(CAS version conflict, member already there, change pending, a --fence whose lock
+grant is no longer current), 4 timeout or unknown outcome, 1 any other error
+(unreachable, not found, ...).)";
 
 // Lists every command with its arguments, a group's commands (members ...)
 // one per line, so that --help alone shows how to call each of them.
@@ -184,6 +185,11 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   auto* setting = define_command(app, "set", "write VALUE; prints the new version", set, chosen);
   setting->add_option("ID", set.id, "the ref's id")->required();
   setting->add_option("VALUE", set.value, "the bytes to store")->required();
+  const char* const fence_help =
+      "write only while lock LOCK is still held under fencing\n"
+      "token TOKEN (e.g. $DREF_FENCING_TOKEN of drefctl lock);\n"
+      "else exit 3 (not_holder) and nothing is written";
+  setting->add_option("--fence", set.fence, fence_help)->type_name("LOCK:TOKEN");
 
   auto* swapping =
       define_command(app, "cas", "write VALUE if ID is still at EXPECTED_VERSION", cas, chosen);
@@ -191,6 +197,7 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   swapping->add_option("EXPECTED_VERSION", cas.expected_version, "the version it must be at")
       ->required();
   swapping->add_option("VALUE", cas.value, "the bytes to store")->required();
+  swapping->add_option("--fence", cas.fence, fence_help)->type_name("LOCK:TOKEN");
 
   auto* adding_to = define_command(app, "add",
                                    "add DELTA to the 64-bit counter under ID (named\n"

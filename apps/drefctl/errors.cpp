@@ -9,6 +9,7 @@ int exit_code_for(dref::errc code) {
     case errc::already_exists:
     case errc::membership_change_pending:
     case errc::stale_token:
+    case errc::not_holder:
     case errc::would_block:
       return exit_precondition;
     case errc::timeout:

@@ -42,11 +42,13 @@ struct get_command {
 struct set_command {
   std::string id;
   std::string value;
+  std::string fence; // --fence LOCK:TOKEN as given; empty: unfenced
 };
 struct cas_command {
   std::string id;
   std::string expected_version;
   std::string value;
+  std::string fence;
 };
 struct add_command {
   std::string id;

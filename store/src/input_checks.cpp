@@ -131,6 +131,12 @@ struct input_checker {
                                                "member name"); },
                          [&] { return check_member_address(c.address); });
   }
+  // The fence's lock id first, then the write's own input.
+  result<void> operator()(const cmd_fenced& c) const {
+    if (auto ok = check_user_id(c.fence.lock, lim, "lock id"); !ok)
+      return ok;
+    return std::visit(*this, c.write);
+  }
 };
 
 } // namespace

@@ -192,6 +192,23 @@ BOOST_AUTO_TEST_CASE(drefctl_values_locks_topics_and_exit_codes) {
     BOOST_TEST(blocked.out.empty());
   }
 
+  // A write fenced by the lock drefctl holds commits (its command writes
+  // with the token it was handed); once the lock is released, the same
+  // token is refused: exit 3, not_holder, and the value stays.
+  auto fenced = at({"lock", "ctl/fence", "--", "sh", "-c",
+                    std::string{DREFCTL_BIN} + " --endpoints " + c.endpoints()
+                      + " set ctl/fenced held --fence ctl/fence:$DREF_FENCING_TOKEN"
+                      + " && echo token=$DREF_FENCING_TOKEN"});
+  BOOST_TEST(fenced.code == 0);
+  auto token_at = fenced.out.find("token=");
+  BOOST_REQUIRE(token_at != std::string::npos);
+  auto token = fenced.out.substr(token_at + 6, fenced.out.find('\n', token_at) - token_at - 6);
+  auto late = at({"set", "ctl/fenced", "late", "--fence", "ctl/fence:" + token});
+  BOOST_TEST(late.code == 3);
+  BOOST_TEST(late.err.find("not_holder") != std::string::npos);
+  BOOST_TEST(at({"get", "ctl/fenced"}).out.starts_with("held\n"));
+  BOOST_TEST(at({"set", "ctl/fenced", "x", "--fence", "ctl/fence"}).code == 2);
+
   BOOST_TEST(at({"publish", "ctl/topic", "one"}).out == "seq 1\n");
   BOOST_TEST(at({"publish", "ctl/topic", "two"}).out == "seq 2\n");
   auto watched = at({"watch", "ctl/topic", "--from", "1", "--count", "2"});

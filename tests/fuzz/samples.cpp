@@ -37,6 +37,7 @@ std::vector<store_command> commands() {
     cmd_promise_deliver{"promise/p", "done"},
     cmd_delay_claim{"delay/d", "s1"},
     cmd_delay_complete{"delay/d", "s1", "result"},
+    cmd_fenced{write_fence{"lock/x", 42}, cmd_set{"ref/a", "fenced"}},
   };
 }
 

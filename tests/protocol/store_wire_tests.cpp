@@ -30,7 +30,8 @@ std::vector<store_command> every_command() {
           cmd_promise_deliver{"p", "v"},
           cmd_delay_claim{"d", "s"},
           cmd_delay_complete{"d", "s", "r"},
-          cmd_member_announce{"node-2", "127.0.0.1:8082"}};
+          cmd_member_announce{"node-2", "127.0.0.1:8082"},
+          cmd_fenced{write_fence{"L", 42}, cmd_cas{"a", 7, "w"}}};
 }
 
 std::vector<store_result> every_result() {
@@ -52,6 +53,18 @@ BOOST_AUTO_TEST_CASE(every_command_round_trips) {
   for (std::size_t i = 0; i < commands.size(); ++i) {
     BOOST_TEST(commands[i].index() == i); // one sample of each, in wire order
     dref::test::check_wire_roundtrip(store_proposal{3, 17, 16, 123456, commands[i]});
+  }
+}
+
+// The fence may guard each of its writes; their index is on the wire too.
+BOOST_AUTO_TEST_CASE(every_fenced_write_round_trips) {
+  std::vector<fenced_write> writes{cmd_set{"a", "v"}, cmd_cas{"a", 7, "w"},
+                                   cmd_patch{"a", 9, "delta"}, cmd_remove{"a"}};
+  BOOST_TEST(writes.size() == std::variant_size_v<fenced_write>);
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    BOOST_TEST(writes[i].index() == i);
+    dref::test::check_wire_roundtrip(
+      store_proposal{3, 17, 16, 123456, cmd_fenced{write_fence{"L", 42}, writes[i]}});
   }
 }
 

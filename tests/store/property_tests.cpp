@@ -87,7 +87,7 @@ private:
   }
 
   store_command command(const store::store& s) {
-    switch (pick(0, 18)) {
+    switch (pick(0, 20)) {
       case 0: {
         metadata_map m;
         if (chance(30)) m[chance(10) ? "" : "k"] = std::string(pick(0, 20), 'm');
@@ -132,7 +132,22 @@ private:
       case 15: return cmd_topic_configure{topic(), pick(0, 8), pick(0, 70)};
       case 16: return cmd_promise_deliver{promise(), value()};
       case 17: return cmd_delay_claim{delay(), session()};
-      default: return cmd_delay_complete{delay(), session(), value()};
+      case 18: return cmd_delay_complete{delay(), session(), value()};
+      default: {
+        auto id = ref();
+        auto guard = lock();
+        write_fence fence{guard, token(s, guard)};
+        switch (pick(0, 3)) {
+          case 0: return cmd_fenced{fence, cmd_set{id, value()}};
+          case 1: return cmd_fenced{fence, cmd_cas{id, version(s, id), value()}};
+          case 2: {
+            auto current = s.get(id);
+            std::string base = current ? current->value : std::string{"x"};
+            return cmd_fenced{fence, cmd_patch{id, version(s, id), store::encode_delta(base, value())}};
+          }
+          default: return cmd_fenced{fence, cmd_remove{id}};
+        }
+      }
     }
   }
 

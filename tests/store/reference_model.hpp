@@ -224,6 +224,22 @@ private:
     values_.erase(c.id);
     return r;
   }
+  // The write's input is checked before the fence, the fence before the
+  // write's own preconditions.
+  outcome on(const protocol::cmd_fenced& c) {
+    if (bad_id(c.fence.lock)) return fail(errc::invalid_id);
+    auto input = std::visit([&](const auto& w) -> std::optional<errc> {
+      if (bad_id(w.id)) return errc::invalid_id;
+      if constexpr (requires { w.value; })
+        if (too_big(w.value)) return errc::value_too_large;
+      return std::nullopt;
+    }, c.write);
+    if (input) return fail(*input);
+    auto held = locks_.find(c.fence.lock);
+    if (held == locks_.end() || held->second.session.empty() || held->second.token != c.fence.token)
+      return fail(errc::not_holder);
+    return std::visit([&](const auto& w) { return on(w); }, c.write);
+  }
   outcome on(const protocol::cmd_set_metadata& c) {
     errc code{};
     if (bad_id(c.id)) return fail(errc::invalid_id);

@@ -156,18 +156,26 @@ void run_read(redis_actor* self, protocol::store_read request, read_done done,
 void run_proposal(redis_actor* self, protocol::store_proposal proposal,
                   reply_promise promise, clock_type::time_point give_up);
 
+// The patch a command carries, alone or under a fence.
+protocol::cmd_patch* patch_in(protocol::store_command& command) {
+  if (auto* fenced = std::get_if<protocol::cmd_fenced>(&command))
+    return std::get_if<protocol::cmd_patch>(&fenced->write);
+  return std::get_if<protocol::cmd_patch>(&command);
+}
+
 // Redis's Lua has no zstd: the delta is applied here, and the result goes
-// as a cas at the version the delta was made against.
+// as a cas at the version the delta was made against (under the patch's
+// fence, if it has one).
 void run_patch(redis_actor* self, protocol::store_proposal proposal, reply_promise promise,
                clock_type::time_point give_up) {
-  const auto& patch = std::get<protocol::cmd_patch>(proposal.command);
+  const auto& patch = *patch_in(proposal.command);
   run_read(
       self, protocol::store_read{protocol::read_kind::value, patch.id, 0, 0},
       [proposal, promise, give_up](redis_actor* actor, protocol::store_read_reply current) mutable {
         if (current.error)
           return (void)promise.deliver(store::refusal_reply(std::move(*current.error)));
         const auto& value = std::get<protocol::value_state>(current.value);
-        auto asked = std::get<protocol::cmd_patch>(proposal.command);
+        auto asked = *patch_in(proposal.command);
         if (value.version != asked.expected_version)
           return (void)promise.deliver(
               store::refusal_reply(
@@ -178,7 +186,11 @@ void run_patch(redis_actor* self, protocol::store_proposal proposal, reply_promi
           return (void)promise.deliver(
               store::refusal_reply(error{patched.error().code, "patch of ref '" + asked.id
                                                                  + "': " + patched.error().message}));
-        proposal.command = protocol::cmd_cas{asked.id, asked.expected_version, std::move(*patched)};
+        protocol::cmd_cas cas{asked.id, asked.expected_version, std::move(*patched)};
+        if (auto* fenced = std::get_if<protocol::cmd_fenced>(&proposal.command))
+          fenced->write = std::move(cas);
+        else
+          proposal.command = std::move(cas);
         run_proposal(actor, std::move(proposal), promise, give_up);
       },
       give_up);
@@ -186,7 +198,7 @@ void run_patch(redis_actor* self, protocol::store_proposal proposal, reply_promi
 
 void run_proposal(redis_actor* self, protocol::store_proposal proposal,
                   reply_promise promise, clock_type::time_point give_up) {
-  if (std::holds_alternative<protocol::cmd_patch>(proposal.command))
+  if (patch_in(proposal.command) != nullptr)
     return run_patch(self, std::move(proposal), std::move(promise), give_up);
   // A numbered proposal is answered from the script's cache when repeated;
   // expire_due changes nothing when repeated.

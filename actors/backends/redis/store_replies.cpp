@@ -67,7 +67,9 @@ std::string subject_of(const store_command& command) {
   return std::visit(
       [](const auto& c) -> std::string {
         using C = std::decay_t<decltype(c)>;
-        if constexpr (requires { c.lock; })
+        if constexpr (std::is_same_v<C, cmd_fenced>)
+          return std::visit([](const auto& w) { return "ref '" + w.id + "'"; }, c.write);
+        else if constexpr (requires { c.lock; })
           return "lock '" + c.lock + "'";
         else if constexpr (requires { c.topic; })
           return "topic '" + c.topic + "'";

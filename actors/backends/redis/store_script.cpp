@@ -115,6 +115,12 @@ struct command_args {
   void operator()(const cmd_promise_deliver& c) { add("promise_deliver", c.id, c.value); }
   void operator()(const cmd_delay_claim& c) { add("delay_claim", c.id, c.session); }
   void operator()(const cmd_delay_complete& c) { add("delay_complete", c.id, c.session, c.value); }
+  // The fence, then the write as it goes alone: its add() names it in the
+  // slot left empty here.
+  void operator()(const cmd_fenced& c) {
+    add("fenced", c.fence.lock, std::to_string(c.fence.token), "");
+    std::visit(*this, c.write);
+  }
   // Raft members only; the backend refuses it before it gets here.
   void operator()(const cmd_member_announce&) { add("member_announce_is_raft_only"); }
 };

@@ -2,8 +2,10 @@
 #include "dref/store/named_commands.hpp"
 #include "errors.hpp"
 
+#include <charconv>
 #include <cstdint>
 #include <exception>
+#include <optional>
 
 namespace drefctl {
 
@@ -43,6 +45,21 @@ std::int64_t delta_number(const std::string& text) {
   return delta;
 }
 
+// --fence LOCK:TOKEN, split at the last ':' (lock ids may hold ':').
+std::optional<dref::fence> fence_of(const std::string& text) {
+  if (text.empty())
+    return std::nullopt;
+  auto colon = text.rfind(':');
+  std::uint64_t token = 0;
+  const char* digits = colon == std::string::npos ? nullptr : text.data() + colon + 1;
+  const char* end = text.data() + text.size();
+  if (digits == nullptr || colon == 0 || digits == end
+      || std::from_chars(digits, end, token).ptr != end)
+    throw usage_error{"--fence '" + text + "' is not LOCK:TOKEN (a lock id, a colon and a "
+                      "fencing token)"};
+  return dref::fence{dref::manual_id(text.substr(0, colon)), token};
+}
+
 } // namespace
 
 int run(session& s, const get_command& cmd) {
@@ -52,13 +69,18 @@ int run(session& s, const get_command& cmd) {
 }
 
 int run(session& s, const set_command& cmd) {
-  s.print(ref_version{cmd.id, checked(s.raw_ref(cmd.id).try_set(cmd.value))});
+  auto fence = fence_of(cmd.fence);
+  auto r = s.raw_ref(cmd.id);
+  s.print(ref_version{cmd.id, checked(fence ? r.try_set(cmd.value, *fence) : r.try_set(cmd.value))});
   return exit_ok;
 }
 
 int run(session& s, const cas_command& cmd) {
   auto expected = version_number(cmd.expected_version);
-  s.print(ref_version{cmd.id, checked(s.raw_ref(cmd.id).try_set_at_version(expected, cmd.value))});
+  auto fence = fence_of(cmd.fence);
+  auto r = s.raw_ref(cmd.id);
+  s.print(ref_version{cmd.id, checked(fence ? r.try_set_at_version(expected, cmd.value, *fence)
+                                            : r.try_set_at_version(expected, cmd.value))});
   return exit_ok;
 }
 

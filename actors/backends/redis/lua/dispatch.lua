@@ -48,7 +48,8 @@ end
 -- the store does. Values, topics and promises do not look at the clock.
 local TIMED = {session_open = true, session_keepalive = true, session_close = true,
                expire_due = true, lock_acquire = true, lock_release = true,
-               lock_cancel_wait = true, delay_claim = true, delay_complete = true}
+               lock_cancel_wait = true, delay_claim = true, delay_complete = true,
+               fenced = true}
 
 local function call(argv)
   begin(argv)

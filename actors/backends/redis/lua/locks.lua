@@ -145,3 +145,29 @@ local function drop_lock_holdings(session, expired)
   end
   redis.call('DEL', P .. 'sh:' .. session)
 end
+
+-- The writes a fence may guard (protocol::fenced_write); a patch arrives
+-- as the cas the backend made of it.
+local FENCED = {set = true, cas = true, remove = true}
+
+-- ARGV: lock, token, the write's command name and its arguments. A fenced
+-- write (protocol::cmd_fenced, whose comment is the contract) runs only
+-- while the lock is held under token; otherwise not_holder, nothing
+-- changes, in the store's words.
+C.fenced = function(a)
+  local lock_id, token, name = a[1], a[2], a[3]
+  if not FENCED[name] then
+    return fail('invalid_argument', 'the dref script cannot fence ' .. name)
+  end
+  local h = holder(lock_id)
+  -- A holder due but not swept yet has lost the lock: live() ends its
+  -- session, which passes the lock on.
+  if h and not live(h.session) then h = holder(lock_id) end
+  if not h or h.token ~= token then
+    local state = h and ('is held under fencing token ' .. h.token) or 'is not held by anyone'
+    return fail('not_holder', "lock '" .. lock_id .. "' " .. state
+                                .. ', not under fencing token ' .. token
+                                .. ': the fenced write is refused')
+  end
+  return C[name]({unpack(a, 4)})
+end

@@ -30,6 +30,12 @@
 // the actor's own context later, never blocking the scheduler. Updates from
 // actors of one context take turns in that context's ref actor, so only
 // other nodes' writers race them.
+//
+// Fenced writes: set, try_set_at_version, compare_and_set, update,
+// update_and_get and remove, blocking or from actors, also take a
+// dref::fence (a lock_guard converts): the write then commits only while
+// that lock grant is still current, else errc::not_holder and nothing
+// changes (see fence.hpp; the contract is above protocol::cmd_fenced).
 
 #include <functional>
 #include <memory>
@@ -40,6 +46,7 @@
 
 #include "dref/codec.hpp"
 #include "dref/detail/ref_core.hpp"
+#include "dref/fence.hpp"
 #include "dref/pending.hpp"
 #include "dref/subscription.hpp"
 
@@ -117,6 +124,46 @@ public:
     return core_.cas(expected_version, nullptr, Codec::encode(desired), timeout);
   }
 
+  // --- fenced writes (see the top of this file and fence.hpp): as above,
+  // committed only while guard's grant is current; errc::not_holder else.
+  std::uint64_t set(const T& value, const fence& guard) const {
+    return try_set(value, guard).value();
+  }
+  result<std::uint64_t> try_set(const T& value, const fence& guard,
+                                detail::timeout_ms timeout = {}) const {
+    if (auto ok = validate(value); !ok)
+      return ok.error();
+    return core_.set(Codec::encode(value), timeout, &guard.wire());
+  }
+  result<std::uint64_t> try_set_at_version(std::uint64_t expected_version, const T& desired,
+                                           const fence& guard,
+                                           detail::timeout_ms timeout = {}) const {
+    if (auto ok = validate(desired); !ok)
+      return ok.error();
+    return core_.cas(expected_version, nullptr, Codec::encode(desired), timeout, &guard.wire());
+  }
+  bool compare_and_set(const T& expected, const T& desired, const fence& guard) const {
+    return compare_and_set_under(expected, desired, &guard.wire());
+  }
+  template <class F>
+  void update(F&& f, const fence& guard) const {
+    (void)commit(std::forward<F>(f), &guard.wire());
+  }
+  template <class F>
+  T update_and_get(F&& f, const fence& guard) const {
+    return commit(std::forward<F>(f), &guard.wire()).second;
+  }
+
+  // Removes the value: true when there was one (a watcher sees it go).
+  bool remove() const { return try_remove().value(); }
+  result<bool> try_remove(detail::timeout_ms timeout = {}) const {
+    return removed(core_.remove(timeout));
+  }
+  bool remove(const fence& guard) const { return try_remove(guard).value(); }
+  result<bool> try_remove(const fence& guard, detail::timeout_ms timeout = {}) const {
+    return removed(core_.remove(timeout, &guard.wire()));
+  }
+
   // Runs a named command registered on every node (e.g. "add_i64", whose
   // args are an 8-byte little-endian delta), atomically on the stored value;
   // returns what it stored and the new version. Validators do not see it.
@@ -133,6 +180,12 @@ public:
 
   // Writes desired only if the current value equals expected.
   bool compare_and_set(const T& expected, const T& desired) const {
+    return compare_and_set_under(expected, desired, nullptr);
+  }
+
+private:
+  bool compare_and_set_under(const T& expected, const T& desired,
+                             const protocol::write_fence* guard) const {
     if (auto ok = validate(desired); !ok)
       throw error_exception(ok.error());
     auto turn = core_.local_update_turn();
@@ -141,7 +194,7 @@ public:
       auto current = decode(state.value);
       if (!(current == expected))
         return false;
-      auto written = core_.cas(state.version, &state.value, Codec::encode(desired));
+      auto written = core_.cas(state.version, &state.value, Codec::encode(desired), {}, guard);
       if (written)
         return true;
       if (written.error().code != errc::version_conflict)
@@ -150,6 +203,14 @@ public:
     }
     throw error_exception(exhausted());
   }
+
+  static result<bool> removed(result<protocol::res_removed> got) {
+    if (!got)
+      return std::move(got).error();
+    return got->existed;
+  }
+
+public:
 
   template <class F>
   void update(F&& f) const {
@@ -243,6 +304,57 @@ public:
                              return decode_result(id, done.new_bytes);
                            });
   }
+  // Fenced writes from actors: errc::not_holder unless guard's grant is
+  // current when the write commits.
+  template <class Self>
+  pending<std::uint64_t> set(Self* self, const T& value, const fence& guard,
+                             detail::timeout_ms timeout = {}) const {
+    auto core = core_;
+    auto* scheduled = detail::as_scheduled(self);
+    auto checked = validate(value);
+    auto bytes = Codec::encode(value);
+    return pending<std::uint64_t>{[core, scheduled, timeout, checked, bytes, wire = guard.wire()](
+                                    std::function<void(result<std::uint64_t>)> done) {
+      if (!checked)
+        return done(checked.error());
+      core.async_set(scheduled, bytes, timeout, std::move(done), wire);
+    }};
+  }
+  template <class Self, class F>
+  pending<T> update_and_get(Self* self, F f, const fence& guard,
+                            detail::timeout_ms timeout = {}) const {
+    return async_commit<T>(
+      self, always_writes(std::move(f)), timeout,
+      [](const std::string& id, const detail::byte_update_outcome& done) {
+        return decode_result(id, done.new_bytes);
+      },
+      guard.wire());
+  }
+  template <class Self>
+  pending<bool> compare_and_set(Self* self, const T& expected, const T& desired,
+                                const fence& guard, detail::timeout_ms timeout = {}) const {
+    return async_commit<bool>(
+      self,
+      [expected, desired](const T& current) -> std::optional<T> {
+        if (!(current == expected))
+          return std::nullopt;
+        return desired;
+      },
+      timeout,
+      [](const std::string&, const detail::byte_update_outcome& done) -> result<bool> {
+        return done.written;
+      },
+      guard.wire());
+  }
+  // Answers true when there was a value to remove.
+  template <class Self>
+  pending<bool> remove(Self* self, detail::timeout_ms timeout = {}) const {
+    return async_remove(self, timeout, std::nullopt);
+  }
+  template <class Self>
+  pending<bool> remove(Self* self, const fence& guard, detail::timeout_ms timeout = {}) const {
+    return async_remove(self, timeout, guard.wire());
+  }
   template <class Self, class F>
   pending<T> get_and_update(Self* self, F f, detail::timeout_ms timeout = {}) const {
     return async_commit<T>(self, always_writes(std::move(f)), timeout,
@@ -330,8 +442,22 @@ private:
   // One attempt runs in the context's ref actor for this id: it decodes,
   // calls f, validates and encodes; f returning nullopt leaves the value as
   // it is (compare_and_set on a mismatch). answer(id, outcome) makes R.
+  template <class Self>
+  pending<bool> async_remove(Self* self, detail::timeout_ms timeout,
+                             std::optional<protocol::write_fence> guard) const {
+    auto core = core_;
+    auto* scheduled = detail::as_scheduled(self);
+    return pending<bool>{[core, scheduled, timeout, guard](std::function<void(result<bool>)> done) {
+      core.async_remove(
+        scheduled, timeout,
+        [done = std::move(done)](result<protocol::res_removed> got) { done(removed(std::move(got))); },
+        guard);
+    }};
+  }
+
   template <class R, class Self, class F, class Answer>
-  pending<R> async_commit(Self* self, F f, detail::timeout_ms timeout, Answer answer) const {
+  pending<R> async_commit(Self* self, F f, detail::timeout_ms timeout, Answer answer,
+                          std::optional<protocol::write_fence> guard = {}) const {
     auto core = core_;
     auto* scheduled = detail::as_scheduled(self);
     detail::byte_update attempt = [f = std::move(f), check = validator_, id = core_.id()](
@@ -346,13 +472,14 @@ private:
         return ok.error();
       return std::optional<std::string>{Codec::encode(*next)};
     };
-    return pending<R>{[core, scheduled, timeout, attempt, answer](std::function<void(result<R>)> done) {
+    return pending<R>{[core, scheduled, timeout, attempt, answer, guard](std::function<void(result<R>)> done) {
       core.async_update(scheduled, attempt, timeout,
                         [done = std::move(done), answer, id = core.id()](result<detail::byte_update_outcome> got) {
                           if (!got)
                             return done(std::move(got).error());
                           done(answer(id, *got));
-                        });
+                        },
+                        guard);
     }};
   }
 
@@ -383,9 +510,10 @@ private:
     return detail::retries_exhausted(id(), core_.max_update_attempts());
   }
 
-  // Returns (old, new) of the committed update.
+  // Returns (old, new) of the committed update; each attempt's cas goes
+  // under guard when there is one.
   template <class F>
-  std::pair<T, T> commit(F&& f) const {
+  std::pair<T, T> commit(F&& f, const protocol::write_fence* guard = nullptr) const {
     auto turn = core_.local_update_turn();
     for (int attempt = 0; attempt < core_.max_update_attempts(); ++attempt) {
       auto state = core_.read().value();
@@ -393,7 +521,7 @@ private:
       T next = f(static_cast<const T&>(old));
       if (auto ok = validate(next); !ok)
         throw error_exception(ok.error());
-      auto written = core_.cas(state.version, &state.value, Codec::encode(next));
+      auto written = core_.cas(state.version, &state.value, Codec::encode(next), {}, guard);
       if (written)
         return {std::move(old), std::move(next)};
       if (written.error().code != errc::version_conflict)

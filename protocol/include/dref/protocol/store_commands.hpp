@@ -192,13 +192,40 @@ struct cmd_member_announce {
   friend bool operator==(const cmd_member_announce&, const cmd_member_announce&) = default;
 };
 
+// --- fenced writes -----------------------------------------------------------
+
+// A write guarded by a lock (issue 17): it commits only while `lock` is held
+// and its current grant's fencing token is `token`, checked in the same
+// atomic step as the write (like etcd's IsOwner compare in a txn). A token
+// of an earlier grant, a released lock or one lost to an expired session:
+// errc::not_holder, naming the lock and both tokens, and nothing changes.
+// The write's own checks (a cas's version, ...) come after the fence's.
+// Every backend checks it identically: the store (memory, raft) in
+// store/src/fenced.cpp, redis in lua/values.lua (C.fenced).
+struct write_fence {
+  std::string lock;
+  std::uint64_t token = 0;
+  template <class A> void serialize(A& ar) { ar(lock, token); }
+  friend bool operator==(const write_fence&, const write_fence&) = default;
+};
+
+// The writes a fence may guard. Append only: the index is on the wire.
+using fenced_write = std::variant<cmd_set, cmd_cas, cmd_patch, cmd_remove>;
+
+struct cmd_fenced {
+  write_fence fence;
+  fenced_write write;
+  template <class A> void serialize(A& ar) { ar(fence, write); }
+  friend bool operator==(const cmd_fenced&, const cmd_fenced&) = default;
+};
+
 // Append only: the variant index is part of the wire format.
 using store_command =
   std::variant<cmd_create_if_absent, cmd_set, cmd_cas, cmd_patch, cmd_remove, cmd_set_metadata,
                cmd_run, cmd_session_open, cmd_session_keepalive, cmd_session_close,
                cmd_expire_due, cmd_lock_acquire, cmd_lock_release, cmd_lock_cancel_wait,
                cmd_publish, cmd_topic_configure, cmd_promise_deliver, cmd_delay_claim,
-               cmd_delay_complete, cmd_member_announce>;
+               cmd_delay_complete, cmd_member_announce, cmd_fenced>;
 
 // A command as it enters the log. (client_id, sequence) make retries
 // idempotent: the store answers a repeated sequence from its cache.

@@ -123,6 +123,9 @@ private:
   result<protocol::store_result> on(context&, const protocol::cmd_delay_complete&);
   result<protocol::store_result> on(context&, const protocol::cmd_member_announce&);
 
+  // fenced writes (fenced.cpp)
+  result<protocol::store_result> on(context&, const protocol::cmd_fenced&);
+
   dref::store::limits limits_;
   std::shared_ptr<const command_registry> commands_;
   store_state state_;

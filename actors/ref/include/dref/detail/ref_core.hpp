@@ -40,6 +40,18 @@ error retries_exhausted(const std::string& id, int attempts);
 
 using timeout_ms = std::optional<std::chrono::milliseconds>;
 
+// write alone, or under fence (protocol::cmd_fenced) when one is given.
+template <class Write>
+protocol::store_command guarded(Write write, const protocol::write_fence* fence) {
+  if (fence == nullptr)
+    return write;
+  return protocol::cmd_fenced{*fence, std::move(write)};
+}
+
+// A fence with no lock (made from a guard that holds nothing): not_holder,
+// before anything is sent.
+result<void> check_fence(const protocol::write_fence* fence);
+
 class ref_core {
 public:
   ref_core(std::shared_ptr<context_impl> ctx, std::string id);
@@ -52,11 +64,16 @@ public:
   result<protocol::value_state> cached(timeout_ms timeout = {}) const;
   result<protocol::res_created> create(std::string bytes, protocol::metadata_map metadata,
                                        timeout_ms timeout = {}) const;
-  result<std::uint64_t> set(std::string bytes, timeout_ms timeout = {}) const;
+  // The writes take a fence (may be null): see ref<T>'s fenced writes.
+  result<std::uint64_t> set(std::string bytes, timeout_ms timeout = {},
+                            const protocol::write_fence* fence = nullptr) const;
   // Writes bytes if the value is still at expected_version. When old_bytes
   // is given and the delta against it is smaller, ships a patch instead.
   result<std::uint64_t> cas(std::uint64_t expected_version, const std::string* old_bytes,
-                            std::string bytes, timeout_ms timeout = {}) const;
+                            std::string bytes, timeout_ms timeout = {},
+                            const protocol::write_fence* fence = nullptr) const;
+  result<protocol::res_removed> remove(timeout_ms timeout = {},
+                                       const protocol::write_fence* fence = nullptr) const;
   result<protocol::res_ran> run(std::string command, std::string args,
                                 timeout_ms timeout = {}) const;
   result<std::uint64_t> set_metadata(protocol::metadata_map metadata,
@@ -81,13 +98,20 @@ public:
   void async_read(caf::scheduled_actor* self, timeout_ms timeout,
                   std::function<void(result<protocol::value_state>)> done) const;
   void async_set(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
-                 std::function<void(result<std::uint64_t>)> done) const;
+                 std::function<void(result<std::uint64_t>)> done,
+                 std::optional<protocol::write_fence> fence = {}) const;
+  void async_remove(caf::scheduled_actor* self, timeout_ms timeout,
+                    std::function<void(result<protocol::res_removed>)> done,
+                    std::optional<protocol::write_fence> fence = {}) const;
   void async_run(caf::scheduled_actor* self, std::string command, std::string args,
                  timeout_ms timeout, std::function<void(result<protocol::res_ran>)> done) const;
   void async_watch_values(caf::scheduled_actor* self, value_change f, timeout_ms timeout,
                           std::function<void(result<subscription>)> done) const;
+  // A fenced update commits under fence; updates queued with another fence
+  // (or none) go in other rounds.
   void async_update(caf::scheduled_actor* self, byte_update attempt, timeout_ms timeout,
-                    std::function<void(result<byte_update_outcome>)> done) const;
+                    std::function<void(result<byte_update_outcome>)> done,
+                    std::optional<protocol::write_fence> fence = {}) const;
 
   int max_update_attempts() const noexcept;
   // Sleeps a jittered, growing pause before retry number `attempt`.
@@ -95,7 +119,8 @@ public:
 
 private:
   result<std::uint64_t> propose_cas(std::uint64_t expected_version, const std::string* old_bytes,
-                                     std::string bytes, timeout_ms timeout) const;
+                                     std::string bytes, timeout_ms timeout,
+                                     const protocol::write_fence* fence) const;
 
   std::shared_ptr<context_impl> ctx_;
   std::string id_;
