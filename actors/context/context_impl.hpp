@@ -125,15 +125,22 @@ private:
   std::mutex update_mutexes_mutex_;
   std::map<std::string, std::mutex, std::less<>> update_mutexes_; // nodes: stable
 
-  // session.cpp: the session (its name and deadline), its generation, its
-  // keepalive actor, and the grants lost with earlier sessions (by token).
+  // session.cpp: the session (its name and deadline), its generation and
+  // its keepalive actor.
   struct session_slot {
     std::mutex mutex;
     std::shared_ptr<session_deadline> life;
     std::uint64_t generation = 0;
     caf::actor keepalive;
-    std::map<std::uint64_t, std::string> lost_grants;
   } session_;
+
+  // session.cpp: the grants lost with earlier sessions, by token. A mutex of
+  // its own: lapse listeners record here while session() may hold
+  // session_.mutex across a round trip to a member that does not answer.
+  struct {
+    std::mutex mutex;
+    std::map<std::uint64_t, std::string> by_token;
+  } lost_grants_;
 
   // session.cpp, under session_.mutex.
   std::string next_session_name();

@@ -188,19 +188,19 @@ void context_impl::close_session(bool release) {
 }
 
 void context_impl::remember_lost_grant(const std::string& lock_id, std::uint64_t token) {
-  std::lock_guard guard{session_.mutex};
+  std::lock_guard guard{lost_grants_.mutex};
   // Bounded: an unlock of a grant older than these is refused as
   // not_holder, which is still true.
-  if (session_.lost_grants.size() >= 1024)
-    session_.lost_grants.erase(session_.lost_grants.begin());
-  session_.lost_grants.emplace(token, lock_id);
+  if (lost_grants_.by_token.size() >= 1024)
+    lost_grants_.by_token.erase(lost_grants_.by_token.begin());
+  lost_grants_.by_token.emplace(token, lock_id);
 }
 
 std::optional<error> context_impl::lost_grant_error(const std::string& lock_id,
                                                     std::uint64_t token) {
-  std::lock_guard guard{session_.mutex};
-  auto it = session_.lost_grants.find(token);
-  if (it == session_.lost_grants.end() || it->second != lock_id)
+  std::lock_guard guard{lost_grants_.mutex};
+  auto it = lost_grants_.by_token.find(token);
+  if (it == lost_grants_.by_token.end() || it->second != lock_id)
     return std::nullopt;
   return error{errc::session_expired, "lock '" + lock_id + "': the grant under fencing token "
                                         + std::to_string(token)

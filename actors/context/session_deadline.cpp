@@ -42,7 +42,7 @@ bool session_deadline::check(clock::time_point now) {
   std::unique_lock guard{mutex_};
   if (!lapsed_ && !retired_ && now >= deadline_)
     fire(guard);
-  return lapsed_ || retired_;
+  return lapsed_;
 }
 
 void session_deadline::lapse() {

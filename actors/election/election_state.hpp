@@ -97,13 +97,17 @@ struct election_state : std::enable_shared_from_this<election_state> {
   }
 
   // Listens to the deadline of session `id` until the end of this round.
-  struct lapse_listener {
-    std::shared_ptr<session_deadline> deadline;
-    std::uint64_t handle = 0;
-    ~lapse_listener() {
-      if (deadline)
-        deadline->forget(handle);
-    }
+  class lapse_listener {
+  public:
+    lapse_listener(std::shared_ptr<session_deadline> deadline, std::uint64_t handle)
+      : deadline_(std::move(deadline)), handle_(handle) {}
+    lapse_listener(const lapse_listener&) = delete;
+    lapse_listener& operator=(const lapse_listener&) = delete;
+    ~lapse_listener() { deadline_->forget(handle_); }
+
+  private:
+    std::shared_ptr<session_deadline> deadline_;
+    std::uint64_t handle_;
   };
   std::optional<lapse_listener> listen_to(const std::string& id) {
     auto deadline = ctx->deadline_of(id);

@@ -108,6 +108,8 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
       [me = shared_from_this()](result<inbox> watching) {
         if (!watching)
           return me->answer(std::move(watching).error());
+        if (!me->done)
+          return; // the session lapsed meanwhile: answered already
         me->events = std::move(*watching);
         me->propose_acquire();
       });

@@ -39,10 +39,12 @@ struct held_lock {
     if (life)
       life->forget(listening);
     watch.cancel();
-    bool gone = false;
+    // Past the deadline the session is not ours to use (docs/locks.md),
+    // and its member may not answer at all: no release then.
+    bool gone = life && life->lapsed(session_deadline::clock::now());
     {
       std::lock_guard guard{mutex};
-      gone = lost;
+      gone = gone || lost;
     }
     if (!gone)
       (void)ctx->propose(protocol::cmd_lock_release{lock_id, session, owner, token}, std::nullopt);

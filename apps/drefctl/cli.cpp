@@ -218,13 +218,11 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   std::string ttl_text = "10s";
   std::string kill_grace_text = "5s";
   locking->add_option("--ttl", ttl_text,
-                      "the session's TTL: CMD is stopped once no renewal was
-"
+                      "the session's TTL: CMD is stopped once no renewal was\n"
                       "acknowledged for this long (default 10s)")
       ->type_name("DURATION");
   locking->add_option("--kill-grace", kill_grace_text,
-                      "on a lost lock, SIGTERM to CMD's process group, then
-"
+                      "on a lost lock, SIGTERM to CMD's process group, then\n"
                       "SIGKILL after this long (default 5s); exit code 5")
       ->type_name("DURATION");
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <iterator>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
