@@ -76,7 +76,8 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   // nullptr once it was replaced (it lapsed, or the context closed it).
   std::shared_ptr<session_deadline> deadline_of(const std::string& session);
   // Grants lost with a lapsed session, so that a later unlock under them
-  // fails with session_expired instead of a puzzling not_holder.
+  // fails with session_expired instead of a puzzling not_holder (or with
+  // shutting_down once the context was shut down).
   void remember_lost_grant(const std::string& lock_id, std::uint64_t token);
   std::optional<error> lost_grant_error(const std::string& lock_id, std::uint64_t token);
 

@@ -198,6 +198,8 @@ void context_impl::remember_lost_grant(const std::string& lock_id, std::uint64_t
 
 std::optional<error> context_impl::lost_grant_error(const std::string& lock_id,
                                                     std::uint64_t token) {
+  if (stopped)
+    return shut_down_error(); // what every call through it fails with first
   std::lock_guard guard{lost_grants_.mutex};
   auto it = lost_grants_.by_token.find(token);
   if (it == lost_grants_.by_token.end() || it->second != lock_id)

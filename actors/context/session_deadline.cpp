@@ -74,6 +74,8 @@ std::uint64_t session_deadline::listen(std::function<void()> f) {
 }
 
 void session_deadline::forget(std::uint64_t handle) {
+  if (handle == 0) // listen's answer when it called at once: nothing to drop
+    return;
   std::unique_lock guard{mutex_};
   if (listeners_.erase(handle) != 0)
     return;

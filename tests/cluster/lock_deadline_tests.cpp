@@ -204,6 +204,38 @@ BOOST_FIXTURE_TEST_CASE(drefctl_paused_past_the_ttl_stops_its_command_on_resume,
   BOOST_TEST(token_of("B") > token_of("A"));
 }
 
+BOOST_FIXTURE_TEST_CASE(a_guard_whose_member_hangs_is_told_and_its_grant_is_not_used_again,
+                        process_cluster) {
+  auto [silent, other] = follower_and_other(*this);
+  using clock = std::chrono::steady_clock;
+  std::atomic<bool> told{false};
+  auto guard = ctx(silent).lock(manual_id("lk/deadline"));
+  guard.on_lost([&] { told = true; });
+  auto token = guard.fencing_token();
+  auto stopped_at = clock::now();
+  {
+    paused hang{nodes[silent]->pid()};
+    // The fixture's TTL is 1 s: told by the client's own clock.
+    BOOST_TEST(wait_for([&] { return told.load(); }, 5s));
+    auto told_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - stopped_at).count();
+    BOOST_TEST_MESSAGE("member SIGSTOPped; the guard was told " << told_ms << " ms later");
+    BOOST_TEST(told_ms <= 1000);
+    BOOST_TEST(guard.lost());
+  }
+  // An unlock under the lost grant says so, whatever the cluster did since.
+  try {
+    ctx(silent).unlock(manual_id("lk/deadline"), token);
+    BOOST_FAIL("unlock under a lost grant succeeded");
+  } catch (const error_exception& e) {
+    BOOST_TEST(to_string(e.error().code) == "session_expired");
+  }
+  // Another node gets it once the cluster expired the session.
+  auto next = ctx(other).try_lock_for(manual_id("lk/deadline"), 10s);
+  BOOST_TEST_REQUIRE(next.has_value());
+  BOOST_TEST(next->fencing_token() > token);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_leader_whose_member_hangs_steps_down_before_the_next_is_elected,
                         process_cluster) {
   auto [silent, other] = follower_and_other(*this);

@@ -100,6 +100,16 @@ BOOST_AUTO_TEST_CASE(a_forgotten_listener_is_not_told) {
   BOOST_TEST(dropped == 0);
 }
 
+BOOST_AUTO_TEST_CASE(forgetting_what_listen_called_at_once_returns_at_once) {
+  session_deadline life{"s", 1s, t0};
+  life.lapse();
+  int told = 0;
+  auto handle = life.listen([&] { ++told; });
+  BOOST_TEST(told == 1);
+  life.forget(handle); // would wait for a call that is never under way
+  life.forget(handle);
+}
+
 BOOST_AUTO_TEST_CASE(a_retired_session_drops_its_listeners_without_telling_them) {
   // Closed by the context (shutdown): its locks were released, not lost.
   session_deadline life{"s", 1s, t0};
