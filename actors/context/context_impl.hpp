@@ -25,6 +25,7 @@
 #include "inbox.hpp"
 #include "requester_pool.hpp"
 #include "sequence_numbers.hpp"
+#include "session_deadline.hpp"
 
 namespace dref::detail {
 
@@ -65,10 +66,20 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   // actors, one at a time. Spawned on first use; stopped with the context.
   caf::actor ref_actor(const std::string& id);
 
-  // session.cpp: the session behind locks and delays, opened on first use
-  // and renewed by a keepalive actor every ttl/3.
+  // session.cpp: the session behind locks and delays, opened on first use,
+  // renewed by a keepalive actor every ttl/3 that keeps the client's own
+  // deadline (session_deadline.hpp). A lapsed session is never handed out
+  // again: the next call opens a new one.
   result<std::string> session();
   void close_session(bool release);
+  // The deadline of `session` while it is this context's current one;
+  // nullptr once it was replaced (it lapsed, or the context closed it).
+  std::shared_ptr<session_deadline> deadline_of(const std::string& session);
+  // Grants lost with a lapsed session, so that a later unlock under them
+  // fails with session_expired instead of a puzzling not_holder (or with
+  // shutting_down once the context was shut down).
+  void remember_lost_grant(const std::string& lock_id, std::uint64_t token);
+  std::optional<error> lost_grant_error(const std::string& lock_id, std::uint64_t token);
 
   // locks.cpp. wait: nullopt waits forever, zero never waits. nullopt
   // result: not acquired in time (try_lock semantics).
@@ -115,19 +126,28 @@ private:
   std::mutex update_mutexes_mutex_;
   std::map<std::string, std::mutex, std::less<>> update_mutexes_; // nodes: stable
 
-  // session.cpp: the session, its generation and its keepalive actor.
+  // session.cpp: the session (its name and deadline), its generation and
+  // its keepalive actor.
   struct session_slot {
     std::mutex mutex;
-    std::string id;
+    std::shared_ptr<session_deadline> life;
     std::uint64_t generation = 0;
     caf::actor keepalive;
-    std::shared_ptr<std::atomic<bool>> alive;
   } session_;
+
+  // session.cpp: the grants lost with earlier sessions, by token. A mutex of
+  // its own: lapse listeners record here while session() may hold
+  // session_.mutex across a round trip to a member that does not answer.
+  struct {
+    std::mutex mutex;
+    std::map<std::uint64_t, std::string> by_token;
+  } lost_grants_;
 
   // session.cpp, under session_.mutex.
   std::string next_session_name();
   bool session_alive() const;
-  void adopt_session(std::string name); // and renew it from now on
+  // Renews it from now on; opened: when its open was sent.
+  void adopt_session(std::string name, session_deadline::clock::time_point opened);
   protocol::cmd_session_open open_command(std::string name) const;
 
   // value_cache.cpp: one cached copy per id while a handle holds it.

@@ -1,7 +1,9 @@
 // The context's session: opened on first use, renewed in the background by
-// a small actor. If a renewal finds the session gone (it lapsed: a long
-// pause, a partition), the next lock opens a new one; guards of the old one
-// learn of the loss through their lock_lost events.
+// a small actor that also keeps the client's own deadline
+// (session_deadline.hpp; the contract is in docs/locks.md). When the
+// deadline passes, the holders under the session are told at once and the
+// session is never used again: the next lock or candidacy opens a new one.
+#include <algorithm>
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/event_based_actor.hpp>
@@ -15,25 +17,75 @@ namespace dref::detail {
 namespace {
 
 using protocol::tick_atom;
+// The deadline's timer; it carries an epoch, since a delayed send cannot be
+// cancelled when a renewal moves the deadline on.
+using deadline_atom = caf::atom_constant<caf::atom("sdeadline")>;
+using clock = session_deadline::clock;
 
+void close_remotely(const backend::backend_actor& backend, const std::string& session) {
+  caf::anon_send(backend, backend::propose_atom::value,
+                 protocol::store_proposal{0, 0, 0, 0, protocol::cmd_session_close{session}});
+}
+
+// Renews every ttl/3 and, after a failed renewal, again after a short
+// backoff (the deadline does not wait for the next round). The renewal's
+// own timeout is ttl/3: a member that hangs is asked again while there is
+// time left. The deadline timer is independent of the renewals, so a
+// renewal stuck in flight cannot delay the report.
 caf::behavior keepalive(caf::event_based_actor* self, backend::backend_actor backend,
-                        std::string session, std::chrono::milliseconds ttl,
-                        std::shared_ptr<std::atomic<bool>> alive) {
-  self->send(self, tick_atom::value);
+                        std::shared_ptr<session_deadline> life) {
+  using namespace std::chrono_literals;
+  const auto every = life->ttl() / 3;
+  const auto backoff = std::clamp(life->ttl() / 20, std::chrono::milliseconds{10},
+                                  std::chrono::milliseconds{200});
+  auto epoch = std::make_shared<std::uint64_t>(0);
+  auto until = [](clock::time_point at) {
+    return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(at - clock::now()), 0ms);
+  };
+  // The cluster hears that the session may go: best effort, whoever
+  // receives it, since the holders were told already.
+  auto lapsed = [self, backend, life] {
+    close_remotely(backend, life->session());
+    self->quit();
+  };
+  auto arm_deadline = [self, epoch, life, until] {
+    self->delayed_send(self, until(life->deadline()), deadline_atom::value, ++*epoch);
+  };
+  arm_deadline();
+  self->delayed_send(self, every, tick_atom::value);
   return {
     [=](tick_atom) {
+      auto sent = clock::now();
+      if (life->check(sent))
+        return lapsed();
       self
-        ->request(backend, ttl, backend::propose_atom::value,
-                  protocol::store_proposal{0, 0, 0, 0, protocol::cmd_session_keepalive{session}})
+        ->request(backend, every, backend::propose_atom::value,
+                  protocol::store_proposal{0, 0, 0, 0,
+                                           protocol::cmd_session_keepalive{life->session()}})
         .then(
           [=](const protocol::store_reply& reply) {
             if (reply.error && reply.error->code == errc::unknown_session) {
-              *alive = false;
-              self->quit();
+              life->lapse();
+              return lapsed();
             }
+            if (reply.error) {
+              self->delayed_send(self, backoff, tick_atom::value);
+              return;
+            }
+            if (!life->acknowledged(sent, clock::now()))
+              return lapsed();
+            arm_deadline();
+            self->delayed_send(self, std::max(every - (clock::now() - sent), clock::duration{0}),
+                               tick_atom::value);
           },
-          [](const caf::error&) {}); // the next round tries again
-      self->delayed_send(self, ttl / 3, tick_atom::value);
+          [=](const caf::error&) { self->delayed_send(self, backoff, tick_atom::value); });
+    },
+    [=](deadline_atom, std::uint64_t armed) {
+      if (armed != *epoch)
+        return;
+      if (life->check(clock::now()))
+        return lapsed();
+      arm_deadline(); // early by a tick of the timer
     },
   };
 }
@@ -49,16 +101,16 @@ std::string context_impl::next_session_name() {
 }
 
 bool context_impl::session_alive() const {
-  return !session_.id.empty() && session_.alive && *session_.alive;
+  return session_.life && !session_.life->lapsed(clock::now());
 }
 
-void context_impl::adopt_session(std::string name) {
+void context_impl::adopt_session(std::string name, session_deadline::clock::time_point opened) {
   if (session_.keepalive)
     caf::anon_send_exit(session_.keepalive, caf::exit_reason::user_shutdown);
-  session_.id = std::move(name);
-  session_.alive = std::make_shared<std::atomic<bool>>(true);
-  session_.keepalive = sys.spawn(keepalive, backend->actor, session_.id, options.session_ttl,
-                                 session_.alive);
+  if (session_.life && !session_.life->lapsed(clock::now()))
+    session_.life->retire();
+  session_.life = std::make_shared<session_deadline>(std::move(name), options.session_ttl, opened);
+  session_.keepalive = sys.spawn(keepalive, backend->actor, session_.life);
 }
 
 protocol::cmd_session_open context_impl::open_command(std::string name) const {
@@ -69,13 +121,14 @@ protocol::cmd_session_open context_impl::open_command(std::string name) const {
 result<std::string> context_impl::session() {
   std::lock_guard guard{session_.mutex};
   if (session_alive())
-    return session_.id;
+    return session_.life->session();
   auto name = next_session_name();
+  auto sent = clock::now();
   auto opened = propose(open_command(name), std::nullopt);
   if (!opened)
     return std::move(opened).error();
-  adopt_session(std::move(name));
-  return session_.id;
+  adopt_session(std::move(name), sent);
+  return session_.life->session();
 }
 
 // Opens without holding the mutex across the round trip: two actors may
@@ -88,12 +141,13 @@ void context_impl::async_session(caf::scheduled_actor* self,
   {
     std::lock_guard guard{session_.mutex};
     alive = session_alive();
-    name = alive ? session_.id : next_session_name();
+    name = alive ? session_.life->session() : next_session_name();
   }
   if (alive)
     return done(name);
+  auto sent = clock::now();
   async_propose(self, open_command(name), std::nullopt,
-                [weak = weak_from_this(), done, name](result<protocol::store_result> opened) {
+                [weak = weak_from_this(), done, name, sent](result<protocol::store_result> opened) {
                   auto ctx = weak.lock();
                   if (!ctx)
                     return done(shut_down_error());
@@ -103,15 +157,20 @@ void context_impl::async_session(caf::scheduled_actor* self,
                   {
                     std::lock_guard guard{ctx->session_.mutex};
                     if (!ctx->session_alive())
-                      ctx->adopt_session(name);
-                    winner = ctx->session_.id;
+                      ctx->adopt_session(name, sent);
+                    winner = ctx->session_.life->session();
                   }
                   if (winner != name)
-                    caf::anon_send(ctx->backend->actor, backend::propose_atom::value,
-                                   protocol::store_proposal{0, 0, 0, 0,
-                                                            protocol::cmd_session_close{name}});
+                    close_remotely(ctx->backend->actor, name);
                   done(winner);
                 });
+}
+
+std::shared_ptr<session_deadline> context_impl::deadline_of(const std::string& session) {
+  std::lock_guard guard{session_.mutex};
+  if (session_.life && session_.life->session() == session)
+    return session_.life;
+  return nullptr;
 }
 
 void context_impl::close_session(bool release) {
@@ -120,9 +179,34 @@ void context_impl::close_session(bool release) {
     caf::anon_send_exit(session_.keepalive, caf::exit_reason::user_shutdown);
     session_.keepalive = nullptr;
   }
+  if (!session_.life)
+    return;
   if (release && session_alive())
-    (void)propose(protocol::cmd_session_close{session_.id}, std::nullopt);
-  session_.id.clear();
+    (void)propose(protocol::cmd_session_close{session_.life->session()}, std::nullopt);
+  session_.life->retire();
+  session_.life.reset();
+}
+
+void context_impl::remember_lost_grant(const std::string& lock_id, std::uint64_t token) {
+  std::lock_guard guard{lost_grants_.mutex};
+  // Bounded: an unlock of a grant older than these is refused as
+  // not_holder, which is still true.
+  if (lost_grants_.by_token.size() >= 1024)
+    lost_grants_.by_token.erase(lost_grants_.by_token.begin());
+  lost_grants_.by_token.emplace(token, lock_id);
+}
+
+std::optional<error> context_impl::lost_grant_error(const std::string& lock_id,
+                                                    std::uint64_t token) {
+  if (stopped)
+    return shut_down_error(); // what every call through it fails with first
+  std::lock_guard guard{lost_grants_.mutex};
+  auto it = lost_grants_.by_token.find(token);
+  if (it == lost_grants_.by_token.end() || it->second != lock_id)
+    return std::nullopt;
+  return error{errc::session_expired, "lock '" + lock_id + "': the grant under fencing token "
+                                        + std::to_string(token)
+                                        + " was lost when its session lapsed"};
 }
 
 } // namespace dref::detail

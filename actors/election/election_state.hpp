@@ -1,6 +1,8 @@
 #pragma once
 // The campaign behind an election handle (elections.cpp) and what its
-// requests from actors (election_async.cpp) hook into.
+// requests from actors (election_async.cpp) hook into. A term ends on the
+// first of: the client's own session deadline (session_deadline.hpp; when
+// is in docs/locks.md), the store's lock_lost event, resign, leave.
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -72,7 +74,52 @@ struct election_state : std::enable_shared_from_this<election_state> {
 
   std::atomic<bool> leading{false};
   std::atomic<std::uint64_t> leading_token{0};
+  // The deadline of the session the candidacy is queued or leads under:
+  // is_leader() reads the clock against it, so a process resumed after a
+  // pause answers false before the campaign thread ran.
+  std::atomic<std::shared_ptr<session_deadline>> life;
   std::thread campaign;
+
+  bool leads_now() const {
+    if (!leading)
+      return false;
+    auto current = life.load();
+    return current && !current->lapsed(session_deadline::clock::now());
+  }
+
+  // The session lapsed: like a loss (or, queued, a drop) told by the store.
+  void on_lapse() {
+    {
+      std::lock_guard guard{mutex};
+      dropped = true;
+    }
+    changed.notify_all();
+  }
+
+  // Listens to the deadline of session `id` until the end of this round.
+  class lapse_listener {
+  public:
+    lapse_listener(std::shared_ptr<session_deadline> deadline, std::uint64_t handle)
+      : deadline_(std::move(deadline)), handle_(handle) {}
+    lapse_listener(const lapse_listener&) = delete;
+    lapse_listener& operator=(const lapse_listener&) = delete;
+    ~lapse_listener() { deadline_->forget(handle_); }
+
+  private:
+    std::shared_ptr<session_deadline> deadline_;
+    std::uint64_t handle_;
+  };
+  std::optional<lapse_listener> listen_to(const std::string& id) {
+    auto deadline = ctx->deadline_of(id);
+    if (!deadline)
+      return std::nullopt;
+    life = deadline;
+    auto handle = deadline->listen([weak = weak_from_this()] {
+      if (auto self = weak.lock())
+        self->on_lapse();
+    });
+    return std::optional<lapse_listener>{std::in_place, deadline, handle};
+  }
 
   void on_event(const protocol::store_event& e) {
     {
@@ -189,6 +236,9 @@ struct election_state : std::enable_shared_from_this<election_state> {
         granted = dropped = false;
         token = 0;
       }
+      auto listening = listen_to(*opened);
+      if (!listening)
+        continue; // lapsed just now: open a new one
       auto watching = ctx->watch(
         lock_id,
         [weak = weak_from_this()](const protocol::store_event& e) {

@@ -26,7 +26,7 @@ election::~election() { leave(); }
 const std::string& election::name() const { return state_->name; }
 const std::string& election::candidate() const { return state_->candidate; }
 
-bool election::is_leader() const noexcept { return state_ && state_->leading; }
+bool election::is_leader() const noexcept { return state_ && state_->leads_now(); }
 
 std::uint64_t election::fencing_token() const noexcept {
   return state_ ? state_->leading_token.load() : 0;

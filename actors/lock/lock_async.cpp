@@ -2,7 +2,10 @@
 // requesting actor's context: watch the lock into an inbox (so no grant or
 // loss is missed), propose the acquire, then wait for the grant event
 // instead of a thread. The watch stays while the lock is held only when
-// someone listens for its loss, and ends with the release.
+// someone listens for its loss, and ends with the release. The loss is told
+// by whichever comes first: the client's own session deadline
+// (session_deadline.hpp, through an inbox of its own) or the store's
+// lock_lost event.
 #include <caf/scheduled_actor.hpp>
 
 #include "context_impl.hpp"
@@ -26,7 +29,13 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
   inbox events;
   bool granted = false;
   bool giving_up = false; // our own cancel_wait is under way
+  bool lost = false;
   std::uint64_t token = 0;
+  // The session's deadline, our listener on it, and the inbox its lapse
+  // comes through (it runs on the keepalive's thread, we in self's context).
+  std::shared_ptr<session_deadline> life;
+  std::uint64_t listening = 0;
+  inbox alarm;
 
   void answer(result<std::optional<std::uint64_t>> outcome) {
     if (!done)
@@ -34,9 +43,18 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
     auto reply = std::move(done);
     done = nullptr;
     bool holds = outcome && *outcome;
-    if (!holds || !on_lost)
+    if (!holds || !on_lost) {
       events.close(); // nobody listens for a loss
+      stop_listening();
+    }
     reply(std::move(outcome));
+  }
+
+  void stop_listening() {
+    if (life)
+      life->forget(listening);
+    listening = 0;
+    alarm.close();
   }
 
   void start() {
@@ -44,8 +62,43 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
       if (!opened)
         return me->answer(std::move(opened).error());
       me->session = std::move(*opened);
+      me->listen();
       me->watch();
     });
+  }
+
+  // From before the acquire: a lapse while queued ends the wait.
+  void listen() {
+    life = ctx->deadline_of(session);
+    alarm = inbox::open(self);
+    std::weak_ptr<acquisition> weak = shared_from_this();
+    auto lapsed = [weak] {
+      if (auto me = weak.lock())
+        me->lapse();
+    };
+    if (!life)
+      return alarm.post(lapsed);
+    listening = life->listen([lapsed, posting = alarm] { posting.post(lapsed); });
+  }
+
+  void lapse() {
+    if (!granted && done)
+      answer(error{errc::session_expired,
+                   "lock '" + lock_id + "': the session lapsed while waiting"});
+    else if (granted)
+      lose();
+  }
+
+  // Told once, by whichever of the deadline and the store's event is first.
+  void lose() {
+    if (lost)
+      return;
+    lost = true;
+    stop_listening();
+    events.close();
+    ctx->remember_lost_grant(lock_id, token);
+    if (on_lost)
+      on_lost();
   }
 
   void watch() {
@@ -55,6 +108,8 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
       [me = shared_from_this()](result<inbox> watching) {
         if (!watching)
           return me->answer(std::move(watching).error());
+        if (!me->done)
+          return; // the session lapsed meanwhile: answered already
         me->events = std::move(*watching);
         me->propose_acquire();
       });
@@ -109,15 +164,14 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
         if (!granted && e.number == 0 && !giving_up) // dropped from the queue
           answer(error{errc::session_expired,
                        "lock '" + lock_id + "': the session lapsed while waiting"});
-        else if (granted && e.number == token) // released for good
+        else if (granted && e.number == token) { // released for good
           events.close();
+          stop_listening();
+        }
         break;
       case event_kind::lock_lost:
-        if (granted && e.number == token) {
-          events.close();
-          if (on_lost)
-            on_lost();
-        }
+        if (granted && e.number == token)
+          lose();
         break;
       default: break;
     }
@@ -145,11 +199,17 @@ void lock_core::acquire(caf::scheduled_actor* self, std::string owner,
   run->start();
 }
 
+std::optional<error> lock_core::lost_grant(std::uint64_t token) const {
+  return ctx->lost_grant_error(id, token);
+}
+
 void lock_core::release(caf::scheduled_actor* self, std::uint64_t token,
                         std::function<void(result<void>)> done) const {
   auto refuse = [done, name = id](const std::string& why) {
     done(error{errc::not_holder, "unlock of lock '" + name + "': " + why});
   };
+  if (auto lost = ctx->lost_grant_error(id, token))
+    return done(*lost);
   ctx->async_session(self, [ctx = ctx, self, name = id, token, done,
                             refuse](result<std::string> session) {
     if (!session)

@@ -1,6 +1,8 @@
 // Blocking locks on top of the store's lock commands: watch the lock first
 // (so no grant or loss is missed), then acquire; wait for the grant event
-// when queued; a guard releases on destruction and hears of its loss.
+// when queued; a guard releases on destruction and hears of its loss: from
+// the client's own session deadline (session_deadline.hpp), or from the
+// store's lock_lost event, whichever comes first.
 #include <condition_variable>
 #include <functional>
 #include <thread>
@@ -17,6 +19,8 @@ struct held_lock {
   std::string owner;
   std::uint64_t token = 0;
   subscription watch;
+  std::shared_ptr<session_deadline> life; // of `session`
+  std::uint64_t listening = 0;            // our lapse listener on life
 
   std::mutex mutex;
   std::condition_variable changed;
@@ -25,10 +29,48 @@ struct held_lock {
   bool lost = false;
   std::vector<std::function<void()>> on_lost;
 
+  // An acquisition that failed or timed out stops listening here.
+  ~held_lock() {
+    if (life)
+      life->forget(listening);
+  }
+
   void release() {
+    if (life)
+      life->forget(listening);
     watch.cancel();
-    if (!lost)
+    // Past the deadline the session is not ours to use (docs/locks.md),
+    // and its member may not answer at all: no release then.
+    bool gone = life && life->lapsed(session_deadline::clock::now());
+    {
+      std::lock_guard guard{mutex};
+      gone = gone || lost;
+    }
+    if (!gone)
       (void)ctx->propose(protocol::cmd_lock_release{lock_id, session, owner, token}, std::nullopt);
+  }
+
+  // The grant is gone (or, while waiting, the place in the queue): told
+  // once, by whichever of the deadline and the store's event comes first.
+  void lose() {
+    std::vector<std::function<void()>> callbacks;
+    std::uint64_t lost_token = 0;
+    {
+      std::lock_guard guard{mutex};
+      if (lost)
+        return;
+      dropped = true;
+      if (granted) {
+        lost = true;
+        lost_token = token;
+        callbacks.swap(on_lost);
+      }
+    }
+    changed.notify_all();
+    if (lost_token != 0)
+      ctx->remember_lost_grant(lock_id, lost_token);
+    for (auto& f : callbacks)
+      f();
   }
 };
 
@@ -42,7 +84,7 @@ void on_lock_event(const std::weak_ptr<held_lock>& weak, const protocol::store_e
   auto held = weak.lock();
   if (!held || e.session != held->session || e.owner != held->owner)
     return;
-  std::vector<std::function<void()>> callbacks;
+  bool lost = false;
   {
     std::lock_guard guard{held->mutex};
     switch (e.kind) {
@@ -57,18 +99,15 @@ void on_lock_event(const std::weak_ptr<held_lock>& weak, const protocol::store_e
           held->dropped = true;
         break;
       case protocol::event_kind::lock_lost:
-        if (held->granted && e.number == held->token && !held->lost) {
-          held->lost = true;
-          held->dropped = true;
-          callbacks.swap(held->on_lost);
-        }
+        if (held->granted && e.number == held->token)
+          lost = true;
         break;
       default: break;
     }
   }
   held->changed.notify_all();
-  for (auto& f : callbacks)
-    f();
+  if (lost)
+    held->lose();
 }
 
 } // namespace
@@ -84,6 +123,14 @@ context_impl::acquire(const std::string& lock_id, std::optional<std::chrono::mil
   held->session = *session_id;
   held->owner = thread_owner();
   std::weak_ptr<held_lock> weak = held;
+  // Listening from before the acquire: a lapse while queued ends the wait.
+  held->life = deadline_of(held->session);
+  if (!held->life)
+    return error{errc::session_expired, "lock '" + lock_id + "': the session lapsed just now"};
+  held->listening = held->life->listen([weak] {
+    if (auto alive = weak.lock())
+      alive->lose();
+  });
   auto watching = watch(lock_id, [weak](const protocol::store_event& e) { on_lock_event(weak, e); },
                         std::nullopt);
   if (!watching)
@@ -149,8 +196,14 @@ const std::string& lock_guard::id() const { return held_->lock_id; }
 std::uint64_t lock_guard::fencing_token() const { return held_->token; }
 
 bool lock_guard::lost() const {
-  std::lock_guard guard{held_->mutex};
-  return held_->lost;
+  {
+    std::lock_guard guard{held_->mutex};
+    if (held_->lost)
+      return true;
+  }
+  // Past the deadline before its timer ran (this process was paused): the
+  // clock is the truth, the listeners hear of it in a moment.
+  return held_->life->lapsed(detail::session_deadline::clock::now());
 }
 
 void lock_guard::on_lost(std::function<void()> f) {
@@ -186,6 +239,8 @@ void context::unlock(const dref::id& id, std::uint64_t fencing_token) {
   auto refuse = [&](const std::string& why) {
     throw error_exception(error{errc::not_holder, "unlock of lock '" + id.str() + "': " + why});
   };
+  if (auto lost = impl_->lost_grant_error(id.str(), fencing_token))
+    throw error_exception(*lost);
   auto session_id = impl_->session().value();
   auto got = impl_->read(protocol::store_read{protocol::read_kind::lock, id.str(), 0, 0},
                          std::nullopt)

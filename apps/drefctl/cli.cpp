@@ -104,6 +104,15 @@ void require_command_after_dashes(const lock_command& lock, int argc, const char
     throw usage_error{"usage: lock ID -- CMD [ARG...]"};
 }
 
+std::chrono::milliseconds parse_positive_duration(const std::string& flag, const std::string& text) {
+  auto parsed = dref::config::parse_duration(text);
+  if (!parsed)
+    throw usage_error{flag + ": " + parsed.error().message};
+  if (parsed->count() <= 0)
+    throw usage_error{flag + ": must be more than 0"};
+  return *parsed;
+}
+
 // Adds a command whose arguments land in `args`; choosing it makes `args`
 // the command to run.
 template <class Command>
@@ -208,10 +217,21 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
 
   auto* locking = define_command(app, "lock",
                                  "run CMD holding the lock ID; CMD sees the fencing\n"
-                                 "token in DREF_FENCING_TOKEN; exits with CMD's exit code",
+                                 "token in DREF_FENCING_TOKEN; exits with CMD's exit code,\n"
+                                 "or 5 when the lock was lost while CMD ran",
                                  lock, chosen);
   locking->add_option("ID", lock.id, "the lock's id")->required();
   locking->add_option("CMD", lock.command, "the command and its arguments, after --")->required();
+  std::string ttl_text = "10s";
+  std::string kill_grace_text = "5s";
+  locking->add_option("--ttl", ttl_text,
+                      "the session's TTL: CMD is stopped once no renewal was\n"
+                      "acknowledged for this long (default 10s)")
+      ->type_name("DURATION");
+  locking->add_option("--kill-grace", kill_grace_text,
+                      "on a lost lock, SIGTERM to CMD's process group, then\n"
+                      "SIGKILL after this long (default 5s); exit code 5")
+      ->type_name("DURATION");
 
   auto* publishing = define_command(app, "publish", "publish MESSAGE; prints its sequence number",
                                     publish, chosen);
@@ -267,8 +287,11 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
     throw usage_error{"members needs list, add, promote or remove"};
   if (!chosen)
     throw usage_error{"no command given"};
-  if (auto* lock_args = std::get_if<lock_command>(&*chosen))
+  if (auto* lock_args = std::get_if<lock_command>(&*chosen)) {
     require_command_after_dashes(*lock_args, argc, argv);
+    lock_args->ttl = parse_positive_duration("--ttl", ttl_text);
+    lock_args->kill_grace = parse_positive_duration("--kill-grace", kill_grace_text);
+  }
   if (auto* watch_args = std::get_if<watch_command>(&*chosen)) {
     watch_args->from = parse_count("--from", from_text);
     if (*count_option)

@@ -14,6 +14,8 @@ constexpr int exit_other = 1;
 constexpr int exit_usage = 2;
 constexpr int exit_precondition = 3;
 constexpr int exit_timeout = 4;
+// lock -- CMD: the lock was lost while CMD ran (README.md, "lock").
+constexpr int exit_lock_lost = 5;
 
 // A malformed command line; exits 2 with a pointer to --help.
 struct usage_error {

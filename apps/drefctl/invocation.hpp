@@ -57,6 +57,8 @@ struct add_command {
 struct lock_command {
   std::string id;
   std::vector<std::string> command; // program and its arguments
+  std::chrono::milliseconds ttl{10000};        // the session's TTL (--ttl)
+  std::chrono::milliseconds kill_grace{5000};  // SIGTERM to SIGKILL on a loss (--kill-grace)
 };
 struct publish_command {
   std::string topic;

@@ -25,6 +25,8 @@ dref::context& session::context() {
   if (!context_) {
     dref::context_options context_options;
     context_options.request_timeout = options_.timeout;
+    if (session_ttl_)
+      context_options.session_ttl = *session_ttl_;
     context_.emplace(system_, member(), context_options);
   }
   return *context_;

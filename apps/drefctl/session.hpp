@@ -26,6 +26,8 @@ public:
   // endpoint's failure when none answers.
   dref::raft_member& member();
   dref::context& context();
+  // The TTL of the context's session (lock --ttl); before context().
+  void set_session_ttl(std::chrono::milliseconds ttl) { session_ttl_ = ttl; }
 
   // An existing ref holding raw bytes, as drefctl reads and writes them.
   dref::ref<std::string, dref::raw_codec> raw_ref(const std::string& id);
@@ -34,6 +36,7 @@ public:
 
 private:
   global_options options_;
+  std::optional<std::chrono::milliseconds> session_ttl_;
   dref::node_system_config system_config_;
   caf::actor_system system_{system_config_};
   // Declared after system_: the context and member go before the system.

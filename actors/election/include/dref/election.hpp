@@ -12,9 +12,12 @@
 //
 // when_elected callbacks run on a thread of their own, once per term of
 // leadership, and must return soon after their cancellation fires (the
-// next term, or resign(), waits for them). Work done by a leader that may
-// have lost its session without knowing (a long GC-like pause) should be
-// fenced with fencing_token(), as with locks.
+// next term, or resign(), waits for them). A term ends, and is_leader()
+// turns false, no later than one session TTL after the start of the last
+// renewal the cluster acknowledged, before anyone else can be elected
+// (docs/locks.md: the client keeps its own deadline, also across a pause of
+// its process). Work already sent on its way by a leader that was paused
+// should still be fenced with fencing_token(), as with locks.
 //
 // From an actor, pass `self` first: nothing blocks and every callback runs
 // in the actor's own context. e.leader(self) -> pending<optional<string>>;

@@ -49,6 +49,8 @@ struct lock_core {
   // One level of what this context holds under token (see context::unlock).
   void release(caf::scheduled_actor* self, std::uint64_t token,
                std::function<void(result<void>)> done) const;
+  // session_expired when the grant under token was lost with its session.
+  std::optional<error> lost_grant(std::uint64_t token) const;
 };
 
 // The owner name of an actor: "actor-<id>".
@@ -66,7 +68,8 @@ public:
 
   const std::string& id() const;
   std::uint64_t fencing_token() const;
-  // True once the lock was taken away (the session expired while held).
+  // True once the lock was taken away: the client's own session deadline
+  // passed, or the store expired the session (docs/locks.md says when).
   bool lost() const;
   // Runs f (once, on a CAF worker thread) when the lock is lost; at once if
   // it was lost already.

@@ -10,7 +10,9 @@
 // The holder is the requesting actor (acquiring again is reentrant; every
 // level takes a release). While it holds the lock it receives
 // (lock_lost_atom, std::string id, uint64_t token) should the grant be lost
-// (the context's session lapsed: a long pause, a partition). A requester
+// (the context's session lapsed: a long pause, a partition; when it is told
+// is in docs/locks.md), and a release under that token then fails with
+// session_expired. A requester
 // that terminates lets go of what it held; one that terminates while
 // waiting lets go of the grant as soon as it comes.
 //
@@ -121,9 +123,12 @@ inline lock_actor::behavior_type lock_actor_behavior(lock_actor::pointer self, l
       auto level = it == holders->end() ? std::multiset<std::uint64_t>::iterator{}
                                          : it->second.find(token);
       if (it == holders->end() || level == it->second.end()) {
+        auto lost = core.lost_grant(token);
         promise.deliver(to_caf_error(
-          error{errc::not_holder, "lock '" + core.id + "': the requester holds no level under token "
-                                    + std::to_string(token)}));
+          lost ? *lost
+               : error{errc::not_holder, "lock '" + core.id
+                                           + "': the requester holds no level under token "
+                                           + std::to_string(token)}));
         return {};
       }
       it->second.erase(level);
