@@ -4,7 +4,6 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
 #include <thread>
 
@@ -13,6 +12,7 @@
 #include "dref/backends/raft/node.hpp"
 #include "dref/backends/redis/redis_backend.hpp"
 #include "dref/backends/seam/limits_from.hpp"
+#include "dref/net/transport.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 
 namespace dref {
@@ -87,15 +87,15 @@ raft_member raft_member::start(caf::actor_system& sys, const config::node_config
 raft_member raft_member::connect(caf::actor_system& sys, const std::string& host,
                                  std::uint16_t port, std::chrono::milliseconds patience) {
   auto deadline = std::chrono::steady_clock::now() + patience;
-  auto remote = sys.middleman().remote_actor(host, port);
+  auto remote = net::remote_actor(sys, host, port);
   while (!remote && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds{20});
-    remote = sys.middleman().remote_actor(host, port);
+    remote = net::remote_actor(sys, host, port);
   }
   if (!remote)
-    throw error_exception(error{errc::unavailable, "no dref member answers at " + host + ":"
-                                                     + std::to_string(port) + ": "
-                                                     + sys.render(remote.error())});
+    throw error_exception(
+      error{errc::unavailable, "no dref member answers at " + host + ":" + std::to_string(port)
+                                 + ": " + net::describe_dial_failure(sys, remote.error())});
   raft_member out;
   out.handle_ = std::make_shared<detail::backend_handle>();
   // A raft node answers the seam besides its own messages (backend_actor.hpp).

@@ -4,6 +4,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/timespan.hpp>
 
+#include "dref/net/transport.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 
 namespace dref {
@@ -11,6 +12,7 @@ namespace dref {
 node_system_config::node_system_config(const config::node_config& node) : node_(node) {
   protocol::register_with(*this);
   load<caf::io::middleman>();
+  net::configure(*this, node.tls); // after the middleman, which TLS runs on
   // CAF never notices a hung (not closed) peer unless heartbeats are on; a
   // peer silent for several heartbeats is as good as gone for Raft anyway.
   auto heartbeat = std::chrono::duration_cast<caf::timespan>(node.timeouts.heartbeat);
