@@ -1,5 +1,6 @@
 #include "dref/net/transport.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
@@ -12,10 +13,32 @@
 
 #include "dref/config/tls_files.hpp"
 #include "dref/protocol/result.hpp"
+#include "openssl_error_queue.hpp"
 
 namespace dref::net {
 
-void configure(caf::actor_system_config& cfg, const config::tls& settings) {
+namespace {
+
+// CAF 0.17.6 starts a dialed connection's "last seen" at the clock's epoch
+// until the first message from the other end arrives, so a heartbeat check
+// in between drops it as timed out (sec::connection_timeout). Plain TCP is
+// through that window in about a millisecond; a TLS handshake takes tens
+// (more on a loaded machine), and with ticks every 30 ms most TLS dials
+// failed. Checks this far apart make that rare, and a failed dial is retried.
+constexpr std::chrono::milliseconds min_tls_heartbeat{1000};
+
+} // namespace
+
+void configure(caf::actor_system_config& cfg, const config::tls& settings,
+               std::chrono::milliseconds heartbeat) {
+  cfg.load<caf::io::middleman>();
+  if (settings.enabled())
+    heartbeat = std::max(heartbeat, min_tls_heartbeat);
+  // CAF never notices a hung (not closed) peer unless heartbeats are on; a
+  // peer silent for several heartbeats is as good as gone for Raft anyway.
+  auto interval = std::chrono::duration_cast<caf::timespan>(heartbeat);
+  cfg.set("middleman.heartbeat-interval", interval);
+  cfg.set("middleman.connection-timeout", interval * 10);
   if (!settings.enabled())
     return;
   if (auto bad = config::check_tls_files(settings))
@@ -28,7 +51,8 @@ void configure(caf::actor_system_config& cfg, const config::tls& settings) {
   cfg.openssl_key = settings.key;
   cfg.openssl_cafile = settings.ca;
   cfg.openssl_passphrase = settings.key_passphrase;
-  cfg.load<caf::openssl::manager>();
+  cfg.load<caf::openssl::manager>(); // after the middleman, which it runs on
+  [[maybe_unused]] bool fixed = detail::openssl_error_queue_fix_linked();
 }
 
 bool tls_enabled(caf::actor_system& sys) { return sys.has_openssl_manager(); }
@@ -56,10 +80,11 @@ caf::expected<caf::actor> remote_actor(caf::actor_system& sys, const std::string
 
 std::string describe_dial_failure(caf::actor_system& sys, const caf::error& err) {
   auto text = sys.render(err);
-  if (err == caf::sec::disconnect_during_handshake)
-    text += " (the other end closed the connection during the handshake: one end talks TLS "
-            "and the other does not, or a certificate was refused; both ends need a "
-            "certificate signed by a CA the other trusts)";
+  // A plain dialer times out or sees the close, as its heartbeats decide.
+  if (err == caf::sec::disconnect_during_handshake || err == caf::sec::connection_timeout)
+    text += " (the other end did not complete the handshake: one end talks TLS and the other "
+            "does not, or a certificate was refused; both ends need a certificate signed by a "
+            "CA the other trusts)";
   return text;
 }
 

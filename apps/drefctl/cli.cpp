@@ -154,8 +154,7 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   std::vector<std::pair<std::string, std::string>> tls_flags{
       {"tls-certificate", ""}, {"tls-key", ""}, {"tls-ca", ""}, {"tls-key-passphrase", ""}};
   const char* const tls_help[] = {
-      "this client's certificate (PEM) for mutual TLS;
-with --tls-key and --tls-ca",
+      "this client's certificate (PEM) for mutual TLS;\nwith --tls-key and --tls-ca",
       "the certificate's private key (PEM)", "the CA certificates (PEM) a member must show",
       "passphrase of an encrypted key (prefer the variable)"};
   for (std::size_t i = 0; i < tls_flags.size(); ++i) {

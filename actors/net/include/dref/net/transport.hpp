@@ -8,6 +8,7 @@
 #include <caf/actor.hpp>
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -15,11 +16,14 @@
 
 namespace dref::net {
 
-// Loads CAF's openssl module into `cfg` (after its middleman) with the
-// files of `settings` when settings.enabled(); nothing otherwise. Throws
-// error_exception (invalid_config) when the files cannot be used, since CAF
-// would abort the process at the first connection instead.
-void configure(caf::actor_system_config& cfg, const config::tls& settings);
+// Loads the network layer into `cfg`: CAF's middleman, with a heartbeat on
+// every connection about every `heartbeat` (a peer silent for ten is
+// dropped), and CAF's openssl module with the files of `settings` when
+// settings.enabled(). Throws error_exception (invalid_config) when the files
+// cannot be used, since CAF would abort the process at the first connection
+// instead.
+void configure(caf::actor_system_config& cfg, const config::tls& settings,
+               std::chrono::milliseconds heartbeat);
 
 // Whether `sys` talks mutual TLS (configure loaded the openssl module).
 bool tls_enabled(caf::actor_system& sys);
@@ -42,7 +46,7 @@ caf::expected<caf::actor> remote_actor(caf::actor_system& sys, const std::string
 
 // A failed dial in words. A TLS mismatch (one end plain, or a certificate
 // the other end does not trust) reaches the dialer only as a connection
-// closed during CAF's handshake; the text says so.
+// closed (or timed out) during CAF's handshake; the text says so.
 std::string describe_dial_failure(caf::actor_system& sys, const caf::error& err);
 
 // 127.0.0.0/8, ::1 (also IPv4-mapped) and "localhost": addresses only this
