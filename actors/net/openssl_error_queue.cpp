@@ -15,12 +15,12 @@
 // definitions first, and each clears the calling thread's queue and calls
 // libssl's own. Clearing before a call never hides that call's own errors.
 
+#include "openssl_error_queue.hpp"
+
 #include <dlfcn.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdexcept>
-
-#include "openssl_error_queue.hpp"
 
 namespace {
 
@@ -70,6 +70,8 @@ int SSL_shutdown(SSL* ssl) {
 
 namespace dref::net::detail {
 
-bool openssl_error_queue_fix_linked() noexcept { return true; }
+bool openssl_error_queue_fix_linked() noexcept {
+  return true;
+}
 
 } // namespace dref::net::detail

@@ -1,5 +1,9 @@
 #include "dref/net/transport.hpp"
 
+#include "dref/config/tls_files.hpp"
+#include "dref/protocol/result.hpp"
+#include "openssl_error_queue.hpp"
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <caf/actor_cast.hpp>
@@ -10,10 +14,6 @@
 #include <caf/openssl/publish.hpp>
 #include <caf/openssl/remote_actor.hpp>
 #include <netinet/in.h>
-
-#include "dref/config/tls_files.hpp"
-#include "dref/protocol/result.hpp"
-#include "openssl_error_queue.hpp"
 
 namespace dref::net {
 
@@ -55,7 +55,9 @@ void configure(caf::actor_system_config& cfg, const config::tls& settings,
   [[maybe_unused]] bool fixed = detail::openssl_error_queue_fix_linked();
 }
 
-bool tls_enabled(caf::actor_system& sys) { return sys.has_openssl_manager(); }
+bool tls_enabled(caf::actor_system& sys) {
+  return sys.has_openssl_manager();
+}
 
 caf::expected<std::uint16_t> publish(caf::actor_system& sys, const caf::actor& whom,
                                      std::uint16_t port, const std::string& host,

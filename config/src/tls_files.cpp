@@ -35,15 +35,15 @@ int passphrase_callback(char* buf, int size, int, void* user) {
 std::optional<std::string> check_tls_files(const tls& settings) {
   ERR_clear_error();
   auto not_its_key = [&] {
-    return "tls.key: " + settings.key + " is not the key of tls.certificate "
-           + settings.certificate + ": " + last_openssl_error();
+    return "tls.key: " + settings.key + " is not the key of tls.certificate " +
+           settings.certificate + ": " + last_openssl_error();
   };
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{SSL_CTX_new(TLS_method()), SSL_CTX_free};
   if (!ctx)
     return "cannot set up TLS: " + last_openssl_error();
   if (SSL_CTX_use_certificate_chain_file(ctx.get(), settings.certificate.c_str()) != 1)
-    return "tls.certificate: cannot load " + settings.certificate
-           + " as a PEM certificate: " + last_openssl_error();
+    return "tls.certificate: cannot load " + settings.certificate +
+           " as a PEM certificate: " + last_openssl_error();
   // Without a passphrase OpenSSL would prompt on the terminal for an
   // encrypted key; the callback answers for it, empty when none is set.
   SSL_CTX_set_default_passwd_cb(ctx.get(), passphrase_callback);
@@ -53,16 +53,16 @@ std::optional<std::string> check_tls_files(const tls& settings) {
     // OpenSSL compares a key with the certificate already loaded as it reads it.
     if (ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH)
       return not_its_key();
-    return "tls.key: cannot load " + settings.key + " as a PEM private key"
-           + (settings.key_passphrase.empty() ? " (encrypted keys need tls.key_passphrase)"
-                                              : " with tls.key_passphrase")
-           + ": " + last_openssl_error();
+    return "tls.key: cannot load " + settings.key + " as a PEM private key" +
+           (settings.key_passphrase.empty() ? " (encrypted keys need tls.key_passphrase)"
+                                            : " with tls.key_passphrase") +
+           ": " + last_openssl_error();
   }
   if (SSL_CTX_check_private_key(ctx.get()) != 1)
     return not_its_key();
   if (SSL_CTX_load_verify_locations(ctx.get(), settings.ca.c_str(), nullptr) != 1)
-    return "tls.ca: cannot load " + settings.ca + " as PEM CA certificates: "
-           + last_openssl_error();
+    return "tls.ca: cannot load " + settings.ca +
+           " as PEM CA certificates: " + last_openssl_error();
   return std::nullopt;
 }
 

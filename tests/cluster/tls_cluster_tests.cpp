@@ -6,17 +6,17 @@
 // refusal cannot hide behind another and a cluster's start-up noise cannot
 // hide a broken connection (actors/net/openssl_error_queue.cpp).
 
-#include <boost/test/unit_test.hpp>
+#include "dref/protocol/caf/type_ids.hpp"
+#include "process_cluster.hpp"
+
 #include <arpa/inet.h>
+#include <boost/test/unit_test.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 #include <cstdlib>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-
-#include "dref/protocol/caf/type_ids.hpp"
-#include "process_cluster.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -36,7 +36,8 @@ struct test_certs {
   test_certs() {
     std::string pattern = (fs::temp_directory_path() / "dref-certs-XXXXXX").string();
     dir = ::mkdtemp(pattern.data());
-    for (std::string args : {dir.string() + " member client", (dir / "other").string() + " intruder"})
+    for (std::string args :
+         {dir.string() + " member client", (dir / "other").string() + " intruder"})
       BOOST_REQUIRE(std::system((DREF_MAKE_TEST_CERTS " " + args + " >/dev/null").c_str()) == 0);
   }
   ~test_certs() {
@@ -108,8 +109,12 @@ std::pair<int, std::string> run_node(const std::vector<std::string>& flags,
                                      std::chrono::milliseconds patience) {
   std::string pattern = (fs::temp_directory_path() / "dref-node-XXXXXX").string();
   fs::path dir = ::mkdtemp(pattern.data());
-  std::vector<std::string> argv{DREF_NODE_BIN, "--backend", "raft", "--data-dir",
-                                (dir / "data").string(), "--port",
+  std::vector<std::string> argv{DREF_NODE_BIN,
+                                "--backend",
+                                "raft",
+                                "--data-dir",
+                                (dir / "data").string(),
+                                "--port",
                                 std::to_string(test::free_loopback_port())};
   argv.insert(argv.end(), flags.begin(), flags.end());
   int code = -1;

@@ -4,10 +4,10 @@
 // aborts the whole process when one fails to load (CAF 0.17.6), so a bad
 // path must stop a program at start, not at its first connection.
 
+#include "dref/config/node_config.hpp"
+
 #include <optional>
 #include <string>
-
-#include "dref/config/node_config.hpp"
 
 namespace dref::config {
 

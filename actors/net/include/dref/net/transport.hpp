@@ -5,14 +5,14 @@
 // dials follows it through the functions below, so a member, its peer links
 // and its clients can never disagree.
 
+#include "dref/config/node_config.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
 #include <cstdint>
 #include <string>
-
-#include "dref/config/node_config.hpp"
 
 namespace dref::net {
 
