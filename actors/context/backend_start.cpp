@@ -4,7 +4,6 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
 #include <thread>
 
@@ -14,6 +13,7 @@
 #include "dref/backends/raft/node.hpp"
 #include "dref/backends/redis/redis_backend.hpp"
 #include "dref/backends/seam/limits_from.hpp"
+#include "dref/net/transport.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 
 namespace dref {
@@ -98,7 +98,7 @@ raft_member raft_member::connect(caf::actor_system& sys,
   for (;;) {
     failures.clear();
     for (std::size_t i = 0; i < endpoints.size(); ++i) {
-      auto remote = sys.middleman().remote_actor(endpoints[i].host, endpoints[i].port);
+      auto remote = net::remote_actor(sys, endpoints[i].host, endpoints[i].port);
       if (remote) {
         backend::cluster_client_options options;
         options.endpoints = endpoints;
@@ -110,7 +110,8 @@ raft_member raft_member::connect(caf::actor_system& sys,
         out.port_ = endpoints[i].port;
         return out;
       }
-      failures += "\n  " + endpoints[i].to_string() + ": " + sys.render(remote.error());
+      failures += "\n  " + endpoints[i].to_string() + ": "
+                  + net::describe_dial_failure(sys, remote.error());
     }
     if (std::chrono::steady_clock::now() >= deadline)
       break;

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <memory>
@@ -85,6 +86,19 @@ std::vector<dref::config::endpoint> parse_endpoints(const std::string& list) {
   return out;
 }
 
+// The TLS flags (or DREF_TLS_* variables) go through the node configuration's
+// loader, which knows what makes them usable; a problem is a usage error.
+dref::config::tls tls_from(const std::vector<std::pair<std::string, std::string>>& given) {
+  dref::config::load_inputs inputs;
+  for (const auto& [flag, value] : given)
+    if (!value.empty())
+      inputs.args.push_back("--" + flag + "=" + value);
+  auto loaded = dref::config::load(inputs);
+  if (!loaded)
+    throw usage_error{loaded.error().message};
+  return loaded->tls;
+}
+
 std::uint64_t parse_count(const std::string& flag, const std::string& text) {
   std::uint64_t number = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
@@ -146,6 +160,23 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
       ->type_name("DURATION")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_flag("--json", json, "machine-readable output");
+  // Mutual TLS, as the members have it (docs/security.md); all three or none.
+  std::vector<std::pair<std::string, std::string>> tls_flags{
+      {"tls-certificate", ""}, {"tls-key", ""}, {"tls-ca", ""}, {"tls-key-passphrase", ""}};
+  const char* const tls_help[] = {
+      "this client's certificate (PEM) for mutual TLS;\nwith --tls-key and --tls-ca",
+      "the certificate's private key (PEM)", "the CA certificates (PEM) a member must show",
+      "passphrase of an encrypted key (prefer the variable)"};
+  for (std::size_t i = 0; i < tls_flags.size(); ++i) {
+    auto& [flag, value] = tls_flags[i];
+    std::string variable = "DREF_" + flag;
+    std::transform(variable.begin(), variable.end(), variable.begin(),
+                   [](char c) { return c == '-' ? '_' : static_cast<char>(std::toupper(c)); });
+    app.add_option("--" + flag, value, tls_help[i])
+        ->envname(variable)
+        ->type_name(i == 3 ? "TEXT" : "FILE")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  }
 
   std::optional<command> chosen;
   status_command status;
@@ -283,6 +314,7 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
     throw usage_error{"--timeout: " + timeout.error().message};
   out.options.timeout = *timeout;
   out.options.format = json ? output_format::json : output_format::text;
+  out.options.tls = tls_from(tls_flags);
   if (!chosen && members->parsed())
     throw usage_error{"members needs list, add, promote or remove"};
   if (!chosen)

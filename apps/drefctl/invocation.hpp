@@ -19,6 +19,7 @@ struct global_options {
   std::vector<dref::config::endpoint> endpoints; // tried in order
   std::chrono::milliseconds timeout{5000};       // per request; also how long lock waits
   output_format format = output_format::text;
+  dref::config::tls tls; // mutual TLS when set
 };
 
 struct status_command {};

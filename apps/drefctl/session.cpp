@@ -6,8 +6,18 @@
 
 namespace drefctl {
 
+namespace {
+
+dref::config::node_config node_config_of(const global_options& options) {
+  dref::config::node_config node;
+  node.tls = options.tls;
+  return node;
+}
+
+} // namespace
+
 session::session(global_options options)
-    : options_(std::move(options)) {}
+    : options_(std::move(options)), system_config_(node_config_of(options_)) {}
 
 dref::raft_member& session::member() {
   if (member_)

@@ -37,7 +37,7 @@ public:
 private:
   global_options options_;
   std::optional<std::chrono::milliseconds> session_ttl_;
-  dref::node_system_config system_config_;
+  dref::node_system_config system_config_; // TLS from options_.tls
   caf::actor_system system_{system_config_};
   // Declared after system_: the context and member go before the system.
   std::optional<dref::raft_member> member_;

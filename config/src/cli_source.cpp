@@ -15,6 +15,11 @@ command_line_reading read_command_line(const std::vector<std::string>& args) {
     if (auto eq = arg.find('='); eq != std::string::npos) {
       flag = arg.substr(2, eq - 2);
       text = arg.substr(eq + 1);
+    } else if (const key_spec* key = find_by_flag(arg.substr(2));
+               key && key->kind == value_kind::boolean) {
+      // A switch: --insecure alone means true; the next word is not its value.
+      flag = arg.substr(2);
+      text = "true";
     } else {
       flag = arg.substr(2);
       if (i + 1 >= args.size()) {

@@ -195,6 +195,28 @@ problem assign_fail_fsync_after(node_config& cfg, const raw_value& value) {
   return integer_in(value, 0, 1'000'000'000, cfg.failpoints.fail_fsync_after);
 }
 
+// Paths only: whether the files hold a usable certificate and key is
+// checked once every source is read (check_tls_files), so that one message
+// can speak of all of them.
+template <auto Member>
+problem assign_tls_path(node_config& cfg, const raw_value& value) {
+  const auto& text = std::get<std::string>(value);
+  if (text.empty())
+    return std::string{"the path is empty"};
+  cfg.tls.*Member = text;
+  return std::nullopt;
+}
+
+problem assign_key_passphrase(node_config& cfg, const raw_value& value) {
+  cfg.tls.key_passphrase = std::get<std::string>(value);
+  return std::nullopt;
+}
+
+problem assign_insecure(node_config& cfg, const raw_value& value) {
+  cfg.insecure = std::get<bool>(value);
+  return std::nullopt;
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items)
@@ -279,6 +301,24 @@ const key_spec keys[] = {
    "behind)",
    assign_wall_clock_skew,
    [](const node_config& c) { return millis(c.failpoints.wall_clock_skew); }},
+  {"tls.certificate", "DREF_TLS_CERTIFICATE", "tls-certificate", value_kind::text,
+   "a PEM file path", "this node's certificate; with tls.key and tls.ca: mutual TLS on every "
+   "connection",
+   assign_tls_path<&tls::certificate>, [](const node_config& c) { return c.tls.certificate; }},
+  {"tls.key", "DREF_TLS_KEY", "tls-key", value_kind::text, "a PEM file path",
+   "the private key of tls.certificate", assign_tls_path<&tls::key>,
+   [](const node_config& c) { return c.tls.key; }},
+  {"tls.ca", "DREF_TLS_CA", "tls-ca", value_kind::text, "a PEM file path",
+   "the CA certificates a peer's certificate must be signed by", assign_tls_path<&tls::ca>,
+   [](const node_config& c) { return c.tls.ca; }},
+  {"tls.key_passphrase", "DREF_TLS_KEY_PASSPHRASE", "tls-key-passphrase", value_kind::text,
+   "text (prefer the file or the variable: flags show in ps)",
+   "passphrase of an encrypted tls.key", assign_key_passphrase,
+   [](const node_config&) { return std::string{}; }}, // a secret is never printed
+  {"node.insecure", "DREF_INSECURE", "insecure", value_kind::boolean, "true or false",
+   "let a raft member listen on a non-loopback address without TLS (anyone who reaches the "
+   "port can read and write)",
+   assign_insecure, [](const node_config& c) { return std::string{c.insecure ? "true" : "false"}; }},
 };
 
 } // namespace
@@ -315,6 +355,14 @@ std::variant<raw_value, std::string> parse_text(const key_spec& key, std::string
       if (!number)
         return std::string{"not a whole decimal number"};
       return raw_value{*number};
+    }
+    case value_kind::boolean: {
+      auto word = trim(text);
+      if (word == "true" || word == "1")
+        return raw_value{true};
+      if (word == "false" || word == "0")
+        return raw_value{false};
+      return std::string{"not true, false, 1 or 0"};
     }
     case value_kind::text_list: {
       std::vector<std::string> items;

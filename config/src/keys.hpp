@@ -16,11 +16,11 @@
 
 namespace dref::config::detail {
 
-enum class value_kind { text, integer, text_list };
+enum class value_kind { text, integer, text_list, boolean };
 
 // A value as a source delivered it: environment and command line give text,
 // TOML gives typed values.
-using raw_value = std::variant<std::string, std::int64_t, std::vector<std::string>>;
+using raw_value = std::variant<std::string, std::int64_t, std::vector<std::string>, bool>;
 
 struct key_spec {
   std::string_view toml_path; // "node.port"
@@ -40,7 +40,8 @@ const key_spec* find_by_env(std::string_view name);
 const key_spec* find_by_flag(std::string_view flag);
 
 // Turns environment/command-line text into the key's kind: integers must be
-// decimal and whole, lists are comma-separated with no empty items.
+// decimal and whole, lists are comma-separated with no empty items, booleans
+// are true, false, 1 or 0.
 std::variant<raw_value, std::string> parse_text(const key_spec& key, std::string_view text);
 
 // "host:port" or "[v6]:port"; the error says what is wrong.

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dref/config/tls_files.hpp"
 #include "sources.hpp"
 
 extern char** environ;
@@ -54,6 +55,34 @@ struct loader {
       problems.push_back("node.backend = raft from " + origin("node.backend")
                          + " needs node.data_dir (DREF_DATA_DIR, --data-dir): the raft log "
                            "must survive restarts");
+    check_tls();
+  }
+
+  // TLS is all or nothing: CAF turns a partial setting into unauthenticated
+  // encryption, which would look like protection without being any.
+  void check_tls() {
+    const auto& tls = cfg.tls;
+    std::vector<std::string> given;
+    std::vector<std::string> missing;
+    for (auto [path, value] : {std::pair{"tls.certificate", &tls.certificate},
+                               std::pair{"tls.key", &tls.key}, std::pair{"tls.ca", &tls.ca}})
+      (value->empty() ? missing : given).push_back(value->empty() ? path : origin(path));
+    if (!given.empty() && !missing.empty()) {
+      std::string text = "tls.certificate, tls.key and tls.ca go together; set:";
+      for (const auto& item : given)
+        text += " " + item;
+      text += "; missing:";
+      for (const auto& item : missing)
+        text += " " + item;
+      problems.push_back(std::move(text));
+      return;
+    }
+    if (!tls.key_passphrase.empty() && tls.key.empty())
+      problems.push_back("tls.key_passphrase from " + origin("tls.key_passphrase")
+                         + " is set without tls.key");
+    if (tls.enabled())
+      if (auto bad = check_tls_files(tls))
+        problems.push_back(*bad);
   }
 
   void build_peers(const resolver& resolve) {

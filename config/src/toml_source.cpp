@@ -47,7 +47,7 @@ source_reading read_toml_file(const std::string& path) {
     if (!table) {
       out.problems.push_back(std::string{section_name.str()} + " (" + where(path, section)
                              + "): unknown key; settings live in the sections [node], "
-                               "[cluster], [redis], [timeouts], [limits] and [failpoints] (tests only)");
+                               "[cluster], [redis], [timeouts], [limits], [tls] and [failpoints] (tests only)");
       continue;
     }
     for (auto&& [name, node] : *table) {
@@ -73,6 +73,12 @@ source_reading read_toml_file(const std::string& path) {
             value = node.as_integer()->get();
           else
             expected = "an integer";
+          break;
+        case value_kind::boolean:
+          if (node.is_boolean())
+            value = node.as_boolean()->get();
+          else
+            expected = "a boolean";
           break;
         case value_kind::text_list: {
           auto* array = node.as_array();

@@ -3,7 +3,8 @@
 // a free port, with its own data directory and log file under a scratch
 // root), a member handle and a context connected to each over the network,
 // and drefctl run against them. Every process is stopped when the fixture
-// goes, also when a test fails.
+// goes, also when a test fails. With client_tls set, the fixture's own actor
+// system talks mutual TLS (give the members the TLS flags in node_flags).
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
@@ -28,8 +29,9 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 struct process_cluster {
-  explicit process_cluster(std::size_t n = 3, std::vector<std::string> node_flags = {})
-    : flags(std::move(node_flags)) {
+  explicit process_cluster(std::size_t n = 3, std::vector<std::string> node_flags = {},
+                           config::tls client_tls = {})
+    : flags(std::move(node_flags)), cfg(client_config(std::move(client_tls))) {
     std::string pattern = (fs::temp_directory_path() / "dref-cluster-XXXXXX").string();
     root = ::mkdtemp(pattern.data());
     for (std::size_t i = 0; i < n; ++i)
@@ -57,6 +59,12 @@ struct process_cluster {
     o.request_timeout = 10s; // a loaded machine may take a few elections to settle
     o.session_ttl = 1s;
     return o;
+  }
+
+  static config::node_config client_config(config::tls tls) {
+    config::node_config node;
+    node.tls = std::move(tls);
+    return node;
   }
 
   std::string name(std::size_t i) const { return "node-" + std::to_string(i + 1); }

@@ -1,4 +1,5 @@
 #include <boost/test/unit_test.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -415,6 +416,113 @@ BOOST_AUTO_TEST_CASE(a_bare_number_an_unknown_unit_or_no_number_is_refused) {
                parsed.error().message);
   }
   BOOST_TEST(contains(parse_duration("5").error().message, "needs a unit: ms, s or m"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(config_tls)
+
+namespace {
+
+// A CA and a certificate from scripts/make-test-certs, made afresh in a
+// scratch directory (private keys are never committed).
+struct test_certs : temp_dir {
+  test_certs() {
+    std::string command = std::string{DREF_MAKE_TEST_CERTS} + " " + path.string()
+                          + " member >/dev/null";
+    BOOST_TEST_REQUIRE(std::system(command.c_str()) == 0);
+  }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(tls_is_off_by_default_and_read_from_every_source) {
+  BOOST_TEST(!load_ok(inputs()).tls.enabled());
+  test_certs certs;
+  auto toml = certs.write("node.toml", "[tls]\ncertificate = \"" + certs.file("member.pem")
+                                         + "\"\nkey = \"" + certs.file("member.key") + "\"\n");
+  auto cfg = load_ok(inputs({"--config", toml, "--tls-ca", certs.file("ca.pem")}));
+  BOOST_TEST(cfg.tls.enabled());
+  BOOST_TEST(cfg.tls.certificate == certs.file("member.pem"));
+  BOOST_TEST(cfg.tls.key == certs.file("member.key"));
+  BOOST_TEST(cfg.tls.ca == certs.file("ca.pem"));
+  auto from_env = load_ok(inputs({}, {{"DREF_TLS_CERTIFICATE", certs.file("member.pem")},
+                                      {"DREF_TLS_KEY", certs.file("member.key")},
+                                      {"DREF_TLS_CA", certs.file("ca.pem")}}));
+  BOOST_TEST((from_env.tls == cfg.tls));
+  auto help = help_text();
+  for (auto part : {"--tls-certificate / DREF_TLS_CERTIFICATE / tls.certificate",
+                    "--tls-key / DREF_TLS_KEY / tls.key", "--tls-ca / DREF_TLS_CA / tls.ca",
+                    "DREF_TLS_KEY_PASSPHRASE", "--insecure / DREF_INSECURE / node.insecure"})
+    BOOST_TEST(contains(help, part), "help lacks " << part);
+}
+
+// A partial setting would give CAF's unauthenticated ciphers: refused.
+BOOST_AUTO_TEST_CASE(certificate_key_and_ca_go_together) {
+  test_certs certs;
+  auto message = load_error(inputs({"--tls-certificate", certs.file("member.pem")},
+                                   {{"DREF_TLS_KEY", certs.file("member.key")}}));
+  BOOST_TEST(contains(message, "go together"), message);
+  BOOST_TEST(contains(message, "--tls-certificate=" + certs.file("member.pem")), message);
+  BOOST_TEST(contains(message, "DREF_TLS_KEY="), message);
+  BOOST_TEST(contains(message, "missing: tls.ca"), message);
+  message = load_error(inputs({"--tls-key-passphrase", "x"}));
+  BOOST_TEST(contains(message, "without tls.key"), message);
+}
+
+// CAF reads these files at every connection and aborts the process when one
+// fails to load: a bad file must stop the program at start.
+BOOST_AUTO_TEST_CASE(unusable_files_are_refused_at_load) {
+  test_certs certs;
+  auto with = [&](std::string cert, std::string key, std::string ca) {
+    return load_error(inputs({"--tls-certificate", cert, "--tls-key", key, "--tls-ca", ca}));
+  };
+  auto cert = certs.file("member.pem");
+  auto key = certs.file("member.key");
+  auto ca = certs.file("ca.pem");
+  auto message = with(certs.file("missing.pem"), key, ca);
+  BOOST_TEST(contains(message, "tls.certificate: cannot load " + certs.file("missing.pem")),
+             message);
+  message = with(cert, certs.write("junk.key", "not a key"), ca);
+  BOOST_TEST(contains(message, "tls.key: cannot load"), message);
+  message = with(cert, certs.file("ca.key"), ca);
+  BOOST_TEST(contains(message, "is not the key of tls.certificate"), message);
+  message = with(cert, key, certs.file("missing-ca.pem"));
+  BOOST_TEST(contains(message, "tls.ca: cannot load"), message);
+}
+
+BOOST_AUTO_TEST_CASE(an_encrypted_key_needs_its_passphrase) {
+  test_certs certs;
+  auto encrypted = certs.file("member.enc.key");
+  std::string command = "openssl pkey -in " + certs.file("member.key")
+                        + " -aes256 -passout pass:sesame -out " + encrypted;
+  BOOST_TEST_REQUIRE(std::system(command.c_str()) == 0);
+  std::vector<std::string> args{"--tls-certificate", certs.file("member.pem"), "--tls-key",
+                                encrypted, "--tls-ca", certs.file("ca.pem")};
+  auto message = load_error(inputs(args));
+  BOOST_TEST(contains(message, "encrypted keys need tls.key_passphrase"), message);
+  auto wrong = args;
+  wrong.insert(wrong.end(), {"--tls-key-passphrase", "open"});
+  BOOST_TEST(contains(load_error(inputs(wrong)), "with tls.key_passphrase"));
+  auto cfg = load_ok(inputs(args, {{"DREF_TLS_KEY_PASSPHRASE", "sesame"}}));
+  BOOST_TEST(cfg.tls.key_passphrase == "sesame");
+}
+
+// --insecure is a switch: alone it means true and leaves the next word be.
+BOOST_AUTO_TEST_CASE(insecure_is_a_switch_from_every_source) {
+  BOOST_TEST(!load_ok(inputs()).insecure);
+  auto cfg = load_ok(inputs({"--insecure", "--node-id", "n9"}));
+  BOOST_TEST(cfg.insecure);
+  BOOST_TEST(cfg.node_id == "n9");
+  BOOST_TEST(!load_ok(inputs({"--insecure=false"})).insecure);
+  BOOST_TEST(load_ok(inputs({}, {{"DREF_INSECURE", "true"}})).insecure);
+  temp_dir dir;
+  BOOST_TEST(load_ok(inputs({"--config", dir.write("n.toml", "[node]\ninsecure = true\n")})).insecure);
+  auto message = load_error(inputs({"--config", dir.write("m.toml", "[node]\ninsecure = 1\n")}));
+  BOOST_TEST(contains(message, "expected a boolean"), message);
+  message = load_error(inputs({}, {{"DREF_INSECURE", "yes"}}));
+  BOOST_TEST(contains(message, "not true, false, 1 or 0"), message);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,8 +4,6 @@
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
 #include <caf/event_based_actor.hpp>
-#include <caf/io/middleman.hpp>
-#include <caf/io/middleman_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <deque>
 #include <functional>
@@ -13,6 +11,7 @@
 #include <memory>
 #include <set>
 
+#include "dref/net/transport.hpp"
 #include "dref/protocol/admin.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
@@ -128,7 +127,7 @@ void use_member(client_actor* self, caf::actor member, std::size_t index) {
 void try_endpoint(client_actor* self, std::size_t index) {
   const auto& endpoint = self->state.rotation->endpoints()[index];
   self
-    ->request(self->home_system().middleman().actor_handle(), self->state.options.connect_timeout,
+    ->request(net::connector(self->home_system()), self->state.options.connect_timeout,
               caf::connect_atom::value, endpoint.host, endpoint.port)
     .then(
       [self, index](const caf::node_id&, caf::strong_actor_ptr& ptr,

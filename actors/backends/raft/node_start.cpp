@@ -1,5 +1,4 @@
 #include <caf/actor_system.hpp>
-#include <caf/io/middleman.hpp>
 #include <string>
 #include <memory>
 #include <arpa/inet.h>
@@ -11,6 +10,7 @@
 #include "dref/backends/raft/node.hpp"
 #include "dref/backends/seam/limits_from.hpp"
 #include "dref/log.hpp"
+#include "dref/net/transport.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "node_state.hpp"
 
@@ -47,6 +47,7 @@ node_options options_from(const config::node_config& cfg) {
   out.cluster_id = cfg.cluster_id;
   out.data_dir = cfg.data_dir;
   out.listen_host = cfg.listen_host;
+  out.insecure = cfg.insecure;
   out.port = cfg.port;
   out.peers = cfg.peers;
   out.heartbeat = cfg.timeouts.heartbeat;
@@ -64,6 +65,17 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
                                        "DREF_DATA_DIR or --data-dir)"};
   if (options.name.empty())
     return error{errc::invalid_config, "the node needs a name (node_id)"};
+  // Protected mode: a member answers writes and membership changes from
+  // anyone who reaches its port, so only this machine may reach it unless
+  // both ends must prove who they are.
+  if (!net::tls_enabled(sys) && !net::is_loopback(options.listen_host) && !options.insecure)
+    return error{errc::invalid_config,
+                 "refusing to listen on " + options.listen_host
+                   + " without TLS: anyone who reaches it could read and change every value "
+                     "and the membership. Set tls.certificate, tls.key and tls.ca "
+                     "(--tls-certificate, --tls-key, --tls-ca; docs/security.md), listen on "
+                     "a loopback address, or accept the risk with --insecure "
+                     "(node.insecure, DREF_INSECURE=true)"};
   auto lock = storage::dir_lock::acquire(options.data_dir);
   if (!lock)
     return std::move(lock).error();
@@ -112,7 +124,7 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
     self->state = std::move(*state);
     return node_behavior(self);
   });
-  auto published = sys.middleman().publish(actor, *port, options.listen_host.c_str(), true);
+  auto published = net::publish(sys, actor, *port, options.listen_host, true);
   if (!published) {
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
     return error{errc::io_failed, "cannot listen on " + options.listen_host + ":"

@@ -2,11 +2,11 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
-#include <caf/io/middleman.hpp>
 #include <caf/stateful_actor.hpp>
 #include <string>
 
 #include "dref/log.hpp"
+#include "dref/net/transport.hpp"
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 
@@ -53,7 +53,7 @@ void offer_limits(link_actor* self, std::uint64_t attempt, caf::actor remote,
 
 void dial(link_actor* self) {
   auto attempt = self->state.attempt;
-  auto mm = self->home_system().middleman().actor_handle();
+  auto mm = net::connector(self->home_system());
   self
     ->request(mm, dial_timeout, caf::connect_atom::value, self->state.target.host,
               self->state.target.port)
@@ -95,7 +95,8 @@ void dial(link_actor* self) {
       [self, attempt](const caf::error& err) {
         if (attempt != self->state.attempt)
           return;
-        complain(self, "cannot connect: " + self->home_system().render(err));
+        complain(self,
+                 "cannot connect: " + net::describe_dial_failure(self->home_system(), err));
         schedule_redial(self);
       });
 }

@@ -51,6 +51,20 @@ struct failpoints {
   friend bool operator==(const failpoints&, const failpoints&) = default;
 };
 
+// Mutual TLS for every connection of this node, members and clients alike
+// (docs/security.md). load() takes all three paths or none: with them, each
+// connection is encrypted and both ends must show a certificate signed by a
+// CA in `ca`; without, connections are plain TCP.
+struct tls {
+  std::string certificate;    // PEM: this node's certificate (chain)
+  std::string key;            // PEM: its private key
+  std::string ca;             // PEM: the CAs whose certificates are accepted
+  std::string key_passphrase; // if `key` is encrypted
+
+  bool enabled() const noexcept { return !certificate.empty(); }
+  friend bool operator==(const tls&, const tls&) = default;
+};
+
 struct node_config {
   std::string node_id = "node-1";
   std::string cluster_id = "dref";
@@ -72,6 +86,11 @@ struct node_config {
   dref::config::timeouts timeouts;
   dref::config::limits limits;
   dref::config::failpoints failpoints; // tests only
+
+  dref::config::tls tls;
+  // Listen on a non-loopback address without TLS all the same (raft members
+  // refuse to otherwise: anyone who reaches the port could write).
+  bool insecure = false;
 
   friend bool operator==(const node_config&, const node_config&) = default;
 };

@@ -31,6 +31,9 @@ struct node_options {
   std::string data_dir;
   std::string listen_host = "127.0.0.1";
   std::uint16_t port = 0; // 0: any free port (see started_node::port)
+  // Listen on a non-loopback listen_host although the actor system has no
+  // TLS (config: node.insecure); refused otherwise (start_node).
+  bool insecure = false;
   // The members to reach, this node among them or not. A fresh cluster
   // forms once every one of them answered; its initial voters are all of
   // them.
@@ -64,7 +67,8 @@ struct started_node {
 
 // Opens the data directory (locked for this process), recovers the log,
 // publishes the node on its port and starts it. Errors: invalid_config
-// (missing data dir, bad options), io_failed (directory or port unusable),
+// (missing data dir, bad options, a non-loopback listen_host without TLS
+// unless options.insecure), io_failed (directory or port unusable),
 // corrupt_data (a damaged log), each with a message naming the cause.
 // Stop it with an exit message (user_shutdown). It stops by itself when its
 // storage fails (a failed fsync, a failed compaction): its exit reason is

@@ -1,0 +1,56 @@
+#pragma once
+// How this process's connections are made: plain TCP, or mutual TLS when
+// the actor system was configured with a certificate, key and CA. The choice
+// is made once per actor system (configure) and everything that listens or
+// dials follows it through the functions below, so a member, its peer links
+// and its clients can never disagree.
+
+#include "dref/config/node_config.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/expected.hpp>
+#include <caf/fwd.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace dref::net {
+
+// Loads the network layer into `cfg`: CAF's middleman, with a heartbeat on
+// every connection about every `heartbeat` (a peer silent for ten is
+// dropped), and CAF's openssl module with the files of `settings` when
+// settings.enabled(). Throws error_exception (invalid_config) when the files
+// cannot be used, since CAF would abort the process at the first connection
+// instead.
+void configure(caf::actor_system_config& cfg, const config::tls& settings,
+               std::chrono::milliseconds heartbeat);
+
+// Whether `sys` talks mutual TLS (configure loaded the openssl module).
+bool tls_enabled(caf::actor_system& sys);
+
+// Publishes an (untyped) actor on host:port over TLS or plain TCP; the port
+// bound, or CAF's error.
+caf::expected<std::uint16_t> publish(caf::actor_system& sys, const caf::actor& whom,
+                                     std::uint16_t port, const std::string& host,
+                                     bool reuse_address);
+
+// The actor that dials for event-based actors:
+//   request(connector(sys), timeout, caf::connect_atom::value, host, port)
+//     -> (caf::node_id, caf::strong_actor_ptr, std::set<std::string>)
+// (CAF's middleman actor interface), over TLS or plain TCP as `sys` does.
+caf::actor connector(caf::actor_system& sys);
+
+// Blocking dial of the (untyped) actor published at host:port.
+caf::expected<caf::actor> remote_actor(caf::actor_system& sys, const std::string& host,
+                                       std::uint16_t port);
+
+// A failed dial in words. A TLS mismatch (one end plain, or a certificate
+// the other end does not trust) reaches the dialer only as a connection
+// closed (or timed out) during CAF's handshake; the text says so.
+std::string describe_dial_failure(caf::actor_system& sys, const caf::error& err);
+
+// 127.0.0.0/8, ::1 (also IPv4-mapped) and "localhost": addresses only this
+// machine reaches. Any other name counts as reachable from elsewhere.
+bool is_loopback(const std::string& host);
+
+} // namespace dref::net

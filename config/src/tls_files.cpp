@@ -1,0 +1,69 @@
+#include "dref/config/tls_files.hpp"
+
+#include <memory>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+namespace dref::config {
+
+namespace {
+
+// OpenSSL's own words for the last failure, e.g. "no start line" for a file
+// that is not PEM or "bad decrypt" for a wrong passphrase.
+std::string last_openssl_error() {
+  std::string text;
+  while (auto code = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(code, buf, sizeof buf);
+    if (text.empty()) // the earliest queued error is the root cause
+      text = buf;
+  }
+  return text.empty() ? "unknown error" : text;
+}
+
+int passphrase_callback(char* buf, int size, int, void* user) {
+  const auto& phrase = *static_cast<const std::string*>(user);
+  if (size <= 0 || phrase.size() >= static_cast<std::size_t>(size))
+    return 0;
+  phrase.copy(buf, phrase.size());
+  return static_cast<int>(phrase.size());
+}
+
+} // namespace
+
+std::optional<std::string> check_tls_files(const tls& settings) {
+  ERR_clear_error();
+  auto not_its_key = [&] {
+    return "tls.key: " + settings.key + " is not the key of tls.certificate " +
+           settings.certificate + ": " + last_openssl_error();
+  };
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{SSL_CTX_new(TLS_method()), SSL_CTX_free};
+  if (!ctx)
+    return "cannot set up TLS: " + last_openssl_error();
+  if (SSL_CTX_use_certificate_chain_file(ctx.get(), settings.certificate.c_str()) != 1)
+    return "tls.certificate: cannot load " + settings.certificate +
+           " as a PEM certificate: " + last_openssl_error();
+  // Without a passphrase OpenSSL would prompt on the terminal for an
+  // encrypted key; the callback answers for it, empty when none is set.
+  SSL_CTX_set_default_passwd_cb(ctx.get(), passphrase_callback);
+  SSL_CTX_set_default_passwd_cb_userdata(ctx.get(),
+                                         const_cast<std::string*>(&settings.key_passphrase));
+  if (SSL_CTX_use_PrivateKey_file(ctx.get(), settings.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    // OpenSSL compares a key with the certificate already loaded as it reads it.
+    if (ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH)
+      return not_its_key();
+    return "tls.key: cannot load " + settings.key + " as a PEM private key" +
+           (settings.key_passphrase.empty() ? " (encrypted keys need tls.key_passphrase)"
+                                            : " with tls.key_passphrase") +
+           ": " + last_openssl_error();
+  }
+  if (SSL_CTX_check_private_key(ctx.get()) != 1)
+    return not_its_key();
+  if (SSL_CTX_load_verify_locations(ctx.get(), settings.ca.c_str(), nullptr) != 1)
+    return "tls.ca: cannot load " + settings.ca +
+           " as PEM CA certificates: " + last_openssl_error();
+  return std::nullopt;
+}
+
+} // namespace dref::config
