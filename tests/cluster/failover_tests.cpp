@@ -189,4 +189,43 @@ BOOST_AUTO_TEST_CASE(drefctl_watch_prints_every_write_after_kill_9_of_its_member
   }
 }
 
+// A member cut off while the others compact their log catches up from a
+// snapshot: the events up to it never reach its watchers, so it sends them
+// catch-up events instead (it used to send nothing).
+BOOST_AUTO_TEST_CASE(a_member_that_installs_a_snapshot_catches_its_watchers_up) {
+  process_cluster c{3, {"--snapshot-every", "50"}};
+  make_member_0_a_follower(c);
+  auto writer = raft_member::connect(c.sys, endpoints_of(c, {1, 2}), 10s);
+  context write_ctx{c.sys, writer, process_cluster::options()};
+  auto k = write_ctx.make<std::int64_t>(0, manual_id("failover/snapshot"));
+  // The watcher uses member 0 alone.
+  context watch_ctx{c.sys, c.members[0], process_cluster::options()};
+  std::mutex seen_mutex;
+  std::optional<std::int64_t> last_seen;
+  auto watching = watch_ctx.existing<std::int64_t>(manual_id("failover/snapshot"))
+                    .on_change([&](std::int64_t, std::int64_t now) {
+                      std::lock_guard guard{seen_mutex};
+                      last_seen = now;
+                    });
+  k.set(1);
+  BOOST_REQUIRE(wait_for([&] { std::lock_guard guard{seen_mutex}; return last_seen == 1; }, 10s));
+  for (std::size_t other : {1u, 2u}) {
+    c.members[0].set_link_cut(c.name(other), true);
+    c.members[other].set_link_cut(c.name(0), true);
+  }
+  for (int i = 2; i <= 200; ++i)
+    k.set(i);
+  for (std::size_t other : {1u, 2u}) {
+    c.members[0].set_link_cut(c.name(other), false);
+    c.members[other].set_link_cut(c.name(0), false);
+  }
+  bool caught_up = wait_for([&] { std::lock_guard guard{seen_mutex}; return last_seen == 200; }, 15s);
+  auto st = c.members[0].status(c.sys, 2s);
+  BOOST_REQUIRE(st.has_value());
+  BOOST_TEST_MESSAGE("member 0's snapshot index: " << st->snapshot_index);
+  BOOST_TEST(st->snapshot_index > 1u, "member 0 caught up without a snapshot");
+  std::lock_guard guard{seen_mutex};
+  BOOST_TEST(caught_up, "the watcher on member 0 last saw " << last_seen.value_or(-1));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,11 +6,14 @@
 //     violation), so no acknowledged write is lost;
 //   - a watcher of each key saw every acknowledged write, once, in order,
 //     each change following on from the one before;
+//   - lock holders that honour on_lost never hold the lock at overlapping
+//     times (both ends recorded by the holders), and fencing tokens grow;
 //   - all members end with equal state digests.
 // DREF_NEMESIS_SECONDS (default 15) sets each run's length, DREF_NEMESIS_SEED
 // replays a run.
 
 #include <boost/test/unit_test.hpp>
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -101,6 +104,53 @@ void run_client(process_cluster& c, int id, std::uint64_t seed, std::atomic<bool
   }
 }
 
+// One grant of the nemesis lock as its holder saw it: from the moment it
+// was told it holds the lock to the moment it let go or was told of the loss.
+struct hold {
+  std::uint64_t token = 0;
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
+  bool lost = false;
+};
+
+// A lock holder that honours on_lost: it stops using the lock as soon as it
+// is told of a loss, and otherwise holds it for a short while.
+void run_lock_holder(process_cluster& c, int id, std::uint64_t seed, std::atomic<bool>& stop,
+                     std::mutex& mutex, std::vector<hold>& holds) {
+  std::vector<config::endpoint> endpoints;
+  for (std::size_t k = 0; k < c.ports.size(); ++k)
+    endpoints.push_back(config::endpoint{"127.0.0.1", c.ports[(k + static_cast<std::size_t>(id)) % c.ports.size()]});
+  auto cluster = raft_member::connect(c.sys, endpoints, 10s, 5s);
+  context_options options;
+  options.request_timeout = 5s;
+  options.session_ttl = 1s;
+  context ctx{c.sys, cluster, options};
+  std::mt19937_64 rng{seed};
+  while (!stop) {
+    std::optional<lock_guard> guard;
+    try {
+      guard = ctx.try_lock_for(manual_id("nemesis/lock"), 2s);
+    } catch (const error_exception&) {
+      continue;
+    }
+    if (!guard)
+      continue;
+    auto h = std::make_shared<hold>();
+    h->token = guard->fencing_token();
+    h->from = now_ns();
+    auto lost_at = std::make_shared<std::atomic<std::uint64_t>>(0);
+    guard->on_lost([lost_at] { *lost_at = now_ns(); });
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds{50 + rng() % 200};
+    while (std::chrono::steady_clock::now() < until && lost_at->load() == 0)
+      std::this_thread::sleep_for(5ms);
+    h->lost = lost_at->load() != 0;
+    h->to = h->lost ? lost_at->load() : now_ns();
+    guard.reset(); // lets go (a lost one: nothing to release)
+    std::lock_guard lock{mutex};
+    holds.push_back(*h);
+  }
+}
+
 // A fault, applied and later healed.
 struct fault {
   std::string what;
@@ -183,6 +233,12 @@ void run_nemesis(std::size_t members) {
   std::vector<std::thread> clients;
   for (int id = 0; id < 4; ++id)
     clients.emplace_back([&, id] { run_client(c, id, seed + 1 + static_cast<std::uint64_t>(id), stop, recorded); });
+  std::mutex holds_mutex;
+  std::vector<hold> holds;
+  for (int id = 0; id < 2; ++id)
+    clients.emplace_back([&, id] {
+      run_lock_holder(c, id, seed + 100 + static_cast<std::uint64_t>(id), stop, holds_mutex, holds);
+    });
 
   std::mt19937_64 rng{seed};
   auto end = std::chrono::steady_clock::now() + std::chrono::seconds{seconds};
@@ -236,6 +292,29 @@ void run_nemesis(std::size_t members) {
   std::cout << "  " << operations << " operations, " << unknown << " with unknown outcome"
             << std::endl;
   BOOST_TEST(operations > 0u);
+
+  // Lock holders never overlap, and every grant's token is larger than the
+  // one before it.
+  std::sort(holds.begin(), holds.end(), [](const hold& a, const hold& b) { return a.from < b.from; });
+  std::size_t overlaps = 0, lost = 0;
+  for (std::size_t i = 0; i < holds.size(); ++i) {
+    lost += holds[i].lost;
+    if (i == 0)
+      continue;
+    if (holds[i].from < holds[i - 1].to) {
+      ++overlaps;
+      std::cout << "  OVERLAP: token " << holds[i - 1].token << " held until "
+                << holds[i - 1].to << ", token " << holds[i].token << " from " << holds[i].from
+                << std::endl;
+    }
+    BOOST_TEST(holds[i].token > holds[i - 1].token,
+               "fencing tokens go " << holds[i - 1].token << " then " << holds[i].token
+                                    << " (seed " << seed << ")");
+  }
+  std::cout << "  nemesis/lock: " << holds.size() << " grants, " << lost
+            << " reported lost, " << overlaps << " overlapping" << std::endl;
+  BOOST_TEST(overlaps == 0u, "lock holders overlapped (seed " << seed << ")");
+  BOOST_TEST(!holds.empty());
 
   // Watches: continuous, and every acknowledged write among them.
   for (int k = 0; k < keys; ++k) {
