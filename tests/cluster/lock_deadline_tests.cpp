@@ -128,15 +128,10 @@ BOOST_FIXTURE_TEST_CASE(drefctl_lock_stops_its_command_when_its_member_hangs, pr
   }};
   // B queues through another member: granted once the cluster expires A's
   // session.
-  child_process b{drefctl_argv(endpoint(other), [&] {
-                    std::vector<std::string> v{"--timeout", "30s", "lock", "job", "--ttl", "2s",
-                                               "--"};
-                    auto cmd = marker_command(marks_file, "B");
-                    v.insert(v.end(), cmd.begin(), cmd.end() - 1);
-                    v.push_back("echo B start $DREF_FENCING_TOKEN $(date +%s%N) >> "
-                                + shell_quoted(marks_file.string()));
-                    return v;
-                  }()),
+  child_process b{drefctl_argv(endpoint(other),
+                               {"--timeout", "30s", "lock", "job", "--ttl", "2s", "--", "sh", "-c",
+                                "echo B start $DREF_FENCING_TOKEN $(date +%s%N) >> "
+                                  + shell_quoted(marks_file.string())}),
                   (root / "drefctl-b.log").string()};
   int a_code = exit_code_within(a, 20s);
   int b_code = exit_code_within(b, 30s);
