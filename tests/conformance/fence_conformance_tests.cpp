@@ -6,10 +6,13 @@
 
 #include <atomic>
 #include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
 #include <string>
+#include <vector>
 
 #include "actor_client.hpp"
 #include "cluster_fixture.hpp"
+#include "dref/actors/ref_actor.hpp"
 #include "wait_until.hpp"
 
 using namespace dref;
@@ -108,6 +111,28 @@ BOOST_FIXTURE_TEST_CASE(a_lost_grant_is_refused, cluster) {
   all_refused(r, fence{lock_id, old_token}, "start", version);
 }
 
+// Large values are written as a delta against the value read (a patch;
+// on redis, a cas the backend makes of it): under the fence all the same.
+BOOST_FIXTURE_TEST_CASE(fenced_updates_of_large_values, cluster) {
+  auto r = node(0).make<std::string>(std::string(20'000, 'a'), manual_id("fc/large"));
+  auto lock_id = manual_id("fc/large-lock");
+  auto guard = node(0).lock(lock_id);
+  auto old_token = guard.fencing_token();
+  auto grow = [](const std::string& s) { return s + "b"; };
+  BOOST_TEST(r.update_and_get(grow, guard).size() == 20'001u);
+  guard.unlock();
+  auto version = r.get_versioned().version;
+  std::string thrown;
+  try {
+    r.update(grow, fence{lock_id, old_token});
+  } catch (const error_exception& e) {
+    thrown = std::string{to_string(e.error().code)};
+  }
+  BOOST_TEST(thrown == "not_holder");
+  BOOST_TEST(r.get_versioned().version == version);
+  BOOST_TEST(r.get().size() == 20'001u);
+}
+
 BOOST_FIXTURE_TEST_CASE(fenced_writes_from_an_actor, cluster) {
   auto r = node(0).make<std::string>("start", manual_id("fc/actor"));
   auto guard = node(0).lock(manual_id("fc/actor-lock"));
@@ -149,6 +174,42 @@ BOOST_FIXTURE_TEST_CASE(fenced_writes_from_an_actor, cluster) {
   BOOST_TEST(outcome.load() == 1);
   BOOST_TEST(seen == "set+");
   BOOST_TEST(r.get() == "set+");
+}
+
+BOOST_FIXTURE_TEST_CASE(fenced_writes_by_message_to_a_ref_actor, cluster) {
+  auto r = node(0).make<std::string>("start", manual_id("fc/message"));
+  auto guard = node(0).lock(manual_id("fc/message-lock"));
+  fence current = guard;
+  fence stale{manual_id("fc/message-lock"), guard.fencing_token() - 1};
+  test::actor_stopper stop;
+  auto served = stop.add(spawn_ref_actor(sys, r));
+  caf::scoped_actor self{sys};
+  auto fail = [](const caf::error& e) { BOOST_ERROR("unexpected: " << from_caf_error(e).to_string()); };
+  std::vector<std::string> refusals;
+  auto refused = [&](const caf::error& e) {
+    refusals.emplace_back(to_string(from_caf_error(e).code));
+  };
+  bool swapped = false;
+  std::string updated;
+  self->request(served, 5s, ref_set_atom::value, std::string{"set"}, current)
+    .receive([](std::uint64_t) {}, fail);
+  self->request(served, 5s, ref_cas_atom::value, std::string{"set"}, std::string{"cas"}, current)
+    .receive([&](bool b) { swapped = b; }, fail);
+  self->request(served, 5s, ref_update_atom::value,
+                ref_update<std::string>{[](const std::string& s) { return s + "+"; }}, current)
+    .receive([&](const std::string& v) { updated = v; }, fail);
+  self->request(served, 5s, ref_set_atom::value, std::string{"late"}, stale)
+    .receive([](std::uint64_t) { BOOST_ERROR("a stale set committed"); }, refused);
+  self->request(served, 5s, ref_remove_atom::value, stale)
+    .receive([](bool) { BOOST_ERROR("a stale remove committed"); }, refused);
+  BOOST_TEST(swapped);
+  BOOST_TEST(updated == "cas+");
+  BOOST_TEST(refusals == (std::vector<std::string>{"not_holder", "not_holder"}));
+  BOOST_TEST(r.get() == "cas+");
+  bool removed = false;
+  self->request(served, 5s, ref_remove_atom::value, current).receive([&](bool b) { removed = b; }, fail);
+  BOOST_TEST(removed);
+  BOOST_TEST(!r.try_get().has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

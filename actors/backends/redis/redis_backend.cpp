@@ -163,6 +163,25 @@ protocol::cmd_patch* patch_in(protocol::store_command& command) {
   return std::get_if<protocol::cmd_patch>(&command);
 }
 
+// A fenced patch refused here says not_holder instead when its fence no
+// longer holds, as the store checks the fence before the write: the lock's
+// state decides which refusal goes back (either way nothing was written).
+void refuse_fenced_patch(redis_actor* self, const protocol::write_fence& fence, error refusal,
+                         reply_promise promise, clock_type::time_point give_up) {
+  run_read(
+      self, protocol::store_read{protocol::read_kind::lock, fence.lock, 0, 0},
+      [fence, refusal, promise](redis_actor*, protocol::store_read_reply lock) mutable {
+        if (lock.error)
+          return (void)promise.deliver(store::refusal_reply(std::move(*lock.error)));
+        const auto& state = std::get<protocol::lock_state>(lock.value);
+        std::uint64_t current = state.held ? state.token : 0;
+        if (current == 0 || current != fence.token)
+          refusal = store::fence_refused(fence.lock, fence.token, current);
+        promise.deliver(store::refusal_reply(std::move(refusal)));
+      },
+      give_up);
+}
+
 // Redis's Lua has no zstd: the delta is applied here, and the result goes
 // as a cas at the version the delta was made against (under the patch's
 // fence, if it has one).
@@ -172,20 +191,22 @@ void run_patch(redis_actor* self, protocol::store_proposal proposal, reply_promi
   run_read(
       self, protocol::store_read{protocol::read_kind::value, patch.id, 0, 0},
       [proposal, promise, give_up](redis_actor* actor, protocol::store_read_reply current) mutable {
+        auto refuse = [&](error refusal) {
+          if (auto* fenced = std::get_if<protocol::cmd_fenced>(&proposal.command))
+            return refuse_fenced_patch(actor, fenced->fence, std::move(refusal), promise, give_up);
+          promise.deliver(store::refusal_reply(std::move(refusal)));
+        };
         if (current.error)
-          return (void)promise.deliver(store::refusal_reply(std::move(*current.error)));
+          return refuse(std::move(*current.error));
         const auto& value = std::get<protocol::value_state>(current.value);
         auto asked = *patch_in(proposal.command);
         if (value.version != asked.expected_version)
-          return (void)promise.deliver(
-              store::refusal_reply(
-                store::version_conflict(asked.id, value.version, asked.expected_version)));
+          return refuse(store::version_conflict(asked.id, value.version, asked.expected_version));
         auto patched =
             store::apply_delta(value.value, asked.delta, actor->state.keys.limits.max_value_bytes);
         if (!patched)
-          return (void)promise.deliver(
-              store::refusal_reply(error{patched.error().code, "patch of ref '" + asked.id
-                                                                 + "': " + patched.error().message}));
+          return refuse(error{patched.error().code,
+                              "patch of ref '" + asked.id + "': " + patched.error().message});
         protocol::cmd_cas cas{asked.id, asked.expected_version, std::move(*patched)};
         if (auto* fenced = std::get_if<protocol::cmd_fenced>(&proposal.command))
           fenced->write = std::move(cas);

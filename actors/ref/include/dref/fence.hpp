@@ -21,6 +21,9 @@ namespace dref {
 
 class fence {
 public:
+  // Fences nothing (writes under it fail with not_holder); there so that a
+  // fence can travel in CAF messages (ref_actor.hpp).
+  fence() = default;
   fence(const dref::id& lock, std::uint64_t fencing_token) : wire_{lock.str(), fencing_token} {}
   // A guard that holds nothing (released, moved from) fences nothing: its
   // writes fail with errc::not_holder before anything is sent.

@@ -7,6 +7,10 @@
 //   (ref_set_atom, T)               -> uint64_t       the new version
 //   (ref_cas_atom, T expected, T v) -> bool           written?
 //   (ref_update_atom, ref_update<T>)-> T              the committed value
+//   (ref_remove_atom)               -> bool           there was a value
+//   ... the four writes with a dref::fence last:      fenced writes (ref.hpp):
+//   (ref_set_atom, T, fence), (ref_cas_atom, T, T, fence),
+//   (ref_update_atom, ref_update<T>, fence), (ref_remove_atom, fence)
 //   (ref_watch_atom, caf::actor l)                    l then receives
 //                                                     (ref_changed_atom, T old, T new)
 //                                                     for every write after the watch
@@ -45,6 +49,7 @@ using ref_set_atom = caf::atom_constant<caf::atom("rset")>;
 using ref_cas_atom = caf::atom_constant<caf::atom("rcas")>;
 using ref_update_atom = caf::atom_constant<caf::atom("rupdate")>;
 using ref_watch_atom = caf::atom_constant<caf::atom("rwatch")>;
+using ref_remove_atom = caf::atom_constant<caf::atom("rremove")>;
 using ref_changed_atom = caf::atom_constant<caf::atom("rchanged")>;
 
 // An update function in a message; it may run more than once (pure).
@@ -58,6 +63,9 @@ struct ref_update {
 namespace caf {
 template <class T>
 struct allowed_unsafe_message_type<dref::ref_update<T>> : std::true_type {};
+// In-process only, like ref_update: a fence is a lock id and a token.
+template <>
+struct allowed_unsafe_message_type<dref::fence> : std::true_type {};
 } // namespace caf
 
 namespace dref {
@@ -68,6 +76,11 @@ using ref_actor = caf::typed_actor<
   typename caf::replies_to<ref_set_atom, T>::template with<std::uint64_t>,
   typename caf::replies_to<ref_cas_atom, T, T>::template with<bool>,
   typename caf::replies_to<ref_update_atom, ref_update<T>>::template with<T>,
+  typename caf::replies_to<ref_remove_atom>::template with<bool>,
+  typename caf::replies_to<ref_set_atom, T, fence>::template with<std::uint64_t>,
+  typename caf::replies_to<ref_cas_atom, T, T, fence>::template with<bool>,
+  typename caf::replies_to<ref_update_atom, ref_update<T>, fence>::template with<T>,
+  typename caf::replies_to<ref_remove_atom, fence>::template with<bool>,
   caf::reacts_to<ref_watch_atom, caf::actor>>;
 
 namespace detail {
@@ -97,6 +110,31 @@ typename ref_actor<T>::behavior_type ref_actor_behavior(typename ref_actor<T>::p
     [self, r](ref_update_atom, const ref_update<T>& update) {
       auto promise = self->template make_response_promise<T>();
       deliver_to(r.update_and_get(self, update.f), promise);
+      return promise;
+    },
+    [self, r](ref_remove_atom) {
+      auto promise = self->template make_response_promise<bool>();
+      deliver_to(r.remove(self), promise);
+      return promise;
+    },
+    [self, r](ref_set_atom, const T& value, const fence& guard) {
+      auto promise = self->template make_response_promise<std::uint64_t>();
+      deliver_to(r.set(self, value, guard), promise);
+      return promise;
+    },
+    [self, r](ref_cas_atom, const T& expected, const T& desired, const fence& guard) {
+      auto promise = self->template make_response_promise<bool>();
+      deliver_to(r.compare_and_set(self, expected, desired, guard), promise);
+      return promise;
+    },
+    [self, r](ref_update_atom, const ref_update<T>& update, const fence& guard) {
+      auto promise = self->template make_response_promise<T>();
+      deliver_to(r.update_and_get(self, update.f, guard), promise);
+      return promise;
+    },
+    [self, r](ref_remove_atom, const fence& guard) {
+      auto promise = self->template make_response_promise<bool>();
+      deliver_to(r.remove(self, guard), promise);
       return promise;
     },
     [self, r, watches](ref_watch_atom, const caf::actor& listener) {
