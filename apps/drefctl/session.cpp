@@ -27,7 +27,8 @@ dref::raft_member& session::member() {
     member_ = dref::raft_member::connect(system_, options_.endpoints, {}, options_.timeout);
     return *member_;
   } catch (const dref::error_exception& ex) {
-    throw command_failed{dref::error{dref::errc::unavailable, ex.error().message}};
+    throw command_failed{
+        dref::error{dref::errc::unavailable, "no endpoint answers: " + ex.error().message}};
   }
 }
 

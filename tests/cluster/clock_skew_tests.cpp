@@ -41,8 +41,8 @@ void skewed_leader_keeps_live_sessions_and_expires_dead_ones(std::int64_t skew_m
   // A dead session: drefctl holds a lock (session TTL 3 s) and is killed.
   auto log = c.root / "drefctl-lock.log";
   auto holder = std::make_unique<test::child_process>(
-    std::vector<std::string>{DREFCTL_BIN, "--endpoints", c.endpoints(), "lock", "skew/dead", "--",
-                             "sleep", "30"},
+    std::vector<std::string>{DREFCTL_BIN, "--endpoints", c.endpoints(), "lock", "--ttl", "3s",
+                             "skew/dead", "--", "sleep", "30"},
     log.string());
   auto observer = raft_member::connect(c.sys, all, 10s);
   context other{c.sys, observer, process_cluster::options()};

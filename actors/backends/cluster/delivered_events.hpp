@@ -2,10 +2,14 @@
 // What a watch relay (watch_relay.hpp) already handed its watcher of one
 // id, so that after a failover the watcher gets nothing twice: events carry
 // the revision they happened at (new_version; a topic message its seq in
-// `number`), and revisions a watcher has are never delivered again. Pure.
+// `number`), and events a watcher has are never delivered again: older
+// revisions, and at the newest one, the same event again. A catch-up of a
+// value at the newest revision is nothing new either. Pure.
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "dref/protocol/store_results.hpp"
 
@@ -33,6 +37,11 @@ public:
 
 private:
   std::uint64_t revision_;
+  // One entry can change an id more than once (a lock released and granted
+  // to the next waiter): the events delivered at revision_, told apart.
+  std::vector<std::string> at_revision_;
+  // Everything at revision_ was had (the watch's start, a catch-up).
+  bool revision_whole_ = true;
   std::optional<std::uint64_t> topic_seq_;
 };
 

@@ -43,6 +43,24 @@ BOOST_AUTO_TEST_CASE(nothing_at_or_below_the_watch_start_or_delivered_passes_aga
   BOOST_TEST(d.revision() == 16u);
 }
 
+// A lock released and granted to the next waiter in one entry: two events
+// at one revision, both new; either one again is not.
+BOOST_AUTO_TEST_CASE(two_events_of_one_entry_both_pass_once) {
+  delivered_events d{5};
+  auto released = value_event(9, event_kind::lock_released);
+  released.session = "a";
+  released.number = 7;
+  auto granted = value_event(9, event_kind::lock_granted);
+  granted.session = "b";
+  granted.number = 9;
+  BOOST_TEST(d.admit(released));
+  BOOST_TEST(d.admit(granted));
+  BOOST_TEST(!d.admit(released));
+  BOOST_TEST(!d.admit(granted));
+  BOOST_TEST(!d.admit(value_event(9, event_kind::value_caught_up)));
+  BOOST_TEST(d.admit(value_event(10)));
+}
+
 BOOST_AUTO_TEST_CASE(topic_messages_count_by_seq_not_revision) {
   delivered_events d{1000};
   BOOST_TEST(d.admit(topic_event(3))); // seqs are far below revisions

@@ -5,6 +5,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -15,7 +16,13 @@ namespace dref::raft::node {
 
 class watcher_set {
 public:
-  void add(const std::string& id, caf::actor watcher) { by_id_[id].push_back(std::move(watcher)); }
+  // Once per (id, watcher): a watcher that asks again (a resumed watch) is
+  // not sent every event twice.
+  void add(const std::string& id, caf::actor watcher) {
+    auto& list = by_id_[id];
+    if (std::find(list.begin(), list.end(), watcher) == list.end())
+      list.push_back(std::move(watcher));
+  }
 
   void remove(const std::string& id, const caf::actor& watcher) {
     auto it = by_id_.find(id);
