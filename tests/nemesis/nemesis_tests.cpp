@@ -61,14 +61,19 @@ struct histories {
   }
 };
 
+// Every member's endpoint, client `id`'s own first member first.
+std::vector<config::endpoint> endpoints_from(const process_cluster& c, int id) {
+  std::vector<config::endpoint> out;
+  for (std::size_t k = 0; k < c.ports.size(); ++k)
+    out.push_back(config::endpoint{"127.0.0.1", c.ports[(k + static_cast<std::size_t>(id)) % c.ports.size()]});
+  return out;
+}
+
 // One client: its own context on every endpoint (starting at a different
 // one), random reads, writes and compare-and-sets until told to stop.
 void run_client(process_cluster& c, int id, std::uint64_t seed, std::atomic<bool>& stop,
                 histories& out) {
-  std::vector<config::endpoint> endpoints;
-  for (std::size_t k = 0; k < c.ports.size(); ++k)
-    endpoints.push_back(config::endpoint{"127.0.0.1", c.ports[(k + static_cast<std::size_t>(id)) % c.ports.size()]});
-  auto cluster = raft_member::connect(c.sys, endpoints, 10s, 5s);
+  auto cluster = raft_member::connect(c.sys, endpoints_from(c, id), 10s, 5s);
   context_options options;
   options.request_timeout = 5s;
   context ctx{c.sys, cluster, options};
@@ -117,10 +122,7 @@ struct hold {
 // is told of a loss, and otherwise holds it for a short while.
 void run_lock_holder(process_cluster& c, int id, std::uint64_t seed, std::atomic<bool>& stop,
                      std::mutex& mutex, std::vector<hold>& holds) {
-  std::vector<config::endpoint> endpoints;
-  for (std::size_t k = 0; k < c.ports.size(); ++k)
-    endpoints.push_back(config::endpoint{"127.0.0.1", c.ports[(k + static_cast<std::size_t>(id)) % c.ports.size()]});
-  auto cluster = raft_member::connect(c.sys, endpoints, 10s, 5s);
+  auto cluster = raft_member::connect(c.sys, endpoints_from(c, id), 10s, 5s);
   context_options options;
   options.request_timeout = 5s;
   options.session_ttl = 1s;
