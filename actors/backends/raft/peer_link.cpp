@@ -51,6 +51,15 @@ void schedule_redial(link_actor* self) {
 void offer_limits(link_actor* self, std::uint64_t attempt, caf::actor remote,
                   std::string remote_name);
 
+// A step of dial attempt `attempt` failed: say why and dial again later
+// (unless a newer attempt took over meanwhile).
+void attempt_failed(link_actor* self, std::uint64_t attempt, const std::string& why) {
+  if (attempt != self->state.attempt)
+    return;
+  complain(self, why);
+  schedule_redial(self);
+}
+
 void dial(link_actor* self) {
   auto attempt = self->state.attempt;
   auto mm = net::connector(self->home_system());
@@ -63,11 +72,8 @@ void dial(link_actor* self) {
         if (attempt != self->state.attempt)
           return;
         auto remote = caf::actor_cast<caf::actor>(ptr);
-        if (!remote) {
-          complain(self, "nothing is published there");
-          schedule_redial(self);
-          return;
-        }
+        if (!remote)
+          return attempt_failed(self, attempt, "nothing is published there");
         if (remote == self->state.node) {
           self->send(self->state.node, link_self_atom::value, self->state.target.to_string());
           self->quit();
@@ -78,26 +84,17 @@ void dial(link_actor* self) {
             [self, attempt, remote](const protocol::hello_reply& reply) {
               if (attempt != self->state.attempt)
                 return;
-              if (reply.refusal) {
-                complain(self, "refused: " + reply.refusal->message);
-                schedule_redial(self);
-                return;
-              }
+              if (reply.refusal)
+                return attempt_failed(self, attempt, "refused: " + reply.refusal->message);
               offer_limits(self, attempt, remote, reply.node_id);
             },
             [self, attempt](const caf::error& err) {
-              if (attempt != self->state.attempt)
-                return;
-              complain(self, "no greeting: " + self->home_system().render(err));
-              schedule_redial(self);
+              attempt_failed(self, attempt, "no greeting: " + self->home_system().render(err));
             });
       },
       [self, attempt](const caf::error& err) {
-        if (attempt != self->state.attempt)
-          return;
-        complain(self,
-                 "cannot connect: " + net::describe_dial_failure(self->home_system(), err));
-        schedule_redial(self);
+        attempt_failed(self, attempt,
+                       "cannot connect: " + net::describe_dial_failure(self->home_system(), err));
       });
 }
 
@@ -109,11 +106,8 @@ void offer_limits(link_actor* self, std::uint64_t attempt, caf::actor remote,
       [self, attempt, remote, remote_name](const protocol::hello_reply& reply) {
         if (attempt != self->state.attempt)
           return;
-        if (reply.refusal) {
-          complain(self, "refused: " + reply.refusal->message);
-          schedule_redial(self);
-          return;
-        }
+        if (reply.refusal)
+          return attempt_failed(self, attempt, "refused: " + reply.refusal->message);
         self->state.remote = remote;
         self->state.remote_name = remote_name;
         self->state.backoff = std::chrono::milliseconds{50};
@@ -123,10 +117,8 @@ void offer_limits(link_actor* self, std::uint64_t attempt, caf::actor remote,
                    remote_name, remote);
       },
       [self, attempt](const caf::error& err) {
-        if (attempt != self->state.attempt)
-          return;
-        complain(self, "no answer to the limits: " + self->home_system().render(err));
-        schedule_redial(self);
+        attempt_failed(self, attempt,
+                       "no answer to the limits: " + self->home_system().render(err));
       });
 }
 
