@@ -84,9 +84,11 @@ result<void> raft_member::transfer_leadership(caf::actor_system& sys, const std:
   return ask_admin(sys, node_of(handle_), protocol::leader_transfer{to}, timeout);
 }
 
-void raft_member::set_link_cut(const std::string& member, bool cut) const {
+void raft_member::set_link_cut(const std::string& member, bool cut, cut_direction which) const {
+  bool outgoing = cut && which != cut_direction::incoming;
+  bool incoming = cut && which != cut_direction::outgoing;
   if (auto node = node_of(handle_))
-    caf::anon_send(node, protocol::fault_atom::value, member, cut);
+    caf::anon_send(node, protocol::fault_atom::value, member, outgoing, incoming);
 }
 
 } // namespace dref

@@ -1,35 +1,36 @@
 // The nemesis suite: real dref-node processes (3, then 5) under faults
-// drawn at random from a printed seed, used by clients through the public
-// API on several endpoints. After each run:
+// drawn at random from a printed seed, used by client processes
+// (nemesis_client.cpp) through the public API on several endpoints; the
+// clients are paused among the faults too. After each run:
 //   - every key's history is linearizable (tests/common/linearizability.hpp;
 //     a search that runs out of budget is reported as inconclusive, not as a
 //     violation), so no acknowledged write is lost;
 //   - a watcher of each key saw every acknowledged write, once, in order,
 //     each change following on from the one before;
-//   - lock holders that honour on_lost never hold the lock at overlapping
-//     times (both ends recorded by the holders), and fencing tokens grow;
+//   - lock holders that honour their loss never hold the lock at
+//     overlapping times (both ends recorded by the holders), and fencing
+//     tokens grow;
 //   - all members end with equal state digests.
 // DREF_NEMESIS_SECONDS (default 15) sets each run's length, DREF_NEMESIS_SEED
 // replays a run.
 
 #include <boost/test/unit_test.hpp>
 #include <algorithm>
-#include <atomic>
 #include <csignal>
 #include <iostream>
 #include <map>
 #include <mutex>
 #include <random>
 #include <set>
+#include <sys/wait.h>
 
-#include "linearizability.hpp"
+#include "history_file.hpp"
 #include "process_cluster.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
+using namespace dref::test::nemesis;
 using test::process_cluster;
-using model = test::register_model;
-using op = test::operation<model>;
 
 namespace {
 
@@ -38,119 +39,34 @@ std::uint64_t env_number(const char* name, std::uint64_t fallback) {
   return text != nullptr && *text != '\0' ? std::stoull(text) : fallback;
 }
 
-std::uint64_t now_ns() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                      std::chrono::steady_clock::now().time_since_epoch())
-                                      .count());
-}
-
 constexpr int keys = 3;
 std::string key_name(int k) { return "nemesis/k" + std::to_string(k); }
 
-// Every client's operations on every key, recorded as they happen.
-struct histories {
-  std::mutex mutex;
-  std::map<int, std::vector<op>> by_key;
-  std::map<int, std::set<std::int64_t>> acknowledged_writes; // values, unique per write
-  void add(int key, op o) {
-    std::lock_guard guard{mutex};
-    if (o.ret != test::unknown_return
-        && (o.input.what == model::kind::write || (o.input.what == model::kind::cas && o.output.ok)))
-      acknowledged_writes[key].insert(o.input.value);
-    by_key[key].push_back(std::move(o));
-  }
-};
-
 // Every member's endpoint, client `id`'s own first member first.
-std::vector<config::endpoint> endpoints_from(const process_cluster& c, int id) {
-  std::vector<config::endpoint> out;
+std::string endpoints_from(const process_cluster& c, std::size_t id) {
+  std::string out;
   for (std::size_t k = 0; k < c.ports.size(); ++k)
-    out.push_back(config::endpoint{"127.0.0.1", c.ports[(k + static_cast<std::size_t>(id)) % c.ports.size()]});
+    out += (out.empty() ? "" : ",") + c.endpoint((k + id) % c.ports.size());
   return out;
 }
 
-// One client: its own context on every endpoint (starting at a different
-// one), random reads, writes and compare-and-sets until told to stop.
-void run_client(process_cluster& c, int id, std::uint64_t seed, std::atomic<bool>& stop,
-                histories& out) {
-  auto cluster = raft_member::connect(c.sys, endpoints_from(c, id), 10s, 5s);
-  context_options options;
-  options.request_timeout = 5s;
-  context ctx{c.sys, cluster, options};
-  std::mt19937_64 rng{seed};
-  std::int64_t next_value = (id + 1) * 1'000'000;
-  while (!stop) {
-    int key = static_cast<int>(rng() % keys);
-    auto r = ctx.existing<std::int64_t>(manual_id(key_name(key)));
-    op o;
-    o.call = now_ns();
-    try {
-      switch (rng() % 3) {
-        case 0:
-          o.input = {model::kind::read, 0, 0};
-          o.output = {r.get(), true};
-          break;
-        case 1:
-          o.input = {model::kind::write, ++next_value, 0};
-          r.set(o.input.value);
-          break;
-        default: {
-          // Expect what this client saw last of the key, or a fresh guess.
-          auto expected = static_cast<std::int64_t>(rng() % 2 == 0 ? 0 : next_value);
-          o.input = {model::kind::cas, ++next_value, expected};
-          o.output = {0, r.compare_and_set(expected, o.input.value)};
-        }
-      }
-      o.ret = now_ns();
-    } catch (const error_exception&) {
-      o.ret = test::unknown_return; // may or may not have taken effect
-    }
-    out.add(key, o);
-  }
-}
-
-// One grant of the nemesis lock as its holder saw it: from the moment it
-// was told it holds the lock to the moment it let go or was told of the loss.
-struct hold {
-  std::uint64_t token = 0;
-  std::uint64_t from = 0;
-  std::uint64_t to = 0;
-  bool lost = false;
+// A client process and the file it records its history in.
+struct client_process {
+  std::string name;
+  std::string history;
+  std::unique_ptr<test::child_process> process;
 };
 
-// A lock holder that honours on_lost: it stops using the lock as soon as it
-// is told of a loss, and otherwise holds it for a short while.
-void run_lock_holder(process_cluster& c, int id, std::uint64_t seed, std::atomic<bool>& stop,
-                     std::mutex& mutex, std::vector<hold>& holds) {
-  auto cluster = raft_member::connect(c.sys, endpoints_from(c, id), 10s, 5s);
-  context_options options;
-  options.request_timeout = 5s;
-  options.session_ttl = 1s;
-  context ctx{c.sys, cluster, options};
-  std::mt19937_64 rng{seed};
-  while (!stop) {
-    std::optional<lock_guard> guard;
-    try {
-      guard = ctx.try_lock_for(manual_id("nemesis/lock"), 2s);
-    } catch (const error_exception&) {
-      continue;
-    }
-    if (!guard)
-      continue;
-    auto h = std::make_shared<hold>();
-    h->token = guard->fencing_token();
-    h->from = now_ns();
-    auto lost_at = std::make_shared<std::atomic<std::uint64_t>>(0);
-    guard->on_lost([lost_at] { *lost_at = now_ns(); });
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds{50 + rng() % 200};
-    while (std::chrono::steady_clock::now() < until && lost_at->load() == 0)
-      std::this_thread::sleep_for(5ms);
-    h->lost = lost_at->load() != 0;
-    h->to = h->lost ? lost_at->load() : now_ns();
-    guard.reset(); // lets go (a lost one: nothing to release)
-    std::lock_guard lock{mutex};
-    holds.push_back(*h);
-  }
+client_process start_client(process_cluster& c, const std::string& mode, std::size_t id,
+                            std::uint64_t seed) {
+  client_process out;
+  out.name = mode + "-client-" + std::to_string(id);
+  out.history = (c.root / (out.name + ".history")).string();
+  out.process = std::make_unique<test::child_process>(
+    std::vector<std::string>{NEMESIS_CLIENT_BIN, mode, std::to_string(id), std::to_string(seed),
+                             endpoints_from(c, id), out.history},
+    (c.root / (out.name + ".log")).string());
+  return out;
 }
 
 // A fault, applied and later healed.
@@ -159,10 +75,10 @@ struct fault {
   std::function<void()> heal;
 };
 
-fault draw_fault(process_cluster& c, std::mt19937_64& rng) {
+fault draw_fault(process_cluster& c, std::vector<client_process>& clients, std::mt19937_64& rng) {
   auto n = c.ports.size();
   auto i = static_cast<std::size_t>(rng() % n);
-  switch (rng() % 5) {
+  switch (rng() % 6) {
     case 0: // crash, restart later from the data directory
       c.nodes[i]->kill_hard();
       return {"kill -9 " + c.name(i), [&c, i] { c.restart(i); }};
@@ -171,18 +87,23 @@ fault draw_fault(process_cluster& c, std::mt19937_64& rng) {
       auto pid = c.nodes[i]->pid();
       return {"SIGSTOP " + c.name(i), [pid] { ::kill(pid, SIGCONT); }};
     }
-    case 2: { // a link cut at i's side (i drops what goes to and comes from j), or at both
+    case 2: { // a link cut: one way at i's side, or both ways at both sides
+      using dir = raft_member::cut_direction;
       auto j = (i + 1 + static_cast<std::size_t>(rng() % (n - 1))) % n;
-      bool both = rng() % 2 == 0;
-      c.members[i].set_link_cut(c.name(j), true);
-      if (both)
+      auto way = rng() % 3;
+      std::string what = c.name(i) + (way == 0   ? " drops what it sends to "
+                                      : way == 1 ? " drops what it gets from "
+                                                 : " and its peer drop all between them: ")
+                         + c.name(j);
+      if (way == 2) {
+        c.members[i].set_link_cut(c.name(j), true);
         c.members[j].set_link_cut(c.name(i), true);
-      return {std::string{both ? "cut both sides of " : "cut one side of "} + c.name(i) + " / "
-                + c.name(j),
-              [&c, i, j, both] {
+      } else {
+        c.members[i].set_link_cut(c.name(j), true, way == 0 ? dir::outgoing : dir::incoming);
+      }
+      return {"link cut: " + what, [&c, i, j] {
                 c.members[i].set_link_cut(c.name(j), false);
-                if (both)
-                  c.members[j].set_link_cut(c.name(i), false);
+                c.members[j].set_link_cut(c.name(i), false);
               }};
     }
     case 3: { // leadership moves
@@ -190,6 +111,12 @@ fault draw_fault(process_cluster& c, std::mt19937_64& rng) {
       auto moved = c.members[(i + 1) % n].transfer_leadership(c.sys, to, 2s);
       return {"transfer leadership to " + to + (moved ? "" : " (refused: " + moved.error().message + ")"),
               [] {}};
+    }
+    case 4: { // a client process pauses (its session may lapse meanwhile)
+      auto& client = clients[static_cast<std::size_t>(rng() % clients.size())];
+      auto pid = client.process->pid();
+      ::kill(pid, SIGSTOP);
+      return {"SIGSTOP " + client.name, [pid] { ::kill(pid, SIGCONT); }};
     }
     default: { // the member's disk fails: its next fsyncs fail and it stops
       c.nodes[i]->kill_hard();
@@ -201,6 +128,31 @@ fault draw_fault(process_cluster& c, std::mt19937_64& rng) {
   }
 }
 
+// Lock holders never overlap, and every grant's token is larger than the
+// one before it.
+void check_holds(std::vector<hold> holds, std::uint64_t seed) {
+  std::size_t unused = 0, lost = 0, overlaps = 0;
+  lost = static_cast<std::size_t>(std::count_if(holds.begin(), holds.end(), [](const hold& h) { return h.lost; }));
+  unused = static_cast<std::size_t>(std::erase_if(holds, [](const hold& h) { return h.from == 0; }));
+  std::sort(holds.begin(), holds.end(), [](const hold& a, const hold& b) { return a.from < b.from; });
+  for (std::size_t i = 1; i < holds.size(); ++i) {
+    if (holds[i].from <= holds[i - 1].to) {
+      ++overlaps;
+      std::cout << "  OVERLAP: token " << holds[i - 1].token << " used until "
+                << holds[i - 1].to << ", token " << holds[i].token << " from " << holds[i].from
+                << std::endl;
+    }
+    BOOST_TEST(holds[i].token > holds[i - 1].token,
+               "fencing tokens go " << holds[i - 1].token << " then " << holds[i].token
+                                    << " (seed " << seed << ")");
+  }
+  std::cout << "  nemesis/lock: " << holds.size() + unused << " grants, " << lost
+            << " found lost (" << unused << " before their first use), " << overlaps
+            << " overlapping" << std::endl;
+  BOOST_TEST(overlaps == 0u, "lock holders overlapped (seed " << seed << ")");
+  BOOST_TEST(!holds.empty());
+}
+
 void run_nemesis(std::size_t members) {
   auto seed = env_number("DREF_NEMESIS_SEED", std::random_device{}());
   auto seconds = env_number("DREF_NEMESIS_SECONDS", 15);
@@ -210,9 +162,8 @@ void run_nemesis(std::size_t members) {
   process_cluster c{members};
   auto setup = raft_member::connect(c.sys, {config::endpoint{"127.0.0.1", c.ports[0]}}, 10s);
   context setup_ctx{c.sys, setup, process_cluster::options()};
-  std::vector<ref<std::int64_t>> refs;
   for (int k = 0; k < keys; ++k)
-    refs.push_back(setup_ctx.make<std::int64_t>(0, manual_id(key_name(k))));
+    setup_ctx.make<std::int64_t>(0, manual_id(key_name(k)));
 
   // A watcher of every key through its own failover client.
   std::vector<config::endpoint> all;
@@ -230,31 +181,34 @@ void run_nemesis(std::size_t members) {
                           seen[k].emplace_back(old_value, value);
                         }));
 
-  histories recorded;
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> clients;
-  for (int id = 0; id < 4; ++id)
-    clients.emplace_back([&, id] { run_client(c, id, seed + 1 + static_cast<std::uint64_t>(id), stop, recorded); });
-  std::mutex holds_mutex;
-  std::vector<hold> holds;
-  for (int id = 0; id < 2; ++id)
-    clients.emplace_back([&, id] {
-      run_lock_holder(c, id, seed + 100 + static_cast<std::uint64_t>(id), stop, holds_mutex, holds);
-    });
+  std::vector<client_process> clients;
+  for (std::size_t id = 0; id < 4; ++id)
+    clients.push_back(start_client(c, "values", id, seed + 1 + id));
+  for (std::size_t id = 0; id < 2; ++id)
+    clients.push_back(start_client(c, "lock", id, seed + 100 + id));
 
   std::mt19937_64 rng{seed};
   auto end = std::chrono::steady_clock::now() + std::chrono::seconds{seconds};
   while (std::chrono::steady_clock::now() < end) {
     std::this_thread::sleep_for(std::chrono::milliseconds{300 + rng() % 700});
-    auto f = draw_fault(c, rng);
+    auto f = draw_fault(c, clients, rng);
     auto lasts = std::chrono::milliseconds{200 + rng() % 1800};
     std::cout << "  nemesis: " << f.what << " for " << lasts.count() << " ms" << std::endl;
     std::this_thread::sleep_for(lasts);
     f.heal();
   }
-  stop = true;
-  for (auto& t : clients)
-    t.join();
+  // SIGTERM ends each client after its call under way (5 s at most).
+  for (auto& client : clients)
+    ::kill(client.process->pid(), SIGTERM);
+  histories recorded;
+  for (auto& client : clients) {
+    int status = client.process->stop(10s);
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0),
+               client.name << " ended with status " << status << ": "
+                           << test::file_text(c.root / (client.name + ".log")));
+    read_history(client.history, recorded);
+  }
+  BOOST_TEST(recorded.malformed_lines == 0u);
 
   // Quiet now: every member applies everything and they must agree.
   std::optional<std::size_t> leader = c.leader(20s);
@@ -262,7 +216,6 @@ void run_nemesis(std::size_t members) {
   std::map<int, std::int64_t> final_values;
   for (int k = 0; k < keys; ++k)
     final_values[k] = setup_ctx.existing<std::int64_t>(manual_id(key_name(k))).get();
-  std::optional<std::uint64_t> digest;
   bool converged = false;
   for (int attempt = 0; attempt < 200 && !converged; ++attempt) {
     std::set<std::pair<std::uint64_t, std::uint64_t>> states; // (applied, digest)
@@ -278,10 +231,14 @@ void run_nemesis(std::size_t members) {
   BOOST_TEST(converged, "members agree on applied index and state digest (seed " << seed << ")");
 
   std::size_t operations = 0, unknown = 0;
+  std::map<int, std::set<std::int64_t>> acknowledged; // written values, unique per write
   for (auto& [key, history] : recorded.by_key) {
     operations += history.size();
-    for (const auto& o : history)
+    for (const auto& o : history) {
       unknown += o.ret == test::unknown_return;
+      if (acknowledged_write(o))
+        acknowledged[key].insert(o.input.value);
+    }
     // The final read belongs to the history too: nothing acknowledged lost.
     auto t = now_ns();
     history.push_back(op{t, t + 1, {model::kind::read, 0, 0}, {final_values[key], true}});
@@ -294,29 +251,7 @@ void run_nemesis(std::size_t members) {
   std::cout << "  " << operations << " operations, " << unknown << " with unknown outcome"
             << std::endl;
   BOOST_TEST(operations > 0u);
-
-  // Lock holders never overlap, and every grant's token is larger than the
-  // one before it.
-  std::sort(holds.begin(), holds.end(), [](const hold& a, const hold& b) { return a.from < b.from; });
-  std::size_t overlaps = 0, lost = 0;
-  for (std::size_t i = 0; i < holds.size(); ++i) {
-    lost += holds[i].lost;
-    if (i == 0)
-      continue;
-    if (holds[i].from < holds[i - 1].to) {
-      ++overlaps;
-      std::cout << "  OVERLAP: token " << holds[i - 1].token << " held until "
-                << holds[i - 1].to << ", token " << holds[i].token << " from " << holds[i].from
-                << std::endl;
-    }
-    BOOST_TEST(holds[i].token > holds[i - 1].token,
-               "fencing tokens go " << holds[i - 1].token << " then " << holds[i].token
-                                    << " (seed " << seed << ")");
-  }
-  std::cout << "  nemesis/lock: " << holds.size() << " grants, " << lost
-            << " reported lost, " << overlaps << " overlapping" << std::endl;
-  BOOST_TEST(overlaps == 0u, "lock holders overlapped (seed " << seed << ")");
-  BOOST_TEST(!holds.empty());
+  check_holds(recorded.holds, seed);
 
   // Watches: continuous, and every acknowledged write among them.
   for (int k = 0; k < keys; ++k) {
@@ -340,7 +275,7 @@ void run_nemesis(std::size_t members) {
     }
     BOOST_TEST(breaks == 0u, key_name(k) << "'s watch broke off " << breaks << " times (seed " << seed << ")");
     std::size_t missed = 0;
-    for (auto v : recorded.acknowledged_writes[k])
+    for (auto v : acknowledged[k])
       missed += values.count(v) == 0;
     BOOST_TEST(missed == 0u, key_name(k) << "'s watch missed " << missed
                                          << " acknowledged writes (seed " << seed << ")");

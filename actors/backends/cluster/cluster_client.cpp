@@ -383,9 +383,9 @@ caf::behavior cluster_client(client_actor* self, cluster_client_options options,
     [self](protocol::leader_transfer& transfer) {
       return forward_job<protocol::admin_reply>(self, false, std::move(transfer));
     },
-    [self](protocol::fault_atom, const std::string& name, bool cut) {
+    [self](protocol::fault_atom, const std::string& name, bool outgoing, bool incoming) {
       if (self->state.member)
-        self->send(self->state.member, protocol::fault_atom::value, name, cut);
+        self->send(self->state.member, protocol::fault_atom::value, name, outgoing, incoming);
     });
 }
 

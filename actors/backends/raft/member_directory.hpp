@@ -125,9 +125,10 @@ public:
   }
 
   // --- reaching members
-  // The link that carries Raft messages to id, unless id is cut or unknown.
+  // The link that carries Raft messages to id, unless what goes to id is
+  // cut or id is unknown.
   std::optional<Link> link_for(core::node_id id) const {
-    if (cut_.count(id))
+    if (drops_outgoing(id))
       return std::nullopt;
     auto name = names_.find(id);
     if (name == names_.end())
@@ -141,23 +142,34 @@ public:
     return link->second;
   }
 
-  // The node of id when it greeted, its link is up and it is not cut.
+  // The node of id when it greeted, its link is up and no direction of it
+  // is cut (what is asked of it there needs an answer back).
   std::optional<Link> reachable(core::node_id id) const {
     auto remote = remotes_.find(id);
-    if (remote == remotes_.end() || cut_.count(id))
+    if (remote == remotes_.end() || cuts_.count(id))
       return std::nullopt;
     return remote->second;
   }
 
-  bool is_cut(core::node_id id) const { return cut_.count(id) != 0; }
+  // --- failure drills: this member's side of its traffic with another one
+  bool drops_outgoing(core::node_id id) const {
+    auto it = cuts_.find(id);
+    return it != cuts_.end() && it->second.outgoing;
+  }
+  bool drops_incoming(core::node_id id) const {
+    auto it = cuts_.find(id);
+    return it != cuts_.end() && it->second.incoming;
+  }
 
-  // Cuts name off (or restores it); the link to tell, when it has one.
-  std::optional<Link> cut(const std::string& name, bool cut) {
+  // Drops what goes to name (outgoing) and what comes from it (incoming)
+  // from now on, exactly as given (both false heals); the link to tell
+  // whether it drops outgoing traffic, when it has one.
+  std::optional<Link> cut(const std::string& name, bool outgoing, bool incoming) {
     auto id = member_id(name);
-    if (cut)
-      cut_.insert(id);
+    if (outgoing || incoming)
+      cuts_[id] = link_cut{outgoing, incoming};
     else
-      cut_.erase(id);
+      cuts_.erase(id);
     auto address = addresses_.find(name);
     if (address == addresses_.end())
       return std::nullopt;
@@ -184,7 +196,11 @@ private:
   std::map<std::string, std::string> addresses_; // by name
   std::map<std::string, Link> links_;            // by address
   std::map<core::node_id, Link> remotes_;        // greeted and connected, by id
-  std::set<core::node_id> cut_;
+  struct link_cut {
+    bool outgoing = false;
+    bool incoming = false;
+  };
+  std::map<core::node_id, link_cut> cuts_;
   std::set<std::string> unresolved_;             // configured, not yet greeted
   std::map<std::string, std::string> greeted_;   // configured address -> name
   std::set<std::string> clashes_reported_;       // names two addresses claim

@@ -477,7 +477,7 @@ caf::behavior node_behavior(node_actor* self) {
     [self](protocol::tick_atom) { on_tick(self); },
     [self](protocol::raft_message& msg) {
       auto& s = self->state;
-      if (!s.raft || s.members.is_cut(msg.from) || msg.to != s.self_id)
+      if (!s.raft || s.members.drops_incoming(msg.from) || msg.to != s.self_id)
         return;
       s.raft->step(msg);
       schedule_ready(self);
@@ -549,9 +549,9 @@ caf::behavior node_behavior(node_actor* self) {
       transfer_leadership(self, request, promise);
       return promise;
     },
-    [self](protocol::fault_atom, const std::string& name, bool cut) {
-      if (auto link = self->state.members.cut(name, cut))
-        self->send(*link, protocol::fault_atom::value, cut);
+    [self](protocol::fault_atom, const std::string& name, bool outgoing, bool incoming) {
+      if (auto link = self->state.members.cut(name, outgoing, incoming))
+        self->send(*link, protocol::fault_atom::value, outgoing);
     });
 }
 

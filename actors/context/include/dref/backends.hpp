@@ -87,9 +87,12 @@ public:
                       std::chrono::milliseconds timeout) const;
   result<void> transfer_leadership(caf::actor_system& sys, const std::string& to,
                                    std::chrono::milliseconds timeout) const;
-  // Failure drills: cut (or heal) this member's traffic with another one in
-  // both directions of this member's side.
-  void set_link_cut(const std::string& member, bool cut) const;
+  // Failure drills: cut (or heal) this member's traffic with another one at
+  // this member's side: what it sends there, what it gets from there, or
+  // both. A cut replaces the one before; cut = false heals both directions.
+  enum class cut_direction { both, outgoing, incoming };
+  void set_link_cut(const std::string& member, bool cut,
+                    cut_direction which = cut_direction::both) const;
   // The port it listens on (cfg.port, or the one picked for port 0).
   std::uint16_t port() const noexcept { return port_; }
   // Stops the member now, even while contexts still use it (they then get

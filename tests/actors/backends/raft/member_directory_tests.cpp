@@ -130,13 +130,28 @@ BOOST_AUTO_TEST_CASE(a_member_is_reachable_while_connected_and_not_cut) {
   members.connected("127.0.0.1:7001", "b", "node-b");
   BOOST_TEST(members.reachable(b) == std::optional<std::string>{"node-b"});
   // A drill cuts it off: no messages either way; its link is told.
-  BOOST_TEST(members.cut("b", true) == std::optional<std::string>{"link-b"});
-  BOOST_TEST(members.is_cut(b));
+  BOOST_TEST(members.cut("b", true, true) == std::optional<std::string>{"link-b"});
+  BOOST_TEST(members.drops_outgoing(b));
+  BOOST_TEST(members.drops_incoming(b));
   BOOST_TEST(!members.reachable(b).has_value());
   BOOST_TEST(!members.link_for(b).has_value());
-  BOOST_TEST(members.cut("b", false) == std::optional<std::string>{"link-b"});
+  // One way: what goes to b is dropped, what comes from b is not; b is
+  // not reachable for requests (their answers come back the other way).
+  members.cut("b", true, false);
+  BOOST_TEST(members.drops_outgoing(b));
+  BOOST_TEST(!members.drops_incoming(b));
+  BOOST_TEST(!members.link_for(b).has_value());
+  BOOST_TEST(!members.reachable(b).has_value());
+  // The other way: b's messages are dropped, ours reach it.
+  members.cut("b", false, true);
+  BOOST_TEST(!members.drops_outgoing(b));
+  BOOST_TEST(members.drops_incoming(b));
+  BOOST_TEST(members.link_for(b) == std::optional<std::string>{"link-b"});
+  BOOST_TEST(!members.reachable(b).has_value());
+  BOOST_TEST(members.cut("b", false, false) == std::optional<std::string>{"link-b"});
+  BOOST_TEST(!members.drops_incoming(b));
   BOOST_TEST(members.reachable(b) == std::optional<std::string>{"node-b"});
-  BOOST_TEST(!members.cut("unknown", true).has_value()); // no link to tell
+  BOOST_TEST(!members.cut("unknown", true, true).has_value()); // no link to tell
   BOOST_TEST(members.disconnected("b") == b);
   BOOST_TEST(!members.reachable(b).has_value());
   BOOST_TEST(members.link_for(b) == std::optional<std::string>{"link-b"}); // it redials

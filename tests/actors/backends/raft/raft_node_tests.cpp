@@ -65,6 +65,46 @@ BOOST_AUTO_TEST_CASE(a_proposal_during_a_leadership_transfer_waits_for_its_end) 
   BOOST_TEST(r.get() == 1);
 }
 
+// A drill can cut one direction of a link at one member's side. A follower
+// whose own messages are dropped still hears the leader and applies what
+// the others commit; one that drops what the leader sends falls behind
+// until the link heals.
+BOOST_AUTO_TEST_CASE(a_one_way_cut_drops_one_direction_only) {
+  using dir = raft_member::cut_direction;
+  test::raft_cluster c{3};
+  auto leader = leader_of(c, 20s);
+  BOOST_TEST_REQUIRE(leader.has_value());
+  auto follower = (*leader + 1) % 3;
+  auto r = c.node(*leader).make<int>(0, manual_id("t/one-way"));
+  auto applied = [&](std::size_t i) {
+    auto st = c.members[i].status(c.sys, 2s);
+    return st ? st->applied_index : 0;
+  };
+  auto reaches = [&](std::size_t i, std::uint64_t index) {
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (applied(i) < index && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
+    return applied(i) >= index;
+  };
+
+  c.members[follower].set_link_cut(name_of(*leader), true, dir::outgoing);
+  r.set(1);
+  auto first = applied(*leader);
+  r.set(2); // its append tells the follower that the first one committed
+  r.set(3);
+  BOOST_TEST(reaches(follower, first), "applied " << applied(follower) << " of " << first);
+
+  c.members[follower].set_link_cut(name_of(*leader), true, dir::incoming);
+  auto before = applied(follower);
+  for (int v = 4; v < 8; ++v)
+    r.set(v);
+  std::this_thread::sleep_for(300ms);
+  BOOST_TEST(applied(follower) == before);
+
+  c.members[follower].set_link_cut(name_of(*leader), false);
+  BOOST_TEST(reaches(follower, applied(*leader)));
+}
+
 // Members that would apply one entry under different limits (a value over
 // max_value_bytes refused on one, stored on the other) refuse each other
 // when they connect, and say which limit and both values; no cluster forms.

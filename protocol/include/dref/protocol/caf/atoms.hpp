@@ -18,8 +18,10 @@
 //   leader_transfer                         -> admin_reply, once it moved
 //                                              (both run by the leader; any
 //                                              member forwards them there)
-//   (fault_atom, std::string name, bool)    cut (true) or heal the link to a
-//                                           member (failure drills)
+//   (fault_atom, std::string name,          failure drills: from now on drop
+//    bool outgoing, bool incoming)          what this member sends to name
+//                                           (outgoing) and what it gets from
+//                                           name (incoming); both false heals
 //
 // tick_atom: a backend's or keepalive's own timer, sent to itself.
 
