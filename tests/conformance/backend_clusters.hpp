@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <stdexcept>
 #include <string>
+#include <cstdlib>
 #include <vector>
 
 #include "child_process.hpp"
@@ -149,10 +150,13 @@ struct raft_process_cluster : cluster_base {
   static constexpr const char* name = "raft-processes";
   static constexpr std::chrono::milliseconds session_ttl = conformance_session_ttl;
 
-  explicit raft_process_cluster(std::size_t nodes = 3, store::limits limits = {}) {
+  // With tls, the members and this process's contexts talk mutual TLS with
+  // certificates of a test CA made by scripts/make-test-certs.
+  explicit raft_process_cluster(std::size_t nodes = 3, store::limits limits = {}, bool tls = false)
+    : data_root(scratch_directory())
+    , client_tls(tls ? make_certificates(data_root) : config::tls{})
+    , cfg(client_config(client_tls)) {
     check_passable(limits);
-    std::string pattern = (std::filesystem::temp_directory_path() / "dref-procs-XXXXXX").string();
-    data_root = ::mkdtemp(pattern.data());
     std::vector<std::uint16_t> ports;
     std::string peers;
     for (std::size_t i = 0; i < nodes; ++i) {
@@ -161,16 +165,25 @@ struct raft_process_cluster : cluster_base {
     }
     for (std::size_t i = 0; i < nodes; ++i) {
       auto node_id = "node-" + std::to_string(i + 1);
-      processes.push_back(std::make_unique<child_process>(
-        std::vector<std::string>{
-          DREF_NODE_BIN, "--backend", "raft", "--node-id", node_id, "--port",
-          std::to_string(ports[i]), "--data-dir", (data_root / node_id).string(), "--peers", peers,
-          "--election-timeout-ms", std::to_string(conformance_election_timeout.count()),
-          "--heartbeat-ms", std::to_string(conformance_heartbeat.count()), "--max-value-bytes",
-          std::to_string(limits.max_value_bytes), "--max-id-length",
-          std::to_string(limits.max_id_length), "--topic-max-messages",
-          std::to_string(limits.topic_max_messages)},
-        (data_root / (node_id + ".log")).string()));
+      std::vector<std::string> argv{
+        DREF_NODE_BIN, "--backend", "raft", "--node-id", node_id, "--port",
+        std::to_string(ports[i]), "--data-dir", (data_root / node_id).string(), "--peers", peers,
+        "--election-timeout-ms", std::to_string(conformance_election_timeout.count()),
+        "--heartbeat-ms", std::to_string(conformance_heartbeat.count()), "--max-value-bytes",
+        std::to_string(limits.max_value_bytes), "--max-id-length",
+        std::to_string(limits.max_id_length), "--topic-max-messages",
+        std::to_string(limits.topic_max_messages)};
+      if (tls) {
+        auto certs = data_root / "certs";
+        for (std::string flag_and_file : {"--tls-certificate=member.pem", "--tls-key=member.key",
+                                          "--tls-ca=ca.pem"}) {
+          auto eq = flag_and_file.find('=');
+          argv.push_back(flag_and_file.substr(0, eq));
+          argv.push_back((certs / flag_and_file.substr(eq + 1)).string());
+        }
+      }
+      processes.push_back(
+        std::make_unique<child_process>(argv, (data_root / (node_id + ".log")).string()));
     }
     context_options options;
     options.session_ttl = session_ttl;
@@ -189,6 +202,28 @@ struct raft_process_cluster : cluster_base {
     std::filesystem::remove_all(data_root, ec);
   }
 
+  static std::filesystem::path scratch_directory() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "dref-procs-XXXXXX").string();
+    return ::mkdtemp(pattern.data());
+  }
+
+  // A test CA, a member and a client certificate in root/certs; the
+  // client's settings.
+  static config::tls make_certificates(const std::filesystem::path& root) {
+    auto certs = root / "certs";
+    auto command = std::string{DREF_MAKE_TEST_CERTS} + " " + certs.string() + " member client >/dev/null";
+    if (std::system(command.c_str()) != 0)
+      throw std::runtime_error("scripts/make-test-certs failed");
+    return {(certs / "client.pem").string(), (certs / "client.key").string(),
+            (certs / "ca.pem").string(), ""};
+  }
+
+  static config::node_config client_config(config::tls tls) {
+    config::node_config node;
+    node.tls = std::move(tls);
+    return node;
+  }
+
   context& node(std::size_t i) override { return *contexts.at(i); }
   caf::actor_system& system() override { return sys; }
 
@@ -204,9 +239,10 @@ struct raft_process_cluster : cluster_base {
                                   "max_id_length and topic_max_messages to dref-node");
   }
 
+  std::filesystem::path data_root;
+  config::tls client_tls;
   node_system_config cfg;
   caf::actor_system sys{cfg};
-  std::filesystem::path data_root;
   std::vector<std::unique_ptr<child_process>> processes;
   std::vector<raft_member> members;
   std::vector<std::unique_ptr<context>> contexts;

@@ -13,6 +13,8 @@ std::unique_ptr<cluster_base> make_cluster(tested_backend backend, std::size_t n
       return std::make_unique<raft_cluster>(nodes, limits);
     case tested_backend::raft_processes:
       return std::make_unique<raft_process_cluster>(nodes, limits);
+    case tested_backend::raft_processes_tls:
+      return std::make_unique<raft_process_cluster>(nodes, limits, true);
     case tested_backend::redis:
       return std::make_unique<redis_cluster>(nodes, limits);
   }

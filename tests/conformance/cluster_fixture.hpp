@@ -20,7 +20,8 @@ struct cluster_base {
   virtual caf::actor_system& system() = 0;
 };
 
-enum class tested_backend { memory, raft, raft_processes, redis };
+// raft_processes_tls: the same over mutual TLS.
+enum class tested_backend { memory, raft, raft_processes, raft_processes_tls, redis };
 
 // Defined by each conformance executable.
 extern const tested_backend backend_under_test;
