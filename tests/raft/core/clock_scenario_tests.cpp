@@ -10,7 +10,6 @@
 
 using namespace dref::test::sim;
 using dref::raft::core::read_mode;
-using dref::raft::core::role;
 
 BOOST_TEST_DONT_PRINT_LOG_VALUE(dref::result<void>)
 
@@ -34,18 +33,29 @@ bool applied(cluster& c, node_id id, const std::string& data) {
   return false;
 }
 
+// Elects a leader, commits w1 through it and lets a heartbeat round be
+// acknowledged since: in lease mode, a lease holds now.
+node_id leader_after_a_write(cluster& c) {
+  auto l = elect(c);
+  BOOST_REQUIRE(c.commit_through_leader("w1", 200));
+  c.run(3);
+  return l;
+}
+
+options race_options(read_mode reads, std::uint64_t seed) {
+  auto opts = cluster_of(3, seed);
+  opts.reads = reads;
+  return opts;
+}
+
 // The leader is cut off from its peers (clients still reach it) with its
 // clock at leader_rate and theirs at peer_rate. While the peers elect a new
 // leader and commit a write through it, a client reads at the old leader
 // every tick.
 race isolated_leader_race(read_mode reads, double leader_rate, double peer_rate,
                           std::uint64_t seed) {
-  auto opts = cluster_of(3, seed);
-  opts.reads = reads;
-  cluster c(opts);
-  auto old = elect(c);
-  BOOST_REQUIRE(c.commit_through_leader("w1", 200));
-  c.run(3); // a quorum acknowledged a recent round: a lease holds
+  cluster c(race_options(reads, seed));
+  auto old = leader_after_a_write(c);
   for (auto id : c.ids())
     c.set_clock_rate(id, id == old ? leader_rate : peer_rate);
   c.isolate(old);
@@ -66,17 +76,12 @@ race isolated_leader_race(read_mode reads, double leader_rate, double peer_rate,
   return out;
 }
 
-// The leader is paused while the others elect a new leader and commit a
-// write (committed through the new leader and applied by the third member)
-// right after it resumes, before it hears of the new term, a client reads at
-// it.
+// The leader is paused while the others elect a new leader and commit w2
+// through it (applied by both); right after the old leader resumes, before
+// it hears of the new term, a client reads at it.
 race paused_leader_race(read_mode reads, std::uint64_t seed) {
-  auto opts = cluster_of(3, seed);
-  opts.reads = reads;
-  cluster c(opts);
-  auto old = elect(c);
-  BOOST_REQUIRE(c.commit_through_leader("w1", 200));
-  c.run(3); // a quorum acknowledged a recent round: a lease holds
+  cluster c(race_options(reads, seed));
+  auto old = leader_after_a_write(c);
   c.pause(old);
   race out;
   BOOST_REQUIRE(c.commit_through_leader("w2", 300));
