@@ -90,9 +90,9 @@ void cluster::add_clock(node_id id) {
     return;
   const auto drift = std::min<std::uint64_t>(
     clock_unit - 1, static_cast<std::uint64_t>(std::llround(opts_.max_clock_drift * clock_unit)));
-  clock.rate = std::uniform_int_distribution<std::uint64_t>(clock_unit - drift,
-                                                            clock_unit + drift)(rng_);
-  clock.phase = std::uniform_int_distribution<std::uint64_t>(0, clock_unit - 1)(rng_);
+  // mt19937_64's output is specified exactly, the distributions' are not.
+  clock.rate = clock_unit - drift + rng_() % (2 * drift + 1);
+  clock.phase = rng_() % clock_unit;
 }
 
 raft::core::config cluster::node_config(node_id id, bool initial_member) const {
