@@ -64,6 +64,8 @@ enum class read_mode : std::uint8_t {
   //  (b) no node's tick rate exceeds another's by more than a factor of
   //      (E - 1) / (E - 2): 9/8 at the default E = 10, i.e. rates within
   //      1 +- 1/17 of nominal. Message delays only help.
+  // leader_unreachable() also voids it: the voter grants votes at once, so
+  // a leader that lost only its link to that voter may still be serving.
   // Neither holds for a process on a loaded machine, so dref keeps safe:
   // the raft backend (actors/backends/raft) never sets reads, and nothing
   // configures lease. tests/raft/core's clock scenarios show a paused or
