@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "dref/protocol/codec.hpp"
-#include "sim_cluster.hpp"
+#include "scenario_support.hpp"
 
 using namespace dref::test::sim;
 using dref::errc;
@@ -24,13 +24,6 @@ BOOST_TEST_DONT_PRINT_LOG_VALUE(dref::result<std::uint64_t>)
 BOOST_TEST_DONT_PRINT_LOG_VALUE(dref::result<void>)
 
 namespace {
-
-options cluster_of(std::size_t nodes, std::uint64_t seed = 1) {
-  options o;
-  o.nodes = nodes;
-  o.seed = seed;
-  return o;
-}
 
 // A node's durable state holding one normal entry per term given (index 1,
 // 2, ...) with hard term hard_term and nothing committed.
@@ -57,20 +50,6 @@ std::vector<std::uint64_t> terms_of(const dref::raft::core::raft_log& log) {
   return out;
 }
 
-node_id elect(cluster& c, int max_ticks = 300) {
-  auto l = c.wait_for_leader(max_ticks);
-  BOOST_REQUIRE_MESSAGE(l.has_value(), "no leader elected: " << c.violation());
-  return *l;
-}
-
-node_id some_follower(cluster& c, node_id leader) {
-  for (auto id : c.ids())
-    if (id != leader && c.alive(id))
-      return id;
-  BOOST_FAIL("no follower");
-  return no_node;
-}
-
 // The two followers of leader l in a 3-node cluster.
 std::pair<node_id, node_id> followers_of(cluster& c, node_id l) {
   auto first = some_follower(c, l);
@@ -84,21 +63,6 @@ std::pair<node_id, node_id> followers_of(cluster& c, node_id l) {
 bool contains(const std::vector<std::string>& items, const std::string& item) {
   return std::find(items.begin(), items.end(), item) != items.end();
 }
-
-bool has_read(cluster& c, node_id id, const std::string& context) {
-  const auto& reads = c.reads(id);
-  return std::any_of(reads.begin(), reads.end(),
-                     [&](const auto& r) { return r.context == context; });
-}
-
-std::uint64_t read_index_of(cluster& c, node_id id, const std::string& context) {
-  for (const auto& r : c.reads(id))
-    if (r.context == context)
-      return r.index;
-  return 0;
-}
-
-#define REQUIRE_SAFE(c) BOOST_REQUIRE_MESSAGE((c).violation().empty(), (c).violation())
 
 } // namespace
 
@@ -531,8 +495,8 @@ BOOST_AUTO_TEST_CASE(read_index_reads_see_every_committed_write) {
   BOOST_REQUIRE(c.commit_through_leader("w1", 200));
   const auto written = c.highest_committed();
   auto follower = some_follower(c, l);
-  BOOST_REQUIRE(c.at(l).read_index("at leader"));
-  BOOST_REQUIRE(c.at(follower).read_index("at follower"));
+  BOOST_REQUIRE(c.read_index(l, "at leader"));
+  BOOST_REQUIRE(c.read_index(follower, "at follower"));
   c.run(10);
   BOOST_REQUIRE(has_read(c, l, "at leader"));
   BOOST_REQUIRE(has_read(c, follower, "at follower"));
@@ -548,7 +512,7 @@ BOOST_AUTO_TEST_CASE(a_deposed_leader_serves_no_read_index_read) {
   auto old = elect(c);
   BOOST_REQUIRE(c.commit_through_leader("w1", 200));
   c.isolate(old);
-  BOOST_REQUIRE(c.at(old).read_index("stale"));
+  BOOST_REQUIRE(c.read_index(old, "stale"));
   c.run(100);
   auto fresh = c.leader();
   BOOST_REQUIRE(fresh.has_value());
@@ -571,7 +535,7 @@ BOOST_AUTO_TEST_CASE(a_new_leader_answers_reads_only_after_committing_in_its_ter
   };
   c.campaign(1);
   BOOST_REQUIRE((c.at(1).role() == role::leader));
-  BOOST_REQUIRE(c.at(1).read_index("early"));
+  BOOST_REQUIRE(c.read_index(1, "early"));
   c.run(5);
   BOOST_TEST(!has_read(c, 1, "early"));
   c.on_send = nullptr;
@@ -591,13 +555,13 @@ BOOST_AUTO_TEST_CASE(lease_reads_need_no_round_trip_until_the_lease_runs_out) {
   // Cut off right after a quorum answered: no heartbeat round can confirm
   // anything now, yet the lease still covers a read.
   c.isolate(l);
-  BOOST_REQUIRE(c.at(l).read_index("fresh"));
+  BOOST_REQUIRE(c.read_index(l, "fresh"));
   c.tick();
   BOOST_TEST(has_read(c, l, "fresh"));
   // An election timeout later the followers may elect someone else, so the
   // lease is gone: the read waits for a round trip that never comes.
   c.run(opts.election_ticks - 1);
-  auto late = c.at(l).read_index("expired");
+  auto late = c.read_index(l, "expired");
   c.run(3 * opts.election_ticks);
   BOOST_TEST(!has_read(c, l, "expired"));
   (void)late; // refused outright when check-quorum already deposed it

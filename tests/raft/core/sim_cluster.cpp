@@ -1,6 +1,7 @@
 #include "sim_cluster.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <type_traits>
 
@@ -20,18 +21,6 @@ std::uint64_t digest_of(std::uint64_t prev, const raft::core::entry& e) {
   for (char c : e.data)
     h = mix(h, static_cast<unsigned char>(c));
   return h;
-}
-
-// Messages whose receiver relies on what the sender has on disk: a granted
-// vote, an acknowledged append, a snapshot reported complete.
-bool is_durability_promise(const raft::core::message& m) {
-  if (const auto* v = std::get_if<protocol::raft_vote_response>(&m.payload))
-    return v->granted && !v->pre_vote;
-  if (const auto* a = std::get_if<protocol::raft_append_response>(&m.payload))
-    return a->success;
-  if (const auto* s = std::get_if<protocol::raft_install_snapshot_response>(&m.payload))
-    return s->done;
-  return false;
 }
 
 } // namespace
@@ -90,8 +79,20 @@ cluster::cluster(options opts, std::map<node_id, raft::core::persisted_state> in
     if (auto found = initial_disks.find(id); found != initial_disks.end())
       disks_[id].state = found->second;
     machines_[id] = {};
+    add_clock(id);
     nodes_[id] = std::make_unique<raft::core::node>(node_config(id, true), disks_[id].state);
   }
+}
+
+void cluster::add_clock(node_id id) {
+  auto& clock = clocks_[id];
+  if (opts_.max_clock_drift <= 0)
+    return;
+  const auto drift = std::min<std::uint64_t>(
+    clock_unit - 1, static_cast<std::uint64_t>(std::llround(opts_.max_clock_drift * clock_unit)));
+  // mt19937_64's output is specified exactly, the distributions' are not.
+  clock.rate = clock_unit - drift + rng_() % (2 * drift + 1);
+  clock.phase = rng_() % clock_unit;
 }
 
 raft::core::config cluster::node_config(node_id id, bool initial_member) const {
@@ -116,6 +117,10 @@ bool cluster::alive(node_id id) const {
   return found != nodes_.end() && found->second != nullptr;
 }
 
+bool cluster::running(node_id id) const { return alive(id) && !clocks_.at(id).paused; }
+
+bool cluster::paused(node_id id) const { return alive(id) && clocks_.at(id).paused; }
+
 std::vector<node_id> cluster::ids() const {
   std::vector<node_id> out;
   for (const auto& [id, n] : nodes_)
@@ -127,7 +132,7 @@ std::optional<node_id> cluster::leader() const {
   std::optional<node_id> best;
   std::uint64_t best_term = 0;
   for (const auto& [id, n] : nodes_) {
-    if (n && n->role() == raft::core::role::leader && n->term() >= best_term) {
+    if (running(id) && n->role() == raft::core::role::leader && n->term() >= best_term) {
       best = id;
       best_term = n->term();
     }
@@ -184,8 +189,13 @@ void cluster::send(const raft::core::message& msg) {
   }
 }
 
+bool cluster::deliverable(const raft::core::message& msg) const {
+  // Messages to a paused node wait; to a crashed one they are lost.
+  return !alive(msg.to) || running(msg.to);
+}
+
 void cluster::deliver(const raft::core::message& msg) {
-  if (!alive(msg.to) || blocked(msg.from, msg.to))
+  if (!running(msg.to) || blocked(msg.from, msg.to))
     return;
   auto& n = *nodes_[msg.to];
   if (trace)
@@ -200,6 +210,10 @@ void cluster::deliver(const raft::core::message& msg) {
 }
 
 void cluster::inject(const raft::core::message& msg) {
+  if (!deliverable(msg)) {
+    network_.push_back(in_flight_message{now_, 0, msg});
+    return;
+  }
   deliver(msg);
   process_all_ready();
   check_leaders();
@@ -225,7 +239,8 @@ void cluster::apply(node_id id, const raft::core::entry& e) {
       sm.applied_data.push_back(e.data);
     }
   }
-  auto [it, fresh] = committed_.try_emplace(e.index, committed_entry{e.term, sm.digest, e.data});
+  auto [it, fresh] = committed_.try_emplace(
+    e.index, committed_entry{e.term, sm.digest, e.data, nodes_[id]->term()});
   if (!fresh && (it->second.term != e.term || it->second.digest != sm.digest))
     fail("state machine safety: node " + std::to_string(id) + " applied a different command at "
          + std::to_string(e.index) + " (term " + std::to_string(e.term) + " vs "
@@ -237,11 +252,8 @@ void cluster::process_ready(node_id id) {
   if (!n.has_ready())
     return;
   auto rd = n.ready();
-  // The leader's appends may go out while it persists its own copy; a
-  // promise about this node's durable state may not.
   for (const auto& m : rd.messages_now) {
-    if (is_durability_promise(m))
-      fail("node " + std::to_string(id) + " sends before persisting: " + describe(m));
+    check_sent_now(id, m);
     send(m);
   }
   auto& disk = disks_[id].state;
@@ -286,135 +298,51 @@ void cluster::process_ready(node_id id) {
     send(m);
   for (const auto& e : rd.committed)
     apply(id, e);
-  for (auto& r : rd.reads)
+  for (auto& r : rd.reads) {
+    check_read(id, r);
     reads_[id].push_back(r);
+  }
   n.advance(rd);
 }
 
 void cluster::process_all_ready() {
   for (auto& [id, n] : nodes_)
-    if (n)
+    if (running(id))
       process_ready(id);
-}
-
-void cluster::check_leaders() {
-  for (auto& [id, n] : nodes_) {
-    if (!n || n->role() != raft::core::role::leader)
-      continue;
-    auto [it, fresh] = leader_of_term_.try_emplace(n->term(), id);
-    if (!fresh && it->second != id) {
-      fail("election safety: nodes " + std::to_string(it->second) + " and " + std::to_string(id)
-           + " both lead term " + std::to_string(n->term()));
-      return;
-    }
-    if (checked_leader_term_[id] == n->term())
-      continue;
-    checked_leader_term_[id] = n->term();
-    // Leader completeness: a new leader holds every committed entry.
-    const auto& log = n->log();
-    for (auto c = committed_.upper_bound(log.snapshot_index()); c != committed_.end(); ++c) {
-      if (log.term(c->first) != c->second.term) {
-        fail("leader completeness: leader " + std::to_string(id) + " of term "
-             + std::to_string(n->term()) + " lacks committed entry " + std::to_string(c->first));
-        return;
-      }
-    }
-    if (log.snapshot_index() > 0) {
-      auto c = committed_.find(log.snapshot_index());
-      if (c != committed_.end() && c->second.term != log.snapshot_term())
-        fail("leader completeness: snapshot of leader " + std::to_string(id) + " diverges");
-    }
-  }
-}
-
-void cluster::check_new_entries(node_id id, const std::vector<raft::core::entry>& entries) {
-  // Log matching, checked where it can change: each new entry against every
-  // other log that has the same (index, term).
-  const auto& mine = nodes_[id]->log();
-  for (const auto& e : entries) {
-    for (auto& [other, n] : nodes_) {
-      if (!n || other == id)
-        continue;
-      const auto& theirs = n->log();
-      if (e.index <= theirs.snapshot_index() || theirs.term(e.index) != e.term)
-        continue;
-      if (!(theirs.at(e.index) == e)) {
-        fail("log matching: nodes " + std::to_string(id) + " and " + std::to_string(other)
-             + " hold different entries at index " + std::to_string(e.index) + " term "
-             + std::to_string(e.term));
-        return;
-      }
-      auto a = mine.term(e.index - 1);
-      auto b = theirs.term(e.index - 1);
-      if (a && b && *a != *b) {
-        fail("log matching: nodes " + std::to_string(id) + " and " + std::to_string(other)
-             + " agree at " + std::to_string(e.index) + " but not at "
-             + std::to_string(e.index - 1));
-        return;
-      }
-    }
-  }
-}
-
-void cluster::check_dropped_entries(node_id id, const std::vector<raft::core::entry>& dropped,
-                                    std::uint64_t covered_up_to) {
-  // No committed entry lost: storage may drop an entry only when it
-  // conflicts with the leader, which a committed entry never does (below
-  // covered_up_to a snapshot keeps its effect).
-  for (const auto& e : dropped) {
-    if (e.index <= covered_up_to)
-      continue;
-    auto c = committed_.find(e.index);
-    if (c != committed_.end() && c->second.term == e.term) {
-      fail("node " + std::to_string(id) + " dropped committed entry " + std::to_string(e.index)
-           + " of term " + std::to_string(e.term) + " from storage");
-      return;
-    }
-  }
-}
-
-void cluster::check_durable_log(node_id id) {
-  // No committed entry lost: what a node persisted as committed is what the
-  // cluster committed.
-  const auto& disk = disks_[id].state;
-  for (const auto& e : disk.entries) {
-    if (e.index > disk.hard.commit)
-      break;
-    auto c = committed_.find(e.index);
-    if (c != committed_.end() && c->second.term != e.term) {
-      fail("node " + std::to_string(id) + " persisted entry " + std::to_string(e.index)
-           + " of term " + std::to_string(e.term) + " as committed, the cluster committed term "
-           + std::to_string(c->second.term));
-      return;
-    }
-  }
-}
-
-void cluster::fail(std::string what) {
-  if (violation_.empty()) {
-    violation_ = std::move(what);
-    violation_tick_ = now_;
-  }
 }
 
 void cluster::tick() {
   ++now_;
-  for (auto& [id, n] : nodes_)
-    if (n)
-      n->tick();
+  tick_clocks();
   process_all_ready();
+  deliver_due();
+  process_all_ready();
+  check_leaders();
+}
+
+void cluster::tick_clocks() {
+  for (auto& [id, n] : nodes_) {
+    auto& clock = clocks_[id];
+    if (!n || clock.paused)
+      continue;
+    for (clock.phase += clock.rate; clock.phase >= clock_unit; clock.phase -= clock_unit) {
+      n->tick();
+      ++clock.ticks;
+    }
+  }
+}
+
+void cluster::deliver_due() {
   std::vector<in_flight_message> due;
   std::vector<in_flight_message> later;
   for (auto& m : network_)
-    (m.deliver_at <= now_ ? due : later).push_back(std::move(m));
+    (m.deliver_at <= now_ && deliverable(m.msg) ? due : later).push_back(std::move(m));
   network_ = std::move(later);
   std::sort(due.begin(), due.end(), [](const in_flight_message& a, const in_flight_message& b) {
     return a.deliver_at != b.deliver_at ? a.deliver_at < b.deliver_at : a.order < b.order;
   });
   for (const auto& m : due)
     deliver(m.msg);
-  process_all_ready();
-  check_leaders();
 }
 
 void cluster::run(int ticks) {
@@ -423,9 +351,14 @@ void cluster::run(int ticks) {
 }
 
 void cluster::settle(int max_rounds) {
-  for (int round = 0; round < max_rounds && !network_.empty() && violation_.empty(); ++round) {
-    auto batch = std::move(network_);
-    network_.clear();
+  for (int round = 0; round < max_rounds && violation_.empty(); ++round) {
+    std::vector<in_flight_message> batch;
+    std::vector<in_flight_message> held; // for paused nodes
+    for (auto& m : network_)
+      (deliverable(m.msg) ? batch : held).push_back(std::move(m));
+    network_ = std::move(held);
+    if (batch.empty())
+      break;
     std::sort(batch.begin(), batch.end(), [](const in_flight_message& a, const in_flight_message& b) {
       return a.order < b.order;
     });
@@ -438,9 +371,16 @@ void cluster::settle(int max_rounds) {
 
 result<std::uint64_t> cluster::propose(node_id to, std::string data, std::uint64_t client_id,
                                        std::uint64_t sequence) {
-  if (!alive(to))
-    return error{errc::unavailable, "node " + std::to_string(to) + " is down"};
+  if (!running(to))
+    return error{errc::unavailable, "node " + std::to_string(to) + " is down or paused"};
   return nodes_[to]->propose(client_id, sequence, std::move(data));
+}
+
+result<void> cluster::read_index(node_id to, std::string context) {
+  if (!running(to))
+    return error{errc::unavailable, "node " + std::to_string(to) + " is down or paused"};
+  requested_reads_[{to, context}] = requested_read{highest_known_commit(), now_};
+  return nodes_[to]->read_index(std::move(context));
 }
 
 result<std::uint64_t> cluster::propose(node_id to, std::string data) {
@@ -465,7 +405,7 @@ bool cluster::commit_through_leader(std::string data, int max_ticks) {
       }
     }
     tick();
-    if (!l || index == 0 || !alive(*l))
+    if (!l || index == 0 || !running(*l))
       continue;
     auto found = committed_.find(index);
     if (found == committed_.end())
@@ -479,7 +419,7 @@ bool cluster::commit_through_leader(std::string data, int max_ticks) {
     bool everyone = true;
     for (const auto* group : {&members.voters, &members.learners})
       for (auto id : *group)
-        if (alive(id) && machines_[id].applied < index)
+        if (running(id) && machines_[id].applied < index)
           everyone = false;
     if (everyone)
       return true;
@@ -491,13 +431,17 @@ void cluster::crash(node_id id, bool mid_ready) {
   if (!alive(id))
     return;
   auto& n = *nodes_[id];
-  if (mid_ready && n.has_ready()) {
+  auto& clock = clocks_[id];
+  // A stopped process sends nothing more, and a killed one stays stopped.
+  if (mid_ready && !clock.paused && n.has_ready()) {
     auto rd = n.ready();
     for (const auto& m : rd.messages_now)
       send(m);
   }
   if (trace)
     std::cerr << now_ << " crash " << id << (mid_ready ? " mid-ready" : "") << "\n";
+  clock.paused = false;
+  known_commit_before_crashes_ = std::max(known_commit_before_crashes_, n.log().committed());
   // Everything not yet handed to storage is gone.
   nodes_[id].reset();
   reads_[id].clear();
@@ -518,6 +462,26 @@ void cluster::restart(node_id id) {
     sm.digest = std::stoull(disk.snapshot_data);
   }
   check_durable_log(id);
+}
+
+void cluster::pause(node_id id) {
+  if (!running(id))
+    return;
+  if (trace)
+    std::cerr << now_ << " pause " << id << "\n";
+  clocks_[id].paused = true;
+}
+
+void cluster::resume(node_id id) {
+  if (!paused(id))
+    return;
+  if (trace)
+    std::cerr << now_ << " resume " << id << "\n";
+  clocks_[id].paused = false;
+}
+
+void cluster::set_clock_rate(node_id id, double rate) {
+  clocks_.at(id).rate = static_cast<std::uint64_t>(std::llround(rate * clock_unit));
 }
 
 void cluster::isolate(node_id id) {
@@ -556,12 +520,13 @@ node_id cluster::add_empty_node() {
   initial_member_[id] = false;
   disks_[id] = {};
   machines_[id] = {};
+  add_clock(id);
   nodes_[id] = std::make_unique<raft::core::node>(node_config(id, false));
   return id;
 }
 
 void cluster::compact(node_id id) {
-  if (!alive(id))
+  if (!running(id))
     return;
   auto& n = *nodes_[id];
   auto& sm = machines_[id];

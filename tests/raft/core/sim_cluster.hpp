@@ -2,9 +2,11 @@
 // A deterministic simulated cluster of raft::core nodes for tests: a seeded
 // network that drops, delays, duplicates and reorders messages and can be
 // partitioned (symmetrically or one way); per-node storage that a crash
-// reduces to what was persisted; a toy state machine (a hash chain of applied
-// commands that skips duplicate (client, sequence) pairs); and a checker of
-// Raft's safety properties that runs after every step, incrementally.
+// reduces to what was persisted; per-node clocks that run at different rates
+// and members that can be paused; a toy state machine (a hash chain of
+// applied commands that skips duplicate (client, sequence) pairs); and a
+// checker of Raft's safety properties, linearizable reads included, that runs
+// after every step, incrementally.
 //
 // Determinism: every random choice comes from the cluster's generator seeded
 // from options::seed, containers are ordered, and nothing reads the clock, so
@@ -32,6 +34,11 @@ struct options {
   double drop = 0;      // probability a message is lost
   double duplicate = 0; // probability a message is delivered twice
   int max_delay = 0;    // extra ticks a message may take (reorders)
+  // Each node's clock runs at a rate drawn from the seed in
+  // [1 - max_clock_drift, 1 + max_clock_drift] node ticks per cluster tick
+  // (resolution 1e-6), starting at a random phase. 0: every node ticks once
+  // per cluster tick, in step.
+  double max_clock_drift = 0;
   bool pre_vote = true;
   bool check_quorum = true;
   raft::core::read_mode reads = raft::core::read_mode::safe;
@@ -68,8 +75,10 @@ public:
   explicit cluster(options opts,
                    std::map<node_id, raft::core::persisted_state> initial_disks = {});
 
-  // One step: every live node ticks, due messages are delivered, every node
-  // persists/sends/applies its ready(), then the safety checks run.
+  // One step: every running node's clock advances by its rate and the node
+  // ticks once per whole tick its clock crossed, due messages to running
+  // nodes are delivered, every running node persists/sends/applies its
+  // ready(), then the safety checks run.
   void tick();
   void run(int ticks);
   // Delivers every message in flight (ignoring delays) and processes readies,
@@ -77,9 +86,12 @@ public:
   void settle(int max_rounds = 50);
 
   raft::core::node& at(node_id id) { return *nodes_.at(id); }
+  // Not crashed (a paused node is alive).
   bool alive(node_id id) const;
+  // Alive and not paused: it ticks, receives and answers.
+  bool running(node_id id) const;
   std::vector<node_id> ids() const;
-  // The live leader with the highest term, if any.
+  // The running leader with the highest term, if any.
   std::optional<node_id> leader() const;
   // Ticks until some node leads a term no live node has moved past.
   std::optional<node_id> wait_for_leader(int max_ticks);
@@ -93,16 +105,32 @@ public:
                                 std::uint64_t sequence);
   result<std::uint64_t> propose(node_id to, std::string data);
   // Proposes through the current leader (retrying with the same client id and
-  // sequence after a leader change) and ticks until every live member of the
-  // leader's configuration applied it; false when that does not happen
+  // sequence after a leader change) and ticks until every running member of
+  // the leader's configuration applied it; false when that does not happen
   // within max_ticks.
   bool commit_through_leader(std::string data, int max_ticks);
+  // A client's linearizable read through node to (errc::unavailable when it
+  // is down or paused). The checker remembers the highest index any node
+  // knew committed at this moment; the read_state that answers it, in a
+  // later ready() of that node, must be at least that (no stale read).
+  result<void> read_index(node_id to, std::string context);
 
   // Stops id. With mid_ready, the node first hands out its pending ready and
   // the crash hits after the leader's concurrent sends went out but before
   // storage wrote anything of it.
   void crash(node_id id, bool mid_ready = false);
   void restart(node_id id);
+  // SIGSTOP / a long GC pause: a paused node keeps its volatile state but
+  // gets no ticks (its clock stands still), processes no messages and hands
+  // out no ready(); messages to it wait in the network until resume(). A
+  // crash ends a pause.
+  void pause(node_id id);
+  void resume(node_id id);
+  bool paused(node_id id) const;
+  // Sets id's clock to rate node ticks per cluster tick (resolution 1e-6).
+  void set_clock_rate(node_id id, double rate);
+  // Ticks id's clock has given it so far (across restarts).
+  std::uint64_t ticks_of(node_id id) const { return clocks_.at(id).ticks; }
   void isolate(node_id id);
   void partition(const std::set<node_id>& side_a);
   void cut(node_id from, node_id to); // one-way
@@ -125,9 +153,12 @@ public:
   const state_machine& machine(node_id id) const { return machines_.at(id); }
   const storage& disk(node_id id) const { return disks_.at(id); }
   std::uint64_t now() const { return now_; }
+  // The highest index any node applied.
   std::uint64_t highest_committed() const {
     return committed_.empty() ? 0 : committed_.rbegin()->first;
   }
+  // The highest index any node, now or before a crash, knew committed.
+  std::uint64_t highest_known_commit() const;
   const std::vector<raft::core::read_state>& reads(node_id id) { return reads_[id]; }
   std::size_t in_flight() const { return network_.size(); }
 
@@ -147,7 +178,13 @@ private:
   void process_ready(node_id id);
   void process_all_ready();
   void apply(node_id id, const raft::core::entry& e);
+  void tick_clocks();
+  void deliver_due();
+  bool deliverable(const raft::core::message& msg) const;
+  void add_clock(node_id id);
   void check_leaders();
+  void check_sent_now(node_id id, const raft::core::message& msg);
+  void check_read(node_id id, const raft::core::read_state& read);
   void check_new_entries(node_id id, const std::vector<raft::core::entry>& entries);
   void check_durable_log(node_id id);
   void check_dropped_entries(node_id id, const std::vector<raft::core::entry>& dropped,
@@ -173,16 +210,39 @@ private:
   std::vector<in_flight_message> network_;
   std::set<std::pair<node_id, node_id>> blocked_;
 
+  // Fixed point: one node tick is clock_unit; a node ticks each time its
+  // phase reaches it, so rates and phases replay exactly on every platform.
+  static constexpr std::uint64_t clock_unit = 1'000'000;
+  struct node_clock {
+    std::uint64_t rate = clock_unit; // added to phase every cluster tick
+    std::uint64_t phase = 0;
+    std::uint64_t ticks = 0;
+    bool paused = false;
+  };
+  std::map<node_id, node_clock> clocks_;
+
   // checker state
   std::map<std::uint64_t, node_id> leader_of_term_;
   struct committed_entry {
     std::uint64_t term;
     std::uint64_t digest; // state machine digest after applying it
     std::string data;
+    // The term of the first node to apply it: no earlier than the term in
+    // which it was committed (a node learns of a commit from a leader of
+    // its own term, or later).
+    std::uint64_t known_in_term;
   };
   // Every entry any node applied, by index: what the cluster committed.
   std::map<std::uint64_t, committed_entry> committed_;
   std::map<node_id, std::uint64_t> checked_leader_term_;
+  // Reads requested through read_index(): (node, context) -> the highest
+  // known commit then, and the cluster tick.
+  struct requested_read {
+    std::uint64_t known_commit;
+    std::uint64_t at;
+  };
+  std::map<std::pair<node_id, std::string>, requested_read> requested_reads_;
+  std::uint64_t known_commit_before_crashes_ = 0;
   std::string violation_;
   std::uint64_t violation_tick_ = 0;
 };

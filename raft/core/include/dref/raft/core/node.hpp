@@ -48,9 +48,28 @@ enum class read_mode : std::uint8_t {
   // round sent less than election_ticks - 2 ticks ago, and voters ignore
   // candidates for election_ticks after hearing the leader (a node that just
   // started, for its first election_ticks). Needs check_quorum; falls back to
-  // a round trip otherwise and during a leadership transfer. Assumes the
-  // nodes' tick rates are equal within that margin: a paused process or a
-  // skewed clock can break linearizability.
+  // a round trip otherwise and during a leadership transfer.
+  //
+  // The bound (E = election_ticks, the same on every member; r = a node's
+  // ticks per second). The leader serves until E - 2 of its ticks after it
+  // sent the round, so for less than (E - 2) / r_leader seconds. A voter that
+  // acknowledged the round got it after it was sent and grants no vote until
+  // E of its own ticks later, the first of which may come at once: for more
+  // than (E - 1) / r_voter seconds. No other leader can exist while the old
+  // one serves if (E - 2) / r_leader <= (E - 1) / r_voter, so lease reads are
+  // linearizable only if
+  //  (a) no member can be paused (SIGSTOP, a GC or VM pause, a starved
+  //      timer): a pause stops the leader's ticks, not the others', and no
+  //      rate bound survives it; and
+  //  (b) no node's tick rate exceeds another's by more than a factor of
+  //      (E - 1) / (E - 2): 9/8 at the default E = 10, i.e. rates within
+  //      1 +- 1/17 of nominal. Message delays only help.
+  // leader_unreachable() also voids it: the voter grants votes at once, so
+  // a leader that lost only its link to that voter may still be serving.
+  // Neither holds for a process on a loaded machine, so dref keeps safe:
+  // the raft backend (actors/backends/raft) never sets reads, and nothing
+  // configures lease. tests/raft/core's clock scenarios show a paused or
+  // slow lease leader serving a stale read, and none within the bound.
   lease,
 };
 
