@@ -3,10 +3,10 @@
 // data, and the order of eviction depends on the log alone.
 #include "dref/store/reply_cache.hpp"
 
+#include "dref/store/store.hpp"
+
 #include <type_traits>
 #include <variant>
-
-#include "dref/store/store.hpp"
 
 namespace dref::store {
 
@@ -14,16 +14,16 @@ std::uint64_t cached_reply_size(const protocol::store_reply& reply) noexcept {
   if (reply.error)
     return reply_entry_bytes;
   auto carried = std::visit(
-    [](const auto& r) -> std::uint64_t {
-      using R = std::decay_t<decltype(r)>;
-      if constexpr (std::is_same_v<R, protocol::res_delay>)
-        return r.runner.size() + r.value.size();
-      else if constexpr (requires { r.value.size(); })
-        return r.value.size();
-      else
-        return 0;
-    },
-    reply.value);
+      [](const auto& r) -> std::uint64_t {
+        using R = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<R, protocol::res_delay>)
+          return r.runner.size() + r.value.size();
+        else if constexpr (requires { r.value.size(); })
+          return r.value.size();
+        else
+          return 0;
+      },
+      reply.value);
   return reply_entry_bytes + carried;
 }
 
@@ -60,9 +60,9 @@ void store::cache_reply(std::uint64_t client_id, client_entry& client, std::uint
   cached_bytes_ += size;
   // The client's oldest answers go first; a retry of one is refused, not
   // run again, since it is at or below acked.
-  while (!client.replies.empty()
-         && (client.replies.size() > max_cached_replies_per_client
-             || client.reply_bytes > limits_.max_cached_reply_bytes_per_client)) {
+  while (!client.replies.empty() &&
+         (client.replies.size() > max_cached_replies_per_client ||
+          client.reply_bytes > limits_.max_cached_reply_bytes_per_client)) {
     drop_answers_through(client, client.replies.begin()->first);
   }
   // Then the least recently seen clients' caches, then those clients.
@@ -88,8 +88,8 @@ void store::forget_client(std::uint64_t client_id) {
 }
 
 void store::forget_idle_clients() {
-  while (!client_activity_.empty()
-         && client_activity_.begin()->first + limits_.client_idle_ms < state_.now_ms)
+  while (!client_activity_.empty() &&
+         client_activity_.begin()->first + limits_.client_idle_ms < state_.now_ms)
     forget_client(client_activity_.begin()->second);
 }
 

@@ -503,6 +503,8 @@ BOOST_AUTO_TEST_CASE(idle_clients_are_forgotten_in_leader_time) {
 namespace {
 // A create that joins the 100-byte value "big": its answer carries those
 // 100 bytes, so it counts reply_entry_bytes + 100.
+const std::string dropped = "dropped to bound the retry cache";
+
 store_proposal ran_by(std::uint64_t client, std::uint64_t seq, std::uint64_t time,
                       std::size_t bytes) {
   return store_proposal{client, seq, 0, time,
@@ -522,12 +524,13 @@ BOOST_AUTO_TEST_CASE(a_clients_oldest_answers_go_beyond_its_byte_bound) {
   BOOST_TEST(client.replies.size() == 3u);
   BOOST_TEST(client.replies.begin()->first == 2u);
   BOOST_TEST(client.acked == 1u);
-  BOOST_TEST(s.cached_reply_bytes() == store::client_entry_bytes + 3 * (store::reply_entry_bytes + 100));
+  BOOST_TEST(s.cached_reply_bytes()
+             == store::client_entry_bytes + 3 * (store::reply_entry_bytes + 100));
   auto evicted = s.apply(6, ran_by(7, 1, 0, 1));
   BOOST_TEST(evicted.duplicate);
   BOOST_TEST_REQUIRE(evicted.reply.error.has_value());
   BOOST_TEST(to_string(evicted.reply.error->code) == "invalid_argument");
-  BOOST_TEST(evicted.reply.error->message.find("dropped to bound the retry cache") != std::string::npos);
+  BOOST_TEST(evicted.reply.error->message.find(dropped) != std::string::npos);
   auto kept = s.apply(7, ran_by(7, 2, 0, 1));
   BOOST_TEST(kept.duplicate);
   BOOST_TEST(!kept.reply.error.has_value());
@@ -557,7 +560,7 @@ BOOST_AUTO_TEST_CASE(the_least_recently_seen_clients_caches_go_first) {
   auto retry = s.apply(6, ran_by(5, 1, 40, 1));
   BOOST_TEST(retry.duplicate);
   BOOST_TEST_REQUIRE(retry.reply.error.has_value());
-  BOOST_TEST(retry.reply.error->message.find("dropped to bound the retry cache") != std::string::npos);
+  BOOST_TEST(retry.reply.error->message.find(dropped) != std::string::npos);
   // Over the bound with every cache empty but the newest: the least
   // recently seen entries themselves go, never the client just seen.
   for (std::uint64_t client = 100; client < 200; ++client)

@@ -20,10 +20,10 @@
 // value). An error counts reply_entry_bytes only: its message is bounded
 // by the id limit, and its numbers (versions) differ between backends.
 
+#include "dref/protocol/store_results.hpp"
+
 #include <cstddef>
 #include <cstdint>
-
-#include "dref/protocol/store_results.hpp"
 
 namespace dref::store {
 
