@@ -186,6 +186,17 @@ BOOST_AUTO_TEST_CASE(limits_are_typed_errors) {
   BOOST_TEST(err.error().message.find("position 3") != std::string::npos);
 }
 
+// Members compare limits by name when they connect: the cache's bounds
+// decide replies too, so they are among them.
+BOOST_AUTO_TEST_CASE(the_retry_cache_bounds_are_compared_by_name) {
+  store::limits ours, theirs;
+  theirs.max_cached_reply_bytes = ours.max_cached_reply_bytes + 1;
+  BOOST_TEST((store::by_name(ours) != store::by_name(theirs)));
+  theirs = ours;
+  theirs.max_cached_reply_bytes_per_client = ours.max_cached_reply_bytes_per_client + 1;
+  BOOST_TEST((store::by_name(ours) != store::by_name(theirs)));
+}
+
 BOOST_FIXTURE_TEST_CASE(change_events_carry_old_and_new, store_fixture) {
   auto created = run(cmd_create_if_absent{"a", "1", {}});
   BOOST_TEST_REQUIRE(created.events.size() == 1u);
