@@ -420,6 +420,21 @@ BOOST_AUTO_TEST_CASE(the_retry_cache_is_bounded_and_evicted_as_the_store_does) {
   BOOST_TEST(must(actual.client.call({"EXISTS", "diff:c:7"})).integer == 0);
 }
 
+// Idle clients go with their answers and their share of the count, as in
+// the store (a key TTL would leave the count behind).
+BOOST_AUTO_TEST_CASE(idle_clients_are_forgotten_and_uncounted) {
+  redis_system r;
+  r.keys.limits.client_idle_ms = 50;
+  BOOST_TEST_REQUIRE(!r.propose(store_proposal{1, 1, 0, 0, cmd_set{"x", "one"}}).error);
+  BOOST_TEST(must(r.client.call({"EXISTS", "diff:c:1"})).integer == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds{120});
+  BOOST_TEST_REQUIRE(!r.propose(store_proposal{2, 1, 0, 0, cmd_set{"x", "two"}}).error);
+  BOOST_TEST(must(r.client.call({"EXISTS", "diff:c:1"})).integer == 0);
+  BOOST_TEST(must(r.client.call({"ZCARD", "diff:clients"})).integer == 1);
+  BOOST_TEST(must(r.client.call({"GET", "diff:cached"})).text
+             == std::to_string(store::client_entry_bytes + store::reply_entry_bytes));
+}
+
 BOOST_AUTO_TEST_CASE(a_retried_command_runs_once_and_acknowledged_ones_are_refused) {
   redis_system r;
   auto add = [&](std::uint64_t seq, std::uint64_t acked) {
