@@ -12,7 +12,10 @@
 //   counting client_entry_bytes besides its answers; beyond it, the caches
 //   of the least recently seen clients (by last seen, then client id) go
 //   first, leaving the client's acknowledged sequence at its newest dropped
-//   answer; a client whose cache is already empty is forgotten entirely.
+//   answer; a client whose cache is already empty is forgotten entirely
+//   (never the client just seen). A forgotten client (so also one idle
+//   for limits.client_idle_ms) has no acked left: a retry of an answer
+//   dropped before cannot be told from a new proposal and runs.
 //
 // An answer's size is an estimate both implementations compute alike:
 // reply_entry_bytes plus the lengths of the strings the result carries
