@@ -1,6 +1,6 @@
 #pragma once
 // The retry-answer cache's accounting, shared by the store and the redis
-// backend's Lua copy of it (actors/backends/redis/lua/dispatch.lua), which
+// backend's Lua copy of it (actors/backends/redis/lua/retries.lua), which
 // must count the same bytes and evict in the same order.
 //
 // Bounds (limits.hpp names the configurable ones):
