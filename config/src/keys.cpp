@@ -187,6 +187,14 @@ problem assign_topic_max_messages(node_config& cfg, const raw_value& value) {
   return integer_in(value, 1, 100'000'000, cfg.limits.topic_max_messages);
 }
 
+problem assign_max_cached_reply_bytes_per_client(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 4096, std::int64_t{1} << 40,
+                    cfg.limits.max_cached_reply_bytes_per_client);
+}
+problem assign_max_cached_reply_bytes(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 4096, std::int64_t{1} << 40, cfg.limits.max_cached_reply_bytes);
+}
+
 problem assign_wall_clock_skew(node_config& cfg, const raw_value& value) {
   return milliseconds_in(value, -86'400'000, 86'400'000, cfg.failpoints.wall_clock_skew);
 }
@@ -289,6 +297,16 @@ const key_spec keys[] = {
    value_kind::integer, "messages, 1-100000000", "messages a topic retains for replay",
    assign_topic_max_messages,
    [](const node_config& c) { return std::to_string(c.limits.topic_max_messages); }},
+  {"limits.max_cached_reply_bytes_per_client", "DREF_MAX_CACHED_REPLY_BYTES_PER_CLIENT",
+   "max-cached-reply-bytes-per-client", value_kind::integer, "bytes, 4096-1099511627776",
+   "retry answers kept per client; its oldest go beyond this",
+   assign_max_cached_reply_bytes_per_client,
+   [](const node_config& c) { return std::to_string(c.limits.max_cached_reply_bytes_per_client); }},
+  {"limits.max_cached_reply_bytes", "DREF_MAX_CACHED_REPLY_BYTES", "max-cached-reply-bytes",
+   value_kind::integer, "bytes, 4096-1099511627776",
+   "retry answers kept for all clients; the least recently seen clients' go beyond this",
+   assign_max_cached_reply_bytes,
+   [](const node_config& c) { return std::to_string(c.limits.max_cached_reply_bytes); }},
   {"failpoints.fail_fsync_after", "DREF_FAILPOINTS_FAIL_FSYNC_AFTER",
    "failpoints-fail-fsync-after", value_kind::integer, "0 (off) or a count, 1-1000000000",
    "TEST ONLY, never in production: the N-th fsync of the raft WAL fails (EIO) and the member "

@@ -59,6 +59,8 @@ std::vector<std::pair<std::string, std::uint64_t>> by_name(const limits& lim) {
   std::vector<std::pair<std::string, std::uint64_t>> out{
     {"limits.client_idle_ms", lim.client_idle_ms},
     {"limits.delta_min_bytes", lim.delta_min_bytes},
+    {"limits.max_cached_reply_bytes", lim.max_cached_reply_bytes},
+    {"limits.max_cached_reply_bytes_per_client", lim.max_cached_reply_bytes_per_client},
     {"limits.max_id_length", lim.max_id_length},
     {"limits.max_metadata_bytes", lim.max_metadata_bytes},
     {"limits.max_session_ttl_ms", lim.max_session_ttl_ms},

@@ -5,13 +5,9 @@
 #include "context.hpp"
 #include "dref/protocol/codec.hpp"
 #include "dref/store/input_checks.hpp"
+#include "dref/store/reply_cache.hpp"
 
 namespace dref::store {
-
-namespace {
-// Answers a client never acknowledges must not pile up without bound.
-constexpr std::size_t max_cached_replies_per_client = 4096;
-} // namespace
 
 store::store(dref::store::limits lim, std::shared_ptr<const command_registry> commands)
   : limits_(lim), commands_(commands ? std::move(commands) : builtin_commands()) {}
@@ -35,14 +31,8 @@ apply_outcome store::apply(std::uint64_t log_index, const protocol::store_propos
     out.reply = execute(ctx, proposal.command);
     return out;
   }
-  auto& client = state_.clients[proposal.client_id];
-  client_activity_.erase({client.last_seen_ms, proposal.client_id});
-  client.last_seen_ms = ctx.now_ms;
-  client_activity_.emplace(client.last_seen_ms, proposal.client_id);
-  if (proposal.acked_sequence > client.acked) {
-    client.acked = proposal.acked_sequence;
-    client.replies.erase(client.replies.begin(), client.replies.upper_bound(client.acked));
-  }
+  auto& client = seen_client(proposal.client_id);
+  drop_answers_through(client, proposal.acked_sequence);
   if (proposal.sequence <= client.acked) {
     out.duplicate = true;
     out.reply.error = dref::error{
@@ -50,7 +40,8 @@ apply_outcome store::apply(std::uint64_t log_index, const protocol::store_propos
       "client " + std::to_string(proposal.client_id) + ": sequence "
         + std::to_string(proposal.sequence)
         + " is at or below the acknowledged sequence " + std::to_string(client.acked)
-        + " (sequences start at 1; an acknowledged answer is not kept)"};
+        + " (sequences start at 1; an acknowledged answer is not kept, nor one dropped to "
+          "bound the retry cache)"};
     return out;
   }
   if (auto cached = client.replies.find(proposal.sequence); cached != client.replies.end()) {
@@ -59,12 +50,7 @@ apply_outcome store::apply(std::uint64_t log_index, const protocol::store_propos
     return out;
   }
   out.reply = execute(ctx, proposal.command);
-  client.replies.emplace(proposal.sequence, out.reply);
-  if (client.replies.size() > max_cached_replies_per_client) {
-    // The oldest answer goes; a retry of it is then refused, not re-run.
-    client.acked = client.replies.begin()->first;
-    client.replies.erase(client.replies.begin());
-  }
+  cache_reply(proposal.client_id, client, proposal.sequence, out.reply);
   return out;
 }
 
@@ -94,21 +80,19 @@ void store::expire_due(context& ctx) {
   }
 }
 
-void store::forget_idle_clients() {
-  while (!client_activity_.empty()
-         && client_activity_.begin()->first + limits_.client_idle_ms < state_.now_ms) {
-    state_.clients.erase(client_activity_.begin()->second);
-    client_activity_.erase(client_activity_.begin());
-  }
-}
-
 void store::rebuild_indexes() {
   deadlines_.clear();
   client_activity_.clear();
   for (const auto& [id, session] : state_.sessions)
     deadlines_.emplace(session.deadline_ms, id);
-  for (const auto& [id, client] : state_.clients)
+  cached_bytes_ = 0;
+  for (auto& [id, client] : state_.clients) {
     client_activity_.emplace(client.last_seen_ms, id);
+    client.reply_bytes = 0;
+    for (const auto& [sequence, reply] : client.replies)
+      client.reply_bytes += cached_reply_size(reply);
+    cached_bytes_ += client_entry_bytes + client.reply_bytes;
+  }
 }
 
 std::string store::snapshot() const { return protocol::encode(state_); }

@@ -109,6 +109,8 @@ request_ms = 2000
 [limits]
 max_value_bytes = 4096
 max_id_length = 64
+max_cached_reply_bytes_per_client = 8192
+max_cached_reply_bytes = 65536
 )");
   auto cfg = load_ok(inputs({"--config", path}));
   BOOST_TEST(cfg.node_id == "n2");
@@ -129,6 +131,8 @@ max_id_length = 64
   BOOST_TEST(cfg.timeouts.request.count() == 2000);
   BOOST_TEST(cfg.limits.max_value_bytes == 4096u);
   BOOST_TEST(cfg.limits.max_id_length == 64u);
+  BOOST_TEST(cfg.limits.max_cached_reply_bytes_per_client == 8192u);
+  BOOST_TEST(cfg.limits.max_cached_reply_bytes == 65536u);
 }
 
 BOOST_AUTO_TEST_CASE(path_from_DREF_CONFIG) {
@@ -263,6 +267,8 @@ BOOST_AUTO_TEST_CASE(every_other_key_has_a_variable) {
          {"DREF_ELECTION_TIMEOUT_MS", "1000"}, {"DREF_HEARTBEAT_MS", "20"},
          {"DREF_SESSION_TTL_MS", "500"},   {"DREF_REQUEST_TIMEOUT_MS", "50"},
          {"DREF_MAX_VALUE_BYTES", "10"},   {"DREF_MAX_ID_LENGTH", "8"},
+         {"DREF_MAX_CACHED_REPLY_BYTES_PER_CLIENT", "5000"},
+         {"DREF_MAX_CACHED_REPLY_BYTES", "6000"},
          {"DREF_UNRELATED", "ignored"}}));
   BOOST_TEST(cfg.node_id == "n7");
   BOOST_TEST(cfg.cluster_id == "c");
@@ -278,6 +284,8 @@ BOOST_AUTO_TEST_CASE(every_other_key_has_a_variable) {
   BOOST_TEST(cfg.timeouts.request.count() == 50);
   BOOST_TEST(cfg.limits.max_value_bytes == 10u);
   BOOST_TEST(cfg.limits.max_id_length == 8u);
+  BOOST_TEST(cfg.limits.max_cached_reply_bytes_per_client == 5000u);
+  BOOST_TEST(cfg.limits.max_cached_reply_bytes == 6000u);
 }
 
 BOOST_AUTO_TEST_CASE(bad_values_name_variable_value_and_what_is_allowed) {

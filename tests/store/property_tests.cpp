@@ -7,6 +7,7 @@
 #include <random>
 
 #include "dref/store/delta.hpp"
+#include "dref/store/reply_cache.hpp"
 #include "dref/store/store.hpp"
 #include "reference_model.hpp"
 
@@ -28,7 +29,8 @@ store::limits test_limits() {
 
 class generator {
 public:
-  explicit generator(std::uint64_t seed) : rng_(seed) {}
+  explicit generator(std::uint64_t seed, std::uint64_t clients = 3)
+    : rng_(seed), clients_(clients) {}
 
   store_proposal next(const store::store& current) {
     now_ += pick(0, 60);
@@ -42,7 +44,7 @@ public:
     }
     store_proposal p{0, 0, 0, now_, command(current)};
     if (chance(40)) {
-      p.client_id = pick(1, 3);
+      p.client_id = pick(1, clients_);
       auto& seq = sequences_[p.client_id];
       p.sequence = ++seq;
       p.acked_sequence = chance(50) ? pick(0, seq - 1) : 0;
@@ -152,6 +154,7 @@ private:
   }
 
   std::mt19937_64 rng_;
+  std::uint64_t clients_;
   std::uint64_t now_ = 0;
   std::map<std::uint64_t, std::uint64_t> sequences_;
   std::vector<store_proposal> history_;
@@ -252,6 +255,56 @@ BOOST_AUTO_TEST_CASE(snapshot_restore_then_continue_equals_applying_all) {
     }
     BOOST_TEST_REQUIRE(resumed.has_value());
     BOOST_TEST_REQUIRE(resumed->snapshot() == whole.snapshot(), "seed " << seed);
+  }
+}
+
+// The cache's bytes, counted from the state itself.
+std::uint64_t counted_cache_bytes(const store::store& s, std::uint64_t& largest_client) {
+  std::uint64_t total = 0;
+  largest_client = 0;
+  for (const auto& [id, client] : s.state().clients) {
+    std::uint64_t bytes = 0;
+    for (const auto& [seq, reply] : client.replies)
+      bytes += store::cached_reply_size(reply);
+    largest_client = std::max(largest_client, bytes);
+    total += store::client_entry_bytes + bytes;
+  }
+  return total;
+}
+
+// Many clients reach the total bound; few clients, each their own bound.
+BOOST_AUTO_TEST_CASE(the_retry_cache_stays_within_its_bounds) {
+  struct bounds {
+    std::uint64_t clients, per_client, total;
+  };
+  for (auto [clients, per_client, total] : {bounds{200, 400, 3000}, bounds{3, 250, 1ull << 20}}) {
+    auto lim = test_limits();
+    lim.max_cached_reply_bytes_per_client = per_client;
+    lim.max_cached_reply_bytes = total;
+    std::uint64_t evictions_seen = 0;
+    for (int seed = 1; seed <= seeds / 10; ++seed) {
+      store::store s{lim};
+      generator gen{static_cast<std::uint64_t>(seed), clients};
+      for (std::uint64_t index = 1; index <= steps; ++index) {
+        auto p = gen.next(s);
+        auto got = s.apply(index, p);
+        std::uint64_t largest_client = 0;
+        auto counted = counted_cache_bytes(s, largest_client);
+        BOOST_TEST_CONTEXT("clients " << clients << " seed " << seed << " index " << index) {
+          BOOST_TEST_REQUIRE(counted == s.cached_reply_bytes());
+          BOOST_TEST_REQUIRE(counted <= total);
+          BOOST_TEST_REQUIRE(largest_client <= per_client);
+        }
+        if (got.duplicate && got.reply.error
+            && got.reply.error->message.find("dropped to bound") != std::string::npos)
+          ++evictions_seen;
+      }
+      auto restored = store::store::restore(s.snapshot(), lim);
+      BOOST_TEST_REQUIRE(restored.has_value());
+      BOOST_TEST_REQUIRE(restored->cached_reply_bytes() == s.cached_reply_bytes());
+    }
+    // The bounds were reached, not just respected.
+    BOOST_TEST(evictions_seen > 0u, "clients " << clients);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include "dref/store/delta.hpp"
 #include "dref/store/input_checks.hpp"
+#include "dref/store/reply_cache.hpp"
 #include "store_fixture.hpp"
 
 using namespace dref;
@@ -183,6 +184,17 @@ BOOST_AUTO_TEST_CASE(limits_are_typed_errors) {
   auto err = store::check_id("bad id!", lim, "ref id");
   BOOST_TEST_REQUIRE(!err.has_value());
   BOOST_TEST(err.error().message.find("position 3") != std::string::npos);
+}
+
+// Members compare limits by name when they connect: the cache's bounds
+// decide replies too, so they are among them.
+BOOST_AUTO_TEST_CASE(the_retry_cache_bounds_are_compared_by_name) {
+  store::limits ours, theirs;
+  theirs.max_cached_reply_bytes = ours.max_cached_reply_bytes + 1;
+  BOOST_TEST((store::by_name(ours) != store::by_name(theirs)));
+  theirs = ours;
+  theirs.max_cached_reply_bytes_per_client = ours.max_cached_reply_bytes_per_client + 1;
+  BOOST_TEST((store::by_name(ours) != store::by_name(theirs)));
 }
 
 BOOST_FIXTURE_TEST_CASE(change_events_carry_old_and_new, store_fixture) {
@@ -497,6 +509,102 @@ BOOST_AUTO_TEST_CASE(idle_clients_are_forgotten_in_leader_time) {
   BOOST_TEST(s.state().clients.count(7) == 1u);
   (void)s.apply(2, store_proposal{0, 0, 0, 5'000, cmd_expire_due{}});
   BOOST_TEST(s.state().clients.count(7) == 0u);
+}
+
+namespace {
+// A create that joins the 100-byte value "big": its answer carries those
+// 100 bytes, so it counts reply_entry_bytes + 100.
+const std::string dropped = "dropped to bound the retry cache";
+
+store_proposal ran_by(std::uint64_t client, std::uint64_t seq, std::uint64_t time,
+                      std::size_t bytes) {
+  return store_proposal{client, seq, 0, time,
+                        cmd_create_if_absent{"big", std::string(bytes, 'v'), {}}};
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_clients_oldest_answers_go_beyond_its_byte_bound) {
+  store::limits lim;
+  lim.max_cached_reply_bytes_per_client = 3 * (store::reply_entry_bytes + 100);
+  store::store s{lim};
+  (void)s.apply(1, store_proposal{0, 0, 0, 0, cmd_set{"big", std::string(100, 'v')}});
+  // Each create joins the existing value: its answer carries 100 bytes.
+  for (std::uint64_t seq = 1; seq <= 4; ++seq)
+    (void)s.apply(seq + 1, ran_by(7, seq, 0, 1));
+  const auto& client = s.state().clients.at(7);
+  BOOST_TEST(client.replies.size() == 3u);
+  BOOST_TEST(client.replies.begin()->first == 2u);
+  BOOST_TEST(client.acked == 1u);
+  BOOST_TEST(s.cached_reply_bytes()
+             == store::client_entry_bytes + 3 * (store::reply_entry_bytes + 100));
+  auto evicted = s.apply(6, ran_by(7, 1, 0, 1));
+  BOOST_TEST(evicted.duplicate);
+  BOOST_TEST_REQUIRE(evicted.reply.error.has_value());
+  BOOST_TEST(to_string(evicted.reply.error->code) == "invalid_argument");
+  BOOST_TEST(evicted.reply.error->message.find(dropped) != std::string::npos);
+  auto kept = s.apply(7, ran_by(7, 2, 0, 1));
+  BOOST_TEST(kept.duplicate);
+  BOOST_TEST(!kept.reply.error.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(the_least_recently_seen_clients_caches_go_first) {
+  store::limits lim;
+  const std::uint64_t answer = store::reply_entry_bytes + 100;
+  // Room for three clients with one answer each, not four.
+  lim.max_cached_reply_bytes = 3 * (store::client_entry_bytes + answer) + answer / 2;
+  store::store s{lim};
+  (void)s.apply(1, store_proposal{0, 0, 0, 0, cmd_set{"big", std::string(100, 'v')}});
+  // Clients 9 and 5 are seen at time 10 (a tie: the lower id is older),
+  // client 3 at time 20, client 4 at 30.
+  (void)s.apply(2, ran_by(9, 1, 10, 1));
+  (void)s.apply(3, ran_by(5, 1, 10, 1));
+  (void)s.apply(4, ran_by(3, 1, 20, 1));
+  BOOST_TEST(s.state().clients.at(5).replies.size() == 1u);
+  (void)s.apply(5, ran_by(4, 1, 30, 1));
+  BOOST_TEST(s.cached_reply_bytes() <= lim.max_cached_reply_bytes);
+  BOOST_TEST(s.state().clients.at(5).replies.empty());
+  BOOST_TEST(s.state().clients.at(5).acked == 1u);
+  BOOST_TEST(s.state().clients.at(9).replies.size() == 1u);
+  BOOST_TEST(s.state().clients.at(3).replies.size() == 1u);
+  BOOST_TEST(s.state().clients.at(4).replies.size() == 1u);
+  // The dropped answer's retry is refused, not run again.
+  auto retry = s.apply(6, ran_by(5, 1, 40, 1));
+  BOOST_TEST(retry.duplicate);
+  BOOST_TEST_REQUIRE(retry.reply.error.has_value());
+  BOOST_TEST(retry.reply.error->message.find(dropped) != std::string::npos);
+  // Over the bound with every cache empty but the newest: the least
+  // recently seen entries themselves go, never the client just seen.
+  for (std::uint64_t client = 100; client < 200; ++client)
+    (void)s.apply(client, store_proposal{client, 1, 0, 50, cmd_expire_due{}});
+  BOOST_TEST(s.cached_reply_bytes() <= lim.max_cached_reply_bytes);
+  BOOST_TEST(s.state().clients.count(199) == 1u);
+  BOOST_TEST(s.state().clients.count(9) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(restore_counts_the_cache_again) {
+  store::limits lim;
+  lim.max_cached_reply_bytes_per_client = 2 * (store::reply_entry_bytes + 100);
+  lim.max_cached_reply_bytes = 5 * (store::client_entry_bytes + store::reply_entry_bytes + 100);
+  store::store s{lim};
+  (void)s.apply(1, store_proposal{0, 0, 0, 0, cmd_set{"big", std::string(100, 'v')}});
+  std::uint64_t index = 1;
+  for (std::uint64_t client = 1; client <= 4; ++client)
+    for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+      ++index;
+      (void)s.apply(index, ran_by(client, seq, index, 1));
+    }
+  auto restored = store::store::restore(s.snapshot(), lim);
+  BOOST_TEST_REQUIRE(restored.has_value());
+  BOOST_TEST(restored->cached_reply_bytes() == s.cached_reply_bytes());
+  BOOST_TEST((*restored == s));
+  // Both go on to evict the same answers.
+  for (std::uint64_t client = 5; client <= 7; ++client) {
+    ++index;
+    (void)s.apply(index, ran_by(client, 1, index, 1));
+    (void)restored->apply(index, ran_by(client, 1, index, 1));
+  }
+  BOOST_TEST(restored->cached_reply_bytes() == s.cached_reply_bytes());
+  BOOST_TEST(restored->snapshot() == s.snapshot());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -14,7 +14,8 @@ const std::string& definitions() {
   static const std::string source = [] {
     std::string joined;
     for (auto chunk : {lua::prelude(), lua::values(), lua::locks(), lua::sessions(), lua::topics(),
-                       lua::promises(), lua::reads(), lua::dispatch()})
+                       lua::promises(), lua::reads(), lua::retries(),
+                       lua::dispatch()})
       joined += chunk;
     return joined;
   }();
@@ -52,6 +53,8 @@ std::vector<std::string> header(const store_keys& keys, std::uint64_t client,
           std::to_string(acked),
           std::to_string(keys.events_maxlen),
           std::to_string(keys.limits.client_idle_ms),
+          std::to_string(keys.limits.max_cached_reply_bytes_per_client),
+          std::to_string(keys.limits.max_cached_reply_bytes),
           name};
 }
 

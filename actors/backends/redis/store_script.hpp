@@ -12,7 +12,8 @@
 //   l:<id> lw:<id>     locks and their waiters
 //   t:<id> tm:<id>     topics (stream with ids <seq>-0) and their bounds
 //   p:<id> d:<id>      promises and delays
-//   r:<client>         answers kept for retries of a client's commands
+//   c:<client> co:<client> clients cached
+//                      answers kept for retries (lua/retries.lua)
 
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"

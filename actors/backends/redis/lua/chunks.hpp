@@ -14,6 +14,7 @@ std::string_view sessions(); // open, keepalive, close, expiry
 std::string_view topics();   // ordered messages with retention
 std::string_view promises(); // promises and delays
 std::string_view reads();    // reads of every kind
-std::string_view dispatch(); // expiry, retry answers, the call itself
+std::string_view retries();  // the retry-answer cache, bounded as the store's
+std::string_view dispatch(); // expiry, the call itself
 
 } // namespace dref::redis::lua

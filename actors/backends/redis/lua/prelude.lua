@@ -3,12 +3,14 @@
 -- The chunks only define; dispatch's call(argv) runs one command.
 -- One call's arguments and time: set by begin() for every call, since a
 -- function library keeps its locals from call to call.
-local P, CLIENT, SEQ, SEQ_TEXT, ACKED, MAXLEN, IDLE_MS, NAME, NOW, INDEX
+local P, CLIENT, SEQ, SEQ_TEXT, ACKED, MAXLEN, IDLE_MS, MAX_CLIENT_BYTES, MAX_BYTES, NAME
+local NOW, INDEX
 local C, R = {}, {} -- commands (they write), reads
 
 local function begin(argv)
   P, CLIENT, SEQ, SEQ_TEXT, ACKED = argv[1], argv[2], tonumber(argv[3]), argv[3], tonumber(argv[4])
-  MAXLEN, IDLE_MS, NAME = argv[5], argv[6], argv[7]
+  MAXLEN, IDLE_MS, NAME = argv[5], tonumber(argv[6]), argv[9]
+  MAX_CLIENT_BYTES, MAX_BYTES = tonumber(argv[7]), tonumber(argv[8])
   INDEX, NOW = nil, nil
 end
 

@@ -35,6 +35,9 @@ struct limits {
   std::uint64_t max_value_bytes = 1 << 20;
   std::uint32_t max_id_length = 256;
   std::uint64_t topic_max_messages = 10'000; // retained per topic
+  // Retry answers kept per client and in total (store/limits.hpp).
+  std::uint64_t max_cached_reply_bytes_per_client = 2ull << 20;
+  std::uint64_t max_cached_reply_bytes = 64ull << 20;
   friend bool operator==(const limits&, const limits&) = default;
 };
 

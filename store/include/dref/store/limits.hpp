@@ -30,6 +30,11 @@ struct limits {
   // Retry answers cached for a client that sent nothing for this long are
   // dropped (a retry after that gets a clear error, not a second effect).
   std::uint64_t client_idle_ms = 15 * 60 * 1000;
+  // Bytes of retry answers cached for one client, and for all clients
+  // together (reply_cache.hpp says how they are counted and what goes
+  // first). The per-client bound holds the largest value with room to spare.
+  std::uint64_t max_cached_reply_bytes_per_client = 2ull << 20;
+  std::uint64_t max_cached_reply_bytes = 64ull << 20;
 
   friend bool operator==(const limits&, const limits&) = default;
 };

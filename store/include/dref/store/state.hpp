@@ -66,11 +66,15 @@ struct delay_entry {
   friend bool operator==(const delay_entry&, const delay_entry&) = default;
 };
 
-// Answers kept for retries of one client's proposals.
+// Answers kept for retries of one client's proposals (bounds:
+// reply_cache.hpp).
 struct client_entry {
   std::uint64_t acked = 0;
   std::uint64_t last_seen_ms = 0;
   std::map<std::uint64_t, protocol::store_reply> replies;
+  // Derived from replies (cached_reply_size of each), so not in the
+  // snapshot: restore counts it again.
+  std::uint64_t reply_bytes = 0;
   template <class A> void serialize(A& ar) { ar(acked, last_seen_ms, replies); }
   friend bool operator==(const client_entry&, const client_entry&) = default;
 };

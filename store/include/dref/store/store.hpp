@@ -65,6 +65,8 @@ public:
   std::uint64_t now_ms() const noexcept { return state_.now_ms; }
   const store_state& state() const noexcept { return state_; }
   const dref::store::limits& configured_limits() const noexcept { return limits_; }
+  // The retry-answer cache's size as its bounds count it (reply_cache.hpp).
+  std::uint64_t cached_reply_bytes() const noexcept { return cached_bytes_; }
 
   // --- snapshots: a framed, deterministic encoding of the whole state.
   std::string snapshot() const;
@@ -80,8 +82,15 @@ private:
 
   protocol::store_reply execute(context& ctx, const protocol::store_command& command);
   void expire_due(context& ctx);
-  void forget_idle_clients();
   void rebuild_indexes();
+
+  // the retry-answer cache (reply_cache.cpp; bounds: reply_cache.hpp)
+  client_entry& seen_client(std::uint64_t client_id);
+  void drop_answers_through(client_entry& client, std::uint64_t sequence);
+  void cache_reply(std::uint64_t client_id, client_entry& client, std::uint64_t sequence,
+                   const protocol::store_reply& reply);
+  void forget_client(std::uint64_t client_id);
+  void forget_idle_clients();
 
   // values (values.cpp)
   result<protocol::store_result> on(context&, const protocol::cmd_create_if_absent&);
@@ -133,6 +142,8 @@ private:
   // clients by last activity, so that expiry never scans everything.
   std::set<std::pair<std::uint64_t, std::string>> deadlines_;
   std::set<std::pair<std::uint64_t, std::uint64_t>> client_activity_;
+  // Bytes of the whole retry-answer cache, counted as reply_cache.hpp says.
+  std::uint64_t cached_bytes_ = 0;
 };
 
 } // namespace dref::store

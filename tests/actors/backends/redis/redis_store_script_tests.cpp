@@ -6,6 +6,7 @@
 // change-event stream stays near its bound.
 #include "dref/store/input_checks.hpp"
 #include "dref/store/named_commands.hpp"
+#include "dref/store/reply_cache.hpp"
 #include "dref/store/store.hpp"
 #include "redis/store_replies.hpp"
 #include "redis/store_script.hpp"
@@ -45,6 +46,7 @@ struct system_under_test {
 };
 
 struct store_system : system_under_test {
+  explicit store_system(store::limits lim = {}) : s{lim} {}
   store::store s;
   std::uint64_t index = 0;
   store_reply propose(const store_proposal& p) override {
@@ -366,6 +368,71 @@ BOOST_AUTO_TEST_CASE(answers_and_refusals_of_the_library_match_the_store) {
 
 BOOST_AUTO_TEST_CASE(answers_and_refusals_of_the_script_match_the_store) {
   compare_with_the_store(true);
+}
+
+// The retry cache's bounds: the same answers evicted in the same order, the
+// same refusals, the same bytes counted. Redis orders clients by its own
+// clock: each step waits 2 ms, so that no two clients are seen in the same
+// millisecond (a tie the store would break by time and Redis by id).
+BOOST_AUTO_TEST_CASE(the_retry_cache_is_bounded_and_evicted_as_the_store_does) {
+  store::limits lim;
+  const std::uint64_t answer = store::reply_entry_bytes + 100;
+  lim.max_cached_reply_bytes_per_client = 3 * answer;
+  lim.max_cached_reply_bytes = 3 * (store::client_entry_bytes + answer) + answer / 2;
+  store_system expected{lim};
+  redis_system actual;
+  actual.keys.limits = lim;
+  const std::string refused = "dropped to bound the retry cache";
+  struct step {
+    std::uint64_t client, seq;
+    const char* outcome; // "ok", or "refused": a retry whose answer was dropped
+  };
+  std::vector<step> steps{
+      {7, 1, "ok"}, {7, 2, "ok"}, {7, 3, "ok"}, {7, 4, "ok"},
+      {7, 1, "refused"}, // past client 7's own bound
+      {7, 2, "ok"},      // a retry answered from the cache
+      {9, 1, "ok"},      // over the total: client 7, seen least recently, loses its cache
+      {7, 3, "refused"}, {5, 1, "ok"},  {3, 1, "ok"},
+      {4, 1, "ok"},      // client 7 (no answers left) is forgotten, client 9's cache goes
+      {9, 1, "refused"}, {5, 1, "ok"},  {4, 2, "ok"},
+  };
+  const store_proposal big{0, 0, 0, 0, cmd_set{"big", std::string(100, 'v')}};
+  BOOST_TEST_REQUIRE(!expected.run(big).error);
+  BOOST_TEST_REQUIRE(!actual.run(big).error);
+  for (const auto& [client, seq, outcome] : steps) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{2});
+    auto name = "client " + std::to_string(client) + " seq " + std::to_string(seq);
+    store_proposal p{client, seq, 0, 0, cmd_create_if_absent{"big", "joins", {}}};
+    auto e = expected.run(p);
+    auto a = actual.run(p);
+    same_error(e.error, a.error, name);
+    if (!e.error && !a.error)
+      same_result(e.value, a.value, name);
+    BOOST_TEST_CONTEXT(name) {
+      BOOST_TEST(e.error.has_value() == (std::string{outcome} == "refused"));
+      if (e.error)
+        BOOST_TEST(e.error->message.find(refused) != std::string::npos);
+      auto cached = must(actual.client.call({"GET", "diff:cached"}));
+      BOOST_TEST(cached.text == std::to_string(expected.s.cached_reply_bytes()));
+    }
+  }
+  BOOST_TEST(expected.s.state().clients.count(7) == 0u);
+  BOOST_TEST(must(actual.client.call({"EXISTS", "diff:c:7"})).integer == 0);
+}
+
+// Idle clients go with their answers and their share of the count, as in
+// the store (a key TTL would leave the count behind).
+BOOST_AUTO_TEST_CASE(idle_clients_are_forgotten_and_uncounted) {
+  redis_system r;
+  r.keys.limits.client_idle_ms = 50;
+  BOOST_TEST_REQUIRE(!r.propose(store_proposal{1, 1, 0, 0, cmd_set{"x", "one"}}).error);
+  BOOST_TEST(must(r.client.call({"EXISTS", "diff:c:1"})).integer == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds{120});
+  BOOST_TEST_REQUIRE(!r.propose(store_proposal{2, 1, 0, 0, cmd_set{"x", "two"}}).error);
+  BOOST_TEST(must(r.client.call({"EXISTS", "diff:c:1"})).integer == 0);
+  BOOST_TEST(must(r.client.call({"ZCARD", "diff:clients"})).integer == 1);
+  BOOST_TEST(must(r.client.call({"GET", "diff:cached"})).text
+             == std::to_string(store::client_entry_bytes + store::reply_entry_bytes));
 }
 
 BOOST_AUTO_TEST_CASE(a_retried_command_runs_once_and_acknowledged_ones_are_refused) {

@@ -1,0 +1,131 @@
+-- The retry-answer cache, bounded and evicted as the store does
+-- (store/include/dref/store/reply_cache.hpp: the same sizes, the same
+-- order). Keys:
+--   c:<client>   hash {acked, bytes, <sequence>: answer}
+--   co:<client>  sorted set of '<sequence>:<size>' by sequence: oldest first
+--   clients      sorted set of zero-padded client ids by last seen (ms), so
+--                that ties go by client id as in the store
+--   cached       bytes of the whole cache, each client counting
+--                CLIENT_BYTES besides its answers
+local ANSWER_BYTES, CLIENT_BYTES, MAX_ANSWERS = 64, 64, 4096
+
+local function answer_size(res)
+  local r = res.ok
+  if not r then return ANSWER_BYTES end
+  local kind, carried = r[1], 0
+  if kind == 'created' or kind == 'delivered' then carried = #tostring(r[4])
+  elseif kind == 'ran' then carried = #tostring(r[3])
+  elseif kind == 'delay' then carried = #tostring(r[3]) + #tostring(r[4]) end
+  return ANSWER_BYTES + carried
+end
+
+local function ckey(client) return P .. 'c:' .. client end
+local function okey(client) return P .. 'co:' .. client end
+local function padded(client) return string.rep('0', 20 - #client) .. client end
+local function unpadded(member) return (string.gsub(member, '^0+', '')) end
+
+-- Drops the client's answers up to sequence `through` (acknowledged, or
+-- evicted: a retry of one is refused either way) and moves acked there.
+-- Returns the bytes dropped.
+local function drop_through(client, through)
+  local gone = redis.call('ZRANGEBYSCORE', okey(client), '-inf', through)
+  local bytes = 0
+  local i = 1
+  while i <= #gone do -- in slices: unpack() of many values overflows Lua's C stack
+    local fields = {}
+    for j = i, math.min(i + 999, #gone) do
+      local seq, size = string.match(gone[j], '^(%d+):(%d+)$')
+      fields[#fields + 1] = seq
+      bytes = bytes + tonumber(size)
+    end
+    redis.call('HDEL', ckey(client), unpack(fields))
+    i = i + 1000
+  end
+  if #gone > 0 then
+    redis.call('ZREMRANGEBYSCORE', okey(client), '-inf', through)
+    redis.call('HINCRBY', ckey(client), 'bytes', -bytes)
+    redis.call('DECRBY', P .. 'cached', bytes)
+  end
+  redis.call('HSET', ckey(client), 'acked', through)
+  return bytes
+end
+
+local function forget_client(client)
+  local bytes = tonumber(redis.call('HGET', ckey(client), 'bytes') or '0')
+  redis.call('DEL', ckey(client), okey(client))
+  redis.call('ZREM', P .. 'clients', padded(client))
+  redis.call('DECRBY', P .. 'cached', CLIENT_BYTES + bytes)
+end
+
+-- Clients silent for longer than IDLE_MS, at most 64 per call (as the
+-- session sweep).
+local function forget_idle_clients()
+  local idle = redis.call('ZRANGEBYSCORE', P .. 'clients', '-inf', '(' .. (now() - IDLE_MS),
+                          'LIMIT', 0, 64)
+  for _, member in ipairs(idle) do forget_client(unpadded(member)) end
+end
+
+-- The calling client, seen now; returns its acked.
+local function seen_client()
+  local acked = redis.call('HGET', ckey(CLIENT), 'acked')
+  if not acked then
+    redis.call('HSET', ckey(CLIENT), 'acked', 0, 'bytes', 0)
+    redis.call('INCRBY', P .. 'cached', CLIENT_BYTES)
+  end
+  redis.call('ZADD', P .. 'clients', now(), padded(CLIENT))
+  return tonumber(acked or '0')
+end
+
+local function cache_answer(res)
+  local size = answer_size(res)
+  redis.call('HSET', ckey(CLIENT), SEQ_TEXT, cmsgpack.pack(res))
+  redis.call('ZADD', okey(CLIENT), SEQ, SEQ_TEXT .. ':' .. size)
+  local bytes = redis.call('HINCRBY', ckey(CLIENT), 'bytes', size)
+  local total = redis.call('INCRBY', P .. 'cached', size)
+  local count = redis.call('ZCARD', okey(CLIENT))
+  while count > 0 and (count > MAX_ANSWERS or bytes > MAX_CLIENT_BYTES) do
+    local oldest = redis.call('ZRANGE', okey(CLIENT), 0, 0)[1]
+    local dropped = drop_through(CLIENT, tonumber(string.match(oldest, '^(%d+):')))
+    bytes, total, count = bytes - dropped, total - dropped, count - 1
+  end
+  -- Then the least recently seen clients' caches, then those clients; the
+  -- caller keeps its entry, so its acked stays known.
+  local at = 0
+  while total > MAX_BYTES do
+    local member = redis.call('ZRANGE', P .. 'clients', at, at)[1]
+    if not member then break end
+    local client = unpadded(member)
+    local newest = redis.call('ZRANGE', okey(client), -1, -1)[1]
+    if newest then
+      total = total - drop_through(client, tonumber(string.match(newest, '^(%d+):')))
+      at = at + 1
+    elseif client ~= CLIENT then
+      total = total - CLIENT_BYTES - tonumber(redis.call('HGET', ckey(client), 'bytes') or '0')
+      forget_client(client)
+    else
+      at = at + 1
+    end
+  end
+end
+
+-- Answers a repeat from the cache, or runs the command and keeps its
+-- answer.
+local function answer_once(command, args)
+  forget_idle_clients()
+  local acked = seen_client()
+  if ACKED > acked then
+    drop_through(CLIENT, ACKED)
+    acked = ACKED
+  end
+  if SEQ <= acked then
+    return fail('invalid_argument', 'client ' .. CLIENT .. ': sequence ' .. SEQ_TEXT
+      .. ' is at or below the acknowledged sequence ' .. acked
+      .. ' (sequences start at 1; an acknowledged answer is not kept, nor one dropped to '
+      .. 'bound the retry cache)')
+  end
+  local cached = redis.call('HGET', ckey(CLIENT), SEQ_TEXT)
+  if cached then return cmsgpack.unpack(cached) end
+  local res = command(args)
+  cache_answer(res)
+  return res
+end
