@@ -193,7 +193,8 @@ bool client::open_connection(std::deque<callback>& in_flight, std::string& out) 
 }
 
 // Runs the handshake as far as the socket allows; once it is done, AUTH
-// goes out first, alone, and is answered before anything queued is sent.
+// (or, with TLS and no password, PING) goes out first, alone, and is
+// answered before anything queued is sent.
 void client::step_handshake(std::deque<callback>& in_flight, std::string& out) {
   auto step = transport_->handshake();
   if (step.outcome == io_step::state::failed || step.outcome == io_step::state::closed) {
@@ -206,24 +207,39 @@ void client::step_handshake(std::deque<callback>& in_flight, std::string& out) {
   if (step.outcome != io_step::state::done)
     return;
   const auto& security = opts_.security;
-  if (security.password.empty()) {
+  if (security.password.empty() && !security.tls) {
     phase_ = phase::ready;
     return;
   }
-  std::vector<std::string> auth{"AUTH"};
-  if (!security.username.empty())
-    auth.push_back(security.username);
-  auth.push_back(security.password);
-  out = format_command(auth);
+  // With TLS and no password, a PING whose answer (any answer) shows that
+  // the server accepted us: with TLS 1.3 a server that refuses the client's
+  // certificate says so only after the client's handshake is done.
+  std::vector<std::string> greeting{"PING"};
+  if (!security.password.empty()) {
+    greeting = {"AUTH"};
+    if (!security.username.empty())
+      greeting.push_back(security.username);
+    greeting.push_back(security.password);
+  }
+  out = format_command(greeting);
   auth_refusal_.clear();
-  auth_accepted_ = false;
-  in_flight.push_back([this](result<reply> answer) {
-    if (answer && answer->is_error())
+  greeted_ = false;
+  in_flight.push_back([this, auth = !security.password.empty()](result<reply> answer) {
+    if (answer && answer->is_error() && auth)
       auth_refusal_ = answer->text;
     else if (answer)
-      auth_accepted_ = true;
+      greeted_ = true;
   });
-  phase_ = phase::authenticating;
+  phase_ = phase::greeting;
+}
+
+void client::lost(std::deque<callback>& in_flight, const io_step& step) {
+  std::string why = step.outcome == io_step::state::closed ? "closed by the server" : step.failure;
+  if (phase_ == phase::greeting && opts_.security.tls)
+    why = "closed by the server right after the TLS handshake (" + why
+          + "); a server with tls-auth-clients yes does so when it does not trust the client's "
+            "certificate (redis.tls_certificate, redis.tls_key)";
+  disconnect(in_flight, why);
 }
 
 // Writes what is waiting and reads what came, each when the socket allows
@@ -237,7 +253,7 @@ void client::pump(short revents, std::deque<callback>& in_flight, std::string& o
     if (step.outcome == io_step::state::done)
       out.erase(0, step.bytes);
     else if (step.outcome == io_step::state::failed || step.outcome == io_step::state::closed) {
-      disconnect(in_flight, step.failure.empty() ? "closed by the server" : step.failure);
+      lost(in_flight, step);
       return;
     }
   }
@@ -254,8 +270,7 @@ void client::pump(short revents, std::deque<callback>& in_flight, std::string& o
     if (step.outcome == io_step::state::closed || step.outcome == io_step::state::failed) {
       read_replies(in_flight); // what came before the end is still an answer
       if (socket_ >= 0)
-        disconnect(in_flight, step.outcome == io_step::state::closed ? "closed by the server"
-                                                                     : step.failure);
+        lost(in_flight, step);
       return;
     }
     read_waits_for_write_ = step.outcome == io_step::state::want_write;
@@ -279,13 +294,12 @@ void client::read_replies(std::deque<callback>& in_flight) {
     freeReplyObject(raw);
     done(std::move(answer));
   }
-  if (phase_ != phase::authenticating)
+  if (phase_ != phase::greeting)
     return;
-  if (!auth_refusal_.empty()) {
+  if (!auth_refusal_.empty())
     disconnect(in_flight, "AUTH refused: " + auth_refusal_);
-  } else if (auth_accepted_) {
+  else if (greeted_)
     phase_ = phase::ready;
-  }
 }
 
 void client::run() {
@@ -305,8 +319,8 @@ void client::run() {
     if (phase_ != phase::ready && std::chrono::steady_clock::now() > setup_deadline_) {
       disconnect(in_flight, phase_ == phase::handshake ? "no TLS handshake within the connect "
                                                          "timeout"
-                                                       : "no answer to AUTH within the connect "
-                                                         "timeout");
+                                                       : "no answer to AUTH or PING within the "
+                                                         "connect timeout");
       continue;
     }
     if (phase_ == phase::ready) {

@@ -14,7 +14,9 @@
 // Every connection, the first and each reconnect, is set up before any
 // command goes out: TCP, then the TLS handshake if options.security.tls
 // (the server's certificate verified against the CA and the server name),
-// then AUTH [user] password if a password is set. Until that is done the
+// then AUTH [user] password if a password is set (with TLS and no password,
+// a PING: the server may refuse the client's certificate only after the
+// handshake). Until that is done the
 // client is not connected(); when a step fails (refused certificate,
 // WRONGPASS, ...) every queued command fails with errc::unavailable and a
 // message naming the cause, and the client tries again after a backoff.
@@ -71,13 +73,14 @@ private:
   };
 
   // Where the connection is: set-up steps come before any queued command.
-  enum class phase { handshake, authenticating, ready };
+  enum class phase { handshake, greeting, ready };
 
   void run();
   bool open_connection(std::deque<callback>& in_flight, std::string& out);
   void step_handshake(std::deque<callback>& in_flight, std::string& out);
   void pump(short revents, std::deque<callback>& in_flight, std::string& out);
   void read_replies(std::deque<callback>& in_flight);
+  void lost(std::deque<callback>& in_flight, const io_step& step);
   void disconnect(std::deque<callback>& in_flight, const std::string& why);
   void attempt_failed(const std::string& why);
   void fail_queued(errc code, const std::string& why);
@@ -100,7 +103,7 @@ private:
   bool write_waits_for_read_ = false;             // TLS: the last write wanted POLLIN
   std::chrono::steady_clock::time_point setup_deadline_;
   std::string auth_refusal_; // the server's answer to AUTH when it was an error
-  bool auth_accepted_ = false;
+  bool greeted_ = false;
   std::chrono::milliseconds backoff_{10};
   ::redisReader* reader_ = nullptr;
   std::thread thread_;

@@ -531,9 +531,13 @@ result<backend_actor> spawn_redis_backend(caf::actor_system& sys, redis_options 
   if (!pong)
     return error{errc::unavailable, "no Redis answers at " + commands->address() + ": " +
                                         pong.error().message};
-  if (pong->is_error()) // NOAUTH: the server wants a password that is not configured
-    return error{errc::unavailable, "Redis at " + commands->address() + " refuses PING: " +
-                                        pong->text};
+  if (pong->is_error())
+    return error{errc::unavailable,
+                 "Redis at " + commands->address() + " refuses PING: " + pong->text +
+                   (pong->text.starts_with("NOAUTH")
+                      ? " (set redis.password or redis.password_file, and redis.username for "
+                        "an ACL user)"
+                      : "")};
   // Scheduled, not detached: see start_node in backends/raft/node_actor.cpp.
   // Moved out once the actor starts: the actor's state alone owns it.
   auto holder = std::make_shared<std::unique_ptr<redis::client>>(std::move(commands));
