@@ -20,7 +20,9 @@ struct cluster_base {
   virtual caf::actor_system& system() = 0;
 };
 
-enum class tested_backend { memory, raft, raft_processes, redis };
+// redis_tls_acl: redis over TLS, logged in as an ACL user limited to the
+// suite's key prefix and to commands that are not @dangerous.
+enum class tested_backend { memory, raft, raft_processes, redis, redis_tls_acl };
 
 // Defined by each conformance executable.
 extern const tested_backend backend_under_test;
