@@ -1,14 +1,14 @@
 #include "dref/config/load.hpp"
 
+#include "dref/config/tls_files.hpp"
+#include "sources.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <map>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include "dref/config/tls_files.hpp"
-#include "sources.hpp"
 
 extern char** environ;
 
@@ -70,17 +70,16 @@ struct loader {
     };
     if (!redis.password.empty() && !redis.password_file.empty())
       refuse("redis.password_file", "is set together with redis.password (from " +
-                                      origin("redis.password") + "): give one of them");
+                                        origin("redis.password") + "): give one of them");
     else if (!redis.password_file.empty())
       read_redis_password_file();
     if (!redis.username.empty() && redis.password.empty() && redis.password_file.empty())
       refuse("redis.username", "needs redis.password or redis.password_file");
     if (!redis.tls) {
-      for (auto [key, value] :
-           {std::pair{"redis.tls_ca", &redis.tls_ca},
-            std::pair{"redis.tls_certificate", &redis.tls_certificate},
-            std::pair{"redis.tls_key", &redis.tls_key},
-            std::pair{"redis.tls_server_name", &redis.tls_server_name}})
+      for (auto [key, value] : {std::pair{"redis.tls_ca", &redis.tls_ca},
+                                std::pair{"redis.tls_certificate", &redis.tls_certificate},
+                                std::pair{"redis.tls_key", &redis.tls_key},
+                                std::pair{"redis.tls_server_name", &redis.tls_server_name}})
         if (!value->empty())
           refuse(key, "is set but redis.tls is false (from " + origin("redis.tls") + ")");
       return;
@@ -90,8 +89,7 @@ struct loader {
                           "certificate");
     if (redis.tls_certificate.empty() != redis.tls_key.empty())
       problems.push_back("redis.tls_certificate (from " + origin("redis.tls_certificate") +
-                         ") and redis.tls_key (from " + origin("redis.tls_key") +
-                         ") go together");
+                         ") and redis.tls_key (from " + origin("redis.tls_key") + ") go together");
     else if (!redis.tls_ca.empty())
       if (auto bad = check_redis_tls_files(redis))
         problems.push_back(*bad);

@@ -65,10 +65,10 @@ std::optional<std::string> check_files(const tls_paths& paths) {
       if (ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH)
         return not_its_key();
       return std::string{paths.key_key} + ": cannot load " + paths.key + " as a PEM private key" +
-             (!paths.passphrase_key          ? std::string{" (it must not be encrypted)"}
-              : paths.key_passphrase.empty() ? " (encrypted keys need " +
-                                                  std::string{paths.passphrase_key} + ")"
-                                             : " with " + std::string{paths.passphrase_key}) +
+             (!paths.passphrase_key ? std::string{" (it must not be encrypted)"}
+              : paths.key_passphrase.empty()
+                  ? " (encrypted keys need " + std::string{paths.passphrase_key} + ")"
+                  : " with " + std::string{paths.passphrase_key}) +
              ": " + last_openssl_error();
     }
     if (SSL_CTX_check_private_key(ctx.get()) != 1)

@@ -3,12 +3,12 @@
 // directory, stopped (and the directory removed) when the fixture goes,
 // also when the test fails. kill_hard() + restart() simulate a crash.
 
+#include "child_process.hpp"
+
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include "child_process.hpp"
 
 namespace dref::test {
 

@@ -25,10 +25,9 @@ public:
     std::string pattern = (std::filesystem::temp_directory_path() / "dref-certs-XXXXXX").string();
     root_ = ::mkdtemp(pattern.data());
     for (const auto& s : sets)
-      BOOST_REQUIRE(std::system((std::string{DREF_MAKE_TEST_CERTS} + " " + (root_ / s.dir).string()
-                                 + " " + s.names + " >/dev/null")
-                                  .c_str())
-                    == 0);
+      BOOST_REQUIRE(std::system((std::string{DREF_MAKE_TEST_CERTS} + " " +
+                                 (root_ / s.dir).string() + " " + s.names + " >/dev/null")
+                                    .c_str()) == 0);
   }
   test_certs(const test_certs&) = delete;
   test_certs& operator=(const test_certs&) = delete;

@@ -2,13 +2,13 @@
 // What the configuration tests share: loading from given arguments and
 // variables without touching the network, scratch files and certificates.
 
+#include "dref/config/load.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
-
-#include "dref/config/load.hpp"
 
 namespace dref::config_tests {
 
@@ -41,7 +41,7 @@ struct temp_dir {
 };
 
 inline load_inputs inputs(std::vector<std::string> args = {},
-                   std::map<std::string, std::string> env = {}) {
+                          std::map<std::string, std::string> env = {}) {
   load_inputs in;
   in.args = std::move(args);
   in.env = std::move(env);
@@ -67,17 +67,15 @@ inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-
 // A CA and a certificate from scripts/make-test-certs, made afresh in a
 // scratch directory (private keys are never committed).
 struct test_certs : temp_dir {
   test_certs() {
-    std::string command = std::string{DREF_MAKE_TEST_CERTS} + " " + path.string()
-                          + " member >/dev/null";
+    std::string command =
+        std::string{DREF_MAKE_TEST_CERTS} + " " + path.string() + " member >/dev/null";
     BOOST_TEST_REQUIRE(std::system(command.c_str()) == 0);
   }
   std::string file(const std::string& name) const { return (path / name).string(); }
 };
-
 
 } // namespace dref::config_tests

@@ -363,7 +363,6 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(config_tls)
 
-
 BOOST_AUTO_TEST_CASE(tls_is_off_by_default_and_read_from_every_source) {
   BOOST_TEST(!load_ok(inputs()).tls.enabled());
   test_certs certs;

@@ -12,7 +12,8 @@ BOOST_AUTO_TEST_CASE(credentials_and_tls_come_from_every_source) {
   BOOST_TEST((load_ok(inputs()).redis_security == redis_security{}));
   test_certs certs;
   auto toml = certs.write("node.toml", "[redis]\nusername = \"dref\"\npassword = \"pw\"\n"
-                                       "tls = true\ntls_ca = \"" + certs.file("ca.pem") + "\"\n");
+                                       "tls = true\ntls_ca = \"" +
+                                           certs.file("ca.pem") + "\"\n");
   auto cfg = load_ok(inputs({"--config", toml, "--redis-tls-certificate", certs.file("member.pem")},
                             {{"DREF_REDIS_TLS_KEY", certs.file("member.key")},
                              {"DREF_REDIS_TLS_SERVER_NAME", "localhost"}}));
@@ -61,13 +62,14 @@ BOOST_AUTO_TEST_CASE(partial_settings_are_refused_and_secrets_never_shown) {
   BOOST_TEST(contains(message, "go together"), message);
   message = load_error(inputs({"--redis-tls", "--redis-tls-ca", certs.file("member.key")}));
   BOOST_TEST(contains(message, "redis.tls_ca: cannot load"), message);
-  message = load_error(inputs({"--redis-tls", "--redis-tls-ca", certs.file("ca.pem"),
-                               "--redis-tls-certificate", certs.file("member.pem"),
-                               "--redis-tls-key", certs.file("ca.key")}));
+  message = load_error(
+      inputs({"--redis-tls", "--redis-tls-ca", certs.file("ca.pem"), "--redis-tls-certificate",
+              certs.file("member.pem"), "--redis-tls-key", certs.file("ca.key")}));
   BOOST_TEST(contains(message, "is not the key of redis.tls_certificate"), message);
   // A bad value elsewhere makes load() print every origin: no password in it.
-  message = load_error(inputs({"--redis-password", "hunter2", "--port", "0"},
-                              {{"DREF_REDIS_PASSWORD", "hunter3"}, {"DREF_TLS_KEY_PASSPHRASE", "x"}}));
+  message =
+      load_error(inputs({"--redis-password", "hunter2", "--port", "0"},
+                        {{"DREF_REDIS_PASSWORD", "hunter3"}, {"DREF_TLS_KEY_PASSPHRASE", "x"}}));
   message += load_error(inputs({"--redis-password", "hunter2", "--redis-password-file", "/f"}));
   message += load_error(inputs({"--redis-password="}));
   BOOST_TEST(!contains(message, "hunter"), message);

@@ -2,21 +2,21 @@
 // The clusters behind conformance_cluster, one per backend (only
 // cluster_fixture.cpp includes this).
 
-#include <caf/actor_system.hpp>
-#include <unistd.h>
-#include <filesystem>
-#include <memory>
-#include <stdlib.h>
-#include <stdexcept>
-#include <string>
-#include <vector>
-
 #include "child_process.hpp"
+#include "cluster_fixture.hpp"
+#include "dref/actors/node_system.hpp"
+#include "dref/context.hpp"
 #include "redis_server.hpp"
 #include "test_certs.hpp"
-#include "dref/actors/node_system.hpp"
-#include "cluster_fixture.hpp"
-#include "dref/context.hpp"
+
+#include <caf/actor_system.hpp>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <stdlib.h>
+#include <string>
+#include <unistd.h>
+#include <vector>
 
 namespace dref::test {
 
@@ -116,8 +116,7 @@ struct redis_cluster : cluster_base {
   static constexpr const char* name = "redis";
   static constexpr std::chrono::milliseconds session_ttl = conformance_session_ttl;
 
-  explicit redis_cluster(std::size_t nodes = 3, store::limits limits = {},
-                         bool tls_and_acl = false)
+  explicit redis_cluster(std::size_t nodes = 3, store::limits limits = {}, bool tls_and_acl = false)
       : server(server_settings(tls_and_acl)) {
     config::node_config node;
     node.backend = config::backend_kind::redis;
@@ -154,10 +153,11 @@ struct redis_cluster : cluster_base {
   static redis_server::settings server_settings(bool tls_and_acl) {
     if (!tls_and_acl)
       return {};
-    return {false, true,
+    return {false,
+            true,
             {"--tls-cert-file", certs().certificate("server"), "--tls-key-file",
-             certs().key("server"), "--tls-ca-cert-file", certs().ca(), "--tls-auth-clients",
-             "no", "--user", "default", "off", "--user", "dref", "on", ">conformance pass",
+             certs().key("server"), "--tls-ca-cert-file", certs().ca(), "--tls-auth-clients", "no",
+             "--user", "default", "off", "--user", "dref", "on", ">conformance pass",
              "resetchannels", "~conformance:*", "+@all", "-@dangerous"}};
   }
 

@@ -199,8 +199,8 @@ void client::step_handshake(std::deque<callback>& in_flight, std::string& out) {
   auto step = transport_->handshake();
   if (step.outcome == io_step::state::failed || step.outcome == io_step::state::closed) {
     disconnect(in_flight, "TLS handshake failed: " + (step.outcome == io_step::state::closed
-                                                        ? std::string{"closed by the server"}
-                                                        : step.failure));
+                                                          ? std::string{"closed by the server"}
+                                                          : step.failure));
     return;
   }
   waiting_ = step.outcome;
@@ -236,9 +236,9 @@ void client::step_handshake(std::deque<callback>& in_flight, std::string& out) {
 void client::lost(std::deque<callback>& in_flight, const io_step& step) {
   std::string why = step.outcome == io_step::state::closed ? "closed by the server" : step.failure;
   if (phase_ == phase::greeting && opts_.security.tls)
-    why = "closed by the server right after the TLS handshake (" + why
-          + "); a server with tls-auth-clients yes does so when it does not trust the client's "
-            "certificate (redis.tls_certificate, redis.tls_key)";
+    why = "closed by the server right after the TLS handshake (" + why +
+          "); a server with tls-auth-clients yes does so when it does not trust the client's "
+          "certificate (redis.tls_certificate, redis.tls_key)";
   disconnect(in_flight, why);
 }
 

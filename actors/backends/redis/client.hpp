@@ -21,6 +21,11 @@
 // WRONGPASS, ...) every queued command fails with errc::unavailable and a
 // message naming the cause, and the client tries again after a backoff.
 
+#include "dref/config/node_config.hpp"
+#include "dref/protocol/result.hpp"
+#include "redis/reply.hpp"
+#include "redis/transport.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -30,11 +35,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "dref/protocol/result.hpp"
-#include "dref/config/node_config.hpp"
-#include "redis/reply.hpp"
-#include "redis/transport.hpp"
 
 struct redisReader; // hiredis
 

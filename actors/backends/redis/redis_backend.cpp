@@ -529,15 +529,15 @@ result<backend_actor> spawn_redis_backend(caf::actor_system& sys, redis_options 
   auto commands = std::make_unique<redis::client>(client_options(options));
   auto pong = commands->call({"PING"}, std::chrono::milliseconds{3000});
   if (!pong)
-    return error{errc::unavailable, "no Redis answers at " + commands->address() + ": " +
-                                        pong.error().message};
+    return error{errc::unavailable,
+                 "no Redis answers at " + commands->address() + ": " + pong.error().message};
   if (pong->is_error())
     return error{errc::unavailable,
                  "Redis at " + commands->address() + " refuses PING: " + pong->text +
-                   (pong->text.starts_with("NOAUTH")
-                      ? " (set redis.password or redis.password_file, and redis.username for "
-                        "an ACL user)"
-                      : "")};
+                     (pong->text.starts_with("NOAUTH")
+                          ? " (set redis.password or redis.password_file, and redis.username for "
+                            "an ACL user)"
+                          : "")};
   // Scheduled, not detached: see start_node in backends/raft/node_actor.cpp.
   // Moved out once the actor starts: the actor's state alone owns it.
   auto holder = std::make_shared<std::unique_ptr<redis::client>>(std::move(commands));

@@ -35,7 +35,8 @@ io_step would_block_or_failed(int error_number, state waiting) {
 
 class plain_transport final : public transport {
 public:
-  explicit plain_transport(int socket) : socket_(socket) {}
+  explicit plain_transport(int socket)
+      : socket_(socket) {}
 
   io_step handshake() override { return {}; }
 
@@ -66,7 +67,8 @@ private:
 // would make a healthy one look broken (actors/net/openssl_error_queue.cpp).
 class tls_transport final : public transport {
 public:
-  explicit tls_transport(SSL* ssl) : ssl_(ssl, SSL_free) {}
+  explicit tls_transport(SSL* ssl)
+      : ssl_(ssl, SSL_free) {}
 
   io_step handshake() override {
     ERR_clear_error();
@@ -91,15 +93,19 @@ private:
       return {state::done, static_cast<std::size_t>(rc)};
     int saved_errno = errno;
     switch (SSL_get_error(ssl_.get(), rc)) {
-      case SSL_ERROR_WANT_READ: return {state::want_read};
-      case SSL_ERROR_WANT_WRITE: return {state::want_write};
-      case SSL_ERROR_ZERO_RETURN: return {state::closed};
+      case SSL_ERROR_WANT_READ:
+        return {state::want_read};
+      case SSL_ERROR_WANT_WRITE:
+        return {state::want_write};
+      case SSL_ERROR_ZERO_RETURN:
+        return {state::closed};
       case SSL_ERROR_SYSCALL:
         if (ERR_peek_error() == 0)
           return saved_errno == 0 ? io_step{state::closed}
                                   : io_step{state::failed, 0, std::strerror(saved_errno)};
         break;
-      default: break;
+      default:
+        break;
     }
     // A refused certificate is named as such, with the reason: the
     // queued error alone says only "certificate verify failed".
@@ -129,7 +135,8 @@ bool is_ip_address(const std::string& text) {
 class tls_factory final : public transport_factory {
 public:
   tls_factory(SSL_CTX* context, std::string server_name)
-    : context_(context, SSL_CTX_free), server_name_(std::move(server_name)) {}
+      : context_(context, SSL_CTX_free)
+      , server_name_(std::move(server_name)) {}
 
   result<std::unique_ptr<transport>> open(int socket, const std::string& host) override {
     ERR_clear_error();
@@ -140,13 +147,12 @@ public:
     // An address is checked against the certificate's IP entries; a name
     // against its DNS entries, and sent as SNI (which takes no addresses).
     bool named = is_ip_address(name)
-                   ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), name.c_str()) == 1
-                   : SSL_set_tlsext_host_name(ssl.get(), name.c_str()) == 1
-                       && SSL_set1_host(ssl.get(), name.c_str()) == 1;
+                     ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), name.c_str()) == 1
+                     : SSL_set_tlsext_host_name(ssl.get(), name.c_str()) == 1 &&
+                           SSL_set1_host(ssl.get(), name.c_str()) == 1;
     if (!named)
-      return error{errc::invalid_config,
-                   "cannot check the Redis server's certificate for '" + name + "': "
-                     + openssl_failure()};
+      return error{errc::invalid_config, "cannot check the Redis server's certificate for '" +
+                                             name + "': " + openssl_failure()};
     SSL_set_connect_state(ssl.get());
     return std::unique_ptr<transport>{std::make_unique<tls_transport>(ssl.release())};
   }
@@ -180,10 +186,10 @@ transport_factory::create(const config::redis_security& settings) {
   if (!settings.tls_certificate.empty()) {
     if (SSL_CTX_use_certificate_chain_file(context, settings.tls_certificate.c_str()) != 1)
       return refuse("redis.tls_certificate: cannot load " + settings.tls_certificate);
-    if (SSL_CTX_use_PrivateKey_file(context, settings.tls_key.c_str(), SSL_FILETYPE_PEM) != 1
-        || SSL_CTX_check_private_key(context) != 1)
-      return refuse("redis.tls_key: cannot load " + settings.tls_key + " as the key of "
-                    + settings.tls_certificate);
+    if (SSL_CTX_use_PrivateKey_file(context, settings.tls_key.c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(context) != 1)
+      return refuse("redis.tls_key: cannot load " + settings.tls_key + " as the key of " +
+                    settings.tls_certificate);
   }
   return std::shared_ptr<transport_factory>{std::move(factory)};
 }

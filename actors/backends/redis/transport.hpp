@@ -6,12 +6,12 @@
 // is writable and a write until it is readable, so the poll loop must not
 // assume that reading waits for POLLIN only.
 
+#include "dref/config/node_config.hpp"
+#include "dref/protocol/result.hpp"
+
 #include <cstddef>
 #include <memory>
 #include <string>
-
-#include "dref/config/node_config.hpp"
-#include "dref/protocol/result.hpp"
 
 namespace dref::redis {
 

@@ -85,12 +85,14 @@ test::redis_server password_server() {
 // anything (the tests kill connections with it); the default user (no
 // password) is switched off.
 std::vector<std::string> acl_users() {
-  return {"--user", "default", "off",
-          "--user", "dref", "on", ">" + password, "resetchannels", "~app:*", "+@all", "-@dangerous",
-          "--user", "admin", "on", ">" + password, "~*", "&*", "+@all"};
+  return {"--user",        "default", "off",   "--user",      "dref",   "on",    ">" + password,
+          "resetchannels", "~app:*",  "+@all", "-@dangerous", "--user", "admin", "on",
+          ">" + password,  "~*",      "&*",    "+@all"};
 }
 
-test::redis_server acl_server() { return test::redis_server{{false, false, acl_users()}}; }
+test::redis_server acl_server() {
+  return test::redis_server{{false, false, acl_users()}};
+}
 
 // Every connection of type normal but the caller's is closed by the server.
 void kill_connections(const redis::client::options& admin_options) {
@@ -106,8 +108,8 @@ struct tls_setup {
   test::test_certs certs{{{"", "server client"}, {"other", "stranger"}}};
 
   test::redis_server server(bool auth_clients, std::vector<std::string> more = {}) const {
-    std::vector<std::string> args{"--tls-cert-file", certs.certificate("server"),
-                                  "--tls-key-file", certs.key("server"),
+    std::vector<std::string> args{"--tls-cert-file",    certs.certificate("server"),
+                                  "--tls-key-file",     certs.key("server"),
                                   "--tls-ca-cert-file", certs.ca(),
                                   "--tls-auth-clients", auth_clients ? "yes" : "no"};
     args.insert(args.end(), more.begin(), more.end());
@@ -155,11 +157,13 @@ BOOST_AUTO_TEST_CASE(a_reconnect_authenticates_again) {
   BOOST_TEST(must(c.call({"SET", "app:k", "before"})).text == "OK");
   kill_connections(secured_client(server, with_password("admin", password)));
   std::string last;
-  bool answered = test::wait_until([&] {
-    auto got = c.call({"GET", "app:k"}, 1s);
-    last = got ? got->text : got.error().to_string();
-    return got && got->text == "before";
-  }, 10s);
+  bool answered = test::wait_until(
+      [&] {
+        auto got = c.call({"GET", "app:k"}, 1s);
+        last = got ? got->text : got.error().to_string();
+        return got && got->text == "before";
+      },
+      10s);
   BOOST_TEST(answered, "last answer: " << last);
 }
 
