@@ -60,6 +60,7 @@ redis_backend redis_backend::start(caf::actor_system& sys, const config::node_co
   options.host = cfg.redis.host;
   options.port = cfg.redis.port;
   options.prefix = cfg.redis_key_prefix;
+  options.security = cfg.redis_security;
   options.limits = limits ? *limits : backend::limits_from(cfg);
   auto spawned = backend::spawn_redis_backend(sys, std::move(options));
   if (!spawned)

@@ -37,7 +37,7 @@ command_line_reading read_command_line(const std::vector<std::string>& args) {
       out.problems.push_back("--" + flag + " (command line): unknown option; see --help");
       continue;
     }
-    std::string origin = "--" + flag + "=" + text + " (command line)";
+    std::string origin = "--" + flag + "=" + shown_value(*key, text) + " (command line)";
     auto parsed = parse_text(*key, text);
     if (auto* bad = std::get_if<std::string>(&parsed)) {
       out.problems.push_back(origin + ": " + *bad + "; allowed: " + std::string{key->allowed});

@@ -9,7 +9,8 @@ source_reading read_environment(const std::map<std::string, std::string>& env) {
     auto found = env.find(std::string{key.env});
     if (found == env.end())
       continue;
-    std::string origin = std::string{key.env} + "=\"" + found->second + "\" (environment)";
+    std::string origin =
+        std::string{key.env} + "=\"" + shown_value(key, found->second) + "\" (environment)";
     auto parsed = parse_text(key, found->second);
     if (auto* bad = std::get_if<std::string>(&parsed)) {
       out.problems.push_back(origin + ": " + *bad + "; allowed: " + std::string{key.allowed});

@@ -165,6 +165,25 @@ problem assign_redis_key_prefix(node_config& cfg, const raw_value& value) {
   return std::nullopt;
 }
 
+problem assign_redis_text(std::string redis_security::*member, node_config& cfg,
+                          const raw_value& value) {
+  const auto& text = std::get<std::string>(value);
+  if (text.empty())
+    return std::string{"it is empty"};
+  cfg.redis_security.*member = text;
+  return std::nullopt;
+}
+
+template <std::string redis_security::*Member>
+problem assign_redis_setting(node_config& cfg, const raw_value& value) {
+  return assign_redis_text(Member, cfg, value);
+}
+
+problem assign_redis_tls(node_config& cfg, const raw_value& value) {
+  cfg.redis_security.tls = std::get<bool>(value);
+  return std::nullopt;
+}
+
 problem assign_election(node_config& cfg, const raw_value& value) {
   return milliseconds_in(value, 10, 60000, cfg.timeouts.election);
 }
@@ -232,6 +251,13 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+template <std::string redis_security::*Member>
+std::string current_redis_setting(const node_config& c) {
+  return c.redis_security.*Member;
+}
+
+std::string no_default(const node_config&) { return {}; }
+
 std::string millis(std::chrono::milliseconds value) { return std::to_string(value.count()); }
 
 const key_spec keys[] = {
@@ -275,6 +301,40 @@ const key_spec keys[] = {
   {"redis.key_prefix", "DREF_REDIS_KEY_PREFIX", "redis-key-prefix", value_kind::text,
    "up to 128 characters, no white space", "namespace for every key dref writes to Redis",
    assign_redis_key_prefix, [](const node_config& c) { return c.redis_key_prefix; }},
+  {"redis.username", "DREF_REDIS_USERNAME", "redis-username", value_kind::text, "an ACL user name",
+   "the Redis ACL user the redis backend logs in as (AUTH user password); needs a password",
+   assign_redis_setting<&redis_security::username>,
+   current_redis_setting<&redis_security::username>},
+  {"redis.password", "DREF_REDIS_PASSWORD", "redis-password", value_kind::text,
+   "text (prefer redis.password_file or the variable: flags show in ps)",
+   "the password of the Redis server (requirepass) or of redis.username",
+   assign_redis_setting<&redis_security::password>, no_default, true},
+  {"redis.password_file", "DREF_REDIS_PASSWORD_FILE", "redis-password-file", value_kind::text,
+   "a file path", "a file whose first line is the password (instead of redis.password)",
+   assign_redis_setting<&redis_security::password_file>,
+   current_redis_setting<&redis_security::password_file>},
+  {"redis.tls", "DREF_REDIS_TLS", "redis-tls", value_kind::boolean, "true or false",
+   "TLS to the Redis server, verified against redis.tls_ca", assign_redis_tls,
+   [](const node_config& c) { return std::string{c.redis_security.tls ? "true" : "false"}; }},
+  {"redis.tls_ca", "DREF_REDIS_TLS_CA", "redis-tls-ca", value_kind::text, "a PEM file path",
+   "the CA certificates the Redis server's certificate must be signed by (with redis.tls)",
+   assign_redis_setting<&redis_security::tls_ca>,
+   current_redis_setting<&redis_security::tls_ca>},
+  {"redis.tls_certificate", "DREF_REDIS_TLS_CERTIFICATE", "redis-tls-certificate",
+   value_kind::text, "a PEM file path",
+   "a client certificate for a server with tls-auth-clients (with redis.tls_key)",
+   assign_redis_setting<&redis_security::tls_certificate>,
+   current_redis_setting<&redis_security::tls_certificate>},
+  {"redis.tls_key", "DREF_REDIS_TLS_KEY", "redis-tls-key", value_kind::text,
+   "a PEM file path (unencrypted)", "the private key of redis.tls_certificate",
+   assign_redis_setting<&redis_security::tls_key>,
+   current_redis_setting<&redis_security::tls_key>},
+  {"redis.tls_server_name", "DREF_REDIS_TLS_SERVER_NAME", "redis-tls-server-name",
+   value_kind::text, "a host name or IP address",
+   "the name the Redis server's certificate must carry, sent as SNI (default: the host of "
+   "redis.address)",
+   assign_redis_setting<&redis_security::tls_server_name>,
+   current_redis_setting<&redis_security::tls_server_name>},
   {"timeouts.election_ms", "DREF_ELECTION_TIMEOUT_MS", "election-timeout-ms", value_kind::integer,
    "milliseconds, 10-60000", "raft election timeout (randomized up to twice this)",
    assign_election, [](const node_config& c) { return millis(c.timeouts.election); }},
@@ -332,7 +392,7 @@ const key_spec keys[] = {
   {"tls.key_passphrase", "DREF_TLS_KEY_PASSPHRASE", "tls-key-passphrase", value_kind::text,
    "text (prefer the file or the variable: flags show in ps)",
    "passphrase of an encrypted tls.key", assign_key_passphrase,
-   [](const node_config&) { return std::string{}; }}, // a secret is never printed
+   no_default, true},
   {"node.insecure", "DREF_INSECURE", "insecure", value_kind::boolean, "true or false",
    "let a raft member listen on a non-loopback address without TLS (anyone who reaches the "
    "port can read and write)",
@@ -362,6 +422,10 @@ const key_spec* find_by_flag(std::string_view flag) {
     if (key.flag == flag)
       return &key;
   return nullptr;
+}
+
+std::string shown_value(const key_spec& key, std::string_view text) {
+  return key.secret ? std::string{"(secret)"} : std::string{text};
 }
 
 std::variant<raw_value, std::string> parse_text(const key_spec& key, std::string_view text) {

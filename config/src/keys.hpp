@@ -32,7 +32,13 @@ struct key_spec {
   // Checks and stores a value of `kind`; returns what is wrong, if anything.
   std::optional<std::string> (*assign)(node_config&, const raw_value&);
   std::string (*current)(const node_config&); // for --help defaults
+  // A password or passphrase: messages name where it came from, never its value.
+  bool secret = false;
 };
+
+// How a source names where a value came from, e.g. DREF_PORT="x": the value
+// itself is left out of a secret key's.
+std::string shown_value(const key_spec& key, std::string_view text);
 
 std::span<const key_spec> all_keys();
 const key_spec* find_by_toml_path(std::string_view path);

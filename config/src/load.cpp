@@ -1,13 +1,14 @@
 #include "dref/config/load.hpp"
 
+#include "dref/config/tls_files.hpp"
+#include "sources.hpp"
+
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include "dref/config/tls_files.hpp"
-#include "sources.hpp"
 
 extern char** environ;
 
@@ -56,6 +57,63 @@ struct loader {
                          + " needs node.data_dir (DREF_DATA_DIR, --data-dir): the raft log "
                            "must survive restarts");
     check_tls();
+    check_redis_security();
+  }
+
+  // Redis credentials and TLS: partial settings are refused rather than
+  // quietly ignored, and the password file and TLS files must load now, so
+  // that a node fails at start and not at its first connection.
+  void check_redis_security() {
+    auto& redis = cfg.redis_security;
+    auto refuse = [&](std::string_view key, const std::string& why) {
+      problems.push_back(std::string{key} + " from " + origin(key) + " " + why);
+    };
+    if (!redis.password.empty() && !redis.password_file.empty())
+      refuse("redis.password_file", "is set together with redis.password (from " +
+                                        origin("redis.password") + "): give one of them");
+    else if (!redis.password_file.empty())
+      read_redis_password_file();
+    if (!redis.username.empty() && redis.password.empty() && redis.password_file.empty())
+      refuse("redis.username", "needs redis.password or redis.password_file");
+    if (!redis.tls) {
+      for (auto [key, value] : {std::pair{"redis.tls_ca", &redis.tls_ca},
+                                std::pair{"redis.tls_certificate", &redis.tls_certificate},
+                                std::pair{"redis.tls_key", &redis.tls_key},
+                                std::pair{"redis.tls_server_name", &redis.tls_server_name}})
+        if (!value->empty())
+          refuse(key, "is set but redis.tls is false (from " + origin("redis.tls") + ")");
+      return;
+    }
+    if (redis.tls_ca.empty())
+      refuse("redis.tls", "= true needs redis.tls_ca: the CA that signed the server's "
+                          "certificate");
+    if (redis.tls_certificate.empty() != redis.tls_key.empty())
+      problems.push_back("redis.tls_certificate (from " + origin("redis.tls_certificate") +
+                         ") and redis.tls_key (from " + origin("redis.tls_key") + ") go together");
+    else if (!redis.tls_ca.empty())
+      if (auto bad = check_redis_tls_files(redis))
+        problems.push_back(*bad);
+  }
+
+  // The first line, without its line end: a password file is often written
+  // with echo.
+  void read_redis_password_file() {
+    auto& redis = cfg.redis_security;
+    std::ifstream file{redis.password_file};
+    std::string line;
+    if (!file || !std::getline(file, line)) {
+      problems.push_back("redis.password_file from " + origin("redis.password_file") +
+                         ": cannot read " + redis.password_file);
+      return;
+    }
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (line.empty()) {
+      problems.push_back("redis.password_file from " + origin("redis.password_file") + ": " +
+                         redis.password_file + " starts with an empty line");
+      return;
+    }
+    redis.password = std::move(line);
   }
 
   // TLS is all or nothing: CAF turns a partial setting into unauthenticated

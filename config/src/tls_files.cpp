@@ -30,40 +30,67 @@ int passphrase_callback(char* buf, int size, int, void* user) {
   return static_cast<int>(phrase.size());
 }
 
-} // namespace
+// The files of one TLS setting and the keys that name them in messages.
+struct tls_paths {
+  const char* certificate_key;
+  const std::string& certificate; // may be empty: no certificate of our own
+  const char* key_key;
+  const std::string& key;
+  const std::string& key_passphrase;
+  const char* passphrase_key; // nullptr: the key must not be encrypted
+  const char* ca_key;
+  const std::string& ca;
+};
 
-std::optional<std::string> check_tls_files(const tls& settings) {
+std::optional<std::string> check_files(const tls_paths& paths) {
   ERR_clear_error();
   auto not_its_key = [&] {
-    return "tls.key: " + settings.key + " is not the key of tls.certificate " +
-           settings.certificate + ": " + last_openssl_error();
+    return std::string{paths.key_key} + ": " + paths.key + " is not the key of " +
+           paths.certificate_key + " " + paths.certificate + ": " + last_openssl_error();
   };
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{SSL_CTX_new(TLS_method()), SSL_CTX_free};
   if (!ctx)
     return "cannot set up TLS: " + last_openssl_error();
-  if (SSL_CTX_use_certificate_chain_file(ctx.get(), settings.certificate.c_str()) != 1)
-    return "tls.certificate: cannot load " + settings.certificate +
-           " as a PEM certificate: " + last_openssl_error();
-  // Without a passphrase OpenSSL would prompt on the terminal for an
-  // encrypted key; the callback answers for it, empty when none is set.
-  SSL_CTX_set_default_passwd_cb(ctx.get(), passphrase_callback);
-  SSL_CTX_set_default_passwd_cb_userdata(ctx.get(),
-                                         const_cast<std::string*>(&settings.key_passphrase));
-  if (SSL_CTX_use_PrivateKey_file(ctx.get(), settings.key.c_str(), SSL_FILETYPE_PEM) != 1) {
-    // OpenSSL compares a key with the certificate already loaded as it reads it.
-    if (ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH)
+  if (!paths.certificate.empty()) {
+    if (SSL_CTX_use_certificate_chain_file(ctx.get(), paths.certificate.c_str()) != 1)
+      return std::string{paths.certificate_key} + ": cannot load " + paths.certificate +
+             " as a PEM certificate: " + last_openssl_error();
+    // Without a passphrase OpenSSL would prompt on the terminal for an
+    // encrypted key; the callback answers for it, empty when none is set.
+    SSL_CTX_set_default_passwd_cb(ctx.get(), passphrase_callback);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx.get(),
+                                           const_cast<std::string*>(&paths.key_passphrase));
+    if (SSL_CTX_use_PrivateKey_file(ctx.get(), paths.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+      // OpenSSL compares a key with the certificate already loaded as it reads it.
+      if (ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH)
+        return not_its_key();
+      return std::string{paths.key_key} + ": cannot load " + paths.key + " as a PEM private key" +
+             (!paths.passphrase_key ? std::string{" (it must not be encrypted)"}
+              : paths.key_passphrase.empty()
+                  ? " (encrypted keys need " + std::string{paths.passphrase_key} + ")"
+                  : " with " + std::string{paths.passphrase_key}) +
+             ": " + last_openssl_error();
+    }
+    if (SSL_CTX_check_private_key(ctx.get()) != 1)
       return not_its_key();
-    return "tls.key: cannot load " + settings.key + " as a PEM private key" +
-           (settings.key_passphrase.empty() ? " (encrypted keys need tls.key_passphrase)"
-                                            : " with tls.key_passphrase") +
-           ": " + last_openssl_error();
   }
-  if (SSL_CTX_check_private_key(ctx.get()) != 1)
-    return not_its_key();
-  if (SSL_CTX_load_verify_locations(ctx.get(), settings.ca.c_str(), nullptr) != 1)
-    return "tls.ca: cannot load " + settings.ca +
+  if (SSL_CTX_load_verify_locations(ctx.get(), paths.ca.c_str(), nullptr) != 1)
+    return std::string{paths.ca_key} + ": cannot load " + paths.ca +
            " as PEM CA certificates: " + last_openssl_error();
   return std::nullopt;
+}
+
+} // namespace
+
+std::optional<std::string> check_tls_files(const tls& settings) {
+  return check_files({"tls.certificate", settings.certificate, "tls.key", settings.key,
+                      settings.key_passphrase, "tls.key_passphrase", "tls.ca", settings.ca});
+}
+
+std::optional<std::string> check_redis_tls_files(const redis_security& settings) {
+  static const std::string no_passphrase;
+  return check_files({"redis.tls_certificate", settings.tls_certificate, "redis.tls_key",
+                      settings.tls_key, no_passphrase, nullptr, "redis.tls_ca", settings.tls_ca});
 }
 
 } // namespace dref::config

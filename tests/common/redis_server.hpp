@@ -3,17 +3,27 @@
 // directory, stopped (and the directory removed) when the fixture goes,
 // also when the test fails. kill_hard() + restart() simulate a crash.
 
+#include "child_process.hpp"
+
 #include <filesystem>
 #include <memory>
 #include <string>
-
-#include "child_process.hpp"
+#include <vector>
 
 namespace dref::test {
 
 class redis_server {
 public:
+  struct settings {
+    bool append_only = false;
+    // The port speaks TLS only (--port 0 --tls-port P); give the
+    // --tls-cert-file etc. in extra_args.
+    bool tls_only = false;
+    std::vector<std::string> extra_args; // e.g. --requirepass, --user, --tls-auth-clients
+  };
+
   explicit redis_server(bool append_only = false);
+  explicit redis_server(settings how);
   ~redis_server();
 
   std::uint16_t port() const noexcept { return port_; }
@@ -25,7 +35,7 @@ public:
 private:
   void start();
   std::uint16_t port_;
-  bool append_only_;
+  settings settings_;
   std::filesystem::path dir_;
   std::unique_ptr<child_process> process_;
 };

@@ -2,21 +2,22 @@
 // The clusters behind conformance_cluster, one per backend (only
 // cluster_fixture.cpp includes this).
 
+#include "child_process.hpp"
+#include "cluster_fixture.hpp"
+#include "dref/actors/node_system.hpp"
+#include "dref/context.hpp"
+#include "redis_server.hpp"
+#include "test_certs.hpp"
+
 #include <caf/actor_system.hpp>
-#include <unistd.h>
 #include <filesystem>
 #include <memory>
-#include <stdlib.h>
 #include <stdexcept>
+#include <stdlib.h>
 #include <string>
 #include <cstdlib>
+#include <unistd.h>
 #include <vector>
-
-#include "child_process.hpp"
-#include "redis_server.hpp"
-#include "dref/actors/node_system.hpp"
-#include "cluster_fixture.hpp"
-#include "dref/context.hpp"
 
 namespace dref::test {
 
@@ -116,11 +117,18 @@ struct redis_cluster : cluster_base {
   static constexpr const char* name = "redis";
   static constexpr std::chrono::milliseconds session_ttl = conformance_session_ttl;
 
-  explicit redis_cluster(std::size_t nodes = 3, store::limits limits = {}) {
+  explicit redis_cluster(std::size_t nodes = 3, store::limits limits = {}, bool tls_and_acl = false)
+      : server(server_settings(tls_and_acl)) {
     config::node_config node;
     node.backend = config::backend_kind::redis;
     node.redis = {"127.0.0.1", server.port()};
     node.redis_key_prefix = "conformance:";
+    if (tls_and_acl) {
+      node.redis_security.username = "dref";
+      node.redis_security.password = "conformance pass";
+      node.redis_security.tls = true;
+      node.redis_security.tls_ca = certs().ca();
+    }
     context_options options;
     options.session_ttl = session_ttl;
     for (std::size_t i = 0; i < nodes; ++i) {
@@ -135,6 +143,24 @@ struct redis_cluster : cluster_base {
 
   context& node(std::size_t i) override { return *contexts.at(i); }
   caf::actor_system& system() override { return sys; }
+
+  // One CA and server certificate for the whole run (made at the first
+  // cluster, removed at exit).
+  static const test_certs& certs() {
+    static test_certs made{{{"", "server"}}};
+    return made;
+  }
+
+  static redis_server::settings server_settings(bool tls_and_acl) {
+    if (!tls_and_acl)
+      return {};
+    return {false,
+            true,
+            {"--tls-cert-file", certs().certificate("server"), "--tls-key-file",
+             certs().key("server"), "--tls-ca-cert-file", certs().ca(), "--tls-auth-clients", "no",
+             "--user", "default", "off", "--user", "dref", "on", ">conformance pass",
+             "resetchannels", "~conformance:*", "+@all", "-@dangerous"}};
+  }
 
   redis_server server;
   node_system_config cfg;

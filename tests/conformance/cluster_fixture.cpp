@@ -17,6 +17,8 @@ std::unique_ptr<cluster_base> make_cluster(tested_backend backend, std::size_t n
       return std::make_unique<raft_process_cluster>(nodes, limits, true);
     case tested_backend::redis:
       return std::make_unique<redis_cluster>(nodes, limits);
+    case tested_backend::redis_tls_acl:
+      return std::make_unique<redis_cluster>(nodes, limits, true);
   }
   throw std::invalid_argument("no such backend under test");
 }

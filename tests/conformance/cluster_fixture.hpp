@@ -20,8 +20,10 @@ struct cluster_base {
   virtual caf::actor_system& system() = 0;
 };
 
-// raft_processes_tls: the same over mutual TLS.
-enum class tested_backend { memory, raft, raft_processes, raft_processes_tls, redis };
+// raft_processes_tls: raft_processes over mutual TLS. redis_tls_acl: redis
+// over TLS, logged in as an ACL user limited to the suite's key prefix and
+// to commands that are not @dangerous.
+enum class tested_backend { memory, raft, raft_processes, raft_processes_tls, redis, redis_tls_acl };
 
 // Defined by each conformance executable.
 extern const tested_backend backend_under_test;

@@ -10,6 +10,21 @@
 // errc::unavailable (it did not happen); one already sent when the
 // connection breaks fails with errc::timeout (it may or may not have
 // happened). The client reconnects by itself, with backoff.
+//
+// Every connection, the first and each reconnect, is set up before any
+// command goes out: TCP, then the TLS handshake if options.security.tls
+// (the server's certificate verified against the CA and the server name),
+// then AUTH [user] password if a password is set (with TLS and no password,
+// a PING: the server may refuse the client's certificate only after the
+// handshake). Until that is done the
+// client is not connected(); when a step fails (refused certificate,
+// WRONGPASS, ...) every queued command fails with errc::unavailable and a
+// message naming the cause, and the client tries again after a backoff.
+
+#include "dref/config/node_config.hpp"
+#include "dref/protocol/result.hpp"
+#include "redis/reply.hpp"
+#include "redis/transport.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -21,8 +36,7 @@
 #include <thread>
 #include <vector>
 
-#include "dref/protocol/result.hpp"
-#include "redis/reply.hpp"
+struct redisReader; // hiredis
 
 namespace dref::redis {
 
@@ -33,6 +47,7 @@ public:
     std::uint16_t port = 6379;
     std::chrono::milliseconds connect_timeout{1000};
     std::chrono::milliseconds max_backoff{1000};
+    config::redis_security security; // password and TLS; password_file is not read here
   };
 
   using callback = std::function<void(result<reply>)>;
@@ -57,18 +72,40 @@ private:
     callback done;
   };
 
+  // Where the connection is: set-up steps come before any queued command.
+  enum class phase { handshake, greeting, ready };
+
   void run();
-  bool connect_once();
+  bool open_connection(std::deque<callback>& in_flight, std::string& out);
+  void step_handshake(std::deque<callback>& in_flight, std::string& out);
+  void pump(short revents, std::deque<callback>& in_flight, std::string& out);
+  void read_replies(std::deque<callback>& in_flight);
+  void lost(std::deque<callback>& in_flight, const io_step& step);
   void disconnect(std::deque<callback>& in_flight, const std::string& why);
+  void attempt_failed(const std::string& why);
   void fail_queued(errc code, const std::string& why);
+  void drain_wake();
 
   options opts_;
+  std::shared_ptr<transport_factory> factory_; // null: factory_failure_ says why
+  std::string factory_failure_;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> connected_{false};
   std::mutex mutex_;
   std::deque<pending> queue_; // guarded by mutex_
-  int socket_ = -1;           // I/O thread only
+  // The I/O thread's alone: the connection and where its set-up is.
+  int socket_ = -1;
+  std::unique_ptr<transport> transport_;
+  phase phase_ = phase::handshake;
+  io_step::state waiting_ = io_step::state::done; // handshake: what it waits for
+  bool read_waits_for_write_ = false;             // TLS: the last read wanted POLLOUT
+  bool write_waits_for_read_ = false;             // TLS: the last write wanted POLLIN
+  std::chrono::steady_clock::time_point setup_deadline_;
+  std::string auth_refusal_; // the server's answer to AUTH when it was an error
+  bool greeted_ = false;
+  std::chrono::milliseconds backoff_{10};
+  ::redisReader* reader_ = nullptr;
   std::thread thread_;
 };
 

@@ -89,7 +89,7 @@ struct redis_state {
 // Both connections of a backend: connect within 1 s, back off up to 1 s.
 redis::client::options client_options(const redis_options& options) {
   return {options.host, options.port, std::chrono::milliseconds{1000},
-          std::chrono::milliseconds{1000}};
+          std::chrono::milliseconds{1000}, options.security};
 }
 
 clock_type::time_point now(redis_actor* self) {
@@ -528,9 +528,16 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
 result<backend_actor> spawn_redis_backend(caf::actor_system& sys, redis_options options) {
   auto commands = std::make_unique<redis::client>(client_options(options));
   auto pong = commands->call({"PING"}, std::chrono::milliseconds{3000});
-  if (!pong || pong->is_error())
-    return error{errc::unavailable, "no Redis answers at " + commands->address() + ": " +
-                                        (pong ? pong->text : pong.error().message)};
+  if (!pong)
+    return error{errc::unavailable,
+                 "no Redis answers at " + commands->address() + ": " + pong.error().message};
+  if (pong->is_error())
+    return error{errc::unavailable,
+                 "Redis at " + commands->address() + " refuses PING: " + pong->text +
+                     (pong->text.starts_with("NOAUTH")
+                          ? " (set redis.password or redis.password_file, and redis.username for "
+                            "an ACL user)"
+                          : "")};
   // Scheduled, not detached: see start_node in backends/raft/node_actor.cpp.
   // Moved out once the actor starts: the actor's state alone owns it.
   auto holder = std::make_shared<std::unique_ptr<redis::client>>(std::move(commands));

@@ -68,6 +68,25 @@ struct tls {
   friend bool operator==(const tls&, const tls&) = default;
 };
 
+// How the redis backend reaches its server (docs/security.md, "Redis"): an
+// optional password (requirepass) or ACL user and password, sent with AUTH
+// on every connection, and optional TLS that verifies the server's
+// certificate against `tls_ca` and its name against `tls_server_name`.
+// load() checks the combinations and the files, and reads password_file
+// into `password`.
+struct redis_security {
+  std::string username;      // ACL user; needs a password
+  std::string password;      // from redis.password or the first line of password_file
+  std::string password_file; // where the password came from, if from a file
+  bool tls = false;
+  std::string tls_ca;          // PEM: the CAs the server's certificate must be signed by
+  std::string tls_certificate; // PEM: a client certificate (tls-auth-clients yes), with tls_key
+  std::string tls_key;
+  std::string tls_server_name; // SNI and the name checked; empty: the host of redis.address
+
+  friend bool operator==(const redis_security&, const redis_security&) = default;
+};
+
 struct node_config {
   std::string node_id = "node-1";
   std::string cluster_id = "dref";
@@ -85,6 +104,7 @@ struct node_config {
 
   endpoint redis{"127.0.0.1", 6379};
   std::string redis_key_prefix = "dref:";
+  dref::config::redis_security redis_security;
 
   dref::config::timeouts timeouts;
   dref::config::limits limits;

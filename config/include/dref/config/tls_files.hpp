@@ -17,4 +17,9 @@ namespace dref::config {
 // Only for a configuration with tls.enabled().
 std::optional<std::string> check_tls_files(const tls& settings);
 
+// The same for the redis backend's TLS: redis.tls_ca, and
+// redis.tls_certificate with redis.tls_key when they are set. Only for a
+// configuration with redis_security.tls.
+std::optional<std::string> check_redis_tls_files(const redis_security& settings);
+
 } // namespace dref::config

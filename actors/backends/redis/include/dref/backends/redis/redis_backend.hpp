@@ -10,6 +10,7 @@
 // script answers a repeat from its cache instead of running it twice.
 
 #include "dref/backends/seam/backend_actor.hpp"
+#include "dref/config/node_config.hpp"
 #include "dref/protocol/result.hpp"
 #include "dref/store/limits.hpp"
 
@@ -24,6 +25,8 @@ struct redis_options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 6379;
   std::string prefix = "dref:";
+  // Password / ACL user and TLS of both connections (config::redis_security).
+  config::redis_security security;
   store::limits limits;
   // Change events kept in Redis: a watcher that was away for longer than
   // this many events gets the current state instead (catch-up).
@@ -32,8 +35,10 @@ struct redis_options {
   std::chrono::milliseconds retry_for{3000};
 };
 
-// Checks that Redis answers (blocking, so that a bad address fails here
-// with a clear errc::unavailable) and spawns the backend actor.
+// Checks that Redis answers (blocking, so that a bad address, a refused
+// certificate or password fails here with a clear errc::unavailable naming
+// the cause: "certificate verify failed", WRONGPASS, NOAUTH) and spawns the
+// backend actor.
 result<backend_actor> spawn_redis_backend(caf::actor_system& sys, redis_options options);
 
 } // namespace dref::backend
