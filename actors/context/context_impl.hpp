@@ -69,7 +69,11 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   // session.cpp: the session behind locks and delays, opened on first use,
   // renewed by a keepalive actor every ttl/3 that keeps the client's own
   // deadline (session_deadline.hpp). A lapsed session is never handed out
-  // again: the next call opens a new one.
+  // again: the next call opens a new one. An open answered later than the
+  // TTL (a cluster still electing its first leader) gives a session the
+  // client already holds lapsed: it is let go and another one opened, up to
+  // open_attempts in all, then `unavailable`.
+  static constexpr int open_attempts = 3;
   result<std::string> session();
   void close_session(bool release);
   // The deadline of `session` while it is this context's current one;
@@ -98,7 +102,8 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
                    std::function<void(const protocol::store_event&)> on_event, timeout_ms timeout,
                    std::function<void(result<inbox>)> done);
   // session.cpp: session() from an actor.
-  void async_session(caf::scheduled_actor* self, std::function<void(result<std::string>)> done);
+  void async_session(caf::scheduled_actor* self, std::function<void(result<std::string>)> done,
+                     int attempts_left = open_attempts);
 
   // delays.cpp: the store hands the body to every claim of this context's
   // session, so callers of one context take turns here: false when another

@@ -118,16 +118,24 @@ protocol::cmd_session_open context_impl::open_command(std::string name) const {
                                     static_cast<std::uint64_t>(options.session_ttl.count())};
 }
 
+static error late_sessions_error(std::chrono::milliseconds ttl) {
+  return error{errc::unavailable, "every session opened came back later than its TTL ("
+                                    + std::to_string(ttl.count()) + " ms), so already lapsed"};
+}
+
 result<std::string> context_impl::session() {
   std::lock_guard guard{session_.mutex};
-  if (session_alive())
-    return session_.life->session();
-  auto name = next_session_name();
-  auto sent = clock::now();
-  auto opened = propose(open_command(name), std::nullopt);
-  if (!opened)
-    return std::move(opened).error();
-  adopt_session(std::move(name), sent);
+  for (int attempt = 0; attempt < open_attempts && !session_alive(); ++attempt) {
+    // A lapsed one's keepalive closes it on the cluster at once.
+    auto name = next_session_name();
+    auto sent = clock::now();
+    auto opened = propose(open_command(name), std::nullopt);
+    if (!opened)
+      return std::move(opened).error();
+    adopt_session(std::move(name), sent);
+  }
+  if (!session_alive())
+    return late_sessions_error(options.session_ttl);
   return session_.life->session();
 }
 
@@ -135,7 +143,8 @@ result<std::string> context_impl::session() {
 // open one each; the first answer becomes the session and the other one is
 // closed again.
 void context_impl::async_session(caf::scheduled_actor* self,
-                                 std::function<void(result<std::string>)> done) {
+                                 std::function<void(result<std::string>)> done,
+                                 int attempts_left) {
   std::string name;
   bool alive = false;
   {
@@ -145,21 +154,29 @@ void context_impl::async_session(caf::scheduled_actor* self,
   }
   if (alive)
     return done(name);
+  if (attempts_left <= 0)
+    return done(late_sessions_error(options.session_ttl));
   auto sent = clock::now();
   async_propose(self, open_command(name), std::nullopt,
-                [weak = weak_from_this(), done, name, sent](result<protocol::store_result> opened) {
+                [self, weak = weak_from_this(), done, name, sent,
+                 attempts_left](result<protocol::store_result> opened) {
                   auto ctx = weak.lock();
                   if (!ctx)
                     return done(shut_down_error());
                   if (!opened)
                     return done(std::move(opened).error());
                   std::string winner;
+                  bool born_lapsed = false;
                   {
                     std::lock_guard guard{ctx->session_.mutex};
                     if (!ctx->session_alive())
                       ctx->adopt_session(name, sent);
+                    // Answered later than the TTL: its keepalive lets it go.
+                    born_lapsed = !ctx->session_alive();
                     winner = ctx->session_.life->session();
                   }
+                  if (born_lapsed)
+                    return ctx->async_session(self, done, attempts_left - 1);
                   if (winner != name)
                     close_remotely(ctx->backend->actor, name);
                   done(winner);

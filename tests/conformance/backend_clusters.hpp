@@ -225,7 +225,8 @@ struct raft_process_cluster : cluster_base {
     members.clear();
     processes.clear(); // SIGTERM, then SIGKILL after a grace period
     std::error_code ec;
-    std::filesystem::remove_all(data_root, ec);
+    if (std::getenv("DREF_KEEP_TEST_DIRS") == nullptr)
+      std::filesystem::remove_all(data_root, ec);
   }
 
   static std::filesystem::path scratch_directory() {
