@@ -290,6 +290,24 @@ BOOST_FIXTURE_TEST_CASE(a_leader_whose_member_hangs_steps_down_before_the_next_i
   hang.resume(); // before x leaves: its campaign talks to that member
 }
 
+// A session whose open is answered later than its TTL is not handed out.
+// Here the members elect their first leader only after 3 to 6 s while the
+// context's TTL is 1 s: the first open comes back already lapsed (its
+// keepalive closes it at once), and a lock taken under it used to fail with
+// unknown_session or be lost at once. The context now opens another session.
+BOOST_AUTO_TEST_CASE(a_session_opened_later_than_its_ttl_is_not_used) {
+  process_cluster c{3, {"--election-timeout-ms", "3000", "--heartbeat-ms", "100"}};
+  auto started = std::chrono::steady_clock::now();
+  auto guard = c.ctx(0).lock(manual_id("slow-start/lock"));
+  BOOST_TEST_MESSAGE("granted after " << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::steady_clock::now() - started)
+                                           .count()
+                                      << " ms");
+  BOOST_TEST(guard.fencing_token() > 0u);
+  std::this_thread::sleep_for(1500ms); // past the TTL: renewed meanwhile
+  BOOST_TEST(!guard.lost());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 } // namespace dref::test
