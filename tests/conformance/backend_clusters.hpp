@@ -177,11 +177,12 @@ struct raft_process_cluster : cluster_base {
   static constexpr std::chrono::milliseconds session_ttl = conformance_session_ttl;
 
   // With tls, the members and this process's contexts talk mutual TLS with
-  // certificates of a test CA made by scripts/make-test-certs.
+  // certificates of one test CA for the whole run (certs()).
   explicit raft_process_cluster(std::size_t nodes = 3, store::limits limits = {}, bool tls = false)
     : data_root(scratch_directory())
-    , client_tls(tls ? make_certificates(data_root) : config::tls{})
-    , cfg(client_config(client_tls)) {
+    , cfg(client_config(tls ? config::tls{certs().certificate("client"), certs().key("client"),
+                                          certs().ca(), ""}
+                            : config::tls{})) {
     check_passable(limits);
     std::vector<std::uint16_t> ports;
     std::string peers;
@@ -199,15 +200,9 @@ struct raft_process_cluster : cluster_base {
         std::to_string(limits.max_value_bytes), "--max-id-length",
         std::to_string(limits.max_id_length), "--topic-max-messages",
         std::to_string(limits.topic_max_messages)};
-      if (tls) {
-        auto certs = data_root / "certs";
-        for (std::string flag_and_file : {"--tls-certificate=member.pem", "--tls-key=member.key",
-                                          "--tls-ca=ca.pem"}) {
-          auto eq = flag_and_file.find('=');
-          argv.push_back(flag_and_file.substr(0, eq));
-          argv.push_back((certs / flag_and_file.substr(eq + 1)).string());
-        }
-      }
+      if (tls)
+        argv.insert(argv.end(), {"--tls-certificate", certs().certificate("member"), "--tls-key",
+                                 certs().key("member"), "--tls-ca", certs().ca()});
       processes.push_back(
         std::make_unique<child_process>(argv, (data_root / (node_id + ".log")).string()));
     }
@@ -234,15 +229,11 @@ struct raft_process_cluster : cluster_base {
     return ::mkdtemp(pattern.data());
   }
 
-  // A test CA, a member and a client certificate in root/certs; the
-  // client's settings.
-  static config::tls make_certificates(const std::filesystem::path& root) {
-    auto certs = root / "certs";
-    auto command = std::string{DREF_MAKE_TEST_CERTS} + " " + certs.string() + " member client >/dev/null";
-    if (std::system(command.c_str()) != 0)
-      throw std::runtime_error("scripts/make-test-certs failed");
-    return {(certs / "client.pem").string(), (certs / "client.key").string(),
-            (certs / "ca.pem").string(), ""};
+  // One CA with a member and a client certificate for the whole run (made
+  // at the first TLS cluster, removed at exit).
+  static const test_certs& certs() {
+    static test_certs made{{{"", "member client"}}};
+    return made;
   }
 
   static config::node_config client_config(config::tls tls) {
@@ -267,7 +258,6 @@ struct raft_process_cluster : cluster_base {
   }
 
   std::filesystem::path data_root;
-  config::tls client_tls;
   node_system_config cfg;
   caf::actor_system sys{cfg};
   std::vector<std::unique_ptr<child_process>> processes;
