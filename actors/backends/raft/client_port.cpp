@@ -58,7 +58,9 @@ void ask_node(bridge_actor* self, std::uint64_t call, Args&&... args) {
 caf::behavior bridge(bridge_actor* self, caf::actor node, std::chrono::milliseconds timeout) {
   self->state.node = std::move(node);
   self->state.timeout = timeout;
-  self->link_to(self->state.node);
+  // Monitored, not linked: a link would stop the node with the bridge.
+  self->monitor(self->state.node);
+  self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
   using namespace protocol;
   return {
     [self](gateway_atom, caf::actor& gateway) { self->state.gateway = std::move(gateway); },
@@ -87,9 +89,10 @@ caf::behavior bridge(bridge_actor* self, caf::actor node, std::chrono::milliseco
 
 // The watcher the node sees: passes each event to its twin on the port's
 // side. It ends with the node, so that the node's actor system never waits
-// for it.
+// for it (monitored, not linked: a link would stop the node with it).
 caf::behavior far_relay(caf::event_based_actor* self, caf::actor node, caf::actor near) {
-  self->link_to(node);
+  self->monitor(node);
+  self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
   return {
     [near](protocol::store_event& e) { caf::anon_send(near, std::move(e)); },
   };

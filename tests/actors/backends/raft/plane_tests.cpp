@@ -112,19 +112,26 @@ BOOST_AUTO_TEST_CASE(a_client_port_refuses_what_only_members_and_operators_may_s
   protocol::node_status status;
   BOOST_TEST(!ask(c.sys, port, &status, protocol::status_atom::value));
   BOOST_TEST(status.name == "node-1");
-  caf::scoped_actor watcher{c.sys};
-  std::uint64_t start = 0;
-  BOOST_TEST(!ask(c.sys, port, &start, protocol::watch_atom::value, std::string{"p/watched"},
-                  caf::actor{watcher}));
-  c.node(1).make<int>(0, manual_id("p/watched")).set(7);
-  bool seen = false;
-  watcher->receive([&](const protocol::store_event& e) { seen = e.id == "p/watched"; },
-                   caf::after(10s) >> [] {});
-  BOOST_TEST(seen);
-  // ... but not of every id at once.
-  BOOST_TEST((ask(c.sys, port, &start, protocol::watch_atom::value, std::string{"*"},
-                  caf::actor{watcher})
-              == errc::permission_denied));
+  {
+    caf::scoped_actor watcher{c.sys};
+    std::uint64_t start = 0;
+    BOOST_TEST(!ask(c.sys, port, &start, protocol::watch_atom::value, std::string{"p/watched"},
+                    caf::actor{watcher}));
+    c.node(1).make<int>(0, manual_id("p/watched")).set(7);
+    bool seen = false;
+    watcher->receive([&](const protocol::store_event& e) { seen = e.id == "p/watched"; },
+                     caf::after(10s) >> [] {});
+    BOOST_TEST(seen);
+    // ... but not of every id at once.
+    BOOST_TEST((ask(c.sys, port, &start, protocol::watch_atom::value, std::string{"*"},
+                    caf::actor{watcher})
+                == errc::permission_denied));
+  }
+  // The watcher is gone, and with it the relays the member made for it;
+  // the member itself goes on.
+  std::this_thread::sleep_for(200ms);
+  BOOST_TEST(!ask(c.sys, port, &status, protocol::status_atom::value));
+  BOOST_TEST(writes_commit(c, "p/after-the-watcher", 10s));
 }
 
 // Link cuts are dropped on a client port, and on the member port unless
