@@ -19,6 +19,7 @@
 
 #include "dref/actors/node_system.hpp"
 #include "dref/config/load.hpp"
+#include "dref/gateway.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/backends/raft/node.hpp"
@@ -167,5 +168,11 @@ int main(int argc, char** argv) {
                   + "' listening on " + cfg->listen_host + ":" + std::to_string(port)
                   + "; data in " + cfg->data_dir + "; peers: " + describe_peers(*cfg)
                   + (join ? " (joining an existing cluster)" : ""));
+  auto gateway = dref::gateway::start(sys, node, port, *cfg); // off unless http.port is set
+  if (!gateway) {
+    dref::app::fail(gateway.error().message);
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    return gateway.error().code == dref::errc::invalid_config ? 2 : 1;
+  }
   return run_until_stopped(sys, node, cfg->node_id);
 }
