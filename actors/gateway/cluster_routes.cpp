@@ -1,11 +1,10 @@
 // /v1/cluster/status, /v1/cluster/transfer, /readyz and /metrics
 // (docs/http.md).
+#include "dref/config/load.hpp"
 #include "router.hpp"
 
 #include <nlohmann/json.hpp>
 #include <variant>
-
-#include "dref/config/load.hpp"
 
 namespace dref::gateway {
 
@@ -14,14 +13,17 @@ namespace {
 using nlohmann::json;
 
 json status_json(const protocol::node_status& st) {
-  return {{"role", st.role},           {"leader", st.leader},
-          {"term", st.term},           {"commit_index", st.commit_index},
-          {"applied_index", st.applied_index}, {"snapshot_index", st.snapshot_index}};
+  return {{"role", st.role},
+          {"leader", st.leader},
+          {"term", st.term},
+          {"commit_index", st.commit_index},
+          {"applied_index", st.applied_index},
+          {"snapshot_index", st.snapshot_index}};
 }
 
 void gauge(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
-  out += "# HELP " + std::string{name} + " " + std::string{help} + "\n# TYPE " + std::string{name}
-         + " gauge\n" + std::string{name} + " " + std::to_string(value) + "\n";
+  out += "# HELP " + std::string{name} + " " + std::string{help} + "\n# TYPE " + std::string{name} +
+         " gauge\n" + std::string{name} + " " + std::to_string(value) + "\n";
 }
 
 } // namespace
@@ -71,8 +73,8 @@ reply router::cluster_status() {
       row["error"] = st.error().message;
     members.push_back(std::move(row));
   }
-  return json_reply(200, {{"member", local->name}, {"leader", local->leader},
-                          {"members", std::move(members)}});
+  return json_reply(
+      200, {{"member", local->name}, {"leader", local->leader}, {"members", std::move(members)}});
 }
 
 reply router::transfer_leadership(const request& req) {
@@ -99,8 +101,8 @@ reply router::readiness() {
     return error_reply(503, "not_ready", "no leader known");
   if (st->applied_index < st->commit_index)
     return error_reply(503, "not_ready",
-                       "applied " + std::to_string(st->applied_index) + " of "
-                         + std::to_string(st->commit_index) + " committed entries");
+                       "applied " + std::to_string(st->applied_index) + " of " +
+                           std::to_string(st->commit_index) + " committed entries");
   auto out = status_json(*st);
   out["ready"] = true;
   return json_reply(200, out);
@@ -116,20 +118,19 @@ reply router::render_metrics() {
           st->applied_index);
     gauge(text, "dref_raft_snapshot_index", "Log index of the member's latest snapshot.",
           st->snapshot_index);
-    gauge(text, "dref_raft_members", "Members in the member's configuration.",
-          st->members.size());
+    gauge(text, "dref_raft_members", "Members in the member's configuration.", st->members.size());
     gauge(text, "dref_raft_has_leader", "1 when the member knows a leader.",
           st->leader.empty() ? 0 : 1);
     text += "# HELP dref_raft_role The member's Raft role (1 for the current one).\n"
             "# TYPE dref_raft_role gauge\n";
     for (std::string_view role : {"follower", "pre_candidate", "candidate", "leader", "starting"})
-      text += "dref_raft_role{role=\"" + std::string{role} + "\"} "
-              + (st->role == role ? "1" : "0") + "\n";
+      text += "dref_raft_role{role=\"" + std::string{role} + "\"} " +
+              (st->role == role ? "1" : "0") + "\n";
     text += "# HELP dref_raft_member_reachable 1 when the member hears from that member.\n"
             "# TYPE dref_raft_member_reachable gauge\n";
     for (const auto& member : st->members)
-      text += "dref_raft_member_reachable{member=\"" + member.name + "\"} "
-              + (member.reachable ? "1" : "0") + "\n";
+      text += "dref_raft_member_reachable{member=\"" + member.name + "\"} " +
+              (member.reachable ? "1" : "0") + "\n";
   }
   metrics_->render(text);
   reply out;

@@ -32,35 +32,35 @@ std::variant<nlohmann::json, reply> json_object(const std::string& body) {
 
 unsigned http_status_of(errc code) noexcept {
   switch (code) {
-  case errc::invalid_argument:
-  case errc::invalid_id:
-  case errc::decode_failed:
-  case errc::validation_failed:
-  case errc::unknown_command:
-  case errc::wrong_type:
-    return 400;
-  case errc::not_holder:
-  case errc::stale_token:
-    return 403;
-  case errc::not_found:
-    return 404;
-  case errc::already_exists:
-  case errc::membership_change_pending:
-    return 409;
-  case errc::version_conflict:
-    return 412;
-  case errc::value_too_large:
-    return 413;
-  case errc::limit_exceeded:
-    return 429;
-  case errc::not_leader:
-  case errc::unavailable:
-  case errc::shutting_down:
-    return 503;
-  case errc::timeout:
-    return 504;
-  default:
-    return 500;
+    case errc::invalid_argument:
+    case errc::invalid_id:
+    case errc::decode_failed:
+    case errc::validation_failed:
+    case errc::unknown_command:
+    case errc::wrong_type:
+      return 400;
+    case errc::not_holder:
+    case errc::stale_token:
+      return 403;
+    case errc::not_found:
+      return 404;
+    case errc::already_exists:
+    case errc::membership_change_pending:
+      return 409;
+    case errc::version_conflict:
+      return 412;
+    case errc::value_too_large:
+      return 413;
+    case errc::limit_exceeded:
+      return 429;
+    case errc::not_leader:
+    case errc::unavailable:
+    case errc::shutting_down:
+      return 503;
+    case errc::timeout:
+      return 504;
+    default:
+      return 500;
   }
 }
 

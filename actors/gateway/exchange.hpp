@@ -3,14 +3,13 @@
 // routes compile without it and the server (server.cpp) is the only code
 // that speaks HTTP on the wire.
 
+#include "dref/protocol/error.hpp"
+
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
-
-#include "dref/protocol/error.hpp"
 
 namespace dref::gateway {
 

@@ -22,8 +22,8 @@ result<handle> start(caf::actor_system& sys, const caf::actor& node, std::uint16
     // Like a raft member's protected mode: without tokens anyone reaching
     // the port could read, write and move the leadership.
     return error{errc::invalid_config,
-                 "the HTTP gateway would listen on " + cfg.http.listen
-                   + " without tokens: set http.tokens_file (DREF_HTTP_TOKENS_FILE, "
+                 "the HTTP gateway would listen on " + cfg.http.listen +
+                     " without tokens: set http.tokens_file (DREF_HTTP_TOKENS_FILE, "
                      "--http-tokens-file) or listen on a loopback address"};
   }
   auto figures = std::make_shared<metrics>();
@@ -31,10 +31,9 @@ result<handle> start(caf::actor_system& sys, const caf::actor& node, std::uint16
                                          std::move(tokens), figures, cfg);
   auto served = serve(cfg, std::move(routes), figures);
   if (served)
-    log(log_level::info, "HTTP gateway listening on " + cfg.http.listen + ":"
-                           + std::to_string(served->port())
-                           + (cfg.tls.enabled() ? " (TLS)" : "")
-                           + (cfg.http.tokens_file.empty() ? " without tokens" : ""));
+    log(log_level::info, "HTTP gateway listening on " + cfg.http.listen + ":" +
+                             std::to_string(served->port()) + (cfg.tls.enabled() ? " (TLS)" : "") +
+                             (cfg.http.tokens_file.empty() ? " without tokens" : ""));
   return served;
 }
 

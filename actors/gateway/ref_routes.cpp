@@ -1,16 +1,15 @@
 // GET, PUT /v1/refs/{id} and POST /v1/refs/{id}/add (docs/http.md).
+#include "dref/protocol/caf/atoms.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "dref/store/i64_codec.hpp"
 #include "router.hpp"
+#include "value_json.hpp"
 
 #include <caf/scoped_actor.hpp>
 #include <charconv>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <variant>
-
-#include "dref/protocol/caf/atoms.hpp"
-#include "dref/protocol/caf/type_ids.hpp"
-#include "dref/store/i64_codec.hpp"
-#include "value_json.hpp"
 
 namespace dref::gateway {
 
@@ -20,7 +19,9 @@ using nlohmann::json;
 
 using store::i64_codec;
 
-std::string etag(std::uint64_t version) { return "\"" + std::to_string(version) + "\""; }
+std::string etag(std::uint64_t version) {
+  return "\"" + std::to_string(version) + "\"";
+}
 
 reply value_reply(const std::string& id, const std::string& bytes, std::uint64_t version) {
   bool text = is_plain_text(bytes);
@@ -49,19 +50,18 @@ result<protocol::value_state> router::read_here(const std::string& id) {
   caf::scoped_actor self{sys_, true};
   result<protocol::value_state> out = error{errc::internal, "no answer"};
   protocol::store_read read{protocol::read_kind::value, id, 0, 0};
-  self
-    ->request(node_, request_timeout_, protocol::read_atom::value, protocol::local_atom::value,
-              read)
-    .receive(
-      [&](protocol::store_read_reply& reply) {
-        if (reply.error)
-          out = std::move(*reply.error);
-        else if (auto* state = std::get_if<protocol::value_state>(&reply.value))
-          out = std::move(*state);
-        else
-          out = error{errc::internal, "a value read answered with another kind"};
-      },
-      [&](caf::error& err) { out = from_caf_error(err); });
+  self->request(node_, request_timeout_, protocol::read_atom::value, protocol::local_atom::value,
+                read)
+      .receive(
+          [&](protocol::store_read_reply& reply) {
+            if (reply.error)
+              out = std::move(*reply.error);
+            else if (auto* state = std::get_if<protocol::value_state>(&reply.value))
+              out = std::move(*state);
+            else
+              out = error{errc::internal, "a value read answered with another kind"};
+          },
+          [&](caf::error& err) { out = from_caf_error(err); });
   return out;
 }
 
@@ -114,8 +114,7 @@ reply router::put_ref(const std::string& id, const request& req) {
     return json_reply(200, {{"id", id}, {"version", *written}});
   if (written.error().code != errc::version_conflict)
     return error_reply(written.error());
-  json conflict{{"error",
-                 {{"code", "version_conflict"}, {"message", written.error().message}}}};
+  json conflict{{"error", {{"code", "version_conflict"}, {"message", written.error().message}}}};
   if (auto current = ref.try_get_versioned())
     conflict["version"] = current->version;
   return json_reply(412, conflict);
@@ -127,10 +126,10 @@ reply router::add_to_ref(const std::string& id, const request& req) {
     return std::move(*bad);
   const auto& body = std::get<json>(parsed);
   auto delta = body.find("delta");
-  if (delta == body.end() || !delta->is_number_integer()
-      || (delta->is_number_unsigned()
-          && delta->get<std::uint64_t>()
-               > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())))
+  if (delta == body.end() || !delta->is_number_integer() ||
+      (delta->is_number_unsigned() &&
+       delta->get<std::uint64_t>() >
+           static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())))
     return error_reply(400, "invalid_argument", "\"delta\" (a 64-bit integer) is missing");
   auto counter = context_.existing<std::int64_t, i64_codec>(manual_id(id));
   auto ran = counter.try_run("add_i64", i64_codec::encode(delta->get<std::int64_t>()));

@@ -1,8 +1,9 @@
 #include "router.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "dref/backends/seam/limits_from.hpp"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
 
 namespace dref::gateway {
 
@@ -18,22 +19,11 @@ std::optional<std::string> percent_decoded(std::string_view text) {
       out += text[i];
       continue;
     }
-    if (i + 2 >= text.size())
+    unsigned byte = 0;
+    const char* digits = text.data() + i + 1;
+    if (i + 2 >= text.size() || std::from_chars(digits, digits + 2, byte, 16).ptr != digits + 2)
       return std::nullopt;
-    auto hex = [](char c) -> int {
-      if (c >= '0' && c <= '9')
-        return c - '0';
-      if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-      return -1;
-    };
-    int high = hex(text[i + 1]);
-    int low = hex(text[i + 2]);
-    if (high < 0 || low < 0)
-      return std::nullopt;
-    out += static_cast<char>(high * 16 + low);
+    out += static_cast<char>(byte);
     i += 2;
   }
   return out;
@@ -69,17 +59,15 @@ reply routed(reply out, std::string route) {
 } // namespace
 
 router::router(caf::actor_system& sys, const caf::actor& node, raft_member member,
-               token_table tokens, std::shared_ptr<metrics> figures,
-               const config::node_config& cfg)
-    : sys_(sys),
-      node_(node),
-      member_(member),
-      context_(sys, member,
-               context_options{cfg.timeouts.request, 200, cfg.timeouts.session_ttl}),
-      tokens_(std::move(tokens)),
-      metrics_(std::move(figures)),
-      limits_(backend::limits_from(cfg)),
-      request_timeout_(cfg.timeouts.request) {}
+               token_table tokens, std::shared_ptr<metrics> figures, const config::node_config& cfg)
+    : sys_(sys)
+    , node_(node)
+    , member_(member)
+    , context_(sys, member, context_options{cfg.timeouts.request, 200, cfg.timeouts.session_ttl})
+    , tokens_(std::move(tokens))
+    , metrics_(std::move(figures))
+    , limits_(backend::limits_from(cfg))
+    , request_timeout_(cfg.timeouts.request) {}
 
 reply router::handle(const request& req) {
   try {
@@ -104,8 +92,8 @@ std::optional<reply> router::denied(const request& req, role needed) const {
   }
   if (*granted < needed)
     return error_reply(403, "forbidden",
-                       "this route needs the " + std::string{to_string(needed)}
-                         + " role; the token has " + std::string{to_string(*granted)});
+                       "this route needs the " + std::string{to_string(needed)} +
+                           " role; the token has " + std::string{to_string(*granted)});
   return std::nullopt;
 }
 
@@ -113,11 +101,10 @@ reply router::route(const request& req) {
   std::string_view target{req.target};
   auto question = target.find('?');
   auto path = target.substr(0, question);
-  auto query = question == std::string_view::npos ? std::string_view{}
-                                                  : target.substr(question + 1);
+  auto query =
+      question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
   const auto& method = req.method;
-  auto only = [&](std::string_view allowed, std::string route, role needed,
-                  auto answer) -> reply {
+  auto only = [&](std::string_view allowed, std::string route, role needed, auto answer) -> reply {
     if (method != allowed)
       return routed(method_not_allowed(method, std::string{allowed}), route);
     if (auto no = denied(req, needed))
@@ -141,16 +128,15 @@ reply router::route(const request& req) {
   if (path.substr(0, refs_prefix.size()) != refs_prefix)
     return error_reply(404, "not_found_route", "no route " + std::string{path});
   auto rest = percent_decoded(path.substr(refs_prefix.size()));
-  bool add = method == "POST" && rest && rest->size() > add_suffix.size()
-             && rest->ends_with(add_suffix);
+  bool add =
+      method == "POST" && rest && rest->size() > add_suffix.size() && rest->ends_with(add_suffix);
   std::string route = add ? "/v1/refs/{id}/add" : "/v1/refs/{id}";
   if (!add && method != "GET" && method != "PUT")
     return routed(method_not_allowed(method, "GET, PUT (POST on /v1/refs/{id}/add)"), route);
   if (auto no = denied(req, method == "GET" ? role::read : role::write))
     return routed(std::move(*no), route);
   if (!rest)
-    return routed(error_reply(400, "invalid_id", "the id is not percent-encoded correctly"),
-                  route);
+    return routed(error_reply(400, "invalid_id", "the id is not percent-encoded correctly"), route);
   auto id = add ? rest->substr(0, rest->size() - add_suffix.size()) : *rest;
   if (auto ok = store::check_id(id, limits_, "ref id"); !ok)
     return routed(error_reply(ok.error()), route);

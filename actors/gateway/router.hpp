@@ -5,6 +5,12 @@
 // member has a timeout (timeouts.request_ms for the context, a second for a
 // member's status), so a worker is never held for longer.
 
+#include "dref/context.hpp"
+#include "dref/store/limits.hpp"
+#include "exchange.hpp"
+#include "metrics.hpp"
+#include "tokens.hpp"
+
 #include <caf/actor.hpp>
 #include <chrono>
 #include <map>
@@ -12,12 +18,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-
-#include "dref/context.hpp"
-#include "dref/store/limits.hpp"
-#include "exchange.hpp"
-#include "metrics.hpp"
-#include "tokens.hpp"
 
 namespace dref::gateway {
 

@@ -2,6 +2,9 @@
 // gateway that includes Beast and Asio.
 #include "server.hpp"
 
+#include "dref/log.hpp"
+
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -10,12 +13,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <array>
 #include <optional>
 #include <thread>
 #include <type_traits>
-
-#include "dref/log.hpp"
 
 namespace dref::gateway {
 
@@ -29,7 +29,9 @@ class server {
 public:
   server(const config::node_config& cfg, std::unique_ptr<router> routes,
          std::shared_ptr<metrics> figures)
-      : settings_(cfg.http), metrics_(std::move(figures)), routes_(std::move(routes)) {}
+      : settings_(cfg.http)
+      , metrics_(std::move(figures))
+      , routes_(std::move(routes)) {}
   ~server() { stop(); }
   server(const server&) = delete;
   server& operator=(const server&) = delete;
@@ -77,7 +79,9 @@ class session : public std::enable_shared_from_this<session<Stream>> {
 
 public:
   session(server& owner, tcp::socket socket, bool refused)
-      : owner_(owner), stream_(make_stream(std::move(socket), owner.tls())), refused_(refused) {}
+      : owner_(owner)
+      , stream_(make_stream(std::move(socket), owner.tls()))
+      , refused_(refused) {}
   ~session() {
     if (!refused_)
       owner_.figures().connection_closed();
@@ -110,8 +114,9 @@ private:
   void begin() {
     if (refused_)
       return send(error_reply(503, "too_many_connections",
-                              "this member serves " + std::to_string(owner_.settings().max_connections)
-                                + " HTTP connections at most; try again later"),
+                              "this member serves " +
+                                  std::to_string(owner_.settings().max_connections) +
+                                  " HTTP connections at most; try again later"),
                   false, std::nullopt);
     read_next();
   }
@@ -132,12 +137,12 @@ private:
       return on_read_failed(ec);
     if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
       auto go_on = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-      http::async_write(stream_, *go_on,
-                        [self = this->shared_from_this(), go_on](beast::error_code written,
-                                                                 std::size_t) {
-                          if (!written)
-                            self->read_body();
-                        });
+      http::async_write(
+          stream_, *go_on,
+          [self = this->shared_from_this(), go_on](beast::error_code written, std::size_t) {
+            if (!written)
+              self->read_body();
+          });
       return;
     }
     read_body();
@@ -154,21 +159,20 @@ private:
     auto now = clock_type::now();
     if (ec == http::error::header_limit)
       return send(with_route(error_reply(431, "header_too_large",
-                                         "the request header is over "
-                                           + std::to_string(owner_.settings().max_header_bytes)
-                                           + " bytes")),
+                                         "the request header is over " +
+                                             std::to_string(owner_.settings().max_header_bytes) +
+                                             " bytes")),
                   false, now);
     if (ec == http::error::body_limit)
-      return send(with_route(error_reply(413, "body_too_large",
-                                         "the request body is over "
-                                           + std::to_string(owner_.settings().max_body_bytes)
-                                           + " bytes")),
-                  false, now);
-    if (is_http_error(ec) && ec != http::error::end_of_stream
-        && ec != http::error::partial_message)
-      return send(with_route(error_reply(400, "bad_request",
-                                         "malformed HTTP request: " + ec.message())),
-                  false, now);
+      return send(
+          with_route(error_reply(413, "body_too_large",
+                                 "the request body is over " +
+                                     std::to_string(owner_.settings().max_body_bytes) + " bytes")),
+          false, now);
+    if (is_http_error(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message)
+      return send(
+          with_route(error_reply(400, "bad_request", "malformed HTTP request: " + ec.message())),
+          false, now);
     // Closed, reset, or too slow (slowloris): cut off without a reply.
     lowest().close();
   }
@@ -191,18 +195,20 @@ private:
     req.body = std::move(message.body());
     bool keep_alive = message.keep_alive();
     auto started = clock_type::now();
-    asio::post(owner_.workers(), [self = this->shared_from_this(), req = std::move(req),
-                                  keep_alive, started]() mutable {
+    asio::post(owner_.workers(), [self = this->shared_from_this(), req = std::move(req), keep_alive,
+                                  started]() mutable {
       auto out = self->owner_.routes().handle(req);
       auto executor = self->lowest().get_executor();
-      asio::post(executor, [self = std::move(self), out = std::move(out), keep_alive,
-                            started]() mutable { self->send(std::move(out), keep_alive, started); });
+      asio::post(executor,
+                 [self = std::move(self), out = std::move(out), keep_alive, started]() mutable {
+                   self->send(std::move(out), keep_alive, started);
+                 });
     });
   }
 
   void send(reply out, bool keep_alive, std::optional<clock_type::time_point> started) {
     auto response = std::make_shared<http::response<http::string_body>>(
-      static_cast<http::status>(out.status), 11);
+        static_cast<http::status>(out.status), 11);
     response->set(http::field::server, "dref");
     response->set(http::field::content_type, out.content_type);
     for (const auto& [name, value] : out.headers)
@@ -214,22 +220,22 @@ private:
       owner_.figures().request_done(out.route, out.status, clock_type::now() - *started);
     // A client that does not read its reply is cut off like a slow one.
     lowest().expires_after(timeout());
-    http::async_write(stream_, *response,
-                      [self = this->shared_from_this(), response,
-                       keep_alive](beast::error_code ec, std::size_t) {
-                        if (ec)
-                          return self->lowest().close();
-                        if (keep_alive)
-                          return self->read_next();
-                        self->close();
-                      });
+    http::async_write(
+        stream_, *response,
+        [self = this->shared_from_this(), response, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec)
+            return self->lowest().close();
+          if (keep_alive)
+            return self->read_next();
+          self->close();
+        });
   }
 
   void close() {
     if constexpr (tls) {
       lowest().expires_after(timeout());
       stream_.async_shutdown(
-        [self = this->shared_from_this()](beast::error_code) { self->lowest().close(); });
+          [self = this->shared_from_this()](beast::error_code) { self->lowest().close(); });
     } else {
       beast::error_code ignored;
       lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -263,23 +269,23 @@ result<void> server::listen(const config::tls& tls) {
   beast::error_code ec;
   if (tls.enabled()) {
     tls_.emplace(asio::ssl::context::tls_server);
-    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2
-                        | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1
-                        | asio::ssl::context::no_tlsv1_1,
+    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                          asio::ssl::context::no_tlsv1_1,
                       ec);
     if (!tls.key_passphrase.empty())
       tls_->set_password_callback(
-        [passphrase = tls.key_passphrase](std::size_t, asio::ssl::context::password_purpose) {
-          return passphrase;
-        });
+          [passphrase = tls.key_passphrase](std::size_t, asio::ssl::context::password_purpose) {
+            return passphrase;
+          });
     if (!ec)
       tls_->use_certificate_chain_file(tls.certificate, ec);
     if (!ec)
       tls_->use_private_key_file(tls.key, asio::ssl::context::pem, ec);
     if (ec)
-      return error{errc::invalid_config,
-                   "the HTTP gateway cannot use tls.certificate '" + tls.certificate
-                     + "' and tls.key '" + tls.key + "': " + ec.message()};
+      return error{errc::invalid_config, "the HTTP gateway cannot use tls.certificate '" +
+                                             tls.certificate + "' and tls.key '" + tls.key +
+                                             "': " + ec.message()};
   }
   auto where = settings_.listen + ":" + std::to_string(settings_.port);
   tcp::resolver resolver{ioc_};
@@ -296,7 +302,8 @@ result<void> server::listen(const config::tls& tls) {
   if (!ec)
     acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
-    return error{errc::io_failed, "the HTTP gateway cannot listen on " + where + ": " + ec.message()};
+    return error{errc::io_failed,
+                 "the HTTP gateway cannot listen on " + where + ": " + ec.message()};
   port_ = acceptor_.local_endpoint().port();
   return {};
 }
@@ -342,8 +349,8 @@ void server::serve(tcp::socket socket) {
     metrics_->connection_opened();
   if (tls_)
     std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(*this, std::move(socket),
-                                                                     refused)
-      ->start();
+                                                                    refused)
+        ->start();
   else
     std::make_shared<session<beast::tcp_stream>>(*this, std::move(socket), refused)->start();
 }
@@ -370,12 +377,15 @@ result<handle> serve(const config::node_config& cfg, std::unique_ptr<router> rou
 }
 
 handle::handle() = default;
-handle::handle(std::unique_ptr<server> running) : server_(std::move(running)) {}
+handle::handle(std::unique_ptr<server> running)
+    : server_(std::move(running)) {}
 handle::handle(handle&&) noexcept = default;
 handle& handle::operator=(handle&&) noexcept = default;
 handle::~handle() = default;
 
-std::uint16_t handle::port() const noexcept { return server_ ? server_->port() : 0; }
+std::uint16_t handle::port() const noexcept {
+  return server_ ? server_->port() : 0;
+}
 
 void handle::stop() {
   if (server_)

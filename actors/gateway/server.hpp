@@ -11,12 +11,12 @@
 // the connection. A connection beyond http.max_connections gets 503 and is
 // closed; the others are not affected.
 
-#include <memory>
-
 #include "dref/config/node_config.hpp"
 #include "dref/gateway.hpp"
 #include "metrics.hpp"
 #include "router.hpp"
+
+#include <memory>
 
 namespace dref::gateway {
 

@@ -28,12 +28,12 @@ bool same_text(std::string_view a, std::string_view b) {
 
 std::string_view to_string(role r) noexcept {
   switch (r) {
-  case role::read:
-    return "read";
-  case role::write:
-    return "write";
-  case role::admin:
-    return "admin";
+    case role::read:
+      return "read";
+    case role::write:
+      return "write";
+    case role::admin:
+      return "admin";
   }
   return "unknown";
 }

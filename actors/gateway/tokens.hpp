@@ -3,13 +3,13 @@
 // line, '#' starts a comment, roles read < write < admin (each includes the
 // ones before it).
 
+#include "dref/protocol/result.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "dref/protocol/result.hpp"
 
 namespace dref::gateway {
 

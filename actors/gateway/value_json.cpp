@@ -8,7 +8,7 @@ namespace dref::gateway {
 namespace {
 
 constexpr std::string_view alphabet =
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 int sextet(char c) noexcept {
   auto at = alphabet.find(c);

@@ -2,11 +2,11 @@
 // node's certificate, and the configurations dref-node refuses to start
 // with (tokens missing on a non-loopback address, a bad tokens file).
 
-#include <boost/test/unit_test.hpp>
-#include <fstream>
-
 #include "gateway_cluster.hpp"
 #include "test_certs.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <fstream>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -42,9 +42,16 @@ std::pair<std::string, std::string> bearer(const std::string& token) {
 int exit_code_of_node(const scratch_dir& dir, std::vector<std::string> flags,
                       std::string& log_text) {
   auto port = test::free_loopback_port();
-  std::vector<std::string> argv{DREF_NODE_BIN, "--backend", "raft", "--node-id", "node-1",
-                                "--port", std::to_string(port), "--data-dir",
-                                (dir.path / "data").string(), "--peers",
+  std::vector<std::string> argv{DREF_NODE_BIN,
+                                "--backend",
+                                "raft",
+                                "--node-id",
+                                "node-1",
+                                "--port",
+                                std::to_string(port),
+                                "--data-dir",
+                                (dir.path / "data").string(),
+                                "--peers",
                                 "127.0.0.1:" + std::to_string(port)};
   argv.insert(argv.end(), flags.begin(), flags.end());
   auto log_path = (dir.path / "node.log").string();
@@ -85,25 +92,24 @@ BOOST_AUTO_TEST_CASE(tokens_and_roles) {
   auto read_put = g.call(0, {"PUT", "/v1/refs/x", R"({"value": "v"})", {bearer("r-token")}});
   BOOST_TEST(read_put.status == 403u);
   BOOST_TEST(error_code(read_put) == "forbidden");
-  BOOST_TEST(g.call(0, {"POST", "/v1/refs/x/add", R"({"delta": 1})", {bearer("r-token")}}).status
-             == 403u);
+  BOOST_TEST(g.call(0, {"POST", "/v1/refs/x/add", R"({"delta": 1})", {bearer("r-token")}}).status ==
+             403u);
 
   // write: writes too; no leadership transfer.
-  BOOST_TEST(g.call(1, {"PUT", "/v1/refs/x", R"({"value": "v"})", {bearer("w-token")}}).status
-             == 200u);
-  BOOST_TEST(g.call(1, {"POST", "/v1/refs/n/add", R"({"delta": 1})", {bearer("w-token")}}).status
-             == 200u);
+  BOOST_TEST(g.call(1, {"PUT", "/v1/refs/x", R"({"value": "v"})", {bearer("w-token")}}).status ==
+             200u);
+  BOOST_TEST(g.call(1, {"POST", "/v1/refs/n/add", R"({"delta": 1})", {bearer("w-token")}}).status ==
+             200u);
   BOOST_TEST(g.call(1, {"GET", "/v1/refs/x", "", {bearer("w-token")}}).status == 200u);
   BOOST_TEST(g.call(1, {"POST", "/v1/cluster/transfer", R"({"to": "nobody"})", {bearer("w-token")}})
-               .status
-             == 403u);
+                 .status == 403u);
 
   // admin: everything (the transfer is authorised, then finds no such member).
-  auto transfer = g.call(2, {"POST", "/v1/cluster/transfer", R"({"to": "nobody"})",
-                             {bearer("a-token")}});
+  auto transfer =
+      g.call(2, {"POST", "/v1/cluster/transfer", R"({"to": "nobody"})", {bearer("a-token")}});
   BOOST_TEST(transfer.status == 404u, transfer.body);
-  BOOST_TEST(g.call(2, {"PUT", "/v1/refs/x", R"({"value": "w"})", {bearer("a-token")}}).status
-             == 200u);
+  BOOST_TEST(g.call(2, {"PUT", "/v1/refs/x", R"({"value": "w"})", {bearer("a-token")}}).status ==
+             200u);
   BOOST_TEST(json_of(g.call(0, {"GET", "/v1/refs/x", "", {bearer("r-token")}}))["value"] == "w");
 }
 
@@ -112,7 +118,8 @@ BOOST_AUTO_TEST_CASE(tls_with_the_node_certificate) {
   config::tls client{certs.certificate("client"), certs.key("client"), certs.ca(), ""};
   gateway_cluster g{{"--tls-certificate", certs.certificate("member"), "--tls-key",
                      certs.key("member"), "--tls-ca", certs.ca()},
-                    client, certs.ca()};
+                    client,
+                    certs.ca()};
   g.wait_ready();
   auto put = g.call(0, {"PUT", "/v1/refs/secret", R"({"value": "over tls"})"});
   BOOST_TEST_REQUIRE(put.status == 200u, put.body);
@@ -131,19 +138,19 @@ BOOST_AUTO_TEST_CASE(refuses_to_start_unprotected_or_with_bad_tokens) {
   scratch_dir dir;
   std::string log;
   auto http_port = std::to_string(test::free_loopback_port());
-  BOOST_TEST(exit_code_of_node(dir, {"--http-port", http_port, "--http-listen", "0.0.0.0"}, log)
-             == 2);
+  BOOST_TEST(exit_code_of_node(dir, {"--http-port", http_port, "--http-listen", "0.0.0.0"}, log) ==
+             2);
   BOOST_TEST(log.find("without tokens") != std::string::npos, log);
 
   auto bad = dir.write("bad-tokens", "t1 read\nt2 superuser\n");
-  BOOST_TEST(exit_code_of_node(dir, {"--http-port", http_port, "--http-tokens-file", bad}, log)
-             == 2);
+  BOOST_TEST(exit_code_of_node(dir, {"--http-port", http_port, "--http-tokens-file", bad}, log) ==
+             2);
   BOOST_TEST(log.find("line 2") != std::string::npos, log);
 
-  BOOST_TEST(exit_code_of_node(dir, {"--http-port", http_port, "--http-tokens-file",
-                                     (dir.path / "missing").string()},
-                               log)
-             == 2);
+  BOOST_TEST(exit_code_of_node(
+                 dir,
+                 {"--http-port", http_port, "--http-tokens-file", (dir.path / "missing").string()},
+                 log) == 2);
   BOOST_TEST(log.find("cannot be read") != std::string::npos, log);
 }
 

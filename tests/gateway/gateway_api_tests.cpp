@@ -3,9 +3,9 @@
 // compare-and-set with If-Match, add), cluster status and leadership
 // transfer, the probes and /metrics.
 
-#include <boost/test/unit_test.hpp>
-
 #include "gateway_cluster.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -62,23 +62,25 @@ BOOST_AUTO_TEST_CASE(refs_read_write_compare_and_add) {
   BOOST_TEST(g.call(0, {"GET", "/v1/refs/absent?stale=true"}).status == 404u);
 
   // Compare-and-set: the version read, bare or as the ETag gives it.
-  auto cas = g.call(2, {"PUT", "/v1/refs/greeting", R"({"value": "hi"})",
-                        {{"If-Match", std::to_string(v1)}}});
+  auto cas = g.call(
+      2, {"PUT", "/v1/refs/greeting", R"({"value": "hi"})", {{"If-Match", std::to_string(v1)}}});
   BOOST_TEST_REQUIRE(cas.status == 200u, cas.body);
   auto v2 = json_of(cas)["version"].get<std::uint64_t>();
   BOOST_TEST(v2 > v1);
-  auto lost = g.call(1, {"PUT", "/v1/refs/greeting", R"({"value": "late"})",
-                         {{"If-Match", std::to_string(v1)}}});
+  auto lost = g.call(
+      1, {"PUT", "/v1/refs/greeting", R"({"value": "late"})", {{"If-Match", std::to_string(v1)}}});
   BOOST_TEST(lost.status == 412u);
   BOOST_TEST(error_code(lost) == "version_conflict");
   BOOST_TEST(json_of(lost)["version"].get<std::uint64_t>() == v2);
-  auto quoted = g.call(0, {"PUT", "/v1/refs/greeting", R"({"value": "again"})",
+  auto quoted = g.call(0, {"PUT",
+                           "/v1/refs/greeting",
+                           R"({"value": "again"})",
                            {{"If-Match", "\"" + std::to_string(v2) + "\""}}});
   BOOST_TEST(quoted.status == 200u, quoted.body);
   BOOST_TEST(json_of(g.call(1, {"GET", "/v1/refs/greeting"}))["value"] == "again");
-  BOOST_TEST(g.call(0, {"PUT", "/v1/refs/greeting", R"({"value": "x"})", {{"If-Match", "v1"}}})
-               .status
-             == 400u);
+  BOOST_TEST(
+      g.call(0, {"PUT", "/v1/refs/greeting", R"({"value": "x"})", {{"If-Match", "v1"}}}).status ==
+      400u);
 
   // The built-in counter command.
   auto added = g.call(0, {"POST", "/v1/refs/hits/add", R"({"delta": 5})"});

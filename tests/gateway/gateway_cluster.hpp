@@ -3,12 +3,12 @@
 // its HTTP gateway on a free loopback port of its own, and the test's HTTP
 // client pointed at them. Stopped with the fixture, also on failure.
 
+#include "http_client.hpp"
+#include "process_cluster.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 #include <thread>
-
-#include "http_client.hpp"
-#include "process_cluster.hpp"
 
 namespace dref::test {
 
@@ -32,9 +32,9 @@ struct gateway_cluster {
   // the tls flags in node_flags and the fixture's client TLS in client_tls).
   explicit gateway_cluster(std::vector<std::string> node_flags = {}, config::tls client_tls = {},
                            std::string ca_file = {})
-    : ca(std::move(ca_file)),
-      http_ports{free_loopback_port(), free_loopback_port(), free_loopback_port()},
-      cluster(3, std::move(node_flags), std::move(client_tls), [this](std::size_t i) {
+      : ca(std::move(ca_file))
+      , http_ports{free_loopback_port(), free_loopback_port(), free_loopback_port()}
+      , cluster(3, std::move(node_flags), std::move(client_tls), [this](std::size_t i) {
         return std::vector<std::string>{"--http-port", std::to_string(http_ports.at(i))};
       }) {
     for (auto port : http_ports)

@@ -1,11 +1,11 @@
 // The http.* keys load like every other key: TOML, DREF_* variables and
 // flags, later sources winning, bad values refused with the key's name.
 
+#include "dref/config/load.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
-
-#include "dref/config/load.hpp"
 
 using namespace dref;
 namespace fs = std::filesystem;

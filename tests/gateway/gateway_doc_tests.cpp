@@ -1,11 +1,11 @@
 // The shell examples of docs/http.md (every line of its ```sh blocks), run
 // with curl against a three-member cluster: the doc cannot rot.
 
+#include "gateway_cluster.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <fstream>
-
-#include "gateway_cluster.hpp"
 
 using namespace dref;
 using test::gateway_cluster;

@@ -2,10 +2,10 @@
 // slow client, the connection cut), while a writer keeps committing through
 // the native API on the same members and must keep being acknowledged.
 
+#include "gateway_cluster.hpp"
+
 #include <atomic>
 #include <boost/test/unit_test.hpp>
-
-#include "gateway_cluster.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -18,16 +18,17 @@ namespace {
 constexpr std::size_t max_connections = 8;
 
 std::vector<std::string> bounded_gateway_flags() {
-  return {"--http-max-body-bytes", "4096", "--http-max-header-bytes", "1024",
-          "--http-header-timeout-ms", "3000", "--http-max-connections",
-          std::to_string(max_connections)};
+  return {"--http-max-body-bytes",    "4096",
+          "--http-max-header-bytes",  "1024",
+          "--http-header-timeout-ms", "3000",
+          "--http-max-connections",   std::to_string(max_connections)};
 }
 
 // Commits through the native API of member 0 until stopped.
 struct native_writer {
   explicit native_writer(context& ctx)
-    : counter(ctx.make<std::int64_t>(0, manual_id("hostile-writer"))),
-      thread([this] {
+      : counter(ctx.make<std::int64_t>(0, manual_id("hostile-writer")))
+      , thread([this] {
         for (std::int64_t i = 1; !stop; ++i) {
           if (counter.try_set(i))
             ++acknowledged;
@@ -87,8 +88,7 @@ BOOST_AUTO_TEST_CASE(hostile_input_while_a_writer_commits) {
   expect({"PUT", "/v1/refs/x", "{\"value\": "}, 400, "bad_json");
   expect({"PUT", "/v1/refs/x", "[1, 2]"}, 400, "bad_json");
   expect({"PUT", "/v1/refs/x", R"({"value": 7})"}, 400, "invalid_argument");
-  expect({"PUT", "/v1/refs/x", R"({"value": "!", "encoding": "base64"})"}, 400,
-         "invalid_argument");
+  expect({"PUT", "/v1/refs/x", R"({"value": "!", "encoding": "base64"})"}, 400, "invalid_argument");
   expect({"POST", "/v1/refs/x/add", "{}"}, 400, "invalid_argument");
   check_writer("malformed JSON");
 
@@ -105,15 +105,14 @@ BOOST_AUTO_TEST_CASE(hostile_input_while_a_writer_commits) {
   expect({"GET", "/v1/refs/" + std::string(300, 'a')}, 400, "invalid_id");
   expect({"GET", "/v1/refs/bad%zz"}, 400, "invalid_id");
   // The reserved system prefix: readable, never writable by a client.
-  auto reserved = expect({"PUT", "/v1/refs/dref/members/x", R"({"value": "v"})"}, 400,
-                         "invalid_argument");
+  auto reserved =
+      expect({"PUT", "/v1/refs/dref/members/x", R"({"value": "v"})"}, 400, "invalid_argument");
   BOOST_TEST(reserved.body.find("reserved") != std::string::npos, reserved.body);
   check_writer("bad ids");
 
   auto big = "{\"value\": \"" + std::string(8000, 'v') + "\"}";
   expect({"PUT", "/v1/refs/x", big}, 413, "body_too_large");
-  expect({"GET", "/healthz", "", {{"X-Padding", std::string(4000, 'p')}}}, 431,
-         "header_too_large");
+  expect({"GET", "/healthz", "", {{"X-Padding", std::string(4000, 'p')}}}, 431, "header_too_large");
   {
     test::raw_connection junk{port};
     junk.send("NOT HTTP AT ALL\r\n\r\n");
@@ -179,8 +178,9 @@ BOOST_AUTO_TEST_CASE(hostile_input_while_a_writer_commits) {
   BOOST_TEST(writer.acknowledged.load() > 0u);
   // The gateway counted what it refused, by route and code.
   auto metrics = g.call(0, {"GET", "/metrics"}).body;
-  for (std::string series : {"route=\"/v1/refs/{id}\",code=\"400\"", "route=\"unknown\",code=\"404\"",
-                             "route=\"malformed\",code=\"413\"", "route=\"malformed\",code=\"431\""})
+  for (std::string series :
+       {"route=\"/v1/refs/{id}\",code=\"400\"", "route=\"unknown\",code=\"404\"",
+        "route=\"malformed\",code=\"413\"", "route=\"malformed\",code=\"431\""})
     BOOST_TEST(metrics.find(series) != std::string::npos, series);
 }
 

@@ -24,8 +24,10 @@ struct http_call {
   using header_list = std::vector<std::pair<std::string, std::string>>;
   http_call(std::string method_, std::string target_, std::string body_ = {},
             header_list headers_ = {})
-    : method(std::move(method_)), target(std::move(target_)), body(std::move(body_)),
-      headers(std::move(headers_)) {}
+      : method(std::move(method_))
+      , target(std::move(target_))
+      , body(std::move(body_))
+      , headers(std::move(headers_)) {}
 
   std::string method;
   std::string target;

@@ -7,12 +7,12 @@
 // the member, in-process. Beast and Asio stay inside the library: this
 // header is all a program needs.
 
+#include "dref/config/node_config.hpp"
+#include "dref/protocol/result.hpp"
+
 #include <caf/fwd.hpp>
 #include <cstdint>
 #include <memory>
-
-#include "dref/config/node_config.hpp"
-#include "dref/protocol/result.hpp"
 
 namespace dref::gateway {
 

@@ -2,11 +2,11 @@
 // The values of the built-in add_i64 command (named_commands.hpp) as a
 // dref codec: ref<std::int64_t, i64_codec> reads and adds to a counter.
 
+#include "dref/store/named_commands.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include "dref/store/named_commands.hpp"
 
 namespace dref::store {
 
