@@ -442,8 +442,8 @@ const key_spec keys[] = {
    [](const node_config& c) { return std::to_string(c.http.max_header_bytes); }},
   {"http.header_timeout_ms", "DREF_HTTP_HEADER_TIMEOUT_MS", "http-header-timeout-ms",
    value_kind::integer, "milliseconds, 10-3600000",
-   "an HTTP request's headers must arrive within this, else the connection is closed (also "
-   "the idle time of a kept-alive connection)",
+   "an HTTP request (headers, then body) must arrive within this, else the connection is "
+   "closed (also the idle time of a kept-alive connection)",
    assign_http_header_timeout, [](const node_config& c) { return millis(c.http.header_timeout); }},
   {"http.max_connections", "DREF_HTTP_MAX_CONNECTIONS", "http-max-connections",
    value_kind::integer, "connections, 1-1000000", "open HTTP connections (beyond: 503, closed)",

@@ -92,6 +92,18 @@ BOOST_AUTO_TEST_CASE(refs_read_write_compare_and_add) {
   BOOST_TEST(g.call(1, {"POST", "/v1/refs/hits/add", R"({"delta": 1.5})"}).status == 400u);
   BOOST_TEST(g.call(1, {"POST", "/v1/refs/greeting/add", R"({"delta": 1})"}).status == 400u);
 
+  // A client that waits for 100 Continue before it sends its body (curl
+  // does, for large ones).
+  test::raw_connection waits{g.http_ports[0]};
+  std::string continued = R"({"value": "continued"})";
+  waits.send("PUT /v1/refs/continued HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+             "Content-Length: " +
+             std::to_string(continued.size()) + "\r\n\r\n");
+  BOOST_TEST(waits.read_for(2s).starts_with("HTTP/1.1 100 Continue"));
+  waits.send(continued);
+  BOOST_TEST(waits.read_for(2s).starts_with("HTTP/1.1 200"));
+  BOOST_TEST(json_of(g.call(1, {"GET", "/v1/refs/continued"}))["value"] == "continued");
+
   // The native API sees what HTTP wrote, and the other way round.
   auto native = g.cluster.ctx(0).existing<std::string, raw_codec>(manual_id("greeting"));
   BOOST_TEST(native.get() == "again");

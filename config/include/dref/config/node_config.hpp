@@ -97,8 +97,8 @@ struct http {
   std::string tokens_file;                 // lines of "token role", role read, write or admin
   std::uint64_t max_body_bytes = 2u << 20; // larger request bodies: 413
   std::uint32_t max_header_bytes = 8192;   // larger request headers: 431
-  // A request's headers must arrive within this (slow clients are cut off);
-  // also how long a kept-alive connection may sit idle.
+  // A request, headers then body, must arrive within this (slow clients are
+  // cut off); also how long a kept-alive connection may sit idle.
   std::chrono::milliseconds header_timeout{10000};
   std::uint32_t max_connections = 256; // beyond: 503 and closed
   friend bool operator==(const http&, const http&) = default;
