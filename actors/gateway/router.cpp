@@ -79,6 +79,11 @@ reply router::handle(const request& req) {
   }
 }
 
+bool router::never_blocks(const request& req) const {
+  return req.method == "GET" &&
+         std::string_view{req.target}.substr(0, req.target.find('?')) == "/healthz";
+}
+
 std::optional<reply> router::denied(const request& req, role needed) const {
   if (!tokens_.enforced())
     return std::nullopt;

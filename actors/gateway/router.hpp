@@ -28,6 +28,10 @@ public:
 
   // Never throws: a failure inside is a 500 with its message.
   reply handle(const request& req);
+  // Whether handle(req) answers without asking the member (GET /healthz):
+  // the server then answers on its socket thread, so that a liveness probe
+  // is not queued behind routes waiting for a quorum.
+  bool never_blocks(const request& req) const;
 
 private:
   reply route(const request& req);

@@ -195,6 +195,8 @@ private:
     req.body = std::move(message.body());
     bool keep_alive = message.keep_alive();
     auto started = clock_type::now();
+    if (owner_.routes().never_blocks(req))
+      return send(owner_.routes().handle(req), keep_alive, started);
     asio::post(owner_.workers(), [self = this->shared_from_this(), req = std::move(req), keep_alive,
                                   started]() mutable {
       auto out = self->owner_.routes().handle(req);

@@ -5,6 +5,7 @@
 
 #include "gateway_cluster.hpp"
 
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 
 using namespace dref;
@@ -175,6 +176,42 @@ BOOST_AUTO_TEST_CASE(cluster_status_transfer_probes_and_metrics) {
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(gateway_partition)
+
+// Reads that wait for a quorum (a minute here) occupy every route worker of
+// a cut-off member; /healthz is still answered at once, not after them (the
+// probe gives up after 10 s).
+BOOST_AUTO_TEST_CASE(liveness_is_not_queued_behind_blocked_reads) {
+  gateway_cluster g{{"--request-timeout-ms", "60000"}};
+  g.wait_ready();
+  g.cluster.members[2].set_link_cut("node-1", true);
+  g.cluster.members[2].set_link_cut("node-2", true);
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (g.call(2, {"GET", "/readyz"}).status != 503u) {
+    BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "node-3 not ready");
+    std::this_thread::sleep_for(50ms);
+  }
+  std::vector<std::thread> readers;
+  std::atomic<int> started{0};
+  for (int i = 0; i < 6; ++i)
+    readers.emplace_back([&g, &started] {
+      try {
+        test::raw_connection reader{g.http_ports[2]};
+        reader.send("GET /v1/refs/r HTTP/1.1\r\nHost: x\r\n\r\n");
+        ++started;
+        reader.read_for(1s);
+      } catch (const std::exception&) {
+      }
+    });
+  while (started.load() < 6)
+    std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(200ms); // the reads reach the workers
+  test::raw_connection probe{g.http_ports[2]};
+  probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto health = probe.read_for(10s);
+  BOOST_TEST(health.starts_with("HTTP/1.1 200"), health);
+  for (auto& reader : readers)
+    reader.join();
+}
 
 // A member cut off from the others: its stale reads still answer from its
 // own state, its linearizable reads cannot, and /readyz says it is not ready.

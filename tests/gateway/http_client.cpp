@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 namespace dref::test {
@@ -35,7 +36,6 @@ struct http_connection::state {
       request.set(name, value);
     request.body() = call.body;
     request.prepare_payload();
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds{30});
     http::write(stream, request);
     http::response_parser<http::string_body> parser;
     parser.body_limit(64u << 20);
@@ -57,9 +57,17 @@ struct http_connection::state {
 http_connection::http_connection(std::uint16_t port, std::string ca_file)
     : state_(std::make_unique<state>()) {
   tcp::endpoint endpoint{asio::ip::make_address("127.0.0.1"), port};
+  // Beast's expiry covers asynchronous operations only: the socket's own
+  // timeouts keep a blocking call from hanging a test.
+  auto limit_waits = [](tcp::socket& socket) {
+    timeval limit{30, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+  };
   if (ca_file.empty()) {
     state_->plain.emplace(state_->ioc);
     state_->plain->connect(endpoint);
+    limit_waits(state_->plain->socket());
     return;
   }
   state_->tls.emplace(asio::ssl::context::tls_client);
@@ -68,7 +76,7 @@ http_connection::http_connection(std::uint16_t port, std::string ca_file)
   state_->secure.emplace(state_->ioc, *state_->tls);
   state_->secure->set_verify_callback(asio::ssl::host_name_verification("127.0.0.1"));
   beast::get_lowest_layer(*state_->secure).connect(endpoint);
-  beast::get_lowest_layer(*state_->secure).expires_after(std::chrono::seconds{30});
+  limit_waits(beast::get_lowest_layer(*state_->secure).socket());
   state_->secure->handshake(asio::ssl::stream_base::client);
 }
 
