@@ -77,11 +77,7 @@ reply router::cluster_status() {
       200, {{"member", local->name}, {"leader", local->leader}, {"members", std::move(members)}});
 }
 
-reply router::transfer_leadership(const request& req) {
-  auto parsed = json_object(req.body);
-  if (auto* bad = std::get_if<reply>(&parsed))
-    return std::move(*bad);
-  const auto& body = std::get<json>(parsed);
+reply router::transfer_leadership(const json& body) {
   auto to = body.find("to");
   if (to == body.end() || !to->is_string())
     return error_reply(400, "invalid_argument", "\"to\" (a member name) is missing");

@@ -78,11 +78,7 @@ reply router::get_ref(const std::string& id, bool stale) {
   return value_reply(id, got->value, got->version);
 }
 
-reply router::put_ref(const std::string& id, const request& req) {
-  auto parsed = json_object(req.body);
-  if (auto* bad = std::get_if<reply>(&parsed))
-    return std::move(*bad);
-  const auto& body = std::get<json>(parsed);
+reply router::put_ref(const std::string& id, const json& body, const std::string& if_match) {
   auto value = body.find("value");
   if (value == body.end() || !value->is_string())
     return error_reply(400, "invalid_argument", "\"value\" (a string) is missing");
@@ -100,13 +96,13 @@ reply router::put_ref(const std::string& id, const request& req) {
     bytes = std::move(*decoded);
   }
   auto ref = context_.existing<std::string, raw_codec>(manual_id(id));
-  if (req.if_match.empty()) {
+  if (if_match.empty()) {
     auto written = ref.try_set(bytes);
     if (!written)
       return error_reply(written.error());
     return json_reply(200, {{"id", id}, {"version", *written}});
   }
-  auto expected = version_in(req.if_match);
+  auto expected = version_in(if_match);
   if (!expected)
     return error_reply(400, "invalid_argument", "If-Match is not a version number");
   auto written = ref.try_set_at_version(*expected, bytes);
@@ -120,11 +116,7 @@ reply router::put_ref(const std::string& id, const request& req) {
   return json_reply(412, conflict);
 }
 
-reply router::add_to_ref(const std::string& id, const request& req) {
-  auto parsed = json_object(req.body);
-  if (auto* bad = std::get_if<reply>(&parsed))
-    return std::move(*bad);
-  const auto& body = std::get<json>(parsed);
+reply router::add_to_ref(const std::string& id, const json& body) {
   auto delta = body.find("delta");
   if (delta == body.end() || !delta->is_number_integer() ||
       (delta->is_number_unsigned() &&

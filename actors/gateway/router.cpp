@@ -109,6 +109,13 @@ reply router::route(const request& req) {
   auto query =
       question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
   const auto& method = req.method;
+  // The body as a JSON object for answer, or 400 (bad_json).
+  auto with_json_body = [&req](auto answer) -> reply {
+    auto parsed = json_object(req.body);
+    if (auto* bad = std::get_if<reply>(&parsed))
+      return std::move(*bad);
+    return answer(std::get<nlohmann::json>(parsed));
+  };
   auto only = [&](std::string_view allowed, std::string route, role needed, auto answer) -> reply {
     if (method != allowed)
       return routed(method_not_allowed(method, std::string{allowed}), route);
@@ -128,8 +135,9 @@ reply router::route(const request& req) {
   if (path == "/v1/cluster/status")
     return only("GET", "/v1/cluster/status", role::read, [&] { return cluster_status(); });
   if (path == "/v1/cluster/transfer")
-    return only("POST", "/v1/cluster/transfer", role::admin,
-                [&] { return transfer_leadership(req); });
+    return only("POST", "/v1/cluster/transfer", role::admin, [&] {
+      return with_json_body([&](const auto& body) { return transfer_leadership(body); });
+    });
   if (path.substr(0, refs_prefix.size()) != refs_prefix)
     return error_reply(404, "not_found_route", "no route " + std::string{path});
   auto rest = percent_decoded(path.substr(refs_prefix.size()));
@@ -146,9 +154,10 @@ reply router::route(const request& req) {
   if (auto ok = store::check_id(id, limits_, "ref id"); !ok)
     return routed(error_reply(ok.error()), route);
   if (add)
-    return routed(add_to_ref(id, req), route);
+    return routed(with_json_body([&](const auto& body) { return add_to_ref(id, body); }), route);
   if (method == "PUT")
-    return routed(put_ref(id, req), route);
+    return routed(with_json_body([&](const auto& body) { return put_ref(id, body, req.if_match); }),
+                  route);
   auto stale = query_value(query, "stale");
   if (stale && *stale != "true" && *stale != "false")
     return routed(error_reply(400, "invalid_argument", "stale is true or false"), route);

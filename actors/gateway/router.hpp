@@ -40,13 +40,14 @@ private:
 
   // ref_routes.cpp
   reply get_ref(const std::string& id, bool stale);
-  reply put_ref(const std::string& id, const request& req);
-  reply add_to_ref(const std::string& id, const request& req);
+  // body: the request's, a JSON object (route() answers 400 otherwise).
+  reply put_ref(const std::string& id, const nlohmann::json& body, const std::string& if_match);
+  reply add_to_ref(const std::string& id, const nlohmann::json& body);
   result<protocol::value_state> read_here(const std::string& id);
 
   // cluster_routes.cpp
   reply cluster_status();
-  reply transfer_leadership(const request& req);
+  reply transfer_leadership(const nlohmann::json& body);
   reply readiness();
   reply render_metrics();
   result<protocol::node_status> status_of(const protocol::member_info& member,

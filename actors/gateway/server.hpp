@@ -6,10 +6,10 @@
 // Per connection: TLS handshake when configured; then requests one after
 // another (keep-alive). A request, headers then body, must arrive within
 // http.header_timeout of the read starting (slow clients are cut off
-// without a reply; "Expect: 100-continue" is answered before the body), headers over http.max_header_bytes get 431, bodies
-// over http.max_body_bytes 413, unparsable HTTP 400; each of these closes
-// the connection. A connection beyond http.max_connections gets 503 and is
-// closed; the others are not affected.
+// without a reply; "Expect: 100-continue" is answered before the body), headers over
+// http.max_header_bytes get 431, bodies over http.max_body_bytes 413, unparsable HTTP 400; each of
+// these closes the connection. A connection beyond http.max_connections gets 503 and is closed; the
+// others are not affected.
 
 #include "dref/config/node_config.hpp"
 #include "dref/gateway.hpp"
