@@ -5,6 +5,7 @@
 #include <caf/fwd.hpp>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "dref/backends/seam/backend_actor.hpp"
 #include "dref/config/node_config.hpp"
@@ -26,6 +27,14 @@ struct backend_handle {
   // other backends.
   std::function<protocol::store_read_reply(const protocol::store_read&)> read_here;
   std::function<protocol::store_reply(protocol::store_proposal)> propose_here;
+  // A raft member's administration (cluster_admin.cpp): a member started
+  // here takes it from this process (`actor`); a cluster reached over the
+  // network takes it on a member port (config::member_port_of) of these
+  // endpoints, tried in order.
+  std::vector<config::endpoint> admin_endpoints;
+  // What must outlive the backend actor's use here: a started member's
+  // client port, closed after the member was told to stop.
+  std::shared_ptr<void> keep_alive;
   ~backend_handle();
 };
 

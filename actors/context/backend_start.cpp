@@ -82,6 +82,7 @@ raft_member raft_member::start(caf::actor_system& sys, const config::node_config
   raft_member out;
   out.handle_ = std::make_shared<detail::backend_handle>();
   out.handle_->actor = caf::actor_cast<backend::backend_actor>(started->actor);
+  out.handle_->keep_alive = std::move(started->clients);
   out.port_ = started->port;
   return out;
 }
@@ -115,6 +116,9 @@ raft_member raft_member::connect(caf::actor_system& sys,
         options.request_budget = request_budget;
         raft_member out;
         out.handle_ = std::make_shared<detail::backend_handle>();
+        for (std::size_t k = 0; k < endpoints.size(); ++k)
+          out.handle_->admin_endpoints.push_back(
+            config::member_port_of(endpoints[(i + k) % endpoints.size()]));
         out.handle_->actor = backend::spawn_cluster_client(sys, std::move(options),
                                                            std::move(*remote), i);
         out.port_ = endpoints[i].port;

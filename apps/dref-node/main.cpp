@@ -143,6 +143,9 @@ int main(int argc, char** argv) {
   caf::actor_system sys{sys_cfg};
   caf::actor node;
   std::uint16_t port = 0;
+  std::uint16_t member_port = 0;
+  // Closed before sys goes away (declared after it).
+  std::shared_ptr<dref::raft::node::client_port> clients;
   switch (cfg->backend) {
   case dref::config::backend_kind::raft: {
     auto options = dref::raft::node::options_from(*cfg);
@@ -156,6 +159,8 @@ int main(int argc, char** argv) {
     }
     node = started->actor;
     port = started->port;
+    member_port = started->member_port;
+    clients = std::move(started->clients);
     break;
   }
   default:
@@ -166,6 +171,7 @@ int main(int argc, char** argv) {
   }
   dref::app::info("node '" + cfg->node_id + "' of cluster '" + cfg->cluster_id
                   + "' listening on " + cfg->listen_host + ":" + std::to_string(port)
+                  + " (clients) and :" + std::to_string(member_port) + " (members)"
                   + "; data in " + cfg->data_dir + "; peers: " + describe_peers(*cfg)
                   + (join ? " (joining an existing cluster)" : ""));
   auto gateway = dref::gateway::start(sys, node, port, *cfg); // off unless http.port is set

@@ -98,7 +98,8 @@ problem assign_listen_host(node_config& cfg, const raw_value& value) {
 }
 
 problem assign_port(node_config& cfg, const raw_value& value) {
-  return integer_in(value, 1, 65535, cfg.port);
+  // The member port is the one above (member_port_of).
+  return integer_in(value, 1, 65534, cfg.port);
 }
 
 problem assign_data_dir(node_config& cfg, const raw_value& value) {
@@ -239,6 +240,11 @@ problem assign_key_passphrase(node_config& cfg, const raw_value& value) {
   return std::nullopt;
 }
 
+problem assign_network_faults(node_config& cfg, const raw_value& value) {
+  cfg.failpoints.network_faults = std::get<bool>(value);
+  return std::nullopt;
+}
+
 problem assign_insecure(node_config& cfg, const raw_value& value) {
   cfg.insecure = std::get<bool>(value);
   return std::nullopt;
@@ -301,8 +307,8 @@ const key_spec keys[] = {
   {"node.listen_host", "DREF_LISTEN_HOST", "listen-host", value_kind::text,
    "an IP address or a host name", "address the node listens on", assign_listen_host,
    [](const node_config& c) { return c.listen_host; }},
-  {"node.port", "DREF_PORT", "port", value_kind::integer, "a port number 1-65535",
-   "cluster port of every member", assign_port,
+  {"node.port", "DREF_PORT", "port", value_kind::integer, "a port number 1-65534",
+   "client port of every member (members talk on the port above it)", assign_port,
    [](const node_config& c) { return std::to_string(c.port); }},
   {"node.data_dir", "DREF_DATA_DIR", "data-dir", value_kind::text, "a directory path",
    "where the raft backend keeps its log and snapshots", assign_data_dir,
@@ -409,6 +415,11 @@ const key_spec keys[] = {
    "behind)",
    assign_wall_clock_skew,
    [](const node_config& c) { return millis(c.failpoints.wall_clock_skew); }},
+  {"failpoints.network_faults", "DREF_FAILPOINTS_NETWORK_FAULTS", "failpoints-network-faults",
+   value_kind::boolean, "true or false",
+   "TEST ONLY, never in production: link cuts are taken from the network (member port)",
+   assign_network_faults,
+   [](const node_config& c) { return std::string{c.failpoints.network_faults ? "true" : "false"}; }},
   {"tls.certificate", "DREF_TLS_CERTIFICATE", "tls-certificate", value_kind::text,
    "a PEM file path", "this node's certificate; with tls.key and tls.ca: mutual TLS on every "
    "connection",
@@ -419,6 +430,9 @@ const key_spec keys[] = {
   {"tls.ca", "DREF_TLS_CA", "tls-ca", value_kind::text, "a PEM file path",
    "the CA certificates a peer's certificate must be signed by", assign_tls_path<&tls::ca>,
    [](const node_config& c) { return c.tls.ca; }},
+  {"tls.client_ca", "DREF_TLS_CLIENT_CA", "tls-client-ca", value_kind::text, "a PEM file path",
+   "members: the CA certificates a client's certificate must be signed by (default tls.ca)",
+   assign_tls_path<&tls::client_ca>, [](const node_config& c) { return c.tls.client_ca; }},
   {"tls.key_passphrase", "DREF_TLS_KEY_PASSPHRASE", "tls-key-passphrase", value_kind::text,
    "text (prefer the file or the variable: flags show in ps)",
    "passphrase of an encrypted tls.key", assign_key_passphrase,

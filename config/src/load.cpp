@@ -138,6 +138,9 @@ struct loader {
     if (!tls.key_passphrase.empty() && tls.key.empty())
       problems.push_back("tls.key_passphrase from " + origin("tls.key_passphrase")
                          + " is set without tls.key");
+    if (!tls.client_ca.empty() && !tls.enabled())
+      problems.push_back("tls.client_ca from " + origin("tls.client_ca")
+                         + " is set without tls.certificate, tls.key and tls.ca");
     if (tls.enabled())
       if (auto bad = check_tls_files(tls))
         problems.push_back(*bad);
@@ -179,6 +182,12 @@ std::string_view to_string(backend_kind kind) noexcept {
     case backend_kind::redis: return "redis";
   }
   return "unknown";
+}
+
+endpoint member_port_of(const endpoint& client_port) {
+  // 65535 has no port above it: port 0, which nothing listens on.
+  auto port = client_port.port == 65535 ? 0 : client_port.port + 1;
+  return endpoint{client_port.host, static_cast<std::uint16_t>(port)};
 }
 
 std::string endpoint::to_string() const {

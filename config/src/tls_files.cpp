@@ -83,8 +83,15 @@ std::optional<std::string> check_files(const tls_paths& paths) {
 } // namespace
 
 std::optional<std::string> check_tls_files(const tls& settings) {
-  return check_files({"tls.certificate", settings.certificate, "tls.key", settings.key,
-                      settings.key_passphrase, "tls.key_passphrase", "tls.ca", settings.ca});
+  if (auto bad = check_files({"tls.certificate", settings.certificate, "tls.key", settings.key,
+                              settings.key_passphrase, "tls.key_passphrase", "tls.ca",
+                              settings.ca}))
+    return bad;
+  if (settings.client_ca.empty())
+    return std::nullopt;
+  static const std::string none;
+  return check_files({"tls.certificate", none, "tls.key", none, none, nullptr, "tls.client_ca",
+                      settings.client_ca});
 }
 
 std::optional<std::string> check_redis_tls_files(const redis_security& settings) {

@@ -33,6 +33,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::wrong_type: return "wrong_type";
     case errc::membership_change_pending: return "membership_change_pending";
     case errc::internal: return "internal";
+    case errc::permission_denied: return "permission_denied";
   }
   return "unknown_error";
 }

@@ -81,7 +81,9 @@ struct process_cluster {
     std::vector<std::string> argv{DREF_NODE_BIN, "--backend", "raft", "--node-id", name(i),
                                   "--port", std::to_string(ports[i]), "--data-dir",
                                   (root / name(i)).string(), "--peers", peers,
-                                  "--election-timeout-ms", "150", "--heartbeat-ms", "30"};
+                                  "--election-timeout-ms", "150", "--heartbeat-ms", "30",
+                                  // Link cuts come from this test process.
+                                  "--failpoints-network-faults"};
     argv.insert(argv.end(), flags.begin(), flags.end());
     if (flags_of) {
       auto own = flags_of(i);

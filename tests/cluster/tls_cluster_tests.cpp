@@ -60,7 +60,7 @@ struct test_certs {
 private:
   static config::tls signed_by(const fs::path& at, const std::string& name, const fs::path& ca) {
     return {(at / (name + ".pem")).string(), (at / (name + ".key")).string(),
-            (ca / "ca.pem").string(), ""};
+            (ca / "ca.pem").string(), "", ""};
   }
 };
 

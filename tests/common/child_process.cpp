@@ -50,7 +50,9 @@ std::uint16_t free_loopback_port() {
   std::error_code ec;
   std::filesystem::create_directories(lock_dir, ec);
   for (int attempt = 0; attempt < 2000; ++attempt) {
-    auto port = static_cast<std::uint16_t>(20000 + pick() % 12000);
+    // Even ports only, so that the one above each (a raft member's member
+    // port, config::member_port_of) is never handed out by itself.
+    auto port = static_cast<std::uint16_t>(20000 + 2 * (pick() % 6000));
     auto lock_path = lock_dir / ("port-" + std::to_string(port));
     int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -58,7 +60,7 @@ std::uint16_t free_loopback_port() {
         ::close(fd);
       continue; // handed out already, by this process or another
     }
-    if (!can_listen_on(port)) {
+    if (!can_listen_on(port) || !can_listen_on(port + 1)) {
       ::close(fd);
       continue;
     }

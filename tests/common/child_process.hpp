@@ -10,8 +10,9 @@
 
 namespace dref::test {
 
-// A TCP port on 127.0.0.1 that was free a moment ago, never the same one
-// twice in a process.
+// A TCP port on 127.0.0.1 that was free a moment ago, with the port above
+// it free too (a raft member listens on both: config::member_port_of),
+// never the same one twice, nor one above another, in any test process.
 std::uint16_t free_loopback_port();
 
 // True once something accepts TCP connections on 127.0.0.1:port.

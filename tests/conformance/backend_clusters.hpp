@@ -181,7 +181,7 @@ struct raft_process_cluster : cluster_base {
   explicit raft_process_cluster(std::size_t nodes = 3, store::limits limits = {}, bool tls = false)
     : data_root(scratch_directory())
     , cfg(client_config(tls ? config::tls{certs().certificate("client"), certs().key("client"),
-                                          certs().ca(), ""}
+                                          certs().ca(), "", ""}
                             : config::tls{})) {
     check_passable(limits);
     std::vector<std::uint16_t> ports;

@@ -369,23 +369,14 @@ caf::behavior cluster_client(client_actor* self, cluster_client_options options,
       on_probe(self);
       self->delayed_send(self, budget_check, probe_atom::value);
     },
-    // The raft node's own requests, to the member in use.
+    // The member's status, from the member in use. (Its administration
+    // goes to a member port instead: cluster_admin.cpp.)
     [self](protocol::status_atom) {
       return forward_job<protocol::node_status>(self, true, protocol::status_atom::value);
     },
     [self](protocol::status_atom, protocol::digest_atom) {
       return forward_job<protocol::node_status>(self, true, protocol::status_atom::value,
                                                 protocol::digest_atom::value);
-    },
-    [self](protocol::member_change& change) {
-      return forward_job<protocol::admin_reply>(self, false, std::move(change));
-    },
-    [self](protocol::leader_transfer& transfer) {
-      return forward_job<protocol::admin_reply>(self, false, std::move(transfer));
-    },
-    [self](protocol::fault_atom, const std::string& name, bool outgoing, bool incoming) {
-      if (self->state.member)
-        self->send(self->state.member, protocol::fault_atom::value, name, outgoing, incoming);
     });
 }
 

@@ -379,6 +379,17 @@ void on_tick(node_actor* self) {
   }
 }
 
+bool from_itself(node_actor* self) {
+  return self->current_sender() == self->ctrl();
+}
+
+// Sent by an actor of this node's actor system (an anonymous message may
+// come from anywhere).
+bool from_this_process(node_actor* self) {
+  const auto& sender = self->current_sender();
+  return sender && sender->node() == self->node();
+}
+
 void announce_address(node_actor* self) {
   auto& st = self->state;
   auto id = std::string{directory_prefix} + st.options.name;
@@ -478,7 +489,14 @@ caf::behavior node_behavior(node_actor* self) {
         self->send(watcher, e);
       return s.machine.store().applied_index();
     },
-    [self](protocol::tick_atom) { on_tick(self); },
+    // The node's own messages (docs/security.md, "Planes"): its timers come
+    // from itself, link news from its peer links, link cuts from this
+    // process unless the failpoint lets the network send them; the same
+    // messages from anywhere else are dropped.
+    [self](protocol::tick_atom) {
+      if (from_itself(self))
+        on_tick(self);
+    },
     [self](protocol::raft_message& msg) {
       auto& s = self->state;
       if (!s.raft || s.members.drops_incoming(msg.from) || msg.to != s.self_id)
@@ -487,6 +505,8 @@ caf::behavior node_behavior(node_actor* self) {
       schedule_ready(self);
     },
     [self](ready_atom) {
+      if (!from_itself(self))
+        return;
       self->state.ready_scheduled = false;
       process_ready(self);
     },
@@ -496,6 +516,8 @@ caf::behavior node_behavior(node_actor* self) {
     },
     [self](link_up_atom, const std::string& address, const std::string& name, caf::actor remote) {
       auto& s = self->state;
+      if (!from_this_process(self))
+        return;
       // Two processes under one node id would be one raft member voting
       // twice: keep the second away (and unresolved, so no cluster forms
       // around the clash) until an operator fixes it.
@@ -512,6 +534,8 @@ caf::behavior node_behavior(node_actor* self) {
     },
     [self](link_down_atom, const std::string&, const std::string& name) {
       auto& s = self->state;
+      if (!from_this_process(self))
+        return;
       auto id = s.members.disconnected(name);
       // A leader that crashed closed its connections: campaign soon rather
       // than after a whole election timeout (see leader_unreachable).
@@ -521,6 +545,8 @@ caf::behavior node_behavior(node_actor* self) {
     },
     [self](link_self_atom, const std::string& address) {
       auto& s = self->state;
+      if (!from_this_process(self))
+        return;
       s.members.is_self(address);
       maybe_bootstrap(self);
     },
@@ -554,6 +580,8 @@ caf::behavior node_behavior(node_actor* self) {
       return promise;
     },
     [self](protocol::fault_atom, const std::string& name, bool outgoing, bool incoming) {
+      if (!from_this_process(self) && !self->state.options.network_faults)
+        return;
       if (auto link = self->state.members.cut(name, outgoing, incoming))
         self->send(*link, protocol::fault_atom::value, outgoing);
     });

@@ -1,4 +1,5 @@
 #include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
 #include <string>
 #include <memory>
 #include <arpa/inet.h>
@@ -12,21 +13,20 @@
 #include "dref/log.hpp"
 #include "dref/net/transport.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+#include "client_port.hpp"
 #include "node_state.hpp"
 
 namespace dref::raft::node {
 namespace {
 
-// A port the OS says is free now (for tests and port 0): bound, read back,
-// closed, then published with SO_REUSEADDR. Another process could take it
-// in between; publish then fails with a clear error.
-result<std::uint16_t> pick_free_port(const std::string& host) {
+// Whether host:port can be bound now; errno tells why not.
+bool bindable(const std::string& host, std::uint16_t port, std::uint16_t* bound = nullptr) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0)
-    return error{errc::io_failed, std::string{"socket: "} + std::strerror(errno)};
+    return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = 0;
+  addr.sin_port = htons(port);
   if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
@@ -34,9 +34,25 @@ result<std::uint16_t> pick_free_port(const std::string& host) {
             && ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
   int saved = errno;
   ::close(fd);
-  if (!ok)
-    return error{errc::io_failed, "no free port on " + host + ": " + std::strerror(saved)};
-  return static_cast<std::uint16_t>(ntohs(addr.sin_port));
+  errno = saved;
+  if (ok && bound)
+    *bound = ntohs(addr.sin_port);
+  return ok;
+}
+
+// A client port the OS says is free now, with its member port above it
+// free too (for tests and port 0): bound, read back, closed, then
+// published with SO_REUSEADDR. Another process could take them in
+// between; publish then fails with a clear error.
+result<std::uint16_t> pick_free_port(const std::string& host) {
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    std::uint16_t port = 0;
+    if (!bindable(host, 0, &port))
+      return error{errc::io_failed, "no free port on " + host + ": " + std::strerror(errno)};
+    if (port < 65535 && bindable(host, port + 1))
+      return port;
+  }
+  return error{errc::io_failed, "no two free ports in a row on " + host};
 }
 
 } // namespace
@@ -56,6 +72,10 @@ node_options options_from(const config::node_config& cfg) {
   out.limits = backend::limits_from(cfg);
   out.fail_wal_fsync_after = cfg.failpoints.fail_fsync_after;
   out.wall_clock_skew = cfg.failpoints.wall_clock_skew;
+  out.network_faults = cfg.failpoints.network_faults;
+  out.client_tls = cfg.tls;
+  if (!cfg.tls.client_ca.empty())
+    out.client_tls.ca = cfg.tls.client_ca;
   return out;
 }
 
@@ -76,6 +96,10 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
                      "(--tls-certificate, --tls-key, --tls-ca; docs/security.md), listen on "
                      "a loopback address, or accept the risk with --insecure "
                      "(node.insecure, DREF_INSECURE=true)"};
+  if (net::tls_enabled(sys) != options.client_tls.enabled())
+    return error{errc::invalid_config,
+                 "the member port and the client port must both use TLS or neither (the actor "
+                 "system and node_options::client_tls disagree)"};
   auto lock = storage::dir_lock::acquire(options.data_dir);
   if (!lock)
     return std::move(lock).error();
@@ -83,6 +107,10 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
   storage::recovery_report report;
   storage::wal::failpoints faults;
   faults.fail_sync_at = options.fail_wal_fsync_after;
+  if (options.network_faults)
+    log(log_level::warn, "node " + options.name + ": test failpoint set: link cuts are taken "
+                           "from the network (failpoints.network_faults); never use this in "
+                           "production");
   if (faults.fail_sync_at != 0)
     log(log_level::warn, "node " + options.name + ": test failpoint set: WAL fsync number "
                            + std::to_string(faults.fail_sync_at)
@@ -124,14 +152,33 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
     self->state = std::move(*state);
     return node_behavior(self);
   });
-  auto published = net::publish(sys, actor, *port, options.listen_host, true);
+  auto member_port = config::member_port_of({options.listen_host, *port}).port;
+  auto published = member_port == 0
+                     ? caf::expected<std::uint16_t>{caf::sec::cannot_publish_invalid_actor}
+                     : net::publish(sys, actor, member_port, options.listen_host, true);
   if (!published) {
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
-    return error{errc::io_failed, "cannot listen on " + options.listen_host + ":"
-                                    + std::to_string(*port) + ": "
+    return error{errc::io_failed, "cannot listen for members on " + options.listen_host + ":"
+                                    + std::to_string(member_port) + " (the client port + 1): "
                                     + sys.render(published.error())};
   }
-  return started_node{actor, *port};
+  client_port_options clients;
+  clients.host = options.listen_host;
+  clients.port = *port;
+  clients.tls = options.client_tls;
+  clients.heartbeat = options.heartbeat;
+  clients.call_timeout = options.request_timeout * 2;
+  clients.limits = options.limits;
+  auto opened = client_port::open(actor, std::move(clients));
+  if (!opened) {
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+    return std::move(opened).error();
+  }
+  if (options.client_tls.enabled() && options.client_tls.ca == sys.config().openssl_cafile)
+    log(log_level::warn, "node " + options.name + ": clients and members are signed by the "
+                           "same CA (tls.client_ca unset): any client certificate can also act "
+                           "as a member; see docs/security.md, \"Planes\"");
+  return started_node{actor, *port, member_port, std::move(*opened)};
 }
 
 } // namespace dref::raft::node

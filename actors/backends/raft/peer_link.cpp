@@ -63,9 +63,10 @@ void attempt_failed(link_actor* self, std::uint64_t attempt, const std::string& 
 void dial(link_actor* self) {
   auto attempt = self->state.attempt;
   auto mm = net::connector(self->home_system());
+  // Members know each other by client address; they talk on the port above.
+  auto member_port = config::member_port_of(self->state.target);
   self
-    ->request(mm, dial_timeout, caf::connect_atom::value, self->state.target.host,
-              self->state.target.port)
+    ->request(mm, dial_timeout, caf::connect_atom::value, member_port.host, member_port.port)
     .then(
       [self, attempt](const caf::node_id&, caf::strong_actor_ptr& ptr,
                       const std::set<std::string>&) {

@@ -23,6 +23,12 @@ struct endpoint {
   friend bool operator==(const endpoint&, const endpoint&) = default;
 };
 
+// A raft member listens on two ports (docs/security.md, "Planes"): clients
+// dial its client port, the one configured and listed everywhere
+// (node.port, peers, drefctl --endpoints); members and operators dial the
+// port above it, its member port. This is the one place that says so.
+endpoint member_port_of(const endpoint& client_port);
+
 struct timeouts {
   std::chrono::milliseconds election{300};
   std::chrono::milliseconds heartbeat{50};
@@ -51,6 +57,10 @@ struct failpoints {
   // a fresh cluster's first leader reads it at all, so sessions must
   // expire as they would without it. 0: off.
   std::chrono::milliseconds wall_clock_skew{0};
+  // Link cuts (the fault message) are taken from the network, on the member
+  // port, as the process-level failure drills need; otherwise only from
+  // this process.
+  bool network_faults = false;
   friend bool operator==(const failpoints&, const failpoints&) = default;
 };
 
@@ -63,6 +73,10 @@ struct tls {
   std::string key;            // PEM: its private key
   std::string ca;             // PEM: the CAs whose certificates are accepted
   std::string key_passphrase; // if `key` is encrypted
+  // A member's client port accepts certificates signed by this CA; empty:
+  // by `ca`, so that any certificate the cluster's CA signed is also a
+  // member's (docs/security.md, "Planes").
+  std::string client_ca;
 
   bool enabled() const noexcept { return !certificate.empty(); }
   friend bool operator==(const tls&, const tls&) = default;
@@ -108,7 +122,9 @@ struct node_config {
   std::string node_id = "node-1";
   std::string cluster_id = "dref";
   std::string listen_host = "127.0.0.1";
-  std::uint16_t port = 8082; // DREF_PORT: the cluster port of every member
+  // DREF_PORT: the client port of every member; its member port is the one
+  // above (member_port_of).
+  std::uint16_t port = 8082;
   std::string data_dir;      // required by the raft backend
   backend_kind backend = backend_kind::memory;
 

@@ -40,6 +40,7 @@ enum class errc : std::uint8_t {
   wrong_type,            // the stored value is not of the expected type
   membership_change_pending, // raft: one change at a time
   internal,              // a bug: please report it
+  permission_denied,     // not for this principal, e.g. an admin request on a client port
 };
 
 // Stable lower-case name, e.g. "version_conflict".

@@ -16,7 +16,8 @@
 
 namespace dref::net {
 
-// Loads the network layer into `cfg`: CAF's middleman, with a heartbeat on
+// Loads the network layer into `cfg`, tuned for short round trips: CAF's
+// middleman, with a heartbeat on
 // every connection about every `heartbeat` (a peer silent for ten is
 // dropped), and CAF's openssl module with the files of `settings` when
 // settings.enabled(). Throws error_exception (invalid_config) when the files

@@ -19,8 +19,10 @@
 // - A member that stops answering is noticed by a probe every
 //   `probe_interval` (the member's status, `attempt_timeout` to answer) and
 //   by CAF's connection timeout where the actor system sets one.
-// - The raft node's own requests (status, membership, leadership transfer,
-//   link faults) go to the member in use.
+// - The member's status (status_atom[, digest_atom]) comes from the member
+//   in use. It talks to members' client ports only (docs/security.md,
+//   "Planes"): membership, leadership and link cuts go to a member port,
+//   not through it.
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>

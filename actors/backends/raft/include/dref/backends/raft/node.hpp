@@ -2,9 +2,11 @@
 // A raft cluster member as a CAF actor: it drives raft/core with ticks from
 // a timer, keeps the log in raft/storage, applies committed entries to a
 // store/ state machine and answers the backend seam (backend_actor.hpp)
-// so that a dref::context can use it like the memory backend. It is published
-// on the configured port; one peer-link actor per remote member carries
-// its Raft traffic.
+// so that a dref::context can use it like the memory backend. It listens on
+// two ports (docs/security.md, "Planes"): clients reach a gateway on the
+// configured port (client_port.hpp), members and operators reach the node
+// itself on the port above (config::member_port_of); one peer-link actor
+// per remote member carries its Raft traffic.
 //
 // Proposals from any member go to the leader (forwarded, retried after a
 // leader change under the same client id and sequence, so they take effect
@@ -15,6 +17,7 @@
 #include <caf/fwd.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,7 +33,7 @@ struct node_options {
   std::string cluster_id = "dref";
   std::string data_dir;
   std::string listen_host = "127.0.0.1";
-  std::uint16_t port = 0; // 0: any free port (see started_node::port)
+  std::uint16_t port = 0; // the client port; 0: any free pair (see started_node::port)
   // Listen on a non-loopback listen_host although the actor system has no
   // TLS (config: node.insecure); refused otherwise (start_node).
   bool insecure = false;
@@ -56,17 +59,31 @@ struct node_options {
   // Tests only (failpoints.fail_fsync_after): the N-th WAL fsync fails with
   // EIO and the node stops. 0: off.
   std::uint64_t fail_wal_fsync_after = 0;
+  // Tests only (failpoints.network_faults): link cuts are taken from the
+  // member port, not only from this process.
+  bool network_faults = false;
+  // The client port's TLS: this member's certificate and key, and the CA
+  // that signs clients' certificates (config tls.client_ca, else tls.ca).
+  // Enabled exactly when the actor system given to start_node has TLS.
+  config::tls client_tls;
 };
 
 node_options options_from(const config::node_config& cfg);
 
+class client_port;
+
 struct started_node {
   caf::actor actor;
-  std::uint16_t port = 0;
+  std::uint16_t port = 0;        // clients
+  std::uint16_t member_port = 0; // members and operators: port + 1
+  // The client port; dropping the last owner closes it (and waits for its
+  // actors). Drop it before the node's actor system goes away.
+  std::shared_ptr<client_port> clients;
 };
 
 // Opens the data directory (locked for this process), recovers the log,
-// publishes the node on its port and starts it. Errors: invalid_config
+// publishes the node on its member port, opens its client port and starts
+// it. Errors: invalid_config
 // (missing data dir, bad options, a non-loopback listen_host without TLS
 // unless options.insecure), io_failed (directory or port unusable),
 // corrupt_data (a damaged log), each with a message naming the cause.

@@ -1,0 +1,183 @@
+// A member's two ports (docs/security.md, "Planes") in an in-process
+// cluster over loopback TCP: the client port takes what clients may send
+// and nothing else, and the node takes its own messages (timers, link news,
+// link cuts) only from its own process, also on the member port.
+
+#include <boost/test/unit_test.hpp>
+
+#include <caf/scoped_actor.hpp>
+#include <chrono>
+#include <optional>
+#include <ostream>
+#include <thread>
+
+#include "../../../conformance/backend_clusters.hpp"
+#include "dref/net/transport.hpp"
+#include "dref/protocol/admin.hpp"
+#include "dref/protocol/caf/atoms.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "dref/protocol/handshake.hpp"
+
+namespace dref {
+// For Boost.Test's messages.
+std::ostream& operator<<(std::ostream& out, errc code) { return out << to_string(code); }
+} // namespace dref
+
+using namespace dref;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string name_of(std::size_t i) { return "node-" + std::to_string(i + 1); }
+
+caf::actor dial(caf::actor_system& sys, std::uint16_t port) {
+  auto remote = net::remote_actor(sys, "127.0.0.1", port);
+  BOOST_TEST_REQUIRE(static_cast<bool>(remote), "cannot dial port " << port);
+  return *remote;
+}
+
+// What a request to `whom` comes back with: the dref error's code, or
+// nothing when it was answered with `Reply` (kept in *answer).
+template <class Reply, class... Args>
+std::optional<errc> ask(caf::actor_system& sys, const caf::actor& whom, Reply* answer,
+                        Args... args) {
+  caf::scoped_actor self{sys};
+  std::optional<errc> out = errc::internal;
+  self->request(whom, 5s, args...)
+    .receive(
+      [&](Reply& reply) {
+        if (answer)
+          *answer = std::move(reply);
+        out = std::nullopt;
+      },
+      [&](caf::error& err) { out = from_caf_error(err).code; });
+  return out;
+}
+
+// Whether a write through member 0 commits within `patience`: it cannot
+// while every member is cut off from every other.
+bool writes_commit(test::raft_cluster& c, const std::string& id, std::chrono::milliseconds patience) {
+  try {
+    auto r = c.node(0).make<int>(0, manual_id(id));
+    return static_cast<bool>(r.try_set(1, patience));
+  } catch (const error_exception&) {
+    return false; // make() itself could not reach a quorum
+  }
+}
+
+// Cuts every member off from every other by sending link cuts to each
+// member through `port_of(i)` from a plain client's actor system.
+template <class PortOf>
+void cut_everything_through(caf::actor_system& sys, test::raft_cluster& c, PortOf port_of) {
+  caf::scoped_actor self{sys};
+  for (std::size_t i = 0; i < c.members.size(); ++i) {
+    auto target = dial(sys, port_of(i));
+    for (std::size_t j = 0; j < c.members.size(); ++j)
+      if (j != i)
+        self->send(target, protocol::fault_atom::value, name_of(j), true, true);
+  }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(planes)
+
+BOOST_AUTO_TEST_CASE(a_client_port_refuses_what_only_members_and_operators_may_send) {
+  test::raft_cluster c{3};
+  BOOST_TEST_REQUIRE(writes_commit(c, "p/first", 20s));
+  auto port = dial(c.sys, c.members[0].port());
+
+  protocol::admin_reply admin;
+  BOOST_TEST(!ask(c.sys, port, &admin,
+                  protocol::member_change{protocol::member_change_kind::remove, "node-2", ""}));
+  BOOST_TEST_REQUIRE(admin.error.has_value());
+  BOOST_TEST(admin.error->code == errc::permission_denied);
+  BOOST_TEST(admin.error->message.find("member port") != std::string::npos, admin.error->message);
+  admin = {};
+  BOOST_TEST(!ask(c.sys, port, &admin, protocol::leader_transfer{"node-2"}));
+  BOOST_TEST_REQUIRE(admin.error.has_value());
+  BOOST_TEST(admin.error->code == errc::permission_denied);
+
+  // A member's greeting and Raft traffic find nobody to take them.
+  protocol::hello_reply greeted;
+  BOOST_TEST(!ask(c.sys, port, &greeted,
+                  protocol::hello{protocol::wire_format_version, "dref", "intruder", "0"}));
+  BOOST_TEST_REQUIRE(greeted.refusal.has_value());
+  BOOST_TEST(greeted.refusal->code == errc::permission_denied);
+  BOOST_TEST(ask<protocol::store_reply>(c.sys, port, nullptr, protocol::forward_atom::value,
+                                        protocol::store_proposal{})
+               .has_value());
+
+  // What clients may do still works: the status, a watch of one id.
+  protocol::node_status status;
+  BOOST_TEST(!ask(c.sys, port, &status, protocol::status_atom::value));
+  BOOST_TEST(status.name == "node-1");
+  caf::scoped_actor watcher{c.sys};
+  std::uint64_t start = 0;
+  BOOST_TEST(!ask(c.sys, port, &start, protocol::watch_atom::value, std::string{"p/watched"},
+                  caf::actor{watcher}));
+  c.node(1).make<int>(0, manual_id("p/watched")).set(7);
+  bool seen = false;
+  watcher->receive([&](const protocol::store_event& e) { seen = e.id == "p/watched"; },
+                   caf::after(10s) >> [] {});
+  BOOST_TEST(seen);
+  // ... but not of every id at once.
+  BOOST_TEST((ask(c.sys, port, &start, protocol::watch_atom::value, std::string{"*"},
+                  caf::actor{watcher})
+              == errc::permission_denied));
+}
+
+// Link cuts are dropped on a client port, and on the member port unless
+// the member was started with failpoints.network_faults; from the member's
+// own process they work (which is what shows the drops are real).
+BOOST_AUTO_TEST_CASE(link_cuts_from_the_network_are_dropped) {
+  test::raft_cluster c{3};
+  BOOST_TEST_REQUIRE(writes_commit(c, "p/before", 20s));
+  cut_everything_through(c.sys, c, [&](std::size_t i) { return c.members[i].port(); });
+  cut_everything_through(c.sys, c, [&](std::size_t i) {
+    return config::member_port_of({"127.0.0.1", c.members[i].port()}).port;
+  });
+  std::this_thread::sleep_for(1s); // several election timeouts
+  BOOST_TEST(writes_commit(c, "p/after-network-cuts", 10s));
+
+  for (std::size_t i = 0; i < c.members.size(); ++i)
+    for (std::size_t j = 0; j < c.members.size(); ++j)
+      if (j != i)
+        c.members[i].set_link_cut(name_of(j), true);
+  std::this_thread::sleep_for(1s);
+  BOOST_TEST(!writes_commit(c, "p/after-local-cuts", 2s));
+  for (std::size_t i = 0; i < c.members.size(); ++i)
+    for (std::size_t j = 0; j < c.members.size(); ++j)
+      if (j != i)
+        c.members[i].set_link_cut(name_of(j), false);
+  BOOST_TEST(writes_commit(c, "p/healed", 20s));
+}
+
+// A node's timers come from itself: ticks sent from the network (here on
+// the member port) do not drive it. A leader that counted 5000 forged ticks
+// would see many election timeouts pass without a quorum's answer in
+// between and step down (check quorum), and a new term would follow.
+BOOST_AUTO_TEST_CASE(ticks_from_the_network_do_not_drive_a_member) {
+  test::raft_cluster c{3};
+  BOOST_TEST_REQUIRE(writes_commit(c, "p/ticks", 20s));
+  std::optional<std::size_t> leader;
+  std::uint64_t term = 0;
+  for (std::size_t i = 0; i < c.members.size(); ++i)
+    if (auto st = c.members[i].status(c.sys, 5s); st && st->role == "leader") {
+      leader = i;
+      term = st->term;
+    }
+  BOOST_TEST_REQUIRE(leader.has_value());
+  auto member_port =
+    dial(c.sys, config::member_port_of({"127.0.0.1", c.members[*leader].port()}).port);
+  caf::scoped_actor self{c.sys};
+  for (int i = 0; i < 5000; ++i)
+    self->send(member_port, protocol::tick_atom::value);
+  std::this_thread::sleep_for(1500ms);
+  auto after = c.members[*leader].status(c.sys, 5s);
+  BOOST_TEST_REQUIRE(after.has_value());
+  BOOST_TEST(after->role == "leader");
+  BOOST_TEST(after->term == term);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

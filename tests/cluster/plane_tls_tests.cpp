@@ -1,0 +1,131 @@
+// Principals over mutual TLS (docs/security.md, "Planes"), on real
+// dref-node processes whose members' CA and clients' CA differ: a client
+// certificate reads and writes on the client port but cannot reach a
+// member port (no Raft traffic, no greeting as a member, no membership
+// change, no leadership transfer, no link cut), while an operator holding
+// a certificate of the members' CA can do both.
+
+#include "dref/net/transport.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "process_cluster.hpp"
+#include "test_certs.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+
+using namespace dref;
+using namespace std::chrono_literals;
+
+using test::drefctl;
+using test::process_cluster;
+
+namespace {
+
+// The members' CA signs the members' and the operator's certificates; the
+// clients' CA signs the client's. A member's client port trusts both (its
+// tls.client_ca file holds the two), its member port only the first.
+struct two_cas {
+  test::test_certs certs{{{"", "member operator"}, {"clients", "client"}}};
+  std::string client_port_cas = write_bundle();
+
+  std::vector<std::string> member_flags() const {
+    return {"--tls-certificate", certs.certificate("member"), "--tls-key", certs.key("member"),
+            "--tls-ca", certs.ca(), "--tls-client-ca", client_port_cas};
+  }
+  config::tls client() const {
+    return {certs.certificate("client", "clients"), certs.key("client", "clients"), certs.ca(),
+            "", ""};
+  }
+  config::tls operator_() const {
+    return {certs.certificate("operator"), certs.key("operator"), certs.ca(), "", ""};
+  }
+  static std::vector<std::string> flags_of(const config::tls& tls) {
+    return {"--tls-certificate", tls.certificate, "--tls-key", tls.key, "--tls-ca", tls.ca};
+  }
+
+private:
+  std::string write_bundle() const {
+    auto path = std::filesystem::path{certs.ca()}.parent_path() / "client-port-cas.pem";
+    std::ofstream out{path};
+    for (const auto& ca : {certs.ca("clients"), certs.ca()})
+      out << std::ifstream{ca}.rdbuf();
+    return path.string();
+  }
+};
+
+struct plane_cluster {
+  two_cas cas;
+  process_cluster c{3, cas.member_flags(), cas.client()};
+
+  std::uint16_t member_port(std::size_t i) const {
+    return config::member_port_of({"127.0.0.1", c.ports[i]}).port;
+  }
+  test::cli_result ctl(const config::tls& who, std::vector<std::string> args) const {
+    auto argv = two_cas::flags_of(who);
+    argv.insert(argv.end(), {"--endpoints", c.endpoint(0)});
+    argv.insert(argv.end(), args.begin(), args.end());
+    return drefctl(argv);
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(planes_over_tls)
+
+BOOST_AUTO_TEST_CASE(a_client_certificate_serves_on_the_client_port_only) {
+  plane_cluster p;
+  auto r = p.c.ctx(0).make<std::string>("", manual_id("planes/value"));
+  r.set("written by a client");
+  BOOST_TEST(p.c.ctx(1).make<std::string>("", manual_id("planes/value")).get()
+             == "written by a client");
+  auto set = p.ctl(p.cas.client(), {"set", "planes/ctl", "hello"});
+  BOOST_TEST(set.code == 0, set.err);
+  auto got = p.ctl(p.cas.client(), {"get", "planes/ctl"});
+  BOOST_TEST(got.out.starts_with("hello\n"), got.out << got.err);
+
+  // A member port does not complete a handshake with a client certificate:
+  // no Raft message, greeting or link cut can be sent there.
+  for (std::size_t i = 0; i < p.c.ports.size(); ++i) {
+    auto dialed = net::remote_actor(p.c.sys, "127.0.0.1", p.member_port(i));
+    BOOST_TEST(!dialed, "member port of node " << i << " took a client certificate");
+  }
+  // Nor can it change membership or leadership, through the API or drefctl.
+  auto moved = p.c.members[0].transfer_leadership(p.c.sys, "node-2", 5s);
+  BOOST_TEST_REQUIRE(!moved);
+  BOOST_TEST(moved.error().message.find("member port") != std::string::npos, moved.error().message);
+  auto added = p.ctl(p.cas.client(), {"members", "add", "node-9", "127.0.0.1:9"});
+  BOOST_TEST(added.code != 0);
+  BOOST_TEST(added.err.find("member port") != std::string::npos, added.err);
+  auto status = p.ctl(p.cas.operator_(), {"status"});
+  BOOST_TEST_REQUIRE(status.code == 0, status.err);
+  BOOST_TEST(status.out.find("node-9") == std::string::npos, status.out);
+}
+
+BOOST_AUTO_TEST_CASE(an_operator_certificate_administers_through_a_member_port) {
+  plane_cluster p;
+  // The operator reaches member ports (and, through the bundle, client ports).
+  for (std::size_t i = 0; i < p.c.ports.size(); ++i) {
+    caf::actor_system_config cfg;
+    protocol::register_with(cfg);
+    net::configure(cfg, p.cas.operator_(), 1s);
+    caf::actor_system sys{cfg};
+    BOOST_TEST(static_cast<bool>(net::remote_actor(sys, "127.0.0.1", p.member_port(i))));
+  }
+  // Leadership moves where the operator says.
+  std::string target;
+  for (int attempt = 0; attempt < 100 && target.empty(); ++attempt) {
+    auto st = p.c.members[0].status(p.c.sys, 2s);
+    if (st && !st->leader.empty())
+      target = st->leader == "node-1" ? "node-2" : "node-1";
+    else
+      std::this_thread::sleep_for(100ms);
+  }
+  BOOST_TEST_REQUIRE(!target.empty());
+  auto moved = p.ctl(p.cas.operator_(), {"transfer-leader", target});
+  BOOST_TEST(moved.code == 0, moved.err);
+  auto st = p.c.members[0].status(p.c.sys, 2s);
+  BOOST_TEST_REQUIRE(st.has_value());
+  BOOST_TEST(st->leader == target);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
