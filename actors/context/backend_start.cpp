@@ -87,6 +87,15 @@ raft_member raft_member::start(caf::actor_system& sys, const config::node_config
   return out;
 }
 
+raft_member raft_member::of_node(const caf::actor& node, std::uint16_t port) {
+  raft_member out;
+  out.handle_ = std::make_shared<detail::backend_handle>();
+  out.handle_->actor = caf::actor_cast<backend::backend_actor>(node);
+  out.handle_->owned = false;
+  out.port_ = port;
+  return out;
+}
+
 raft_member raft_member::connect(caf::actor_system& sys,
                                  const std::vector<config::endpoint>& endpoints,
                                  std::chrono::milliseconds patience,

@@ -19,6 +19,7 @@
 
 #include "dref/actors/node_system.hpp"
 #include "dref/config/load.hpp"
+#include "dref/gateway.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/backends/raft/node.hpp"
@@ -173,5 +174,11 @@ int main(int argc, char** argv) {
                   + " (clients) and :" + std::to_string(member_port) + " (members)"
                   + "; data in " + cfg->data_dir + "; peers: " + describe_peers(*cfg)
                   + (join ? " (joining an existing cluster)" : ""));
+  auto gateway = dref::gateway::start(sys, node, port, *cfg); // off unless http.port is set
+  if (!gateway) {
+    dref::app::fail(gateway.error().message);
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    return gateway.error().code == dref::errc::invalid_config ? 2 : 1;
+  }
   return run_until_stopped(sys, node, cfg->node_id);
 }

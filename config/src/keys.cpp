@@ -250,6 +250,36 @@ problem assign_insecure(node_config& cfg, const raw_value& value) {
   return std::nullopt;
 }
 
+problem assign_http_listen(node_config& cfg, const raw_value& value) {
+  const auto& text = std::get<std::string>(value);
+  if (!is_ip_address(text) && !is_dns_name(text))
+    return "'" + text + "' is neither an IP address nor a host name";
+  cfg.http.listen = text;
+  return std::nullopt;
+}
+problem assign_http_port(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 0, 65535, cfg.http.port);
+}
+problem assign_http_tokens_file(node_config& cfg, const raw_value& value) {
+  const auto& text = std::get<std::string>(value);
+  if (text.empty())
+    return std::string{"the path is empty"};
+  cfg.http.tokens_file = text;
+  return std::nullopt;
+}
+problem assign_http_max_body_bytes(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 64, std::int64_t{1} << 31, cfg.http.max_body_bytes);
+}
+problem assign_http_max_header_bytes(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 256, 1 << 20, cfg.http.max_header_bytes);
+}
+problem assign_http_header_timeout(node_config& cfg, const raw_value& value) {
+  return milliseconds_in(value, 10, 3600000, cfg.http.header_timeout);
+}
+problem assign_http_max_connections(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 1, 1'000'000, cfg.http.max_connections);
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items)
@@ -407,6 +437,32 @@ const key_spec keys[] = {
    "text (prefer the file or the variable: flags show in ps)",
    "passphrase of an encrypted tls.key", assign_key_passphrase,
    no_default, true},
+  {"http.listen", "DREF_HTTP_LISTEN", "http-listen", value_kind::text,
+   "an IP address or a host name", "address of the HTTP gateway (docs/http.md)",
+   assign_http_listen, [](const node_config& c) { return c.http.listen; }},
+  {"http.port", "DREF_HTTP_PORT", "http-port", value_kind::integer,
+   "0 (off) or a port number 1-65535", "port of the HTTP gateway; 0 leaves it off",
+   assign_http_port, [](const node_config& c) { return std::to_string(c.http.port); }},
+  {"http.tokens_file", "DREF_HTTP_TOKENS_FILE", "http-tokens-file", value_kind::text,
+   "a file path", "bearer tokens of the HTTP gateway, lines of 'token role' (read, write, "
+   "admin); without it the gateway only listens on loopback",
+   assign_http_tokens_file, [](const node_config& c) { return c.http.tokens_file; }},
+  {"http.max_body_bytes", "DREF_HTTP_MAX_BODY_BYTES", "http-max-body-bytes", value_kind::integer,
+   "bytes, 64-2147483648", "largest HTTP request body (413 beyond)", assign_http_max_body_bytes,
+   [](const node_config& c) { return std::to_string(c.http.max_body_bytes); }},
+  {"http.max_header_bytes", "DREF_HTTP_MAX_HEADER_BYTES", "http-max-header-bytes",
+   value_kind::integer, "bytes, 256-1048576", "largest HTTP request header (431 beyond)",
+   assign_http_max_header_bytes,
+   [](const node_config& c) { return std::to_string(c.http.max_header_bytes); }},
+  {"http.header_timeout_ms", "DREF_HTTP_HEADER_TIMEOUT_MS", "http-header-timeout-ms",
+   value_kind::integer, "milliseconds, 10-3600000",
+   "an HTTP request (headers, then body) must arrive within this, else the connection is "
+   "closed (also the idle time of a kept-alive connection)",
+   assign_http_header_timeout, [](const node_config& c) { return millis(c.http.header_timeout); }},
+  {"http.max_connections", "DREF_HTTP_MAX_CONNECTIONS", "http-max-connections",
+   value_kind::integer, "connections, 1-1000000", "open HTTP connections (beyond: 503, closed)",
+   assign_http_max_connections,
+   [](const node_config& c) { return std::to_string(c.http.max_connections); }},
   {"node.insecure", "DREF_INSECURE", "insecure", value_kind::boolean, "true or false",
    "let a raft member listen on a non-loopback address without TLS (anyone who reaches the "
    "port can read and write)",

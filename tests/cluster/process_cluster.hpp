@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,9 +30,13 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 struct process_cluster {
+  // own_flags(i): flags for member i alone (e.g. a port of its own), on
+  // every start.
   explicit process_cluster(std::size_t n = 3, std::vector<std::string> node_flags = {},
-                           config::tls client_tls = {})
-    : flags(std::move(node_flags)), cfg(client_config(std::move(client_tls))) {
+                           config::tls client_tls = {},
+                           std::function<std::vector<std::string>(std::size_t)> own_flags = {})
+    : flags(std::move(node_flags)), flags_of(std::move(own_flags)),
+      cfg(client_config(std::move(client_tls))) {
     std::string pattern = (fs::temp_directory_path() / "dref-cluster-XXXXXX").string();
     root = ::mkdtemp(pattern.data());
     for (std::size_t i = 0; i < n; ++i)
@@ -80,6 +85,10 @@ struct process_cluster {
                                   // Link cuts come from this test process.
                                   "--failpoints-network-faults"};
     argv.insert(argv.end(), flags.begin(), flags.end());
+    if (flags_of) {
+      auto own = flags_of(i);
+      argv.insert(argv.end(), own.begin(), own.end());
+    }
     argv.insert(argv.end(), extra.begin(), extra.end());
     nodes[i] = std::make_unique<test::child_process>(argv, (root / (name(i) + ".log")).string());
   }
@@ -134,6 +143,7 @@ struct process_cluster {
   context& ctx(std::size_t i) { return *contexts.at(i); }
 
   std::vector<std::string> flags; // for every dref-node
+  std::function<std::vector<std::string>(std::size_t)> flags_of;
   node_system_config cfg;
   caf::actor_system sys{cfg};
   fs::path root;

@@ -468,6 +468,10 @@ caf::behavior node_behavior(node_actor* self) {
         self->state.watchers.remove(id, watcher);
       },
     },
+    // A stale read (atoms.hpp): what this member applied so far.
+    [self](protocol::read_atom, protocol::local_atom, const store_read& request) {
+      return self->state.machine.store().read(request);
+    },
     // A watcher that moves here from another member with the revision it
     // had (watch_relay.hpp): what it missed since, from the history, then
     // the live events; errc::compacted when the history no longer reaches.

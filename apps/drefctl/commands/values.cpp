@@ -1,5 +1,5 @@
 #include "commands.hpp"
-#include "dref/store/named_commands.hpp"
+#include "dref/store/i64_codec.hpp"
 #include "errors.hpp"
 
 #include <charconv>
@@ -11,13 +11,7 @@ namespace drefctl {
 
 namespace {
 
-// The 8-byte little-endian integers that add_i64 reads and writes.
-struct i64_codec {
-  static std::string encode(const std::int64_t& value) { return dref::store::encode_i64(value); }
-  static dref::result<std::int64_t> decode(std::string_view bytes) {
-    return dref::store::decode_i64(bytes, "the stored value");
-  }
-};
+using dref::store::i64_codec;
 
 std::uint64_t version_number(const std::string& text) {
   std::uint64_t version = 0;

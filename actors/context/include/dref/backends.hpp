@@ -18,6 +18,7 @@
 #include "dref/store/limits.hpp"
 
 namespace caf {
+class actor;
 class actor_system;
 }
 
@@ -47,6 +48,10 @@ public:
   // limits: the store's full limits, when more than cfg.limits says.
   static raft_member start(caf::actor_system& sys, const config::node_config& cfg,
                            std::optional<store::limits> limits = {});
+  // The member a program of this process started with
+  // raft::node::start_node (dref-node), listening on port: contexts and the
+  // administration reach it in-process. These handles never stop it.
+  static raft_member of_node(const caf::actor& node, std::uint16_t port);
   // A cluster running elsewhere (dref-node processes), reached over the
   // network through any of `endpoints`: contexts made on it are the
   // cluster's clients. Requests go through one member at a time and move

@@ -101,6 +101,23 @@ struct redis_security {
   friend bool operator==(const redis_security&, const redis_security&) = default;
 };
 
+// The HTTP gateway of a member (docs/http.md): off while port is 0. Without
+// tokens_file it refuses a non-loopback listen address (anyone reaching the
+// port could read and write); with it, every route but the probes needs a
+// bearer token whose role is high enough.
+struct http {
+  std::string listen = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string tokens_file;                 // lines of "token role", role read, write or admin
+  std::uint64_t max_body_bytes = 2u << 20; // larger request bodies: 413
+  std::uint32_t max_header_bytes = 8192;   // larger request headers: 431
+  // A request, headers then body, must arrive within this (slow clients are
+  // cut off); also how long a kept-alive connection may sit idle.
+  std::chrono::milliseconds header_timeout{10000};
+  std::uint32_t max_connections = 256; // beyond: 503 and closed
+  friend bool operator==(const http&, const http&) = default;
+};
+
 struct node_config {
   std::string node_id = "node-1";
   std::string cluster_id = "dref";
@@ -130,6 +147,8 @@ struct node_config {
   // Listen on a non-loopback address without TLS all the same (raft members
   // refuse to otherwise: anyone who reaches the port could write).
   bool insecure = false;
+
+  dref::config::http http;
 
   friend bool operator==(const node_config&, const node_config&) = default;
 };

@@ -13,6 +13,12 @@
 //                                              a follower's proposal, run by
 //                                              the leader
 //   (status_atom)                           -> node_status
+//   (read_atom, local_atom, store_read)     -> store_read_reply from this
+//                                              member's applied state now,
+//                                              without a ReadIndex round: a
+//                                              stale read, maybe behind the
+//                                              leader (the HTTP gateway's
+//                                              ?stale=true)
 //   (status_atom, digest_atom)              -> node_status with its state_digest
 //   member_change                           -> admin_reply, once committed
 //   leader_transfer                         -> admin_reply, once it moved
@@ -38,5 +44,6 @@ using forward_atom = caf::atom_constant<caf::atom("forward")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using fault_atom = caf::atom_constant<caf::atom("fault")>;
 using digest_atom = caf::atom_constant<caf::atom("digest")>;
+using local_atom = caf::atom_constant<caf::atom("local")>;
 
 } // namespace dref::protocol

@@ -1,0 +1,67 @@
+#include "exchange.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace dref::gateway {
+
+reply json_reply(unsigned status, const nlohmann::json& body) {
+  reply out;
+  out.status = status;
+  // Replace, not throw, on bytes that are not UTF-8 (ids and messages are
+  // checked text, but an error message may quote client input).
+  out.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return out;
+}
+
+reply error_reply(unsigned status, std::string_view code, std::string_view message) {
+  return json_reply(status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+reply error_reply(const error& err) {
+  return error_reply(http_status_of(err.code), to_string(err.code), err.message);
+}
+
+std::variant<nlohmann::json, reply> json_object(const std::string& body) {
+  auto parsed = nlohmann::json::parse(body, nullptr, false);
+  if (parsed.is_discarded())
+    return error_reply(400, "bad_json", "the body is not valid JSON");
+  if (!parsed.is_object())
+    return error_reply(400, "bad_json", "the body is not a JSON object");
+  return parsed;
+}
+
+unsigned http_status_of(errc code) noexcept {
+  switch (code) {
+    case errc::invalid_argument:
+    case errc::invalid_id:
+    case errc::decode_failed:
+    case errc::validation_failed:
+    case errc::unknown_command:
+    case errc::wrong_type:
+      return 400;
+    case errc::not_holder:
+    case errc::stale_token:
+      return 403;
+    case errc::not_found:
+      return 404;
+    case errc::already_exists:
+    case errc::membership_change_pending:
+      return 409;
+    case errc::version_conflict:
+      return 412;
+    case errc::value_too_large:
+      return 413;
+    case errc::limit_exceeded:
+      return 429;
+    case errc::not_leader:
+    case errc::unavailable:
+    case errc::shutting_down:
+      return 503;
+    case errc::timeout:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
+} // namespace dref::gateway

@@ -1,0 +1,133 @@
+// GET, PUT /v1/refs/{id} and POST /v1/refs/{id}/add (docs/http.md).
+#include "dref/protocol/caf/atoms.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "dref/store/i64_codec.hpp"
+#include "router.hpp"
+#include "value_json.hpp"
+
+#include <caf/scoped_actor.hpp>
+#include <charconv>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <variant>
+
+namespace dref::gateway {
+
+namespace {
+
+using nlohmann::json;
+
+using store::i64_codec;
+
+std::string etag(std::uint64_t version) {
+  return "\"" + std::to_string(version) + "\"";
+}
+
+reply value_reply(const std::string& id, const std::string& bytes, std::uint64_t version) {
+  bool text = is_plain_text(bytes);
+  auto out = json_reply(200, {{"id", id},
+                              {"version", version},
+                              {"value", text ? bytes : base64_encode(bytes)},
+                              {"encoding", text ? "text" : "base64"}});
+  out.headers.emplace_back("ETag", etag(version));
+  return out;
+}
+
+// If-Match: a version, bare or quoted as the ETag of a GET gives it.
+std::optional<std::uint64_t> version_in(std::string_view text) {
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+    text = text.substr(1, text.size() - 2);
+  std::uint64_t version = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+    return std::nullopt;
+  return version;
+}
+
+} // namespace
+
+result<protocol::value_state> router::read_here(const std::string& id) {
+  caf::scoped_actor self{sys_, true};
+  result<protocol::value_state> out = error{errc::internal, "no answer"};
+  protocol::store_read read{protocol::read_kind::value, id, 0, 0};
+  self->request(node_, request_timeout_, protocol::read_atom::value, protocol::local_atom::value,
+                read)
+      .receive(
+          [&](protocol::store_read_reply& reply) {
+            if (reply.error)
+              out = std::move(*reply.error);
+            else if (auto* state = std::get_if<protocol::value_state>(&reply.value))
+              out = std::move(*state);
+            else
+              out = error{errc::internal, "a value read answered with another kind"};
+          },
+          [&](caf::error& err) { out = from_caf_error(err); });
+  return out;
+}
+
+reply router::get_ref(const std::string& id, bool stale) {
+  if (stale) {
+    auto got = read_here(id);
+    if (!got)
+      return error_reply(got.error());
+    return value_reply(id, got->value, got->version);
+  }
+  auto got = context_.existing<std::string, raw_codec>(manual_id(id)).try_get_versioned();
+  if (!got)
+    return error_reply(got.error());
+  return value_reply(id, got->value, got->version);
+}
+
+reply router::put_ref(const std::string& id, const json& body, const std::string& if_match) {
+  auto value = body.find("value");
+  if (value == body.end() || !value->is_string())
+    return error_reply(400, "invalid_argument", "\"value\" (a string) is missing");
+  std::string encoding = "text";
+  if (auto e = body.find("encoding"); e != body.end()) {
+    if (!e->is_string() || (*e != "text" && *e != "base64"))
+      return error_reply(400, "invalid_argument", "\"encoding\" is \"text\" or \"base64\"");
+    encoding = e->get<std::string>();
+  }
+  std::string bytes = value->get<std::string>();
+  if (encoding == "base64") {
+    auto decoded = base64_decode(bytes);
+    if (!decoded)
+      return error_reply(400, "invalid_argument", "\"value\" is not base64");
+    bytes = std::move(*decoded);
+  }
+  auto ref = context_.existing<std::string, raw_codec>(manual_id(id));
+  if (if_match.empty()) {
+    auto written = ref.try_set(bytes);
+    if (!written)
+      return error_reply(written.error());
+    return json_reply(200, {{"id", id}, {"version", *written}});
+  }
+  auto expected = version_in(if_match);
+  if (!expected)
+    return error_reply(400, "invalid_argument", "If-Match is not a version number");
+  auto written = ref.try_set_at_version(*expected, bytes);
+  if (written)
+    return json_reply(200, {{"id", id}, {"version", *written}});
+  if (written.error().code != errc::version_conflict)
+    return error_reply(written.error());
+  json conflict{{"error", {{"code", "version_conflict"}, {"message", written.error().message}}}};
+  if (auto current = ref.try_get_versioned())
+    conflict["version"] = current->version;
+  return json_reply(412, conflict);
+}
+
+reply router::add_to_ref(const std::string& id, const json& body) {
+  auto delta = body.find("delta");
+  if (delta == body.end() || !delta->is_number_integer() ||
+      (delta->is_number_unsigned() &&
+       delta->get<std::uint64_t>() >
+           static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())))
+    return error_reply(400, "invalid_argument", "\"delta\" (a 64-bit integer) is missing");
+  auto counter = context_.existing<std::int64_t, i64_codec>(manual_id(id));
+  auto ran = counter.try_run("add_i64", i64_codec::encode(delta->get<std::int64_t>()));
+  if (!ran)
+    return error_reply(ran.error());
+  return json_reply(200, {{"id", id}, {"version", ran->version}, {"value", ran->value}});
+}
+
+} // namespace dref::gateway

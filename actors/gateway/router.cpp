@@ -1,0 +1,167 @@
+#include "router.hpp"
+
+#include "dref/backends/seam/limits_from.hpp"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+namespace dref::gateway {
+
+namespace {
+
+constexpr std::string_view refs_prefix = "/v1/refs/";
+constexpr std::string_view add_suffix = "/add";
+
+std::optional<std::string> percent_decoded(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    unsigned byte = 0;
+    const char* digits = text.data() + i + 1;
+    if (i + 2 >= text.size() || std::from_chars(digits, digits + 2, byte, 16).ptr != digits + 2)
+      return std::nullopt;
+    out += static_cast<char>(byte);
+    i += 2;
+  }
+  return out;
+}
+
+// The value of `name` in a query string ("a=1&stale=true"), if present.
+std::optional<std::string_view> query_value(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name)
+      return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (amp == std::string_view::npos)
+      break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+reply method_not_allowed(std::string_view method, std::string allowed) {
+  auto out = error_reply(405, "method_not_allowed",
+                         std::string{method} + " is not allowed here; allowed: " + allowed);
+  out.headers.emplace_back("Allow", std::move(allowed));
+  return out;
+}
+
+reply routed(reply out, std::string route) {
+  out.route = std::move(route);
+  return out;
+}
+
+} // namespace
+
+router::router(caf::actor_system& sys, const caf::actor& node, raft_member member,
+               token_table tokens, std::shared_ptr<metrics> figures, const config::node_config& cfg)
+    : sys_(sys)
+    , node_(node)
+    , member_(member)
+    , context_(sys, member, context_options{cfg.timeouts.request, 200, cfg.timeouts.session_ttl})
+    , tokens_(std::move(tokens))
+    , metrics_(std::move(figures))
+    , limits_(backend::limits_from(cfg))
+    , request_timeout_(cfg.timeouts.request) {}
+
+reply router::handle(const request& req) {
+  try {
+    return route(req);
+  } catch (const error_exception& ex) {
+    return error_reply(ex.error());
+  } catch (const std::exception& ex) {
+    return error_reply(500, "internal", ex.what());
+  }
+}
+
+bool router::never_blocks(const request& req) const {
+  return req.method == "GET" &&
+         std::string_view{req.target}.substr(0, req.target.find('?')) == "/healthz";
+}
+
+std::optional<reply> router::denied(const request& req, role needed) const {
+  if (!tokens_.enforced())
+    return std::nullopt;
+  auto granted = tokens_.role_of(req.authorization);
+  if (!granted) {
+    auto out = error_reply(401, "unauthorized",
+                           req.authorization.empty() ? "this route needs a bearer token"
+                                                     : "the bearer token is not known");
+    out.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return out;
+  }
+  if (*granted < needed)
+    return error_reply(403, "forbidden",
+                       "this route needs the " + std::string{to_string(needed)} +
+                           " role; the token has " + std::string{to_string(*granted)});
+  return std::nullopt;
+}
+
+reply router::route(const request& req) {
+  std::string_view target{req.target};
+  auto question = target.find('?');
+  auto path = target.substr(0, question);
+  auto query =
+      question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  const auto& method = req.method;
+  // The body as a JSON object for answer, or 400 (bad_json).
+  auto with_json_body = [&req](auto answer) -> reply {
+    auto parsed = json_object(req.body);
+    if (auto* bad = std::get_if<reply>(&parsed))
+      return std::move(*bad);
+    return answer(std::get<nlohmann::json>(parsed));
+  };
+  auto only = [&](std::string_view allowed, std::string route, role needed, auto answer) -> reply {
+    if (method != allowed)
+      return routed(method_not_allowed(method, std::string{allowed}), route);
+    if (auto no = denied(req, needed))
+      return routed(std::move(*no), route);
+    return routed(answer(), route);
+  };
+  if (path == "/healthz" || path == "/readyz") {
+    if (method != "GET")
+      return routed(method_not_allowed(method, "GET"), std::string{path});
+    if (path == "/healthz")
+      return routed(json_reply(200, {{"status", "up"}}), "/healthz");
+    return routed(readiness(), "/readyz");
+  }
+  if (path == "/metrics")
+    return only("GET", "/metrics", role::read, [&] { return render_metrics(); });
+  if (path == "/v1/cluster/status")
+    return only("GET", "/v1/cluster/status", role::read, [&] { return cluster_status(); });
+  if (path == "/v1/cluster/transfer")
+    return only("POST", "/v1/cluster/transfer", role::admin, [&] {
+      return with_json_body([&](const auto& body) { return transfer_leadership(body); });
+    });
+  if (path.substr(0, refs_prefix.size()) != refs_prefix)
+    return error_reply(404, "not_found_route", "no route " + std::string{path});
+  auto rest = percent_decoded(path.substr(refs_prefix.size()));
+  bool add =
+      method == "POST" && rest && rest->size() > add_suffix.size() && rest->ends_with(add_suffix);
+  std::string route = add ? "/v1/refs/{id}/add" : "/v1/refs/{id}";
+  if (!add && method != "GET" && method != "PUT")
+    return routed(method_not_allowed(method, "GET, PUT (POST on /v1/refs/{id}/add)"), route);
+  if (auto no = denied(req, method == "GET" ? role::read : role::write))
+    return routed(std::move(*no), route);
+  if (!rest)
+    return routed(error_reply(400, "invalid_id", "the id is not percent-encoded correctly"), route);
+  auto id = add ? rest->substr(0, rest->size() - add_suffix.size()) : *rest;
+  if (auto ok = store::check_id(id, limits_, "ref id"); !ok)
+    return routed(error_reply(ok.error()), route);
+  if (add)
+    return routed(with_json_body([&](const auto& body) { return add_to_ref(id, body); }), route);
+  if (method == "PUT")
+    return routed(with_json_body([&](const auto& body) { return put_ref(id, body, req.if_match); }),
+                  route);
+  auto stale = query_value(query, "stale");
+  if (stale && *stale != "true" && *stale != "false")
+    return routed(error_reply(400, "invalid_argument", "stale is true or false"), route);
+  return routed(get_ref(id, stale && *stale == "true"), route);
+}
+
+} // namespace dref::gateway
