@@ -279,6 +279,23 @@ void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_
                       });
 }
 
+void ref_core::async_create(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
+                            std::function<void(result<res_created>)> done) const {
+  ctx_->async_propose(self, cmd_create_if_absent{id_, std::move(bytes), {}}, timeout,
+                      [done, cache = cache_, id = id_](result<store_result> got) {
+                        if (!got)
+                          return done(std::move(got).error());
+                        auto* created = std::get_if<res_created>(&*got);
+                        if (!created)
+                          return done(error{errc::internal,
+                                            "ref '" + id
+                                              + "': the backend answered with another result type"});
+                        if (created->created)
+                          cache->raise_floor(created->version);
+                        done(std::move(*created));
+                      });
+}
+
 void ref_core::async_remove(caf::scheduled_actor* self, timeout_ms timeout,
                             std::function<void(result<res_removed>)> done,
                             std::optional<write_fence> fence) const {
