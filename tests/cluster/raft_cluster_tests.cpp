@@ -20,6 +20,20 @@ using test::drefctl;
 using test::file_text;
 using test::process_cluster;
 
+namespace {
+
+// drefctl against c's members, with a 3 s timeout per request.
+auto drefctl_at(process_cluster& c) {
+  return [&c](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--endpoints", c.endpoints(), "--timeout", "3s"});
+    auto r = drefctl(args);
+    BOOST_TEST_MESSAGE("drefctl " << args[4] << " -> " << r.code << ": " << r.out << r.err);
+    return r;
+  };
+}
+
+} // namespace
+
 BOOST_AUTO_TEST_SUITE(raft_cluster)
 
 BOOST_AUTO_TEST_CASE(kill_9_of_the_leader_loses_no_acknowledged_write) {
@@ -139,12 +153,7 @@ BOOST_AUTO_TEST_CASE(a_member_cut_off_catches_up_after_healing) {
 BOOST_AUTO_TEST_CASE(drefctl_values_locks_topics_and_exit_codes) {
   process_cluster c;
   BOOST_REQUIRE(c.leader());
-  auto at = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {"--endpoints", c.endpoints(), "--timeout", "3s"});
-    auto r = drefctl(args);
-    BOOST_TEST_MESSAGE("drefctl " << args[4] << " -> " << r.code << ": " << r.out << r.err);
-    return r;
-  };
+  auto at = drefctl_at(c);
   auto status = at({"status"});
   BOOST_TEST(status.code == 0);
   BOOST_TEST(count_of(status.out, "leader ") >= 1u);
@@ -234,12 +243,7 @@ BOOST_AUTO_TEST_CASE(drefctl_values_locks_topics_and_exit_codes) {
 BOOST_AUTO_TEST_CASE(drefctl_rm_and_ls) {
   process_cluster c;
   BOOST_REQUIRE(c.leader());
-  auto at = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {"--endpoints", c.endpoints(), "--timeout", "3s"});
-    auto r = drefctl(args);
-    BOOST_TEST_MESSAGE("drefctl " << args[4] << " -> " << r.code << ": " << r.out << r.err);
-    return r;
-  };
+  auto at = drefctl_at(c);
   for (auto id : {"ks/b", "ks/a", "ks/c", "other"})
     BOOST_TEST(at({"set", id, "x"}).code == 0);
   auto listed = at({"ls", "ks/"});

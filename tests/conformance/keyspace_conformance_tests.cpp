@@ -10,6 +10,7 @@
 
 #include "actor_client.hpp"
 #include "cluster_fixture.hpp"
+#include "paged_listing.hpp"
 #include "wait_until.hpp"
 
 using namespace dref;
@@ -34,34 +35,11 @@ struct seen_changes {
   std::size_t size() { return copy().size(); }
 };
 
-// Every id under prefix, page by page; each page's ids are in order and
-// none is newer than the page's revision.
-struct listing {
-  std::vector<protocol::listed_id> ids;
-  std::vector<std::uint64_t> revisions;
-};
+using listing = test::full_listing;
 
 listing list_all(context& ctx, const std::string& prefix, std::uint64_t limit) {
-  listing out;
-  std::string after;
-  for (;;) {
-    auto page = ctx.list(prefix, after, limit);
-    BOOST_TEST_REQUIRE(page.ids.size() <= limit);
-    for (std::size_t i = 0; i < page.ids.size(); ++i) {
-      BOOST_TEST(page.ids[i].id.starts_with(prefix));
-      BOOST_TEST(page.ids[i].version <= page.revision);
-      if (i > 0)
-        BOOST_TEST((page.ids[i - 1].id < page.ids[i].id), page.ids[i - 1].id << " before " << page.ids[i].id);
-    }
-    if (!page.ids.empty() && !after.empty())
-      BOOST_TEST((after < page.ids.front().id), after << " before " << page.ids.front().id);
-    out.revisions.push_back(page.revision);
-    out.ids.insert(out.ids.end(), page.ids.begin(), page.ids.end());
-    if (!page.more)
-      return out;
-    BOOST_TEST_REQUIRE(!page.ids.empty());
-    after = page.ids.back().id;
-  }
+  return test::list_pages([&](const std::string& after) { return ctx.list(prefix, after, limit); },
+                          prefix, limit);
 }
 
 std::vector<std::string> ids_of(const listing& l) {
@@ -69,16 +47,6 @@ std::vector<std::string> ids_of(const listing& l) {
   for (const auto& x : l.ids)
     out.push_back(x.id);
   return out;
-}
-
-errc code_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const error_exception& e) {
-    return e.error().code;
-  }
-  BOOST_FAIL("expected a dref::error_exception");
-  return errc::internal;
 }
 
 } // namespace
@@ -94,8 +62,8 @@ BOOST_FIXTURE_TEST_CASE(watchers_see_writes_removals_recreation_and_metadata, cl
     node(1).existing<int>(id).on_change([&](const change<int>& c) { there.add(c); });
   auto written = r.set(2);
   BOOST_TEST(r.remove());
-  BOOST_TEST((code_of([&] { (void)r.get(); }) == errc::not_found));
-  BOOST_TEST((code_of([&] { (void)node(2).existing<int>(id).get(); }) == errc::not_found));
+  BOOST_TEST((r.try_get().error().code == errc::not_found));
+  BOOST_TEST((node(2).existing<int>(id).try_get().error().code == errc::not_found));
   BOOST_TEST(!r.remove()); // nothing left: false, not an error
   auto again = node(2).make_or_join<int>(3, id);
   BOOST_TEST(again.created);

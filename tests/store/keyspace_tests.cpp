@@ -7,6 +7,7 @@
 #include <random>
 
 #include "dref/store/input_checks.hpp"
+#include "paged_listing.hpp"
 #include "store_fixture.hpp"
 
 using namespace dref;
@@ -15,25 +16,10 @@ using dref::test::store_fixture;
 
 namespace {
 
-// Every id of a listing, page by page; the revisions the pages reported.
-struct full_listing {
-  std::vector<listed_id> ids;
-  std::vector<std::uint64_t> revisions;
-};
-
-full_listing list_all(const store::store& s, const std::string& prefix, std::uint64_t limit) {
-  full_listing out;
-  std::string after;
-  for (;;) {
-    auto page = s.list(prefix, after, limit).value();
-    BOOST_TEST_REQUIRE(page.ids.size() <= limit);
-    out.revisions.push_back(page.revision);
-    out.ids.insert(out.ids.end(), page.ids.begin(), page.ids.end());
-    if (!page.more)
-      return out;
-    BOOST_TEST_REQUIRE(!page.ids.empty());
-    after = page.ids.back().id;
-  }
+test::full_listing list_all(const store::store& s, const std::string& prefix,
+                            std::uint64_t limit) {
+  return test::list_pages([&](const std::string& after) { return s.list(prefix, after, limit).value(); },
+                          prefix, limit);
 }
 
 } // namespace
