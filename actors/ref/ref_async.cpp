@@ -279,6 +279,34 @@ void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_
                       });
 }
 
+namespace {
+
+// A proposal's answer as the result type R it must be, then f(result<R>).
+template <class R, class F>
+auto answered_as(std::string id, F f) {
+  return [id = std::move(id), f = std::move(f)](result<store_result> got) mutable {
+    if (!got)
+      return f(result<R>{std::move(got).error()});
+    auto* typed = std::get_if<R>(&*got);
+    if (!typed)
+      return f(result<R>{error{errc::internal,
+                               "ref '" + id + "': the backend answered with another result type"}});
+    f(result<R>{std::move(*typed)});
+  };
+}
+
+} // namespace
+
+void ref_core::async_create(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
+                            std::function<void(result<res_created>)> done) const {
+  ctx_->async_propose(self, cmd_create_if_absent{id_, std::move(bytes), {}}, timeout,
+                      answered_as<res_created>(id_, [done, cache = cache_](result<res_created> got) {
+                        if (got && got->created)
+                          cache->raise_floor(got->version);
+                        done(std::move(got));
+                      }));
+}
+
 void ref_core::async_remove(caf::scheduled_actor* self, timeout_ms timeout,
                             std::function<void(result<res_removed>)> done,
                             std::optional<write_fence> fence) const {
@@ -286,32 +314,17 @@ void ref_core::async_remove(caf::scheduled_actor* self, timeout_ms timeout,
   if (auto ok = check_fence(guard); !ok)
     return done(ok.error());
   ctx_->async_propose(self, guarded(cmd_remove{id_}, guard), timeout,
-                      [done, id = id_](result<store_result> got) {
-                        if (!got)
-                          return done(std::move(got).error());
-                        auto* removed = std::get_if<res_removed>(&*got);
-                        if (!removed)
-                          return done(error{errc::internal,
-                                            "ref '" + id
-                                              + "': the backend answered with another result type"});
-                        done(*removed);
-                      });
+                      answered_as<res_removed>(id_, std::move(done)));
 }
 
 void ref_core::async_run(caf::scheduled_actor* self, std::string command, std::string args,
                          timeout_ms timeout, std::function<void(result<res_ran>)> done) const {
   ctx_->async_propose(self, cmd_run{id_, std::move(command), std::move(args)}, timeout,
-                      [done, cache = cache_, id = id_](result<store_result> got) {
-                        if (!got)
-                          return done(std::move(got).error());
-                        auto* ran = std::get_if<res_ran>(&*got);
-                        if (!ran)
-                          return done(error{errc::internal,
-                                            "ref '" + id
-                                              + "': the backend answered with another result type"});
-                        cache->raise_floor(ran->version);
-                        done(std::move(*ran));
-                      });
+                      answered_as<res_ran>(id_, [done, cache = cache_](result<res_ran> got) {
+                        if (got)
+                          cache->raise_floor(got->version);
+                        done(std::move(got));
+                      }));
 }
 
 void ref_core::async_update(caf::scheduled_actor* self, byte_update attempt, timeout_ms timeout,

@@ -28,35 +28,64 @@ caf::behavior watcher(caf::event_based_actor*,
   };
 }
 
-// A value's change events as f(old bytes, new bytes): deltas applied,
-// catch-ups as one call from the last value seen (ref_core.hpp).
-std::function<void(const protocol::store_event&)> value_changes(ref_core::value_change f) {
+// A value's change events as byte_changes: deltas applied, the value the
+// watch saw last standing in where an event carries no old value (a
+// catch-up's removal, a metadata change), catch-ups reported only when
+// they change what the watch saw (ref_core.hpp).
+std::function<void(const protocol::store_event&)> value_changes(ref_core::change_handler f) {
   return [f = std::move(f), seen = std::optional<std::string>{}](const protocol::store_event& e) mutable {
-    if (e.kind == protocol::event_kind::value_caught_up) {
-      auto previous = std::exchange(seen, e.payload);
-      if (previous && *previous != e.payload)
-        f(*previous, e.payload);
-      return;
+    using protocol::event_kind;
+    byte_change c;
+    c.old_version = e.old_version;
+    c.new_version = e.new_version;
+    switch (e.kind) {
+      case event_kind::value_caught_up:
+        if (seen && *seen == e.payload)
+          return;
+        c.kind = change_kind::caught_up;
+        c.old_bytes = std::exchange(seen, e.payload);
+        c.new_bytes = e.payload;
+        break;
+      case event_kind::value_created:
+        c.kind = change_kind::created;
+        c.new_bytes = e.payload;
+        seen = e.payload;
+        break;
+      case event_kind::value_written: {
+        if (!e.old_value)
+          return;
+        c.kind = change_kind::written;
+        c.old_bytes = e.old_value;
+        if (e.payload_type == protocol::payload_kind::delta) {
+          auto patched = store::apply_delta(*e.old_value, e.payload, SIZE_MAX);
+          if (!patched)
+            return;
+          c.new_bytes = std::move(*patched);
+        } else {
+          c.new_bytes = e.payload;
+        }
+        seen = c.new_bytes;
+        break;
+      }
+      case event_kind::value_removed:
+        c.kind = change_kind::removed;
+        c.old_bytes = e.old_value ? e.old_value : seen;
+        seen.reset();
+        break;
+      case event_kind::metadata_changed:
+        c.kind = change_kind::metadata;
+        c.old_bytes = seen;
+        c.new_bytes = seen;
+        break;
+      default: return;
     }
-    if (e.kind != protocol::event_kind::value_written || !e.old_value)
-      return;
-    std::string bytes;
-    if (e.payload_type == protocol::payload_kind::delta) {
-      auto patched = store::apply_delta(*e.old_value, e.payload, SIZE_MAX);
-      if (!patched)
-        return;
-      bytes = std::move(*patched);
-    } else {
-      bytes = e.payload;
-    }
-    f(*e.old_value, bytes);
-    seen = std::move(bytes);
+    f(c);
   };
 }
 
 } // namespace
 
-result<subscription> ref_core::watch_values(value_change f, timeout_ms timeout) const {
+result<subscription> ref_core::watch_values(change_handler f, timeout_ms timeout) const {
   return ctx_->watch(id_, value_changes(std::move(f)), timeout);
 }
 
@@ -76,7 +105,7 @@ result<subscription> context_impl::watch(const std::string& id,
   return out;
 }
 
-void ref_core::async_watch_values(caf::scheduled_actor* self, value_change f, timeout_ms timeout,
+void ref_core::async_watch_values(caf::scheduled_actor* self, change_handler f, timeout_ms timeout,
                                   std::function<void(result<subscription>)> done) const {
   auto on_event = value_changes(std::move(f));
   if (ctx_->stopped)

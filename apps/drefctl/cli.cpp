@@ -192,6 +192,8 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   lock_command lock;
   publish_command publish;
   watch_command watch;
+  rm_command rm;
+  ls_command ls;
 
   define_command(app, "status",
                  "every endpoint's view: member, role, leader, term,\n"
@@ -238,6 +240,25 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
       ->required();
   swapping->add_option("VALUE", cas.value, "the bytes to store")->required();
   swapping->add_option("--fence", cas.fence, fence_help)->type_name("LOCK:TOKEN");
+
+  auto* removing = define_command(app, "rm",
+                                  "remove ID (watchers see it go); prints the version\n"
+                                  "it had, or that there was none",
+                                  rm, chosen);
+  removing->add_option("ID", rm.id, "the ref's id")->required();
+  removing->add_option("--fence", rm.fence, fence_help)->type_name("LOCK:TOKEN");
+
+  std::string limit_text;
+  auto* listing = define_command(app, "ls",
+                                 "list the ids starting with PREFIX and their versions,\n"
+                                 "in byte order (ids under dref/ are dref's own and\n"
+                                 "not listed)",
+                                 ls, chosen);
+  listing->add_option("PREFIX", ls.prefix, "the ids' common start (\"\": every id)")->required();
+  auto* limit_option =
+      listing->add_option("--limit", limit_text, "print at most N ids (default: all)")
+          ->type_name("N");
+  listing->add_option("--after", ls.after, "start after this id")->type_name("ID");
 
   auto* adding_to = define_command(app, "add",
                                    "add DELTA to the 64-bit counter under ID (named\n"
@@ -324,6 +345,8 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
     lock_args->ttl = parse_positive_duration("--ttl", ttl_text);
     lock_args->kill_grace = parse_positive_duration("--kill-grace", kill_grace_text);
   }
+  if (auto* ls_args = std::get_if<ls_command>(&*chosen); ls_args && *limit_option)
+    ls_args->limit = parse_count("--limit", limit_text);
   if (auto* watch_args = std::get_if<watch_command>(&*chosen)) {
     watch_args->from = parse_count("--from", from_text);
     if (*count_option)

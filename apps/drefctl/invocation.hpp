@@ -51,6 +51,15 @@ struct cas_command {
   std::string value;
   std::string fence;
 };
+struct rm_command {
+  std::string id;
+  std::string fence;
+};
+struct ls_command {
+  std::string prefix;
+  std::string after;                  // --after: list ids above this one
+  std::optional<std::uint64_t> limit; // --limit: at most this many; none: all
+};
 struct add_command {
   std::string id;
   std::string delta;
@@ -75,7 +84,8 @@ struct watch_command {
 using command =
     std::variant<status_command, members_list_command, members_add_command, members_promote_command,
                  members_remove_command, transfer_leader_command, get_command, set_command,
-                 cas_command, add_command, lock_command, publish_command, watch_command>;
+                 cas_command, add_command, lock_command, publish_command, watch_command,
+                 rm_command, ls_command>;
 
 struct invocation {
   global_options options;

@@ -182,6 +182,34 @@ json to_json(const ref_change& result) {
       {"id", bytes(result.id)}, {"old", bytes(result.old_value)}, {"value", bytes(result.value)}};
 }
 
+std::string to_text(const ref_removed& result) {
+  if (!result.existed)
+    return "absent: nothing removed\n";
+  return "removed version " + std::to_string(result.version) + '\n';
+}
+
+json to_json(const ref_removed& result) {
+  return {{"id", bytes(result.id)}, {"removed", result.existed}, {"version", result.version}};
+}
+
+std::string to_text(const id_listing& result) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& [id, version] : result.ids)
+    rows.push_back({id, std::to_string(version)});
+  return table({"ID", "VERSION"}, rows);
+}
+
+json to_json(const id_listing& result) {
+  auto ids = json::array();
+  for (const auto& [id, version] : result.ids)
+    ids.push_back({{"id", bytes(id)}, {"version", version}});
+  return {{"prefix", bytes(result.prefix)},
+          {"revision", result.last_revision},
+          {"consistent", result.first_revision == result.last_revision},
+          {"more", result.more},
+          {"ids", std::move(ids)}};
+}
+
 std::string json_line(const json& value) {
   // ensure_ascii: every code point above 0x7e as \u00XX, as bytes() expects.
   return value.dump(-1, ' ', true) + '\n';

@@ -15,6 +15,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -72,6 +73,23 @@ struct topic_message {
   std::uint64_t seq = 0;
   std::string message;
 };
+// `rm`: whether there was a value, and the version it had.
+struct ref_removed {
+  std::string id;
+  bool existed = false;
+  std::uint64_t version = 0;
+};
+
+// `ls`: ids under a prefix with their versions. revisions: of the first and
+// the last page read; when they differ the keyspace changed in between.
+struct id_listing {
+  std::string prefix;
+  std::vector<std::pair<std::string, std::uint64_t>> ids;
+  std::uint64_t first_revision = 0;
+  std::uint64_t last_revision = 0;
+  bool more = false; // --limit stopped it before the last id
+};
+
 struct ref_change {
   std::string id;
   std::string old_value;
@@ -87,6 +105,8 @@ std::string to_text(const counter_value& result);
 std::string to_text(const published& result);
 std::string to_text(const topic_message& result);
 std::string to_text(const ref_change& result);
+std::string to_text(const ref_removed& result);
+std::string to_text(const id_listing& result);
 
 nlohmann::ordered_json to_json(const cluster_status& result);
 nlohmann::ordered_json to_json(const member_list& result);
@@ -97,12 +117,15 @@ nlohmann::ordered_json to_json(const counter_value& result);
 nlohmann::ordered_json to_json(const published& result);
 nlohmann::ordered_json to_json(const topic_message& result);
 nlohmann::ordered_json to_json(const ref_change& result);
+nlohmann::ordered_json to_json(const ref_removed& result);
+nlohmann::ordered_json to_json(const id_listing& result);
 
 // One line of compact JSON, newline included.
 std::string json_line(const nlohmann::ordered_json& json);
 
 using printable = std::variant<cluster_status, member_list, admin_done, ref_value, ref_version,
-                               counter_value, published, topic_message, ref_change>;
+                               counter_value, published, topic_message, ref_change, ref_removed,
+                               id_listing>;
 
 // The result as the user asked for it, newline included.
 std::string render(const printable& result, output_format format);

@@ -139,6 +139,24 @@ struct input_checker {
   }
 };
 
+result<void> check_list(const store_read& request, const limits& lim) {
+  if (!request.id.empty())
+    if (auto ok = check_id(request.id, lim, "list prefix"); !ok)
+      return ok;
+  if (!request.after.empty())
+    if (auto ok = check_id(request.after, lim, "list position"); !ok)
+      return ok;
+  if (request.id.starts_with(reserved_prefix))
+    return error{errc::invalid_argument,
+                 "list prefix '" + request.id + "': ids beginning with '"
+                   + std::string{reserved_prefix} + "' are dref's own records and not listed"};
+  if (request.max_messages > max_list_page)
+    return error{errc::limit_exceeded, "a list page holds at most " + std::to_string(max_list_page)
+                                         + " ids; " + std::to_string(request.max_messages)
+                                         + " were asked for"};
+  return {};
+}
+
 } // namespace
 
 result<void> check_input(const store_command& command, const limits& lim) {
@@ -198,6 +216,8 @@ result<void> check_member_address(std::string_view address) {
 result<void> check_read(const store_read& request, const limits& lim) {
   if (request.kind == read_kind::session)
     return {};
+  if (request.kind == read_kind::list)
+    return check_list(request, lim);
   return check_id(request.id, lim, "id");
 }
 

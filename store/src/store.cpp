@@ -64,6 +64,7 @@ protocol::store_reply store::execute(context& ctx, const protocol::store_command
   protocol::store_reply reply;
   if (outcome) {
     reply.value = std::move(*outcome);
+    note_value_changes(ctx, events_before);
   } else {
     // Handlers check before they change anything; an error emits nothing.
     ctx.events.resize(events_before);
@@ -71,6 +72,18 @@ protocol::store_reply store::execute(context& ctx, const protocol::store_command
     reply.value = protocol::res_done{};
   }
   return reply;
+}
+
+void store::note_value_changes(const context& ctx, std::size_t first_event) {
+  using protocol::event_kind;
+  for (std::size_t i = first_event; i < ctx.events.size(); ++i) {
+    const auto& e = ctx.events[i];
+    bool value_event = e.kind == event_kind::value_created || e.kind == event_kind::value_written
+                       || e.kind == event_kind::value_removed
+                       || e.kind == event_kind::metadata_changed;
+    if (value_event && !e.id.starts_with(reserved_prefix))
+      state_.values_revision = ctx.index;
+  }
 }
 
 void store::expire_due(context& ctx) {

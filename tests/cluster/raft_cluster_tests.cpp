@@ -20,6 +20,20 @@ using test::drefctl;
 using test::file_text;
 using test::process_cluster;
 
+namespace {
+
+// drefctl against c's members, with a 3 s timeout per request.
+auto drefctl_at(process_cluster& c) {
+  return [&c](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--endpoints", c.endpoints(), "--timeout", "3s"});
+    auto r = drefctl(args);
+    BOOST_TEST_MESSAGE("drefctl " << args[4] << " -> " << r.code << ": " << r.out << r.err);
+    return r;
+  };
+}
+
+} // namespace
+
 BOOST_AUTO_TEST_SUITE(raft_cluster)
 
 BOOST_AUTO_TEST_CASE(kill_9_of_the_leader_loses_no_acknowledged_write) {
@@ -139,12 +153,7 @@ BOOST_AUTO_TEST_CASE(a_member_cut_off_catches_up_after_healing) {
 BOOST_AUTO_TEST_CASE(drefctl_values_locks_topics_and_exit_codes) {
   process_cluster c;
   BOOST_REQUIRE(c.leader());
-  auto at = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {"--endpoints", c.endpoints(), "--timeout", "3s"});
-    auto r = drefctl(args);
-    BOOST_TEST_MESSAGE("drefctl " << args[4] << " -> " << r.code << ": " << r.out << r.err);
-    return r;
-  };
+  auto at = drefctl_at(c);
   auto status = at({"status"});
   BOOST_TEST(status.code == 0);
   BOOST_TEST(count_of(status.out, "leader ") >= 1u);
@@ -226,6 +235,52 @@ BOOST_AUTO_TEST_CASE(drefctl_values_locks_topics_and_exit_codes) {
   BOOST_TEST(nobody.code == 1);
   BOOST_TEST(nobody.err.find("no endpoint answers") != std::string::npos);
   BOOST_TEST(at({"get", "ctl/missing"}).code == 1);
+}
+
+// rm and ls against real members: a removal a context sees, ids listed in
+// order page by page (drefctl pages by itself), dref's own records never
+// listed, clear refusals.
+BOOST_AUTO_TEST_CASE(drefctl_rm_and_ls) {
+  process_cluster c;
+  BOOST_REQUIRE(c.leader());
+  auto at = drefctl_at(c);
+  for (auto id : {"ks/b", "ks/a", "ks/c", "other"})
+    BOOST_TEST(at({"set", id, "x"}).code == 0);
+  auto listed = at({"ls", "ks/"});
+  BOOST_TEST(listed.code == 0);
+  BOOST_TEST(count_of(listed.out, "\n") == 4u); // the header and three ids
+  BOOST_TEST(listed.out.find("ks/a") < listed.out.find("ks/b"));
+  BOOST_TEST(listed.out.find("ks/b") < listed.out.find("ks/c"));
+  BOOST_TEST(listed.out.find("other") == std::string::npos);
+  auto limited = at({"--json", "ls", "ks/", "--limit", "2"});
+  BOOST_TEST(limited.code == 0);
+  BOOST_TEST(limited.out.find("\"more\":true") != std::string::npos);
+  BOOST_TEST(limited.out.find("\"consistent\":true") != std::string::npos);
+  BOOST_TEST(count_of(limited.out, "\"id\":") == 2u);
+  BOOST_TEST(at({"ls", "ks/", "--after", "ks/b"}).out.find("ks/a") == std::string::npos);
+  // The members' own records (dref/members/...) are not listed, and not listable.
+  BOOST_TEST(at({"ls", ""}).out.find("dref/") == std::string::npos);
+  auto reserved = at({"ls", "dref/"});
+  BOOST_TEST(reserved.code == 2);
+  BOOST_TEST(reserved.err.find("not listed") != std::string::npos);
+  BOOST_TEST(at({"ls", "ks/", "--limit", "0"}).code == 2);
+
+  auto watched = c.ctx(0).existing<std::string, raw_codec>(manual_id("ks/b"));
+  std::atomic<bool> saw_removal{false};
+  auto watch = watched.on_change([&](const change<std::string>& ch) {
+    if (ch.kind == change_kind::removed && ch.old_value == "x")
+      saw_removal = true;
+  });
+  auto removed = at({"rm", "ks/b"});
+  BOOST_TEST(removed.code == 0);
+  BOOST_TEST(removed.out.starts_with("removed version "));
+  for (int i = 0; i < 2000 && !saw_removal; ++i) // a guard against hanging, not a timing goal
+    std::this_thread::sleep_for(10ms);
+  BOOST_TEST(saw_removal.load());
+  BOOST_TEST(at({"get", "ks/b"}).code == 1);
+  BOOST_TEST(at({"rm", "ks/b"}).out == "absent: nothing removed\n");
+  BOOST_TEST(at({"--json", "rm", "ks/b"}).out == "{\"id\":\"ks/b\",\"removed\":false,\"version\":0}\n");
+  BOOST_TEST(at({"ls", "ks/"}).out.find("ks/b") == std::string::npos);
 }
 
 // The member directory is dref's own record: a client write there (it used

@@ -247,6 +247,8 @@ std::vector<std::string> read_seeds() {
     array({text("promise"), integer(9), integer(1), integer(4), text("p")}),
     array({text("delay"), integer(9), integer(1), text("s1"), integer(0), text("")}),
     array({text("session"), integer(9), text("5000"), text("1700000060000")}),
+    array({text("list"), integer(9), integer(8), integer(1), text("a/1"), integer(3), text("a/2"),
+           integer(8)}),
     error_reply("DREF compacted topic 't': messages 1..2 were dropped by retention"),
   };
   std::vector<std::string> out;

@@ -93,7 +93,8 @@ std::vector<store_event> events() {
 std::vector<store_read> reads() {
   return {{read_kind::value, "ref/a", 0, 0},    {read_kind::lock, "lock/x", 0, 0},
           {read_kind::topic, "topic/t", 3, 10}, {read_kind::promise, "promise/p", 0, 0},
-          {read_kind::delay, "delay/d", 0, 0},  {read_kind::session, "s1", 0, 0}};
+          {read_kind::delay, "delay/d", 0, 0},  {read_kind::session, "s1", 0, 0},
+          {read_kind::list, "ref/", 0, 50, "ref/a"}};
 }
 
 std::vector<store_read_reply> read_replies() {
@@ -106,6 +107,7 @@ std::vector<store_read_reply> read_replies() {
     {std::nullopt, promise_state{true, 4, "p"}, 13},
     {std::nullopt, delay_state{true, "s1", false, ""}, 14},
     {std::nullopt, session_state{5000, 123456}, 15},
+    {std::nullopt, list_page{17, {{"ref/a", 3}, {"ref/b", 17}, {long_text, 9}}, true}, 17},
     {dref::error{errc::not_found, "ref 'x' does not exist"}, value_state{}, 16},
   };
 }

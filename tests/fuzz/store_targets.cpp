@@ -97,6 +97,10 @@ void exercise(store::store& s, probe& p) {
                       read_kind::delay, read_kind::session})
       for (std::uint64_t from : {std::uint64_t{0}, std::uint64_t{2}, ~std::uint64_t{0}})
         (void)s.read(store_read{kind, id, from, 3});
+  for (const auto& id : ids)
+    for (const auto& prefix : {std::string{}, id.substr(0, 1), id})
+      for (std::uint64_t limit : {std::uint64_t{0}, std::uint64_t{1}, ~std::uint64_t{0}})
+        (void)s.read(store_read{read_kind::list, prefix, 0, limit, id});
 
   std::vector<store_command> commands;
   std::string session = st.sessions.empty() ? "s1" : st.sessions.begin()->first;

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "dref/protocol/store_commands.hpp"
+#include "dref/protocol/store_reads.hpp"
 #include "dref/protocol/store_results.hpp"
 #include "wire_check.hpp"
 
@@ -75,6 +76,13 @@ BOOST_AUTO_TEST_CASE(every_result_round_trips) {
     dref::test::check_wire_roundtrip(store_reply{std::nullopt, r});
   dref::test::check_wire_roundtrip(
     store_reply{dref::error{dref::errc::version_conflict, "ref 'a' is at 7"}, res_done{}});
+}
+
+BOOST_AUTO_TEST_CASE(list_reads_and_pages_round_trip) {
+  dref::test::check_wire_roundtrip(store_read{read_kind::list, "app/", 0, 100, "app/k"});
+  dref::test::check_wire_roundtrip(
+    store_read_reply{std::nullopt, list_page{42, {{"app/a", 7}, {"app/b", 42}}, true}, 50});
+  dref::test::check_wire_roundtrip(store_read_reply{std::nullopt, list_page{}, 0});
 }
 
 BOOST_AUTO_TEST_CASE(events_round_trip) {

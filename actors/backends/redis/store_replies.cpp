@@ -91,9 +91,10 @@ std::string subject_of(const store_command& command) {
 }
 
 std::string subject_of(const store_read& request) {
-  static const char* kinds[] = {"ref", "lock", "topic", "promise", "delay", "session"};
+  static const char* kinds[] = {"ref", "lock", "topic", "promise", "delay", "session",
+                                "list prefix"};
   auto kind = static_cast<std::size_t>(request.kind);
-  return std::string{kind < 6 ? kinds[kind] : "id"} + " '" + request.id + "'";
+  return std::string{kind < std::size(kinds) ? kinds[kind] : "id"} + " '" + request.id + "'";
 }
 
 store_result command_result(const reply& answer) {
@@ -198,6 +199,18 @@ read_result read_value(fields& f, read_kind kind) {
         m.seq = f.num();
         m.message = f.str();
         page.messages.push_back(std::move(m));
+      }
+      return page;
+    }
+    case read_kind::list: {
+      list_page page;
+      page.revision = f.num();
+      page.more = f.flag();
+      while (f.more()) {
+        listed_id listed;
+        listed.id = f.str();
+        listed.version = f.num();
+        page.ids.push_back(std::move(listed));
       }
       return page;
     }

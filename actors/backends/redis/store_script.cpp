@@ -1,6 +1,7 @@
 #include "redis/store_script.hpp"
 
 #include "redis/lua/chunks.hpp"
+#include "dref/store/input_checks.hpp"
 
 #include <type_traits>
 
@@ -142,6 +143,8 @@ const char* read_name(read_kind kind) {
       return "get_delay";
     case read_kind::session:
       return "get_session";
+    case read_kind::list:
+      return "list_ids";
   }
   return "unknown_read";
 }
@@ -160,6 +163,11 @@ std::vector<std::string> read_args(const store_keys& keys, const store_read& req
   if (request.kind == read_kind::topic) {
     args.push_back(std::to_string(request.from_seq));
     args.push_back(std::to_string(request.max_messages == 0 ? 1000 : request.max_messages));
+  }
+  if (request.kind == read_kind::list) {
+    args.push_back(request.after);
+    args.push_back(std::to_string(request.max_messages == 0 ? store::max_list_page
+                                                            : request.max_messages));
   }
   return args;
 }

@@ -21,7 +21,11 @@ int run(session& s, const get_command& cmd);
 int run(session& s, const set_command& cmd);
 int run(session& s, const cas_command& cmd);
 int run(session& s, const add_command& cmd);
+int run(session& s, const rm_command& cmd);
 int run(session& s, const publish_command& cmd);
+
+// Ids by prefix, page by page (keyspace.cpp).
+int run(session& s, const ls_command& cmd);
 
 // A command run under a lock (lock.cpp).
 int run(session& s, const lock_command& cmd);

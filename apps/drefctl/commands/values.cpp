@@ -78,6 +78,14 @@ int run(session& s, const cas_command& cmd) {
   return exit_ok;
 }
 
+int run(session& s, const rm_command& cmd) {
+  auto fence = fence_of(cmd.fence);
+  auto r = s.raw_ref(cmd.id);
+  auto removed = checked(fence ? r.core().remove({}, &fence->wire()) : r.core().remove());
+  s.print(ref_removed{cmd.id, removed.existed, removed.old_version});
+  return exit_ok;
+}
+
 int run(session& s, const add_command& cmd) {
   auto delta = delta_number(cmd.delta);
   auto counter = s.context().existing<std::int64_t, i64_codec>(dref::manual_id(cmd.id));

@@ -45,8 +45,11 @@ local FULL = 1 -- payload_kind::full: Lua sends whole values, never deltas
 
 -- A change event (store_event's fields): q numbers the events without
 -- gaps, so a reader sees what retention dropped while it was away.
+-- A value event also moves the keyspace's revision (list_page::revision):
+-- the script holds client ids only.
 local EVENT_FIELDS = {'o', 'pt', 'p', 'ov', 's', 'w', 'x'}
 local function emit(kind, id, f)
+  if kind <= E.metadata_changed then redis.call('SET', P .. 'vrev', index()) end
   local call = {'XADD', P .. 'events', 'MAXLEN', '~', MAXLEN, '*',
                 'q', redis.call('INCR', P .. 'eseq'), 'k', kind, 'i', id, 'n', f.n or index()}
   for _, name in ipairs(EVENT_FIELDS) do

@@ -69,3 +69,36 @@ R.get_session = function(a)
   if not s[1] then return session_missing(a[1]) end
   return ok('session', applied(), tonumber(s[1]), tonumber(s[2]))
 end
+
+-- a < b by bytes, as the store's std::string compares (Lua's < follows the
+-- server's collation locale).
+local function bytes_below(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
+-- ARGV: prefix (may be empty), after (exclusive; empty: from the start),
+-- limit (checked by the backend: 1..max_list_page).
+-- -> revision, more, id/version pairs. Ids are [A-Za-z0-9._:/@-] only, so
+-- every id under the prefix sorts below prefix .. '\127'.
+R.list_ids = function(a)
+  local prefix, after, limit = a[1], a[2], tonumber(a[3])
+  local from = '[' .. prefix
+  if after ~= '' and not bytes_below(after, prefix) then from = '(' .. after end
+  local to = prefix == '' and '+' or '(' .. prefix .. '\127'
+  local ids = redis.call('ZRANGEBYLEX', ids_key(), from, to, 'LIMIT', 0, limit + 1)
+  local more = 0
+  if #ids > limit then
+    more = 1
+    ids[#ids] = nil
+  end
+  local out = {'list', applied(), tonumber(redis.call('GET', P .. 'vrev') or '0'), more}
+  for _, id in ipairs(ids) do
+    out[#out + 1] = id
+    out[#out + 1] = tonumber(redis.call('HGET', vkey(id), 'version'))
+  end
+  return {ok = out}
+end

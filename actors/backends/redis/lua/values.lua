@@ -1,8 +1,10 @@
--- Values: v:<id> is a hash {value, version}, vm:<id> the value's metadata.
+-- Values: v:<id> is a hash {value, version}, vm:<id> the value's metadata,
+-- ids a sorted set of every id (all scores 0: in byte order, for listing).
 -- Checks come before writes: Redis does not undo a script's writes when it
 -- fails half-way.
 local function vkey(id) return P .. 'v:' .. id end
 local function mkey(id) return P .. 'vm:' .. id end
+local function ids_key() return P .. 'ids' end
 
 -- The value and its version, or nothing.
 local function value_of(id)
@@ -25,6 +27,7 @@ end
 local function write_new(id, value)
   local version = index()
   redis.call('HSET', vkey(id), 'value', value, 'version', version)
+  redis.call('ZADD', ids_key(), 0, id)
   emit(E.value_created, id, {pt = FULL, p = value})
   return version
 end
@@ -71,6 +74,7 @@ C.remove = function(a)
   if not version then return ok('removed', 0, 0) end
   emit(E.value_removed, id, {o = version, ov = current})
   redis.call('DEL', vkey(id), mkey(id))
+  redis.call('ZREM', ids_key(), id)
   return ok('removed', 1, version)
 end
 

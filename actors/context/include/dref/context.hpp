@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <source_location>
+#include <type_traits>
 
 #include "dref/backends.hpp"
 #include "dref/codec.hpp"
@@ -29,6 +30,7 @@
 
 namespace caf {
 class actor_system;
+class scheduled_actor;
 }
 
 namespace dref {
@@ -36,6 +38,16 @@ namespace dref {
 namespace detail {
 struct context_access;
 }
+
+// What make_or_join answers: the handle, and whether this call created the
+// value (false: it joined one that existed, left as it was).
+template <class T, class Codec = binary_codec<T>>
+  requires codec_for<Codec, T>
+struct made {
+  ref<T, Codec> handle;
+  bool created = false;
+  std::uint64_t version = 0;  // of the value now stored (the existing one when joined)
+};
 
 struct context_options {
   std::chrono::milliseconds request_timeout{5000};
@@ -70,9 +82,58 @@ public:
   template <class T, class Codec = binary_codec<T>>
     requires codec_for<Codec, T>
   ref<T, Codec> make(const T& initial, const dref::id& id) {
+    return make_or_join<T, Codec>(initial, id).handle;
+  }
+  // make, also saying whether this call created the value or joined an
+  // existing one (on every backend: one create-if-absent command decides).
+  template <class T, class Codec = binary_codec<T>>
+    requires codec_for<Codec, T>
+  made<T, Codec> make_or_join(const T& initial, const dref::id& id) {
     detail::ref_core core{impl_, id.str()};
-    core.create(Codec::encode(initial), {}).value();
-    return ref<T, Codec>{std::move(core)};
+    auto created = core.create(Codec::encode(initial), {}).value();
+    return made<T, Codec>{ref<T, Codec>{std::move(core)}, created.created, created.version};
+  }
+  // The same from an actor (Self: any CAF scheduled actor; see ref.hpp).
+  template <class T, class Codec = binary_codec<T>, class Self>
+    requires codec_for<Codec, T>
+  pending<made<T, Codec>> make_or_join(Self* self, const T& initial, const dref::id& id,
+                                       detail::timeout_ms timeout = {}) {
+    detail::ref_core core{impl_, id.str()};
+    auto* scheduled = detail::as_scheduled(self);
+    return pending<made<T, Codec>>{
+      [core, scheduled, bytes = Codec::encode(initial),
+       timeout](std::function<void(result<made<T, Codec>>)> done) {
+        core.async_create(scheduled, bytes, timeout,
+                          [core, done = std::move(done)](result<protocol::res_created> got) {
+                            if (!got)
+                              return done(std::move(got).error());
+                            done(made<T, Codec>{ref<T, Codec>{core}, got->created, got->version});
+                          });
+      }};
+  }
+
+  // --- the keyspace: ids by prefix (store::store::list has the contract:
+  // byte order, `after` exclusive, limit 0 = the most a page holds, 1000;
+  // more = ids follow; pages of one listing with the same revision show one
+  // snapshot). Linearizable like get(). Ids under "dref/" (dref's own
+  // records) are not listed. Blocking: throws error_exception; try_list
+  // returns the error.
+  protocol::list_page list(const std::string& prefix, const std::string& after = {},
+                           std::uint64_t limit = 0);
+  result<protocol::list_page> try_list(const std::string& prefix, const std::string& after = {},
+                                       std::uint64_t limit = 0,
+                                       detail::timeout_ms timeout = {});
+  template <class Self>
+    requires std::is_class_v<Self>
+  pending<protocol::list_page> list(Self* self, const std::string& prefix,
+                                    const std::string& after = {}, std::uint64_t limit = 0,
+                                    detail::timeout_ms timeout = {}) {
+    auto* scheduled = detail::as_scheduled(self);
+    return pending<protocol::list_page>{
+      [impl = impl_, scheduled, prefix, after, limit,
+       timeout](std::function<void(result<protocol::list_page>)> done) {
+        async_list(impl, scheduled, prefix, after, limit, timeout, std::move(done));
+      }};
   }
 
   // A handle to an existing ref (not checked until used: get() on a
@@ -187,6 +248,12 @@ public:
 
 private:
   friend struct detail::context_access; // detail/backend_of.hpp
+
+  static void async_list(const std::shared_ptr<detail::context_impl>& impl,
+                         caf::scheduled_actor* self, const std::string& prefix,
+                         const std::string& after, std::uint64_t limit,
+                         detail::timeout_ms timeout,
+                         std::function<void(result<protocol::list_page>)> done);
 
   template <class Self>
   pending<std::optional<std::uint64_t>> acquire_from(Self* self, const dref::id& id,

@@ -44,6 +44,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "dref/change.hpp"
 #include "dref/codec.hpp"
 #include "dref/detail/ref_core.hpp"
 #include "dref/fence.hpp"
@@ -389,13 +390,20 @@ public:
     return core_.set_metadata(std::move(metadata)).value();
   }
 
-  // Calls f(old, new) for every write after on_change returns (set, update,
-  // cas, named commands; from any node, this one included), in version
-  // order, one call at a time on a CAF worker thread: keep f short. Values
-  // this handle's codec cannot decode are skipped. Stops when the returned
-  // subscription is cancelled or destroyed. On redis, a watcher away for
-  // longer than the event stream's retention gets one call from the last
-  // value it saw to the current one instead of the writes it missed.
+  // Two forms, told apart by what f takes:
+  // - f(const change<T>&) (change.hpp): every change after on_change
+  //   returns: created, written, removed (with the removed value), metadata
+  //   changed, and catch-ups;
+  // - f(const T& old, const T& new): writes only (set, update, cas, named
+  //   commands), and catch-ups from a value this watch saw.
+  // From any node, this one included; in version order, one call at a time
+  // on a CAF worker thread: keep f short. Values this handle's codec cannot
+  // decode are skipped (the change form gets nullopt in their place). Stops
+  // when the returned subscription is cancelled or destroyed. On redis (and
+  // a cluster client that failed over past its member's event history), a
+  // watcher away for too long gets one caught_up change from the last value
+  // it saw to the current one (or a removal) instead of the changes it
+  // missed.
   template <class F>
   [[nodiscard]] subscription on_change(F f) const {
     return core_.watch_values(change_handler(std::move(f))).value();
@@ -415,16 +423,34 @@ public:
   const detail::ref_core& core() const noexcept { return core_; }
 
 private:
-  // f(old, new) for each change ref_core::watch_values reports; values
-  // this codec cannot decode are skipped.
+  // f for each change ref_core::watch_values reports (see on_change).
   template <class F>
-  static detail::ref_core::value_change change_handler(F f) {
-    return [f = std::move(f)](const std::string& old_bytes, const std::string& new_bytes) {
-      auto old_value = Codec::decode(old_bytes);
-      auto new_value = Codec::decode(new_bytes);
-      if (old_value && new_value)
-        f(static_cast<const T&>(*old_value), static_cast<const T&>(*new_value));
-    };
+  static detail::ref_core::change_handler change_handler(F f) {
+    if constexpr (std::is_invocable_v<F&, const change<T>&>) {
+      return [f = std::move(f)](const detail::byte_change& c) {
+        auto decoded = [](const std::optional<std::string>& bytes) -> std::optional<T> {
+          if (!bytes)
+            return std::nullopt;
+          auto value = Codec::decode(*bytes);
+          if (!value)
+            return std::nullopt;
+          return std::optional<T>{std::move(*value)};
+        };
+        f(static_cast<const change<T>&>(change<T>{c.kind, decoded(c.old_bytes),
+                                                  decoded(c.new_bytes), c.old_version,
+                                                  c.new_version}));
+      };
+    } else {
+      return [f = std::move(f)](const detail::byte_change& c) {
+        bool a_write = c.kind == change_kind::written || c.kind == change_kind::caught_up;
+        if (!a_write || !c.old_bytes || !c.new_bytes)
+          return;
+        auto old_value = Codec::decode(*c.old_bytes);
+        auto new_value = Codec::decode(*c.new_bytes);
+        if (old_value && new_value)
+          f(static_cast<const T&>(*old_value), static_cast<const T&>(*new_value));
+      };
+    }
   }
 
   static result<T> decode_result(const std::string& id, const std::string& bytes) {

@@ -20,6 +20,11 @@ enum class read_kind : std::uint8_t {
   promise = 3,
   delay = 4,
   session = 5,
+  // Ids under a prefix, in order, paged: id is the prefix (may be empty),
+  // after the last id of the previous page (exclusive; empty: from the
+  // start), max_messages the page's limit (0: store::max_list_page). The
+  // contract is above store::store::list.
+  list = 6,
 };
 
 struct store_read {
@@ -28,13 +33,14 @@ struct store_read {
   std::string id;
   std::uint64_t from_seq = 0;
   std::uint64_t max_messages = 0;
-  template <class A> void serialize(A& ar) { ar(kind, id, from_seq, max_messages); }
+  std::string after{};  // list only
+  template <class A> void serialize(A& ar) { ar(kind, id, from_seq, max_messages, after); }
   friend bool operator==(const store_read&, const store_read&) = default;
 };
 
 // Append only.
 using read_result = std::variant<value_state, lock_state, topic_page, promise_state, delay_state,
-                                 session_state>;
+                                 session_state, list_page>;
 
 struct store_read_reply {
   static constexpr std::string_view wire_name = "store.read_reply";

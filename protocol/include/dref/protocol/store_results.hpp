@@ -229,6 +229,25 @@ struct delay_state {
   friend bool operator==(const delay_state&, const delay_state&) = default;
 };
 
+struct listed_id {
+  std::string id;
+  std::uint64_t version = 0;
+  template <class A> void serialize(A& ar) { ar(id, version); }
+  friend bool operator==(const listed_id&, const listed_id&) = default;
+};
+
+// One page of ids under a prefix (store::store::list has the contract).
+struct list_page {
+  // The keyspace's revision the page was read at: the version of the newest
+  // change (create, write, metadata, removal) of any client id. Pages of
+  // one listing with equal revisions show one snapshot.
+  std::uint64_t revision = 0;
+  std::vector<listed_id> ids;  // in id order
+  bool more = false;           // ids after the last one match the prefix
+  template <class A> void serialize(A& ar) { ar(revision, ids, more); }
+  friend bool operator==(const list_page&, const list_page&) = default;
+};
+
 struct session_state {
   std::uint64_t ttl_ms = 0;
   std::uint64_t deadline_ms = 0;

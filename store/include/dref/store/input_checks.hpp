@@ -27,6 +27,10 @@ result<void> check_input(const protocol::store_command& command, const limits& l
 bool internal_only(const protocol::store_command& command);
 result<void> refuse_internal(const protocol::store_command& command);
 
+// The most ids one list page holds (protocol::read_kind::list): a limit
+// above it is refused with errc::limit_exceeded, 0 asks for exactly this.
+inline constexpr std::uint64_t max_list_page = 1000;
+
 // A backend's answer to a command it refuses before the store sees it.
 protocol::store_reply refusal_reply(error err);
 
@@ -36,7 +40,10 @@ result<void> check_member_address(std::string_view address);
 
 // A read's id: a malformed one is an error of its own, not "not found":
 // nothing can ever be stored under it. (A session read names no stored
-// thing: a malformed session is simply not open.)
+// thing: a malformed session is simply not open.) A list's prefix and
+// `after` may be empty, else they are checked as ids; a prefix under
+// reserved_prefix is refused (dref's records are not listed), and so is a
+// limit above max_list_page.
 result<void> check_read(const protocol::store_read& request, const limits& lim);
 
 } // namespace dref::store

@@ -91,9 +91,13 @@ struct store_state {
   std::map<std::string, protocol::promise_state, std::less<>> promises;
   std::map<std::string, delay_entry, std::less<>> delays;
   std::map<std::uint64_t, client_entry> clients;
+  // list_page::revision: the log index of the newest value event of an id
+  // outside the reserved prefix. Kept, not derived: removals leave no entry.
+  std::uint64_t values_revision = 0;
 
   template <class A> void serialize(A& ar) {
-    ar(applied, now_ms, values, sessions, locks, topics, promises, delays, clients);
+    ar(applied, now_ms, values, sessions, locks, topics, promises, delays, clients,
+       values_revision);
   }
   friend bool operator==(const store_state&, const store_state&) = default;
 };

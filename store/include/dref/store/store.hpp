@@ -57,6 +57,17 @@ public:
   protocol::promise_state promise(std::string_view id) const;
   protocol::delay_state delay(std::string_view id) const;
   result<protocol::session_state> session(std::string_view id) const;
+  // Ids starting with prefix (empty: all), after `after` (exclusive; empty:
+  // from the first), in byte order, at most limit of them (0:
+  // max_list_page); the page's revision is state().values_revision. Ids
+  // under reserved_prefix are never listed. A page is one snapshot; the
+  // next page (after = this page's last id) shows the ids of the same
+  // snapshot exactly when it reports the same revision, else the keyspace
+  // changed in between and the pages may disagree (a removed id missing,
+  // a created one present or not). Prefix, after and limit as check_read
+  // (input_checks.hpp) says; errors are invalid_argument / limit_exceeded.
+  result<protocol::list_page> list(std::string_view prefix, std::string_view after,
+                                   std::uint64_t limit) const;
   // All of the above behind one wire type, for backends that serve reads
   // for other nodes or actors.
   protocol::store_read_reply read(const protocol::store_read& request) const;
@@ -82,6 +93,8 @@ private:
 
   protocol::store_reply execute(context& ctx, const protocol::store_command& command);
   void expire_due(context& ctx);
+  // Raises values_revision for the value events from first_event on.
+  void note_value_changes(const context& ctx, std::size_t first_event);
   void rebuild_indexes();
 
   // the retry-answer cache (reply_cache.cpp; bounds: reply_cache.hpp)

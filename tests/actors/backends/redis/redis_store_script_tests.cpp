@@ -87,6 +87,11 @@ struct redis_system : system_under_test {
     return redis::command_reply(call(redis::proposal_args(keys, p)), p.command);
   }
   store_read_reply read(const store_read& r) override {
+    if (auto ok = store::check_read(r, keys.limits); !ok) { // as the backend does
+      store_read_reply refused;
+      refused.error = ok.error();
+      return refused;
+    }
     return redis::read_reply(call(redis::read_args(keys, r), true), r);
   }
 };
@@ -169,6 +174,13 @@ void same_read(const read_result& a, const read_result& b, const std::string& st
             x2.token = 0;
             y.token = 0;
           }
+          if constexpr (std::is_same_v<R, list_page>) {
+            x2.revision = 0;
+            y.revision = 0;
+            for (auto* page : {&x2, &y})
+              for (auto& listed : page->ids)
+                listed.version = 0;
+          }
           if constexpr (requires { x2.deadline_ms; }) {
             x2.deadline_ms = 0;
             y.deadline_ms = 0;
@@ -248,6 +260,13 @@ void compare_with_the_store(bool as_script) {
       {"unknown command", fixed(cmd_run{"n", "mul_i64", i64(2)})},
       {"remove", fixed(cmd_remove{"b"})},
       {"remove again", fixed(cmd_remove{"b"})},
+      {"create under a prefix", fixed(cmd_create_if_absent{"x/b", "1", {}})},
+      {"set under a prefix", fixed(cmd_set{"x/a", "2"})},
+      {"another under a prefix", fixed(cmd_cas{"x/c", 0, "3"})},
+      {"beside the prefix", fixed(cmd_set{"x0", "4"})},
+      {"remove under a prefix", fixed(cmd_remove{"x/c"})},
+      {"create removed again", fixed(cmd_create_if_absent{"x/c", "5", {}})},
+      {"remove for good", fixed(cmd_remove{"x/b"})},
       {"session ttl too short", fixed(cmd_session_open{"s0", 1})},
       {"open s1", fixed(cmd_session_open{"s1", 60000})},
       {"open s1 again", fixed(cmd_session_open{"s1", 60000})},
@@ -348,10 +367,17 @@ void compare_with_the_store(bool as_script) {
       {read_kind::promise, "p", 0, 0},  {read_kind::promise, "q", 0, 0},
       {read_kind::delay, "d", 0, 0},    {read_kind::delay, "e", 0, 0},
       {read_kind::session, "s2", 0, 0}, {read_kind::session, "s1", 0, 0},
+      {read_kind::value, "x/b", 0, 0},  {read_kind::list, "", 0, 0},
+      {read_kind::list, "x/", 0, 1},    {read_kind::list, "x/", 0, 1, "x/a"},
+      {read_kind::list, "x/", 0, 5, "x/a"}, {read_kind::list, "x", 0, 2, "w"},
+      {read_kind::list, "x", 0, 2, "x/c"},  {read_kind::list, "x/", 0, 5, "y"},
+      {read_kind::list, "nothing", 0, 0},   {read_kind::list, "", 0, 1001},
+      {read_kind::list, "dref/", 0, 0},     {read_kind::list, "bad id!", 0, 0},
   };
   for (const auto& r : reads) {
     auto name = "read " + std::to_string(static_cast<int>(r.kind)) + " " + r.id + " from " +
-                std::to_string(r.from_seq);
+                std::to_string(r.from_seq) + " after " + r.after + " limit " +
+                std::to_string(r.max_messages);
     auto e = expected.read(r);
     auto a = actual.read(r);
     same_error(e.error, a.error, name);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "dref/change.hpp"
 #include "dref/protocol/result.hpp"
 #include "dref/protocol/store_results.hpp"
 #include "dref/subscription.hpp"
@@ -84,15 +85,15 @@ public:
   // actor of a node serializes its callers' updates).
   std::unique_lock<std::mutex> local_update_turn() const;
 
-  // f(old bytes, new bytes) for every write of the value from now on, in
-  // version order, on a CAF worker thread (one at a time). Returns once the
-  // backend confirmed the watch, so no later write is missed. A catch-up (the
-  // backend dropped events this watch missed, see docs/redis.md) becomes one
-  // call from the last value this watch saw to the current one: the writes
-  // in between are gone.
-  using value_change = std::function<void(const std::string& old_bytes,
-                                           const std::string& new_bytes)>;
-  result<subscription> watch_values(value_change f, timeout_ms timeout = {}) const;
+  // f(change) for every change of the value from now on (created, written,
+  // removed, metadata), in version order, on a CAF worker thread (one at a
+  // time). Returns once the backend confirmed the watch, so no later change
+  // is missed. A catch-up (the backend dropped events this watch missed, see
+  // docs/redis.md) becomes one change_kind::caught_up from the last value
+  // this watch saw to the current one, or a removal: the changes in between
+  // are gone.
+  using change_handler = std::function<void(const byte_change&)>;
+  result<subscription> watch_values(change_handler f, timeout_ms timeout = {}) const;
 
   // From an actor (ref_async.cpp): done runs in self's context.
   void async_read(caf::scheduled_actor* self, timeout_ms timeout,
@@ -100,12 +101,14 @@ public:
   void async_set(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
                  std::function<void(result<std::uint64_t>)> done,
                  std::optional<protocol::write_fence> fence = {}) const;
+  void async_create(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
+                    std::function<void(result<protocol::res_created>)> done) const;
   void async_remove(caf::scheduled_actor* self, timeout_ms timeout,
                     std::function<void(result<protocol::res_removed>)> done,
                     std::optional<protocol::write_fence> fence = {}) const;
   void async_run(caf::scheduled_actor* self, std::string command, std::string args,
                  timeout_ms timeout, std::function<void(result<protocol::res_ran>)> done) const;
-  void async_watch_values(caf::scheduled_actor* self, value_change f, timeout_ms timeout,
+  void async_watch_values(caf::scheduled_actor* self, change_handler f, timeout_ms timeout,
                           std::function<void(result<subscription>)> done) const;
   // A fenced update commits under fence; updates queued with another fence
   // (or none) go in other rounds.
