@@ -115,7 +115,7 @@ BOOST_AUTO_TEST_CASE(tokens_and_roles) {
 
 BOOST_AUTO_TEST_CASE(tls_with_the_node_certificate) {
   test::test_certs certs{{{"", "member client"}}};
-  config::tls client{certs.certificate("client"), certs.key("client"), certs.ca(), ""};
+  config::tls client{certs.certificate("client"), certs.key("client"), certs.ca(), "", ""};
   gateway_cluster g{{"--tls-certificate", certs.certificate("member"), "--tls-key",
                      certs.key("member"), "--tls-ca", certs.ca()},
                     client,
