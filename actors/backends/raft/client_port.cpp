@@ -98,12 +98,14 @@ caf::behavior far_relay(caf::event_based_actor* self, caf::actor node, caf::acto
   };
 }
 
-// Passes each event on to the client's watcher while it lives.
-caf::behavior near_relay(caf::event_based_actor* self, caf::actor watcher) {
+// Passes each event on to the client's watcher while it lives, as sent by
+// the gateway: a client takes events only from the member it watches at
+// (watch_relay.hpp), and to the client the gateway is that member.
+caf::behavior near_relay(caf::event_based_actor* self, caf::actor watcher, caf::actor gateway) {
   self->monitor(watcher);
   self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
   return {
-    [self, watcher](protocol::store_event& e) { self->send(watcher, std::move(e)); },
+    [watcher, gateway](protocol::store_event& e) { caf::send_as(gateway, watcher, std::move(e)); },
   };
 }
 
@@ -196,7 +198,7 @@ std::optional<relay_pair> relays_for(gateway_actor* self, const caf::actor& watc
     return it->second;
   if (st.relays.size() >= st.options.max_watchers)
     return std::nullopt;
-  auto near = self->spawn<caf::linked>(near_relay, watcher);
+  auto near = self->spawn<caf::linked>(near_relay, watcher, caf::actor_cast<caf::actor>(self));
   auto far = st.node_system->spawn(far_relay, st.node, near);
   // Whichever way the near one ends (the watcher gone, the port closing),
   // the node's watcher ends with it and the node forgets it.
