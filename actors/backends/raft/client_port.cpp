@@ -29,6 +29,8 @@ using reply_atom = caf::atom_constant<caf::atom("cpreply")>;
 using gateway_atom = caf::atom_constant<caf::atom("cpgateway")>;
 using sweep_atom = caf::atom_constant<caf::atom("cpsweep")>;
 using node_gone_atom = caf::atom_constant<caf::atom("cpnodegone")>;
+using hold_atom = caf::atom_constant<caf::atom("cphold")>;
+using release_atom = caf::atom_constant<caf::atom("cprelease")>;
 
 constexpr std::chrono::milliseconds sweep_interval{500};
 
@@ -100,12 +102,36 @@ caf::behavior far_relay(caf::event_based_actor* self, caf::actor node, caf::acto
 
 // Passes each event on to the client's watcher while it lives, as sent by
 // the gateway: a client takes events only from the member it watches at
-// (watch_relay.hpp), and to the client the gateway is that member.
-caf::behavior near_relay(caf::event_based_actor* self, caf::actor watcher, caf::actor gateway) {
+// (watch_relay.hpp), and to the client the gateway is that member. The
+// node sends a watch's answer and its events by two ways (bridge, relays),
+// so the events of an id wait here from the gateway's hold until it has
+// delivered the answer (release): a client drops events that come before
+// the answer to its watch.
+struct near_state {
+  std::map<std::string, std::vector<protocol::store_event>> held; // by id
+  static inline const char* name = "dref.client_port.near_relay";
+};
+using near_actor = caf::stateful_actor<near_state>;
+
+caf::behavior near_relay(near_actor* self, caf::actor watcher, caf::actor gateway) {
   self->monitor(watcher);
   self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
   return {
-    [watcher, gateway](protocol::store_event& e) { caf::send_as(gateway, watcher, std::move(e)); },
+    [self, watcher, gateway](protocol::store_event& e) {
+      if (auto it = self->state.held.find(e.id); it != self->state.held.end())
+        it->second.push_back(std::move(e));
+      else
+        caf::send_as(gateway, watcher, std::move(e));
+    },
+    [self](hold_atom, const std::string& id) { self->state.held.try_emplace(id); },
+    [self, watcher, gateway](release_atom, const std::string& id) {
+      auto it = self->state.held.find(id);
+      if (it == self->state.held.end())
+        return;
+      for (auto& e : it->second)
+        caf::send_as(gateway, watcher, std::move(e));
+      self->state.held.erase(it);
+    },
   };
 }
 
@@ -114,6 +140,9 @@ caf::behavior near_relay(caf::event_based_actor* self, caf::actor watcher, caf::
 struct pending_call {
   caf::response_promise promise;
   clock_type::time_point deadline;
+  // A watch's: the relay holding the id's events until the answer is out.
+  caf::actor release_to;
+  std::string id;
 };
 
 struct relay_pair {
@@ -156,9 +185,14 @@ caf::response_promise start_call(gateway_actor* self, Args&&... args) {
     return promise;
   }
   auto call = ++st.next_call;
-  st.calls.emplace(call, pending_call{promise, clock_type::now() + st.options.call_timeout});
+  st.calls.emplace(call, pending_call{promise, clock_type::now() + st.options.call_timeout, {}, {}});
   caf::anon_send(st.bridge, call_atom::value, call, std::forward<Args>(args)...);
   return promise;
+}
+
+void release_held(gateway_actor* self, const pending_call& pending) {
+  if (pending.release_to)
+    self->send(pending.release_to, release_atom::value, pending.id);
 }
 
 template <class Reply>
@@ -167,6 +201,7 @@ void finish_call(gateway_actor* self, std::uint64_t call, Reply&& reply) {
   if (it == self->state.calls.end())
     return; // expired already
   it->second.promise.deliver(std::forward<Reply>(reply));
+  release_held(self, it->second);
   self->state.calls.erase(it);
 }
 
@@ -176,6 +211,7 @@ void sweep(gateway_actor* self) {
   while (!calls.empty() && calls.begin()->second.deadline <= now) {
     calls.begin()->second.promise.deliver(
       refusal(errc::timeout, "the member did not answer in time; the outcome is unknown"));
+    release_held(self, calls.begin()->second);
     calls.erase(calls.begin());
   }
 }
@@ -229,7 +265,17 @@ caf::response_promise start_watch(gateway_actor* self, const std::string& id,
     return refuse(refusal(errc::limit_exceeded, "this member already serves "
                                                   + std::to_string(self->state.relays.size())
                                                   + " watchers"));
-  return start_call(self, protocol::watch_atom::value, id, pair->far, after...);
+  self->send(pair->near, hold_atom::value, id);
+  auto numbered = self->state.next_call;
+  auto promise = start_call(self, protocol::watch_atom::value, id, pair->far, after...);
+  if (self->state.next_call != numbered) {
+    auto& pending = self->state.calls.at(self->state.next_call);
+    pending.release_to = pair->near;
+    pending.id = id;
+  } else {
+    self->send(pair->near, release_atom::value, id); // refused before it started
+  }
+  return promise;
 }
 
 caf::behavior gateway(gateway_actor* self, caf::actor node, caf::actor bridge,
