@@ -26,7 +26,11 @@ result<caf::actor> admin_target(caf::actor_system& sys, const handle_ptr& handle
     return caf::actor_cast<caf::actor>(handle->actor);
   std::string failures;
   for (const auto& endpoint : handle->admin_endpoints) {
+    // A fresh dial can lose CAF's handshake race against its connection
+    // timeout (actors/net/transport.cpp): each member port gets three tries.
     auto remote = net::remote_actor(sys, endpoint.host, endpoint.port);
+    for (int attempt = 1; !remote && attempt < 3; ++attempt)
+      remote = net::remote_actor(sys, endpoint.host, endpoint.port);
     if (remote)
       return std::move(*remote);
     failures += "\n  " + endpoint.to_string() + ": " + net::describe_dial_failure(sys, remote.error());
