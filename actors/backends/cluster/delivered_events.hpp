@@ -29,8 +29,11 @@ public:
   // The newest topic message delivered, when one was, or what the watch's
   // start said of the topic (learn_topic_start).
   std::optional<std::uint64_t> topic_seen() const noexcept { return topic_seq_; }
-  // The topic's next seq as read right after the watch started, all older
-  // messages' events having arrived before that read's answer.
+  // The topic's next seq as read before the watch started: each message
+  // from there on either reaches the watcher or was published while the
+  // watch was being set up (so it may count as before it, and a catch-up
+  // that resumes from there delivers no message the watcher should not see).
+  // Only before the first delivered message: it counts as delivered.
   void learn_topic_start(std::uint64_t next_seq);
 
   std::uint64_t revision() const noexcept { return revision_; }

@@ -167,21 +167,42 @@ void resume(relay_actor* self, caf::actor member, std::uint64_t epoch) {
           });
 }
 
-// Right after the first watch: the newest topic message there was, so that
-// a failover before the watcher's first message still knows where to resume.
-void learn_topic_start(relay_actor* self, std::uint64_t epoch) {
+// The first watch. Before it, the topic's next seq is read, so that a
+// failover before the watcher's first message still knows where to resume
+// (delivered_events::learn_topic_start). Read after the watch instead, the
+// answer could overtake events of messages published in between (a client
+// port sends answers and events by different ways) and count them as
+// delivered when they were not.
+void first_watch(relay_actor* self, caf::actor member,
+                 caf::typed_response_promise<std::uint64_t> promise) {
   auto& st = self->state;
+  st.member = member;
+  auto watch = [self, member, promise](std::optional<std::uint64_t> topic_next) mutable {
+    self
+      ->request(member, self->state.options.attempt_timeout, protocol::watch_atom::value,
+                self->state.options.id, caf::actor{self})
+      .then(
+        [self, promise, topic_next](std::uint64_t start) mutable {
+          if (!self->state.delivered) {
+            self->state.delivered.emplace(start);
+            if (topic_next)
+              self->state.delivered->learn_topic_start(*topic_next);
+          }
+          promise.deliver(start);
+        },
+        [promise](caf::error& err) mutable { promise.deliver(std::move(err)); });
+  };
   self
-    ->request(st.member, st.options.attempt_timeout, protocol::read_atom::value,
+    ->request(member, st.options.attempt_timeout, protocol::read_atom::value,
               store_read{protocol::read_kind::topic, st.options.id, 0, 0})
     .then(
-      [=](store_read_reply& reply) {
-        if (epoch != self->state.epoch || reply.error)
-          return;
-        if (const auto* page = std::get_if<protocol::topic_page>(&reply.value))
-          self->state.delivered->learn_topic_start(page->next_seq);
+      [watch](store_read_reply& reply) mutable {
+        std::optional<std::uint64_t> topic_next;
+        if (const auto* page = reply.error ? nullptr : std::get_if<protocol::topic_page>(&reply.value))
+          topic_next = page->next_seq;
+        watch(topic_next);
       },
-      [](caf::error&) {});
+      [watch](caf::error&) mutable { watch(std::nullopt); });
 }
 
 caf::behavior relay(relay_actor* self, watch_relay_options options) {
@@ -200,21 +221,7 @@ caf::behavior relay(relay_actor* self, watch_relay_options options) {
   return {
     [self](protocol::watch_atom, caf::actor member) -> caf::result<std::uint64_t> {
       auto promise = self->make_response_promise<std::uint64_t>();
-      auto& st = self->state;
-      st.member = member;
-      auto epoch = st.epoch;
-      self
-        ->request(member, st.options.attempt_timeout, protocol::watch_atom::value,
-                  st.options.id, caf::actor{self})
-        .then(
-          [self, promise, epoch](std::uint64_t start) mutable {
-            if (!self->state.delivered) {
-              self->state.delivered.emplace(start);
-              learn_topic_start(self, epoch);
-            }
-            promise.deliver(start);
-          },
-          [promise](caf::error& err) mutable { promise.deliver(std::move(err)); });
+      first_watch(self, std::move(member), promise);
       return promise;
     },
     [self](resume_atom, caf::actor member, std::uint64_t epoch) {

@@ -1,0 +1,129 @@
+// watch_relay: every event the member sends the relay reaches the watcher,
+// whatever order the member's answers and events arrive in.
+
+#include "dref/protocol/caf/atoms.hpp"
+#include "dref/protocol/caf/bridge.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "dref/protocol/store_reads.hpp"
+#include "dref/protocol/store_results.hpp"
+#include "watch_relay.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <chrono>
+#include <vector>
+
+using namespace dref;
+using namespace std::chrono_literals;
+
+namespace {
+
+using publish_atom = caf::atom_constant<caf::atom("tpublish")>;
+using owed_atom = caf::atom_constant<caf::atom("towed")>;
+
+// A member holding one topic. Each read of it first applies the messages
+// published meanwhile by others (`concurrent` per read) and answers, and
+// only then sends their events to the watchers: a client port's answers and
+// events travel by different ways, so either may come first.
+struct member_state {
+  std::uint64_t next_seq = 1;
+  std::uint64_t revision = 100;
+  int concurrent = 0;
+  std::vector<caf::actor> watchers;
+  std::vector<std::uint64_t> owed; // the seqs of the events sent to a watcher
+};
+
+protocol::store_event published(std::uint64_t seq) {
+  protocol::store_event e;
+  e.kind = protocol::event_kind::topic_published;
+  e.id = "t";
+  e.old_version = seq - 1;
+  e.new_version = seq;
+  e.number = seq;
+  e.payload = "m" + std::to_string(seq);
+  return e;
+}
+
+caf::behavior scripted_member(caf::stateful_actor<member_state>* self, int concurrent) {
+  self->state.concurrent = concurrent;
+  auto publish = [self] {
+    auto e = published(self->state.next_seq++);
+    ++self->state.revision;
+    return e;
+  };
+  return {
+      [self, publish](protocol::read_atom, const protocol::store_read&) {
+        std::vector<protocol::store_event> later;
+        for (int i = 0; i < self->state.concurrent; ++i)
+          later.push_back(publish());
+        for (const auto& w : self->state.watchers)
+          for (const auto& e : later) {
+            self->state.owed.push_back(e.number);
+            self->delayed_send(w, 50ms, e);
+          }
+        protocol::topic_page page;
+        page.first_seq = 1;
+        page.next_seq = self->state.next_seq;
+        return protocol::store_read_reply{std::nullopt, page, self->state.revision};
+      },
+      [self](protocol::watch_atom, const std::string&, const caf::actor& w) {
+        self->state.watchers.push_back(w);
+        return self->state.revision;
+      },
+      [self](protocol::unwatch_atom, const std::string&, const caf::actor&) {},
+      [self, publish](publish_atom) {
+        auto e = publish();
+        for (const auto& w : self->state.watchers) {
+          self->state.owed.push_back(e.number);
+          self->send(w, e);
+        }
+      },
+      [self](owed_atom) { return self->state.owed; },
+  };
+}
+
+struct fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+};
+
+// The seqs the watcher gets within `wait`.
+std::vector<std::uint64_t> received(caf::scoped_actor& watcher, std::chrono::milliseconds wait) {
+  std::vector<std::uint64_t> seqs;
+  bool more = true;
+  while (more)
+    watcher->receive([&](const protocol::store_event& e) { seqs.push_back(e.number); },
+                     caf::after(wait) >> [&] { more = false; });
+  return seqs;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(watch_relay, fixture)
+
+BOOST_AUTO_TEST_CASE(events_of_messages_published_while_the_watch_starts_all_arrive) {
+  caf::scoped_actor watcher{sys};
+  // Three messages are published by others around each read of the topic.
+  auto member = sys.spawn(scripted_member, 3);
+  auto relay = backend::spawn_watch_relay(sys, {"t", watcher, 2000ms, 100ms});
+  watcher->request(relay, 2s, protocol::watch_atom::value, member)
+      .receive([](std::uint64_t start) { BOOST_TEST(start >= 100u); },
+               [&](caf::error& err) { BOOST_FAIL("watch failed: " << sys.render(err)); });
+  watcher->send(member, publish_atom::value);
+  watcher->send(member, publish_atom::value);
+  auto got = received(watcher, 300ms);
+  std::vector<std::uint64_t> owed;
+  watcher->request(member, 2s, owed_atom::value)
+      .receive([&](std::vector<std::uint64_t>& seqs) { owed = std::move(seqs); },
+               [&](caf::error& err) { BOOST_FAIL("member: " << sys.render(err)); });
+  BOOST_TEST(owed.size() >= 2u);
+  BOOST_TEST(got == owed, boost::test_tools::per_element());
+  caf::anon_send_exit(relay, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(member, caf::exit_reason::user_shutdown);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
