@@ -7,7 +7,7 @@ namespace dref {
 
 node_system_config::node_system_config(const config::node_config& node) : node_(node) {
   protocol::register_with(*this);
-  net::configure(*this, node.tls, node.timeouts.heartbeat);
+  net::configure(*this, node.tls, node.timeouts.heartbeat, node.network);
 }
 
 } // namespace dref

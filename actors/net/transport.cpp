@@ -2,7 +2,8 @@
 
 #include "dref/config/tls_files.hpp"
 #include "dref/protocol/result.hpp"
-#include "openssl_error_queue.hpp"
+#include "libssl_calls.hpp"
+#include "tls_guard.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -35,7 +36,7 @@ constexpr std::chrono::milliseconds min_tls_heartbeat{1000};
 } // namespace
 
 void configure(caf::actor_system_config& cfg, const config::tls& settings,
-               std::chrono::milliseconds heartbeat) {
+               std::chrono::milliseconds heartbeat, const config::network& bounds) {
   cfg.load<caf::io::middleman>();
   // Round trips on loopback halve with these (276 -> 127 us between two
   // processes on a 2-core machine, CAF 0.17.6).
@@ -62,7 +63,13 @@ void configure(caf::actor_system_config& cfg, const config::tls& settings,
   cfg.openssl_cafile = settings.ca;
   cfg.openssl_passphrase = settings.key_passphrase;
   cfg.load<caf::openssl::manager>(); // after the middleman, which it runs on
-  [[maybe_unused]] bool fixed = detail::openssl_error_queue_fix_linked();
+  detail::tls_bounds guarded;
+  guarded.max_message_bytes =
+    static_cast<std::uint32_t>(std::min<std::uint64_t>(bounds.max_message_bytes, UINT32_MAX));
+  guarded.max_connections = bounds.max_connections;
+  guarded.handshake_timeout = bounds.handshake_timeout;
+  detail::set_tls_bounds(guarded);
+  [[maybe_unused]] bool linked = detail::libssl_calls_linked();
 }
 
 bool tls_enabled(caf::actor_system& sys) {

@@ -1,84 +1,11 @@
 #include "keys.hpp"
+#include "value_checks.hpp"
 
-#include <algorithm>
-#include <arpa/inet.h>
-#include <charconv>
 #include <limits>
 
 namespace dref::config::detail {
 
 namespace {
-
-using problem = std::optional<std::string>;
-
-std::string trim(std::string_view text) {
-  auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos)
-    return {};
-  auto last = text.find_last_not_of(" \t");
-  return std::string{text.substr(first, last - first + 1)};
-}
-
-bool is_ip_address(const std::string& text) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
-}
-
-// RFC 1123 host names: labels of letters, digits and '-', dot-separated.
-bool is_dns_name(std::string_view text) {
-  if (text.empty() || text.size() > 253)
-    return false;
-  std::size_t label = 0;
-  for (std::size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == '.') {
-      if (label == 0 || label > 63 || text[i - 1] == '-')
-        return false;
-      label = 0;
-      continue;
-    }
-    char c = text[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-              || (c == '-' && label > 0) || c == '_';
-    if (!ok)
-      return false;
-    ++label;
-  }
-  return true;
-}
-
-// Node and cluster ids travel in messages and file names: keep them plain.
-bool is_plain_id(std::string_view text) {
-  return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
-           || c == '_' || c == '.';
-  });
-}
-
-std::optional<std::int64_t> whole_decimal(std::string_view text) {
-  std::int64_t number = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
-    return std::nullopt;
-  return number;
-}
-
-template <class T>
-problem integer_in(const raw_value& value, std::int64_t low, std::int64_t high, T& out) {
-  auto number = std::get<std::int64_t>(value);
-  if (number < low || number > high)
-    return std::to_string(number) + " is out of range";
-  out = static_cast<T>(number);
-  return std::nullopt;
-}
-
-problem milliseconds_in(const raw_value& value, std::int64_t low, std::int64_t high,
-                        std::chrono::milliseconds& out) {
-  std::int64_t count = 0;
-  if (auto bad = integer_in(value, low, high, count))
-    return bad;
-  out = std::chrono::milliseconds{count};
-  return std::nullopt;
-}
 
 template <auto Member>
 problem assign_plain_id(node_config& cfg, const raw_value& value) {
@@ -243,6 +170,16 @@ problem assign_key_passphrase(node_config& cfg, const raw_value& value) {
 problem assign_network_faults(node_config& cfg, const raw_value& value) {
   cfg.failpoints.network_faults = std::get<bool>(value);
   return std::nullopt;
+}
+
+problem assign_max_message_bytes(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 1 << 20, (std::int64_t{4} << 30) - 1, cfg.network.max_message_bytes);
+}
+problem assign_max_connections(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 1, 65536, cfg.network.max_connections);
+}
+problem assign_handshake_timeout(node_config& cfg, const raw_value& value) {
+  return milliseconds_in(value, 100, 600'000, cfg.network.handshake_timeout);
 }
 
 problem assign_insecure(node_config& cfg, const raw_value& value) {
@@ -437,6 +374,21 @@ const key_spec keys[] = {
    "text (prefer the file or the variable: flags show in ps)",
    "passphrase of an encrypted tls.key", assign_key_passphrase,
    no_default, true},
+  {"network.max_message_bytes", "DREF_MAX_MESSAGE_BYTES", "max-message-bytes",
+   value_kind::integer, "bytes, 1048576-4294967295, at least 2 * limits.max_value_bytes + 65 MiB",
+   "with TLS: a connection announcing a larger message is closed (docs/security.md, Bounds)",
+   assign_max_message_bytes,
+   [](const node_config& c) { return std::to_string(c.network.max_message_bytes); }},
+  {"network.max_connections", "DREF_MAX_CONNECTIONS", "max-connections", value_kind::integer,
+   "1-65536", "with TLS: connections this process accepts and keeps open at once; more are "
+   "closed at once",
+   assign_max_connections,
+   [](const node_config& c) { return std::to_string(c.network.max_connections); }},
+  {"network.handshake_timeout_ms", "DREF_HANDSHAKE_TIMEOUT_MS", "handshake-timeout-ms",
+   value_kind::integer, "milliseconds, 100-600000",
+   "with TLS: an accepted connection still in its TLS handshake after this long is closed",
+   assign_handshake_timeout,
+   [](const node_config& c) { return millis(c.network.handshake_timeout); }},
   {"http.listen", "DREF_HTTP_LISTEN", "http-listen", value_kind::text,
    "an IP address or a host name", "address of the HTTP gateway (docs/http.md)",
    assign_http_listen, [](const node_config& c) { return c.http.listen; }},

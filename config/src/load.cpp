@@ -58,6 +58,22 @@ struct loader {
                            "must survive restarts");
     check_tls();
     check_redis_security();
+    resolve_max_message_bytes();
+  }
+
+  void resolve_max_message_bytes() {
+    auto least = min_message_bytes(cfg.limits);
+    auto& max = cfg.network.max_message_bytes;
+    if (!origin_of.contains("network.max_message_bytes"))
+      max = std::max(max, least); // the default grows with the limits
+    else if (max < least)
+      problems.push_back("network.max_message_bytes = " + std::to_string(max) + " from "
+                         + origin("network.max_message_bytes") + " is below "
+                         + std::to_string(least)
+                         + ", what a value's write or change event (limits.max_value_bytes = "
+                         + std::to_string(cfg.limits.max_value_bytes) + " from "
+                         + origin("limits.max_value_bytes")
+                         + ", twice) or a page of a topic may need");
   }
 
   // Redis credentials and TLS: partial settings are refused rather than
@@ -182,6 +198,14 @@ std::string_view to_string(backend_kind kind) noexcept {
     case backend_kind::redis: return "redis";
   }
   return "unknown";
+}
+
+std::uint64_t min_message_bytes(const limits& lim) {
+  // A topic page holds at most a topic's retained bytes: 64 MiB
+  // (store/limits.hpp, topic_max_bytes).
+  constexpr std::uint64_t topic_page = 64ull << 20;
+  constexpr std::uint64_t room = 1ull << 20;
+  return 2 * lim.max_value_bytes + topic_page + room;
 }
 
 endpoint member_port_of(const endpoint& client_port) {

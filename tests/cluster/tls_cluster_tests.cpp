@@ -4,7 +4,7 @@
 // serving; and protected mode: no plain TCP on a non-loopback address
 // unless --insecure. The refusals run against one member each, so that one
 // refusal cannot hide behind another and a cluster's start-up noise cannot
-// hide a broken connection (actors/net/openssl_error_queue.cpp).
+// hide a broken connection (actors/net/libssl_calls.cpp).
 
 #include "dref/protocol/caf/type_ids.hpp"
 #include "process_cluster.hpp"
@@ -91,17 +91,11 @@ std::optional<std::string> refused(caf::actor_system_config& cfg, std::uint16_t 
 
 // Bytes that are not a TLS handshake, on a raw socket.
 void send_junk(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int fd = test::dial_loopback(port);
   BOOST_REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    std::string junk(4096, 'x');
-    (void)::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL);
-    std::this_thread::sleep_for(100ms);
-  }
+  std::string junk(4096, 'x');
+  (void)::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL);
+  std::this_thread::sleep_for(100ms);
   ::close(fd);
 }
 
@@ -220,14 +214,9 @@ BOOST_FIXTURE_TEST_CASE(two_hundred_junk_connections_leave_the_member_serving, t
   std::mt19937 rng{seed};
   std::vector<int> held;
   for (int i = 0; i < 200; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int fd = test::dial_loopback(c.ports[0]);
     BOOST_REQUIRE(fd >= 0);
     held.push_back(fd);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(c.ports[0]);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
     std::string bytes;
     if (i % 3 == 0) {
       bytes.resize(1 + rng() % 4096);

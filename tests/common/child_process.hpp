@@ -18,6 +18,9 @@ std::uint16_t free_loopback_port();
 // True once something accepts TCP connections on 127.0.0.1:port.
 bool wait_until_listening(std::uint16_t port, std::chrono::milliseconds timeout);
 
+// A connected TCP socket to 127.0.0.1:port, or -1.
+int dial_loopback(std::uint16_t port);
+
 class child_process {
 public:
   // argv[0] is looked up in PATH. Output goes to `log_path` (or /dev/null).

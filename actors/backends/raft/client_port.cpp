@@ -369,7 +369,7 @@ result<std::shared_ptr<client_port>> client_port::open(caf::actor node,
   auto& holder = *out->system_;
   protocol::register_with(holder.config);
   try {
-    net::configure(holder.config, options.tls, options.heartbeat);
+    net::configure(holder.config, options.tls, options.heartbeat, options.network);
   } catch (const error_exception& e) {
     return e.error();
   }

@@ -50,6 +50,7 @@ struct client_port_options {
   std::uint16_t port = 0;
   // With certificate, key and ca: mutual TLS; ca is the clients' CA.
   config::tls tls;
+  config::network network; // its bounds
   std::chrono::milliseconds heartbeat{50};
   // A call the node has not answered in this long fails with timeout (the
   // node answers its own requests well before).

@@ -74,6 +74,7 @@ node_options options_from(const config::node_config& cfg) {
   out.wall_clock_skew = cfg.failpoints.wall_clock_skew;
   out.network_faults = cfg.failpoints.network_faults;
   out.client_tls = cfg.tls;
+  out.network = cfg.network;
   if (!cfg.tls.client_ca.empty())
     out.client_tls.ca = cfg.tls.client_ca;
   return out;
@@ -166,6 +167,7 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
   clients.host = options.listen_host;
   clients.port = *port;
   clients.tls = options.client_tls;
+  clients.network = options.network;
   clients.heartbeat = options.heartbeat;
   clients.call_timeout = options.request_timeout * 2;
   clients.limits = options.limits;

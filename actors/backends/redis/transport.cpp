@@ -64,7 +64,7 @@ private:
 
 // Every SSL call first empties this thread's OpenSSL error queue:
 // SSL_get_error reads it, and a stale entry left by another connection
-// would make a healthy one look broken (actors/net/openssl_error_queue.cpp).
+// would make a healthy one look broken (actors/net/libssl_calls.cpp).
 class tls_transport final : public transport {
 public:
   explicit tls_transport(SSL* ssl)

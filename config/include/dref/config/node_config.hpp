@@ -64,6 +64,26 @@ struct failpoints {
   friend bool operator==(const failpoints&, const failpoints&) = default;
 };
 
+// Bounds on the TLS connections this process accepts and reads, the same
+// for each of its ports (docs/security.md, "Bounds"). Plain TCP has none:
+// without TLS a member listens on loopback only, unless told --insecure.
+struct network {
+  // The largest message a connection may announce; a larger one closes it.
+  // Unless given, load() raises it to what limits.max_value_bytes needs
+  // (min_message_bytes); a smaller value given is refused.
+  std::uint64_t max_message_bytes = 128ull << 20;
+  std::uint32_t max_connections = 512; // accepted and open at once
+  // An accepted connection that has not finished its TLS handshake by then
+  // is closed.
+  std::chrono::milliseconds handshake_timeout{10000};
+  friend bool operator==(const network&, const network&) = default;
+};
+
+// The least network.max_message_bytes may be: a value's write and its change
+// event (old and new value), or a full page of a topic, with room for the
+// rest of the message.
+std::uint64_t min_message_bytes(const limits& lim);
+
 // Mutual TLS for every connection of this node, members and clients alike
 // (docs/security.md). load() takes all three paths or none: with them, each
 // connection is encrypted and both ends must show a certificate signed by a
@@ -144,6 +164,7 @@ struct node_config {
   dref::config::failpoints failpoints; // tests only
 
   dref::config::tls tls;
+  dref::config::network network;
   // Listen on a non-loopback address without TLS all the same (raft members
   // refuse to otherwise: anyone who reaches the port could write).
   bool insecure = false;

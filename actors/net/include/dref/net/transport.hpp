@@ -20,11 +20,12 @@ namespace dref::net {
 // middleman, with a heartbeat on
 // every connection about every `heartbeat` (a peer silent for ten is
 // dropped), and CAF's openssl module with the files of `settings` when
-// settings.enabled(). Throws error_exception (invalid_config) when the files
+// settings.enabled(), bounded by `bounds` (for the whole process, see
+// config::network). Throws error_exception (invalid_config) when the files
 // cannot be used, since CAF would abort the process at the first connection
 // instead.
 void configure(caf::actor_system_config& cfg, const config::tls& settings,
-               std::chrono::milliseconds heartbeat);
+               std::chrono::milliseconds heartbeat, const config::network& bounds = {});
 
 // Whether `sys` talks mutual TLS (configure loaded the openssl module).
 bool tls_enabled(caf::actor_system& sys);

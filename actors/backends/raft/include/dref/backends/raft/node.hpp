@@ -66,6 +66,7 @@ struct node_options {
   // that signs clients' certificates (config tls.client_ca, else tls.ca).
   // Enabled exactly when the actor system given to start_node has TLS.
   config::tls client_tls;
+  config::network network; // the TLS bounds, for both ports
 };
 
 node_options options_from(const config::node_config& cfg);

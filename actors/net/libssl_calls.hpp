@@ -1,10 +1,10 @@
 #pragma once
-// openssl_error_queue.cpp wraps libssl's I/O calls for CAF's TLS layer. A
+// libssl_calls.cpp wraps libssl's I/O calls for CAF's TLS layer. A
 // static library's object is linked only when something refers to it:
 // configure() calls this so that every program with TLS gets the wrappers.
 
 namespace dref::net::detail {
 
-bool openssl_error_queue_fix_linked() noexcept;
+bool libssl_calls_linked() noexcept;
 
 } // namespace dref::net::detail

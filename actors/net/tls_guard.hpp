@@ -1,0 +1,52 @@
+#pragma once
+// Bounds on the TLS connections CAF 0.17.6 serves, which has none of its
+// own (docs/security.md, "Bounds"): how many accepted connections are open
+// at once, how long an accepted one may take over its TLS handshake, and
+// how large a message a connection may announce (basp_frames.hpp). CAF's
+// openssl module is not changed; libssl_calls.cpp hands the guard each
+// libssl call that module makes, and a connection over a bound is closed by
+// failing that call (CAF then drops the connection as broken) or, for a
+// handshake that never proceeds, by shutting its socket down from the
+// guard's own thread.
+//
+// The bounds hold for the whole process (all its actor systems): the last
+// set_tls_bounds wins. Refusals are counted and reported on stderr, at most
+// once a second per kind.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+typedef struct ssl_st SSL;
+
+namespace dref::net::detail {
+
+struct tls_bounds {
+  std::uint32_t max_message_bytes = 128u << 20;
+  std::size_t max_connections = 512;
+  std::chrono::milliseconds handshake_timeout{10000};
+};
+
+void set_tls_bounds(const tls_bounds& bounds);
+
+struct tls_guard_counts {
+  std::uint64_t refused_connections = 0; // over max_connections
+  std::uint64_t handshake_timeouts = 0;
+  std::uint64_t oversized_messages = 0;
+  std::size_t open_connections = 0; // accepted, not yet freed
+};
+
+tls_guard_counts tls_guard_counts_now();
+
+// Whether a libssl call returning to `return_address` was made by CAF's
+// openssl module (libcaf_openssl): the guard looks at nothing else, so the
+// HTTP gateway's and the redis client's TLS are left alone.
+bool called_by_caf(const void* return_address);
+
+// The hooks, for CAF's calls only. False: fail the call.
+bool admit_accept(SSL* ssl);                             // before each SSL_accept
+void accept_returned(SSL* ssl, int result);              // after it
+bool admit_read(SSL* ssl, const void* bytes, int count); // after an SSL_read that read bytes
+void forget(SSL* ssl);                                   // before SSL_free
+
+} // namespace dref::net::detail
