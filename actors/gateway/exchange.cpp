@@ -49,6 +49,8 @@ unsigned http_status_of(errc code) noexcept {
       return 409;
     case errc::version_conflict:
       return 412;
+    case errc::compacted:
+      return 410;
     case errc::value_too_large:
       return 413;
     case errc::limit_exceeded:

@@ -79,22 +79,10 @@ reply router::get_ref(const std::string& id, bool stale) {
 }
 
 reply router::put_ref(const std::string& id, const json& body, const std::string& if_match) {
-  auto value = body.find("value");
-  if (value == body.end() || !value->is_string())
-    return error_reply(400, "invalid_argument", "\"value\" (a string) is missing");
-  std::string encoding = "text";
-  if (auto e = body.find("encoding"); e != body.end()) {
-    if (!e->is_string() || (*e != "text" && *e != "base64"))
-      return error_reply(400, "invalid_argument", "\"encoding\" is \"text\" or \"base64\"");
-    encoding = e->get<std::string>();
-  }
-  std::string bytes = value->get<std::string>();
-  if (encoding == "base64") {
-    auto decoded = base64_decode(bytes);
-    if (!decoded)
-      return error_reply(400, "invalid_argument", "\"value\" is not base64");
-    bytes = std::move(*decoded);
-  }
+  auto value = bytes_in(body, "value");
+  if (auto* bad = std::get_if<reply>(&value))
+    return std::move(*bad);
+  const auto& bytes = std::get<std::string>(value);
   auto ref = context_.existing<std::string, raw_codec>(manual_id(id));
   if (if_match.empty()) {
     auto written = ref.try_set(bytes);

@@ -10,6 +10,7 @@ namespace dref::gateway {
 namespace {
 
 constexpr std::string_view refs_prefix = "/v1/refs/";
+constexpr std::string_view topics_prefix = "/v1/topics/";
 constexpr std::string_view add_suffix = "/add";
 
 std::optional<std::string> percent_decoded(std::string_view text) {
@@ -138,6 +139,23 @@ reply router::route(const request& req) {
     return only("POST", "/v1/cluster/transfer", role::admin, [&] {
       return with_json_body([&](const auto& body) { return transfer_leadership(body); });
     });
+  if (path.starts_with(topics_prefix)) {
+    std::string route = "/v1/topics/{id}";
+    if (method != "GET" && method != "POST")
+      return routed(method_not_allowed(method, "GET, POST"), route);
+    if (auto no = denied(req, method == "GET" ? role::read : role::write))
+      return routed(std::move(*no), route);
+    auto id = percent_decoded(path.substr(topics_prefix.size()));
+    if (!id)
+      return routed(error_reply(400, "invalid_id", "the id is not percent-encoded correctly"),
+                    route);
+    if (auto ok = store::check_id(*id, limits_, "topic id"); !ok)
+      return routed(error_reply(ok.error()), route);
+    if (method == "POST")
+      return routed(with_json_body([&](const auto& body) { return publish_to_topic(*id, body); }),
+                    route);
+    return routed(read_topic(*id, query_value(query, "from"), query_value(query, "limit")), route);
+  }
   if (path.substr(0, refs_prefix.size()) != refs_prefix)
     return error_reply(404, "not_found_route", "no route " + std::string{path});
   auto rest = percent_decoded(path.substr(refs_prefix.size()));

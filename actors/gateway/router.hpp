@@ -18,8 +18,14 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 
 namespace dref::gateway {
+
+// The bytes of body[field], a string in the body's "encoding" (text or
+// base64, text by default), or the 400 that says what is wrong.
+std::variant<std::string, reply> bytes_in(const nlohmann::json& body, const std::string& field);
 
 class router {
 public:
@@ -44,6 +50,11 @@ private:
   reply put_ref(const std::string& id, const nlohmann::json& body, const std::string& if_match);
   reply add_to_ref(const std::string& id, const nlohmann::json& body);
   result<protocol::value_state> read_here(const std::string& id);
+
+  // topic_routes.cpp
+  reply publish_to_topic(const std::string& id, const nlohmann::json& body);
+  reply read_topic(const std::string& id, std::optional<std::string_view> from,
+                   std::optional<std::string_view> limit);
 
   // cluster_routes.cpp
   reply cluster_status();

@@ -13,6 +13,20 @@ result<std::uint64_t> topic_core::publish(std::string bytes) const {
   return std::get<protocol::res_published>(*got).seq;
 }
 
+result<topic_history<std::string>> topic_core::read(std::uint64_t from_seq,
+                                                   std::uint32_t limit) const {
+  auto got = ctx->read(protocol::store_read{protocol::read_kind::topic, id, from_seq, limit},
+                       std::nullopt);
+  if (!got)
+    return std::move(got).error();
+  auto& page = std::get<protocol::topic_page>(*got);
+  topic_history<std::string> out{page.first_seq, page.next_seq, {}};
+  out.messages.reserve(page.messages.size());
+  for (auto& m : page.messages)
+    out.messages.emplace_back(m.seq, std::move(m.message));
+  return out;
+}
+
 namespace {
 
 struct topic_reader {

@@ -167,42 +167,55 @@ void resume(relay_actor* self, caf::actor member, std::uint64_t epoch) {
           });
 }
 
-// The first watch. Before it, the topic's next seq is read, so that a
-// failover before the watcher's first message still knows where to resume
-// (delivered_events::learn_topic_start). Read after the watch instead, the
-// answer could overtake events of messages published in between (a client
-// port sends answers and events by different ways) and count them as
+// The first watch. Right before it, the topic's next seq is read from the
+// member's own state (a local read, answered at once and in order with the
+// watch, so at or before the watch's start), so that a failover before the
+// watcher's first message still knows where to resume
+// (delivered_events::learn_topic_start). The watch is not held back for the
+// read: ref_actor.hpp promises a watch in place before any later request is
+// answered. A linearizable read would not do: it may see messages published
+// after the watch started whose events are still on their way (a client
+// port sends answers and events by different ways), and count them as
 // delivered when they were not.
 void first_watch(relay_actor* self, caf::actor member,
                  caf::typed_response_promise<std::uint64_t> promise) {
   auto& st = self->state;
   st.member = member;
-  auto watch = [self, member, promise](std::optional<std::uint64_t> topic_next) mutable {
-    self
-      ->request(member, self->state.options.attempt_timeout, protocol::watch_atom::value,
-                self->state.options.id, caf::actor{self})
-      .then(
-        [self, promise, topic_next](std::uint64_t start) mutable {
-          if (!self->state.delivered) {
-            self->state.delivered.emplace(start);
-            if (topic_next)
-              self->state.delivered->learn_topic_start(*topic_next);
-          }
-          promise.deliver(start);
-        },
-        [promise](caf::error& err) mutable { promise.deliver(std::move(err)); });
+  // Whichever comes first waits here for the other.
+  struct rendezvous {
+    std::optional<std::uint64_t> topic_next;
+    bool read_done = false;
+  };
+  auto meeting = std::make_shared<rendezvous>();
+  auto learn = [self, meeting] {
+    if (meeting->read_done && meeting->topic_next && self->state.delivered)
+      self->state.delivered->learn_topic_start(*meeting->topic_next);
   };
   self
     ->request(member, st.options.attempt_timeout, protocol::read_atom::value,
+              protocol::local_atom::value,
               store_read{protocol::read_kind::topic, st.options.id, 0, 0})
     .then(
-      [watch](store_read_reply& reply) mutable {
-        std::optional<std::uint64_t> topic_next;
-        if (const auto* page = reply.error ? nullptr : std::get_if<protocol::topic_page>(&reply.value))
-          topic_next = page->next_seq;
-        watch(topic_next);
+      [meeting, learn](store_read_reply& reply) {
+        meeting->read_done = true;
+        if (const auto* page =
+              reply.error ? nullptr : std::get_if<protocol::topic_page>(&reply.value))
+          meeting->topic_next = page->next_seq;
+        learn();
       },
-      [watch](caf::error&) mutable { watch(std::nullopt); });
+      [meeting](caf::error&) { meeting->read_done = true; });
+  self
+    ->request(member, st.options.attempt_timeout, protocol::watch_atom::value, st.options.id,
+              caf::actor{self})
+    .then(
+      [self, promise, learn](std::uint64_t start) mutable {
+        if (!self->state.delivered) {
+          self->state.delivered.emplace(start);
+          learn();
+        }
+        promise.deliver(start);
+      },
+      [promise](caf::error& err) mutable { promise.deliver(std::move(err)); });
 }
 
 caf::behavior relay(relay_actor* self, watch_relay_options options) {

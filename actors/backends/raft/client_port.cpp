@@ -72,6 +72,9 @@ caf::behavior bridge(bridge_actor* self, caf::actor node, std::chrono::milliseco
     [self](call_atom, std::uint64_t call, read_atom, store_read& r) {
       ask_node<store_read_reply>(self, call, read_atom::value, std::move(r));
     },
+    [self](call_atom, std::uint64_t call, read_atom, local_atom, store_read& r) {
+      ask_node<store_read_reply>(self, call, read_atom::value, local_atom::value, std::move(r));
+    },
     [self](call_atom, std::uint64_t call, watch_atom, std::string& id, caf::actor& relay) {
       ask_node<std::uint64_t>(self, call, watch_atom::value, std::move(id), std::move(relay));
     },
@@ -306,6 +309,11 @@ caf::behavior gateway(gateway_actor* self, caf::actor node, caf::actor bridge,
       return start_call(self, propose_atom::value, std::move(p));
     },
     [self](read_atom, store_read& r) { return start_call(self, read_atom::value, std::move(r)); },
+    // From this member's state as applied, without asking the leader: may be
+    // behind, never ahead of what this member's watches have sent.
+    [self](read_atom, local_atom, store_read& r) {
+      return start_call(self, read_atom::value, local_atom::value, std::move(r));
+    },
     [self](watch_atom, const std::string& id, const caf::actor& watcher) {
       return start_watch(self, id, watcher);
     },

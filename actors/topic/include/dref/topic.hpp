@@ -17,6 +17,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "dref/codec.hpp"
 #include "dref/pending.hpp"
@@ -25,12 +27,21 @@
 
 namespace dref {
 
+// What try_read answers: the messages read, and the topic's bounds then.
+template <class T>
+struct topic_history {
+  std::uint64_t first_seq = 1; // the oldest retained (next_seq when none is)
+  std::uint64_t next_seq = 1;  // the seq the next publish gets
+  std::vector<std::pair<std::uint64_t, T>> messages;
+};
+
 namespace detail {
 struct context_impl;
 struct topic_core {
   std::shared_ptr<context_impl> ctx;
   std::string id;
   result<std::uint64_t> publish(std::string bytes) const;
+  result<topic_history<std::string>> read(std::uint64_t from_seq, std::uint32_t limit) const;
   // from_seq 0: only messages published from now on.
   result<subscription> subscribe(std::uint64_t from_seq,
                                  std::function<void(std::uint64_t, const std::string&)> f) const;
@@ -54,6 +65,25 @@ public:
   std::uint64_t publish(const T& message) const {
     return core_.publish(Codec::encode(message)).value();
   }
+  // publish without exceptions: the error as a result.
+  result<std::uint64_t> try_publish(const T& message) const {
+    return core_.publish(Codec::encode(message));
+  }
+  // Up to `limit` retained messages from `seq` on (0: from the oldest
+  // retained), read linearizably like a ref's get. errc::compacted when
+  // seq is older than the retention (the message names the first
+  // available seq). Messages this codec cannot decode are skipped.
+  result<topic_history<T>> try_read(std::uint64_t seq, std::uint32_t limit) const {
+    auto raw = core_.read(seq, limit);
+    if (!raw)
+      return std::move(raw).error();
+    topic_history<T> out{raw->first_seq, raw->next_seq, {}};
+    for (auto& [at, bytes] : raw->messages)
+      if (auto message = Codec::decode(bytes))
+        out.messages.emplace_back(at, std::move(*message));
+    return out;
+  }
+
   // f(seq, message), one call at a time, in order. Messages this codec
   // cannot decode are skipped.
   template <class F>

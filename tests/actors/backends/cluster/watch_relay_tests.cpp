@@ -35,6 +35,7 @@ struct member_state {
   int concurrent = 0;
   std::vector<caf::actor> watchers;
   std::vector<std::uint64_t> owed; // the seqs of the events sent to a watcher
+  bool silent_reads = false;
 };
 
 protocol::store_event published(std::uint64_t seq) {
@@ -48,27 +49,41 @@ protocol::store_event published(std::uint64_t seq) {
   return e;
 }
 
-caf::behavior scripted_member(caf::stateful_actor<member_state>* self, int concurrent) {
+template <class Publish>
+caf::result<protocol::store_read_reply> read_topic(caf::stateful_actor<member_state>* self,
+                                                   Publish publish) {
+  if (self->state.silent_reads) // answered never
+    return self->make_response_promise<protocol::store_read_reply>();
+
+  std::vector<protocol::store_event> later;
+  for (int i = 0; i < self->state.concurrent; ++i)
+    later.push_back(publish());
+  for (const auto& w : self->state.watchers)
+    for (const auto& e : later) {
+      self->state.owed.push_back(e.number);
+      self->delayed_send(w, 50ms, e);
+    }
+  protocol::topic_page page;
+  page.first_seq = 1;
+  page.next_seq = self->state.next_seq;
+  return protocol::store_read_reply{std::nullopt, page, self->state.revision};
+}
+
+caf::behavior scripted_member(caf::stateful_actor<member_state>* self, int concurrent,
+                              bool silent_reads) {
   self->state.concurrent = concurrent;
+  self->state.silent_reads = silent_reads;
   auto publish = [self] {
     auto e = published(self->state.next_seq++);
     ++self->state.revision;
     return e;
   };
   return {
+      [self, publish](protocol::read_atom, protocol::local_atom, const protocol::store_read&) {
+        return read_topic(self, publish);
+      },
       [self, publish](protocol::read_atom, const protocol::store_read&) {
-        std::vector<protocol::store_event> later;
-        for (int i = 0; i < self->state.concurrent; ++i)
-          later.push_back(publish());
-        for (const auto& w : self->state.watchers)
-          for (const auto& e : later) {
-            self->state.owed.push_back(e.number);
-            self->delayed_send(w, 50ms, e);
-          }
-        protocol::topic_page page;
-        page.first_seq = 1;
-        page.next_seq = self->state.next_seq;
-        return protocol::store_read_reply{std::nullopt, page, self->state.revision};
+        return read_topic(self, publish);
       },
       [self](protocol::watch_atom, const std::string&, const caf::actor& w) {
         self->state.watchers.push_back(w);
@@ -108,7 +123,7 @@ BOOST_FIXTURE_TEST_SUITE(watch_relay, fixture)
 BOOST_AUTO_TEST_CASE(events_of_messages_published_while_the_watch_starts_all_arrive) {
   caf::scoped_actor watcher{sys};
   // Three messages are published by others around each read of the topic.
-  auto member = sys.spawn(scripted_member, 3);
+  auto member = sys.spawn(scripted_member, 3, false);
   auto relay = backend::spawn_watch_relay(sys, {"t", watcher, 2000ms, 100ms});
   watcher->request(relay, 2s, protocol::watch_atom::value, member)
       .receive([](std::uint64_t start) { BOOST_TEST(start >= 100u); },
@@ -122,6 +137,23 @@ BOOST_AUTO_TEST_CASE(events_of_messages_published_while_the_watch_starts_all_arr
                [&](caf::error& err) { BOOST_FAIL("member: " << sys.render(err)); });
   BOOST_TEST(owed.size() >= 2u);
   BOOST_TEST(got == owed, boost::test_tools::per_element());
+  caf::anon_send_exit(relay, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(member, caf::exit_reason::user_shutdown);
+}
+
+// ref_actor.hpp promises a watch in place before any later request is
+// answered: the relay never holds the watch back for its read.
+BOOST_AUTO_TEST_CASE(the_watch_goes_out_without_waiting_for_the_topic_read) {
+  caf::scoped_actor watcher{sys};
+  auto member = sys.spawn(scripted_member, 0, true);
+  auto relay = backend::spawn_watch_relay(sys, {"t", watcher, 2000ms, 100ms});
+  bool answered = false;
+  watcher->request(relay, 1s, protocol::watch_atom::value, member)
+      .receive([&](std::uint64_t) { answered = true; },
+               [&](caf::error& err) { BOOST_ERROR("watch: " << sys.render(err)); });
+  BOOST_TEST(answered);
+  watcher->send(member, publish_atom::value);
+  BOOST_TEST(received(watcher, 300ms) == std::vector<std::uint64_t>{1});
   caf::anon_send_exit(relay, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(member, caf::exit_reason::user_shutdown);
 }

@@ -1,0 +1,97 @@
+// POST and GET /v1/topics/{id} (docs/http.md).
+#include "router.hpp"
+#include "value_json.hpp"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+namespace dref::gateway {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::uint32_t default_page = 100;
+constexpr std::uint32_t max_page = 1000;
+
+std::optional<std::uint64_t> whole_number(std::string_view text) {
+  std::uint64_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+    return std::nullopt;
+  return number;
+}
+
+} // namespace
+
+std::variant<std::string, reply> bytes_in(const json& body, const std::string& field) {
+  auto value = body.find(field);
+  if (value == body.end() || !value->is_string())
+    return error_reply(400, "invalid_argument", "\"" + field + "\" (a string) is missing");
+  std::string encoding = "text";
+  if (auto e = body.find("encoding"); e != body.end()) {
+    if (!e->is_string() || (*e != "text" && *e != "base64"))
+      return error_reply(400, "invalid_argument", "\"encoding\" is \"text\" or \"base64\"");
+    encoding = e->get<std::string>();
+  }
+  auto bytes = value->get<std::string>();
+  if (encoding == "text")
+    return bytes;
+  auto decoded = base64_decode(bytes);
+  if (!decoded)
+    return error_reply(400, "invalid_argument", "\"" + field + "\" is not base64");
+  return std::move(*decoded);
+}
+
+reply router::publish_to_topic(const std::string& id, const json& body) {
+  auto bytes = bytes_in(body, "message");
+  if (auto* bad = std::get_if<reply>(&bytes))
+    return std::move(*bad);
+  auto seq = context_.make_topic<std::string, raw_codec>(manual_id(id))
+                 .try_publish(std::get<std::string>(bytes));
+  if (!seq)
+    return error_reply(seq.error());
+  return json_reply(200, {{"id", id}, {"seq", *seq}});
+}
+
+reply router::read_topic(const std::string& id, std::optional<std::string_view> from,
+                         std::optional<std::string_view> limit) {
+  std::uint64_t from_seq = 0;
+  if (from) {
+    auto parsed = whole_number(*from);
+    if (!parsed)
+      return error_reply(400, "invalid_argument", "from is a sequence number");
+    from_seq = *parsed;
+  }
+  std::uint32_t page = default_page;
+  if (limit) {
+    auto parsed = whole_number(*limit);
+    if (!parsed || *parsed == 0 || *parsed > max_page)
+      return error_reply(400, "invalid_argument",
+                         "limit is a number from 1 to " + std::to_string(max_page));
+    page = static_cast<std::uint32_t>(*parsed);
+  }
+  auto topic = context_.make_topic<std::string, raw_codec>(manual_id(id));
+  auto read = topic.try_read(from_seq, page);
+  if (!read) {
+    if (read.error().code != errc::compacted)
+      return error_reply(read.error());
+    json gone{{"error", {{"code", "compacted"}, {"message", read.error().message}}}};
+    if (auto now = topic.try_read(0, 1))
+      gone["first_seq"] = now->first_seq;
+    return json_reply(410, gone);
+  }
+  json messages = json::array();
+  for (const auto& [seq, bytes] : read->messages) {
+    bool text = is_plain_text(bytes);
+    messages.push_back({{"seq", seq},
+                        {"message", text ? bytes : base64_encode(bytes)},
+                        {"encoding", text ? "text" : "base64"}});
+  }
+  return json_reply(200, {{"id", id},
+                          {"first_seq", read->first_seq},
+                          {"next_seq", read->next_seq},
+                          {"messages", std::move(messages)}});
+}
+
+} // namespace dref::gateway
