@@ -14,6 +14,8 @@
 // What a client may send to the published gateway, and nothing else:
 //   (propose_atom, store_proposal)          -> store_reply   (no internal command)
 //   (read_atom, store_read)                 -> store_read_reply
+//   (read_atom, local_atom, store_read)     -> store_read_reply  (this member's
+//                                              state as applied: may be behind)
 //   (watch_atom, id, watcher[, after])      -> uint64_t      (one id, never "*")
 //   (unwatch_atom, id, watcher)
 //   (status_atom[, digest_atom])            -> node_status
