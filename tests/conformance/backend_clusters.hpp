@@ -17,6 +17,8 @@
 #include <string>
 #include <cstdlib>
 #include <unistd.h>
+#include <set>
+#include <thread>
 #include <vector>
 
 namespace dref::test {
@@ -213,6 +215,33 @@ struct raft_process_cluster : cluster_base {
         throw std::runtime_error("dref-node " + std::to_string(i + 1) + " did not start");
       members.push_back(raft_member::connect(sys, "127.0.0.1", ports[i], std::chrono::seconds{10}));
       contexts.push_back(std::make_unique<context>(sys, members.back(), options));
+    }
+    wait_for_one_leader(std::chrono::seconds{30});
+  }
+
+  // Until every member follows one leader. The suites test the API, not how
+  // fast a fresh cluster forms: on a loaded machine the members' TLS dials
+  // and first election can take longer than a request's timeout, and a
+  // test's first call would fail with timeout (as it should, for a client).
+  void wait_for_one_leader(std::chrono::seconds patience) {
+    auto deadline = std::chrono::steady_clock::now() + patience;
+    for (;;) {
+      std::set<std::string> leaders;
+      bool every_member_knows = true;
+      for (auto& member : members) {
+        auto st = member.status(sys, std::chrono::seconds{1});
+        if (!st || st->leader.empty()) {
+          every_member_knows = false;
+          break;
+        }
+        leaders.insert(st->leader);
+      }
+      if (every_member_knows && leaders.size() == 1)
+        return;
+      if (std::chrono::steady_clock::now() > deadline)
+        throw std::runtime_error("the dref-node members did not agree on a leader within "
+                                 + std::to_string(patience.count()) + " s");
+      std::this_thread::sleep_for(std::chrono::milliseconds{50});
     }
   }
   ~raft_process_cluster() {
