@@ -1,4 +1,7 @@
 #include "exchange.hpp"
+#include "value_json.hpp"
+
+#include <charconv>
 
 #include <nlohmann/json.hpp>
 
@@ -64,6 +67,33 @@ unsigned http_status_of(errc code) noexcept {
     default:
       return 500;
   }
+}
+
+std::optional<std::uint64_t> whole_number(std::string_view text) {
+  std::uint64_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+    return std::nullopt;
+  return number;
+}
+
+std::variant<std::string, reply> bytes_in(const nlohmann::json& body, const std::string& field) {
+  auto value = body.find(field);
+  if (value == body.end() || !value->is_string())
+    return error_reply(400, "invalid_argument", "\"" + field + "\" (a string) is missing");
+  std::string encoding = "text";
+  if (auto e = body.find("encoding"); e != body.end()) {
+    if (!e->is_string() || (*e != "text" && *e != "base64"))
+      return error_reply(400, "invalid_argument", "\"encoding\" is \"text\" or \"base64\"");
+    encoding = e->get<std::string>();
+  }
+  auto bytes = value->get<std::string>();
+  if (encoding == "text")
+    return bytes;
+  auto decoded = base64_decode(bytes);
+  if (!decoded)
+    return error_reply(400, "invalid_argument", "\"" + field + "\" is not base64");
+  return std::move(*decoded);
 }
 
 } // namespace dref::gateway

@@ -5,8 +5,11 @@
 
 #include "dref/protocol/error.hpp"
 
+#include <cstdint>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -41,5 +44,10 @@ reply error_reply(const error& err);
 unsigned http_status_of(errc code) noexcept;
 // A request body as a JSON object, or the 400 (bad_json) to answer.
 std::variant<nlohmann::json, reply> json_object(const std::string& body);
+// The bytes of body[field], a string in the body's "encoding" (text or
+// base64, text by default), or the 400 that says what is wrong.
+std::variant<std::string, reply> bytes_in(const nlohmann::json& body, const std::string& field);
+// A whole decimal number and nothing else (a query value, a version).
+std::optional<std::uint64_t> whole_number(std::string_view text);
 
 } // namespace dref::gateway

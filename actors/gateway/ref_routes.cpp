@@ -6,7 +6,6 @@
 #include "value_json.hpp"
 
 #include <caf/scoped_actor.hpp>
-#include <charconv>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <variant>
@@ -37,11 +36,7 @@ reply value_reply(const std::string& id, const std::string& bytes, std::uint64_t
 std::optional<std::uint64_t> version_in(std::string_view text) {
   if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
     text = text.substr(1, text.size() - 2);
-  std::uint64_t version = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
-    return std::nullopt;
-  return version;
+  return whole_number(text);
 }
 
 } // namespace

@@ -19,13 +19,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
 namespace dref::gateway {
-
-// The bytes of body[field], a string in the body's "encoding" (text or
-// base64, text by default), or the 400 that says what is wrong.
-std::variant<std::string, reply> bytes_in(const nlohmann::json& body, const std::string& field);
 
 class router {
 public:

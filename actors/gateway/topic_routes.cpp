@@ -2,7 +2,6 @@
 #include "router.hpp"
 #include "value_json.hpp"
 
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 namespace dref::gateway {
@@ -14,34 +13,7 @@ using nlohmann::json;
 constexpr std::uint32_t default_page = 100;
 constexpr std::uint32_t max_page = 1000;
 
-std::optional<std::uint64_t> whole_number(std::string_view text) {
-  std::uint64_t number = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
-    return std::nullopt;
-  return number;
-}
-
 } // namespace
-
-std::variant<std::string, reply> bytes_in(const json& body, const std::string& field) {
-  auto value = body.find(field);
-  if (value == body.end() || !value->is_string())
-    return error_reply(400, "invalid_argument", "\"" + field + "\" (a string) is missing");
-  std::string encoding = "text";
-  if (auto e = body.find("encoding"); e != body.end()) {
-    if (!e->is_string() || (*e != "text" && *e != "base64"))
-      return error_reply(400, "invalid_argument", "\"encoding\" is \"text\" or \"base64\"");
-    encoding = e->get<std::string>();
-  }
-  auto bytes = value->get<std::string>();
-  if (encoding == "text")
-    return bytes;
-  auto decoded = base64_decode(bytes);
-  if (!decoded)
-    return error_reply(400, "invalid_argument", "\"" + field + "\" is not base64");
-  return std::move(*decoded);
-}
 
 reply router::publish_to_topic(const std::string& id, const json& body) {
   auto bytes = bytes_in(body, "message");

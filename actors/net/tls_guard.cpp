@@ -2,6 +2,7 @@
 
 #include "basp_frames.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <array>
 #include <atomic>
@@ -37,12 +38,17 @@ struct accepted_connection {
   std::string peer;
 };
 
+std::uint32_t basp_length(std::uint64_t bytes) {
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(bytes, UINT32_MAX));
+}
+
 enum class refusal : std::size_t { connections, handshake, message };
 
 struct guard_state {
   std::mutex mutex;
-  tls_bounds bounds;
-  std::atomic<std::uint32_t> max_message_bytes{tls_bounds{}.max_message_bytes};
+  config::network bounds;
+  // bounds.max_message_bytes as a BASP length, read without the mutex.
+  std::atomic<std::uint32_t> max_message_bytes{basp_length(config::network{}.max_message_bytes)};
   std::map<SSL*, accepted_connection> accepted;
   tls_guard_counts counts;
   bool watchdog_running = false;
@@ -153,11 +159,11 @@ std::vector<code_range> caf_openssl_code() {
 
 } // namespace
 
-void set_tls_bounds(const tls_bounds& bounds) {
+void set_tls_bounds(const config::network& bounds) {
   auto& st = state();
   std::lock_guard lock{st.mutex};
   st.bounds = bounds;
-  st.max_message_bytes = bounds.max_message_bytes;
+  st.max_message_bytes = basp_length(bounds.max_message_bytes);
 }
 
 tls_guard_counts tls_guard_counts_now() {

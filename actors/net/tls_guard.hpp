@@ -13,6 +13,8 @@
 // set_tls_bounds wins. Refusals are counted and reported on stderr, at most
 // once a second per kind.
 
+#include "dref/config/node_config.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -21,13 +23,8 @@ typedef struct ssl_st SSL;
 
 namespace dref::net::detail {
 
-struct tls_bounds {
-  std::uint32_t max_message_bytes = 128u << 20;
-  std::size_t max_connections = 512;
-  std::chrono::milliseconds handshake_timeout{10000};
-};
-
-void set_tls_bounds(const tls_bounds& bounds);
+// A max_message_bytes beyond a BASP length (32 bits) counts as no bound.
+void set_tls_bounds(const config::network& bounds);
 
 struct tls_guard_counts {
   std::uint64_t refused_connections = 0; // over max_connections

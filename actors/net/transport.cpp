@@ -63,12 +63,7 @@ void configure(caf::actor_system_config& cfg, const config::tls& settings,
   cfg.openssl_cafile = settings.ca;
   cfg.openssl_passphrase = settings.key_passphrase;
   cfg.load<caf::openssl::manager>(); // after the middleman, which it runs on
-  detail::tls_bounds guarded;
-  guarded.max_message_bytes =
-    static_cast<std::uint32_t>(std::min<std::uint64_t>(bounds.max_message_bytes, UINT32_MAX));
-  guarded.max_connections = bounds.max_connections;
-  guarded.handshake_timeout = bounds.handshake_timeout;
-  detail::set_tls_bounds(guarded);
+  detail::set_tls_bounds(bounds);
   [[maybe_unused]] bool linked = detail::libssl_calls_linked();
 }
 

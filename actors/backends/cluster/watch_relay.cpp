@@ -181,29 +181,25 @@ void first_watch(relay_actor* self, caf::actor member,
                  caf::typed_response_promise<std::uint64_t> promise) {
   auto& st = self->state;
   st.member = member;
-  // Whichever comes first waits here for the other.
-  struct rendezvous {
-    std::optional<std::uint64_t> topic_next;
-    bool read_done = false;
-  };
-  auto meeting = std::make_shared<rendezvous>();
-  auto learn = [self, meeting] {
-    if (meeting->read_done && meeting->topic_next && self->state.delivered)
-      self->state.delivered->learn_topic_start(*meeting->topic_next);
+  // The topic's next seq, once read: whichever of the two answers comes
+  // second learns it.
+  auto topic_next = std::make_shared<std::optional<std::uint64_t>>();
+  auto learn = [self, topic_next] {
+    if (*topic_next && self->state.delivered)
+      self->state.delivered->learn_topic_start(**topic_next);
   };
   self
     ->request(member, st.options.attempt_timeout, protocol::read_atom::value,
               protocol::local_atom::value,
               store_read{protocol::read_kind::topic, st.options.id, 0, 0})
     .then(
-      [meeting, learn](store_read_reply& reply) {
-        meeting->read_done = true;
+      [topic_next, learn](store_read_reply& reply) {
         if (const auto* page =
               reply.error ? nullptr : std::get_if<protocol::topic_page>(&reply.value))
-          meeting->topic_next = page->next_seq;
+          *topic_next = page->next_seq;
         learn();
       },
-      [meeting](caf::error&) { meeting->read_done = true; });
+      [](caf::error&) {}); // no position learnt: topic_seen() stays unknown
   self
     ->request(member, st.options.attempt_timeout, protocol::watch_atom::value, st.options.id,
               caf::actor{self})
