@@ -115,13 +115,14 @@ void close_watch_fd(accepted_connection& c) {
     for (auto& [ssl, c] : st.accepted) {
       if (c.watch_fd < 0 || c.deadline > now)
         continue;
-      ::shutdown(c.watch_fd, SHUT_RDWR);
-      close_watch_fd(c);
+      // The line first: whoever sees the connection end may look for it.
       ++st.counts.handshake_timeouts;
       report(st, refusal::handshake,
              "closed the connection from " + c.peer + ": no TLS handshake within " +
                  std::to_string(st.bounds.handshake_timeout.count()) +
                  " ms (network.handshake_timeout_ms)");
+      ::shutdown(c.watch_fd, SHUT_RDWR);
+      close_watch_fd(c);
     }
   }
 }
