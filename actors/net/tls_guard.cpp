@@ -1,6 +1,7 @@
 #include "tls_guard.hpp"
 
 #include "basp_frames.hpp"
+#include "peer_roles.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -14,6 +15,8 @@
 #include <mutex>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -42,7 +45,7 @@ std::uint32_t basp_length(std::uint64_t bytes) {
   return static_cast<std::uint32_t>(std::min<std::uint64_t>(bytes, UINT32_MAX));
 }
 
-enum class refusal : std::size_t { connections, handshake, message };
+enum class refusal : std::size_t { connections, handshake, message, frame };
 
 struct guard_state {
   std::mutex mutex;
@@ -52,9 +55,16 @@ struct guard_state {
   std::map<SSL*, accepted_connection> accepted;
   tls_guard_counts counts;
   bool watchdog_running = false;
-  std::array<clock_type::time_point, 3> last_report{};
-  std::array<std::uint64_t, 3> unreported{};
+  std::set<std::uint16_t> client_ports; // local ports that serve clients
+  std::array<clock_type::time_point, 4> last_report{};
+  std::array<std::uint64_t, 4> unreported{};
 };
+
+// Outside guard_state's mutex (it has its own).
+connection_registry& connections() {
+  static auto* registry = new connection_registry;
+  return *registry;
+}
 
 // Never destroyed: the watchdog thread may still run while the process exits.
 guard_state& state() {
@@ -175,6 +185,16 @@ tls_guard_counts tls_guard_counts_now() {
   return counts;
 }
 
+void serve_clients_on(std::uint16_t port) {
+  auto& st = state();
+  std::lock_guard lock{st.mutex};
+  st.client_ports.insert(port);
+}
+
+peer_role role_of_node(std::span<const unsigned char> node) {
+  return connections().role_of(node);
+}
+
 bool called_by_caf(const void* return_address) {
   static const auto ranges = caf_openssl_code();
   auto at = reinterpret_cast<std::uintptr_t>(return_address);
@@ -219,30 +239,97 @@ void accept_returned(SSL* ssl, int result) {
     close_watch_fd(it->second);
 }
 
+namespace {
+
+std::uint16_t local_port(int fd) {
+  sockaddr_storage addr{};
+  socklen_t length = sizeof addr;
+  if (fd < 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0)
+    return 0;
+  if (addr.ss_family == AF_INET)
+    return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+}
+
+// transport.hpp, peer_role: the certificate says operator or member.
+peer_role certificate_role(SSL* ssl) {
+  X509* certificate = SSL_get1_peer_certificate(ssl);
+  if (certificate == nullptr)
+    return peer_role::none;
+  auto role = peer_role::member;
+  auto* subject = X509_get_subject_name(certificate);
+  for (int at = -1;
+       (at = X509_NAME_get_index_by_NID(subject, NID_organizationalUnitName, at)) >= 0;) {
+    auto* text = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at));
+    std::string_view unit{reinterpret_cast<const char*>(ASN1_STRING_get0_data(text)),
+                          static_cast<std::size_t>(ASN1_STRING_length(text))};
+    if (unit == "operator")
+      role = peer_role::operator_;
+  }
+  X509_free(certificate);
+  return role;
+}
+
+// On a connection's first read, after its TLS handshake.
+void open_connection(SSL* ssl) {
+  bool accepted = SSL_is_server(ssl) == 1;
+  auto role = certificate_role(ssl);
+  if (accepted) {
+    auto& st = state();
+    std::lock_guard lock{st.mutex};
+    if (st.client_ports.contains(local_port(SSL_get_fd(ssl))))
+      role = peer_role::client;
+  }
+  connections().open(ssl, connection_rules{accepted, role});
+}
+
+const char* operation_name(std::uint8_t operation) {
+  static constexpr const char* names[] = {"server handshake", "client handshake", "direct message",
+                                          "routed message",   "monitor message",  "down message",
+                                          "heartbeat"};
+  return operation < std::size(names) ? names[operation] : "unknown operation";
+}
+
+void report_refused(SSL* ssl, const frame_refusal& refused) {
+  auto& st = state();
+  std::lock_guard lock{st.mutex};
+  auto peer = peer_of(SSL_get_fd(ssl));
+  if (refused.kind == frame_refusal::oversized) {
+    ++st.counts.oversized_messages;
+    report(st, refusal::message,
+           "closed the connection from " + peer + ": it announced a message of " +
+               std::to_string(refused.announced) + " bytes, over network.max_message_bytes = " +
+               std::to_string(st.max_message_bytes.load()));
+    return;
+  }
+  ++st.counts.forbidden_frames;
+  report(st, refusal::frame,
+         "closed the connection from " + peer + ": a " + operation_name(refused.operation) +
+             " its peer may not send (docs/security.md, \"Planes\")");
+}
+
+} // namespace
+
 bool admit_read(SSL* ssl, const void* bytes, int count) {
   auto* frames = static_cast<basp_frames*>(SSL_get_ex_data(ssl, frames_index()));
   if (frames == nullptr) {
     frames = new basp_frames{state().max_message_bytes.load()};
     SSL_set_ex_data(ssl, frames_index(), frames);
+    open_connection(ssl);
   }
   bool broken_before = frames->broken();
-  auto announced = frames->feed(
-      std::span{static_cast<const unsigned char*>(bytes), static_cast<std::size_t>(count)});
-  if (!announced)
+  auto refused = frames->feed(
+      std::span{static_cast<const unsigned char*>(bytes), static_cast<std::size_t>(count)},
+      [ssl](const frame_start& frame) { return connections().admit(ssl, frame); });
+  if (!refused)
     return true;
-  if (!broken_before) {
-    auto& st = state();
-    std::lock_guard lock{st.mutex};
-    ++st.counts.oversized_messages;
-    report(st, refusal::message,
-           "closed the connection from " + peer_of(SSL_get_fd(ssl)) +
-               ": it announced a message of " + std::to_string(*announced) +
-               " bytes, over network.max_message_bytes = " + std::to_string(frames->max_payload()));
-  }
+  if (!broken_before)
+    report_refused(ssl, *refused);
   return false;
 }
 
 void forget(SSL* ssl) {
+  connections().close(ssl);
   delete static_cast<basp_frames*>(SSL_get_ex_data(ssl, frames_index()));
   SSL_set_ex_data(ssl, frames_index(), nullptr);
   auto& st = state();

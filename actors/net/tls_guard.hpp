@@ -14,10 +14,12 @@
 // once a second per kind.
 
 #include "dref/config/node_config.hpp"
+#include "dref/net/transport.hpp"
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 typedef struct ssl_st SSL;
 
@@ -30,6 +32,7 @@ struct tls_guard_counts {
   std::uint64_t refused_connections = 0; // over max_connections
   std::uint64_t handshake_timeouts = 0;
   std::uint64_t oversized_messages = 0;
+  std::uint64_t forbidden_frames = 0; // peer_roles.hpp
   std::size_t open_connections = 0; // accepted, not yet freed
 };
 
@@ -39,6 +42,12 @@ tls_guard_counts tls_guard_counts_now();
 // openssl module (libcaf_openssl): the guard looks at nothing else, so the
 // HTTP gateway's and the redis client's TLS are left alone.
 bool called_by_caf(const void* return_address);
+
+// A port of this process that serves clients (transport.hpp, plane).
+void serve_clients_on(std::uint16_t port);
+
+// peer_role_of's answer, for a node id as CAF serialises it.
+peer_role role_of_node(std::span<const unsigned char> node);
 
 // The hooks, for CAF's calls only. False: fail the call.
 bool admit_accept(SSL* ssl);                             // before each SSL_accept

@@ -11,11 +11,12 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
+#include <caf/binary_serializer.hpp>
 #include <caf/io/middleman.hpp>
-#include <caf/timespan.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/publish.hpp>
 #include <caf/openssl/remote_actor.hpp>
+#include <caf/timespan.hpp>
 #include <netinet/in.h>
 
 namespace dref::net {
@@ -73,10 +74,22 @@ bool tls_enabled(caf::actor_system& sys) {
 
 caf::expected<std::uint16_t> publish(caf::actor_system& sys, const caf::actor& whom,
                                      std::uint16_t port, const std::string& host,
-                                     bool reuse_address) {
-  if (tls_enabled(sys))
-    return caf::openssl::publish(whom, port, host.c_str(), reuse_address);
-  return sys.middleman().publish(whom, port, host.c_str(), reuse_address);
+                                     bool reuse_address, plane served) {
+  if (!tls_enabled(sys))
+    return sys.middleman().publish(whom, port, host.c_str(), reuse_address);
+  auto bound = caf::openssl::publish(whom, port, host.c_str(), reuse_address);
+  if (bound && served == plane::clients)
+    detail::serve_clients_on(*bound);
+  return bound;
+}
+
+peer_role peer_role_of(const caf::node_id& node) {
+  std::vector<char> bytes;
+  caf::binary_serializer sink{nullptr, bytes};
+  if (sink(node))
+    return peer_role::none;
+  return detail::role_of_node(
+      std::span{reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()});
 }
 
 caf::actor connector(caf::actor_system& sys) {

@@ -3,14 +3,20 @@
 // certificate reads and writes on the client port but cannot reach a
 // member port (no Raft traffic, no greeting as a member, no membership
 // change, no leadership transfer, no link cut), while an operator holding
-// a certificate of the members' CA can do both.
+// a certificate of the members' CA with OU=operator administers through
+// member ports but cannot speak for a member (no greeting, no forwarded
+// proposal, no Raft message).
 
 #include "dref/net/transport.hpp"
+#include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+#include "dref/protocol/handshake.hpp"
+#include "member_directory.hpp"
 #include "process_cluster.hpp"
 #include "test_certs.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <caf/scoped_actor.hpp>
 #include <fstream>
 
 using namespace dref;
@@ -36,6 +42,9 @@ struct two_cas {
     return {certs.certificate("client", "clients"), certs.key("client", "clients"), certs.ca(),
             "", ""};
   }
+  config::tls member() const {
+    return {certs.certificate("member"), certs.key("member"), certs.ca(), "", ""};
+  }
   config::tls operator_() const {
     return {certs.certificate("operator"), certs.key("operator"), certs.ca(), "", ""};
   }
@@ -59,6 +68,22 @@ struct plane_cluster {
 
   std::uint16_t member_port(std::size_t i) const {
     return config::member_port_of({"127.0.0.1", c.ports[i]}).port;
+  }
+  // The member's name that node-1 sees as leader, once there is one.
+  std::string leader() {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto st = c.members[0].status(c.sys, 2s);
+      if (st && !st->leader.empty())
+        return st->leader;
+      std::this_thread::sleep_for(100ms);
+    }
+    BOOST_FAIL("no leader");
+    return {};
+  }
+  std::uint64_t term_of(std::size_t i) {
+    auto st = c.members[i].status(c.sys, 2s);
+    BOOST_REQUIRE(st.has_value());
+    return st->term;
   }
   test::cli_result ctl(const config::tls& who, std::vector<std::string> args) const {
     auto argv = two_cas::flags_of(who);
@@ -126,6 +151,81 @@ BOOST_AUTO_TEST_CASE(an_operator_certificate_administers_through_a_member_port) 
   auto st = p.c.members[0].status(p.c.sys, 2s);
   BOOST_TEST_REQUIRE(st.has_value());
   BOOST_TEST(st->leader == target);
+}
+
+// An actor system that holds `who`'s certificate and has dialed a member
+// port.
+struct dialer {
+  dialer(const config::tls& who, std::uint16_t port) {
+    protocol::register_with(cfg);
+    net::configure(cfg, who, 1s);
+    sys.emplace(cfg);
+    auto dialed = net::remote_actor(*sys, "127.0.0.1", port);
+    BOOST_REQUIRE_MESSAGE(dialed, "dial " << port);
+    node = *dialed;
+  }
+  caf::actor_system_config cfg;
+  std::optional<caf::actor_system> sys;
+  caf::actor node;
+};
+
+BOOST_AUTO_TEST_CASE(an_operator_certificate_cannot_speak_for_a_member) {
+  plane_cluster p;
+  auto leader = p.leader();
+  std::size_t follower = leader == "node-1" ? 1 : 0;
+  std::size_t leading = static_cast<std::size_t>(leader.back() - '1');
+  dialer to_leader{p.cas.operator_(), p.member_port(leading)};
+  caf::scoped_actor self{*to_leader.sys};
+
+  // No greeting as a member.
+  self->request(to_leader.node, 5s,
+                protocol::hello{protocol::wire_format_version, "dref", "node-9", "0"})
+      .receive(
+          [](const protocol::hello_reply& reply) {
+            BOOST_TEST_REQUIRE(reply.refusal.has_value());
+            BOOST_TEST((reply.refusal->code == errc::permission_denied));
+            BOOST_TEST(reply.refusal->message.find("members only") != std::string::npos,
+                       reply.refusal->message);
+          },
+          [](const caf::error& err) { BOOST_FAIL("greeting: " << to_string(err)); });
+
+  // No proposal as if forwarded by a member: nothing is written.
+  auto forged = [](const std::string& id) {
+    protocol::store_proposal proposal;
+    proposal.command = protocol::cmd_set{id, "forged"};
+    return proposal;
+  };
+  self->request(to_leader.node, 5s, protocol::forward_atom::value, forged("planes/forged"))
+      .receive([](const protocol::store_reply&) { BOOST_FAIL("a forwarded proposal was taken"); },
+               [](const caf::error& err) {
+                 BOOST_TEST((from_caf_error(err).code == errc::permission_denied), to_string(err));
+               });
+  auto r = p.c.ctx(0).make<std::string>("absent", manual_id("planes/forged"));
+  BOOST_TEST(r.get() == "absent");
+
+  // No Raft message: a timeout-now in the leader's name does not start an
+  // election at a follower.
+  auto term = p.term_of(follower);
+  dialer to_follower{p.cas.operator_(), p.member_port(follower)};
+  protocol::raft_message campaign{raft::node::member_id(leader),
+                                  raft::node::member_id("node-" + std::to_string(follower + 1)),
+                                  term, protocol::raft_timeout_now{}};
+  caf::scoped_actor operator_self{*to_follower.sys}; // a sender the member can look up
+  operator_self->send(to_follower.node, campaign);
+  std::this_thread::sleep_for(1500ms);
+  BOOST_TEST(p.term_of(follower) == term, "an operator's Raft message moved the term");
+
+  // The same message from a member's certificate does: the check above can
+  // see an election.
+  dialer as_member{p.cas.member(), p.member_port(follower)};
+  caf::scoped_actor member_self{*as_member.sys};
+  member_self->send(as_member.node, campaign);
+  auto moved = false;
+  for (int attempt = 0; attempt < 50 && !moved; ++attempt) {
+    std::this_thread::sleep_for(100ms);
+    moved = p.term_of(follower) > term;
+  }
+  BOOST_TEST(moved, "a member's timeout-now started no election");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -102,14 +102,20 @@ struct raw_tls_connection {
   }
 };
 
-// A BASP header (CAF 0.17.6) of a client handshake announcing `length`
-// payload bytes: valid, so that CAF would wait for (and make room for) it.
-std::string handshake_header(std::uint32_t length) {
+// A BASP header (CAF 0.17.6) of `operation` announcing `length` payload
+// bytes.
+std::string basp_header(std::uint8_t operation, std::uint32_t length) {
   std::string header(32, '\0');
-  header[0] = 0x01; // client_handshake
+  header[0] = static_cast<char>(operation);
   for (int i = 0; i < 4; ++i)
     header[4 + i] = static_cast<char>((length >> (24 - 8 * i)) & 0xff);
   return header;
+}
+
+// A client handshake's: valid, so that CAF would wait for (and make room
+// for) the payload.
+std::string handshake_header(std::uint32_t length) {
+  return basp_header(0x01, length);
 }
 
 std::uint64_t resident_kib(pid_t pid) {
@@ -218,6 +224,30 @@ BOOST_AUTO_TEST_CASE(connections_over_the_bound_are_closed_at_once) {
              m.log());
   std::this_thread::sleep_for(500ms); // the member frees the slots
   m.still_serving("bounds/after-flood");
+}
+
+// What a peer may send on its connection (actors/net/peer_roles.hpp): the
+// guard closes the connection and says why before CAF reads the frame.
+BOOST_AUTO_TEST_CASE(frames_a_peer_may_not_send_close_its_connection) {
+  bounded_member m{{}};
+  auto member_port = static_cast<std::uint16_t>(m.c.ports[0] + 1);
+  {
+    // A relay through the client port to another node.
+    raw_tls_connection client{m.c.ports[0], m.certs.of("client")};
+    client.write(basp_header(0x03, 0)); // routed_message
+    BOOST_TEST(client.closed_within(5s));
+  }
+  BOOST_TEST(m.log().find("a routed message its peer may not send") != std::string::npos, m.log());
+  std::this_thread::sleep_for(1100ms); // one line a second per kind
+  {
+    // The handshake of the side that accepted, from the side that dialed.
+    raw_tls_connection member{member_port, m.certs.of("member")};
+    member.write(basp_header(0x00, 0)); // server_handshake
+    BOOST_TEST(member.closed_within(5s));
+  }
+  BOOST_TEST(m.log().find("a server handshake its peer may not send") != std::string::npos,
+             m.log());
+  m.still_serving("bounds/after-forbidden-frames");
 }
 
 BOOST_AUTO_TEST_CASE(a_bound_below_what_the_limits_need_is_refused_at_start) {

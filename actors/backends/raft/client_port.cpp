@@ -302,8 +302,8 @@ caf::behavior gateway(gateway_actor* self, caf::actor node, caf::actor bridge,
   self->delayed_send(self, sweep_interval, sweep_atom::value);
   using namespace protocol;
   const std::string admin_only = "membership changes and leadership transfers are taken on a "
-                                 "member's member port (its client port + 1), from a member "
-                                 "certificate, not on a client port";
+                                 "member's member port (its client port + 1), from a member's "
+                                 "or an operator's certificate, not on a client port";
   return {
     [self](propose_atom, store_proposal& p) {
       return start_call(self, propose_atom::value, std::move(p));
@@ -390,7 +390,7 @@ result<std::shared_ptr<client_port>> client_port::open(caf::actor node,
   caf::anon_send(out->bridge_, gateway_atom::value, out->gateway_);
   caf::actor_cast<caf::abstract_actor*>(node)->attach_functor(
     [gateway = out->gateway_] { caf::anon_send(gateway, node_gone_atom::value); });
-  auto published = net::publish(*holder.system, out->gateway_, port, host, true);
+  auto published = net::publish(*holder.system, out->gateway_, port, host, true, net::plane::clients);
   if (!published)
     return error{errc::io_failed, "cannot listen for clients on " + host + ":"
                                     + std::to_string(port) + ": "

@@ -379,17 +379,6 @@ void on_tick(node_actor* self) {
   }
 }
 
-bool from_itself(node_actor* self) {
-  return self->current_sender() == self->ctrl();
-}
-
-// Sent by an actor of this node's actor system (an anonymous message may
-// come from anywhere).
-bool from_this_process(node_actor* self) {
-  const auto& sender = self->current_sender();
-  return sender && sender->node() == self->node();
-}
-
 void announce_address(node_actor* self) {
   auto& st = self->state;
   auto id = std::string{directory_prefix} + st.options.name;
@@ -499,7 +488,7 @@ caf::behavior node_behavior(node_actor* self) {
     },
     [self](protocol::raft_message& msg) {
       auto& s = self->state;
-      if (!s.raft || s.members.drops_incoming(msg.from) || msg.to != s.self_id)
+      if (!sent_by_at_least(self, net::peer_role::member) || !s.raft || s.members.drops_incoming(msg.from) || msg.to != s.self_id)
         return;
       s.raft->step(msg);
       schedule_ready(self);
@@ -510,8 +499,14 @@ caf::behavior node_behavior(node_actor* self) {
       self->state.ready_scheduled = false;
       process_ready(self);
     },
-    [self](const protocol::hello& remote) { return protocol::answer_hello(self->state.hello, remote); },
+    [self](const protocol::hello& remote) {
+      if (!sent_by_at_least(self, net::peer_role::member))
+        return protocol::hello_reply{{}, not_a_member("greetings")};
+      return protocol::answer_hello(self->state.hello, remote);
+    },
     [self](const protocol::limits_offer& remote) {
+      if (!sent_by_at_least(self, net::peer_role::member))
+        return protocol::hello_reply{{}, not_a_member("greetings")};
       return protocol::answer_limits(self->state.limits_offer, remote);
     },
     [self](link_up_atom, const std::string& address, const std::string& name, caf::actor remote) {
@@ -552,8 +547,14 @@ caf::behavior node_behavior(node_actor* self) {
     },
     // A follower's proposal, sent on to this member as the leader.
     [self](protocol::forward_atom, store_proposal& proposal) {
+      // Before the promise: making it takes the sender away.
+      bool from_member = sent_by_at_least(self, net::peer_role::member);
       auto promise = self->make_response_promise();
       auto& s = self->state;
+      if (!from_member) {
+        promise.deliver(to_caf_error(not_a_member("forwarded proposals")));
+        return promise;
+      }
       if (!s.raft || s.raft->role() != core::role::leader) {
         promise.deliver(to_caf_error(error{errc::not_leader, "not the leader"}));
         return promise;
@@ -570,13 +571,21 @@ caf::behavior node_behavior(node_actor* self) {
       return out;
     },
     [self](const protocol::member_change& change) {
+      bool from_operator = sent_by_at_least(self, net::peer_role::operator_);
       auto promise = self->make_response_promise();
-      change_membership(self, change, promise);
+      if (!from_operator)
+        promise.deliver(not_an_operator());
+      else
+        change_membership(self, change, promise);
       return promise;
     },
     [self](const protocol::leader_transfer& request) {
+      bool from_operator = sent_by_at_least(self, net::peer_role::operator_);
       auto promise = self->make_response_promise();
-      transfer_leadership(self, request, promise);
+      if (!from_operator)
+        promise.deliver(not_an_operator());
+      else
+        transfer_leadership(self, request, promise);
       return promise;
     },
     [self](protocol::fault_atom, const std::string& name, bool outgoing, bool incoming) {

@@ -139,6 +139,7 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
   state->hello = protocol::hello{protocol::wire_format_version, options.cluster_id, options.name,
                                  options.software_version};
   state->limits_offer = protocol::limits_offer{options.name, store::by_name(options.limits)};
+  state->tls = net::tls_enabled(sys);
 
   auto port = options.port != 0 ? result<std::uint16_t>{options.port}
                                 : pick_free_port(options.listen_host);
@@ -154,9 +155,10 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
     return node_behavior(self);
   });
   auto member_port = config::member_port_of({options.listen_host, *port}).port;
-  auto published = member_port == 0
-                     ? caf::expected<std::uint16_t>{caf::sec::cannot_publish_invalid_actor}
-                     : net::publish(sys, actor, member_port, options.listen_host, true);
+  auto published =
+      member_port == 0
+          ? caf::expected<std::uint16_t>{caf::sec::cannot_publish_invalid_actor}
+          : net::publish(sys, actor, member_port, options.listen_host, true, net::plane::members);
   if (!published) {
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
     return error{errc::io_failed, "cannot listen for members on " + options.listen_host + ":"

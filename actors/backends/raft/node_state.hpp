@@ -7,19 +7,10 @@
 // bookkeeping lives in a part that owns it (see README.md): this state
 // holds the parts and the little the loop keeps between messages.
 
-#include <caf/actor.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/response_promise.hpp>
-#include <caf/stateful_actor.hpp>
-#include <chrono>
-#include <cstdint>
-#include <memory>
-#include <optional>
-#include <string>
-
 #include "admin_waits.hpp"
 #include "dref/backends/raft/node.hpp"
 #include "dref/backends/seam/watchers.hpp"
+#include "dref/net/transport.hpp"
 #include "dref/protocol/admin.hpp"
 #include "dref/protocol/handshake.hpp"
 #include "dref/raft/core/node.hpp"
@@ -30,6 +21,16 @@
 #include "read_rounds.hpp"
 #include "state_machine.hpp"
 #include "storage_driver.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
 
 namespace dref::raft::node {
 
@@ -70,6 +71,7 @@ struct node_state {
   // ready_atom this sets in motion comes round in the mailbox.
   bool ready_scheduled = false;
   bool failed = false;
+  bool tls = false; // the member port talks TLS: peers have roles
   static inline const char* name = "dref.raft_node";
 };
 
@@ -89,5 +91,16 @@ void change_membership(node_actor* self, const protocol::member_change& change,
 void transfer_leadership(node_actor* self, const protocol::leader_transfer& request,
                          caf::response_promise promise);
 protocol::node_status status_of(node_actor* self);
+
+// --- node_senders.cpp: who sent the current message (docs/security.md,
+// "Planes"). The node's own timers come from itself, link news from its
+// process; with TLS, Raft traffic, greetings and forwarded proposals come
+// from members only, administration from members and operators. Without
+// TLS there are no principals.
+bool from_itself(node_actor* self);
+bool from_this_process(node_actor* self); // an anonymous message may come from anywhere
+bool sent_by_at_least(node_actor* self, net::peer_role least);
+dref::error not_a_member(const char* what); // what: "greetings", ...
+protocol::admin_reply not_an_operator();
 
 } // namespace dref::raft::node

@@ -30,11 +30,27 @@ void configure(caf::actor_system_config& cfg, const config::tls& settings,
 // Whether `sys` talks mutual TLS (configure loaded the openssl module).
 bool tls_enabled(caf::actor_system& sys);
 
+// Which principals a listening port serves (docs/security.md, "Planes").
+enum class plane { members, clients };
+
 // Publishes an (untyped) actor on host:port over TLS or plain TCP; the port
-// bound, or CAF's error.
+// bound, or CAF's error. With TLS, a connection accepted on a clients' port
+// is a client's whatever its certificate (peer_role_of).
 caf::expected<std::uint16_t> publish(caf::actor_system& sys, const caf::actor& whom,
                                      std::uint16_t port, const std::string& host,
-                                     bool reuse_address);
+                                     bool reuse_address, plane served);
+
+// Who a TLS peer is, least first: unknown (no TLS connection names it), a
+// client (connected to a clients' port), an operator (a certificate whose
+// subject has OU=operator), a member (any other certificate the members'
+// CA signed, on a members' port or dialed).
+enum class peer_role : std::uint8_t { none, client, operator_, member };
+
+// The least role among this process's open TLS connections that named
+// `node` in their handshake, other than those accepted on a clients' port
+// (their messages go to another actor system): none when there are none. A connection may name only
+// itself and carries only what its role may send (actors/net/peer_roles.hpp has the rules).
+peer_role peer_role_of(const caf::node_id& node);
 
 // The actor that dials for event-based actors:
 //   request(connector(sys), timeout, caf::connect_atom::value, host, port)
