@@ -104,6 +104,13 @@ public:
       greeted_[address] = name;
   }
 
+  // The node of the member id while its link is up (it greeted under that
+  // name), else null.
+  const Link* remote_of(core::node_id id) const {
+    auto it = remotes_.find(id);
+    return it == remotes_.end() ? nullptr : &it->second;
+  }
+
   // The link to name went down; its id.
   core::node_id disconnected(const std::string& name) {
     auto id = member_id(name);

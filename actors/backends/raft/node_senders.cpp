@@ -21,6 +21,15 @@ bool sent_by_at_least(node_actor* self, net::peer_role least) {
   return sender && net::peer_role_of(sender->node()) >= least;
 }
 
+bool sent_by_raft_peer(node_actor* self, core::node_id from) {
+  if (from_this_process(self) || !self->state.tls)
+    return true;
+  const auto& sender = self->current_sender();
+  const auto* remote = self->state.members.remote_of(from);
+  return sender && remote && remote->node() == sender->node() &&
+         net::peer_role_of(sender->node()) == net::peer_role::member;
+}
+
 dref::error not_a_member(const char* what) {
   return {errc::permission_denied, std::string{what} +
                                        " come from members only: a certificate of the members' "

@@ -100,6 +100,9 @@ protocol::node_status status_of(node_actor* self);
 bool from_itself(node_actor* self);
 bool from_this_process(node_actor* self); // an anonymous message may come from anywhere
 bool sent_by_at_least(node_actor* self, net::peer_role least);
+// With TLS, a Raft message comes from the member it names as its sender:
+// from a member's connection, of the node that greeted under that name.
+bool sent_by_raft_peer(node_actor* self, core::node_id from);
 dref::error not_a_member(const char* what); // what: "greetings", ...
 protocol::admin_reply not_an_operator();
 
