@@ -178,6 +178,12 @@ problem assign_max_message_bytes(node_config& cfg, const raw_value& value) {
 problem assign_max_connections(node_config& cfg, const raw_value& value) {
   return integer_in(value, 1, 65536, cfg.network.max_connections);
 }
+problem assign_max_pending_requests(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 1, 1'000'000, cfg.network.max_pending_requests);
+}
+problem assign_max_watchers(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 1, 1'000'000, cfg.network.max_watchers);
+}
 problem assign_handshake_timeout(node_config& cfg, const raw_value& value) {
   return milliseconds_in(value, 100, 600'000, cfg.network.handshake_timeout);
 }
@@ -389,6 +395,17 @@ const key_spec keys[] = {
    "with TLS: an accepted connection still in its TLS handshake after this long is closed",
    assign_handshake_timeout,
    [](const node_config& c) { return millis(c.network.handshake_timeout); }},
+  {"network.max_pending_requests", "DREF_MAX_PENDING_REQUESTS", "max-pending-requests",
+   value_kind::integer, "1-1000000",
+   "members: client requests waiting for an answer at once on the client port; more are "
+   "refused with limit_exceeded",
+   assign_max_pending_requests,
+   [](const node_config& c) { return std::to_string(c.network.max_pending_requests); }},
+  {"network.max_watchers", "DREF_MAX_WATCHERS", "max-watchers", value_kind::integer, "1-1000000",
+   "members: client watchers served at once on the client port; more are refused with "
+   "limit_exceeded",
+   assign_max_watchers,
+   [](const node_config& c) { return std::to_string(c.network.max_watchers); }},
   {"http.listen", "DREF_HTTP_LISTEN", "http-listen", value_kind::text,
    "an IP address or a host name", "address of the HTTP gateway (docs/http.md)",
    assign_http_listen, [](const node_config& c) { return c.http.listen; }},

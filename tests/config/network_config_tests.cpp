@@ -1,5 +1,6 @@
-// The TLS bounds (config::network, docs/security.md "Bounds") from every
-// source, and max_message_bytes against what the limits need.
+// The TLS bounds and the client port's caps (config::network,
+// docs/security.md "Bounds") from every source, and max_message_bytes
+// against what the limits need.
 
 #include "config_test_support.hpp"
 
@@ -25,6 +26,23 @@ BOOST_AUTO_TEST_CASE(bounds_come_from_every_source) {
   BOOST_TEST(cfg.network.handshake_timeout.count() == 300);
   auto message = load_error(inputs({"--max-connections", "0"}));
   BOOST_TEST(contains(message, "--max-connections"), message);
+}
+
+BOOST_AUTO_TEST_CASE(client_port_caps_come_from_every_source) {
+  auto defaults = load_ok(inputs());
+  BOOST_TEST(defaults.network.max_pending_requests == 65536u);
+  BOOST_TEST(defaults.network.max_watchers == 65536u);
+  temp_dir dir;
+  auto file = dir.write("c.toml", "[network]\nmax_pending_requests = 100\nmax_watchers = 20\n");
+  auto cfg = load_ok(inputs({"--config", file}));
+  BOOST_TEST(cfg.network.max_pending_requests == 100u);
+  BOOST_TEST(cfg.network.max_watchers == 20u);
+  cfg = load_ok(inputs({"--max-watchers", "3"}, {{"DREF_MAX_PENDING_REQUESTS", "5"},
+                                                 {"DREF_MAX_WATCHERS", "4"}}));
+  BOOST_TEST(cfg.network.max_pending_requests == 5u);
+  BOOST_TEST(cfg.network.max_watchers == 3u); // the command line wins
+  auto message = load_error(inputs({"--max-pending-requests", "0"}));
+  BOOST_TEST(contains(message, "--max-pending-requests"), message);
 }
 
 BOOST_AUTO_TEST_CASE(the_default_message_bound_grows_with_the_value_limit) {

@@ -58,8 +58,8 @@ struct client_port_options {
   // node answers its own requests well before).
   std::chrono::milliseconds call_timeout{10000};
   store::limits limits; // for the checks of watch ids
-  std::size_t max_calls = 65536;
-  std::size_t max_watchers = 65536;
+  std::size_t max_calls = 65536;    // network.max_pending_requests
+  std::size_t max_watchers = 65536; // network.max_watchers
 };
 
 class client_port {

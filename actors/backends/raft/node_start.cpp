@@ -170,6 +170,8 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
   clients.port = *port;
   clients.tls = options.client_tls;
   clients.network = options.network;
+  clients.max_calls = options.network.max_pending_requests;
+  clients.max_watchers = options.network.max_watchers;
   clients.heartbeat = options.heartbeat;
   clients.call_timeout = options.request_timeout * 2;
   clients.limits = options.limits;

@@ -65,7 +65,8 @@ struct failpoints {
 };
 
 // Bounds on the TLS connections this process accepts and reads, the same
-// for each of its ports (docs/security.md, "Bounds"). Plain TCP has none:
+// for each of its ports, and on what a member's client port holds for its
+// clients (docs/security.md, "Bounds"). Plain TCP has only the latter:
 // without TLS a member listens on loopback only, unless told --insecure.
 struct network {
   // The largest message a connection may announce; a larger one closes it.
@@ -76,6 +77,11 @@ struct network {
   // An accepted connection that has not finished its TLS handshake by then
   // is closed.
   std::chrono::milliseconds handshake_timeout{10000};
+  // A member's client port, with or without TLS: requests of all its
+  // clients waiting for an answer at once, and watchers (one per watching
+  // client actor) served at once; beyond, limit_exceeded.
+  std::uint32_t max_pending_requests = 65536;
+  std::uint32_t max_watchers = 65536;
   friend bool operator==(const network&, const network&) = default;
 };
 
