@@ -12,6 +12,7 @@
 #include <caf/scoped_actor.hpp>
 #include <csignal>
 #include <optional>
+#include <vector>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -32,8 +33,8 @@ std::optional<errc> ask(caf::scoped_actor& self, const caf::actor& whom,
                         std::chrono::milliseconds patience, Args... args) {
   std::optional<errc> out = errc::internal;
   self->request(whom, patience, args...)
-    .receive([&](Reply&) { out = std::nullopt; },
-             [&](caf::error& err) { out = from_caf_error(err).code; });
+      .receive([&](Reply&) { out = std::nullopt; },
+               [&](caf::error& err) { out = from_caf_error(err).code; });
   return out;
 }
 
@@ -73,34 +74,42 @@ BOOST_AUTO_TEST_CASE(watchers_over_the_cap_are_refused_until_one_leaves) {
 
 BOOST_AUTO_TEST_CASE(requests_over_the_cap_are_refused_while_others_wait) {
   process_cluster c{3, {"--max-pending-requests", "1"}};
-  BOOST_TEST_REQUIRE(
-    static_cast<bool>(c.ctx(0).make<std::string>("", manual_id("caps/first")).try_set("up", 20s)));
+  BOOST_TEST_REQUIRE(static_cast<bool>(
+      c.ctx(0).make<std::string>("", manual_id("caps/first")).try_set("up", 20s)));
   auto port = client_port(c, 0);
-  // Without a quorum a write waits at the member.
+  // Without a quorum a write waits at the member; a burst sent at once
+  // reaches the port in order, behind the first.
   for (std::size_t i : {1u, 2u})
     ::kill(c.nodes[i]->pid(), SIGSTOP);
-  caf::scoped_actor waiting{c.sys};
-  auto waits = waiting->request(port, 30s, protocol::propose_atom::value, write_of("caps/waits"));
-  std::this_thread::sleep_for(300ms); // it reached the port
-  caf::scoped_actor refused{c.sys};
-  auto started = std::chrono::steady_clock::now();
-  BOOST_TEST((ask<protocol::store_reply>(refused, port, 10s, protocol::propose_atom::value,
-                                         write_of("caps/refused"))
-              == std::optional<errc>{errc::limit_exceeded}));
-  BOOST_TEST_MESSAGE("refused after " << std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           std::chrono::steady_clock::now() - started)
-                                           .count()
-                                      << " ms");
+  constexpr int burst = 20;
+  caf::scoped_actor asker{c.sys};
+  std::vector<decltype(asker->request(port, 30s, protocol::propose_atom::value, write_of("")))>
+      calls;
+  for (int i = 0; i < burst; ++i)
+    calls.push_back(asker->request(port, 30s, protocol::propose_atom::value,
+                                   write_of("caps/burst/" + std::to_string(i))));
+  std::this_thread::sleep_for(500ms);
   for (std::size_t i : {1u, 2u})
     ::kill(c.nodes[i]->pid(), SIGCONT);
-  bool answered = false;
-  std::move(waits).receive(
-    [&](protocol::store_reply&) { answered = true; },
-    [&](caf::error& err) { BOOST_TEST_MESSAGE("waiting write: " << to_string(err)); });
-  BOOST_TEST(answered, "the write that waited was answered once the quorum was back");
-  BOOST_TEST(!ask<protocol::store_reply>(refused, port, 20s, protocol::propose_atom::value,
-                                         write_of("caps/after")),
-             "the port takes requests again");
+  int refused = 0;
+  int answered = 0; // written, or failed otherwise (e.g. while the leader changed)
+  for (auto& call : calls)
+    std::move(call).receive([&](protocol::store_reply&) { ++answered; },
+                            [&](caf::error& err) {
+                              if (from_caf_error(err).code == errc::limit_exceeded)
+                                ++refused;
+                              else
+                                ++answered;
+                            });
+  BOOST_TEST_MESSAGE(refused << " of " << burst << " refused with limit_exceeded");
+  BOOST_TEST(refused >= 1, "a request over the cap was refused");
+  BOOST_TEST(answered >= 1, "the request under the cap was taken");
+  // Once a leader is back (an election may follow the pause).
+  bool taken = false;
+  for (int attempt = 0; attempt < 10 && !taken; ++attempt)
+    taken = !ask<protocol::store_reply>(asker, port, 10s, protocol::propose_atom::value,
+                                        write_of("caps/after"));
+  BOOST_TEST(taken, "the port takes requests again");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -70,9 +70,11 @@ struct plane_cluster {
   std::uint16_t member_port(std::size_t i) const {
     return config::member_port_of({"127.0.0.1", c.ports[i]}).port;
   }
-  // The member's name that node-1 sees as leader, once there is one.
+  // The member's name that node-1 sees as leader, once there is one (a
+  // fresh TLS cluster on a loaded machine may take a while).
   std::string leader() {
-    for (int attempt = 0; attempt < 100; ++attempt) {
+    auto deadline = std::chrono::steady_clock::now() + 45s;
+    while (std::chrono::steady_clock::now() < deadline) {
       auto st = c.members[0].status(c.sys, 2s);
       if (st && !st->leader.empty())
         return st->leader;
@@ -204,17 +206,19 @@ BOOST_AUTO_TEST_CASE(an_operator_certificate_cannot_speak_for_a_member) {
   auto r = p.c.ctx(0).make<std::string>("absent", manual_id("planes/forged"));
   BOOST_TEST(r.get() == "absent");
 
-  // No Raft message: a timeout-now in the leader's name does not start an
-  // election at a follower.
+  // No Raft message: a timeout-now in the leader's name, at a term far
+  // ahead, does not move a follower to that term (elections that a loaded
+  // machine may see on its own do not get that far).
   auto term = p.term_of(follower);
+  auto forged_term = term + 1000;
   dialer to_follower{p.cas.operator_(), p.member_port(follower)};
   protocol::raft_message campaign{raft::node::member_id(leader),
                                   raft::node::member_id("node-" + std::to_string(follower + 1)),
-                                  term, protocol::raft_timeout_now{}};
+                                  forged_term, protocol::raft_timeout_now{}};
   caf::scoped_actor operator_self{*to_follower.sys}; // a sender the member can look up
   operator_self->send(to_follower.node, campaign);
   std::this_thread::sleep_for(1500ms);
-  BOOST_TEST(p.term_of(follower) == term, "an operator's Raft message moved the term");
+  BOOST_TEST(p.term_of(follower) < forged_term, "an operator's Raft message moved the term");
 
   // Nor from a member's certificate on another node than the one that
   // greeted under the leader's name.
@@ -222,10 +226,10 @@ BOOST_AUTO_TEST_CASE(an_operator_certificate_cannot_speak_for_a_member) {
   caf::scoped_actor member_self{*as_member.sys};
   member_self->send(as_member.node, campaign);
   std::this_thread::sleep_for(1500ms);
-  BOOST_TEST(p.term_of(follower) == term, "a Raft message in another member's name moved the term");
+  BOOST_TEST(p.term_of(follower) < forged_term,
+             "a Raft message in another member's name moved the term");
 
-  // An election at that follower shows in its term: the checks above can
-  // see one.
+  // An election at that follower shows in its term.
   auto moved = p.ctl(p.cas.operator_(), {"transfer-leader", "node-" + std::to_string(follower + 1)});
   BOOST_TEST_REQUIRE(moved.code == 0, moved.err);
   BOOST_TEST(p.term_of(follower) > term);
