@@ -1,6 +1,7 @@
 #include "basp_frames.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace dref::net {
 
@@ -12,6 +13,13 @@ std::uint32_t payload_length_of(const std::array<unsigned char, basp_frames::hea
 }
 
 } // namespace
+
+const char* basp_operation_name(std::uint8_t operation) {
+  static constexpr const char* names[] = {"server handshake", "client handshake", "direct message",
+                                          "routed message",   "monitor message",  "down message",
+                                          "heartbeat"};
+  return operation < std::size(names) ? names[operation] : "unknown operation";
+}
 
 void basp_frames::inspect_frame(const inspection& inspect) {
   frame_start start{header_[0], payload_length_of(header_),

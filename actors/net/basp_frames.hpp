@@ -20,6 +20,21 @@
 
 namespace dref::net {
 
+// CAF 0.17.6's BASP operations, a frame's first byte
+// (caf/io/basp/message_type.hpp).
+enum basp_operation : std::uint8_t {
+  server_handshake = 0,
+  client_handshake = 1,
+  direct_message = 2,
+  routed_message = 3,
+  monitor_message = 4,
+  down_message = 5,
+  heartbeat = 6,
+};
+
+// "routed message", ...; "unknown operation" for any other byte.
+const char* basp_operation_name(std::uint8_t operation);
+
 // The start of a frame, as far as it was read: its operation and the first
 // min(payload length, prefix_size) bytes of its payload.
 struct frame_start {

@@ -2,21 +2,11 @@
 
 #include <algorithm>
 #include <caf/atom.hpp>
+#include <caf/binary_serializer.hpp>
 
 namespace dref::net {
 
 namespace {
-
-// CAF 0.17.6's BASP operations (caf/io/basp/message_type.hpp).
-enum operation : std::uint8_t {
-  server_handshake = 0,
-  client_handshake = 1,
-  direct_message = 2,
-  routed_message = 3,
-  monitor_message = 4,
-  down_message = 5,
-  heartbeat = 6,
-};
 
 std::uint64_t big_endian_u64(std::span<const unsigned char> bytes) {
   std::uint64_t value = 0;
@@ -38,17 +28,19 @@ std::optional<std::vector<unsigned char>> node_id_prefix(std::span<const unsigne
   if (payload.size() < atom_size)
     return std::nullopt;
   auto implementation = big_endian_u64(payload);
-  std::size_t size = 0;
-  if (implementation == static_cast<std::uint64_t>(caf::atom("default")))
-    size = default_size;
-  else if (implementation == static_cast<std::uint64_t>(caf::atom("")))
-    size = atom_size; // no node: nobody to name
-  else
-    return std::nullopt;
-  if (payload.size() < size)
+  if (implementation != static_cast<std::uint64_t>(caf::atom("default")) ||
+      payload.size() < default_size)
     return std::nullopt;
   return std::vector<unsigned char>{payload.begin(),
-                                    payload.begin() + static_cast<std::ptrdiff_t>(size)};
+                                    payload.begin() + static_cast<std::ptrdiff_t>(default_size)};
+}
+
+std::vector<unsigned char> node_id_bytes(const caf::node_id& node) {
+  std::vector<char> bytes;
+  caf::binary_serializer sink{nullptr, bytes};
+  if (sink(node))
+    return {};
+  return {bytes.begin(), bytes.end()};
 }
 
 bool connection_rules::admit(const frame_start& frame) {
@@ -58,7 +50,7 @@ bool connection_rules::admit(const frame_start& frame) {
       if (accepted_ != (frame.operation == client_handshake))
         return false; // each side sends its own handshake only
       auto node = node_id_prefix(frame.payload_prefix);
-      if (!node || node->size() <= 8)
+      if (!node)
         return false;
       if (node_.empty())
         node_ = *node;
@@ -77,11 +69,6 @@ bool connection_rules::admit(const frame_start& frame) {
 void connection_registry::open(const void* key, connection_rules rules) {
   std::lock_guard lock{mutex_};
   connections_.insert_or_assign(key, std::move(rules));
-}
-
-bool connection_registry::known(const void* key) const {
-  std::lock_guard lock{mutex_};
-  return connections_.contains(key);
 }
 
 bool connection_registry::admit(const void* key, const frame_start& frame) {

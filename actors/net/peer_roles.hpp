@@ -18,6 +18,7 @@
 #include "basp_frames.hpp"
 #include "dref/net/transport.hpp"
 
+#include <caf/node_id.hpp>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -29,9 +30,13 @@ namespace dref::net {
 
 // The bytes of the CAF node id a handshake payload starts with, as CAF
 // 0.17.6 serialises it: an implementation atom (8 bytes) and, for its
-// default ids, a process id and a 20-byte host hash. Nothing for an id of
-// another kind or a payload cut short.
+// default ids, a process id and a 20-byte host hash. Nothing for no node,
+// an id of another kind or a payload cut short.
 std::optional<std::vector<unsigned char>> node_id_prefix(std::span<const unsigned char> payload);
+
+// A node id as those bytes (what node_id_prefix reads); empty when CAF
+// cannot serialise it.
+std::vector<unsigned char> node_id_bytes(const caf::node_id& node);
 
 // The rules of one connection.
 class connection_rules {
@@ -56,7 +61,6 @@ private:
 class connection_registry {
 public:
   void open(const void* key, connection_rules rules);
-  bool known(const void* key) const;
   // False for a frame the connection's rules refuse; true when unknown.
   bool admit(const void* key, const frame_start& frame);
   void close(const void* key);

@@ -283,13 +283,6 @@ void open_connection(SSL* ssl) {
   connections().open(ssl, connection_rules{accepted, role});
 }
 
-const char* operation_name(std::uint8_t operation) {
-  static constexpr const char* names[] = {"server handshake", "client handshake", "direct message",
-                                          "routed message",   "monitor message",  "down message",
-                                          "heartbeat"};
-  return operation < std::size(names) ? names[operation] : "unknown operation";
-}
-
 void report_refused(SSL* ssl, const frame_refusal& refused) {
   auto& st = state();
   std::lock_guard lock{st.mutex};
@@ -304,7 +297,7 @@ void report_refused(SSL* ssl, const frame_refusal& refused) {
   }
   ++st.counts.forbidden_frames;
   report(st, refusal::frame,
-         "closed the connection from " + peer + ": a " + operation_name(refused.operation) +
+         "closed the connection from " + peer + ": a " + basp_operation_name(refused.operation) +
              " its peer may not send (docs/security.md, \"Planes\")");
 }
 

@@ -3,6 +3,7 @@
 #include "dref/config/tls_files.hpp"
 #include "dref/protocol/result.hpp"
 #include "libssl_calls.hpp"
+#include "peer_roles.hpp"
 #include "tls_guard.hpp"
 
 #include <algorithm>
@@ -11,7 +12,6 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
-#include <caf/binary_serializer.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/publish.hpp>
@@ -84,12 +84,8 @@ caf::expected<std::uint16_t> publish(caf::actor_system& sys, const caf::actor& w
 }
 
 peer_role peer_role_of(const caf::node_id& node) {
-  std::vector<char> bytes;
-  caf::binary_serializer sink{nullptr, bytes};
-  if (sink(node))
-    return peer_role::none;
-  return detail::role_of_node(
-      std::span{reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()});
+  auto bytes = node_id_bytes(node);
+  return bytes.empty() ? peer_role::none : detail::role_of_node(bytes);
 }
 
 caf::actor connector(caf::actor_system& sys) {

@@ -488,7 +488,8 @@ caf::behavior node_behavior(node_actor* self) {
     },
     [self](protocol::raft_message& msg) {
       auto& s = self->state;
-      if (!sent_by_raft_peer(self, msg.from) || !s.raft || s.members.drops_incoming(msg.from) || msg.to != s.self_id)
+      if (!s.raft || s.members.drops_incoming(msg.from) || msg.to != s.self_id ||
+          !sent_by_raft_peer(self, msg.from))
         return;
       s.raft->step(msg);
       schedule_ready(self);

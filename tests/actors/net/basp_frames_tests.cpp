@@ -118,15 +118,15 @@ BOOST_AUTO_TEST_CASE(each_frame_start_is_shown_once_in_any_cuts) {
 BOOST_AUTO_TEST_CASE(a_frame_the_inspection_refuses_breaks_the_stream) {
   basp_frames frames{4096};
   basp_frames::inspection no_routed = [](const dref::net::frame_start& f) {
-    return f.operation != 3;
+    return f.operation != dref::net::routed_message;
   };
-  BOOST_TEST(!frames.feed(bytes_of(frame_of(2, "fine")), no_routed));
-  auto refused = frames.feed(bytes_of(frame_of(3, "relay me")), no_routed);
+  BOOST_TEST(!frames.feed(bytes_of(frame_of(dref::net::direct_message, "fine")), no_routed));
+  auto refused = frames.feed(bytes_of(frame_of(dref::net::routed_message, "relay me")), no_routed);
   BOOST_TEST_REQUIRE(refused.has_value());
   BOOST_TEST(refused->kind == dref::net::frame_refusal::forbidden);
-  BOOST_TEST(refused->operation == 3);
+  BOOST_TEST(refused->operation == dref::net::routed_message);
   BOOST_TEST(frames.broken());
-  BOOST_TEST(frames.feed(bytes_of(frame_of(2, "fine")), no_routed).has_value());
+  BOOST_TEST(frames.feed(bytes_of(frame_of(dref::net::direct_message, "fine")), no_routed).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

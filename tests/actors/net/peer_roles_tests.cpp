@@ -6,7 +6,6 @@
 #include <boost/test/unit_test.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
-#include <caf/binary_serializer.hpp>
 #include <caf/io/middleman.hpp>
 #include <string>
 #include <vector>
@@ -14,13 +13,6 @@
 using namespace dref::net;
 
 namespace {
-
-std::vector<unsigned char> serialized(const caf::node_id& node) {
-  std::vector<char> bytes;
-  caf::binary_serializer sink{nullptr, bytes};
-  BOOST_REQUIRE(!sink(node));
-  return {bytes.begin(), bytes.end()};
-}
 
 // CAF gives an actor system a node id when its middleman is loaded.
 caf::actor_system_config& with_middleman(caf::actor_system_config& cfg) {
@@ -34,8 +26,8 @@ struct two_nodes {
   caf::actor_system a{with_middleman(cfg_a)};
   caf::actor_system_config cfg_b;
   caf::actor_system b{with_middleman(cfg_b)};
-  std::vector<unsigned char> first = serialized(a.node());
-  std::vector<unsigned char> second = serialized(b.node());
+  std::vector<unsigned char> first = node_id_bytes(a.node());
+  std::vector<unsigned char> second = node_id_bytes(b.node());
 };
 
 frame_start frame(std::uint8_t operation, const std::vector<unsigned char>& payload) {
@@ -47,9 +39,6 @@ std::vector<unsigned char> operator+(std::vector<unsigned char> head, const std:
   head.insert(head.end(), tail.begin(), tail.end());
   return head;
 }
-
-constexpr std::uint8_t server_handshake = 0, client_handshake = 1, direct_message = 2,
-                       routed_message = 3, monitor_message = 4, down_message = 5;
 
 } // namespace
 
@@ -63,6 +52,9 @@ BOOST_AUTO_TEST_CASE(the_node_id_is_read_from_the_start_of_a_payload) {
   std::vector<unsigned char> cut{n.first.begin(), n.first.begin() + 20};
   BOOST_TEST(!node_id_prefix(cut));
   BOOST_TEST(!node_id_prefix(std::vector<unsigned char>(40, 0x41)));
+  auto nobody = node_id_bytes(caf::node_id{}); // no node: nobody to name
+  BOOST_TEST(nobody.size() == 8u);
+  BOOST_TEST(!node_id_prefix(nobody + std::string(40, 'x')));
 }
 
 BOOST_AUTO_TEST_CASE(each_side_sends_its_own_handshake_naming_one_node) {
@@ -71,6 +63,8 @@ BOOST_AUTO_TEST_CASE(each_side_sends_its_own_handshake_naming_one_node) {
   BOOST_TEST(!accepted.admit(frame(server_handshake, n.first + "x")));
   connection_rules dialed{false, peer_role::member};
   BOOST_TEST(!dialed.admit(frame(client_handshake, n.first)));
+  connection_rules anonymous{true, peer_role::client};
+  BOOST_TEST(!anonymous.admit(frame(client_handshake, node_id_bytes(caf::node_id{}))));
 
   connection_rules rules{true, peer_role::client};
   BOOST_TEST(rules.admit(frame(client_handshake, n.first)));

@@ -48,8 +48,9 @@ enum class peer_role : std::uint8_t { none, client, operator_, member };
 
 // The least role among this process's open TLS connections that named
 // `node` in their handshake, other than those accepted on a clients' port
-// (their messages go to another actor system): none when there are none. A connection may name only
-// itself and carries only what its role may send (actors/net/peer_roles.hpp has the rules).
+// (their messages go to another actor system): none when there are none.
+// A connection may name only itself and carries only what its role may
+// send (actors/net/peer_roles.hpp has the rules).
 peer_role peer_role_of(const caf::node_id& node);
 
 // The actor that dials for event-based actors:
