@@ -46,7 +46,11 @@ unsigned http_status_of(errc code) noexcept {
     case errc::stale_token:
       return 403;
     case errc::not_found:
+    case errc::unknown_session:
       return 404;
+    case errc::session_expired:
+      return 410;
+    case errc::would_block:
     case errc::already_exists:
     case errc::membership_change_pending:
       return 409;
@@ -67,6 +71,23 @@ unsigned http_status_of(errc code) noexcept {
     default:
       return 500;
   }
+}
+
+std::optional<std::string> percent_decoded(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    unsigned byte = 0;
+    const char* digits = text.data() + i + 1;
+    if (i + 2 >= text.size() || std::from_chars(digits, digits + 2, byte, 16).ptr != digits + 2)
+      return std::nullopt;
+    out += static_cast<char>(byte);
+    i += 2;
+  }
+  return out;
 }
 
 std::optional<std::uint64_t> whole_number(std::string_view text) {

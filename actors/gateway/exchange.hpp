@@ -47,6 +47,8 @@ std::variant<nlohmann::json, reply> json_object(const std::string& body);
 // The bytes of body[field], a string in the body's "encoding" (text or
 // base64, text by default), or the 400 that says what is wrong.
 std::variant<std::string, reply> bytes_in(const nlohmann::json& body, const std::string& field);
+// A path segment's %XX escapes decoded; nullopt when one is malformed.
+std::optional<std::string> percent_decoded(std::string_view text);
 // A whole decimal number and nothing else (a query value, a version).
 std::optional<std::uint64_t> whole_number(std::string_view text);
 

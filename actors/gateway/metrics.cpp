@@ -50,6 +50,10 @@ void metrics::render(std::string& out) const {
          "# TYPE dref_http_refused_connections_total counter\n"
          "dref_http_refused_connections_total " +
          std::to_string(refused_.load()) + "\n";
+  out += "# HELP dref_http_open_websockets WebSocket streams open now.\n"
+         "# TYPE dref_http_open_websockets gauge\n"
+         "dref_http_open_websockets " +
+         std::to_string(websockets_.load()) + "\n";
 }
 
 } // namespace dref::gateway

@@ -1,7 +1,7 @@
 #pragma once
 // The gateway's own figures for /metrics (Prometheus text format 0.0.4):
 // requests by route and status code, a latency histogram, open and refused
-// connections. Safe from any thread.
+// connections, open WebSocket streams. Safe from any thread.
 
 #include <array>
 #include <atomic>
@@ -21,6 +21,10 @@ public:
   void connection_closed() { --open_; }
   void connection_refused() { ++refused_; }
   std::int64_t open_connections() const { return open_.load(); }
+  // WebSocket streams (each also counts as a connection).
+  void websocket_opened() { ++websockets_; }
+  void websocket_closed() { --websockets_; }
+  std::int64_t open_websockets() const { return websockets_.load(); }
 
   // Appends the gateway's series to out.
   void render(std::string& out) const;
@@ -36,6 +40,7 @@ private:
   double seconds_sum_ = 0;
   std::atomic<std::int64_t> open_{0};
   std::atomic<std::uint64_t> refused_{0};
+  std::atomic<std::int64_t> websockets_{0};
 };
 
 } // namespace dref::gateway

@@ -1,6 +1,8 @@
 #include "router.hpp"
 
+#include "dashboard_feed.hpp"
 #include "dref/backends/seam/limits_from.hpp"
+#include "outbox.hpp"
 
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -12,23 +14,11 @@ namespace {
 constexpr std::string_view refs_prefix = "/v1/refs/";
 constexpr std::string_view topics_prefix = "/v1/topics/";
 constexpr std::string_view add_suffix = "/add";
+constexpr std::string_view watch_refs_prefix = "/v1/watch/refs/";
+constexpr std::string_view watch_topics_prefix = "/v1/watch/topics/";
+constexpr std::string_view dashboard_stream = "/v1/dashboard/stream";
+constexpr auto dashboard_period = std::chrono::milliseconds{500};
 
-std::optional<std::string> percent_decoded(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    unsigned byte = 0;
-    const char* digits = text.data() + i + 1;
-    if (i + 2 >= text.size() || std::from_chars(digits, digits + 2, byte, 16).ptr != digits + 2)
-      return std::nullopt;
-    out += static_cast<char>(byte);
-    i += 2;
-  }
-  return out;
-}
 
 // The value of `name` in a query string ("a=1&stale=true"), if present.
 std::optional<std::string_view> query_value(std::string_view query, std::string_view name) {
@@ -70,6 +60,10 @@ router::router(caf::actor_system& sys, const caf::actor& node, raft_member membe
     , limits_(backend::limits_from(cfg))
     , request_timeout_(cfg.timeouts.request) {}
 
+router::~router() {
+  dashboard_.reset(); // its thread builds frames through this router
+}
+
 reply router::handle(const request& req) {
   try {
     return route(req);
@@ -81,8 +75,73 @@ reply router::handle(const request& req) {
 }
 
 bool router::never_blocks(const request& req) const {
-  return req.method == "GET" &&
-         std::string_view{req.target}.substr(0, req.target.find('?')) == "/healthz";
+  auto path = std::string_view{req.target}.substr(0, req.target.find('?'));
+  return req.method == "GET" && (path == "/healthz" || dashboard_file(path));
+}
+
+stream_answer router::open_stream(const request& req, const std::shared_ptr<outbox>& box) {
+  std::string_view target{req.target};
+  auto question = target.find('?');
+  auto path = target.substr(0, question);
+  auto query =
+      question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  stream_answer out;
+  auto refuse = [&](reply why) {
+    out.refusal = std::move(why);
+    return out;
+  };
+  std::string_view prefix;
+  if (path.starts_with(watch_refs_prefix)) {
+    out.route = "/v1/watch/refs/{id}";
+    prefix = watch_refs_prefix;
+  } else if (path.starts_with(watch_topics_prefix)) {
+    out.route = "/v1/watch/topics/{id}";
+    prefix = watch_topics_prefix;
+  } else if (path == dashboard_stream) {
+    out.route = std::string{dashboard_stream};
+  } else {
+    return refuse(error_reply(404, "not_found_route", "no stream " + std::string{path}));
+  }
+  if (req.method != "GET")
+    return refuse(method_not_allowed(req.method, "GET"));
+  // A browser cannot set headers on a WebSocket: it may send its token as
+  // access_token instead.
+  auto asked = req;
+  if (auto token = query_value(query, "access_token"); token && asked.authorization.empty())
+    asked.authorization = "Bearer " + percent_decoded(*token).value_or("");
+  if (auto no = denied(asked, role::read))
+    return refuse(std::move(*no));
+  try {
+    if (prefix.empty()) {
+      std::lock_guard lock{dashboard_mutex_};
+      if (!dashboard_)
+        dashboard_ = std::make_unique<dashboard_feed>([this] { return dashboard_overview(); },
+                                                      dashboard_period);
+      dashboard_->add(box);
+      return out;
+    }
+    auto id = percent_decoded(path.substr(prefix.size()));
+    if (!id)
+      return refuse(error_reply(400, "invalid_id", "the id is not percent-encoded correctly"));
+    if (auto ok = store::check_id(*id, limits_, prefix == watch_refs_prefix ? "ref id" : "topic id");
+        !ok)
+      return refuse(error_reply(ok.error()));
+    std::optional<std::uint64_t> from;
+    if (auto text = query_value(query, "from")) {
+      from = whole_number(*text);
+      if (!from)
+        return refuse(error_reply(400, "invalid_argument",
+                                  prefix == watch_refs_prefix ? "from is a version"
+                                                              : "from is a sequence number"));
+    }
+    out.refusal = prefix == watch_refs_prefix ? open_ref_stream(*id, from, box)
+                                              : open_topic_stream(*id, from, box);
+  } catch (const error_exception& ex) {
+    out.refusal = error_reply(ex.error());
+  } catch (const std::exception& ex) {
+    out.refusal = error_reply(500, "internal", ex.what());
+  }
+  return out;
 }
 
 std::optional<reply> router::denied(const request& req, role needed) const {
@@ -124,6 +183,15 @@ reply router::route(const request& req) {
       return routed(std::move(*no), route);
     return routed(answer(), route);
   };
+  if (path.starts_with("/v1/watch/") || path == dashboard_stream)
+    return routed(error_reply(426, "upgrade_required",
+                              "this is a WebSocket stream: send a WebSocket upgrade"),
+                  "stream");
+  if (auto file = dashboard_file(path)) {
+    if (method != "GET")
+      return routed(method_not_allowed(method, "GET"), "/dashboard");
+    return routed(std::move(*file), "/dashboard");
+  }
   if (path == "/healthz" || path == "/readyz") {
     if (method != "GET")
       return routed(method_not_allowed(method, "GET"), std::string{path});
@@ -139,6 +207,8 @@ reply router::route(const request& req) {
     return only("POST", "/v1/cluster/transfer", role::admin, [&] {
       return with_json_body([&](const auto& body) { return transfer_leadership(body); });
     });
+  if (auto answered = route_coordination(req, path))
+    return std::move(*answered);
   if (path.starts_with(topics_prefix)) {
     std::string route = "/v1/topics/{id}";
     if (method != "GET" && method != "POST")

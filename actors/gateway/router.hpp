@@ -5,6 +5,7 @@
 // member has a timeout (timeouts.request_ms for the context, a second for a
 // member's status), so a worker is never held for longer.
 
+#include "dref/backends/raft/node_overview.hpp"
 #include "dref/context.hpp"
 #include "dref/store/limits.hpp"
 #include "exchange.hpp"
@@ -17,15 +18,27 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
 namespace dref::gateway {
 
+class outbox;
+class dashboard_feed;
+
+// What open_stream answers: the route (as /metrics counts it) and, when the
+// stream cannot open, the HTTP reply to send instead of the upgrade.
+struct stream_answer {
+  std::string route = "unknown";
+  std::optional<reply> refusal;
+};
+
 class router {
 public:
   router(caf::actor_system& sys, const caf::actor& node, raft_member member, token_table tokens,
          std::shared_ptr<metrics> figures, const config::node_config& cfg);
+  ~router(); // stops the dashboard's feed first
 
   // Never throws: a failure inside is a 500 with its message.
   reply handle(const request& req);
@@ -33,6 +46,11 @@ public:
   // the server then answers on its socket thread, so that a liveness probe
   // is not queued behind routes waiting for a quorum.
   bool never_blocks(const request& req) const;
+  // A WebSocket upgrade (docs/http.md, "Streams"): authorises it, opens the
+  // feed into box (which then holds what keeps the feed going) and answers
+  // no refusal, or answers why not (404, 401/403, 400, 410 compacted, ...).
+  // Never throws.
+  stream_answer open_stream(const request& req, const std::shared_ptr<outbox>& box);
 
 private:
   reply route(const request& req);
@@ -50,6 +68,22 @@ private:
   reply publish_to_topic(const std::string& id, const nlohmann::json& body);
   reply read_topic(const std::string& id, std::optional<std::string_view> from,
                    std::optional<std::string_view> limit);
+  reply topic_gone(const std::string& id, const error& err); // errc::compacted
+
+  // lock_routes.cpp: sessions, locks and elections for HTTP clients.
+  // owner_field: the body's field naming the owner ("owner"; "candidate"
+  // for elections).
+  reply open_session(const nlohmann::json& body);
+  reply keep_session_alive(const std::string& session);
+  reply close_session(const std::string& session);
+  reply acquire_lock(const std::string& id, const nlohmann::json& body, const char* owner_field);
+  reply release_lock(const std::string& id, const nlohmann::json& body, const char* owner_field);
+  reply lock_status(const std::string& id);
+  reply election_status(const std::string& name);
+  result<protocol::lock_state> read_lock(const std::string& id);
+  // One store command to the member under the gateway's client id.
+  result<protocol::store_result> propose(protocol::store_command command);
+  std::optional<reply> route_coordination(const request& req, std::string_view path);
 
   // cluster_routes.cpp
   reply cluster_status();
@@ -58,6 +92,21 @@ private:
   reply render_metrics();
   result<protocol::node_status> status_of(const protocol::member_info& member,
                                           const std::string& local_name);
+  // Every member with its status or why it cannot be reached.
+  nlohmann::json members_json(const protocol::node_status& local);
+  // This member's figures and store overview (node_overview.hpp).
+  result<raft::node::node_overview> overview_here();
+
+  // stream_routes.cpp: nullopt once the feed is in box, else the refusal.
+  std::optional<reply> open_ref_stream(const std::string& id, std::optional<std::uint64_t> from,
+                                       const std::shared_ptr<outbox>& box);
+  std::optional<reply> open_topic_stream(const std::string& id,
+                                         std::optional<std::uint64_t> from,
+                                         const std::shared_ptr<outbox>& box);
+
+  // dashboard_routes.cpp: the files of the page, and its stream's frames.
+  static std::optional<reply> dashboard_file(std::string_view path);
+  std::string dashboard_overview();
 
   caf::actor_system& sys_;
   caf::actor node_;
@@ -71,6 +120,17 @@ private:
   // Other members, connected once and kept (cluster status asks each).
   std::mutex peers_mutex_;
   std::map<std::string, raft_member> peers_;
+  // The gateway's own proposals (propose): sequences still unanswered
+  // keep the store's retry answers for them.
+  std::mutex proposals_mutex_;
+  std::uint64_t client_id_ = 0;
+  std::uint64_t last_sequence_ = 0;
+  std::set<std::uint64_t> outstanding_;
+  // The dashboard's: the commit latencies as of its last frame (to show
+  // those since), and its feed, started by the first dashboard stream.
+  std::mutex dashboard_mutex_;
+  raft::node::latency_histogram last_commit_latency_;
+  std::unique_ptr<dashboard_feed> dashboard_;
 };
 
 } // namespace dref::gateway

@@ -3,6 +3,7 @@
 #include "server.hpp"
 
 #include "dref/log.hpp"
+#include "websocket_session.hpp"
 
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
@@ -31,7 +32,8 @@ public:
          std::shared_ptr<metrics> figures)
       : settings_(cfg.http)
       , metrics_(std::move(figures))
-      , routes_(std::move(routes)) {}
+      , routes_(std::move(routes))
+      , workers_(cfg.http.workers) {}
   ~server() { stop(); }
   server(const server&) = delete;
   server& operator=(const server&) = delete;
@@ -43,6 +45,7 @@ public:
 
   const config::http& settings() const noexcept { return settings_; }
   metrics& figures() noexcept { return *metrics_; }
+  const std::shared_ptr<metrics>& shared_figures() const noexcept { return metrics_; }
   router& routes() noexcept { return *routes_; }
   asio::thread_pool& workers() noexcept { return workers_; }
   asio::ssl::context* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
@@ -56,7 +59,7 @@ private:
   std::unique_ptr<router> routes_;
   std::optional<asio::ssl::context> tls_;
   // The routes block on the member: never on the socket thread.
-  asio::thread_pool workers_{4};
+  asio::thread_pool workers_;
   // Declared after what sessions use: its handlers own the sessions and go
   // with it.
   asio::io_context ioc_{1};
@@ -83,7 +86,8 @@ public:
       , stream_(make_stream(std::move(socket), owner.tls()))
       , refused_(refused) {}
   ~session() {
-    if (!refused_)
+    // A stream that took the connection over counts it from then on.
+    if (!refused_ && !handed_off_)
       owner_.figures().connection_closed();
   }
 
@@ -177,8 +181,8 @@ private:
     lowest().close();
   }
 
-  static reply with_route(reply out) {
-    out.route = "malformed";
+  static reply with_route(reply out, std::string route = "malformed") {
+    out.route = std::move(route);
     return out;
   }
 
@@ -195,6 +199,8 @@ private:
     req.body = std::move(message.body());
     bool keep_alive = message.keep_alive();
     auto started = clock_type::now();
+    if (beast::websocket::is_upgrade(message))
+      return upgrade(std::move(req), started);
     if (owner_.routes().never_blocks(req))
       return send(owner_.routes().handle(req), keep_alive, started);
     asio::post(owner_.workers(), [self = this->shared_from_this(), req = std::move(req), keep_alive,
@@ -206,6 +212,42 @@ private:
                    self->send(std::move(out), keep_alive, started);
                  });
     });
+  }
+
+  // A WebSocket stream: the router opens its feed on a worker (it may wait
+  // for the member) and answers an HTTP error instead when it cannot; the
+  // connection is then the stream's.
+  void upgrade(request req, clock_type::time_point started) {
+    auto& figures = owner_.figures();
+    if (figures.open_websockets() >= static_cast<std::int64_t>(owner_.settings().max_websockets))
+      return send(with_route(error_reply(503, "too_many_streams",
+                                         "this member serves " +
+                                             std::to_string(owner_.settings().max_websockets) +
+                                             " WebSocket streams at most; try again later"),
+                             "stream"),
+                  false, started);
+    figures.websocket_opened(); // held while the feed opens, so the cap holds
+    auto box = std::make_shared<outbox>(owner_.settings().max_stream_backlog_bytes);
+    asio::post(owner_.workers(), [self = this->shared_from_this(), req = std::move(req), box,
+                                  started]() mutable {
+      auto answer = self->owner_.routes().open_stream(req, box);
+      auto executor = self->lowest().get_executor();
+      asio::post(executor, [self = std::move(self), answer = std::move(answer), box,
+                            started]() mutable { self->upgraded(std::move(answer), box, started); });
+    });
+  }
+
+  void upgraded(stream_answer answer, const std::shared_ptr<outbox>& box,
+                clock_type::time_point started) {
+    if (answer.refusal) {
+      owner_.figures().websocket_closed();
+      box->detach();
+      return send(with_route(std::move(*answer.refusal), answer.route), false, started);
+    }
+    owner_.figures().request_done(answer.route, 101, clock_type::now() - started);
+    handed_off_ = true;
+    std::make_shared<websocket_session<Stream>>(std::move(stream_), box, owner_.shared_figures())
+        ->start(parser_->release());
   }
 
   void send(reply out, bool keep_alive, std::optional<clock_type::time_point> started) {
@@ -260,6 +302,7 @@ private:
   server& owner_;
   Stream stream_;
   bool refused_;
+  bool handed_off_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::array<char, 4096> drained_;

@@ -1,6 +1,6 @@
 #pragma once
 // The HTTP/1.1 server under the gateway (server.cpp, the one file with
-// Beast and Asio): one thread runs the sockets, a few workers run the
+// Beast and Asio): one thread runs the sockets, http.workers threads run the
 // routes, whose calls into the member block.
 //
 // Per connection: TLS handshake when configured; then requests one after

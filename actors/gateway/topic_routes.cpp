@@ -26,6 +26,14 @@ reply router::publish_to_topic(const std::string& id, const json& body) {
   return json_reply(200, {{"id", id}, {"seq", *seq}});
 }
 
+// 410 with the first seq still retained, where a reader can go on.
+reply router::topic_gone(const std::string& id, const error& err) {
+  json gone{{"error", {{"code", "compacted"}, {"message", err.message}}}};
+  if (auto now = context_.make_topic<std::string, raw_codec>(manual_id(id)).try_read(0, 1))
+    gone["first_seq"] = now->first_seq;
+  return json_reply(410, gone);
+}
+
 reply router::read_topic(const std::string& id, std::optional<std::string_view> from,
                          std::optional<std::string_view> limit) {
   std::uint64_t from_seq = 0;
@@ -45,14 +53,9 @@ reply router::read_topic(const std::string& id, std::optional<std::string_view> 
   }
   auto topic = context_.make_topic<std::string, raw_codec>(manual_id(id));
   auto read = topic.try_read(from_seq, page);
-  if (!read) {
-    if (read.error().code != errc::compacted)
-      return error_reply(read.error());
-    json gone{{"error", {{"code", "compacted"}, {"message", read.error().message}}}};
-    if (auto now = topic.try_read(0, 1))
-      gone["first_seq"] = now->first_seq;
-    return json_reply(410, gone);
-  }
+  if (!read)
+    return read.error().code == errc::compacted ? topic_gone(id, read.error())
+                                                : error_reply(read.error());
   json messages = json::array();
   for (const auto& [seq, bytes] : read->messages) {
     bool text = is_plain_text(bytes);

@@ -222,6 +222,15 @@ problem assign_http_header_timeout(node_config& cfg, const raw_value& value) {
 problem assign_http_max_connections(node_config& cfg, const raw_value& value) {
   return integer_in(value, 1, 1'000'000, cfg.http.max_connections);
 }
+problem assign_http_max_websockets(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 1, 1'000'000, cfg.http.max_websockets);
+}
+problem assign_http_workers(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 1, 1024, cfg.http.workers);
+}
+problem assign_http_max_stream_backlog(node_config& cfg, const raw_value& value) {
+  return integer_in(value, 4096, std::int64_t{1} << 31, cfg.http.max_stream_backlog_bytes);
+}
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -432,6 +441,18 @@ const key_spec keys[] = {
    value_kind::integer, "connections, 1-1000000", "open HTTP connections (beyond: 503, closed)",
    assign_http_max_connections,
    [](const node_config& c) { return std::to_string(c.http.max_connections); }},
+  {"http.max_websockets", "DREF_HTTP_MAX_WEBSOCKETS", "http-max-websockets", value_kind::integer,
+   "streams, 1-1000000", "open WebSocket streams (beyond: 503 before the upgrade)",
+   assign_http_max_websockets,
+   [](const node_config& c) { return std::to_string(c.http.max_websockets); }},
+  {"http.workers", "DREF_HTTP_WORKERS", "http-workers", value_kind::integer, "threads, 1-1024",
+   "threads that run HTTP requests, each waiting on the member (requests served at once)",
+   assign_http_workers, [](const node_config& c) { return std::to_string(c.http.workers); }},
+  {"http.max_stream_backlog_bytes", "DREF_HTTP_MAX_STREAM_BACKLOG_BYTES",
+   "http-max-stream-backlog-bytes", value_kind::integer, "bytes, 4096-2147483648",
+   "bytes a WebSocket stream may hold for a client that does not read (beyond: closed, 1008)",
+   assign_http_max_stream_backlog,
+   [](const node_config& c) { return std::to_string(c.http.max_stream_backlog_bytes); }},
   {"node.insecure", "DREF_INSECURE", "insecure", value_kind::boolean, "true or false",
    "let a raft member listen on a non-loopback address without TLS (anyone who reaches the "
    "port can read and write)",

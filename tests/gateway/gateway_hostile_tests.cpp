@@ -93,7 +93,11 @@ BOOST_AUTO_TEST_CASE(hostile_input_while_a_writer_commits) {
   check_writer("malformed JSON");
 
   expect({"GET", "/v2/refs/x"}, 404, "not_found_route");
-  expect({"GET", "/"}, 404, "not_found_route");
+  expect({"GET", "/index.htm"}, 404, "not_found_route");
+  expect({"POST", "/"}, 405, "method_not_allowed"); // the dashboard's page
+  expect({"GET", "/v1/watch/refs/x"}, 426, "upgrade_required");
+  expect({"POST", "/v1/sessions", R"({"ttl_ms": "soon"})"}, 400, "invalid_argument");
+  expect({"POST", "/v1/locks/x/acquire", "{"}, 400, "bad_json");
   auto wrong = expect({"DELETE", "/v1/refs/x"}, 405, "method_not_allowed");
   BOOST_TEST(wrong.headers["allow"].find("PUT") != std::string::npos);
   expect({"POST", "/healthz"}, 405, "method_not_allowed");

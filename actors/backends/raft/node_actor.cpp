@@ -49,30 +49,6 @@ void fail_fatally(node_actor* self, const error& err) {
   self->quit(to_caf_error(err));
 }
 
-// --- links -----------------------------------------------------------------
-
-// Starts the link a plan asks for; a refused address is reported and left
-// alone (it may come from any client's write to the member directory).
-void make_link(node_actor* self, const std::string& address,
-               member_directory<caf::actor>::link_plan plan) {
-  auto& st = self->state;
-  if (!plan) {
-    log(log_level::warn, "node " + st.options.name + ": not linking: " + plan.error().message);
-    return;
-  }
-  if (*plan)
-    st.members.linked(address, spawn_peer_link(self, **plan, st.hello, st.limits_offer));
-}
-
-void send_raft(node_actor* self, const core::message& msg) {
-  if (auto link = self->state.members.link_for(msg.to))
-    self->send(*link, msg);
-}
-
-void learn_member(node_actor* self, const std::string& name, const std::string& address) {
-  make_link(self, address, self->state.members.learn(name, address));
-}
-
 // --- start -----------------------------------------------------------------
 
 core::config core_config(const node_state& st, std::vector<core::node_id> voters) {
@@ -122,6 +98,8 @@ void answer_pending(node_actor* self, std::uint64_t index, const core::entry& en
     return;
   auto& p = settled->proposal;
   if (settled->ours) {
+    ++self->state.figures.proposals_committed;
+    self->state.figures.commit_latency.observe(now() - p.proposed);
     if (p.forwarded)
       p.waiter.deliver(*reply, index);
     else
@@ -195,7 +173,12 @@ void install_snapshot(node_actor* self, const core::snapshot& snap) {
 
 void maybe_compact(node_actor* self) {
   auto& st = self->state;
-  auto state = [&st] { return st.machine.store().snapshot(); };
+  auto state = [&st] {
+    auto taken = st.machine.store().snapshot();
+    ++st.figures.snapshots_taken;
+    st.figures.last_snapshot_bytes = taken.size();
+    return taken;
+  };
   auto compacted = st.disk->maybe_compact(*st.raft, st.machine.applied(), state);
   if (!compacted)
     fail_fatally(self, compacted.error());
@@ -213,7 +196,11 @@ void process_ready(node_actor* self) {
     auto r = st.raft->ready();
     for (const auto& m : r.messages_now)
       send_raft(self, m);
-    if (auto saved = st.disk->persist(r); !saved) {
+    auto persisting = now();
+    auto saved = st.disk->persist(r);
+    if (!r.entries.empty() || r.hard)
+      st.figures.persist_latency.observe(now() - persisting);
+    if (!saved) {
       fail_fatally(self, saved.error());
       return;
     }
@@ -255,7 +242,8 @@ void propose_as_leader(node_actor* self, store_proposal proposal, caf::response_
       st.proposals.park(routed_proposal{std::move(proposal), std::move(promise), deadline});
     return;
   }
-  st.proposals.add_pending(*index, {std::move(proposal), std::move(promise), forwarded, deadline});
+  st.proposals.add_pending(*index,
+                           {std::move(proposal), std::move(promise), forwarded, deadline, now()});
   schedule_ready(self);
 }
 
@@ -359,6 +347,7 @@ void on_tick(node_actor* self) {
     return;
   st.raft->tick();
   process_ready(self);
+  st.figures.leader_seen(st.raft->leader());
   if (auto answer = st.admin.leader_is(st.raft->leader()))
     answer->first.deliver(std::move(answer->second));
   expire_requests(self);
@@ -566,6 +555,11 @@ caf::behavior node_behavior(node_actor* self) {
     },
     // --- admin and failure drills
     [self](protocol::status_atom) { return status_of(self); },
+    [self](protocol::read_atom, protocol::local_atom, overview_atom) -> caf::result<node_overview> {
+      if (!from_this_process(self))
+        return caf::sec::unexpected_message;
+      return overview_of(self);
+    },
     [self](protocol::status_atom, protocol::digest_atom) {
       auto out = status_of(self);
       out.state_digest = self->state.machine.state_digest();

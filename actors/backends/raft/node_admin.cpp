@@ -146,3 +146,14 @@ protocol::node_status status_of(node_actor* self) {
 }
 
 } // namespace dref::raft::node
+
+namespace dref::raft::node {
+
+node_overview overview_of(node_actor* self) {
+  auto& st = self->state;
+  if (st.raft)
+    st.figures.leader_seen(st.raft->leader());
+  return node_overview{st.figures, store::summarise(st.machine.store()), st.watchers.size()};
+}
+
+} // namespace dref::raft::node

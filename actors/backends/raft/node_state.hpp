@@ -9,6 +9,7 @@
 
 #include "admin_waits.hpp"
 #include "dref/backends/raft/node.hpp"
+#include "dref/backends/raft/node_overview.hpp"
 #include "dref/backends/seam/watchers.hpp"
 #include "dref/net/transport.hpp"
 #include "dref/protocol/admin.hpp"
@@ -66,6 +67,7 @@ struct node_state {
   watcher_set watchers;
   event_history history; // for watchers that resume here
   leader_clock clock;
+  node_figures figures;
   // Group commit: proposals and raft messages are stepped into the core as
   // they come; one ready round (one fsync) follows the whole lot, once the
   // ready_atom this sets in motion comes round in the mailbox.
@@ -91,6 +93,15 @@ void change_membership(node_actor* self, const protocol::member_change& change,
 void transfer_leadership(node_actor* self, const protocol::leader_transfer& request,
                          caf::response_promise promise);
 protocol::node_status status_of(node_actor* self);
+node_overview overview_of(node_actor* self);
+
+// --- node_links.cpp: links to the other members.
+// Starts the link a plan asks for; a refused address is reported and left
+// alone (it may come from any client's write to the member directory).
+void make_link(node_actor* self, const std::string& address,
+               member_directory<caf::actor>::link_plan plan);
+void send_raft(node_actor* self, const core::message& msg);
+void learn_member(node_actor* self, const std::string& name, const std::string& address);
 
 // --- node_senders.cpp: who sent the current message (docs/security.md,
 // "Planes"). The node's own timers come from itself, link news from its

@@ -66,6 +66,7 @@ public:
     Waiter waiter;
     bool forwarded = false; // a follower's: answered with (reply, index)
     time_point deadline;
+    time_point proposed{}; // when it entered the log (commit latency)
   };
 
   // What an applied index meant for the proposal pending there.

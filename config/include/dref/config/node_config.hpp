@@ -141,6 +141,16 @@ struct http {
   // cut off); also how long a kept-alive connection may sit idle.
   std::chrono::milliseconds header_timeout{10000};
   std::uint32_t max_connections = 256; // beyond: 503 and closed
+  // WebSocket streams (watches, topic subscriptions, the dashboard) open at
+  // once; they count as connections too. Beyond: 503 before the upgrade.
+  std::uint32_t max_websockets = 64;
+  // Threads that run the routes: each blocks on the member for as long as
+  // its call takes (a commit, a read round), so these many requests are
+  // served at once; more wait in line.
+  std::uint32_t workers = 32;
+  // Bytes a stream may have queued for a client that does not read them;
+  // beyond, the stream is closed with a reason instead of growing.
+  std::uint64_t max_stream_backlog_bytes = 1u << 20;
   friend bool operator==(const http&, const http&) = default;
 };
 

@@ -35,6 +35,14 @@ public:
 
   bool watched(const std::string& id) const { return by_id_.count(id) != 0; }
 
+  // (id, watcher) pairs.
+  std::size_t size() const {
+    std::size_t out = 0;
+    for (const auto& entry : by_id_)
+      out += entry.second.size();
+    return out;
+  }
+
   // The ids watched one by one ("*" is not one).
   std::vector<std::string> ids() const {
     std::vector<std::string> out;

@@ -1,0 +1,213 @@
+// The WebSocket streams of a ref and of a topic (docs/http.md, "Streams").
+// Both are opened before the upgrade is accepted, so that what cannot
+// start (no quorum, a compacted seq) is an HTTP error, not a stream that
+// closes at once.
+#include "dref/protocol/caf/atoms.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "dref/store/delta.hpp"
+#include "outbox.hpp"
+#include "router.hpp"
+#include "value_json.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
+namespace dref::gateway {
+
+namespace {
+
+using nlohmann::json;
+using protocol::event_kind;
+using protocol::store_event;
+using begin_atom = caf::atom_constant<caf::atom("wsbegin")>;
+
+void put_bytes(json& frame, const char* field, const std::string& bytes) {
+  bool text = is_plain_text(bytes);
+  frame[field] = text ? bytes : base64_encode(bytes);
+  frame["encoding"] = text ? "text" : "base64";
+}
+
+// The node's watcher for one ref stream: holds events until it is told the
+// version the client has (begin), then turns each later one into a frame.
+struct ref_forwarder_state {
+  std::shared_ptr<outbox> box;
+  std::string id;
+  std::optional<std::uint64_t> after; // nullopt: not begun, events held
+  std::vector<store_event> held;
+  std::optional<std::string> seen; // the value as of the last frame, for deltas
+  static inline const char* name = "dref.gateway.ref_stream";
+};
+using ref_forwarder = caf::stateful_actor<ref_forwarder_state>;
+
+void forward(ref_forwarder* self, const store_event& e) {
+  auto& st = self->state;
+  if (e.new_version <= *st.after)
+    return;
+  json frame{{"id", st.id}, {"version", e.new_version}, {"old_version", e.old_version}};
+  switch (e.kind) {
+    case event_kind::value_created:
+      frame["type"] = "created";
+      st.seen = e.payload;
+      break;
+    case event_kind::value_caught_up:
+      frame["type"] = "caught_up";
+      st.seen = e.payload;
+      break;
+    case event_kind::value_written: {
+      frame["type"] = "written";
+      const auto* old = e.old_value ? &*e.old_value : st.seen ? &*st.seen : nullptr;
+      if (e.payload_type == protocol::payload_kind::delta) {
+        auto rebuilt = old ? store::apply_delta(*old, e.payload, SIZE_MAX)
+                           : result<std::string>{error{errc::internal, "no base value"}};
+        if (!rebuilt) {
+          // Never a silent gap: the client reconnects and starts afresh.
+          st.box->finish({1011, "cannot rebuild version " + std::to_string(e.new_version) + ": " +
+                                    rebuilt.error().message});
+          return self->quit();
+        }
+        st.seen = std::move(*rebuilt);
+      } else {
+        st.seen = e.payload;
+      }
+      break;
+    }
+    case event_kind::value_removed:
+      frame["type"] = "removed";
+      st.seen.reset();
+      break;
+    case event_kind::metadata_changed:
+      frame["type"] = "metadata";
+      break;
+    default:
+      return;
+  }
+  if (st.seen && (e.kind == event_kind::value_created || e.kind == event_kind::value_written ||
+                  e.kind == event_kind::value_caught_up))
+    put_bytes(frame, "value", *st.seen);
+  st.box->push(frame.dump());
+  if (!st.box->open())
+    self->quit();
+}
+
+caf::behavior ref_forwarder_behavior(ref_forwarder* self, std::shared_ptr<outbox> box,
+                                     std::string id) {
+  self->state.box = std::move(box);
+  self->state.id = std::move(id);
+  return {
+      [self](const store_event& e) {
+        if (!self->state.after)
+          self->state.held.push_back(e);
+        else
+          forward(self, e);
+      },
+      [self](begin_atom, std::uint64_t after, bool has_value, const std::string& value) {
+        auto& st = self->state;
+        st.after = after;
+        if (has_value)
+          st.seen = value;
+        for (const auto& e : std::exchange(st.held, {}))
+          forward(self, e);
+      },
+  };
+}
+
+// Ends the forwarder when the stream goes: the node drops a watcher that
+// is down.
+struct forwarder_guard {
+  explicit forwarder_guard(caf::actor f)
+      : forwarder(std::move(f)) {}
+  forwarder_guard(const forwarder_guard&) = delete;
+  forwarder_guard& operator=(const forwarder_guard&) = delete;
+  ~forwarder_guard() { caf::anon_send_exit(forwarder, caf::exit_reason::user_shutdown); }
+  caf::actor forwarder;
+};
+
+} // namespace
+
+std::optional<reply> router::open_ref_stream(const std::string& id,
+                                             std::optional<std::uint64_t> from,
+                                             const std::shared_ptr<outbox>& box) {
+  auto forwarder = sys_.spawn(ref_forwarder_behavior, box, id);
+  box->hold(std::make_shared<forwarder_guard>(forwarder));
+  caf::scoped_actor self{sys_, true};
+  std::optional<error> failed;
+  auto on_error = [&](caf::error& err) { failed = from_caf_error(err); };
+  bool resumed = false;
+  if (from) {
+    // The member replays what it still keeps after `from`
+    // (client_port.hpp); a client that was away longer starts afresh,
+    // told so by a caught_up first frame.
+    self->request(node_, request_timeout_, protocol::watch_atom::value, id, forwarder, *from)
+        .receive([&](std::uint64_t) { resumed = true; }, on_error);
+    if (resumed) {
+      self->send(forwarder, begin_atom::value, *from, false, std::string{});
+      return std::nullopt;
+    }
+    if (failed && failed->code != errc::compacted)
+      return error_reply(*failed);
+    failed.reset();
+  }
+  // Watch first, then read: every write after the read reaches the
+  // watcher, and the forwarder skips those the read already shows.
+  std::uint64_t start = 0;
+  self->request(node_, request_timeout_, protocol::watch_atom::value, id, forwarder)
+      .receive([&](std::uint64_t at) { start = at; }, on_error);
+  if (failed)
+    return error_reply(*failed);
+  protocol::store_read read{protocol::read_kind::value, id, 0, 0};
+  std::optional<protocol::value_state> current;
+  self->request(node_, request_timeout_, protocol::read_atom::value, read)
+      .receive(
+          [&](protocol::store_read_reply& answer) {
+            if (answer.error && answer.error->code != errc::not_found)
+              failed = std::move(*answer.error);
+            else if (auto* state = std::get_if<protocol::value_state>(&answer.value);
+                     state && !answer.error)
+              current = std::move(*state);
+          },
+          on_error);
+  if (failed)
+    return error_reply(*failed);
+  json first{{"id", id}, {"type", from ? "caught_up" : current ? "value" : "absent"}};
+  if (current) {
+    first["version"] = current->version;
+    put_bytes(first, "value", current->value);
+  } else {
+    first["version"] = start;
+    if (from)
+      first["type"] = "absent";
+  }
+  box->push(first.dump());
+  auto after = current ? current->version : start;
+  self->send(forwarder, begin_atom::value, after, current.has_value(),
+             current ? current->value : std::string{});
+  return std::nullopt;
+}
+
+std::optional<reply> router::open_topic_stream(const std::string& id,
+                                               std::optional<std::uint64_t> from,
+                                               const std::shared_ptr<outbox>& box) {
+  auto topic = context_.make_topic<std::string, raw_codec>(manual_id(id));
+  std::weak_ptr<outbox> weak = box;
+  try {
+    auto feed = std::make_shared<subscription>(
+        topic.subscribe_from(from.value_or(0), [weak, id](std::uint64_t seq, const std::string& m) {
+          auto to = weak.lock();
+          if (!to)
+            return;
+          json frame{{"type", "message"}, {"id", id}, {"seq", seq}};
+          put_bytes(frame, "message", m);
+          to->push(frame.dump());
+        }));
+    box->hold(std::move(feed));
+  } catch (const error_exception& ex) {
+    return ex.error().code == errc::compacted ? topic_gone(id, ex.error())
+                                              : error_reply(ex.error());
+  }
+  return std::nullopt;
+}
+
+} // namespace dref::gateway
