@@ -4,6 +4,7 @@
 
 #include "gateway_cluster.hpp"
 #include "test_certs.hpp"
+#include "websocket_client.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <fstream>
@@ -111,6 +112,38 @@ BOOST_AUTO_TEST_CASE(tokens_and_roles) {
   BOOST_TEST(g.call(2, {"PUT", "/v1/refs/x", R"({"value": "w"})", {bearer("a-token")}}).status ==
              200u);
   BOOST_TEST(json_of(g.call(0, {"GET", "/v1/refs/x", "", {bearer("r-token")}}))["value"] == "w");
+
+  // Sessions and locks: read may observe, write may hold.
+  BOOST_TEST(g.call(0, {"POST", "/v1/sessions", R"({"ttl_ms": 5000})"}).status == 401u);
+  BOOST_TEST(
+      g.call(0, {"POST", "/v1/sessions", R"({"ttl_ms": 5000})", {bearer("r-token")}}).status ==
+      403u);
+  auto session = g.call(0, {"POST", "/v1/sessions", R"({"ttl_ms": 5000})", {bearer("w-token")}});
+  BOOST_TEST_REQUIRE(session.status == 200u, session.body);
+  auto held = nlohmann::json{{"session", json_of(session)["session"]}}.dump();
+  BOOST_TEST(g.call(0, {"POST", "/v1/locks/l/acquire", held, {bearer("r-token")}}).status == 403u);
+  BOOST_TEST(g.call(0, {"POST", "/v1/locks/l/acquire", held, {bearer("w-token")}}).status == 200u);
+  BOOST_TEST(g.call(0, {"GET", "/v1/locks/l", "", {bearer("r-token")}}).status == 200u);
+  BOOST_TEST(g.call(0, {"GET", "/v1/elections/e"}).status == 401u);
+
+  // Streams: the token in the header or, from a browser, as access_token.
+  auto refused_with = [&](const std::string& target, test::http_call::header_list headers) {
+    try {
+      test::ws_connection ws{g.http_ports[1], target, {}, std::move(headers)};
+    } catch (const test::stream_refused& no) {
+      return no.status;
+    }
+    return 101u;
+  };
+  BOOST_TEST(refused_with("/v1/watch/refs/x", {}) == 401u);
+  BOOST_TEST(refused_with("/v1/watch/refs/x?access_token=guess", {}) == 401u);
+  BOOST_TEST(refused_with("/v1/dashboard/stream", {}) == 401u);
+  test::ws_connection by_header{g.http_ports[1], "/v1/watch/refs/x", {}, {bearer("r-token")}};
+  BOOST_TEST(by_header.next(10s).value_or("").find("\"value\":\"w\"") != std::string::npos);
+  test::ws_connection by_query{g.http_ports[1], "/v1/dashboard/stream?access_token=r-token"};
+  BOOST_TEST(by_query.next(10s).value_or("").find("\"overview\"") != std::string::npos);
+  // The page itself carries no data: served without a token.
+  BOOST_TEST(g.call(1, {"GET", "/"}).status == 200u);
 }
 
 BOOST_AUTO_TEST_CASE(tls_with_the_node_certificate) {
@@ -128,6 +161,11 @@ BOOST_AUTO_TEST_CASE(tls_with_the_node_certificate) {
   test::http_connection kept{g.http_ports[2], certs.ca()};
   for (int i = 0; i < 3; ++i)
     BOOST_TEST(kept.call({"GET", "/healthz"}).status == 200u);
+  // A stream over TLS (wss).
+  test::ws_connection watch{g.http_ports[1], "/v1/watch/refs/secret", certs.ca()};
+  BOOST_TEST(watch.next(10s).value_or("").find("over tls") != std::string::npos);
+  BOOST_TEST(g.call(0, {"PUT", "/v1/refs/secret", R"({"value": "still tls"})"}).status == 200u);
+  BOOST_TEST(watch.next(10s).value_or("").find("still tls") != std::string::npos);
   // Plain HTTP to the TLS port gets no HTTP answer.
   BOOST_CHECK_THROW(test::http_once(g.http_ports[0], {"GET", "/healthz"}), std::runtime_error);
   // The member keeps serving TLS clients after that.

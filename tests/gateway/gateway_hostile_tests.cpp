@@ -3,6 +3,7 @@
 // the native API on the same members and must keep being acknowledged.
 
 #include "gateway_cluster.hpp"
+#include "websocket_client.hpp"
 
 #include <atomic>
 #include <boost/test/unit_test.hpp>
@@ -21,7 +22,8 @@ std::vector<std::string> bounded_gateway_flags() {
   return {"--http-max-body-bytes",    "4096",
           "--http-max-header-bytes",  "1024",
           "--http-header-timeout-ms", "3000",
-          "--http-max-connections",   std::to_string(max_connections)};
+          "--http-max-connections",   std::to_string(max_connections),
+          "--http-max-websockets",    "2"};
 }
 
 // Commits through the native API of member 0 until stopped.
@@ -176,6 +178,24 @@ BOOST_AUTO_TEST_CASE(hostile_input_while_a_writer_commits) {
                metrics);
   }
   check_writer("too many connections");
+
+  {
+    // Too many streams, and a stream that does not read while the writer's
+    // changes pour in: 503 for the one over the cap; the others go on.
+    test::ws_connection one{port, "/v1/watch/refs/hostile-writer"};
+    test::ws_connection two{port, "/v1/watch/refs/hostile-writer", {}, {}, 4096};
+    try {
+      test::ws_connection three{port, "/v1/watch/refs/hostile-writer"};
+      BOOST_FAIL("a third stream opened over --http-max-websockets 2");
+    } catch (const test::stream_refused& refused) {
+      BOOST_TEST(refused.status == 503u);
+      BOOST_TEST(refused.body.find("too_many_streams") != std::string::npos, refused.body);
+    }
+    std::this_thread::sleep_for(500ms);
+    BOOST_TEST(one.next(5s).has_value());
+    BOOST_TEST(!one.closed());
+  }
+  check_writer("too many streams");
 
   writer.finish();
   BOOST_TEST(writer.failed.load() == 0u);
