@@ -160,14 +160,19 @@ reply router::transfer_leadership(const json& body) {
   return json_reply(200, {{"leader", name}});
 }
 
-// Ready: this member knows a leader and applied what it knows committed.
+// Ready: this member knows a leader and is not catching up: it applied
+// what it knows committed, but for the entries of the ready round under way
+// (committed a moment before they are applied, so a member taking writes is
+// always a few behind; one catching up after a restart is far more).
+constexpr std::uint64_t ready_lag_entries = 64;
+
 reply router::readiness() {
   auto st = member_.status(sys_, status_timeout_);
   if (!st)
     return error_reply(503, "not_ready", st.error().message);
   if (st->leader.empty())
     return error_reply(503, "not_ready", "no leader known");
-  if (st->applied_index < st->commit_index)
+  if (st->applied_index + ready_lag_entries < st->commit_index)
     return error_reply(503, "not_ready",
                        "applied " + std::to_string(st->applied_index) + " of " +
                            std::to_string(st->commit_index) + " committed entries");

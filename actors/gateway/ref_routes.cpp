@@ -2,6 +2,7 @@
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/store/i64_codec.hpp"
+#include "dref/store/input_checks.hpp"
 #include "router.hpp"
 #include "value_json.hpp"
 
@@ -111,6 +112,43 @@ reply router::add_to_ref(const std::string& id, const json& body) {
   if (!ran)
     return error_reply(ran.error());
   return json_reply(200, {{"id", id}, {"version", ran->version}, {"value", ran->value}});
+}
+
+// DELETE /v1/refs/{id}: the value goes; watchers see a removal.
+reply router::remove_ref(const std::string& id) {
+  auto removed = propose(protocol::cmd_remove{id});
+  if (!removed)
+    return error_reply(removed.error());
+  const auto& r = std::get<protocol::res_removed>(*removed);
+  json out{{"id", id}, {"removed", r.existed}};
+  if (r.existed)
+    out["old_version"] = r.old_version;
+  return json_reply(200, out);
+}
+
+// GET /v1/refs?prefix=P&after=A&limit=N: one page of ids (context::list).
+reply router::list_refs(std::optional<std::string_view> prefix, std::optional<std::string_view> after,
+                        std::optional<std::string_view> limit) {
+  std::uint64_t page = 0;
+  if (limit) {
+    auto parsed = whole_number(*limit);
+    if (!parsed || *parsed == 0 || *parsed > store::max_list_page)
+      return error_reply(400, "invalid_argument",
+                         "limit is a number from 1 to " + std::to_string(store::max_list_page));
+    page = *parsed;
+  }
+  auto decoded_prefix = percent_decoded(prefix.value_or(""));
+  auto decoded_after = percent_decoded(after.value_or(""));
+  if (!decoded_prefix || !decoded_after)
+    return error_reply(400, "invalid_id", "prefix or after is not percent-encoded correctly");
+  auto listed = context_.try_list(*decoded_prefix, *decoded_after, page);
+  if (!listed)
+    return error_reply(listed.error());
+  json ids = json::array();
+  for (const auto& entry : listed->ids)
+    ids.push_back({{"id", entry.id}, {"version", entry.version}});
+  return json_reply(200,
+                    {{"revision", listed->revision}, {"more", listed->more}, {"ids", std::move(ids)}});
 }
 
 } // namespace dref::gateway

@@ -226,14 +226,20 @@ reply router::route(const request& req) {
                     route);
     return routed(read_topic(*id, query_value(query, "from"), query_value(query, "limit")), route);
   }
+  if (path == "/v1/refs")
+    return only("GET", "/v1/refs", role::read, [&] {
+      return list_refs(query_value(query, "prefix"), query_value(query, "after"),
+                       query_value(query, "limit"));
+    });
   if (path.substr(0, refs_prefix.size()) != refs_prefix)
     return error_reply(404, "not_found_route", "no route " + std::string{path});
   auto rest = percent_decoded(path.substr(refs_prefix.size()));
   bool add =
       method == "POST" && rest && rest->size() > add_suffix.size() && rest->ends_with(add_suffix);
   std::string route = add ? "/v1/refs/{id}/add" : "/v1/refs/{id}";
-  if (!add && method != "GET" && method != "PUT")
-    return routed(method_not_allowed(method, "GET, PUT (POST on /v1/refs/{id}/add)"), route);
+  if (!add && method != "GET" && method != "PUT" && method != "DELETE")
+    return routed(method_not_allowed(method, "GET, PUT, DELETE (POST on /v1/refs/{id}/add)"),
+                  route);
   if (auto no = denied(req, method == "GET" ? role::read : role::write))
     return routed(std::move(*no), route);
   if (!rest)
@@ -246,6 +252,8 @@ reply router::route(const request& req) {
   if (method == "PUT")
     return routed(with_json_body([&](const auto& body) { return put_ref(id, body, req.if_match); }),
                   route);
+  if (method == "DELETE")
+    return routed(remove_ref(id), route);
   auto stale = query_value(query, "stale");
   if (stale && *stale != "true" && *stale != "false")
     return routed(error_reply(400, "invalid_argument", "stale is true or false"), route);

@@ -62,6 +62,9 @@ private:
   // body: the request's, a JSON object (route() answers 400 otherwise).
   reply put_ref(const std::string& id, const nlohmann::json& body, const std::string& if_match);
   reply add_to_ref(const std::string& id, const nlohmann::json& body);
+  reply remove_ref(const std::string& id);
+  reply list_refs(std::optional<std::string_view> prefix, std::optional<std::string_view> after,
+                  std::optional<std::string_view> limit);
   result<protocol::value_state> read_here(const std::string& id);
 
   // topic_routes.cpp

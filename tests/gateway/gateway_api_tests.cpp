@@ -120,7 +120,7 @@ BOOST_AUTO_TEST_CASE(cluster_status_transfer_probes_and_metrics) {
     BOOST_TEST(health.status == 200u);
     BOOST_TEST(json_of(health)["status"] == "up");
     auto ready = g.call(i, {"GET", "/readyz"});
-    BOOST_TEST(ready.status == 200u);
+    BOOST_TEST(ready.status == 200u, ready.body);
     BOOST_TEST(json_of(ready)["ready"] == true);
   }
 

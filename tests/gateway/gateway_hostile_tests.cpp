@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(hostile_input_while_a_writer_commits) {
   expect({"GET", "/v1/watch/refs/x"}, 426, "upgrade_required");
   expect({"POST", "/v1/sessions", R"({"ttl_ms": "soon"})"}, 400, "invalid_argument");
   expect({"POST", "/v1/locks/x/acquire", "{"}, 400, "bad_json");
-  auto wrong = expect({"DELETE", "/v1/refs/x"}, 405, "method_not_allowed");
+  auto wrong = expect({"PATCH", "/v1/refs/x"}, 405, "method_not_allowed");
   BOOST_TEST(wrong.headers["allow"].find("PUT") != std::string::npos);
   expect({"POST", "/healthz"}, 405, "method_not_allowed");
   expect({"GET", "/v1/cluster/transfer"}, 405, "method_not_allowed");

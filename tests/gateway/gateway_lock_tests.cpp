@@ -60,16 +60,17 @@ BOOST_AUTO_TEST_CASE(grants_waits_and_releases_with_fencing_tokens) {
   BOOST_TEST(waited.status == 409u, waited.body);
   BOOST_TEST(json_of(g.call(2, {"GET", "/v1/locks/jobs/main"}))["waiters"].empty());
   // b waits while a releases: b gets it with a larger token.
+  test::http_reply released; // checked after the join: Boost.Test is not thread-safe
   std::thread release{[&] {
     std::this_thread::sleep_for(300ms);
-    auto released = post(g, 0, "/v1/locks/jobs/main/release",
-                         {{"session", a}, {"owner", "worker-a"}, {"token", token_a}});
-    BOOST_TEST(released.status == 200u, released.body);
-    BOOST_TEST(json_of(released)["released"] == true);
+    released = post(g, 0, "/v1/locks/jobs/main/release",
+                    {{"session", a}, {"owner", "worker-a"}, {"token", token_a}});
   }};
   auto second = post(g, 1, "/v1/locks/jobs/main/acquire",
                      {{"session", b}, {"owner", "worker-b"}, {"wait_ms", 5000}});
   release.join();
+  BOOST_TEST(released.status == 200u, released.body);
+  BOOST_TEST(json_of(released)["released"] == true);
   BOOST_TEST_REQUIRE(second.status == 200u, second.body);
   BOOST_TEST(json_of(second)["token"].get<std::uint64_t>() > token_a);
   // The old token no longer releases anything.
