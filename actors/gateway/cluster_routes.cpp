@@ -65,6 +65,9 @@ void render_member_figures(std::string& text, const raft::node::node_overview& h
   histogram(text, "dref_raft_commit_duration_seconds",
             "From a proposal entering this leader's log to its entry being applied.",
             f.commit_latency);
+  histogram(text, "dref_raft_forward_duration_seconds",
+            "From a proposal forwarded to the leader to its answer, on this follower.",
+            f.forward_latency);
   histogram(text, "dref_raft_persist_duration_seconds",
             "One ready round's log append and fsync on this member.", f.persist_latency);
   counter(text, "dref_raft_snapshots_total", "Snapshots of the store this member has taken.",

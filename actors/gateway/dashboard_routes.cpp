@@ -78,11 +78,17 @@ std::string router::dashboard_overview() {
   }
   json latency;
   {
+    // Measured where proposals commit: the leader's log, or on a follower
+    // the round trip of what it forwarded; each since the last frame.
     std::lock_guard lock{dashboard_mutex_};
-    const auto& now = here->figures.commit_latency;
-    latency = {{"p50", milliseconds_or_null(now.quantile_since(last_commit_latency_, 0.5))},
-               {"p99", milliseconds_or_null(now.quantile_since(last_commit_latency_, 0.99))}};
-    last_commit_latency_ = now;
+    const auto& f = here->figures;
+    bool leads = local && local->role == "leader";
+    const auto& now = leads ? f.commit_latency : f.forward_latency;
+    const auto& before = leads ? last_commit_latency_ : last_forward_latency_;
+    latency = {{"p50", milliseconds_or_null(now.quantile_since(before, 0.5))},
+               {"p99", milliseconds_or_null(now.quantile_since(before, 0.99))}};
+    last_commit_latency_ = f.commit_latency;
+    last_forward_latency_ = f.forward_latency;
   }
   // Entries this member knows committed: one per proposal, whoever leads
   // (plus the rare no-op and membership entry), so the page's rate is the

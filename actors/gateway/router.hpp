@@ -129,10 +129,11 @@ private:
   std::uint64_t client_id_ = 0;
   std::uint64_t last_sequence_ = 0;
   std::set<std::uint64_t> outstanding_;
-  // The dashboard's: the commit latencies as of its last frame (to show
+  // The dashboard's: the latencies as of its last frame (to show
   // those since), and its feed, started by the first dashboard stream.
   std::mutex dashboard_mutex_;
   raft::node::latency_histogram last_commit_latency_;
+  raft::node::latency_histogram last_forward_latency_;
   std::unique_ptr<dashboard_feed> dashboard_;
 };
 

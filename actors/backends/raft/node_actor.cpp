@@ -269,8 +269,9 @@ void forward_to_leader(node_actor* self, const caf::actor& leader, core::node_id
   self->request(leader, remaining, protocol::forward_atom::value,
                 st.proposals.forwarded(number)->proposal)
     .then(
-      [self, number](store_reply& reply, std::uint64_t index) {
+      [self, number, sent = now()](store_reply& reply, std::uint64_t index) {
         auto& s = self->state;
+        s.figures.forward_latency.observe(now() - sent);
         auto applied = s.machine.applied();
         if (auto answer = s.proposals.forward_answered(number, std::move(reply), index, applied))
           answer->first.deliver(std::move(answer->second));

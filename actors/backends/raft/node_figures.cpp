@@ -16,6 +16,8 @@ void latency_histogram::observe(std::chrono::nanoseconds took) {
 
 std::optional<double> latency_histogram::quantile_since(const latency_histogram& earlier,
                                                         double q) const {
+  if (earlier.count_ >= count_) // nothing since, or a copy of another histogram
+    return std::nullopt;
   auto observed = count_ - earlier.count_;
   if (observed == 0)
     return std::nullopt;

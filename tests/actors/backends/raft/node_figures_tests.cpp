@@ -33,6 +33,8 @@ BOOST_AUTO_TEST_CASE(quantiles_cover_what_was_observed_since_a_copy) {
   BOOST_TEST(*h.quantile_since({}, 0.99) == 0.025);
   auto earlier = h;
   BOOST_TEST(!h.quantile_since(earlier, 0.5).has_value());
+  // A copy of a fuller histogram (another one's) is not an interval.
+  BOOST_TEST(!latency_histogram{}.quantile_since(h, 0.5).has_value());
   h.observe(2s);
   h.observe(60s); // past the last bound: counted there
   BOOST_TEST(*h.quantile_since(earlier, 0.5) == 5.0);

@@ -40,6 +40,9 @@ struct node_figures {
   std::uint64_t leader_changes = 0;
   // From a proposal entering this leader's log to its entry being applied.
   latency_histogram commit_latency;
+  // From a proposal forwarded to the leader to the leader's answer: the
+  // commit latency of the proposals this follower took.
+  latency_histogram forward_latency;
   // One ready round's log append and fsync (storage_driver::persist).
   latency_histogram persist_latency;
   std::uint64_t snapshots_taken = 0;
