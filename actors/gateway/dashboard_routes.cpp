@@ -13,11 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-json bytes_json(const std::string& bytes) {
-  bool text = is_plain_text(bytes);
-  return {{"value", text ? bytes : base64_encode(bytes)}, {"encoding", text ? "text" : "base64"}};
-}
-
 json milliseconds_or_null(std::optional<double> seconds) {
   return seconds ? json(*seconds * 1000.0) : json(nullptr);
 }
@@ -100,7 +95,7 @@ std::string router::dashboard_overview() {
   json refs = json::array();
   for (const auto& row : st.value_rows) {
     json item{{"id", row.id}, {"version", row.version}, {"truncated", row.truncated}};
-    item.update(bytes_json(row.value));
+    put_bytes(item, "value", row.value);
     refs.push_back(std::move(item));
   }
   frame["refs"] = {{"revision", st.values_revision}, {"more", st.values_more}, {"items", refs}};
@@ -129,9 +124,7 @@ std::string router::dashboard_overview() {
     json last = json::array();
     for (const auto& m : row.last) {
       json item{{"seq", m.seq}};
-      auto bytes = bytes_json(m.message);
-      item["message"] = bytes["value"];
-      item["encoding"] = bytes["encoding"];
+      put_bytes(item, "message", m.message);
       last.push_back(std::move(item));
     }
     topics.push_back({{"id", row.id}, {"next_seq", row.next_seq}, {"last", std::move(last)}});

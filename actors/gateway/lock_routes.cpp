@@ -85,20 +85,7 @@ result<store_result> router::propose(store_command command) {
 }
 
 result<lock_state> router::read_lock(const std::string& id) {
-  caf::scoped_actor self{sys_, true};
-  result<lock_state> out = error{errc::internal, "no answer"};
-  self->request(node_, request_timeout_, read_atom::value, store_read{read_kind::lock, id, 0, 0})
-      .receive(
-          [&](store_read_reply& reply) {
-            if (reply.error)
-              out = std::move(*reply.error);
-            else if (auto* state = std::get_if<lock_state>(&reply.value))
-              out = std::move(*state);
-            else
-              out = error{errc::internal, "a lock read answered with another kind"};
-          },
-          [&](caf::error& err) { out = from_caf_error(err); });
-  return out;
+  return read_state<lock_state>({read_kind::lock, id, 0, 0}, false);
 }
 
 reply router::open_session(const json& body) {
@@ -170,13 +157,12 @@ reply router::acquire_lock(const std::string& id, const json& body, const char* 
         return granted(won->token);
     }
   }
-  auto out = error_reply(409, "would_block", "lock '" + id + "' is held by another session");
-  if (auto now = read_lock(id)) {
-    auto body_json = json::parse(out.body);
-    body_json["holder"] = now->owner;
-    out = json_reply(409, body_json);
-  }
-  return out;
+  json held{
+      {"error",
+       {{"code", "would_block"}, {"message", "lock '" + id + "' is held by another session"}}}};
+  if (auto now = read_lock(id))
+    held["holder"] = now->owner;
+  return json_reply(409, held);
 }
 
 reply router::release_lock(const std::string& id, const json& body, const char* owner_field) {

@@ -24,11 +24,9 @@ std::string etag(std::uint64_t version) {
 }
 
 reply value_reply(const std::string& id, const std::string& bytes, std::uint64_t version) {
-  bool text = is_plain_text(bytes);
-  auto out = json_reply(200, {{"id", id},
-                              {"version", version},
-                              {"value", text ? bytes : base64_encode(bytes)},
-                              {"encoding", text ? "text" : "base64"}});
+  json body{{"id", id}, {"version", version}};
+  put_bytes(body, "value", bytes);
+  auto out = json_reply(200, body);
   out.headers.emplace_back("ETag", etag(version));
   return out;
 }
@@ -42,28 +40,34 @@ std::optional<std::uint64_t> version_in(std::string_view text) {
 
 } // namespace
 
-result<protocol::value_state> router::read_here(const std::string& id) {
+template <class State>
+result<State> router::read_state(const protocol::store_read& read, bool local) {
   caf::scoped_actor self{sys_, true};
-  result<protocol::value_state> out = error{errc::internal, "no answer"};
-  protocol::store_read read{protocol::read_kind::value, id, 0, 0};
-  self->request(node_, request_timeout_, protocol::read_atom::value, protocol::local_atom::value,
-                read)
-      .receive(
-          [&](protocol::store_read_reply& reply) {
-            if (reply.error)
-              out = std::move(*reply.error);
-            else if (auto* state = std::get_if<protocol::value_state>(&reply.value))
-              out = std::move(*state);
-            else
-              out = error{errc::internal, "a value read answered with another kind"};
-          },
-          [&](caf::error& err) { out = from_caf_error(err); });
+  result<State> out = error{errc::internal, "no answer"};
+  auto take = [&](protocol::store_read_reply& reply) {
+    if (reply.error)
+      out = std::move(*reply.error);
+    else if (auto* state = std::get_if<State>(&reply.value))
+      out = std::move(*state);
+    else
+      out = error{errc::internal, "a store read answered with another kind"};
+  };
+  auto failed = [&](caf::error& err) { out = from_caf_error(err); };
+  if (local)
+    self->request(node_, request_timeout_, protocol::read_atom::value, protocol::local_atom::value,
+                  read)
+        .receive(take, failed);
+  else
+    self->request(node_, request_timeout_, protocol::read_atom::value, read).receive(take, failed);
   return out;
 }
 
+template result<protocol::value_state> router::read_state(const protocol::store_read&, bool);
+template result<protocol::lock_state> router::read_state(const protocol::store_read&, bool);
+
 reply router::get_ref(const std::string& id, bool stale) {
   if (stale) {
-    auto got = read_here(id);
+    auto got = read_state<protocol::value_state>({protocol::read_kind::value, id, 0, 0}, true);
     if (!got)
       return error_reply(got.error());
     return value_reply(id, got->value, got->version);
@@ -127,7 +131,8 @@ reply router::remove_ref(const std::string& id) {
 }
 
 // GET /v1/refs?prefix=P&after=A&limit=N: one page of ids (context::list).
-reply router::list_refs(std::optional<std::string_view> prefix, std::optional<std::string_view> after,
+reply router::list_refs(std::optional<std::string_view> prefix,
+                        std::optional<std::string_view> after,
                         std::optional<std::string_view> limit) {
   std::uint64_t page = 0;
   if (limit) {
@@ -147,8 +152,8 @@ reply router::list_refs(std::optional<std::string_view> prefix, std::optional<st
   json ids = json::array();
   for (const auto& entry : listed->ids)
     ids.push_back({{"id", entry.id}, {"version", entry.version}});
-  return json_reply(200,
-                    {{"revision", listed->revision}, {"more", listed->more}, {"ids", std::move(ids)}});
+  return json_reply(
+      200, {{"revision", listed->revision}, {"more", listed->more}, {"ids", std::move(ids)}});
 }
 
 } // namespace dref::gateway

@@ -65,7 +65,11 @@ private:
   reply remove_ref(const std::string& id);
   reply list_refs(std::optional<std::string_view> prefix, std::optional<std::string_view> after,
                   std::optional<std::string_view> limit);
-  result<protocol::value_state> read_here(const std::string& id);
+  // One store read of the kind State answers: linearizable, or this
+  // member's applied state (local). The store's refusals (not_found, ...)
+  // come back as errors.
+  template <class State>
+  result<State> read_state(const protocol::store_read& read, bool local);
 
   // topic_routes.cpp
   reply publish_to_topic(const std::string& id, const nlohmann::json& body);
@@ -83,7 +87,7 @@ private:
   reply release_lock(const std::string& id, const nlohmann::json& body, const char* owner_field);
   reply lock_status(const std::string& id);
   reply election_status(const std::string& name);
-  result<protocol::lock_state> read_lock(const std::string& id);
+  result<protocol::lock_state> read_lock(const std::string& id); // linearizable
   // One store command to the member under the gateway's client id.
   result<protocol::store_result> propose(protocol::store_command command);
   std::optional<reply> route_coordination(const request& req, std::string_view path);

@@ -24,12 +24,6 @@ using protocol::event_kind;
 using protocol::store_event;
 using begin_atom = caf::atom_constant<caf::atom("wsbegin")>;
 
-void put_bytes(json& frame, const char* field, const std::string& bytes) {
-  bool text = is_plain_text(bytes);
-  frame[field] = text ? bytes : base64_encode(bytes);
-  frame["encoding"] = text ? "text" : "base64";
-}
-
 // The node's watcher for one ref stream: holds events until it is told the
 // version the client has (begin), then turns each later one into a frame.
 struct ref_forwarder_state {
@@ -157,20 +151,12 @@ std::optional<reply> router::open_ref_stream(const std::string& id,
       .receive([&](std::uint64_t at) { start = at; }, on_error);
   if (failed)
     return error_reply(*failed);
-  protocol::store_read read{protocol::read_kind::value, id, 0, 0};
+  auto read = read_state<protocol::value_state>({protocol::read_kind::value, id, 0, 0}, false);
+  if (!read && read.error().code != errc::not_found)
+    return error_reply(read.error());
   std::optional<protocol::value_state> current;
-  self->request(node_, request_timeout_, protocol::read_atom::value, read)
-      .receive(
-          [&](protocol::store_read_reply& answer) {
-            if (answer.error && answer.error->code != errc::not_found)
-              failed = std::move(*answer.error);
-            else if (auto* state = std::get_if<protocol::value_state>(&answer.value);
-                     state && !answer.error)
-              current = std::move(*state);
-          },
-          on_error);
-  if (failed)
-    return error_reply(*failed);
+  if (read)
+    current = std::move(*read);
   json first{{"id", id}, {"type", from ? "caught_up" : current ? "value" : "absent"}};
   if (current) {
     first["version"] = current->version;

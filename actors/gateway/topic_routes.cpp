@@ -58,10 +58,9 @@ reply router::read_topic(const std::string& id, std::optional<std::string_view> 
                                                 : error_reply(read.error());
   json messages = json::array();
   for (const auto& [seq, bytes] : read->messages) {
-    bool text = is_plain_text(bytes);
-    messages.push_back({{"seq", seq},
-                        {"message", text ? bytes : base64_encode(bytes)},
-                        {"encoding", text ? "text" : "base64"}});
+    json message{{"seq", seq}};
+    put_bytes(message, "message", bytes);
+    messages.push_back(std::move(message));
   }
   return json_reply(200, {{"id", id},
                           {"first_seq", read->first_seq},

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 
 namespace dref::gateway {
 
@@ -103,6 +104,12 @@ std::optional<std::string> base64_decode(std::string_view text) {
       out += static_cast<char>(chunk & 0xFF);
   }
   return out;
+}
+
+void put_bytes(nlohmann::json& into, const char* field, std::string_view bytes) {
+  bool text = is_plain_text(bytes);
+  into[field] = text ? std::string{bytes} : base64_encode(bytes);
+  into["encoding"] = text ? "text" : "base64";
 }
 
 } // namespace dref::gateway
