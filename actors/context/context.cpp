@@ -61,6 +61,7 @@ context::~context() { shutdown(); }
 
 void context::shutdown() {
   if (impl_ && !impl_->stopped) {
+    impl_->stop_delay_offers(); // the runs it started finish first
     impl_->close_session(true); // lets go of every lock at once
     impl_->stopped = true;
   }
@@ -70,6 +71,9 @@ void context::abandon() {
   if (impl_ && !impl_->stopped) {
     impl_->close_session(false);
     impl_->stopped = true;
+    // A run under way finishes its body, but commits nothing any more: its
+    // claim ends with the session, as a crashed runner's would.
+    impl_->stop_delay_offers();
   }
 }
 

@@ -22,6 +22,7 @@
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
 #include "backend_handle.hpp"
+#include "dref/subscription.hpp"
 #include "inbox.hpp"
 #include "requester_pool.hpp"
 #include "sequence_numbers.hpp"
@@ -111,6 +112,19 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   bool start_delay_run(const std::string& id);
   void end_delay_run(const std::string& id);
 
+  // delay_offers.cpp: the bodies this context's delay handles hold, by id,
+  // with one watch per id that answers delay_requested by claiming and
+  // running the body on a thread of its own; stop_delay_offers (shutdown)
+  // ends the watches and joins those threads.
+  // Adds offer; true when a watch for its id listens already, else the
+  // caller installs one and attaches it.
+  bool add_delay_offer(const std::shared_ptr<delay_offer>& offer);
+  void attach_delay_watch(const std::string& id, subscription watch);
+  void withdraw_delay_offer(const std::string& id);
+  void start_offered_run(const std::string& id);
+  void run_offered(const std::string& id); // on the run's thread
+  void stop_delay_offers();
+
   // watch.cpp
   result<subscription> watch(const std::string& id,
                              std::function<void(const protocol::store_event&)> on_event,
@@ -167,6 +181,20 @@ private:
     std::mutex mutex;
     std::set<std::string, std::less<>> ids;
   } delay_runs_;
+
+  // delay_offers.cpp
+  struct offered_run {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> finished;
+  };
+  struct {
+    std::mutex mutex;
+    std::map<std::string, std::pair<std::vector<std::weak_ptr<delay_offer>>, subscription>,
+             std::less<>>
+      by_id;
+    std::vector<offered_run> runs;
+    bool stopped = false;
+  } delay_offers_;
 
   // ref_async.cpp: one ref actor per id, spawned on first use.
   struct {

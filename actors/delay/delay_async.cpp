@@ -1,10 +1,12 @@
-// Delays from actors: the steps of the blocking get (watch, then claim or
-// read; run the body when the claim is ours; else wait for completion and
-// claim again when the runner's session lapses), in the actor's context.
+// Delays from actors: the steps of the blocking get (delays.cpp: watch,
+// then claim or ask for a run; run the body when the claim is ours; else
+// wait for completion, claim or ask again when the runner's session lapses
+// and fail when its body failed), in the actor's context.
 #include <caf/scheduled_actor.hpp>
 
 #include "awaiting.hpp"
 #include "context_impl.hpp"
+#include "delay_runs.hpp"
 #include "dref/delay.hpp"
 
 namespace dref::detail {
@@ -28,8 +30,12 @@ struct actor_delay : awaiting<std::string> {
   void on_event(const store_event& e) {
     if (e.kind == event_kind::delay_completed)
       return answer(e.payload);
-    if (e.kind != event_kind::delay_released || answered() || !body)
+    if (e.kind == event_kind::delay_failed)
+      return answer(body_failed_error(id, e));
+    if (e.kind != event_kind::delay_released || answered())
       return;
+    if (!body)
+      return request();
     if (claiming)
       released_meanwhile = true;
     else
@@ -64,16 +70,36 @@ struct actor_delay : awaiting<std::string> {
         if (released_meanwhile)
           claim();
         return; // the completion or the runner's release is on its way
+      case delay_claim_state::requested:
+        return; // answers a request, never a claim
     }
   }
 
   void run_body(const std::string& session) {
     std::string value;
+    std::optional<std::string> failure;
     try {
       value = body();
     } catch (const std::exception& e) {
-      ctx->end_delay_run(id);
-      return answer(error{errc::internal, "delay '" + id + "': the body threw: " + e.what()});
+      failure = e.what();
+    } catch (...) {
+      failure = "an exception that is not a std::exception";
+    }
+    if (failure) {
+      // Everyone waiting learns it (delay_failed), this caller included,
+      // and the delay is unclaimed again; not reported, the claim ends with
+      // the session.
+      if (failure->size() > 4096)
+        failure->resize(4096);
+      ctx->async_propose(self, cmd_delay_fail{id, session, *failure}, std::nullopt,
+                         [me = me(), session, failure = *failure](result<store_result>) {
+                           me->ctx->end_delay_run(me->id);
+                           store_event failed;
+                           failed.session = session;
+                           failed.payload = failure;
+                           me->answer(body_failed_error(me->id, failed));
+                         });
+      return;
     }
     ctx->async_propose(self, cmd_delay_complete{id, session, value}, std::nullopt,
                        [me = me(), value](result<store_result> done) {
@@ -87,15 +113,27 @@ struct actor_delay : awaiting<std::string> {
                        });
   }
 
-  void read() {
-    ctx->async_read(self, store_read{read_kind::delay, id, 0, 0}, std::nullopt,
-                    [me = me()](result<read_result> got) {
-                      if (!got)
-                        return me->answer(std::move(got).error());
-                      auto& state = std::get<delay_state>(*got);
-                      if (state.completed)
-                        me->answer(std::move(state.value));
-                    });
+  // Without a body: ask the body-holders for a run, and again every
+  // request_interval until answered (delays.cpp says why).
+  void request() {
+    if (answered())
+      return;
+    ctx->async_propose(self, cmd_delay_request{id}, std::nullopt,
+                       [me = me()](result<store_result> got) {
+                         if (!got)
+                           return me->answer(std::move(got).error());
+                         auto& state = std::get<res_delay>(*got);
+                         if (state.state == delay_claim_state::completed)
+                           return me->answer(std::move(state.value));
+                       });
+  }
+  void ask_now_and_then() {
+    if (answered())
+      return;
+    events.post_after(request_interval(*ctx), [me = me()] {
+      me->request();
+      me->ask_now_and_then();
+    });
   }
 };
 
@@ -117,10 +155,12 @@ void delay_core::async_get(caf::scheduled_actor* self, std::function<std::string
         return run->answer(std::move(watching).error());
       run->events = std::move(*watching);
       run->time_out_after(wait, "delay '" + run->id + "' did not complete");
-      if (run->body)
+      if (run->body) {
         run->claim();
-      else
-        run->read();
+      } else {
+        run->request();
+        run->ask_now_and_then();
+      }
     });
 }
 

@@ -1,12 +1,56 @@
-// Delays: watch, then claim (or just read, without a body); run the body
-// when the claim is ours; otherwise wait for completion, and claim again if
-// the runner's session lapses.
+// Delays, blocking: watch, then claim (with a body) or ask for a run
+// (without one); run the body when the claim is ours; otherwise wait for
+// the completion, claim or ask again when the runner's session lapses,
+// and fail when the runner's body failed (the contract is in delay.hpp).
+#include <chrono>
 #include <condition_variable>
+#include <exception>
 
 #include "context_impl.hpp"
+#include "delay_runs.hpp"
 #include "dref/delay.hpp"
 
 namespace dref::detail {
+
+namespace {
+
+// Enough of a failure's message to say what went wrong, well within any
+// value limit.
+constexpr std::size_t max_failure_message = 4096;
+
+void report_failure(context_impl& ctx, const std::string& id, const std::string& session,
+                    std::string message) {
+  if (message.size() > max_failure_message)
+    message.resize(max_failure_message);
+  // Not reported (the member is gone, our session lapsed): the claim ends
+  // with the session, as for a runner that died.
+  (void)ctx.propose(protocol::cmd_delay_fail{id, session, std::move(message)}, std::nullopt);
+}
+
+} // namespace
+
+std::string run_body_or_report(context_impl& ctx, const std::string& id,
+                               const std::string& session,
+                               const std::function<std::string()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    report_failure(ctx, id, session, e.what());
+    throw;
+  } catch (...) {
+    report_failure(ctx, id, session, "an exception that is not a std::exception");
+    throw;
+  }
+}
+
+error body_failed_error(const std::string& id, const protocol::store_event& failed) {
+  return error{errc::body_failed, "delay '" + id + "': its body failed on session '"
+                                    + failed.session + "': " + failed.payload};
+}
+
+std::chrono::milliseconds request_interval(const context_impl& ctx) {
+  return std::max(ctx.options.session_ttl, std::chrono::milliseconds{100});
+}
 
 bool context_impl::start_delay_run(const std::string& id) {
   std::lock_guard guard{delay_runs_.mutex};
@@ -24,18 +68,21 @@ result<std::string> delay_core::get(const std::function<std::string()>* body,
     std::mutex mutex;
     std::condition_variable changed;
     std::optional<std::string> value;
+    std::optional<error> failed;
     std::uint64_t releases = 0; // runner sessions that lapsed
   };
   auto w = std::make_shared<waiter>();
   auto sub = ctx->watch(
     id,
-    [w](const protocol::store_event& e) {
+    [w, id = id](const protocol::store_event& e) {
       {
         std::lock_guard guard{w->mutex};
         if (e.kind == protocol::event_kind::delay_completed)
           w->value = e.payload;
         else if (e.kind == protocol::event_kind::delay_released)
           ++w->releases;
+        else if (e.kind == protocol::event_kind::delay_failed)
+          w->failed = body_failed_error(id, e);
         else
           return;
       }
@@ -44,8 +91,9 @@ result<std::string> delay_core::get(const std::function<std::string()>* body,
     std::nullopt);
   if (!sub)
     return std::move(sub).error();
+  using clock = std::chrono::steady_clock;
   // A plain time point: g++ 12 warns (wrongly) about an optional one here.
-  auto deadline = std::chrono::steady_clock::now() + wait.value_or(std::chrono::milliseconds{0});
+  auto deadline = clock::now() + wait.value_or(std::chrono::milliseconds{0});
   for (;;) {
     std::uint64_t releases_seen = 0;
     {
@@ -65,7 +113,7 @@ result<std::string> delay_core::get(const std::function<std::string()>* body,
       if (state.state == protocol::delay_claim_state::run_body && ctx->start_delay_run(id)) {
         std::string value;
         try {
-          value = (*body)();
+          value = run_body_or_report(*ctx, id, *session, *body);
         } catch (...) {
           ctx->end_delay_run(id);
           throw;
@@ -80,24 +128,27 @@ result<std::string> delay_core::get(const std::function<std::string()>* body,
         // the committed value wins.
       }
     } else {
-      auto state = ctx->read(protocol::store_read{protocol::read_kind::delay, id, 0, 0},
-                             std::nullopt);
-      if (!state)
-        return std::move(state).error();
-      auto& d = std::get<protocol::delay_state>(*state);
-      if (d.completed)
-        return std::move(d.value);
+      auto asked = ctx->propose(protocol::cmd_delay_request{id}, std::nullopt);
+      if (!asked)
+        return std::move(asked).error();
+      auto& state = std::get<protocol::res_delay>(*asked);
+      if (state.state == protocol::delay_claim_state::completed)
+        return std::move(state.value);
     }
     std::unique_lock guard{w->mutex};
-    auto ready = [&] { return w->value.has_value() || w->releases != releases_seen; };
-    if (wait) {
-      if (!w->changed.wait_until(guard, deadline, ready))
-        return error{errc::timeout, "delay '" + id + "' did not complete in time"};
-    } else {
-      w->changed.wait(guard, ready);
-    }
+    auto ready = [&] { return w->value || w->failed || w->releases != releases_seen; };
+    // Without a body, ask again now and then: a body-holder may have come
+    // since, or the one asked may have died before it claimed.
+    auto until = clock::now() + request_interval(*ctx);
+    if (wait && deadline < until)
+      until = deadline;
+    bool woken = w->changed.wait_until(guard, until, ready);
     if (w->value)
       return std::move(*w->value);
+    if (w->failed)
+      return std::move(*w->failed);
+    if (!woken && wait && clock::now() >= deadline)
+      return error{errc::timeout, "delay '" + id + "' did not complete in time"};
   }
 }
 

@@ -1,4 +1,5 @@
-// GET, PUT /v1/refs/{id} and POST /v1/refs/{id}/add (docs/http.md).
+// GET, PUT, DELETE /v1/refs/{id}, POST /v1/refs/{id}/add, GET /v1/refs
+// and POST /v1/txn (docs/http.md).
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/store/i64_codec.hpp"
@@ -154,6 +155,90 @@ reply router::list_refs(std::optional<std::string_view> prefix,
     ids.push_back({{"id", entry.id}, {"version", entry.version}});
   return json_reply(
       200, {{"revision", listed->revision}, {"more", listed->more}, {"ids", std::move(ids)}});
+}
+
+namespace {
+
+// body[field]: an array (absent: empty), or why not.
+std::variant<const json*, reply> array_in(const json& body, const char* field) {
+  static const json empty = json::array();
+  auto it = body.find(field);
+  if (it == body.end())
+    return &empty;
+  if (!it->is_array())
+    return error_reply(400, "invalid_argument", "\"" + std::string{field} + "\" is an array");
+  return &*it;
+}
+
+std::variant<protocol::cmd_txn, reply> txn_in(const json& body) {
+  auto compares = array_in(body, "compare");
+  auto writes = array_in(body, "write");
+  for (auto* bad : {std::get_if<reply>(&compares), std::get_if<reply>(&writes)})
+    if (bad)
+      return std::move(*bad);
+  protocol::cmd_txn cmd;
+  std::size_t at = 0;
+  for (const auto& c : *std::get<const json*>(compares)) {
+    auto where = "compare[" + std::to_string(at++) + "]";
+    if (!c.is_object() || !c.contains("id") || !c["id"].is_string() || !c.contains("version")
+        || !c["version"].is_number_unsigned())
+      return error_reply(400, "invalid_argument",
+                         where + " is not {\"id\": string, \"version\": number (0: absent)}");
+    cmd.compares.push_back({c["id"].get<std::string>(), c["version"].get<std::uint64_t>()});
+  }
+  at = 0;
+  for (const auto& w : *std::get<const json*>(writes)) {
+    auto where = "write[" + std::to_string(at++) + "]";
+    if (!w.is_object() || !w.contains("id") || !w["id"].is_string())
+      return error_reply(400, "invalid_argument", where + " has no \"id\" (a string)");
+    auto id = w["id"].get<std::string>();
+    auto remove = w.find("remove");
+    if (remove != w.end() && !remove->is_boolean())
+      return error_reply(400, "invalid_argument", where + ": \"remove\" is true or false");
+    if (remove != w.end() && remove->get<bool>()) {
+      if (w.contains("value"))
+        return error_reply(400, "invalid_argument", where + " removes and has a \"value\"");
+      cmd.writes.push_back({std::move(id), true, {}});
+      continue;
+    }
+    if (!w.contains("value") || !w["value"].is_string())
+      return error_reply(400, "invalid_argument",
+                         where + " has no \"value\" (a string) and does not remove");
+    auto value = bytes_in(w, "value");
+    if (std::holds_alternative<reply>(value))
+      return error_reply(400, "invalid_argument",
+                         where + ": \"encoding\" is not \"text\" or \"base64\", or the value "
+                                 "is not base64");
+    cmd.writes.push_back({std::move(id), false, std::move(std::get<std::string>(value))});
+  }
+  return cmd;
+}
+
+} // namespace
+
+// POST /v1/txn: compares, then writes, atomically (the contract is above
+// protocol::cmd_txn). A failed compare is 412 naming it.
+reply router::commit_txn(const json& body) {
+  auto parsed = txn_in(body);
+  if (auto* bad = std::get_if<reply>(&parsed))
+    return std::move(*bad);
+  const auto& cmd = std::get<protocol::cmd_txn>(parsed);
+  auto done = propose(cmd);
+  if (!done)
+    return error_reply(done.error());
+  const auto* answer = std::get_if<protocol::res_txn>(&*done);
+  if (answer == nullptr)
+    return error_reply(500, "internal", "the member answered a txn with another result");
+  if (answer->committed)
+    return json_reply(200, {{"committed", true}, {"version", answer->version}});
+  if (answer->failed_compare >= cmd.compares.size())
+    return error_reply(500, "internal", "the member named a compare the txn does not have");
+  const auto& failed = cmd.compares[answer->failed_compare];
+  return json_reply(412, {{"committed", false},
+                          {"failed", {{"index", answer->failed_compare},
+                                      {"id", failed.id},
+                                      {"expected_version", failed.version},
+                                      {"found_version", answer->found_version}}}});
 }
 
 } // namespace dref::gateway

@@ -226,6 +226,10 @@ reply router::route(const request& req) {
                     route);
     return routed(read_topic(*id, query_value(query, "from"), query_value(query, "limit")), route);
   }
+  if (path == "/v1/txn")
+    return only("POST", "/v1/txn", role::write, [&] {
+      return with_json_body([&](const auto& body) { return commit_txn(body); });
+    });
   if (path == "/v1/refs")
     return only("GET", "/v1/refs", role::read, [&] {
       return list_refs(query_value(query, "prefix"), query_value(query, "after"),

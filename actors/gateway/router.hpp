@@ -63,6 +63,7 @@ private:
   reply put_ref(const std::string& id, const nlohmann::json& body, const std::string& if_match);
   reply add_to_ref(const std::string& id, const nlohmann::json& body);
   reply remove_ref(const std::string& id);
+  reply commit_txn(const nlohmann::json& body);
   reply list_refs(std::optional<std::string_view> prefix, std::optional<std::string_view> after,
                   std::optional<std::string_view> limit);
   // One store read of the kind State answers: linearizable, or this

@@ -297,9 +297,11 @@ auto answered_as(std::string id, F f) {
 
 } // namespace
 
-void ref_core::async_create(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
+void ref_core::async_create(caf::scheduled_actor* self, std::string bytes,
+                            metadata_map metadata, timeout_ms timeout,
                             std::function<void(result<res_created>)> done) const {
-  ctx_->async_propose(self, cmd_create_if_absent{id_, std::move(bytes), {}}, timeout,
+  ctx_->async_propose(self, cmd_create_if_absent{id_, std::move(bytes), std::move(metadata)},
+                      timeout,
                       answered_as<res_created>(id_, [done, cache = cache_](result<res_created> got) {
                         if (got && got->created)
                           cache->raise_floor(got->version);

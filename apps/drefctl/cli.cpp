@@ -194,6 +194,7 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   watch_command watch;
   rm_command rm;
   ls_command ls;
+  txn_command txn;
 
   define_command(app, "status",
                  "every endpoint's view: member, role, leader, term,\n"
@@ -259,6 +260,24 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
       listing->add_option("--limit", limit_text, "print at most N ids (default: all)")
           ->type_name("N");
   listing->add_option("--after", ls.after, "start after this id")->type_name("ID");
+
+  auto* transacting = define_command(app, "txn",
+                                     "if every compare holds, make every write, atomically\n"
+                                     "(all at one version); else change nothing, print the\n"
+                                     "compare that failed and exit 3",
+                                     txn, chosen);
+  transacting->add_option("--if", txn.if_versions, "ID must be at VERSION (repeatable)")
+      ->type_name("ID=VERSION")
+      ->allow_extra_args(false);
+  transacting->add_option("--if-absent", txn.if_absent, "ID must not exist (repeatable)")
+      ->type_name("ID")
+      ->allow_extra_args(false);
+  transacting->add_option("--set", txn.sets, "write VALUE's bytes to ID (repeatable)")
+      ->type_name("ID=VALUE")
+      ->allow_extra_args(false);
+  transacting->add_option("--rm", txn.removes, "remove ID (repeatable)")
+      ->type_name("ID")
+      ->allow_extra_args(false);
 
   auto* adding_to = define_command(app, "add",
                                    "add DELTA to the 64-bit counter under ID (named\n"

@@ -60,6 +60,13 @@ struct ls_command {
   std::string after;                  // --after: list ids above this one
   std::optional<std::uint64_t> limit; // --limit: at most this many; none: all
 };
+// Compares and writes as given: ID=VERSION, ID, ID=VALUE, ID.
+struct txn_command {
+  std::vector<std::string> if_versions;
+  std::vector<std::string> if_absent;
+  std::vector<std::string> sets;
+  std::vector<std::string> removes;
+};
 struct add_command {
   std::string id;
   std::string delta;
@@ -85,7 +92,7 @@ using command =
     std::variant<status_command, members_list_command, members_add_command, members_promote_command,
                  members_remove_command, transfer_leader_command, get_command, set_command,
                  cas_command, add_command, lock_command, publish_command, watch_command,
-                 rm_command, ls_command>;
+                 rm_command, ls_command, txn_command>;
 
 struct invocation {
   global_options options;

@@ -80,6 +80,16 @@ struct ref_removed {
   std::uint64_t version = 0;
 };
 
+// `txn`: committed at a version, or the first compare that failed (the
+// version it expected and the one found; 0: absent).
+struct txn_outcome {
+  bool committed = false;
+  std::uint64_t version = 0;
+  std::string failed_id;
+  std::uint64_t expected = 0;
+  std::uint64_t found = 0;
+};
+
 // `ls`: ids under a prefix with their versions. revisions: of the first and
 // the last page read; when they differ the keyspace changed in between.
 struct id_listing {
@@ -107,6 +117,7 @@ std::string to_text(const topic_message& result);
 std::string to_text(const ref_change& result);
 std::string to_text(const ref_removed& result);
 std::string to_text(const id_listing& result);
+std::string to_text(const txn_outcome& result);
 
 nlohmann::ordered_json to_json(const cluster_status& result);
 nlohmann::ordered_json to_json(const member_list& result);
@@ -119,13 +130,14 @@ nlohmann::ordered_json to_json(const topic_message& result);
 nlohmann::ordered_json to_json(const ref_change& result);
 nlohmann::ordered_json to_json(const ref_removed& result);
 nlohmann::ordered_json to_json(const id_listing& result);
+nlohmann::ordered_json to_json(const txn_outcome& result);
 
 // One line of compact JSON, newline included.
 std::string json_line(const nlohmann::ordered_json& json);
 
 using printable = std::variant<cluster_status, member_list, admin_done, ref_value, ref_version,
                                counter_value, published, topic_message, ref_change, ref_removed,
-                               id_listing>;
+                               id_listing, txn_outcome>;
 
 // The result as the user asked for it, newline included.
 std::string render(const printable& result, output_format format);

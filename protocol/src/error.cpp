@@ -34,6 +34,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::membership_change_pending: return "membership_change_pending";
     case errc::internal: return "internal";
     case errc::permission_denied: return "permission_denied";
+    case errc::body_failed: return "body_failed";
   }
   return "unknown_error";
 }

@@ -20,6 +20,8 @@ std::string_view to_string(event_kind kind) noexcept {
     case event_kind::delay_claimed: return "delay_claimed";
     case event_kind::delay_completed: return "delay_completed";
     case event_kind::delay_released: return "delay_released";
+    case event_kind::delay_requested: return "delay_requested";
+    case event_kind::delay_failed: return "delay_failed";
     case event_kind::value_caught_up: return "value_caught_up";
   }
   return "unknown";

@@ -1,6 +1,7 @@
 #include "dref/store/input_checks.hpp"
 
 #include <cctype>
+#include <set>
 #include <string>
 
 namespace dref::store {
@@ -34,6 +35,7 @@ result<void> first_failure(Checks&&... checks) {
 }
 
 result<void> check_user_id(const std::string& id, const limits& lim, const char* what);
+result<void> check_txn(const cmd_txn& c, const limits& lim);
 
 result<void> check_lock_ids(const std::string& lock, const std::string& session,
                             const std::string& owner, const limits& lim) {
@@ -126,6 +128,13 @@ struct input_checker {
     return first_failure([&] { return id_and_size(c.id, "delay id", c.value); },
                          [&] { return check_id(c.session, lim, "session id"); });
   }
+  result<void> operator()(const cmd_delay_request& c) const {
+    return check_user_id(c.id, lim, "delay id");
+  }
+  result<void> operator()(const cmd_delay_fail& c) const {
+    return first_failure([&] { return id_and_size(c.id, "delay id", c.message); },
+                         [&] { return check_id(c.session, lim, "session id"); });
+  }
   result<void> operator()(const cmd_member_announce& c) const {
     return first_failure([&] { return check_id(std::string{member_directory_prefix} + c.name, lim,
                                                "member name"); },
@@ -137,7 +146,44 @@ struct input_checker {
       return ok;
     return std::visit(*this, c.write);
   }
+  result<void> operator()(const cmd_txn& c) const { return check_txn(c, lim); }
 };
+
+// The contract is above cmd_txn: bounded counts, compares on any
+// well-formed id, writes to distinct client ids, values within one value's
+// size in all.
+result<void> check_txn(const cmd_txn& c, const limits& lim) {
+  if (c.compares.size() > max_txn_ops || c.writes.size() > max_txn_ops)
+    return error{errc::limit_exceeded,
+                 "a transaction has at most " + std::to_string(max_txn_ops)
+                   + " compares and as many writes; this one has "
+                   + std::to_string(c.compares.size()) + " and "
+                   + std::to_string(c.writes.size())};
+  for (const auto& compare : c.compares)
+    if (auto ok = check_id(compare.id, lim, "txn compare id"); !ok)
+      return ok;
+  std::set<std::string_view> written;
+  std::size_t bytes = 0;
+  for (const auto& write : c.writes) {
+    if (auto ok = check_user_id(write.id, lim, "txn write id"); !ok)
+      return ok;
+    if (!written.insert(write.id).second)
+      return error{errc::invalid_argument,
+                   "a transaction writes ref '" + write.id + "' more than once"};
+    if (write.remove && !write.value.empty())
+      return error{errc::invalid_argument,
+                   "a transaction's removal of ref '" + write.id + "' carries a value"};
+    if (auto ok = check_value_size(write.id, write.value.size(), lim); !ok)
+      return ok;
+    bytes += write.value.size();
+  }
+  if (bytes > lim.max_value_bytes)
+    return error{errc::value_too_large,
+                 "a transaction writes " + std::to_string(bytes) + " bytes of values; at most "
+                   + std::to_string(lim.max_value_bytes)
+                   + " are allowed in all (limits.max_value_bytes)"};
+  return {};
+}
 
 result<void> check_list(const store_read& request, const limits& lim) {
   if (!request.id.empty())

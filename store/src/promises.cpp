@@ -35,17 +35,30 @@ result<store_result> store::on(context& ctx, const cmd_delay_claim& cmd) {
   return res_delay{delay_claim_state::run_body, cmd.session, {}};
 }
 
-result<store_result> store::on(context& ctx, const cmd_delay_complete& cmd) {
-  auto it = state_.delays.find(cmd.id);
-  if (it != state_.delays.end() && it->second.completed)
-    return error{errc::already_delivered, "delay '" + cmd.id + "' is completed already"};
-  if (it == state_.delays.end() || it->second.runner != cmd.session)
-    return error{errc::not_holder, "delay '" + cmd.id + "' is not being run by session '"
-                                     + cmd.session + "'"
-                                     + (it == state_.delays.end() || it->second.runner.empty()
+namespace {
+
+// The delay `session` runs and has not completed, or why it is not.
+template <class Delays>
+result<delay_entry*> run_by(Delays& delays, const std::string& id, const std::string& session) {
+  auto it = delays.find(id);
+  if (it != delays.end() && it->second.completed)
+    return error{errc::already_delivered, "delay '" + id + "' is completed already"};
+  if (it == delays.end() || it->second.runner != session)
+    return error{errc::not_holder, "delay '" + id + "' is not being run by session '" + session
+                                     + "'"
+                                     + (it == delays.end() || it->second.runner.empty()
                                           ? std::string{" (nobody claimed it)"}
                                           : " (session '" + it->second.runner + "' runs it)")};
-  delay_entry& delay = it->second;
+  return &it->second;
+}
+
+} // namespace
+
+result<store_result> store::on(context& ctx, const cmd_delay_complete& cmd) {
+  auto running = run_by(state_.delays, cmd.id, cmd.session);
+  if (!running)
+    return running.error();
+  delay_entry& delay = **running;
   delay.completed = true;
   delay.value = cmd.value;
   delay.version = ctx.index;
@@ -55,6 +68,30 @@ result<store_result> store::on(context& ctx, const cmd_delay_complete& cmd) {
   e.payload_type = payload_kind::full;
   e.payload = cmd.value;
   return res_written{ctx.index};
+}
+
+result<store_result> store::on(context& ctx, const cmd_delay_request& cmd) {
+  auto it = state_.delays.find(cmd.id);
+  if (it != state_.delays.end() && it->second.completed)
+    return res_delay{delay_claim_state::completed, it->second.runner, it->second.value};
+  if (it != state_.delays.end() && !it->second.runner.empty())
+    return res_delay{delay_claim_state::running, it->second.runner, {}};
+  ctx.emit(event_kind::delay_requested, cmd.id);
+  return res_delay{delay_claim_state::requested, {}, {}};
+}
+
+result<store_result> store::on(context& ctx, const cmd_delay_fail& cmd) {
+  auto running = run_by(state_.delays, cmd.id, cmd.session);
+  if (!running)
+    return running.error();
+  (*running)->runner.clear();
+  if (auto runner = state_.sessions.find(cmd.session); runner != state_.sessions.end())
+    runner->second.runs.erase(cmd.id);
+  auto& e = ctx.emit(event_kind::delay_failed, cmd.id);
+  e.session = cmd.session;
+  e.payload_type = payload_kind::full;
+  e.payload = cmd.message;
+  return res_done{};
 }
 
 promise_state store::promise(std::string_view id) const {

@@ -237,10 +237,11 @@ BOOST_AUTO_TEST_CASE(drefctl_values_locks_topics_and_exit_codes) {
   BOOST_TEST(at({"get", "ctl/missing"}).code == 1);
 }
 
-// rm and ls against real members: a removal a context sees, ids listed in
-// order page by page (drefctl pages by itself), dref's own records never
-// listed, clear refusals.
-BOOST_AUTO_TEST_CASE(drefctl_rm_and_ls) {
+// rm, ls and txn against real members: a removal a context sees, ids
+// listed in order page by page (drefctl pages by itself), dref's own
+// records never listed, a transaction committed or named where it failed,
+// clear refusals.
+BOOST_AUTO_TEST_CASE(drefctl_rm_ls_and_txn) {
   process_cluster c;
   BOOST_REQUIRE(c.leader());
   auto at = drefctl_at(c);
@@ -281,6 +282,33 @@ BOOST_AUTO_TEST_CASE(drefctl_rm_and_ls) {
   BOOST_TEST(at({"rm", "ks/b"}).out == "absent: nothing removed\n");
   BOOST_TEST(at({"--json", "rm", "ks/b"}).out == "{\"id\":\"ks/b\",\"removed\":false,\"version\":0}\n");
   BOOST_TEST(at({"ls", "ks/"}).out.find("ks/b") == std::string::npos);
+
+  // txn: every compare, then every write at one version, or nothing.
+  auto a_version = std::to_string(
+    c.ctx(0).existing<std::string, raw_codec>(manual_id("ks/a")).get_versioned().version);
+  auto committed = at({"txn", "--if", "ks/a=" + a_version, "--if-absent", "ks/new", "--set",
+                       "ks/a=y=z", "--set", "ks/new=n", "--rm", "ks/c"});
+  BOOST_TEST(committed.code == 0, committed.err);
+  BOOST_TEST(committed.out.starts_with("committed at version "), committed.out);
+  auto version = committed.out.substr(std::string{"committed at version "}.size());
+  BOOST_TEST(at({"get", "ks/a"}).out == "y=z\nversion " + version);
+  BOOST_TEST(at({"get", "ks/new"}).out == "n\nversion " + version);
+  BOOST_TEST(at({"get", "ks/c"}).code == 1);
+  auto stale = at({"txn", "--if", "ks/a=" + a_version, "--set", "ks/a=w"});
+  BOOST_TEST(stale.code == 3);
+  BOOST_TEST(stale.out == "not committed: ks/a is version " + version.substr(0, version.size() - 1)
+                            + ", expected version " + a_version + "\n");
+  auto stale_json = at({"--json", "txn", "--if-absent", "ks/a", "--set", "ks/a=w"});
+  BOOST_TEST(stale_json.code == 3);
+  BOOST_TEST(stale_json.out.find("\"committed\":false") != std::string::npos, stale_json.out);
+  BOOST_TEST(stale_json.out.find("\"expected_version\":0") != std::string::npos, stale_json.out);
+  BOOST_TEST(at({"get", "ks/a"}).out.starts_with("y=z\n"));
+  BOOST_TEST(at({"txn"}).code == 2);
+  BOOST_TEST(at({"txn", "--if", "ks/a"}).code == 2);
+  BOOST_TEST(at({"txn", "--if", "ks/a=x1", "--set", "ks/a=1"}).code == 2);
+  auto twice = at({"txn", "--set", "ks/a=1", "--rm", "ks/a"});
+  BOOST_TEST(twice.code == 2);
+  BOOST_TEST(twice.err.find("more than once") != std::string::npos, twice.err);
 }
 
 // The member directory is dref's own record: a client write there (it used

@@ -10,6 +10,7 @@
 
 #include "actor_client.hpp"
 #include "cluster_fixture.hpp"
+#include "seen_changes.hpp"
 #include "paged_listing.hpp"
 #include "wait_until.hpp"
 
@@ -20,20 +21,7 @@ namespace {
 
 using cluster = test::conformance_cluster;
 
-// The changes one watcher saw, safe to read from the test thread.
-struct seen_changes {
-  std::mutex mutex;
-  std::vector<change<int>> all;
-  void add(const change<int>& c) {
-    std::lock_guard guard{mutex};
-    all.push_back(c);
-  }
-  std::vector<change<int>> copy() {
-    std::lock_guard guard{mutex};
-    return all;
-  }
-  std::size_t size() { return copy().size(); }
-};
+using test::seen_changes;
 
 using listing = test::full_listing;
 

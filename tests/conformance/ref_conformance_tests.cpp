@@ -7,6 +7,7 @@
 
 #include "cluster_fixture.hpp"
 #include "dref/json_codec.hpp"
+#include "wait_until.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -119,6 +120,64 @@ BOOST_FIXTURE_TEST_CASE(validator_rejection_leaves_the_value_unchanged, cluster)
   auto after = r.get_versioned();
   BOOST_TEST(after.value == 1);
   BOOST_TEST(after.version == before.version);
+}
+
+// As the seed's set-validator!: a validator the current value fails is
+// refused, and the handle keeps the one it had.
+BOOST_FIXTURE_TEST_CASE(a_validator_the_current_value_fails_is_refused, cluster) {
+  auto r = node(0).make<int>(-3, manual_id("c/validator-now"));
+  BOOST_TEST((code_of([&] { r.set_validator([](int n) { return n >= 0; }); })
+              == errc::validation_failed));
+  r.set(-4); // no validator was set
+  r.set_validator([](int n) { return n < 0; });
+  auto refused = r.try_set_validator([](int n) { return n > 100; });
+  BOOST_TEST_REQUIRE(!refused);
+  BOOST_TEST(refused.error().message.find("c/validator-now") != std::string::npos);
+  BOOST_TEST((code_of([&] { r.set(5); }) == errc::validation_failed)); // the one it had
+  r.set(-5);
+  // An absent value passes any validator.
+  auto fresh = node(1).existing<int>(manual_id("c/validator-absent"));
+  BOOST_TEST(fresh.try_set_validator([](int n) { return n == 42; }).has_value());
+  BOOST_TEST((code_of([&] { fresh.set(1); }) == errc::validation_failed));
+  BOOST_TEST(node(2).existing<int>(manual_id("c/validator-now")).get() == -5);
+}
+
+// Metadata given at make, joined values keeping theirs, replaced by
+// set_metadata with a change of its own, refused when malformed.
+BOOST_FIXTURE_TEST_CASE(metadata_at_make_and_after, cluster) {
+  auto id = manual_id("c/meta");
+  auto made = node(0).make_or_join<int>(1, id, {{"owner", "ops"}, {"tier", "gold"}});
+  BOOST_TEST(made.created);
+  auto joined = node(1).make_or_join<int>(2, id, {{"owner", "someone else"}});
+  BOOST_TEST(!joined.created);
+  for (std::size_t n = 0; n < 3; ++n) {
+    auto meta = node(n).existing<int>(id).metadata();
+    BOOST_TEST(meta.size() == 2u);
+    BOOST_TEST(meta["owner"] == "ops");
+  }
+  std::atomic<std::uint64_t> metadata_event{0};
+  auto watch = node(2).existing<int>(id).on_change([&](const change<int>& c) {
+    if (c.kind == change_kind::metadata)
+      metadata_event = c.new_version;
+  });
+  auto version = made.handle.set_metadata({{"owner", "dev"}});
+  BOOST_TEST(version > made.version);
+  auto after = node(1).existing<int>(id).get_versioned();
+  BOOST_TEST(after.value == 1);
+  BOOST_TEST(after.version == version);
+  BOOST_TEST((node(2).existing<int>(id).metadata() == protocol::metadata_map{{"owner", "dev"}}));
+  BOOST_TEST_REQUIRE(test::wait_until([&] { return metadata_event == version; }));
+  // A value created again after a removal starts without metadata.
+  made.handle.remove();
+  BOOST_TEST(node(1).make<int>(3, id).metadata().empty());
+  BOOST_TEST((code_of([&] { (void)node(0).make<int>(1, manual_id("c/meta-bad"), {{"", "x"}}); })
+              == errc::invalid_argument));
+  BOOST_TEST((code_of([&] {
+                (void)node(0).make<int>(1, manual_id("c/meta-big"),
+                                        {{"k", std::string(65 << 10, 'x')}});
+              }) == errc::value_too_large));
+  BOOST_TEST((node(1).existing<int>(manual_id("c/meta-bad")).try_get().error().code
+              == errc::not_found));
 }
 
 BOOST_FIXTURE_TEST_CASE(bad_ids_and_oversize_values_are_clear_errors, cluster) {

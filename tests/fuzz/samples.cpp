@@ -38,6 +38,9 @@ std::vector<store_command> commands() {
     cmd_delay_claim{"delay/d", "s1"},
     cmd_delay_complete{"delay/d", "s1", "result"},
     cmd_fenced{write_fence{"lock/x", 42}, cmd_set{"ref/a", "fenced"}},
+    cmd_txn{{{"ref/a", 3}, {"ref/new", 0}}, {{"ref/a", false, "x"}, {"ref/b", true, ""}}},
+    cmd_delay_request{"delay/d"},
+    cmd_delay_fail{"delay/d", "s1", "the body threw"},
   };
 }
 
@@ -65,6 +68,8 @@ std::vector<store_reply> replies() {
     {std::nullopt, res_published{5}},
     {std::nullopt, res_delivered{false, 6, "earlier"}},
     {std::nullopt, res_delay{delay_claim_state::completed, "s1", "out"}},
+    {std::nullopt, res_txn{true, 44, 0, 0}},
+    {std::nullopt, res_delay{delay_claim_state::requested, "", ""}},
     {dref::error{errc::version_conflict, "ref 'a' is at version 7, expected 5"}, res_done{}},
   };
   return out;

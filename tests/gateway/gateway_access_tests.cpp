@@ -95,6 +95,9 @@ BOOST_AUTO_TEST_CASE(tokens_and_roles) {
   BOOST_TEST(error_code(read_put) == "forbidden");
   BOOST_TEST(g.call(0, {"POST", "/v1/refs/x/add", R"({"delta": 1})", {bearer("r-token")}}).status ==
              403u);
+  const std::string txn_body = R"({"write": [{"id": "t", "value": "v"}]})";
+  BOOST_TEST(g.call(0, {"POST", "/v1/txn", txn_body, {bearer("r-token")}}).status == 403u);
+  BOOST_TEST(g.call(0, {"POST", "/v1/txn", txn_body}).status == 401u);
 
   // write: writes too; no leadership transfer.
   BOOST_TEST(g.call(1, {"PUT", "/v1/refs/x", R"({"value": "v"})", {bearer("w-token")}}).status ==
@@ -102,6 +105,7 @@ BOOST_AUTO_TEST_CASE(tokens_and_roles) {
   BOOST_TEST(g.call(1, {"POST", "/v1/refs/n/add", R"({"delta": 1})", {bearer("w-token")}}).status ==
              200u);
   BOOST_TEST(g.call(1, {"GET", "/v1/refs/x", "", {bearer("w-token")}}).status == 200u);
+  BOOST_TEST(g.call(1, {"POST", "/v1/txn", txn_body, {bearer("w-token")}}).status == 200u);
   BOOST_TEST(g.call(1, {"POST", "/v1/cluster/transfer", R"({"to": "nobody"})", {bearer("w-token")}})
                  .status == 403u);
 

@@ -1,6 +1,6 @@
 // The gateway's routes against three dref-node processes, through a real
 // HTTP client: refs (linearizable and stale reads, text and base64 values,
-// compare-and-set with If-Match, add), cluster status and leadership
+// compare-and-set with If-Match, add, transactions), cluster status and leadership
 // transfer, the probes and /metrics.
 
 #include "gateway_cluster.hpp"
@@ -110,6 +110,45 @@ BOOST_AUTO_TEST_CASE(refs_read_write_compare_and_add) {
   BOOST_TEST(native.get() == "again");
   native.set("from native");
   BOOST_TEST(json_of(g.call(2, {"GET", "/v1/refs/greeting"}))["value"] == "from native");
+
+  // A transaction: every compare, then every write at one version.
+  auto greeting = json_of(g.call(0, {"GET", "/v1/refs/greeting"}))["version"].get<std::uint64_t>();
+  auto txn = g.call(1, {"POST", "/v1/txn",
+                        R"({"compare": [{"id": "greeting", "version": )" + std::to_string(greeting)
+                          + R"(}, {"id": "txn/new", "version": 0}],
+                            "write": [{"id": "greeting", "value": "in a txn"},
+                                      {"id": "txn/new", "value": "AAH/", "encoding": "base64"},
+                                      {"id": "continued", "remove": true}]})"});
+  BOOST_TEST_REQUIRE(txn.status == 200u, txn.body);
+  BOOST_TEST(json_of(txn)["committed"] == true);
+  auto at = json_of(txn)["version"].get<std::uint64_t>();
+  auto in_txn = json_of(g.call(2, {"GET", "/v1/refs/greeting"}));
+  BOOST_TEST(in_txn["value"] == "in a txn");
+  BOOST_TEST(in_txn["version"].get<std::uint64_t>() == at);
+  BOOST_TEST(json_of(g.call(0, {"GET", "/v1/refs/txn/new"}))["value"] == "AAH/");
+  BOOST_TEST(g.call(0, {"GET", "/v1/refs/continued"}).status == 404u);
+  auto failed = g.call(0, {"POST", "/v1/txn",
+                           R"({"compare": [{"id": "txn/new", "version": 0}],
+                               "write": [{"id": "greeting", "value": "never"}]})"});
+  BOOST_TEST(failed.status == 412u, failed.body);
+  auto why = json_of(failed);
+  BOOST_TEST(why["committed"] == false);
+  BOOST_TEST(why["failed"]["index"] == 0);
+  BOOST_TEST(why["failed"]["id"] == "txn/new");
+  BOOST_TEST(why["failed"]["found_version"].get<std::uint64_t>() == at);
+  BOOST_TEST(json_of(g.call(1, {"GET", "/v1/refs/greeting"}))["value"] == "in a txn");
+  for (const char* bad : {R"({"compare": 1})", R"({"compare": [{"id": "a"}]})",
+                          R"({"write": [{"id": "a"}]})", R"({"write": [{"value": "a"}]})",
+                          R"({"write": [{"id": "a", "remove": true, "value": "x"}]})",
+                          R"({"write": [{"id": "a", "value": "!", "encoding": "base64"}]})"}) {
+    auto refused = g.call(0, {"POST", "/v1/txn", bad});
+    BOOST_TEST(refused.status == 400u, bad << " -> " << refused.body);
+    BOOST_TEST(error_code(refused) == "invalid_argument", refused.body);
+  }
+  auto twice = g.call(0, {"POST", "/v1/txn",
+                          R"({"write": [{"id": "a", "value": "1"}, {"id": "a", "remove": true}]})"});
+  BOOST_TEST(twice.status == 400u, twice.body);
+  BOOST_TEST(g.call(0, {"GET", "/v1/txn"}).status == 405u);
 }
 
 BOOST_AUTO_TEST_CASE(cluster_status_transfer_probes_and_metrics) {

@@ -32,7 +32,10 @@ std::vector<store_command> every_command() {
           cmd_delay_claim{"d", "s"},
           cmd_delay_complete{"d", "s", "r"},
           cmd_member_announce{"node-2", "127.0.0.1:8082"},
-          cmd_fenced{write_fence{"L", 42}, cmd_cas{"a", 7, "w"}}};
+          cmd_fenced{write_fence{"L", 42}, cmd_cas{"a", 7, "w"}},
+          cmd_txn{{{"a", 7}, {"b", 0}}, {{"a", false, "v"}, {"c", true, ""}}},
+          cmd_delay_request{"d"},
+          cmd_delay_fail{"d", "s", "boom"}};
 }
 
 std::vector<store_result> every_result() {
@@ -41,7 +44,7 @@ std::vector<store_result> every_result() {
           res_session{7000},             res_lock{false, 0, 0, 2},
           res_released{1, true},         res_published{9},
           res_delivered{false, 2, "x"},  res_delay{delay_claim_state::completed, "s", "r"},
-          res_done{}};
+          res_done{},                    res_txn{false, 0, 1, 12}};
 }
 
 } // namespace

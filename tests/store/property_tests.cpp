@@ -89,7 +89,7 @@ private:
   }
 
   store_command command(const store::store& s) {
-    switch (pick(0, 20)) {
+    switch (pick(0, 23)) {
       case 0: {
         metadata_map m;
         if (chance(30)) m[chance(10) ? "" : "k"] = std::string(pick(0, 20), 'm');
@@ -135,6 +135,24 @@ private:
       case 16: return cmd_promise_deliver{promise(), value()};
       case 17: return cmd_delay_claim{delay(), session()};
       case 18: return cmd_delay_complete{delay(), session(), value()};
+      case 20: return cmd_delay_request{delay()};
+      case 21: {
+        auto id = delay();
+        auto state = s.delay(id);
+        return cmd_delay_fail{id, state.claimed && chance(70) ? state.runner : session(),
+                              chance(10) ? std::string(pick(0, 40), 'e') : "boom"};
+      }
+      case 19: {
+        cmd_txn t;
+        for (auto n = pick(0, 3); n > 0; --n) {
+          auto id = ref();
+          t.compares.push_back({id, chance(30) ? 0 : version(s, id)});
+        }
+        for (auto n = pick(0, 3); n > 0; --n) // a repeated id is refused whole
+          t.writes.push_back(chance(30) ? txn_write{ref(), true, chance(5) ? "x" : ""}
+                                        : txn_write{ref(), false, value()});
+        return t;
+      }
       default: {
         auto id = ref();
         auto guard = lock();

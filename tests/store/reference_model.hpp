@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -239,6 +240,36 @@ private:
     if (held == locks_.end() || held->second.session.empty() || held->second.token != c.fence.token)
       return fail(errc::not_holder);
     return std::visit([&](const auto& w) { return on(w); }, c.write);
+  }
+  // Input first (counts; each compare's id; each write's id, repeat,
+  // stray value and size; then all values), then the compares in order.
+  outcome on(const protocol::cmd_txn& c) {
+    if (c.compares.size() > 128 || c.writes.size() > 128) return fail(errc::limit_exceeded);
+    for (const auto& compare : c.compares)
+      if (bad_id(compare.id)) return fail(errc::invalid_id);
+    std::set<std::string> seen;
+    std::size_t bytes = 0;
+    for (const auto& w : c.writes) {
+      if (bad_id(w.id)) return fail(errc::invalid_id);
+      if (!seen.insert(w.id).second) return fail(errc::invalid_argument);
+      if (w.remove && !w.value.empty()) return fail(errc::invalid_argument);
+      if (too_big(w.value)) return fail(errc::value_too_large);
+      bytes += w.value.size();
+    }
+    if (bytes > lim_.max_value_bytes) return fail(errc::value_too_large);
+    for (std::size_t i = 0; i < c.compares.size(); ++i) {
+      auto it = values_.find(c.compares[i].id);
+      std::uint64_t found = it == values_.end() ? 0 : it->second.version;
+      if (found != c.compares[i].version)
+        return protocol::res_txn{false, 0, static_cast<std::uint32_t>(i), found};
+    }
+    for (const auto& w : c.writes) {
+      if (w.remove)
+        on(protocol::cmd_remove{w.id});
+      else
+        write(w.id, w.value, nullptr);
+    }
+    return protocol::res_txn{true, index_, 0, 0};
   }
   outcome on(const protocol::cmd_set_metadata& c) {
     errc code{};
@@ -502,6 +533,30 @@ private:
     e.payload_type = protocol::payload_kind::full;
     e.payload = c.value;
     return protocol::res_written{index_};
+  }
+  outcome on(const protocol::cmd_delay_request& c) {
+    if (bad_id(c.id)) return fail(errc::invalid_id);
+    auto it = delays_.find(c.id);
+    if (it != delays_.end() && it->second.completed)
+      return protocol::res_delay{protocol::delay_claim_state::completed, it->second.runner,
+                                 it->second.value};
+    if (it != delays_.end() && !it->second.runner.empty())
+      return protocol::res_delay{protocol::delay_claim_state::running, it->second.runner, {}};
+    emit(protocol::event_kind::delay_requested, c.id);
+    return protocol::res_delay{protocol::delay_claim_state::requested, {}, {}};
+  }
+  outcome on(const protocol::cmd_delay_fail& c) {
+    if (bad_id(c.id)) return fail(errc::invalid_id);
+    if (too_big(c.message)) return fail(errc::value_too_large);
+    if (bad_id(c.session)) return fail(errc::invalid_id);
+    if (delays_.count(c.id) != 0 && delays_[c.id].completed) return fail(errc::already_delivered);
+    if (delays_.count(c.id) == 0 || delays_[c.id].runner != c.session) return fail(errc::not_holder);
+    delays_[c.id].runner.clear();
+    auto& e = emit(protocol::event_kind::delay_failed, c.id);
+    e.session = c.session;
+    e.payload_type = protocol::payload_kind::full;
+    e.payload = c.message;
+    return protocol::res_done{};
   }
 
   store::limits lim_;

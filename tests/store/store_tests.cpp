@@ -431,41 +431,6 @@ BOOST_FIXTURE_TEST_CASE(retention_and_compacted_answer, store_fixture) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-BOOST_AUTO_TEST_SUITE(promises_and_delays)
-
-BOOST_FIXTURE_TEST_CASE(promise_delivers_once, store_fixture) {
-  BOOST_TEST(!s.promise("p").delivered);
-  auto first = ok<res_delivered>(cmd_promise_deliver{"p", "42"});
-  BOOST_TEST(first.first);
-  auto second = run(cmd_promise_deliver{"p", "43"});
-  BOOST_TEST(!std::get<res_delivered>(second.reply.value).first);
-  BOOST_TEST(std::get<res_delivered>(second.reply.value).value == "42");
-  BOOST_TEST(second.events.empty());
-  BOOST_TEST(s.promise("p").value == "42");
-}
-
-BOOST_FIXTURE_TEST_CASE(delay_runs_once_and_passes_on_expiry, store_fixture) {
-  ok<res_session>(cmd_session_open{"a", 1'000});
-  ok<res_session>(cmd_session_open{"b", 60'000});
-  BOOST_TEST((ok<res_delay>(cmd_delay_claim{"d", "a"}).state == delay_claim_state::run_body));
-  auto other = ok<res_delay>(cmd_delay_claim{"d", "b"});
-  BOOST_TEST((other.state == delay_claim_state::running));
-  BOOST_TEST(other.runner == "a");
-  fails(cmd_delay_complete{"d", "b", "x"}, errc::not_holder);
-  now += 2'000; // a's session lapses before it completes
-  ok<res_done>(cmd_expire_due{});
-  BOOST_TEST(!s.delay("d").claimed);
-  BOOST_TEST((ok<res_delay>(cmd_delay_claim{"d", "b"}).state == delay_claim_state::run_body));
-  ok<res_written>(cmd_delay_complete{"d", "b", "result"});
-  auto done = ok<res_delay>(cmd_delay_claim{"d", "b"});
-  BOOST_TEST((done.state == delay_claim_state::completed));
-  BOOST_TEST(done.value == "result");
-  fails(cmd_delay_complete{"d", "b", "again"}, errc::already_delivered);
-  fails(cmd_delay_claim{"e", "gone"}, errc::unknown_session);
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
 BOOST_AUTO_TEST_SUITE(retries)
 
 BOOST_AUTO_TEST_CASE(a_retried_proposal_applies_once) {

@@ -69,6 +69,8 @@ std::string subject_of(const store_command& command) {
         using C = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<C, cmd_fenced>)
           return std::visit([](const auto& w) { return "ref '" + w.id + "'"; }, c.write);
+        else if constexpr (std::is_same_v<C, cmd_txn>)
+          return "a transaction";
         else if constexpr (requires { c.lock; })
           return "lock '" + c.lock + "'";
         else if constexpr (requires { c.topic; })
@@ -151,7 +153,7 @@ store_result command_result(const reply& answer) {
   if (kind == "delay") {
     res_delay r;
     auto state = f.num();
-    if (state > 2)
+    if (state > static_cast<std::uint64_t>(delay_claim_state::requested)) // the newest
       throw malformed("unknown delay state");
     r.state = static_cast<delay_claim_state>(state);
     r.runner = f.str();
@@ -160,6 +162,14 @@ store_result command_result(const reply& answer) {
   }
   if (kind == "done")
     return res_done{};
+  if (kind == "txn") {
+    res_txn r;
+    r.committed = f.flag();
+    r.version = f.num();
+    r.failed_compare = static_cast<std::uint32_t>(f.num());
+    r.found_version = f.num();
+    return r;
+  }
   throw malformed("unknown answer '" + kind + "'");
 }
 
@@ -350,7 +360,7 @@ void read_event_fields(stream_event& out, const std::vector<reply>& kv) {
       out.number = number(value);
     else if (name == "k") {
       auto kind = number(value);
-      if (kind > static_cast<std::uint64_t>(event_kind::value_caught_up))
+      if (kind > static_cast<std::uint64_t>(event_kind::delay_failed)) // the newest kind
         out.usable = false; // a newer dref's: skipped, the stream goes on
       else
         e.kind = static_cast<event_kind>(kind);

@@ -119,11 +119,25 @@ struct command_args {
   void operator()(const cmd_promise_deliver& c) { add("promise_deliver", c.id, c.value); }
   void operator()(const cmd_delay_claim& c) { add("delay_claim", c.id, c.session); }
   void operator()(const cmd_delay_complete& c) { add("delay_complete", c.id, c.session, c.value); }
+  void operator()(const cmd_delay_request& c) { add("delay_request", c.id); }
+  void operator()(const cmd_delay_fail& c) { add("delay_fail", c.id, c.session, c.message); }
   // The fence, then the write as it goes alone: its add() names it in the
   // slot left empty here.
   void operator()(const cmd_fenced& c) {
     add("fenced", c.fence.lock, std::to_string(c.fence.token), "");
     std::visit(*this, c.write);
+  }
+  void operator()(const cmd_txn& c) {
+    add("txn", std::to_string(c.compares.size()));
+    for (const auto& compare : c.compares) {
+      args.push_back(compare.id);
+      args.push_back(std::to_string(compare.version));
+    }
+    for (const auto& write : c.writes) {
+      args.push_back(write.remove ? "r" : "s");
+      args.push_back(write.id);
+      args.push_back(write.value);
+    }
   }
   // Raft members only; the backend refuses it before it gets here.
   void operator()(const cmd_member_announce&) { add("member_announce_is_raft_only"); }

@@ -24,8 +24,9 @@ int run(session& s, const add_command& cmd);
 int run(session& s, const rm_command& cmd);
 int run(session& s, const publish_command& cmd);
 
-// Ids by prefix, page by page (keyspace.cpp).
+// Ids by prefix, page by page, and transactions (keyspace.cpp).
 int run(session& s, const ls_command& cmd);
+int run(session& s, const txn_command& cmd);
 
 // A command run under a lock (lock.cpp).
 int run(session& s, const lock_command& cmd);

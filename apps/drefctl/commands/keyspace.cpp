@@ -3,6 +3,7 @@
 #include "errors.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <iostream>
 
 namespace drefctl {
@@ -40,6 +41,53 @@ int run(session& s, const ls_command& cmd) {
               << "): ids created or removed meanwhile may be missing or shown\n";
   s.print(out);
   return exit_ok;
+}
+
+namespace {
+
+// ID=REST split at the first '=' (ids hold no '='; values may).
+std::pair<std::string, std::string> split_pair(const char* option, const std::string& text) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw usage_error{std::string{option} + " '" + text + "' is not ID=" +
+                      (std::string{option} == "--if" ? "VERSION" : "VALUE")};
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+std::uint64_t version_of(const std::string& option, const std::string& text) {
+  std::uint64_t version = 0;
+  auto end = text.data() + text.size();
+  if (text.empty() || std::from_chars(text.data(), end, version).ptr != end)
+    throw usage_error{option + ": '" + text + "' is not a version number"};
+  return version;
+}
+
+} // namespace
+
+// Compares in the order --if, then --if-absent; writes: --set, then --rm.
+// Not committed: the result says which compare failed, exit code 3.
+int run(session& s, const txn_command& cmd) {
+  if (cmd.sets.empty() && cmd.removes.empty() && cmd.if_versions.empty() && cmd.if_absent.empty())
+    throw usage_error{"txn needs at least one --if, --if-absent, --set or --rm"};
+  dref::txn t;
+  for (const auto& text : cmd.if_versions) {
+    auto [id, version] = split_pair("--if", text);
+    t.if_version(id, version_of("--if " + id, version));
+  }
+  for (const auto& id : cmd.if_absent)
+    t.if_absent(id);
+  for (const auto& text : cmd.sets) {
+    auto [id, value] = split_pair("--set", text);
+    t.set_bytes(id, value);
+  }
+  for (const auto& id : cmd.removes)
+    t.remove(id);
+  auto done = checked(s.context().try_commit(t));
+  txn_outcome out{done.committed, done.version, done.failed_id, 0, done.found_version};
+  if (!done.committed)
+    out.expected = t.command().compares.at(done.failed_compare).version;
+  s.print(out);
+  return done.committed ? exit_ok : exit_precondition;
 }
 
 } // namespace drefctl

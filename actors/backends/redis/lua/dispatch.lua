@@ -12,6 +12,7 @@ end
 local TIMED = {session_open = true, session_keepalive = true, session_close = true,
                expire_due = true, lock_acquire = true, lock_release = true,
                lock_cancel_wait = true, delay_claim = true, delay_complete = true,
+               delay_request = true, delay_fail = true,
                fenced = true}
 
 local function call(argv)

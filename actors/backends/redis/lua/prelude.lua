@@ -40,7 +40,7 @@ local E = {value_created = 0, value_written = 1, value_removed = 2, metadata_cha
            session_opened = 4, session_closed = 5, session_expired = 6, lock_granted = 7,
            lock_queued = 8, lock_released = 9, lock_lost = 10, topic_published = 11,
            promise_delivered = 12, delay_claimed = 13, delay_completed = 14,
-           delay_released = 15}
+           delay_released = 15, delay_requested = 17, delay_failed = 18}
 local FULL = 1 -- payload_kind::full: Lua sends whole values, never deltas
 
 -- A change event (store_event's fields): q numbers the events without

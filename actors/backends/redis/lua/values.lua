@@ -152,3 +152,27 @@ C.run = function(a)
   if not version then return ok('ran', write_new(id, next), next) end
   return ok('ran', overwrite(id, version, current, next), next)
 end
+
+-- ARGV: the number of compares, then (id, version) for each (0: absent);
+-- the writes follow as (op, id, value): op 's' sets, 'r' removes. The
+-- contract is above protocol::cmd_txn: every compare first, then every
+-- write at one version.
+C.txn = function(a)
+  local compares = tonumber(a[1])
+  for i = 0, compares - 1 do
+    local id, expected = a[2 + 2 * i], tonumber(a[3 + 2 * i])
+    local _, version = value_of(id)
+    if (version or 0) ~= expected then return ok('txn', 0, 0, i, version or 0) end
+  end
+  local at = 2 + 2 * compares
+  while at <= #a do
+    local op, id, value = a[at], a[at + 1], a[at + 2]
+    if op == 'r' then
+      C.remove({id})
+    else
+      C.set({id, value})
+    end
+    at = at + 3
+  end
+  return ok('txn', 1, index(), 0, 0)
+end

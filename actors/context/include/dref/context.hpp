@@ -27,6 +27,7 @@
 #include "dref/promise.hpp"
 #include "dref/topic.hpp"
 #include "dref/ref.hpp"
+#include "dref/txn.hpp"
 
 namespace caf {
 class actor_system;
@@ -79,18 +80,21 @@ public:
                      std::source_location where = std::source_location::current()) {
     return make<T, Codec>(initial, auto_id(where));
   }
+  // metadata: the value's metadata when this call creates it (as
+  // set_metadata would set it; a joined value keeps its own).
   template <class T, class Codec = binary_codec<T>>
     requires codec_for<Codec, T>
-  ref<T, Codec> make(const T& initial, const dref::id& id) {
-    return make_or_join<T, Codec>(initial, id).handle;
+  ref<T, Codec> make(const T& initial, const dref::id& id, protocol::metadata_map metadata = {}) {
+    return make_or_join<T, Codec>(initial, id, std::move(metadata)).handle;
   }
   // make, also saying whether this call created the value or joined an
   // existing one (on every backend: one create-if-absent command decides).
   template <class T, class Codec = binary_codec<T>>
     requires codec_for<Codec, T>
-  made<T, Codec> make_or_join(const T& initial, const dref::id& id) {
+  made<T, Codec> make_or_join(const T& initial, const dref::id& id,
+                              protocol::metadata_map metadata = {}) {
     detail::ref_core core{impl_, id.str()};
-    auto created = core.create(Codec::encode(initial), {}).value();
+    auto created = core.create(Codec::encode(initial), std::move(metadata)).value();
     return made<T, Codec>{ref<T, Codec>{std::move(core)}, created.created, created.version};
   }
   // The same from an actor (Self: any CAF scheduled actor; see ref.hpp).
@@ -98,12 +102,19 @@ public:
     requires codec_for<Codec, T>
   pending<made<T, Codec>> make_or_join(Self* self, const T& initial, const dref::id& id,
                                        detail::timeout_ms timeout = {}) {
+    return make_or_join<T, Codec>(self, initial, id, protocol::metadata_map{}, timeout);
+  }
+  template <class T, class Codec = binary_codec<T>, class Self>
+    requires codec_for<Codec, T>
+  pending<made<T, Codec>> make_or_join(Self* self, const T& initial, const dref::id& id,
+                                       protocol::metadata_map metadata,
+                                       detail::timeout_ms timeout = {}) {
     detail::ref_core core{impl_, id.str()};
     auto* scheduled = detail::as_scheduled(self);
     return pending<made<T, Codec>>{
-      [core, scheduled, bytes = Codec::encode(initial),
+      [core, scheduled, bytes = Codec::encode(initial), metadata = std::move(metadata),
        timeout](std::function<void(result<made<T, Codec>>)> done) {
-        core.async_create(scheduled, bytes, timeout,
+        core.async_create(scheduled, bytes, metadata, timeout,
                           [core, done = std::move(done)](result<protocol::res_created> got) {
                             if (!got)
                               return done(std::move(got).error());
@@ -136,6 +147,21 @@ public:
       }};
   }
 
+  // --- transactions: compares, then writes, atomically (txn.hpp has the
+  // contract). commit throws error_exception on an error; a failed compare
+  // is an answer (committed false), not an error.
+  txn_result commit(const txn& t);
+  result<txn_result> try_commit(const txn& t, detail::timeout_ms timeout = {});
+  template <class Self>
+    requires std::is_class_v<Self>
+  pending<txn_result> commit(Self* self, const txn& t, detail::timeout_ms timeout = {}) {
+    auto* scheduled = detail::as_scheduled(self);
+    return pending<txn_result>{
+      [impl = impl_, scheduled, t, timeout](std::function<void(result<txn_result>)> done) {
+        async_commit(impl, scheduled, t, timeout, std::move(done));
+      }};
+  }
+
   // A handle to an existing ref (not checked until used: get() on a
   // missing id fails with errc::not_found).
   template <class T, class Codec = binary_codec<T>>
@@ -151,12 +177,17 @@ public:
     return promise<T, Codec>{detail::promise_core{impl_, id.str()}};
   }
 
-  // A delay under id (see delay.hpp): with a body, get() may run it; without
-  // one, get() waits for a node that has it.
+  // A delay under id (see delay.hpp): with a body, get() may run it, and
+  // this context runs it when a get() without one asks (blocking: installs
+  // a watch, errors thrown); without one, get() asks the body-holders.
   template <class T, class Codec = binary_codec<T>>
     requires codec_for<Codec, T>
   delay<T, Codec> make_delay(const dref::id& id, std::function<T()> body = {}) {
-    return delay<T, Codec>{detail::delay_core{impl_, id.str()}, std::move(body)};
+    detail::delay_core core{impl_, id.str(), nullptr};
+    if (body)
+      core.offer = detail::offer_delay_body(impl_, core.id,
+                                            [body] { return Codec::encode(body()); });
+    return delay<T, Codec>{std::move(core), std::move(body)};
   }
 
   // A topic under id (see topic.hpp).
@@ -254,6 +285,10 @@ private:
                          const std::string& after, std::uint64_t limit,
                          detail::timeout_ms timeout,
                          std::function<void(result<protocol::list_page>)> done);
+
+  static void async_commit(const std::shared_ptr<detail::context_impl>& impl,
+                           caf::scheduled_actor* self, const txn& t, detail::timeout_ms timeout,
+                           std::function<void(result<txn_result>)> done);
 
   template <class Self>
   pending<std::optional<std::uint64_t>> acquire_from(Self* self, const dref::id& id,

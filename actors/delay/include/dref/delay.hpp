@@ -3,7 +3,21 @@
 // handle with a body claims the delay for this context's session and runs
 // the body if nobody else is running it; everyone else waits for the
 // result. If the runner's session lapses before it completes, the next
-// waiter with a body takes over. A handle without a body only waits.
+// waiter with a body takes over.
+//
+// A get() without a body asks for a run: every context that holds a handle
+// with a body for the id (a body-holder) answers by claiming it, even when
+// none of its own callers is waiting, and runs the body on a thread of its
+// own; the waiter asks again every session TTL until the value is there
+// (a body-holder that appeared later, or one that died before it claimed).
+// A body-holder stops offering once its last handle with the body is gone;
+// the context joins the runs it started when it shuts down.
+//
+// A body that throws fails: the exception goes to the get() that ran it
+// (from an actor: errc::body_failed with its message), every other get()
+// waiting at that moment, on any node, fails with errc::body_failed and
+// the message, and the delay is unclaimed again: the next get() with a
+// body (or a body-holder asked by a get() without one) tries afresh.
 //
 // "Exactly once" holds for bodies that complete: a runner that dies midway
 // may have run part of its body before another runner starts over.
@@ -27,9 +41,17 @@ namespace dref {
 
 namespace detail {
 struct context_impl;
+struct delay_offer; // delay_offers.cpp
+// Registers body as this context's offer to run delay id when asked
+// (errc from the watch it needs, thrown); the offer lasts while the
+// returned pointer (held by the handles with the body) does.
+std::shared_ptr<delay_offer> offer_delay_body(const std::shared_ptr<context_impl>& ctx,
+                                              const std::string& id,
+                                              std::function<std::string()> body);
 struct delay_core {
   std::shared_ptr<context_impl> ctx;
   std::string id;
+  std::shared_ptr<delay_offer> offer; // handles with a body: this context answers requests
   // body: runs at most once per claim; nullptr: wait only.
   result<std::string> get(const std::function<std::string()>* body,
                           std::optional<std::chrono::milliseconds> wait) const;

@@ -53,6 +53,8 @@
 
 namespace dref {
 
+class txn;
+
 template <class T>
 struct versioned {
   T value;
@@ -380,10 +382,32 @@ public:
       });
   }
 
-  // Checked before every write through this handle (set, update, cas); a
-  // refused value fails with errc::validation_failed and nothing is written.
-  // Local to this handle and its copies: other nodes keep their own.
-  void set_validator(validator check) { validator_ = std::make_shared<validator>(std::move(check)); }
+  // Checked before every write through this handle (set, update, cas, a
+  // txn's set); a refused value fails with errc::validation_failed and
+  // nothing is written. Local to this handle and its copies: other nodes
+  // keep their own. As with Clojure's set-validator!, the current value
+  // must pass first: when it does not, errc::validation_failed (thrown;
+  // try_set_validator returns it) and the handle keeps the validator it
+  // had. An absent value passes. Reads the value, blocking: set validators
+  // up before handing the handle to actors.
+  void set_validator(validator check) { try_set_validator(std::move(check)).value(); }
+  result<void> try_set_validator(validator check, detail::timeout_ms timeout = {}) {
+    auto state = core_.read(timeout);
+    if (!state && state.error().code != errc::not_found)
+      return std::move(state).error();
+    if (state && check) {
+      auto current = decode_result(id(), state->value);
+      if (!current)
+        return std::move(current).error();
+      if (!check(*current))
+        return error{errc::validation_failed,
+                     "ref '" + id() + "': the current value (version "
+                       + std::to_string(state->version)
+                       + ") fails the new validator; the validator was not set"};
+    }
+    validator_ = std::make_shared<validator>(std::move(check));
+    return {};
+  }
 
   protocol::metadata_map metadata() const { return core_.read().value().metadata; }
   std::uint64_t set_metadata(protocol::metadata_map metadata) const {
@@ -423,6 +447,7 @@ public:
   const detail::ref_core& core() const noexcept { return core_; }
 
 private:
+  friend class txn; // validates and encodes the values it writes
   // f for each change ref_core::watch_values reports (see on_change).
   template <class F>
   static detail::ref_core::change_handler change_handler(F f) {

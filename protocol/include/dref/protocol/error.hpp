@@ -41,6 +41,7 @@ enum class errc : std::uint8_t {
   membership_change_pending, // raft: one change at a time
   internal,              // a bug: please report it
   permission_denied,     // not for this principal, e.g. an admin request on a client port
+  body_failed,           // a delay's body failed (threw), on this node or another
 };
 
 // Stable lower-case name, e.g. "version_conflict".

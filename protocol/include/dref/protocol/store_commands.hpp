@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace dref::protocol {
 
@@ -180,6 +181,26 @@ struct cmd_delay_complete {
   friend bool operator==(const cmd_delay_complete&, const cmd_delay_complete&) = default;
 };
 
+// A get without a body asks for a run: the store announces it
+// (delay_requested) unless the delay is completed or being run, and every
+// context holding a handle with a body for id answers by claiming it, also
+// when none of its own callers asked (actors/delay/README.md).
+struct cmd_delay_request {
+  std::string id;
+  template <class A> void serialize(A& ar) { ar(id); }
+  friend bool operator==(const cmd_delay_request&, const cmd_delay_request&) = default;
+};
+
+// The runner's body failed: its claim ends, everyone waiting learns why
+// (delay_failed, message in the payload) and the next get claims afresh.
+struct cmd_delay_fail {
+  std::string id;
+  std::string session;
+  std::string message;
+  template <class A> void serialize(A& ar) { ar(id, session, message); }
+  friend bool operator==(const cmd_delay_fail&, const cmd_delay_fail&) = default;
+};
+
 // --- dref's own records ------------------------------------------------------
 
 // A raft member's address in the member directory ("dref/members/<name>",
@@ -219,13 +240,47 @@ struct cmd_fenced {
   friend bool operator==(const cmd_fenced&, const cmd_fenced&) = default;
 };
 
+// --- transactions -------------------------------------------------------------
+
+// A multi-id transaction (etcd's Txn without the else branch): when every
+// compare holds, every write commits at one revision (the txn's), in one
+// atomic step; when one does not, nothing changes and the answer
+// (res_txn) names the first compare that failed with the version found.
+// Compares read any id (version 0: the id must be absent); writes go to
+// distinct client ids, at most max_txn_ops of each and max_value_bytes of
+// values in all (store/input_checks.hpp). Watchers see each write as the
+// single write would show it (created/written/removed), all at the txn's
+// revision; removing an absent id is no change and no event.
+struct txn_compare {
+  std::string id;
+  std::uint64_t version = 0;  // 0: absent
+  template <class A> void serialize(A& ar) { ar(id, version); }
+  friend bool operator==(const txn_compare&, const txn_compare&) = default;
+};
+
+struct txn_write {
+  std::string id;
+  bool remove = false;  // else set to value
+  std::string value;
+  template <class A> void serialize(A& ar) { ar(id, remove, value); }
+  friend bool operator==(const txn_write&, const txn_write&) = default;
+};
+
+struct cmd_txn {
+  std::vector<txn_compare> compares;
+  std::vector<txn_write> writes;
+  template <class A> void serialize(A& ar) { ar(compares, writes); }
+  friend bool operator==(const cmd_txn&, const cmd_txn&) = default;
+};
+
 // Append only: the variant index is part of the wire format.
 using store_command =
   std::variant<cmd_create_if_absent, cmd_set, cmd_cas, cmd_patch, cmd_remove, cmd_set_metadata,
                cmd_run, cmd_session_open, cmd_session_keepalive, cmd_session_close,
                cmd_expire_due, cmd_lock_acquire, cmd_lock_release, cmd_lock_cancel_wait,
                cmd_publish, cmd_topic_configure, cmd_promise_deliver, cmd_delay_claim,
-               cmd_delay_complete, cmd_member_announce, cmd_fenced>;
+               cmd_delay_complete, cmd_member_announce, cmd_fenced, cmd_txn, cmd_delay_request,
+               cmd_delay_fail>;
 
 // A command as it enters the log. (client_id, sequence) make retries
 // idempotent: the store answers a repeated sequence from its cache.

@@ -85,6 +85,7 @@ enum class delay_claim_state : std::uint8_t {
   run_body = 0,    // this session won: run the body, then complete
   running = 1,     // another live session runs it: wait for completion
   completed = 2,   // done: value holds the result
+  requested = 3,   // nobody runs it: the body-holders were asked (cmd_delay_request)
 };
 
 struct res_delay {
@@ -100,10 +101,20 @@ struct res_done {
   friend bool operator==(const res_done&, const res_done&) = default;
 };
 
+// A transaction's answer (the contract is above cmd_txn).
+struct res_txn {
+  bool committed = false;
+  std::uint64_t version = 0;         // committed: the revision of every write
+  std::uint32_t failed_compare = 0;  // !committed: index into cmd_txn::compares
+  std::uint64_t found_version = 0;   // !committed: that id's version (0: absent)
+  template <class A> void serialize(A& ar) { ar(committed, version, failed_compare, found_version); }
+  friend bool operator==(const res_txn&, const res_txn&) = default;
+};
+
 // Append only.
 using store_result = std::variant<res_created, res_written, res_ran, res_removed, res_session,
                                   res_lock, res_released, res_published, res_delivered,
-                                  res_delay, res_done>;
+                                  res_delay, res_done, res_txn>;
 
 // A command's answer as cached for retries and carried back to the client.
 struct store_reply {
@@ -138,6 +149,8 @@ enum class event_kind : std::uint8_t {
   // longer than Redis keeps events): the id's current value, whole, at
   // new_version; old_version and old_value are unknown.
   value_caught_up = 16,
+  delay_requested = 17, // a get without a body asked the body-holders to run it
+  delay_failed = 18,    // the runner's body failed: payload says why; unclaimed again
 };
 
 std::string_view to_string(event_kind kind) noexcept;

@@ -31,6 +31,10 @@ result<void> refuse_internal(const protocol::store_command& command);
 // above it is refused with errc::limit_exceeded, 0 asks for exactly this.
 inline constexpr std::uint64_t max_list_page = 1000;
 
+// The most compares, and the most writes, one transaction (cmd_txn) holds:
+// more is refused with errc::limit_exceeded (etcd's default is the same).
+inline constexpr std::size_t max_txn_ops = 128;
+
 // A backend's answer to a command it refuses before the store sees it.
 protocol::store_reply refusal_reply(error err);
 

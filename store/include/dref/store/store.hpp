@@ -143,10 +143,15 @@ private:
   result<protocol::store_result> on(context&, const protocol::cmd_promise_deliver&);
   result<protocol::store_result> on(context&, const protocol::cmd_delay_claim&);
   result<protocol::store_result> on(context&, const protocol::cmd_delay_complete&);
+  result<protocol::store_result> on(context&, const protocol::cmd_delay_request&);
+  result<protocol::store_result> on(context&, const protocol::cmd_delay_fail&);
   result<protocol::store_result> on(context&, const protocol::cmd_member_announce&);
 
   // fenced writes (fenced.cpp)
   result<protocol::store_result> on(context&, const protocol::cmd_fenced&);
+
+  // transactions (txn.cpp)
+  result<protocol::store_result> on(context&, const protocol::cmd_txn&);
 
   dref::store::limits limits_;
   std::shared_ptr<const command_registry> commands_;

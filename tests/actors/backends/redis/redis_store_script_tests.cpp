@@ -11,6 +11,7 @@
 #include "redis/store_replies.hpp"
 #include "redis/store_script.hpp"
 #include "redis_test_client.hpp"
+#include "script_systems.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <cstdint>
@@ -23,78 +24,11 @@
 using namespace dref;
 using namespace dref::protocol;
 using test::must;
+using test::redis_system;
+using test::store_system;
+using test::system_under_test;
 
 namespace {
-
-// What a step of the sequence may depend on: tokens differ between the two.
-using token_key = std::tuple<std::string, std::string, std::string>; // lock, session, owner
-
-struct system_under_test {
-  std::map<token_key, std::uint64_t> tokens;
-  virtual ~system_under_test() = default;
-  virtual store_reply propose(const store_proposal& p) = 0;
-  virtual store_read_reply read(const store_read& r) = 0;
-
-  store_reply run(const store_proposal& p) {
-    auto reply = propose(p);
-    if (const auto* lock = std::get_if<res_lock>(&reply.value);
-        lock && lock->granted && !reply.error)
-      if (const auto* acquire = std::get_if<cmd_lock_acquire>(&p.command))
-        tokens[{acquire->lock, acquire->session, acquire->owner}] = lock->token;
-    return reply;
-  }
-};
-
-struct store_system : system_under_test {
-  explicit store_system(store::limits lim = {}) : s{lim} {}
-  store::store s;
-  std::uint64_t index = 0;
-  store_reply propose(const store_proposal& p) override {
-    auto stamped = p;
-    stamped.leader_time_ms = 1'000'000 + index;
-    return s.apply(++index, stamped).reply;
-  }
-  store_read_reply read(const store_read& r) override { return s.read(r); }
-};
-
-// The store as Redis runs it: as a function library (Redis 7), or as the
-// script older servers get.
-struct redis_system : system_under_test {
-  explicit redis_system(bool as_script = false)
-      : as_script(as_script) {}
-  test::redis_server server;
-  redis::client client{test::client_options(server)};
-  redis::store_keys keys{"diff:", 1000, {}};
-  bool as_script;
-  redis::function_caller library = redis::store_caller(client);
-
-  result<redis::reply> call(std::vector<std::string> args, bool read_only = false) {
-    if (as_script)
-      return redis::call(client, redis::store_script(), redis::script_keys(keys), std::move(args));
-    return redis::await_reply(
-        [&](redis::client::callback done) {
-          library.run(redis::script_keys(keys), std::move(args), std::move(done), read_only);
-        },
-        std::chrono::seconds{5}, "no answer from the store library");
-  }
-
-  store_reply propose(const store_proposal& p) override {
-    if (auto ok = store::check_input(p.command, keys.limits); !ok) { // as the backend does
-      store_reply refused;
-      refused.error = ok.error();
-      return refused;
-    }
-    return redis::command_reply(call(redis::proposal_args(keys, p)), p.command);
-  }
-  store_read_reply read(const store_read& r) override {
-    if (auto ok = store::check_read(r, keys.limits); !ok) { // as the backend does
-      store_read_reply refused;
-      refused.error = ok.error();
-      return refused;
-    }
-    return redis::read_reply(call(redis::read_args(keys, r), true), r);
-  }
-};
 
 // Messages that carry a version or token differ in their numbers only.
 bool numbers_differ(errc code) {
@@ -152,6 +86,10 @@ void same_result(const store_result& a, const store_result& b, const std::string
           } else if constexpr (std::is_same_v<R, res_delivered>) {
             BOOST_TEST(x.first == y.first);
             BOOST_TEST(x.value == y.value);
+          } else if constexpr (std::is_same_v<R, res_txn>) {
+            BOOST_TEST(x.committed == y.committed);
+            BOOST_TEST(x.failed_compare == y.failed_compare);
+            BOOST_TEST((x.found_version == 0) == (y.found_version == 0));
           }
         },
         a);
@@ -203,6 +141,8 @@ std::uint64_t written_version(const store_reply& reply) {
     return r->version;
   if (const auto* l = std::get_if<res_lock>(&reply.value))
     return l->granted && l->count == 1 ? l->token : 0;
+  if (const auto* t = std::get_if<res_txn>(&reply.value))
+    return t->version;
   return 0;
 }
 
@@ -210,6 +150,22 @@ using command_for = std::function<store_command(system_under_test&)>;
 
 command_for fixed(store_command c) {
   return [c](system_under_test&) { return c; };
+}
+
+// id's version in that system (0: absent): versions differ between them.
+std::uint64_t version_in(system_under_test& s, const std::string& id) {
+  auto got = s.read(store_read{read_kind::value, id, 0, 0});
+  return got.error ? 0 : std::get<value_state>(got.value).version;
+}
+
+txn_write txn_set(std::string id, std::string value) { return {std::move(id), false, std::move(value)}; }
+txn_write txn_removal(std::string id) { return {std::move(id), true, {}}; }
+
+std::vector<txn_write> writes_of(std::size_t n) {
+  std::vector<txn_write> out;
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(txn_set("many/" + std::to_string(i), "v"));
+  return out;
 }
 
 std::string i64(std::int64_t v) {
@@ -267,6 +223,30 @@ void compare_with_the_store(bool as_script) {
       {"remove under a prefix", fixed(cmd_remove{"x/c"})},
       {"create removed again", fixed(cmd_create_if_absent{"x/c", "5", {}})},
       {"remove for good", fixed(cmd_remove{"x/b"})},
+      {"txn",
+       [](system_under_test& s) {
+         return cmd_txn{{{"x/a", version_in(s, "x/a")}, {"x/new", 0}},
+                        {txn_set("x/a", "t1"), txn_set("x/new", "t2"), txn_removal("x/c"),
+                         txn_removal("absent")}};
+       }},
+      {"txn at an old version", fixed(cmd_txn{{{"x/new", 0}}, {txn_set("x/a", "t3")}})},
+      {"txn on a moved id",
+       [](system_under_test& s) {
+         return cmd_txn{{{"x/new", version_in(s, "x/new")}, {"x/a", version_in(s, "x/a") - 1}},
+                        {txn_set("x/a", "t3")}};
+       }},
+      {"txn on an absent id", fixed(cmd_txn{{{"zz", 5}}, {txn_set("zz", "t")}})},
+      {"txn of compares only",
+       [](system_under_test& s) { return cmd_txn{{{"x/a", version_in(s, "x/a")}}, {}}; }},
+      {"txn writing an id twice", fixed(cmd_txn{{}, {txn_set("q", "1"), txn_removal("q")}})},
+      {"txn writing dref's records", fixed(cmd_txn{{}, {txn_set("dref/members/m", "h:1")}})},
+      {"txn with a bad compare id", fixed(cmd_txn{{{"bad id!", 0}}, {txn_set("q", "1")}})},
+      {"txn removal with a value", fixed(cmd_txn{{}, {txn_write{"q", true, "v"}}})},
+      {"txn with too many writes", fixed(cmd_txn{{}, writes_of(store::max_txn_ops + 1)})},
+      {"txn with the most writes", fixed(cmd_txn{{}, writes_of(store::max_txn_ops)})},
+      {"txn too large in all",
+       fixed(cmd_txn{{}, {txn_set("p1", std::string(600'000, 'x')),
+                          txn_set("p2", std::string(600'000, 'y'))}})},
       {"session ttl too short", fixed(cmd_session_open{"s0", 1})},
       {"open s1", fixed(cmd_session_open{"s1", 60000})},
       {"open s1 again", fixed(cmd_session_open{"s1", 60000})},
@@ -333,7 +313,18 @@ void compare_with_the_store(bool as_script) {
       {"claim without a session", fixed(cmd_delay_claim{"e", "s9"})},
       {"complete unclaimed", fixed(cmd_delay_complete{"e", "s2", "v"})},
       {"complete by another", fixed(cmd_delay_complete{"d", "s9", "v"})},
+      {"request while running", fixed(cmd_delay_request{"d"})},
+      {"request unclaimed", fixed(cmd_delay_request{"g"})},
+      {"request a bad id", fixed(cmd_delay_request{"bad id!"})},
+      {"claim g", fixed(cmd_delay_claim{"g", "s2"})},
+      {"fail g by another", fixed(cmd_delay_fail{"g", "s9", "x"})},
+      {"fail g", fixed(cmd_delay_fail{"g", "s2", "boom"})},
+      {"fail g again", fixed(cmd_delay_fail{"g", "s2", "boom"})},
+      {"request failed g", fixed(cmd_delay_request{"g"})},
+      {"claim g again", fixed(cmd_delay_claim{"g", "s2"})},
       {"complete", fixed(cmd_delay_complete{"d", "s2", "done"})},
+      {"request completed", fixed(cmd_delay_request{"d"})},
+      {"fail completed", fixed(cmd_delay_fail{"d", "s2", "late"})},
       {"complete again", fixed(cmd_delay_complete{"d", "s2", "again"})},
       {"claim completed", fixed(cmd_delay_claim{"d", "s2"})},
       {"expire", fixed(cmd_expire_due{})},
@@ -366,8 +357,11 @@ void compare_with_the_store(bool as_script) {
       {read_kind::topic, "t", 3, 10},   {read_kind::topic, "none", 0, 10},
       {read_kind::promise, "p", 0, 0},  {read_kind::promise, "q", 0, 0},
       {read_kind::delay, "d", 0, 0},    {read_kind::delay, "e", 0, 0},
+      {read_kind::delay, "g", 0, 0},
       {read_kind::session, "s2", 0, 0}, {read_kind::session, "s1", 0, 0},
-      {read_kind::value, "x/b", 0, 0},  {read_kind::list, "", 0, 0},
+      {read_kind::value, "x/b", 0, 0},  {read_kind::value, "x/a", 0, 0},
+      {read_kind::value, "x/new", 0, 0}, {read_kind::value, "x/c", 0, 0},
+      {read_kind::value, "many/127", 0, 0}, {read_kind::list, "", 0, 0},
       {read_kind::list, "x/", 0, 1},    {read_kind::list, "x/", 0, 1, "x/a"},
       {read_kind::list, "x/", 0, 5, "x/a"}, {read_kind::list, "x", 0, 2, "w"},
       {read_kind::list, "x", 0, 2, "x/c"},  {read_kind::list, "x/", 0, 5, "y"},

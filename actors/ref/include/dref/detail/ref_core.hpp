@@ -101,7 +101,8 @@ public:
   void async_set(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
                  std::function<void(result<std::uint64_t>)> done,
                  std::optional<protocol::write_fence> fence = {}) const;
-  void async_create(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
+  void async_create(caf::scheduled_actor* self, std::string bytes,
+                    protocol::metadata_map metadata, timeout_ms timeout,
                     std::function<void(result<protocol::res_created>)> done) const;
   void async_remove(caf::scheduled_actor* self, timeout_ms timeout,
                     std::function<void(result<protocol::res_removed>)> done,
