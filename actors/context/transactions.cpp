@@ -1,18 +1,17 @@
 // Transactions through a context (the contract is in txn.hpp): one
 // cmd_txn, blocking or from an actor.
-#include <caf/scheduled_actor.hpp>
-
 #include "context_impl.hpp"
 #include "dref/context.hpp"
 #include "value_cache.hpp"
+
+#include <caf/scheduled_actor.hpp>
 
 namespace dref {
 
 namespace {
 
 result<txn_result> outcome_of(const std::shared_ptr<detail::context_impl>& impl,
-                              const protocol::cmd_txn& cmd,
-                              result<protocol::store_result> got) {
+                              const protocol::cmd_txn& cmd, result<protocol::store_result> got) {
   if (!got)
     return std::move(got).error();
   auto* answer = std::get_if<protocol::res_txn>(&*got);
@@ -37,7 +36,9 @@ result<txn_result> outcome_of(const std::shared_ptr<detail::context_impl>& impl,
 
 } // namespace
 
-txn_result context::commit(const txn& t) { return try_commit(t).value(); }
+txn_result context::commit(const txn& t) {
+  return try_commit(t).value();
+}
 
 result<txn_result> context::try_commit(const txn& t, detail::timeout_ms timeout) {
   if (t.refused())
@@ -50,11 +51,11 @@ void context::async_commit(const std::shared_ptr<detail::context_impl>& impl,
                            std::function<void(result<txn_result>)> done) {
   if (t.refused())
     return done(*t.refused());
-  impl->async_propose(self, t.command(), timeout,
-                      [impl, cmd = t.command(), done = std::move(done)](
-                        result<protocol::store_result> got) {
-                        done(outcome_of(impl, cmd, std::move(got)));
-                      });
+  impl->async_propose(
+      self, t.command(), timeout,
+      [impl, cmd = t.command(), done = std::move(done)](result<protocol::store_result> got) {
+        done(outcome_of(impl, cmd, std::move(got)));
+      });
 }
 
 } // namespace dref

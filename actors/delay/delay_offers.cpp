@@ -29,15 +29,15 @@ std::shared_ptr<delay_offer> offer_delay_body(const std::shared_ptr<context_impl
     return offer; // an earlier offer's watch listens for this one too
   std::weak_ptr<context_impl> weak = ctx;
   auto watch = ctx->watch(
-                    id,
-                    [weak, id](const protocol::store_event& e) {
-                      if (e.kind != protocol::event_kind::delay_requested)
-                        return;
-                      if (auto alive = weak.lock())
-                        alive->start_offered_run(id);
-                    },
-                    std::nullopt)
-                 .value();
+                      id,
+                      [weak, id](const protocol::store_event& e) {
+                        if (e.kind != protocol::event_kind::delay_requested)
+                          return;
+                        if (auto alive = weak.lock())
+                          alive->start_offered_run(id);
+                      },
+                      std::nullopt)
+                   .value();
   ctx->attach_delay_watch(id, std::move(watch));
   return offer;
 }
@@ -113,8 +113,8 @@ void context_impl::run_offered(const std::string& id) {
   auto session = this->session();
   if (session) {
     auto claimed = propose(protocol::cmd_delay_claim{id, *session}, std::nullopt);
-    if (claimed && std::get<protocol::res_delay>(*claimed).state
-                     == protocol::delay_claim_state::run_body) {
+    if (claimed &&
+        std::get<protocol::res_delay>(*claimed).state == protocol::delay_claim_state::run_body) {
       try {
         auto value = run_body_or_report(*this, id, *session, body);
         (void)propose(protocol::cmd_delay_complete{id, *session, value}, std::nullopt);
@@ -130,7 +130,7 @@ void context_impl::stop_delay_offers() {
   std::vector<offered_run> runs;
   std::map<std::string, std::pair<std::vector<std::weak_ptr<delay_offer>>, subscription>,
            std::less<>>
-    ended;
+      ended;
   {
     std::lock_guard guard{delay_offers_.mutex};
     delay_offers_.stopped = true;

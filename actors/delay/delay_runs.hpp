@@ -3,12 +3,12 @@
 // (delays.cpp): running a claimed body, and the error a failed run gives
 // the waiters.
 
+#include "dref/protocol/result.hpp"
+#include "dref/protocol/store_results.hpp"
+
 #include <chrono>
 #include <functional>
 #include <string>
-
-#include "dref/protocol/result.hpp"
-#include "dref/protocol/store_results.hpp"
 
 namespace dref::detail {
 
@@ -16,8 +16,7 @@ struct context_impl;
 
 // Runs body for a claim of `session`; when it throws, first tells every
 // waiter (cmd_delay_fail, which also unclaims the delay), then rethrows.
-std::string run_body_or_report(context_impl& ctx, const std::string& id,
-                               const std::string& session,
+std::string run_body_or_report(context_impl& ctx, const std::string& id, const std::string& session,
                                const std::function<std::string()>& body);
 
 // What a delay_failed event means to a waiter.

@@ -6,8 +6,8 @@
 
 #include "dref/context.hpp"
 #include "dref/election.hpp"
+#include "election_reads.hpp"
 #include "election_state.hpp"
-
 
 namespace dref {
 
@@ -33,10 +33,7 @@ std::uint64_t election::fencing_token() const noexcept {
 }
 
 std::optional<std::string> election::leader() const {
-  auto got = state_->ctx->read(detail::leader_read(state_->lock_id), std::nullopt);
-  if (!got)
-    throw error_exception(got.error());
-  return detail::leader_in(*got);
+  return detail::read_leader(*state_->ctx, state_->lock_id);
 }
 
 void election::when_elected(std::function<void(cancellation)> fn) {
@@ -47,20 +44,7 @@ void election::when_elected(std::function<void(cancellation)> fn) {
 }
 
 subscription election::observe(std::function<void(std::optional<std::string>)> fn) const {
-  auto shared_fn = std::make_shared<std::function<void(std::optional<std::string>)>>(std::move(fn));
-  auto watching = state_->ctx->watch(
-    state_->lock_id,
-    [shared_fn](const protocol::store_event& e) {
-      if (auto changed = detail::leader_change(e))
-        (*shared_fn)(std::move(*changed));
-    },
-    std::nullopt);
-  if (!watching)
-    throw error_exception(watching.error());
-  // Watching first, then reading: a change in between is reported twice at
-  // worst, never missed.
-  (*shared_fn)(leader());
-  return std::move(*watching);
+  return detail::observe_leader(*state_->ctx, state_->lock_id, std::move(fn));
 }
 
 void election::resign() {

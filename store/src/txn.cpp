@@ -18,7 +18,7 @@ result<store_result> store::on(context& ctx, const cmd_txn& cmd) {
   // writes are all or nothing without an undo.
   for (const auto& write : cmd.writes) {
     if (write.remove)
-      (void) on(ctx, cmd_remove{write.id});
+      (void)on(ctx, cmd_remove{write.id});
     else
       set_value(ctx, write.id, write.value);
   }

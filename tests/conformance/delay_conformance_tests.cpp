@@ -5,16 +5,15 @@
 // session lapses. (lock_conformance_tests.cpp has the runs among callers
 // that all wait.)
 
-#include <boost/test/unit_test.hpp>
-
-#include <atomic>
-#include <stdexcept>
-#include <thread>
-
 #include "actor_client.hpp"
 #include "cluster_fixture.hpp"
 #include "test_thread.hpp"
 #include "wait_until.hpp"
+
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <stdexcept>
+#include <thread>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -54,12 +53,15 @@ BOOST_FIXTURE_TEST_CASE(an_idle_body_holder_runs_for_a_get_without_a_body, clust
   {
     test::actor_stopper stopper;
     stopper.add(test::spawn_client(sys, [&](caf::event_based_actor* self, auto finish) {
-      node(0).make_delay<int>(manual_id("dl/idle-actor")).get_for(self, 20s).then(
-        [&, finish](int value) {
-          outcome = value;
-          finish();
-        },
-        test::fail_into(outcome, finish));
+      node(0)
+          .make_delay<int>(manual_id("dl/idle-actor"))
+          .get_for(self, 20s)
+          .then(
+              [&, finish](int value) {
+                outcome = value;
+                finish();
+              },
+              test::fail_into(outcome, finish));
     }));
     BOOST_TEST_REQUIRE(test::wait_until([&] { return outcome != 0; }, 30s));
   }
@@ -106,19 +108,19 @@ BOOST_FIXTURE_TEST_CASE(a_failing_body_fails_the_waiters_and_the_next_get_tries_
     test::actor_stopper stopper;
     stopper.add(test::spawn_client(sys, [&](caf::event_based_actor* self, auto finish) {
       node(1)
-        .make_delay<int>(manual_id("dl/actor-throws"),
-                         []() -> int { throw std::invalid_argument("bad input"); })
-        .get(self)
-        .then(
-          [&, finish](int) {
-            outcome = -1;
-            finish();
-          },
-          [&, finish](const error& e) {
-            message = e.message;
-            outcome = e.code == errc::body_failed ? 1 : -2;
-            finish();
-          });
+          .make_delay<int>(manual_id("dl/actor-throws"),
+                           []() -> int { throw std::invalid_argument("bad input"); })
+          .get(self)
+          .then(
+              [&, finish](int) {
+                outcome = -1;
+                finish();
+              },
+              [&, finish](const error& e) {
+                message = e.message;
+                outcome = e.code == errc::body_failed ? 1 : -2;
+                finish();
+              });
     }));
     BOOST_TEST_REQUIRE(test::wait_until([&] { return outcome != 0; }, 30s));
   }

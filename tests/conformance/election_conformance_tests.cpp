@@ -141,6 +141,67 @@ BOOST_FIXTURE_TEST_CASE(observers_see_every_leader_and_fencing_tokens_grow, clus
   BOOST_TEST(!seen[1].has_value());
 }
 
+// Observing without candidacy (etcd's Observe) and proclaiming (etcd's
+// Proclaim): an observer on a node that never joins sees the leaders and
+// the current term's proclamation; only the leader may proclaim, and a new
+// term starts without one.
+BOOST_FIXTURE_TEST_CASE(observe_without_candidacy_and_proclaim, cluster) {
+  auto outside = node(2).observe_election(manual_id("el/proclaim"));
+  BOOST_TEST(!outside.leader().has_value());
+  BOOST_TEST(!outside.proclaimed().has_value());
+  std::mutex m;
+  std::vector<std::optional<std::string>> leaders;
+  std::vector<proclamation> heard;
+  auto leader_watch = outside.observe([&](std::optional<std::string> leader) {
+    std::lock_guard guard{m};
+    leaders.push_back(std::move(leader));
+  });
+  auto proclaim_watch = outside.on_proclaimed([&](const proclamation& p) {
+    std::lock_guard guard{m};
+    heard.push_back(p);
+  });
+  auto a = node(0).join_election(manual_id("el/proclaim"), "a");
+  BOOST_TEST_REQUIRE(wait_until([&] { return a.is_leader(); }));
+  auto b = node(1).join_election(manual_id("el/proclaim"), "b");
+  BOOST_TEST((outside.leader() == std::optional<std::string>{"a"}));
+  BOOST_TEST(!outside.proclaimed().has_value()); // a has not proclaimed yet
+
+  a.proclaim("10.0.0.1:8080");
+  auto said = outside.proclaimed();
+  BOOST_TEST_REQUIRE(said.has_value());
+  BOOST_TEST(said->candidate == "a");
+  BOOST_TEST(said->token == a.fencing_token());
+  BOOST_TEST(said->value == "10.0.0.1:8080");
+  a.proclaim("10.0.0.1:9090");
+  BOOST_TEST(outside.proclaimed()->value == "10.0.0.1:9090");
+  try {
+    b.proclaim("not the leader");
+    BOOST_ERROR("a candidate that does not lead proclaimed");
+  } catch (const error_exception& e) {
+    BOOST_TEST(to_string(e.error().code) == "not_holder");
+  }
+  BOOST_TEST(outside.proclaimed()->value == "10.0.0.1:9090");
+
+  // A new term: nothing proclaimed until its leader does.
+  a.leave();
+  BOOST_TEST_REQUIRE(wait_until([&] { return b.is_leader(); }));
+  BOOST_TEST((outside.leader() == std::optional<std::string>{"b"}));
+  BOOST_TEST(!outside.proclaimed().has_value());
+  b.proclaim("10.0.0.2:8080");
+  BOOST_TEST(outside.proclaimed()->candidate == "b");
+  BOOST_TEST_REQUIRE(wait_until([&] {
+    std::lock_guard guard{m};
+    return heard.size() >= 3u && !leaders.empty()
+           && leaders.back() == std::optional<std::string>{"b"};
+  }));
+  std::lock_guard guard{m};
+  BOOST_TEST(heard.size() == 3u);
+  BOOST_TEST(heard[0].value == "10.0.0.1:8080");
+  BOOST_TEST(heard[2].candidate == "b");
+  BOOST_TEST(heard[2].token > heard[0].token);
+  BOOST_TEST(!leaders.front().has_value()); // nobody led when observing began
+}
+
 BOOST_FIXTURE_TEST_CASE(bad_election_input_is_refused, cluster) {
   BOOST_CHECK_THROW(node(0).join_election(manual_id("el/bad"), std::string(300, 'x')),
                     error_exception);

@@ -2,10 +2,10 @@
 // The changes one watcher saw (on_change runs on the backend's threads),
 // safe to read from the test thread.
 
+#include "dref/change.hpp"
+
 #include <mutex>
 #include <vector>
-
-#include "dref/change.hpp"
 
 namespace dref::test {
 

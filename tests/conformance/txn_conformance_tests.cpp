@@ -5,17 +5,16 @@
 // once that keep the total (a txn that was not atomic, or a compare not
 // checked, loses or makes money).
 
-#include <boost/test/unit_test.hpp>
-
-#include <atomic>
-#include <mutex>
-#include <random>
-#include <thread>
-
 #include "actor_client.hpp"
 #include "cluster_fixture.hpp"
 #include "seen_changes.hpp"
 #include "wait_until.hpp"
+
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <mutex>
+#include <random>
+#include <thread>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -36,8 +35,8 @@ BOOST_FIXTURE_TEST_CASE(writes_commit_together_and_watchers_see_each, cluster) {
   seen_changes seen;
   std::vector<subscription> watches;
   for (const char* id : {"txn/from", "txn/to", "txn/old", "txn/new"})
-    watches.push_back(node(1).existing<int>(manual_id(id)).on_change(
-      [&](const change<int>& c) { seen.add(c); }));
+    watches.push_back(
+        node(1).existing<int>(manual_id(id)).on_change([&](const change<int>& c) { seen.add(c); }));
 
   auto f = from.get_versioned();
   auto t = to.get_versioned();
@@ -45,12 +44,12 @@ BOOST_FIXTURE_TEST_CASE(writes_commit_together_and_watchers_see_each, cluster) {
   auto mine_new = node(2).existing<int>(manual_id("txn/new"));
   txn transfer;
   transfer.if_version(mine_from, f.version)
-    .if_version(node(2).existing<int>(manual_id("txn/to")), t.version)
-    .if_absent(mine_new)
-    .set(mine_from, 90)
-    .set(node(2).existing<int>(manual_id("txn/to")), 110)
-    .set(mine_new, 7)
-    .remove(node(2).existing<int>(manual_id("txn/old")));
+      .if_version(node(2).existing<int>(manual_id("txn/to")), t.version)
+      .if_absent(mine_new)
+      .set(mine_from, 90)
+      .set(node(2).existing<int>(manual_id("txn/to")), 110)
+      .set(mine_new, 7)
+      .remove(node(2).existing<int>(manual_id("txn/old")));
   auto done = node(2).commit(transfer);
   BOOST_TEST_REQUIRE(done.committed);
   BOOST_TEST(done.version > std::max(f.version, t.version));
@@ -64,8 +63,8 @@ BOOST_FIXTURE_TEST_CASE(writes_commit_together_and_watchers_see_each, cluster) {
     BOOST_TEST(c.value == 7);
     for (auto version : {a.version, b.version, c.version})
       BOOST_TEST(version == done.version);
-    BOOST_TEST((node(n).existing<int>(manual_id("txn/old")).try_get().error().code
-                == errc::not_found));
+    BOOST_TEST(
+        (node(n).existing<int>(manual_id("txn/old")).try_get().error().code == errc::not_found));
   }
   // The committing context reads its own writes from its cached copies.
   BOOST_TEST(mine_from.get_cached() == 90);
@@ -121,8 +120,8 @@ BOOST_FIXTURE_TEST_CASE(a_failed_compare_is_named_and_changes_nothing, cluster) 
   auto absent = node(2).commit(present);
   BOOST_TEST(!absent.committed);
   BOOST_TEST(absent.found_version == 0u);
-  BOOST_TEST((node(0).existing<int>(manual_id("txn/never")).try_get().error().code
-              == errc::not_found));
+  BOOST_TEST(
+      (node(0).existing<int>(manual_id("txn/never")).try_get().error().code == errc::not_found));
 }
 
 BOOST_FIXTURE_TEST_CASE(bad_transactions_are_refused_whole, cluster) {
@@ -148,8 +147,8 @@ BOOST_FIXTURE_TEST_CASE(bad_transactions_are_refused_whole, cluster) {
   txn negative;
   negative.set(checked, -1).set_bytes("txn/bad/other", "v");
   refused(negative, errc::validation_failed);
-  BOOST_TEST((node(0).existing<int>(manual_id("txn/bad/other")).try_get().error().code
-              == errc::not_found));
+  BOOST_TEST((node(0).existing<int>(manual_id("txn/bad/other")).try_get().error().code ==
+              errc::not_found));
 }
 
 BOOST_FIXTURE_TEST_CASE(from_an_actor, cluster) {
@@ -161,17 +160,20 @@ BOOST_FIXTURE_TEST_CASE(from_an_actor, cluster) {
     stopper.add(test::spawn_client(sys, [&](caf::event_based_actor* self, auto finish) {
       auto& ctx = node(1);
       auto r = ctx.existing<int>(manual_id("txn/actor/a"));
-      ctx.commit(self, txn{}.if_version(r, seen.version).set(r, 6)).then(
-        [&, self, finish, r](txn_result first) {
-          outcome = first.committed ? 1 : -1;
-          ctx.commit(self, txn{}.if_version(r, seen.version).set(r, 7)).then(
-            [&, finish](txn_result second) {
-              outcome = !second.committed && second.found_version > seen.version ? 2 : -1;
-              finish();
-            },
-            test::fail_into(outcome, finish));
-        },
-        test::fail_into(outcome, finish));
+      ctx.commit(self, txn{}.if_version(r, seen.version).set(r, 6))
+          .then(
+              [&, self, finish, r](txn_result first) {
+                outcome = first.committed ? 1 : -1;
+                ctx.commit(self, txn{}.if_version(r, seen.version).set(r, 7))
+                    .then(
+                        [&, finish](txn_result second) {
+                          outcome =
+                              !second.committed && second.found_version > seen.version ? 2 : -1;
+                          finish();
+                        },
+                        test::fail_into(outcome, finish));
+              },
+              test::fail_into(outcome, finish));
     }));
     BOOST_TEST_REQUIRE(test::wait_until([&] { return outcome == 2 || outcome < 0; }));
   }
@@ -199,7 +201,7 @@ BOOST_FIXTURE_TEST_CASE(concurrent_transfers_keep_the_total, cluster) {
   BOOST_TEST_MESSAGE("concurrent_transfers_keep_the_total: seed " << seed);
   std::atomic<int> committed{0}, conflicts{0};
   std::mutex problems_mutex;
-  std::vector<std::string> problems; // Boost.Test checks are not thread-safe
+  std::vector<std::string> problems;        // Boost.Test checks are not thread-safe
   std::vector<int> ledger(accounts, start); // what the committed transfers add up to
   std::vector<std::thread> tellers;
   for (std::size_t n = 0; n < 6; ++n) // two tellers on each node
@@ -218,10 +220,10 @@ BOOST_FIXTURE_TEST_CASE(concurrent_transfers_keep_the_total, cluster) {
           if (rng() % 2 == 0) // a wider window between read and write: more collisions
             std::this_thread::sleep_for(1ms);
           auto out = ctx.commit(txn{}
-                                  .if_version(from, f.version)
-                                  .if_version(to, t.version)
-                                  .set(from, f.value - amount)
-                                  .set(to, t.value + amount));
+                                    .if_version(from, f.version)
+                                    .if_version(to, t.version)
+                                    .set(from, f.value - amount)
+                                    .set(to, t.value + amount));
           (out.committed ? committed : conflicts)++;
           if (out.committed) {
             std::lock_guard guard{problems_mutex};
@@ -242,12 +244,11 @@ BOOST_FIXTURE_TEST_CASE(concurrent_transfers_keep_the_total, cluster) {
   for (std::size_t i = 0; i < ids.size(); ++i) {
     auto balance = node(1).existing<int>(manual_id(ids[i])).get();
     BOOST_TEST(balance == ledger[i], "seed " << seed << ": " << ids[i] << " holds " << balance
-                                              << ", the committed transfers make "
-                                              << ledger[i]);
+                                             << ", the committed transfers make " << ledger[i]);
     total += balance;
   }
-  BOOST_TEST(total == accounts * start, "seed " << seed << ": total " << total << " after "
-                                                << committed << " transfers");
+  BOOST_TEST(total == accounts * start,
+             "seed " << seed << ": total " << total << " after " << committed << " transfers");
   BOOST_TEST(committed > 0);
   BOOST_TEST_MESSAGE("transfers: " << committed << " committed, " << conflicts
                                    << " refused by a compare");

@@ -2,9 +2,9 @@
 // time; asked for by gets without a body; unclaimed again when the body
 // fails).
 
-#include <boost/test/unit_test.hpp>
-
 #include "store_fixture.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace dref;
 using namespace dref::protocol;
@@ -89,4 +89,3 @@ BOOST_FIXTURE_TEST_CASE(a_failed_body_tells_the_waiters_and_unclaims, store_fixt
 }
 
 BOOST_AUTO_TEST_SUITE_END()
-

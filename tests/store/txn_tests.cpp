@@ -2,10 +2,10 @@
 // a failed compare answers which and changes nothing; bad input is refused
 // before anything is looked at.
 
-#include <boost/test/unit_test.hpp>
-
 #include "dref/store/input_checks.hpp"
 #include "store_fixture.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace dref;
 using namespace dref::protocol;
@@ -13,8 +13,12 @@ using dref::test::store_fixture;
 
 namespace {
 
-txn_write set_of(std::string id, std::string value) { return {std::move(id), false, std::move(value)}; }
-txn_write removal_of(std::string id) { return {std::move(id), true, {}}; }
+txn_write set_of(std::string id, std::string value) {
+  return {std::move(id), false, std::move(value)};
+}
+txn_write removal_of(std::string id) {
+  return {std::move(id), true, {}};
+}
 
 } // namespace
 
@@ -23,9 +27,9 @@ BOOST_AUTO_TEST_SUITE(txn)
 BOOST_FIXTURE_TEST_CASE(writes_commit_together_at_the_txn_revision, store_fixture) {
   auto a = ok<res_created>(cmd_create_if_absent{"a", "1", {}});
   auto gone = ok<res_created>(cmd_create_if_absent{"gone", "x", {}});
-  auto out = run(cmd_txn{{{"a", a.version}, {"b", 0}},
-                         {set_of("a", "2"), set_of("b", "new"), removal_of("gone"),
-                          removal_of("never")}});
+  auto out =
+      run(cmd_txn{{{"a", a.version}, {"b", 0}},
+                  {set_of("a", "2"), set_of("b", "new"), removal_of("gone"), removal_of("never")}});
   BOOST_TEST_REQUIRE(!out.reply.error);
   BOOST_TEST((std::get<res_txn>(out.reply.value) == res_txn{true, index, 0, 0}));
   BOOST_TEST(value("a") == "2");

@@ -268,6 +268,9 @@ public:
   // most the request timeout), so candidates that join one after another
   // lead in that order. See election.hpp.
   election join_election(const dref::id& name, std::string candidate = {});
+  // The election `name` seen from outside: its leader and what the leader
+  // proclaimed, without joining (election.hpp).
+  election_observer observe_election(const dref::id& name);
 
   // Every later call through this context's handles fails with
   // errc::shutting_down. Idempotent; the destructor calls it.

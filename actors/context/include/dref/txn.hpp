@@ -20,21 +20,21 @@
 // protocol::cmd_txn: every write gets the txn's version, watchers see each
 // write as it would show alone.
 
+#include "dref/protocol/store_commands.hpp"
+#include "dref/ref.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include "dref/protocol/store_commands.hpp"
-#include "dref/ref.hpp"
 
 namespace dref {
 
 struct txn_result {
   bool committed = false;
-  std::uint64_t version = 0;         // committed: the version of every write
-  std::size_t failed_compare = 0;    // not committed: the first compare that failed,
-  std::string failed_id;             // in the order the if_ calls were made,
-  std::uint64_t found_version = 0;   // and the version found (0: absent)
+  std::uint64_t version = 0;       // committed: the version of every write
+  std::size_t failed_compare = 0;  // not committed: the first compare that failed,
+  std::string failed_id;           // in the order the if_ calls were made,
+  std::uint64_t found_version = 0; // and the version found (0: absent)
   explicit operator bool() const noexcept { return committed; }
 };
 

@@ -41,8 +41,18 @@
 
 namespace dref {
 
+// What a leader announced with election::proclaim (etcd's Proclaim): who,
+// in which term (its fencing token), and the bytes.
+struct proclamation {
+  std::string candidate;
+  std::uint64_t token = 0;
+  std::string value;
+  friend bool operator==(const proclamation&, const proclamation&) = default;
+};
+
 namespace detail {
 struct election_state;
+struct context_impl;
 
 // From actors (election_async.cpp); callbacks run in self's context.
 void election_leader(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
@@ -83,6 +93,13 @@ public:
   // moment, e.g. between a resignation and the next grant), starting with
   // the current one. On a CAF worker thread: keep it short.
   [[nodiscard]] subscription observe(std::function<void(std::optional<std::string>)> fn) const;
+
+  // The leader announces value to everyone observing the election
+  // (election_observer::proclaimed), in its term: a write fenced by this
+  // term's token, so only while this candidate still leads (else
+  // errc::not_holder, thrown, and nothing is written). A new term starts
+  // with no proclamation until its leader proclaims.
+  void proclaim(const std::string& value);
 
   // Steps down (if leading) and queues again behind the other candidates;
   // returns once this term's callbacks returned, the lock is released and
@@ -133,6 +150,32 @@ public:
 
 private:
   std::shared_ptr<detail::election_state> state_;
+};
+
+// An election seen without standing in it (etcd's Observe): from any node,
+// its leader and what the leader proclaimed. Made by
+// context::observe_election; blocking, errors thrown as error_exception.
+class election_observer {
+public:
+  election_observer(std::shared_ptr<detail::context_impl> ctx, std::string name);
+
+  const std::string& name() const noexcept { return name_; }
+  // The current leader (linearizable read); nullopt while nobody leads.
+  std::optional<std::string> leader() const;
+  // The current term's proclamation; nullopt while nobody leads or the
+  // leader has not proclaimed yet in this term.
+  std::optional<proclamation> proclaimed() const;
+  // fn(leader) on every change of leader, starting with the current one
+  // (as election::observe).
+  [[nodiscard]] subscription observe(std::function<void(std::optional<std::string>)> fn) const;
+  // fn(p) for every proclamation from now on, of any term (compare p.token
+  // with the term you follow). On a CAF worker thread: keep it short.
+  [[nodiscard]] subscription on_proclaimed(std::function<void(const proclamation&)> fn) const;
+
+private:
+  std::shared_ptr<detail::context_impl> ctx_;
+  std::string name_;
+  std::string lock_id_;
 };
 
 } // namespace dref

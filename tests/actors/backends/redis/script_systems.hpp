@@ -36,7 +36,8 @@ struct system_under_test {
 };
 
 struct store_system : system_under_test {
-  explicit store_system(store::limits lim = {}) : s{lim} {}
+  explicit store_system(store::limits lim = {})
+      : s{lim} {}
   store::store s;
   std::uint64_t index = 0;
   store_reply propose(const store_proposal& p) override {
