@@ -8,6 +8,7 @@
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "router.hpp"
+#include "value_json.hpp"
 
 #include <array>
 #include <caf/scoped_actor.hpp>
@@ -203,6 +204,16 @@ reply router::election_status(const std::string& name) {
   for (const auto& w : lock->waiters)
     candidates.push_back(w.owner);
   out["waiting"] = std::move(candidates);
+  out["proclaimed"] = nullptr;
+  try {
+    if (auto said = context_.observe_election(manual_id(name)).proclaimed()) {
+      json proclaimed{{"candidate", said->candidate}, {"token", said->token}};
+      put_bytes(proclaimed, "value", said->value);
+      out["proclaimed"] = std::move(proclaimed);
+    }
+  } catch (const error_exception& e) {
+    return error_reply(e.error());
+  }
   return json_reply(200, out);
 }
 

@@ -142,6 +142,19 @@ BOOST_AUTO_TEST_CASE(an_election_is_a_campaign_observe_and_resign) {
       post(g, 2, "/v1/elections/scheduler/campaign", {{"session", b}, {"candidate", "beta"}});
   BOOST_TEST_REQUIRE(next.status == 200u, next.body);
   BOOST_TEST(json_of(g.call(1, {"GET", "/v1/elections/scheduler"}))["leader"] == "beta");
+  BOOST_TEST(json_of(g.call(1, {"GET", "/v1/elections/scheduler"}))["proclaimed"].is_null());
+
+  // What a native leader proclaims, observed over HTTP.
+  auto native = g.cluster.ctx(0).join_election(manual_id("announce"), "native");
+  for (int i = 0; i < 2000 && !native.is_leader(); ++i) // a guard against hanging
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  BOOST_TEST_REQUIRE(native.is_leader());
+  native.proclaim("10.0.0.7:8080");
+  auto announced = json_of(g.call(2, {"GET", "/v1/elections/announce"}));
+  BOOST_TEST(announced["leader"] == "native");
+  BOOST_TEST(announced["proclaimed"]["candidate"] == "native");
+  BOOST_TEST(announced["proclaimed"]["value"] == "10.0.0.7:8080");
+  BOOST_TEST(announced["proclaimed"]["token"] == announced["token"]);
 }
 
 BOOST_AUTO_TEST_CASE(bad_requests_get_clear_errors) {
