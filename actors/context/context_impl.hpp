@@ -62,6 +62,8 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
 
   // value_cache.cpp: the get_cached() copy of id, shared by its handles.
   std::shared_ptr<value_cache> cache_for(const std::string& id);
+  // The copy of id while a handle holds one; nullptr (none made) otherwise.
+  std::shared_ptr<value_cache> held_cache(const std::string& id);
 
   // ref_async.cpp: the actor that runs this context's updates of id from
   // actors, one at a time. Spawned on first use; stopped with the context.
@@ -187,11 +189,13 @@ private:
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> finished;
   };
+  struct offers_of_id {
+    std::vector<std::weak_ptr<delay_offer>> offers;
+    subscription watch; // one per id, for all its offers
+  };
   struct {
     std::mutex mutex;
-    std::map<std::string, std::pair<std::vector<std::weak_ptr<delay_offer>>, subscription>,
-             std::less<>>
-      by_id;
+    std::map<std::string, offers_of_id, std::less<>> by_id;
     std::vector<offered_run> runs;
     bool stopped = false;
   } delay_offers_;

@@ -28,9 +28,11 @@ result<txn_result> outcome_of(const std::shared_ptr<detail::context_impl>& impl,
     out.found_version = answer->found_version;
     return out;
   }
-  // This context reads its own writes through get_cached() too.
+  // This context reads its own writes through get_cached() too (a copy
+  // made later reads first anyway).
   for (const auto& write : cmd.writes)
-    impl->cache_for(write.id)->raise_floor(answer->version);
+    if (auto copy = impl->held_cache(write.id))
+      copy->raise_floor(answer->version);
   return out;
 }
 

@@ -31,7 +31,7 @@ struct actor_delay : awaiting<std::string> {
     if (e.kind == event_kind::delay_completed)
       return answer(e.payload);
     if (e.kind == event_kind::delay_failed)
-      return answer(body_failed_error(id, e));
+      return answer(body_failed_error(id, e.session, e.payload));
     if (e.kind != event_kind::delay_released || answered())
       return;
     if (!body)
@@ -80,24 +80,17 @@ struct actor_delay : awaiting<std::string> {
     std::optional<std::string> failure;
     try {
       value = body();
-    } catch (const std::exception& e) {
-      failure = e.what();
     } catch (...) {
-      failure = "an exception that is not a std::exception";
+      failure = failure_message(std::current_exception());
     }
     if (failure) {
       // Everyone waiting learns it (delay_failed), this caller included,
       // and the delay is unclaimed again; not reported, the claim ends with
       // the session.
-      if (failure->size() > 4096)
-        failure->resize(4096);
       ctx->async_propose(self, cmd_delay_fail{id, session, *failure}, std::nullopt,
                          [me = me(), session, failure = *failure](result<store_result>) {
                            me->ctx->end_delay_run(me->id);
-                           store_event failed;
-                           failed.session = session;
-                           failed.payload = failure;
-                           me->answer(body_failed_error(me->id, failed));
+                           me->answer(body_failed_error(me->id, session, failure));
                          });
       return;
     }

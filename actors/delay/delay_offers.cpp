@@ -44,16 +44,16 @@ std::shared_ptr<delay_offer> offer_delay_body(const std::shared_ptr<context_impl
 
 bool context_impl::add_delay_offer(const std::shared_ptr<delay_offer>& offer) {
   std::lock_guard guard{delay_offers_.mutex};
-  auto& [offers, watch] = delay_offers_.by_id[offer->id];
-  offers.push_back(offer);
-  return watch.active();
+  auto& offered = delay_offers_.by_id[offer->id];
+  offered.offers.push_back(offer);
+  return offered.watch.active();
 }
 
 void context_impl::attach_delay_watch(const std::string& id, subscription watch) {
   std::lock_guard guard{delay_offers_.mutex};
   auto it = delay_offers_.by_id.find(id);
-  if (it != delay_offers_.by_id.end() && !it->second.second.active())
-    it->second.second = std::move(watch);
+  if (it != delay_offers_.by_id.end() && !it->second.watch.active())
+    it->second.watch = std::move(watch);
 }
 
 void context_impl::withdraw_delay_offer(const std::string& id) {
@@ -63,11 +63,11 @@ void context_impl::withdraw_delay_offer(const std::string& id) {
     auto it = delay_offers_.by_id.find(id);
     if (it == delay_offers_.by_id.end())
       return;
-    auto& offers = it->second.first;
+    auto& offers = it->second.offers;
     std::erase_if(offers, [](const auto& weak) { return weak.expired(); });
     if (!offers.empty())
       return;
-    ended = std::move(it->second.second);
+    ended = std::move(it->second.watch);
     delay_offers_.by_id.erase(it);
   }
 }
@@ -101,7 +101,7 @@ void context_impl::run_offered(const std::string& id) {
     auto it = delay_offers_.by_id.find(id);
     if (it == delay_offers_.by_id.end())
       return;
-    for (const auto& weak : it->second.first)
+    for (const auto& weak : it->second.offers)
       if ((offer = weak.lock()))
         break;
   }
@@ -128,9 +128,7 @@ void context_impl::run_offered(const std::string& id) {
 
 void context_impl::stop_delay_offers() {
   std::vector<offered_run> runs;
-  std::map<std::string, std::pair<std::vector<std::weak_ptr<delay_offer>>, subscription>,
-           std::less<>>
-      ended;
+  std::map<std::string, offers_of_id, std::less<>> ended; // watches end outside the lock
   {
     std::lock_guard guard{delay_offers_.mutex};
     delay_offers_.stopped = true;

@@ -7,6 +7,7 @@
 #include "dref/protocol/store_results.hpp"
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <string>
 
@@ -19,8 +20,13 @@ struct context_impl;
 std::string run_body_or_report(context_impl& ctx, const std::string& id, const std::string& session,
                                const std::function<std::string()>& body);
 
-// What a delay_failed event means to a waiter.
-error body_failed_error(const std::string& id, const protocol::store_event& failed);
+// What a body's exception says, as cmd_delay_fail carries it: its what(),
+// cut to a length well within any value limit.
+std::string failure_message(const std::exception_ptr& failure);
+
+// What a failed run (on session, with message) means to a waiter.
+error body_failed_error(const std::string& id, const std::string& session,
+                        const std::string& message);
 
 // How long a get without a body waits before it asks for a run again.
 std::chrono::milliseconds request_interval(const context_impl& ctx);

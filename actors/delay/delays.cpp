@@ -18,34 +18,40 @@ namespace {
 // value limit.
 constexpr std::size_t max_failure_message = 4096;
 
-void report_failure(context_impl& ctx, const std::string& id, const std::string& session,
-                    std::string message) {
+} // namespace
+
+std::string failure_message(const std::exception_ptr& failure) {
+  std::string message = "an exception that is not a std::exception";
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    message = e.what();
+  } catch (...) {
+  }
   if (message.size() > max_failure_message)
     message.resize(max_failure_message);
-  // Not reported (the member is gone, our session lapsed): the claim ends
-  // with the session, as for a runner that died.
-  (void)ctx.propose(protocol::cmd_delay_fail{id, session, std::move(message)}, std::nullopt);
+  return message;
 }
-
-} // namespace
 
 std::string run_body_or_report(context_impl& ctx, const std::string& id,
                                const std::string& session,
                                const std::function<std::string()>& body) {
   try {
     return body();
-  } catch (const std::exception& e) {
-    report_failure(ctx, id, session, e.what());
-    throw;
   } catch (...) {
-    report_failure(ctx, id, session, "an exception that is not a std::exception");
+    // Not reported (the member is gone, our session lapsed): the claim
+    // ends with the session, as for a runner that died.
+    (void)ctx.propose(
+      protocol::cmd_delay_fail{id, session, failure_message(std::current_exception())},
+      std::nullopt);
     throw;
   }
 }
 
-error body_failed_error(const std::string& id, const protocol::store_event& failed) {
-  return error{errc::body_failed, "delay '" + id + "': its body failed on session '"
-                                    + failed.session + "': " + failed.payload};
+error body_failed_error(const std::string& id, const std::string& session,
+                        const std::string& message) {
+  return error{errc::body_failed,
+               "delay '" + id + "': its body failed on session '" + session + "': " + message};
 }
 
 std::chrono::milliseconds request_interval(const context_impl& ctx) {
@@ -82,7 +88,7 @@ result<std::string> delay_core::get(const std::function<std::string()>* body,
         else if (e.kind == protocol::event_kind::delay_released)
           ++w->releases;
         else if (e.kind == protocol::event_kind::delay_failed)
-          w->failed = body_failed_error(id, e);
+          w->failed = body_failed_error(id, e.session, e.payload);
         else
           return;
       }
@@ -137,12 +143,19 @@ result<std::string> delay_core::get(const std::function<std::string()>* body,
     }
     std::unique_lock guard{w->mutex};
     auto ready = [&] { return w->value || w->failed || w->releases != releases_seen; };
-    // Without a body, ask again now and then: a body-holder may have come
-    // since, or the one asked may have died before it claimed.
-    auto until = clock::now() + request_interval(*ctx);
-    if (wait && deadline < until)
-      until = deadline;
-    bool woken = w->changed.wait_until(guard, until, ready);
+    bool woken = true;
+    if (body == nullptr) {
+      // Without a body, ask again now and then: a body-holder may have
+      // come since, or the one asked may have died before it claimed.
+      auto until = clock::now() + request_interval(*ctx);
+      if (wait && deadline < until)
+        until = deadline;
+      woken = w->changed.wait_until(guard, until, ready);
+    } else if (wait) {
+      woken = w->changed.wait_until(guard, deadline, ready);
+    } else {
+      w->changed.wait(guard, ready); // a release wakes it to claim again
+    }
     if (w->value)
       return std::move(*w->value);
     if (w->failed)

@@ -67,6 +67,12 @@ std::shared_ptr<value_cache> context_impl::cache_for(const std::string& id) {
   return made;
 }
 
+std::shared_ptr<value_cache> context_impl::held_cache(const std::string& id) {
+  std::lock_guard guard{caches_.mutex};
+  auto it = caches_.by_id.find(id);
+  return it == caches_.by_id.end() ? nullptr : it->second.lock();
+}
+
 result<protocol::value_state> ref_core::cached(timeout_ms timeout) const {
   auto answer = [&](bool below_floor_ok) -> std::optional<result<protocol::value_state>> {
     std::lock_guard guard{cache_->mutex};

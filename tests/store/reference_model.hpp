@@ -519,12 +519,18 @@ private:
     emit(protocol::event_kind::delay_claimed, c.id).session = c.session;
     return protocol::res_delay{protocol::delay_claim_state::run_body, c.session, {}};
   }
+  // Why session may not complete or fail delay id (nullopt: it may).
+  std::optional<errc> not_run_by(const std::string& id, const std::string& session) {
+    auto it = delays_.find(id);
+    if (it != delays_.end() && it->second.completed) return errc::already_delivered;
+    if (it == delays_.end() || it->second.runner != session) return errc::not_holder;
+    return std::nullopt;
+  }
   outcome on(const protocol::cmd_delay_complete& c) {
     if (bad_id(c.id)) return fail(errc::invalid_id);
     if (too_big(c.value)) return fail(errc::value_too_large);
     if (bad_id(c.session)) return fail(errc::invalid_id);
-    if (delays_.count(c.id) != 0 && delays_[c.id].completed) return fail(errc::already_delivered);
-    if (delays_.count(c.id) == 0 || delays_[c.id].runner != c.session) return fail(errc::not_holder);
+    if (auto refused = not_run_by(c.id, c.session)) return fail(*refused);
     auto& d = delays_[c.id];
     d.completed = true;
     d.value = c.value;
@@ -549,8 +555,7 @@ private:
     if (bad_id(c.id)) return fail(errc::invalid_id);
     if (too_big(c.message)) return fail(errc::value_too_large);
     if (bad_id(c.session)) return fail(errc::invalid_id);
-    if (delays_.count(c.id) != 0 && delays_[c.id].completed) return fail(errc::already_delivered);
-    if (delays_.count(c.id) == 0 || delays_[c.id].runner != c.session) return fail(errc::not_holder);
+    if (auto refused = not_run_by(c.id, c.session)) return fail(*refused);
     delays_[c.id].runner.clear();
     auto& e = emit(protocol::event_kind::delay_failed, c.id);
     e.session = c.session;
