@@ -3,6 +3,7 @@
 
 #include <caf/send.hpp>
 
+#include "context_access.hpp"
 #include "context_impl.hpp"
 #include "dref/detail/backend_of.hpp"
 
@@ -21,12 +22,14 @@ context_impl::~context_impl() {
 }
 
 struct context_access {
-  static const context_impl& impl(const context& ctx) { return *ctx.impl_; }
+  static const std::shared_ptr<context_impl>& impl(const context& ctx) { return ctx.impl_; }
 };
 
 backend::backend_actor backend_of(const context& ctx) {
-  return context_access::impl(ctx).backend->actor;
+  return context_access::impl(ctx)->backend->actor;
 }
+
+std::shared_ptr<context_impl> impl_of(const context& ctx) { return context_access::impl(ctx); }
 
 } // namespace detail
 

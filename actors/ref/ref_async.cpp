@@ -183,7 +183,7 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
         if (!reply.error) {
           auto version = std::get<res_written>(reply.value).version;
           state.cache->raise_floor(version);
-          state.known = value_state{written, version, {}};
+          state.known = value_state{written, version, {}, {}};
           for (std::size_t i = 0; i < n; ++i)
             state.queue[i].reply.outcome.version = version;
           return answer_batch(self, n);

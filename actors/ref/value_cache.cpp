@@ -81,7 +81,7 @@ result<protocol::value_state> ref_core::cached(timeout_ms timeout) const {
     if (!cache_->bytes)
       return result<protocol::value_state>{
         error{errc::not_found, "ref '" + id_ + "' does not exist"}};
-    return result<protocol::value_state>{protocol::value_state{*cache_->bytes, cache_->version, {}}};
+    return result<protocol::value_state>{protocol::value_state{*cache_->bytes, cache_->version, {}, {}}};
   };
   if (auto known = answer(false))
     return std::move(*known);

@@ -232,7 +232,14 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
       "write only while lock LOCK is still held under fencing\n"
       "token TOKEN (e.g. $DREF_FENCING_TOKEN of drefctl lock);\n"
       "else exit 3 (not_holder) and nothing is written";
-  setting->add_option("--fence", set.fence, fence_help)->type_name("LOCK:TOKEN");
+  auto* set_fence = setting->add_option("--fence", set.fence, fence_help)->type_name("LOCK:TOKEN");
+  std::string set_ttl_text;
+  setting
+      ->add_option("--ttl", set_ttl_text,
+                   "remove the value once DURATION has passed (e.g. 30s);\n"
+                   "writing it again with --ttl starts a new one")
+      ->type_name("DURATION")
+      ->excludes(set_fence);
 
   auto* swapping =
       define_command(app, "cas", "write VALUE if ID is still at EXPECTED_VERSION", cas, chosen);
@@ -364,6 +371,8 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
     lock_args->ttl = parse_positive_duration("--ttl", ttl_text);
     lock_args->kill_grace = parse_positive_duration("--kill-grace", kill_grace_text);
   }
+  if (auto* set_args = std::get_if<set_command>(&*chosen); set_args && !set_ttl_text.empty())
+    set_args->ttl = parse_positive_duration("--ttl", set_ttl_text);
   if (auto* ls_args = std::get_if<ls_command>(&*chosen); ls_args && *limit_option)
     ls_args->limit = parse_count("--limit", limit_text);
   if (auto* watch_args = std::get_if<watch_command>(&*chosen)) {

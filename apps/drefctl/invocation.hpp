@@ -44,6 +44,7 @@ struct set_command {
   std::string id;
   std::string value;
   std::string fence; // --fence LOCK:TOKEN as given; empty: unfenced
+  std::optional<std::chrono::milliseconds> ttl; // --ttl: removed once it has passed
 };
 struct cas_command {
   std::string id;

@@ -78,6 +78,10 @@ struct input_checker {
                          [&] { return check_metadata(c.id, c.metadata, lim); });
   }
   result<void> operator()(const cmd_run& c) const { return check_user_id(c.id, lim, "ref id"); }
+  result<void> operator()(const cmd_set_owned& c) const {
+    return first_failure([&] { return id_and_size(c.id, "ref id", c.value); },
+                         [&] { return check_id(c.session, lim, "session id"); });
+  }
   result<void> operator()(const cmd_session_open& c) const {
     if (auto ok = check_id(c.session, lim, "session id"); !ok)
       return ok;

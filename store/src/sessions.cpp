@@ -1,5 +1,6 @@
 // Sessions: a client's liveness. Everything a session holds (locks, waits,
-// delay runs) goes when it closes or its deadline passes in leader time.
+// delay runs, values it owns) goes when it closes or its deadline passes in
+// leader time.
 #include "context.hpp"
 
 namespace dref::store {
@@ -61,6 +62,7 @@ void store::end_session(context& ctx, const std::string& id, bool expired) {
     auto& e = ctx.emit(event_kind::delay_released, delay_id);
     e.session = id;
   }
+  drop_owned_values(ctx, id, session);
   deadlines_.erase({session.deadline_ms, id});
   auto& e = ctx.emit(expired ? event_kind::session_expired : event_kind::session_closed, id);
   e.session = id;

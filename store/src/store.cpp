@@ -25,6 +25,7 @@ apply_outcome store::apply(std::uint64_t log_index, const protocol::store_propos
   state_.now_ms = std::max(state_.now_ms, proposal.leader_time_ms);
   context ctx{log_index, state_.now_ms, out.events};
   expire_due(ctx);
+  note_value_changes(ctx, 0); // expiry removes the values sessions owned
   forget_idle_clients();
 
   if (proposal.client_id == 0) {

@@ -65,7 +65,7 @@ result<store_result> store::on(context& ctx, const cmd_create_if_absent& cmd) {
   if (auto it = state_.values.find(cmd.id); it != state_.values.end())
     return res_created{false, it->second.version, it->second.value};
   auto& entry = state_.values[cmd.id];
-  entry = value_entry{cmd.value, ctx.index, cmd.metadata};
+  entry = value_entry{cmd.value, ctx.index, cmd.metadata, {}};
   created_event(ctx, cmd.id, entry);
   return res_created{true, ctx.index, {}};
 }
@@ -86,7 +86,7 @@ void store::set_value(context& ctx, const std::string& id, const std::string& va
   auto it = state_.values.find(id);
   if (it == state_.values.end()) {
     auto& entry = state_.values[id];
-    entry = value_entry{value, ctx.index, {}};
+    entry = value_entry{value, ctx.index, {}, {}};
     created_event(ctx, id, entry);
   } else {
     write_value(ctx, it->second, id, value, nullptr);
@@ -96,7 +96,7 @@ void store::set_value(context& ctx, const std::string& id, const std::string& va
 result<store_result> store::on(context& ctx, const cmd_cas& cmd) {
   if (cmd.expected_version == 0 && state_.values.count(cmd.id) == 0) {
     auto& entry = state_.values[cmd.id];
-    entry = value_entry{cmd.value, ctx.index, {}};
+    entry = value_entry{cmd.value, ctx.index, {}, {}};
     created_event(ctx, cmd.id, entry);
     return res_written{ctx.index};
   }
@@ -122,11 +122,8 @@ result<store_result> store::on(context& ctx, const cmd_remove& cmd) {
   auto it = state_.values.find(cmd.id);
   if (it == state_.values.end())
     return res_removed{false, 0};
-  auto& e = ctx.emit(event_kind::value_removed, cmd.id);
-  e.old_version = it->second.version;
-  e.old_value = std::move(it->second.value);
   res_removed removed{true, it->second.version};
-  state_.values.erase(it);
+  erase_value(ctx, it, nullptr);
   return removed;
 }
 
@@ -159,7 +156,7 @@ result<store_result> store::on(context& ctx, const cmd_run& cmd) {
   res_ran ran{ctx.index, *next};
   if (it == state_.values.end()) {
     auto& entry = state_.values[cmd.id];
-    entry = value_entry{std::move(*next), ctx.index, {}};
+    entry = value_entry{std::move(*next), ctx.index, {}, {}};
     created_event(ctx, cmd.id, entry);
   } else {
     write_value(ctx, it->second, cmd.id, std::move(*next), nullptr);
@@ -171,7 +168,7 @@ result<value_state> store::get(std::string_view id) const {
   auto it = state_.values.find(id);
   if (it == state_.values.end())
     return missing(std::string{id});
-  return value_state{it->second.value, it->second.version, it->second.metadata};
+  return value_state{it->second.value, it->second.version, it->second.metadata, it->second.owner};
 }
 
 } // namespace dref::store

@@ -309,6 +309,26 @@ BOOST_AUTO_TEST_CASE(drefctl_rm_ls_and_txn) {
   auto twice = at({"txn", "--set", "ks/a=1", "--rm", "ks/a"});
   BOOST_TEST(twice.code == 2);
   BOOST_TEST(twice.err.find("more than once") != std::string::npos, twice.err);
+
+  // set --ttl: the value outlives the drefctl process and goes once its TTL
+  // has passed; TTLs the store refuses, and --ttl with --fence, exit 2.
+  auto expiring = at({"set", "ks/ttl", "soon", "--ttl", "1500ms"});
+  BOOST_TEST(expiring.code == 0, expiring.err);
+  BOOST_TEST(expiring.out.starts_with("version "), expiring.out);
+  BOOST_TEST(at({"get", "ks/ttl"}).out.starts_with("soon\n"));
+  bool gone = false;
+  for (int i = 0; i < 3000 && !gone; ++i) { // a guard against hanging, not a timing goal
+    gone = at({"get", "ks/ttl"}).code == 1;
+    if (!gone)
+      std::this_thread::sleep_for(10ms);
+  }
+  BOOST_TEST(gone);
+  auto too_short = at({"set", "ks/ttl", "x", "--ttl", "1ms"});
+  BOOST_TEST(too_short.code == 2, too_short.code << ": " << too_short.err);
+  BOOST_TEST(too_short.err.find("TTL of 1 ms is refused") != std::string::npos, too_short.err);
+  BOOST_TEST(at({"set", "ks/ttl", "x", "--ttl", "0s"}).code == 2);
+  BOOST_TEST(at({"set", "ks/ttl", "x", "--ttl", "1s", "--fence", "L:1"}).code == 2);
+  BOOST_TEST(at({"get", "ks/ttl"}).code == 1); // none of the refused ones wrote
 }
 
 // The member directory is dref's own record: a client write there (it used

@@ -239,7 +239,7 @@ std::vector<std::string> command_seeds() {
 
 std::vector<std::string> read_seeds() {
   std::vector<reply> answers{
-    array({text("value"), integer(9), text("v"), text("7"), text("k"), text("v")}),
+    array({text("value"), integer(9), text("v"), text("7"), text("session-1"), text("k"), text("v")}),
     array({text("lock"), integer(9), integer(1), text("s1"), text("t1"), integer(42), integer(1),
            text("s2"), text("t2")}),
     array({text("topic"), integer(9), integer(3), integer(6), integer(3), text("a"), integer(4),

@@ -212,7 +212,8 @@ BOOST_AUTO_TEST_CASE(numbers_in_answers_are_decimal_digits_only) {
   using namespace dref::protocol;
   store_read request{read_kind::value, "a", 0, 0};
   auto read = [&](reply version) {
-    return dref::redis::read_reply(array({text("value"), integer(9), text("v"), version}), request);
+    return dref::redis::read_reply(array({text("value"), integer(9), text("v"), version, text("")}),
+                                   request);
   };
   auto ok = read(text("7"));
   BOOST_TEST_REQUIRE(!ok.error.has_value());

@@ -41,6 +41,7 @@ std::vector<store_command> commands() {
     cmd_txn{{{"ref/a", 3}, {"ref/new", 0}}, {{"ref/a", false, "x"}, {"ref/b", true, ""}}},
     cmd_delay_request{"delay/d"},
     cmd_delay_fail{"delay/d", "s1", "the body threw"},
+    cmd_set_owned{"ref/owned", "v", "s1", true},
   };
 }
 
@@ -106,7 +107,7 @@ std::vector<store_read_reply> read_replies() {
   lock_state lock{true, "s1", "thread-1", 42, 2, {{"s2", "w1"}, {"s3", long_text}}};
   topic_page page{3, 6, {{3, "a"}, {4, long_text}, {5, ""}}};
   return {
-    {std::nullopt, value_state{"v", 7, some_metadata()}, 10},
+    {std::nullopt, value_state{"v", 7, some_metadata(), "session-1"}, 10},
     {std::nullopt, lock, 11},
     {std::nullopt, page, 12},
     {std::nullopt, promise_state{true, 4, "p"}, 13},

@@ -35,7 +35,8 @@ std::vector<store_command> every_command() {
           cmd_fenced{write_fence{"L", 42}, cmd_cas{"a", 7, "w"}},
           cmd_txn{{{"a", 7}, {"b", 0}}, {{"a", false, "v"}, {"c", true, ""}}},
           cmd_delay_request{"d"},
-          cmd_delay_fail{"d", "s", "boom"}};
+          cmd_delay_fail{"d", "s", "boom"},
+          cmd_set_owned{"a", "v", "s", true}};
 }
 
 std::vector<store_result> every_result() {

@@ -89,7 +89,7 @@ private:
   }
 
   store_command command(const store::store& s) {
-    switch (pick(0, 23)) {
+    switch (pick(0, 25)) {
       case 0: {
         metadata_map m;
         if (chance(30)) m[chance(10) ? "" : "k"] = std::string(pick(0, 20), 'm');
@@ -142,6 +142,8 @@ private:
         return cmd_delay_fail{id, state.claimed && chance(70) ? state.runner : session(),
                               chance(10) ? std::string(pick(0, 40), 'e') : "boom"};
       }
+      case 24:
+      case 25: return cmd_set_owned{ref(), value(), session(), chance(30)};
       case 19: {
         cmd_txn t;
         for (auto n = pick(0, 3); n > 0; --n) {

@@ -68,6 +68,7 @@ private:
     std::string bytes;
     std::uint64_t version;
     protocol::metadata_map metadata;
+    std::string owner; // a session; writes keep it
   };
   struct session {
     std::string id;
@@ -133,7 +134,7 @@ private:
   void write(const std::string& id, std::string bytes, const std::string* delta) {
     auto it = values_.find(id);
     if (it == values_.end()) {
-      values_[id] = value{bytes, index_, {}};
+      values_[id] = value{bytes, index_, {}, {}};
       auto& e = emit(protocol::event_kind::value_created, id);
       e.payload_type = protocol::payload_kind::full;
       e.payload = bytes;
@@ -214,6 +215,18 @@ private:
     if (!patched) return fail(patched.error().code);
     write(c.id, *patched, &c.delta);
     return protocol::res_written{index_};
+  }
+  outcome on(const protocol::cmd_set_owned& c) {
+    if (bad_id(c.id)) return fail(errc::invalid_id);
+    if (too_big(c.value)) return fail(errc::value_too_large);
+    if (bad_id(c.session)) return fail(errc::invalid_id);
+    if (find_session(c.session) == nullptr) return fail(errc::unknown_session);
+    if (values_.count(c.id) != 0 && c.if_absent)
+      return protocol::res_created{false, values_[c.id].version, values_[c.id].bytes};
+    write(c.id, c.value, nullptr);
+    events_->back().session = c.session;
+    values_[c.id].owner = c.session;
+    return protocol::res_created{true, index_, {}};
   }
   outcome on(const protocol::cmd_remove& c) {
     if (bad_id(c.id)) return fail(errc::invalid_id);
@@ -369,6 +382,13 @@ private:
         d.runner.clear();
         emit(protocol::event_kind::delay_released, delay_id).session = id;
       }
+    std::vector<std::string> owned; // removed as cmd_remove does, naming the session
+    for (const auto& [value_id, v] : values_)
+      if (v.owner == id) owned.push_back(value_id);
+    for (const auto& value_id : owned) {
+      (void)on(protocol::cmd_remove{value_id});
+      events_->back().session = id;
+    }
     emit(expired ? protocol::event_kind::session_expired : protocol::event_kind::session_closed, id)
       .session = id;
     std::erase_if(sessions_, [&](const session& s) { return s.id == id; });

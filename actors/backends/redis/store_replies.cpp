@@ -179,6 +179,7 @@ read_result read_value(fields& f, read_kind kind) {
       value_state v;
       v.value = f.str();
       v.version = f.num();
+      v.owner = f.str();
       while (f.more()) {
         auto key = f.str();
         v.metadata[key] = f.str();

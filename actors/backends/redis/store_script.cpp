@@ -121,6 +121,9 @@ struct command_args {
   void operator()(const cmd_delay_complete& c) { add("delay_complete", c.id, c.session, c.value); }
   void operator()(const cmd_delay_request& c) { add("delay_request", c.id); }
   void operator()(const cmd_delay_fail& c) { add("delay_fail", c.id, c.session, c.message); }
+  void operator()(const cmd_set_owned& c) {
+    add("set_owned", c.id, c.value, c.session, flag(c.if_absent));
+  }
   // The fence, then the write as it goes alone: its add() names it in the
   // slot left empty here.
   void operator()(const cmd_fenced& c) {

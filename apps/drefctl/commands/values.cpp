@@ -65,7 +65,10 @@ int run(session& s, const get_command& cmd) {
 int run(session& s, const set_command& cmd) {
   auto fence = fence_of(cmd.fence);
   auto r = s.raw_ref(cmd.id);
-  s.print(ref_version{cmd.id, checked(fence ? r.try_set(cmd.value, *fence) : r.try_set(cmd.value))});
+  if (cmd.ttl)
+    s.print(ref_version{cmd.id, checked(r.try_set_with_ttl(cmd.value, *cmd.ttl))});
+  else
+    s.print(ref_version{cmd.id, checked(fence ? r.try_set(cmd.value, *fence) : r.try_set(cmd.value))});
   return exit_ok;
 }
 

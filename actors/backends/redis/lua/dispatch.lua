@@ -13,7 +13,7 @@ local TIMED = {session_open = true, session_keepalive = true, session_close = tr
                expire_due = true, lock_acquire = true, lock_release = true,
                lock_cancel_wait = true, delay_claim = true, delay_complete = true,
                delay_request = true, delay_fail = true,
-               fenced = true}
+               fenced = true, set_owned = true}
 
 local function call(argv)
   begin(argv)

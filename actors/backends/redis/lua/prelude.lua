@@ -66,8 +66,9 @@ local function fail(code, message) return {err = code .. ' ' .. message} end
 
 local function skey(id) return P .. 's:' .. id end
 -- Defined with the sessions; live() needs it for a session that is due
--- but not swept yet (a sweep ends at most 64 per call).
-local end_session
+-- but not swept yet (a sweep ends at most 64 per call). drop_owned_values
+-- is defined with the values, which come before the sessions.
+local end_session, drop_owned_values
 
 -- Open and not past its deadline.
 local function live(session)

@@ -3,11 +3,13 @@
 -- kind and the current version counter (store_read_reply.applied_index).
 local function applied() return tonumber(redis.call('GET', P .. 'index') or '0') end
 
--- ARGV: id. -> value, version, metadata key/value pairs.
+-- ARGV: id. -> value, version, owner session ('' for none), metadata
+-- key/value pairs.
 R.get_value = function(a)
   local current, version = value_of(a[1])
   if not version then return ref_missing(a[1]) end
-  local out = {'value', applied(), current, version}
+  local out = {'value', applied(), current, version,
+               redis.call('HGET', vkey(a[1]), 'owner') or ''}
   for _, x in ipairs(redis.call('HGETALL', mkey(a[1]))) do out[#out + 1] = x end
   return {ok = out}
 end

@@ -9,6 +9,7 @@ local function dkey(id) return P .. 'd:' .. id end
 
 end_session = function(session, expired)
   drop_lock_holdings(session, expired)
+  drop_owned_values(session)
   for _, delay_id in ipairs(redis.call('SMEMBERS', P .. 'sr:' .. session)) do
     redis.call('HSET', dkey(delay_id), 'runner', '')
     emit(E.delay_released, delay_id, {s = session})

@@ -1,5 +1,6 @@
--- Values: v:<id> is a hash {value, version}, vm:<id> the value's metadata,
--- ids a sorted set of every id (all scores 0: in byte order, for listing).
+-- Values: v:<id> is a hash {value, version, owner}, vm:<id> the value's
+-- metadata, ids a sorted set of every id (all scores 0: in byte order, for
+-- listing), so:<session> the ids a session owns (protocol::cmd_set_owned).
 -- Checks come before writes: Redis does not undo a script's writes when it
 -- fails half-way.
 local function vkey(id) return P .. 'v:' .. id end
@@ -24,19 +25,49 @@ local function conflict(id, actual, expected)
                                     .. expected)
 end
 
-local function write_new(id, value)
+-- owner (may be nil): the session a set_owned writes for, named in the event.
+local function write_new(id, value, owner)
   local version = index()
   redis.call('HSET', vkey(id), 'value', value, 'version', version)
   redis.call('ZADD', ids_key(), 0, id)
-  emit(E.value_created, id, {pt = FULL, p = value})
+  emit(E.value_created, id, {pt = FULL, p = value, s = owner})
   return version
 end
 
-local function overwrite(id, old_version, old_value, value)
+local function overwrite(id, old_version, old_value, value, owner)
   local version = index()
   redis.call('HSET', vkey(id), 'value', value, 'version', version)
-  emit(E.value_written, id, {o = old_version, pt = FULL, p = value, ov = old_value})
+  emit(E.value_written, id, {o = old_version, pt = FULL, p = value, ov = old_value, s = owner})
   return version
+end
+
+local function okey(session) return P .. 'so:' .. session end
+
+-- The value no longer belongs to a session (it is removed, or another
+-- session takes it).
+local function disown(id)
+  local owner = redis.call('HGET', vkey(id), 'owner')
+  if owner then
+    redis.call('SREM', okey(owner), id)
+    redis.call('HDEL', vkey(id), 'owner')
+  end
+end
+
+-- The removal of an existing value; session: the ended session it went with.
+local function erase_value(id, version, current, session)
+  disown(id)
+  emit(E.value_removed, id, {o = version, ov = current, s = session})
+  redis.call('DEL', vkey(id), mkey(id))
+  redis.call('ZREM', ids_key(), id)
+end
+
+-- end_session's part: every value the session owns goes, with its event.
+drop_owned_values = function(session)
+  for _, id in ipairs(redis.call('SMEMBERS', okey(session))) do
+    local current, version = value_of(id)
+    if version then erase_value(id, version, current, session) end
+  end
+  redis.call('DEL', okey(session))
 end
 
 -- ARGV: id, value, metadata key/value pairs.
@@ -72,10 +103,28 @@ C.remove = function(a)
   local id = a[1]
   local current, version = value_of(id)
   if not version then return ok('removed', 0, 0) end
-  emit(E.value_removed, id, {o = version, ov = current})
-  redis.call('DEL', vkey(id), mkey(id))
-  redis.call('ZREM', ids_key(), id)
+  erase_value(id, version, current, nil)
   return ok('removed', 1, version)
+end
+
+-- ARGV: id, value, session, '1' to write only while absent. Ordinary
+-- writes keep the owner; the contract is above protocol::cmd_set_owned.
+C.set_owned = function(a)
+  local id, value, session = a[1], a[2], a[3]
+  if not live(session) then return session_missing(session) end
+  local current, version = value_of(id)
+  if version and a[4] == '1' then return ok('created', 0, version, current) end
+  if version then
+    overwrite(id, version, current, value, session)
+  else
+    write_new(id, value, session)
+  end
+  if redis.call('HGET', vkey(id), 'owner') ~= session then
+    disown(id)
+    redis.call('HSET', vkey(id), 'owner', session)
+    redis.call('SADD', okey(session), id)
+  end
+  return ok('created', 1, index(), '')
 end
 
 -- ARGV: id, metadata key/value pairs (replacing the old ones).

@@ -3,8 +3,11 @@
 // dref::change<T> (ref.hpp): every kind, removals included.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 namespace dref {
 
@@ -38,6 +41,38 @@ struct byte_change {
   std::uint64_t old_version = 0;
   std::uint64_t new_version = 0;
 };
+
+// on_change(f)'s f as a handler of byte changes: f takes a change<T> (every
+// kind) or (old, new) T values (writes and catch-ups only); ref.hpp says
+// more. Bytes Codec cannot decode become nullopt, or skip the (old, new) form.
+template <class T, class Codec, class F>
+std::function<void(const byte_change&)> typed_change_handler(F f) {
+  if constexpr (std::is_invocable_v<F&, const change<T>&>) {
+    return [f = std::move(f)](const byte_change& c) {
+      auto decoded = [](const std::optional<std::string>& bytes) -> std::optional<T> {
+        if (!bytes)
+          return std::nullopt;
+        auto value = Codec::decode(*bytes);
+        if (!value)
+          return std::nullopt;
+        return std::optional<T>{std::move(*value)};
+      };
+      f(static_cast<const change<T>&>(change<T>{c.kind, decoded(c.old_bytes),
+                                                decoded(c.new_bytes), c.old_version,
+                                                c.new_version}));
+    };
+  } else {
+    return [f = std::move(f)](const byte_change& c) {
+      bool a_write = c.kind == change_kind::written || c.kind == change_kind::caught_up;
+      if (!a_write || !c.old_bytes || !c.new_bytes)
+        return;
+      auto old_value = Codec::decode(*c.old_bytes);
+      auto new_value = Codec::decode(*c.new_bytes);
+      if (old_value && new_value)
+        f(static_cast<const T&>(*old_value), static_cast<const T&>(*new_value));
+    };
+  }
+}
 
 } // namespace detail
 } // namespace dref

@@ -47,6 +47,7 @@
 #include "dref/change.hpp"
 #include "dref/codec.hpp"
 #include "dref/detail/ref_core.hpp"
+#include "dref/detail/typed_ref_base.hpp"
 #include "dref/fence.hpp"
 #include "dref/pending.hpp"
 #include "dref/subscription.hpp"
@@ -71,12 +72,17 @@ struct with_effect {
 
 template <class T, class Codec = binary_codec<T>>
   requires codec_for<Codec, T>
-class ref {
+class ref : private detail::typed_ref_base<T, Codec> {
+  using base = detail::typed_ref_base<T, Codec>;
+  using base::async_owned_write, base::core_, base::decode, base::decode_result,
+    base::always_writes, base::exhausted, base::owned_write, base::validate, base::validate_with,
+    base::validator_;
+
 public:
   using value_type = T;
-  using validator = std::function<bool(const T&)>;
+  using typename base::validator;
 
-  ref(detail::ref_core core) : core_(std::move(core)) {}
+  ref(detail::ref_core core) : base(std::move(core)) {}
 
   const std::string& id() const noexcept { return core_.id(); }
 
@@ -414,6 +420,48 @@ public:
     return core_.set_metadata(std::move(metadata)).value();
   }
 
+  // --- values owned by a session (the contract is above
+  // protocol::cmd_set_owned; docs/keyspace.md). set_owned: owned by this
+  // context's session, so removed (watchers see it) when the context shuts
+  // down, or crashes and its session lapses; other writers' writes keep
+  // the owner. create_owned: the same, only while id is absent; false when
+  // a value was there (it stays whoever's it is). set_with_ttl: owned by a
+  // session of its own that nobody renews, so removed once ttl has passed
+  // (a TTL outside the store's session TTLs: invalid_argument); a new TTL
+  // write starts a new TTL. Each answers once the write committed.
+  std::uint64_t set_owned(const T& value) const { return try_set_owned(value).value(); }
+  result<std::uint64_t> try_set_owned(const T& value, detail::timeout_ms timeout = {}) const {
+    return owned_write(value, std::nullopt, timeout);
+  }
+  bool create_owned(const T& value) const { return try_create_owned(value).value(); }
+  result<bool> try_create_owned(const T& value, detail::timeout_ms timeout = {}) const {
+    if (auto ok = validate(value); !ok)
+      return ok.error();
+    auto made = core_.set_owned(Codec::encode(value), true, std::nullopt, timeout);
+    if (!made)
+      return std::move(made).error();
+    return made->created;
+  }
+  std::uint64_t set_with_ttl(const T& value, std::chrono::milliseconds ttl) const {
+    return try_set_with_ttl(value, ttl).value();
+  }
+  result<std::uint64_t> try_set_with_ttl(const T& value, std::chrono::milliseconds ttl,
+                                         detail::timeout_ms timeout = {}) const {
+    return owned_write(value, ttl, timeout);
+  }
+  // The session owning the value; empty when none. A linearizable read.
+  std::string owner() const { return core_.read().value().owner; }
+  template <class Self>
+  pending<std::uint64_t> set_owned(Self* self, const T& value,
+                                   detail::timeout_ms timeout = {}) const {
+    return async_owned_write(self, value, std::nullopt, timeout);
+  }
+  template <class Self>
+  pending<std::uint64_t> set_with_ttl(Self* self, const T& value, std::chrono::milliseconds ttl,
+                                      detail::timeout_ms timeout = {}) const {
+    return async_owned_write(self, value, ttl, timeout);
+  }
+
   // Two forms, told apart by what f takes:
   // - f(const change<T>&) (change.hpp): every change after on_change
   //   returns: created, written, removed (with the removed value), metadata
@@ -430,7 +478,7 @@ public:
   // missed.
   template <class F>
   [[nodiscard]] subscription on_change(F f) const {
-    return core_.watch_values(change_handler(std::move(f))).value();
+    return core_.watch_values(detail::typed_change_handler<T, Codec>(std::move(f))).value();
   }
   // The same from an actor: the watch is in place when the pending answer
   // arrives (f still runs on a CAF worker, not in self's context).
@@ -438,7 +486,7 @@ public:
   pending<subscription> on_change(Self* self, F f, detail::timeout_ms timeout = {}) const {
     auto core = core_;
     auto* scheduled = detail::as_scheduled(self);
-    auto handler = change_handler(std::move(f));
+    auto handler = detail::typed_change_handler<T, Codec>(std::move(f));
     return pending<subscription>{[core, scheduled, handler, timeout](std::function<void(result<subscription>)> done) {
       core.async_watch_values(scheduled, handler, timeout, std::move(done));
     }};
@@ -448,48 +496,6 @@ public:
 
 private:
   friend class txn; // validates and encodes the values it writes
-  // f for each change ref_core::watch_values reports (see on_change).
-  template <class F>
-  static detail::ref_core::change_handler change_handler(F f) {
-    if constexpr (std::is_invocable_v<F&, const change<T>&>) {
-      return [f = std::move(f)](const detail::byte_change& c) {
-        auto decoded = [](const std::optional<std::string>& bytes) -> std::optional<T> {
-          if (!bytes)
-            return std::nullopt;
-          auto value = Codec::decode(*bytes);
-          if (!value)
-            return std::nullopt;
-          return std::optional<T>{std::move(*value)};
-        };
-        f(static_cast<const change<T>&>(change<T>{c.kind, decoded(c.old_bytes),
-                                                  decoded(c.new_bytes), c.old_version,
-                                                  c.new_version}));
-      };
-    } else {
-      return [f = std::move(f)](const detail::byte_change& c) {
-        bool a_write = c.kind == change_kind::written || c.kind == change_kind::caught_up;
-        if (!a_write || !c.old_bytes || !c.new_bytes)
-          return;
-        auto old_value = Codec::decode(*c.old_bytes);
-        auto new_value = Codec::decode(*c.new_bytes);
-        if (old_value && new_value)
-          f(static_cast<const T&>(*old_value), static_cast<const T&>(*new_value));
-      };
-    }
-  }
-
-  static result<T> decode_result(const std::string& id, const std::string& bytes) {
-    auto value = Codec::decode(bytes);
-    if (!value)
-      return error{value.error().code, "ref '" + id + "': " + value.error().message};
-    return std::move(*value);
-  }
-
-  template <class F>
-  static auto always_writes(F f) {
-    return [f = std::move(f)](const T& current) -> std::optional<T> { return f(current); };
-  }
-
   // One attempt runs in the context's ref actor for this id: it decodes,
   // calls f, validates and encodes; f returning nullopt leaves the value as
   // it is (compare_and_set on a mismatch). answer(id, outcome) makes R.
@@ -547,20 +553,6 @@ private:
     return committed;
   }
 
-  T decode(const std::string& bytes) const { return decode_result(id(), bytes).value(); }
-
-  result<void> validate(const T& value) const { return validate_with(validator_, id(), value); }
-  static result<void> validate_with(const std::shared_ptr<validator>& check, const std::string& id,
-                                    const T& value) {
-    if (check && *check && !(*check)(value))
-      return error{errc::validation_failed, "ref '" + id + "': the validator refused the new value"};
-    return {};
-  }
-
-  error exhausted() const {
-    return detail::retries_exhausted(id(), core_.max_update_attempts());
-  }
-
   // Returns (old, new) of the committed update; each attempt's cas goes
   // under guard when there is one.
   template <class F>
@@ -582,8 +574,6 @@ private:
     throw error_exception(exhausted());
   }
 
-  detail::ref_core core_;
-  std::shared_ptr<validator> validator_;
 };
 
 } // namespace dref

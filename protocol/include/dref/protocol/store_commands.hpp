@@ -67,6 +67,27 @@ struct cmd_set_metadata {
   friend bool operator==(const cmd_set_metadata&, const cmd_set_metadata&) = default;
 };
 
+// Writes value as cmd_set does and makes it owned by `session`: when the
+// session ends (closed, or expired in leader time) the value is removed,
+// with a value_removed event naming the session (ZooKeeper's ephemeral
+// nodes, etcd's keys under a lease). Ownership belongs to the value, not to
+// a write: ordinary writes (set, cas, patch, named commands, a txn's set)
+// keep the owner; a removal ends it (a value made again later is nobody's
+// until a set_owned); another session's set_owned takes it over.
+// if_absent: only while id is absent, else res_created{false, version,
+// value found} and nothing changes. unknown_session when the session is not
+// open. Answers res_created. A value with a TTL is one owned by a session
+// that nobody renews (actors/ref/owned_writes.cpp). The store applies it in
+// store/src/owned.cpp, redis in lua/values.lua (C.set_owned).
+struct cmd_set_owned {
+  std::string id;
+  std::string value;
+  std::string session;
+  bool if_absent = false;
+  template <class A> void serialize(A& ar) { ar(id, value, session, if_absent); }
+  friend bool operator==(const cmd_set_owned&, const cmd_set_owned&) = default;
+};
+
 // A named deterministic command registered identically on every node
 // (store/named_commands.hpp), e.g. "add_i64".
 struct cmd_run {
@@ -280,7 +301,7 @@ using store_command =
                cmd_expire_due, cmd_lock_acquire, cmd_lock_release, cmd_lock_cancel_wait,
                cmd_publish, cmd_topic_configure, cmd_promise_deliver, cmd_delay_claim,
                cmd_delay_complete, cmd_member_announce, cmd_fenced, cmd_txn, cmd_delay_request,
-               cmd_delay_fail>;
+               cmd_delay_fail, cmd_set_owned>;
 
 // A command as it enters the log. (client_id, sequence) make retries
 // idempotent: the store answers a repeated sequence from its cache.

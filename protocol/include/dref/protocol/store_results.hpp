@@ -188,7 +188,8 @@ struct value_state {
   std::string value;
   std::uint64_t version = 0;
   metadata_map metadata;
-  template <class A> void serialize(A& ar) { ar(value, version, metadata); }
+  std::string owner; // the session that owns it (cmd_set_owned); empty: none
+  template <class A> void serialize(A& ar) { ar(value, version, metadata, owner); }
   friend bool operator==(const value_state&, const value_state&) = default;
 };
 

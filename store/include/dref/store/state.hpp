@@ -21,7 +21,8 @@ struct value_entry {
   std::string value;
   std::uint64_t version = 0;  // log index of the last write
   protocol::metadata_map metadata;
-  template <class A> void serialize(A& ar) { ar(value, version, metadata); }
+  std::string owner;  // the owning session (protocol::cmd_set_owned); empty: none
+  template <class A> void serialize(A& ar) { ar(value, version, metadata, owner); }
   friend bool operator==(const value_entry&, const value_entry&) = default;
 };
 
@@ -32,7 +33,8 @@ struct session_entry {
   std::set<std::string> holds;    // locks held
   std::set<std::string> waits;    // locks waited for
   std::set<std::string> runs;     // delays being run
-  template <class A> void serialize(A& ar) { ar(ttl_ms, deadline_ms, holds, waits, runs); }
+  std::set<std::string> owns;     // values it owns
+  template <class A> void serialize(A& ar) { ar(ttl_ms, deadline_ms, holds, waits, runs, owns); }
   friend bool operator==(const session_entry&, const session_entry&) = default;
 };
 

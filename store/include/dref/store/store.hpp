@@ -117,6 +117,14 @@ private:
                    const std::string* delta);
   // Creates or overwrites id with value (set's work, and the member directory's).
   void set_value(context& ctx, const std::string& id, const std::string& value);
+  // Removes *it with its event (ended_session: the session it went with).
+  void erase_value(context& ctx, std::map<std::string, value_entry, std::less<>>::iterator it,
+                   const std::string* ended_session);
+
+  // values owned by sessions (owned.cpp)
+  result<protocol::store_result> on(context&, const protocol::cmd_set_owned&);
+  void disown(const std::string& id, value_entry& entry);
+  void drop_owned_values(context& ctx, const std::string& session_id, session_entry& session);
 
   // sessions (sessions.cpp)
   result<protocol::store_result> on(context&, const protocol::cmd_session_open&);

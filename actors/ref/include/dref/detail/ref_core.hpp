@@ -79,6 +79,11 @@ public:
                                 timeout_ms timeout = {}) const;
   result<std::uint64_t> set_metadata(protocol::metadata_map metadata,
                                      timeout_ms timeout = {}) const;
+  // protocol::cmd_set_owned under this context's session, or with a ttl
+  // under a session of its own that nobody renews (owned_writes.cpp).
+  result<protocol::res_created> set_owned(std::string bytes, bool if_absent,
+                                          std::optional<std::chrono::milliseconds> ttl,
+                                          timeout_ms timeout = {}) const;
 
   // Updates of one ref through one context take turns: local writers then
   // never race each other, only writers on other nodes (the way the ref
@@ -107,6 +112,9 @@ public:
   void async_remove(caf::scheduled_actor* self, timeout_ms timeout,
                     std::function<void(result<protocol::res_removed>)> done,
                     std::optional<protocol::write_fence> fence = {}) const;
+  void async_set_owned(caf::scheduled_actor* self, std::string bytes, bool if_absent,
+                       std::optional<std::chrono::milliseconds> ttl, timeout_ms timeout,
+                       std::function<void(result<protocol::res_created>)> done) const;
   void async_run(caf::scheduled_actor* self, std::string command, std::string args,
                  timeout_ms timeout, std::function<void(result<protocol::res_ran>)> done) const;
   void async_watch_values(caf::scheduled_actor* self, change_handler f, timeout_ms timeout,

@@ -1,0 +1,114 @@
+// Values owned by a session (protocol::cmd_set_owned has the contract):
+// under this context's session, or, for a value with a TTL, under a session
+// of its own that nobody renews, so that the store removes the value once
+// the TTL has passed, on every backend, with the event watchers see.
+#include "context_impl.hpp"
+#include "dref/detail/ref_core.hpp"
+#include "value_cache.hpp"
+
+#include <atomic>
+#include <cstdio>
+
+namespace dref::detail {
+
+using namespace protocol;
+
+namespace {
+
+// Unique across contexts by the client id, within one by the counter.
+std::string ttl_session_name(std::uint64_t client_id) {
+  static std::atomic<std::uint64_t> opened{0};
+  char name[64];
+  std::snprintf(name, sizeof(name), "ttl-%016llx-%llu", static_cast<unsigned long long>(client_id),
+                static_cast<unsigned long long>(++opened));
+  return name;
+}
+
+cmd_session_open ttl_session(std::uint64_t client_id, std::chrono::milliseconds ttl) {
+  return cmd_session_open{ttl_session_name(client_id), static_cast<std::uint64_t>(ttl.count())};
+}
+
+// The TTL session's refusals, worded for the value they were for.
+error ttl_error(const std::string& id, std::chrono::milliseconds ttl, error e) {
+  if (e.code == errc::invalid_argument)
+    return error{e.code, "ref '" + id + "': a TTL of " + std::to_string(ttl.count()) +
+                             " ms is refused (" + e.message + "); nothing was written"};
+  if (e.code == errc::unknown_session)
+    return error{e.code, "ref '" + id + "': its TTL of " + std::to_string(ttl.count()) +
+                             " ms passed before the write arrived; nothing was written"};
+  return e;
+}
+
+result<res_created> as_created(result<store_result> got, const std::string& id) {
+  if (!got)
+    return std::move(got).error();
+  if (auto* created = std::get_if<res_created>(&*got))
+    return std::move(*created);
+  return error{errc::internal, "ref '" + id + "': set_owned was answered with another result type"};
+}
+
+} // namespace
+
+result<res_created> ref_core::set_owned(std::string bytes, bool if_absent,
+                                        std::optional<std::chrono::milliseconds> ttl,
+                                        timeout_ms timeout) const {
+  std::string session;
+  if (ttl) {
+    auto open = ttl_session(ctx_->client_id, *ttl);
+    session = open.session;
+    if (auto opened = ctx_->propose(std::move(open), timeout); !opened)
+      return ttl_error(id_, *ttl, std::move(opened).error());
+  } else {
+    auto mine = ctx_->session();
+    if (!mine)
+      return std::move(mine).error();
+    session = std::move(*mine);
+  }
+  auto written = as_created(
+      ctx_->propose(cmd_set_owned{id_, std::move(bytes), session, if_absent}, timeout), id_);
+  if (written && written->created)
+    cache_->raise_floor(written->version); // this context reads its own writes
+  if (ttl && !(written && written->created))
+    (void)ctx_->propose(cmd_session_close{session}, timeout); // owns nothing: let it go now
+  if (!written && ttl)
+    return ttl_error(id_, *ttl, std::move(written).error());
+  return written;
+}
+
+void ref_core::async_set_owned(caf::scheduled_actor* self, std::string bytes, bool if_absent,
+                               std::optional<std::chrono::milliseconds> ttl, timeout_ms timeout,
+                               std::function<void(result<res_created>)> done) const {
+  auto ctx = ctx_;
+  auto write = [self, ctx, id = id_, cache = cache_, bytes = std::move(bytes), if_absent, ttl,
+                timeout, done](std::string session) mutable {
+    ctx->async_propose(
+        self, cmd_set_owned{id, std::move(bytes), session, if_absent}, timeout,
+        [self, ctx, id, cache, ttl, timeout, session, done](result<store_result> got) {
+          auto written = as_created(std::move(got), id);
+          if (written && written->created)
+            cache->raise_floor(written->version);
+          if (ttl && !(written && written->created))
+            ctx->async_propose(self, cmd_session_close{session}, timeout,
+                               [](result<store_result>) {});
+          if (!written && ttl)
+            return done(ttl_error(id, *ttl, std::move(written).error()));
+          done(std::move(written));
+        });
+  };
+  if (!ttl)
+    return ctx->async_session(self, [write, done](result<std::string> session) mutable {
+      if (!session)
+        return done(std::move(session).error());
+      write(std::move(*session));
+    });
+  auto open = ttl_session(ctx->client_id, *ttl);
+  auto session = open.session;
+  ctx->async_propose(self, std::move(open), timeout,
+                     [write, done, id = id_, ttl, session](result<store_result> opened) mutable {
+                       if (!opened)
+                         return done(ttl_error(id, *ttl, std::move(opened).error()));
+                       write(session);
+                     });
+}
+
+} // namespace dref::detail
