@@ -24,11 +24,15 @@ std::string etag(std::uint64_t version) {
   return "\"" + std::to_string(version) + "\"";
 }
 
-reply value_reply(const std::string& id, const std::string& bytes, std::uint64_t version) {
-  json body{{"id", id}, {"version", version}};
-  put_bytes(body, "value", bytes);
+// owner: the session owning the value (protocol::cmd_set_owned); shown
+// only when there is one.
+reply value_reply(const std::string& id, const protocol::value_state& state) {
+  json body{{"id", id}, {"version", state.version}};
+  put_bytes(body, "value", state.value);
+  if (!state.owner.empty())
+    body["owner"] = state.owner;
   auto out = json_reply(200, body);
-  out.headers.emplace_back("ETag", etag(version));
+  out.headers.emplace_back("ETag", etag(state.version));
   return out;
 }
 
@@ -71,12 +75,38 @@ reply router::get_ref(const std::string& id, bool stale) {
     auto got = read_state<protocol::value_state>({protocol::read_kind::value, id, 0, 0}, true);
     if (!got)
       return error_reply(got.error());
-    return value_reply(id, got->value, got->version);
+    return value_reply(id, *got);
   }
-  auto got = context_.existing<std::string, raw_codec>(manual_id(id)).try_get_versioned();
+  auto got = context_.existing<std::string, raw_codec>(manual_id(id)).core().read();
   if (!got)
     return error_reply(got.error());
-  return value_reply(id, got->value, got->version);
+  return value_reply(id, *got);
+}
+
+// PUT with "session" (an HTTP session, POST /v1/sessions) or "ttl_ms": a
+// value owned by that session, or one that goes once ttl_ms have passed.
+reply router::put_owned_ref(const std::string& id, const std::string& bytes, const json& body) {
+  auto session = body.find("session");
+  auto ttl = body.find("ttl_ms");
+  if (session != body.end() && ttl != body.end())
+    return error_reply(400, "invalid_argument", "give \"session\" or \"ttl_ms\", not both");
+  if (ttl != body.end()) {
+    if (!ttl->is_number_unsigned())
+      return error_reply(400, "invalid_argument", "\"ttl_ms\" is not a whole number");
+    auto ref = context_.existing<std::string, raw_codec>(manual_id(id));
+    auto written =
+        ref.try_set_with_ttl(bytes, std::chrono::milliseconds{ttl->get<std::uint64_t>()});
+    if (!written)
+      return error_reply(written.error());
+    return json_reply(200, {{"id", id}, {"version", *written}});
+  }
+  if (!session->is_string())
+    return error_reply(400, "invalid_argument", "\"session\" is not a string");
+  auto written = propose(protocol::cmd_set_owned{id, bytes, session->get<std::string>(), false});
+  if (!written)
+    return error_reply(written.error());
+  auto version = std::get<protocol::res_created>(*written).version;
+  return json_reply(200, {{"id", id}, {"version", version}});
 }
 
 reply router::put_ref(const std::string& id, const json& body, const std::string& if_match) {
@@ -84,6 +114,12 @@ reply router::put_ref(const std::string& id, const json& body, const std::string
   if (auto* bad = std::get_if<reply>(&value))
     return std::move(*bad);
   const auto& bytes = std::get<std::string>(value);
+  if (body.contains("session") || body.contains("ttl_ms")) {
+    if (!if_match.empty())
+      return error_reply(400, "invalid_argument",
+                         "If-Match does not go with \"session\" or \"ttl_ms\"");
+    return put_owned_ref(id, bytes, body);
+  }
   auto ref = context_.existing<std::string, raw_codec>(manual_id(id));
   if (if_match.empty()) {
     auto written = ref.try_set(bytes);

@@ -61,6 +61,7 @@ private:
   reply get_ref(const std::string& id, bool stale);
   // body: the request's, a JSON object (route() answers 400 otherwise).
   reply put_ref(const std::string& id, const nlohmann::json& body, const std::string& if_match);
+  reply put_owned_ref(const std::string& id, const std::string& bytes, const nlohmann::json& body);
   reply add_to_ref(const std::string& id, const nlohmann::json& body);
   reply remove_ref(const std::string& id);
   reply commit_txn(const nlohmann::json& body);

@@ -157,6 +157,57 @@ BOOST_AUTO_TEST_CASE(an_election_is_a_campaign_observe_and_resign) {
   BOOST_TEST(announced["proclaimed"]["token"] == announced["token"]);
 }
 
+// A value owned by an HTTP session goes when the session closes; one with
+// ttl_ms once that has passed; GET names the owner.
+BOOST_AUTO_TEST_CASE(owned_and_ttl_values) {
+  gateway_cluster g;
+  g.wait_ready();
+  auto s = open_session(g, 0, 10000);
+  auto put = g.call(0, {"PUT", "/v1/refs/svc/a", R"({"value": "up", "session": ")" + s + "\"}"});
+  BOOST_TEST_REQUIRE(put.status == 200u, put.body);
+  auto got = g.call(1, {"GET", "/v1/refs/svc/a"});
+  BOOST_TEST_REQUIRE(got.status == 200u, got.body);
+  BOOST_TEST(json_of(got)["owner"] == s);
+  BOOST_TEST(g.call(2, {"DELETE", "/v1/sessions/" + s}).status == 200u);
+  BOOST_TEST(g.call(1, {"GET", "/v1/refs/svc/a"}).status == 404u); // gone with its session
+
+  auto ttl = g.call(1, {"PUT", "/v1/refs/svc/t", R"({"value": "x", "ttl_ms": 1000})"});
+  BOOST_TEST_REQUIRE(ttl.status == 200u, ttl.body);
+  auto owned = json_of(g.call(2, {"GET", "/v1/refs/svc/t"}));
+  BOOST_TEST(owned["owner"].get<std::string>().starts_with("ttl-"));
+  bool gone = false;
+  for (int i = 0; i < 1000 && !gone; ++i) { // a guard against hanging, not a timing goal
+    gone = g.call(0, {"GET", "/v1/refs/svc/t"}).status == 404u;
+    if (!gone)
+      std::this_thread::sleep_for(20ms);
+  }
+  BOOST_TEST(gone);
+  BOOST_TEST(g.call(0, {"PUT", "/v1/refs/svc/plain", R"({"value": "x"})"}).status == 200u);
+  BOOST_TEST(!json_of(g.call(0, {"GET", "/v1/refs/svc/plain"})).contains("owner"));
+
+  auto status_of = [&](test::http_call call) {
+    auto reply = g.call(0, std::move(call));
+    return std::make_pair(reply.status, error_code(reply));
+  };
+  using outcome = std::pair<unsigned, std::string>;
+  auto both = R"({"value": "x", "ttl_ms": 1000, "session": ")" + s + "\"}";
+  BOOST_TEST((status_of({"PUT", "/v1/refs/svc/b", both}) == outcome{400, "invalid_argument"}));
+  BOOST_TEST((status_of({"PUT", "/v1/refs/svc/b", R"({"value": "x", "ttl_ms": "1s"})"}) ==
+              outcome{400, "invalid_argument"}));
+  BOOST_TEST((status_of({"PUT", "/v1/refs/svc/b", R"({"value": "x", "ttl_ms": 1})"}) ==
+              outcome{400, "invalid_argument"}));
+  BOOST_TEST((status_of({"PUT", "/v1/refs/svc/b", R"({"value": "x", "session": 7})"}) ==
+              outcome{400, "invalid_argument"}));
+  BOOST_TEST((status_of({"PUT", "/v1/refs/svc/b", R"({"value": "x", "session": "nope"})"}) ==
+              outcome{404, "unknown_session"}));
+  BOOST_TEST(
+      (status_of(
+           {"PUT", "/v1/refs/svc/c", R"({"value": "x", "ttl_ms": 1000})", {{"If-Match", "1"}}}) ==
+       outcome{400, "invalid_argument"}));
+  for (const char* refused : {"/v1/refs/svc/b", "/v1/refs/svc/c"}) // nothing was written
+    BOOST_TEST(g.call(0, {"GET", refused}).status == 404u);
+}
+
 BOOST_AUTO_TEST_CASE(bad_requests_get_clear_errors) {
   gateway_cluster g;
   g.wait_ready();
