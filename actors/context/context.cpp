@@ -21,6 +21,23 @@ context_impl::~context_impl() {
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
 }
 
+void context_impl::at_shutdown(std::weak_ptr<void> owner, std::function<void()> f) {
+  std::lock_guard guard{shutdown_hooks_.mutex};
+  std::erase_if(shutdown_hooks_.hooks, [](const auto& hook) { return hook.first.expired(); });
+  shutdown_hooks_.hooks.emplace_back(std::move(owner), std::move(f));
+}
+
+void context_impl::run_shutdown_hooks() {
+  decltype(shutdown_hooks_.hooks) hooks;
+  {
+    std::lock_guard guard{shutdown_hooks_.mutex};
+    hooks.swap(shutdown_hooks_.hooks);
+  }
+  for (auto& [owner, f] : hooks)
+    if (auto alive = owner.lock())
+      f();
+}
+
 struct context_access {
   static const std::shared_ptr<context_impl>& impl(const context& ctx) { return ctx.impl_; }
 };
@@ -64,6 +81,7 @@ context::~context() { shutdown(); }
 
 void context::shutdown() {
   if (impl_ && !impl_->stopped) {
+    impl_->run_shutdown_hooks(); // elections step down while the context works
     impl_->stop_delay_offers(); // the runs it started finish first
     impl_->close_session(true); // lets go of every lock at once
     impl_->stopped = true;

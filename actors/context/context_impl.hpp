@@ -127,6 +127,12 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   void run_offered(const std::string& id); // on the run's thread
   void stop_delay_offers();
 
+  // context.cpp: what shutdown() ends first, while the context still
+  // works: an election's term (its callbacks cancelled, its lock
+  // released). f runs at most once, and not once owner is gone.
+  void at_shutdown(std::weak_ptr<void> owner, std::function<void()> f);
+  void run_shutdown_hooks();
+
   // watch.cpp
   result<subscription> watch(const std::string& id,
                              std::function<void(const protocol::store_event&)> on_event,
@@ -144,6 +150,11 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   caf::scoped_actor& requester() { return requesters_->for_this_thread(); }
 
 private:
+  struct shutdown_hooks {
+    std::mutex mutex;
+    std::vector<std::pair<std::weak_ptr<void>, std::function<void()>>> hooks;
+  } shutdown_hooks_;
+
   std::mutex update_mutexes_mutex_;
   std::map<std::string, std::mutex, std::less<>> update_mutexes_; // nodes: stable
 

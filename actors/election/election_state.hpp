@@ -134,8 +134,10 @@ struct election_state : std::enable_shared_from_this<election_state> {
           }
           break;
         case protocol::event_kind::lock_released:
-          if (!granted && e.number == 0)
-            dropped = true; // removed from the queue (session closed)
+          // Removed from the queue, or our grant released, without our
+          // asking (the session was closed under us).
+          if ((!granted && e.number == 0) || (granted && e.number == token))
+            dropped = true;
           break;
         case protocol::event_kind::lock_lost:
           if (granted && e.number == token)

@@ -84,6 +84,11 @@ election context::join_election(const dref::id& name, std::string candidate) {
   state->lock_id = "election/" + name.str();
   state->candidate = std::move(candidate);
   state->campaign = std::thread{[raw = state.get()] { raw->run(); }};
+  // A term must not outlive the context: shutdown ends it as leave() does.
+  impl_->at_shutdown(state, [weak = std::weak_ptr{state}] {
+    if (auto alive = weak.lock())
+      alive->stop();
+  });
   state->await_in_line(impl_->options.request_timeout);
   return election{std::move(state)};
 }
