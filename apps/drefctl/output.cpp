@@ -134,11 +134,17 @@ json to_json(const admin_done&) {
 }
 
 std::string to_text(const ref_value& result) {
-  return shown(result.value) + "\nversion " + std::to_string(result.version) + '\n';
+  auto out = shown(result.value) + "\nversion " + std::to_string(result.version) + '\n';
+  if (!result.owner.empty())
+    out += "owner " + shown(result.owner) + '\n';
+  return out;
 }
 
 json to_json(const ref_value& result) {
-  return {{"id", bytes(result.id)}, {"value", bytes(result.value)}, {"version", result.version}};
+  json out{{"id", bytes(result.id)}, {"value", bytes(result.value)}, {"version", result.version}};
+  if (!result.owner.empty())
+    out["owner"] = bytes(result.owner);
+  return out;
 }
 
 std::string to_text(const ref_version& result) {

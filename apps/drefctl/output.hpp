@@ -48,6 +48,7 @@ struct ref_value {
   std::string id;
   std::string value;
   std::uint64_t version = 0;
+  std::string owner; // the owning session (set --ttl, owned values); empty: none, not shown
 };
 
 // A write's outcome: the version it produced.

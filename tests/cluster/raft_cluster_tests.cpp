@@ -315,7 +315,9 @@ BOOST_AUTO_TEST_CASE(drefctl_rm_ls_and_txn) {
   auto expiring = at({"set", "ks/ttl", "soon", "--ttl", "1500ms"});
   BOOST_TEST(expiring.code == 0, expiring.err);
   BOOST_TEST(expiring.out.starts_with("version "), expiring.out);
-  BOOST_TEST(at({"get", "ks/ttl"}).out.starts_with("soon\n"));
+  auto owned = at({"get", "ks/ttl"}).out;
+  BOOST_TEST(owned.starts_with("soon\nversion "), owned);
+  BOOST_TEST(owned.find("\nowner ttl-") != std::string::npos, owned); // its own session
   bool gone = false;
   for (int i = 0; i < 3000 && !gone; ++i) { // a guard against hanging, not a timing goal
     gone = at({"get", "ks/ttl"}).code == 1;

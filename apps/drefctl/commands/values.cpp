@@ -57,8 +57,8 @@ std::optional<dref::fence> fence_of(const std::string& text) {
 } // namespace
 
 int run(session& s, const get_command& cmd) {
-  auto got = checked(s.raw_ref(cmd.id).try_get_versioned());
-  s.print(ref_value{cmd.id, std::move(got.value), got.version});
+  auto got = checked(s.raw_ref(cmd.id).core().read());
+  s.print(ref_value{cmd.id, std::move(got.value), got.version, std::move(got.owner)});
   return exit_ok;
 }
 

@@ -166,25 +166,33 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(drefctl_values)
 
 BOOST_AUTO_TEST_CASE(text_values_print_as_they_are) {
-  ref_value got{"ctl/greeting", "hello\tworld\nagain", 3};
+  ref_value got{"ctl/greeting", "hello\tworld\nagain", 3, {}};
   BOOST_TEST(render(got, output_format::text) == "hello\tworld\nagain\nversion 3\n");
   BOOST_TEST(render(got, output_format::json) ==
              R"({"id":"ctl/greeting","value":"hello\tworld\nagain","version":3})"
              "\n");
 }
 
+BOOST_AUTO_TEST_CASE(an_owned_value_names_its_owner) {
+  ref_value got{"svc/a", "up", 4, "ttl-00ab-1"};
+  BOOST_TEST(render(got, output_format::text) == "up\nversion 4\nowner ttl-00ab-1\n");
+  BOOST_TEST(render(got, output_format::json) ==
+             R"({"id":"svc/a","value":"up","version":4,"owner":"ttl-00ab-1"})"
+             "\n");
+}
+
 BOOST_AUTO_TEST_CASE(binary_values_print_as_hex) {
-  ref_value got{"k", std::string{"\x00\x01\xff", 3}, 1};
+  ref_value got{"k", std::string{"\x00\x01\xff", 3}, 1, {}};
   BOOST_TEST(render(got, output_format::text) == "0x0001ff\nversion 1\n");
 }
 
 BOOST_AUTO_TEST_CASE(json_escapes_as_before_one_code_point_per_byte) {
-  ref_value got{"k", std::string{"\"\\\x00\x1f\x7f\x80\xff", 7}, 1};
+  ref_value got{"k", std::string{"\"\\\x00\x1f\x7f\x80\xff", 7}, 1, {}};
   BOOST_TEST(render(got, output_format::json) ==
              R"({"id":"k","value":"\"\\\u0000\u001f\u007f\u0080\u00ff","version":1})"
              "\n");
   // UTF-8 is bytes like any other: é (c3 a9) is two code points.
-  BOOST_TEST(json_line(to_json(ref_value{"k", "\xc3\xa9", 1})) ==
+  BOOST_TEST(json_line(to_json(ref_value{"k", "\xc3\xa9", 1, {}})) ==
              R"({"id":"k","value":"\u00c3\u00a9","version":1})"
              "\n");
 }
@@ -193,7 +201,7 @@ BOOST_AUTO_TEST_CASE(every_byte_round_trips_through_json) {
   std::string all;
   for (int c = 0; c < 256; ++c)
     all += static_cast<char>(c);
-  auto line = render(ref_value{all, all, 1}, output_format::json);
+  auto line = render(ref_value{all, all, 1, {}}, output_format::json);
   for (unsigned char c : line.substr(0, line.size() - 1))
     BOOST_TEST_REQUIRE((c >= 0x20 && c < 0x7f)); // plain ASCII, one line
   auto parsed = ordered_json::parse(line);
