@@ -4,6 +4,7 @@
 #include "dref/latch.hpp"
 
 #include "context_access.hpp"
+#include "latch_count.hpp"
 
 #include <condition_variable>
 #include <mutex>
@@ -12,16 +13,10 @@ namespace dref {
 
 namespace {
 
-const std::string minus_one = store::encode_i64(-1);
-
 error count_refused(const dref::id& id, std::int64_t count) {
   return error{errc::invalid_argument, "latch '" + id.str() + "': a count of " +
                                            std::to_string(count) +
                                            " is refused; it must be 1 or more"};
-}
-
-std::int64_t to_go(std::int64_t stored) {
-  return stored > 0 ? stored : 0;
 }
 
 } // namespace
@@ -34,20 +29,17 @@ countdown_latch countdown_latch::make(context& ctx, const dref::id& id, std::int
 }
 
 result<std::int64_t> countdown_latch::try_count_down(detail::timeout_ms timeout) const {
-  auto ran = counter_.core().run("add_i64", minus_one, timeout);
+  auto ran = counter_.core().run("add_i64", detail::count_down_delta(), timeout);
   if (!ran)
     return std::move(ran).error();
-  auto left = store::decode_i64(ran->value, "the latch's count");
-  if (!left)
-    return std::move(left).error();
-  return to_go(*left);
+  return detail::count_to_go(ran->value);
 }
 
 result<std::int64_t> countdown_latch::try_count(detail::timeout_ms timeout) const {
   auto got = counter_.try_get(timeout);
   if (!got)
     return std::move(got).error();
-  return to_go(*got);
+  return detail::count_to_go(*got);
 }
 
 result<bool> countdown_latch::try_wait_for(std::optional<std::chrono::milliseconds> timeout) const {

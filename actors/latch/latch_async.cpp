@@ -5,6 +5,7 @@
 #include "awaiting.hpp"
 #include "context_impl.hpp"
 #include "dref/latch.hpp"
+#include "latch_count.hpp"
 
 #include <caf/scheduled_actor.hpp>
 
@@ -12,24 +13,13 @@ namespace dref {
 
 using namespace protocol;
 
-namespace {
-
-result<std::int64_t> count_in(const std::string& bytes) {
-  auto stored = store::decode_i64(bytes, "the latch's count");
-  if (!stored)
-    return std::move(stored).error();
-  return *stored > 0 ? *stored : 0;
-}
-
-} // namespace
-
 void countdown_latch::async_count_down(caf::scheduled_actor* self, detail::timeout_ms timeout,
                                        std::function<void(result<std::int64_t>)> done) const {
-  counter_.core().async_run(self, "add_i64", store::encode_i64(-1), timeout,
+  counter_.core().async_run(self, "add_i64", detail::count_down_delta(), timeout,
                             [done](result<res_ran> ran) {
                               if (!ran)
                                 return done(std::move(ran).error());
-                              done(count_in(ran->value));
+                              done(detail::count_to_go(ran->value));
                             });
 }
 
@@ -51,7 +41,7 @@ void countdown_latch::async_wait(caf::scheduled_actor* self,
                         return;
                       if (!got)
                         return waiting->answer(std::move(got).error());
-                      auto left = count_in(std::get<value_state>(*got).value);
+                      auto left = detail::count_to_go(std::get<value_state>(*got).value);
                       if (!left)
                         return waiting->answer(std::move(left).error());
                       if (*left == 0)

@@ -4,6 +4,7 @@
 // the TTL has passed, on every backend, with the event watchers see.
 #include "context_impl.hpp"
 #include "dref/detail/ref_core.hpp"
+#include "store_answers.hpp"
 #include "value_cache.hpp"
 
 #include <atomic>
@@ -39,12 +40,24 @@ error ttl_error(const std::string& id, std::chrono::milliseconds ttl, error e) {
   return e;
 }
 
-result<res_created> as_created(result<store_result> got, const std::string& id) {
-  if (!got)
-    return std::move(got).error();
-  if (auto* created = std::get_if<res_created>(&*got))
-    return std::move(*created);
-  return error{errc::internal, "ref '" + id + "': set_owned was answered with another result type"};
+// What a set_owned answer means for its caller, blocking or from an actor:
+// a write raises the floor of this context's copy (it reads its own
+// writes); a TTL session that owns nothing is to be closed at once; the
+// TTL session's refusals are worded for the value.
+struct owned_outcome {
+  result<res_created> answer;
+  bool close_session = false;
+};
+
+owned_outcome settle(result<store_result> got, const std::string& id,
+                     std::optional<std::chrono::milliseconds> ttl, value_cache& cache) {
+  auto written = expect<res_created>(std::move(got), id);
+  bool wrote = written && written->created;
+  if (wrote)
+    cache.raise_floor(written->version);
+  if (!written && ttl)
+    return {ttl_error(id, *ttl, std::move(written).error()), true};
+  return {std::move(written), ttl && !wrote};
 }
 
 } // namespace
@@ -64,15 +77,12 @@ result<res_created> ref_core::set_owned(std::string bytes, bool if_absent,
       return std::move(mine).error();
     session = std::move(*mine);
   }
-  auto written = as_created(
-      ctx_->propose(cmd_set_owned{id_, std::move(bytes), session, if_absent}, timeout), id_);
-  if (written && written->created)
-    cache_->raise_floor(written->version); // this context reads its own writes
-  if (ttl && !(written && written->created))
-    (void)ctx_->propose(cmd_session_close{session}, timeout); // owns nothing: let it go now
-  if (!written && ttl)
-    return ttl_error(id_, *ttl, std::move(written).error());
-  return written;
+  auto outcome =
+      settle(ctx_->propose(cmd_set_owned{id_, std::move(bytes), session, if_absent}, timeout), id_,
+             ttl, *cache_);
+  if (outcome.close_session)
+    (void)ctx_->propose(cmd_session_close{session}, timeout);
+  return std::move(outcome.answer);
 }
 
 void ref_core::async_set_owned(caf::scheduled_actor* self, std::string bytes, bool if_absent,
@@ -84,15 +94,11 @@ void ref_core::async_set_owned(caf::scheduled_actor* self, std::string bytes, bo
     ctx->async_propose(
         self, cmd_set_owned{id, std::move(bytes), session, if_absent}, timeout,
         [self, ctx, id, cache, ttl, timeout, session, done](result<store_result> got) {
-          auto written = as_created(std::move(got), id);
-          if (written && written->created)
-            cache->raise_floor(written->version);
-          if (ttl && !(written && written->created))
+          auto outcome = settle(std::move(got), id, ttl, *cache);
+          if (outcome.close_session)
             ctx->async_propose(self, cmd_session_close{session}, timeout,
                                [](result<store_result>) {});
-          if (!written && ttl)
-            return done(ttl_error(id, *ttl, std::move(written).error()));
-          done(std::move(written));
+          done(std::move(outcome.answer));
         });
   };
   if (!ttl)

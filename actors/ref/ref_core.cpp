@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "context_impl.hpp"
+#include "store_answers.hpp"
 #include "value_cache.hpp"
 #include "dref/store/delta.hpp"
 
@@ -16,15 +17,6 @@ namespace {
 // Values at least this large may be written as a delta against the value
 // the writer read (cas becomes patch), when the delta is smaller.
 constexpr std::size_t patch_threshold = 4096;
-
-template <class R>
-result<R> expect(result<store_result> got, const std::string& id) {
-  if (!got)
-    return std::move(got).error();
-  if (auto* r = std::get_if<R>(&*got))
-    return std::move(*r);
-  return error{errc::internal, "ref '" + id + "': the backend answered with another result type"};
-}
 
 template <class R>
 result<std::uint64_t> version_of(result<store_result> got, const std::string& id) {

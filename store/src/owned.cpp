@@ -43,14 +43,14 @@ void store::erase_value(context& ctx, std::map<std::string, value_entry, std::le
 }
 
 void store::drop_owned_values(context& ctx, const std::string& session_id, session_entry& session) {
-  // erase_value() edits session.owns through disown(): iterate a copy.
-  auto owned = std::move(session.owns);
-  session.owns.clear();
-  for (const auto& id : owned)
+  // Each owner is cleared first, so that erase_value() (through disown())
+  // leaves the set being walked alone.
+  for (const auto& id : session.owns)
     if (auto it = state_.values.find(id); it != state_.values.end()) {
       it->second.owner.clear();
       erase_value(ctx, it, &session_id);
     }
+  session.owns.clear();
 }
 
 } // namespace dref::store
