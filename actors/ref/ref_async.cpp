@@ -12,6 +12,7 @@
 #include <deque>
 
 #include "context_impl.hpp"
+#include "store_answers.hpp"
 #include "dref/detail/ref_core.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
@@ -285,13 +286,7 @@ namespace {
 template <class R, class F>
 auto answered_as(std::string id, F f) {
   return [id = std::move(id), f = std::move(f)](result<store_result> got) mutable {
-    if (!got)
-      return f(result<R>{std::move(got).error()});
-    auto* typed = std::get_if<R>(&*got);
-    if (!typed)
-      return f(result<R>{error{errc::internal,
-                               "ref '" + id + "': the backend answered with another result type"}});
-    f(result<R>{std::move(*typed)});
+    f(expect<R>(std::move(got), id));
   };
 }
 
