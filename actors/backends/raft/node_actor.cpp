@@ -361,7 +361,7 @@ void on_tick(node_actor* self) {
     return;
   // Time moves inside the store only through entries: the leader proposes
   // an expiry check while sessions exist.
-  if (auto check = st.machine.expiry_check(now(), st.options.expiry_interval,
+  if (auto check = st.machine.expiry_check(st.raft->term(), now(), st.options.expiry_interval,
                                             leader_time_ms(self))) {
     if (!st.raft->propose(0, 0, std::move(*check)))
       st.machine.expiry_check_refused();

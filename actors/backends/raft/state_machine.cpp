@@ -53,12 +53,15 @@ result<std::vector<member_address>> state_machine::install(const core::snapshot&
   return members;
 }
 
-std::optional<std::string> state_machine::expiry_check(std::chrono::steady_clock::time_point now,
+std::optional<std::string> state_machine::expiry_check(std::uint64_t term,
+                                                       std::chrono::steady_clock::time_point now,
                                                        std::chrono::milliseconds interval,
                                                        std::uint64_t leader_time_ms) {
-  if (store_.state().sessions.empty() || expiry_in_flight_ || now - last_expiry_check_ < interval)
+  if (store_.state().sessions.empty() || (expiry_in_flight_ && expiry_term_ == term)
+      || now - last_expiry_check_ < interval)
     return std::nullopt;
   expiry_in_flight_ = true;
+  expiry_term_ = term;
   last_expiry_check_ = now;
   return protocol::encode(
     protocol::store_proposal{0, 0, 0, leader_time_ms, protocol::cmd_expire_due{}});

@@ -66,10 +66,14 @@ public:
   const store::store& store() const { return store_; }
 
   // --- session expiry, while this member leads
-  // The encoded proposal of an expiry check when one is due at now (the
-  // check is then in flight until applied or expiry_check_refused());
-  // leader_time_ms is the leader's time (leader_clock.hpp), stamped into it.
-  std::optional<std::string> expiry_check(std::chrono::steady_clock::time_point now,
+  // The encoded proposal of an expiry check when one is due at now, as
+  // leader in term (the check is then in flight until applied, refused by
+  // expiry_check_refused(), or the term ends: a check proposed in a term
+  // this member stopped leading may never commit, and waiting for it would
+  // stop expiry for good should this member lead again); leader_time_ms is
+  // the leader's time (leader_clock.hpp), stamped into it.
+  std::optional<std::string> expiry_check(std::uint64_t term,
+                                          std::chrono::steady_clock::time_point now,
                                           std::chrono::milliseconds interval,
                                           std::uint64_t leader_time_ms);
   // The Raft core did not take the check.
@@ -80,6 +84,7 @@ private:
   std::string own_name_;
   std::uint64_t applied_ = 0;
   bool expiry_in_flight_ = false;
+  std::uint64_t expiry_term_ = 0; // the term the check in flight was proposed in
   std::chrono::steady_clock::time_point last_expiry_check_{};
 };
 

@@ -126,22 +126,28 @@ BOOST_AUTO_TEST_CASE(a_snapshot_replaces_the_store_and_lists_the_directory) {
 
 BOOST_AUTO_TEST_CASE(expiry_checks_go_one_at_a_time_while_sessions_exist) {
   state_machine machine{{}, "a"};
-  BOOST_TEST(!machine.expiry_check(t0, 50ms, 1000).has_value()); // no sessions
+  BOOST_TEST(!machine.expiry_check(1, t0, 50ms, 1000).has_value()); // no sessions
   (void)machine.apply(command(1, protocol::cmd_session_open{"s", 3000}, 1));
-  auto check = machine.expiry_check(t0, 50ms, 1000);
+  auto check = machine.expiry_check(1, t0, 50ms, 1000);
   BOOST_REQUIRE(check.has_value());
   auto decoded = protocol::decode<protocol::store_proposal>(*check);
   BOOST_REQUIRE(decoded.has_value());
   BOOST_TEST(std::holds_alternative<protocol::cmd_expire_due>(decoded->command));
   BOOST_TEST(decoded->leader_time_ms == 1000u);
-  BOOST_TEST(!machine.expiry_check(t0 + 1h, 50ms, 2000).has_value()); // one in flight
+  BOOST_TEST(!machine.expiry_check(1, t0 + 1h, 50ms, 2000).has_value()); // one in flight
   // Applied: the next may go once the interval passed.
   (void)machine.apply(command(2, protocol::cmd_expire_due{}));
-  BOOST_TEST(!machine.expiry_check(t0 + 49ms, 50ms, 2000).has_value());
-  BOOST_TEST(machine.expiry_check(t0 + 50ms, 50ms, 2000).has_value());
+  BOOST_TEST(!machine.expiry_check(1, t0 + 49ms, 50ms, 2000).has_value());
+  BOOST_TEST(machine.expiry_check(1, t0 + 50ms, 50ms, 2000).has_value());
   // The core refused it (e.g. a transfer in progress): the next may go.
   machine.expiry_check_refused();
-  BOOST_TEST(machine.expiry_check(t0 + 100ms, 50ms, 3000).has_value());
+  BOOST_TEST(machine.expiry_check(1, t0 + 100ms, 50ms, 3000).has_value());
+  // That one never commits (this member stopped leading, the entry was
+  // overwritten): leading again in a later term, it checks again.
+  BOOST_TEST(!machine.expiry_check(1, t0 + 1h, 50ms, 4000).has_value());
+  auto next_term = machine.expiry_check(3, t0 + 1h, 50ms, 4000);
+  BOOST_REQUIRE(next_term.has_value());
+  BOOST_TEST(!machine.expiry_check(3, t0 + 2h, 50ms, 5000).has_value()); // in flight again
 }
 
 BOOST_AUTO_TEST_SUITE_END()
