@@ -133,10 +133,17 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   void at_shutdown(std::weak_ptr<void> owner, std::function<void()> f);
   void run_shutdown_hooks();
 
-  // watch.cpp
-  result<subscription> watch(const std::string& id,
+  // watch.cpp: a watch of key (an id, or "P*": watch_key.hpp) whose
+  // on_event runs on a watcher actor of its own, through the
+  // subscription's gate; blocking, and from an actor (done runs in self's
+  // context once the watch is in place).
+  result<subscription> watch(const std::string& key,
                              std::function<void(const protocol::store_event&)> on_event,
                              timeout_ms timeout);
+  void async_watch_subscription(caf::scheduled_actor* self, const std::string& key,
+                                std::function<void(const protocol::store_event&)> on_event,
+                                timeout_ms timeout,
+                                std::function<void(result<subscription>)> done);
 
   std::chrono::milliseconds timeout_or_default(timeout_ms timeout) const;
   // The timeout of a request an actor sends the backend (or a ref actor):

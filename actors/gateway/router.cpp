@@ -2,6 +2,7 @@
 
 #include "dashboard_feed.hpp"
 #include "dref/backends/seam/limits_from.hpp"
+#include "dref/store/input_checks.hpp"
 #include "outbox.hpp"
 
 #include <charconv>
@@ -16,6 +17,7 @@ constexpr std::string_view topics_prefix = "/v1/topics/";
 constexpr std::string_view add_suffix = "/add";
 constexpr std::string_view watch_refs_prefix = "/v1/watch/refs/";
 constexpr std::string_view watch_topics_prefix = "/v1/watch/topics/";
+constexpr std::string_view watch_prefix_prefix = "/v1/watch/prefix/";
 constexpr std::string_view dashboard_stream = "/v1/dashboard/stream";
 constexpr auto dashboard_period = std::chrono::milliseconds{500};
 
@@ -97,6 +99,9 @@ stream_answer router::open_stream(const request& req, const std::shared_ptr<outb
   } else if (path.starts_with(watch_topics_prefix)) {
     out.route = "/v1/watch/topics/{id}";
     prefix = watch_topics_prefix;
+  } else if (path.starts_with(watch_prefix_prefix)) {
+    out.route = "/v1/watch/prefix/{prefix}";
+    prefix = watch_prefix_prefix;
   } else if (path == dashboard_stream) {
     out.route = std::string{dashboard_stream};
   } else {
@@ -123,19 +128,27 @@ stream_answer router::open_stream(const request& req, const std::shared_ptr<outb
     auto id = percent_decoded(path.substr(prefix.size()));
     if (!id)
       return refuse(error_reply(400, "invalid_id", "the id is not percent-encoded correctly"));
-    if (auto ok = store::check_id(*id, limits_, prefix == watch_refs_prefix ? "ref id" : "topic id");
+    if (auto ok = store::check_id(*id, limits_,
+                                  prefix == watch_refs_prefix     ? "ref id"
+                                  : prefix == watch_prefix_prefix ? "watch prefix"
+                                                                  : "topic id");
         !ok)
       return refuse(error_reply(ok.error()));
+    if (prefix == watch_prefix_prefix && id->starts_with(store::reserved_prefix))
+      return refuse(error_reply(400, "invalid_argument",
+                                "ids beginning with '" + std::string{store::reserved_prefix}
+                                  + "' are dref's own records"));
     std::optional<std::uint64_t> from;
     if (auto text = query_value(query, "from")) {
       from = whole_number(*text);
       if (!from)
         return refuse(error_reply(400, "invalid_argument",
-                                  prefix == watch_refs_prefix ? "from is a version"
-                                                              : "from is a sequence number"));
+                                  prefix == watch_topics_prefix ? "from is a sequence number"
+                                                                : "from is a version"));
     }
-    out.refusal = prefix == watch_refs_prefix ? open_ref_stream(*id, from, box)
-                                              : open_topic_stream(*id, from, box);
+    out.refusal = prefix == watch_refs_prefix     ? open_ref_stream(*id, from, box)
+                  : prefix == watch_prefix_prefix ? open_prefix_stream(*id, from, box)
+                                                  : open_topic_stream(*id, from, box);
   } catch (const error_exception& ex) {
     out.refusal = error_reply(ex.error());
   } catch (const std::exception& ex) {

@@ -109,6 +109,9 @@ private:
   // stream_routes.cpp: nullopt once the feed is in box, else the refusal.
   std::optional<reply> open_ref_stream(const std::string& id, std::optional<std::uint64_t> from,
                                        const std::shared_ptr<outbox>& box);
+  std::optional<reply> open_prefix_stream(const std::string& prefix,
+                                          std::optional<std::uint64_t> from,
+                                          const std::shared_ptr<outbox>& box);
   std::optional<reply> open_topic_stream(const std::string& id,
                                          std::optional<std::uint64_t> from,
                                          const std::shared_ptr<outbox>& box);

@@ -1,4 +1,5 @@
-// The WebSocket streams of a ref and of a topic (docs/http.md, "Streams").
+// The WebSocket streams of a ref, of a prefix and of a topic (docs/http.md,
+// "Streams").
 // Both are opened before the upgrade is accepted, so that what cannot
 // start (no quorum, a compacted seq) is an HTTP error, not a stream that
 // closes at once.
@@ -36,53 +37,70 @@ struct ref_forwarder_state {
 };
 using ref_forwarder = caf::stateful_actor<ref_forwarder_state>;
 
-void forward(ref_forwarder* self, const store_event& e) {
-  auto& st = self->state;
-  if (e.new_version <= *st.after)
-    return;
-  json frame{{"id", st.id}, {"version", e.new_version}, {"old_version", e.old_version}};
+// The frame of one value change e, with seen the value before it (after it
+// on return, for the next delta); nullopt for events that change no value
+// (locks, topics, ... under the same id); an error when a delta has no base.
+result<std::optional<json>> change_frame(const store_event& e, std::optional<std::string>& seen) {
+  json frame{{"id", e.id}, {"version", e.new_version}, {"old_version", e.old_version}};
   switch (e.kind) {
     case event_kind::value_created:
       frame["type"] = "created";
-      st.seen = e.payload;
+      seen = e.payload;
       break;
     case event_kind::value_caught_up:
       frame["type"] = "caught_up";
-      st.seen = e.payload;
+      seen = e.payload;
       break;
     case event_kind::value_written: {
       frame["type"] = "written";
-      const auto* old = e.old_value ? &*e.old_value : st.seen ? &*st.seen : nullptr;
+      const auto* old = e.old_value ? &*e.old_value : seen ? &*seen : nullptr;
       if (e.payload_type == protocol::payload_kind::delta) {
         auto rebuilt = old ? store::apply_delta(*old, e.payload, SIZE_MAX)
                            : result<std::string>{error{errc::internal, "no base value"}};
-        if (!rebuilt) {
-          // Never a silent gap: the client reconnects and starts afresh.
-          st.box->finish({1011, "cannot rebuild version " + std::to_string(e.new_version) + ": " +
-                                    rebuilt.error().message});
-          return self->quit();
-        }
-        st.seen = std::move(*rebuilt);
+        if (!rebuilt)
+          return error{errc::internal, "cannot rebuild version " + std::to_string(e.new_version)
+                                         + ": " + rebuilt.error().message};
+        seen = std::move(*rebuilt);
       } else {
-        st.seen = e.payload;
+        seen = e.payload;
       }
       break;
     }
     case event_kind::value_removed:
       frame["type"] = "removed";
-      st.seen.reset();
+      seen.reset();
       break;
     case event_kind::metadata_changed:
       frame["type"] = "metadata";
       break;
     default:
-      return;
+      return std::optional<json>{};
   }
-  if (st.seen && (e.kind == event_kind::value_created || e.kind == event_kind::value_written ||
-                  e.kind == event_kind::value_caught_up))
-    put_bytes(frame, "value", *st.seen);
-  st.box->push(frame.dump());
-  if (!st.box->open())
+  if (seen && (e.kind == event_kind::value_created || e.kind == event_kind::value_written ||
+               e.kind == event_kind::value_caught_up))
+    put_bytes(frame, "value", *seen);
+  return std::optional<json>{std::move(frame)};
+}
+
+// Pushes the frame of e, if any; false once the stream is over (the client
+// gone, or a frame that cannot be built: never a silent gap, the client
+// reconnects and starts afresh).
+bool push_change(outbox& box, const store_event& e, std::optional<std::string>& seen) {
+  auto frame = change_frame(e, seen);
+  if (!frame) {
+    box.finish({1011, frame.error().message});
+    return false;
+  }
+  if (*frame)
+    box.push((*frame)->dump());
+  return box.open();
+}
+
+void forward(ref_forwarder* self, const store_event& e) {
+  auto& st = self->state;
+  if (e.new_version <= *st.after)
+    return;
+  if (!push_change(*st.box, e, st.seen))
     self->quit();
 }
 
@@ -104,6 +122,41 @@ caf::behavior ref_forwarder_behavior(ref_forwarder* self, std::shared_ptr<outbox
           st.seen = value;
         for (const auto& e : std::exchange(st.held, {}))
           forward(self, e);
+      },
+  };
+}
+
+// The node's watcher for one prefix stream: each change of a value under
+// the prefix after `after` (events held until begun). Write events carry
+// the value they replaced, the base of a delta.
+struct prefix_forwarder_state {
+  std::shared_ptr<outbox> box;
+  std::optional<std::uint64_t> after;
+  std::vector<store_event> held;
+  static inline const char* name = "dref.gateway.prefix_stream";
+};
+using prefix_forwarder = caf::stateful_actor<prefix_forwarder_state>;
+
+caf::behavior prefix_forwarder_behavior(prefix_forwarder* self, std::shared_ptr<outbox> box) {
+  self->state.box = std::move(box);
+  auto forward_keyed = [self](const store_event& e) {
+    if (e.new_version <= *self->state.after)
+      return;
+    std::optional<std::string> seen = e.old_value;
+    if (!push_change(*self->state.box, e, seen))
+      self->quit();
+  };
+  return {
+      [self, forward_keyed](const store_event& e) {
+        if (!self->state.after)
+          self->state.held.push_back(e);
+        else
+          forward_keyed(e);
+      },
+      [self, forward_keyed](begin_atom, std::uint64_t after) {
+        self->state.after = after;
+        for (const auto& e : std::exchange(self->state.held, {}))
+          forward_keyed(e);
       },
   };
 }
@@ -170,6 +223,37 @@ std::optional<reply> router::open_ref_stream(const std::string& id,
   auto after = current ? current->version : start;
   self->send(forwarder, begin_atom::value, after, current.has_value(),
              current ? current->value : std::string{});
+  return std::nullopt;
+}
+
+std::optional<reply> router::open_prefix_stream(const std::string& prefix,
+                                                std::optional<std::uint64_t> from,
+                                                const std::shared_ptr<outbox>& box) {
+  auto forwarder = sys_.spawn(prefix_forwarder_behavior, box);
+  box->hold(std::make_shared<forwarder_guard>(forwarder));
+  caf::scoped_actor self{sys_, true};
+  std::optional<error> failed;
+  auto on_error = [&](caf::error& err) { failed = from_caf_error(err); };
+  auto key = prefix + "*";
+  std::uint64_t start = 0;
+  if (from) {
+    // The member replays what it still keeps after `from`; a client away
+    // longer lists the prefix again and watches from the listing.
+    self->request(node_, request_timeout_, protocol::watch_atom::value, key, forwarder, *from)
+        .receive([&](std::uint64_t) { start = *from; }, on_error);
+    if (failed && failed->code == errc::compacted)
+      return error_reply(410, "compacted",
+                         "the changes after version " + std::to_string(*from)
+                           + " are no longer kept here: watch without from, then list the "
+                             "prefix");
+  } else {
+    self->request(node_, request_timeout_, protocol::watch_atom::value, key, forwarder)
+        .receive([&](std::uint64_t at) { start = at; }, on_error);
+  }
+  if (failed)
+    return error_reply(*failed);
+  box->push(json{{"type", "start"}, {"prefix", prefix}, {"version", start}}.dump());
+  self->send(forwarder, begin_atom::value, start);
   return std::nullopt;
 }
 

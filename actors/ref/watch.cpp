@@ -89,7 +89,7 @@ result<subscription> ref_core::watch_values(change_handler f, timeout_ms timeout
   return ctx_->watch(id_, value_changes(std::move(f)), timeout);
 }
 
-result<subscription> context_impl::watch(const std::string& id,
+result<subscription> context_impl::watch(const std::string& key,
                                          std::function<void(const protocol::store_event&)> on_event,
                                          timeout_ms timeout) {
   if (stopped)
@@ -98,7 +98,7 @@ result<subscription> context_impl::watch(const std::string& id,
   handle->watcher = sys.spawn(watcher, handle->gated(std::move(on_event)));
   result<subscription> out = error{errc::internal, "no answer"};
   auto& self = requester();
-  self->request(backend->actor, timeout_or_default(timeout), backend::watch_atom::value, id,
+  self->request(backend->actor, timeout_or_default(timeout), backend::watch_atom::value, key,
                 handle->watcher)
     .receive([&](std::uint64_t) { out = subscription{handle}; },
              [&](caf::error& err) { out = from_caf_error(err); });
@@ -107,16 +107,22 @@ result<subscription> context_impl::watch(const std::string& id,
 
 void ref_core::async_watch_values(caf::scheduled_actor* self, change_handler f, timeout_ms timeout,
                                   std::function<void(result<subscription>)> done) const {
-  auto on_event = value_changes(std::move(f));
-  if (ctx_->stopped)
-    return done(context_impl::shut_down_error());
+  ctx_->async_watch_subscription(self, id_, value_changes(std::move(f)), timeout, std::move(done));
+}
+
+void context_impl::async_watch_subscription(
+  caf::scheduled_actor* self, const std::string& key,
+  std::function<void(const protocol::store_event&)> on_event, timeout_ms timeout,
+  std::function<void(result<subscription>)> done) {
+  if (stopped)
+    return done(shut_down_error());
   auto handle = std::make_shared<watch_handle>();
-  handle->watcher = ctx_->sys.spawn(watcher, handle->gated(std::move(on_event)));
+  handle->watcher = sys.spawn(watcher, handle->gated(std::move(on_event)));
   // Until the answer, the handle lives in the handlers: a timeout drops it
   // and so stops the watcher.
   request_from(
-    self, ctx_->backend->actor, ctx_->backend_timeout(timeout),
-    caf::make_message(backend::watch_atom::value, id_, handle->watcher),
+    self, backend->actor, backend_timeout(timeout),
+    caf::make_message(backend::watch_atom::value, key, handle->watcher),
     [done, handle](std::uint64_t) { done(subscription{handle}); },
     [done](caf::error& err) { done(from_caf_error(err)); });
 }

@@ -320,10 +320,14 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   std::string count_text;
   auto* watching = define_command(app, "watch",
                                   "print every change of a ref (or, when no ref ID\n"
-                                  "exists or with --topic, every message of a topic)\n"
+                                  "exists or with --topic, every message of a topic;\n"
+                                  "with --prefix, every change of every value under it)\n"
                                   "until N were printed or SIGINT",
                                   watch, chosen);
-  watching->add_option("ID|TOPIC", watch.name, "a ref's id or a topic")->required();
+  watching->add_option("ID|TOPIC|PREFIX", watch.name, "a ref's id, a topic or a prefix")
+      ->required();
+  watching->add_flag("--prefix", watch.prefix,
+                     "a line per change of a value under the prefix: KIND ID VERSION [VALUE]");
   watching->add_option("--from", from_text, "a topic's first sequence number to print")
       ->type_name("SEQ");
   auto* count_option =
@@ -376,6 +380,8 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   if (auto* ls_args = std::get_if<ls_command>(&*chosen); ls_args && *limit_option)
     ls_args->limit = parse_count("--limit", limit_text);
   if (auto* watch_args = std::get_if<watch_command>(&*chosen)) {
+    if (watch_args->prefix && watch_args->force_topic)
+      throw usage_error{"--prefix and --topic do not go together"};
     watch_args->from = parse_count("--from", from_text);
     if (*count_option)
       watch_args->count = parse_count("--count", count_text);

@@ -83,10 +83,11 @@ struct publish_command {
   std::string message;
 };
 struct watch_command {
-  std::string name; // a ref's id, or a topic
+  std::string name; // a ref's id, or a topic; with prefix: the prefix
   std::uint64_t from = 0;
   std::optional<std::uint64_t> count;
   bool force_topic = false;
+  bool prefix = false; // every value whose id begins with name
 };
 
 using command =

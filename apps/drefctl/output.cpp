@@ -188,6 +188,21 @@ json to_json(const ref_change& result) {
       {"id", bytes(result.id)}, {"old", bytes(result.old_value)}, {"value", bytes(result.value)}};
 }
 
+// "written ks/a 12 value": a line each, so that a pipe reads them.
+std::string to_text(const prefix_change& result) {
+  auto line = result.kind + ' ' + result.id + ' ' + std::to_string(result.version);
+  if (result.value)
+    line += ' ' + shown(*result.value);
+  return line + '\n';
+}
+
+json to_json(const prefix_change& result) {
+  json out{{"id", bytes(result.id)}, {"kind", result.kind}, {"version", result.version}};
+  if (result.value)
+    out["value"] = bytes(*result.value);
+  return out;
+}
+
 std::string to_text(const ref_removed& result) {
   if (!result.existed)
     return "absent: nothing removed\n";

@@ -107,6 +107,16 @@ struct ref_change {
   std::string value;
 };
 
+// One change under a prefix (`watch --prefix`): kind is created, written,
+// removed, metadata or caught_up; value: the new value where the kind has
+// one.
+struct prefix_change {
+  std::string id;
+  std::string kind;
+  std::uint64_t version = 0;
+  std::optional<std::string> value;
+};
+
 std::string to_text(const cluster_status& result);
 std::string to_text(const member_list& result);
 std::string to_text(const admin_done& result);
@@ -116,6 +126,7 @@ std::string to_text(const counter_value& result);
 std::string to_text(const published& result);
 std::string to_text(const topic_message& result);
 std::string to_text(const ref_change& result);
+std::string to_text(const prefix_change& result);
 std::string to_text(const ref_removed& result);
 std::string to_text(const id_listing& result);
 std::string to_text(const txn_outcome& result);
@@ -129,6 +140,7 @@ nlohmann::ordered_json to_json(const counter_value& result);
 nlohmann::ordered_json to_json(const published& result);
 nlohmann::ordered_json to_json(const topic_message& result);
 nlohmann::ordered_json to_json(const ref_change& result);
+nlohmann::ordered_json to_json(const prefix_change& result);
 nlohmann::ordered_json to_json(const ref_removed& result);
 nlohmann::ordered_json to_json(const id_listing& result);
 nlohmann::ordered_json to_json(const txn_outcome& result);
@@ -138,7 +150,7 @@ std::string json_line(const nlohmann::ordered_json& json);
 
 using printable = std::variant<cluster_status, member_list, admin_done, ref_value, ref_version,
                                counter_value, published, topic_message, ref_change, ref_removed,
-                               id_listing, txn_outcome>;
+                               id_listing, txn_outcome, prefix_change>;
 
 // The result as the user asked for it, newline included.
 std::string render(const printable& result, output_format format);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <csignal>
 #include <iostream>
+#include <map>
 #include <mutex>
 
 #include "process_cluster.hpp"
@@ -160,9 +161,15 @@ BOOST_AUTO_TEST_CASE(drefctl_watch_prints_every_write_after_kill_9_of_its_member
   test::child_process watch{{DREFCTL_BIN, "--endpoints", c.endpoints(), "--timeout", "10s", "watch",
                              "failover/k", "--count", "40"},
                             log.string()};
-  BOOST_REQUIRE_MESSAGE(
-    wait_for([&] { return test::file_text(log).find("watching") != std::string::npos; }, 10s),
-    "drefctl watch did not start: " << test::file_text(log));
+  // The same writes through a prefix watch (a line each: KIND ID VERSION VALUE).
+  auto prefix_log = c.root / "drefctl-watch-prefix.log";
+  test::child_process prefix_watch{{DREFCTL_BIN, "--endpoints", c.endpoints(), "--timeout", "10s",
+                                    "watch", "--prefix", "failover/", "--count", "40"},
+                                   prefix_log.string()};
+  for (const auto& started : {log, prefix_log})
+    BOOST_REQUIRE_MESSAGE(
+      wait_for([&] { return test::file_text(started).find("watching") != std::string::npos; }, 10s),
+      "drefctl watch did not start: " << test::file_text(started));
   auto value = [](int i) { return "<value-" + std::to_string(100 + i) + ">"; };
   k.set(value(1));
   ::kill(c.nodes[0]->pid(), SIGSTOP);
@@ -171,21 +178,26 @@ BOOST_AUTO_TEST_CASE(drefctl_watch_prints_every_write_after_kill_9_of_its_member
   c.nodes[0]->kill_hard();
   for (int i = 21; i <= 40; ++i)
     k.set(value(i)); // some while drefctl is still finding another member
-  bool exited = wait_for([&] { return !watch.running(); }, 30s);
-  auto text = test::file_text(log);
-  BOOST_TEST_MESSAGE("drefctl watch printed:\n" << text);
-  BOOST_TEST(exited, "drefctl watch --count 40 did not exit after 40 writes");
-  std::size_t at = 0;
-  for (int i = 1; i <= 40; ++i) {
-    auto found = text.find(value(i), at);
-    BOOST_TEST(found != std::string::npos, "write " << i << " not printed (in order)");
-    if (found != std::string::npos)
-      at = found;
-  }
-  BOOST_TEST(test::count_of(text, "<value-") == 40u);
-  if (exited) {
-    int status = watch.stop();
-    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  for (auto* watching : {&watch, &prefix_watch}) {
+    auto& printed_to = watching == &watch ? log : prefix_log;
+    bool exited = wait_for([&] { return !watching->running(); }, 30s);
+    auto text = test::file_text(printed_to);
+    BOOST_TEST_MESSAGE(printed_to.filename() << ":\n" << text);
+    BOOST_TEST(exited, "drefctl watch --count 40 did not exit after 40 writes");
+    std::size_t at = 0;
+    for (int i = 1; i <= 40; ++i) {
+      auto found = text.find(value(i), at);
+      BOOST_TEST(found != std::string::npos, "write " << i << " not printed (in order)");
+      if (found != std::string::npos)
+        at = found;
+    }
+    BOOST_TEST(test::count_of(text, "<value-") == 40u);
+    if (watching == &prefix_watch)
+      BOOST_TEST(test::count_of(text, "written failover/k ") == 40u);
+    if (exited) {
+      int status = watching->stop();
+      BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    }
   }
 }
 
@@ -207,12 +219,27 @@ BOOST_AUTO_TEST_CASE(a_member_that_installs_a_snapshot_catches_its_watchers_up) 
                       std::lock_guard guard{seen_mutex};
                       last_seen = now;
                     });
+  // A prefix watcher there too; "failover/gone" is removed while member 0
+  // is cut off, so only a catch-up tells it.
+  std::map<std::string, std::optional<std::int64_t>> under_prefix; // nullopt: removed
+  auto watching_prefix = watch_ctx.watch_prefix<std::int64_t>(
+    "failover/", [&](const std::string& id, const change<std::int64_t>& seen) {
+      std::lock_guard guard{seen_mutex};
+      under_prefix[id] = seen.kind == change_kind::removed ? std::nullopt : seen.new_value;
+    });
+  auto gone = write_ctx.make<std::int64_t>(7, manual_id("failover/gone"));
   k.set(1);
-  BOOST_REQUIRE(wait_for([&] { std::lock_guard guard{seen_mutex}; return last_seen == 1; }, 10s));
+  BOOST_REQUIRE(wait_for(
+    [&] {
+      std::lock_guard guard{seen_mutex};
+      return last_seen == 1 && under_prefix["failover/gone"] == 7;
+    },
+    10s));
   for (std::size_t other : {1u, 2u}) {
     c.members[0].set_link_cut(c.name(other), true);
     c.members[other].set_link_cut(c.name(0), true);
   }
+  BOOST_TEST(gone.remove()); // first, so that the snapshot member 0 installs holds it
   for (int i = 2; i <= 200; ++i)
     k.set(i);
   for (std::size_t other : {1u, 2u}) {
@@ -220,12 +247,23 @@ BOOST_AUTO_TEST_CASE(a_member_that_installs_a_snapshot_catches_its_watchers_up) 
     c.members[other].set_link_cut(c.name(0), false);
   }
   bool caught_up = wait_for([&] { std::lock_guard guard{seen_mutex}; return last_seen == 200; }, 15s);
+  bool prefix_caught_up = wait_for(
+    [&] {
+      std::lock_guard guard{seen_mutex};
+      return under_prefix["failover/snapshot"] == 200 && under_prefix.count("failover/gone") == 1
+             && !under_prefix["failover/gone"].has_value();
+    },
+    15s);
   auto st = c.members[0].status(c.sys, 2s);
   BOOST_REQUIRE(st.has_value());
   BOOST_TEST_MESSAGE("member 0's snapshot index: " << st->snapshot_index);
   BOOST_TEST(st->snapshot_index > 1u, "member 0 caught up without a snapshot");
   std::lock_guard guard{seen_mutex};
   BOOST_TEST(caught_up, "the watcher on member 0 last saw " << last_seen.value_or(-1));
+  BOOST_TEST(prefix_caught_up, "the prefix watcher on member 0 last saw failover/snapshot = "
+                                 << under_prefix["failover/snapshot"].value_or(-1)
+                                 << ", failover/gone "
+                                 << (under_prefix["failover/gone"] ? "present" : "removed"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -219,6 +219,12 @@ BOOST_AUTO_TEST_CASE(removal_and_listing_with_a_watcher_that_sees_the_removal) {
 
   ws_connection watch{g.http_ports[2], "/v1/watch/refs/fleet/b"};
   BOOST_TEST(next_frame(watch)["type"] == "value");
+  // The prefix's stream: a start frame with the version it starts after,
+  // then a frame per change of a value under it.
+  ws_connection fleet{g.http_ports[1], "/v1/watch/prefix/fleet/"};
+  auto start = next_frame(fleet);
+  BOOST_TEST(start["type"] == "start");
+  BOOST_TEST(start["version"].get<std::uint64_t>() >= all["revision"].get<std::uint64_t>());
   auto removed = g.call(0, {"DELETE", "/v1/refs/fleet/b"});
   BOOST_TEST_REQUIRE(removed.status == 200u, removed.body);
   BOOST_TEST(json_of(removed)["removed"] == true);
@@ -228,6 +234,30 @@ BOOST_AUTO_TEST_CASE(removal_and_listing_with_a_watcher_that_sees_the_removal) {
   BOOST_TEST(json_of(g.call(0, {"DELETE", "/v1/refs/fleet/b"}))["removed"] == false);
   BOOST_TEST(json_of(g.call(1, {"GET", "/v1/refs?prefix=fleet/"}))["ids"].size() == 2u);
   BOOST_TEST(g.call(0, {"DELETE", "/v1/refs/dref/members/node-1"}).status == 400u);
+  BOOST_TEST_REQUIRE(g.call(2, {"PUT", "/v1/refs/other", R"({"value": "w"})"}).status == 200u);
+  BOOST_TEST_REQUIRE(g.call(2, {"PUT", "/v1/refs/fleet/d", R"({"value": "w"})"}).status == 200u);
+  auto gone = next_frame(fleet);
+  BOOST_TEST(gone["type"] == "removed");
+  BOOST_TEST(gone["id"] == "fleet/b");
+  auto created = next_frame(fleet);
+  BOOST_TEST(created["type"] == "created"); // "other" is not under the prefix
+  BOOST_TEST(created["id"] == "fleet/d");
+  BOOST_TEST(created["value"] == "w");
+  // Resumed at another member from the start: the same two changes again.
+  ws_connection again{g.http_ports[0], "/v1/watch/prefix/fleet/?from="
+                                         + std::to_string(start["version"].get<std::uint64_t>())};
+  BOOST_TEST(next_frame(again)["type"] == "start");
+  BOOST_TEST(next_frame(again)["id"] == "fleet/b");
+  BOOST_TEST(next_frame(again)["id"] == "fleet/d");
+  for (auto target : {"/v1/watch/prefix/dref/", "/v1/watch/prefix/", "/v1/watch/prefix/a%20b",
+                      "/v1/watch/prefix/a?from=x"}) {
+    try {
+      ws_connection refused{g.http_ports[0], target};
+      BOOST_ERROR("the stream " << target << " opened");
+    } catch (const test::stream_refused& no) {
+      BOOST_TEST(no.status == 400u, target);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(refusals_come_before_the_upgrade) {

@@ -11,6 +11,8 @@
 #include "delivered_events.hpp"
 #include "dref/backends/seam/backend_actor.hpp"
 #include "dref/backends/seam/catch_up.hpp"
+#include "dref/backends/seam/prefix_catch_up.hpp"
+#include "dref/backends/seam/watch_key.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 
@@ -36,7 +38,10 @@ struct relay_state {
 using relay_actor = caf::stateful_actor<relay_state>;
 
 void deliver(relay_actor* self, const store_event& e) {
-  if (self->state.delivered->admit(e))
+  // The end of a prefix catch-up (prefix_catch_up.hpp) is no change of its
+  // own: it always goes.
+  const auto& key = self->state.options.id;
+  if ((is_prefix_key(key) && e.id == key) || self->state.delivered->admit(e))
     self->send(self->state.options.watcher, e);
 }
 
@@ -90,9 +95,37 @@ void read_topic_pages(relay_actor* self, std::uint64_t epoch, std::shared_ptr<id
       });
 }
 
+// The values under a watched prefix, read from the member now serving the
+// watch.
+void read_missed_prefix(relay_actor* self, std::uint64_t epoch) {
+  auto send = [self, epoch](store_read request, std::function<void(store_read_reply)> answer) {
+    if (epoch != self->state.epoch)
+      return; // superseded: the gathering stops here
+    self
+      ->request(self->state.member, self->state.options.attempt_timeout,
+                protocol::read_atom::value, std::move(request))
+      .then([answer](store_read_reply& reply) { answer(std::move(reply)); },
+            [answer](caf::error& err) {
+              store_read_reply failed;
+              failed.error = from_caf_error(err);
+              answer(std::move(failed));
+            });
+  };
+  read_prefix_catch_up(send, self->state.options.id,
+                       [self, epoch](result<std::vector<store_event>> missed) {
+                         if (epoch != self->state.epoch)
+                           return;
+                         if (!missed)
+                           return retry_later(self, epoch);
+                         finish_catch_up(self, epoch, std::move(*missed));
+                       });
+}
+
 // Every kind the id could name, read from the member now serving the watch.
 void read_missed(relay_actor* self, std::uint64_t epoch) {
   auto& st = self->state;
+  if (is_prefix_key(st.options.id))
+    return read_missed_prefix(self, epoch);
   auto state = std::make_shared<id_state>();
   state->id = st.options.id;
   state->topic_seen = st.delivered->topic_seen();
@@ -188,18 +221,20 @@ void first_watch(relay_actor* self, caf::actor member,
     if (*topic_next && self->state.delivered)
       self->state.delivered->learn_topic_start(**topic_next);
   };
-  self
-    ->request(member, st.options.attempt_timeout, protocol::read_atom::value,
-              protocol::local_atom::value,
-              store_read{protocol::read_kind::topic, st.options.id, 0, 0})
-    .then(
-      [topic_next, learn](store_read_reply& reply) {
-        if (const auto* page =
-              reply.error ? nullptr : std::get_if<protocol::topic_page>(&reply.value))
-          *topic_next = page->next_seq;
-        learn();
-      },
-      [](caf::error&) {}); // no position learnt: topic_seen() stays unknown
+  if (!is_prefix_key(st.options.id)) { // a prefix names no topic
+    self
+      ->request(member, st.options.attempt_timeout, protocol::read_atom::value,
+                protocol::local_atom::value,
+                store_read{protocol::read_kind::topic, st.options.id, 0, 0})
+      .then(
+        [topic_next, learn](store_read_reply& reply) {
+          if (const auto* page =
+                reply.error ? nullptr : std::get_if<protocol::topic_page>(&reply.value))
+            *topic_next = page->next_seq;
+          learn();
+        },
+        [](caf::error&) {}); // no position learnt: topic_seen() stays unknown
+  }
   self
     ->request(member, st.options.attempt_timeout, protocol::watch_atom::value, st.options.id,
               caf::actor{self})

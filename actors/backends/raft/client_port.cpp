@@ -6,9 +6,11 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
+#include <algorithm>
 #include <map>
 #include <optional>
 
+#include "dref/backends/seam/watch_key.hpp"
 #include "dref/net/transport.hpp"
 #include "dref/protocol/admin.hpp"
 #include "dref/protocol/caf/atoms.hpp"
@@ -111,7 +113,7 @@ caf::behavior far_relay(caf::event_based_actor* self, caf::actor node, caf::acto
 // delivered the answer (release): a client drops events that come before
 // the answer to its watch.
 struct near_state {
-  std::map<std::string, std::vector<protocol::store_event>> held; // by id
+  std::map<std::string, std::vector<protocol::store_event>> held; // by watch key
   static inline const char* name = "dref.client_port.near_relay";
 };
 using near_actor = caf::stateful_actor<near_state>;
@@ -121,7 +123,10 @@ caf::behavior near_relay(near_actor* self, caf::actor watcher, caf::actor gatewa
   self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
   return {
     [self, watcher, gateway](protocol::store_event& e) {
-      if (auto it = self->state.held.find(e.id); it != self->state.held.end())
+      auto& held = self->state.held;
+      auto it = std::find_if(held.begin(), held.end(),
+                             [&](const auto& entry) { return backend::key_covers(entry.first, e.id); });
+      if (it != held.end())
         it->second.push_back(std::move(e));
       else
         caf::send_as(gateway, watcher, std::move(e));
@@ -219,12 +224,23 @@ void sweep(gateway_actor* self) {
   }
 }
 
-// A client's watch id: one id, well formed. "*" (every id) would show a
-// client every write of everyone, the member directory included.
+// A client's watch key (watch_key.hpp): one id, or a prefix of ids
+// ("ks/*"), well formed. "*" (every id) would show a client every write of
+// everyone.
 std::optional<caf::error> check_watch_id(const std::string& id, const store::limits& limits) {
   if (id == "*")
-    return refusal(errc::permission_denied,
-                   "a watch of every id (\"*\") is not open to clients; watch ids one by one");
+    return refusal(errc::permission_denied, "a watch of every id (\"*\") is not open to "
+                                            "clients; watch a prefix (\"P*\") or one id");
+  if (backend::is_prefix_key(id)) {
+    auto prefix = backend::prefix_of(id);
+    if (prefix.starts_with(store::reserved_prefix))
+      return refusal(errc::invalid_argument,
+                     "a watch of prefix '" + std::string{prefix} + "': ids beginning with '"
+                       + std::string{store::reserved_prefix} + "' are dref's own records");
+    if (auto ok = store::check_id(prefix, limits, "watch prefix"); !ok)
+      return to_caf_error(ok.error());
+    return std::nullopt;
+  }
   if (auto ok = store::check_id(id, limits, "watch id"); !ok)
     return to_caf_error(ok.error());
   return std::nullopt;

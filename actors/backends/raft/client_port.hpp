@@ -16,7 +16,7 @@
 //   (read_atom, store_read)                 -> store_read_reply
 //   (read_atom, local_atom, store_read)     -> store_read_reply  (this member's
 //                                              state as applied: may be behind)
-//   (watch_atom, id, watcher[, after])      -> uint64_t      (one id, never "*")
+//   (watch_atom, id, watcher[, after])      -> uint64_t      (one id or "P*", never "*")
 //   (unwatch_atom, id, watcher)
 //   (status_atom[, digest_atom])            -> node_status
 // with the node's own answers (backend_actor.hpp, atoms.hpp). Membership

@@ -1,5 +1,7 @@
 #include "event_history.hpp"
 
+#include "dref/backends/seam/watch_key.hpp"
+
 namespace dref::raft::node {
 
 event_history::event_history(std::size_t max_events, std::size_t max_bytes)
@@ -37,12 +39,12 @@ void event_history::forget_all(std::uint64_t revision) {
 }
 
 std::optional<std::vector<protocol::store_event>>
-event_history::since(std::string_view id, std::uint64_t after) const {
+event_history::since(std::string_view key, std::uint64_t after) const {
   if (after < floor_)
     return std::nullopt;
   std::vector<protocol::store_event> out;
   for (const auto& k : events_)
-    if (k.revision > after && (id == "*" || k.event.id == id))
+    if (k.revision > after && backend::key_covers(key, k.event.id))
       out.push_back(k.event);
   return out;
 }

@@ -28,9 +28,9 @@ public:
   // through here, so no resume from before it is gap-free.
   void forget_all(std::uint64_t revision);
 
-  // The events of id ("*": of every id) applied after `after`, in order;
-  // nullopt when some of them are no longer here (after < floor()).
-  std::optional<std::vector<protocol::store_event>> since(std::string_view id,
+  // The events a watch of key (watch_key.hpp) gets, applied after `after`,
+  // in order; nullopt when some of them are no longer here (after < floor()).
+  std::optional<std::vector<protocol::store_event>> since(std::string_view key,
                                                           std::uint64_t after) const;
 
   // Every event after this revision is here.

@@ -2,6 +2,7 @@
 
 #include "dref/backends/seam/backend_actor.hpp"
 #include "dref/backends/seam/catch_up.hpp"
+#include "dref/backends/seam/prefix_catch_up.hpp"
 #include "dref/log.hpp"
 #include "dref/store/input_checks.hpp"
 #include "dref/protocol/caf/atoms.hpp"
@@ -169,6 +170,8 @@ void install_snapshot(node_actor* self, const core::snapshot& snap) {
       state.replies.push_back(st.machine.store().read(store_read{kind, id, 0, 0}));
     st.watchers.notify(self, backend::catch_up_events(state));
   }
+  for (const auto& key : st.watchers.prefix_keys())
+    st.watchers.notify_key(self, key, backend::prefix_catch_up_from(st.machine.store(), key));
 }
 
 void maybe_compact(node_actor* self) {

@@ -2,6 +2,7 @@
 
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+#include "dref/backends/seam/prefix_catch_up.hpp"
 #include "dref/backends/seam/watchers.hpp"
 #include "dref/store/delta.hpp"
 #include "dref/store/input_checks.hpp"
@@ -325,18 +326,56 @@ void deliver_events(redis_actor* self, std::vector<redis::stream_event> batch, s
 // since an id names a value, lock, topic, promise or delay alike; a topic's
 // messages only for topics whose newest message the watchers had (the
 // others have no point to resume from).
+// A watched prefix's catch-up (prefix_catch_up.hpp), read again until it
+// is whole.
+void read_prefix(redis_actor* self, std::string key,
+                 std::function<void(redis_actor*, std::vector<protocol::store_event>)> done) {
+  auto give_up = now(self) + self->state.options.retry_for;
+  auto send = [self, give_up](protocol::store_read request,
+                              std::function<void(protocol::store_read_reply)> answer) {
+    run_read(
+        self, std::move(request),
+        [answer](redis_actor*, protocol::store_read_reply reply) { answer(std::move(reply)); },
+        give_up);
+  };
+  backend::read_prefix_catch_up(
+      send, key, [self, key, done](result<std::vector<protocol::store_event>> events) {
+        if (events)
+          return done(self, std::move(*events));
+        post_later(self, [key, done](redis_actor* later) { read_prefix(later, key, done); });
+      });
+}
+
 void catch_up(redis_actor* self, std::vector<redis::stream_event> batch, std::size_t from) {
   auto& st = self->state;
   auto ids = st.watchers.ids();
+  auto prefixes = st.watchers.prefix_keys();
   struct progress {
     std::size_t ids_left = 0;
     std::vector<protocol::store_event> events;
+    std::vector<std::pair<std::string, std::vector<protocol::store_event>>> by_prefix;
   };
   auto shared = std::make_shared<progress>();
   auto rest = std::make_shared<std::vector<redis::stream_event>>(std::move(batch));
-  shared->ids_left = ids.size();
-  if (ids.empty())
+  shared->ids_left = ids.size() + prefixes.size();
+  if (shared->ids_left == 0)
     return deliver_events(self, std::move(*rest), from);
+  auto finish = [shared, rest, from](redis_actor* actor) {
+    for (const auto& e : shared->events)
+      if (e.kind == protocol::event_kind::topic_published)
+        actor->state.topic_seen[e.id] = e.number;
+    actor->state.watchers.notify(actor, shared->events);
+    for (const auto& [key, events] : shared->by_prefix)
+      actor->state.watchers.notify_key(actor, key, events);
+    deliver_events(actor, std::move(*rest), from);
+  };
+  for (const auto& key : prefixes)
+    read_prefix(self, key,
+                [shared, key, finish](redis_actor* actor, std::vector<protocol::store_event> events) {
+                  shared->by_prefix.emplace_back(key, std::move(events));
+                  if (--shared->ids_left == 0)
+                    finish(actor);
+                });
   auto give_up = now(self) + st.options.retry_for;
   auto retained = st.keys.limits.topic_max_messages;
   for (const auto& id : ids) {
@@ -346,18 +385,13 @@ void catch_up(redis_actor* self, std::vector<redis::stream_event> batch, std::si
       state->topic_seen = it->second;
     state->replies.resize(std::size(catch_up_kinds));
     state->left = std::size(catch_up_kinds);
-    auto finished_one = [shared, rest, from, state](redis_actor* actor) {
+    auto finished_one = [shared, state, finish](redis_actor* actor) {
       if (--state->left > 0)
         return;
       auto more = catch_up_events(*state);
       std::move(more.begin(), more.end(), std::back_inserter(shared->events));
-      if (--shared->ids_left > 0)
-        return;
-      for (const auto& e : shared->events)
-        if (e.kind == protocol::event_kind::topic_published)
-          actor->state.topic_seen[e.id] = e.number;
-      actor->state.watchers.notify(actor, shared->events);
-      deliver_events(actor, std::move(*rest), from);
+      if (--shared->ids_left == 0)
+        finish(actor);
     };
     for (std::size_t k = 0; k < std::size(catch_up_kinds); ++k) {
       protocol::store_read request{catch_up_kinds[k], id, 0, 0};

@@ -20,6 +20,26 @@ void catch_interrupts() {
   std::signal(SIGTERM, [](int) { interrupted = 1; });
 }
 
+namespace {
+
+const char* kind_name(dref::change_kind kind) {
+  switch (kind) {
+    case dref::change_kind::created: return "created";
+    case dref::change_kind::written: return "written";
+    case dref::change_kind::removed: return "removed";
+    case dref::change_kind::metadata: return "metadata";
+    case dref::change_kind::caught_up: return "caught_up";
+  }
+  return "changed";
+}
+
+bool has_new_value(dref::change_kind kind) {
+  return kind == dref::change_kind::created || kind == dref::change_kind::written
+         || kind == dref::change_kind::caught_up;
+}
+
+} // namespace
+
 int run(session& s, const watch_command& cmd) {
   std::mutex mutex;
   std::condition_variable printed_one;
@@ -36,7 +56,7 @@ int run(session& s, const watch_command& cmd) {
   };
   // A name that is no ref is a topic, unless --topic says so up front.
   bool as_topic = cmd.force_topic;
-  if (!as_topic) {
+  if (!as_topic && !cmd.prefix) {
     auto current = s.raw_ref(cmd.name).try_get_versioned();
     if (!current && current.error().code != dref::errc::not_found)
       throw command_failed{current.error()};
@@ -44,7 +64,13 @@ int run(session& s, const watch_command& cmd) {
   }
   dref::subscription subscription;
   try {
-    if (as_topic) {
+    if (cmd.prefix) {
+      subscription = s.context().watch_prefix<std::string, dref::raw_codec>(
+          cmd.name, [&](const std::string& id, const dref::change<std::string>& c) {
+            emit(prefix_change{id, kind_name(c.kind), c.new_version,
+                               has_new_value(c.kind) ? c.new_value : std::nullopt});
+          });
+    } else if (as_topic) {
       auto topic = s.context().make_topic<std::string, dref::raw_codec>(dref::manual_id(cmd.name));
       subscription =
           topic.subscribe_from(cmd.from, [&](std::uint64_t seq, const std::string& message) {
@@ -59,7 +85,8 @@ int run(session& s, const watch_command& cmd) {
   } catch (const dref::error_exception& ex) {
     throw command_failed{ex.error()};
   }
-  std::cerr << "drefctl: watching " << (as_topic ? "topic " : "ref ") << cmd.name
+  std::cerr << "drefctl: watching " << (cmd.prefix ? "prefix " : as_topic ? "topic " : "ref ")
+            << cmd.name
             << (cmd.count ? "" : " until SIGINT") << '\n';
   std::unique_lock lock{mutex};
   // Polled as well as notified: a signal handler cannot notify.

@@ -229,4 +229,15 @@ BOOST_AUTO_TEST_CASE(a_ref_change_is_the_new_value_or_both) {
   BOOST_TEST(to_text(ref_change{"k", "", std::string{"\x00", 1}}) == "0x00\n");
 }
 
+BOOST_AUTO_TEST_CASE(a_change_under_a_prefix_is_a_line_of_kind_id_version_value) {
+  prefix_change written{"fleet/a", "written", 12, "on"};
+  BOOST_TEST(render(written, output_format::text) == "written fleet/a 12 on\n");
+  BOOST_TEST(render(written, output_format::json) ==
+             "{\"id\":\"fleet/a\",\"kind\":\"written\",\"version\":12,\"value\":\"on\"}\n");
+  prefix_change removed{"fleet/b", "removed", 13, std::nullopt};
+  BOOST_TEST(render(removed, output_format::text) == "removed fleet/b 13\n");
+  BOOST_TEST(render(removed, output_format::json) ==
+             "{\"id\":\"fleet/b\",\"kind\":\"removed\",\"version\":13}\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

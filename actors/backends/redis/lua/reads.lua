@@ -99,8 +99,13 @@ R.list_ids = function(a)
   end
   local out = {'list', applied(), tonumber(redis.call('GET', P .. 'vrev') or '0'), more}
   for _, id in ipairs(ids) do
-    out[#out + 1] = id
-    out[#out + 1] = tonumber(redis.call('HGET', vkey(id), 'version'))
+    -- An id whose value is gone from under the index (deleted or evicted
+    -- outside dref) is not listed: a read of it finds nothing either.
+    local version = tonumber(redis.call('HGET', vkey(id), 'version'))
+    if version then
+      out[#out + 1] = id
+      out[#out + 1] = version
+    end
   end
   return {ok = out}
 end

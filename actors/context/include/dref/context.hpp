@@ -147,6 +147,42 @@ public:
       }};
   }
 
+  // --- prefix watches: f(id, change) (change.hpp) for each change of every
+  // value whose id begins with prefix: created, written, removed (with the
+  // removed value), metadata, and catch-ups, from any node, in revision
+  // order, one call at a time on a CAF worker thread (keep f short), until
+  // the returned subscription is cancelled or destroyed. T and Codec as for
+  // ref<T, Codec>: values Codec cannot decode come as nullopt (raw_codec
+  // takes every value as its bytes). Locks, topics and the other kinds
+  // sharing an id are not reported. Every change after the watch is in
+  // place reaches f; for a view without a gap, list the prefix after that
+  // (list() above): a change whose new_version is at or below the page's
+  // revision is already in the page. A watcher that missed changes (redis,
+  // or a cluster client that failed over past its member's event history)
+  // gets a caught_up change for each id whose value moved meanwhile and a
+  // removal for each id it knew that is gone. The prefix is not empty, has
+  // only the characters of an id, and does not begin with "dref/" (dref's
+  // own records are never reported): invalid_argument otherwise. Blocking:
+  // throws error_exception; the actor form answers once the watch is in
+  // place.
+  template <class T, class Codec = binary_codec<T>, class F>
+  [[nodiscard]] subscription watch_prefix(const std::string& prefix, F f) {
+    return watch_prefix_bytes(prefix, detail::typed_keyed_handler<T, Codec>(std::move(f)), {})
+      .value();
+  }
+  template <class T, class Codec = binary_codec<T>, class Self, class F>
+    requires std::is_class_v<Self>
+  pending<subscription> watch_prefix(Self* self, const std::string& prefix, F f,
+                                     detail::timeout_ms timeout = {}) {
+    auto* scheduled = detail::as_scheduled(self);
+    auto handler = detail::typed_keyed_handler<T, Codec>(std::move(f));
+    return pending<subscription>{
+      [impl = impl_, scheduled, prefix, handler,
+       timeout](std::function<void(result<subscription>)> done) {
+        async_watch_prefix(impl, scheduled, prefix, handler, timeout, std::move(done));
+      }};
+  }
+
   // --- transactions: compares, then writes, atomically (txn.hpp has the
   // contract). commit throws error_exception on an error; a failed compare
   // is an answer (committed false), not an error.
@@ -288,6 +324,14 @@ private:
                          const std::string& after, std::uint64_t limit,
                          detail::timeout_ms timeout,
                          std::function<void(result<protocol::list_page>)> done);
+
+  result<subscription> watch_prefix_bytes(const std::string& prefix,
+                                          detail::keyed_change_handler f,
+                                          detail::timeout_ms timeout);
+  static void async_watch_prefix(const std::shared_ptr<detail::context_impl>& impl,
+                                 caf::scheduled_actor* self, const std::string& prefix,
+                                 detail::keyed_change_handler f, detail::timeout_ms timeout,
+                                 std::function<void(result<subscription>)> done);
 
   static void async_commit(const std::shared_ptr<detail::context_impl>& impl,
                            caf::scheduled_actor* self, const txn& t, detail::timeout_ms timeout,

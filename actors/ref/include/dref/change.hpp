@@ -1,6 +1,7 @@
 #pragma once
 // One change of a ref as on_change(f) reports it when f takes a
-// dref::change<T> (ref.hpp): every kind, removals included.
+// dref::change<T> (ref.hpp): every kind, removals included; a prefix
+// watch (context::watch_prefix) reports the same, with the id.
 
 #include <cstdint>
 #include <functional>
@@ -42,6 +43,21 @@ struct byte_change {
   std::uint64_t new_version = 0;
 };
 
+// A byte change as a change<T>: bytes Codec cannot decode become nullopt.
+template <class T, class Codec>
+change<T> typed_change(const byte_change& c) {
+  auto decoded = [](const std::optional<std::string>& bytes) -> std::optional<T> {
+    if (!bytes)
+      return std::nullopt;
+    auto value = Codec::decode(*bytes);
+    if (!value)
+      return std::nullopt;
+    return std::optional<T>{std::move(*value)};
+  };
+  return change<T>{c.kind, decoded(c.old_bytes), decoded(c.new_bytes), c.old_version,
+                   c.new_version};
+}
+
 // on_change(f)'s f as a handler of byte changes: f takes a change<T> (every
 // kind) or (old, new) T values (writes and catch-ups only); ref.hpp says
 // more. Bytes Codec cannot decode become nullopt, or skip the (old, new) form.
@@ -49,17 +65,7 @@ template <class T, class Codec, class F>
 std::function<void(const byte_change&)> typed_change_handler(F f) {
   if constexpr (std::is_invocable_v<F&, const change<T>&>) {
     return [f = std::move(f)](const byte_change& c) {
-      auto decoded = [](const std::optional<std::string>& bytes) -> std::optional<T> {
-        if (!bytes)
-          return std::nullopt;
-        auto value = Codec::decode(*bytes);
-        if (!value)
-          return std::nullopt;
-        return std::optional<T>{std::move(*value)};
-      };
-      f(static_cast<const change<T>&>(change<T>{c.kind, decoded(c.old_bytes),
-                                                decoded(c.new_bytes), c.old_version,
-                                                c.new_version}));
+      f(static_cast<const change<T>&>(typed_change<T, Codec>(c)));
     };
   } else {
     return [f = std::move(f)](const byte_change& c) {
@@ -72,6 +78,17 @@ std::function<void(const byte_change&)> typed_change_handler(F f) {
         f(static_cast<const T&>(*old_value), static_cast<const T&>(*new_value));
     };
   }
+}
+
+// The changes of a prefix watch (context::watch_prefix), in bytes, with
+// the id each happened to.
+using keyed_change_handler = std::function<void(const std::string& id, const byte_change&)>;
+
+template <class T, class Codec, class F>
+keyed_change_handler typed_keyed_handler(F f) {
+  return [f = std::move(f)](const std::string& id, const byte_change& c) {
+    f(id, static_cast<const change<T>&>(typed_change<T, Codec>(c)));
+  };
 }
 
 } // namespace detail

@@ -158,4 +158,81 @@ BOOST_AUTO_TEST_CASE(the_watch_goes_out_without_waiting_for_the_topic_read) {
   caf::anon_send_exit(member, caf::exit_reason::user_shutdown);
 }
 
+// A member whose history no longer reaches the revision a prefix watch had
+// (a resume after `after` is refused as compacted): it lists the prefix and
+// reads each value.
+struct keyspace_state {
+  std::vector<caf::actor> watchers;
+};
+
+caf::behavior compacted_member(caf::stateful_actor<keyspace_state>* self) {
+  return {
+      [](protocol::read_atom, const protocol::store_read& r) -> protocol::store_read_reply {
+        if (r.kind == protocol::read_kind::list) {
+          protocol::list_page page;
+          page.revision = 120;
+          page.ids = {{"ks/a", 110}, {"ks/gone-since", 111}};
+          return {std::nullopt, page, 120};
+        }
+        if (r.id == "ks/a")
+          return {std::nullopt, protocol::value_state{"A", 110, {}, {}}, 120};
+        return {dref::error{errc::not_found, "removed after the listing"}, {}, 120};
+      },
+      [self](protocol::watch_atom, const std::string&, const caf::actor& w) -> std::uint64_t {
+        self->state.watchers.push_back(w);
+        return 120;
+      },
+      [](protocol::watch_atom, const std::string&, const caf::actor&,
+         std::uint64_t) -> caf::result<std::uint64_t> {
+        return to_caf_error(dref::error{errc::compacted, "not kept here"});
+      },
+      [](protocol::unwatch_atom, const std::string&, const caf::actor&) {},
+  };
+}
+
+caf::behavior first_member(caf::event_based_actor* self) {
+  return {
+      [self](protocol::watch_atom, const std::string&, const caf::actor& w) -> std::uint64_t {
+        protocol::store_event created;
+        created.kind = protocol::event_kind::value_created;
+        created.id = "ks/b";
+        created.new_version = 105;
+        created.payload = "B";
+        self->delayed_send(w, 50ms, created); // after the answer, as a member sends it
+        return 100;
+      },
+      [](protocol::unwatch_atom, const std::string&, const caf::actor&) {},
+  };
+}
+
+BOOST_AUTO_TEST_CASE(a_prefix_watch_resumed_past_the_history_gets_the_values_and_the_ids_present) {
+  caf::scoped_actor watcher{sys};
+  auto first = sys.spawn(first_member);
+  auto second = sys.spawn(compacted_member);
+  auto relay = backend::spawn_watch_relay(sys, {"ks/*", watcher, 2000ms, 100ms});
+  watcher->request(relay, 2s, protocol::watch_atom::value, first)
+      .receive([](std::uint64_t start) { BOOST_TEST(start == 100u); },
+               [&](caf::error& err) { BOOST_FAIL("watch failed: " << sys.render(err)); });
+  std::vector<protocol::store_event> got;
+  watcher->receive([&](protocol::store_event& e) { got.push_back(std::move(e)); },
+                   caf::after(2s) >> [] {});
+  watcher->send(relay, backend::resume_atom::value, second, std::uint64_t{1});
+  bool more = true;
+  while (more)
+    watcher->receive([&](protocol::store_event& e) { got.push_back(std::move(e)); },
+                     caf::after(500ms) >> [&] { more = false; });
+  BOOST_REQUIRE(got.size() == 3u);
+  BOOST_TEST(got[0].id == "ks/b"); // from the first member
+  BOOST_TEST((got[1].kind == protocol::event_kind::value_caught_up));
+  BOOST_TEST(got[1].id == "ks/a");
+  BOOST_TEST(got[1].payload == "A");
+  BOOST_TEST(got[1].new_version == 110u);
+  BOOST_TEST((got[2].kind == protocol::event_kind::value_caught_up)); // the end: ids present
+  BOOST_TEST(got[2].id == "ks/*");
+  BOOST_TEST(got[2].payload == "ks/a\n");
+  BOOST_TEST(got[2].new_version == 120u); // the listing's revision
+  for (const auto& a : {first, second, relay})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -40,8 +40,18 @@ BOOST_AUTO_TEST_CASE(a_resume_gets_the_ids_events_after_its_revision_in_order) {
   auto all = h.since("*", 4);
   BOOST_REQUIRE(all);
   BOOST_TEST(revisions(*all) == (std::vector<std::uint64_t>{5, 6}));
+  // A prefix watch gets the events of the ids under it, never those of
+  // dref's own records.
+  h.append(7, {written("ab", 7)});
+  h.append(8, {written("dref/members/x", 8)});
+  auto under_a = h.since("a*", 1);
+  BOOST_REQUIRE(under_a);
+  BOOST_TEST(revisions(*under_a) == (std::vector<std::uint64_t>{3, 5, 7}));
+  BOOST_TEST(revisions(*h.since("d*", 0)).empty());
+  BOOST_TEST(revisions(*h.since("*", 6)) == (std::vector<std::uint64_t>{7}));
   // A watcher ahead of this member (it lags) gets nothing yet.
   BOOST_TEST(h.since("a", 9)->empty());
+  BOOST_TEST(h.since("a*", 9)->empty());
 }
 
 BOOST_AUTO_TEST_CASE(the_oldest_revisions_go_whole_and_a_resume_before_them_is_refused) {

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -180,6 +181,20 @@ BOOST_AUTO_TEST_CASE(watchers_catch_up_on_what_they_lost) {
     std::lock_guard guard{changes_mutex};
     changes.emplace_back(before, after);
   });
+  // Prefix watchers of the same ids: "con" (config), "go" (gone).
+  std::map<std::string, std::vector<std::string>> prefix_changes; // "ID KIND [VALUE]"
+  auto recorder = [&](std::string prefix) {
+    return [&, prefix](const std::string& id, const change<std::string>& c) {
+      std::lock_guard guard{changes_mutex};
+      auto line = id + (c.kind == change_kind::removed     ? " removed"
+                        : c.kind == change_kind::caught_up ? " caught_up "
+                                                           : " changed ");
+      prefix_changes[prefix].push_back(line + c.new_value.value_or(""));
+    };
+  };
+  auto watching_con = b.watch_prefix<std::string>("con", recorder("con"));
+  auto watching_go = b.watch_prefix<std::string>("go", recorder("go"));
+  auto gone_known = a.make<std::string>("there", manual_id("go/known"));
   config_a.set("two"); // seen as it happens
   auto gone_a = a.make<std::string>("here", manual_id("gone"));
   auto gone_b = b.existing<std::string>(manual_id("gone"));
@@ -196,6 +211,7 @@ BOOST_AUTO_TEST_CASE(watchers_catch_up_on_what_they_lost) {
   must(n.inspector.call({"HSET", "app:p:answer", "value", binary_codec<std::string>::encode("42"),
                          "version", "1001"}));
   must(n.inspector.call({"DEL", "app:v:gone"}));
+  must(n.inspector.call({"DEL", "app:v:go/known"}));
   must(n.inspector.call({"INCR", "app:index"}));
   must(n.inspector.call({"INCRBY", "app:eseq", "5"}));
   a.make<int>(0, manual_id("elsewhere")).set(1); // the next event shows the gap
@@ -211,6 +227,24 @@ BOOST_AUTO_TEST_CASE(watchers_catch_up_on_what_they_lost) {
     BOOST_TEST((changes == expected));
   }
   BOOST_TEST(test::wait_until([&] { return !gone_b.try_get_cached().has_value(); }));
+  // The prefix watchers: the changes they saw, the value that moved, the
+  // id they knew that is gone (learnt from the end of the prefix's
+  // catch-up: nothing else tells of go/known).
+  BOOST_TEST(test::wait_until([&] {
+    std::lock_guard guard{changes_mutex};
+    return prefix_changes["con"].size() >= 2 && !prefix_changes["go"].empty()
+           && prefix_changes["go"].back() == "go/known removed";
+  }));
+  {
+    std::lock_guard guard{changes_mutex};
+    std::vector<std::string> con{"config changed two", "config caught_up lost"};
+    BOOST_TEST(prefix_changes["con"] == con, boost::test_tools::per_element());
+    const auto& go = prefix_changes["go"];
+    BOOST_TEST(go.front() == "go/known changed there");
+    BOOST_TEST(std::count_if(go.begin(), go.end(),
+                             [](const std::string& line) { return line.starts_with("go/known"); })
+               == 2);
+  }
   waiter.join();
   BOOST_TEST((delivered == std::optional<std::string>{"42"}));
 }

@@ -21,20 +21,22 @@
 //   (read_atom, store_read r)              -> store_read_reply
 //     Linearizable: reflects every write acknowledged before r was sent.
 //
-//   (watch_atom, std::string id, actor w)  -> uint64_t start
-//     From now on w receives plain store_event messages: every event of id
-//     (id "*": of every id), in revision order, without gaps or repeats,
+//   (watch_atom, std::string key, actor w)  -> uint64_t start
+//     From now on w receives plain store_event messages: every event of the
+//     ids key names (watch_key.hpp: one id, or "P*" for every id beginning
+//     with P but dref's own records), in revision order, without gaps or repeats,
 //     until unwatched or w goes down. `start` is the revision the watch
 //     starts after: every write with a higher revision reaches w, none at
 //     or below it does, and every write acknowledged before the watch was
 //     sent is at or below it. (A value event's revision is its new_version.)
 //
-//   (unwatch_atom, std::string id, actor w)
-//     Stops the events of id to w (events already sent may still arrive).
+//   (unwatch_atom, std::string key, actor w)
+//     Stops the events of key to w (events already sent may still arrive).
 //
 // A backend that loses events it owes a watcher (the redis backend, past
 // its stream's retention) sends that watcher what it needs to be current
-// again, marked as a catch-up (event_kind::value_caught_up and kin).
+// again, marked as a catch-up (event_kind::value_caught_up and kin; for a
+// prefix key, prefix_catch_up.hpp).
 
 #include <caf/actor.hpp>
 #include <caf/message_handler.hpp>
