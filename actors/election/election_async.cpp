@@ -4,19 +4,26 @@
 #include <caf/scheduled_actor.hpp>
 
 #include "dref/election.hpp"
+#include "election_reads.hpp"
 #include "election_state.hpp"
 #include "inbox.hpp"
 
 namespace dref::detail {
 
+void observed_leader(const std::shared_ptr<context_impl>& ctx, const std::string& lock_id,
+                     caf::scheduled_actor* self,
+                     std::function<void(result<std::optional<std::string>>)> done) {
+  ctx->async_read(self, leader_read(lock_id), std::nullopt,
+                  [done](result<protocol::read_result> got) {
+                    if (!got)
+                      return done(std::move(got).error());
+                    done(leader_in(*got));
+                  });
+}
+
 void election_leader(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
                      std::function<void(result<std::optional<std::string>>)> done) {
-  state->ctx->async_read(self, leader_read(state->lock_id), std::nullopt,
-                         [done](result<protocol::read_result> got) {
-                           if (!got)
-                             return done(std::move(got).error());
-                           done(leader_in(*got));
-                         });
+  observed_leader(state->ctx, state->lock_id, self, std::move(done));
 }
 
 void election_when_elected(const std::shared_ptr<election_state>& state,
@@ -35,21 +42,22 @@ void election_when_elected(const std::shared_ptr<election_state>& state,
     posting(*state->term);
 }
 
-void election_observe(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
+void observed_leaders(const std::shared_ptr<context_impl>& ctx, const std::string& lock_id,
+                      caf::scheduled_actor* self,
                       std::function<void(std::optional<std::string>)> fn,
                       std::function<void(result<subscription>)> done) {
-  state->ctx->async_watch(
-    self, state->lock_id,
+  ctx->async_watch(
+    self, lock_id,
     [fn](const protocol::store_event& e) {
       if (auto changed = leader_change(e))
         fn(std::move(*changed));
     },
     std::nullopt,
-    [state, self, fn, done](result<inbox> watching) {
+    [ctx, lock_id, self, fn, done](result<inbox> watching) {
       if (!watching)
         return done(std::move(watching).error());
       // Watching first, then reading, as the blocking observe does.
-      election_leader(state, self,
+      observed_leader(ctx, lock_id, self,
                       [fn, done, events = std::move(*watching)](
                         result<std::optional<std::string>> current) {
                         if (!current)
@@ -57,6 +65,73 @@ void election_observe(const std::shared_ptr<election_state>& state, caf::schedul
                         fn(std::move(*current));
                         done(events.to_subscription());
                       });
+    });
+}
+
+void election_observe(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
+                      std::function<void(std::optional<std::string>)> fn,
+                      std::function<void(result<subscription>)> done) {
+  observed_leaders(state->ctx, state->lock_id, self, std::move(fn), std::move(done));
+}
+
+// As election_observer::proclaimed: the value first, then the lock.
+void observed_proclamation(const std::shared_ptr<context_impl>& ctx, const std::string& lock_id,
+                           caf::scheduled_actor* self,
+                           std::function<void(result<std::optional<proclamation>>)> done) {
+  ctx->async_read(
+    self, protocol::store_read{protocol::read_kind::value, lock_id, 0, 0}, std::nullopt,
+    [ctx, lock_id, self, done](result<protocol::read_result> value) {
+      if (!value && value.error().code == errc::not_found)
+        return done(std::optional<proclamation>{});
+      if (!value)
+        return done(std::move(value).error());
+      auto decoded = decode_proclamation(std::get<protocol::value_state>(*value).value);
+      if (!decoded)
+        return done(std::optional<proclamation>{});
+      ctx->async_read(self, leader_read(lock_id), std::nullopt,
+                      [done, decoded](result<protocol::read_result> lock) {
+                        if (!lock)
+                          return done(std::move(lock).error());
+                        const auto& state = std::get<protocol::lock_state>(*lock);
+                        if (!state.held || state.token != decoded->token)
+                          return done(std::optional<proclamation>{});
+                        done(decoded);
+                      });
+    });
+}
+
+void observed_proclamations(const std::shared_ptr<context_impl>& ctx, const std::string& lock_id,
+                            caf::scheduled_actor* self,
+                            std::function<void(const proclamation&)> fn,
+                            std::function<void(result<subscription>)> done) {
+  ctx->async_watch(
+    self, lock_id,
+    [fn](const protocol::store_event& e) {
+      if (auto p = proclamation_in(e))
+        fn(*p);
+    },
+    std::nullopt,
+    [done](result<inbox> watching) {
+      if (!watching)
+        return done(std::move(watching).error());
+      done(watching->to_subscription());
+    });
+}
+
+void election_proclaim(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
+                       std::string value, std::function<void(result<void>)> done) {
+  auto token = state->leading_token.load();
+  if (!state->leads_now() || token == 0)
+    return done(not_leading(*state));
+  auto bytes = encode_proclamation({state->candidate, token, std::move(value)});
+  state->ctx->async_propose(
+    self,
+    protocol::cmd_fenced{protocol::write_fence{state->lock_id, token},
+                         protocol::cmd_set{state->lock_id, std::move(bytes)}},
+    std::nullopt, [done](result<protocol::store_result> written) {
+      if (!written)
+        return done(std::move(written).error());
+      done(result<void>{});
     });
 }
 

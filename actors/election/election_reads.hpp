@@ -6,6 +6,7 @@
 // term's token).
 
 #include <charconv>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "context_impl.hpp"
 #include "dref/election.hpp"
+#include "dref/store/delta.hpp"
 #include "election_state.hpp"
 
 namespace dref::detail {
@@ -63,6 +65,28 @@ inline std::optional<proclamation> decode_proclamation(std::string_view bytes) {
   out.candidate.assign(length.ptr + 1, size);
   out.value.assign(length.ptr + 1 + size, end);
   return out;
+}
+
+// The proclamation a value event of the election's lock id carries, if
+// any (on_proclaimed: blocking and from actors).
+inline std::optional<proclamation> proclamation_in(const protocol::store_event& e) {
+  bool new_value = e.kind == protocol::event_kind::value_created
+                   || e.kind == protocol::event_kind::value_written
+                   || e.kind == protocol::event_kind::value_caught_up;
+  if (!new_value)
+    return std::nullopt;
+  if (e.payload_type != protocol::payload_kind::delta)
+    return decode_proclamation(e.payload);
+  if (!e.old_value)
+    return std::nullopt;
+  auto whole = store::apply_delta(*e.old_value, e.payload, SIZE_MAX);
+  return whole ? decode_proclamation(*whole) : std::nullopt;
+}
+
+// Why a candidate that does not lead cannot proclaim.
+inline error not_leading(const election_state& state) {
+  return error{errc::not_holder, "election '" + state.name + "': candidate '" + state.candidate
+                                   + "' does not lead; only the leader proclaims"};
 }
 
 } // namespace dref::detail

@@ -50,9 +50,7 @@ subscription election_observer::on_proclaimed(std::function<void(const proclamat
 void election::proclaim(const std::string& value) {
   auto token = fencing_token();
   if (!is_leader() || token == 0)
-    throw error_exception(error{errc::not_holder, "election '" + name() + "': candidate '"
-                                                    + candidate()
-                                                    + "' does not lead; only the leader proclaims"});
+    throw error_exception(detail::not_leading(*state_));
   auto bytes = detail::encode_proclamation({candidate(), token, value});
   auto written = state_->ctx->propose(
     protocol::cmd_fenced{protocol::write_fence{state_->lock_id, token},

@@ -290,4 +290,102 @@ BOOST_FIXTURE_TEST_CASE(typed_candidates_elect_one_and_hand_over_on_resign_and_e
   BOOST_TEST(remaining_leaders == 1u);
 }
 
+// An observer from actors (context::observe_election): the leader, its
+// changes and the proclamations, nothing blocking; the leader proclaims
+// from an actor, and a candidate that does not lead is told not_holder.
+BOOST_FIXTURE_TEST_CASE(an_actor_observes_and_the_leader_proclaims_from_an_actor, cluster) {
+  auto name = manual_id("ea/observed");
+  auto leader = std::make_shared<election>(node(0).join_election(name, "lead"));
+  BOOST_TEST_REQUIRE(wait_until([&] { return leader->is_leader(); }));
+  auto follower = std::make_shared<election>(node(1).join_election(name, "follow"));
+  auto observer = std::make_shared<election_observer>(node(2).observe_election(name));
+  std::mutex m;
+  std::vector<std::optional<std::string>> leaders;
+  std::vector<proclamation> heard;
+  std::atomic<int> watching{0};
+  std::optional<std::string> leader_read;
+  test::actor_stopper stop;
+  stop.add(spawn_client(sys, [&, observer](caf::event_based_actor* self, std::function<void()>) {
+    auto watches = std::make_shared<std::vector<subscription>>();
+    observer->leader(self).then(
+      [&](std::optional<std::string> now) {
+        std::lock_guard guard{m};
+        leader_read = now;
+      },
+      [](const error& e) { BOOST_ERROR("leader: " << e.to_string()); });
+    observer
+      ->observe(self,
+                [&](std::optional<std::string> now) {
+                  std::lock_guard guard{m};
+                  leaders.push_back(now);
+                })
+      .then(
+        [&, watches](subscription s) {
+          watches->push_back(std::move(s));
+          ++watching;
+        },
+        [](const error& e) { BOOST_ERROR("observe: " << e.to_string()); });
+    observer
+      ->on_proclaimed(self,
+                      [&](const proclamation& p) {
+                        std::lock_guard guard{m};
+                        heard.push_back(p);
+                      })
+      .then(
+        [&, watches](subscription s) {
+          watches->push_back(std::move(s));
+          ++watching;
+        },
+        [](const error& e) { BOOST_ERROR("on_proclaimed: " << e.to_string()); });
+  }));
+  BOOST_TEST_REQUIRE(wait_until([&] { return watching == 2; }));
+  std::atomic<int> proclaimed{0};
+  std::atomic<int> refused{0};
+  stop.add(spawn_client(sys, [&, leader, follower](caf::event_based_actor* self,
+                                                   std::function<void()>) {
+    leader->proclaim(self, "v1").then(
+      [&] { ++proclaimed; }, [](const error& e) { BOOST_ERROR("proclaim: " << e.to_string()); });
+    follower->proclaim(self, "mine").then(
+      [] { BOOST_ERROR("a candidate that does not lead proclaimed"); },
+      [&](const error& e) {
+        if (e.code == errc::not_holder)
+          ++refused;
+      });
+  }));
+  BOOST_TEST_REQUIRE(wait_until([&] { return proclaimed == 1 && refused == 1; }));
+  BOOST_TEST_REQUIRE(wait_until([&] {
+    std::lock_guard guard{m};
+    return !heard.empty();
+  }));
+  std::optional<proclamation> read_back;
+  std::atomic<int> read_done{0};
+  stop.add(spawn_client(sys, [&, observer](caf::event_based_actor* self, std::function<void()>) {
+    observer->proclaimed(self).then(
+      [&](std::optional<proclamation> p) {
+        read_back = std::move(p);
+        ++read_done;
+      },
+      [](const error& e) { BOOST_ERROR("proclaimed: " << e.to_string()); });
+  }));
+  BOOST_TEST_REQUIRE(wait_until([&] { return read_done == 1; }));
+  BOOST_TEST_REQUIRE(read_back.has_value());
+  BOOST_TEST(read_back->candidate == "lead");
+  BOOST_TEST(read_back->value == "v1");
+  BOOST_TEST(read_back->token == leader->fencing_token());
+  {
+    std::lock_guard guard{m};
+    BOOST_TEST(heard.size() == 1u);
+    BOOST_TEST(heard[0].value == "v1");
+    BOOST_TEST((leader_read == std::optional<std::string>{"lead"}));
+    BOOST_TEST_REQUIRE(!leaders.empty());
+    BOOST_TEST((leaders.front() == std::optional<std::string>{"lead"}));
+  }
+  // The leader steps down: the observer sees the follower lead.
+  leader->leave();
+  BOOST_TEST(wait_until([&] {
+    std::lock_guard guard{m};
+    return leaders.back() == std::optional<std::string>{"follow"};
+  }));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

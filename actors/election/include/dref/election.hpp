@@ -26,7 +26,8 @@
 // stop.cancelled() in work the actor schedules for itself: a term may have
 // ended by the time on_elected runs); e.observe(self, fn) ->
 // pending<subscription>; e.resign(self) -> pending<void>, answered once
-// the lock is released.
+// the lock is released; e.proclaim(self, value) -> pending<void>. An
+// election_observer has the same actor forms.
 
 #include <cstdint>
 #include <functional>
@@ -65,6 +66,23 @@ void election_observe(const std::shared_ptr<election_state>& state, caf::schedul
                       std::function<void(result<subscription>)> done);
 void election_resign(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
                      std::function<void(result<void>)> done);
+void election_proclaim(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
+                       std::string value, std::function<void(result<void>)> done);
+// The same reads and watches for an observer, by the election's lock id.
+void observed_leader(const std::shared_ptr<context_impl>& ctx, const std::string& lock_id,
+                     caf::scheduled_actor* self,
+                     std::function<void(result<std::optional<std::string>>)> done);
+void observed_leaders(const std::shared_ptr<context_impl>& ctx, const std::string& lock_id,
+                      caf::scheduled_actor* self,
+                      std::function<void(std::optional<std::string>)> fn,
+                      std::function<void(result<subscription>)> done);
+void observed_proclamation(const std::shared_ptr<context_impl>& ctx, const std::string& lock_id,
+                           caf::scheduled_actor* self,
+                           std::function<void(result<std::optional<proclamation>>)> done);
+void observed_proclamations(const std::shared_ptr<context_impl>& ctx, const std::string& lock_id,
+                            caf::scheduled_actor* self,
+                            std::function<void(const proclamation&)> fn,
+                            std::function<void(result<subscription>)> done);
 } // namespace detail
 
 class election {
@@ -137,6 +155,15 @@ public:
         detail::election_observe(state, scheduled, fn, std::move(done));
       }};
   }
+  // Like proclaim(value): answers once written, or with not_holder when
+  // this candidate does not lead (nothing written).
+  template <class Self>
+  pending<void> proclaim(Self* self, const std::string& value) {
+    return pending<void>{[state = state_, scheduled = detail::as_scheduled(self),
+                          value](std::function<void(result<void>)> done) {
+      detail::election_proclaim(state, scheduled, value, std::move(done));
+    }};
+  }
   // Like resign(): answers once this term's thread callbacks returned, the
   // lock is released and this candidate is queued again (at once when not
   // leading).
@@ -154,7 +181,8 @@ private:
 
 // An election seen without standing in it (etcd's Observe): from any node,
 // its leader and what the leader proclaimed. Made by
-// context::observe_election; blocking, errors thrown as error_exception.
+// context::observe_election; blocking, errors thrown as error_exception, or
+// from actors (below).
 class election_observer {
 public:
   election_observer(std::shared_ptr<detail::context_impl> ctx, std::string name);
@@ -171,6 +199,43 @@ public:
   // fn(p) for every proclamation from now on, of any term (compare p.token
   // with the term you follow). On a CAF worker thread: keep it short.
   [[nodiscard]] subscription on_proclaimed(std::function<void(const proclamation&)> fn) const;
+
+  // --- from actors (Self: any CAF scheduled actor): the same, nothing
+  // blocks, errors as error answers, fn called in self's context; a watch's
+  // pending answers once it is in place (observe: once fn has seen the
+  // current leader).
+  template <class Self>
+  pending<std::optional<std::string>> leader(Self* self) const {
+    return pending<std::optional<std::string>>{
+      [ctx = ctx_, lock_id = lock_id_, scheduled = detail::as_scheduled(self)](
+        std::function<void(result<std::optional<std::string>>)> done) {
+        detail::observed_leader(ctx, lock_id, scheduled, std::move(done));
+      }};
+  }
+  template <class Self>
+  pending<std::optional<proclamation>> proclaimed(Self* self) const {
+    return pending<std::optional<proclamation>>{
+      [ctx = ctx_, lock_id = lock_id_, scheduled = detail::as_scheduled(self)](
+        std::function<void(result<std::optional<proclamation>>)> done) {
+        detail::observed_proclamation(ctx, lock_id, scheduled, std::move(done));
+      }};
+  }
+  template <class Self>
+  pending<subscription> observe(Self* self, std::function<void(std::optional<std::string>)> fn) const {
+    return pending<subscription>{
+      [ctx = ctx_, lock_id = lock_id_, scheduled = detail::as_scheduled(self),
+       fn = std::move(fn)](std::function<void(result<subscription>)> done) {
+        detail::observed_leaders(ctx, lock_id, scheduled, fn, std::move(done));
+      }};
+  }
+  template <class Self>
+  pending<subscription> on_proclaimed(Self* self, std::function<void(const proclamation&)> fn) const {
+    return pending<subscription>{
+      [ctx = ctx_, lock_id = lock_id_, scheduled = detail::as_scheduled(self),
+       fn = std::move(fn)](std::function<void(result<subscription>)> done) {
+        detail::observed_proclamations(ctx, lock_id, scheduled, fn, std::move(done));
+      }};
+  }
 
 private:
   std::shared_ptr<detail::context_impl> ctx_;
