@@ -304,9 +304,11 @@ BOOST_FIXTURE_TEST_CASE(an_actor_observes_and_the_leader_proclaims_from_an_actor
   std::vector<proclamation> heard;
   std::atomic<int> watching{0};
   std::optional<std::string> leader_read;
+  // The watches live as long as the test, not just as long as the answers.
+  auto watches = std::make_shared<std::vector<subscription>>();
   test::actor_stopper stop;
-  stop.add(spawn_client(sys, [&, observer](caf::event_based_actor* self, std::function<void()>) {
-    auto watches = std::make_shared<std::vector<subscription>>();
+  stop.add(spawn_client(sys, [&, observer, watches](caf::event_based_actor* self,
+                                                    std::function<void()>) {
     observer->leader(self).then(
       [&](std::optional<std::string> now) {
         std::lock_guard guard{m};
