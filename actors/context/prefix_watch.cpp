@@ -1,10 +1,10 @@
 // Prefix watches through a context (the contract is above
-// context::watch_prefix): the prefix checked here, so that every backend
-// refuses the same prefixes; the backend's events of key "prefix*" turned
+// context::watch_prefix): the prefix checked here (check_watch_prefix), so
+// that every backend refuses the same prefixes; the backend's events of key "prefix*" turned
 // into changes by prefix_changes.hpp.
 #include "context_impl.hpp"
 #include "dref/context.hpp"
-#include "dref/store/input_checks.hpp"
+#include "dref/backends/seam/watch_key.hpp"
 #include "prefix_changes.hpp"
 
 #include <caf/scheduled_actor.hpp>
@@ -15,15 +15,8 @@ namespace dref {
 namespace {
 
 result<std::string> watch_key_of(const std::string& prefix) {
-  if (prefix.empty())
-    return error{errc::invalid_argument, "a prefix watch needs a prefix; an empty one would "
-                                         "report every change of every value"};
-  if (auto ok = store::check_id(prefix, store::limits{}, "watch prefix"); !ok)
+  if (auto ok = backend::check_watch_prefix(prefix, store::limits{}); !ok)
     return ok.error();
-  if (prefix.starts_with(store::reserved_prefix))
-    return error{errc::invalid_argument, "watch prefix '" + prefix + "': ids beginning with '" +
-                                             std::string{store::reserved_prefix} +
-                                             "' are dref's own records"};
   return prefix + "*";
 }
 

@@ -2,6 +2,7 @@
 
 #include "dashboard_feed.hpp"
 #include "dref/backends/seam/limits_from.hpp"
+#include "dref/backends/seam/watch_key.hpp"
 #include "dref/store/input_checks.hpp"
 #include "outbox.hpp"
 
@@ -128,16 +129,11 @@ stream_answer router::open_stream(const request& req, const std::shared_ptr<outb
     auto id = percent_decoded(path.substr(prefix.size()));
     if (!id)
       return refuse(error_reply(400, "invalid_id", "the id is not percent-encoded correctly"));
-    if (auto ok = store::check_id(*id, limits_,
-                                  prefix == watch_refs_prefix     ? "ref id"
-                                  : prefix == watch_prefix_prefix ? "watch prefix"
-                                                                  : "topic id");
-        !ok)
+    auto ok = prefix == watch_prefix_prefix
+                ? backend::check_watch_prefix(*id, limits_)
+                : store::check_id(*id, limits_, prefix == watch_refs_prefix ? "ref id" : "topic id");
+    if (!ok)
       return refuse(error_reply(ok.error()));
-    if (prefix == watch_prefix_prefix && id->starts_with(store::reserved_prefix))
-      return refuse(error_reply(400, "invalid_argument",
-                                "ids beginning with '" + std::string{store::reserved_prefix}
-                                  + "' are dref's own records"));
     std::optional<std::uint64_t> from;
     if (auto text = query_value(query, "from")) {
       from = whole_number(*text);

@@ -231,17 +231,10 @@ std::optional<caf::error> check_watch_id(const std::string& id, const store::lim
   if (id == "*")
     return refusal(errc::permission_denied, "a watch of every id (\"*\") is not open to "
                                             "clients; watch a prefix (\"P*\") or one id");
-  if (backend::is_prefix_key(id)) {
-    auto prefix = backend::prefix_of(id);
-    if (prefix.starts_with(store::reserved_prefix))
-      return refusal(errc::invalid_argument,
-                     "a watch of prefix '" + std::string{prefix} + "': ids beginning with '"
-                       + std::string{store::reserved_prefix} + "' are dref's own records");
-    if (auto ok = store::check_id(prefix, limits, "watch prefix"); !ok)
-      return to_caf_error(ok.error());
-    return std::nullopt;
-  }
-  if (auto ok = store::check_id(id, limits, "watch id"); !ok)
+  auto ok = backend::is_prefix_key(id)
+             ? backend::check_watch_prefix(backend::prefix_of(id), limits)
+             : store::check_id(id, limits, "watch id");
+  if (!ok)
     return to_caf_error(ok.error());
   return std::nullopt;
 }
