@@ -9,6 +9,7 @@
 #include <caf/scheduled_actor.hpp>
 
 #include "context_impl.hpp"
+#include "lapse_alarm.hpp"
 #include "dref/lock.hpp"
 
 namespace dref::detail {
@@ -31,11 +32,7 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
   bool giving_up = false; // our own cancel_wait is under way
   bool lost = false;
   std::uint64_t token = 0;
-  // The session's deadline, our listener on it, and the inbox its lapse
-  // comes through (it runs on the keepalive's thread, we in self's context).
-  std::shared_ptr<session_deadline> life;
-  std::uint64_t listening = 0;
-  inbox alarm;
+  lapse_alarm alarm; // the session's lapse, told in self's context
 
   void answer(result<std::optional<std::uint64_t>> outcome) {
     if (!done)
@@ -50,12 +47,7 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
     reply(std::move(outcome));
   }
 
-  void stop_listening() {
-    if (life)
-      life->forget(listening);
-    listening = 0;
-    alarm.close();
-  }
+  void stop_listening() { alarm.stop(); }
 
   void start() {
     ctx->async_session(self, [me = shared_from_this()](result<std::string> opened) {
@@ -69,16 +61,10 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
 
   // From before the acquire: a lapse while queued ends the wait.
   void listen() {
-    life = ctx->deadline_of(session);
-    alarm = inbox::open(self);
-    std::weak_ptr<acquisition> weak = shared_from_this();
-    auto lapsed = [weak] {
+    alarm.start(*ctx, self, session, [weak = weak_from_this()] {
       if (auto me = weak.lock())
         me->lapse();
-    };
-    if (!life)
-      return alarm.post(lapsed);
-    listening = life->listen([lapsed, posting = alarm] { posting.post(lapsed); });
+    });
   }
 
   void lapse() {
