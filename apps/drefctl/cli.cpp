@@ -110,12 +110,13 @@ std::uint64_t parse_count(const std::string& flag, const std::string& text) {
 // CLI11 takes the words after -- as positionals without telling whether
 // there was a --. lock insists on it, so that CMD's own flags can never be
 // read as drefctl's: its command must be exactly the words after the first --.
-void require_command_after_dashes(const lock_command& lock, int argc, const char* const* argv) {
+void require_command_after_dashes(const lock_command& lock, const std::string& usage, int argc,
+                                  const char* const* argv) {
   const auto* end = argv + argc;
   const auto* dashes =
       std::find_if(argv + 1, end, [](const char* arg) { return std::string_view{arg} == "--"; });
   if (dashes == end || !std::equal(dashes + 1, end, lock.command.begin(), lock.command.end()))
-    throw usage_error{"usage: lock ID -- CMD [ARG...]"};
+    throw usage_error{"usage: " + usage};
 }
 
 std::chrono::milliseconds parse_positive_duration(const std::string& flag, const std::string& text) {
@@ -190,6 +191,7 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   cas_command cas;
   add_command add;
   lock_command lock;
+  semaphore_command semaphore;
   publish_command publish;
   watch_command watch;
   rm_command rm;
@@ -311,6 +313,21 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
                       "SIGKILL after this long (default 5s); exit code 5")
       ->type_name("DURATION");
 
+  auto* holding = define_command(app, "semaphore",
+                                 "run CMD holding --permits of the semaphore ID (made\n"
+                                 "with LIMIT permits when absent; fair, first in first\n"
+                                 "out); CMD sees the grant's fencing token in\n"
+                                 "DREF_FENCING_TOKEN; exit codes as lock's",
+                                 semaphore, chosen);
+  holding->add_option("ID", semaphore.id, "the semaphore's id")->required();
+  holding->add_option("LIMIT", semaphore.limit, "its permits in all, when this makes it")
+      ->required();
+  holding->add_option("CMD", semaphore.command, "the command and its arguments, after --")
+      ->required();
+  holding->add_option("--permits", semaphore.permits, "how many to hold (default 1)");
+  holding->add_option("--ttl", ttl_text, "as for lock")->type_name("DURATION");
+  holding->add_option("--kill-grace", kill_grace_text, "as for lock")->type_name("DURATION");
+
   auto* publishing = define_command(app, "publish", "publish MESSAGE; prints its sequence number",
                                     publish, chosen);
   publishing->add_option("TOPIC", publish.topic, "the topic's id")->required();
@@ -371,9 +388,15 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   if (!chosen)
     throw usage_error{"no command given"};
   if (auto* lock_args = std::get_if<lock_command>(&*chosen)) {
-    require_command_after_dashes(*lock_args, argc, argv);
+    require_command_after_dashes(*lock_args, "lock ID -- CMD [ARG...]", argc, argv);
     lock_args->ttl = parse_positive_duration("--ttl", ttl_text);
     lock_args->kill_grace = parse_positive_duration("--kill-grace", kill_grace_text);
+  }
+  if (auto* semaphore_args = std::get_if<semaphore_command>(&*chosen)) {
+    require_command_after_dashes(*semaphore_args, "semaphore ID LIMIT -- CMD [ARG...]", argc,
+                                 argv);
+    semaphore_args->ttl = parse_positive_duration("--ttl", ttl_text);
+    semaphore_args->kill_grace = parse_positive_duration("--kill-grace", kill_grace_text);
   }
   if (auto* set_args = std::get_if<set_command>(&*chosen); set_args && !set_ttl_text.empty())
     set_args->ttl = parse_positive_duration("--ttl", set_ttl_text);

@@ -78,6 +78,12 @@ struct lock_command {
   std::chrono::milliseconds ttl{10000};        // the session's TTL (--ttl)
   std::chrono::milliseconds kill_grace{5000};  // SIGTERM to SIGKILL on a loss (--kill-grace)
 };
+// semaphore ID LIMIT -- CMD: lock's options, holding `permits` of the
+// semaphore ID (made with LIMIT permits when absent).
+struct semaphore_command : lock_command {
+  std::int64_t limit = 1;
+  std::int64_t permits = 1;
+};
 struct publish_command {
   std::string topic;
   std::string message;
@@ -93,7 +99,8 @@ struct watch_command {
 using command =
     std::variant<status_command, members_list_command, members_add_command, members_promote_command,
                  members_remove_command, transfer_leader_command, get_command, set_command,
-                 cas_command, add_command, lock_command, publish_command, watch_command,
+                 cas_command, add_command, lock_command, semaphore_command, publish_command,
+                 watch_command,
                  rm_command, ls_command, txn_command>;
 
 struct invocation {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <iostream>
 
+#include "dref/semaphore.hpp"
 #include "process_cluster.hpp"
 
 using namespace dref;
@@ -200,6 +201,25 @@ BOOST_AUTO_TEST_CASE(drefctl_values_locks_topics_and_exit_codes) {
     BOOST_TEST(blocked.code == 4);
     BOOST_TEST(blocked.out.empty());
   }
+
+  // A semaphore's permits: drefctl takes what is free; asking for more than
+  // is free times out (exit 4) and runs nothing; more than the limit: 2.
+  {
+    auto held = semaphore::make(c.ctx(0), manual_id("ctl/sem"), 2).acquire(1);
+    auto sem = at({"semaphore", "ctl/sem", "2", "--", "sh", "-c",
+                   "echo token=$DREF_FENCING_TOKEN; " + std::string{DREFCTL_BIN} + " --endpoints "
+                       + c.endpoints() + " ls ctl/sem/"});
+    BOOST_TEST(sem.code == 0);
+    BOOST_REQUIRE(sem.out.starts_with("token="));
+    BOOST_TEST(std::stoull(sem.out.substr(6)) > held.fencing_token());
+    BOOST_TEST(count_of(sem.out, "ctl/sem/") == 2u); // both requests in line while it ran
+    auto busy = at({"--timeout", "300ms", "semaphore", "ctl/sem", "2", "--permits", "2", "--",
+                    "sh", "-c", "echo ran"});
+    BOOST_TEST(busy.code == 4);
+    BOOST_TEST(busy.out.empty());
+    BOOST_TEST(at({"semaphore", "ctl/sem", "2", "--permits", "3", "--", "true"}).code == 2);
+  }
+  BOOST_TEST(count_of(at({"ls", "ctl/sem/"}).out, "ctl/sem/") == 0u); // every request left
 
   // A write fenced by the lock drefctl holds commits (its command writes
   // with the token it was handed); once the lock is released, the same

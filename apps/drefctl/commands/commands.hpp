@@ -28,8 +28,9 @@ int run(session& s, const publish_command& cmd);
 int run(session& s, const ls_command& cmd);
 int run(session& s, const txn_command& cmd);
 
-// A command run under a lock (lock.cpp).
+// A command run under a lock, or holding a semaphore's permits (lock.cpp).
 int run(session& s, const lock_command& cmd);
+int run(session& s, const semaphore_command& cmd);
 
 // Events of a ref or topic until --count or a signal (watch.cpp).
 int run(session& s, const watch_command& cmd);
