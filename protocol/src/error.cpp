@@ -35,6 +35,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::internal: return "internal";
     case errc::permission_denied: return "permission_denied";
     case errc::body_failed: return "body_failed";
+    case errc::broken: return "broken";
   }
   return "unknown_error";
 }

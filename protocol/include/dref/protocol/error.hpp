@@ -42,6 +42,7 @@ enum class errc : std::uint8_t {
   internal,              // a bug: please report it
   permission_denied,     // not for this principal, e.g. an admin request on a client port
   body_failed,           // a delay's body failed (threw), on this node or another
+  broken,                // a barrier's round broke: a participant left before all arrived
 };
 
 // Stable lower-case name, e.g. "version_conflict".
