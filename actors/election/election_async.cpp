@@ -139,6 +139,7 @@ void election_resign(const std::shared_ptr<election_state>& state, caf::schedule
                      std::function<void(result<void>)> done) {
   std::unique_lock guard{state->mutex};
   if (!state->leading) {
+    state->hand_to.reset(); // a resign_to's choice is for this term only
     guard.unlock();
     return done(result<void>{});
   }
@@ -146,6 +147,28 @@ void election_resign(const std::shared_ptr<election_state>& state, caf::schedule
   state->resign_waiters.push_back([events, done] { events.post([done] { done(result<void>{}); }); });
   state->resign_requested = true;
   state->changed.notify_all();
+}
+
+void election_resign_to(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
+                        std::string to, std::function<void(result<void>)> done) {
+  state->ctx->async_read(
+      self, leader_read(state->lock_id), std::nullopt,
+      [state, self, to = std::move(to), done](result<protocol::read_result> read) {
+        if (!read)
+          return done(std::move(read).error());
+        std::string session;
+        {
+          std::lock_guard guard{state->mutex};
+          session = state->session;
+        }
+        if (auto refused = hand_over_refusal(*read, state->name, session, state->candidate, to))
+          return done(*refused);
+        {
+          std::lock_guard guard{state->mutex};
+          state->hand_to = to;
+        }
+        election_resign(state, self, done);
+      });
 }
 
 } // namespace dref::detail

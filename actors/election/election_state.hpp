@@ -42,6 +42,23 @@ inline protocol::store_read leader_read(const std::string& lock_id) {
   return protocol::store_read{protocol::read_kind::lock, lock_id, 0, 0};
 }
 
+// Why a leader may not hand over to `to`, from a read of the election's
+// lock: it does not lead, or `to` is not in line. Nothing when it may.
+inline std::optional<error> hand_over_refusal(const protocol::read_result& read,
+                                              const std::string& election,
+                                              const std::string& session,
+                                              const std::string& leader, const std::string& to) {
+  const auto& lock = std::get<protocol::lock_state>(read);
+  if (!lock.held || lock.session != session || lock.owner != leader)
+    return error{errc::not_holder, "election '" + election + "': '" + leader +
+                                       "' does not lead, so it cannot hand over"};
+  for (const auto& w : lock.waiters)
+    if (w.owner == to)
+      return std::nullopt;
+  return error{errc::not_found, "election '" + election + "': '" + to +
+                                    "' is not a candidate in line; '" + leader + "' still leads"};
+}
+
 struct election_state : std::enable_shared_from_this<election_state> {
   std::shared_ptr<context_impl> ctx;
   std::string name;
@@ -56,6 +73,8 @@ struct election_state : std::enable_shared_from_this<election_state> {
   bool dropped = false; // our wait or term ended without us asking
   bool stopping = false;
   bool resign_requested = false;
+  // resign_to: the candidate the resigning leader hands over to.
+  std::optional<std::string> hand_to;
   // The first candidacy is in the lock's queue (or the campaign ended):
   // join_election returns then, so candidates queue in the order they
   // joined.
@@ -301,14 +320,33 @@ struct election_state : std::enable_shared_from_this<election_state> {
       }
       std::uint64_t held_token = leading_token;
       end_term();
-      if (!lost)
-        (void)ctx->propose(protocol::cmd_lock_release{lock_id, *opened, candidate, held_token},
-                           std::nullopt);
+      if (!lost) {
+        let_go(*opened, held_token);
+      } else {
+        std::lock_guard guard{mutex};
+        hand_to.reset(); // the term is gone: nothing to hand over
+      }
       {
         std::lock_guard guard{mutex};
         requeue_pending = resign_requested; // finished once queued again
       }
     }
+  }
+
+  // The lock goes to the candidate resign_to named, else (none named, or
+  // it left the line since) to the next in line.
+  void let_go(const std::string& held_session, std::uint64_t held_token) {
+    std::optional<std::string> to;
+    {
+      std::lock_guard guard{mutex};
+      to = std::exchange(hand_to, std::nullopt);
+    }
+    if (to && ctx->propose(protocol::cmd_lock_hand_over{lock_id, held_session, candidate,
+                                                        held_token, *to},
+                           std::nullopt))
+      return;
+    (void)ctx->propose(protocol::cmd_lock_release{lock_id, held_session, candidate, held_token},
+                       std::nullopt);
   }
 
   // Until the first candidacy is queued, at most `limit`.

@@ -49,8 +49,10 @@ subscription election::observe(std::function<void(std::optional<std::string>)> f
 
 void election::resign() {
   std::unique_lock guard{state_->mutex};
-  if (!state_->leading)
+  if (!state_->leading) {
+    state_->hand_to.reset(); // a resign_to's choice is for this term only
     return;
+  }
   state_->resign_requested = true;
   state_->changed.notify_all();
   // From inside a when_elected callback: the campaign waits for that
@@ -59,6 +61,25 @@ void election::resign() {
     if (runner.get_id() == std::this_thread::get_id())
       return;
   state_->changed.wait(guard, [&] { return !state_->resign_requested || state_->stopping; });
+}
+
+void election::resign_to(const std::string& to) {
+  std::string session;
+  {
+    std::lock_guard guard{state_->mutex};
+    session = state_->session;
+  }
+  auto read = state_->ctx->read(detail::leader_read(state_->lock_id), std::nullopt);
+  if (!read)
+    throw error_exception(read.error());
+  if (auto refused =
+          detail::hand_over_refusal(*read, state_->name, session, state_->candidate, to))
+    throw error_exception(*refused);
+  {
+    std::lock_guard guard{state_->mutex};
+    state_->hand_to = to;
+  }
+  resign();
 }
 
 void election::leave() {

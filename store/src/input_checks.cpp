@@ -105,6 +105,10 @@ struct input_checker {
   result<void> operator()(const cmd_lock_cancel_wait& c) const {
     return check_lock_ids(c.lock, c.session, c.owner, lim);
   }
+  result<void> operator()(const cmd_lock_hand_over& c) const {
+    return first_failure([&] { return check_lock_ids(c.lock, c.session, c.owner, lim); },
+                         [&] { return check_id(c.to_owner, lim, "lock owner"); });
+  }
   result<void> operator()(const cmd_publish& c) const {
     return id_and_size(c.topic, "topic id", c.message);
   }

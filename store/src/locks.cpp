@@ -92,30 +92,67 @@ result<store_result> store::on(context& ctx, const cmd_lock_acquire& cmd) {
   return res_lock{false, 0, 0, lock.waiters.size()};
 }
 
+namespace {
+
+// The holder and token a release or a handover names, checked against the
+// lock's current grant.
+result<void> check_holder(const std::string& lock_id, const lock_entry* lock,
+                          const std::string& session, const std::string& owner,
+                          std::uint64_t token) {
+  if (lock == nullptr || lock->session.empty())
+    return error{errc::not_holder, "lock '" + lock_id + "' is not held by anyone"};
+  if (lock->session != session || lock->owner != owner)
+    return error{errc::not_holder, "lock '" + lock_id + "' is held by " + holder_text(*lock)
+                                     + ", not by session '" + session + "' (owner '" + owner
+                                     + "')"};
+  if (lock->token != token)
+    return error{errc::stale_token, "lock '" + lock_id + "': token " + std::to_string(token)
+                                      + " is not the current grant's token "
+                                      + std::to_string(lock->token)};
+  return {};
+}
+
+} // namespace
+
+void store::let_go(context& ctx, const std::string& lock_id, const std::string& session,
+                   const std::string& owner, std::uint64_t token) {
+  state_.sessions[session].holds.erase(lock_id);
+  auto& e = ctx.emit(event_kind::lock_released, lock_id);
+  e.session = session;
+  e.owner = owner;
+  e.number = token;
+  auto it = state_.locks.find(lock_id);
+  if (!grant_next(ctx, lock_id, it->second))
+    state_.locks.erase(it);
+}
+
 result<store_result> store::on(context& ctx, const cmd_lock_release& cmd) {
   auto it = state_.locks.find(cmd.lock);
-  if (it == state_.locks.end() || it->second.session.empty())
-    return error{errc::not_holder, "lock '" + cmd.lock + "' is not held by anyone"};
-  lock_entry& lock = it->second;
-  if (lock.session != cmd.session || lock.owner != cmd.owner)
-    return error{errc::not_holder, "lock '" + cmd.lock + "' is held by " + holder_text(lock)
-                                     + ", not by session '" + cmd.session + "' (owner '"
-                                     + cmd.owner + "')"};
-  if (lock.token != cmd.token)
-    return error{errc::stale_token, "lock '" + cmd.lock + "': token " + std::to_string(cmd.token)
-                                      + " is not the current grant's token "
-                                      + std::to_string(lock.token)};
-  if (--lock.count > 0)
-    return res_released{lock.count, false};
-  state_.sessions[cmd.session].holds.erase(cmd.lock);
-  auto& e = ctx.emit(event_kind::lock_released, cmd.lock);
-  e.session = cmd.session;
-  e.owner = cmd.owner;
-  e.number = cmd.token;
-  bool passed = grant_next(ctx, cmd.lock, lock);
-  if (!passed)
-    state_.locks.erase(it);
-  return res_released{0, passed};
+  lock_entry* lock = it == state_.locks.end() ? nullptr : &it->second;
+  if (auto ok = check_holder(cmd.lock, lock, cmd.session, cmd.owner, cmd.token); !ok)
+    return ok.error();
+  if (--lock->count > 0)
+    return res_released{lock->count, false};
+  bool passes = !lock->waiters.empty();
+  let_go(ctx, cmd.lock, cmd.session, cmd.owner, cmd.token);
+  return res_released{0, passes};
+}
+
+result<store_result> store::on(context& ctx, const cmd_lock_hand_over& cmd) {
+  auto it = state_.locks.find(cmd.lock);
+  lock_entry* lock = it == state_.locks.end() ? nullptr : &it->second;
+  if (auto ok = check_holder(cmd.lock, lock, cmd.session, cmd.owner, cmd.token); !ok)
+    return ok.error();
+  auto to = std::find_if(lock->waiters.begin(), lock->waiters.end(),
+                         [&](const lock_waiter& w) { return w.owner == cmd.to_owner; });
+  if (to == lock->waiters.end())
+    return error{errc::not_found, "lock '" + cmd.lock + "': nobody waits for it as '"
+                                    + cmd.to_owner + "'; it stays with its holder"};
+  lock_waiter next = std::move(*to);
+  lock->waiters.erase(to);
+  lock->waiters.push_front(std::move(next));
+  let_go(ctx, cmd.lock, cmd.session, cmd.owner, cmd.token);
+  return res_released{0, true};
 }
 
 result<store_result> store::on(context& ctx, const cmd_lock_cancel_wait& cmd) {

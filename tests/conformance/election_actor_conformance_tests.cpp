@@ -390,4 +390,30 @@ BOOST_FIXTURE_TEST_CASE(an_actor_observes_and_the_leader_proclaims_from_an_actor
   }));
 }
 
+BOOST_FIXTURE_TEST_CASE(resign_to_from_an_actor_hands_over_to_the_chosen_candidate, cluster) {
+  auto name = manual_id("ea/handover");
+  auto first = std::make_shared<election>(node(0).join_election(name, "first"));
+  BOOST_TEST_REQUIRE(wait_until([&] { return first->is_leader(); }));
+  auto second = std::make_shared<election>(node(1).join_election(name, "second"));
+  auto third = std::make_shared<election>(node(2).join_election(name, "third"));
+  std::atomic<int> refused{0};
+  std::atomic<int> handed{0};
+  test::actor_stopper stop;
+  stop.add(spawn_client(sys, [&, first](caf::event_based_actor* self, std::function<void()>) {
+    first->resign_to(self, "nobody")
+      .then([] { BOOST_ERROR("handed over to a candidate not in line"); },
+            [&, self, first](const error& e) {
+              if (e.code == errc::not_found)
+                ++refused;
+              first->resign_to(self, "third")
+                .then([&] { ++handed; },
+                      [](const error& e2) { BOOST_ERROR("resign_to: " << e2.to_string()); });
+            });
+  }));
+  BOOST_TEST_REQUIRE(wait_until([&] { return handed == 1; }));
+  BOOST_TEST(refused == 1);
+  BOOST_TEST(wait_until([&] { return third->is_leader(); }));
+  BOOST_TEST(!second->is_leader());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

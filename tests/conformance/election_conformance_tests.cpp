@@ -99,6 +99,36 @@ BOOST_FIXTURE_TEST_CASE(resign_cancels_the_term_and_reelection_calls_again, clus
   BOOST_TEST(leaders(candidates) == 1);
 }
 
+BOOST_FIXTURE_TEST_CASE(resign_to_hands_over_to_the_chosen_candidate, cluster) {
+  auto id = manual_id("el/handover");
+  std::vector<election> candidates;
+  candidates.push_back(node(0).join_election(id, "a"));
+  BOOST_TEST_REQUIRE(wait_until([&] { return candidates[0].is_leader(); }));
+  candidates.push_back(node(1).join_election(id, "b")); // next in line
+  candidates.push_back(node(2).join_election(id, "c"));
+  auto refused = [](auto f) -> std::optional<errc> {
+    try {
+      f();
+    } catch (const error_exception& e) {
+      return e.error().code;
+    }
+    return std::nullopt;
+  };
+  BOOST_TEST((refused([&] { candidates[1].resign_to("c"); }) == errc::not_holder));
+  BOOST_TEST((refused([&] { candidates[0].resign_to("nobody"); }) == errc::not_found));
+  BOOST_TEST(candidates[0].is_leader()); // refusals change nothing
+  auto token = candidates[0].fencing_token();
+  candidates[0].resign_to("c"); // ahead of b
+  BOOST_TEST_REQUIRE(wait_until([&] { return candidates[2].is_leader(); }));
+  BOOST_TEST(!candidates[1].is_leader());
+  BOOST_TEST(!candidates[0].is_leader());
+  BOOST_TEST(candidates[2].fencing_token() > token);
+  BOOST_TEST((candidates[1].leader() == std::optional<std::string>{"c"}));
+  // b is still next, a queued behind it: a plain resignation goes to b.
+  candidates[2].resign();
+  BOOST_TEST(wait_until([&] { return candidates[1].is_leader(); }));
+}
+
 BOOST_FIXTURE_TEST_CASE(a_crashed_leader_loses_and_is_told, cluster) {
   term_log crashed_log;
   auto doomed = node(0).join_election(manual_id("el/crash"), "doomed");

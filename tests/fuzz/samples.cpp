@@ -42,6 +42,7 @@ std::vector<store_command> commands() {
     cmd_delay_request{"delay/d"},
     cmd_delay_fail{"delay/d", "s1", "the body threw"},
     cmd_set_owned{"ref/owned", "v", "s1", true},
+    cmd_lock_hand_over{"lock/x", "s1", "thread-1", 42, "thread-9"},
   };
 }
 

@@ -36,7 +36,8 @@ std::vector<store_command> every_command() {
           cmd_txn{{{"a", 7}, {"b", 0}}, {{"a", false, "v"}, {"c", true, ""}}},
           cmd_delay_request{"d"},
           cmd_delay_fail{"d", "s", "boom"},
-          cmd_set_owned{"a", "v", "s", true}};
+          cmd_set_owned{"a", "v", "s", true},
+          cmd_lock_hand_over{"L", "s", "o", 42, "o2"}};
 }
 
 std::vector<store_result> every_result() {

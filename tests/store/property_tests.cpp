@@ -89,7 +89,7 @@ private:
   }
 
   store_command command(const store::store& s) {
-    switch (pick(0, 25)) {
+    switch (pick(0, 26)) {
       case 0: {
         metadata_map m;
         if (chance(30)) m[chance(10) ? "" : "k"] = std::string(pick(0, 20), 'm');
@@ -130,6 +130,13 @@ private:
                                 as_holder ? held.owner : owner(), token(s, id)};
       }
       case 13: return cmd_lock_cancel_wait{lock(), session(), owner()};
+      case 26: {
+        auto id = lock();
+        auto held = s.lock(id);
+        bool as_holder = held.held && chance(80);
+        return cmd_lock_hand_over{id, as_holder ? held.session : session(),
+                                  as_holder ? held.owner : owner(), token(s, id), owner()};
+      }
       case 14: return cmd_publish{topic(), value()};
       case 15: return cmd_topic_configure{topic(), pick(0, 8), pick(0, 70)};
       case 16: return cmd_promise_deliver{promise(), value()};

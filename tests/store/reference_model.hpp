@@ -435,6 +435,26 @@ private:
     grant_next(c.lock);
     return protocol::res_released{0, passed};
   }
+  outcome on(const protocol::cmd_lock_hand_over& c) {
+    if (bad_id(c.lock) || bad_id(c.session) || bad_id(c.owner) || bad_id(c.to_owner))
+      return fail(errc::invalid_id);
+    if (locks_.count(c.lock) == 0) return fail(errc::not_holder);
+    auto& l = locks_[c.lock];
+    if (l.session != c.session || l.owner != c.owner) return fail(errc::not_holder);
+    if (l.token != c.token) return fail(errc::stale_token);
+    auto to = std::find_if(l.waiters.begin(), l.waiters.end(),
+                           [&](const auto& w) { return w.owner == c.to_owner; });
+    if (to == l.waiters.end()) return fail(errc::not_found);
+    auto chosen = *to;
+    l.waiters.erase(to);
+    l.waiters.insert(l.waiters.begin(), chosen);
+    auto& e = emit(protocol::event_kind::lock_released, c.lock);
+    e.session = c.session;
+    e.owner = c.owner;
+    e.number = c.token;
+    grant_next(c.lock);
+    return protocol::res_released{0, true};
+  }
   outcome on(const protocol::cmd_lock_cancel_wait& c) {
     if (bad_id(c.lock) || bad_id(c.session) || bad_id(c.owner)) return fail(errc::invalid_id);
     if (locks_.count(c.lock) != 0) {

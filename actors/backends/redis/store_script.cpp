@@ -106,6 +106,9 @@ struct command_args {
   void operator()(const cmd_lock_release& c) {
     add("lock_release", c.lock, c.session, c.owner, std::to_string(c.token));
   }
+  void operator()(const cmd_lock_hand_over& c) {
+    add("lock_hand_over", c.lock, c.session, c.owner, std::to_string(c.token), c.to_owner);
+  }
   void operator()(const cmd_lock_cancel_wait& c) {
     add("lock_cancel_wait", c.lock, c.session, c.owner);
   }

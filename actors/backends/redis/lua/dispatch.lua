@@ -11,6 +11,7 @@ end
 -- the store does. Values, topics and promises do not look at the clock.
 local TIMED = {session_open = true, session_keepalive = true, session_close = true,
                expire_due = true, lock_acquire = true, lock_release = true,
+               lock_hand_over = true,
                lock_cancel_wait = true, delay_claim = true, delay_complete = true,
                delay_request = true, delay_fail = true,
                fenced = true, set_owned = true}

@@ -84,25 +84,58 @@ C.lock_acquire = function(a)
   return ok('lock', 0, 0, 0, place)
 end
 
+-- The holder and token a release or a handover names, checked against the
+-- lock's current grant: the holder, or nil and the refusal.
+local function checked_holder(lock_id, session, owner, token)
+  local h = holder(lock_id)
+  if not h then return nil, fail('not_holder', "lock '" .. lock_id .. "' is not held by anyone") end
+  if h.session ~= session or h.owner ~= owner then
+    return nil, fail('not_holder', "lock '" .. lock_id .. "' is held by "
+                                     .. holder_text(h.session, h.owner)
+                                     .. ", not by " .. holder_text(session, owner))
+  end
+  if h.token ~= token then
+    return nil, fail('stale_token', "lock '" .. lock_id .. "': token " .. token
+                                      .. " is not the current grant's token " .. h.token)
+  end
+  return h
+end
+
 -- ARGV: lock, session, owner, token. Lets go of one level of reentrancy.
 C.lock_release = function(a)
   local lock_id, session, owner, token = a[1], a[2], a[3], a[4]
-  local h = holder(lock_id)
-  if not h then return fail('not_holder', "lock '" .. lock_id .. "' is not held by anyone") end
-  if h.session ~= session or h.owner ~= owner then
-    return fail('not_holder', "lock '" .. lock_id .. "' is held by " .. holder_text(h.session, h.owner)
-                                .. ", not by " .. holder_text(session, owner))
-  end
-  if h.token ~= token then
-    return fail('stale_token', "lock '" .. lock_id .. "': token " .. token
-                                 .. " is not the current grant's token " .. h.token)
-  end
+  local h, refused = checked_holder(lock_id, session, owner, token)
+  if not h then return refused end
   if h.count > 1 then
     return ok('released', redis.call('HINCRBY', lkey(lock_id), 'count', -1), 0)
   end
   redis.call('SREM', P .. 'sh:' .. session, lock_id)
   emit(E.lock_released, lock_id, {s = session, w = owner, x = token})
   return ok('released', 0, grant_next(lock_id) and 1 or 0)
+end
+
+-- ARGV: lock, session, owner, token, to_owner (protocol::cmd_lock_hand_over
+-- is the contract): the holder lets go of every level and the first live
+-- waiter under to_owner is granted the lock ahead of the others.
+C.lock_hand_over = function(a)
+  local lock_id, session, owner, token, to_owner = a[1], a[2], a[3], a[4], a[5]
+  local h, refused = checked_holder(lock_id, session, owner, token)
+  if not h then return refused end
+  local chosen = nil
+  for _, w in ipairs(redis.call('LRANGE', wkey(lock_id), 0, -1)) do
+    local s, o = split_waiter(w)
+    if o == to_owner and live(s) then chosen = w break end
+  end
+  if not chosen then
+    return fail('not_found', "lock '" .. lock_id .. "': nobody waits for it as '" .. to_owner
+                               .. "'; it stays with its holder")
+  end
+  redis.call('LREM', wkey(lock_id), 1, chosen)
+  redis.call('LPUSH', wkey(lock_id), chosen)
+  redis.call('SREM', P .. 'sh:' .. session, lock_id)
+  emit(E.lock_released, lock_id, {s = session, w = owner, x = token})
+  grant_next(lock_id)
+  return ok('released', 0, 1)
 end
 
 -- ARGV: lock, session, owner. A waiter gives up; a grant that won the race

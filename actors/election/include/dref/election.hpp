@@ -68,6 +68,8 @@ void election_resign(const std::shared_ptr<election_state>& state, caf::schedule
                      std::function<void(result<void>)> done);
 void election_proclaim(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
                        std::string value, std::function<void(result<void>)> done);
+void election_resign_to(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
+                        std::string to, std::function<void(result<void>)> done);
 // The same reads and watches for an observer, by the election's lock id.
 void observed_leader(const std::shared_ptr<context_impl>& ctx, const std::string& lock_id,
                      caf::scheduled_actor* self,
@@ -124,6 +126,14 @@ public:
   // this candidate is back in the queue (so one who resigns after it
   // queues behind it).
   void resign();
+  // Hands leadership over to `to`, a candidate in line, ahead of those
+  // before it (etcd has no such call; Consul and Raft's leadership
+  // transfer do): resign() whose lock passes to `to`. Refused, and nothing
+  // changes, while this candidate does not lead (errc::not_holder) or when
+  // `to` is not in line (errc::not_found). A `to` that leaves the line
+  // between that check and the handover: the next in line leads, as after
+  // resign(). Blocking: throws error_exception.
+  void resign_to(const std::string& to);
   // Stops campaigning for good (what the destructor does).
   void leave();
 
@@ -172,6 +182,15 @@ public:
     return pending<void>{[state = state_, scheduled = detail::as_scheduled(self)](
                            std::function<void(result<void>)> done) {
       detail::election_resign(state, scheduled, std::move(done));
+    }};
+  }
+
+  // Like resign_to(to), answered as resign(self) is.
+  template <class Self>
+  pending<void> resign_to(Self* self, std::string to) {
+    return pending<void>{[state = state_, scheduled = detail::as_scheduled(self),
+                          to = std::move(to)](std::function<void(result<void>)> done) {
+      detail::election_resign_to(state, scheduled, to, std::move(done));
     }};
   }
 

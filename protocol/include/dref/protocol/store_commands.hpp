@@ -159,6 +159,22 @@ struct cmd_lock_cancel_wait {
   friend bool operator==(const cmd_lock_cancel_wait&, const cmd_lock_cancel_wait&) = default;
 };
 
+// The holder lets go of the lock (every level of reentrancy) and passes it
+// to the first waiter queued under owner `to_owner`, ahead of the waiters
+// before it: an election's handover to a chosen candidate. Holder and token
+// are checked as for a release; not_found, and nothing changes, when nobody
+// waits under to_owner. Answers res_released{0, true}. The store applies it
+// in store/src/locks.cpp, redis in lua/locks.lua (C.lock_hand_over).
+struct cmd_lock_hand_over {
+  std::string lock;
+  std::string session;
+  std::string owner;
+  std::uint64_t token = 0;
+  std::string to_owner;
+  template <class A> void serialize(A& ar) { ar(lock, session, owner, token, to_owner); }
+  friend bool operator==(const cmd_lock_hand_over&, const cmd_lock_hand_over&) = default;
+};
+
 // --- topics -----------------------------------------------------------------
 
 struct cmd_publish {
@@ -301,7 +317,7 @@ using store_command =
                cmd_expire_due, cmd_lock_acquire, cmd_lock_release, cmd_lock_cancel_wait,
                cmd_publish, cmd_topic_configure, cmd_promise_deliver, cmd_delay_claim,
                cmd_delay_complete, cmd_member_announce, cmd_fenced, cmd_txn, cmd_delay_request,
-               cmd_delay_fail, cmd_set_owned>;
+               cmd_delay_fail, cmd_set_owned, cmd_lock_hand_over>;
 
 // A command as it enters the log. (client_id, sequence) make retries
 // idempotent: the store answers a repeated sequence from its cache.

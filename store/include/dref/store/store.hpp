@@ -137,8 +137,13 @@ private:
   // locks (locks.cpp)
   result<protocol::store_result> on(context&, const protocol::cmd_lock_acquire&);
   result<protocol::store_result> on(context&, const protocol::cmd_lock_release&);
+  result<protocol::store_result> on(context&, const protocol::cmd_lock_hand_over&);
   result<protocol::store_result> on(context&, const protocol::cmd_lock_cancel_wait&);
   bool grant_next(context& ctx, const std::string& lock_id, lock_entry& lock);
+  // The holder's last level goes: the lock passes to the first waiter, or
+  // is gone when nobody waits.
+  void let_go(context& ctx, const std::string& lock_id, const std::string& session,
+              const std::string& owner, std::uint64_t token);
   void drop_lock_holdings(context& ctx, const std::string& session, session_entry& entry,
                           bool expired);
 

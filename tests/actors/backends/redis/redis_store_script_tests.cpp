@@ -278,6 +278,23 @@ void compare_with_the_store(bool as_script) {
       {"give up on M", fixed(cmd_lock_cancel_wait{"M", "s2", "o3"})},
       {"lock N", fixed(cmd_lock_acquire{"N", "s2", "o2", true})},
       {"wait for N", fixed(cmd_lock_acquire{"N", "s1", "o1", true})},
+      {"wait for N as o4", fixed(cmd_lock_acquire{"N", "s1", "o4", true})},
+      {"hand N to nobody in line",
+       [](system_under_test& s) {
+         return cmd_lock_hand_over{"N", "s2", "o2", s.tokens[{"N", "s2", "o2"}], "o9"};
+       }},
+      {"hand N over by a waiter", fixed(cmd_lock_hand_over{"N", "s1", "o1", 1, "o4"})},
+      {"hand N over with a stale token", fixed(cmd_lock_hand_over{"N", "s2", "o2", 999'999, "o4"})},
+      {"hand N to the second in line",
+       [](system_under_test& s) {
+         return cmd_lock_hand_over{"N", "s2", "o2", s.tokens[{"N", "s2", "o2"}], "o4"};
+       }},
+      {"release N by its new holder",
+       [](system_under_test& s) {
+         auto held = s.read(store_read{read_kind::lock, "N", 0, 0});
+         const auto* state = std::get_if<lock_state>(&held.value);
+         return cmd_lock_release{"N", "s1", "o4", state != nullptr ? state->token : 0};
+       }},
       {"claim d", fixed(cmd_delay_claim{"d", "s1"})},
       {"owned by nobody", fixed(cmd_set_owned{"o/a", "1", "s9", false})},
       {"owned by s1", fixed(cmd_set_owned{"o/a", "1", "s1", false})},
