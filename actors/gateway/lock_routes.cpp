@@ -174,7 +174,12 @@ reply router::release_lock(const std::string& id, const json& body, const char* 
   if (token == body.end() || !token->is_number_unsigned())
     return missing("token", "the fencing token of the grant");
   auto owner = text_field(body, owner_field).value_or("http");
-  auto released = propose(cmd_lock_release{id, *session, owner, token->get<std::uint64_t>()});
+  // "to": the holder hands the lock over to the first waiter under that
+  // owner (an election's candidate) instead of the head of the line.
+  auto to = text_field(body, "to");
+  auto released =
+      to ? propose(cmd_lock_hand_over{id, *session, owner, token->get<std::uint64_t>(), *to})
+         : propose(cmd_lock_release{id, *session, owner, token->get<std::uint64_t>()});
   if (!released)
     return error_reply(released.error());
   const auto& r = std::get<res_released>(*released);

@@ -144,6 +144,25 @@ BOOST_AUTO_TEST_CASE(an_election_is_a_campaign_observe_and_resign) {
   BOOST_TEST(json_of(g.call(1, {"GET", "/v1/elections/scheduler"}))["leader"] == "beta");
   BOOST_TEST(json_of(g.call(1, {"GET", "/v1/elections/scheduler"}))["proclaimed"].is_null());
 
+  // beta hands over to a chosen native candidate, ahead of the one before it.
+  auto first_in_line = g.cluster.ctx(1).join_election(manual_id("scheduler"), "first");
+  auto chosen = g.cluster.ctx(2).join_election(manual_id("scheduler"), "chosen");
+  auto beta_token = json_of(next)["token"];
+  auto nobody = post(g, 2, "/v1/elections/scheduler/resign",
+                     {{"session", b}, {"candidate", "beta"}, {"token", beta_token}, {"to", "x"}});
+  BOOST_TEST(nobody.status == 404u, nobody.body);
+  BOOST_TEST(json_of(g.call(1, {"GET", "/v1/elections/scheduler"}))["leader"] == "beta");
+  auto handed = post(g, 2, "/v1/elections/scheduler/resign",
+                     {{"session", b}, {"candidate", "beta"}, {"token", beta_token}, {"to", "chosen"}});
+  BOOST_TEST(handed.status == 200u, handed.body);
+  for (int i = 0; i < 2000 && !chosen.is_leader(); ++i) // a guard against hanging
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  BOOST_TEST(chosen.is_leader());
+  BOOST_TEST(!first_in_line.is_leader());
+  BOOST_TEST(json_of(g.call(0, {"GET", "/v1/elections/scheduler"}))["leader"] == "chosen");
+  chosen.leave();
+  first_in_line.leave();
+
   // What a native leader proclaims, observed over HTTP.
   auto native = g.cluster.ctx(0).join_election(manual_id("announce"), "native");
   for (int i = 0; i < 2000 && !native.is_leader(); ++i) // a guard against hanging
