@@ -110,7 +110,12 @@ struct arrival : std::enable_shared_from_this<arrival> {
             return;
           me->events = std::move(*watching);
           if (me->wait)
-            me->events.post_after(*me->wait, [me] { me->give_up(); });
+            // Weakly: an answered request must not be kept (with its context)
+            // until a long wait's timer fires.
+            me->events.post_after(*me->wait, [weak = me->weak_from_this()] {
+              if (auto alive = weak.lock())
+                alive->give_up();
+            });
           me->join();
         });
   }

@@ -34,8 +34,12 @@ struct awaiting : std::enable_shared_from_this<awaiting<R>> {
   // then. Needs the watch in place.
   void time_out_after(std::optional<std::chrono::milliseconds> wait, std::string what) {
     if (wait)
-      events.post_after(*wait, [me = this->shared_from_this(), what = std::move(what), ms = wait->count()] {
-        me->answer(error{errc::timeout, what + " within " + std::to_string(ms) + " ms"});
+      // Weakly: an answered request must not be kept (with its context)
+      // until a long wait's timer fires.
+      events.post_after(*wait, [weak = this->weak_from_this(), what = std::move(what),
+                                 ms = wait->count()] {
+        if (auto me = weak.lock())
+          me->answer(error{errc::timeout, what + " within " + std::to_string(ms) + " ms"});
       });
   }
 };

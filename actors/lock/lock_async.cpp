@@ -115,7 +115,12 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
         if (lock.granted)
           return me->grant(lock.token);
         if (me->wait && me->done)
-          me->events.post_after(*me->wait, [me] { me->give_up(); });
+          // Weakly: an answered acquisition must not be kept (with its
+          // context) until a long wait's timer fires.
+          me->events.post_after(*me->wait, [weak = me->weak_from_this()] {
+            if (auto alive = weak.lock())
+              alive->give_up();
+          });
       });
   }
 

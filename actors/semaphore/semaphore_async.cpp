@@ -6,8 +6,8 @@
 // for their loss, told by whichever comes first: the session's deadline
 // (through an inbox of its own) or the removal of the request.
 #include "context_impl.hpp"
-#include "lapse_alarm.hpp"
 #include "dref/semaphore.hpp"
+#include "lapse_alarm.hpp"
 #include "permit_queue.hpp"
 #include "semaphore_line.hpp"
 
@@ -152,7 +152,12 @@ struct permit_request : std::enable_shared_from_this<permit_request> {
                          me->written = true;
                          me->token = std::get<res_created>(*got).version;
                          if (me->wait && me->done)
-                           me->events.post_after(*me->wait, [me] { me->give_up(); });
+                           // Weakly: an answered request must not be kept (with its context)
+                           // until a long wait's timer fires.
+                           me->events.post_after(*me->wait, [weak = me->weak_from_this()] {
+                             if (auto alive = weak.lock())
+                               alive->give_up();
+                           });
                          me->check();
                        });
   }
