@@ -51,7 +51,11 @@ barrier::try_arrive_and_wait(std::optional<std::chrono::milliseconds> wait) cons
     });
     return {[](int) {}};
   });
-  return answered.get();
+  try {
+    return answered.get();
+  } catch (const std::future_error&) { // the actor was stopped first: the system is going down
+    return error{errc::shutting_down, "barrier '" + id_ + "': stopped while waiting"};
+  }
 }
 
 } // namespace dref

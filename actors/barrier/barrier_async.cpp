@@ -57,8 +57,9 @@ struct arrival : std::enable_shared_from_this<arrival> {
   inbox events;
   lapse_alarm alarm;
   round_view view;
-  bool arrived = false;  // written and counted in view.round
-  bool checking = false; // a round of reads or a verdict is under way
+  std::uint64_t round_version = 0; // of "<id>/round" as last read (0: absent)
+  bool arrived = false;            // written and counted in view.round
+  bool checking = false;           // a round of reads or a verdict is under way
   bool check_again = false;
   bool gave_up = false; // our wait ran out
 
@@ -177,6 +178,7 @@ struct arrival : std::enable_shared_from_this<arrival> {
         if (!current)
           return me2.fail(std::move(current).error());
         me2.view.current_round = static_cast<std::uint64_t>(*current);
+        me2.round_version = round ? round->version : 0;
         me2.read_value(prefix + "arrived",
                        [prefix](arrival& me3, std::optional<value_state> counted) {
                          auto count = number_or_zero(counted, "the barrier's count");
@@ -213,6 +215,10 @@ struct arrival : std::enable_shared_from_this<arrival> {
           me->view.listed_self = false;
           for (const auto& listed : page->ids)
             me->view.listed_self = me->view.listed_self || listed.id == me->mine();
+          // A full page holds at least max_parties participants: enough to
+          // trip, whether or not this one is on it.
+          if (page->more)
+            me->view.listed_self = true;
           me->checking = false;
           me->decide();
         });
@@ -280,16 +286,18 @@ struct arrival : std::enable_shared_from_this<arrival> {
   }
 
   // The verdict and the next round in one transaction, only while no
-  // verdict is written; then the rule reads again and follows whichever
-  // verdict won.
+  // verdict is written and the round is still the one read (a verdict that
+  // arrives late never moves the round back); then the rule reads again
+  // and follows whichever verdict won.
   void record(const std::string& verdict) {
     auto prefix = round_prefix(id, view.round);
     cmd_txn txn;
     txn.compares.push_back(txn_compare{prefix + "verdict", 0});
+    txn.compares.push_back(txn_compare{id + "/round", round_version});
     txn.writes.push_back(txn_write{prefix + "verdict", false, verdict});
     txn.writes.push_back(txn_write{id + "/round", false,
                                    store::encode_i64(static_cast<std::int64_t>(view.round + 1))});
-    if (verdict == tripped_verdict() && view.round >= 2) {
+    if (view.round >= 2) {
       auto old = round_prefix(id, view.round - 2);
       txn.writes.push_back(txn_write{old + "verdict", true, {}});
       txn.writes.push_back(txn_write{old + "arrived", true, {}});

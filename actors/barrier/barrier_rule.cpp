@@ -10,7 +10,7 @@ round_step next_step(const round_view& view, std::int64_t parties) {
       return round_step::late;
     return *view.verdict == tripped_verdict() ? round_step::pass : round_step::broken;
   }
-  // The round moved on: its records go when round+2 trips (the round is
+  // The round moved on: its records go when round+2 is decided (the round is
   // then round+3 or more), so it was decided long before this
   // participant's value was written. Before that, the verdict moved the
   // round on after it was read: read again.

@@ -165,6 +165,9 @@ void election_resign_to(const std::shared_ptr<election_state>& state, caf::sched
           return done(*refused);
         {
           std::lock_guard guard{state->mutex};
+          if (!state->leading) // as the blocking resign_to (elections.cpp)
+            return done(error{errc::not_holder, "election '" + state->name + "': '" +
+                                                    state->candidate + "' does not lead here"});
           state->hand_to = to;
         }
         election_resign(state, self, done);

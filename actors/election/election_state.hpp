@@ -48,7 +48,10 @@ inline std::optional<error> hand_over_refusal(const protocol::read_result& read,
                                               const std::string& election,
                                               const std::string& session,
                                               const std::string& leader, const std::string& to) {
-  const auto& lock = std::get<protocol::lock_state>(read);
+  const auto* state = std::get_if<protocol::lock_state>(&read);
+  if (state == nullptr)
+    return error{errc::internal, "election '" + election + "': a lock read answered another result"};
+  const auto& lock = *state;
   if (!lock.held || lock.session != session || lock.owner != leader)
     return error{errc::not_holder, "election '" + election + "': '" + leader +
                                        "' does not lead, so it cannot hand over"};

@@ -77,6 +77,11 @@ void election::resign_to(const std::string& to) {
     throw error_exception(*refused);
   {
     std::lock_guard guard{state_->mutex};
+    // The store says it leads, but its term has not started here (or just
+    // ended): resign() would do nothing, and nothing would be handed over.
+    if (!state_->leading)
+      throw error_exception(error{errc::not_holder, "election '" + state_->name + "': '" +
+                                                        state_->candidate + "' does not lead here"});
     state_->hand_to = to;
   }
   resign();

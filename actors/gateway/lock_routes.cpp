@@ -177,6 +177,8 @@ reply router::release_lock(const std::string& id, const json& body, const char* 
   // "to": the holder hands the lock over to the first waiter under that
   // owner (an election's candidate) instead of the head of the line.
   auto to = text_field(body, "to");
+  if (body.contains("to") && (!to || to->empty()))
+    return error_reply(400, "invalid_argument", "\"to\" names the candidate (owner) to hand over to");
   auto released =
       to ? propose(cmd_lock_hand_over{id, *session, owner, token->get<std::uint64_t>(), *to})
          : propose(cmd_lock_release{id, *session, owner, token->get<std::uint64_t>()});

@@ -134,8 +134,10 @@ acquire_permits(const std::shared_ptr<context_impl>& ctx, const std::string& sem
   held->watch = std::move(*watching);
   auto written = ctx->propose(
       cmd_set_owned{held->request, store::encode_i64(permits), held->session, true}, std::nullopt);
-  if (!written)
+  if (!written) {
+    held->remove_request(); // it may have been written all the same
     return std::move(written).error();
+  }
   held->token = std::get<res_created>(*written).version;
 
   using clock = std::chrono::steady_clock;
@@ -146,8 +148,10 @@ acquire_permits(const std::shared_ptr<context_impl>& ctx, const std::string& sem
       held->changed = false;
     }
     auto line = read_line(*ctx, semaphore_id);
-    if (!line)
+    if (!line) {
+      held->remove_request(); // never left in line, where it would block the others
       return std::move(line).error();
+    }
     auto standing = standing_in(*line, semaphore_id, limit, held->request);
     if (!standing.present)
       return lapsed_while_waiting(semaphore_id);
@@ -164,6 +168,9 @@ acquire_permits(const std::shared_ptr<context_impl>& ctx, const std::string& sem
                       : (held->changed_cv.wait(guard, ready), true);
     if (held->gone)
       return lapsed_while_waiting(semaphore_id);
+    // Changes that keep coming must not stretch the wait past its end.
+    if (wait && clock::now() >= deadline)
+      woken = false;
     if (!woken) {
       guard.unlock();
       held->remove_request(); // gives up its place; a grant that won the race goes back too

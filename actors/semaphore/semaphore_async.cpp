@@ -147,8 +147,8 @@ struct permit_request : std::enable_shared_from_this<permit_request> {
   void write() {
     ctx->async_propose(self, cmd_set_owned{request, store::encode_i64(permits), session, true},
                        std::nullopt, [me = shared_from_this()](result<store_result> got) {
-                         if (!got)
-                           return me->answer(std::move(got).error());
+                         if (!got) // it may have been written all the same
+                           return me->leave_and_answer(std::move(got).error());
                          me->written = true;
                          me->token = std::get<res_created>(*got).version;
                          if (me->wait && me->done)
@@ -163,7 +163,7 @@ struct permit_request : std::enable_shared_from_this<permit_request> {
   }
 
   void check() {
-    if (!written || granted || !done)
+    if (!written || granted || !done || giving_up)
       return;
     if (reading) {
       read_again = true;
@@ -172,8 +172,10 @@ struct permit_request : std::enable_shared_from_this<permit_request> {
     reading = true;
     async_read_line(ctx, self, semaphore_id, [me = shared_from_this()](result<line> got) {
       me->reading = false;
+      if (!me->done || me->giving_up)
+        return; // the wait ran out meanwhile: give_up() answers
       if (!got)
-        return me->answer(std::move(got).error());
+        return me->leave_and_answer(std::move(got).error());
       auto standing = standing_in(*got, me->semaphore_id, me->limit, me->request);
       if (!standing.present)
         return me->gone();
@@ -194,11 +196,16 @@ struct permit_request : std::enable_shared_from_this<permit_request> {
   void give_up() {
     if (!done || granted)
       return;
+    leave_and_answer(std::optional<semaphore_grant>{});
+  }
+
+  // Leaves the line, then answers: a request that failed or gave up never
+  // stays in it, where it would block every later one.
+  void leave_and_answer(result<std::optional<semaphore_grant>> outcome) {
     giving_up = true;
     ctx->async_propose(self, cmd_remove{request}, std::nullopt,
-                       [me = shared_from_this()](result<store_result>) {
-                         me->answer(std::optional<semaphore_grant>{});
-                       });
+                       [me = shared_from_this(), outcome = std::move(outcome)](
+                           result<store_result>) mutable { me->answer(std::move(outcome)); });
   }
 
   void on_event(const store_event& e) {

@@ -151,6 +151,9 @@ BOOST_AUTO_TEST_CASE(an_election_is_a_campaign_observe_and_resign) {
   auto nobody = post(g, 2, "/v1/elections/scheduler/resign",
                      {{"session", b}, {"candidate", "beta"}, {"token", beta_token}, {"to", "x"}});
   BOOST_TEST(nobody.status == 404u, nobody.body);
+  auto not_a_name = post(g, 2, "/v1/elections/scheduler/resign",
+                         {{"session", b}, {"candidate", "beta"}, {"token", beta_token}, {"to", 7}});
+  BOOST_TEST(not_a_name.status == 400u, not_a_name.body);
   BOOST_TEST(json_of(g.call(1, {"GET", "/v1/elections/scheduler"}))["leader"] == "beta");
   auto handed = post(g, 2, "/v1/elections/scheduler/resign",
                      {{"session", b}, {"candidate", "beta"}, {"token", beta_token}, {"to", "chosen"}});

@@ -116,7 +116,8 @@ end
 
 -- ARGV: lock, session, owner, token, to_owner (protocol::cmd_lock_hand_over
 -- is the contract): the holder lets go of every level and the first live
--- waiter under to_owner is granted the lock ahead of the others.
+-- waiter under to_owner is granted the lock ahead of the others. The
+-- sessions due were swept before (dispatch.lua, TIMED), as the store does.
 C.lock_hand_over = function(a)
   local lock_id, session, owner, token, to_owner = a[1], a[2], a[3], a[4], a[5]
   local h, refused = checked_holder(lock_id, session, owner, token)
@@ -124,7 +125,7 @@ C.lock_hand_over = function(a)
   local chosen = nil
   for _, w in ipairs(redis.call('LRANGE', wkey(lock_id), 0, -1)) do
     local s, o = split_waiter(w)
-    if o == to_owner and live(s) then chosen = w break end
+    if o == to_owner then chosen = w break end
   end
   if not chosen then
     return fail('not_found', "lock '" .. lock_id .. "': nobody waits for it as '" .. to_owner

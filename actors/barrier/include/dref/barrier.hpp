@@ -9,7 +9,11 @@
 // the TTL), or its own wait ran out. Every participant of that round then
 // fails with errc::broken (the one whose wait ran out with errc::timeout),
 // and the next arrivals begin a fresh round, as after a trip. A round that
-// tripped stays tripped, whatever happens to its participants after.
+// tripped stays tripped, whatever happens to its participants after. One
+// gap: a participant that crashes between writing its value and counting
+// itself (one round trip) has not arrived, and the others wait for a
+// participant in its place, or until their own wait runs out. (Closing it
+// needs a session-owned write inside a transaction, not there yet.)
 //
 // How it is kept (barrier_rule.hpp has the rule): the number of parties is
 // an 8-byte integer at the barrier's id (the first make sets it, later ones
@@ -17,7 +21,7 @@
 // "<id>/r<g>/": one value per participant owned by its session
 // ("in/<holder>"), a count of arrivals ("arrived", add_i64) and, once
 // decided, the verdict ("verdict": a transaction that also moves the round
-// on). Records of round g are removed when round g+2 trips.
+// on). Records of round g are removed when round g+2 is decided.
 //
 // Blocking calls throw error_exception; the actor form answers in self's
 // context.
