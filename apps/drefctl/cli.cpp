@@ -192,6 +192,7 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   add_command add;
   lock_command lock;
   semaphore_command semaphore;
+  barrier_command barrier;
   publish_command publish;
   watch_command watch;
   rm_command rm;
@@ -327,6 +328,14 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   holding->add_option("--permits", semaphore.permits, "how many to hold (default 1)");
   holding->add_option("--ttl", ttl_text, "as for lock")->type_name("DURATION");
   holding->add_option("--kill-grace", kill_grace_text, "as for lock")->type_name("DURATION");
+
+  auto* arriving = define_command(app, "barrier",
+                                  "arrive at the barrier ID (made for PARTIES when absent)\n"
+                                  "and wait up to --timeout until every party arrived;\n"
+                                  "prints the round; exit 3 when the round broke, 4 on timeout",
+                                  barrier, chosen);
+  arriving->add_option("ID", barrier.id, "the barrier's id")->required();
+  arriving->add_option("PARTIES", barrier.parties, "its parties, when this makes it")->required();
 
   auto* publishing = define_command(app, "publish", "publish MESSAGE; prints its sequence number",
                                     publish, chosen);

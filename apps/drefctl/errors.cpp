@@ -11,6 +11,7 @@ int exit_code_for(dref::errc code) {
     case errc::stale_token:
     case errc::not_holder:
     case errc::would_block:
+    case errc::broken:
       return exit_precondition;
     case errc::timeout:
       return exit_timeout;

@@ -84,6 +84,12 @@ struct semaphore_command : lock_command {
   std::int64_t limit = 1;
   std::int64_t permits = 1;
 };
+// barrier ID PARTIES: arrive and wait for the round (made with PARTIES
+// when absent).
+struct barrier_command {
+  std::string id;
+  std::int64_t parties = 2;
+};
 struct publish_command {
   std::string topic;
   std::string message;
@@ -99,7 +105,8 @@ struct watch_command {
 using command =
     std::variant<status_command, members_list_command, members_add_command, members_promote_command,
                  members_remove_command, transfer_leader_command, get_command, set_command,
-                 cas_command, add_command, lock_command, semaphore_command, publish_command,
+                 cas_command, add_command, lock_command, semaphore_command, barrier_command,
+                 publish_command,
                  watch_command,
                  rm_command, ls_command, txn_command>;
 

@@ -171,6 +171,14 @@ json to_json(const published& result) {
   return {{"topic", bytes(result.topic)}, {"seq", result.seq}};
 }
 
+std::string to_text(const barrier_passed& result) {
+  return "round " + std::to_string(result.round) + '\n';
+}
+
+json to_json(const barrier_passed& result) {
+  return {{"id", bytes(result.id)}, {"round", result.round}};
+}
+
 std::string to_text(const topic_message& result) {
   return std::to_string(result.seq) + ' ' + shown(result.message) + '\n';
 }

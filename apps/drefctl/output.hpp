@@ -68,6 +68,12 @@ struct published {
   std::uint64_t seq = 0;
 };
 
+// `barrier`: the round every party arrived in.
+struct barrier_passed {
+  std::string id;
+  std::uint64_t round = 0;
+};
+
 // One event of `watch`: a topic's message, or a ref's change.
 struct topic_message {
   std::string topic;
@@ -124,6 +130,7 @@ std::string to_text(const ref_value& result);
 std::string to_text(const ref_version& result);
 std::string to_text(const counter_value& result);
 std::string to_text(const published& result);
+std::string to_text(const barrier_passed& result);
 std::string to_text(const topic_message& result);
 std::string to_text(const ref_change& result);
 std::string to_text(const prefix_change& result);
@@ -138,6 +145,7 @@ nlohmann::ordered_json to_json(const ref_value& result);
 nlohmann::ordered_json to_json(const ref_version& result);
 nlohmann::ordered_json to_json(const counter_value& result);
 nlohmann::ordered_json to_json(const published& result);
+nlohmann::ordered_json to_json(const barrier_passed& result);
 nlohmann::ordered_json to_json(const topic_message& result);
 nlohmann::ordered_json to_json(const ref_change& result);
 nlohmann::ordered_json to_json(const prefix_change& result);
@@ -150,7 +158,7 @@ std::string json_line(const nlohmann::ordered_json& json);
 
 using printable = std::variant<cluster_status, member_list, admin_done, ref_value, ref_version,
                                counter_value, published, topic_message, ref_change, ref_removed,
-                               id_listing, txn_outcome, prefix_change>;
+                               id_listing, txn_outcome, prefix_change, barrier_passed>;
 
 // The result as the user asked for it, newline included.
 std::string render(const printable& result, output_format format);

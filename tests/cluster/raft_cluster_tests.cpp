@@ -6,8 +6,10 @@
 
 #include <boost/test/unit_test.hpp>
 #include <atomic>
+#include <future>
 #include <iostream>
 
+#include "dref/barrier.hpp"
 #include "dref/semaphore.hpp"
 #include "process_cluster.hpp"
 
@@ -220,6 +222,19 @@ BOOST_AUTO_TEST_CASE(drefctl_values_locks_topics_and_exit_codes) {
     BOOST_TEST(at({"semaphore", "ctl/sem", "2", "--permits", "3", "--", "true"}).code == 2);
   }
   BOOST_TEST(count_of(at({"ls", "ctl/sem/"}).out, "ctl/sem/") == 0u); // every request left
+  // A barrier of two: drefctl goes on when a context arrives too, both in
+  // round 0; alone, it times out (exit 4); a bad number of parties: 2.
+  {
+    auto arrived = std::async(std::launch::async, [&] { return at({"barrier", "ctl/bar", "2"}); });
+    auto mine = barrier::make(c.ctx(0), manual_id("ctl/bar"), 2).try_arrive_and_wait(30s);
+    auto theirs = arrived.get();
+    BOOST_TEST(theirs.code == 0, theirs.err);
+    BOOST_TEST(theirs.out == "round 0\n");
+    BOOST_TEST_REQUIRE(mine.has_value());
+    BOOST_TEST(*mine == 0u);
+    BOOST_TEST(at({"--timeout", "300ms", "barrier", "ctl/bar", "2"}).code == 4);
+    BOOST_TEST(at({"barrier", "ctl/bar", "1"}).code == 2);
+  }
 
   // A write fenced by the lock drefctl holds commits (its command writes
   // with the token it was handed); once the lock is released, the same

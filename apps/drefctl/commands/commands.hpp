@@ -31,6 +31,8 @@ int run(session& s, const txn_command& cmd);
 // A command run under a lock, or holding a semaphore's permits (lock.cpp).
 int run(session& s, const lock_command& cmd);
 int run(session& s, const semaphore_command& cmd);
+// Arrive at a barrier and wait for the round (lock.cpp).
+int run(session& s, const barrier_command& cmd);
 
 // Events of a ref or topic until --count or a signal (watch.cpp).
 int run(session& s, const watch_command& cmd);

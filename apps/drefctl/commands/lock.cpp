@@ -2,6 +2,7 @@
 // lock (or permits), and stop it when they are lost, as `consul lock` does
 // (README.md, "lock"; what the holder may assume: docs/locks.md).
 #include "commands.hpp"
+#include "dref/barrier.hpp"
 #include "dref/semaphore.hpp"
 #include "errors.hpp"
 #include "run_command.hpp"
@@ -56,6 +57,13 @@ int run(session& s, const semaphore_command& cmd) {
   return run_holding(cmd,
                      std::to_string(cmd.permits) + " permit(s) of semaphore '" + cmd.id + "'",
                      guard);
+}
+
+int run(session& s, const barrier_command& cmd) {
+  auto stage = dref::barrier::make(s.context(), dref::manual_id(cmd.id), cmd.parties);
+  auto round = checked(stage.try_arrive_and_wait(s.options().timeout));
+  s.print(barrier_passed{cmd.id, round});
+  return exit_ok;
 }
 
 } // namespace drefctl

@@ -161,6 +161,12 @@ BOOST_AUTO_TEST_CASE(a_publish_prints_its_sequence_number) {
   BOOST_TEST(render(sent, output_format::json) == "{\"topic\":\"ctl/topic\",\"seq\":2}\n");
 }
 
+BOOST_AUTO_TEST_CASE(a_barrier_prints_its_round) {
+  barrier_passed passed{"ctl/bar", 3};
+  BOOST_TEST(render(passed, output_format::text) == "round 3\n");
+  BOOST_TEST(render(passed, output_format::json) == "{\"id\":\"ctl/bar\",\"round\":3}\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(drefctl_values)
