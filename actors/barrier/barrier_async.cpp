@@ -8,6 +8,7 @@
 #include "dref/barrier.hpp"
 #include "dref/store/named_commands.hpp"
 #include "lapse_alarm.hpp"
+#include "listing.hpp"
 
 #include <atomic>
 #include <caf/scheduled_actor.hpp>
@@ -203,25 +204,22 @@ struct arrival : std::enable_shared_from_this<arrival> {
   }
 
   void list_round(const std::string& prefix) {
-    ctx->async_read(
-        self, store_read{read_kind::list, prefix, 0, 0, {}}, std::nullopt,
-        [me = shared_from_this()](result<read_result> got) {
-          if (!got)
-            return me->fail(std::move(got).error());
-          const auto* page = std::get_if<list_page>(&*got);
-          if (page == nullptr)
-            return me->fail(error{errc::internal, "barrier: a listing answered another result"});
-          me->view.listed = static_cast<std::int64_t>(page->ids.size());
-          me->view.listed_self = false;
-          for (const auto& listed : page->ids)
-            me->view.listed_self = me->view.listed_self || listed.id == me->mine();
-          // A full page holds at least max_parties participants: enough to
-          // trip, whether or not this one is on it.
-          if (page->more)
-            me->view.listed_self = true;
-          me->checking = false;
-          me->decide();
-        });
+    ctx->async_read(self, list_request(prefix, {}, 0), std::nullopt,
+                    [me = shared_from_this()](result<read_result> got) {
+                      auto page = page_of(std::move(got));
+                      if (!page)
+                        return me->fail(std::move(page).error());
+                      me->view.listed = static_cast<std::int64_t>(page->ids.size());
+                      me->view.listed_self = false;
+                      for (const auto& listed : page->ids)
+                        me->view.listed_self = me->view.listed_self || listed.id == me->mine();
+                      // A full page holds at least max_parties participants: enough to
+                      // trip, whether or not this one is on it.
+                      if (page->more)
+                        me->view.listed_self = true;
+                      me->checking = false;
+                      me->decide();
+                    });
   }
 
   void fail(error e) {

@@ -4,25 +4,12 @@
 
 #include "context_impl.hpp"
 #include "dref/context.hpp"
+#include "listing.hpp"
 
 namespace dref {
 
-namespace {
-
-protocol::store_read list_request(const std::string& prefix, const std::string& after,
-                                  std::uint64_t limit) {
-  return protocol::store_read{protocol::read_kind::list, prefix, 0, limit, after};
-}
-
-result<protocol::list_page> page_of(result<protocol::read_result> got) {
-  if (!got)
-    return std::move(got).error();
-  if (auto* page = std::get_if<protocol::list_page>(&*got))
-    return std::move(*page);
-  return error{errc::internal, "list: the backend answered with another read result"};
-}
-
-} // namespace
+using detail::list_request;
+using detail::page_of;
 
 protocol::list_page context::list(const std::string& prefix, const std::string& after,
                                   std::uint64_t limit) {

@@ -94,11 +94,6 @@ struct held_permit {
 
 namespace {
 
-std::string next_holder(const std::string& session) {
-  static std::atomic<std::uint64_t> requests{0};
-  return session + "." + std::to_string(++requests);
-}
-
 result<std::optional<semaphore_permit>>
 acquire_permits(const std::shared_ptr<context_impl>& ctx, const std::string& semaphore_id,
                 std::int64_t limit, std::int64_t permits,

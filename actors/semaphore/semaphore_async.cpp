@@ -22,11 +22,6 @@ using namespace protocol;
 
 namespace {
 
-std::string next_actor_holder(const std::string& session, const caf::scheduled_actor* self) {
-  static std::atomic<std::uint64_t> requests{0};
-  return session + ".a" + std::to_string(self->id()) + "." + std::to_string(++requests);
-}
-
 struct permit_request;
 
 // The grants held with a loss listener, by request id, so that a release
@@ -101,8 +96,7 @@ struct permit_request : std::enable_shared_from_this<permit_request> {
       if (!opened)
         return me->answer(std::move(opened).error());
       me->session = std::move(*opened);
-      me->request =
-          request_id(me->semaphore_id, next_actor_holder(me->session, me->self), me->permits);
+      me->request = request_id(me->semaphore_id, next_holder(me->session), me->permits);
       me->listen();
       me->watch();
     });

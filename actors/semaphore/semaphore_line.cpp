@@ -2,7 +2,9 @@
 #include "semaphore_line.hpp"
 
 #include "context_impl.hpp"
+#include "listing.hpp"
 
+#include <atomic>
 #include <caf/scheduled_actor.hpp>
 
 namespace dref::detail {
@@ -31,6 +33,11 @@ std::string line_key(const std::string& semaphore_id) {
   return semaphore_id + "/*";
 }
 
+std::string next_holder(const std::string& session) {
+  static std::atomic<std::uint64_t> requests{0};
+  return session + "." + std::to_string(++requests);
+}
+
 error lapsed_while_waiting(const std::string& semaphore_id) {
   return error{errc::session_expired,
                "semaphore '" + semaphore_id + "': the session lapsed while waiting"};
@@ -39,15 +46,7 @@ error lapsed_while_waiting(const std::string& semaphore_id) {
 namespace {
 
 store_read page_request(const std::string& semaphore_id, const std::string& after) {
-  return store_read{read_kind::list, semaphore_id + "/", 0, 0, after};
-}
-
-result<list_page> page_of(result<read_result> got) {
-  if (!got)
-    return std::move(got).error();
-  if (auto* page = std::get_if<list_page>(&*got))
-    return std::move(*page);
-  return error{errc::internal, "semaphore: the backend answered a listing with another result"};
+  return list_request(semaphore_id + "/", after, 0);
 }
 
 // Pages of one listing: false when a page was read at another revision

@@ -27,6 +27,10 @@ result<void> check_permits(const std::string& semaphore_id, std::int64_t limit,
 // "<id>/*": every request of the semaphore (watch_key.hpp).
 std::string line_key(const std::string& semaphore_id);
 
+// A holder name no other request of this process uses under `session`
+// (blocking and from actors alike).
+std::string next_holder(const std::string& session);
+
 error lapsed_while_waiting(const std::string& semaphore_id);
 
 using line = std::vector<protocol::listed_id>;
