@@ -134,7 +134,8 @@ struct arrival : std::enable_shared_from_this<arrival> {
                         return me->answer(std::move(round).error());
                       me->view = round_view{};
                       me->view.round = static_cast<std::uint64_t>(*round);
-                      me->write();
+                      if (me->done)
+                        me->write();
                     });
   }
 
@@ -233,6 +234,10 @@ struct arrival : std::enable_shared_from_this<arrival> {
   }
 
   void decide() {
+    // Answered meanwhile (its session lapsed): a read under way must not
+    // act for it, e.g. arrive again in the next round as a ghost.
+    if (!done)
+      return;
     auto step = next_step(view, parties);
     if (gave_up) {
       // Whatever is decided by now stands (a trip that won the race is
