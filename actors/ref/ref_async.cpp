@@ -139,17 +139,64 @@ std::optional<std::string> run_batch(ref_actor_type* self, std::size_t n, const 
 
 void commit_round(ref_actor_type* self, const value_state& base, bool fresh);
 
-void read_and_commit(ref_actor_type* self) {
+// A value this large read by the ref actor starts the context's copy of it
+// (value_cache.hpp), so that the next rounds need not read it whole.
+void start_copy(ref_actor_type* self, const std::shared_ptr<context_impl>& ctx,
+                const value_state& read) {
+  auto cache = self->state.cache;
+  if (read.value.size() < ref_core::copy_min_size) {
+    return;
+  }
+  {
+    std::lock_guard guard{cache->mutex};
+    if (cache->live)
+      return;
+  }
+  std::weak_ptr<value_cache> weak = cache;
+  ctx->async_watch_subscription(
+    self, self->state.id,
+    [weak](const store_event& e) {
+      if (auto copy = weak.lock())
+        copy->on_event(e);
+    },
+    {},
+    [cache, read](result<subscription> watching) {
+      if (!watching)
+        return; // no copy this time: rounds read
+      std::unique_lock filling{cache->fill_mutex, std::try_to_lock};
+      if (!filling.owns_lock() || cache->watch.active())
+        return; // another caller is starting it, or has: ours ends here
+      cache->watch = std::move(*watching);
+      // Changes after `read` and before the watch are missed: a round's
+      // write from the copy then loses its race and marks it stale.
+      cache->offer(read.version, read.value);
+      std::lock_guard guard{cache->mutex};
+      cache->live = true;
+    });
+}
+
+// A round's base: the context's copy when it is current as far as this
+// context knows (may_use_copy), else a read.
+void read_and_commit(ref_actor_type* self, bool may_use_copy = true) {
   auto ctx = self->state.ctx.lock();
   if (!ctx || ctx->stopped)
     return fail_batch(self, batch_size(self->state), context_impl::shut_down_error());
+  if (may_use_copy) {
+    auto copy = self->state.cache->current(std::chrono::milliseconds{0});
+    if (copy && copy->bytes)
+      return commit_round(self, value_state{std::move(*copy->bytes), copy->version, {}, {}},
+                          false);
+  }
   self->request(ctx->backend->actor, ctx->backend_timeout({}), backend::read_atom::value,
                 store_read{read_kind::value, self->state.id, 0, 0})
     .then(
       [self](store_read_reply& reply) {
         if (reply.error)
           return fail_batch(self, batch_size(self->state), *reply.error);
-        commit_round(self, std::get<value_state>(reply.value), true);
+        auto& base = std::get<value_state>(reply.value);
+        if (auto owner = self->state.ctx.lock())
+          start_copy(self, owner, base);
+        commit_round(self, base, true);
       },
       [self](caf::error& err) {
         fail_batch(self, batch_size(self->state), from_caf_error(err));
@@ -162,7 +209,7 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
   auto next = run_batch(self, n, base);
   if (!next) {
     if (!fresh) // answers must come from a read, not from memory
-      return read_and_commit(self);
+      return read_and_commit(self, false);
     return answer_batch(self, n);
   }
   auto ctx = st.ctx.lock();
@@ -170,13 +217,14 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
     return fail_batch(self, n, context_impl::shut_down_error());
   const auto& fence = st.queue.front().fence;
   auto proposal =
-    ctx->numbered(guarded(cmd_cas{st.id, base.version, *next}, fence ? &*fence : nullptr));
+    ctx->numbered(guarded(write_at_version(st.id, base.version, &base.value, *next),
+                          fence ? &*fence : nullptr));
   auto sequence = proposal.sequence;
   std::weak_ptr<context_impl> weak = ctx;
   self->request(ctx->backend->actor, ctx->backend_timeout({}), backend::propose_atom::value,
                 std::move(proposal))
     .then(
-      [self, weak, sequence, n, written = *next](store_reply& reply) {
+      [self, weak, sequence, n, written = *next, base_version = base.version](store_reply& reply) {
         auto owner = weak.lock();
         if (owner)
           owner->finish_sequence(sequence);
@@ -191,6 +239,7 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
         }
         state.known.reset();
         if (reply.error->code == errc::version_conflict) {
+          state.cache->mark_stale(base_version);
           int limit = owner ? owner->options.max_update_attempts : 0;
           if (++state.attempts < limit)
             return read_and_commit(self); // another node wrote first
@@ -270,14 +319,37 @@ void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_
   const write_fence* guard = fence ? &*fence : nullptr;
   if (auto ok = check_fence(guard); !ok)
     return done(ok.error());
-  ctx_->async_propose(self, guarded(cmd_set{id_, std::move(bytes)}, guard), timeout,
-                      [done, cache = cache_](result<store_result> got) {
-                        if (!got)
-                          return done(std::move(got).error());
-                        auto version = std::get<res_written>(*got).version;
-                        cache->raise_floor(version);
-                        done(version);
-                      });
+  auto set_whole = [self, ctx = ctx_, id = id_, timeout, done, cache = cache_,
+                    fence](std::string whole) {
+    ctx->async_propose(self, guarded(cmd_set{id, std::move(whole)}, fence ? &*fence : nullptr),
+                       timeout, [done, cache](result<store_result> got) {
+                         if (!got)
+                           return done(std::move(got).error());
+                         auto version = std::get<res_written>(*got).version;
+                         cache->raise_floor(version);
+                         done(version);
+                       });
+  };
+  // No wait in an actor: a copy that is behind means a whole set.
+  auto patch = patch_from_copy(id_, *cache_, bytes, std::chrono::milliseconds{0});
+  if (!patch)
+    return set_whole(std::move(bytes));
+  // As the blocking set (ref_core.cpp): a patch against the copy, and the
+  // whole value when another write came first.
+  auto base = patch->expected_version;
+  ctx_->async_propose(
+    self, guarded(std::move(*patch), guard), timeout,
+    [done, cache = cache_, base, set_whole, bytes = std::move(bytes)](result<store_result> got) mutable {
+      if (!got && got.error().code == errc::version_conflict) {
+        cache->mark_stale(base);
+        return set_whole(std::move(bytes));
+      }
+      if (!got)
+        return done(std::move(got).error());
+      auto version = std::get<res_written>(*got).version;
+      cache->raise_floor(version);
+      done(version);
+    });
 }
 
 namespace {

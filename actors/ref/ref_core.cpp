@@ -18,6 +18,24 @@ namespace {
 // the writer read (cas becomes patch), when the delta is smaller.
 constexpr std::size_t patch_threshold = 4096;
 
+} // namespace
+
+std::optional<cmd_patch> patch_from_copy(const std::string& id, value_cache& cache,
+                                         const std::string& bytes,
+                                         std::chrono::milliseconds wait) {
+  if (bytes.size() < ref_core::copy_min_size)
+    return std::nullopt;
+  auto copy = cache.current(wait);
+  if (!copy || !copy->bytes || copy->bytes->size() < ref_core::copy_min_size)
+    return std::nullopt;
+  auto delta = store::encode_delta(*copy->bytes, bytes);
+  if (delta.size() >= bytes.size())
+    return std::nullopt;
+  return cmd_patch{id, copy->version, std::move(delta)};
+}
+
+namespace {
+
 template <class R>
 result<std::uint64_t> version_of(result<store_result> got, const std::string& id) {
   auto r = expect<R>(std::move(got), id);
@@ -60,6 +78,22 @@ result<std::uint64_t> ref_core::set(std::string bytes, timeout_ms timeout,
                                     const write_fence* fence) const {
   if (auto ok = check_fence(fence); !ok)
     return ok.error();
+  // Waits, as an update does, for the copy to show this context's last
+  // write: a large value's set usually follows the same program's writes.
+  if (auto patch = patch_from_copy(id_, *cache_, bytes, copy_catch_up_wait)) {
+    // The copy is current as far as we know: ship what changed. Should
+    // another write have come first, the set goes whole after all.
+    auto base = patch->expected_version;
+    auto patched =
+      version_of<res_written>(ctx_->propose(guarded(std::move(*patch), fence), timeout), id_);
+    if (patched) {
+      cache_->raise_floor(*patched);
+      return patched;
+    }
+    if (patched.error().code != errc::version_conflict)
+      return patched;
+    cache_->mark_stale(base);
+  }
   auto written = version_of<res_written>(
     ctx_->propose(guarded(cmd_set{id_, std::move(bytes)}, fence), timeout), id_);
   if (written)
@@ -72,25 +106,40 @@ result<std::uint64_t> ref_core::cas(std::uint64_t expected_version, const std::s
                                     const write_fence* fence) const {
   if (auto ok = check_fence(fence); !ok)
     return ok.error();
+  std::optional<value_cache::copy> copy;
+  if (old_bytes == nullptr && bytes.size() >= copy_min_size) {
+    // A write at a version the caller read: our copy may hold that version.
+    copy = cache_->current(std::chrono::milliseconds{0});
+    if (copy && copy->version == expected_version && copy->bytes)
+      old_bytes = &*copy->bytes;
+  }
   auto written = propose_cas(expected_version, old_bytes, std::move(bytes), timeout, fence);
   if (written)
     cache_->raise_floor(*written);
+  else if (written.error().code == errc::version_conflict)
+    cache_->mark_stale(expected_version);
   return written;
 }
 
 result<std::uint64_t> ref_core::propose_cas(std::uint64_t expected_version,
                                              const std::string* old_bytes, std::string bytes,
                                              timeout_ms timeout, const write_fence* fence) const {
+  return version_of<res_written>(
+    ctx_->propose(guarded(write_at_version(id_, expected_version, old_bytes, std::move(bytes)),
+                          fence),
+                  timeout),
+    id_);
+}
+
+cas_or_patch write_at_version(std::string id, std::uint64_t expected_version,
+                               const std::string* old_bytes, std::string bytes) {
   if (old_bytes != nullptr && old_bytes->size() >= patch_threshold
       && bytes.size() >= patch_threshold) {
     auto delta = store::encode_delta(*old_bytes, bytes);
     if (delta.size() < bytes.size())
-      return version_of<res_written>(
-        ctx_->propose(guarded(cmd_patch{id_, expected_version, std::move(delta)}, fence), timeout),
-        id_);
+      return cmd_patch{std::move(id), expected_version, std::move(delta)};
   }
-  return version_of<res_written>(
-    ctx_->propose(guarded(cmd_cas{id_, expected_version, std::move(bytes)}, fence), timeout), id_);
+  return cmd_cas{std::move(id), expected_version, std::move(bytes)};
 }
 
 result<res_removed> ref_core::remove(timeout_ms timeout, const write_fence* fence) const {

@@ -1,10 +1,16 @@
 #pragma once
 // A proposal's answer as the result type R the command gives (the store's
-// contract), or errc::internal naming ref `id` when a backend broke it.
+// contract), or errc::internal naming ref `id` when a backend broke it;
+// and the one way a ref writes at a version.
 
 #include "dref/protocol/result.hpp"
+#include "dref/detail/ref_core.hpp"
+#include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_results.hpp"
 
+#include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -18,6 +24,26 @@ result<R> expect(result<protocol::store_result> got, const std::string& id) {
   if (auto* r = std::get_if<R>(&*got))
     return std::move(*r);
   return error{errc::internal, "ref '" + id + "': the backend answered with another result type"};
+}
+
+// A write of bytes at expected_version: a patch against old_bytes (the
+// value at that version) when given, large, and the patch is smaller;
+// else a compare-and-set of the whole bytes (ref_core.cpp).
+using cas_or_patch = std::variant<protocol::cmd_cas, protocol::cmd_patch>;
+cas_or_patch write_at_version(std::string id, std::uint64_t expected_version,
+                              const std::string* old_bytes, std::string bytes);
+
+struct value_cache;
+// A set of bytes as a patch against this context's copy of ref id, when
+// the copy is current (waiting up to `wait` for it: value_cache::current)
+// and the patch is smaller than the bytes.
+std::optional<protocol::cmd_patch> patch_from_copy(const std::string& id, value_cache& cache,
+                                                   const std::string& bytes,
+                                                   std::chrono::milliseconds wait);
+
+// The write alone, or under fence (ref_core.hpp's guarded).
+inline protocol::store_command guarded(cas_or_patch write, const protocol::write_fence* fence) {
+  return std::visit([&](auto& w) { return guarded(std::move(w), fence); }, write);
 }
 
 } // namespace dref::detail

@@ -7,17 +7,36 @@
 namespace dref::detail {
 
 void value_cache::offer(std::uint64_t at, std::optional<std::string> value) {
-  std::lock_guard guard{mutex};
-  if (at <= version)
-    return;
-  version = at;
-  bytes = std::move(value);
+  {
+    std::lock_guard guard{mutex};
+    if (at <= version)
+      return;
+    version = at;
+    bytes = std::move(value);
+  }
+  changed.notify_all();
 }
 
 void value_cache::raise_floor(std::uint64_t written) {
   std::lock_guard guard{mutex};
   if (written > floor)
     floor = written;
+}
+
+void value_cache::mark_stale(std::uint64_t at) {
+  std::lock_guard guard{mutex};
+  if (at > stale_at)
+    stale_at = at;
+}
+
+std::optional<value_cache::copy> value_cache::current(std::chrono::milliseconds wait) {
+  std::unique_lock lock{mutex};
+  if (!live)
+    return std::nullopt; // no copy kept: nothing to wait for
+  auto usable = [this] { return live && version >= floor && version > stale_at; };
+  if (!usable() && (wait.count() == 0 || !changed.wait_for(lock, wait, usable)))
+    return std::nullopt;
+  return copy{version, bytes};
 }
 
 void value_cache::on_event(const protocol::store_event& e) {
@@ -27,9 +46,15 @@ void value_cache::on_event(const protocol::store_event& e) {
     case event_kind::value_caught_up: offer(e.new_version, e.payload); break;
     case event_kind::value_written:
       if (e.payload_type == protocol::payload_kind::delta) {
-        if (!e.old_value)
+        std::optional<std::string> base = e.old_value;
+        if (!base) {
+          std::lock_guard guard{mutex};
+          if (version == e.old_version && bytes)
+            base = bytes;
+        }
+        if (!base)
           break;
-        auto patched = store::apply_delta(*e.old_value, e.payload, SIZE_MAX);
+        auto patched = store::apply_delta(*base, e.payload, SIZE_MAX);
         if (patched)
           offer(e.new_version, std::move(*patched));
       } else {
@@ -39,9 +64,12 @@ void value_cache::on_event(const protocol::store_event& e) {
     case event_kind::value_removed: offer(e.new_version, std::nullopt); break;
     case event_kind::metadata_changed: {
       // The value stays; only the version moves on.
-      std::lock_guard guard{mutex};
-      if (e.new_version > version)
-        version = e.new_version;
+      {
+        std::lock_guard guard{mutex};
+        if (e.new_version > version)
+          version = e.new_version;
+      }
+      changed.notify_all();
       break;
     }
     default: break;
@@ -87,19 +115,8 @@ result<protocol::value_state> ref_core::cached(timeout_ms timeout) const {
     return std::move(*known);
   {
     std::lock_guard filling{cache_->fill_mutex};
-    if (!cache_->watch.active()) {
-      std::weak_ptr<value_cache> weak = cache_;
-      auto watching = ctx_->watch(
-        id_,
-        [weak](const protocol::store_event& e) {
-          if (auto cache = weak.lock())
-            cache->on_event(e);
-        },
-        timeout);
-      if (!watching)
-        return std::move(watching).error();
-      cache_->watch = std::move(*watching);
-    }
+    if (auto watching = start_watch(timeout); !watching)
+      return watching.error();
     // Watching first, then reading: the read and the events overlap and the
     // higher version wins, so nothing in between is missed. The read also
     // sees every write of this context that raised the floor before it.
@@ -114,6 +131,61 @@ result<protocol::value_state> ref_core::cached(timeout_ms timeout) const {
   // A write of this context after our read may have raised the floor
   // again; its caller reads for itself, this one has its answer.
   return std::move(*answer(true));
+}
+
+// Under fill_mutex.
+result<void> ref_core::start_watch(timeout_ms timeout) const {
+  if (cache_->watch.active())
+    return {};
+  std::weak_ptr<value_cache> weak = cache_;
+  auto watching = ctx_->watch(
+    id_,
+    [weak](const protocol::store_event& e) {
+      if (auto cache = weak.lock())
+        cache->on_event(e);
+    },
+    timeout);
+  if (!watching)
+    return std::move(watching).error();
+  cache_->watch = std::move(*watching);
+  return {};
+}
+
+result<protocol::value_state> ref_core::base_for_update(timeout_ms timeout) const {
+  if (auto copy = cache_->current(copy_catch_up_wait)) {
+    if (!copy->bytes)
+      return error{errc::not_found, "ref '" + id_ + "' does not exist"};
+    return protocol::value_state{std::move(*copy->bytes), copy->version, {}, {}};
+  }
+  bool was_live = false;
+  {
+    std::lock_guard guard{cache_->mutex};
+    was_live = cache_->live;
+  }
+  if (was_live) {
+    // The copy did not catch up in time (its watch may have ended): start
+    // it over from the next read of a large value.
+    subscription ended;
+    std::lock_guard filling{cache_->fill_mutex};
+    {
+      std::lock_guard guard{cache_->mutex};
+      cache_->live = false;
+    }
+    ended = std::move(cache_->watch);
+  }
+  auto got = read(timeout);
+  if (!got || got->value.size() < copy_min_size)
+    return got;
+  std::lock_guard filling{cache_->fill_mutex};
+  if (!start_watch(timeout))
+    return got; // no copy this time; the read stands on its own
+  // Events since `got` that came before the watch are missed: the copy is
+  // then stale, and the first write from it that loses its race marks it so
+  // and, when no event moves it on in time, reads again.
+  cache_->offer(got->version, got->value);
+  std::lock_guard guard{cache_->mutex};
+  cache_->live = true;
+  return got;
 }
 
 } // namespace dref::detail

@@ -6,7 +6,13 @@
 // floor (no copy of the bytes on the write path): while the copy is below
 // it, get_cached() reads instead of answering from a copy that does not
 // yet show the caller's write.
+//
+// Updates start from the copy too (ref_core::base_for_update): a ref whose
+// value is large gets one on its first update, so that a one-field change
+// neither reads the whole value back nor, through a patch, sends it.
 
+#include <condition_variable>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -24,12 +30,25 @@ struct value_cache {
   void on_event(const protocol::store_event& e);
   // This context wrote `version`.
   void raise_floor(std::uint64_t version);
+  // A write expecting `version` lost a race: the copy is behind until it
+  // has a newer one.
+  void mark_stale(std::uint64_t version);
+  // The copy, when the watch runs and it is neither below the floor nor
+  // known to be stale; waits up to `wait` for one (zero: no wait).
+  // nullopt: none in time. An empty bytes in the answer: the id is missing.
+  struct copy {
+    std::uint64_t version = 0;
+    std::optional<std::string> bytes;
+  };
+  std::optional<copy> current(std::chrono::milliseconds wait);
 
   std::mutex mutex;
   std::uint64_t version = 0;
   std::optional<std::string> bytes; // nullopt: missing (or nothing seen yet)
   bool live = false;                // the watch runs and a read was merged
   std::uint64_t floor = 0;          // the newest version this context wrote
+  std::uint64_t stale_at = 0;       // a version a write found outdated
+  std::condition_variable changed;  // the copy moved on
 
   std::mutex fill_mutex; // one filler at a time
   subscription watch;

@@ -143,6 +143,14 @@ public:
     return out;
   }
 
+  // The process ids of the running members.
+  std::vector<int> member_pids() const {
+    std::vector<int> out;
+    for (const auto& p : processes_)
+      if (p)
+        out.push_back(static_cast<int>(p->pid()));
+    return out;
+  }
   // CPU seconds (user + system) the running members used so far.
   double members_cpu_seconds() const {
     double total = 0;

@@ -11,6 +11,7 @@
 #include "delivered_events.hpp"
 #include "dref/backends/seam/backend_actor.hpp"
 #include "dref/backends/seam/catch_up.hpp"
+#include "dref/backends/seam/old_values.hpp"
 #include "dref/backends/seam/prefix_catch_up.hpp"
 #include "dref/backends/seam/watch_key.hpp"
 #include "dref/protocol/caf/bridge.hpp"
@@ -33,6 +34,8 @@ struct relay_state {
   std::optional<delivered_events> delivered; // set once the first watch started
   bool catching_up = false;    // live events wait in `held` meanwhile
   std::vector<store_event> held;
+  // Old values the member leaves out of its events (old_values.hpp).
+  held_old_values old_values;
 };
 
 using relay_actor = caf::stateful_actor<relay_state>;
@@ -273,9 +276,17 @@ caf::behavior relay(relay_actor* self, watch_relay_options options) {
     },
     [self](store_event& e) {
       auto& st = self->state;
-      if (!st.delivered
-          || caf::actor_cast<caf::actor_addr>(self->current_sender()) != st.member.address())
-        return; // a stale member's, or before the watch was answered
+      if (caf::actor_cast<caf::actor_addr>(self->current_sender()) != st.member.address())
+        return; // a stale member's
+      st.old_values.restore(e); // every event the member sent, in its order
+      if (!st.delivered)
+        return; // before the watch was answered
+      if (e.kind == protocol::event_kind::value_written
+          && e.payload_type == protocol::payload_kind::delta && !e.old_value)
+        // Thinned for a watch of ours this member served before we left it
+        // (its events meanwhile went unseen here): the new watch replays
+        // it with its old value, or the catch-up covers it.
+        return;
       if (st.catching_up)
         st.held.push_back(std::move(e));
       else

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 
+#include "dref/backends/seam/old_values.hpp"
 #include "dref/backends/seam/watch_key.hpp"
 #include "dref/net/transport.hpp"
 #include "dref/protocol/admin.hpp"
@@ -111,9 +112,11 @@ caf::behavior far_relay(caf::event_based_actor* self, caf::actor node, caf::acto
 // node sends a watch's answer and its events by two ways (bridge, relays),
 // so the events of an id wait here from the gateway's hold until it has
 // delivered the answer (release): a client drops events that come before
-// the answer to its watch.
+// the answer to its watch. Old values the watcher holds already are left
+// out of its events (old_values.hpp).
 struct near_state {
   std::map<std::string, std::vector<protocol::store_event>> held; // by watch key
+  backend::unsent_old_values old_values;
   static inline const char* name = "dref.client_port.near_relay";
 };
 using near_actor = caf::stateful_actor<near_state>;
@@ -121,23 +124,30 @@ using near_actor = caf::stateful_actor<near_state>;
 caf::behavior near_relay(near_actor* self, caf::actor watcher, caf::actor gateway) {
   self->monitor(watcher);
   self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
+  auto send_on = [self, watcher, gateway](protocol::store_event& e) {
+    self->state.old_values.thin(e);
+    caf::send_as(gateway, watcher, std::move(e));
+  };
   return {
-    [self, watcher, gateway](protocol::store_event& e) {
+    [self, send_on](protocol::store_event& e) {
       auto& held = self->state.held;
       auto it = std::find_if(held.begin(), held.end(),
                              [&](const auto& entry) { return backend::key_covers(entry.first, e.id); });
       if (it != held.end())
         it->second.push_back(std::move(e));
       else
-        caf::send_as(gateway, watcher, std::move(e));
+        send_on(e);
     },
-    [self](hold_atom, const std::string& id) { self->state.held.try_emplace(id); },
-    [self, watcher, gateway](release_atom, const std::string& id) {
+    [self](hold_atom, const std::string& id) {
+      self->state.held.try_emplace(id);
+      self->state.old_values.restart(id); // a new watch of id at this member
+    },
+    [self, send_on](release_atom, const std::string& id) {
       auto it = self->state.held.find(id);
       if (it == self->state.held.end())
         return;
       for (auto& e : it->second)
-        caf::send_as(gateway, watcher, std::move(e));
+        send_on(e);
       self->state.held.erase(it);
     },
   };

@@ -9,6 +9,11 @@
 // compare-and-set at the version they read, retrying on conflict with a
 // growing, jittered pause. f must be pure: it may run more than once. After
 // the context's max_update_attempts lost races, errc::retries_exhausted.
+// Values of 4 KiB or more travel as deltas both ways: the first update
+// reads the value and starts this context's copy of it (the one get_cached
+// answers from), later updates start from the copy, and writes (set,
+// update, try_set_at_version) ship a patch against it when that is
+// smaller (docs/deltas.md).
 //
 // Side effects belong in update_effect / get_and_update_effect: f returns
 // the next value together with an effect, and only the effect of the attempt
@@ -559,7 +564,7 @@ private:
   std::pair<T, T> commit(F&& f, const protocol::write_fence* guard = nullptr) const {
     auto turn = core_.local_update_turn();
     for (int attempt = 0; attempt < core_.max_update_attempts(); ++attempt) {
-      auto state = core_.read().value();
+      auto state = core_.base_for_update().value();
       T old = decode(state.value);
       T next = f(static_cast<const T&>(old));
       if (auto ok = validate(next); !ok)

@@ -63,6 +63,15 @@ public:
   // This context's copy (see ref<T>::get_cached); only value and version
   // are filled in.
   result<protocol::value_state> cached(timeout_ms timeout = {}) const;
+  // What an update starts from: this context's copy when it keeps one and
+  // it is current as far as this context knows (its own writes included),
+  // else a read; a read of a value of at least copy_min_size bytes starts
+  // the copy (value_cache.hpp). Its version is checked by the write.
+  result<protocol::value_state> base_for_update(timeout_ms timeout = {}) const;
+  static constexpr std::size_t copy_min_size = 4096;
+  // How long an update waits for the copy to show a change it knows of
+  // (its own last write, or the one its write lost to) before reading.
+  static constexpr std::chrono::milliseconds copy_catch_up_wait{250};
   result<protocol::res_created> create(std::string bytes, protocol::metadata_map metadata,
                                        timeout_ms timeout = {}) const;
   // The writes take a fence (may be null): see ref<T>'s fenced writes.
@@ -130,6 +139,7 @@ public:
   void backoff(int attempt) const;
 
 private:
+  result<void> start_watch(timeout_ms timeout) const;
   result<std::uint64_t> propose_cas(std::uint64_t expected_version, const std::string* old_bytes,
                                      std::string bytes, timeout_ms timeout,
                                      const protocol::write_fence* fence) const;
