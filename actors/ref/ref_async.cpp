@@ -139,50 +139,16 @@ std::optional<std::string> run_batch(ref_actor_type* self, std::size_t n, const 
 
 void commit_round(ref_actor_type* self, const value_state& base, bool fresh);
 
-// A value this large read by the ref actor starts the context's copy of it
-// (value_cache.hpp), so that the next rounds need not read it whole.
-void start_copy(ref_actor_type* self, const std::shared_ptr<context_impl>& ctx,
-                const value_state& read) {
-  auto cache = self->state.cache;
-  if (read.value.size() < ref_core::copy_min_size) {
-    return;
-  }
-  {
-    std::lock_guard guard{cache->mutex};
-    if (cache->live)
-      return;
-  }
-  std::weak_ptr<value_cache> weak = cache;
-  ctx->async_watch_subscription(
-    self, self->state.id,
-    [weak](const store_event& e) {
-      if (auto copy = weak.lock())
-        copy->on_event(e);
-    },
-    {},
-    [cache, read](result<subscription> watching) {
-      if (!watching)
-        return; // no copy this time: rounds read
-      std::unique_lock filling{cache->fill_mutex, std::try_to_lock};
-      if (!filling.owns_lock() || cache->watch.active())
-        return; // another caller is starting it, or has: ours ends here
-      cache->watch = std::move(*watching);
-      // Changes after `read` and before the watch are missed: a round's
-      // write from the copy then loses its race and marks it stale.
-      cache->offer(read.version, read.value);
-      std::lock_guard guard{cache->mutex};
-      cache->live = true;
-    });
-}
-
-// A round's base: the context's copy when it is current as far as this
-// context knows (may_use_copy), else a read.
+// A round's base: the context's copy (value_cache.hpp; kept when this
+// context's blocking updates or get_cached started it, never started here)
+// when it is current as far as this context knows and may_use_copy, else a
+// read.
 void read_and_commit(ref_actor_type* self, bool may_use_copy = true) {
   auto ctx = self->state.ctx.lock();
   if (!ctx || ctx->stopped)
     return fail_batch(self, batch_size(self->state), context_impl::shut_down_error());
   if (may_use_copy) {
-    auto copy = self->state.cache->current(std::chrono::milliseconds{0});
+    auto copy = current_copy(*self->state.cache, false);
     if (copy && copy->bytes)
       return commit_round(self, value_state{std::move(*copy->bytes), copy->version, {}, {}},
                           false);
@@ -193,10 +159,7 @@ void read_and_commit(ref_actor_type* self, bool may_use_copy = true) {
       [self](store_read_reply& reply) {
         if (reply.error)
           return fail_batch(self, batch_size(self->state), *reply.error);
-        auto& base = std::get<value_state>(reply.value);
-        if (auto owner = self->state.ctx.lock())
-          start_copy(self, owner, base);
-        commit_round(self, base, true);
+        commit_round(self, std::get<value_state>(reply.value), true);
       },
       [self](caf::error& err) {
         fail_batch(self, batch_size(self->state), from_caf_error(err));
@@ -238,7 +201,11 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
           return answer_batch(self, n);
         }
         state.known.reset();
-        if (reply.error->code == errc::version_conflict) {
+        // decode_failed: the round's patch was made against a copy that
+        // was not the value at its version; like a lost race, it starts
+        // again from a read.
+        if (reply.error->code == errc::version_conflict
+            || reply.error->code == errc::decode_failed) {
           state.cache->mark_stale(base_version);
           int limit = owner ? owner->options.max_update_attempts : 0;
           if (++state.attempts < limit)
@@ -331,7 +298,7 @@ void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_
                        });
   };
   // No wait in an actor: a copy that is behind means a whole set.
-  auto patch = patch_from_copy(id_, *cache_, bytes, std::chrono::milliseconds{0});
+  auto patch = patch_from_copy(id_, *cache_, bytes, false);
   if (!patch)
     return set_whole(std::move(bytes));
   // As the blocking set (ref_core.cpp): a patch against the copy, and the
@@ -340,7 +307,7 @@ void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_
   ctx_->async_propose(
     self, guarded(std::move(*patch), guard), timeout,
     [done, cache = cache_, base, set_whole, bytes = std::move(bytes)](result<store_result> got) mutable {
-      if (!got && got.error().code == errc::version_conflict) {
+      if (!got && patch_refused(got.error())) {
         cache->mark_stale(base);
         return set_whole(std::move(bytes));
       }

@@ -21,11 +21,10 @@ constexpr std::size_t patch_threshold = 4096;
 } // namespace
 
 std::optional<cmd_patch> patch_from_copy(const std::string& id, value_cache& cache,
-                                         const std::string& bytes,
-                                         std::chrono::milliseconds wait) {
+                                         const std::string& bytes, bool wait) {
   if (bytes.size() < ref_core::copy_min_size)
     return std::nullopt;
-  auto copy = cache.current(wait);
+  auto copy = current_copy(cache, wait);
   if (!copy || !copy->bytes || copy->bytes->size() < ref_core::copy_min_size)
     return std::nullopt;
   auto delta = store::encode_delta(*copy->bytes, bytes);
@@ -80,9 +79,10 @@ result<std::uint64_t> ref_core::set(std::string bytes, timeout_ms timeout,
     return ok.error();
   // Waits, as an update does, for the copy to show this context's last
   // write: a large value's set usually follows the same program's writes.
-  if (auto patch = patch_from_copy(id_, *cache_, bytes, copy_catch_up_wait)) {
+  if (auto patch = patch_from_copy(id_, *cache_, bytes, true)) {
     // The copy is current as far as we know: ship what changed. Should
-    // another write have come first, the set goes whole after all.
+    // that not hold (another write came first, the id went, the copy was
+    // wrong), the set goes whole after all.
     auto base = patch->expected_version;
     auto patched =
       version_of<res_written>(ctx_->propose(guarded(std::move(*patch), fence), timeout), id_);
@@ -90,7 +90,7 @@ result<std::uint64_t> ref_core::set(std::string bytes, timeout_ms timeout,
       cache_->raise_floor(*patched);
       return patched;
     }
-    if (patched.error().code != errc::version_conflict)
+    if (!patch_refused(patched.error()))
       return patched;
     cache_->mark_stale(base);
   }
@@ -109,37 +109,55 @@ result<std::uint64_t> ref_core::cas(std::uint64_t expected_version, const std::s
   std::optional<value_cache::copy> copy;
   if (old_bytes == nullptr && bytes.size() >= copy_min_size) {
     // A write at a version the caller read: our copy may hold that version.
-    copy = cache_->current(std::chrono::milliseconds{0});
-    if (copy && copy->version == expected_version && copy->bytes)
-      old_bytes = &*copy->bytes;
+    copy = current_copy(*cache_, false);
+    if (copy && copy->version == expected_version && copy->bytes) {
+      auto written = propose_cas(expected_version, &*copy->bytes, bytes, timeout, fence);
+      if (written) {
+        cache_->raise_floor(*written);
+        return written;
+      }
+      if (written.error().code != errc::decode_failed)
+        return written;
+      cache_->mark_stale(expected_version); // the copy was wrong: the bytes go whole
+    }
   }
-  auto written = propose_cas(expected_version, old_bytes, std::move(bytes), timeout, fence);
-  if (written)
+  auto written = propose_cas(expected_version, old_bytes, bytes, timeout, fence);
+  if (written) {
     cache_->raise_floor(*written);
-  else if (written.error().code == errc::version_conflict)
+    return written;
+  }
+  if (written.error().code == errc::version_conflict)
     cache_->mark_stale(expected_version);
+  if (written.error().code == errc::decode_failed && old_bytes != nullptr) {
+    // The update's base (this context's copy) was not the value at its
+    // version: the update starts again from a newer one.
+    cache_->mark_stale(expected_version);
+    return error{errc::version_conflict, "ref '" + id_ + "': the copy an update started from "
+                                         "was not the value at version "
+                                         + std::to_string(expected_version)};
+  }
   return written;
 }
 
 result<std::uint64_t> ref_core::propose_cas(std::uint64_t expected_version,
-                                             const std::string* old_bytes, std::string bytes,
+                                             const std::string* old_bytes, const std::string& bytes,
                                              timeout_ms timeout, const write_fence* fence) const {
   return version_of<res_written>(
-    ctx_->propose(guarded(write_at_version(id_, expected_version, old_bytes, std::move(bytes)),
+    ctx_->propose(guarded(write_at_version(id_, expected_version, old_bytes, bytes),
                           fence),
                   timeout),
     id_);
 }
 
 cas_or_patch write_at_version(std::string id, std::uint64_t expected_version,
-                               const std::string* old_bytes, std::string bytes) {
+                               const std::string* old_bytes, const std::string& bytes) {
   if (old_bytes != nullptr && old_bytes->size() >= patch_threshold
       && bytes.size() >= patch_threshold) {
     auto delta = store::encode_delta(*old_bytes, bytes);
     if (delta.size() < bytes.size())
       return cmd_patch{std::move(id), expected_version, std::move(delta)};
   }
-  return cmd_cas{std::move(id), expected_version, std::move(bytes)};
+  return cmd_cas{std::move(id), expected_version, bytes};
 }
 
 result<res_removed> ref_core::remove(timeout_ms timeout, const write_fence* fence) const {

@@ -31,15 +31,22 @@ result<R> expect(result<protocol::store_result> got, const std::string& id) {
 // else a compare-and-set of the whole bytes (ref_core.cpp).
 using cas_or_patch = std::variant<protocol::cmd_cas, protocol::cmd_patch>;
 cas_or_patch write_at_version(std::string id, std::uint64_t expected_version,
-                              const std::string* old_bytes, std::string bytes);
+                              const std::string* old_bytes, const std::string& bytes);
 
 struct value_cache;
 // A set of bytes as a patch against this context's copy of ref id, when
-// the copy is current (waiting up to `wait` for it: value_cache::current)
-// and the patch is smaller than the bytes.
+// the copy is current (with `wait`, as current_copy in value_cache.hpp
+// waits) and the patch is smaller than the bytes.
 std::optional<protocol::cmd_patch> patch_from_copy(const std::string& id, value_cache& cache,
-                                                   const std::string& bytes,
-                                                   std::chrono::milliseconds wait);
+                                                   const std::string& bytes, bool wait);
+
+// A patch against this context's copy that the store refused because the
+// copy was not what it took it for (another write came first, the id went,
+// or the bytes differ): a set may go whole instead.
+inline bool patch_refused(const error& e) {
+  return e.code == errc::version_conflict || e.code == errc::not_found
+         || e.code == errc::decode_failed;
+}
 
 // The write alone, or under fence (ref_core.hpp's guarded).
 inline protocol::store_command guarded(cas_or_patch write, const protocol::write_fence* fence) {

@@ -29,12 +29,16 @@ void value_cache::mark_stale(std::uint64_t at) {
     stale_at = at;
 }
 
-std::optional<value_cache::copy> value_cache::current(std::chrono::milliseconds wait) {
+std::optional<value_cache::copy> value_cache::current(std::chrono::milliseconds wait,
+                                                      std::size_t wait_from_size) {
   std::unique_lock lock{mutex};
   if (!live)
     return std::nullopt; // no copy kept: nothing to wait for
   auto usable = [this] { return live && version >= floor && version > stale_at; };
-  if (!usable() && (wait.count() == 0 || !changed.wait_for(lock, wait, usable)))
+  if (usable())
+    return copy{version, bytes};
+  bool worth_waiting = wait.count() > 0 && bytes && bytes->size() >= wait_from_size;
+  if (!worth_waiting || !changed.wait_for(lock, wait, usable))
     return std::nullopt;
   return copy{version, bytes};
 }
@@ -66,8 +70,10 @@ void value_cache::on_event(const protocol::store_event& e) {
       // The value stays; only the version moves on.
       {
         std::lock_guard guard{mutex};
-        if (e.new_version > version)
+        if (version == e.old_version)
           version = e.new_version;
+        else if (e.new_version > version && e.new_version - 1 > stale_at)
+          stale_at = e.new_version - 1; // a change was missed: no base until a newer value
       }
       changed.notify_all();
       break;
@@ -151,18 +157,18 @@ result<void> ref_core::start_watch(timeout_ms timeout) const {
   return {};
 }
 
-result<protocol::value_state> ref_core::base_for_update(timeout_ms timeout) const {
-  if (auto copy = cache_->current(copy_catch_up_wait)) {
-    if (!copy->bytes)
-      return error{errc::not_found, "ref '" + id_ + "' does not exist"};
-    return protocol::value_state{std::move(*copy->bytes), copy->version, {}, {}};
-  }
-  bool was_live = false;
+std::optional<value_cache::copy> current_copy(value_cache& cache, bool wait) {
+  auto* cache_ = &cache;
+  auto copy = cache_->current(wait ? ref_core::copy_catch_up_wait : std::chrono::milliseconds{0},
+                              ref_core::copy_min_size);
+  if (copy || !wait)
+    return copy;
+  bool behind = false;
   {
     std::lock_guard guard{cache_->mutex};
-    was_live = cache_->live;
+    behind = cache_->live && cache_->bytes && cache_->bytes->size() >= ref_core::copy_min_size;
   }
-  if (was_live) {
+  if (behind) {
     // The copy did not catch up in time (its watch may have ended): start
     // it over from the next read of a large value.
     subscription ended;
@@ -173,16 +179,26 @@ result<protocol::value_state> ref_core::base_for_update(timeout_ms timeout) cons
     }
     ended = std::move(cache_->watch);
   }
-  auto got = read(timeout);
-  if (!got || got->value.size() < copy_min_size)
+  return std::nullopt;
+}
+
+result<protocol::value_state> ref_core::base_for_update(timeout_ms timeout) const {
+  auto copy = current_copy(*cache_, true);
+  if (copy && copy->bytes)
+    return protocol::value_state{std::move(*copy->bytes), copy->version, {}, {}};
+  auto got = read(timeout); // a copy that says "missing" is no base: not_found comes from a read
+  if (copy || !got || got->value.size() < copy_min_size)
     return got;
+  // A large value: start the copy as get_cached does, watching first and
+  // then reading, so that no change in between is missed. The update goes
+  // on from its own read.
   std::lock_guard filling{cache_->fill_mutex};
   if (!start_watch(timeout))
     return got; // no copy this time; the read stands on its own
-  // Events since `got` that came before the watch are missed: the copy is
-  // then stale, and the first write from it that loses its race marks it so
-  // and, when no event moves it on in time, reads again.
-  cache_->offer(got->version, got->value);
+  auto seen = read(timeout);
+  if (!seen)
+    return got;
+  cache_->offer(seen->version, std::move(seen->value));
   std::lock_guard guard{cache_->mutex};
   cache_->live = true;
   return got;

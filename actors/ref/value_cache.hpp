@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -34,13 +35,14 @@ struct value_cache {
   // has a newer one.
   void mark_stale(std::uint64_t version);
   // The copy, when the watch runs and it is neither below the floor nor
-  // known to be stale; waits up to `wait` for one (zero: no wait).
-  // nullopt: none in time. An empty bytes in the answer: the id is missing.
+  // known to be stale; waits up to `wait` for one when the copy held is of
+  // at least wait_from_size bytes. nullopt: none (in time). An empty bytes
+  // in the answer: the id is missing.
   struct copy {
     std::uint64_t version = 0;
     std::optional<std::string> bytes;
   };
-  std::optional<copy> current(std::chrono::milliseconds wait);
+  std::optional<copy> current(std::chrono::milliseconds wait, std::size_t wait_from_size);
 
   std::mutex mutex;
   std::uint64_t version = 0;
@@ -53,5 +55,11 @@ struct value_cache {
   std::mutex fill_mutex; // one filler at a time
   subscription watch;
 };
+
+// The copy an update or a set of a large value starts from (see
+// ref_core::base_for_update): current(0), or with `wait` up to
+// ref_core::copy_catch_up_wait; a copy of a large value still behind after
+// that is dropped (its watch ended) and starts over from the next read.
+std::optional<value_cache::copy> current_copy(value_cache& cache, bool wait);
 
 } // namespace dref::detail

@@ -281,12 +281,16 @@ caf::behavior relay(relay_actor* self, watch_relay_options options) {
       st.old_values.restore(e); // every event the member sent, in its order
       if (!st.delivered)
         return; // before the watch was answered
-      if (e.kind == protocol::event_kind::value_written
-          && e.payload_type == protocol::payload_kind::delta && !e.old_value)
-        // Thinned for a watch of ours this member served before we left it
-        // (its events meanwhile went unseen here): the new watch replays
-        // it with its old value, or the catch-up covers it.
+      if (e.kind == protocol::event_kind::value_written && !e.old_value) {
+        // Every write leaves the store with its old value: this one was
+        // thinned for a value we do not hold (the member counted events we
+        // never saw, e.g. of a watch it served before we left it). Watch
+        // again here: the member then starts over (old_values.hpp) and
+        // replays it whole, or the catch-up covers it.
+        if (!st.catching_up)
+          resume(self, st.member, st.epoch);
         return;
+      }
       if (st.catching_up)
         st.held.push_back(std::move(e));
       else

@@ -141,7 +141,7 @@ public:
 private:
   result<void> start_watch(timeout_ms timeout) const;
   result<std::uint64_t> propose_cas(std::uint64_t expected_version, const std::string* old_bytes,
-                                     std::string bytes, timeout_ms timeout,
+                                     const std::string& bytes, timeout_ms timeout,
                                      const protocol::write_fence* fence) const;
 
   std::shared_ptr<context_impl> ctx_;
