@@ -71,6 +71,7 @@ struct ref_actor_state {
   std::optional<value_state> known; // what this actor wrote last
   std::size_t batch_limit = SIZE_MAX;
   int attempts = 0; // conflicts in a row
+  bool starting_copy = false; // start_copy is under way
   static inline const char* name = "dref.ref";
 };
 
@@ -139,10 +140,56 @@ std::optional<std::string> run_batch(ref_actor_type* self, std::size_t n, const 
 
 void commit_round(ref_actor_type* self, const value_state& base, bool fresh);
 
-// A round's base: the context's copy (value_cache.hpp; kept when this
-// context's blocking updates or get_cached started it, never started here)
-// when it is current as far as this context knows and may_use_copy, else a
-// read.
+// A value at least this large, read by the ref actor, starts the
+// context's copy of it (value_cache.hpp) as a blocking update does:
+// watching first, then reading, so that no change in between is missed.
+void start_copy(ref_actor_type* self, const std::shared_ptr<context_impl>& ctx) {
+  auto& st = self->state;
+  {
+    std::lock_guard guard{st.cache->mutex};
+    if (st.cache->live || st.starting_copy)
+      return;
+  }
+  st.starting_copy = true;
+  std::weak_ptr<value_cache> weak = st.cache;
+  auto done = [self] { self->state.starting_copy = false; };
+  ctx->async_watch_subscription(
+    self, st.id,
+    [weak](const store_event& e) {
+      if (auto copy = weak.lock())
+        copy->on_event(e);
+    },
+    {},
+    [self, done](result<subscription> watching) {
+      auto owner = self->state.ctx.lock();
+      if (!watching || !owner || owner->stopped)
+        return done();
+      auto watch = std::make_shared<subscription>(std::move(*watching));
+      self
+        ->request(owner->backend->actor, owner->backend_timeout({}), backend::read_atom::value,
+                  store_read{read_kind::value, self->state.id, 0, 0})
+        .then(
+          [self, done, watch](store_read_reply& reply) {
+            done();
+            if (reply.error)
+              return; // no copy this time (the watch ends with `watch`)
+            auto& cache = *self->state.cache;
+            std::unique_lock filling{cache.fill_mutex, std::try_to_lock};
+            if (!filling.owns_lock() || cache.watch.active())
+              return; // another caller is starting it, or has: ours ends
+            cache.watch = std::move(*watch);
+            auto& read = std::get<value_state>(reply.value);
+            cache.offer(read.version, std::move(read.value));
+            std::lock_guard guard{cache.mutex};
+            cache.live = true;
+          },
+          [done](caf::error&) { done(); });
+    });
+}
+
+// A round's base: the context's copy (value_cache.hpp) when it is current
+// as far as this context knows and may_use_copy, else a read (which
+// starts the copy when the value is large).
 void read_and_commit(ref_actor_type* self, bool may_use_copy = true) {
   auto ctx = self->state.ctx.lock();
   if (!ctx || ctx->stopped)
@@ -159,7 +206,11 @@ void read_and_commit(ref_actor_type* self, bool may_use_copy = true) {
       [self](store_read_reply& reply) {
         if (reply.error)
           return fail_batch(self, batch_size(self->state), *reply.error);
-        commit_round(self, std::get<value_state>(reply.value), true);
+        auto& base = std::get<value_state>(reply.value);
+        if (base.value.size() >= ref_core::copy_min_size)
+          if (auto owner = self->state.ctx.lock())
+            start_copy(self, owner);
+        commit_round(self, base, true);
       },
       [self](caf::error& err) {
         fail_batch(self, batch_size(self->state), from_caf_error(err));

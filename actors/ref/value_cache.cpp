@@ -120,6 +120,17 @@ result<protocol::value_state> ref_core::cached(timeout_ms timeout) const {
   if (auto known = answer(false))
     return std::move(*known);
   {
+    // Right after this context's own write, the copy of a large value is
+    // usually a few milliseconds from showing it: waiting costs less than
+    // reading the whole value again.
+    std::unique_lock lock{cache_->mutex};
+    if (cache_->live && cache_->bytes && cache_->bytes->size() >= copy_min_size)
+      cache_->changed.wait_for(lock, copy_catch_up_wait,
+                               [&] { return !cache_->live || cache_->version >= cache_->floor; });
+  }
+  if (auto known = answer(false))
+    return std::move(*known);
+  {
     std::lock_guard filling{cache_->fill_mutex};
     if (auto watching = start_watch(timeout); !watching)
       return watching.error();

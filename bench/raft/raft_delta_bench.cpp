@@ -8,7 +8,9 @@
 //   client -> members, members -> client, member <-> member (all links),
 //   members -> watcher.
 // Phases: blocking update(), set() of a value one field away (a patch
-// against the client's copy), and update_and_get from an actor. Prints
+// against the client's copy), update_and_get from an actor, and updates
+// taking turns between this client's blocking calls and a second client's
+// actor (each finds the value moved on by the other). Prints
 // figures; asserts nothing, except that the watcher saw every change with
 // the exact (old, new) pair (exit 1 otherwise).
 //
@@ -178,25 +180,26 @@ int run(int argc, char** argv) {
   std::printf("bytes per one-field change of a %zu-byte value (3 dref-node members, fsync on; "
               "goal: each <= 1%% = %zu bytes):\n",
               encoded, encoded / 100);
-  std::printf("  %-28s %14s %14s %16s %14s\n", "", "client->members", "members->client",
+  std::printf("  %-36s %14s %14s %16s %14s\n", "", "client->members", "members->client",
               "member<->member", "to watcher");
   bool all_met = true;
-  auto phase = [&](const char* name, const std::function<void()>& run) {
+  // per_run: changes each run makes.
+  auto phase = [&](const char* name, const std::function<void()>& run, int per_run = 1) {
     auto before = dref::bench::count_sockets(pids);
     for (int i = 0; i < changes; ++i)
       run();
-    expected += changes;
+    expected += changes * per_run;
     wait_for_count(expected);
     std::this_thread::sleep_for(milliseconds{200}); // the members' last acknowledgements
     auto after = dref::bench::count_sockets(pids);
     auto b = classify(dref::bench::difference(before, after), static_cast<int>(::getpid()),
                       static_cast<int>(watcher.pid()), member_ports);
-    double n = changes;
+    double n = changes * per_run;
     double goal = static_cast<double>(encoded) / 100;
     bool met = b.client_out / n <= goal && b.client_in / n <= goal && b.members / n <= goal &&
                b.watcher_in / n <= goal;
     all_met = all_met && met;
-    std::printf("  %-28s %14.0f %14.0f %16.0f %14.0f   %s\n", name, b.client_out / n,
+    std::printf("  %-36s %14.0f %14.0f %16.0f %14.0f   %s\n", name, b.client_out / n,
                 b.client_in / n, b.members / n, b.watcher_in / n, met ? "met" : "NOT met");
   };
   phase("update()", [&] { r.update(touch); });
@@ -207,11 +210,12 @@ int run(int argc, char** argv) {
     mine = touch(std::move(mine));
     r.set(mine);
   });
-  phase("update_and_get(self, f)", [&] {
+  // One update from an actor through `handle`'s context, waited for.
+  auto actor_update = [&](const dref::ref<big>& handle) {
     std::promise<void> done;
     auto f = done.get_future();
-    auto worker = sys.spawn([&r, &touch, &done](caf::event_based_actor* a) -> caf::behavior {
-      r.update_and_get(a, touch).then(
+    auto worker = sys.spawn([&handle, &touch, &done](caf::event_based_actor* a) -> caf::behavior {
+      handle.update_and_get(a, touch).then(
           [&done, a](const big&) {
             done.set_value();
             a->quit();
@@ -224,7 +228,24 @@ int run(int argc, char** argv) {
       return {[](int) {}};
     });
     f.wait();
-  });
+  };
+  phase("update_and_get(self, f)", [&] { actor_update(r); });
+  // A second client that only ever updates from actors, taking turns with
+  // the first: each of its rounds finds the value moved on by the other.
+  auto second = dref::raft_member::connect(sys, c.endpoints_from(writer_member), seconds{10});
+  dref::context other_ctx{sys, second, options};
+  auto r2 = other_ctx.existing<big>(dref::manual_id(value_id));
+  actor_update(r2); // its first read of the value starts its copy
+  r.update(touch);
+  expected += 2;
+  wait_for_count(expected);
+  phase(
+      "turns: update() and an actor elsewhere",
+      [&] {
+        r.update(touch);
+        actor_update(r2);
+      },
+      2);
   std::printf("  whole value: %zu bytes; goals %s\n", encoded, all_met ? "met" : "NOT all met");
   return 0;
 }
