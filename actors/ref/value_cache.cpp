@@ -119,15 +119,11 @@ result<protocol::value_state> ref_core::cached(timeout_ms timeout) const {
   };
   if (auto known = answer(false))
     return std::move(*known);
-  {
-    // Right after this context's own write, the copy of a large value is
-    // usually a few milliseconds from showing it: waiting costs less than
-    // reading the whole value again.
-    std::unique_lock lock{cache_->mutex};
-    if (cache_->live && cache_->bytes && cache_->bytes->size() >= copy_min_size)
-      cache_->changed.wait_for(lock, copy_catch_up_wait,
-                               [&] { return !cache_->live || cache_->version >= cache_->floor; });
-  }
+  // Right after this context's own write, the copy of a large value is
+  // usually a few milliseconds from showing it: waiting costs less than
+  // reading the whole value again. A copy still behind after the wait is
+  // dropped (its watch may have ended) and started again below.
+  (void)current_copy(*cache_, true);
   if (auto known = answer(false))
     return std::move(*known);
   {
