@@ -151,15 +151,9 @@ void start_copy(ref_actor_type* self, const std::shared_ptr<context_impl>& ctx) 
       return;
   }
   st.starting_copy = true;
-  std::weak_ptr<value_cache> weak = st.cache;
   auto done = [self] { self->state.starting_copy = false; };
   ctx->async_watch_subscription(
-    self, st.id,
-    [weak](const store_event& e) {
-      if (auto copy = weak.lock())
-        copy->on_event(e);
-    },
-    {},
+    self, st.id, feed(st.cache), {},
     [self, done](result<subscription> watching) {
       auto owner = self->state.ctx.lock();
       if (!watching || !owner || owner->stopped)
@@ -179,9 +173,7 @@ void start_copy(ref_actor_type* self, const std::shared_ptr<context_impl>& ctx) 
               return; // another caller is starting it, or has: ours ends
             cache.watch = std::move(*watch);
             auto& read = std::get<value_state>(reply.value);
-            cache.offer(read.version, std::move(read.value));
-            std::lock_guard guard{cache.mutex};
-            cache.live = true;
+            cache.go_live(std::pair{read.version, std::move(read.value)});
           },
           [done](caf::error&) { done(); });
     });
@@ -337,16 +329,16 @@ void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_
   const write_fence* guard = fence ? &*fence : nullptr;
   if (auto ok = check_fence(guard); !ok)
     return done(ok.error());
-  auto set_whole = [self, ctx = ctx_, id = id_, timeout, done, cache = cache_,
-                    fence](std::string whole) {
+  auto written = [done, cache = cache_](result<store_result> got) {
+    if (!got)
+      return done(std::move(got).error());
+    auto version = std::get<res_written>(*got).version;
+    cache->raise_floor(version);
+    done(version);
+  };
+  auto set_whole = [self, ctx = ctx_, id = id_, timeout, fence, written](std::string whole) {
     ctx->async_propose(self, guarded(cmd_set{id, std::move(whole)}, fence ? &*fence : nullptr),
-                       timeout, [done, cache](result<store_result> got) {
-                         if (!got)
-                           return done(std::move(got).error());
-                         auto version = std::get<res_written>(*got).version;
-                         cache->raise_floor(version);
-                         done(version);
-                       });
+                       timeout, written);
   };
   // No wait in an actor: a copy that is behind means a whole set.
   auto patch = patch_from_copy(id_, *cache_, bytes, false);
@@ -357,16 +349,13 @@ void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_
   auto base = patch->expected_version;
   ctx_->async_propose(
     self, guarded(std::move(*patch), guard), timeout,
-    [done, cache = cache_, base, set_whole, bytes = std::move(bytes)](result<store_result> got) mutable {
+    [cache = cache_, base, set_whole, written,
+     bytes = std::move(bytes)](result<store_result> got) mutable {
       if (!got && patch_refused(got.error())) {
         cache->mark_stale(base);
         return set_whole(std::move(bytes));
       }
-      if (!got)
-        return done(std::move(got).error());
-      auto version = std::get<res_written>(*got).version;
-      cache->raise_floor(version);
-      done(version);
+      written(std::move(got));
     });
 }
 

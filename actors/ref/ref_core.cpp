@@ -14,9 +14,16 @@ using namespace protocol;
 
 namespace {
 
-// Values at least this large may be written as a delta against the value
-// the writer read (cas becomes patch), when the delta is smaller.
-constexpr std::size_t patch_threshold = 4096;
+// Bytes as a delta against base, when both are large enough to be worth it
+// (ref_core::copy_min_size) and the delta is smaller than the bytes.
+std::optional<std::string> smaller_delta(const std::string& base, const std::string& bytes) {
+  if (base.size() < ref_core::copy_min_size || bytes.size() < ref_core::copy_min_size)
+    return std::nullopt;
+  auto delta = store::encode_delta(base, bytes);
+  if (delta.size() >= bytes.size())
+    return std::nullopt;
+  return delta;
+}
 
 } // namespace
 
@@ -25,12 +32,12 @@ std::optional<cmd_patch> patch_from_copy(const std::string& id, value_cache& cac
   if (bytes.size() < ref_core::copy_min_size)
     return std::nullopt;
   auto copy = current_copy(cache, wait);
-  if (!copy || !copy->bytes || copy->bytes->size() < ref_core::copy_min_size)
+  if (!copy || !copy->bytes)
     return std::nullopt;
-  auto delta = store::encode_delta(*copy->bytes, bytes);
-  if (delta.size() >= bytes.size())
+  auto delta = smaller_delta(*copy->bytes, bytes);
+  if (!delta)
     return std::nullopt;
-  return cmd_patch{id, copy->version, std::move(delta)};
+  return cmd_patch{id, copy->version, std::move(*delta)};
 }
 
 namespace {
@@ -106,10 +113,9 @@ result<std::uint64_t> ref_core::cas(std::uint64_t expected_version, const std::s
                                     const write_fence* fence) const {
   if (auto ok = check_fence(fence); !ok)
     return ok.error();
-  std::optional<value_cache::copy> copy;
   if (old_bytes == nullptr && bytes.size() >= copy_min_size) {
     // A write at a version the caller read: our copy may hold that version.
-    copy = current_copy(*cache_, false);
+    auto copy = current_copy(*cache_, false);
     if (copy && copy->version == expected_version && copy->bytes) {
       auto written = propose_cas(expected_version, &*copy->bytes, bytes, timeout, fence);
       if (written) {
@@ -151,12 +157,9 @@ result<std::uint64_t> ref_core::propose_cas(std::uint64_t expected_version,
 
 cas_or_patch write_at_version(std::string id, std::uint64_t expected_version,
                                const std::string* old_bytes, const std::string& bytes) {
-  if (old_bytes != nullptr && old_bytes->size() >= patch_threshold
-      && bytes.size() >= patch_threshold) {
-    auto delta = store::encode_delta(*old_bytes, bytes);
-    if (delta.size() < bytes.size())
-      return cmd_patch{std::move(id), expected_version, std::move(delta)};
-  }
+  if (old_bytes != nullptr)
+    if (auto delta = smaller_delta(*old_bytes, bytes))
+      return cmd_patch{std::move(id), expected_version, std::move(*delta)};
   return cmd_cas{std::move(id), expected_version, bytes};
 }
 

@@ -23,6 +23,20 @@ void value_cache::raise_floor(std::uint64_t written) {
     floor = written;
 }
 
+void value_cache::go_live(std::optional<std::pair<std::uint64_t, std::string>> read) {
+  if (read)
+    offer(read->first, std::move(read->second));
+  std::lock_guard guard{mutex};
+  live = true;
+}
+
+std::function<void(const protocol::store_event&)> feed(std::weak_ptr<value_cache> cache) {
+  return [cache = std::move(cache)](const protocol::store_event& e) {
+    if (auto copy = cache.lock())
+      copy->on_event(e);
+  };
+}
+
 void value_cache::mark_stale(std::uint64_t at) {
   std::lock_guard guard{mutex};
   if (at > stale_at)
@@ -134,12 +148,10 @@ result<protocol::value_state> ref_core::cached(timeout_ms timeout) const {
     // higher version wins, so nothing in between is missed. The read also
     // sees every write of this context that raised the floor before it.
     auto got = read(timeout);
-    if (got)
-      cache_->offer(got->version, std::move(got->value));
-    else if (got.error().code != errc::not_found)
+    if (!got && got.error().code != errc::not_found)
       return std::move(got).error();
-    std::lock_guard guard{cache_->mutex};
-    cache_->live = true;
+    cache_->go_live(got ? std::optional{std::pair{got->version, std::move(got->value)}}
+                        : std::nullopt);
   }
   // A write of this context after our read may have raised the floor
   // again; its caller reads for itself, this one has its answer.
@@ -150,14 +162,7 @@ result<protocol::value_state> ref_core::cached(timeout_ms timeout) const {
 result<void> ref_core::start_watch(timeout_ms timeout) const {
   if (cache_->watch.active())
     return {};
-  std::weak_ptr<value_cache> weak = cache_;
-  auto watching = ctx_->watch(
-    id_,
-    [weak](const protocol::store_event& e) {
-      if (auto cache = weak.lock())
-        cache->on_event(e);
-    },
-    timeout);
+  auto watching = ctx_->watch(id_, feed(cache_), timeout);
   if (!watching)
     return std::move(watching).error();
   cache_->watch = std::move(*watching);
@@ -165,26 +170,25 @@ result<void> ref_core::start_watch(timeout_ms timeout) const {
 }
 
 std::optional<value_cache::copy> current_copy(value_cache& cache, bool wait) {
-  auto* cache_ = &cache;
-  auto copy = cache_->current(wait ? ref_core::copy_catch_up_wait : std::chrono::milliseconds{0},
+  auto copy = cache.current(wait ? ref_core::copy_catch_up_wait : std::chrono::milliseconds{0},
                               ref_core::copy_min_size);
   if (copy || !wait)
     return copy;
   bool behind = false;
   {
-    std::lock_guard guard{cache_->mutex};
-    behind = cache_->live && cache_->bytes && cache_->bytes->size() >= ref_core::copy_min_size;
+    std::lock_guard guard{cache.mutex};
+    behind = cache.live && cache.bytes && cache.bytes->size() >= ref_core::copy_min_size;
   }
   if (behind) {
     // The copy did not catch up in time (its watch may have ended): start
     // it over from the next read of a large value.
     subscription ended;
-    std::lock_guard filling{cache_->fill_mutex};
+    std::lock_guard filling{cache.fill_mutex};
     {
-      std::lock_guard guard{cache_->mutex};
-      cache_->live = false;
+      std::lock_guard guard{cache.mutex};
+      cache.live = false;
     }
-    ended = std::move(cache_->watch);
+    ended = std::move(cache.watch);
   }
   return std::nullopt;
 }
@@ -205,9 +209,7 @@ result<protocol::value_state> ref_core::base_for_update(timeout_ms timeout) cons
   auto seen = read(timeout);
   if (!seen)
     return got;
-  cache_->offer(seen->version, std::move(seen->value));
-  std::lock_guard guard{cache_->mutex};
-  cache_->live = true;
+  cache_->go_live(std::pair{seen->version, std::move(seen->value)});
   return got;
 }
 

@@ -15,9 +15,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "dref/protocol/store_results.hpp"
 #include "dref/subscription.hpp"
@@ -31,6 +34,9 @@ struct value_cache {
   void on_event(const protocol::store_event& e);
   // This context wrote `version`.
   void raise_floor(std::uint64_t version);
+  // The copy serves from now on, starting from what a read made after the
+  // watch was in place saw (none: the id was missing).
+  void go_live(std::optional<std::pair<std::uint64_t, std::string>> read);
   // A write expecting `version` lost a race: the copy is behind until it
   // has a newer one.
   void mark_stale(std::uint64_t version);
@@ -55,6 +61,9 @@ struct value_cache {
   std::mutex fill_mutex; // one filler at a time
   subscription watch;
 };
+
+// The watch handler that keeps `cache` current while it lives.
+std::function<void(const protocol::store_event&)> feed(std::weak_ptr<value_cache> cache);
 
 // The copy an update or a set of a large value starts from (see
 // ref_core::base_for_update): current(0), or with `wait` up to

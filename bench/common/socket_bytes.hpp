@@ -8,10 +8,10 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <set>
 #include <string>
-#include <tuple>
 
 namespace dref::bench {
 
