@@ -206,13 +206,13 @@ std::variant<const json*, reply> array_in(const json& body, const char* field) {
   return &*it;
 }
 
-std::variant<protocol::cmd_txn, reply> txn_in(const json& body) {
+std::variant<txn, reply> txn_in(const json& body) {
   auto compares = array_in(body, "compare");
   auto writes = array_in(body, "write");
   for (auto* bad : {std::get_if<reply>(&compares), std::get_if<reply>(&writes)})
     if (bad)
       return std::move(*bad);
-  protocol::cmd_txn cmd;
+  txn t;
   std::size_t at = 0;
   for (const auto& c : *std::get<const json*>(compares)) {
     auto where = "compare[" + std::to_string(at++) + "]";
@@ -220,7 +220,7 @@ std::variant<protocol::cmd_txn, reply> txn_in(const json& body) {
         || !c["version"].is_number_unsigned())
       return error_reply(400, "invalid_argument",
                          where + " is not {\"id\": string, \"version\": number (0: absent)}");
-    cmd.compares.push_back({c["id"].get<std::string>(), c["version"].get<std::uint64_t>()});
+    t.if_version(c["id"].get<std::string>(), c["version"].get<std::uint64_t>());
   }
   at = 0;
   for (const auto& w : *std::get<const json*>(writes)) {
@@ -232,9 +232,11 @@ std::variant<protocol::cmd_txn, reply> txn_in(const json& body) {
     if (remove != w.end() && !remove->is_boolean())
       return error_reply(400, "invalid_argument", where + ": \"remove\" is true or false");
     if (remove != w.end() && remove->get<bool>()) {
-      if (w.contains("value"))
-        return error_reply(400, "invalid_argument", where + " removes and has a \"value\"");
-      cmd.writes.push_back({std::move(id), true, {}});
+      for (const char* field : {"value", "session", "ttl_ms"})
+        if (w.contains(field))
+          return error_reply(400, "invalid_argument",
+                             where + " removes and has a \"" + std::string{field} + "\"");
+      t.remove(id);
       continue;
     }
     if (!w.contains("value") || !w["value"].is_string())
@@ -245,9 +247,25 @@ std::variant<protocol::cmd_txn, reply> txn_in(const json& body) {
       return error_reply(400, "invalid_argument",
                          where + ": \"encoding\" is not \"text\" or \"base64\", or the value "
                                  "is not base64");
-    cmd.writes.push_back({std::move(id), false, std::move(std::get<std::string>(value))});
+    auto& bytes = std::get<std::string>(value);
+    auto session = w.find("session");
+    auto ttl = w.find("ttl_ms");
+    if (session != w.end() && ttl != w.end())
+      return error_reply(400, "invalid_argument",
+                         where + ": give \"session\" or \"ttl_ms\", not both");
+    if (session != w.end() && !session->is_string())
+      return error_reply(400, "invalid_argument", where + ": \"session\" is not a string");
+    if (ttl != w.end() && !ttl->is_number_unsigned())
+      return error_reply(400, "invalid_argument", where + ": \"ttl_ms\" is not a whole number");
+    if (session != w.end())
+      t.set_bytes_owned_by(id, std::move(bytes), session->get<std::string>());
+    else if (ttl != w.end())
+      t.set_bytes_with_ttl(id, std::move(bytes),
+                           std::chrono::milliseconds{ttl->get<std::uint64_t>()});
+    else
+      t.set_bytes(id, std::move(bytes));
   }
-  return cmd;
+  return t;
 }
 
 } // namespace
@@ -258,23 +276,18 @@ reply router::commit_txn(const json& body) {
   auto parsed = txn_in(body);
   if (auto* bad = std::get_if<reply>(&parsed))
     return std::move(*bad);
-  const auto& cmd = std::get<protocol::cmd_txn>(parsed);
-  auto done = propose(cmd);
+  const auto& t = std::get<txn>(parsed);
+  auto done = context_.try_commit(t);
   if (!done)
     return error_reply(done.error());
-  const auto* answer = std::get_if<protocol::res_txn>(&*done);
-  if (answer == nullptr)
-    return error_reply(500, "internal", "the member answered a txn with another result");
-  if (answer->committed)
-    return json_reply(200, {{"committed", true}, {"version", answer->version}});
-  if (answer->failed_compare >= cmd.compares.size())
-    return error_reply(500, "internal", "the member named a compare the txn does not have");
-  const auto& failed = cmd.compares[answer->failed_compare];
+  if (done->committed)
+    return json_reply(200, {{"committed", true}, {"version", done->version}});
+  const auto& failed = t.command().compares[done->failed_compare];
   return json_reply(412, {{"committed", false},
-                          {"failed", {{"index", answer->failed_compare},
+                          {"failed", {{"index", done->failed_compare},
                                       {"id", failed.id},
                                       {"expected_version", failed.version},
-                                      {"found_version", answer->found_version}}}});
+                                      {"found_version", done->found_version}}}});
 }
 
 } // namespace dref::gateway

@@ -5,10 +5,8 @@
 #include "context_impl.hpp"
 #include "dref/detail/ref_core.hpp"
 #include "store_answers.hpp"
+#include "ttl_sessions.hpp"
 #include "value_cache.hpp"
-
-#include <atomic>
-#include <cstdio>
 
 namespace dref::detail {
 
@@ -16,34 +14,10 @@ using namespace protocol;
 
 namespace {
 
-// Unique across contexts by the client id, within one by the counter.
-std::string ttl_session_name(std::uint64_t client_id) {
-  static std::atomic<std::uint64_t> opened{0};
-  char name[64];
-  std::snprintf(name, sizeof(name), "ttl-%016llx-%llu", static_cast<unsigned long long>(client_id),
-                static_cast<unsigned long long>(++opened));
-  return name;
-}
-
-cmd_session_open ttl_session(std::uint64_t client_id, std::chrono::milliseconds ttl) {
-  return cmd_session_open{ttl_session_name(client_id), static_cast<std::uint64_t>(ttl.count())};
-}
-
-// The TTL session's refusals, worded for the value they were for.
-error ttl_error(const std::string& id, std::chrono::milliseconds ttl, error e) {
-  if (e.code == errc::invalid_argument)
-    return error{e.code, "ref '" + id + "': a TTL of " + std::to_string(ttl.count()) +
-                             " ms is refused (" + e.message + "); nothing was written"};
-  if (e.code == errc::unknown_session)
-    return error{e.code, "ref '" + id + "': its TTL of " + std::to_string(ttl.count()) +
-                             " ms passed before the write arrived; nothing was written"};
-  return e;
-}
-
 // What a set_owned answer means for its caller, blocking or from an actor:
 // a write raises the floor of this context's copy (it reads its own
-// writes); a TTL session that owns nothing is to be closed at once; the
-// TTL session's refusals are worded for the value.
+// writes); a TTL session that surely owns nothing is to be closed at once;
+// the TTL session's refusals are worded for the value.
 struct owned_outcome {
   result<res_created> answer;
   bool close_session = false;
@@ -55,8 +29,10 @@ owned_outcome settle(result<store_result> got, const std::string& id,
   bool wrote = written && written->created;
   if (wrote)
     cache.raise_floor(written->version);
-  if (!written && ttl)
-    return {ttl_error(id, *ttl, std::move(written).error()), true};
+  if (!written && ttl) {
+    bool unknown = write_may_have_happened(written.error());
+    return {ttl_error("ref '" + id + "'", *ttl, std::move(written).error()), !unknown};
+  }
   return {std::move(written), ttl && !wrote};
 }
 
@@ -70,7 +46,7 @@ result<res_created> ref_core::set_owned(std::string bytes, bool if_absent,
     auto open = ttl_session(ctx_->client_id, *ttl);
     session = open.session;
     if (auto opened = ctx_->propose(std::move(open), timeout); !opened)
-      return ttl_error(id_, *ttl, std::move(opened).error());
+      return ttl_error("ref '" + id_ + "'", *ttl, std::move(opened).error());
   } else {
     auto mine = ctx_->session();
     if (!mine)
@@ -112,7 +88,8 @@ void ref_core::async_set_owned(caf::scheduled_actor* self, std::string bytes, bo
   ctx->async_propose(self, std::move(open), timeout,
                      [write, done, id = id_, ttl, session](result<store_result> opened) mutable {
                        if (!opened)
-                         return done(ttl_error(id, *ttl, std::move(opened).error()));
+                         return done(
+                             ttl_error("ref '" + id + "'", *ttl, std::move(opened).error()));
                        write(session);
                      });
 }

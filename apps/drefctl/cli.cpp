@@ -288,6 +288,11 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   transacting->add_option("--rm", txn.removes, "remove ID (repeatable)")
       ->type_name("ID")
       ->allow_extra_args(false);
+  std::string txn_ttl_text;
+  transacting
+      ->add_option("--ttl", txn_ttl_text,
+                   "remove every --set value once DURATION has passed\n(e.g. 30s)")
+      ->type_name("DURATION");
 
   auto* adding_to = define_command(app, "add",
                                    "add DELTA to the 64-bit counter under ID (named\n"
@@ -409,6 +414,8 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   }
   if (auto* set_args = std::get_if<set_command>(&*chosen); set_args && !set_ttl_text.empty())
     set_args->ttl = parse_positive_duration("--ttl", set_ttl_text);
+  if (auto* txn_args = std::get_if<txn_command>(&*chosen); txn_args && !txn_ttl_text.empty())
+    txn_args->ttl = parse_positive_duration("--ttl", txn_ttl_text);
   if (auto* ls_args = std::get_if<ls_command>(&*chosen); ls_args && *limit_option)
     ls_args->limit = parse_count("--limit", limit_text);
   if (auto* watch_args = std::get_if<watch_command>(&*chosen)) {

@@ -67,6 +67,7 @@ struct txn_command {
   std::vector<std::string> if_absent;
   std::vector<std::string> sets;
   std::vector<std::string> removes;
+  std::optional<std::chrono::milliseconds> ttl; // --ttl: every --set goes once it has passed
 };
 struct add_command {
   std::string id;

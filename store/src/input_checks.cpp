@@ -158,8 +158,8 @@ struct input_checker {
 };
 
 // The contract is above cmd_txn: bounded counts, compares on any
-// well-formed id, writes to distinct client ids, values within one value's
-// size in all.
+// well-formed id, writes to distinct client ids, owned only when they set,
+// values within one value's size in all.
 result<void> check_txn(const cmd_txn& c, const limits& lim) {
   if (c.compares.size() > max_txn_ops || c.writes.size() > max_txn_ops)
     return error{errc::limit_exceeded,
@@ -181,6 +181,12 @@ result<void> check_txn(const cmd_txn& c, const limits& lim) {
     if (write.remove && !write.value.empty())
       return error{errc::invalid_argument,
                    "a transaction's removal of ref '" + write.id + "' carries a value"};
+    if (write.remove && !write.session.empty())
+      return error{errc::invalid_argument, "a transaction's removal of ref '" + write.id
+                                             + "' names an owning session; only sets are owned"};
+    if (!write.session.empty())
+      if (auto ok = check_id(write.session, lim, "session id"); !ok)
+        return ok;
     if (auto ok = check_value_size(write.id, write.value.size(), lim); !ok)
       return ok;
     bytes += write.value.size();

@@ -12,15 +12,20 @@ result<store_result> store::on(context& ctx, const cmd_set_owned& cmd) {
     return session.error();
   if (auto it = state_.values.find(cmd.id); it != state_.values.end() && cmd.if_absent)
     return res_created{false, it->second.version, it->second.value};
-  set_value(ctx, cmd.id, cmd.value);
-  ctx.events.back().session = cmd.session;
-  auto& entry = state_.values.find(cmd.id)->second;
-  if (entry.owner != cmd.session) {
-    disown(cmd.id, entry);
-    entry.owner = cmd.session;
-    (*session)->owns.insert(cmd.id);
-  }
+  set_owned_value(ctx, cmd.id, cmd.value, cmd.session, **session);
   return res_created{true, ctx.index, {}};
+}
+
+void store::set_owned_value(context& ctx, const std::string& id, const std::string& value,
+                            const std::string& session_id, session_entry& session) {
+  set_value(ctx, id, value);
+  ctx.events.back().session = session_id;
+  auto& entry = state_.values.find(id)->second;
+  if (entry.owner != session_id) {
+    disown(id, entry);
+    entry.owner = session_id;
+    session.owns.insert(id);
+  }
 }
 
 void store::disown(const std::string& id, value_entry& entry) {

@@ -14,11 +14,22 @@ result<store_result> store::on(context& ctx, const cmd_txn& cmd) {
     if (found != compare.version)
       return res_txn{false, 0, static_cast<std::uint32_t>(i), found};
   }
-  // Input checks passed and compares held: nothing below can fail, so the
-  // writes are all or nothing without an undo.
-  for (const auto& write : cmd.writes) {
+  // Owners are looked up before anything is written: after them nothing
+  // can fail, so the writes are all or nothing without an undo.
+  std::vector<session_entry*> owners(cmd.writes.size(), nullptr);
+  for (std::size_t i = 0; i < cmd.writes.size(); ++i)
+    if (!cmd.writes[i].session.empty()) {
+      auto session = live_session(cmd.writes[i].session);
+      if (!session)
+        return session.error();
+      owners[i] = *session;
+    }
+  for (std::size_t i = 0; i < cmd.writes.size(); ++i) {
+    const auto& write = cmd.writes[i];
     if (write.remove)
       (void)on(ctx, cmd_remove{write.id});
+    else if (owners[i] != nullptr)
+      set_owned_value(ctx, write.id, write.value, write.session, *owners[i]);
     else
       set_value(ctx, write.id, write.value);
   }

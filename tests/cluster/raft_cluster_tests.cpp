@@ -370,6 +370,28 @@ BOOST_AUTO_TEST_CASE(drefctl_rm_ls_and_txn) {
   BOOST_TEST(at({"set", "ks/ttl", "x", "--ttl", "0s"}).code == 2);
   BOOST_TEST(at({"set", "ks/ttl", "x", "--ttl", "1s", "--fence", "L:1"}).code == 2);
   BOOST_TEST(at({"get", "ks/ttl"}).code == 1); // none of the refused ones wrote
+
+  // txn --ttl: every --set of the txn is owned by one TTL session; a TTL the
+  // store refuses writes none of them.
+  auto txn_ttl = at({"txn", "--set", "ks/t1=a", "--set", "ks/t2=b", "--ttl", "1500ms"});
+  BOOST_TEST(txn_ttl.code == 0, txn_ttl.err);
+  auto t1 = at({"get", "ks/t1"}).out;
+  auto owner_at = t1.find("\nowner ttl-");
+  BOOST_TEST_REQUIRE(owner_at != std::string::npos, t1);
+  BOOST_TEST(at({"get", "ks/t2"}).out.ends_with(t1.substr(owner_at)));
+  auto txn_set_at = std::chrono::steady_clock::now();
+  gone = false;
+  while (!gone && std::chrono::steady_clock::now() - txn_set_at < 60s) { // a guard, not a goal
+    gone = at({"get", "ks/t1"}).code == 1 && at({"get", "ks/t2"}).code == 1;
+    if (!gone)
+      std::this_thread::sleep_for(10ms);
+  }
+  BOOST_TEST(gone, "ks/t1 or ks/t2 still there a minute after their 1500 ms TTL");
+  auto txn_too_short = at({"txn", "--set", "ks/t3=a", "--set", "ks/t4=b", "--ttl", "1ms"});
+  BOOST_TEST(txn_too_short.code == 2, txn_too_short.err);
+  BOOST_TEST(txn_too_short.err.find("TTL of 1 ms is refused") != std::string::npos,
+             txn_too_short.err);
+  BOOST_TEST(at({"get", "ks/t3"}).code == 1);
 }
 
 // The member directory is dref's own record: a client write there (it used

@@ -184,4 +184,68 @@ BOOST_FIXTURE_TEST_CASE(owned_and_ttl_values_from_actors, cluster) {
   BOOST_TEST(test::wait_until([&] { return absent(node(0), "ow/actor"); }, lapse_wait));
 }
 
+// A txn's owned sets (txn.hpp): committed with the plain writes at one
+// version, each going with its own session: the TTL one once its TTL has
+// passed, the context's once it crashes; the plain write stays. A txn that
+// did not commit, or whose TTL is refused, writes nothing.
+BOOST_FIXTURE_TEST_CASE(a_txn_writes_owned_and_ttl_values_with_plain_ones, cluster) {
+  auto plain = node(1).existing<int>(manual_id("ow/txn/plain"));
+  auto mine = node(1).existing<int>(manual_id("ow/txn/mine"));
+  auto brief = node(1).existing<int>(manual_id("ow/txn/brief"));
+  auto done = node(1).commit(
+      txn{}.if_absent(plain).set(plain, 1).set_owned(mine, 2).set_with_ttl(brief, 3, 2000ms));
+  BOOST_TEST_REQUIRE(done.committed);
+  for (const char* id : {"ow/txn/plain", "ow/txn/mine", "ow/txn/brief"})
+    BOOST_TEST(node(0).existing<int>(manual_id(id)).get_versioned().version == done.version, id);
+  auto other = node(1).existing<int>(manual_id("ow/txn/other"));
+  other.set_owned(4);
+  BOOST_TEST(!node(0).existing<int>(manual_id("ow/txn/mine")).owner().empty());
+  BOOST_TEST(node(0).existing<int>(manual_id("ow/txn/mine")).owner() == other.owner());
+  BOOST_TEST(node(0).existing<int>(manual_id("ow/txn/brief")).owner() != other.owner());
+  BOOST_TEST(node(0).existing<int>(manual_id("ow/txn/plain")).owner().empty());
+  BOOST_TEST(test::wait_until([&] { return absent(node(0), "ow/txn/brief"); }, 30s));
+  BOOST_TEST(node(2).existing<int>(manual_id("ow/txn/mine")).get() == 2);
+
+  auto late = node(2).existing<int>(manual_id("ow/txn/late"));
+  auto not_committed =
+      node(2).commit(txn{}.if_absent(plain).set_with_ttl(late, 5, 2000ms).set_owned(brief, 6));
+  BOOST_TEST(!not_committed.committed);
+  BOOST_TEST(not_committed.failed_id == "ow/txn/plain");
+  auto refused = node(2).try_commit(txn{}.set(late, 7).set_with_ttl(brief, 8, 1ms));
+  BOOST_TEST_REQUIRE(!refused.has_value());
+  BOOST_TEST((refused.error().code == errc::invalid_argument), refused.error().message);
+  BOOST_TEST(absent(node(0), "ow/txn/late"));
+  BOOST_TEST(absent(node(0), "ow/txn/brief"));
+
+  node(1).abandon();
+  BOOST_TEST(test::wait_until([&] { return absent(node(0), "ow/txn/mine"); }, lapse_wait));
+  BOOST_TEST(node(0).existing<int>(manual_id("ow/txn/plain")).get() == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_txn_with_owned_sets_from_an_actor, cluster) {
+  std::atomic<int> outcome{0}; // 1: committed; -1: not
+  {
+    test::actor_stopper stopper;
+    stopper.add(test::spawn_client(sys, [&](caf::event_based_actor* self, auto finish) {
+      auto& ctx = node(1);
+      auto mine = ctx.existing<int>(manual_id("ow/txn-actor/mine"));
+      auto brief = ctx.existing<int>(manual_id("ow/txn-actor/brief"));
+      ctx.commit(self, txn{}.set_owned(mine, 1).set_with_ttl(brief, 2, 2000ms))
+          .then(
+              [&, finish](txn_result done) {
+                outcome = done.committed ? 1 : -1;
+                finish();
+              },
+              test::fail_into(outcome, finish));
+    }));
+    BOOST_TEST_REQUIRE(test::wait_until([&] { return outcome != 0; }));
+  }
+  BOOST_TEST(outcome == 1);
+  BOOST_TEST(node(0).existing<int>(manual_id("ow/txn-actor/mine")).get() == 1);
+  BOOST_TEST(test::wait_until([&] { return absent(node(0), "ow/txn-actor/brief"); }, 30s));
+  BOOST_TEST(node(0).existing<int>(manual_id("ow/txn-actor/mine")).get() == 1);
+  node(1).abandon();
+  BOOST_TEST(test::wait_until([&] { return absent(node(0), "ow/txn-actor/mine"); }, lapse_wait));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

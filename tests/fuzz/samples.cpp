@@ -38,7 +38,7 @@ std::vector<store_command> commands() {
     cmd_delay_claim{"delay/d", "s1"},
     cmd_delay_complete{"delay/d", "s1", "result"},
     cmd_fenced{write_fence{"lock/x", 42}, cmd_set{"ref/a", "fenced"}},
-    cmd_txn{{{"ref/a", 3}, {"ref/new", 0}}, {{"ref/a", false, "x"}, {"ref/b", true, ""}}},
+    cmd_txn{{{"ref/a", 3}, {"ref/new", 0}}, {{"ref/a", false, "x", "owner"}, {"ref/b", true, "", ""}}},
     cmd_delay_request{"delay/d"},
     cmd_delay_fail{"delay/d", "s1", "the body threw"},
     cmd_set_owned{"ref/owned", "v", "s1", true},

@@ -142,6 +142,10 @@ BOOST_AUTO_TEST_CASE(refs_read_write_compare_and_add) {
   for (const char* bad : {R"({"compare": 1})", R"({"compare": [{"id": "a"}]})",
                           R"({"write": [{"id": "a"}]})", R"({"write": [{"value": "a"}]})",
                           R"({"write": [{"id": "a", "remove": true, "value": "x"}]})",
+                          R"({"write": [{"id": "a", "remove": true, "ttl_ms": 5000}]})",
+                          R"({"write": [{"id": "a", "value": "x", "ttl_ms": 5000, "session": "s"}]})",
+                          R"({"write": [{"id": "a", "value": "x", "ttl_ms": "soon"}]})",
+                          R"({"write": [{"id": "a", "value": "x", "ttl_ms": 1}]})",
                           R"({"write": [{"id": "a", "value": "!", "encoding": "base64"}]})"}) {
     auto refused = g.call(0, {"POST", "/v1/txn", bad});
     BOOST_TEST(refused.status == 400u, bad << " -> " << refused.body);
@@ -151,6 +155,26 @@ BOOST_AUTO_TEST_CASE(refs_read_write_compare_and_add) {
                           R"({"write": [{"id": "a", "value": "1"}, {"id": "a", "remove": true}]})"});
   BOOST_TEST(twice.status == 400u, twice.body);
   BOOST_TEST(g.call(0, {"GET", "/v1/txn"}).status == 405u);
+  BOOST_TEST(g.call(0, {"GET", "/v1/refs/a"}).status == 404u); // no refusal wrote
+
+  // Owned writes: one owned by an HTTP session, one with a TTL, one plain.
+  auto opened = g.call(0, {"POST", "/v1/sessions", R"({"ttl_ms": 60000})"});
+  BOOST_TEST_REQUIRE(opened.status == 200u, opened.body);
+  auto session = json_of(opened)["session"].get<std::string>();
+  auto owned = g.call(1, {"POST", "/v1/txn",
+                          R"({"write": [{"id": "txn/held", "value": "h", "session": ")" + session
+                            + R"("}, {"id": "txn/brief", "value": "b", "ttl_ms": 1500},
+                                      {"id": "txn/plain", "value": "p"}]})"});
+  BOOST_TEST_REQUIRE(owned.status == 200u, owned.body);
+  auto brief_gone = [&] { return g.call(2, {"GET", "/v1/refs/txn/brief"}).status == 404u; };
+  for (auto start = std::chrono::steady_clock::now();
+       !brief_gone() && std::chrono::steady_clock::now() - start < 30s;) // a guard, not a goal
+    std::this_thread::sleep_for(50ms);
+  BOOST_TEST(brief_gone());
+  BOOST_TEST(g.call(2, {"GET", "/v1/refs/txn/held"}).status == 200u);
+  BOOST_TEST(g.call(0, {"DELETE", "/v1/sessions/" + session}).status == 200u);
+  BOOST_TEST(g.call(2, {"GET", "/v1/refs/txn/held"}).status == 404u);
+  BOOST_TEST(json_of(g.call(2, {"GET", "/v1/refs/txn/plain"}))["value"] == "p");
 }
 
 BOOST_AUTO_TEST_CASE(cluster_status_transfer_probes_and_metrics) {

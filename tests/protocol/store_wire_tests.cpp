@@ -33,7 +33,7 @@ std::vector<store_command> every_command() {
           cmd_delay_complete{"d", "s", "r"},
           cmd_member_announce{"node-2", "127.0.0.1:8082"},
           cmd_fenced{write_fence{"L", 42}, cmd_cas{"a", 7, "w"}},
-          cmd_txn{{{"a", 7}, {"b", 0}}, {{"a", false, "v"}, {"c", true, ""}}},
+          cmd_txn{{{"a", 7}, {"b", 0}}, {{"a", false, "v", "s"}, {"c", true, "", ""}}},
           cmd_delay_request{"d"},
           cmd_delay_fail{"d", "s", "boom"},
           cmd_set_owned{"a", "v", "s", true},

@@ -56,7 +56,7 @@ BOOST_FIXTURE_TEST_CASE(a_closed_session_takes_only_what_it_still_owns, store_fi
   ok<res_created>(cmd_set_owned{"taken", "1", "a", false});
   ok<res_created>(cmd_set_owned{"taken", "2", "b", false});
   ok<res_created>(cmd_set_owned{"in-txn", "1", "a", false});
-  ok<res_txn>(cmd_txn{{}, {txn_write{"in-txn", true, {}}}});
+  ok<res_txn>(cmd_txn{{}, {txn_write{"in-txn", true, {}, {}}}});
   ok<res_written>(cmd_set{"in-txn", "6"});
   BOOST_TEST((s.state().sessions.at("a").owns == std::set<std::string>{"kept"}));
   ok<res_done>(cmd_session_close{"a"});
@@ -85,6 +85,49 @@ BOOST_FIXTURE_TEST_CASE(refusals_change_nothing, store_fixture) {
   ok<res_session>(cmd_session_open{"a", 60'000});
   fails(cmd_set_owned{"dref/members/x", "1", "a", false}, errc::invalid_argument);
   fails(cmd_set_owned{"", "1", "a", false}, errc::invalid_id);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_txn_writes_owned_values_with_the_others, store_fixture) {
+  ok<res_session>(cmd_session_open{"a", 1'000});
+  ok<res_session>(cmd_session_open{"b", 60'000});
+  ok<res_created>(cmd_set_owned{"taken", "1", "b", false});
+  auto done = run(cmd_txn{{{"free", 0}},
+                          {txn_write{"mine", false, "m", "a"}, txn_write{"free", false, "f", {}},
+                           txn_write{"taken", false, "t", "a"}}});
+  BOOST_TEST_REQUIRE(!done.reply.error);
+  BOOST_TEST(std::get<res_txn>(done.reply.value).committed);
+  BOOST_TEST_REQUIRE(done.events.size() == 3u);
+  BOOST_TEST(done.events[0].session == "a"); // named in the event, as set_owned's
+  BOOST_TEST(done.events[1].session.empty());
+  BOOST_TEST(s.get("mine").value().owner == "a");
+  BOOST_TEST(s.get("free").value().owner.empty());
+  BOOST_TEST(s.get("taken").value().owner == "a"); // taken over, as set_owned does
+  BOOST_TEST((s.state().sessions.at("a").owns == std::set<std::string>{"mine", "taken"}));
+  BOOST_TEST(s.state().sessions.at("b").owns.empty());
+  now += 2'000;
+  run(cmd_expire_due{});
+  BOOST_TEST(!has(*this, "mine"));
+  BOOST_TEST(!has(*this, "taken"));
+  BOOST_TEST(value("free") == "f");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_txn_naming_a_closed_session_changes_nothing, store_fixture) {
+  ok<res_session>(cmd_session_open{"a", 60'000});
+  ok<res_done>(cmd_session_close{"a"});
+  auto before = s.state();
+  auto refused =
+      run(cmd_txn{{}, {txn_write{"free", false, "f", {}}, txn_write{"mine", false, "m", "a"}}});
+  BOOST_TEST_REQUIRE(refused.reply.error.has_value());
+  BOOST_TEST((refused.reply.error->code == errc::unknown_session));
+  BOOST_TEST(refused.events.empty());
+  BOOST_TEST((s.state().values == before.values));
+  // A failed compare answers first: the session is not looked at.
+  auto compared = run(cmd_txn{{{"free", 7}}, {txn_write{"mine", false, "m", "a"}}});
+  BOOST_TEST_REQUIRE(!compared.reply.error);
+  BOOST_TEST(!std::get<res_txn>(compared.reply.value).committed);
+  ok<res_session>(cmd_session_open{"b", 60'000});
+  fails(cmd_txn{{}, {txn_write{"gone", true, {}, "b"}}}, errc::invalid_argument);
+  fails(cmd_txn{{}, {txn_write{"v", false, "1", "bad session!"}}}, errc::invalid_id);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_snapshot_keeps_the_owners, store_fixture) {

@@ -158,8 +158,11 @@ private:
           t.compares.push_back({id, chance(30) ? 0 : version(s, id)});
         }
         for (auto n = pick(0, 3); n > 0; --n) // a repeated id is refused whole
-          t.writes.push_back(chance(30) ? txn_write{ref(), true, chance(5) ? "x" : ""}
-                                        : txn_write{ref(), false, value()});
+          t.writes.push_back(chance(30)
+                               ? txn_write{ref(), true, chance(5) ? "x" : "",
+                                           chance(3) ? session() : std::string{}}
+                               : txn_write{ref(), false, value(),
+                                           chance(30) ? session() : std::string{}});
         return t;
       }
       default: {

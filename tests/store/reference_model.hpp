@@ -255,7 +255,8 @@ private:
     return std::visit([&](const auto& w) { return on(w); }, c.write);
   }
   // Input first (counts; each compare's id; each write's id, repeat,
-  // stray value and size; then all values), then the compares in order.
+  // stray value, owned removal, session id and size; then all values),
+  // then the compares in order, then the owners.
   outcome on(const protocol::cmd_txn& c) {
     if (c.compares.size() > 128 || c.writes.size() > 128) return fail(errc::limit_exceeded);
     for (const auto& compare : c.compares)
@@ -266,6 +267,8 @@ private:
       if (bad_id(w.id)) return fail(errc::invalid_id);
       if (!seen.insert(w.id).second) return fail(errc::invalid_argument);
       if (w.remove && !w.value.empty()) return fail(errc::invalid_argument);
+      if (w.remove && !w.session.empty()) return fail(errc::invalid_argument);
+      if (!w.session.empty() && bad_id(w.session)) return fail(errc::invalid_id);
       if (too_big(w.value)) return fail(errc::value_too_large);
       bytes += w.value.size();
     }
@@ -276,9 +279,14 @@ private:
       if (found != c.compares[i].version)
         return protocol::res_txn{false, 0, static_cast<std::uint32_t>(i), found};
     }
+    for (const auto& w : c.writes)
+      if (!w.session.empty() && find_session(w.session) == nullptr)
+        return fail(errc::unknown_session);
     for (const auto& w : c.writes) {
       if (w.remove)
         on(protocol::cmd_remove{w.id});
+      else if (!w.session.empty())
+        on(protocol::cmd_set_owned{w.id, w.value, w.session, false});
       else
         write(w.id, w.value, nullptr);
     }

@@ -14,10 +14,10 @@ using dref::test::store_fixture;
 namespace {
 
 txn_write set_of(std::string id, std::string value) {
-  return {std::move(id), false, std::move(value)};
+  return {std::move(id), false, std::move(value), {}};
 }
 txn_write removal_of(std::string id) {
-  return {std::move(id), true, {}};
+  return {std::move(id), true, {}, {}};
 }
 
 } // namespace
@@ -91,7 +91,7 @@ BOOST_FIXTURE_TEST_CASE(bad_transactions_are_refused_whole, store_fixture) {
   fails(cmd_txn{{}, {set_of("b", "2"), set_of("dref/members/x", "h:1")}}, errc::invalid_argument);
   fails(cmd_txn{{{"bad id!", 0}}, {set_of("b", "2")}}, errc::invalid_id);
   fails(cmd_txn{{}, {set_of("b", "2"), set_of("bad id!", "2")}}, errc::invalid_id);
-  fails(cmd_txn{{}, {txn_write{"a", true, "stray"}}}, errc::invalid_argument);
+  fails(cmd_txn{{}, {txn_write{"a", true, "stray", {}}}}, errc::invalid_argument);
   std::vector<txn_write> many;
   for (std::size_t i = 0; i <= store::max_txn_ops; ++i)
     many.push_back(set_of("k" + std::to_string(i), "v"));

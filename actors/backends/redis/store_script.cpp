@@ -143,6 +143,7 @@ struct command_args {
       args.push_back(write.remove ? "r" : "s");
       args.push_back(write.id);
       args.push_back(write.value);
+      args.push_back(write.session);
     }
   }
   // Raft members only; the backend refuses it before it gets here.

@@ -64,7 +64,8 @@ std::uint64_t version_of(const std::string& option, const std::string& text) {
 
 } // namespace
 
-// Compares in the order --if, then --if-absent; writes: --set, then --rm.
+// Compares in the order --if, then --if-absent; writes: --set (each owned by
+// one TTL session with --ttl), then --rm.
 // Not committed: the result says which compare failed, exit code 3.
 int run(session& s, const txn_command& cmd) {
   if (cmd.sets.empty() && cmd.removes.empty() && cmd.if_versions.empty() && cmd.if_absent.empty())
@@ -78,7 +79,10 @@ int run(session& s, const txn_command& cmd) {
     t.if_absent(id);
   for (const auto& text : cmd.sets) {
     auto [id, value] = split_pair("--set", text);
-    t.set_bytes(id, value);
+    if (cmd.ttl)
+      t.set_bytes_with_ttl(id, value, *cmd.ttl);
+    else
+      t.set_bytes(id, value);
   }
   for (const auto& id : cmd.removes)
     t.remove(id);

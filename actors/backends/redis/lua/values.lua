@@ -203,8 +203,9 @@ C.run = function(a)
 end
 
 -- ARGV: the number of compares, then (id, version) for each (0: absent);
--- the writes follow as (op, id, value): op 's' sets, 'r' removes. The
--- contract is above protocol::cmd_txn: every compare first, then every
+-- the writes follow as (op, id, value, session): op 's' sets (owned by
+-- session unless it is empty), 'r' removes. The contract is above
+-- protocol::cmd_txn: every compare first, then every owner, then every
 -- write at one version.
 C.txn = function(a)
   local compares = tonumber(a[1])
@@ -213,15 +214,20 @@ C.txn = function(a)
     local _, version = value_of(id)
     if (version or 0) ~= expected then return ok('txn', 0, 0, i, version or 0) end
   end
-  local at = 2 + 2 * compares
-  while at <= #a do
-    local op, id, value = a[at], a[at + 1], a[at + 2]
+  local first = 2 + 2 * compares
+  for at = first, #a, 4 do
+    local session = a[at + 3]
+    if session ~= '' and not live(session) then return session_missing(session) end
+  end
+  for at = first, #a, 4 do
+    local op, id, value, session = a[at], a[at + 1], a[at + 2], a[at + 3]
     if op == 'r' then
       C.remove({id})
+    elseif session ~= '' then
+      C.set_owned({id, value, session, '0'})
     else
       C.set({id, value})
     end
-    at = at + 3
   end
   return ok('txn', 1, index(), 0, 0)
 end

@@ -12,8 +12,9 @@
 // tripped stays tripped, whatever happens to its participants after. One
 // gap: a participant that crashes between writing its value and counting
 // itself (one round trip) has not arrived, and the others wait for a
-// participant in its place, or until their own wait runs out. (Closing it
-// needs a session-owned write inside a transaction, not there yet.)
+// participant in its place, or until their own wait runs out. (Writing
+// the value and the count in one txn would close it, but would make
+// arrivals that come together race on the count instead of adding to it.)
 //
 // How it is kept (barrier_rule.hpp has the rule): the number of parties is
 // an 8-byte integer at the barrier's id (the first make sets it, later ones

@@ -19,13 +19,24 @@
 // or the usual unknown outcome (timeout). The store's contract is above
 // protocol::cmd_txn: every write gets the txn's version, watchers see each
 // write as it would show alone.
+//
+// Owned sets: set_owned writes a value owned by the committing context's
+// session (as ref::set_owned), set_with_ttl one owned by a session of its
+// own that nobody renews (as ref::set_with_ttl), opened at commit, one per
+// TTL; the value goes when its session ends. A TTL outside the store's
+// session TTLs fails the commit with invalid_argument and nothing is
+// written; one that passed before the txn arrived with unknown_session,
+// nothing written either. Unless the txn may have committed (an unknown
+// outcome), its TTL sessions are closed again when it did not.
 
 #include "dref/protocol/store_commands.hpp"
 #include "dref/ref.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dref {
 
@@ -64,11 +75,34 @@ public:
   }
   // The bytes as stored, for tools that work below the codecs (drefctl).
   txn& set_bytes(const std::string& id, std::string bytes) {
-    cmd_.writes.push_back({id, false, std::move(bytes)});
+    cmd_.writes.push_back({id, false, std::move(bytes), {}});
+    return *this;
+  }
+  template <class T, class C>
+  txn& set_owned(const ref<T, C>& r, const T& value) {
+    set(r, value);
+    owners_.push_back({cmd_.writes.size() - 1, std::nullopt});
+    return *this;
+  }
+  template <class T, class C>
+  txn& set_with_ttl(const ref<T, C>& r, const T& value, std::chrono::milliseconds ttl) {
+    set(r, value);
+    owners_.push_back({cmd_.writes.size() - 1, ttl});
+    return *this;
+  }
+  txn& set_bytes_with_ttl(const std::string& id, std::string bytes, std::chrono::milliseconds ttl) {
+    set_bytes(id, std::move(bytes));
+    owners_.push_back({cmd_.writes.size() - 1, ttl});
+    return *this;
+  }
+  // Owned by a session opened elsewhere (the HTTP gateway's sessions).
+  txn& set_bytes_owned_by(const std::string& id, std::string bytes, std::string session) {
+    set_bytes(id, std::move(bytes));
+    cmd_.writes.back().session = std::move(session);
     return *this;
   }
   txn& remove(const std::string& id) {
-    cmd_.writes.push_back({id, true, {}});
+    cmd_.writes.push_back({id, true, {}, {}});
     return *this;
   }
   template <class T, class C>
@@ -77,12 +111,20 @@ public:
   }
 
   const protocol::cmd_txn& command() const noexcept { return cmd_; }
+  // Who owns an owned set, named at commit: the write's index in
+  // command().writes, and its TTL (nullopt: the context's session).
+  struct owner {
+    std::size_t write = 0;
+    std::optional<std::chrono::milliseconds> ttl;
+  };
+  const std::vector<owner>& owners() const noexcept { return owners_; }
   // Set when building found a write that cannot go (a validator refused
   // its value): committing fails with it and sends nothing.
   const std::optional<error>& refused() const noexcept { return refused_; }
 
 private:
   protocol::cmd_txn cmd_;
+  std::vector<owner> owners_;
   std::optional<error> refused_;
 };
 

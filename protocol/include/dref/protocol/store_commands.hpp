@@ -287,7 +287,11 @@ struct cmd_fenced {
 // distinct client ids, at most max_txn_ops of each and max_value_bytes of
 // values in all (store/input_checks.hpp). Watchers see each write as the
 // single write would show it (created/written/removed), all at the txn's
-// revision; removing an absent id is no change and no event.
+// revision; removing an absent id is no change and no event. A set with a
+// session writes the value owned by it, as cmd_set_owned does (without
+// if_absent: a compare of absence says that); a set without one keeps the
+// owner. Every such session must be open once the compares held, else
+// unknown_session and nothing changes.
 struct txn_compare {
   std::string id;
   std::uint64_t version = 0;  // 0: absent
@@ -299,7 +303,8 @@ struct txn_write {
   std::string id;
   bool remove = false;  // else set to value
   std::string value;
-  template <class A> void serialize(A& ar) { ar(id, remove, value); }
+  std::string session;  // a set owned by this session; empty: not owned
+  template <class A> void serialize(A& ar) { ar(id, remove, value, session); }
   friend bool operator==(const txn_write&, const txn_write&) = default;
 };
 

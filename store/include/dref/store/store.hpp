@@ -123,6 +123,10 @@ private:
 
   // values owned by sessions (owned.cpp)
   result<protocol::store_result> on(context&, const protocol::cmd_set_owned&);
+  // Writes value at id owned by session (open), as set_owned and a txn's
+  // owned set do.
+  void set_owned_value(context& ctx, const std::string& id, const std::string& value,
+                       const std::string& session_id, session_entry& session);
   void disown(const std::string& id, value_entry& entry);
   void drop_owned_values(context& ctx, const std::string& session_id, session_entry& session);
 

@@ -158,8 +158,11 @@ std::uint64_t version_in(system_under_test& s, const std::string& id) {
   return got.error ? 0 : std::get<value_state>(got.value).version;
 }
 
-txn_write txn_set(std::string id, std::string value) { return {std::move(id), false, std::move(value)}; }
-txn_write txn_removal(std::string id) { return {std::move(id), true, {}}; }
+txn_write txn_set(std::string id, std::string value) { return {std::move(id), false, std::move(value), {}}; }
+txn_write txn_owned(std::string id, std::string value, std::string session) {
+  return {std::move(id), false, std::move(value), std::move(session)};
+}
+txn_write txn_removal(std::string id) { return {std::move(id), true, {}, {}}; }
 
 std::vector<txn_write> writes_of(std::size_t n) {
   std::vector<txn_write> out;
@@ -241,7 +244,7 @@ void compare_with_the_store(bool as_script) {
       {"txn writing an id twice", fixed(cmd_txn{{}, {txn_set("q", "1"), txn_removal("q")}})},
       {"txn writing dref's records", fixed(cmd_txn{{}, {txn_set("dref/members/m", "h:1")}})},
       {"txn with a bad compare id", fixed(cmd_txn{{{"bad id!", 0}}, {txn_set("q", "1")}})},
-      {"txn removal with a value", fixed(cmd_txn{{}, {txn_write{"q", true, "v"}}})},
+      {"txn removal with a value", fixed(cmd_txn{{}, {txn_write{"q", true, "v", {}}}})},
       {"txn with too many writes", fixed(cmd_txn{{}, writes_of(store::max_txn_ops + 1)})},
       {"txn with the most writes", fixed(cmd_txn{{}, writes_of(store::max_txn_ops)})},
       {"txn too large in all",
@@ -305,6 +308,13 @@ void compare_with_the_store(bool as_script) {
       {"owned, then removed", fixed(cmd_set_owned{"o/c", "1", "s1", false})},
       {"remove the owned", fixed(cmd_remove{"o/c"})},
       {"made again, unowned", fixed(cmd_set{"o/c", "5"})},
+      {"txn owning, taking over",
+       fixed(cmd_txn{{{"o/t2", 0}},
+                     {txn_owned("o/t1", "1", "s1"), txn_set("o/t2", "2"), txn_owned("o/b", "3", "s1")}})},
+      {"txn owned by nobody", fixed(cmd_txn{{}, {txn_set("o/t3", "1"), txn_owned("o/t4", "1", "s9")}})},
+      {"txn owned by nobody, compare failing",
+       fixed(cmd_txn{{{"o/t2", 0}}, {txn_owned("o/t4", "1", "s9")}})},
+      {"txn owning a removal", fixed(cmd_txn{{}, {txn_write{"o/t2", true, {}, "s1"}}})},
       {"owned under a bad id", fixed(cmd_set_owned{"bad id!", "1", "s1", false})},
       {"owned among dref's records", fixed(cmd_set_owned{"dref/x", "1", "s1", false})},
       {"owned too large", fixed(cmd_set_owned{"o/big", std::string(2 << 20, 'x'), "s1", false})},
