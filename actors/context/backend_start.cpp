@@ -1,6 +1,7 @@
 // Starting and connecting backends (backends.hpp), and make_backend, the
 // one place that knows every kind.
 #include "dref/backends.hpp"
+#include "dref/commands.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
@@ -42,7 +43,8 @@ std::shared_ptr<backend_handle> make_backend(caf::actor_system& sys,
 memory_backend memory_backend::start(caf::actor_system& sys, store::limits limits) {
   memory_backend out;
   out.handle_ = std::make_shared<detail::backend_handle>();
-  auto started = backend::spawn_memory_backend(sys, backend::memory_options{limits, {}});
+  auto started = backend::spawn_memory_backend(
+    sys, backend::memory_options{limits, std::chrono::milliseconds{50}, registered_commands()});
   out.handle_->actor = std::move(started.actor);
   out.handle_->answers_at_once = true;
   out.handle_->read_here = [shared = started.shared](const protocol::store_read& r) {
@@ -76,6 +78,7 @@ raft_member raft_member::start(caf::actor_system& sys, const config::node_config
   auto options = raft::node::options_from(cfg);
   if (limits)
     options.limits = *limits;
+  options.commands = registered_commands();
   auto started = raft::node::start_node(sys, std::move(options));
   if (!started)
     throw error_exception(started.error());

@@ -41,6 +41,7 @@ unsigned http_status_of(errc code) noexcept {
     case errc::validation_failed:
     case errc::unknown_command:
     case errc::wrong_type:
+    case errc::command_failed:
       return 400;
     case errc::not_holder:
     case errc::stale_token:

@@ -6,6 +6,7 @@
 #include "dref/protocol/result.hpp"
 #include "dref/detail/ref_core.hpp"
 #include "dref/protocol/store_commands.hpp"
+#include "dref/protocol/store_reads.hpp"
 #include "dref/protocol/store_results.hpp"
 
 #include <chrono>
@@ -24,6 +25,24 @@ result<R> expect(result<protocol::store_result> got, const std::string& id) {
   if (auto* r = std::get_if<R>(&*got))
     return std::move(*r);
   return error{errc::internal, "ref '" + id + "': the backend answered with another result type"};
+}
+
+// A read's answer as the read result R asked for, or errc::internal.
+template <class R>
+result<R> expect_read(result<protocol::read_result> got, const std::string& id) {
+  if (!got)
+    return std::move(got).error();
+  if (auto* r = std::get_if<R>(&*got))
+    return std::move(*r);
+  return error{errc::internal, "ref '" + id + "': the backend answered with another read type"};
+}
+
+inline protocol::store_read query_request(const std::string& id, std::string name,
+                                          std::string args) {
+  protocol::store_read request{protocol::read_kind::query, id, 0, 0};
+  request.command = std::move(name);
+  request.args = std::move(args);
+  return request;
 }
 
 // A write of bytes at expected_version: a patch against old_bytes (the

@@ -24,6 +24,7 @@
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/backends/raft/node.hpp"
 #include "dref/log.hpp"
+#include "dref/plugin.hpp"
 #include "dref/version.hpp"
 #include "log.hpp"
 #include "signals.hpp"
@@ -31,11 +32,14 @@
 namespace {
 
 void print_usage() {
-  std::cout << "usage: dref-node [--config FILE] [--join] [--snapshot-every N] [--key value ...]\n"
+  std::cout << "usage: dref-node [--config FILE] [--join] [--snapshot-every N] [--plugin PATH]\n"
+               "                 [--key value ...]\n"
                "Runs one member of a dref cluster (backend raft) until SIGTERM or SIGINT.\n"
                "A fresh cluster forms once every configured peer answered; --join starts a\n"
                "newcomer that waits to be added by the leader (drefctl members add).\n"
                "--snapshot-every N: applied entries between snapshots (default 10000).\n"
+               "--plugin PATH (repeatable): a shared library of named commands and queries\n"
+               "(dref/plugin.hpp); every member of a cluster must load the same ones.\n"
                "Exit codes: 0 clean shutdown, 1 failed to start, 2 invalid configuration,\n"
                "3 the member stopped while running (e.g. a failed fsync): restart it.\n\n"
             << dref::config::help_text();
@@ -109,14 +113,25 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  // --join and --snapshot-every are this program's own flags; the rest is
-  // configuration.
+  // --join, --snapshot-every and --plugin are this program's own flags; the
+  // rest is configuration.
   std::optional<std::uint64_t> snapshot_every;
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i) {
     std::string_view arg{argv[i]};
     if (arg == "--join")
       continue;
+    if (arg == "--plugin") {
+      if (i + 1 >= argc) {
+        dref::app::fail("--plugin needs the path of a shared library");
+        return 2;
+      }
+      if (auto loaded = dref::load_plugin(argv[++i], dref::commands()); !loaded) {
+        dref::app::fail(loaded.error().message);
+        return 2;
+      }
+      continue;
+    }
     if (arg == "--snapshot-every") {
       std::uint64_t n = 0;
       std::string_view text = i + 1 < argc ? std::string_view{argv[i + 1]} : std::string_view{};
@@ -150,6 +165,7 @@ int main(int argc, char** argv) {
   case dref::config::backend_kind::raft: {
     auto options = dref::raft::node::options_from(*cfg);
     options.join = join;
+    options.commands = dref::registered_commands();
     if (snapshot_every)
       options.snapshot_every = *snapshot_every;
     auto started = dref::raft::node::start_node(sys, options);

@@ -198,6 +198,9 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   rm_command rm;
   ls_command ls;
   txn_command txn;
+  named_call_command call;
+  named_call_command asking;
+  asking.query = true;
 
   define_command(app, "status",
                  "every endpoint's view: member, role, leader, term,\n"
@@ -300,6 +303,22 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
                                    add, chosen);
   adding_to->add_option("ID", add.id, "the counter's id")->required();
   adding_to->add_option("DELTA", add.delta, "a 64-bit integer, may be negative")->required();
+
+  auto* calling = define_command(app, "command",
+                                 "run the named command NAME on the value under ID\n"
+                                 "(docs/commands.md); prints its answer and the version",
+                                 call, chosen);
+  auto* querying = define_command(app, "query",
+                                  "ask the named query NAME of the value under ID;\n"
+                                  "prints its answer and the version it read",
+                                  asking, chosen);
+  for (auto [sub, args] : {std::pair{calling, &call}, std::pair{querying, &asking}}) {
+    sub->add_option("ID", args->id, "the value's id")->required();
+    sub->add_option("NAME", args->name, "as registered on the members")->required();
+    sub->add_option("ARG", args->arg,
+                    "the argument's bytes as the value's codec writes them\n"
+                    "(JSON for json_codec); default: none");
+  }
 
   auto* locking = define_command(app, "lock",
                                  "run CMD holding the lock ID; CMD sees the fencing\n"

@@ -103,13 +103,22 @@ struct watch_command {
   bool prefix = false; // every value whose id begins with name
 };
 
+// A named command or query (docs/commands.md) with its argument's bytes as
+// given, its answer printed as bytes: for refs whose codec is JSON or raw.
+struct named_call_command {
+  bool query = false;
+  std::string id;
+  std::string name;
+  std::string arg;
+};
+
 using command =
     std::variant<status_command, members_list_command, members_add_command, members_promote_command,
                  members_remove_command, transfer_leader_command, get_command, set_command,
                  cas_command, add_command, lock_command, semaphore_command, barrier_command,
                  publish_command,
                  watch_command,
-                 rm_command, ls_command, txn_command>;
+                 rm_command, ls_command, txn_command, named_call_command>;
 
 struct invocation {
   global_options options;

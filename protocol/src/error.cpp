@@ -36,6 +36,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::permission_denied: return "permission_denied";
     case errc::body_failed: return "body_failed";
     case errc::broken: return "broken";
+    case errc::command_failed: return "command_failed";
   }
   return "unknown_error";
 }

@@ -1,5 +1,7 @@
 #include "dref/protocol/handshake.hpp"
 
+#include <algorithm>
+
 namespace dref::protocol {
 
 hello_reply answer_hello(const hello& local, const hello& remote) {
@@ -46,6 +48,21 @@ hello_reply answer_limits(const limits_offer& local, const limits_offer& remote)
                               + "; every member must run with the same limits"};
       break;
     }
+  }
+  if (!reply.refusal && local.commands != remote.commands) {
+    auto missing = [](const limits_offer& in, const limits_offer& from) {
+      std::string out;
+      for (const auto& entry : from.commands)
+        if (std::find(in.commands.begin(), in.commands.end(), entry) == in.commands.end())
+          out += (out.empty() ? "" : ", ") + entry;
+      return out.empty() ? std::string{"nothing"} : out;
+    };
+    reply.refusal = error{errc::invalid_config,
+                          "node '" + remote.node_id + "' lacks " + missing(remote, local)
+                            + " that node '" + local.node_id + "' runs, and runs "
+                            + missing(local, remote)
+                            + " that it lacks; every member must register the same named "
+                              "commands and queries (names and versions)"};
   }
   return reply;
 }

@@ -77,7 +77,7 @@ struct input_checker {
     return first_failure([&] { return check_user_id(c.id, lim, "ref id"); },
                          [&] { return check_metadata(c.id, c.metadata, lim); });
   }
-  result<void> operator()(const cmd_run& c) const { return check_user_id(c.id, lim, "ref id"); }
+  result<void> operator()(const cmd_run& c) const { return id_and_size(c.id, "ref id", c.args); }
   result<void> operator()(const cmd_set_owned& c) const {
     return first_failure([&] { return id_and_size(c.id, "ref id", c.value); },
                          [&] { return check_id(c.session, lim, "session id"); });
@@ -278,6 +278,12 @@ result<void> check_read(const store_read& request, const limits& lim) {
     return {};
   if (request.kind == read_kind::list)
     return check_list(request, lim);
+  if (request.kind == read_kind::query) {
+    if (request.command.empty())
+      return error{errc::invalid_argument, "a query of '" + request.id + "' names no query"};
+    if (auto ok = check_value_size(request.id, request.args.size(), lim); !ok)
+      return ok;
+  }
   return check_id(request.id, lim, "id");
 }
 

@@ -1,25 +1,56 @@
 #include "dref/store/named_commands.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace dref::store {
 
-result<void> command_registry::add(std::string name, named_command command) {
+namespace {
+
+result<void> check_naming(const std::string& name, const std::string& version, const char* what) {
+  if (name.empty() || version.empty())
+    return error{errc::invalid_argument, std::string{what} + " '" + name
+                                           + "': a name and a version are needed"};
+  return {};
+}
+
+} // namespace
+
+result<void> command_registry::add(std::string name, std::string version, named_command command) {
+  if (auto ok = check_naming(name, version, "named command"); !ok)
+    return ok;
   if (commands_.count(name) != 0)
     return error{errc::already_exists, "named command '" + name + "' is registered already"};
-  commands_.emplace(std::move(name), std::move(command));
+  commands_.emplace(std::move(name), entry<named_command>{std::move(version), std::move(command)});
+  return {};
+}
+
+result<void> command_registry::add_query(std::string name, std::string version, named_query query) {
+  if (auto ok = check_naming(name, version, "named query"); !ok)
+    return ok;
+  if (queries_.count(name) != 0)
+    return error{errc::already_exists, "named query '" + name + "' is registered already"};
+  queries_.emplace(std::move(name), entry<named_query>{std::move(version), std::move(query)});
   return {};
 }
 
 const named_command* command_registry::find(std::string_view name) const {
   auto it = commands_.find(name);
-  return it == commands_.end() ? nullptr : &it->second;
+  return it == commands_.end() ? nullptr : &it->second.run;
 }
 
-std::vector<std::string> command_registry::names() const {
+const named_query* command_registry::find_query(std::string_view name) const {
+  auto it = queries_.find(name);
+  return it == queries_.end() ? nullptr : &it->second.run;
+}
+
+std::vector<std::string> command_registry::fingerprint() const {
   std::vector<std::string> out;
   for (const auto& [name, command] : commands_)
-    out.push_back(name);
+    out.push_back("command " + name + "@" + command.version);
+  for (const auto& [name, query] : queries_)
+    out.push_back("query " + name + "@" + query.version);
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -43,8 +74,8 @@ result<std::int64_t> decode_i64(std::string_view bytes, std::string_view what) {
 
 namespace {
 
-result<std::string> add_i64(const std::optional<std::string_view>& current,
-                            std::string_view args) {
+result<command_outcome> add_i64(const std::optional<std::string_view>& current,
+                                std::string_view args) {
   auto delta = decode_i64(args, "add_i64's argument");
   if (!delta)
     return delta.error();
@@ -60,17 +91,20 @@ result<std::string> add_i64(const std::optional<std::string_view>& current,
     return error{errc::invalid_argument, "add_i64: " + std::to_string(base) + " + "
                                            + std::to_string(*delta)
                                            + " overflows a 64-bit integer"};
-  return encode_i64(sum);
+  auto sum_bytes = encode_i64(sum);
+  return command_outcome{sum_bytes, sum_bytes};
 }
 
 } // namespace
 
+command_registry with_builtins() {
+  command_registry r;
+  (void)r.add("add_i64", "1", add_i64);
+  return r;
+}
+
 std::shared_ptr<const command_registry> builtin_commands() {
-  static const auto registry = [] {
-    auto r = std::make_shared<command_registry>();
-    (void)r->add("add_i64", add_i64);
-    return r;
-  }();
+  static const auto registry = std::make_shared<const command_registry>(with_builtins());
   return registry;
 }
 

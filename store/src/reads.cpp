@@ -54,6 +54,23 @@ result<list_page> store::list(std::string_view prefix, std::string_view after,
   return page;
 }
 
+result<query_answer> store::query(std::string_view id, std::string_view name,
+                                  std::string_view args) const {
+  const named_query* query = commands_->find_query(name);
+  if (query == nullptr)
+    return error{errc::unknown_command,
+                 "named query '" + std::string{name} + "' is not registered on this node"};
+  auto it = state_.values.find(id);
+  std::optional<std::string_view> current;
+  if (it != state_.values.end())
+    current = it->second.value;
+  auto answer = run_guarded(*query, current, args);
+  if (!answer)
+    return error{answer.error().code, std::string{name} + " on '" + std::string{id}
+                                        + "': " + answer.error().message};
+  return query_answer{it == state_.values.end() ? 0 : it->second.version, std::move(*answer)};
+}
+
 store_read_reply store::read(const store_read& request) const {
   store_read_reply reply;
   reply.applied_index = state_.applied;
@@ -74,6 +91,7 @@ store_read_reply store::read(const store_read& request) const {
     case read_kind::list:
       fill(reply, list(request.id, request.after, request.max_messages));
       break;
+    case read_kind::query: fill(reply, query(request.id, request.command, request.args)); break;
     default:
       reply.error = error{errc::invalid_argument,
                           "unknown read kind " + std::to_string(static_cast<int>(request.kind))};

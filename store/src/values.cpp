@@ -147,19 +147,26 @@ result<store_result> store::on(context& ctx, const cmd_run& cmd) {
   std::optional<std::string_view> current;
   if (it != state_.values.end())
     current = it->second.value;
-  auto next = (*command)(current, cmd.args);
-  if (!next)
-    return error{next.error().code,
-                 cmd.command + " on '" + cmd.id + "': " + next.error().message};
-  if (auto ok = check_value_size(cmd.id, next->size(), limits_); !ok)
+  auto outcome = run_guarded(*command, current, cmd.args);
+  if (!outcome)
+    return error{outcome.error().code,
+                 cmd.command + " on '" + cmd.id + "': " + outcome.error().message};
+  if (auto ok = check_value_size(cmd.id, outcome->answer.size(), limits_); !ok)
+    return error{ok.error().code, cmd.command + " on '" + cmd.id + "': its answer is too large ("
+                                    + ok.error().message + ")"};
+  if (!outcome->value)
+    return res_ran{it == state_.values.end() ? 0 : it->second.version,
+                   std::move(outcome->answer)};
+  auto& next = *outcome->value;
+  if (auto ok = check_value_size(cmd.id, next.size(), limits_); !ok)
     return ok.error();
-  res_ran ran{ctx.index, *next};
+  res_ran ran{ctx.index, std::move(outcome->answer)};
   if (it == state_.values.end()) {
     auto& entry = state_.values[cmd.id];
-    entry = value_entry{std::move(*next), ctx.index, {}, {}};
+    entry = value_entry{std::move(next), ctx.index, {}, {}};
     created_event(ctx, cmd.id, entry);
   } else {
-    write_value(ctx, it->second, cmd.id, std::move(*next), nullptr);
+    write_value(ctx, it->second, cmd.id, std::move(next), nullptr);
   }
   return ran;
 }

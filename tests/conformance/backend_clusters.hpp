@@ -202,6 +202,9 @@ struct raft_process_cluster : cluster_base {
         std::to_string(limits.max_value_bytes), "--max-id-length",
         std::to_string(limits.max_id_length), "--topic-max-messages",
         std::to_string(limits.topic_max_messages)};
+#ifdef DREF_TEST_PLUGIN // the named commands of the conformance suites
+      argv.insert(argv.end(), {"--plugin", DREF_TEST_PLUGIN});
+#endif
       if (tls)
         argv.insert(argv.end(), {"--tls-certificate", certs().certificate("member"), "--tls-key",
                                  certs().key("member"), "--tls-ca", certs().ca()});

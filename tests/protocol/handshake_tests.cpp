@@ -68,4 +68,24 @@ BOOST_AUTO_TEST_CASE(limits_round_trip_and_must_agree_naming_both_values) {
   BOOST_TEST(answer_limits(ours, fewer).refusal.has_value());
 }
 
+BOOST_AUTO_TEST_CASE(named_commands_must_agree_naming_the_difference) {
+  limits_offer ours{"n1", {}, {"command add_i64@1", "command enqueue@1", "query length@1"}};
+  dref::test::check_wire_roundtrip(ours);
+  BOOST_TEST(!answer_limits(ours, limits_offer{"n2", {}, ours.commands}).refusal.has_value());
+  limits_offer theirs{"n2", {}, {"command add_i64@1", "command enqueue@2", "query length@1"}};
+  auto reply = answer_limits(ours, theirs);
+  BOOST_TEST_REQUIRE(reply.refusal.has_value());
+  BOOST_TEST((reply.refusal->code == errc::invalid_config));
+  BOOST_TEST(reply.refusal->message.find("node 'n2' lacks command enqueue@1 that node 'n1' runs, "
+                                         "and runs command enqueue@2 that it lacks")
+               != std::string::npos,
+             reply.refusal->message);
+  limits_offer fewer{"n2", {}, {"command add_i64@1"}};
+  auto missing = answer_limits(ours, fewer);
+  BOOST_TEST_REQUIRE(missing.refusal.has_value());
+  BOOST_TEST(missing.refusal->message.find("lacks command enqueue@1, query length@1")
+               != std::string::npos,
+             missing.refusal->message);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -151,11 +151,12 @@ BOOST_FIXTURE_TEST_CASE(named_add_i64, store_fixture) {
 
 BOOST_FIXTURE_TEST_CASE(custom_named_command, store_fixture) {
   auto registry = std::make_shared<store::command_registry>();
-  BOOST_TEST(registry->add("append", [](const std::optional<std::string_view>& cur,
-                                        std::string_view args) -> result<std::string> {
-    return std::string{cur.value_or("")} + std::string{args};
+  BOOST_TEST(registry->add("append", "1", [](const std::optional<std::string_view>& cur,
+                                             std::string_view args) -> result<store::command_outcome> {
+    auto next = std::string{cur.value_or("")} + std::string{args};
+    return store::command_outcome{next, next};
   }).has_value());
-  BOOST_TEST(!registry->add("append", nullptr).has_value());
+  BOOST_TEST(!registry->add("append", "2", nullptr).has_value());
   store::store custom{{}, registry};
   auto out = custom.apply(1, store_proposal{0, 0, 0, 0, cmd_run{"x", "append", "ab"}});
   out = custom.apply(2, store_proposal{0, 0, 0, 0, cmd_run{"x", "append", "cd"}});

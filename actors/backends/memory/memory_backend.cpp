@@ -29,8 +29,9 @@ std::uint64_t now_ms() {
 
 } // namespace
 
-memory_store::memory_store(store::limits limits)
-    : store_(limits) {}
+memory_store::memory_store(store::limits limits,
+                           std::shared_ptr<const store::command_registry> commands)
+    : store_(limits, std::move(commands)) {}
 
 protocol::store_read_reply memory_store::read(const protocol::store_read& request) const {
   std::shared_lock guard{mutex_};
@@ -114,7 +115,7 @@ caf::behavior memory_backend(memory_actor* self, memory_options options,
 } // namespace
 
 memory_started spawn_memory_backend(caf::actor_system& sys, memory_options options) {
-  auto shared = std::make_shared<memory_store>(options.limits);
+  auto shared = std::make_shared<memory_store>(options.limits, options.commands);
   // Scheduled, not detached: see start_node in backends/raft/node_actor.cpp.
   auto actor = sys.spawn(
       [options, shared](memory_actor* self) { return memory_backend(self, options, shared); });

@@ -135,10 +135,12 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
   state->self_id = member_id(options.name);
   state->disk.emplace(std::move(*lock), std::move(*storage), options.snapshot_every);
   state->restored = std::move(restored);
-  state->machine = state_machine{options.limits, options.name};
+  state->machine = state_machine{options.limits, options.name, options.commands};
   state->hello = protocol::hello{protocol::wire_format_version, options.cluster_id, options.name,
                                  options.software_version};
-  state->limits_offer = protocol::limits_offer{options.name, store::by_name(options.limits)};
+  state->limits_offer =
+    protocol::limits_offer{options.name, store::by_name(options.limits),
+                           state->machine.store().commands()->fingerprint()};
   state->tls = net::tls_enabled(sys);
 
   auto port = options.port != 0 ? result<std::uint16_t>{options.port}

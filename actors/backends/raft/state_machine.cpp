@@ -6,8 +6,9 @@
 
 namespace dref::raft::node {
 
-state_machine::state_machine(store::limits limits, std::string own_name)
-  : store_(limits), own_name_(std::move(own_name)) {}
+state_machine::state_machine(store::limits limits, std::string own_name,
+                             std::shared_ptr<const store::command_registry> commands)
+  : store_(limits, std::move(commands)), own_name_(std::move(own_name)) {}
 
 state_machine::applied_entry state_machine::apply(const core::entry& entry) {
   applied_entry out;
@@ -41,7 +42,7 @@ state_machine::applied_entry state_machine::apply(const core::entry& entry) {
 }
 
 result<std::vector<member_address>> state_machine::install(const core::snapshot& snap) {
-  auto restored = store::store::restore(snap.data, store_.configured_limits());
+  auto restored = store::store::restore(snap.data, store_.configured_limits(), store_.commands());
   if (!restored)
     return std::move(restored).error();
   store_ = std::move(*restored);

@@ -39,7 +39,9 @@ class state_machine {
 public:
   state_machine() = default;
   // own_name: this member, whose own directory entry teaches it nothing.
-  state_machine(store::limits limits, std::string own_name);
+  // commands: the named commands and queries it runs (null: the built-ins).
+  state_machine(store::limits limits, std::string own_name,
+                std::shared_ptr<const store::command_registry> commands = nullptr);
 
   struct applied_entry {
     bool fresh = false; // false: at or below the applied index, ignored

@@ -521,6 +521,15 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
           promise.deliver(std::move(reply));
           return promise;
         }
+        if (request.kind == protocol::read_kind::query) {
+          // The store's state machine is Lua here: it runs no C++ queries.
+          protocol::store_read_reply reply;
+          reply.error = error{errc::unknown_command,
+                              "named query '" + request.command
+                                + "': the redis backend runs no named queries"};
+          promise.deliver(std::move(reply));
+          return promise;
+        }
         run_read(
             self, std::move(request),
             [promise](redis_actor*, protocol::store_read_reply reply) mutable {

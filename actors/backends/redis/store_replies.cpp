@@ -246,6 +246,8 @@ read_result read_value(fields& f, read_kind kind) {
       s.deadline_ms = f.num();
       return s;
     }
+    case read_kind::query: // refused before it is sent (redis_backend.cpp)
+      break;
   }
   throw malformed("unknown read kind");
 }

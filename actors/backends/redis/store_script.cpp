@@ -166,6 +166,8 @@ const char* read_name(read_kind kind) {
       return "get_session";
     case read_kind::list:
       return "list_ids";
+    case read_kind::query: // refused before (redis_backend.cpp)
+      break;
   }
   return "unknown_read";
 }

@@ -21,6 +21,7 @@ int run(session& s, const get_command& cmd);
 int run(session& s, const set_command& cmd);
 int run(session& s, const cas_command& cmd);
 int run(session& s, const add_command& cmd);
+int run(session& s, const named_call_command& cmd);
 int run(session& s, const rm_command& cmd);
 int run(session& s, const publish_command& cmd);
 

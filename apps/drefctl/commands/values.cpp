@@ -97,6 +97,14 @@ int run(session& s, const add_command& cmd) {
   return exit_ok;
 }
 
+int run(session& s, const named_call_command& cmd) {
+  auto r = s.context().existing<std::string, dref::raw_codec>(dref::manual_id(cmd.id));
+  auto answered = checked(cmd.query ? r.try_query<std::string>(cmd.name, cmd.arg)
+                                    : r.try_command<std::string>(cmd.name, cmd.arg));
+  s.print(ref_value{cmd.id, answered.value, answered.version, {}});
+  return exit_ok;
+}
+
 int run(session& s, const publish_command& cmd) {
   auto topic = s.context().make_topic<std::string, dref::raw_codec>(dref::manual_id(cmd.topic));
   std::uint64_t seq = 0;

@@ -51,29 +51,18 @@
 
 #include "dref/change.hpp"
 #include "dref/codec.hpp"
+#include "dref/commands.hpp"
 #include "dref/detail/ref_core.hpp"
+#include "dref/detail/typed_commands.hpp"
 #include "dref/detail/typed_ref_base.hpp"
 #include "dref/fence.hpp"
 #include "dref/pending.hpp"
 #include "dref/subscription.hpp"
+#include "dref/versioned.hpp"
 
 namespace dref {
 
 class txn;
-
-template <class T>
-struct versioned {
-  T value;
-  std::uint64_t version = 0;
-};
-
-// What an effectful update's f returns: the next value and what to do once
-// it is committed (may be empty).
-template <class T>
-struct with_effect {
-  T value;
-  std::function<void()> effect;
-};
 
 template <class T, class Codec = binary_codec<T>>
   requires codec_for<Codec, T>
@@ -192,6 +181,30 @@ public:
     return versioned<T>{std::move(*value), ran->version};
   }
 
+  // Named commands and queries of the user's own types, registered on every
+  // node (dref/commands.hpp has the contract): the answer R, and the
+  // version the command left or the query read.
+  template <class R, class A = no_arg>
+  versioned<R> command(std::string name, const A& arg = {}) const {
+    return try_command<R>(std::move(name), arg).value();
+  }
+  template <class R, class A = no_arg>
+  result<versioned<R>> try_command(std::string name, const A& arg = {},
+                                   detail::timeout_ms timeout = {}) const {
+    return detail::run_command<versioned<R>, codec_of_t<Codec, R>>(
+      core_, std::move(name), codec_of_t<Codec, A>::encode(arg), timeout);
+  }
+  template <class R, class A = no_arg>
+  versioned<R> query(std::string name, const A& arg = {}) const {
+    return try_query<R>(std::move(name), arg).value();
+  }
+  template <class R, class A = no_arg>
+  result<versioned<R>> try_query(std::string name, const A& arg = {},
+                                 detail::timeout_ms timeout = {}) const {
+    return detail::run_query<versioned<R>, codec_of_t<Codec, R>>(
+      core_, std::move(name), codec_of_t<Codec, A>::encode(arg), timeout);
+  }
+
   // Writes desired only if the current value equals expected.
   bool compare_and_set(const T& expected, const T& desired) const {
     return compare_and_set_under(expected, desired, nullptr);
@@ -279,15 +292,7 @@ public:
   }
   template <class Self>
   pending<std::uint64_t> set(Self* self, const T& value, detail::timeout_ms timeout = {}) const {
-    auto core = core_;
-    auto* scheduled = detail::as_scheduled(self);
-    auto checked = validate(value);
-    auto bytes = Codec::encode(value);
-    return pending<std::uint64_t>{[core, scheduled, timeout, checked, bytes](std::function<void(result<std::uint64_t>)> done) {
-      if (!checked)
-        return done(checked.error());
-      core.async_set(scheduled, bytes, timeout, std::move(done));
-    }};
+    return async_set_under(detail::as_scheduled(self), value, timeout, std::nullopt);
   }
   // try_run from an actor: answers what the named command stored and the
   // new version. Many runs may be in flight at once (each is one proposal;
@@ -295,21 +300,23 @@ public:
   template <class Self>
   pending<versioned<T>> run(Self* self, std::string command, std::string args,
                             detail::timeout_ms timeout = {}) const {
-    auto core = core_;
-    auto* scheduled = detail::as_scheduled(self);
-    return pending<versioned<T>>{
-      [core, scheduled, command = std::move(command), args = std::move(args),
-       timeout](std::function<void(result<versioned<T>>)> done) {
-        core.async_run(scheduled, command, args, timeout,
-                       [done = std::move(done), id = core.id()](result<protocol::res_ran> ran) {
-                         if (!ran)
-                           return done(std::move(ran).error());
-                         auto value = decode_result(id, ran->value);
-                         if (!value)
-                           return done(std::move(value).error());
-                         done(versioned<T>{std::move(*value), ran->version});
-                       });
-      }};
+    return detail::async_command<versioned<T>, Codec>(detail::as_scheduled(self), core_,
+                                                      std::move(command), std::move(args), timeout);
+  }
+  // Typed named commands and queries from actors (dref/commands.hpp).
+  template <class R, class Self, class A = no_arg>
+    requires std::is_class_v<Self> // not a name given as a string literal
+  pending<versioned<R>> command(Self* self, std::string name, const A& arg = {},
+                                detail::timeout_ms timeout = {}) const {
+    return detail::async_command<versioned<R>, codec_of_t<Codec, R>>(
+      detail::as_scheduled(self), core_, std::move(name), codec_of_t<Codec, A>::encode(arg), timeout);
+  }
+  template <class R, class Self, class A = no_arg>
+    requires std::is_class_v<Self>
+  pending<versioned<R>> query(Self* self, std::string name, const A& arg = {},
+                              detail::timeout_ms timeout = {}) const {
+    return detail::async_query<versioned<R>, codec_of_t<Codec, R>>(
+      detail::as_scheduled(self), core_, std::move(name), codec_of_t<Codec, A>::encode(arg), timeout);
   }
   template <class Self, class F>
   pending<T> update_and_get(Self* self, F f, detail::timeout_ms timeout = {}) const {
@@ -323,16 +330,7 @@ public:
   template <class Self>
   pending<std::uint64_t> set(Self* self, const T& value, const fence& guard,
                              detail::timeout_ms timeout = {}) const {
-    auto core = core_;
-    auto* scheduled = detail::as_scheduled(self);
-    auto checked = validate(value);
-    auto bytes = Codec::encode(value);
-    return pending<std::uint64_t>{[core, scheduled, timeout, checked, bytes, wire = guard.wire()](
-                                    std::function<void(result<std::uint64_t>)> done) {
-      if (!checked)
-        return done(checked.error());
-      core.async_set(scheduled, bytes, timeout, std::move(done), wire);
-    }};
+    return async_set_under(detail::as_scheduled(self), value, timeout, guard.wire());
   }
   template <class Self, class F>
   pending<T> update_and_get(Self* self, F f, const fence& guard,
@@ -501,6 +499,19 @@ public:
 
 private:
   friend class txn; // validates and encodes the values it writes
+  pending<std::uint64_t> async_set_under(caf::scheduled_actor* scheduled, const T& value,
+                                         detail::timeout_ms timeout,
+                                         std::optional<protocol::write_fence> wire) const {
+    auto core = core_;
+    auto checked = validate(value);
+    return pending<std::uint64_t>{[core, scheduled, timeout, checked, wire,
+                                   bytes = Codec::encode(value)](
+                                    std::function<void(result<std::uint64_t>)> done) {
+      if (!checked)
+        return done(checked.error());
+      core.async_set(scheduled, bytes, timeout, std::move(done), wire);
+    }};
+  }
   // One attempt runs in the context's ref actor for this id: it decodes,
   // calls f, validates and encodes; f returning nullopt leaves the value as
   // it is (compare_and_set on a mismatch). answer(id, outcome) makes R.

@@ -27,7 +27,9 @@ namespace dref::protocol {
 // Bump on any incompatible change to any wire type.
 // 2: store_read.after and list_page (read_kind::list), store_state.values_revision.
 // 3: txn_write.session.
-inline constexpr std::uint8_t wire_format_version = 3;
+// 4: read_kind::query (store_read.command/args, query_answer),
+//    limits_offer.commands.
+inline constexpr std::uint8_t wire_format_version = 4;
 inline constexpr std::size_t frame_header_size = 8;
 
 // A wire type names itself (stable across releases, e.g. "raft.vote_request")

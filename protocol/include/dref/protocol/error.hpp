@@ -43,6 +43,7 @@ enum class errc : std::uint8_t {
   permission_denied,     // not for this principal, e.g. an admin request on a client port
   body_failed,           // a delay's body failed (threw), on this node or another
   broken,                // a barrier's round broke: a participant left before all arrived
+  command_failed,        // a user's named command or query threw: nothing changed
 };
 
 // Stable lower-case name, e.g. "version_conflict".

@@ -42,17 +42,21 @@ struct hello_reply {
 
 // Second on a link, once greeted: the store limits that decide what applying
 // an entry does (a value over max_value_bytes is refused on one member and
-// stored on another: their states diverge), each by its configuration name.
-// Members agree on every one, or the link is refused, naming both values.
+// stored on another: their states diverge), each by its configuration name,
+// and the named commands and queries the member runs (the registry's
+// fingerprint, "command enqueue@1"): a command one member runs and another
+// refuses diverges them too. Members agree on every one, or the link is
+// refused, naming the difference.
 struct limits_offer {
   static constexpr std::string_view wire_name = "node.limits_offer";
 
   std::string node_id;
   std::vector<std::pair<std::string, std::uint64_t>> limits; // sorted by name
+  std::vector<std::string> commands{};                       // sorted
 
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(node_id, limits);
+    ar(node_id, limits, commands);
   }
   friend bool operator==(const limits_offer&, const limits_offer&) = default;
 };

@@ -25,6 +25,9 @@ enum class read_kind : std::uint8_t {
   // start), max_messages the page's limit (0: store::max_list_page). The
   // contract is above store::store::list.
   list = 6,
+  // A named query (store/named_commands.hpp) of the value at id: command
+  // names it, args is its argument. Answers query_answer; nothing changes.
+  query = 7,
 };
 
 struct store_read {
@@ -34,13 +37,17 @@ struct store_read {
   std::uint64_t from_seq = 0;
   std::uint64_t max_messages = 0;
   std::string after{};  // list only
-  template <class A> void serialize(A& ar) { ar(kind, id, from_seq, max_messages, after); }
+  std::string command{}; // query only: its name
+  std::string args{};    // query only: its argument
+  template <class A> void serialize(A& ar) {
+    ar(kind, id, from_seq, max_messages, after, command, args);
+  }
   friend bool operator==(const store_read&, const store_read&) = default;
 };
 
 // Append only.
 using read_result = std::variant<value_state, lock_state, topic_page, promise_state, delay_state,
-                                 session_state, list_page>;
+                                 session_state, list_page, query_answer>;
 
 struct store_read_reply {
   static constexpr std::string_view wire_name = "store.read_reply";

@@ -32,8 +32,8 @@ struct res_written {
 };
 
 struct res_ran {
-  std::uint64_t version = 0;
-  std::string value;  // the value the named command stored
+  std::uint64_t version = 0; // of the value after the command (unchanged: the one it had)
+  std::string value;         // the command's answer (add_i64: the value it stored)
   template <class A> void serialize(A& ar) { ar(version, value); }
   friend bool operator==(const res_ran&, const res_ran&) = default;
 };
@@ -191,6 +191,14 @@ struct value_state {
   std::string owner; // the session that owns it (cmd_set_owned); empty: none
   template <class A> void serialize(A& ar) { ar(value, version, metadata, owner); }
   friend bool operator==(const value_state&, const value_state&) = default;
+};
+
+// A named query's answer (read_kind::query), at the version it read.
+struct query_answer {
+  std::uint64_t version = 0;
+  std::string answer;
+  template <class A> void serialize(A& ar) { ar(version, answer); }
+  friend bool operator==(const query_answer&, const query_answer&) = default;
 };
 
 struct lock_waiter {

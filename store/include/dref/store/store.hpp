@@ -68,6 +68,11 @@ public:
   // (input_checks.hpp) says; errors are invalid_argument / limit_exceeded.
   result<protocol::list_page> list(std::string_view prefix, std::string_view after,
                                    std::uint64_t limit) const;
+  // The named query `name` (named_commands.hpp) of id's value with args;
+  // nothing changes. unknown_command for a query not registered here;
+  // command_failed when it threw.
+  result<protocol::query_answer> query(std::string_view id, std::string_view name,
+                                       std::string_view args) const;
   // All of the above behind one wire type, for backends that serve reads
   // for other nodes or actors.
   protocol::store_read_reply read(const protocol::store_read& request) const;
@@ -76,6 +81,7 @@ public:
   std::uint64_t now_ms() const noexcept { return state_.now_ms; }
   const store_state& state() const noexcept { return state_; }
   const dref::store::limits& configured_limits() const noexcept { return limits_; }
+  const std::shared_ptr<const command_registry>& commands() const noexcept { return commands_; }
   // The retry-answer cache's size as its bounds count it (reply_cache.hpp).
   std::uint64_t cached_reply_bytes() const noexcept { return cached_bytes_; }
 

@@ -6,11 +6,13 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include "../../../conformance/backend_clusters.hpp"
+#include "dref/commands.hpp"
 #include "dref/log.hpp"
 #include "test_thread.hpp"
 
@@ -105,17 +107,20 @@ BOOST_AUTO_TEST_CASE(a_one_way_cut_drops_one_direction_only) {
   BOOST_TEST(reaches(follower, applied(*leader)));
 }
 
-// Members that would apply one entry under different limits (a value over
-// max_value_bytes refused on one, stored on the other) refuse each other
-// when they connect, and say which limit and both values; no cluster forms.
-BOOST_AUTO_TEST_CASE(members_with_other_limits_refuse_each_other_naming_both_values) {
+namespace {
+
+// Two members started one after the other, each after prepare(i, limits),
+// that must refuse each other when they connect: `refusal` is logged
+// within 20 s and no leader is elected.
+void expect_refused_link(const std::function<void(std::size_t, store::limits&)>& prepare,
+                         const std::string& refusal) {
   std::mutex mutex;
   std::vector<std::string> logged;
   dref::set_log_sink([&](log_level, std::string_view message) {
     std::lock_guard guard{mutex};
     logged.emplace_back(message);
   });
-  std::string pattern = (std::filesystem::temp_directory_path() / "dref-limits-XXXXXX").string();
+  std::string pattern = (std::filesystem::temp_directory_path() / "dref-refused-XXXXXX").string();
   std::filesystem::path root = ::mkdtemp(pattern.data());
   std::vector<config::endpoint> peers{{"127.0.0.1", test::free_loopback_port()},
                                       {"127.0.0.1", test::free_loopback_port()}};
@@ -130,7 +135,7 @@ BOOST_AUTO_TEST_CASE(members_with_other_limits_refuse_each_other_naming_both_val
     node.peers = peers;
     node.data_dir = (root / node.node_id).string();
     store::limits limits;
-    limits.max_value_bytes = 1000 * (i + 1);
+    prepare(i, limits);
     configs.push_back(std::make_unique<node_system_config>(node));
     systems.push_back(std::make_unique<caf::actor_system>(*configs.back()));
     members.push_back(raft_member::start(*systems.back(), node, limits));
@@ -143,11 +148,9 @@ BOOST_AUTO_TEST_CASE(members_with_other_limits_refuse_each_other_naming_both_val
     return false;
   };
   auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (std::chrono::steady_clock::now() < deadline
-         && !said("limits.max_value_bytes = 2000, node 'node-1' applies limits.max_value_bytes = 1000"))
+  while (std::chrono::steady_clock::now() < deadline && !said(refusal))
     std::this_thread::sleep_for(50ms);
-  BOOST_TEST(said("node 'node-2' applies limits.max_value_bytes = 2000, node 'node-1' applies "
-                  "limits.max_value_bytes = 1000"));
+  BOOST_TEST(said(refusal), "not logged: " << refusal);
   for (auto& m : members) {
     auto st = m.status(*systems.front(), 2s);
     BOOST_TEST_REQUIRE(st.has_value());
@@ -160,6 +163,32 @@ BOOST_AUTO_TEST_CASE(members_with_other_limits_refuse_each_other_naming_both_val
   dref::set_log_sink({});
   std::error_code ec;
   std::filesystem::remove_all(root, ec);
+}
+
+} // namespace
+
+// Members that would apply one entry under different limits (a value over
+// max_value_bytes refused on one, stored on the other) refuse each other
+// when they connect, and say which limit and both values; no cluster forms.
+BOOST_AUTO_TEST_CASE(members_with_other_limits_refuse_each_other_naming_both_values) {
+  expect_refused_link(
+    [](std::size_t i, store::limits& limits) { limits.max_value_bytes = 1000 * (i + 1); },
+    "node 'node-2' applies limits.max_value_bytes = 2000, node 'node-1' applies "
+    "limits.max_value_bytes = 1000");
+}
+
+// A command one member runs and the other refuses would diverge them too:
+// the second member starts after a command was registered (backends take
+// this program's commands when they start), and they refuse each other,
+// naming it.
+BOOST_AUTO_TEST_CASE(members_with_other_commands_refuse_each_other_naming_the_difference) {
+  expect_refused_link(
+    [](std::size_t i, store::limits&) {
+      if (i == 1)
+        dref::commands().command<std::int64_t>(
+          "test.only_on_node_2", "1", [](std::int64_t& n, const std::int64_t& d) { return n += d; });
+    },
+    "lacks command test.only_on_node_2@1 that node");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -86,6 +86,9 @@ public:
                                        const protocol::write_fence* fence = nullptr) const;
   result<protocol::res_ran> run(std::string command, std::string args,
                                 timeout_ms timeout = {}) const;
+  // The named query `name` of the value, linearizable (read_kind::query).
+  result<protocol::query_answer> query(std::string name, std::string args,
+                                       timeout_ms timeout = {}) const;
   result<std::uint64_t> set_metadata(protocol::metadata_map metadata,
                                      timeout_ms timeout = {}) const;
   // protocol::cmd_set_owned under this context's session, or with a ttl
@@ -126,6 +129,9 @@ public:
                        std::function<void(result<protocol::res_created>)> done) const;
   void async_run(caf::scheduled_actor* self, std::string command, std::string args,
                  timeout_ms timeout, std::function<void(result<protocol::res_ran>)> done) const;
+  void async_query(caf::scheduled_actor* self, std::string name, std::string args,
+                   timeout_ms timeout,
+                   std::function<void(result<protocol::query_answer>)> done) const;
   void async_watch_values(caf::scheduled_actor* self, change_handler f, timeout_ms timeout,
                           std::function<void(result<subscription>)> done) const;
   // A fenced update commits under fence; updates queued with another fence

@@ -33,11 +33,13 @@ struct memory_options {
   // How often the backend moves time forward so that lapsed sessions expire
   // even when nobody writes.
   std::chrono::milliseconds expiry_interval{50};
+  // The named commands and queries it runs (null: the built-ins).
+  std::shared_ptr<const store::command_registry> commands;
 };
 
 class memory_store {
 public:
-  explicit memory_store(store::limits limits);
+  memory_store(store::limits limits, std::shared_ptr<const store::command_registry> commands);
 
   protocol::store_read_reply read(const protocol::store_read& request) const;
   // Stamps the proposal with the local clock, applies it and tells the

@@ -24,6 +24,7 @@
 #include "dref/config/node_config.hpp"
 #include "dref/protocol/result.hpp"
 #include "dref/store/limits.hpp"
+#include "dref/store/named_commands.hpp"
 #include "dref/version.hpp"
 
 namespace dref::raft::node {
@@ -51,6 +52,10 @@ struct node_options {
   std::chrono::milliseconds expiry_interval{50};
   std::uint64_t snapshot_every = 10000; // applied entries between snapshots
   store::limits limits;
+  // The named commands and queries the state machine runs (null: the
+  // built-ins); members with different ones refuse each other's links
+  // (protocol::limits_offer).
+  std::shared_ptr<const store::command_registry> commands;
   // For tests only: this member's wall clock runs ahead (or behind) by this
   // much. Only a fresh cluster's first leader reads the wall clock at all
   // (leader_clock.hpp), so a skew must not change when sessions expire.
