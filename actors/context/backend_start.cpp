@@ -43,8 +43,10 @@ std::shared_ptr<backend_handle> make_backend(caf::actor_system& sys,
 memory_backend memory_backend::start(caf::actor_system& sys, store::limits limits) {
   memory_backend out;
   out.handle_ = std::make_shared<detail::backend_handle>();
-  auto started = backend::spawn_memory_backend(
-    sys, backend::memory_options{limits, std::chrono::milliseconds{50}, registered_commands()});
+  backend::memory_options options; // its expiry interval as memory_options sets it
+  options.limits = limits;
+  options.commands = registered_commands();
+  auto started = backend::spawn_memory_backend(sys, std::move(options));
   out.handle_->actor = std::move(started.actor);
   out.handle_->answers_at_once = true;
   out.handle_->read_here = [shared = started.shared](const protocol::store_read& r) {

@@ -56,12 +56,8 @@ ref_core::ref_core(std::shared_ptr<context_impl> ctx, std::string id)
   : ctx_(std::move(ctx)), id_(std::move(id)), cache_(ctx_->cache_for(id_)) {}
 
 result<value_state> ref_core::read(timeout_ms timeout) const {
-  auto got = ctx_->read(store_read{read_kind::value, id_, 0, 0}, timeout);
-  if (!got)
-    return std::move(got).error();
-  if (auto* v = std::get_if<value_state>(&*got))
-    return std::move(*v);
-  return error{errc::internal, "ref '" + id_ + "': the backend answered with another read type"};
+  return expect_read<value_state>(ctx_->read(store_read{read_kind::value, id_, 0, 0}, timeout),
+                                  id_);
 }
 
 result<res_created> ref_core::create(std::string bytes, metadata_map metadata,

@@ -18,23 +18,27 @@
 
 namespace dref::detail {
 
-template <class R>
-result<R> expect(result<protocol::store_result> got, const std::string& id) {
+// The alternative R of a backend's answer (a variant), or errc::internal
+// naming what it was (`kind`: "result", "read").
+template <class R, class Answer>
+result<R> alternative_of(result<Answer> got, const std::string& id, const char* kind) {
   if (!got)
     return std::move(got).error();
   if (auto* r = std::get_if<R>(&*got))
     return std::move(*r);
-  return error{errc::internal, "ref '" + id + "': the backend answered with another result type"};
+  return error{errc::internal,
+               "ref '" + id + "': the backend answered with another " + kind + " type"};
+}
+
+template <class R>
+result<R> expect(result<protocol::store_result> got, const std::string& id) {
+  return alternative_of<R>(std::move(got), id, "result");
 }
 
 // A read's answer as the read result R asked for, or errc::internal.
 template <class R>
 result<R> expect_read(result<protocol::read_result> got, const std::string& id) {
-  if (!got)
-    return std::move(got).error();
-  if (auto* r = std::get_if<R>(&*got))
-    return std::move(*r);
-  return error{errc::internal, "ref '" + id + "': the backend answered with another read type"};
+  return alternative_of<R>(std::move(got), id, "read");
 }
 
 inline protocol::store_read query_request(const std::string& id, std::string name,

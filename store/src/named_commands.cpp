@@ -7,31 +7,27 @@ namespace dref::store {
 
 namespace {
 
-result<void> check_naming(const std::string& name, const std::string& version, const char* what) {
+// Adds f under name to one kind's map (what: "named command", "named query").
+template <class Map, class F>
+result<void> add_to(Map& map, const char* what, std::string name, std::string version, F f) {
   if (name.empty() || version.empty())
-    return error{errc::invalid_argument, std::string{what} + " '" + name
-                                           + "': a name and a version are needed"};
+    return error{errc::invalid_argument,
+                 std::string{what} + " '" + name + "': a name and a version are needed"};
+  if (map.count(name) != 0)
+    return error{errc::already_exists, std::string{what} + " '" + name + "' is registered already"};
+  map.emplace(std::move(name), typename Map::mapped_type{std::move(version), std::move(f)});
   return {};
 }
 
 } // namespace
 
 result<void> command_registry::add(std::string name, std::string version, named_command command) {
-  if (auto ok = check_naming(name, version, "named command"); !ok)
-    return ok;
-  if (commands_.count(name) != 0)
-    return error{errc::already_exists, "named command '" + name + "' is registered already"};
-  commands_.emplace(std::move(name), entry<named_command>{std::move(version), std::move(command)});
-  return {};
+  return add_to(commands_, "named command", std::move(name), std::move(version),
+                std::move(command));
 }
 
 result<void> command_registry::add_query(std::string name, std::string version, named_query query) {
-  if (auto ok = check_naming(name, version, "named query"); !ok)
-    return ok;
-  if (queries_.count(name) != 0)
-    return error{errc::already_exists, "named query '" + name + "' is registered already"};
-  queries_.emplace(std::move(name), entry<named_query>{std::move(version), std::move(query)});
-  return {};
+  return add_to(queries_, "named query", std::move(name), std::move(version), std::move(query));
 }
 
 const named_command* command_registry::find(std::string_view name) const {
@@ -64,8 +60,8 @@ std::string encode_i64(std::int64_t value) {
 
 result<std::int64_t> decode_i64(std::string_view bytes, std::string_view what) {
   if (bytes.size() != 8)
-    return error{errc::wrong_type, std::string{what} + " has " + std::to_string(bytes.size())
-                                     + " bytes; a 64-bit integer has 8"};
+    return error{errc::wrong_type, std::string{what} + " has " + std::to_string(bytes.size()) +
+                                       " bytes; a 64-bit integer has 8"};
   std::uint64_t bits = 0;
   for (int i = 0; i < 8; ++i)
     bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
@@ -88,9 +84,9 @@ result<command_outcome> add_i64(const std::optional<std::string_view>& current,
   }
   std::int64_t sum = 0;
   if (__builtin_add_overflow(base, *delta, &sum))
-    return error{errc::invalid_argument, "add_i64: " + std::to_string(base) + " + "
-                                           + std::to_string(*delta)
-                                           + " overflows a 64-bit integer"};
+    return error{errc::invalid_argument, "add_i64: " + std::to_string(base) + " + " +
+                                             std::to_string(*delta) +
+                                             " overflows a 64-bit integer"};
   auto sum_bytes = encode_i64(sum);
   return command_outcome{sum_bytes, sum_bytes};
 }
