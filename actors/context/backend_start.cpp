@@ -2,6 +2,7 @@
 // one place that knows every kind.
 #include "dref/backends.hpp"
 #include "dref/commands.hpp"
+#include "dref/leader_hooks.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
@@ -66,6 +67,7 @@ redis_backend redis_backend::start(caf::actor_system& sys, const config::node_co
   options.prefix = cfg.redis_key_prefix;
   options.security = cfg.redis_security;
   options.limits = limits ? *limits : backend::limits_from(cfg);
+  options.commands = registered_commands();
   auto spawned = backend::spawn_redis_backend(sys, std::move(options));
   if (!spawned)
     throw error_exception(spawned.error());
@@ -81,6 +83,7 @@ raft_member raft_member::start(caf::actor_system& sys, const config::node_config
   if (limits)
     options.limits = *limits;
   options.commands = registered_commands();
+  options.hooks = registered_leader_hooks();
   auto started = raft::node::start_node(sys, std::move(options));
   if (!started)
     throw error_exception(started.error());

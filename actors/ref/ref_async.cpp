@@ -404,9 +404,9 @@ void ref_core::async_run(caf::scheduled_actor* self, std::string command, std::s
 }
 
 void ref_core::async_query(caf::scheduled_actor* self, std::string name, std::string args,
-                           timeout_ms timeout,
+                           bool stale, timeout_ms timeout,
                            std::function<void(result<query_answer>)> done) const {
-  ctx_->async_read(self, query_request(id_, std::move(name), std::move(args)), timeout,
+  ctx_->async_read(self, query_request(id_, std::move(name), std::move(args), stale), timeout,
                    [done, id = id_](result<read_result> got) {
                      done(expect_read<query_answer>(std::move(got), id));
                    });

@@ -173,10 +173,10 @@ result<res_ran> ref_core::run(std::string command, std::string args, timeout_ms 
   return ran;
 }
 
-result<query_answer> ref_core::query(std::string name, std::string args,
+result<query_answer> ref_core::query(std::string name, std::string args, bool stale,
                                      timeout_ms timeout) const {
   return expect_read<query_answer>(
-    ctx_->read(query_request(id_, std::move(name), std::move(args)), timeout), id_);
+    ctx_->read(query_request(id_, std::move(name), std::move(args), stale), timeout), id_);
 }
 
 result<std::uint64_t> ref_core::set_metadata(metadata_map metadata, timeout_ms timeout) const {

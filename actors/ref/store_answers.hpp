@@ -42,10 +42,11 @@ result<R> expect_read(result<protocol::read_result> got, const std::string& id) 
 }
 
 inline protocol::store_read query_request(const std::string& id, std::string name,
-                                          std::string args) {
+                                          std::string args, bool stale) {
   protocol::store_read request{protocol::read_kind::query, id, 0, 0};
   request.command = std::move(name);
   request.args = std::move(args);
+  request.stale = stale;
   return request;
 }
 

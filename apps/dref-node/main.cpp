@@ -24,6 +24,7 @@
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/backends/raft/node.hpp"
 #include "dref/log.hpp"
+#include "dref/leader_hooks.hpp"
 #include "dref/plugin.hpp"
 #include "dref/version.hpp"
 #include "log.hpp"
@@ -166,6 +167,7 @@ int main(int argc, char** argv) {
     auto options = dref::raft::node::options_from(*cfg);
     options.join = join;
     options.commands = dref::registered_commands();
+    options.hooks = dref::registered_leader_hooks();
     if (snapshot_every)
       options.snapshot_every = *snapshot_every;
     auto started = dref::raft::node::start_node(sys, options);

@@ -319,6 +319,9 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
                     "the argument's bytes as the value's codec writes them\n"
                     "(JSON for json_codec); default: none");
   }
+  querying->add_flag("--stale", asking.stale,
+                     "answer from the member asked as it is, without a round\n"
+                     "with the leader (it may lag)");
 
   auto* locking = define_command(app, "lock",
                                  "run CMD holding the lock ID; CMD sees the fencing\n"

@@ -107,6 +107,7 @@ struct watch_command {
 // given, its answer printed as bytes: for refs whose codec is JSON or raw.
 struct named_call_command {
   bool query = false;
+  bool stale = false; // query only: from the member asked, as it is
   std::string id;
   std::string name;
   std::string arg;

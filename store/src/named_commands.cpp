@@ -30,6 +30,51 @@ result<void> command_registry::add_query(std::string name, std::string version, 
   return add_to(queries_, "named query", std::move(name), std::move(version), std::move(query));
 }
 
+namespace {
+
+error not_registered(const char* what, std::string_view name) {
+  return error{errc::unknown_command,
+               std::string{what} + " '" + std::string{name} + "' is not registered on this node"};
+}
+
+error about(std::string_view id, std::string_view name, const error& e) {
+  return error{e.code, std::string{name} + " on '" + std::string{id} + "': " + e.message};
+}
+
+} // namespace
+
+result<command_outcome> run_named_command(const command_registry& registry, std::string_view id,
+                                          std::string_view name,
+                                          const std::optional<std::string_view>& current,
+                                          std::string_view args, const limits& lim) {
+  const named_command* command = registry.find(name);
+  if (command == nullptr)
+    return not_registered("named command", name);
+  auto outcome = run_guarded(*command, current, args);
+  if (!outcome)
+    return about(id, name, outcome.error());
+  if (auto ok = check_value_size(id, outcome->answer.size(), lim); !ok)
+    return about(id, name,
+                 error{ok.error().code, "its answer is too large (" + ok.error().message + ")"});
+  if (outcome->value)
+    if (auto ok = check_value_size(id, outcome->value->size(), lim); !ok)
+      return ok.error();
+  return outcome;
+}
+
+result<std::string> run_named_query(const command_registry& registry, std::string_view id,
+                                    std::string_view name,
+                                    const std::optional<std::string_view>& current,
+                                    std::string_view args) {
+  const named_query* query = registry.find_query(name);
+  if (query == nullptr)
+    return not_registered("named query", name);
+  auto answer = run_guarded(*query, current, args);
+  if (!answer)
+    return about(id, name, answer.error());
+  return answer;
+}
+
 const named_command* command_registry::find(std::string_view name) const {
   auto it = commands_.find(name);
   return it == commands_.end() ? nullptr : &it->second.run;

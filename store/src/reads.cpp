@@ -56,18 +56,13 @@ result<list_page> store::list(std::string_view prefix, std::string_view after,
 
 result<query_answer> store::query(std::string_view id, std::string_view name,
                                   std::string_view args) const {
-  const named_query* query = commands_->find_query(name);
-  if (query == nullptr)
-    return error{errc::unknown_command,
-                 "named query '" + std::string{name} + "' is not registered on this node"};
   auto it = state_.values.find(id);
   std::optional<std::string_view> current;
   if (it != state_.values.end())
     current = it->second.value;
-  auto answer = run_guarded(*query, current, args);
+  auto answer = run_named_query(*commands_, id, name, current, args);
   if (!answer)
-    return error{answer.error().code, std::string{name} + " on '" + std::string{id}
-                                        + "': " + answer.error().message};
+    return std::move(answer).error();
   return query_answer{it == state_.values.end() ? 0 : it->second.version, std::move(*answer)};
 }
 

@@ -139,27 +139,17 @@ result<store_result> store::on(context& ctx, const cmd_set_metadata& cmd) {
 }
 
 result<store_result> store::on(context& ctx, const cmd_run& cmd) {
-  const named_command* command = commands_->find(cmd.command);
-  if (command == nullptr)
-    return error{errc::unknown_command, "named command '" + cmd.command
-                                          + "' is not registered on this node"};
   auto it = state_.values.find(cmd.id);
   std::optional<std::string_view> current;
   if (it != state_.values.end())
     current = it->second.value;
-  auto outcome = run_guarded(*command, current, cmd.args);
+  auto outcome = run_named_command(*commands_, cmd.id, cmd.command, current, cmd.args, limits_);
   if (!outcome)
-    return error{outcome.error().code,
-                 cmd.command + " on '" + cmd.id + "': " + outcome.error().message};
-  if (auto ok = check_value_size(cmd.id, outcome->answer.size(), limits_); !ok)
-    return error{ok.error().code, cmd.command + " on '" + cmd.id + "': its answer is too large ("
-                                    + ok.error().message + ")"};
+    return std::move(outcome).error();
   if (!outcome->value)
     return res_ran{it == state_.values.end() ? 0 : it->second.version,
                    std::move(outcome->answer)};
   auto& next = *outcome->value;
-  if (auto ok = check_value_size(cmd.id, next.size(), limits_); !ok)
-    return ok.error();
   res_ran ran{ctx.index, std::move(outcome->answer)};
   if (it == state_.values.end()) {
     auto& entry = state_.values[cmd.id];

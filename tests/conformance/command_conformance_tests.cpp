@@ -6,12 +6,17 @@
 // seeing command writes, and both from an actor.
 
 #include "actor_client.hpp"
+#include "dref/actors/node_system.hpp"
+#include "dref/actors/ref_actor.hpp"
 #include "cluster_fixture.hpp"
 #include "test_commands.hpp"
 #include "wait_until.hpp"
 
 #include <atomic>
 #include <boost/test/unit_test.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -20,6 +25,7 @@
 
 using namespace dref;
 using namespace std::chrono_literals;
+using test::wait_until;
 
 namespace {
 
@@ -36,6 +42,10 @@ const bool registered = [] {
 }();
 
 } // namespace
+
+// In this process only: the ref actor serving a job_queue (the other
+// process below sees none of its job_queue messages).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dref::test::job_queue)
 
 BOOST_AUTO_TEST_SUITE(command_conformance)
 
@@ -65,6 +75,26 @@ BOOST_FIXTURE_TEST_CASE(the_seeds_queue_answers_from_every_node, cluster) {
     BOOST_TEST(length.value == 4);
     BOOST_TEST(length.version == queue.get_versioned().version);
     BOOST_TEST((queue.get().items == std::deque<std::int64_t>{3, 4, 5, 6}));
+  }
+}
+
+// The seed's JustAnInt scenario: increments and a set from every node, a
+// get as a command (it changes nothing: no new version) and as a query.
+BOOST_FIXTURE_TEST_CASE(the_seeds_just_an_int_answers_from_every_node, cluster) {
+  auto id = manual_id("cmd/just-an-int");
+  node(0).make<std::int64_t>(0, id);
+  for (std::int64_t n = 0; n < 3; ++n)
+    BOOST_TEST(node(static_cast<std::size_t>(n)).existing<std::int64_t>(id)
+                   .command<std::int64_t>("int.inc").value == n);
+  auto set = node(1).existing<std::int64_t>(id).command<std::int64_t, std::int64_t>("int.set", 10);
+  BOOST_TEST(set.value == 3);
+  auto got = node(2).existing<std::int64_t>(id).command<std::int64_t>("int.get");
+  BOOST_TEST(got.value == 10);
+  BOOST_TEST(got.version == set.version); // a command that changes nothing writes nothing
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto asked = node(i).existing<std::int64_t>(id).query<std::int64_t>("int.get");
+    BOOST_TEST(asked.value == 10);
+    BOOST_TEST(asked.version == set.version);
   }
 }
 
@@ -190,6 +220,81 @@ BOOST_FIXTURE_TEST_CASE(from_an_actor, cluster) {
     BOOST_TEST_REQUIRE(test::wait_until([&] { return outcome != 0; }));
   }
   BOOST_TEST(outcome == 1);
+}
+
+// A stale query is a read of the node's replica: on every backend it
+// answers what is there (once the write reached it); the cluster tests
+// show one answering from a member cut off from the leader.
+BOOST_FIXTURE_TEST_CASE(stale_queries_answer_from_the_nodes_replica, cluster) {
+  auto id = manual_id("cmd/stale");
+  node(0).make<job_queue>({}, id);
+  auto written = node(0).existing<job_queue>(id).command<std::int64_t>("test.enqueue",
+                                                                      std::int64_t{7});
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto queue = node(i).existing<job_queue>(id);
+    BOOST_TEST(wait_until([&] {
+      auto length = queue.try_stale_query<std::int64_t>("test.length");
+      return length && length->value == 1 && length->version == written.version;
+    }));
+    auto unknown = queue.try_stale_query<std::int64_t>("test.nope");
+    BOOST_TEST_REQUIRE(!unknown.has_value());
+    BOOST_TEST((unknown.error().code == errc::unknown_command));
+  }
+}
+
+// The command and query messages cross processes: an actor system that
+// knows neither job_queue nor the ref reaches the ref actor through CAF's
+// middleman (a second actor system here, connected over loopback, so every
+// message is serialized as between two processes).
+BOOST_FIXTURE_TEST_CASE(commands_by_message_from_another_actor_system, cluster) {
+  auto id = manual_id("cmd/remote");
+  node(0).make<job_queue>({}, id);
+  test::actor_stopper stopper;
+  auto served = stopper.add(spawn_ref_actor(sys, node(0).existing<job_queue>(id)));
+  auto port = sys.middleman().publish(caf::actor_cast<ref_command_actor>(served), 0, "127.0.0.1");
+  if (!port)
+    BOOST_FAIL("cannot publish: " << sys.render(port.error()));
+  {
+    node_system_config other_cfg;
+    caf::actor_system other{other_cfg};
+    auto remote = other.middleman().remote_actor<ref_command_actor>("127.0.0.1", *port);
+    if (!remote)
+      BOOST_FAIL("cannot connect: " << other.render(remote.error()));
+    caf::scoped_actor self{other};
+    auto fail = [](const caf::error& e) {
+      BOOST_ERROR("unexpected: " << from_caf_error(e).to_string());
+    };
+    std::optional<std::int64_t> before;
+    std::uint64_t version = 0;
+    self->request(*remote, 10s, ref_command_atom::value, std::string{"test.enqueue"},
+                  command_argument(std::int64_t{9}))
+        .receive(
+            [&](const std::string& answer, std::uint64_t v) {
+              if (auto decoded = command_answer<std::int64_t>(answer))
+                before = *decoded;
+              version = v;
+            },
+            fail);
+    BOOST_TEST((before == std::optional<std::int64_t>{0}));
+    std::optional<std::int64_t> length;
+    self->request(*remote, 10s, ref_query_atom::value, std::string{"test.length"},
+                  command_argument(no_arg{}), false)
+        .receive(
+            [&](const std::string& answer, std::uint64_t v) {
+              if (auto decoded = command_answer<std::int64_t>(answer))
+                length = *decoded;
+              BOOST_TEST(v == version);
+            },
+            fail);
+    BOOST_TEST((length == std::optional<std::int64_t>{1}));
+    errc refused = errc::internal;
+    self->request(*remote, 10s, ref_command_atom::value, std::string{"test.nope"}, std::string{})
+        .receive([](const std::string&, std::uint64_t) { BOOST_ERROR("an unknown command ran"); },
+                 [&](const caf::error& e) { refused = from_caf_error(e).code; });
+    BOOST_TEST((refused == errc::unknown_command));
+  }
+  BOOST_TEST((node(1).existing<job_queue>(id).get().items == std::deque<std::int64_t>{9}));
+  sys.middleman().unpublish(served, *port);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

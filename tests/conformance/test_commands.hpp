@@ -12,6 +12,7 @@
 #include <deque>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 
 namespace dref::test {
 
@@ -21,6 +22,7 @@ struct job_queue {
   void serialize(A& ar) {
     ar(items);
   }
+  friend bool operator==(const job_queue&, const job_queue&) = default;
 };
 
 struct counter {
@@ -67,7 +69,14 @@ inline void register_test_commands(command_registrar& commands) {
                                        [](std::string& s, const std::string& more) {
                                          s += more;
                                          return std::to_string(s.size());
-                                       });
+                                       })
+      // The seed's JustAnInt: every command answers the value before it.
+      .command<std::int64_t>("int.get", "1", [](std::int64_t& i, const no_arg&) { return i; })
+      .command<std::int64_t>(
+          "int.set", "1",
+          [](std::int64_t& i, const std::int64_t& j) { return std::exchange(i, j); })
+      .command<std::int64_t>("int.inc", "1", [](std::int64_t& i, const no_arg&) { return i++; })
+      .query<std::int64_t>("int.get", "1", [](const std::int64_t& i, const no_arg&) { return i; });
 }
 
 } // namespace dref::test

@@ -28,7 +28,6 @@ using protocol::store_proposal;
 using protocol::store_read;
 using protocol::store_reply;
 
-void route_proposal(node_actor* self, routed_proposal p);
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
 
 void schedule_ready(node_actor* self) {
@@ -64,7 +63,6 @@ core::config core_config(const node_state& st, std::vector<core::node_id> voters
   return cfg;
 }
 
-void announce_address(node_actor* self);
 
 void start_raft(node_actor* self, std::vector<core::node_id> voters) {
   auto& st = self->state;
@@ -142,6 +140,8 @@ void apply_entry(node_actor* self, const core::entry& entry) {
   st.history.append(entry.index, std::move(applied.events));
   for (const auto& member : applied.members)
     learn_member(self, member.name, member.address);
+  st.hooks.applied(st.raft && st.raft->role() == core::role::leader, entry, applied,
+                   [&st](core::node_id id) { return name_of(st, id); });
   answer_pending(self, entry.index, entry, applied.reply ? &*applied.reply : nullptr);
   if (auto answer = st.admin.applied(entry.index, entry.type == core::entry_type::config))
     answer->first.deliver(std::move(answer->second));
@@ -219,6 +219,7 @@ void process_ready(node_actor* self) {
     st.raft->advance(r);
   }
   if (st.raft && !st.failed) {
+    st.hooks.leading(st.raft->role() == core::role::leader, st.raft->term(), st.machine.applied());
     maybe_compact(self);
     if (st.reads.round_wanted())
       start_read_round(self);
@@ -288,6 +289,8 @@ void forward_to_leader(node_actor* self, const caf::actor& leader, core::node_id
       });
 }
 
+} // namespace
+
 void route_proposal(node_actor* self, routed_proposal p) {
   auto& st = self->state;
   if (auto too_big = oversize(st, p.proposal)) {
@@ -313,6 +316,8 @@ void route_proposal(node_actor* self, routed_proposal p) {
       return;
   }
 }
+
+namespace {
 
 // --- reads -------------------------------------------------------------------
 
@@ -372,18 +377,6 @@ void on_tick(node_actor* self) {
   }
 }
 
-void announce_address(node_actor* self) {
-  auto& st = self->state;
-  auto id = std::string{directory_prefix} + st.options.name;
-  const auto& address = st.members.own_address();
-  if (auto current = st.machine.store().get(id); current && current->value == address)
-    return;
-  routed_proposal p;
-  p.proposal = store_proposal{0, 0, 0, 0, protocol::cmd_member_announce{st.options.name, address}};
-  p.deadline = now() + std::chrono::hours{24}; // nobody waits for the answer
-  route_proposal(self, std::move(p));
-}
-
 } // namespace
 
 caf::behavior node_behavior(node_actor* self) {
@@ -430,6 +423,8 @@ caf::behavior node_behavior(node_actor* self) {
       [self](protocol::read_atom, store_read& request) {
         auto promise = self->make_response_promise<protocol::store_read_reply>();
         auto& s = self->state;
+        if (request.stale) // what this member applied so far (store_reads.hpp)
+          return promise.deliver(s.machine.store().read(request));
         s.reads.enqueue(read_request{std::move(request), promise, std::nullopt},
                         now() + s.options.request_timeout);
         if (s.raft && !s.reads.round_in_flight())

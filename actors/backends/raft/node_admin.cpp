@@ -7,19 +7,19 @@
 #include "node_state.hpp"
 
 namespace dref::raft::node {
-namespace {
 
-using protocol::store_proposal;
-
-// --- admin: membership and leadership ------------------------------------------
-
-// How members are called in admin answers and in the status.
 std::string name_of(const node_state& st, core::node_id id) {
   if (id == st.self_id)
     return st.options.name;
   auto name = st.members.name_of(id);
   return name ? *name : std::to_string(id);
 }
+
+namespace {
+
+using protocol::store_proposal;
+
+// --- admin: membership and leadership ------------------------------------------
 
 // Answers an admin request with an error that names what was wrong.
 void refuse_admin(caf::response_promise& promise, errc code, std::string text) {

@@ -26,4 +26,18 @@ void learn_member(node_actor* self, const std::string& name, const std::string& 
   make_link(self, address, self->state.members.learn(name, address));
 }
 
+// Writes this member's address to the member directory (state_machine.hpp)
+// unless it is there already, so that members added later can reach it.
+void announce_address(node_actor* self) {
+  auto& st = self->state;
+  auto id = std::string{directory_prefix} + st.options.name;
+  const auto& address = st.members.own_address();
+  if (auto current = st.machine.store().get(id); current && current->value == address)
+    return;
+  routed_proposal p;
+  p.proposal = protocol::store_proposal{0, 0, 0, 0, protocol::cmd_member_announce{st.options.name, address}};
+  p.deadline = now() + std::chrono::hours{24}; // nobody waits for the answer
+  route_proposal(self, std::move(p));
+}
+
 } // namespace dref::raft::node

@@ -142,6 +142,12 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
     protocol::limits_offer{options.name, store::by_name(options.limits),
                            state->machine.store().commands()->fingerprint()};
   state->tls = net::tls_enabled(sys);
+  bool restarted = !state->restored.entries.empty() || state->restored.snapshot.index > 0
+                   || state->restored.hard.term > 0;
+  state->hooks = leader_hook_calls{options.hooks, options.name, restarted,
+                                   [name = options.name](const std::string& failed) {
+                                     log(log_level::error, "node " + name + ": " + failed);
+                                   }};
 
   auto port = options.port != 0 ? result<std::uint16_t>{options.port}
                                 : pick_free_port(options.listen_host);

@@ -17,6 +17,7 @@
 #include "dref/raft/core/node.hpp"
 #include "event_history.hpp"
 #include "leader_clock.hpp"
+#include "leader_hook_calls.hpp"
 #include "member_directory.hpp"
 #include "proposal_tracker.hpp"
 #include "read_rounds.hpp"
@@ -68,6 +69,7 @@ struct node_state {
   event_history history; // for watchers that resume here
   leader_clock clock;
   node_figures figures;
+  leader_hook_calls hooks;
   // Group commit: proposals and raft messages are stepped into the core as
   // they come; one ready round (one fsync) follows the whole lot, once the
   // ready_atom this sets in motion comes round in the mailbox.
@@ -86,6 +88,9 @@ void process_ready(node_actor* self);
 std::chrono::steady_clock::time_point now();
 // The time this leader stamps into an entry it proposes now (leader_clock.hpp).
 std::uint64_t leader_time_ms(node_actor* self);
+// Proposes here as leader, forwards to the leader, parks until there is
+// one, or answers timeout past the deadline.
+void route_proposal(node_actor* self, routed_proposal p);
 
 // --- node_admin.cpp
 void change_membership(node_actor* self, const protocol::member_change& change,
@@ -93,6 +98,8 @@ void change_membership(node_actor* self, const protocol::member_change& change,
 void transfer_leadership(node_actor* self, const protocol::leader_transfer& request,
                          caf::response_promise promise);
 protocol::node_status status_of(node_actor* self);
+// How members are called in admin answers, the status and the leader hooks.
+std::string name_of(const node_state& st, core::node_id id);
 node_overview overview_of(node_actor* self);
 
 // --- node_links.cpp: links to the other members.
@@ -102,6 +109,7 @@ void make_link(node_actor* self, const std::string& address,
                member_directory<caf::actor>::link_plan plan);
 void send_raft(node_actor* self, const core::message& msg);
 void learn_member(node_actor* self, const std::string& name, const std::string& address);
+void announce_address(node_actor* self);
 
 // --- node_senders.cpp: who sent the current message (docs/security.md,
 // "Planes"). The node's own timers come from itself, link news from its

@@ -38,6 +38,8 @@ state_machine::applied_entry state_machine::apply(const core::entry& entry) {
   }
   out.reply = std::move(applied.reply);
   out.events = std::move(applied.events);
+  if (auto* run = std::get_if<protocol::cmd_run>(&proposal->command))
+    out.command = std::move(*run);
   return out;
 }
 

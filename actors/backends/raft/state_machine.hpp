@@ -52,6 +52,8 @@ public:
     std::vector<protocol::store_event> events;
     // Directory entries the events wrote, other members' only.
     std::vector<member_address> members;
+    // The entry's named command, when it is one (for the leader hooks).
+    std::optional<protocol::cmd_run> command;
   };
 
   applied_entry apply(const core::entry& entry);

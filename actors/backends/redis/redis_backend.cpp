@@ -4,11 +4,12 @@
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/backends/seam/prefix_catch_up.hpp"
 #include "dref/backends/seam/watchers.hpp"
-#include "dref/store/delta.hpp"
 #include "dref/store/input_checks.hpp"
 #include "dref/store/refusals.hpp"
 #include "dref/backends/seam/catch_up.hpp"
+#include "redis/backend_state.hpp"
 #include "redis/client.hpp"
+#include "redis/named_runs.hpp"
 #include "redis/script.hpp"
 #include "redis/store_replies.hpp"
 #include "redis/store_script.hpp"
@@ -27,88 +28,15 @@
 #include <vector>
 
 namespace dref::backend {
+namespace redis_impl {
+
 namespace {
-
-struct redis_state;
-using redis_actor = caf::stateful_actor<redis_state>;
-
-// Work for the backend actor, handed over from a client's I/O thread (or
-// from a timer), so that all state is touched in the actor only.
-struct redis_post {
-  std::function<void(redis_actor*)> run;
-};
-
-} // namespace
-} // namespace dref::backend
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dref::backend::redis_post)
-
-namespace dref::backend {
-namespace {
-
-using clock_type = caf::actor_clock::clock_type;
-using reply_promise = caf::typed_response_promise<protocol::store_reply>;
-using protocol::tick_atom;
-constexpr std::chrono::milliseconds retry_pause{50};
-constexpr std::chrono::milliseconds events_block{1000};
-// An event holds up to two values (old and new): keep a batch's reply small.
-constexpr std::size_t events_per_read = 128;
-
-struct redis_state {
-  redis_options options;
-  redis::store_keys keys;
-  std::unique_ptr<redis::client> commands;
-  std::unique_ptr<redis::function_caller> store; // on commands
-  std::unique_ptr<redis::client> events;         // XREAD BLOCK only: it holds its connection
-  raft::node::watcher_set watchers;
-  // Where the event reader resumes; unknown until the first answer, and
-  // watches are answered only once it is known (so no later event is
-  // missed).
-  bool cursor_known = false;
-  std::string cursor;
-  redis::stream_id cursor_position; // cursor, parsed
-  std::uint64_t last_number = 0; // the q of the last event read; 0: none yet
-  // Watches wait here until the reader passed the newest event there was
-  // when they were asked for: they then get exactly what came after.
-  // Each is here from its request on, so that an unwatch or the watcher's
-  // end finds it also before its starting point is known.
-  struct pending_watch {
-    std::uint64_t ticket = 0;
-    std::string id;
-    caf::actor watcher;
-    caf::typed_response_promise<std::uint64_t> promise;
-    std::optional<redis::stream_id> after; // once known
-    std::uint64_t start = 0;          // the revision it starts after, with `after`
-  };
-  std::vector<pending_watch> pending_watches;
-  std::uint64_t next_ticket = 0;
-  // The newest message seen of each topic, where a catch-up resumes.
-  std::map<std::string, std::uint64_t, std::less<>> topic_seen;
-  static inline const char* name = "dref.redis_backend";
-};
 
 // Both connections of a backend: connect within 1 s, back off up to 1 s.
 redis::client::options client_options(const redis_options& options) {
   return {options.host, options.port, std::chrono::milliseconds{1000},
           std::chrono::milliseconds{1000}, options.security};
 }
-
-clock_type::time_point now(redis_actor* self) {
-  return self->clock().now();
-}
-
-void post_later(redis_actor* self, std::function<void(redis_actor*)> run) {
-  self->delayed_send(self, retry_pause, redis_post{std::move(run)});
-}
-
-// A plain Redis command, or the store's function for a command or a read
-// (reads go as FCALL_RO: replicas and a server at maxmemory serve them).
-enum class call_kind { plain, store_command, store_read };
-
-// Runs on_answer in the actor with the answer to argv: a plain command on
-// c, or the store's function (always on the commands connection) with argv
-// as its arguments.
-using on_answer_fn = std::function<void(redis_actor*, result<redis::reply>)>;
 
 // A client callback (run on the client's I/O thread) that hands the answer
 // to on_answer in the actor.
@@ -121,6 +49,16 @@ redis::client::callback in_actor(redis_actor* self, on_answer_fn on_answer) {
   };
 }
 
+} // namespace
+
+clock_type::time_point now(redis_actor* self) {
+  return self->clock().now();
+}
+
+void post_later(redis_actor* self, std::function<void(redis_actor*)> run) {
+  self->delayed_send(self, retry_pause, redis_post{std::move(run)});
+}
+
 void submit(redis_actor* self, redis::client& c, std::vector<std::string> argv, call_kind kind,
             on_answer_fn on_answer) {
   auto done = in_actor(self, std::move(on_answer));
@@ -131,16 +69,12 @@ void submit(redis_actor* self, redis::client& c, std::vector<std::string> argv, 
                            kind == call_kind::store_read);
 }
 
-// Not sent (connection down), a Redis that is still loading its data, or
-// (when a repeat is harmless) sent with the answer lost.
 bool worth_retrying(const result<redis::reply>& got, bool repeat_safe) {
   if (!got)
     return got.error().code == errc::unavailable ||
            (repeat_safe && got.error().code == errc::timeout);
   return got->is_error() && got->text.starts_with("LOADING");
 }
-
-using read_done = std::function<void(redis_actor*, protocol::store_read_reply)>;
 
 void run_read(redis_actor* self, protocol::store_read request, read_done done,
               clock_type::time_point give_up) {
@@ -155,73 +89,9 @@ void run_read(redis_actor* self, protocol::store_read request, read_done done,
 }
 
 void run_proposal(redis_actor* self, protocol::store_proposal proposal,
-                  reply_promise promise, clock_type::time_point give_up);
-
-// The patch a command carries, alone or under a fence.
-protocol::cmd_patch* patch_in(protocol::store_command& command) {
-  if (auto* fenced = std::get_if<protocol::cmd_fenced>(&command))
-    return std::get_if<protocol::cmd_patch>(&fenced->write);
-  return std::get_if<protocol::cmd_patch>(&command);
-}
-
-// A fenced patch refused here says not_holder instead when its fence no
-// longer holds, as the store checks the fence before the write: the lock's
-// state decides which refusal goes back (either way nothing was written).
-void refuse_fenced_patch(redis_actor* self, const protocol::write_fence& fence, error refusal,
-                         reply_promise promise, clock_type::time_point give_up) {
-  run_read(
-      self, protocol::store_read{protocol::read_kind::lock, fence.lock, 0, 0},
-      [fence, refusal, promise](redis_actor*, protocol::store_read_reply lock) mutable {
-        if (lock.error)
-          return (void)promise.deliver(store::refusal_reply(std::move(*lock.error)));
-        const auto& state = std::get<protocol::lock_state>(lock.value);
-        std::uint64_t current = state.held ? state.token : 0;
-        if (current == 0 || current != fence.token)
-          refusal = store::fence_refused(fence.lock, fence.token, current);
-        promise.deliver(store::refusal_reply(std::move(refusal)));
-      },
-      give_up);
-}
-
-// Redis's Lua has no zstd: the delta is applied here, and the result goes
-// as a cas at the version the delta was made against (under the patch's
-// fence, if it has one).
-void run_patch(redis_actor* self, protocol::store_proposal proposal, reply_promise promise,
-               clock_type::time_point give_up) {
-  const auto& patch = *patch_in(proposal.command);
-  run_read(
-      self, protocol::store_read{protocol::read_kind::value, patch.id, 0, 0},
-      [proposal, promise, give_up](redis_actor* actor, protocol::store_read_reply current) mutable {
-        auto refuse = [&](error refusal) {
-          if (auto* fenced = std::get_if<protocol::cmd_fenced>(&proposal.command))
-            return refuse_fenced_patch(actor, fenced->fence, std::move(refusal), promise, give_up);
-          promise.deliver(store::refusal_reply(std::move(refusal)));
-        };
-        if (current.error)
-          return refuse(std::move(*current.error));
-        const auto& value = std::get<protocol::value_state>(current.value);
-        auto asked = *patch_in(proposal.command);
-        if (value.version != asked.expected_version)
-          return refuse(store::version_conflict(asked.id, value.version, asked.expected_version));
-        auto patched =
-            store::apply_delta(value.value, asked.delta, actor->state.keys.limits.max_value_bytes);
-        if (!patched)
-          return refuse(error{patched.error().code,
-                              "patch of ref '" + asked.id + "': " + patched.error().message});
-        protocol::cmd_cas cas{asked.id, asked.expected_version, std::move(*patched)};
-        if (auto* fenced = std::get_if<protocol::cmd_fenced>(&proposal.command))
-          fenced->write = std::move(cas);
-        else
-          proposal.command = std::move(cas);
-        run_proposal(actor, std::move(proposal), promise, give_up);
-      },
-      give_up);
-}
-
-void run_proposal(redis_actor* self, protocol::store_proposal proposal,
                   reply_promise promise, clock_type::time_point give_up) {
-  if (patch_in(proposal.command) != nullptr)
-    return run_patch(self, std::move(proposal), std::move(promise), give_up);
+  if (run_computed(self, proposal, promise, give_up))
+    return;
   // A numbered proposal is answered from the script's cache when repeated;
   // expire_due changes nothing when repeated.
   bool repeat_safe =
@@ -237,6 +107,16 @@ void run_proposal(redis_actor* self, protocol::store_proposal proposal,
            promise.deliver(redis::command_reply(got, proposal.command));
          });
 }
+
+} // namespace redis_impl
+
+namespace {
+
+using namespace redis_impl;
+
+constexpr std::chrono::milliseconds events_block{1000};
+// An event holds up to two values (old and new): keep a batch's reply small.
+constexpr std::size_t events_per_read = 128;
 
 // --- change events ----------------------------------------------------------
 
@@ -486,6 +366,8 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
                             std::unique_ptr<redis::client> commands) {
   auto& init = self->state;
   init.options = options;
+  if (!init.options.commands)
+    init.options.commands = store::builtin_commands();
   init.keys = redis::store_keys{options.prefix, options.events_maxlen, options.limits};
   init.commands = std::move(commands);
   init.store = std::make_unique<redis::function_caller>(redis::store_caller(*init.commands));
@@ -521,13 +403,13 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
           promise.deliver(std::move(reply));
           return promise;
         }
-        if (request.kind == protocol::read_kind::query) {
-          // The store's state machine is Lua here: it runs no C++ queries.
-          protocol::store_read_reply reply;
-          reply.error = error{errc::unknown_command,
-                              "named query '" + request.command
-                                + "': the redis backend runs no named queries"};
-          promise.deliver(std::move(reply));
+        if (request.kind == protocol::read_kind::query) { // run here (redis/named_runs.hpp)
+          run_read(
+              self, redis::value_read(request.id),
+              [promise, request](redis_actor* actor, protocol::store_read_reply read) mutable {
+                promise.deliver(redis::query_reply(*actor->state.options.commands, request, read));
+              },
+              now(self) + self->state.options.retry_for);
           return promise;
         }
         run_read(

@@ -166,7 +166,7 @@ const char* read_name(read_kind kind) {
       return "get_session";
     case read_kind::list:
       return "list_ids";
-    case read_kind::query: // refused before (redis_backend.cpp)
+    case read_kind::query: // run by the backend on the value it read (named_runs.cpp)
       break;
   }
   return "unknown_read";
@@ -177,6 +177,15 @@ const char* read_name(read_kind kind) {
 std::vector<std::string> proposal_args(const store_keys& keys, const store_proposal& proposal) {
   auto args = header(keys, proposal.client_id, proposal.sequence, proposal.acked_sequence, "");
   std::visit(command_args{keys, args}, proposal.command);
+  return args;
+}
+
+std::vector<std::string> run_at_args(const store_keys& keys, const store_proposal& proposal,
+                                     std::uint64_t ran_on, const store::command_outcome& outcome) {
+  const auto& run = std::get<cmd_run>(proposal.command);
+  auto args = header(keys, proposal.client_id, proposal.sequence, proposal.acked_sequence, "run_at");
+  args.insert(args.end(), {run.id, std::to_string(ran_on), outcome.value ? "1" : "0",
+                           outcome.value.value_or(""), outcome.answer});
   return args;
 }
 

@@ -18,6 +18,7 @@
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
 #include "dref/store/limits.hpp"
+#include "dref/store/named_commands.hpp"
 #include "redis/script.hpp"
 
 #include <cstdint>
@@ -47,6 +48,10 @@ std::vector<std::string> script_keys(const store_keys& keys);
 // applies the delta and sends a cas.
 std::vector<std::string> proposal_args(const store_keys& keys,
                                        const protocol::store_proposal& proposal);
+// The write of a named command that ran in the backend (named_runs.hpp) on
+// the value at version ran_on (0: absent): proposal holds the cmd_run.
+std::vector<std::string> run_at_args(const store_keys& keys, const protocol::store_proposal& proposal,
+                                     std::uint64_t ran_on, const store::command_outcome& outcome);
 std::vector<std::string> read_args(const store_keys& keys, const protocol::store_read& request);
 
 } // namespace dref::redis

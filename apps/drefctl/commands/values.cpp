@@ -99,8 +99,9 @@ int run(session& s, const add_command& cmd) {
 
 int run(session& s, const named_call_command& cmd) {
   auto r = s.context().existing<std::string, dref::raw_codec>(dref::manual_id(cmd.id));
-  auto answered = checked(cmd.query ? r.try_query<std::string>(cmd.name, cmd.arg)
-                                    : r.try_command<std::string>(cmd.name, cmd.arg));
+  auto answered = checked(!cmd.query  ? r.try_command<std::string>(cmd.name, cmd.arg)
+                          : cmd.stale ? r.try_stale_query<std::string>(cmd.name, cmd.arg)
+                                      : r.try_query<std::string>(cmd.name, cmd.arg));
   s.print(ref_value{cmd.id, answered.value, answered.version, {}});
   return exit_ok;
 }

@@ -1,12 +1,12 @@
 #pragma once
 // Helpers the named scenario files share: cluster options, electing a leader,
 // finding a follower, looking up the reads a node answered.
-#include <boost/test/unit_test.hpp>
+#include "sim_cluster.hpp"
 
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <string>
-
-#include "sim_cluster.hpp"
+#include <vector>
 
 namespace dref::test::sim {
 
@@ -42,6 +42,25 @@ inline std::uint64_t read_index_of(cluster& c, node_id id, const std::string& co
     if (r.context == context)
       return r.index;
   return 0;
+}
+
+// A node's durable state holding one normal entry per term given (index 1,
+// 2, ...) with hard term hard_term and nothing committed.
+inline raft::core::persisted_state log_with_terms(const std::vector<std::uint64_t>& terms,
+                                                  std::uint64_t hard_term) {
+  raft::core::persisted_state state;
+  state.hard.term = hard_term;
+  std::uint64_t index = 0;
+  for (auto term : terms) {
+    raft::core::entry e;
+    e.index = ++index;
+    e.term = term;
+    e.client_id = 99;
+    e.sequence = index;
+    e.data = "i" + std::to_string(index) + "t" + std::to_string(term);
+    state.entries.push_back(std::move(e));
+  }
+  return state;
 }
 
 } // namespace dref::test::sim

@@ -109,7 +109,8 @@ local function cache_answer(res)
 end
 
 -- Answers a repeat from the cache, or runs the command and keeps its
--- answer.
+-- answer (unless it says uncached: nothing changed, and the repeat should
+-- run again).
 local function answer_once(command, args)
   forget_idle_clients()
   local acked = seen_client()
@@ -126,6 +127,6 @@ local function answer_once(command, args)
   local cached = redis.call('HGET', ckey(CLIENT), SEQ_TEXT)
   if cached then return cmsgpack.unpack(cached) end
   local res = command(args)
-  cache_answer(res)
+  if not res.uncached then cache_answer(res) end
   return res
 end

@@ -202,6 +202,26 @@ C.run = function(a)
   return ok('ran', overwrite(id, version, current, next), next)
 end
 
+-- The write of a command the script does not run itself (one registered
+-- in C++, store/named_commands.hpp): the backend read the value, ran the
+-- command on it and sends what it computed. ARGV: id, the version it ran
+-- on (0: absent), '1' when the command changed the value, the new value,
+-- the command's answer. Written only while the value is still at that
+-- version; else the backend reads and runs it again, so a conflict is not
+-- kept for a repeat of this sequence (retries.lua).
+C.run_at = function(a)
+  local id, expected, changed, next, said = a[1], tonumber(a[2]), a[3], a[4], a[5]
+  local current, version = value_of(id)
+  if (version or 0) ~= expected then
+    local res = fail('version_conflict', "ref '" .. id .. "' changed while its command ran")
+    res.uncached = true
+    return res
+  end
+  if changed ~= '1' then return ok('ran', version or 0, said) end
+  if not version then return ok('ran', write_new(id, next), said) end
+  return ok('ran', overwrite(id, version, current, next), said)
+end
+
 -- ARGV: the number of compares, then (id, version) for each (0: absent);
 -- the writes follow as (op, id, value, session): op 's' sets (owned by
 -- session unless it is empty), 'r' removes. The contract is above

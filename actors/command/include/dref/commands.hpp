@@ -44,8 +44,15 @@
 //   not decode), command_failed (f threw; the exception's text is in the
 //   message; a throwing f must throw for that state and argument on every
 //   replica, which a deterministic f does).
-// - Backends: memory and raft members run them in their state machines.
-//   Not yet: dref-node processes (plugins) and redis (issue 19).
+// - A stale query (r.stale_query) answers from the replica the node reads
+//   from as it is, without a round with the leader: cheaper, maybe behind.
+// - Backends: memory and raft members run them in their state machines,
+//   also dref-node daemons, which load them from plugins (dref/plugin.hpp).
+//   Redis runs them in each node's backend, on the value it read, and
+//   writes the outcome only while the value is unchanged (a read and a
+//   write per command, again under contention: redis/named_runs.hpp).
+// - From actors of other processes: ref_actor.hpp's command and query
+//   messages.
 //
 // Blocking calls throw error_exception at this API's edge (registration
 // refused: a name registered already, an empty name or version).

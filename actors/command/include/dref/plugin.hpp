@@ -12,7 +12,8 @@
 // Build it against the dref headers only (CMake: link dref::plugin_api,
 // add_library(... MODULE ...)), with the same compiler, standard library and
 // dref release as dref-node: the entry point takes a C++ object, and the
-// library resolves what it uses of dref from the dref-node executable. Every
+// library resolves what it uses of dref from the dref-node executable (the
+// entry point may also register leader hooks: dref/leader_hooks.hpp). Every
 // member of a cluster loads the same plugins; members whose commands differ
 // (names or versions) refuse each other (protocol::limits_offer).
 

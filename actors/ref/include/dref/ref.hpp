@@ -66,7 +66,8 @@ class txn;
 
 template <class T, class Codec = binary_codec<T>>
   requires codec_for<Codec, T>
-class ref : private detail::typed_ref_base<T, Codec> {
+class ref : private detail::typed_ref_base<T, Codec>,
+            public detail::named_calls<ref<T, Codec>, T, Codec> {
   using base = detail::typed_ref_base<T, Codec>;
   using base::async_owned_write, base::core_, base::decode, base::decode_result,
     base::always_writes, base::exhausted, base::owned_write, base::validate, base::validate_with,
@@ -167,43 +168,7 @@ public:
     return removed(core_.remove(timeout, &guard.wire()));
   }
 
-  // Runs a named command registered on every node (e.g. "add_i64", whose
-  // args are an 8-byte little-endian delta), atomically on the stored value;
-  // returns what it stored and the new version. Validators do not see it.
-  result<versioned<T>> try_run(std::string command, std::string args,
-                               detail::timeout_ms timeout = {}) const {
-    auto ran = core_.run(std::move(command), std::move(args), timeout);
-    if (!ran)
-      return std::move(ran).error();
-    auto value = decode_result(id(), ran->value);
-    if (!value)
-      return std::move(value).error();
-    return versioned<T>{std::move(*value), ran->version};
-  }
-
-  // Named commands and queries of the user's own types, registered on every
-  // node (dref/commands.hpp has the contract): the answer R, and the
-  // version the command left or the query read.
-  template <class R, class A = no_arg>
-  versioned<R> command(std::string name, const A& arg = {}) const {
-    return try_command<R>(std::move(name), arg).value();
-  }
-  template <class R, class A = no_arg>
-  result<versioned<R>> try_command(std::string name, const A& arg = {},
-                                   detail::timeout_ms timeout = {}) const {
-    return detail::run_command<versioned<R>, codec_of_t<Codec, R>>(
-      core_, std::move(name), codec_of_t<Codec, A>::encode(arg), timeout);
-  }
-  template <class R, class A = no_arg>
-  versioned<R> query(std::string name, const A& arg = {}) const {
-    return try_query<R>(std::move(name), arg).value();
-  }
-  template <class R, class A = no_arg>
-  result<versioned<R>> try_query(std::string name, const A& arg = {},
-                                 detail::timeout_ms timeout = {}) const {
-    return detail::run_query<versioned<R>, codec_of_t<Codec, R>>(
-      core_, std::move(name), codec_of_t<Codec, A>::encode(arg), timeout);
-  }
+  // try_run, command, query, stale_query: detail/typed_commands.hpp.
 
   // Writes desired only if the current value equals expected.
   bool compare_and_set(const T& expected, const T& desired) const {
@@ -293,30 +258,6 @@ public:
   template <class Self>
   pending<std::uint64_t> set(Self* self, const T& value, detail::timeout_ms timeout = {}) const {
     return async_set_under(detail::as_scheduled(self), value, timeout, std::nullopt);
-  }
-  // try_run from an actor: answers what the named command stored and the
-  // new version. Many runs may be in flight at once (each is one proposal;
-  // the backend batches them into its log).
-  template <class Self>
-  pending<versioned<T>> run(Self* self, std::string command, std::string args,
-                            detail::timeout_ms timeout = {}) const {
-    return detail::async_command<versioned<T>, Codec>(detail::as_scheduled(self), core_,
-                                                      std::move(command), std::move(args), timeout);
-  }
-  // Typed named commands and queries from actors (dref/commands.hpp).
-  template <class R, class Self, class A = no_arg>
-    requires std::is_class_v<Self> // not a name given as a string literal
-  pending<versioned<R>> command(Self* self, std::string name, const A& arg = {},
-                                detail::timeout_ms timeout = {}) const {
-    return detail::async_command<versioned<R>, codec_of_t<Codec, R>>(
-      detail::as_scheduled(self), core_, std::move(name), codec_of_t<Codec, A>::encode(arg), timeout);
-  }
-  template <class R, class Self, class A = no_arg>
-    requires std::is_class_v<Self>
-  pending<versioned<R>> query(Self* self, std::string name, const A& arg = {},
-                              detail::timeout_ms timeout = {}) const {
-    return detail::async_query<versioned<R>, codec_of_t<Codec, R>>(
-      detail::as_scheduled(self), core_, std::move(name), codec_of_t<Codec, A>::encode(arg), timeout);
   }
   template <class Self, class F>
   pending<T> update_and_get(Self* self, F f, detail::timeout_ms timeout = {}) const {

@@ -29,7 +29,8 @@ namespace dref::protocol {
 // 3: txn_write.session.
 // 4: read_kind::query (store_read.command/args, query_answer),
 //    limits_offer.commands.
-inline constexpr std::uint8_t wire_format_version = 4;
+// 5: store_read.stale.
+inline constexpr std::uint8_t wire_format_version = 5;
 inline constexpr std::size_t frame_header_size = 8;
 
 // A wire type names itself (stable across releases, e.g. "raft.vote_request")

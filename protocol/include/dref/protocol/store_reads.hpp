@@ -39,8 +39,12 @@ struct store_read {
   std::string after{};  // list only
   std::string command{}; // query only: its name
   std::string args{};    // query only: its argument
+  // Answered from the state of the replica that gets it, without making
+  // sure it is current (raft: no ReadIndex round; it may lag the leader).
+  // Memory and redis have one copy: there it changes nothing.
+  bool stale = false;
   template <class A> void serialize(A& ar) {
-    ar(kind, id, from_seq, max_messages, after, command, args);
+    ar(kind, id, from_seq, max_messages, after, command, args, stale);
   }
   friend bool operator==(const store_read&, const store_read&) = default;
 };

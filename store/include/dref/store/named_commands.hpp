@@ -16,6 +16,7 @@
 // not_found.
 
 #include "dref/protocol/result.hpp"
+#include "dref/store/limits.hpp"
 
 #include <exception>
 #include <functional>
@@ -74,6 +75,22 @@ auto run_guarded(const F& f, const Args&... args) -> decltype(f(args...)) {
     return error{errc::command_failed, "it threw something that is not a std::exception"};
   }
 }
+
+// Command `name` run on the value at id as every backend runs it (memory
+// and raft in the store's apply, redis in the backend before its write):
+// unknown_command when it is not registered, the command's own refusal or
+// command_failed (run_guarded) with "NAME on 'ID': " before its message, an
+// answer or new value over the limits refused. Writes nothing: the caller
+// stores outcome.value.
+result<command_outcome> run_named_command(const command_registry& registry, std::string_view id,
+                                          std::string_view name,
+                                          const std::optional<std::string_view>& current,
+                                          std::string_view args, const limits& lim);
+// Query `name` on the value at id, with the same errors.
+result<std::string> run_named_query(const command_registry& registry, std::string_view id,
+                                    std::string_view name,
+                                    const std::optional<std::string_view>& current,
+                                    std::string_view args);
 
 // The built-in commands, which every registry starts with:
 //  add_i64: the value and args are 8-byte little-endian signed integers (the

@@ -4,6 +4,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -13,7 +15,10 @@
 
 #include "../../../conformance/backend_clusters.hpp"
 #include "dref/commands.hpp"
+#include "dref/leader_hooks.hpp"
+#include "dref/store/named_commands.hpp"
 #include "dref/log.hpp"
+#include "../../../conformance/wait_until.hpp"
 #include "test_thread.hpp"
 
 using namespace dref;
@@ -34,6 +39,36 @@ std::optional<std::size_t> leader_of(test::raft_cluster& c, std::chrono::seconds
 }
 
 std::string name_of(std::size_t i) { return "node-" + std::to_string(i + 1); }
+
+// What the leader hooks of this program's members were told, while a test
+// records (the hooks are registered once, before any member starts, and
+// every member in this process runs them).
+struct hook_log {
+  std::mutex mutex;
+  std::vector<std::string> events;
+  bool has(const std::string& event) {
+    std::lock_guard guard{mutex};
+    return std::find(events.begin(), events.end(), event) != events.end();
+  }
+};
+std::atomic<hook_log*> recording{nullptr};
+
+void note(std::string event) {
+  if (auto* log = recording.load()) {
+    std::lock_guard guard{log->mutex};
+    log->events.push_back(std::move(event));
+  }
+}
+
+const bool hooks_registered = [] {
+  dref::leader_hooks()
+    .on_elected([](const std::string& member, std::uint64_t) { note("elected " + member); })
+    .on_command_committed([](const committed_command& c) {
+      note("committed " + c.leader + " " + c.id + " " + c.name + " "
+           + std::to_string(c.version));
+    });
+  return true;
+}();
 
 } // namespace
 
@@ -193,6 +228,42 @@ BOOST_AUTO_TEST_CASE(members_with_other_commands_refuse_each_other_naming_the_di
           "test.only_on_node_2", "1", [](std::int64_t& n, const std::int64_t& d) { return n += d; });
     },
     "lacks command test.only_on_node_2@1 that node");
+}
+
+// The hooks run on the member that leads: it reports its election and
+// every named command it applies; the followers report nothing; a member
+// elected after the leader stopped reports its own election.
+BOOST_AUTO_TEST_CASE(leader_hooks_run_on_the_leader) {
+  BOOST_TEST_REQUIRE(hooks_registered);
+  hook_log seen;
+  recording = &seen;
+  {
+    test::raft_cluster c{3};
+    auto leader = leader_of(c, 20s);
+    BOOST_TEST_REQUIRE(leader.has_value());
+    BOOST_TEST(test::wait_until([&] { return seen.has("elected " + name_of(*leader)); }));
+    auto counter = c.node((*leader + 1) % 3).make<std::int64_t>(0, manual_id("t/hooked"));
+    std::vector<std::uint64_t> versions;
+    for (int i = 0; i < 3; ++i)
+      versions.push_back(counter.try_run("add_i64", store::encode_i64(1)).value().version);
+    for (auto v : versions)
+      BOOST_TEST(test::wait_until([&] {
+        return seen.has("committed " + name_of(*leader) + " t/hooked add_i64 " + std::to_string(v));
+      }));
+    c.members[*leader].stop();
+    std::optional<std::size_t> next;
+    BOOST_TEST(test::wait_until([&] {
+      for (std::size_t i = 0; i < 3; ++i)
+        if (i != *leader && seen.has("elected " + name_of(i)))
+          next = i;
+      return next.has_value();
+    }));
+    std::lock_guard guard{seen.mutex};
+    for (const auto& event : seen.events)
+      if (event.starts_with("committed "))
+        BOOST_TEST(event.starts_with("committed " + name_of(*leader)), event);
+  }
+  recording = nullptr;
 }
 
 BOOST_AUTO_TEST_SUITE_END()

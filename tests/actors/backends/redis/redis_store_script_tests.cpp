@@ -2,8 +2,9 @@
 // reads, sent to store::store and to the script on a real redis-server,
 // must give the same answers and refusals in the same words (versions and
 // tokens aside: Redis counts only writes). Also the script's own duties:
-// a retried command runs once, a key of another type stays untouched, the
-// change-event stream stays near its bound.
+// the retry cache bounded as the store bounds it, a key of another type
+// stays untouched, the change-event stream stays near its bound (retries
+// answered once: redis_retry_tests.cpp).
 #include "dref/store/input_checks.hpp"
 #include "dref/store/named_commands.hpp"
 #include "dref/store/reply_cache.hpp"
@@ -479,46 +480,6 @@ BOOST_AUTO_TEST_CASE(the_retry_cache_is_bounded_and_evicted_as_the_store_does) {
   }
   BOOST_TEST(expected.s.state().clients.count(7) == 0u);
   BOOST_TEST(must(actual.client.call({"EXISTS", "diff:c:7"})).integer == 0);
-}
-
-// Idle clients go with their answers and their share of the count, as in
-// the store (a key TTL would leave the count behind).
-BOOST_AUTO_TEST_CASE(idle_clients_are_forgotten_and_uncounted) {
-  redis_system r;
-  r.keys.limits.client_idle_ms = 50;
-  BOOST_TEST_REQUIRE(!r.propose(store_proposal{1, 1, 0, 0, cmd_set{"x", "one"}}).error);
-  BOOST_TEST(must(r.client.call({"EXISTS", "diff:c:1"})).integer == 1);
-  std::this_thread::sleep_for(std::chrono::milliseconds{120});
-  BOOST_TEST_REQUIRE(!r.propose(store_proposal{2, 1, 0, 0, cmd_set{"x", "two"}}).error);
-  BOOST_TEST(must(r.client.call({"EXISTS", "diff:c:1"})).integer == 0);
-  BOOST_TEST(must(r.client.call({"ZCARD", "diff:clients"})).integer == 1);
-  BOOST_TEST(must(r.client.call({"GET", "diff:cached"})).text
-             == std::to_string(store::client_entry_bytes + store::reply_entry_bytes));
-}
-
-BOOST_AUTO_TEST_CASE(a_retried_command_runs_once_and_acknowledged_ones_are_refused) {
-  redis_system r;
-  auto add = [&](std::uint64_t seq, std::uint64_t acked) {
-    return r.propose(store_proposal{7, seq, acked, 0, cmd_run{"n", "add_i64", i64(5)}});
-  };
-  auto first = add(1, 0);
-  auto again = add(1, 0); // the answer was lost: the same proposal once more
-  BOOST_TEST_REQUIRE(!first.error);
-  BOOST_TEST((first == again));
-  BOOST_TEST(std::get<res_ran>(add(2, 1).value).value == i64(10));
-  auto stale = add(1, 1);
-  BOOST_TEST_REQUIRE(stale.error.has_value());
-  BOOST_TEST(to_string(stale.error->code) == "invalid_argument");
-  BOOST_TEST(stale.error->message.find("at or below the acknowledged sequence 1") !=
-             std::string::npos);
-  auto now = r.read(store_read{read_kind::value, "n", 0, 0});
-  BOOST_TEST(std::get<value_state>(now.value).value == i64(10));
-  // A client far along (its answers' hash gone after an idle spell) costs
-  // no more than any other: nothing is dropped one by one.
-  auto far = r.propose(store_proposal{9, 100'000'000, 99'999'999, 0, cmd_set{"far", "x"}});
-  BOOST_TEST(!far.error);
-  auto next = r.propose(store_proposal{9, 100'000'100, 100'000'099, 0, cmd_set{"far", "y"}});
-  BOOST_TEST(!next.error);
 }
 
 // A sweep ends at most 64 sessions; a due session it did not reach yet is

@@ -17,13 +17,35 @@
 //                                                     is in place (before any request
 //                                                     sent after this one is answered),
 //                                                     until l goes down
+//   (ref_command_atom, string name, string arg)
+//                                   -> string answer, uint64_t version
+//   (ref_query_atom, string name, string arg, bool stale)
+//                                   -> string answer, uint64_t version
+//                                   a named command or query (dref/commands.hpp:
+//                                   r.command, r.query / r.stale_query), its
+//                                   argument and answer encoded with the ref's
+//                                   codec for their types (command_argument and
+//                                   command_answer below)
 //
 // Failures arrive as caf::error in dref's category (dref::from_caf_error
 // gives the dref::error back: validation_failed, timeout, ...). The actor
 // never blocks: it is built on the ref's requests from actors (ref.hpp).
-// T travels inside CAF messages, so it must be a type CAF accepts: a
-// builtin, a type with an inspect() overload, or one declared with
-// CAF_ALLOW_UNSAFE_MESSAGE_TYPE (fine in one process).
+//
+// Across processes. Every node (process) spawns its own ref actor for an
+// id, on its own context; they share the value, which lives in the
+// backend, not in the actor. An actor of another process may still talk to
+// one through CAF's middleman (publish / remote_actor), but only with the
+// messages that CAF can serialize:
+// - the command and query messages always (strings and integers): the
+//   other process needs neither T nor the ref, only ref_command_actor, the
+//   subset of ref_actor<T> they form (docs/commands.md has an example of
+//   two processes);
+// - get, set, cas, remove and watch when T is a type CAF serializes and
+//   both actor systems announce it (an inspect() overload, add_message_type);
+// - never ref_update (it carries a std::function) nor the fenced writes (a
+//   fence is local): in-process only, allowed through
+//   CAF_ALLOW_UNSAFE_MESSAGE_TYPE, and refused by CAF if sent to a remote
+//   actor (the sender gets an error).
 //
 // This header includes CAF; ref.hpp does not.
 
@@ -34,9 +56,12 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "dref/actors/detail/deliver_to.hpp"
 #include "dref/protocol/caf/bridge.hpp"
@@ -51,6 +76,20 @@ using ref_update_atom = caf::atom_constant<caf::atom("rupdate")>;
 using ref_watch_atom = caf::atom_constant<caf::atom("rwatch")>;
 using ref_remove_atom = caf::atom_constant<caf::atom("rremove")>;
 using ref_changed_atom = caf::atom_constant<caf::atom("rchanged")>;
+using ref_command_atom = caf::atom_constant<caf::atom("rcommand")>;
+using ref_query_atom = caf::atom_constant<caf::atom("rquery")>;
+
+// A named command's or query's argument for the messages above, and its
+// answer back, with the codec for their type: binary_codec<A> for a ref of
+// binary_codec<T>, raw_codec for raw_codec (codec_of_t).
+template <class A, class Codec = binary_codec<A>>
+std::string command_argument(const A& arg) {
+  return Codec::encode(arg);
+}
+template <class R, class Codec = binary_codec<R>>
+result<R> command_answer(std::string_view bytes) {
+  return Codec::decode(bytes);
+}
 
 // An update function in a message; it may run more than once (pure).
 template <class T>
@@ -70,8 +109,14 @@ struct allowed_unsafe_message_type<dref::fence> : std::true_type {};
 
 namespace dref {
 
+// The messages of a ref actor that cross processes whatever T is.
+using ref_command_actor = caf::typed_actor<
+  caf::replies_to<ref_command_atom, std::string, std::string>::with<std::string, std::uint64_t>,
+  caf::replies_to<ref_query_atom, std::string, std::string, bool>::with<std::string,
+                                                                        std::uint64_t>>;
+
 template <class T>
-using ref_actor = caf::typed_actor<
+using ref_actor = typename ref_command_actor::template extend<
   typename caf::replies_to<ref_get_atom>::template with<T>,
   typename caf::replies_to<ref_set_atom, T>::template with<std::uint64_t>,
   typename caf::replies_to<ref_cas_atom, T, T>::template with<bool>,
@@ -135,6 +180,27 @@ typename ref_actor<T>::behavior_type ref_actor_behavior(typename ref_actor<T>::p
     [self, r](ref_remove_atom, const fence& guard) {
       auto promise = self->template make_response_promise<bool>();
       deliver_to(r.remove(self, guard), promise);
+      return promise;
+    },
+    [self, r](ref_command_atom, const std::string& name, const std::string& arg) {
+      auto promise = self->template make_response_promise<std::string, std::uint64_t>();
+      r.core().async_run(self, name, arg, {}, [promise](result<protocol::res_ran> ran) mutable {
+        if (ran)
+          promise.deliver(std::move(ran->value), ran->version);
+        else
+          promise.deliver(to_caf_error(ran.error()));
+      });
+      return promise;
+    },
+    [self, r](ref_query_atom, const std::string& name, const std::string& arg, bool stale) {
+      auto promise = self->template make_response_promise<std::string, std::uint64_t>();
+      r.core().async_query(self, name, arg, stale, {},
+                           [promise](result<protocol::query_answer> answered) mutable {
+                             if (answered)
+                               promise.deliver(std::move(answered->answer), answered->version);
+                             else
+                               promise.deliver(to_caf_error(answered.error()));
+                           });
       return promise;
     },
     [self, r, watches](ref_watch_atom, const caf::actor& listener) {

@@ -86,8 +86,9 @@ public:
                                        const protocol::write_fence* fence = nullptr) const;
   result<protocol::res_ran> run(std::string command, std::string args,
                                 timeout_ms timeout = {}) const;
-  // The named query `name` of the value, linearizable (read_kind::query).
-  result<protocol::query_answer> query(std::string name, std::string args,
+  // The named query `name` of the value (read_kind::query): linearizable,
+  // or stale (store_read::stale).
+  result<protocol::query_answer> query(std::string name, std::string args, bool stale,
                                        timeout_ms timeout = {}) const;
   result<std::uint64_t> set_metadata(protocol::metadata_map metadata,
                                      timeout_ms timeout = {}) const;
@@ -129,7 +130,7 @@ public:
                        std::function<void(result<protocol::res_created>)> done) const;
   void async_run(caf::scheduled_actor* self, std::string command, std::string args,
                  timeout_ms timeout, std::function<void(result<protocol::res_ran>)> done) const;
-  void async_query(caf::scheduled_actor* self, std::string name, std::string args,
+  void async_query(caf::scheduled_actor* self, std::string name, std::string args, bool stale,
                    timeout_ms timeout,
                    std::function<void(result<protocol::query_answer>)> done) const;
   void async_watch_values(caf::scheduled_actor* self, change_handler f, timeout_ms timeout,

@@ -27,6 +27,10 @@
 #include "dref/store/named_commands.hpp"
 #include "dref/version.hpp"
 
+namespace dref {
+struct leader_hook_set; // dref/leader_hooks.hpp
+}
+
 namespace dref::raft::node {
 
 struct node_options {
@@ -56,6 +60,8 @@ struct node_options {
   // built-ins); members with different ones refuse each other's links
   // (protocol::limits_offer).
   std::shared_ptr<const store::command_registry> commands;
+  // The program's leader hooks, run while this member leads (null: none).
+  std::shared_ptr<const leader_hook_set> hooks;
   // For tests only: this member's wall clock runs ahead (or behind) by this
   // much. Only a fresh cluster's first leader reads the wall clock at all
   // (leader_clock.hpp), so a skew must not change when sessions expire.

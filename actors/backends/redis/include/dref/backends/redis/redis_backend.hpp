@@ -13,10 +13,12 @@
 #include "dref/config/node_config.hpp"
 #include "dref/protocol/result.hpp"
 #include "dref/store/limits.hpp"
+#include "dref/store/named_commands.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
 
 namespace dref::backend {
@@ -33,6 +35,9 @@ struct redis_options {
   std::size_t events_maxlen = 100'000;
   std::chrono::milliseconds expiry_interval{100};
   std::chrono::milliseconds retry_for{3000};
+  // Named commands and queries beyond add_i64, run by the backend
+  // (redis/named_runs.hpp); null: the built-ins.
+  std::shared_ptr<const store::command_registry> commands;
 };
 
 // Checks that Redis answers (blocking, so that a bad address, a refused
