@@ -3,6 +3,7 @@
 // with SIGKILL halfway and must still get the seed's answers (it exits 1
 // otherwise), and stale queries from a member cut off from the others.
 
+#include "../conformance/wait_until.hpp"
 #include "process_cluster.hpp"
 #include "queue_commands.hpp"
 
@@ -11,20 +12,6 @@
 using namespace dref;
 using namespace std::chrono_literals;
 using queue_example::queue_with_length;
-
-namespace {
-
-bool eventually(const std::function<bool()>& holds, std::chrono::milliseconds within) {
-  auto deadline = std::chrono::steady_clock::now() + within;
-  while (!holds()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
-
-} // namespace
 
 BOOST_AUTO_TEST_SUITE(replicated_queue_example)
 
@@ -75,7 +62,7 @@ BOOST_AUTO_TEST_CASE(a_stale_query_answers_from_a_member_cut_off) {
   auto queue = cluster.ctx(*leader).make<queue_with_length>({}, id);
   queue.command<std::int64_t, std::int64_t>("queue.enqueue", 1);
   auto there = cluster.ctx(cut).existing<queue_with_length>(id);
-  BOOST_REQUIRE(eventually(
+  BOOST_REQUIRE(test::wait_until(
       [&] {
         auto length = there.try_stale_query<std::int64_t>("queue.length");
         return length && length->value == 1;
@@ -99,7 +86,7 @@ BOOST_AUTO_TEST_CASE(a_stale_query_answers_from_a_member_cut_off) {
       cluster.members[cut].set_link_cut(cluster.name(other), false);
       cluster.members[other].set_link_cut(cluster.name(cut), false);
     }
-  BOOST_TEST(eventually(
+  BOOST_TEST(test::wait_until(
       [&] {
         auto length = there.try_stale_query<std::int64_t>("queue.length");
         return length && length->value == 2;

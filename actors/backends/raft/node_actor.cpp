@@ -395,7 +395,7 @@ caf::behavior node_behavior(node_actor* self) {
     st.members.expect(address);
     make_link(self, address, st.members.link_needed(address));
   }
-  if (!st.restored.entries.empty() || st.restored.snapshot.index > 0 || st.restored.hard.term > 0) {
+  if (restarted(st.restored)) {
     // A restart: the log knows the members.
     if (st.restored.snapshot.index > 0) {
       core::snapshot snap{st.restored.snapshot, st.restored.snapshot_data};

@@ -142,9 +142,7 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
     protocol::limits_offer{options.name, store::by_name(options.limits),
                            state->machine.store().commands()->fingerprint()};
   state->tls = net::tls_enabled(sys);
-  bool restarted = !state->restored.entries.empty() || state->restored.snapshot.index > 0
-                   || state->restored.hard.term > 0;
-  state->hooks = leader_hook_calls{options.hooks, options.name, restarted,
+  state->hooks = leader_hook_calls{options.hooks, options.name, restarted(state->restored),
                                    [name = options.name](const std::string& failed) {
                                      log(log_level::error, "node " + name + ": " + failed);
                                    }};

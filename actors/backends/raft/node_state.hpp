@@ -81,6 +81,12 @@ struct node_state {
 
 using node_actor = caf::stateful_actor<node_state>;
 
+// Whether the data directory held state (a restart): the log then knows
+// the members, and the leader hooks' on_restored is due.
+inline bool restarted(const core::persisted_state& restored) {
+  return !restored.entries.empty() || restored.snapshot.index > 0 || restored.hard.term > 0;
+}
+
 // --- node_actor.cpp
 caf::behavior node_behavior(node_actor* self);
 // Runs the core's ready rounds until it has nothing more to do.

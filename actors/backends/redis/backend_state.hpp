@@ -103,6 +103,9 @@ void submit(redis_actor* self, redis::client& c, std::vector<std::string> argv, 
 // Not sent (connection down), a Redis that is still loading its data, or
 // (when a repeat is harmless) sent with the answer lost.
 bool worth_retrying(const result<redis::reply>& got, bool repeat_safe);
+// Whether sending proposal again is harmless: a numbered one is answered
+// from the script's cache when repeated; expire_due changes nothing twice.
+bool repeat_safe(const protocol::store_proposal& proposal);
 
 using read_done = std::function<void(redis_actor*, protocol::store_read_reply)>;
 // A read, sent again after a pause while worth it, until give_up.

@@ -74,7 +74,8 @@ void run_patch(redis_actor* self, protocol::store_proposal proposal, reply_promi
 
 // A named command the script does not run (redis/named_runs.hpp): read,
 // run here, write while the value is unchanged, all again after a conflict
-// or a lost answer (a write that happened answers from the script's cache).
+// or, for a numbered call, a lost answer (a write that happened answers
+// from the script's cache).
 void run_named(redis_actor* self, protocol::store_proposal proposal, reply_promise promise,
                clock_type::time_point give_up) {
   auto again = [proposal, promise, give_up](redis_actor* actor) {
@@ -92,7 +93,7 @@ void run_named(redis_actor* self, protocol::store_proposal proposal, reply_promi
                call_kind::store_command,
                [proposal, promise, give_up, again](redis_actor* later,
                                                    result<redis::reply> got) mutable {
-                 if (worth_retrying(got, true) && now(later) < give_up)
+                 if (worth_retrying(got, repeat_safe(proposal)) && now(later) < give_up)
                    return post_later(later, again);
                  auto reply = redis::command_reply(got, proposal.command);
                  if (reply.error && reply.error->code == errc::version_conflict) {

@@ -76,6 +76,11 @@ bool worth_retrying(const result<redis::reply>& got, bool repeat_safe) {
   return got->is_error() && got->text.starts_with("LOADING");
 }
 
+bool repeat_safe(const protocol::store_proposal& proposal) {
+  return proposal.client_id != 0 ||
+         std::holds_alternative<protocol::cmd_expire_due>(proposal.command);
+}
+
 void run_read(redis_actor* self, protocol::store_read request, read_done done,
               clock_type::time_point give_up) {
   submit(self, *self->state.commands, redis::read_args(self->state.keys, request),
@@ -92,15 +97,10 @@ void run_proposal(redis_actor* self, protocol::store_proposal proposal,
                   reply_promise promise, clock_type::time_point give_up) {
   if (run_computed(self, proposal, promise, give_up))
     return;
-  // A numbered proposal is answered from the script's cache when repeated;
-  // expire_due changes nothing when repeated.
-  bool repeat_safe =
-      proposal.client_id != 0 || std::holds_alternative<protocol::cmd_expire_due>(proposal.command);
   auto args = redis::proposal_args(self->state.keys, proposal);
   submit(self, *self->state.commands, std::move(args), call_kind::store_command,
-         [proposal, promise, give_up, repeat_safe](redis_actor* actor,
-                                                   result<redis::reply> got) mutable {
-           if (worth_retrying(got, repeat_safe) && now(actor) < give_up)
+         [proposal, promise, give_up](redis_actor* actor, result<redis::reply> got) mutable {
+           if (worth_retrying(got, repeat_safe(proposal)) && now(actor) < give_up)
              return post_later(actor, [=](redis_actor* later) {
                run_proposal(later, proposal, promise, give_up);
              });
