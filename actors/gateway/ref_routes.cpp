@@ -1,5 +1,5 @@
-// GET, PUT, DELETE /v1/refs/{id}, POST /v1/refs/{id}/add, GET /v1/refs
-// and POST /v1/txn (docs/http.md).
+// GET, PUT, DELETE /v1/refs/{id}, POST /v1/refs/{id}/add, /run and /query,
+// GET /v1/refs and POST /v1/txn (docs/http.md).
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/store/i64_codec.hpp"
@@ -155,6 +155,73 @@ reply router::add_to_ref(const std::string& id, const json& body) {
   return json_reply(200, {{"id", id}, {"version", ran->version}, {"value", ran->value}});
 }
 
+namespace {
+
+struct named_call {
+  std::string name;
+  std::string arg;
+};
+
+// body[field] ("command" or "query"), a name, and body["arg"] in
+// body["encoding"], the bytes in the command's codec (absent: the empty
+// argument, no_arg); or the 400 that says what is wrong.
+std::variant<named_call, reply> named_call_in(const json& body, const char* field) {
+  auto name = body.find(field);
+  if (name == body.end() || !name->is_string() || name->get<std::string>().empty())
+    return error_reply(400, "invalid_argument",
+                       "\"" + std::string{field} + "\" (a registered name) is missing");
+  named_call out{name->get<std::string>(), {}};
+  if (body.contains("arg")) {
+    auto arg = bytes_in(body, "arg");
+    if (auto* bad = std::get_if<reply>(&arg))
+      return std::move(*bad);
+    out.arg = std::get<std::string>(std::move(arg));
+  }
+  return out;
+}
+
+json answer_json(const std::string& id, std::uint64_t version, const std::string& answer) {
+  json out{{"id", id}, {"version", version}};
+  put_bytes(out, "answer", answer);
+  return out;
+}
+
+} // namespace
+
+// POST /v1/refs/{id}/run: a named command (docs/commands.md), run once in
+// the replicas' apply path; argument and answer in the command's codec.
+reply router::run_on_ref(const std::string& id, const json& body) {
+  auto call = named_call_in(body, "command");
+  if (auto* bad = std::get_if<reply>(&call))
+    return std::move(*bad);
+  auto& [name, arg] = std::get<named_call>(call);
+  auto ran = context_.existing<std::string, raw_codec>(manual_id(id))
+                 .core()
+                 .run(std::move(name), std::move(arg));
+  if (!ran)
+    return error_reply(ran.error());
+  return json_reply(200, answer_json(id, ran->version, ran->value));
+}
+
+// POST /v1/refs/{id}/query: a named query, linearizable or ("stale": true)
+// from this member's applied state.
+reply router::query_ref(const std::string& id, const json& body) {
+  auto call = named_call_in(body, "query");
+  if (auto* bad = std::get_if<reply>(&call))
+    return std::move(*bad);
+  auto stale = body.find("stale");
+  if (stale != body.end() && !stale->is_boolean())
+    return error_reply(400, "invalid_argument", "\"stale\" is true or false");
+  auto& [name, arg] = std::get<named_call>(call);
+  auto answered =
+      context_.existing<std::string, raw_codec>(manual_id(id))
+          .core()
+          .query(std::move(name), std::move(arg), stale != body.end() && stale->get<bool>());
+  if (!answered)
+    return error_reply(answered.error());
+  return json_reply(200, answer_json(id, answered->version, answered->answer));
+}
+
 // DELETE /v1/refs/{id}: the value goes; watchers see a removal.
 reply router::remove_ref(const std::string& id) {
   auto removed = propose(protocol::cmd_remove{id});
@@ -216,8 +283,8 @@ std::variant<txn, reply> txn_in(const json& body) {
   std::size_t at = 0;
   for (const auto& c : *std::get<const json*>(compares)) {
     auto where = "compare[" + std::to_string(at++) + "]";
-    if (!c.is_object() || !c.contains("id") || !c["id"].is_string() || !c.contains("version")
-        || !c["version"].is_number_unsigned())
+    if (!c.is_object() || !c.contains("id") || !c["id"].is_string() || !c.contains("version") ||
+        !c["version"].is_number_unsigned())
       return error_reply(400, "invalid_argument",
                          where + " is not {\"id\": string, \"version\": number (0: absent)}");
     t.if_version(c["id"].get<std::string>(), c["version"].get<std::uint64_t>());
@@ -284,10 +351,11 @@ reply router::commit_txn(const json& body) {
     return json_reply(200, {{"committed", true}, {"version", done->version}});
   const auto& failed = t.command().compares[done->failed_compare];
   return json_reply(412, {{"committed", false},
-                          {"failed", {{"index", done->failed_compare},
-                                      {"id", failed.id},
-                                      {"expected_version", failed.version},
-                                      {"found_version", done->found_version}}}});
+                          {"failed",
+                           {{"index", done->failed_compare},
+                            {"id", failed.id},
+                            {"expected_version", failed.version},
+                            {"found_version", done->found_version}}}});
 }
 
 } // namespace dref::gateway

@@ -15,13 +15,11 @@ namespace {
 
 constexpr std::string_view refs_prefix = "/v1/refs/";
 constexpr std::string_view topics_prefix = "/v1/topics/";
-constexpr std::string_view add_suffix = "/add";
 constexpr std::string_view watch_refs_prefix = "/v1/watch/refs/";
 constexpr std::string_view watch_topics_prefix = "/v1/watch/topics/";
 constexpr std::string_view watch_prefix_prefix = "/v1/watch/prefix/";
 constexpr std::string_view dashboard_stream = "/v1/dashboard/stream";
 constexpr auto dashboard_period = std::chrono::milliseconds{500};
-
 
 // The value of `name` in a query string ("a=1&stale=true"), if present.
 std::optional<std::string_view> query_value(std::string_view query, std::string_view name) {
@@ -129,9 +127,10 @@ stream_answer router::open_stream(const request& req, const std::shared_ptr<outb
     auto id = percent_decoded(path.substr(prefix.size()));
     if (!id)
       return refuse(error_reply(400, "invalid_id", "the id is not percent-encoded correctly"));
-    auto ok = prefix == watch_prefix_prefix
-                ? backend::check_watch_prefix(*id, limits_)
-                : store::check_id(*id, limits_, prefix == watch_refs_prefix ? "ref id" : "topic id");
+    auto ok =
+        prefix == watch_prefix_prefix
+            ? backend::check_watch_prefix(*id, limits_)
+            : store::check_id(*id, limits_, prefix == watch_refs_prefix ? "ref id" : "topic id");
     if (!ok)
       return refuse(error_reply(ok.error()));
     std::optional<std::uint64_t> from;
@@ -236,9 +235,8 @@ reply router::route(const request& req) {
     return routed(read_topic(*id, query_value(query, "from"), query_value(query, "limit")), route);
   }
   if (path == "/v1/txn")
-    return only("POST", "/v1/txn", role::write, [&] {
-      return with_json_body([&](const auto& body) { return commit_txn(body); });
-    });
+    return only("POST", "/v1/txn", role::write,
+                [&] { return with_json_body([&](const auto& body) { return commit_txn(body); }); });
   if (path == "/v1/refs")
     return only("GET", "/v1/refs", role::read, [&] {
       return list_refs(query_value(query, "prefix"), query_value(query, "after"),
@@ -247,21 +245,41 @@ reply router::route(const request& req) {
   if (path.substr(0, refs_prefix.size()) != refs_prefix)
     return error_reply(404, "not_found_route", "no route " + std::string{path});
   auto rest = percent_decoded(path.substr(refs_prefix.size()));
-  bool add =
-      method == "POST" && rest && rest->size() > add_suffix.size() && rest->ends_with(add_suffix);
-  std::string route = add ? "/v1/refs/{id}/add" : "/v1/refs/{id}";
-  if (!add && method != "GET" && method != "PUT" && method != "DELETE")
-    return routed(method_not_allowed(method, "GET, PUT, DELETE (POST on /v1/refs/{id}/add)"),
-                  route);
-  if (auto no = denied(req, method == "GET" ? role::read : role::write))
+  // POST on a path ending in one of these: an operation on the id before it.
+  struct post_operation {
+    std::string_view suffix;
+    role needed;
+    reply (router::*answer)(const std::string&, const nlohmann::json&);
+  };
+  static constexpr post_operation operations[] = {
+      {"/add", role::write, &router::add_to_ref},
+      {"/run", role::write, &router::run_on_ref},
+      {"/query", role::read, &router::query_ref},
+  };
+  const post_operation* operation = nullptr;
+  if (method == "POST" && rest)
+    for (const auto& candidate : operations)
+      if (rest->size() > candidate.suffix.size() && rest->ends_with(candidate.suffix))
+        operation = &candidate;
+  std::string route =
+      operation ? "/v1/refs/{id}" + std::string{operation->suffix} : "/v1/refs/{id}";
+  if (!operation && method != "GET" && method != "PUT" && method != "DELETE")
+    return routed(
+        method_not_allowed(method, "GET, PUT, DELETE (POST on /v1/refs/{id}/add, /run, /query)"),
+        route);
+  if (auto no = denied(req, operation         ? operation->needed
+                            : method == "GET" ? role::read
+                                              : role::write))
     return routed(std::move(*no), route);
   if (!rest)
     return routed(error_reply(400, "invalid_id", "the id is not percent-encoded correctly"), route);
-  auto id = add ? rest->substr(0, rest->size() - add_suffix.size()) : *rest;
+  auto id = operation ? rest->substr(0, rest->size() - operation->suffix.size()) : *rest;
   if (auto ok = store::check_id(id, limits_, "ref id"); !ok)
     return routed(error_reply(ok.error()), route);
-  if (add)
-    return routed(with_json_body([&](const auto& body) { return add_to_ref(id, body); }), route);
+  if (operation)
+    return routed(
+        with_json_body([&](const auto& body) { return (this->*operation->answer)(id, body); }),
+        route);
   if (method == "PUT")
     return routed(with_json_body([&](const auto& body) { return put_ref(id, body, req.if_match); }),
                   route);

@@ -63,6 +63,8 @@ private:
   reply put_ref(const std::string& id, const nlohmann::json& body, const std::string& if_match);
   reply put_owned_ref(const std::string& id, const std::string& bytes, const nlohmann::json& body);
   reply add_to_ref(const std::string& id, const nlohmann::json& body);
+  reply run_on_ref(const std::string& id, const nlohmann::json& body);
+  reply query_ref(const std::string& id, const nlohmann::json& body);
   reply remove_ref(const std::string& id);
   reply commit_txn(const nlohmann::json& body);
   reply list_refs(std::optional<std::string_view> prefix, std::optional<std::string_view> after,

@@ -95,6 +95,15 @@ BOOST_AUTO_TEST_CASE(tokens_and_roles) {
   BOOST_TEST(error_code(read_put) == "forbidden");
   BOOST_TEST(g.call(0, {"POST", "/v1/refs/x/add", R"({"delta": 1})", {bearer("r-token")}}).status ==
              403u);
+  // A named query is a read (400: no such query here, so past the role
+  // check); a named command a write.
+  const std::string run_body = R"({"command": "no.such"})";
+  const std::string query_body = R"({"query": "no.such"})";
+  BOOST_TEST(g.call(0, {"POST", "/v1/refs/x/query", query_body}).status == 401u);
+  BOOST_TEST(g.call(0, {"POST", "/v1/refs/x/query", query_body, {bearer("r-token")}}).status ==
+             400u);
+  BOOST_TEST(g.call(0, {"POST", "/v1/refs/x/run", run_body, {bearer("r-token")}}).status == 403u);
+  BOOST_TEST(g.call(0, {"POST", "/v1/refs/x/run", run_body, {bearer("w-token")}}).status == 400u);
   const std::string txn_body = R"({"write": [{"id": "t", "value": "v"}]})";
   BOOST_TEST(g.call(0, {"POST", "/v1/txn", txn_body, {bearer("r-token")}}).status == 403u);
   BOOST_TEST(g.call(0, {"POST", "/v1/txn", txn_body}).status == 401u);

@@ -43,7 +43,9 @@ BOOST_AUTO_TEST_CASE(curl_examples_of_the_doc_run) {
   // What the examples wrote is there.
   auto mode = test::json_of(g.call(0, {"GET", "/v1/refs/config/mode"}));
   BOOST_TEST(mode["value"] == "safe");
-  BOOST_TEST(test::json_of(g.call(2, {"GET", "/v1/refs/visits"}))["encoding"] == "base64");
+  auto visits = test::json_of(g.call(2, {"GET", "/v1/refs/visits"}));
+  BOOST_TEST(visits["encoding"] == "base64");
+  BOOST_TEST(visits["value"] == "AwAAAAAAAAA="); // 1 (/add), then 2 (/run add_i64)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
