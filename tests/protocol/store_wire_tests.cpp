@@ -1,11 +1,11 @@
 // Round trips of the store's wire types: every command and result
 // alternative, events, replies with errors.
-#include <boost/test/unit_test.hpp>
-
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
 #include "dref/protocol/store_results.hpp"
 #include "wire_check.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace dref::protocol;
 
@@ -41,12 +41,18 @@ std::vector<store_command> every_command() {
 }
 
 std::vector<store_result> every_result() {
-  return {res_created{true, 3, "v"},     res_written{4},
-          res_ran{5, "12345678"},        res_removed{true, 6},
-          res_session{7000},             res_lock{false, 0, 0, 2},
-          res_released{1, true},         res_published{9},
-          res_delivered{false, 2, "x"},  res_delay{delay_claim_state::completed, "s", "r"},
-          res_done{},                    res_txn{false, 0, 1, 12}};
+  return {res_created{true, 3, "v"},
+          res_written{4},
+          res_ran{5, "12345678"},
+          res_removed{true, 6},
+          res_session{7000},
+          res_lock{false, 0, 0, 2},
+          res_released{1, true},
+          res_published{9},
+          res_delivered{false, 2, "x"},
+          res_delay{delay_claim_state::completed, "s", "r"},
+          res_done{},
+          res_txn{false, 0, 1, 12}};
 }
 
 } // namespace
@@ -70,7 +76,7 @@ BOOST_AUTO_TEST_CASE(every_fenced_write_round_trips) {
   for (std::size_t i = 0; i < writes.size(); ++i) {
     BOOST_TEST(writes[i].index() == i);
     dref::test::check_wire_roundtrip(
-      store_proposal{3, 17, 16, 123456, cmd_fenced{write_fence{"L", 42}, writes[i]}});
+        store_proposal{3, 17, 16, 123456, cmd_fenced{write_fence{"L", 42}, writes[i]}});
   }
 }
 
@@ -80,13 +86,13 @@ BOOST_AUTO_TEST_CASE(every_result_round_trips) {
   for (const auto& r : results)
     dref::test::check_wire_roundtrip(store_reply{std::nullopt, r});
   dref::test::check_wire_roundtrip(
-    store_reply{dref::error{dref::errc::version_conflict, "ref 'a' is at 7"}, res_done{}});
+      store_reply{dref::error{dref::errc::version_conflict, "ref 'a' is at 7"}, res_done{}});
 }
 
 BOOST_AUTO_TEST_CASE(list_reads_and_pages_round_trip) {
   dref::test::check_wire_roundtrip(store_read{read_kind::list, "app/", 0, 100, "app/k"});
   dref::test::check_wire_roundtrip(
-    store_read_reply{std::nullopt, list_page{42, {{"app/a", 7}, {"app/b", 42}}, true}, 50});
+      store_read_reply{std::nullopt, list_page{42, {{"app/a", 7}, {"app/b", 42}}, true}, 50});
   dref::test::check_wire_roundtrip(store_read_reply{std::nullopt, list_page{}, 0});
 }
 

@@ -1,5 +1,12 @@
 #include "dref/backends/cluster/cluster_client.hpp"
 
+#include "dref/net/transport.hpp"
+#include "dref/protocol/admin.hpp"
+#include "dref/protocol/caf/bridge.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "endpoint_rotation.hpp"
+#include "watch_relay.hpp"
+
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
@@ -10,13 +17,6 @@
 #include <map>
 #include <memory>
 #include <set>
-
-#include "dref/net/transport.hpp"
-#include "dref/protocol/admin.hpp"
-#include "dref/protocol/caf/bridge.hpp"
-#include "dref/protocol/caf/type_ids.hpp"
-#include "endpoint_rotation.hpp"
-#include "watch_relay.hpp"
 
 namespace dref::backend {
 namespace {
@@ -48,7 +48,7 @@ struct job {
   // Sends the request by way of a member; reports the outcome.
   std::function<void(client_actor*, job_ptr, const caf::actor& member, std::uint64_t epoch,
                      std::chrono::milliseconds timeout)>
-    attempt;
+      attempt;
   std::function<void(caf::error)> fail;
   bool retryable = true;
   int answered_unavailable = 0; // in a row, by the member in use
@@ -60,9 +60,9 @@ struct job {
 struct client_state {
   cluster_client_options options;
   std::unique_ptr<endpoint_rotation> rotation;
-  caf::actor member;           // the member in use, if any
+  caf::actor member; // the member in use, if any
   std::size_t member_index = 0;
-  std::uint64_t epoch = 0;     // grows with every connection made
+  std::uint64_t epoch = 0; // grows with every connection made
   bool connecting = false;
   std::deque<job_ptr> waiting; // for a connection
   std::set<job_ptr> in_flight; // sent to the member in use
@@ -102,8 +102,8 @@ void leave_member(client_actor* self, std::uint64_t epoch, std::string why) {
     if (j->retryable)
       st.waiting.push_back(j);
     else
-      j->fail(to_caf_error(error{errc::timeout, "the connection to " + st.last_failure
-                                                  + " broke; the outcome is unknown"}));
+      j->fail(to_caf_error(error{errc::timeout, "the connection to " + st.last_failure +
+                                                    " broke; the outcome is unknown"}));
   }
   connect(self);
 }
@@ -126,29 +126,29 @@ void use_member(client_actor* self, caf::actor member, std::size_t index) {
 
 void try_endpoint(client_actor* self, std::size_t index) {
   const auto& endpoint = self->state.rotation->endpoints()[index];
-  self
-    ->request(net::connector(self->home_system()), self->state.options.connect_timeout,
-              caf::connect_atom::value, endpoint.host, endpoint.port)
-    .then(
-      [self, index](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                    const std::set<std::string>&) {
-        auto& st = self->state;
-        st.connecting = false;
-        if (!ptr) {
-          st.last_failure = st.rotation->endpoints()[index].to_string() + ": no dref member there";
-          st.rotation->failed(index, clock_type::now());
-          return connect(self);
-        }
-        use_member(self, caf::actor_cast<caf::actor>(std::move(ptr)), index);
-      },
-      [self, index](caf::error& err) {
-        auto& st = self->state;
-        st.connecting = false;
-        st.last_failure = st.rotation->endpoints()[index].to_string() + ": "
-                          + self->home_system().render(err);
-        st.rotation->failed(index, clock_type::now());
-        connect(self);
-      });
+  self->request(net::connector(self->home_system()), self->state.options.connect_timeout,
+                caf::connect_atom::value, endpoint.host, endpoint.port)
+      .then(
+          [self, index](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                        const std::set<std::string>&) {
+            auto& st = self->state;
+            st.connecting = false;
+            if (!ptr) {
+              st.last_failure =
+                  st.rotation->endpoints()[index].to_string() + ": no dref member there";
+              st.rotation->failed(index, clock_type::now());
+              return connect(self);
+            }
+            use_member(self, caf::actor_cast<caf::actor>(std::move(ptr)), index);
+          },
+          [self, index](caf::error& err) {
+            auto& st = self->state;
+            st.connecting = false;
+            st.last_failure = st.rotation->endpoints()[index].to_string() + ": " +
+                              self->home_system().render(err);
+            st.rotation->failed(index, clock_type::now());
+            connect(self);
+          });
 }
 
 void connect(client_actor* self) {
@@ -174,9 +174,12 @@ next_step after_failure(const caf::error& err) {
   if (err.category() != caf_error_category)
     return next_step::leave; // CAF's: a timeout, a broken connection
   switch (static_cast<errc>(err.code())) {
-    case errc::unavailable: return next_step::again_here;
-    case errc::timeout: return next_step::leave;
-    default: return next_step::give_up;
+    case errc::unavailable:
+      return next_step::again_here;
+    case errc::timeout:
+      return next_step::leave;
+    default:
+      return next_step::give_up;
   }
 }
 
@@ -226,20 +229,20 @@ caf::typed_response_promise<Reply> start_job(client_actor* self, bool retryable,
                                std::uint64_t epoch, std::chrono::milliseconds timeout) mutable {
     auto number = ++attempted->attempt_no;
     send(client, member, timeout)
-      .then(
-        [client, promise, attempted](Reply& reply) mutable {
-          client->state.in_flight.erase(attempted);
-          client->state.last_answer = clock_type::now();
-          // Even from an attempt given up: the answer is as good.
-          if (promise.pending())
-            promise.deliver(std::move(reply));
-        },
-        [client, attempted, epoch, number](caf::error& err) {
-          if (number != attempted->attempt_no)
-            return; // given up already, tried again elsewhere
-          client->state.in_flight.erase(attempted);
-          retry(client, attempted, epoch, err);
-        });
+        .then(
+            [client, promise, attempted](Reply& reply) mutable {
+              client->state.in_flight.erase(attempted);
+              client->state.last_answer = clock_type::now();
+              // Even from an attempt given up: the answer is as good.
+              if (promise.pending())
+                promise.deliver(std::move(reply));
+            },
+            [client, attempted, epoch, number](caf::error& err) {
+              if (number != attempted->attempt_no)
+                return; // given up already, tried again elsewhere
+              client->state.in_flight.erase(attempted);
+              retry(client, attempted, epoch, err);
+            });
   };
   dispatch(self, std::move(j));
   return promise;
@@ -248,19 +251,18 @@ caf::typed_response_promise<Reply> start_job(client_actor* self, bool retryable,
 // A request sent to the member as it is.
 template <class Reply, class... Args>
 caf::typed_response_promise<Reply> forward_job(client_actor* self, bool retryable, Args... args) {
-  return start_job<Reply>(self, retryable,
-                          [args...](client_actor* client, const caf::actor& member,
-                                    std::chrono::milliseconds timeout) {
-                            return client->request(member, timeout, args...);
-                          });
+  return start_job<Reply>(
+      self, retryable,
+      [args...](client_actor* client, const caf::actor& member, std::chrono::milliseconds timeout) {
+        return client->request(member, timeout, args...);
+      });
 }
 
 // Sent again without a client id and sequence only when applying it twice
 // does what applying it once does.
 bool may_send_again(const store_proposal& p) {
-  return p.client_id != 0
-         || std::holds_alternative<protocol::cmd_session_keepalive>(p.command)
-         || std::holds_alternative<protocol::cmd_session_close>(p.command);
+  return p.client_id != 0 || std::holds_alternative<protocol::cmd_session_keepalive>(p.command) ||
+         std::holds_alternative<protocol::cmd_session_close>(p.command);
 }
 
 caf::typed_response_promise<std::uint64_t> start_watch(client_actor* self, const std::string& id,
@@ -275,12 +277,11 @@ caf::typed_response_promise<std::uint64_t> start_watch(client_actor* self, const
     self->monitor(relay);
   }
   // The relay watches at the member it is given and answers the start.
-  return start_job<std::uint64_t>(self, true,
-                                  [relay](client_actor* client, const caf::actor& member,
-                                          std::chrono::milliseconds timeout) {
-                                    return client->request(relay, timeout,
-                                                           protocol::watch_atom::value, member);
-                                  });
+  return start_job<std::uint64_t>(
+      self, true,
+      [relay](client_actor* client, const caf::actor& member, std::chrono::milliseconds timeout) {
+        return client->request(relay, timeout, protocol::watch_atom::value, member);
+      });
 }
 
 void on_probe(client_actor* self) {
@@ -306,31 +307,32 @@ void on_probe(client_actor* self) {
   st.probe_in_flight = true;
   auto epoch = st.epoch;
   self->request(st.member, st.options.attempt_timeout, protocol::status_atom::value)
-    .then(
-      [self, epoch](const protocol::node_status&) {
-        if (epoch != self->state.epoch)
-          return;
-        self->state.probe_in_flight = false;
-        self->state.last_answer = clock_type::now();
-      },
-      [self, epoch](caf::error& err) {
-        if (epoch != self->state.epoch)
-          return;
-        self->state.probe_in_flight = false;
-        leave_member(self, epoch, "no answer to a probe: " + self->home_system().render(err));
-      });
+      .then(
+          [self, epoch](const protocol::node_status&) {
+            if (epoch != self->state.epoch)
+              return;
+            self->state.probe_in_flight = false;
+            self->state.last_answer = clock_type::now();
+          },
+          [self, epoch](caf::error& err) {
+            if (epoch != self->state.epoch)
+              return;
+            self->state.probe_in_flight = false;
+            leave_member(self, epoch, "no answer to a probe: " + self->home_system().render(err));
+          });
 }
 
 caf::behavior cluster_client(client_actor* self, cluster_client_options options,
                              caf::actor connected, std::size_t index) {
   self->state.options = std::move(options);
   const auto& opts = self->state.options;
-  self->state.rotation = std::make_unique<endpoint_rotation>(opts.endpoints, opts.first_pause,
-                                                             opts.max_pause);
+  self->state.rotation =
+      std::make_unique<endpoint_rotation>(opts.endpoints, opts.first_pause, opts.max_pause);
   self->set_down_handler([self](const caf::down_msg& down) {
     auto& st = self->state;
     if (st.member && down.source == st.member.address())
-      return leave_member(self, st.epoch, "connection lost: " + self->home_system().render(down.reason));
+      return leave_member(self, st.epoch,
+                          "connection lost: " + self->home_system().render(down.reason));
     for (auto it = st.relays.begin(); it != st.relays.end(); ++it)
       if (it->second.address() == down.source) {
         st.relays.erase(it);
@@ -343,41 +345,43 @@ caf::behavior cluster_client(client_actor* self, cluster_client_options options,
     connect(self);
   self->send(self, probe_atom::value);
   return seam_and_own(
-    {
-      [self](protocol::propose_atom, store_proposal& p) {
-        bool again = may_send_again(p);
-        return forward_job<store_reply>(self, again, protocol::propose_atom::value, std::move(p));
+      {
+          [self](protocol::propose_atom, store_proposal& p) {
+            bool again = may_send_again(p);
+            return forward_job<store_reply>(self, again, protocol::propose_atom::value,
+                                            std::move(p));
+          },
+          [self](protocol::read_atom, store_read& r) {
+            return forward_job<store_read_reply>(self, true, protocol::read_atom::value,
+                                                 std::move(r));
+          },
+          [self](protocol::watch_atom, const std::string& id, const caf::actor& watcher) {
+            return start_watch(self, id, watcher);
+          },
+          [self](protocol::unwatch_atom, const std::string& id, const caf::actor& watcher) {
+            auto& st = self->state;
+            auto it = st.relays.find(std::make_pair(id, watcher.address()));
+            if (it == st.relays.end())
+              return;
+            self->unlink_from(it->second);
+            self->send_exit(it->second, caf::exit_reason::user_shutdown);
+            st.relays.erase(it);
+          },
       },
-      [self](protocol::read_atom, store_read& r) {
-        return forward_job<store_read_reply>(self, true, protocol::read_atom::value, std::move(r));
+      [self](reconnect_atom, std::size_t at) { try_endpoint(self, at); },
+      [self](probe_atom) {
+        on_probe(self);
+        self->delayed_send(self, budget_check, probe_atom::value);
       },
-      [self](protocol::watch_atom, const std::string& id, const caf::actor& watcher) {
-        return start_watch(self, id, watcher);
+      // The member's status, from the member in use. (Its administration
+      // goes to a member port instead: cluster_admin.cpp.)
+      [self](protocol::status_atom) {
+        return forward_job<protocol::node_status>(self, true, protocol::status_atom::value);
       },
-      [self](protocol::unwatch_atom, const std::string& id, const caf::actor& watcher) {
-        auto& st = self->state;
-        auto it = st.relays.find(std::make_pair(id, watcher.address()));
-        if (it == st.relays.end())
-          return;
-        self->unlink_from(it->second);
-        self->send_exit(it->second, caf::exit_reason::user_shutdown);
-        st.relays.erase(it);
-      },
-    },
-    [self](reconnect_atom, std::size_t at) { try_endpoint(self, at); },
-    [self](probe_atom) {
-      on_probe(self);
-      self->delayed_send(self, budget_check, probe_atom::value);
-    },
-    // The member's status, from the member in use. (Its administration
-    // goes to a member port instead: cluster_admin.cpp.)
-    [self](protocol::status_atom) {
-      return forward_job<protocol::node_status>(self, true, protocol::status_atom::value);
-    },
-    [self](protocol::status_atom, protocol::digest_atom) {
-      return forward_job<protocol::node_status>(self, true, protocol::status_atom::value,
-                                                protocol::digest_atom::value);
-    });
+      [self](protocol::status_atom, protocol::digest_atom) {
+        return forward_job<protocol::node_status>(self, true, protocol::status_atom::value,
+                                                  protocol::digest_atom::value);
+      });
 }
 
 } // namespace
@@ -385,7 +389,7 @@ caf::behavior cluster_client(client_actor* self, cluster_client_options options,
 backend_actor spawn_cluster_client(caf::actor_system& sys, cluster_client_options options,
                                    caf::actor connected, std::size_t index) {
   return caf::actor_cast<backend_actor>(
-    sys.spawn(cluster_client, std::move(options), std::move(connected), index));
+      sys.spawn(cluster_client, std::move(options), std::move(connected), index));
 }
 
 } // namespace dref::backend

@@ -1,27 +1,27 @@
 #include "client_port.hpp"
 
+#include "dref/backends/seam/old_values.hpp"
+#include "dref/backends/seam/watch_key.hpp"
+#include "dref/net/transport.hpp"
+#include "dref/protocol/admin.hpp"
+#include "dref/protocol/caf/atoms.hpp"
+#include "dref/protocol/caf/bridge.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "dref/protocol/handshake.hpp"
+#include "dref/protocol/store_commands.hpp"
+#include "dref/protocol/store_reads.hpp"
+#include "dref/protocol/store_results.hpp"
+#include "dref/store/input_checks.hpp"
+
+#include <algorithm>
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
-#include <algorithm>
 #include <map>
 #include <optional>
-
-#include "dref/backends/seam/old_values.hpp"
-#include "dref/backends/seam/watch_key.hpp"
-#include "dref/net/transport.hpp"
-#include "dref/protocol/admin.hpp"
-#include "dref/protocol/caf/atoms.hpp"
-#include "dref/protocol/store_commands.hpp"
-#include "dref/protocol/store_reads.hpp"
-#include "dref/protocol/store_results.hpp"
-#include "dref/store/input_checks.hpp"
-#include "dref/protocol/caf/bridge.hpp"
-#include "dref/protocol/caf/type_ids.hpp"
-#include "dref/protocol/handshake.hpp"
 
 namespace dref::raft::node {
 namespace {
@@ -51,13 +51,13 @@ template <class Reply, class... Args>
 void ask_node(bridge_actor* self, std::uint64_t call, Args&&... args) {
   auto gateway = self->state.gateway;
   self->request(self->state.node, self->state.timeout, std::forward<Args>(args)...)
-    .then(
-      [gateway, call](Reply& reply) {
-        caf::anon_send(gateway, reply_atom::value, call, std::move(reply));
-      },
-      [gateway, call](caf::error& err) {
-        caf::anon_send(gateway, reply_atom::value, call, std::move(err));
-      });
+      .then(
+          [gateway, call](Reply& reply) {
+            caf::anon_send(gateway, reply_atom::value, call, std::move(reply));
+          },
+          [gateway, call](caf::error& err) {
+            caf::anon_send(gateway, reply_atom::value, call, std::move(err));
+          });
 }
 
 caf::behavior bridge(bridge_actor* self, caf::actor node, std::chrono::milliseconds timeout) {
@@ -68,30 +68,30 @@ caf::behavior bridge(bridge_actor* self, caf::actor node, std::chrono::milliseco
   self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
   using namespace protocol;
   return {
-    [self](gateway_atom, caf::actor& gateway) { self->state.gateway = std::move(gateway); },
-    [self](call_atom, std::uint64_t call, propose_atom, store_proposal& p) {
-      ask_node<store_reply>(self, call, propose_atom::value, std::move(p));
-    },
-    [self](call_atom, std::uint64_t call, read_atom, store_read& r) {
-      ask_node<store_read_reply>(self, call, read_atom::value, std::move(r));
-    },
-    [self](call_atom, std::uint64_t call, read_atom, local_atom, store_read& r) {
-      ask_node<store_read_reply>(self, call, read_atom::value, local_atom::value, std::move(r));
-    },
-    [self](call_atom, std::uint64_t call, watch_atom, std::string& id, caf::actor& relay) {
-      ask_node<std::uint64_t>(self, call, watch_atom::value, std::move(id), std::move(relay));
-    },
-    [self](call_atom, std::uint64_t call, watch_atom, std::string& id, caf::actor& relay,
-           std::uint64_t after) {
-      ask_node<std::uint64_t>(self, call, watch_atom::value, std::move(id), std::move(relay),
-                              after);
-    },
-    [self](call_atom, std::uint64_t call, status_atom) {
-      ask_node<node_status>(self, call, status_atom::value);
-    },
-    [self](call_atom, std::uint64_t call, status_atom, digest_atom) {
-      ask_node<node_status>(self, call, status_atom::value, digest_atom::value);
-    },
+      [self](gateway_atom, caf::actor& gateway) { self->state.gateway = std::move(gateway); },
+      [self](call_atom, std::uint64_t call, propose_atom, store_proposal& p) {
+        ask_node<store_reply>(self, call, propose_atom::value, std::move(p));
+      },
+      [self](call_atom, std::uint64_t call, read_atom, store_read& r) {
+        ask_node<store_read_reply>(self, call, read_atom::value, std::move(r));
+      },
+      [self](call_atom, std::uint64_t call, read_atom, local_atom, store_read& r) {
+        ask_node<store_read_reply>(self, call, read_atom::value, local_atom::value, std::move(r));
+      },
+      [self](call_atom, std::uint64_t call, watch_atom, std::string& id, caf::actor& relay) {
+        ask_node<std::uint64_t>(self, call, watch_atom::value, std::move(id), std::move(relay));
+      },
+      [self](call_atom, std::uint64_t call, watch_atom, std::string& id, caf::actor& relay,
+             std::uint64_t after) {
+        ask_node<std::uint64_t>(self, call, watch_atom::value, std::move(id), std::move(relay),
+                                after);
+      },
+      [self](call_atom, std::uint64_t call, status_atom) {
+        ask_node<node_status>(self, call, status_atom::value);
+      },
+      [self](call_atom, std::uint64_t call, status_atom, digest_atom) {
+        ask_node<node_status>(self, call, status_atom::value, digest_atom::value);
+      },
   };
 }
 
@@ -102,7 +102,7 @@ caf::behavior far_relay(caf::event_based_actor* self, caf::actor node, caf::acto
   self->monitor(node);
   self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
   return {
-    [near](protocol::store_event& e) { caf::anon_send(near, std::move(e)); },
+      [near](protocol::store_event& e) { caf::anon_send(near, std::move(e)); },
   };
 }
 
@@ -129,27 +129,28 @@ caf::behavior near_relay(near_actor* self, caf::actor watcher, caf::actor gatewa
     caf::send_as(gateway, watcher, std::move(e));
   };
   return {
-    [self, send_on](protocol::store_event& e) {
-      auto& held = self->state.held;
-      auto it = std::find_if(held.begin(), held.end(),
-                             [&](const auto& entry) { return backend::key_covers(entry.first, e.id); });
-      if (it != held.end())
-        it->second.push_back(std::move(e));
-      else
-        send_on(e);
-    },
-    [self](hold_atom, const std::string& id) {
-      self->state.held.try_emplace(id);
-      self->state.old_values.restart(id); // a new watch of id at this member
-    },
-    [self, send_on](release_atom, const std::string& id) {
-      auto it = self->state.held.find(id);
-      if (it == self->state.held.end())
-        return;
-      for (auto& e : it->second)
-        send_on(e);
-      self->state.held.erase(it);
-    },
+      [self, send_on](protocol::store_event& e) {
+        auto& held = self->state.held;
+        auto it = std::find_if(held.begin(), held.end(), [&](const auto& entry) {
+          return backend::key_covers(entry.first, e.id);
+        });
+        if (it != held.end())
+          it->second.push_back(std::move(e));
+        else
+          send_on(e);
+      },
+      [self](hold_atom, const std::string& id) {
+        self->state.held.try_emplace(id);
+        self->state.old_values.restart(id); // a new watch of id at this member
+      },
+      [self, send_on](release_atom, const std::string& id) {
+        auto it = self->state.held.find(id);
+        if (it == self->state.held.end())
+          return;
+        for (auto& e : it->second)
+          send_on(e);
+        self->state.held.erase(it);
+      },
   };
 }
 
@@ -197,13 +198,14 @@ caf::response_promise start_call(gateway_actor* self, Args&&... args) {
     return promise;
   }
   if (st.calls.size() >= st.options.max_calls) {
-    promise.deliver(refusal(errc::limit_exceeded,
-                            "this member already has " + std::to_string(st.calls.size())
-                              + " client requests waiting; try again later"));
+    promise.deliver(refusal(errc::limit_exceeded, "this member already has " +
+                                                      std::to_string(st.calls.size()) +
+                                                      " client requests waiting; try again later"));
     return promise;
   }
   auto call = ++st.next_call;
-  st.calls.emplace(call, pending_call{promise, clock_type::now() + st.options.call_timeout, {}, {}});
+  st.calls.emplace(call,
+                   pending_call{promise, clock_type::now() + st.options.call_timeout, {}, {}});
   caf::anon_send(st.bridge, call_atom::value, call, std::forward<Args>(args)...);
   return promise;
 }
@@ -228,7 +230,7 @@ void sweep(gateway_actor* self) {
   auto& calls = self->state.calls;
   while (!calls.empty() && calls.begin()->second.deadline <= now) {
     calls.begin()->second.promise.deliver(
-      refusal(errc::timeout, "the member did not answer in time; the outcome is unknown"));
+        refusal(errc::timeout, "the member did not answer in time; the outcome is unknown"));
     release_held(self, calls.begin()->second);
     calls.erase(calls.begin());
   }
@@ -241,9 +243,8 @@ std::optional<caf::error> check_watch_id(const std::string& id, const store::lim
   if (id == "*")
     return refusal(errc::permission_denied, "a watch of every id (\"*\") is not open to "
                                             "clients; watch a prefix (\"P*\") or one id");
-  auto ok = backend::is_prefix_key(id)
-             ? backend::check_watch_prefix(backend::prefix_of(id), limits)
-             : store::check_id(id, limits, "watch id");
+  auto ok = backend::is_prefix_key(id) ? backend::check_watch_prefix(backend::prefix_of(id), limits)
+                                       : store::check_id(id, limits, "watch id");
   if (!ok)
     return to_caf_error(ok.error());
   return std::nullopt;
@@ -261,7 +262,7 @@ std::optional<relay_pair> relays_for(gateway_actor* self, const caf::actor& watc
   // Whichever way the near one ends (the watcher gone, the port closing),
   // the node's watcher ends with it and the node forgets it.
   caf::actor_cast<caf::abstract_actor*>(near)->attach_functor(
-    [far] { caf::anon_send_exit(far, caf::exit_reason::user_shutdown); });
+      [far] { caf::anon_send_exit(far, caf::exit_reason::user_shutdown); });
   self->monitor(near);
   relay_pair pair{near, far};
   st.relays.emplace(watcher.address(), pair);
@@ -284,9 +285,9 @@ caf::response_promise start_watch(gateway_actor* self, const std::string& id,
     return refuse(refusal(errc::unavailable, "this member has stopped"));
   auto pair = relays_for(self, watcher);
   if (!pair)
-    return refuse(refusal(errc::limit_exceeded, "this member already serves "
-                                                  + std::to_string(self->state.relays.size())
-                                                  + " watchers"));
+    return refuse(refusal(errc::limit_exceeded, "this member already serves " +
+                                                    std::to_string(self->state.relays.size()) +
+                                                    " watchers"));
   self->send(pair->near, hold_atom::value, id);
   auto numbered = self->state.next_call;
   auto promise = start_call(self, protocol::watch_atom::value, id, pair->far, after...);
@@ -324,61 +325,68 @@ caf::behavior gateway(gateway_actor* self, caf::actor node, caf::actor bridge,
                                  "member's member port (its client port + 1), from a member's "
                                  "or an operator's certificate, not on a client port";
   return {
-    [self](propose_atom, store_proposal& p) {
-      return start_call(self, propose_atom::value, std::move(p));
-    },
-    [self](read_atom, store_read& r) { return start_call(self, read_atom::value, std::move(r)); },
-    // From this member's state as applied, without asking the leader: may be
-    // behind, never ahead of what this member's watches have sent.
-    [self](read_atom, local_atom, store_read& r) {
-      return start_call(self, read_atom::value, local_atom::value, std::move(r));
-    },
-    [self](watch_atom, const std::string& id, const caf::actor& watcher) {
-      return start_watch(self, id, watcher);
-    },
-    [self](watch_atom, const std::string& id, const caf::actor& watcher, std::uint64_t after) {
-      return start_watch(self, id, watcher, after);
-    },
-    [self](unwatch_atom, const std::string& id, const caf::actor& watcher) {
-      auto it = self->state.relays.find(watcher.address());
-      if (it != self->state.relays.end() && !self->state.node_gone)
-        caf::anon_send(self->state.node, unwatch_atom::value, id, it->second.far);
-    },
-    [self](status_atom) { return start_call(self, status_atom::value); },
-    [self](status_atom, digest_atom) {
-      return start_call(self, status_atom::value, digest_atom::value);
-    },
-    [admin_only](const member_change&) {
-      return admin_reply{error{errc::permission_denied, admin_only}};
-    },
-    [admin_only](const leader_transfer&) {
-      return admin_reply{error{errc::permission_denied, admin_only}};
-    },
-    [](const hello&) {
-      return hello_reply{{}, error{errc::permission_denied,
-                                   "this is a client port; members greet each other on the "
-                                   "member port (client port + 1)"}};
-    },
-    [self](reply_atom, std::uint64_t call, store_reply& r) { finish_call(self, call, std::move(r)); },
-    [self](reply_atom, std::uint64_t call, store_read_reply& r) {
-      finish_call(self, call, std::move(r));
-    },
-    [self](reply_atom, std::uint64_t call, std::uint64_t start) { finish_call(self, call, start); },
-    [self](reply_atom, std::uint64_t call, node_status& s) { finish_call(self, call, std::move(s)); },
-    [self](reply_atom, std::uint64_t call, caf::error& err) {
-      finish_call(self, call, std::move(err));
-    },
-    [self](node_gone_atom) {
-      auto& state = self->state;
-      state.node_gone = true;
-      for (auto& [call, pending] : state.calls)
-        pending.promise.deliver(refusal(errc::unavailable, "this member has stopped"));
-      state.calls.clear();
-    },
-    [self](sweep_atom) {
-      sweep(self);
-      self->delayed_send(self, sweep_interval, sweep_atom::value);
-    },
+      [self](propose_atom, store_proposal& p) {
+        return start_call(self, propose_atom::value, std::move(p));
+      },
+      [self](read_atom, store_read& r) { return start_call(self, read_atom::value, std::move(r)); },
+      // From this member's state as applied, without asking the leader: may be
+      // behind, never ahead of what this member's watches have sent.
+      [self](read_atom, local_atom, store_read& r) {
+        return start_call(self, read_atom::value, local_atom::value, std::move(r));
+      },
+      [self](watch_atom, const std::string& id, const caf::actor& watcher) {
+        return start_watch(self, id, watcher);
+      },
+      [self](watch_atom, const std::string& id, const caf::actor& watcher, std::uint64_t after) {
+        return start_watch(self, id, watcher, after);
+      },
+      [self](unwatch_atom, const std::string& id, const caf::actor& watcher) {
+        auto it = self->state.relays.find(watcher.address());
+        if (it != self->state.relays.end() && !self->state.node_gone)
+          caf::anon_send(self->state.node, unwatch_atom::value, id, it->second.far);
+      },
+      [self](status_atom) { return start_call(self, status_atom::value); },
+      [self](status_atom, digest_atom) {
+        return start_call(self, status_atom::value, digest_atom::value);
+      },
+      [admin_only](const member_change&) {
+        return admin_reply{error{errc::permission_denied, admin_only}};
+      },
+      [admin_only](const leader_transfer&) {
+        return admin_reply{error{errc::permission_denied, admin_only}};
+      },
+      [](const hello&) {
+        return hello_reply{{},
+                           error{errc::permission_denied,
+                                 "this is a client port; members greet each other on the "
+                                 "member port (client port + 1)"}};
+      },
+      [self](reply_atom, std::uint64_t call, store_reply& r) {
+        finish_call(self, call, std::move(r));
+      },
+      [self](reply_atom, std::uint64_t call, store_read_reply& r) {
+        finish_call(self, call, std::move(r));
+      },
+      [self](reply_atom, std::uint64_t call, std::uint64_t start) {
+        finish_call(self, call, start);
+      },
+      [self](reply_atom, std::uint64_t call, node_status& s) {
+        finish_call(self, call, std::move(s));
+      },
+      [self](reply_atom, std::uint64_t call, caf::error& err) {
+        finish_call(self, call, std::move(err));
+      },
+      [self](node_gone_atom) {
+        auto& state = self->state;
+        state.node_gone = true;
+        for (auto& [call, pending] : state.calls)
+          pending.promise.deliver(refusal(errc::unavailable, "this member has stopped"));
+        state.calls.clear();
+      },
+      [self](sweep_atom) {
+        sweep(self);
+        self->delayed_send(self, sweep_interval, sweep_atom::value);
+      },
   };
 }
 
@@ -408,12 +416,13 @@ result<std::shared_ptr<client_port>> client_port::open(caf::actor node,
   out->gateway_ = holder.system->spawn(gateway, node, out->bridge_, std::move(options));
   caf::anon_send(out->bridge_, gateway_atom::value, out->gateway_);
   caf::actor_cast<caf::abstract_actor*>(node)->attach_functor(
-    [gateway = out->gateway_] { caf::anon_send(gateway, node_gone_atom::value); });
-  auto published = net::publish(*holder.system, out->gateway_, port, host, true, net::plane::clients);
+      [gateway = out->gateway_] { caf::anon_send(gateway, node_gone_atom::value); });
+  auto published =
+      net::publish(*holder.system, out->gateway_, port, host, true, net::plane::clients);
   if (!published)
-    return error{errc::io_failed, "cannot listen for clients on " + host + ":"
-                                    + std::to_string(port) + ": "
-                                    + holder.system->render(published.error())};
+    return error{errc::io_failed, "cannot listen for clients on " + host + ":" +
+                                      std::to_string(port) + ": " +
+                                      holder.system->render(published.error())};
   out->port_ = *published;
   return out;
 }

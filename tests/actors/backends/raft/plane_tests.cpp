@@ -3,14 +3,6 @@
 // and nothing else, and the node takes its own messages (timers, link news,
 // link cuts) only from its own process, also on the member port.
 
-#include <boost/test/unit_test.hpp>
-
-#include <caf/scoped_actor.hpp>
-#include <chrono>
-#include <optional>
-#include <ostream>
-#include <thread>
-
 #include "../../../conformance/backend_clusters.hpp"
 #include "dref/net/transport.hpp"
 #include "dref/protocol/admin.hpp"
@@ -18,9 +10,18 @@
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/protocol/handshake.hpp"
 
+#include <boost/test/unit_test.hpp>
+#include <caf/scoped_actor.hpp>
+#include <chrono>
+#include <optional>
+#include <ostream>
+#include <thread>
+
 namespace dref {
 // For Boost.Test's messages.
-std::ostream& operator<<(std::ostream& out, errc code) { return out << to_string(code); }
+std::ostream& operator<<(std::ostream& out, errc code) {
+  return out << to_string(code);
+}
 } // namespace dref
 
 using namespace dref;
@@ -28,7 +29,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string name_of(std::size_t i) { return "node-" + std::to_string(i + 1); }
+std::string name_of(std::size_t i) {
+  return "node-" + std::to_string(i + 1);
+}
 
 caf::actor dial(caf::actor_system& sys, std::uint16_t port) {
   // A dial can fail on a loaded machine (CAF's handshake against its
@@ -51,19 +54,20 @@ std::optional<errc> ask(caf::actor_system& sys, const caf::actor& whom, Reply* a
   caf::scoped_actor self{sys};
   std::optional<errc> out = errc::internal;
   self->request(whom, 5s, args...)
-    .receive(
-      [&](Reply& reply) {
-        if (answer)
-          *answer = std::move(reply);
-        out = std::nullopt;
-      },
-      [&](caf::error& err) { out = from_caf_error(err).code; });
+      .receive(
+          [&](Reply& reply) {
+            if (answer)
+              *answer = std::move(reply);
+            out = std::nullopt;
+          },
+          [&](caf::error& err) { out = from_caf_error(err).code; });
   return out;
 }
 
 // Whether a write through member 0 commits within `patience`: it cannot
 // while every member is cut off from every other.
-bool writes_commit(test::raft_cluster& c, const std::string& id, std::chrono::milliseconds patience) {
+bool writes_commit(test::raft_cluster& c, const std::string& id,
+                   std::chrono::milliseconds patience) {
   try {
     auto r = c.node(0).make<int>(0, manual_id(id));
     return static_cast<bool>(r.try_set(1, patience));
@@ -113,7 +117,7 @@ BOOST_AUTO_TEST_CASE(a_client_port_refuses_what_only_members_and_operators_may_s
   BOOST_TEST(greeted.refusal->code == errc::permission_denied);
   BOOST_TEST(ask<protocol::store_reply>(c.sys, port, nullptr, protocol::forward_atom::value,
                                         protocol::store_proposal{})
-               .has_value());
+                 .has_value());
 
   // What clients may do still works: the status, a watch of one id.
   protocol::node_status status;
@@ -129,16 +133,15 @@ BOOST_AUTO_TEST_CASE(a_client_port_refuses_what_only_members_and_operators_may_s
     // From the port itself: clients take events only from the member they
     // watch at (watch_relay.hpp).
     watcher->receive(
-      [&](const protocol::store_event& e) {
-        seen = e.id == "p/watched"
-               && caf::actor_cast<caf::actor_addr>(watcher->current_sender()) == port.address();
-      },
-      caf::after(10s) >> [] {});
+        [&](const protocol::store_event& e) {
+          seen = e.id == "p/watched" &&
+                 caf::actor_cast<caf::actor_addr>(watcher->current_sender()) == port.address();
+        },
+        caf::after(10s) >> [] {});
     BOOST_TEST(seen);
     // ... but not of every id at once.
     BOOST_TEST((ask(c.sys, port, &start, protocol::watch_atom::value, std::string{"*"},
-                    caf::actor{watcher})
-                == errc::permission_denied));
+                    caf::actor{watcher}) == errc::permission_denied));
   }
   // The watcher is gone, and with it the relays the member made for it;
   // the member itself goes on.
@@ -189,7 +192,7 @@ BOOST_AUTO_TEST_CASE(ticks_from_the_network_do_not_drive_a_member) {
     }
   BOOST_TEST_REQUIRE(leader.has_value());
   auto member_port =
-    dial(c.sys, config::member_port_of({"127.0.0.1", c.members[*leader].port()}).port);
+      dial(c.sys, config::member_port_of({"127.0.0.1", c.members[*leader].port()}).port);
   caf::scoped_actor self{c.sys};
   for (int i = 0; i < 5000; ++i)
     self->send(member_port, protocol::tick_atom::value);
