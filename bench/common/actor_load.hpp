@@ -1,6 +1,6 @@
 #pragma once
-// Load from CAF actors for the benchmarks: each actor keeps one request in
-// flight and issues the next from the answer to the last.
+// Load from CAF actors for the benchmarks: each actor keeps `in_flight`
+// requests in flight (one by default) and issues the next from each answer.
 
 #include <atomic>
 #include <caf/actor_system.hpp>
@@ -23,20 +23,23 @@ struct actor_load {
 // that many successful answers came; waits for the requests in flight.
 template <class Issue>
 actor_load from_actors(caf::actor_system& sys, int actors, std::chrono::duration<double> phase,
-                       Issue issue, long until = 0) {
+                       Issue issue, long until = 0, int in_flight = 1) {
   using namespace std::chrono;
   auto stop = std::make_shared<std::atomic<bool>>(false);
   auto answers = std::make_shared<std::atomic<long>>(0);
   auto errors = std::make_shared<std::atomic<long>>(0);
-  auto running = std::make_shared<std::atomic<int>>(actors);
+  auto running = std::make_shared<std::atomic<int>>(actors * in_flight);
   auto start = steady_clock::now();
   for (int a = 0; a < actors; ++a)
     sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
       auto next = std::make_shared<std::function<void()>>();
+      auto chains = std::make_shared<int>(in_flight); // of this actor, still going
       *next = [=, weak = std::weak_ptr{next}] {
         if (stop->load(std::memory_order_relaxed)) {
           --*running;
-          return self->quit();
+          if (--*chains == 0)
+            self->quit();
+          return;
         }
         auto again = weak.lock();
         issue(self, a, [again, answers, errors, stop, until](bool ok) {
@@ -47,7 +50,8 @@ actor_load from_actors(caf::actor_system& sys, int actors, std::chrono::duration
           (*again)();
         });
       };
-      (*next)();
+      for (int k = 0; k < in_flight; ++k)
+        (*next)();
       return {[](int) {}};
     });
   if (until > 0) {

@@ -1,5 +1,6 @@
 // Round trips of the store's wire types: every command and result
-// alternative, events, replies with errors.
+// alternative, events, replies with errors, batches.
+#include "dref/protocol/store_batches.hpp"
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
 #include "dref/protocol/store_results.hpp"
@@ -111,6 +112,26 @@ BOOST_AUTO_TEST_CASE(events_round_trip) {
   dref::test::check_wire_roundtrip(e);
   dref::test::check_wire_roundtrip(store_event{});
   BOOST_TEST(to_string(event_kind::delay_released) == "delay_released");
+}
+
+BOOST_AUTO_TEST_CASE(batches_round_trip_item_by_item) {
+  proposal_batch proposals;
+  for (auto& command : every_command())
+    proposals.proposals.push_back(store_proposal{1, 2, 1, 0, std::move(command)});
+  dref::test::check_wire_roundtrip(proposals);
+  dref::test::check_wire_roundtrip(proposal_batch{});
+  proposal_batch_reply replies;
+  replies.outcomes.push_back({std::nullopt, store_reply{std::nullopt, res_written{4}}});
+  replies.outcomes.push_back({dref::error{dref::errc::unavailable, "no leader"}, store_reply{}});
+  replies.outcomes.push_back(
+      {std::nullopt, store_reply{dref::error{dref::errc::not_found, "none"}, res_done{}}});
+  dref::test::check_wire_roundtrip(replies);
+  dref::test::check_wire_roundtrip(read_batch{
+      {store_read{read_kind::value, "a", 0, 0}, store_read{read_kind::list, "p/", 0, 9}}});
+  read_batch_reply reads;
+  reads.outcomes.push_back({std::nullopt, store_read_reply{std::nullopt, list_page{}, 3}});
+  reads.outcomes.push_back({dref::error{dref::errc::timeout, "late"}, store_read_reply{}});
+  dref::test::check_wire_roundtrip(reads);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

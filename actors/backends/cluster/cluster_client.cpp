@@ -4,6 +4,7 @@
 #include "dref/protocol/admin.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+#include "dref/protocol/store_batches.hpp"
 #include "endpoint_rotation.hpp"
 #include "watch_relay.hpp"
 
@@ -30,6 +31,7 @@ using protocol::store_reply;
 
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 using probe_atom = caf::atom_constant<caf::atom("probe")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
 // How often waiting requests are checked against their budget (and those
 // that a member answered with "no leader" are sent again).
@@ -57,6 +59,20 @@ struct job {
   std::uint64_t attempt_no = 0;
 };
 
+template <class Reply>
+using on_answer = std::function<void(Reply&)>;
+using on_failure = std::function<void(caf::error&)>;
+
+// An attempt waiting in the outbox for the next batch to its member.
+template <class Item, class Reply>
+struct outgoing {
+  Item item;
+  std::uint64_t epoch; // of the member it is for
+  std::chrono::milliseconds timeout;
+  on_answer<Reply> answered;
+  on_failure failed;
+};
+
 struct client_state {
   cluster_client_options options;
   std::unique_ptr<endpoint_rotation> rotation;
@@ -70,6 +86,12 @@ struct client_state {
   clock_type::time_point last_answer{};
   bool probe_in_flight = false;
   std::map<std::pair<std::string, caf::actor_addr>, caf::actor> relays;
+  // Proposals and reads that came in since the last flush: sent as one
+  // batch each when the flush this actor sent itself comes round, so a
+  // batch holds what queued up meanwhile (one request when idle).
+  std::vector<outgoing<store_proposal, store_reply>> proposals_out;
+  std::vector<outgoing<store_read, store_read_reply>> reads_out;
+  bool flush_due = false;
 };
 
 void dispatch(client_actor* self, job_ptr j);
@@ -216,8 +238,10 @@ void dispatch(client_actor* self, job_ptr j) {
   attempt(self, std::move(j), st.member, st.epoch, std::min(left, st.options.attempt_timeout));
 }
 
-// A request as a job: send(self, member, timeout) makes the request (to the
-// member, or to a relay that uses it); Reply is what it answers.
+// A request as a job: send(self, member, epoch, timeout, answered, failed)
+// makes the request (to the member, or to a relay that uses it, or into the
+// next batch) and reports its outcome through the two; Reply is what it
+// answers.
 template <class Reply, class Send>
 caf::typed_response_promise<Reply> start_job(client_actor* self, bool retryable, Send send) {
   auto promise = self->make_response_promise<Reply>();
@@ -228,21 +252,20 @@ caf::typed_response_promise<Reply> start_job(client_actor* self, bool retryable,
   j->attempt = [promise, send](client_actor* client, job_ptr attempted, const caf::actor& member,
                                std::uint64_t epoch, std::chrono::milliseconds timeout) mutable {
     auto number = ++attempted->attempt_no;
-    send(client, member, timeout)
-        .then(
-            [client, promise, attempted](Reply& reply) mutable {
-              client->state.in_flight.erase(attempted);
-              client->state.last_answer = clock_type::now();
-              // Even from an attempt given up: the answer is as good.
-              if (promise.pending())
-                promise.deliver(std::move(reply));
-            },
-            [client, attempted, epoch, number](caf::error& err) {
-              if (number != attempted->attempt_no)
-                return; // given up already, tried again elsewhere
-              client->state.in_flight.erase(attempted);
-              retry(client, attempted, epoch, err);
-            });
+    on_answer<Reply> answered = [client, promise, attempted](Reply& reply) mutable {
+      client->state.in_flight.erase(attempted);
+      client->state.last_answer = clock_type::now();
+      // Even from an attempt given up: the answer is as good.
+      if (promise.pending())
+        promise.deliver(std::move(reply));
+    };
+    on_failure failed = [client, attempted, epoch, number](caf::error& err) {
+      if (number != attempted->attempt_no)
+        return; // given up already, tried again elsewhere
+      client->state.in_flight.erase(attempted);
+      retry(client, attempted, epoch, err);
+    };
+    send(client, member, epoch, timeout, std::move(answered), std::move(failed));
   };
   dispatch(self, std::move(j));
   return promise;
@@ -253,9 +276,104 @@ template <class Reply, class... Args>
 caf::typed_response_promise<Reply> forward_job(client_actor* self, bool retryable, Args... args) {
   return start_job<Reply>(
       self, retryable,
-      [args...](client_actor* client, const caf::actor& member, std::chrono::milliseconds timeout) {
-        return client->request(member, timeout, args...);
+      [args...](client_actor* client, const caf::actor& member, std::uint64_t,
+                std::chrono::milliseconds timeout, on_answer<Reply> answered, on_failure failed) {
+        client->request(member, timeout, args...).then(std::move(answered), std::move(failed));
       });
+}
+
+void schedule_flush(client_actor* self) {
+  if (!self->state.flush_due) {
+    self->state.flush_due = true;
+    self->send(self, flush_atom::value);
+  }
+}
+
+// A request that goes to the member in the next batch of its kind.
+template <class Item, class Reply>
+caf::typed_response_promise<Reply>
+batched_job(client_actor* self, bool retryable, Item item,
+            std::vector<outgoing<Item, Reply>> client_state::*outbox) {
+  return start_job<Reply>(
+      self, retryable,
+      [item = std::move(item), outbox](client_actor* client, const caf::actor&, std::uint64_t epoch,
+                                       std::chrono::milliseconds timeout, on_answer<Reply> answered,
+                                       on_failure failed) {
+        (client->state.*outbox)
+            .push_back({item, epoch, timeout, std::move(answered), std::move(failed)});
+        schedule_flush(client);
+      });
+}
+
+// Sends what the outbox holds for the member in use: a lone request as it
+// is, more as batches of up to max_batch_items (store_batches.hpp), each
+// item's outcome to its own job. Attempts for a member left since are
+// dropped: leave_member sent their jobs on already.
+template <class Batch, class BatchReply, class Item, class Reply, class Atom>
+void send_outbox(client_actor* self, std::vector<outgoing<Item, Reply>>& outbox, Atom atom,
+                 std::vector<Item> Batch::*items) {
+  auto& st = self->state;
+  auto entries = std::move(outbox);
+  outbox.clear();
+  std::erase_if(entries, [&st](const auto& e) { return !st.member || e.epoch != st.epoch; });
+  for (std::size_t from = 0, to = 0; from < entries.size(); from = to) {
+    // Up to max_batch_items, and max_batch_bytes unless a lone item is larger.
+    std::size_t bytes = from + 1 < entries.size() ? protocol::encode(entries[from].item).size() : 0;
+    for (to = from + 1; to < entries.size() && to - from < protocol::max_batch_items; ++to) {
+      bytes += protocol::encode(entries[to].item).size();
+      if (bytes > protocol::max_batch_bytes)
+        break;
+    }
+    if (to - from == 1) {
+      auto& e = entries[from];
+      self->request(st.member, e.timeout, atom, std::move(e.item))
+          .then(std::move(e.answered), std::move(e.failed));
+      continue;
+    }
+    Batch batch;
+    std::chrono::milliseconds timeout{0};
+    auto waiting = std::make_shared<std::vector<std::pair<on_answer<Reply>, on_failure>>>();
+    for (auto i = from; i < to; ++i) {
+      (batch.*items).push_back(std::move(entries[i].item));
+      timeout = std::max(timeout, entries[i].timeout);
+      waiting->emplace_back(std::move(entries[i].answered), std::move(entries[i].failed));
+    }
+    self->request(st.member, timeout, atom, std::move(batch))
+        .then(
+            [waiting](BatchReply& reply) {
+              if (reply.outcomes.size() != waiting->size()) {
+                caf::error odd = to_caf_error(
+                    error{errc::internal, "a batch of " + std::to_string(waiting->size()) +
+                                              " requests was answered with " +
+                                              std::to_string(reply.outcomes.size()) + " outcomes"});
+                for (auto& [answered, failed] : *waiting)
+                  failed(odd);
+                return;
+              }
+              for (std::size_t i = 0; i < waiting->size(); ++i) {
+                auto& outcome = reply.outcomes[i];
+                if (outcome.failed) {
+                  auto err = to_caf_error(*outcome.failed);
+                  (*waiting)[i].second(err);
+                } else {
+                  (*waiting)[i].first(outcome.reply);
+                }
+              }
+            },
+            [waiting](caf::error& err) {
+              for (auto& [answered, failed] : *waiting)
+                failed(err);
+            });
+  }
+}
+
+void flush(client_actor* self) {
+  auto& st = self->state;
+  st.flush_due = false;
+  send_outbox<protocol::proposal_batch, protocol::proposal_batch_reply>(
+      self, st.proposals_out, protocol::propose_atom::value, &protocol::proposal_batch::proposals);
+  send_outbox<protocol::read_batch, protocol::read_batch_reply>(
+      self, st.reads_out, protocol::read_atom::value, &protocol::read_batch::reads);
 }
 
 // Sent again without a client id and sequence only when applying it twice
@@ -279,8 +397,11 @@ caf::typed_response_promise<std::uint64_t> start_watch(client_actor* self, const
   // The relay watches at the member it is given and answers the start.
   return start_job<std::uint64_t>(
       self, true,
-      [relay](client_actor* client, const caf::actor& member, std::chrono::milliseconds timeout) {
-        return client->request(relay, timeout, protocol::watch_atom::value, member);
+      [relay](client_actor* client, const caf::actor& member, std::uint64_t,
+              std::chrono::milliseconds timeout, on_answer<std::uint64_t> answered,
+              on_failure failed) {
+        client->request(relay, timeout, protocol::watch_atom::value, member)
+            .then(std::move(answered), std::move(failed));
       });
 }
 
@@ -348,12 +469,10 @@ caf::behavior cluster_client(client_actor* self, cluster_client_options options,
       {
           [self](protocol::propose_atom, store_proposal& p) {
             bool again = may_send_again(p);
-            return forward_job<store_reply>(self, again, protocol::propose_atom::value,
-                                            std::move(p));
+            return batched_job(self, again, std::move(p), &client_state::proposals_out);
           },
           [self](protocol::read_atom, store_read& r) {
-            return forward_job<store_read_reply>(self, true, protocol::read_atom::value,
-                                                 std::move(r));
+            return batched_job(self, true, std::move(r), &client_state::reads_out);
           },
           [self](protocol::watch_atom, const std::string& id, const caf::actor& watcher) {
             return start_watch(self, id, watcher);
@@ -369,6 +488,7 @@ caf::behavior cluster_client(client_actor* self, cluster_client_options options,
           },
       },
       [self](reconnect_atom, std::size_t at) { try_endpoint(self, at); },
+      [self](flush_atom) { flush(self); },
       [self](probe_atom) {
         on_probe(self);
         self->delayed_send(self, budget_check, probe_atom::value);

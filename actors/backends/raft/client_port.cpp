@@ -8,6 +8,7 @@
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/protocol/handshake.hpp"
+#include "dref/protocol/store_batches.hpp"
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
 #include "dref/protocol/store_results.hpp"
@@ -60,6 +61,40 @@ void ask_node(bridge_actor* self, std::uint64_t call, Args&&... args) {
           });
 }
 
+// A batch's items asked of the node one by one (the node sees each as a
+// request of its own), their outcomes gathered in order and sent back as
+// one reply once the last is in. The node answers every proposal and read
+// within its request timeout, and stops the bridge when it stops, so the
+// items need no timer of their own: the gateway's sweep bounds the call.
+template <class BatchReply, class Reply, class Item>
+void ask_node_for_each(bridge_actor* self, std::uint64_t call, std::vector<Item>& items,
+                       auto atom) {
+  struct gathering {
+    caf::actor gateway;
+    std::uint64_t call;
+    BatchReply reply;
+    std::size_t missing;
+    void done_one() {
+      if (--missing == 0)
+        caf::anon_send(gateway, reply_atom::value, call, std::move(reply));
+    }
+  };
+  auto batch =
+      std::make_shared<gathering>(gathering{self->state.gateway, call, BatchReply{}, items.size()});
+  batch->reply.outcomes.resize(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i)
+    self->request(self->state.node, caf::infinite, atom, std::move(items[i]))
+        .then(
+            [batch, i](Reply& reply) {
+              batch->reply.outcomes[i].reply = std::move(reply);
+              batch->done_one();
+            },
+            [batch, i](caf::error& err) {
+              batch->reply.outcomes[i].failed = from_caf_error(err);
+              batch->done_one();
+            });
+}
+
 caf::behavior bridge(bridge_actor* self, caf::actor node, std::chrono::milliseconds timeout) {
   self->state.node = std::move(node);
   self->state.timeout = timeout;
@@ -77,6 +112,14 @@ caf::behavior bridge(bridge_actor* self, caf::actor node, std::chrono::milliseco
       },
       [self](call_atom, std::uint64_t call, read_atom, local_atom, store_read& r) {
         ask_node<store_read_reply>(self, call, read_atom::value, local_atom::value, std::move(r));
+      },
+      [self](call_atom, std::uint64_t call, propose_atom, proposal_batch& b) {
+        ask_node_for_each<proposal_batch_reply, store_reply>(self, call, b.proposals,
+                                                             propose_atom::value);
+      },
+      [self](call_atom, std::uint64_t call, read_atom, read_batch& b) {
+        ask_node_for_each<read_batch_reply, store_read_reply>(self, call, b.reads,
+                                                              read_atom::value);
       },
       [self](call_atom, std::uint64_t call, watch_atom, std::string& id, caf::actor& relay) {
         ask_node<std::uint64_t>(self, call, watch_atom::value, std::move(id), std::move(relay));
@@ -159,6 +202,7 @@ caf::behavior near_relay(near_actor* self, caf::actor watcher, caf::actor gatewa
 struct pending_call {
   caf::response_promise promise;
   clock_type::time_point deadline;
+  std::size_t items = 1; // a batch's: its size
   // A watch's: the relay holding the id's events until the answer is out.
   caf::actor release_to;
   std::string id;
@@ -180,6 +224,7 @@ struct gateway_state {
   std::uint64_t next_call = 0;
   // By number; every call waits as long, so the oldest come first.
   std::map<std::uint64_t, pending_call> calls;
+  std::size_t waiting_items = 0;                // the calls' requests, a batch's counted each
   std::map<caf::actor_addr, relay_pair> relays; // by the client's watcher
   static inline const char* name = "dref.client_port.gateway";
 };
@@ -189,25 +234,51 @@ caf::error refusal(errc code, std::string message) {
   return to_caf_error(error{code, std::move(message)});
 }
 
+// A call of `items` requests (a batch's size, else 1).
 template <class... Args>
-caf::response_promise start_call(gateway_actor* self, Args&&... args) {
+caf::response_promise start_call_of(gateway_actor* self, std::size_t items, Args&&... args) {
   auto promise = self->make_response_promise();
   auto& st = self->state;
   if (st.node_gone) {
     promise.deliver(refusal(errc::unavailable, "this member has stopped"));
     return promise;
   }
-  if (st.calls.size() >= st.options.max_calls) {
+  if (st.waiting_items + items > st.options.max_calls) {
     promise.deliver(refusal(errc::limit_exceeded, "this member already has " +
-                                                      std::to_string(st.calls.size()) +
+                                                      std::to_string(st.waiting_items) +
                                                       " client requests waiting; try again later"));
     return promise;
   }
   auto call = ++st.next_call;
-  st.calls.emplace(call,
-                   pending_call{promise, clock_type::now() + st.options.call_timeout, {}, {}});
+  st.calls.emplace(
+      call, pending_call{promise, clock_type::now() + st.options.call_timeout, items, {}, {}});
+  st.waiting_items += items;
   caf::anon_send(st.bridge, call_atom::value, call, std::forward<Args>(args)...);
   return promise;
+}
+
+template <class... Args>
+caf::response_promise start_call(gateway_actor* self, Args&&... args) {
+  return start_call_of(self, 1, std::forward<Args>(args)...);
+}
+
+// A batch: from 1 to protocol::max_batch_items requests.
+template <class Atom, class Batch>
+caf::response_promise start_batch(gateway_actor* self, Atom atom, Batch& batch, std::size_t items) {
+  if (items == 0 || items > protocol::max_batch_items) {
+    auto promise = self->make_response_promise();
+    promise.deliver(refusal(errc::invalid_argument, "a batch carries 1 to " +
+                                                        std::to_string(protocol::max_batch_items) +
+                                                        " requests, not " + std::to_string(items)));
+    return promise;
+  }
+  return start_call_of(self, items, atom, std::move(batch));
+}
+
+// A call is over: answered, expired or dropped.
+void forget_call(gateway_actor* self, std::map<std::uint64_t, pending_call>::iterator it) {
+  self->state.waiting_items -= it->second.items;
+  self->state.calls.erase(it);
 }
 
 void release_held(gateway_actor* self, const pending_call& pending) {
@@ -222,7 +293,7 @@ void finish_call(gateway_actor* self, std::uint64_t call, Reply&& reply) {
     return; // expired already
   it->second.promise.deliver(std::forward<Reply>(reply));
   release_held(self, it->second);
-  self->state.calls.erase(it);
+  forget_call(self, it);
 }
 
 void sweep(gateway_actor* self) {
@@ -232,7 +303,7 @@ void sweep(gateway_actor* self) {
     calls.begin()->second.promise.deliver(
         refusal(errc::timeout, "the member did not answer in time; the outcome is unknown"));
     release_held(self, calls.begin()->second);
-    calls.erase(calls.begin());
+    forget_call(self, calls.begin());
   }
 }
 
@@ -329,6 +400,12 @@ caf::behavior gateway(gateway_actor* self, caf::actor node, caf::actor bridge,
         return start_call(self, propose_atom::value, std::move(p));
       },
       [self](read_atom, store_read& r) { return start_call(self, read_atom::value, std::move(r)); },
+      [self](propose_atom, proposal_batch& b) {
+        return start_batch(self, propose_atom::value, b, b.proposals.size());
+      },
+      [self](read_atom, read_batch& b) {
+        return start_batch(self, read_atom::value, b, b.reads.size());
+      },
       // From this member's state as applied, without asking the leader: may be
       // behind, never ahead of what this member's watches have sent.
       [self](read_atom, local_atom, store_read& r) {
@@ -367,6 +444,12 @@ caf::behavior gateway(gateway_actor* self, caf::actor node, caf::actor bridge,
       [self](reply_atom, std::uint64_t call, store_read_reply& r) {
         finish_call(self, call, std::move(r));
       },
+      [self](reply_atom, std::uint64_t call, proposal_batch_reply& r) {
+        finish_call(self, call, std::move(r));
+      },
+      [self](reply_atom, std::uint64_t call, read_batch_reply& r) {
+        finish_call(self, call, std::move(r));
+      },
       [self](reply_atom, std::uint64_t call, std::uint64_t start) {
         finish_call(self, call, start);
       },
@@ -382,6 +465,7 @@ caf::behavior gateway(gateway_actor* self, caf::actor node, caf::actor bridge,
         for (auto& [call, pending] : state.calls)
           pending.promise.deliver(refusal(errc::unavailable, "this member has stopped"));
         state.calls.clear();
+        state.waiting_items = 0;
       },
       [self](sweep_atom) {
         sweep(self);

@@ -16,6 +16,12 @@
 //   (read_atom, store_read)                 -> store_read_reply
 //   (read_atom, local_atom, store_read)     -> store_read_reply  (this member's
 //                                              state as applied: may be behind)
+//   (propose_atom, proposal_batch)          -> proposal_batch_reply
+//   (read_atom, read_batch)                 -> read_batch_reply
+//                                              1 to max_batch_items requests as
+//                                              one (store_batches.hpp): each item
+//                                              answered as it would be alone, a
+//                                              batch's items counted each below
 //   (watch_atom, id, watcher[, after])      -> uint64_t      (one id or "P*", never "*")
 //   (unwatch_atom, id, watcher)
 //   (status_atom[, digest_atom])            -> node_status

@@ -9,6 +9,7 @@
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/protocol/handshake.hpp"
+#include "dref/protocol/store_batches.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <caf/scoped_actor.hpp>
@@ -153,6 +154,67 @@ BOOST_AUTO_TEST_CASE(a_client_port_refuses_what_only_members_and_operators_may_s
 // Link cuts are dropped on a client port, and on the member port unless
 // the member was started with failpoints.network_faults; from the member's
 // own process they work (which is what shows the drops are real).
+// client_port.hpp: a batch's items are answered one by one, in order, as
+// each would be alone; a batch of none or of too many is refused whole.
+BOOST_AUTO_TEST_CASE(a_client_port_answers_a_batch_item_by_item) {
+  test::raft_cluster c{3};
+  BOOST_TEST_REQUIRE(writes_commit(c, "b/first", 20s));
+  auto port = dial(c.sys, c.members[0].port());
+  auto proposal = [](protocol::store_command command) {
+    return protocol::store_proposal{0, 0, 0, 0, std::move(command)};
+  };
+
+  protocol::proposal_batch batch;
+  batch.proposals.push_back(proposal(protocol::cmd_set{"b/1", "one"}));
+  // Refused by the store's rules: a reply that says why.
+  batch.proposals.push_back(proposal(protocol::cmd_member_announce{"node-9", "127.0.0.1:1"}));
+  // Refused before it reaches the log: no reply, an error.
+  batch.proposals.push_back(
+      proposal(protocol::cmd_set{"b/big", std::string(2 * 1024 * 1024, 'x')}));
+  batch.proposals.push_back(proposal(protocol::cmd_set{"b/2", "two"}));
+  protocol::proposal_batch_reply written;
+  BOOST_TEST_REQUIRE(!ask(c.sys, port, &written, protocol::propose_atom::value, batch));
+  BOOST_TEST_REQUIRE(written.outcomes.size() == 4u);
+  for (std::size_t i : {0u, 1u, 3u})
+    BOOST_TEST(!written.outcomes[i].failed, i);
+  BOOST_TEST(!written.outcomes[0].reply.error);
+  BOOST_TEST_REQUIRE(written.outcomes[1].reply.error.has_value());
+  BOOST_TEST(written.outcomes[1].reply.error->code == errc::invalid_argument);
+  BOOST_TEST_REQUIRE(written.outcomes[2].failed.has_value());
+  BOOST_TEST(written.outcomes[2].failed->code == errc::value_too_large);
+  BOOST_TEST(!written.outcomes[3].reply.error);
+
+  protocol::read_batch reads;
+  for (const char* id : {"b/2", "b/missing", "b/1", "b/big"})
+    reads.reads.push_back(protocol::store_read{protocol::read_kind::value, id, 0, 0});
+  protocol::read_batch_reply read;
+  BOOST_TEST_REQUIRE(!ask(c.sys, port, &read, protocol::read_atom::value, reads));
+  BOOST_TEST_REQUIRE(read.outcomes.size() == 4u);
+  auto value_of = [&](std::size_t i) {
+    BOOST_TEST_REQUIRE(!read.outcomes[i].failed);
+    BOOST_TEST_REQUIRE(!read.outcomes[i].reply.error);
+    return std::get<protocol::value_state>(read.outcomes[i].reply.value).value;
+  };
+  BOOST_TEST(value_of(0) == "two");
+  BOOST_TEST(value_of(2) == "one");
+  for (std::size_t i : {1u, 3u}) {
+    BOOST_TEST_REQUIRE(read.outcomes[i].reply.error.has_value());
+    BOOST_TEST(read.outcomes[i].reply.error->code == errc::not_found);
+  }
+
+  auto refused =
+      ask(c.sys, port, &written, protocol::propose_atom::value, protocol::proposal_batch{});
+  BOOST_TEST((refused == errc::invalid_argument));
+  protocol::read_batch too_many;
+  too_many.reads.resize(protocol::max_batch_items + 1,
+                        protocol::store_read{protocol::read_kind::value, "b/1", 0, 0});
+  refused = ask(c.sys, port, &read, protocol::read_atom::value, too_many);
+  BOOST_TEST((refused == errc::invalid_argument));
+  too_many.reads.pop_back(); // exactly the most a batch may carry
+  BOOST_TEST_REQUIRE(!ask(c.sys, port, &read, protocol::read_atom::value, too_many));
+  BOOST_TEST(read.outcomes.size() == protocol::max_batch_items);
+}
+
 BOOST_AUTO_TEST_CASE(link_cuts_from_the_network_are_dropped) {
   test::raft_cluster c{3};
   BOOST_TEST_REQUIRE(writes_commit(c, "p/before", 20s));

@@ -8,6 +8,7 @@
 #include "dref/protocol/admin.hpp"
 #include "dref/protocol/handshake.hpp"
 #include "dref/protocol/raft_messages.hpp"
+#include "dref/protocol/store_batches.hpp"
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
 #include "dref/protocol/store_results.hpp"
@@ -27,5 +28,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(dref, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(dref, (dref::protocol::leader_transfer))
   CAF_ADD_TYPE_ID(dref, (dref::protocol::admin_reply))
   CAF_ADD_TYPE_ID(dref, (dref::protocol::limits_offer))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::proposal_batch))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::proposal_batch_reply))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::read_batch))
+  CAF_ADD_TYPE_ID(dref, (dref::protocol::read_batch_reply))
 
 CAF_END_TYPE_ID_BLOCK(dref)

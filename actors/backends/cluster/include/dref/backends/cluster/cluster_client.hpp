@@ -19,6 +19,10 @@
 // - A member that stops answering is noticed by a probe every
 //   `probe_interval` (the member's status, `attempt_timeout` to answer) and
 //   by CAF's connection timeout where the actor system sets one.
+// - Proposals and reads go to the member in batches (store_batches.hpp):
+//   what came in while the actor was busy goes as one message, each item
+//   still its own request with its own outcome, retry and budget; a lone
+//   request goes as it is, so an idle client adds no wait.
 // - The member's status (status_atom[, digest_atom]) comes from the member
 //   in use. It talks to members' client ports only (docs/security.md,
 //   "Planes"): membership, leadership and link cuts go to a member port,
