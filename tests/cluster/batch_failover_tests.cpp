@@ -12,6 +12,7 @@
 #include "../conformance/wait_until.hpp"
 #include "dref/store/named_commands.hpp"
 #include "process_cluster.hpp"
+#include "request_chains.hpp"
 
 #include <atomic>
 #include <boost/test/unit_test.hpp>
@@ -33,45 +34,17 @@ constexpr int in_flight = 16; // per actor
 constexpr int counters = 4;
 constexpr int faults = 4;
 
-struct load {
-  std::atomic<bool> stop{false};
-  std::atomic<long> acknowledged{0};
-  std::atomic<long> failed{0};
-  std::atomic<int> chains{actors * in_flight}; // still going
-};
-
-// Each chain issues its next increment from the answer to its last.
-void start_load(caf::actor_system& sys, std::vector<ref<std::int64_t>> refs,
-                std::shared_ptr<load> l) {
+// Increments spread over the counters, 16 in flight from each of 8 actors.
+std::shared_ptr<test::request_chains> start_increments(caf::actor_system& sys,
+                                                       std::vector<ref<std::int64_t>> refs) {
   static const std::string one = store::encode_i64(1);
-  for (int a = 0; a < actors; ++a)
-    sys.spawn([refs, l, a](caf::event_based_actor* self) -> caf::behavior {
-      auto next = std::make_shared<std::function<void()>>();
-      auto left = std::make_shared<int>(in_flight);
-      *next = [self, refs, l, a, left, weak = std::weak_ptr{next}] {
-        if (l->stop) {
-          --l->chains;
-          if (--*left == 0)
-            self->quit();
-          return;
-        }
-        auto again = weak.lock();
+  return test::start_request_chains(
+      sys, actors, in_flight, [refs](caf::event_based_actor* self, int a, auto done) {
         refs[static_cast<std::size_t>(a % counters)]
             .run(self, "add_i64", one)
-            .then(
-                [l, again](const versioned<std::int64_t>&) {
-                  ++l->acknowledged;
-                  (*again)();
-                },
-                [l, again](const error&) {
-                  ++l->failed;
-                  (*again)();
-                });
-      };
-      for (int k = 0; k < in_flight; ++k)
-        (*next)();
-      return {[](int) {}};
-    });
+            .then([done](const versioned<std::int64_t>&) { done(true); },
+                  [done](const error&) { done(false); });
+      });
 }
 
 } // namespace
@@ -96,13 +69,11 @@ BOOST_AUTO_TEST_CASE(batched_increments_survive_kills_and_pauses_exactly_once) {
   for (int i = 0; i < counters; ++i)
     refs.push_back(ctx.make<std::int64_t>(0, manual_id("batch/c" + std::to_string(i))));
 
-  auto l = std::make_shared<load>();
-  start_load(c.sys, refs, l);
+  auto l = start_increments(c.sys, refs);
   for (int f = 0; f < faults; ++f) {
-    auto before = l->acknowledged.load();
-    BOOST_REQUIRE_MESSAGE(
-        test::wait_until([&] { return l->acknowledged.load() >= before + 200; }, 30s),
-        "increments go on before fault " << f << " (seed " << seed << ")");
+    auto before = l->answers.load();
+    BOOST_REQUIRE_MESSAGE(test::wait_until([&] { return l->answers.load() >= before + 200; }, 30s),
+                          "increments go on before fault " << f << " (seed " << seed << ")");
     std::size_t member = f == 0 ? 0 : rng() % 3;
     if (rng() % 2 == 0) {
       BOOST_TEST_MESSAGE("fault " << f << ": kill -9 member " << member + 1);
@@ -116,19 +87,18 @@ BOOST_AUTO_TEST_CASE(batched_increments_survive_kills_and_pauses_exactly_once) {
       ::kill(c.nodes[member]->pid(), SIGCONT);
     }
   }
-  auto before = l->acknowledged.load();
-  BOOST_REQUIRE_MESSAGE(
-      test::wait_until([&] { return l->acknowledged.load() >= before + 200; }, 30s),
-      "increments go on after the faults (seed " << seed << ")");
+  auto before = l->answers.load();
+  BOOST_REQUIRE_MESSAGE(test::wait_until([&] { return l->answers.load() >= before + 200; }, 30s),
+                        "increments go on after the faults (seed " << seed << ")");
   l->stop = true;
-  BOOST_REQUIRE_MESSAGE(test::wait_until([&] { return l->chains.load() == 0; }, 60s),
+  BOOST_REQUIRE_MESSAGE(test::wait_until([&] { return l->running.load() == 0; }, 60s),
                         "every call answered (seed " << seed << ")");
 
   std::int64_t sum = 0;
   for (auto& r : refs)
     sum += r.get();
-  auto acknowledged = l->acknowledged.load();
-  auto failed = l->failed.load();
+  auto acknowledged = l->answers.load();
+  auto failed = l->errors.load();
   BOOST_TEST_MESSAGE("sum " << sum << ", acknowledged " << acknowledged << ", failed " << failed);
   BOOST_TEST(sum >= acknowledged, "an acknowledged increment was lost (seed " << seed << ")");
   BOOST_TEST(sum <= acknowledged + failed, "an increment was applied twice (seed " << seed << ")");
