@@ -182,9 +182,16 @@ void maybe_compact(node_actor* self) {
     st.figures.last_snapshot_bytes = taken.size();
     return taken;
   };
-  auto compacted = st.disk->maybe_compact(*st.raft, st.machine.applied(), state);
-  if (!compacted)
-    fail_fatally(self, compacted.error());
+  st.disk->maybe_compact(*st.raft, st.machine.applied(), state);
+}
+
+void apply_committed(node_actor* self, const core::ready& r) {
+  auto& st = self->state;
+  for (const auto& e : r.committed)
+    apply_entry(self, e);
+  for (const auto& rs : r.reads)
+    st.reads.confirmed(rs.context, rs.index);
+  after_apply(self);
 }
 
 // --- the ready loop ----------------------------------------------------------
@@ -193,30 +200,26 @@ void start_read_round(node_actor* self);
 
 } // namespace
 
+// Storage is asynchronous (raft/core's contract, node.hpp): each round's
+// sends go at once and its committed entries are applied at once, while
+// what must be durable goes to the storage writer; what waits for that
+// (votes, acknowledgements, an installed snapshot) follows in on_persisted.
 void process_ready(node_actor* self) {
   auto& st = self->state;
   while (st.raft && st.raft->has_ready() && !st.failed) {
     auto r = st.raft->ready();
     for (const auto& m : r.messages_now)
       send_raft(self, m);
-    auto persisting = now();
-    auto saved = st.disk->persist(r);
-    if (!r.entries.empty() || r.hard)
-      st.figures.persist_latency.observe(now() - persisting);
-    if (!saved) {
-      fail_fatally(self, saved.error());
-      return;
+    if (!r.snapshot_to_install)
+      apply_committed(self, r);
+    bool to_disk = r.snapshot_to_install || r.hard || !r.entries.empty()
+                   || !r.messages_after_persist.empty();
+    if (!to_disk && st.rounds_on_disk_way == 0) {
+      st.raft->advance(r);
+      continue;
     }
-    if (r.snapshot_to_install)
-      install_snapshot(self, *r.snapshot_to_install);
-    for (const auto& m : r.messages_after_persist)
-      send_raft(self, m);
-    for (const auto& e : r.committed)
-      apply_entry(self, e);
-    for (const auto& rs : r.reads)
-      st.reads.confirmed(rs.context, rs.index);
-    after_apply(self);
-    st.raft->advance(r);
+    ++st.rounds_on_disk_way;
+    st.disk->persist(std::move(r));
   }
   if (st.raft && !st.failed) {
     st.hooks.leading(st.raft->role() == core::role::leader, st.raft->term(), st.machine.applied());
@@ -224,6 +227,34 @@ void process_ready(node_actor* self) {
     if (st.reads.round_wanted())
       start_read_round(self);
   }
+}
+
+void on_persisted(node_actor* self) {
+  auto& st = self->state;
+  for (auto& done : st.disk->take_completed()) {
+    if (st.failed)
+      return;
+    if (!done.outcome) {
+      fail_fatally(self, done.outcome.error());
+      return;
+    }
+    if (done.compaction)
+      continue;
+    --st.rounds_on_disk_way;
+    auto& r = done.round;
+    if (!r.entries.empty() || r.hard)
+      st.figures.persist_latency.observe(done.took);
+    if (r.snapshot_to_install) {
+      install_snapshot(self, *r.snapshot_to_install);
+      if (st.failed)
+        return;
+      apply_committed(self, r);
+    }
+    for (const auto& m : r.messages_after_persist)
+      send_raft(self, m);
+    st.raft->advance(r);
+  }
+  process_ready(self);
 }
 
 namespace {
@@ -488,6 +519,9 @@ caf::behavior node_behavior(node_actor* self) {
       self->state.ready_scheduled = false;
       process_ready(self);
     },
+    // Sent anonymously by the storage writer's thread; from anywhere else
+    // it finds nothing completed and changes nothing.
+    [self](persisted_atom) { on_persisted(self); },
     [self](const protocol::hello& remote) {
       if (!sent_by_at_least(self, net::peer_role::member))
         return protocol::hello_reply{{}, not_a_member("greetings")};

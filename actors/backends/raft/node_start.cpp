@@ -153,11 +153,17 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
     return std::move(port).error();
   state->members =
     member_directory<caf::actor>{config::endpoint{options.listen_host, *port}.to_string()};
-  // Not detached, although saves fsync on a worker thread: CAF 0.17's
-  // detached actors can keep ~actor_system waiting for ever (CAF issues
-  // #1196, #1110; seen here when several systems share a process).
+  // Not detached: saves fsync on the storage writer's own thread
+  // (storage_writer.hpp), and CAF 0.17's detached actors can keep
+  // ~actor_system waiting for ever (CAF issues #1196, #1110; seen here when
+  // several systems share a process).
   auto actor = sys.spawn([state](node_actor* self) {
     self->state = std::move(*state);
+    caf::weak_actor_ptr weak{self->ctrl()};
+    self->state.disk->start([weak] {
+      if (auto strong = weak.lock())
+        caf::anon_send(caf::actor_cast<caf::actor>(strong), persisted_atom::value);
+    });
     return node_behavior(self);
   });
   auto member_port = config::member_port_of({options.listen_host, *port}).port;

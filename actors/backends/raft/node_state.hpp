@@ -51,6 +51,7 @@ struct read_request {
 };
 
 using routed_proposal = proposal_tracker<caf::response_promise>::routed;
+using persisted_atom = caf::atom_constant<caf::atom("persisted")>;
 
 struct node_state {
   node_options options;
@@ -74,6 +75,9 @@ struct node_state {
   // they come; one ready round (one fsync) follows the whole lot, once the
   // ready_atom this sets in motion comes round in the mailbox.
   bool ready_scheduled = false;
+  // Ready rounds handed to the storage writer and not yet back: a round
+  // with nothing to write still queues behind them (advance() in order).
+  std::size_t rounds_on_disk_way = 0;
   bool failed = false;
   bool tls = false; // the member port talks TLS: peers have roles
   static inline const char* name = "dref.raft_node";
@@ -91,6 +95,8 @@ inline bool restarted(const core::persisted_state& restored) {
 caf::behavior node_behavior(node_actor* self);
 // Runs the core's ready rounds until it has nothing more to do.
 void process_ready(node_actor* self);
+// The storage writer finished rounds (persisted_atom): what waited for them.
+void on_persisted(node_actor* self);
 std::chrono::steady_clock::time_point now();
 // The time this leader stamps into an entry it proposes now (leader_clock.hpp).
 std::uint64_t leader_time_ms(node_actor* self);

@@ -1,40 +1,43 @@
 #include "storage_driver.hpp"
 
-#include <algorithm>
 #include <vector>
 
 namespace dref::raft::node {
 
 storage_driver::storage_driver(storage::dir_lock lock, storage::raft_storage storage,
                                std::uint64_t snapshot_every)
-  : lock_(std::move(lock))
-  , storage_(std::move(storage))
-  , snapshot_every_(snapshot_every)
-  , snapshot_index_(storage_.snapshot_index()) {}
+    : lock_(std::move(lock))
+    , storage_(std::move(storage))
+    , snapshot_every_(snapshot_every)
+    , snapshot_index_(storage_.snapshot_index()) {}
 
-std::uint64_t storage_driver::compaction_index(const core::node& raft,
-                                               std::uint64_t applied) const {
-  if (applied < snapshot_index_ + snapshot_every_)
-    return 0;
-  const auto& log = raft.log();
-  // Only durable entries: the snapshot must not get ahead of the log on disk.
-  auto index = std::min(applied, log.stable_index());
-  return index <= log.snapshot_index() ? 0 : index;
+void storage_driver::start(std::function<void()> wake) {
+  writer_ =
+      std::make_unique<storage_writer>(std::move(lock_), std::move(storage_), std::move(wake));
 }
 
-result<bool> storage_driver::compact(core::node& raft, std::uint64_t index, std::string data) {
+bool storage_driver::due(const core::node& raft, std::uint64_t applied) const {
+  if (applied < snapshot_index_ + snapshot_every_)
+    return false;
+  // The snapshot is the state machine where it stands, so only when all of
+  // that is durable here: the snapshot must not get ahead of the log on disk.
+  const auto& log = raft.log();
+  return applied <= log.stable_index() && applied > log.snapshot_index();
+}
+
+bool storage_driver::compact(core::node& raft, std::uint64_t index, std::string data) {
   if (auto compacted = raft.compact(index, std::move(data)); !compacted)
-    return false; // e.g. not durable yet; try again later
+    return false;
   const auto& snap = raft.latest_snapshot();
   if (!snap)
     return false;
   const auto& log = raft.log();
-  std::vector<core::entry> tail;
-  for (auto i = index + 1; i <= log.stable_index(); ++i)
-    tail.push_back(log.at(i));
-  core::hard_state hard{raft.term(), raft.voted_for(), log.committed()};
-  if (auto saved = storage_.compact(*snap, hard, tail); !saved)
-    return std::move(saved).error();
+  // Everything handed to the writer so far is written before this job, so
+  // the new segment must hold it all again: the older ones are deleted.
+  compaction job{*snap, core::hard_state{raft.term(), raft.voted_for(), log.committed()}, {}};
+  for (auto i = index + 1; i <= log.in_progress_index(); ++i)
+    job.tail.push_back(log.at(i));
+  writer_->compact(std::move(job));
   snapshot_index_ = index;
   return true;
 }

@@ -1,28 +1,35 @@
 #pragma once
-// The member's data directory, locked for this process: makes each ready
-// round of the Raft core durable (save: one fsync for everything the round
-// holds, so proposals that came in together share it: group commit) and
-// compacts the log once snapshot_every entries were applied since the last
-// snapshot, up to what is both applied and durable. A storage failure is
-// returned to the caller, which must stop the member: the log on disk and
-// the one in memory no longer agree.
+// The member's data directory as the node sees it: hands each ready round of
+// the Raft core to the storage writer (storage_writer.hpp: its own thread,
+// one fsync for the rounds that wait together: group commit), and compacts
+// the log once snapshot_every entries were applied since the last snapshot,
+// up to what is both applied and durable. The outcomes come back through
+// take_completed(), in order; a failed one means the member must stop: the
+// log on disk and the one in memory no longer agree.
+
+#include "dref/raft/core/node.hpp"
+#include "storage_writer.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
-
-#include "dref/protocol/result.hpp"
-#include "dref/raft/core/node.hpp"
-#include "dref/raft/storage/dir_lock.hpp"
-#include "dref/raft/storage/raft_storage.hpp"
 
 namespace dref::raft::node {
 
 class storage_driver {
 public:
-  storage_driver(storage::dir_lock lock, storage::raft_storage storage, std::uint64_t snapshot_every);
+  storage_driver(storage::dir_lock lock, storage::raft_storage storage,
+                 std::uint64_t snapshot_every);
 
-  // Makes what ready round r holds durable.
-  result<void> persist(const core::ready& r) { return storage_.save(r); }
+  // Starts the writer; wake is called on its thread when outcomes are ready
+  // (storage_writer::wake). Call once, where the driver stays.
+  void start(std::function<void()> wake);
+
+  // Makes what ready round r holds durable, after the rounds before it.
+  void persist(core::ready r) { writer_->persist(std::move(r)); }
+  std::vector<storage_writer::completed> take_completed() { return writer_->take_completed(); }
+  std::vector<storage_writer::completed> wait_all() { return writer_->wait_all(); }
 
   // The state machine was replaced by a snapshot up to index (from the
   // leader, or from disk at a restart).
@@ -32,26 +39,26 @@ public:
   std::uint64_t snapshot_index() const { return snapshot_index_; }
 
   // Compacts raft's log when due, with the state machine at applied; state()
-  // is the encoded state machine, taken only then. True when it compacted;
-  // false when not due or not possible yet (nothing durable past the last
-  // snapshot); an error when storage failed.
+  // is the encoded state machine, taken only then. Raft's log in memory is
+  // compacted at once, the one on disk after the rounds handed in before.
+  // True when it compacted; false when not due or not possible yet (the
+  // state machine is ahead of what is durable here).
   template <class StateSnapshot>
-  result<bool> maybe_compact(core::node& raft, std::uint64_t applied, StateSnapshot&& state) {
-    auto index = compaction_index(raft, applied);
-    if (index == 0)
+  bool maybe_compact(core::node& raft, std::uint64_t applied, StateSnapshot&& state) {
+    if (!due(raft, applied))
       return false;
-    return compact(raft, index, state());
+    return compact(raft, applied, state());
   }
 
 private:
-  // Where a compaction would end now; 0: none due.
-  std::uint64_t compaction_index(const core::node& raft, std::uint64_t applied) const;
-  result<bool> compact(core::node& raft, std::uint64_t index, std::string data);
+  bool due(const core::node& raft, std::uint64_t applied) const;
+  bool compact(core::node& raft, std::uint64_t index, std::string data);
 
   storage::dir_lock lock_;
   storage::raft_storage storage_;
   std::uint64_t snapshot_every_;
   std::uint64_t snapshot_index_;
+  std::unique_ptr<storage_writer> writer_;
 };
 
 } // namespace dref::raft::node

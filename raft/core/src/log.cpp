@@ -11,6 +11,7 @@ raft_log::raft_log(std::uint64_t snapshot_index, std::uint64_t snapshot_term,
                    std::vector<entry> entries, std::uint64_t commit)
   : snapshot_index_(snapshot_index), snapshot_term_(snapshot_term), entries_(std::move(entries)) {
   stable_index_ = last_index();
+  in_progress_ = stable_index_;
   committed_ = std::clamp(commit, snapshot_index_, last_index());
   applied_ = snapshot_index_;
 }
@@ -58,6 +59,7 @@ std::uint64_t raft_log::append_after(std::uint64_t prev_index, std::span<const e
       assert(index > committed_);
       entries_.resize(index - first_index());
       stable_index_ = std::min(stable_index_, index - 1);
+      in_progress_ = std::min(in_progress_, index - 1);
     }
     entries_.push_back(e);
   }
@@ -110,14 +112,12 @@ void raft_log::commit_to(std::uint64_t index) noexcept {
   committed_ = std::max(committed_, std::min(index, last_index()));
 }
 
-void raft_log::applied_to(std::uint64_t index) noexcept {
-  applied_ = std::max(applied_, index);
-}
-
 void raft_log::stable_to(std::uint64_t index, std::uint64_t t) noexcept {
   // Only if the entry persisted is still the one in memory: a truncation in
   // between means a newer write for that index is on its way to storage.
-  if (matches(index, t))
+  // Log matching makes the check enough: an entry of the same index and
+  // term implies the same entries before it.
+  if (matches(index, t) && index <= in_progress_)
     stable_index_ = std::max(stable_index_, index);
 }
 
@@ -136,23 +136,28 @@ void raft_log::restore(std::uint64_t index, std::uint64_t t) {
   snapshot_index_ = index;
   snapshot_term_ = t;
   stable_index_ = index;
+  in_progress_ = index;
   committed_ = index;
   applied_ = index;
 }
 
-std::vector<entry> raft_log::unstable_entries() const {
-  return {entries_.begin() + static_cast<std::ptrdiff_t>(stable_index_ - snapshot_index_),
-          entries_.end()};
+std::vector<entry> raft_log::take_unpersisted() {
+  std::vector<entry> out{
+    entries_.begin() + static_cast<std::ptrdiff_t>(in_progress_ - snapshot_index_), entries_.end()};
+  in_progress_ = last_index();
+  return out;
 }
 
-std::vector<entry> raft_log::entries_to_apply() const {
+std::vector<entry> raft_log::take_to_apply() {
   // Committed entries may be applied before they are durable here: a quorum
   // already has them durably.
-  auto upto = committed_;
-  if (applied_ >= upto)
+  if (applied_ >= committed_)
     return {};
-  return {entries_.begin() + static_cast<std::ptrdiff_t>(applied_ - snapshot_index_),
-          entries_.begin() + static_cast<std::ptrdiff_t>(upto - snapshot_index_)};
+  std::vector<entry> out{
+    entries_.begin() + static_cast<std::ptrdiff_t>(applied_ - snapshot_index_),
+    entries_.begin() + static_cast<std::ptrdiff_t>(committed_ - snapshot_index_)};
+  applied_ = committed_;
+  return out;
 }
 
 } // namespace dref::raft::core

@@ -231,10 +231,13 @@ result<std::uint64_t> node::propose(std::uint64_t client_id, std::uint64_t seque
 }
 
 bool node::has_ready() const {
-  return hard_state{term_, voted_for_, log_.committed()} != last_hard_
-         || log_.has_unstable() || log_.committed() > log_.applied()
-         || !now_.empty() || !after_persist_.empty() || !reads_.empty() || append_pending_
-         || snapshot_to_install_.has_value();
+  // An installed snapshot replaces the state machine: nothing may be handed
+  // out after it until the driver has installed it (advance()).
+  if (snapshot_in_flight_)
+    return false;
+  return hard_state{term_, voted_for_, log_.committed()} != last_hard_ || log_.has_unpersisted()
+         || log_.has_to_apply() || !now_.empty() || !after_persist_.empty() || !reads_.empty()
+         || append_pending_ || snapshot_to_install_.has_value();
 }
 
 core::ready node::ready() {
@@ -246,10 +249,12 @@ core::ready node::ready() {
   hard_state current{term_, voted_for_, log_.committed()};
   if (current != last_hard_)
     out.hard = current;
+  last_hard_ = current;
   out.snapshot_to_install = std::move(snapshot_to_install_);
   snapshot_to_install_.reset();
-  out.entries = log_.unstable_entries();
-  out.committed = log_.entries_to_apply();
+  snapshot_in_flight_ = out.snapshot_to_install.has_value();
+  out.entries = log_.take_unpersisted();
+  out.committed = log_.take_to_apply();
   out.messages_now = std::move(now_);
   out.messages_after_persist = std::move(after_persist_);
   out.reads = std::move(reads_);
@@ -260,12 +265,10 @@ core::ready node::ready() {
 }
 
 void node::advance(const core::ready& done) {
-  if (done.hard)
-    last_hard_ = *done.hard;
+  if (done.snapshot_to_install)
+    snapshot_in_flight_ = false;
   if (!done.entries.empty())
     log_.stable_to(done.entries.back().index, done.entries.back().term);
-  if (!done.committed.empty())
-    log_.applied_to(done.committed.back().index);
   if (role_ == core::role::leader) {
     // Our own copy became durable: it may complete a quorum.
     if (maybe_commit())

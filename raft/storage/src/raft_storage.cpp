@@ -159,7 +159,8 @@ result<void> raft_storage::append_entry(const core::entry& e) {
   return {};
 }
 
-result<void> raft_storage::save(const core::ready& r) {
+result<void> raft_storage::write_round(const core::ready& r, core::hard_state& hard,
+                                       bool& needs_sync) {
   if (r.snapshot_to_install) {
     // The file first: the record that says it exists must never be durable
     // without it.
@@ -169,27 +170,38 @@ result<void> raft_storage::save(const core::ready& r) {
       wal_.append(installed_record, protocol::encode(r.snapshot_to_install->metadata));
     if (!appended)
       return std::move(appended).error();
+    needs_sync = true;
   }
   if (r.hard) {
     auto appended = wal_.append(hard_record, protocol::encode(*r.hard));
     if (!appended)
       return std::move(appended).error();
+    // Term and vote must be durable before anyone hears of them; a commit
+    // index need not (Raft learns it again from the leader), so a round
+    // that only moves it costs a write, not an fsync: on a leader that
+    // halves the fsyncs per committed batch.
+    if (r.hard->term != hard.term || r.hard->voted_for != hard.voted_for)
+      needs_sync = true;
+    hard = *r.hard;
   }
   for (const auto& e : r.entries)
     if (auto appended = append_entry(e); !appended)
       return appended;
-  // Term and vote must be durable before anyone hears of them; a commit
-  // index need not (Raft learns it again from the leader), so a ready that
-  // only moves it costs a write, not an fsync: on a leader that halves the
-  // fsyncs per committed batch.
-  bool vote_moved = r.hard && (r.hard->term != durable_hard_.term
-                               || r.hard->voted_for != durable_hard_.voted_for);
-  if (!r.snapshot_to_install && !vote_moved && r.entries.empty())
+  needs_sync = needs_sync || !r.entries.empty();
+  return {};
+}
+
+result<void> raft_storage::save(std::span<const core::ready> rounds) {
+  auto hard = durable_hard_;
+  bool needs_sync = false;
+  for (const auto& r : rounds)
+    if (auto written = write_round(r, hard, needs_sync); !written)
+      return written;
+  if (!needs_sync)
     return wal_.flush();
   if (auto synced = wal_.sync(); !synced)
     return synced;
-  if (r.hard)
-    durable_hard_ = *r.hard;
+  durable_hard_ = hard;
   return {};
 }
 

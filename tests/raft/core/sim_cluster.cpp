@@ -256,6 +256,39 @@ void cluster::process_ready(node_id id) {
     check_sent_now(id, m);
     send(m);
   }
+  // Checked while the log still holds them (a later round may replace them).
+  check_new_entries(id, rd.entries);
+  // After a snapshot, the entries behind it wait until it is installed.
+  if (!rd.snapshot_to_install)
+    for (const auto& e : rd.committed)
+      apply(id, e);
+  for (auto& r : rd.reads) {
+    check_read(id, r);
+    reads_[id].push_back(r);
+  }
+  if (opts_.async_storage)
+    unwritten_[id].push_back(std::move(rd));
+  else
+    complete_write(id, rd);
+}
+
+void cluster::complete_some_writes(node_id id) {
+  auto& queue = unwritten_[id];
+  if (queue.empty())
+    return;
+  // Half the ticks make nothing durable, so writes often lag several ticks
+  // behind (and a crash then loses several rounds).
+  auto count = std::uniform_int_distribution<std::size_t>{0, 2 * queue.size()}(rng_);
+  count = count > queue.size() ? 0 : count;
+  for (std::size_t i = 0; i < count && nodes_[id]; ++i) {
+    auto rd = std::move(queue.front());
+    queue.pop_front();
+    complete_write(id, rd);
+  }
+}
+
+void cluster::complete_write(node_id id, const raft::core::ready& rd) {
+  auto& n = *nodes_[id];
   auto& disk = disks_[id].state;
   if (rd.snapshot_to_install) {
     disk.snapshot = rd.snapshot_to_install->metadata;
@@ -291,17 +324,13 @@ void cluster::process_ready(node_id id) {
     for (const auto& e : rd.entries)
       if (e.index > disk.snapshot.index)
         disk.entries.push_back(e);
-    check_new_entries(id, rd.entries);
   }
+  if (rd.snapshot_to_install)
+    for (const auto& e : rd.committed)
+      apply(id, e);
   // Persisted: votes and acknowledgements may go now.
   for (const auto& m : rd.messages_after_persist)
     send(m);
-  for (const auto& e : rd.committed)
-    apply(id, e);
-  for (auto& r : rd.reads) {
-    check_read(id, r);
-    reads_[id].push_back(r);
-  }
   n.advance(rd);
 }
 
@@ -314,6 +343,10 @@ void cluster::process_all_ready() {
 void cluster::tick() {
   ++now_;
   tick_clocks();
+  if (opts_.async_storage)
+    for (auto& [id, n] : nodes_)
+      if (running(id))
+        complete_some_writes(id);
   process_all_ready();
   deliver_due();
   process_all_ready();
@@ -352,6 +385,13 @@ void cluster::run(int ticks) {
 
 void cluster::settle(int max_rounds) {
   for (int round = 0; round < max_rounds && violation_.empty(); ++round) {
+    if (opts_.async_storage)
+      for (auto& [id, queue] : unwritten_)
+        while (running(id) && !queue.empty()) {
+          auto rd = std::move(queue.front());
+          queue.pop_front();
+          complete_write(id, rd);
+        }
     std::vector<in_flight_message> batch;
     std::vector<in_flight_message> held; // for paused nodes
     for (auto& m : network_)
@@ -442,8 +482,9 @@ void cluster::crash(node_id id, bool mid_ready) {
     std::cerr << now_ << " crash " << id << (mid_ready ? " mid-ready" : "") << "\n";
   clock.paused = false;
   known_commit_before_crashes_ = std::max(known_commit_before_crashes_, n.log().committed());
-  // Everything not yet handed to storage is gone.
+  // Everything not yet durable is gone.
   nodes_[id].reset();
+  unwritten_[id].clear();
   reads_[id].clear();
 }
 

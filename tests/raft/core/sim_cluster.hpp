@@ -13,6 +13,7 @@
 // one seed always replays the same run.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -47,6 +48,11 @@ struct options {
   std::size_t max_message_bytes = 4096;
   std::size_t snapshot_chunk_bytes = 16;
   bool batch_proposals = true;
+  // Storage writes complete later, in order (a node's ready rounds wait in a
+  // queue until a tick makes a random number of them durable), while the
+  // node goes on handing out rounds; a crash loses the writes still queued.
+  // false: every round is durable before the next ready().
+  bool async_storage = false;
 };
 
 // One line describing a message, for traces and failure reports.
@@ -177,6 +183,10 @@ private:
   void deliver(const raft::core::message& msg);
   void process_ready(node_id id);
   void process_all_ready();
+  // Makes ready round rd of id durable: storage, then what waited for it.
+  void complete_write(node_id id, const raft::core::ready& rd);
+  // async_storage: completes a random number of id's queued writes.
+  void complete_some_writes(node_id id);
   void apply(node_id id, const raft::core::entry& e);
   void tick_clocks();
   void deliver_due();
@@ -204,6 +214,7 @@ private:
   std::vector<node_id> initial_;
   std::map<node_id, std::unique_ptr<raft::core::node>> nodes_;
   std::map<node_id, storage> disks_;
+  std::map<node_id, std::deque<raft::core::ready>> unwritten_; // async_storage
   std::map<node_id, state_machine> machines_;
   std::map<node_id, std::vector<raft::core::read_state>> reads_;
   std::map<node_id, bool> initial_member_;

@@ -1,6 +1,7 @@
-// storage_driver: ready rounds made durable, and the log compacted once
-// enough entries were applied, never past what is durable; a restart finds
-// the snapshot.
+// storage_driver and its writer thread: ready rounds made durable in order,
+// the log compacted once enough entries were applied, never past what is
+// durable and never losing a round handed in before; a restart finds the
+// snapshot and everything after it.
 #include <boost/test/unit_test.hpp>
 
 #include <string>
@@ -23,6 +24,12 @@ storage_driver open_driver(const std::string& dir, std::uint64_t snapshot_every,
   return storage_driver{std::move(*lock), std::move(*opened), snapshot_every};
 }
 
+// Waits for everything handed in; every outcome must be a success.
+void require_all_durable(storage_driver& disk) {
+  for (auto& done : disk.wait_all())
+    BOOST_REQUIRE_MESSAGE(done.outcome.has_value(), done.outcome.error().message);
+}
+
 // A single voter on its own: it elects itself and commits what it proposes.
 struct one_member {
   core::persisted_state restored;
@@ -32,6 +39,7 @@ struct one_member {
 
   one_member(const std::string& dir, std::uint64_t snapshot_every)
     : disk(open_driver(dir, snapshot_every, restored)), raft(config()) {
+    disk.start({});
     for (int tick = 0; tick < 100 && raft.role() != core::role::leader; ++tick) {
       raft.tick();
       drive();
@@ -46,13 +54,14 @@ struct one_member {
     return cfg;
   }
 
-  // Ready rounds until none is left: persisted, then applied.
+  // Ready rounds until none is left: applied, persisted, advanced.
   void drive() {
     while (raft.has_ready()) {
       auto r = raft.ready();
-      BOOST_REQUIRE(disk.persist(r).has_value());
       for (const auto& e : r.committed)
         applied = e.index;
+      disk.persist(r);
+      require_all_durable(disk);
       raft.advance(r);
     }
   }
@@ -79,14 +88,10 @@ BOOST_AUTO_TEST_CASE(the_log_is_compacted_once_enough_entries_are_applied) {
   while (member.applied + 1 < 10)
     member.propose(1);
   BOOST_TEST(member.applied == 9u);
-  auto early = member.disk.maybe_compact(member.raft, member.applied, state);
-  BOOST_REQUIRE(early.has_value());
-  BOOST_TEST(!*early);
+  BOOST_TEST(!member.disk.maybe_compact(member.raft, member.applied, state));
   BOOST_TEST(snapshots_taken == 0); // not even asked for the state
   member.propose(1);
-  auto due = member.disk.maybe_compact(member.raft, member.applied, state);
-  BOOST_REQUIRE(due.has_value());
-  BOOST_TEST(*due);
+  BOOST_TEST(member.disk.maybe_compact(member.raft, member.applied, state));
   BOOST_TEST(snapshots_taken == 1);
   BOOST_TEST(member.disk.snapshot_index() == 10u);
   BOOST_TEST(member.raft.log().snapshot_index() == 10u);
@@ -94,25 +99,67 @@ BOOST_AUTO_TEST_CASE(the_log_is_compacted_once_enough_entries_are_applied) {
   BOOST_TEST(member.raft.latest_snapshot()->data == "state at 10");
   // The next one is due snapshot_every entries later.
   member.propose(9);
-  BOOST_TEST(!*member.disk.maybe_compact(member.raft, member.applied, state));
+  BOOST_TEST(!member.disk.maybe_compact(member.raft, member.applied, state));
   member.propose(1);
-  BOOST_TEST(*member.disk.maybe_compact(member.raft, member.applied, state));
+  BOOST_TEST(member.disk.maybe_compact(member.raft, member.applied, state));
   BOOST_TEST(member.disk.snapshot_index() == 20u);
 }
 
-BOOST_AUTO_TEST_CASE(compaction_stops_at_what_is_durable) {
+BOOST_AUTO_TEST_CASE(compaction_waits_until_the_state_machine_is_durable) {
   dref::test::scratch_dir dir;
   one_member member{dir.str(), 1};
   member.propose(5);
   auto durable = member.raft.log().stable_index();
-  // Applied beyond the durable log (it cannot be in practice, but the
-  // snapshot must never get ahead of the log on disk).
-  auto done = member.disk.maybe_compact(member.raft, durable + 5, [] { return std::string{"s"}; });
-  BOOST_REQUIRE(done.has_value());
-  BOOST_TEST(*done);
+  // Applied beyond the durable log (a follower may apply what a quorum has
+  // before its own write is done): a snapshot there would get ahead of the
+  // log on disk, so none is taken.
+  int taken = 0;
+  auto state = [&] {
+    ++taken;
+    return std::string{"s"};
+  };
+  BOOST_TEST(!member.disk.maybe_compact(member.raft, durable + 5, state));
+  BOOST_TEST(taken == 0);
+  BOOST_TEST(member.disk.snapshot_index() == 0u);
+  BOOST_TEST(member.disk.maybe_compact(member.raft, durable, state));
   BOOST_TEST(member.disk.snapshot_index() == durable);
-  // Nothing new is durable: nothing to compact.
-  BOOST_TEST(!*member.disk.maybe_compact(member.raft, durable + 5, [] { return std::string{}; }));
+  require_all_durable(member.disk);
+}
+
+// Rounds handed in while a compaction is queued, and rounds handed in
+// before it but not yet durable, all survive: the compaction's new segment
+// holds what was handed in before it, the rounds after it follow.
+BOOST_AUTO_TEST_CASE(rounds_around_a_compaction_all_reach_the_disk) {
+  dref::test::scratch_dir dir;
+  std::uint64_t last = 0;
+  {
+    one_member member{dir.str(), 1};
+    member.propose(3);
+    // Two rounds handed in and not waited for, then the compaction, then one more.
+    std::vector<dref::raft::core::ready> rounds;
+    for (int i = 0; i < 2; ++i) {
+      BOOST_REQUIRE(member.raft.propose(0, 0, "early").has_value());
+      rounds.push_back(member.raft.ready());
+      member.disk.persist(rounds.back());
+    }
+    BOOST_REQUIRE(member.disk.maybe_compact(member.raft, member.applied,
+                                            [] { return std::string{"state"}; }));
+    BOOST_REQUIRE(member.raft.propose(0, 0, "late").has_value());
+    rounds.push_back(member.raft.ready());
+    member.disk.persist(rounds.back());
+    last = member.raft.log().last_index();
+    auto done = member.disk.wait_all();
+    BOOST_TEST(done.size() == 4u);
+    for (auto& d : done)
+      BOOST_REQUIRE(d.outcome.has_value());
+    BOOST_TEST(done[2].compaction); // in the order handed in
+  }
+  core::persisted_state restored;
+  auto disk = open_driver(dir.str(), 1, restored);
+  BOOST_REQUIRE(!restored.entries.empty());
+  BOOST_TEST(restored.entries.front().index == restored.snapshot.index + 1);
+  BOOST_TEST(restored.entries.back().index == last);
+  BOOST_TEST(restored.entries.back().data == "late");
 }
 
 BOOST_AUTO_TEST_CASE(a_restart_finds_the_snapshot_and_the_entries_after_it) {
@@ -122,8 +169,8 @@ BOOST_AUTO_TEST_CASE(a_restart_finds_the_snapshot_and_the_entries_after_it) {
   {
     one_member member{dir.str(), 5};
     member.propose(6);
-    BOOST_REQUIRE(*member.disk.maybe_compact(member.raft, member.applied,
-                                             [] { return std::string{"state"}; }));
+    BOOST_REQUIRE(member.disk.maybe_compact(member.raft, member.applied,
+                                            [] { return std::string{"state"}; }));
     snapshot_index = member.disk.snapshot_index();
     BOOST_TEST(snapshot_index > 0u);
     member.propose(2);
@@ -152,6 +199,7 @@ BOOST_AUTO_TEST_CASE(a_failed_fsync_is_reported_and_no_save_succeeds_after_it) {
   auto opened = storage::raft_storage::open(dir.str(), restored, nullptr, faults);
   BOOST_REQUIRE(opened.has_value());
   storage_driver disk{std::move(*lock), std::move(*opened), 100};
+  disk.start({});
   auto ready_with_entry = [](std::uint64_t index) {
     core::ready r;
     core::entry e;
@@ -161,12 +209,18 @@ BOOST_AUTO_TEST_CASE(a_failed_fsync_is_reported_and_no_save_succeeds_after_it) {
     r.entries.push_back(e);
     return r;
   };
-  BOOST_TEST(disk.persist(ready_with_entry(1)).has_value());
-  auto failed = disk.persist(ready_with_entry(2));
+  auto outcome_of = [&](std::uint64_t index) {
+    disk.persist(ready_with_entry(index));
+    auto done = disk.wait_all();
+    BOOST_REQUIRE(done.size() == 1u);
+    return done.front().outcome;
+  };
+  BOOST_TEST(outcome_of(1).has_value());
+  auto failed = outcome_of(2);
   BOOST_REQUIRE(!failed.has_value());
   BOOST_TEST(failed.error().message.find("Input/output error") != std::string::npos,
              failed.error().message);
-  BOOST_TEST(!disk.persist(ready_with_entry(3)).has_value());
+  BOOST_TEST(!outcome_of(3).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,8 +1,11 @@
 #pragma once
 // The node's view of its log: entries after the last snapshot (or from 1),
-// how far they are durable (stable) and committed, and how far the
-// application has been handed them. Entries above stable_index() are
-// "unstable": appended in memory, not yet acknowledged by storage.
+// how far they were handed to storage (in progress) and are durable
+// (stable), how far they are committed, and how far the application has been
+// handed them (applied). stable_index() <= in_progress_index() <=
+// last_index(): entries above stable_index() are appended in memory but not
+// yet acknowledged by storage; those above in_progress_index() were not even
+// handed to it yet.
 
 #include <cstdint>
 #include <optional>
@@ -33,6 +36,7 @@ public:
   std::uint64_t committed() const noexcept { return committed_; }
   std::uint64_t applied() const noexcept { return applied_; }
   std::uint64_t stable_index() const noexcept { return stable_index_; }
+  std::uint64_t in_progress_index() const noexcept { return in_progress_; }
 
   // Term of the entry at index; nullopt when compacted away or beyond the end.
   std::optional<std::uint64_t> term(std::uint64_t index) const noexcept;
@@ -58,8 +62,8 @@ public:
   std::vector<entry> slice(std::uint64_t from, std::uint64_t to, std::size_t max_bytes) const;
 
   void commit_to(std::uint64_t index) noexcept;
-  void applied_to(std::uint64_t index) noexcept;
-  // Storage acknowledged everything up to index of term term as durable.
+  // Storage acknowledged everything up to index of term term as durable;
+  // ignored when that entry was replaced since (a newer write is on its way).
   void stable_to(std::uint64_t index, std::uint64_t term) noexcept;
 
   // Drops entries up to index (which must be applied) after a snapshot.
@@ -67,15 +71,20 @@ public:
   // Replaces the whole log with a snapshot received from the leader.
   void restore(std::uint64_t index, std::uint64_t term);
 
-  bool has_unstable() const noexcept { return stable_index_ < last_index(); }
-  std::vector<entry> unstable_entries() const;
-  std::vector<entry> entries_to_apply() const;
+  // Entries not yet handed to storage; take_ hands them (in_progress moves).
+  bool has_unpersisted() const noexcept { return in_progress_ < last_index(); }
+  std::vector<entry> take_unpersisted();
+  // Committed entries not yet handed to the application; take_ hands them
+  // (applied moves: the application applies what it is handed at once).
+  bool has_to_apply() const noexcept { return applied_ < committed_; }
+  std::vector<entry> take_to_apply();
 
 private:
   std::uint64_t snapshot_index_ = 0;
   std::uint64_t snapshot_term_ = 0;
   std::vector<entry> entries_;
   std::uint64_t stable_index_ = 0;
+  std::uint64_t in_progress_ = 0;
   std::uint64_t committed_ = 0;
   std::uint64_t applied_ = 0;
 };

@@ -19,12 +19,21 @@
 //    the sender has written down what it acknowledges (a vote forgotten in a
 //    crash could elect two leaders in one term; an ack forgotten could lose
 //    a committed entry).
-//  - r.committed may be applied at once: a quorum has them durably;
+//  - r.committed must be applied at once, before the next call into the
+//    node (a quorum has them durably; compact() counts them as applied);
+//    in a round with r.snapshot_to_install, once that is installed;
 //    r.reads may be served once the state machine has applied their index.
-// advance(r) tells the node that everything in r has been persisted and
-// applied; call it before the next ready(). compact(index, data) only up to
-// an index both applied and durable, with data durable before the entries
-// it replaces are dropped from storage.
+//  - Storage may be asynchronous: ready() may be called again before the
+//    earlier rounds are durable, as long as storage makes rounds durable in
+//    the order they were handed out and advance(r) is called for each round,
+//    in that order, once r is durable. A round that holds a snapshot to
+//    install is the exception: has_ready() stays false until it is advanced.
+//    A driver with synchronous storage simply calls advance(r) before the
+//    next ready().
+// compact(index, data) only up to an index both applied and durable, with
+// data durable before the entries it replaces are dropped from storage; a
+// driver with asynchronous storage writes the compaction after the rounds
+// already handed out, with the entries up to log().in_progress_index().
 
 #include <cstdint>
 #include <map>
@@ -277,7 +286,8 @@ private:
   std::optional<core::snapshot> incoming_snapshot_; // being received in chunks
   std::optional<core::snapshot> snapshot_to_install_;
 
-  hard_state last_hard_;
+  hard_state last_hard_; // the last one handed out in a ready
+  bool snapshot_in_flight_ = false;
   std::vector<message> now_;
   std::vector<message> after_persist_;
   std::vector<read_state> reads_;

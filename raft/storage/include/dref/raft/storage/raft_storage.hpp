@@ -20,6 +20,7 @@
 // at any point leaves a complete copy.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,9 @@ public:
 
   // Makes r.snapshot_to_install, r.hard and r.entries durable; a hard state
   // that moves only the commit index is written but not synced.
-  result<void> save(const core::ready& r);
+  result<void> save(const core::ready& r) { return save(std::span<const core::ready>{&r, 1}); }
+  // The same for several rounds, in order, with one fsync for all of them.
+  result<void> save(std::span<const core::ready> rounds);
 
   // The state machine's snapshot at snap.metadata.index (applied and
   // durable); hard and tail (the entries after it) are what the node still
@@ -66,6 +69,8 @@ public:
 private:
   raft_storage(wal w, snapshot_files s) : wal_(std::move(w)), snapshots_(std::move(s)) {}
   result<void> append_entry(const core::entry& e);
+  // Writes r's records; needs_sync is set when they must be synced.
+  result<void> write_round(const core::ready& r, core::hard_state& hard, bool& needs_sync);
   result<void> save_snapshot_file(const core::snapshot& snap);
 
   wal wal_;
