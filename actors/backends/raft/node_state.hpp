@@ -1,7 +1,8 @@
 #pragma once
 // The node actor's state and what its source files share. The actor is one
-// event loop (node_actor.cpp: ticks, Raft messages, the ready loop, applying
-// entries, routing proposals, read rounds, links and the backend seam); it
+// event loop (node_actor.cpp: ticks, Raft messages, routing proposals, read
+// rounds, links and the backend seam; node_ready.cpp: the ready loop and
+// applying entries); it
 // answers admin requests and the status in node_admin.cpp, and start_node
 // opens its data directory and publishes it in node_start.cpp. Each job's
 // bookkeeping lives in a part that owns it (see README.md): this state
@@ -93,10 +94,24 @@ inline bool restarted(const core::persisted_state& restored) {
 
 // --- node_actor.cpp
 caf::behavior node_behavior(node_actor* self);
+
+// --- node_ready.cpp
 // Runs the core's ready rounds until it has nothing more to do.
 void process_ready(node_actor* self);
 // The storage writer finished rounds (persisted_atom): what waited for them.
 void on_persisted(node_actor* self);
+// Replaces the state machine by snap (from the leader, or from disk at a
+// restart) and brings local watchers up to date with catch-up events.
+void install_snapshot(node_actor* self, const core::snapshot& snap);
+
+// --- node_actor.cpp
+// The member stops answering at once: pending requests get broken
+// promises, never an acknowledgement, and the exit reason carries err so
+// whoever monitors the node (dref-node) can say why. Linked peer links go
+// with it.
+void fail_fatally(node_actor* self, const error& err);
+// Asks raft/core to confirm leadership for the reads queued (read_rounds).
+void start_read_round(node_actor* self);
 std::chrono::steady_clock::time_point now();
 // The time this leader stamps into an entry it proposes now (leader_clock.hpp).
 std::uint64_t leader_time_ms(node_actor* self);
