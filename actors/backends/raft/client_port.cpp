@@ -61,40 +61,6 @@ void ask_node(bridge_actor* self, std::uint64_t call, Args&&... args) {
           });
 }
 
-// A batch's items asked of the node one by one (the node sees each as a
-// request of its own), their outcomes gathered in order and sent back as
-// one reply once the last is in. The node answers every proposal and read
-// within its request timeout, and stops the bridge when it stops, so the
-// items need no timer of their own: the gateway's sweep bounds the call.
-template <class BatchReply, class Reply, class Item>
-void ask_node_for_each(bridge_actor* self, std::uint64_t call, std::vector<Item>& items,
-                       auto atom) {
-  struct gathering {
-    caf::actor gateway;
-    std::uint64_t call;
-    BatchReply reply;
-    std::size_t missing;
-    void done_one() {
-      if (--missing == 0)
-        caf::anon_send(gateway, reply_atom::value, call, std::move(reply));
-    }
-  };
-  auto batch =
-      std::make_shared<gathering>(gathering{self->state.gateway, call, BatchReply{}, items.size()});
-  batch->reply.outcomes.resize(items.size());
-  for (std::size_t i = 0; i < items.size(); ++i)
-    self->request(self->state.node, caf::infinite, atom, std::move(items[i]))
-        .then(
-            [batch, i](Reply& reply) {
-              batch->reply.outcomes[i].reply = std::move(reply);
-              batch->done_one();
-            },
-            [batch, i](caf::error& err) {
-              batch->reply.outcomes[i].failed = from_caf_error(err);
-              batch->done_one();
-            });
-}
-
 caf::behavior bridge(bridge_actor* self, caf::actor node, std::chrono::milliseconds timeout) {
   self->state.node = std::move(node);
   self->state.timeout = timeout;
@@ -114,12 +80,10 @@ caf::behavior bridge(bridge_actor* self, caf::actor node, std::chrono::milliseco
         ask_node<store_read_reply>(self, call, read_atom::value, local_atom::value, std::move(r));
       },
       [self](call_atom, std::uint64_t call, propose_atom, proposal_batch& b) {
-        ask_node_for_each<proposal_batch_reply, store_reply>(self, call, b.proposals,
-                                                             propose_atom::value);
+        ask_node<proposal_batch_reply>(self, call, propose_atom::value, std::move(b));
       },
       [self](call_atom, std::uint64_t call, read_atom, read_batch& b) {
-        ask_node_for_each<read_batch_reply, store_read_reply>(self, call, b.reads,
-                                                              read_atom::value);
+        ask_node<read_batch_reply>(self, call, read_atom::value, std::move(b));
       },
       [self](call_atom, std::uint64_t call, watch_atom, std::string& id, caf::actor& relay) {
         ask_node<std::uint64_t>(self, call, watch_atom::value, std::move(id), std::move(relay));
@@ -265,11 +229,9 @@ caf::response_promise start_call(gateway_actor* self, Args&&... args) {
 // A batch: from 1 to protocol::max_batch_items requests.
 template <class Atom, class Batch>
 caf::response_promise start_batch(gateway_actor* self, Atom atom, Batch& batch, std::size_t items) {
-  if (items == 0 || items > protocol::max_batch_items) {
+  if (auto refused = protocol::refuse_batch_size(items)) {
     auto promise = self->make_response_promise();
-    promise.deliver(refusal(errc::invalid_argument, "a batch carries 1 to " +
-                                                        std::to_string(protocol::max_batch_items) +
-                                                        " requests, not " + std::to_string(items)));
+    promise.deliver(to_caf_error(*refused));
     return promise;
   }
   return start_call_of(self, items, atom, std::move(batch));

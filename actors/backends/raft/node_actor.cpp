@@ -89,7 +89,7 @@ namespace {
 
 // --- proposals ---------------------------------------------------------------
 
-void propose_as_leader(node_actor* self, store_proposal proposal, caf::response_promise promise,
+void propose_as_leader(node_actor* self, store_proposal proposal, proposal_waiter promise,
                        bool forwarded, std::chrono::steady_clock::time_point deadline) {
   auto& st = self->state;
   proposal.leader_time_ms = leader_time_ms(self);
@@ -311,6 +311,50 @@ caf::behavior node_behavior(node_actor* self) {
     // A stale read (atoms.hpp): what this member applied so far.
     [self](protocol::read_atom, protocol::local_atom, const store_read& request) {
       return self->state.machine.store().read(request);
+    },
+    // A client's batch, from the client port (store_batches.hpp): each item
+    // goes where it would alone, and the batch is answered in one message
+    // once its last item is.
+    [self](protocol::propose_atom, protocol::proposal_batch& batch) {
+      auto promise = self->make_response_promise();
+      auto& items = batch.proposals;
+      if (auto refused = protocol::refuse_batch_size(items.size())) {
+        promise.deliver(to_caf_error(*refused));
+        return promise;
+      }
+      auto answer =
+        std::make_shared<batch_answer<protocol::proposal_batch_reply>>(promise, items.size());
+      auto deadline = now() + self->state.options.request_timeout;
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        proposal_waiter waiter{answer, i};
+        if (auto ok = store::refuse_internal(items[i].command); !ok)
+          waiter.deliver(store::refusal_reply(std::move(ok).error()));
+        else
+          route_proposal(self, routed_proposal{std::move(items[i]), std::move(waiter), deadline});
+      }
+      return promise;
+    },
+    [self](protocol::read_atom, protocol::read_batch& batch) {
+      auto promise = self->make_response_promise();
+      auto& s = self->state;
+      auto& items = batch.reads;
+      if (auto refused = protocol::refuse_batch_size(items.size())) {
+        promise.deliver(to_caf_error(*refused));
+        return promise;
+      }
+      auto answer = std::make_shared<batch_answer<protocol::read_batch_reply>>(promise, items.size());
+      auto deadline = now() + s.options.request_timeout;
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        read_waiter waiter{answer, i};
+        if (items[i].stale)
+          waiter.deliver(s.machine.store().read(items[i]));
+        else
+          s.reads.enqueue(read_request{std::move(items[i]), std::move(waiter), std::nullopt},
+                          deadline);
+      }
+      if (s.raft && s.reads.round_wanted())
+        start_read_round(self);
+      return promise;
     },
     // A watcher that moves here from another member with the revision it
     // had (watch_relay.hpp): what it missed since, from the history, then

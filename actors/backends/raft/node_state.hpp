@@ -24,6 +24,7 @@
 #include "read_rounds.hpp"
 #include "state_machine.hpp"
 #include "storage_driver.hpp"
+#include "waiters.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
@@ -47,11 +48,11 @@ struct watch_start {
 // A linearizable read, or the start of a watch, as it waits in read_rounds.
 struct read_request {
   protocol::store_read request;
-  caf::response_promise promise;
+  read_waiter promise;
   std::optional<watch_start> watch;
 };
 
-using routed_proposal = proposal_tracker<caf::response_promise>::routed;
+using routed_proposal = proposal_tracker<proposal_waiter>::routed;
 using persisted_atom = caf::atom_constant<caf::atom("persisted")>;
 
 struct node_state {
@@ -64,7 +65,7 @@ struct node_state {
   protocol::hello hello;
   protocol::limits_offer limits_offer;
   member_directory<caf::actor> members;
-  proposal_tracker<caf::response_promise> proposals;
+  proposal_tracker<proposal_waiter> proposals;
   read_rounds<read_request> reads;
   admin_waits<caf::response_promise> admin;
   watcher_set watchers;

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +27,15 @@ inline constexpr std::size_t max_batch_items = 256;
 // alone): far below network.max_message_bytes, so a batch of large values
 // is never refused whole where its items alone would pass.
 inline constexpr std::size_t max_batch_bytes = 1 << 20;
+
+// Why a batch of `items` requests is refused (invalid_argument), if it is.
+inline std::optional<dref::error> refuse_batch_size(std::size_t items) {
+  if (items > 0 && items <= max_batch_items)
+    return std::nullopt;
+  return dref::error{errc::invalid_argument, "a batch carries 1 to " +
+                                                 std::to_string(max_batch_items) +
+                                                 " requests, not " + std::to_string(items)};
+}
 
 template <class Reply>
 struct batch_outcome {
