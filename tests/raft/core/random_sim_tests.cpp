@@ -151,7 +151,10 @@ private:
     // pre-vote, a node with a stale log whose clock runs well ahead of the
     // others' campaigns before any of them times out, and every campaign's
     // higher term resets their timers, so no leader is ever elected (seen
-    // at drift 0.5): a liveness limit of the core, not a safety one.
+    // at drift 0.5): a liveness limit of the core, not a safety one. At 0.2
+    // it is rarer but reachable too (seen with the faults drawn once after
+    // async_storage below, before that draw moved out of chaos); the seeds
+    // run here at 0.2 all elect a leader.
     if (o.reads == dref::raft::core::read_mode::lease)
       o.max_clock_drift = pick<double>(chaos, {0.0, 0.02, 0.05});
     else if (o.pre_vote)
