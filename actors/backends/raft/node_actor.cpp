@@ -184,6 +184,8 @@ namespace {
 
 void start_read_round(node_actor* self) {
   auto& st = self->state;
+  if (!st.raft || !st.reads.round_wanted())
+    return;
   auto context = st.reads.next_context();
   if (auto asked = st.raft->read_index(context); !asked)
     return; // no leader yet: the queue waits for the next tick
@@ -210,6 +212,48 @@ void expire_requests(node_actor* self) {
     promise.deliver(to_caf_error(error{errc::timeout, "the proposal was not committed in time"}));
 }
 
+// --- what clients send ------------------------------------------------------
+
+// A client's proposal, alone or in a batch: internal commands are refused
+// (store::refuse_internal), the rest routed.
+void take_proposal(node_actor* self, store_proposal proposal, proposal_waiter waiter,
+                   std::chrono::steady_clock::time_point deadline) {
+  if (auto ok = store::refuse_internal(proposal.command); !ok) {
+    waiter.deliver(store::refusal_reply(std::move(ok).error()));
+    return;
+  }
+  route_proposal(self, routed_proposal{std::move(proposal), std::move(waiter), deadline});
+}
+
+// A client's read, alone or in a batch: a stale one is answered from what
+// this member applied so far (store_reads.hpp), a linearizable one waits
+// for a read round (the caller starts it once its reads are queued).
+void take_read(node_actor* self, store_read request, read_waiter waiter,
+               std::chrono::steady_clock::time_point deadline) {
+  auto& s = self->state;
+  if (request.stale)
+    waiter.deliver(s.machine.store().read(request));
+  else
+    s.reads.enqueue(read_request{std::move(request), std::move(waiter), std::nullopt}, deadline);
+}
+
+// A client's batch (store_batches.hpp): each item taken as it would be
+// alone, with a waiter for its slot; the batch is answered in one message
+// once its last item is.
+template <class BatchReply, class Items, class Take>
+caf::response_promise take_batch(node_actor* self, Items& items, Take take) {
+  auto promise = self->make_response_promise();
+  if (auto refused = protocol::refuse_batch_size(items.size())) {
+    promise.deliver(to_caf_error(*refused));
+    return promise;
+  }
+  auto answer = std::make_shared<batch_answer<BatchReply>>(promise, items.size());
+  auto deadline = now() + self->state.options.request_timeout;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    take(self, std::move(items[i]), waiter<BatchReply>{answer, i}, deadline);
+  return promise;
+}
+
 // --- ticks -------------------------------------------------------------------
 
 void on_tick(node_actor* self) {
@@ -226,8 +270,7 @@ void on_tick(node_actor* self) {
   st.proposals.reroute(st.raft->leader());
   for (auto& p : st.proposals.take_parked())
     route_proposal(self, std::move(p));
-  if (st.reads.round_wanted())
-    start_read_round(self);
+  start_read_round(self);
   if (st.raft->role() != core::role::leader)
     return;
   // Time moves inside the store only through entries: the leader proposes
@@ -275,23 +318,14 @@ caf::behavior node_behavior(node_actor* self) {
     {
       [self](protocol::propose_atom, store_proposal& proposal) {
         auto promise = self->make_response_promise<protocol::store_reply>();
-        if (auto ok = store::refuse_internal(proposal.command); !ok) {
-          promise.deliver(store::refusal_reply(std::move(ok).error()));
-          return promise;
-        }
-        route_proposal(self, routed_proposal{std::move(proposal), promise,
-                                             now() + self->state.options.request_timeout});
+        take_proposal(self, std::move(proposal), promise,
+                      now() + self->state.options.request_timeout);
         return promise;
       },
       [self](protocol::read_atom, store_read& request) {
         auto promise = self->make_response_promise<protocol::store_read_reply>();
-        auto& s = self->state;
-        if (request.stale) // what this member applied so far (store_reads.hpp)
-          return promise.deliver(s.machine.store().read(request));
-        s.reads.enqueue(read_request{std::move(request), promise, std::nullopt},
-                        now() + s.options.request_timeout);
-        if (s.raft && !s.reads.round_in_flight())
-          start_read_round(self);
+        take_read(self, std::move(request), promise, now() + self->state.options.request_timeout);
+        start_read_round(self);
         return promise;
       },
       [self](protocol::watch_atom, const std::string& id, const caf::actor& watcher) {
@@ -300,8 +334,7 @@ caf::behavior node_behavior(node_actor* self) {
         self->monitor(watcher);
         s.reads.enqueue(read_request{{}, promise, watch_start{id, watcher}},
                         now() + s.options.request_timeout);
-        if (s.raft && !s.reads.round_in_flight())
-          start_read_round(self);
+        start_read_round(self);
         return promise;
       },
       [self](protocol::unwatch_atom, const std::string& id, const caf::actor& watcher) {
@@ -312,48 +345,13 @@ caf::behavior node_behavior(node_actor* self) {
     [self](protocol::read_atom, protocol::local_atom, const store_read& request) {
       return self->state.machine.store().read(request);
     },
-    // A client's batch, from the client port (store_batches.hpp): each item
-    // goes where it would alone, and the batch is answered in one message
-    // once its last item is.
+    // A client's batch, from the client port (take_batch).
     [self](protocol::propose_atom, protocol::proposal_batch& batch) {
-      auto promise = self->make_response_promise();
-      auto& items = batch.proposals;
-      if (auto refused = protocol::refuse_batch_size(items.size())) {
-        promise.deliver(to_caf_error(*refused));
-        return promise;
-      }
-      auto answer =
-        std::make_shared<batch_answer<protocol::proposal_batch_reply>>(promise, items.size());
-      auto deadline = now() + self->state.options.request_timeout;
-      for (std::size_t i = 0; i < items.size(); ++i) {
-        proposal_waiter waiter{answer, i};
-        if (auto ok = store::refuse_internal(items[i].command); !ok)
-          waiter.deliver(store::refusal_reply(std::move(ok).error()));
-        else
-          route_proposal(self, routed_proposal{std::move(items[i]), std::move(waiter), deadline});
-      }
-      return promise;
+      return take_batch<protocol::proposal_batch_reply>(self, batch.proposals, take_proposal);
     },
     [self](protocol::read_atom, protocol::read_batch& batch) {
-      auto promise = self->make_response_promise();
-      auto& s = self->state;
-      auto& items = batch.reads;
-      if (auto refused = protocol::refuse_batch_size(items.size())) {
-        promise.deliver(to_caf_error(*refused));
-        return promise;
-      }
-      auto answer = std::make_shared<batch_answer<protocol::read_batch_reply>>(promise, items.size());
-      auto deadline = now() + s.options.request_timeout;
-      for (std::size_t i = 0; i < items.size(); ++i) {
-        read_waiter waiter{answer, i};
-        if (items[i].stale)
-          waiter.deliver(s.machine.store().read(items[i]));
-        else
-          s.reads.enqueue(read_request{std::move(items[i]), std::move(waiter), std::nullopt},
-                          deadline);
-      }
-      if (s.raft && s.reads.round_wanted())
-        start_read_round(self);
+      auto promise = take_batch<protocol::read_batch_reply>(self, batch.reads, take_read);
+      start_read_round(self);
       return promise;
     },
     // A watcher that moves here from another member with the revision it

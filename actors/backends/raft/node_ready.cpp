@@ -154,8 +154,7 @@ void process_ready(node_actor* self) {
   if (st.raft && !st.failed) {
     st.hooks.leading(st.raft->role() == core::role::leader, st.raft->term(), st.machine.applied());
     maybe_compact(self);
-    if (st.reads.round_wanted())
-      start_read_round(self);
+    start_read_round(self);
   }
 }
 

@@ -111,7 +111,8 @@ void install_snapshot(node_actor* self, const core::snapshot& snap);
 // whoever monitors the node (dref-node) can say why. Linked peer links go
 // with it.
 void fail_fatally(node_actor* self, const error& err);
-// Asks raft/core to confirm leadership for the reads queued (read_rounds).
+// Asks raft/core to confirm leadership for the reads queued (read_rounds),
+// unless a round is in flight, no read waits or the core has not started.
 void start_read_round(node_actor* self);
 std::chrono::steady_clock::time_point now();
 // The time this leader stamps into an entry it proposes now (leader_clock.hpp).

@@ -81,16 +81,22 @@ void storage_writer::run() {
 }
 
 void storage_writer::write(std::vector<job>& batch, std::vector<completed>& out) {
+  // Once a write failed, what reached the disk is unknown: nothing after it
+  // is attempted.
+  auto attempt = [this](auto&& write_it) -> result<void> {
+    if (failed_)
+      return error{errc::io_failed, "an earlier write to the log failed"};
+    auto outcome = write_it();
+    failed_ = !outcome;
+    return outcome;
+  };
   // Rounds since the last sync: written together, then synced once.
   std::vector<core::ready> rounds;
   auto started = std::chrono::steady_clock::now();
   auto flush_rounds = [&] {
     if (rounds.empty())
       return;
-    result<void> outcome =
-        failed_ ? result<void>{error{errc::io_failed, "an earlier write to the log failed"}}
-                : storage_.save(std::span<const core::ready>{rounds});
-    failed_ = failed_ || !outcome;
+    auto outcome = attempt([&] { return storage_.save(std::span<const core::ready>{rounds}); });
     auto took = std::chrono::steady_clock::now() - started;
     for (auto& r : rounds)
       out.push_back(completed{std::move(r), false, outcome, took});
@@ -103,10 +109,8 @@ void storage_writer::write(std::vector<job>& batch, std::vector<completed>& out)
     }
     flush_rounds();
     started = std::chrono::steady_clock::now();
-    result<void> outcome =
-        failed_ ? result<void>{error{errc::io_failed, "an earlier write to the log failed"}}
-                : storage_.compact(j.compact->snapshot, j.compact->hard, j.compact->tail);
-    failed_ = failed_ || !outcome;
+    auto outcome = attempt(
+        [&] { return storage_.compact(j.compact->snapshot, j.compact->hard, j.compact->tail); });
     out.push_back(completed{{}, true, outcome, std::chrono::steady_clock::now() - started});
     started = std::chrono::steady_clock::now();
   }

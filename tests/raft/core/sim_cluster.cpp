@@ -279,8 +279,12 @@ void cluster::complete_some_writes(node_id id) {
   // Half the ticks make nothing durable, so writes often lag several ticks
   // behind (and a crash then loses several rounds).
   auto count = std::uniform_int_distribution<std::size_t>{0, 2 * queue.size()}(rng_);
-  count = count > queue.size() ? 0 : count;
-  for (std::size_t i = 0; i < count && nodes_[id]; ++i) {
+  complete_writes(id, count > queue.size() ? 0 : count);
+}
+
+void cluster::complete_writes(node_id id, std::size_t count) {
+  auto& queue = unwritten_[id];
+  for (std::size_t i = 0; i < count && !queue.empty() && nodes_[id]; ++i) {
     auto rd = std::move(queue.front());
     queue.pop_front();
     complete_write(id, rd);
@@ -387,11 +391,8 @@ void cluster::settle(int max_rounds) {
   for (int round = 0; round < max_rounds && violation_.empty(); ++round) {
     if (opts_.async_storage)
       for (auto& [id, queue] : unwritten_)
-        while (running(id) && !queue.empty()) {
-          auto rd = std::move(queue.front());
-          queue.pop_front();
-          complete_write(id, rd);
-        }
+        if (running(id))
+          complete_writes(id, queue.size());
     std::vector<in_flight_message> batch;
     std::vector<in_flight_message> held; // for paused nodes
     for (auto& m : network_)

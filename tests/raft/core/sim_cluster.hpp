@@ -187,6 +187,8 @@ private:
   void complete_write(node_id id, const raft::core::ready& rd);
   // async_storage: completes a random number of id's queued writes.
   void complete_some_writes(node_id id);
+  // Completes the first count of id's queued writes (fewer if it crashes).
+  void complete_writes(node_id id, std::size_t count);
   void apply(node_id id, const raft::core::entry& e);
   void tick_clocks();
   void deliver_due();
