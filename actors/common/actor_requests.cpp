@@ -1,39 +1,74 @@
 // Proposals, reads and watches from actors, for the primitives' actor APIs
 // (locks, topics, promises, delays, elections): each answer runs in the
 // requesting actor's context.
-#include <caf/actor_system.hpp>
-#include <caf/scheduled_actor.hpp>
-
 #include "context_impl.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "request_from.hpp"
 
+#include <caf/actor_system.hpp>
+#include <caf/scheduled_actor.hpp>
+
 namespace dref::detail {
 
-void context_impl::async_propose(caf::scheduled_actor* self, protocol::store_command command,
-                                 timeout_ms timeout,
-                                 std::function<void(result<protocol::store_result>)> done) {
-  if (stopped)
-    return done(shut_down_error());
+void context_impl::ask_backend(caf::scheduled_actor* self, protocol::store_read request,
+                               timeout_ms timeout,
+                               std::function<void(protocol::store_read_reply&)> on_reply,
+                               std::function<void(caf::error&)> on_error) {
+  auto replied = [f = std::move(on_reply)](protocol::store_read_reply& reply) { f(reply); };
+  auto failed = [f = std::move(on_error)](caf::error& err) { f(err); };
+  if (backend->read_here)
+    return answer_self(self, caf::make_message(backend->read_here(request)), std::move(replied),
+                       std::move(failed));
+  request_from(self, backend->actor, backend_timeout(timeout),
+               caf::make_message(backend::read_atom::value, std::move(request)), std::move(replied),
+               std::move(failed));
+}
+
+void context_impl::ask_backend(caf::scheduled_actor* self, protocol::store_command command,
+                               timeout_ms timeout,
+                               std::function<void(protocol::store_reply&)> on_reply,
+                               std::function<void(caf::error&)> on_error) {
+  if (backend->propose_here) {
+    // Applied before the call returns, so never sent twice: not numbered
+    // (see context_impl::propose in blocking_requests.cpp).
+    auto answer = backend->propose_here(protocol::store_proposal{0, 0, 0, 0, std::move(command)});
+    return answer_self(
+        self, caf::make_message(std::move(answer)),
+        [f = std::move(on_reply)](protocol::store_reply& reply) { f(reply); },
+        [f = std::move(on_error)](caf::error& err) { f(err); });
+  }
   auto proposal = numbered(std::move(command));
   auto finished = [weak = weak_from_this(), sequence = proposal.sequence] {
     if (auto ctx = weak.lock())
       ctx->finish_sequence(sequence);
   };
   request_from(
-    self, backend->actor, backend_timeout(timeout),
-    caf::make_message(backend::propose_atom::value, std::move(proposal)),
-    [done, finished](protocol::store_reply& reply) {
-      finished();
-      if (reply.error)
-        return done(std::move(*reply.error));
-      done(std::move(reply.value));
-    },
-    [done, finished](caf::error& err) {
-      finished();
-      done(from_caf_error(err));
-    });
+      self, backend->actor, backend_timeout(timeout),
+      caf::make_message(backend::propose_atom::value, std::move(proposal)),
+      [f = std::move(on_reply), finished](protocol::store_reply& reply) {
+        finished();
+        f(reply);
+      },
+      [f = std::move(on_error), finished](caf::error& err) {
+        finished();
+        f(err);
+      });
+}
+
+void context_impl::async_propose(caf::scheduled_actor* self, protocol::store_command command,
+                                 timeout_ms timeout,
+                                 std::function<void(result<protocol::store_result>)> done) {
+  if (stopped)
+    return done(shut_down_error());
+  ask_backend(
+      self, std::move(command), timeout,
+      [done](protocol::store_reply& reply) {
+        if (reply.error)
+          return done(std::move(*reply.error));
+        done(std::move(reply.value));
+      },
+      [done](caf::error& err) { done(from_caf_error(err)); });
 }
 
 void context_impl::async_read(caf::scheduled_actor* self, protocol::store_read request,
@@ -41,15 +76,14 @@ void context_impl::async_read(caf::scheduled_actor* self, protocol::store_read r
                               std::function<void(result<protocol::read_result>)> done) {
   if (stopped)
     return done(shut_down_error());
-  request_from(
-    self, backend->actor, backend_timeout(timeout),
-    caf::make_message(backend::read_atom::value, std::move(request)),
-    [done](protocol::store_read_reply& reply) {
-      if (reply.error)
-        return done(std::move(*reply.error));
-      done(std::move(reply.value));
-    },
-    [done](caf::error& err) { done(from_caf_error(err)); });
+  ask_backend(
+      self, std::move(request), timeout,
+      [done](protocol::store_read_reply& reply) {
+        if (reply.error)
+          return done(std::move(*reply.error));
+        done(std::move(reply.value));
+      },
+      [done](caf::error& err) { done(from_caf_error(err)); });
 }
 
 void context_impl::async_watch(caf::scheduled_actor* self, const std::string& id,
@@ -61,10 +95,10 @@ void context_impl::async_watch(caf::scheduled_actor* self, const std::string& id
   // Until the answer, the inbox lives in the handlers: a timeout drops it
   // and so stops the relay.
   request_from(
-    self, backend->actor, backend_timeout(timeout),
-    caf::make_message(backend::watch_atom::value, id, events.relay()),
-    [done, events](std::uint64_t) { done(events); },
-    [done](caf::error& err) { done(from_caf_error(err)); });
+      self, backend->actor, backend_timeout(timeout),
+      caf::make_message(backend::watch_atom::value, id, events.relay()),
+      [done, events](std::uint64_t) { done(events); },
+      [done](caf::error& err) { done(from_caf_error(err)); });
 }
 
 } // namespace dref::detail

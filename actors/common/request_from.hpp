@@ -34,6 +34,21 @@ void request_from(caf::scheduled_actor* self, const caf::actor& dest,
   request_from(self, dest, caf::duration{timeout}, std::move(msg), std::move(answers)...);
 }
 
+// The answer to a request that needed no message, because it was answered
+// in this thread (the memory backend's store behind its lock): `reply`
+// arrives in self's mailbox as the response to a request of self, so the
+// matching handler runs in self's context after the current handler, as
+// it would for a request, never inside the caller, whose code may go on
+// after asking (and may ask again from the handler without recursing).
+// Self is running, so this wakes nobody.
+template <class... Handlers>
+void answer_self(caf::scheduled_actor* self, caf::message reply, Handlers... answers) {
+  auto response_id = self->new_request_id(caf::message_priority::normal).response_id();
+  self->add_multiplexed_response_handler(response_id, caf::behavior{std::move(answers)...});
+  self->enqueue(caf::make_mailbox_element(self->ctrl(), response_id, {}, std::move(reply)),
+                self->context());
+}
+
 // The same to a typed actor, whose interface the message is not checked
 // against here: only for messages built for it (caf::make_message of its
 // own signatures).

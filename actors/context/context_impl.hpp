@@ -93,6 +93,19 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   result<std::optional<lock_guard>> acquire(const std::string& lock_id,
                                             std::optional<std::chrono::milliseconds> wait);
 
+  // actor_requests.cpp: the backend's reply to a read or a proposal from an
+  // actor, as a message to self: on_reply (or on_error with the CAF error
+  // of a failed request: its timeout, the backend gone) runs in self's
+  // context after the current handler. Asked in this thread when the
+  // backend answers here (backend_handle::read_here, propose_here), else
+  // of the backend actor; a proposal sent there is numbered, so that a
+  // retry is answered from the store's reply cache.
+  void ask_backend(caf::scheduled_actor* self, protocol::store_read request, timeout_ms timeout,
+                   std::function<void(protocol::store_read_reply&)> on_reply,
+                   std::function<void(caf::error&)> on_error);
+  void ask_backend(caf::scheduled_actor* self, protocol::store_command command, timeout_ms timeout,
+                   std::function<void(protocol::store_reply&)> on_reply,
+                   std::function<void(caf::error&)> on_error);
   // actor_requests.cpp: propose, read and watch from an actor; done runs
   // in self's context. A watch's on_event runs there too, for every event
   // of id committed after the watch is in place (when done gets the inbox),

@@ -159,10 +159,8 @@ void start_copy(ref_actor_type* self, const std::shared_ptr<context_impl>& ctx) 
       if (!watching || !owner || owner->stopped)
         return done();
       auto watch = std::make_shared<subscription>(std::move(*watching));
-      self
-        ->request(owner->backend->actor, owner->backend_timeout({}), backend::read_atom::value,
-                  store_read{read_kind::value, self->state.id, 0, 0})
-        .then(
+      owner->ask_backend(
+          self, store_read{read_kind::value, self->state.id, 0, 0}, {},
           [self, done, watch](store_read_reply& reply) {
             done();
             if (reply.error)
@@ -192,9 +190,8 @@ void read_and_commit(ref_actor_type* self, bool may_use_copy = true) {
       return commit_round(self, value_state{std::move(*copy->bytes), copy->version, {}, {}},
                           false);
   }
-  self->request(ctx->backend->actor, ctx->backend_timeout({}), backend::read_atom::value,
-                store_read{read_kind::value, self->state.id, 0, 0})
-    .then(
+  ctx->ask_backend(
+      self, store_read{read_kind::value, self->state.id, 0, 0}, {},
       [self](store_read_reply& reply) {
         if (reply.error)
           return fail_batch(self, batch_size(self->state), *reply.error);
@@ -222,18 +219,14 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
   if (!ctx || ctx->stopped)
     return fail_batch(self, n, context_impl::shut_down_error());
   const auto& fence = st.queue.front().fence;
-  auto proposal =
-    ctx->numbered(guarded(write_at_version(st.id, base.version, &base.value, *next),
-                          fence ? &*fence : nullptr));
-  auto sequence = proposal.sequence;
   std::weak_ptr<context_impl> weak = ctx;
-  self->request(ctx->backend->actor, ctx->backend_timeout({}), backend::propose_atom::value,
-                std::move(proposal))
-    .then(
-      [self, weak, sequence, n, written = *next, base_version = base.version](store_reply& reply) {
+  ctx->ask_backend(
+      self,
+      guarded(write_at_version(st.id, base.version, &base.value, *next),
+              fence ? &*fence : nullptr),
+      {},
+      [self, weak, n, written = *next, base_version = base.version](store_reply& reply) {
         auto owner = weak.lock();
-        if (owner)
-          owner->finish_sequence(sequence);
         auto& state = self->state;
         if (!reply.error) {
           auto version = std::get<res_written>(reply.value).version;
@@ -263,9 +256,7 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
         }
         fail_batch(self, n, *reply.error);
       },
-      [self, weak, sequence, n](caf::error& err) {
-        if (auto owner = weak.lock())
-          owner->finish_sequence(sequence);
+      [self, n](caf::error& err) {
         self->state.known.reset(); // the outcome is unknown
         fail_batch(self, n, from_caf_error(err));
       });
@@ -310,17 +301,12 @@ caf::actor context_impl::ref_actor(const std::string& id) {
 
 void ref_core::async_read(caf::scheduled_actor* self, timeout_ms timeout,
                           std::function<void(result<value_state>)> done) const {
-  if (ctx_->stopped)
-    return done(context_impl::shut_down_error());
-  request_from(
-    self, ctx_->backend->actor, ctx_->backend_timeout(timeout),
-    caf::make_message(backend::read_atom::value, store_read{read_kind::value, id_, 0, 0}),
-    [done](store_read_reply& reply) {
-      if (reply.error)
-        return done(std::move(*reply.error));
-      done(std::get<value_state>(std::move(reply.value)));
-    },
-    [done](caf::error& err) { done(from_caf_error(err)); });
+  ctx_->async_read(self, store_read{read_kind::value, id_, 0, 0}, timeout,
+                   [done](result<read_result> got) {
+                     if (!got)
+                       return done(std::move(got).error());
+                     done(std::get<value_state>(std::move(*got)));
+                   });
 }
 
 void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,

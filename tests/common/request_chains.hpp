@@ -38,11 +38,14 @@ std::shared_ptr<request_chains> start_request_chains(caf::actor_system& sys, int
           return;
         }
         auto again = weak.lock();
-        issue(self, a, [again, state, until](bool ok) {
+        // The shared state by address (`again` holds *next, which holds
+        // `state`): a shared_ptr copied per request would make all actors
+        // take turns at its count.
+        issue(self, a, [again, shared = state.get(), until](bool ok) {
           if (!ok)
-            ++state->errors;
-          else if (++state->answers >= until && until > 0)
-            state->stop = true;
+            ++shared->errors;
+          else if (++shared->answers >= until && until > 0)
+            shared->stop = true;
           (*again)();
         });
       };

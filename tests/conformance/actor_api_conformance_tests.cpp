@@ -1,18 +1,18 @@
 // Cached reads and requests from actors, every backend must provide (run
 // here on memory).
 
-#include <boost/test/unit_test.hpp>
+#include "actor_client.hpp"
+#include "cluster_fixture.hpp"
+#include "dref/store/named_commands.hpp"
+#include "test_thread.hpp"
+#include "wait_until.hpp"
 
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <caf/event_based_actor.hpp>
 #include <functional>
 #include <memory>
 #include <thread>
-
-#include "actor_client.hpp"
-#include "cluster_fixture.hpp"
-#include "wait_until.hpp"
-#include "test_thread.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -79,8 +79,10 @@ BOOST_FIXTURE_TEST_CASE(hundred_actors_times_hundred_increments, cluster) {
   std::atomic<int> failed{0};
   test::actor_stopper stop;
   for (int a = 0; a < actors; ++a) {
-    auto counter = node(static_cast<std::size_t>(a) % 3).existing<std::int64_t>(manual_id("ac/counter"));
-    stop.add(spawn_client(sys, [&, counter](caf::event_based_actor* self, std::function<void()> finish) {
+    auto counter =
+        node(static_cast<std::size_t>(a) % 3).existing<std::int64_t>(manual_id("ac/counter"));
+    stop.add(spawn_client(sys, [&, counter](caf::event_based_actor* self,
+                                            std::function<void()> finish) {
       auto step = std::make_shared<std::function<void(int)>>();
       *step = [self, counter, finish, &finished, &failed, weak = std::weak_ptr{step}](int left) {
         if (left == 0) {
@@ -89,12 +91,12 @@ BOOST_FIXTURE_TEST_CASE(hundred_actors_times_hundred_increments, cluster) {
         }
         auto again = weak.lock();
         counter.update_and_get(self, [](std::int64_t n) { return n + 1; })
-          .then([again, left](std::int64_t) { (*again)(left - 1); },
-                [&failed, finish](const error& e) {
-                  BOOST_TEST_MESSAGE("async update failed: " << e.to_string());
-                  ++failed;
-                  finish();
-                });
+            .then([again, left](std::int64_t) { (*again)(left - 1); },
+                  [&failed, finish](const error& e) {
+                    BOOST_TEST_MESSAGE("async update failed: " << e.to_string());
+                    ++failed;
+                    finish();
+                  });
       };
       (*step)(increments);
     }));
@@ -117,7 +119,8 @@ BOOST_AUTO_TEST_CASE(a_refused_update_among_many_fails_alone) {
   std::atomic<int> appended{0}, refused{0}, oversize{0}, other{0};
   test::actor_stopper stop;
   for (int a = 0; a < actors; ++a)
-    stop.add(spawn_client(small.sys, [&, a](caf::event_based_actor* self, std::function<void()> finish) {
+    stop.add(spawn_client(small.sys, [&, a](caf::event_based_actor* self,
+                                            std::function<void()> finish) {
       auto verdict = [&, finish](const error& e) {
         if (e.code == errc::validation_failed)
           ++refused;
@@ -132,9 +135,17 @@ BOOST_AUTO_TEST_CASE(a_refused_update_among_many_fails_alone) {
         finish();
       };
       switch (a % 3) {
-        case 0: checked.update_and_get(self, [](const std::string& s) { return s + "x"; }).then(ok, verdict); break;
-        case 1: checked.update_and_get(self, [](const std::string& s) { return s + "!"; }).then(ok, verdict); break;
-        default: text.update_and_get(self, [](const std::string& s) { return s + std::string(2000, 'y'); }).then(ok, verdict);
+        case 0:
+          checked.update_and_get(self, [](const std::string& s) { return s + "x"; })
+              .then(ok, verdict);
+          break;
+        case 1:
+          checked.update_and_get(self, [](const std::string& s) { return s + "!"; })
+              .then(ok, verdict);
+          break;
+        default:
+          text.update_and_get(self, [](const std::string& s) { return s + std::string(2000, 'y'); })
+              .then(ok, verdict);
       }
     }));
   BOOST_TEST_REQUIRE(wait_until([&] { return appended + refused + oversize + other == actors; }));
@@ -166,32 +177,60 @@ BOOST_FIXTURE_TEST_CASE(actor_get_set_cas_and_errors, cluster) {
       finish();
     };
     // Chained in the actor's context: each answer starts the next request.
-    r.set(self, std::string{"b"}).then([=, &done](std::uint64_t version) {
-      seen->version = version;
-      r.get(self).then([=, &done](std::string got) {
-        seen->got = got;
-        r.compare_and_set(self, std::string{"b"}, std::string{"c"}).then([=, &done](bool hit) {
-          seen->cas_hit = hit;
-          r.compare_and_set(self, std::string{"zz"}, std::string{"d"}).then([=, &done](bool hit2) {
-            seen->cas_miss = hit2;
-            r.get_and_update(self, [](const std::string& s) { return s + "!"; }).then([=, &done](std::string old) {
-              seen->old_value = old;
-              missing.get(self).then([fail](std::string) { fail(error{errc::internal, "missing id answered"}); },
-                                     [=, &done](const error& e) {
-                seen->missing_code = e.code;
-                guarded.update_and_get(self, [](const std::string&) { return std::string{"too long"}; })
-                  .then([fail](std::string) { fail(error{errc::internal, "validator ignored"}); },
-                        [=, &done](const error& e2) {
-                          seen->refused_code = e2.code;
-                          done = true;
-                          finish();
-                        });
-              });
-            }, fail);
-          }, fail);
-        }, fail);
-      }, fail);
-    }, fail);
+    r.set(self, std::string{"b"})
+        .then(
+            [=, &done](std::uint64_t version) {
+              seen->version = version;
+              r.get(self).then(
+                  [=, &done](std::string got) {
+                    seen->got = got;
+                    r.compare_and_set(self, std::string{"b"}, std::string{"c"})
+                        .then(
+                            [=, &done](bool hit) {
+                              seen->cas_hit = hit;
+                              r.compare_and_set(self, std::string{"zz"}, std::string{"d"})
+                                  .then(
+                                      [=, &done](bool hit2) {
+                                        seen->cas_miss = hit2;
+                                        r.get_and_update(
+                                             self, [](const std::string& s) { return s + "!"; })
+                                            .then(
+                                                [=, &done](std::string old) {
+                                                  seen->old_value = old;
+                                                  missing.get(self).then(
+                                                      [fail](std::string) {
+                                                        fail(error{errc::internal,
+                                                                   "missing id answered"});
+                                                      },
+                                                      [=, &done](const error& e) {
+                                                        seen->missing_code = e.code;
+                                                        guarded
+                                                            .update_and_get(self,
+                                                                            [](const std::string&) {
+                                                                              return std::string{
+                                                                                  "too long"};
+                                                                            })
+                                                            .then(
+                                                                [fail](std::string) {
+                                                                  fail(error{errc::internal,
+                                                                             "validator ignored"});
+                                                                },
+                                                                [=, &done](const error& e2) {
+                                                                  seen->refused_code = e2.code;
+                                                                  done = true;
+                                                                  finish();
+                                                                });
+                                                      });
+                                                },
+                                                fail);
+                                      },
+                                      fail);
+                            },
+                            fail);
+                  },
+                  fail);
+            },
+            fail);
   }));
   BOOST_TEST_REQUIRE(wait_until([&] { return done.load(); }));
   BOOST_TEST(seen->version > 0u);
@@ -203,6 +242,56 @@ BOOST_FIXTURE_TEST_CASE(actor_get_set_cas_and_errors, cluster) {
   BOOST_TEST((seen->refused_code == errc::validation_failed));
   BOOST_TEST(r.get() == "c!");
   BOOST_TEST(r.get_cached() == "c!");
+}
+
+// An answer never runs inside then(), even where the backend answers in the
+// asking thread (memory): the code after then() runs first, and an answer
+// that asks again does not nest. Reads and proposals take turns.
+BOOST_FIXTURE_TEST_CASE(answers_run_after_the_asking_handler, cluster) {
+  auto r = node(0).make<std::int64_t>(0, manual_id("ac/chain"));
+  constexpr int steps = 300;
+  struct chain_t {
+    int answered = 0;
+    int inside_then = 0; // answers that ran before their then() returned
+    int failed = 0;
+  };
+  auto chain = std::make_shared<chain_t>();
+  std::atomic<bool> done{false};
+  test::actor_stopper stop;
+  stop.add(
+      spawn_client(sys, [&, chain, r](caf::event_based_actor* self, std::function<void()> finish) {
+        auto step = std::make_shared<std::function<void()>>();
+        *step = [=, &done, weak = std::weak_ptr{step}] {
+          if (chain->answered + chain->failed == steps) {
+            done = true;
+            return finish();
+          }
+          auto again = weak.lock();
+          auto returned = std::make_shared<bool>(false);
+          auto answered = [chain, again, returned] {
+            if (!*returned)
+              ++chain->inside_then;
+            ++chain->answered;
+            (*again)();
+          };
+          auto failed = [chain, again](const error& e) {
+            BOOST_TEST_MESSAGE("chain step failed: " << e.to_string());
+            ++chain->failed;
+            (*again)();
+          };
+          if (chain->answered % 2 == 0)
+            r.get(self).then([answered](std::int64_t) { answered(); }, failed);
+          else
+            r.run(self, "add_i64", store::encode_i64(1))
+                .then([answered](const versioned<std::int64_t>&) { answered(); }, failed);
+          *returned = true;
+        };
+        (*step)();
+      }));
+  BOOST_TEST_REQUIRE(wait_until([&] { return done.load(); }, 60s));
+  BOOST_TEST(chain->failed == 0);
+  BOOST_TEST(chain->inside_then == 0);
+  BOOST_TEST(r.get() == steps / 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -245,9 +245,8 @@ public:
   // actor type (event_based_actor, stateful_actor<S>, typed actors).
   template <class Self>
   pending<T> get(Self* self, detail::timeout_ms timeout = {}) const {
-    auto core = core_;
     auto* scheduled = detail::as_scheduled(self);
-    return pending<T>{[core, scheduled, timeout](std::function<void(result<T>)> done) {
+    return pending<T>{[core = core_, scheduled, timeout](std::function<void(result<T>)> done) {
       core.async_read(scheduled, timeout, [done = std::move(done), id = core.id()](result<protocol::value_state> got) {
         if (!got)
           return done(std::move(got).error());
@@ -428,10 +427,9 @@ public:
   // arrives (f still runs on a CAF worker, not in self's context).
   template <class Self, class F>
   pending<subscription> on_change(Self* self, F f, detail::timeout_ms timeout = {}) const {
-    auto core = core_;
     auto* scheduled = detail::as_scheduled(self);
     auto handler = detail::typed_change_handler<T, Codec>(std::move(f));
-    return pending<subscription>{[core, scheduled, handler, timeout](std::function<void(result<subscription>)> done) {
+    return pending<subscription>{[core = core_, scheduled, handler, timeout](std::function<void(result<subscription>)> done) {
       core.async_watch_values(scheduled, handler, timeout, std::move(done));
     }};
   }
@@ -443,9 +441,8 @@ private:
   pending<std::uint64_t> async_set_under(caf::scheduled_actor* scheduled, const T& value,
                                          detail::timeout_ms timeout,
                                          std::optional<protocol::write_fence> wire) const {
-    auto core = core_;
     auto checked = validate(value);
-    return pending<std::uint64_t>{[core, scheduled, timeout, checked, wire,
+    return pending<std::uint64_t>{[core = core_, scheduled, timeout, checked, wire,
                                    bytes = Codec::encode(value)](
                                     std::function<void(result<std::uint64_t>)> done) {
       if (!checked)
@@ -459,9 +456,8 @@ private:
   template <class Self>
   pending<bool> async_remove(Self* self, detail::timeout_ms timeout,
                              std::optional<protocol::write_fence> guard) const {
-    auto core = core_;
     auto* scheduled = detail::as_scheduled(self);
-    return pending<bool>{[core, scheduled, timeout, guard](std::function<void(result<bool>)> done) {
+    return pending<bool>{[core = core_, scheduled, timeout, guard](std::function<void(result<bool>)> done) {
       core.async_remove(
         scheduled, timeout,
         [done = std::move(done)](result<protocol::res_removed> got) { done(removed(std::move(got))); },
@@ -472,7 +468,6 @@ private:
   template <class R, class Self, class F, class Answer>
   pending<R> async_commit(Self* self, F f, detail::timeout_ms timeout, Answer answer,
                           std::optional<protocol::write_fence> guard = {}) const {
-    auto core = core_;
     auto* scheduled = detail::as_scheduled(self);
     detail::byte_update attempt = [f = std::move(f), check = validator_, id = core_.id()](
                                     const std::string& old_bytes) -> result<std::optional<std::string>> {
@@ -486,7 +481,7 @@ private:
         return ok.error();
       return std::optional<std::string>{Codec::encode(*next)};
     };
-    return pending<R>{[core, scheduled, timeout, attempt, answer, guard](std::function<void(result<R>)> done) {
+    return pending<R>{[core = core_, scheduled, timeout, attempt, answer, guard](std::function<void(result<R>)> done) {
       core.async_update(scheduled, attempt, timeout,
                         [done = std::move(done), answer, id = core.id()](result<detail::byte_update_outcome> got) {
                           if (!got)

@@ -65,11 +65,10 @@ protected:
   pending<std::uint64_t> async_owned_write(Self* self, const T& value,
                                            std::optional<std::chrono::milliseconds> ttl,
                                            timeout_ms timeout) const {
-    auto core = core_;
     auto* scheduled = as_scheduled(self);
     auto checked = validate(value);
     auto bytes = Codec::encode(value);
-    return pending<std::uint64_t>{[core, scheduled, checked, bytes, ttl,
+    return pending<std::uint64_t>{[core = core_, scheduled, checked, bytes, ttl,
                                    timeout](std::function<void(result<std::uint64_t>)> done) {
       if (!checked)
         return done(checked.error());

@@ -5,9 +5,12 @@
 //
 // The store sits behind a lock (memory_store) so that blocking code reads
 // and proposes in its own thread, without a message: a linearizable get or
-// a cas costs a lock and the store's own work. Actors use the backend actor
-// instead, which applies under the same lock and answers in their context;
-// it also runs the expiry ticks and keeps the watchers. Writes are applied
+// a cas costs a lock and the store's own work. Actors do the same in their
+// own thread, and their answer comes to them as a message to themselves
+// (context_impl::ask_backend), so that it runs after the asking handler as
+// any answer would. The backend actor answers requests sent to it (the
+// seam) under the same lock; it also runs the expiry ticks and keeps the
+// watchers. Writes are applied
 // one at a time in lock order, and their events go to the watchers while
 // the lock is held, so every watcher sees apply order.
 
