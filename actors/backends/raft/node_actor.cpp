@@ -20,13 +20,13 @@ std::uint64_t leader_time_ms(node_actor* self) {
                         static_cast<std::uint64_t>(wall_ms.count()));
 }
 
-namespace {
-
 using protocol::store_proposal;
 using protocol::store_read;
 using protocol::store_reply;
 
+namespace {
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
+} // namespace
 
 void schedule_ready(node_actor* self) {
   if (self->state.ready_scheduled)
@@ -34,8 +34,6 @@ void schedule_ready(node_actor* self) {
   self->state.ready_scheduled = true;
   self->send(self, ready_atom::value);
 }
-
-} // namespace
 
 void fail_fatally(node_actor* self, const error& err) {
   log(log_level::error, "node " + self->state.options.name + " stops: " + err.message);
@@ -112,8 +110,7 @@ void propose_as_leader(node_actor* self, store_proposal proposal, proposal_waite
 
 // The store refuses oversize values anyway, but only after they went
 // through the log; this keeps them off the log and the network.
-std::optional<error> oversize(const node_state& st, const store_proposal& p) {
-  auto bytes = protocol::encode(p).size();
+std::optional<error> oversize(const node_state& st, std::size_t bytes) {
   constexpr std::size_t envelope = 64 * 1024; // ids, metadata, framing
   if (bytes <= st.options.limits.max_value_bytes + envelope)
     return std::nullopt;
@@ -123,36 +120,12 @@ std::optional<error> oversize(const node_state& st, const store_proposal& p) {
                  + " bytes (limits.max_value_bytes)"};
 }
 
-void forward_to_leader(node_actor* self, const caf::actor& leader, core::node_id leader_id,
-                       routed_proposal p) {
-  auto& st = self->state;
-  auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(p.deadline - now());
-  auto number = st.proposals.forward(leader_id, std::move(p));
-  // The tracker drops an answer to a forward that was routed again since.
-  self->request(leader, remaining, protocol::forward_atom::value,
-                st.proposals.forwarded(number)->proposal)
-    .then(
-      [self, number, sent = now()](store_reply& reply, std::uint64_t index) {
-        auto& s = self->state;
-        s.figures.forward_latency.observe(now() - sent);
-        auto applied = s.machine.applied();
-        if (auto answer = s.proposals.forward_answered(number, std::move(reply), index, applied))
-          answer->first.deliver(std::move(answer->second));
-      },
-      [self, number](caf::error& err) {
-        // Not the leader any more, or unreachable: parked to try again
-        // (same sequence); a timeout is the caller's answer.
-        auto timed_out = from_caf_error(err).code == errc::timeout;
-        if (auto waiter = self->state.proposals.forward_failed(number, timed_out))
-          waiter->deliver(err);
-      });
-}
-
 } // namespace
 
 void route_proposal(node_actor* self, routed_proposal p) {
   auto& st = self->state;
-  if (auto too_big = oversize(st, p.proposal)) {
+  auto bytes = protocol::encode(p.proposal).size();
+  if (auto too_big = oversize(st, bytes)) {
     p.waiter.deliver(to_caf_error(*too_big));
     return;
   }
@@ -171,7 +144,7 @@ void route_proposal(node_actor* self, routed_proposal p) {
       propose_as_leader(self, std::move(p.proposal), std::move(p.waiter), false, p.deadline);
       return;
     case route::forward:
-      forward_to_leader(self, *remote, leader, std::move(p));
+      forward_to_leader(self, leader, std::move(p), bytes);
       return;
   }
 }
@@ -391,6 +364,7 @@ caf::behavior node_behavior(node_actor* self) {
       if (!from_itself(self))
         return;
       self->state.ready_scheduled = false;
+      send_forwards(self);
       process_ready(self);
     },
     // Sent anonymously by the storage writer's thread; from anywhere else
@@ -442,8 +416,9 @@ caf::behavior node_behavior(node_actor* self) {
       s.members.is_self(address);
       maybe_bootstrap(self);
     },
-    // A follower's proposal, sent on to this member as the leader.
-    [self](protocol::forward_atom, store_proposal& proposal) {
+    // A follower's proposals, sent on to this member as the leader
+    // (node_forwards.cpp).
+    [self](protocol::forward_atom, protocol::proposal_batch& batch) {
       // Before the promise: making it takes the sender away.
       bool from_member = sent_by_at_least(self, net::peer_role::member);
       auto promise = self->make_response_promise();
@@ -456,8 +431,16 @@ caf::behavior node_behavior(node_actor* self) {
         promise.deliver(to_caf_error(error{errc::not_leader, "not the leader"}));
         return promise;
       }
-      propose_as_leader(self, std::move(proposal), promise, true,
-                        now() + s.options.request_timeout);
+      if (auto refused = protocol::refuse_batch_size(batch.proposals.size())) {
+        promise.deliver(to_caf_error(*refused));
+        return promise;
+      }
+      auto answer = std::make_shared<batch_answer<protocol::proposal_batch_reply>>(
+        promise, batch.proposals.size(), true);
+      auto deadline = now() + s.options.request_timeout;
+      for (std::size_t i = 0; i < batch.proposals.size(); ++i)
+        propose_as_leader(self, std::move(batch.proposals[i]), proposal_waiter{answer, i}, true,
+                          deadline);
       return promise;
     },
     // --- admin and failure drills

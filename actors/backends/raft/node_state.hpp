@@ -17,6 +17,7 @@
 #include "dref/protocol/handshake.hpp"
 #include "dref/raft/core/node.hpp"
 #include "event_history.hpp"
+#include "forward_batches.hpp"
 #include "leader_clock.hpp"
 #include "leader_hook_calls.hpp"
 #include "member_directory.hpp"
@@ -66,6 +67,7 @@ struct node_state {
   protocol::limits_offer limits_offer;
   member_directory<caf::actor> members;
   proposal_tracker<proposal_waiter> proposals;
+  forward_batches forwards; // gathered for the leader
   read_rounds<read_request> reads;
   admin_waits<caf::response_promise> admin;
   watcher_set watchers;
@@ -75,7 +77,8 @@ struct node_state {
   leader_hook_calls hooks;
   // Group commit: proposals and raft messages are stepped into the core as
   // they come; one ready round (one fsync) follows the whole lot, once the
-  // ready_atom this sets in motion comes round in the mailbox.
+  // ready_atom this sets in motion comes round in the mailbox. Forwards
+  // gathered meanwhile go to the leader then, as one batch.
   bool ready_scheduled = false;
   // Ready rounds handed to the storage writer and not yet back: a round
   // with nothing to write still queues behind them (advance() in order).
@@ -95,6 +98,9 @@ inline bool restarted(const core::persisted_state& restored) {
 
 // --- node_actor.cpp
 caf::behavior node_behavior(node_actor* self);
+// Asks for a ready round once the messages already in the mailbox are
+// handled (group commit, see ready_scheduled); forwards go out then too.
+void schedule_ready(node_actor* self);
 
 // --- node_ready.cpp
 // Runs the core's ready rounds until it has nothing more to do.
@@ -120,6 +126,15 @@ std::uint64_t leader_time_ms(node_actor* self);
 // Proposes here as leader, forwards to the leader, parks until there is
 // one, or answers timeout past the deadline.
 void route_proposal(node_actor* self, routed_proposal p);
+
+// --- node_forwards.cpp: proposals sent on to the leader in batches
+// (forward_batches.hpp), their answers given to the callers.
+// Records p (bytes long, encoded) as forwarded to leader and gathers it
+// for the next batch.
+void forward_to_leader(node_actor* self, core::node_id leader, routed_proposal p,
+                       std::size_t bytes);
+// Sends what gathered (at the ready round).
+void send_forwards(node_actor* self);
 
 // --- node_admin.cpp
 void change_membership(node_actor* self, const protocol::member_change& change,

@@ -9,6 +9,7 @@
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/store_batches.hpp"
 
+#include <algorithm>
 #include <caf/error.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -20,23 +21,28 @@
 
 namespace dref::raft::node {
 
-// A batch's answer, shared by its items' waiters.
+// A batch's answer, shared by its items' waiters. A batch of forwarded
+// proposals (with_index) is answered with the highest log index among its
+// items' entries besides, where a forward alone carries its own: the
+// follower answers its callers once it applied that far.
 template <class BatchReply>
 class batch_answer {
 public:
-  batch_answer(caf::response_promise promise, std::size_t items)
+  batch_answer(caf::response_promise promise, std::size_t items, bool with_index = false)
       : promise_(std::move(promise))
-      , missing_(items) {
+      , missing_(items)
+      , with_index_(with_index) {
     reply_.outcomes.resize(items);
   }
 
-  template <class Reply>
-  void set(std::size_t slot, Reply&& reply) {
+  template <class Reply, class... Index>
+  void set(std::size_t slot, Reply&& reply, Index... index) {
     using item_reply = decltype(reply_.outcomes[slot].reply);
     if constexpr (std::is_assignable_v<item_reply&, Reply&&>)
       reply_.outcomes[slot].reply = std::forward<Reply>(reply);
     else // a watch's start: never a batch item
       reply_.outcomes[slot].failed = dref::error{errc::internal, "not an answer to a batch item"};
+    ((highest_index_ = std::max<std::uint64_t>(highest_index_, index)), ...);
     one_done();
   }
   void fail(std::size_t slot, const caf::error& err) {
@@ -46,13 +52,19 @@ public:
 
 private:
   void one_done() {
-    if (--missing_ == 0)
+    if (--missing_ != 0)
+      return;
+    if (with_index_)
+      promise_.deliver(std::move(reply_), highest_index_);
+    else
       promise_.deliver(std::move(reply_));
   }
 
   caf::response_promise promise_;
   BatchReply reply_;
   std::size_t missing_;
+  bool with_index_;
+  std::uint64_t highest_index_ = 0;
 };
 
 // A promise, or one slot of a batch answered with Reply items.
@@ -75,7 +87,7 @@ public:
   template <class Reply, class... More>
   void deliver(Reply&& reply, More&&... more) {
     if (batch_)
-      batch_->set(slot_, std::forward<Reply>(reply));
+      batch_->set(slot_, std::forward<Reply>(reply), std::forward<More>(more)...);
     else
       promise_.deliver(std::forward<Reply>(reply), std::forward<More>(more)...);
   }

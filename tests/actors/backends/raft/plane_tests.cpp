@@ -10,7 +10,9 @@
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/protocol/handshake.hpp"
 #include "dref/protocol/store_batches.hpp"
+#include "dref/store/named_commands.hpp"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <caf/scoped_actor.hpp>
 #include <chrono>
@@ -119,6 +121,11 @@ BOOST_AUTO_TEST_CASE(a_client_port_refuses_what_only_members_and_operators_may_s
   BOOST_TEST(ask<protocol::store_reply>(c.sys, port, nullptr, protocol::forward_atom::value,
                                         protocol::store_proposal{})
                  .has_value());
+  protocol::proposal_batch forwards;
+  forwards.proposals.push_back(protocol::store_proposal{0, 0, 0, 0, protocol::cmd_set{"p/f", "x"}});
+  BOOST_TEST(ask<protocol::proposal_batch_reply>(c.sys, port, nullptr,
+                                                 protocol::forward_atom::value, forwards)
+                 .has_value());
 
   // What clients may do still works: the status, a watch of one id.
   protocol::node_status status;
@@ -149,6 +156,83 @@ BOOST_AUTO_TEST_CASE(a_client_port_refuses_what_only_members_and_operators_may_s
   std::this_thread::sleep_for(200ms);
   BOOST_TEST(!ask(c.sys, port, &status, protocol::status_atom::value));
   BOOST_TEST(writes_commit(c, "p/after-the-watcher", 10s));
+}
+
+// A follower sends a client's proposals on to the leader in batches
+// (node_forwards.cpp): each takes effect once, is answered as it would be
+// alone, and only once the follower applied it, so that a stale read there
+// right after the answer sees it.
+BOOST_AUTO_TEST_CASE(every_member_answers_a_batch_a_follower_through_the_leader) {
+  test::raft_cluster c{3};
+  BOOST_TEST_REQUIRE(writes_commit(c, "f/first", 20s));
+  constexpr std::size_t items = 120;
+  for (std::size_t m = 0; m < c.members.size(); ++m) {
+    auto port = dial(c.sys, c.members[m].port());
+    protocol::proposal_batch batch;
+    for (std::size_t i = 0; i < items; ++i) {
+      protocol::store_command command;
+      if (i % 2 == 0)
+        command = protocol::cmd_run{"f/count", "add_i64", store::encode_i64(1)};
+      else
+        command = protocol::cmd_set{"f/" + std::to_string(m) + "/" + std::to_string(i), "v"};
+      batch.proposals.push_back(protocol::store_proposal{0, 0, 0, 0, std::move(command)});
+    }
+    protocol::proposal_batch_reply written;
+    BOOST_TEST_REQUIRE(!ask(c.sys, port, &written, protocol::propose_atom::value, batch));
+    BOOST_TEST_REQUIRE(written.outcomes.size() == items);
+    for (std::size_t i = 0; i < items; ++i) {
+      BOOST_TEST_REQUIRE(!written.outcomes[i].failed, "member " << m << " item " << i);
+      BOOST_TEST_REQUIRE(!written.outcomes[i].reply.error, "member " << m << " item " << i);
+    }
+    protocol::read_batch reads;
+    for (std::size_t i = 1; i < items; i += 2) {
+      protocol::store_read r{protocol::read_kind::value,
+                             "f/" + std::to_string(m) + "/" + std::to_string(i), 0, 0};
+      r.stale = true;
+      reads.reads.push_back(std::move(r));
+    }
+    protocol::read_batch_reply read;
+    BOOST_TEST_REQUIRE(!ask(c.sys, port, &read, protocol::read_atom::value, reads));
+    BOOST_TEST_REQUIRE(read.outcomes.size() == reads.reads.size());
+    for (std::size_t i = 0; i < read.outcomes.size(); ++i) {
+      BOOST_TEST_REQUIRE(!read.outcomes[i].failed);
+      BOOST_TEST(!read.outcomes[i].reply.error,
+                 "member " << m << ": " << reads.reads[i].id << " not applied there yet");
+    }
+  }
+  auto count = c.node(0).existing<std::int64_t>(manual_id("f/count"));
+  BOOST_TEST(count.get() == static_cast<std::int64_t>(c.members.size() * items / 2));
+
+  // What a follower sends the leader: the answer names the highest log
+  // index among the batch's entries (a version is its entry's index), the
+  // index the follower applies before it answers its callers.
+  for (std::size_t m = 0; m < c.members.size(); ++m) {
+    auto member_port = dial(c.sys, config::member_port_of({"127.0.0.1", c.members[m].port()}).port);
+    protocol::proposal_batch forwards;
+    for (int i = 0; i < 3; ++i)
+      forwards.proposals.push_back(protocol::store_proposal{
+          0, 0, 0, 0, protocol::cmd_set{"f/direct/" + std::to_string(i), "v"}});
+    caf::scoped_actor self{c.sys};
+    bool leads = false;
+    self->request(member_port, 5s, protocol::forward_atom::value, forwards)
+        .receive(
+            [&](protocol::proposal_batch_reply& reply, std::uint64_t index) {
+              leads = true;
+              BOOST_TEST_REQUIRE(reply.outcomes.size() == 3u);
+              std::uint64_t highest = 0;
+              for (auto& outcome : reply.outcomes) {
+                BOOST_TEST_REQUIRE(!outcome.failed);
+                BOOST_TEST_REQUIRE(!outcome.reply.error);
+                highest =
+                    std::max(highest, std::get<protocol::res_written>(outcome.reply.value).version);
+              }
+              BOOST_TEST(index == highest);
+            },
+            [&](caf::error& err) { BOOST_TEST((from_caf_error(err).code == errc::not_leader)); });
+    if (leads)
+      return;
+  }
+  BOOST_FAIL("no member took the forwarded batch as the leader");
 }
 
 // Link cuts are dropped on a client port, and on the member port unless

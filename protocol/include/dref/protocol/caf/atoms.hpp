@@ -9,9 +9,9 @@
 //
 //   raft_message                            Raft traffic, no answer
 //   hello                                   -> hello_reply (first on a link)
-//   (forward_atom, store_proposal)          -> store_reply, uint64_t index:
-//                                              a follower's proposal, run by
-//                                              the leader
+//   (forward_atom, proposal_batch)          -> proposal_batch_reply, uint64_t
+//                                              index: a follower's proposals, run by
+//                                              the leader; the highest of their indices
 //   (status_atom)                           -> node_status
 //   (read_atom, local_atom, store_read)     -> store_read_reply from this
 //                                              member's applied state now,
