@@ -13,10 +13,12 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <regex>
 #include <stdlib.h>
@@ -50,18 +52,61 @@ double raw_rate(std::uint16_t port, int clients, long requests, const std::strin
   return rate;
 }
 
-// Redis's own time per dref call (INFO commandstats of FCALL), which bounds
-// what any number of callers can get.
-double script_time_us(std::uint16_t port) {
-  std::string command = "redis-cli -h 127.0.0.1 -p " + std::to_string(port) + " INFO commandstats";
+std::string redis_cli(std::uint16_t port, const std::string& args) {
+  std::string command = "redis-cli -h 127.0.0.1 -p " + std::to_string(port) + " " + args;
   std::unique_ptr<FILE, int (*)(FILE*)> out{popen(command.c_str(), "r"), pclose};
+  std::string text;
   char buffer[512];
-  std::regex fcall{"cmdstat_(fcall|evalsha):.*usec_per_call=([0-9.]+)"};
-  std::cmatch m;
   while (out && fgets(buffer, sizeof buffer, out.get()) != nullptr)
-    if (std::regex_search(buffer, m, fcall))
-      return std::stod(m[2].str());
-  return 0;
+    text += buffer;
+  return text;
+}
+
+// Redis's own work for a phase's dref calls (INFO commandstats, reset
+// before the phase): time per call of the store's function, which bounds
+// what any number of callers can get, and the commands it ran per call
+// (the six that took longest: how many per call, and their time per call).
+struct server_work {
+  double us_per_call = 0;
+  double inner_per_call = 0;
+  std::string top; // the inner commands most called, per call
+};
+
+server_work server_work_since_reset(std::uint16_t port) {
+  auto text = redis_cli(port, "INFO commandstats");
+  std::regex line{"cmdstat_([a-z_|]+):calls=([0-9]+),usec=([0-9]+)"};
+  double calls = 0, usec = 0;
+  std::vector<std::pair<double, std::string>> inner; // by the time they took
+  std::map<std::string, double> counts;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator();
+       ++it) {
+    auto name = (*it)[1].str();
+    double n = std::stod((*it)[2].str());
+    double took = std::stod((*it)[3].str());
+    if (name.starts_with("fcall") || name.starts_with("evalsha")) {
+      calls += n;
+      usec += took;
+    } else if (name != "info" && name != "config|resetstat") {
+      inner.emplace_back(took, name);
+      counts[name] = n;
+    }
+  }
+  server_work out;
+  if (calls == 0)
+    return out;
+  out.us_per_call = usec / calls;
+  std::sort(inner.rbegin(), inner.rend());
+  for (std::size_t i = 0; i < inner.size(); ++i) {
+    const auto& name = inner[i].second;
+    out.inner_per_call += counts[name] / calls;
+    if (i < 6) {
+      char item[96];
+      std::snprintf(item, sizeof item, "%s%s %.1fx %.1f us", i ? ", " : "", name.c_str(),
+                    counts[name] / calls, inner[i].first / calls);
+      out.top += item;
+    }
+  }
+  return out;
 }
 
 // goal_percent: of redis-benchmark's rate (bench/README.md); 0: none.
@@ -107,36 +152,38 @@ int main(int argc, char** argv) {
     auto on_error = [](const dref::error& e) {
       std::fprintf(stderr, "redis_bench: %s\n", e.to_string().c_str());
     };
-    auto load = [&](auto issue) {
+    std::vector<std::pair<std::string, server_work>> work;
+    auto load = [&](const char* what, auto issue) {
+      redis_cli(port, "CONFIG RESETSTAT");
       auto got = dref::bench::from_actors(sys, callers, phase, issue);
       if (got.errors > 0)
         std::fprintf(stderr, "redis_bench: %ld errors\n", got.errors);
+      work.emplace_back(what, server_work_since_reset(port));
       return got.per_second;
     };
-    double sets = load([&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
+    double sets = load("set", [&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
       refs[static_cast<std::size_t>(a)].set(self, a).then([done](std::uint64_t) { done(true); },
                                                           [done, on_error](const dref::error& e) {
                                                             on_error(e);
                                                             done(false);
                                                           });
     });
-    double gets = load([&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
+    double gets = load("get", [&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
       refs[static_cast<std::size_t>(a)].get(self).then([done](std::int64_t) { done(true); },
                                                        [done](const dref::error&) { done(false); });
     });
-    double updates = load([&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
+    double updates = load("update_and_get", [&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
       refs[static_cast<std::size_t>(a)]
           .update_and_get(self, [](std::int64_t n) { return n + 1; })
           .then([done](std::int64_t) { done(true); }, [done](const dref::error&) { done(false); });
     });
     auto one = dref::store::encode_i64(1);
-    double adds = load([&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
+    double adds = load("add_i64", [&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
       refs[static_cast<std::size_t>(a)]
           .run(self, "add_i64", one)
           .then([done](const dref::versioned<std::int64_t>&) { done(true); },
                 [done](const dref::error&) { done(false); });
     });
-    double server_us = script_time_us(port);
     auto requests = static_cast<long>(std::max(sets, 50'000.0) * phase.count() * 2);
     double raw_set = raw_rate(port, callers, requests, "set");
     double raw_get = raw_rate(port, callers, requests, "get");
@@ -148,8 +195,11 @@ int main(int argc, char** argv) {
     print_pair("get(self) (linearizable)", gets, raw_get, "GET", 70);
     print_pair("update_and_get(self, +1) (get+cas)", updates, raw_incr, "INCR");
     print_pair("run(self, add_i64, 1) (one script)", adds, raw_incr, "INCR", 70);
-    std::printf("  Redis's own time per dref call, all phases: %.1f us (at most %.0f calls/s)\n",
-                server_us, server_us > 0 ? 1e6 / server_us : 0.0);
+    std::printf("Redis's own work per call of the store's function, by phase (commandstats):\n");
+    for (auto& [what, w] : work)
+      std::printf("  %-15s %5.1f us (at most %6.0f calls/s), %4.1f commands: %s\n", what.c_str(),
+                  w.us_per_call, w.us_per_call > 0 ? 1e6 / w.us_per_call : 0.0, w.inner_per_call,
+                  w.top.c_str());
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);

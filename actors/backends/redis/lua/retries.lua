@@ -1,6 +1,7 @@
 -- The retry-answer cache, bounded and evicted as the store does
 -- (store/include/dref/store/reply_cache.hpp: the same sizes, the same
--- order). Keys:
+-- order), except that idle clients go up to a second later
+-- (forget_idle_clients). Keys:
 --   c:<client>   hash {acked, bytes, <sequence>: answer}
 --   co:<client>  sorted set of '<sequence>:<size>' by sequence: oldest first
 --   clients      sorted set of zero-padded client ids by last seen (ms), so
@@ -57,9 +58,20 @@ local function forget_client(client)
   redis.call('DECRBY', P .. 'cached', CLIENT_BYTES + bytes)
 end
 
+-- When this library last looked for idle clients, by key prefix. It looks
+-- at most once per IDLE_MS or second, whichever is shorter: a client is
+-- forgotten up to a second later than the store would (keeping its answers
+-- longer is always safe), and most calls save a ZRANGEBYSCORE. A function
+-- library keeps this from call to call; a script sent by EVALSHA starts
+-- without it and looks on every call.
+local last_sweep = {}
+
 -- Clients silent for longer than IDLE_MS, at most 64 per call (as the
 -- session sweep).
 local function forget_idle_clients()
+  local t, last = now(), last_sweep[P]
+  if last and t >= last and t - last < math.min(IDLE_MS, 1000) then return end
+  last_sweep[P] = t
   local idle = redis.call('ZRANGEBYSCORE', P .. 'clients', '-inf', '(' .. (now() - IDLE_MS),
                           'LIMIT', 0, 64)
   for _, member in ipairs(idle) do forget_client(unpadded(member)) end
