@@ -11,9 +11,9 @@
 #include "dref/context.hpp"
 #include "dref/store/named_commands.hpp"
 
+#include <algorithm>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -161,29 +161,33 @@ int main(int argc, char** argv) {
       work.emplace_back(what, server_work_since_reset(port));
       return got.per_second;
     };
-    double sets = load("set", [&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
+    double sets = load("set", [&](caf::event_based_actor* self, int a,
+                                  std::function<void(bool)> done) {
       refs[static_cast<std::size_t>(a)].set(self, a).then([done](std::uint64_t) { done(true); },
                                                           [done, on_error](const dref::error& e) {
                                                             on_error(e);
                                                             done(false);
                                                           });
     });
-    double gets = load("get", [&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
-      refs[static_cast<std::size_t>(a)].get(self).then([done](std::int64_t) { done(true); },
-                                                       [done](const dref::error&) { done(false); });
-    });
-    double updates = load("update_and_get", [&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
+    double gets =
+        load("get", [&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
+          refs[static_cast<std::size_t>(a)].get(self).then(
+              [done](std::int64_t) { done(true); }, [done](const dref::error&) { done(false); });
+        });
+    double updates = load("update_and_get", [&](caf::event_based_actor* self, int a,
+                                                std::function<void(bool)> done) {
       refs[static_cast<std::size_t>(a)]
           .update_and_get(self, [](std::int64_t n) { return n + 1; })
           .then([done](std::int64_t) { done(true); }, [done](const dref::error&) { done(false); });
     });
     auto one = dref::store::encode_i64(1);
-    double adds = load("add_i64", [&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
-      refs[static_cast<std::size_t>(a)]
-          .run(self, "add_i64", one)
-          .then([done](const dref::versioned<std::int64_t>&) { done(true); },
-                [done](const dref::error&) { done(false); });
-    });
+    double adds =
+        load("add_i64", [&](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
+          refs[static_cast<std::size_t>(a)]
+              .run(self, "add_i64", one)
+              .then([done](const dref::versioned<std::int64_t>&) { done(true); },
+                    [done](const dref::error&) { done(false); });
+        });
     auto requests = static_cast<long>(std::max(sets, 50'000.0) * phase.count() * 2);
     double raw_set = raw_rate(port, callers, requests, "set");
     double raw_get = raw_rate(port, callers, requests, "get");
