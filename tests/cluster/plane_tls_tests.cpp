@@ -186,10 +186,11 @@ BOOST_AUTO_TEST_CASE(an_operator_certificate_cannot_speak_for_a_member) {
   auto forged = [](const std::string& id) {
     protocol::store_proposal proposal;
     proposal.command = protocol::cmd_set{id, "forged"};
-    return proposal;
+    return protocol::proposal_batch{{proposal}};
   };
   self->request(to_leader.node, 5s, protocol::forward_atom::value, forged("planes/forged"))
-      .receive([](const protocol::store_reply&) { BOOST_FAIL("a forwarded proposal was taken"); },
+      .receive([](const protocol::proposal_batch_reply&,
+                  std::uint64_t) { BOOST_FAIL("a forwarded proposal was taken"); },
                [](const caf::error& err) {
                  BOOST_TEST((from_caf_error(err).code == errc::permission_denied), to_string(err));
                });

@@ -118,9 +118,6 @@ BOOST_AUTO_TEST_CASE(a_client_port_refuses_what_only_members_and_operators_may_s
                   protocol::hello{protocol::wire_format_version, "dref", "intruder", "0"}));
   BOOST_TEST_REQUIRE(greeted.refusal.has_value());
   BOOST_TEST(greeted.refusal->code == errc::permission_denied);
-  BOOST_TEST(ask<protocol::store_reply>(c.sys, port, nullptr, protocol::forward_atom::value,
-                                        protocol::store_proposal{})
-                 .has_value());
   protocol::proposal_batch forwards;
   forwards.proposals.push_back(protocol::store_proposal{0, 0, 0, 0, protocol::cmd_set{"p/f", "x"}});
   BOOST_TEST(ask<protocol::proposal_batch_reply>(c.sys, port, nullptr,
