@@ -87,11 +87,29 @@ namespace {
 
 // --- proposals ---------------------------------------------------------------
 
+// The store refuses oversize values anyway, but only after they went
+// through the log; this keeps them off the log and the network.
+std::optional<error> oversize(const node_state& st, std::size_t bytes) {
+  constexpr std::size_t envelope = 64 * 1024; // ids, metadata, framing
+  if (bytes <= st.options.limits.max_value_bytes + envelope)
+    return std::nullopt;
+  return error{errc::value_too_large,
+               "a proposal of " + std::to_string(bytes) + " bytes is over the value limit of "
+                 + std::to_string(st.options.limits.max_value_bytes)
+                 + " bytes (limits.max_value_bytes)"};
+}
+
 void propose_as_leader(node_actor* self, store_proposal proposal, proposal_waiter promise,
                        bool forwarded, std::chrono::steady_clock::time_point deadline) {
   auto& st = self->state;
   proposal.leader_time_ms = leader_time_ms(self);
   auto data = protocol::encode(proposal);
+  // Measured on the entry itself, so that the leader encodes each proposal
+  // once; a follower measured what it forwarded (same limits everywhere).
+  if (auto too_big = oversize(st, data.size()); too_big && !forwarded) {
+    promise.deliver(to_caf_error(*too_big));
+    return;
+  }
   auto index = st.raft->propose(proposal.client_id, proposal.sequence, std::move(data));
   if (!index) {
     // Refused while still leading (a leadership transfer in progress): park
@@ -108,27 +126,10 @@ void propose_as_leader(node_actor* self, store_proposal proposal, proposal_waite
   schedule_ready(self);
 }
 
-// The store refuses oversize values anyway, but only after they went
-// through the log; this keeps them off the log and the network.
-std::optional<error> oversize(const node_state& st, std::size_t bytes) {
-  constexpr std::size_t envelope = 64 * 1024; // ids, metadata, framing
-  if (bytes <= st.options.limits.max_value_bytes + envelope)
-    return std::nullopt;
-  return error{errc::value_too_large,
-               "a proposal of " + std::to_string(bytes) + " bytes is over the value limit of "
-                 + std::to_string(st.options.limits.max_value_bytes)
-                 + " bytes (limits.max_value_bytes)"};
-}
-
 } // namespace
 
 void route_proposal(node_actor* self, routed_proposal p) {
   auto& st = self->state;
-  auto bytes = protocol::encode(p.proposal).size();
-  if (auto too_big = oversize(st, bytes)) {
-    p.waiter.deliver(to_caf_error(*too_big));
-    return;
-  }
   auto leader = st.raft ? st.raft->leader() : core::no_node;
   auto remote = st.members.reachable(leader);
   auto leading = st.raft && st.raft->role() == core::role::leader;
@@ -143,9 +144,15 @@ void route_proposal(node_actor* self, routed_proposal p) {
     case route::propose_here:
       propose_as_leader(self, std::move(p.proposal), std::move(p.waiter), false, p.deadline);
       return;
-    case route::forward:
+    case route::forward: {
+      auto bytes = protocol::encode(p.proposal).size();
+      if (auto too_big = oversize(st, bytes)) {
+        p.waiter.deliver(to_caf_error(*too_big));
+        return;
+      }
       forward_to_leader(self, leader, std::move(p), bytes);
       return;
+    }
   }
 }
 

@@ -124,7 +124,8 @@ std::chrono::steady_clock::time_point now();
 // The time this leader stamps into an entry it proposes now (leader_clock.hpp).
 std::uint64_t leader_time_ms(node_actor* self);
 // Proposes here as leader, forwards to the leader, parks until there is
-// one, or answers timeout past the deadline.
+// one, or answers timeout past the deadline; one over the value limit is
+// refused (value_too_large) where it is proposed or forwarded.
 void route_proposal(node_actor* self, routed_proposal p);
 
 // --- node_forwards.cpp: proposals sent on to the leader in batches
