@@ -11,6 +11,21 @@
 
 namespace dref::detail {
 
+namespace {
+
+// A store reply (store_reply, store_read_reply) as done's result: its
+// error, or its value.
+template <class Reply, class Value>
+auto settles(std::function<void(result<Value>)> done) {
+  return [done = std::move(done)](Reply& reply) {
+    if (reply.error)
+      return done(std::move(*reply.error));
+    done(std::move(reply.value));
+  };
+}
+
+} // namespace
+
 void context_impl::ask_backend(caf::scheduled_actor* self, protocol::store_read request,
                                timeout_ms timeout,
                                std::function<void(protocol::store_read_reply&)> on_reply,
@@ -61,14 +76,8 @@ void context_impl::async_propose(caf::scheduled_actor* self, protocol::store_com
                                  std::function<void(result<protocol::store_result>)> done) {
   if (stopped)
     return done(shut_down_error());
-  ask_backend(
-      self, std::move(command), timeout,
-      [done](protocol::store_reply& reply) {
-        if (reply.error)
-          return done(std::move(*reply.error));
-        done(std::move(reply.value));
-      },
-      [done](caf::error& err) { done(from_caf_error(err)); });
+  ask_backend(self, std::move(command), timeout, settles<protocol::store_reply>(done),
+              [done](caf::error& err) { done(from_caf_error(err)); });
 }
 
 void context_impl::async_read(caf::scheduled_actor* self, protocol::store_read request,
@@ -76,14 +85,8 @@ void context_impl::async_read(caf::scheduled_actor* self, protocol::store_read r
                               std::function<void(result<protocol::read_result>)> done) {
   if (stopped)
     return done(shut_down_error());
-  ask_backend(
-      self, std::move(request), timeout,
-      [done](protocol::store_read_reply& reply) {
-        if (reply.error)
-          return done(std::move(*reply.error));
-        done(std::move(reply.value));
-      },
-      [done](caf::error& err) { done(from_caf_error(err)); });
+  ask_backend(self, std::move(request), timeout, settles<protocol::store_read_reply>(done),
+              [done](caf::error& err) { done(from_caf_error(err)); });
 }
 
 void context_impl::async_watch(caf::scheduled_actor* self, const std::string& id,

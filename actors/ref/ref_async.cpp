@@ -302,10 +302,8 @@ caf::actor context_impl::ref_actor(const std::string& id) {
 void ref_core::async_read(caf::scheduled_actor* self, timeout_ms timeout,
                           std::function<void(result<value_state>)> done) const {
   ctx_->async_read(self, store_read{read_kind::value, id_, 0, 0}, timeout,
-                   [done](result<read_result> got) {
-                     if (!got)
-                       return done(std::move(got).error());
-                     done(std::get<value_state>(std::move(*got)));
+                   [done, id = id_](result<read_result> got) {
+                     done(expect_read<value_state>(std::move(got), id));
                    });
 }
 

@@ -217,21 +217,28 @@ void take_read(node_actor* self, store_read request, read_waiter waiter,
     s.reads.enqueue(read_request{std::move(request), std::move(waiter), std::nullopt}, deadline);
 }
 
-// A client's batch (store_batches.hpp): each item taken as it would be
-// alone, with a waiter for its slot; the batch is answered in one message
-// once its last item is.
+// A batch (store_batches.hpp), a client's or a follower's forwards: each
+// item taken as it would be alone, with a waiter for its slot; the batch
+// is answered on promise in one message once its last item is (with_index:
+// see batch_answer).
 template <class BatchReply, class Items, class Take>
-caf::response_promise take_batch(node_actor* self, Items& items, Take take) {
-  auto promise = self->make_response_promise();
+caf::response_promise take_batch(node_actor* self, caf::response_promise promise, Items& items,
+                                 Take take, bool with_index = false) {
   if (auto refused = protocol::refuse_batch_size(items.size())) {
     promise.deliver(to_caf_error(*refused));
     return promise;
   }
-  auto answer = std::make_shared<batch_answer<BatchReply>>(promise, items.size());
+  auto answer = std::make_shared<batch_answer<BatchReply>>(promise, items.size(), with_index);
   auto deadline = now() + self->state.options.request_timeout;
   for (std::size_t i = 0; i < items.size(); ++i)
     take(self, std::move(items[i]), waiter<BatchReply>{answer, i}, deadline);
   return promise;
+}
+
+// A follower's forwarded proposal, proposed here as the leader.
+void take_forwarded(node_actor* self, store_proposal proposal, proposal_waiter waiter,
+                    std::chrono::steady_clock::time_point deadline) {
+  propose_as_leader(self, std::move(proposal), std::move(waiter), true, deadline);
 }
 
 // --- ticks -------------------------------------------------------------------
@@ -327,10 +334,12 @@ caf::behavior node_behavior(node_actor* self) {
     },
     // A client's batch, from the client port (take_batch).
     [self](protocol::propose_atom, protocol::proposal_batch& batch) {
-      return take_batch<protocol::proposal_batch_reply>(self, batch.proposals, take_proposal);
+      return take_batch<protocol::proposal_batch_reply>(self, self->make_response_promise(),
+                                                        batch.proposals, take_proposal);
     },
     [self](protocol::read_atom, protocol::read_batch& batch) {
-      auto promise = take_batch<protocol::read_batch_reply>(self, batch.reads, take_read);
+      auto promise = take_batch<protocol::read_batch_reply>(self, self->make_response_promise(),
+                                                            batch.reads, take_read);
       start_read_round(self);
       return promise;
     },
@@ -438,17 +447,8 @@ caf::behavior node_behavior(node_actor* self) {
         promise.deliver(to_caf_error(error{errc::not_leader, "not the leader"}));
         return promise;
       }
-      if (auto refused = protocol::refuse_batch_size(batch.proposals.size())) {
-        promise.deliver(to_caf_error(*refused));
-        return promise;
-      }
-      auto answer = std::make_shared<batch_answer<protocol::proposal_batch_reply>>(
-        promise, batch.proposals.size(), true);
-      auto deadline = now() + s.options.request_timeout;
-      for (std::size_t i = 0; i < batch.proposals.size(); ++i)
-        propose_as_leader(self, std::move(batch.proposals[i]), proposal_waiter{answer, i}, true,
-                          deadline);
-      return promise;
+      return take_batch<protocol::proposal_batch_reply>(self, std::move(promise), batch.proposals,
+                                                        take_forwarded, true);
     },
     // --- admin and failure drills
     [self](protocol::status_atom) { return status_of(self); },
