@@ -178,7 +178,8 @@ reply router::release_lock(const std::string& id, const json& body, const char* 
   // owner (an election's candidate) instead of the head of the line.
   auto to = text_field(body, "to");
   if (body.contains("to") && (!to || to->empty()))
-    return error_reply(400, "invalid_argument", "\"to\" names the candidate (owner) to hand over to");
+    return error_reply(400, "invalid_argument",
+                       "\"to\" names the candidate (owner) to hand over to");
   auto released =
       to ? propose(cmd_lock_hand_over{id, *session, owner, token->get<std::uint64_t>(), *to})
          : propose(cmd_lock_release{id, *session, owner, token->get<std::uint64_t>()});
@@ -226,7 +227,8 @@ reply router::election_status(const std::string& name) {
 
 // /v1/sessions[/{id}[/keepalive]], /v1/locks/{id}[/acquire|/release],
 // /v1/elections/{name}[/campaign|/resign]; nullopt for any other path.
-std::optional<reply> router::route_coordination(const request& req, std::string_view path) {
+std::optional<answer> router::route_coordination(const request& req, std::string_view path,
+                                                 bool on_worker) {
   struct family {
     std::string_view prefix;
     std::string route;
@@ -254,30 +256,36 @@ std::optional<reply> router::route_coordination(const request& req, std::string_
     }
   const auto& method = req.method;
   std::string route = matched->route + (action.empty() ? "" : "/" + std::string{action});
-  auto answer = [&](reply out) -> std::optional<reply> {
+  auto answered = [&](reply out) -> std::optional<answer> {
     out.route = route;
     return out;
+  };
+  // Every route here waits on the member: on a worker only.
+  auto waiting = [&](auto respond) -> std::optional<answer> {
+    if (!on_worker)
+      return on_a_worker{};
+    return answered(respond());
   };
   bool sessions = matched->prefix == "/v1/sessions";
   bool reading = method == "GET";
   std::string allowed =
       action.empty() ? (sessions ? (rest.empty() ? "POST" : "DELETE") : "GET") : "POST";
   if (method != allowed)
-    return answer(error_reply(405, "method_not_allowed",
-                              method + " is not allowed here; allowed: " + allowed));
+    return answered(error_reply(405, "method_not_allowed",
+                                method + " is not allowed here; allowed: " + allowed));
   if (auto no = denied(req, reading ? role::read : role::write))
-    return answer(std::move(*no));
+    return answered(std::move(*no));
   if (sessions && rest.empty()) {
     auto parsed = json_object(req.body);
     if (auto* bad = std::get_if<reply>(&parsed))
-      return answer(std::move(*bad));
-    return answer(open_session(std::get<json>(parsed)));
+      return answered(std::move(*bad));
+    return waiting([&] { return open_session(std::get<json>(parsed)); });
   }
   if (sessions)
     rest.remove_prefix(1); // the '/' before the session's id
   auto decoded = percent_decoded(rest);
   if (!decoded)
-    return answer(error_reply(400, "invalid_id", "the id is not percent-encoded correctly"));
+    return answered(error_reply(400, "invalid_id", "the id is not percent-encoded correctly"));
   std::string id = std::move(*decoded);
   bool election = matched->prefix == "/v1/elections/";
   auto lock_id = election ? "election/" + id : id;
@@ -286,21 +294,22 @@ std::optional<reply> router::route_coordination(const request& req, std::string_
                                 : election ? "election name"
                                            : "lock id");
       !ok)
-    return answer(error_reply(ok.error()));
+    return answered(error_reply(ok.error()));
   if (sessions)
-    return answer(action == "keepalive" ? keep_session_alive(id) : close_session(id));
+    return waiting(
+        [&] { return action == "keepalive" ? keep_session_alive(id) : close_session(id); });
   if (reading)
-    return answer(election ? election_status(id) : lock_status(id));
+    return waiting([&] { return election ? election_status(id) : lock_status(id); });
   auto parsed = json_object(req.body);
   if (auto* bad = std::get_if<reply>(&parsed))
-    return answer(std::move(*bad));
+    return answered(std::move(*bad));
   const auto& body = std::get<json>(parsed);
   const char* owner_field = election ? "candidate" : "owner";
   if ((election && action == "campaign") || (!election && action == "acquire"))
-    return answer(acquire_lock(lock_id, body, owner_field));
+    return waiting([&] { return acquire_lock(lock_id, body, owner_field); });
   if ((election && action == "resign") || (!election && action == "release"))
-    return answer(release_lock(lock_id, body, owner_field));
-  return answer(error_reply(404, "not_found_route", "no route " + std::string{path}));
+    return waiting([&] { return release_lock(lock_id, body, owner_field); });
+  return answered(error_reply(404, "not_found_route", "no route " + std::string{path}));
 }
 
 } // namespace dref::gateway

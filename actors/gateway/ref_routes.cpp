@@ -36,6 +36,22 @@ reply value_reply(const std::string& id, const protocol::value_state& state) {
   return out;
 }
 
+// The member's answer as the alternative Kind of its result (a read's or a
+// command's), or the error: the store's refusal, or errc::internal when
+// it answered with another kind.
+template <class Kind, class Result>
+result<Kind> answer_of(result<Result> got) {
+  if (!got)
+    return std::move(got).error();
+  if (auto* kind = std::get_if<Kind>(&*got))
+    return std::move(*kind);
+  return error{errc::internal, "the member answered with another kind"};
+}
+
+json written_json(const std::string& id, std::uint64_t version) {
+  return {{"id", id}, {"version", version}};
+}
+
 // If-Match: a version, bare or quoted as the ETag of a GET gives it.
 std::optional<std::uint64_t> version_in(std::string_view text) {
   if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
@@ -70,17 +86,14 @@ result<State> router::read_state(const protocol::store_read& read, bool local) {
 template result<protocol::value_state> router::read_state(const protocol::store_read&, bool);
 template result<protocol::lock_state> router::read_state(const protocol::store_read&, bool);
 
-reply router::get_ref(const std::string& id, bool stale) {
-  if (stale) {
-    auto got = read_state<protocol::value_state>({protocol::read_kind::value, id, 0, 0}, true);
-    if (!got)
-      return error_reply(got.error());
-    return value_reply(id, *got);
-  }
-  auto got = context_.existing<std::string, raw_codec>(manual_id(id)).core().read();
-  if (!got)
-    return error_reply(got.error());
-  return value_reply(id, *got);
+answer router::get_ref(const std::string& id, bool stale) {
+  return read_question{
+      {protocol::read_kind::value, id, 0, 0}, stale, [id](result<protocol::read_result> got) {
+        auto state = answer_of<protocol::value_state>(std::move(got));
+        if (!state)
+          return error_reply(state.error());
+        return value_reply(id, *state);
+      }};
 }
 
 // PUT with "session" (an HTTP session, POST /v1/sessions) or "ttl_ms": a
@@ -98,7 +111,7 @@ reply router::put_owned_ref(const std::string& id, const std::string& bytes, con
         ref.try_set_with_ttl(bytes, std::chrono::milliseconds{ttl->get<std::uint64_t>()});
     if (!written)
       return error_reply(written.error());
-    return json_reply(200, {{"id", id}, {"version", *written}});
+    return json_reply(200, written_json(id, *written));
   }
   if (!session->is_string())
     return error_reply(400, "invalid_argument", "\"session\" is not a string");
@@ -106,33 +119,45 @@ reply router::put_owned_ref(const std::string& id, const std::string& bytes, con
   if (!written)
     return error_reply(written.error());
   auto version = std::get<protocol::res_created>(*written).version;
-  return json_reply(200, {{"id", id}, {"version", version}});
+  return json_reply(200, written_json(id, version));
 }
 
-reply router::put_ref(const std::string& id, const json& body, const std::string& if_match) {
+answer router::put_ref(const std::string& id, const json& body, const std::string& if_match,
+                       bool on_worker) {
   auto value = bytes_in(body, "value");
   if (auto* bad = std::get_if<reply>(&value))
     return std::move(*bad);
-  const auto& bytes = std::get<std::string>(value);
-  if (body.contains("session") || body.contains("ttl_ms")) {
-    if (!if_match.empty())
-      return error_reply(400, "invalid_argument",
-                         "If-Match does not go with \"session\" or \"ttl_ms\"");
+  auto& bytes = std::get<std::string>(value);
+  bool owned = body.contains("session") || body.contains("ttl_ms");
+  if (owned && !if_match.empty())
+    return error_reply(400, "invalid_argument",
+                       "If-Match does not go with \"session\" or \"ttl_ms\"");
+  if (owned || !if_match.empty()) {
+    if (!on_worker)
+      return on_a_worker{};
+    return put_ref_waiting(id, bytes, body, if_match);
+  }
+  return write_question{protocol::cmd_set{id, std::move(bytes)},
+                        [id](result<protocol::store_result> got) {
+                          auto written = answer_of<protocol::res_written>(std::move(got));
+                          if (!written)
+                            return error_reply(written.error());
+                          return json_reply(200, written_json(id, written->version));
+                        }};
+}
+
+// PUT with If-Match, "session" or "ttl_ms" (put_ref has checked the body).
+reply router::put_ref_waiting(const std::string& id, const std::string& bytes, const json& body,
+                              const std::string& if_match) {
+  if (if_match.empty())
     return put_owned_ref(id, bytes, body);
-  }
   auto ref = context_.existing<std::string, raw_codec>(manual_id(id));
-  if (if_match.empty()) {
-    auto written = ref.try_set(bytes);
-    if (!written)
-      return error_reply(written.error());
-    return json_reply(200, {{"id", id}, {"version", *written}});
-  }
   auto expected = version_in(if_match);
   if (!expected)
     return error_reply(400, "invalid_argument", "If-Match is not a version number");
   auto written = ref.try_set_at_version(*expected, bytes);
   if (written)
-    return json_reply(200, {{"id", id}, {"version", *written}});
+    return json_reply(200, written_json(id, *written));
   if (written.error().code != errc::version_conflict)
     return error_reply(written.error());
   json conflict{{"error", {{"code", "version_conflict"}, {"message", written.error().message}}}};
@@ -141,18 +166,24 @@ reply router::put_ref(const std::string& id, const json& body, const std::string
   return json_reply(412, conflict);
 }
 
-reply router::add_to_ref(const std::string& id, const json& body) {
+answer router::add_to_ref(const std::string& id, const json& body) {
   auto delta = body.find("delta");
   if (delta == body.end() || !delta->is_number_integer() ||
       (delta->is_number_unsigned() &&
        delta->get<std::uint64_t>() >
            static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())))
     return error_reply(400, "invalid_argument", "\"delta\" (a 64-bit integer) is missing");
-  auto counter = context_.existing<std::int64_t, i64_codec>(manual_id(id));
-  auto ran = counter.try_run("add_i64", i64_codec::encode(delta->get<std::int64_t>()));
-  if (!ran)
-    return error_reply(ran.error());
-  return json_reply(200, {{"id", id}, {"version", ran->version}, {"value", ran->value}});
+  return write_question{
+      protocol::cmd_run{id, "add_i64", i64_codec::encode(delta->get<std::int64_t>())},
+      [id](result<protocol::store_result> got) {
+        auto ran = answer_of<protocol::res_ran>(std::move(got));
+        if (!ran)
+          return error_reply(ran.error());
+        auto sum = i64_codec::decode(ran->value);
+        if (!sum)
+          return error_reply(sum.error());
+        return json_reply(200, {{"id", id}, {"version", ran->version}, {"value", *sum}});
+      }};
 }
 
 namespace {
@@ -190,22 +221,23 @@ json answer_json(const std::string& id, std::uint64_t version, const std::string
 
 // POST /v1/refs/{id}/run: a named command (docs/commands.md), run once in
 // the replicas' apply path; argument and answer in the command's codec.
-reply router::run_on_ref(const std::string& id, const json& body) {
+answer router::run_on_ref(const std::string& id, const json& body) {
   auto call = named_call_in(body, "command");
   if (auto* bad = std::get_if<reply>(&call))
     return std::move(*bad);
   auto& [name, arg] = std::get<named_call>(call);
-  auto ran = context_.existing<std::string, raw_codec>(manual_id(id))
-                 .core()
-                 .run(std::move(name), std::move(arg));
-  if (!ran)
-    return error_reply(ran.error());
-  return json_reply(200, answer_json(id, ran->version, ran->value));
+  return write_question{protocol::cmd_run{id, std::move(name), std::move(arg)},
+                        [id](result<protocol::store_result> got) {
+                          auto ran = answer_of<protocol::res_ran>(std::move(got));
+                          if (!ran)
+                            return error_reply(ran.error());
+                          return json_reply(200, answer_json(id, ran->version, ran->value));
+                        }};
 }
 
 // POST /v1/refs/{id}/query: a named query, linearizable or ("stale": true)
 // from this member's applied state.
-reply router::query_ref(const std::string& id, const json& body) {
+answer router::query_ref(const std::string& id, const json& body) {
   auto call = named_call_in(body, "query");
   if (auto* bad = std::get_if<reply>(&call))
     return std::move(*bad);
@@ -213,25 +245,31 @@ reply router::query_ref(const std::string& id, const json& body) {
   if (stale != body.end() && !stale->is_boolean())
     return error_reply(400, "invalid_argument", "\"stale\" is true or false");
   auto& [name, arg] = std::get<named_call>(call);
-  auto answered =
-      context_.existing<std::string, raw_codec>(manual_id(id))
-          .core()
-          .query(std::move(name), std::move(arg), stale != body.end() && stale->get<bool>());
-  if (!answered)
-    return error_reply(answered.error());
-  return json_reply(200, answer_json(id, answered->version, answered->answer));
+  read_question question;
+  question.read = {protocol::read_kind::query, id, 0, 0};
+  question.read.command = std::move(name);
+  question.read.args = std::move(arg);
+  question.read.stale = stale != body.end() && stale->get<bool>();
+  question.answer = [id](result<protocol::read_result> got) {
+    auto answered = answer_of<protocol::query_answer>(std::move(got));
+    if (!answered)
+      return error_reply(answered.error());
+    return json_reply(200, answer_json(id, answered->version, answered->answer));
+  };
+  return question;
 }
 
 // DELETE /v1/refs/{id}: the value goes; watchers see a removal.
-reply router::remove_ref(const std::string& id) {
-  auto removed = propose(protocol::cmd_remove{id});
-  if (!removed)
-    return error_reply(removed.error());
-  const auto& r = std::get<protocol::res_removed>(*removed);
-  json out{{"id", id}, {"removed", r.existed}};
-  if (r.existed)
-    out["old_version"] = r.old_version;
-  return json_reply(200, out);
+answer router::remove_ref(const std::string& id) {
+  return write_question{protocol::cmd_remove{id}, [id](result<protocol::store_result> got) {
+                          auto removed = answer_of<protocol::res_removed>(std::move(got));
+                          if (!removed)
+                            return error_reply(removed.error());
+                          json out{{"id", id}, {"removed", removed->existed}};
+                          if (removed->existed)
+                            out["old_version"] = removed->old_version;
+                          return json_reply(200, out);
+                        }};
 }
 
 // GET /v1/refs?prefix=P&after=A&limit=N: one page of ids (context::list).

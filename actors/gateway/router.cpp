@@ -43,8 +43,13 @@ reply method_not_allowed(std::string_view method, std::string allowed) {
   return out;
 }
 
-reply routed(reply out, std::string route) {
-  out.route = std::move(route);
+answer routed(answer out, std::string route) {
+  std::visit(
+      [&](auto& kind) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(kind)>, on_a_worker>)
+          kind.route = std::move(route);
+      },
+      out);
   return out;
 }
 
@@ -59,15 +64,19 @@ router::router(caf::actor_system& sys, const caf::actor& node, raft_member membe
     , tokens_(std::move(tokens))
     , metrics_(std::move(figures))
     , limits_(backend::limits_from(cfg))
-    , request_timeout_(cfg.timeouts.request) {}
+    , request_timeout_(cfg.timeouts.request)
+    , questions_(sys, node, cfg.timeouts.request) {}
 
 router::~router() {
   dashboard_.reset(); // its thread builds frames through this router
 }
 
-reply router::handle(const request& req) {
+namespace {
+
+template <class Route>
+answer guarded(Route route) {
   try {
-    return route(req);
+    return route();
   } catch (const error_exception& ex) {
     return error_reply(ex.error());
   } catch (const std::exception& ex) {
@@ -75,9 +84,14 @@ reply router::handle(const request& req) {
   }
 }
 
-bool router::never_blocks(const request& req) const {
-  auto path = std::string_view{req.target}.substr(0, req.target.find('?'));
-  return req.method == "GET" && (path == "/healthz" || dashboard_file(path));
+} // namespace
+
+answer router::begin(const request& req) {
+  return guarded([&] { return route(req, false); });
+}
+
+answer router::handle(const request& req) {
+  return guarded([&] { return route(req, true); });
 }
 
 stream_answer router::open_stream(const request& req, const std::shared_ptr<outbox>& box) {
@@ -170,26 +184,33 @@ std::optional<reply> router::denied(const request& req, role needed) const {
   return std::nullopt;
 }
 
-reply router::route(const request& req) {
+answer router::route(const request& req, bool on_worker) {
   std::string_view target{req.target};
   auto question = target.find('?');
   auto path = target.substr(0, question);
   auto query =
       question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
   const auto& method = req.method;
-  // The body as a JSON object for answer, or 400 (bad_json).
-  auto with_json_body = [&req](auto answer) -> reply {
+  // The body as a JSON object for respond, or 400 (bad_json).
+  auto with_json_body = [&req](auto respond) -> answer {
     auto parsed = json_object(req.body);
     if (auto* bad = std::get_if<reply>(&parsed))
       return std::move(*bad);
-    return answer(std::get<nlohmann::json>(parsed));
+    return respond(std::get<nlohmann::json>(parsed));
   };
-  auto only = [&](std::string_view allowed, std::string route, role needed, auto answer) -> reply {
+  // A route that waits on the member: on a worker only.
+  auto waiting = [on_worker](auto respond) -> answer {
+    if (!on_worker)
+      return on_a_worker{};
+    return respond();
+  };
+  auto only = [&](std::string_view allowed, std::string route, role needed,
+                  auto respond) -> answer {
     if (method != allowed)
       return routed(method_not_allowed(method, std::string{allowed}), route);
     if (auto no = denied(req, needed))
       return routed(std::move(*no), route);
-    return routed(answer(), route);
+    return routed(respond(), route);
   };
   if (path.starts_with("/v1/watch/") || path == dashboard_stream)
     return routed(error_reply(426, "upgrade_required",
@@ -205,17 +226,20 @@ reply router::route(const request& req) {
       return routed(method_not_allowed(method, "GET"), std::string{path});
     if (path == "/healthz")
       return routed(json_reply(200, {{"status", "up"}}), "/healthz");
-    return routed(readiness(), "/readyz");
+    return routed(waiting([&] { return readiness(); }), "/readyz");
   }
   if (path == "/metrics")
-    return only("GET", "/metrics", role::read, [&] { return render_metrics(); });
+    return only("GET", "/metrics", role::read,
+                [&] { return waiting([&] { return render_metrics(); }); });
   if (path == "/v1/cluster/status")
-    return only("GET", "/v1/cluster/status", role::read, [&] { return cluster_status(); });
+    return only("GET", "/v1/cluster/status", role::read,
+                [&] { return waiting([&] { return cluster_status(); }); });
   if (path == "/v1/cluster/transfer")
     return only("POST", "/v1/cluster/transfer", role::admin, [&] {
-      return with_json_body([&](const auto& body) { return transfer_leadership(body); });
+      return with_json_body(
+          [&](const auto& body) { return waiting([&] { return transfer_leadership(body); }); });
     });
-  if (auto answered = route_coordination(req, path))
+  if (auto answered = route_coordination(req, path, on_worker))
     return std::move(*answered);
   if (path.starts_with(topics_prefix)) {
     std::string route = "/v1/topics/{id}";
@@ -230,17 +254,26 @@ reply router::route(const request& req) {
     if (auto ok = store::check_id(*id, limits_, "topic id"); !ok)
       return routed(error_reply(ok.error()), route);
     if (method == "POST")
-      return routed(with_json_body([&](const auto& body) { return publish_to_topic(*id, body); }),
+      return routed(with_json_body([&](const auto& body) {
+                      return waiting([&] { return publish_to_topic(*id, body); });
+                    }),
                     route);
-    return routed(read_topic(*id, query_value(query, "from"), query_value(query, "limit")), route);
+    return routed(waiting([&] {
+                    return read_topic(*id, query_value(query, "from"), query_value(query, "limit"));
+                  }),
+                  route);
   }
   if (path == "/v1/txn")
-    return only("POST", "/v1/txn", role::write,
-                [&] { return with_json_body([&](const auto& body) { return commit_txn(body); }); });
+    return only("POST", "/v1/txn", role::write, [&] {
+      return with_json_body(
+          [&](const auto& body) { return waiting([&] { return commit_txn(body); }); });
+    });
   if (path == "/v1/refs")
     return only("GET", "/v1/refs", role::read, [&] {
-      return list_refs(query_value(query, "prefix"), query_value(query, "after"),
-                       query_value(query, "limit"));
+      return waiting([&] {
+        return list_refs(query_value(query, "prefix"), query_value(query, "after"),
+                         query_value(query, "limit"));
+      });
     });
   if (path.substr(0, refs_prefix.size()) != refs_prefix)
     return error_reply(404, "not_found_route", "no route " + std::string{path});
@@ -249,7 +282,7 @@ reply router::route(const request& req) {
   struct post_operation {
     std::string_view suffix;
     role needed;
-    reply (router::*answer)(const std::string&, const nlohmann::json&);
+    answer (router::*respond)(const std::string&, const nlohmann::json&);
   };
   static constexpr post_operation operations[] = {
       {"/add", role::write, &router::add_to_ref},
@@ -278,10 +311,11 @@ reply router::route(const request& req) {
     return routed(error_reply(ok.error()), route);
   if (operation)
     return routed(
-        with_json_body([&](const auto& body) { return (this->*operation->answer)(id, body); }),
+        with_json_body([&](const auto& body) { return (this->*operation->respond)(id, body); }),
         route);
   if (method == "PUT")
-    return routed(with_json_body([&](const auto& body) { return put_ref(id, body, req.if_match); }),
+    return routed(with_json_body(
+                      [&](const auto& body) { return put_ref(id, body, req.if_match, on_worker); }),
                   route);
   if (method == "DELETE")
     return routed(remove_ref(id), route);

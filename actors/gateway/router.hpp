@@ -1,14 +1,19 @@
 #pragma once
 // The routes of the gateway (docs/http.md has the API): each request is
-// matched, authorised and answered here, with the blocking dref API, on one
-// of the server's worker threads (never a CAF thread). Every call into the
-// member has a timeout (timeouts.request_ms for the context, a second for a
-// member's status), so a worker is never held for longer.
+// matched, authorised and checked here on the socket thread, which never
+// waits. A route that is one store read or proposal answers with that
+// question (member_questions.hpp); a route that has to wait on the member
+// otherwise (locks, topics, the cluster, ...) answers on_a_worker and is
+// routed again, with the blocking dref API, on one of the server's worker
+// threads (never a CAF thread). Every call into the member has a timeout
+// (timeouts.request_ms, a second for a member's status), so a worker is
+// never held for longer.
 
 #include "dref/backends/raft/node_overview.hpp"
 #include "dref/context.hpp"
 #include "dref/store/limits.hpp"
 #include "exchange.hpp"
+#include "member_questions.hpp"
 #include "metrics.hpp"
 #include "tokens.hpp"
 
@@ -21,6 +26,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace dref::gateway {
 
@@ -34,18 +40,31 @@ struct stream_answer {
   std::optional<reply> refusal;
 };
 
+// What a route answers: the reply; a question whose answer the reply is
+// made from (router::ask); or on_a_worker: the route waits on the member,
+// so route the request again on a worker (router::handle).
+struct on_a_worker {};
+using answer = std::variant<reply, read_question, write_question, on_a_worker>;
+
 class router {
 public:
   router(caf::actor_system& sys, const caf::actor& node, raft_member member, token_table tokens,
          std::shared_ptr<metrics> figures, const config::node_config& cfg);
   ~router(); // stops the dashboard's feed first
 
-  // Never throws: a failure inside is a 500 with its message.
-  reply handle(const request& req);
-  // Whether handle(req) answers without asking the member (GET /healthz):
-  // the server then answers on its socket thread, so that a liveness probe
-  // is not queued behind routes waiting for a quorum.
-  bool never_blocks(const request& req) const;
+  // On the socket thread: never waits, never throws (a failure inside is a
+  // 500 with its message), so hostile or malformed requests and liveness
+  // probes are answered there, not queued behind routes waiting for a quorum.
+  answer begin(const request& req);
+  // On a worker, for a request begin() answered on_a_worker: may wait, never
+  // answers on_a_worker, never throws.
+  answer handle(const request& req);
+  // member_questions::ask and drain (the server drains before it goes).
+  template <class Question>
+  void ask(Question question, std::function<void(reply)> done) {
+    questions_.ask(std::move(question), std::move(done));
+  }
+  void drain() { questions_.drain(); }
   // A WebSocket upgrade (docs/http.md, "Streams"): authorises it, opens the
   // feed into box (which then holds what keeps the feed going) and answers
   // no refusal, or answers why not (404, 401/403, 400, 410 compacted, ...).
@@ -53,19 +72,25 @@ public:
   stream_answer open_stream(const request& req, const std::shared_ptr<outbox>& box);
 
 private:
-  reply route(const request& req);
+  // on_worker: whether a route may wait (else it answers on_a_worker).
+  answer route(const request& req, bool on_worker);
   // A 401 or 403 when the request's token does not grant `needed`.
   std::optional<reply> denied(const request& req, role needed) const;
 
-  // ref_routes.cpp
-  reply get_ref(const std::string& id, bool stale);
-  // body: the request's, a JSON object (route() answers 400 otherwise).
-  reply put_ref(const std::string& id, const nlohmann::json& body, const std::string& if_match);
+  // ref_routes.cpp. body: the request's, a JSON object (route() answers
+  // 400 otherwise).
+  answer get_ref(const std::string& id, bool stale);
+  // A question for a plain PUT; on_a_worker with If-Match, "session" or
+  // "ttl_ms" (put_ref_waiting) unless on_worker.
+  answer put_ref(const std::string& id, const nlohmann::json& body, const std::string& if_match,
+                 bool on_worker);
+  reply put_ref_waiting(const std::string& id, const std::string& bytes, const nlohmann::json& body,
+                        const std::string& if_match);
   reply put_owned_ref(const std::string& id, const std::string& bytes, const nlohmann::json& body);
-  reply add_to_ref(const std::string& id, const nlohmann::json& body);
-  reply run_on_ref(const std::string& id, const nlohmann::json& body);
-  reply query_ref(const std::string& id, const nlohmann::json& body);
-  reply remove_ref(const std::string& id);
+  answer add_to_ref(const std::string& id, const nlohmann::json& body);
+  answer run_on_ref(const std::string& id, const nlohmann::json& body);
+  answer query_ref(const std::string& id, const nlohmann::json& body);
+  answer remove_ref(const std::string& id);
   reply commit_txn(const nlohmann::json& body);
   reply list_refs(std::optional<std::string_view> prefix, std::optional<std::string_view> after,
                   std::optional<std::string_view> limit);
@@ -94,7 +119,8 @@ private:
   result<protocol::lock_state> read_lock(const std::string& id); // linearizable
   // One store command to the member under the gateway's client id.
   result<protocol::store_result> propose(protocol::store_command command);
-  std::optional<reply> route_coordination(const request& req, std::string_view path);
+  std::optional<answer> route_coordination(const request& req, std::string_view path,
+                                           bool on_worker);
 
   // cluster_routes.cpp
   reply cluster_status();
@@ -114,8 +140,7 @@ private:
   std::optional<reply> open_prefix_stream(const std::string& prefix,
                                           std::optional<std::uint64_t> from,
                                           const std::shared_ptr<outbox>& box);
-  std::optional<reply> open_topic_stream(const std::string& id,
-                                         std::optional<std::uint64_t> from,
+  std::optional<reply> open_topic_stream(const std::string& id, std::optional<std::uint64_t> from,
                                          const std::shared_ptr<outbox>& box);
 
   // dashboard_routes.cpp: the files of the page, and its stream's frames.
@@ -146,6 +171,8 @@ private:
   raft::node::latency_histogram last_commit_latency_;
   raft::node::latency_histogram last_forward_latency_;
   std::unique_ptr<dashboard_feed> dashboard_;
+  // Last: goes first, once every question in flight is answered.
+  member_questions questions_;
 };
 
 } // namespace dref::gateway

@@ -201,17 +201,36 @@ private:
     auto started = clock_type::now();
     if (beast::websocket::is_upgrade(message))
       return upgrade(std::move(req), started);
-    if (owner_.routes().never_blocks(req))
-      return send(owner_.routes().handle(req), keep_alive, started);
-    asio::post(owner_.workers(), [self = this->shared_from_this(), req = std::move(req), keep_alive,
-                                  started]() mutable {
-      auto out = self->owner_.routes().handle(req);
+    auto first = owner_.routes().begin(req);
+    if (std::holds_alternative<on_a_worker>(first)) {
+      asio::post(owner_.workers(), [self = this->shared_from_this(), req = std::move(req),
+                                    keep_alive, started]() mutable {
+        self->deliver(self->owner_.routes().handle(req), keep_alive, started);
+      });
+      return;
+    }
+    deliver(std::move(first), keep_alive, started);
+  }
+
+  // From any thread (router.hpp says which answers come from where): the
+  // reply is sent on the socket thread; a question's, once it comes.
+  void deliver(answer out, bool keep_alive, clock_type::time_point started) {
+    auto on_socket_thread = [self = this->shared_from_this(), keep_alive, started](reply r) {
       auto executor = self->lowest().get_executor();
-      asio::post(executor,
-                 [self = std::move(self), out = std::move(out), keep_alive, started]() mutable {
-                   self->send(std::move(out), keep_alive, started);
-                 });
-    });
+      asio::post(executor, [self = std::move(self), r = std::move(r), keep_alive,
+                            started]() mutable { self->send(std::move(r), keep_alive, started); });
+    };
+    std::visit(
+        [&](auto& kind) {
+          using kind_type = std::decay_t<decltype(kind)>;
+          if constexpr (std::is_same_v<kind_type, reply>)
+            on_socket_thread(std::move(kind));
+          else if constexpr (std::is_same_v<kind_type, on_a_worker>)
+            on_socket_thread(error_reply(500, "internal", "a route asked for a worker twice"));
+          else
+            owner_.routes().ask(std::move(kind), std::move(on_socket_thread));
+        },
+        out);
   }
 
   // A WebSocket stream: the router opens its feed on a worker (it may wait
@@ -408,6 +427,7 @@ void server::stop() {
   if (io_thread_.joinable())
     io_thread_.join();
   workers_.join(); // each route ends within its timeout
+  routes_->drain(); // so does each question
   beast::error_code ignored;
   acceptor_.close(ignored); // no thread runs the context any more
 }

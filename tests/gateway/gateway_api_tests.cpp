@@ -294,6 +294,44 @@ BOOST_AUTO_TEST_CASE(liveness_is_not_queued_behind_blocked_reads) {
     reader.join();
 }
 
+// The ref routes ask the member without a route worker (router.hpp): with
+// the only worker held by a lock acquire that waits 5 s, a put, a get, an
+// add, a query and a delete are all answered before that acquire is.
+BOOST_AUTO_TEST_CASE(refs_are_answered_while_every_worker_waits) {
+  gateway_cluster g{{"--request-timeout-ms", "20000", "--http-workers", "1"}};
+  g.wait_ready();
+  auto session = [&g] {
+    auto opened = g.call(0, {"POST", "/v1/sessions", R"({"ttl_ms": 20000})"});
+    BOOST_TEST_REQUIRE(opened.status == 200u, opened.body);
+    return json_of(opened)["session"].get<std::string>();
+  };
+  auto holder = session();
+  auto waiter = session();
+  auto held = g.call(0, {"POST", "/v1/locks/busy/acquire",
+                         nlohmann::json{{"session", holder}, {"owner", "a"}}.dump()});
+  BOOST_TEST_REQUIRE(held.status == 200u, held.body);
+  std::atomic<bool> acquire_answered{false};
+  std::thread acquire{[&] {
+    g.call(0, {"POST", "/v1/locks/busy/acquire",
+               nlohmann::json{{"session", waiter}, {"owner", "b"}, {"wait_ms", 5000}}.dump()});
+    acquire_answered = true;
+  }};
+  std::this_thread::sleep_for(300ms); // the acquire reaches the worker
+  auto put = g.call(0, {"PUT", "/v1/refs/free", R"({"value": "v"})"});
+  auto got = g.call(0, {"GET", "/v1/refs/free"});
+  auto added = g.call(0, {"POST", "/v1/refs/count/add", R"({"delta": 2})"});
+  auto queried = g.call(0, {"POST", "/v1/refs/count/query", R"({"query": "no.such"})"});
+  auto removed = g.call(0, {"DELETE", "/v1/refs/free"});
+  bool answered_first = !acquire_answered.load();
+  acquire.join();
+  BOOST_TEST(answered_first);
+  BOOST_TEST(put.status == 200u, put.body);
+  BOOST_TEST(json_of(got)["value"] == "v");
+  BOOST_TEST(json_of(added)["value"] == 2);
+  BOOST_TEST(test::error_code(queried) == "unknown_command", queried.body); // the store's answer
+  BOOST_TEST(json_of(removed)["removed"] == true);
+}
+
 // A member cut off from the others: its stale reads still answer from its
 // own state, its linearizable reads cannot, and /readyz says it is not ready.
 BOOST_AUTO_TEST_CASE(stale_reads_and_readiness_of_a_cut_off_member) {
