@@ -14,9 +14,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 namespace dref::gateway {
 
@@ -49,6 +52,11 @@ public:
   router& routes() noexcept { return *routes_; }
   asio::thread_pool& workers() noexcept { return workers_; }
   asio::ssl::context* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
+  // Runs `step` on the socket thread, from any thread. Steps handed over
+  // while the socket thread has not yet taken the last ones go with them:
+  // a commit answers many requests at once, and each hand-over on its own
+  // would be a wake-up of the socket thread (the most costly thing here).
+  void on_socket_thread(std::function<void()> step);
 
 private:
   void accept();
@@ -58,6 +66,8 @@ private:
   std::shared_ptr<metrics> metrics_;
   std::unique_ptr<router> routes_;
   std::optional<asio::ssl::context> tls_;
+  std::mutex handed_over_mutex_;
+  std::vector<std::function<void()>> handed_over_;
   // The routes block on the member: never on the socket thread.
   asio::thread_pool workers_;
   // Declared after what sessions use: its handlers own the sessions and go
@@ -216,9 +226,9 @@ private:
   // reply is sent on the socket thread; a question's, once it comes.
   void deliver(answer out, bool keep_alive, clock_type::time_point started) {
     auto on_socket_thread = [self = this->shared_from_this(), keep_alive, started](reply r) {
-      auto executor = self->lowest().get_executor();
-      asio::post(executor, [self = std::move(self), r = std::move(r), keep_alive,
-                            started]() mutable { self->send(std::move(r), keep_alive, started); });
+      auto& owner = self->owner_;
+      owner.on_socket_thread([self = std::move(self), r = std::move(r), keep_alive,
+                              started]() mutable { self->send(std::move(r), keep_alive, started); });
     };
     std::visit(
         [&](auto& kind) {
@@ -370,6 +380,26 @@ result<void> server::listen(const config::tls& tls) {
                  "the HTTP gateway cannot listen on " + where + ": " + ec.message()};
   port_ = acceptor_.local_endpoint().port();
   return {};
+}
+
+void server::on_socket_thread(std::function<void()> step) {
+  bool first = false;
+  {
+    std::lock_guard lock{handed_over_mutex_};
+    first = handed_over_.empty();
+    handed_over_.push_back(std::move(step));
+  }
+  if (!first)
+    return; // the post of the first is still to run and takes this one too
+  asio::post(ioc_, [this] {
+    std::vector<std::function<void()>> steps;
+    {
+      std::lock_guard lock{handed_over_mutex_};
+      steps.swap(handed_over_);
+    }
+    for (auto& taken : steps)
+      taken();
+  });
 }
 
 void server::run() {

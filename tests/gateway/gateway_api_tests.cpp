@@ -9,6 +9,7 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -252,6 +253,38 @@ BOOST_AUTO_TEST_CASE(cluster_status_transfer_probes_and_metrics) {
         "\ndref_http_request_duration_seconds_count ", "\ndref_http_open_connections ",
         "\ndref_http_refused_connections_total 0\n"})
     BOOST_TEST(metrics.body.find(series) != std::string::npos, series);
+}
+
+// Many connections at once, as a load generator has them: answers that
+// finish together reach the socket thread together (server.cpp,
+// on_socket_thread), and every one of them is sent. A lost one would hold
+// its connection until the client's 30 s read timeout.
+BOOST_AUTO_TEST_CASE(every_concurrent_request_is_answered) {
+  gateway_cluster g;
+  g.wait_ready();
+  constexpr int connections = 16;
+  constexpr int adds_each = 50;
+  std::atomic<int> answered{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < connections; ++c)
+    clients.emplace_back([&] {
+      try {
+        test::http_connection kept{g.http_ports[0]};
+        for (int i = 0; i < adds_each; ++i) {
+          auto added = kept.call({"POST", "/v1/refs/many/add", R"({"delta": 1})"});
+          ++(added.status == 200u ? answered : failed);
+        }
+      } catch (const std::exception&) {
+        ++failed;
+      }
+    });
+  for (auto& client : clients)
+    client.join();
+  BOOST_TEST(failed.load() == 0);
+  BOOST_TEST(answered.load() == connections * adds_each);
+  auto counter = g.call(2, {"POST", "/v1/refs/many/add", R"({"delta": 0})"});
+  BOOST_TEST(json_of(counter)["value"] == connections * adds_each);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
