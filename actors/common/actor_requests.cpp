@@ -95,6 +95,8 @@ void context_impl::async_watch(caf::scheduled_actor* self, const std::string& id
   if (stopped)
     return done(shut_down_error());
   auto events = inbox::open(self, std::move(on_event));
+  if (backend->watch_here)
+    backend->watch_here(id, events.relay());
   // Until the answer, the inbox lives in the handlers: a timeout drops it
   // and so stops the relay.
   request_from(

@@ -5,6 +5,7 @@
 #include <caf/fwd.hpp>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "dref/backends/seam/backend_actor.hpp"
@@ -27,6 +28,12 @@ struct backend_handle {
   // other backends.
   std::function<protocol::store_read_reply(const protocol::store_read&)> read_here;
   std::function<protocol::store_reply(protocol::store_proposal)> propose_here;
+  // A watch put in place in the caller's thread (the memory backend), for
+  // those reads and proposals: an actor's watch is then in place before any
+  // later request of the same actor is answered (ref_actor.hpp's watch
+  // contract). The backend actor is still asked as well (it monitors the
+  // watcher); adding a watcher twice is a no-op.
+  std::function<void(const std::string& key, const caf::actor& watcher)> watch_here;
   // A raft member's administration (cluster_admin.cpp): a member started
   // here takes it from this process (`actor`); a cluster reached over the
   // network takes it on a member port (config::member_port_of) of these

@@ -56,6 +56,10 @@ memory_backend memory_backend::start(caf::actor_system& sys, store::limits limit
   out.handle_->propose_here = [shared = started.shared](protocol::store_proposal p) {
     return shared->propose(std::move(p));
   };
+  out.handle_->watch_here = [shared = started.shared](const std::string& key,
+                                                      const caf::actor& watcher) {
+    shared->watch(key, watcher);
+  };
   return out;
 }
 

@@ -118,6 +118,8 @@ void context_impl::async_watch_subscription(
     return done(shut_down_error());
   auto handle = std::make_shared<watch_handle>();
   handle->watcher = sys.spawn(watcher, handle->gated(std::move(on_event)));
+  if (backend->watch_here)
+    backend->watch_here(key, handle->watcher);
   // Until the answer, the handle lives in the handlers: a timeout drops it
   // and so stops the watcher.
   request_from(

@@ -3,6 +3,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
@@ -62,6 +63,39 @@ BOOST_FIXTURE_TEST_CASE(refusals_arrive_as_dref_errors, cluster) {
   BOOST_TEST((refused == errc::validation_failed));
   BOOST_TEST((absent == errc::not_found));
   BOOST_TEST(r.get() == 1);
+}
+
+// ref_actor.hpp: a watch is in place before any request sent after it is
+// answered, so a set sent right after the watch is always seen. (A backend
+// that answers in the actor's own thread, memory, must put the watch in
+// place there too: backend_handle::watch_here.) Twenty watches, each with
+// the set right behind it.
+BOOST_FIXTURE_TEST_CASE(a_set_sent_right_after_a_watch_is_seen, cluster) {
+  constexpr int rounds = 20;
+  std::mutex seen_mutex;
+  std::vector<std::int64_t> seen(rounds, 0);
+  test::actor_stopper stop;
+  caf::scoped_actor self{sys};
+  for (int round = 0; round < rounds; ++round) {
+    auto id = "ra/watched-" + std::to_string(round);
+    auto served = stop.add(spawn_ref_actor(sys, node(0).make<std::int64_t>(0, manual_id(id))));
+    auto listener = stop.add(sys.spawn([&, round](caf::event_based_actor*) -> caf::behavior {
+      return {[&, round](ref_changed_atom, std::int64_t, std::int64_t new_value) {
+        std::lock_guard guard{seen_mutex};
+        seen[static_cast<std::size_t>(round)] = new_value;
+      }};
+    }));
+    caf::anon_send(served, ref_watch_atom::value, listener);
+    self->request(served, 5s, ref_set_atom::value, std::int64_t{round + 1})
+      .receive([](std::uint64_t) {}, [](const caf::error& e) { BOOST_ERROR(from_caf_error(e).to_string()); });
+  }
+  (void)wait_until([&] {
+    std::lock_guard guard{seen_mutex};
+    return std::all_of(seen.begin(), seen.end(), [](std::int64_t v) { return v != 0; });
+  });
+  std::lock_guard guard{seen_mutex};
+  for (int round = 0; round < rounds; ++round)
+    BOOST_TEST(seen[static_cast<std::size_t>(round)] == round + 1, "round " << round);
 }
 
 BOOST_FIXTURE_TEST_CASE(actors_update_concurrently_and_a_listener_sees_every_change, cluster) {
