@@ -29,6 +29,9 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
+// The largest request body the socket thread routes itself (on_request).
+constexpr std::size_t socket_thread_body_bytes = 16 * 1024;
+
 class server {
 public:
   server(const config::node_config& cfg, std::unique_ptr<router> routes,
@@ -211,7 +214,10 @@ private:
     auto started = clock_type::now();
     if (beast::websocket::is_upgrade(message))
       return upgrade(std::move(req), started);
-    auto first = owner_.routes().begin(req);
+    // A large body is parsed (JSON, base64) on a worker: the socket
+    // thread's work per request stays small, whatever a client sends.
+    auto first = req.body.size() > socket_thread_body_bytes ? answer{on_a_worker{}}
+                                                           : owner_.routes().begin(req);
     if (std::holds_alternative<on_a_worker>(first)) {
       asio::post(owner_.workers(), [self = this->shared_from_this(), req = std::move(req),
                                     keep_alive, started]() mutable {

@@ -50,6 +50,12 @@ BOOST_AUTO_TEST_CASE(refs_read_write_compare_and_add) {
   }
   BOOST_TEST(g.call(2, {"GET", "/v1/refs/greeting?stale=maybe"}).status == 400u);
 
+  // A body over 16 KiB is routed on a worker (server.cpp): the same answer.
+  std::string large(40000, 'L');
+  auto put_large = g.call(0, {"PUT", "/v1/refs/large", R"({"value": ")" + large + "\"}"});
+  BOOST_TEST_REQUIRE(put_large.status == 200u, put_large.body);
+  BOOST_TEST(json_of(g.call(1, {"GET", "/v1/refs/large"}))["value"] == large);
+
   // Bytes that are not text travel as base64, said so.
   auto binary = g.call(1, {"PUT", "/v1/refs/blob", R"({"value": "AAH/", "encoding": "base64"})"});
   BOOST_TEST_REQUIRE(binary.status == 200u, binary.body);
