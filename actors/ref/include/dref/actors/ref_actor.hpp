@@ -14,9 +14,9 @@
 //   (ref_watch_atom, caf::actor l)                    l then receives
 //                                                     (ref_changed_atom, T old, T new)
 //                                                     for every write after the watch
-//                                                     is in place (before any request
-//                                                     sent after this one is answered),
-//                                                     until l goes down
+//                                                     is in place (with memory: before a
+//                                                     later request is answered; raft and
+//                                                     Redis: not promised), until l goes down
 //   (ref_command_atom, string name, string arg)
 //                                   -> string answer, uint64_t version
 //   (ref_query_atom, string name, string arg, bool stale)
