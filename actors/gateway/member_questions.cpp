@@ -87,6 +87,14 @@ struct asker_state {
   static inline const char* name = "dref.gateway.questions";
 };
 
+// A member's reply (an optional error and a value) as a result.
+template <class Value, class Reply>
+result<Value> outcome_of(Reply& got) {
+  if (got.error)
+    return std::move(*got.error);
+  return std::move(got.value);
+}
+
 std::uint64_t random_client_id() {
   std::random_device device;
   return ((std::uint64_t{device()} << 32) ^ device()) | 1;
@@ -100,9 +108,7 @@ caf::behavior asker(caf::stateful_actor<asker_state>* self, caf::actor node,
         auto question = std::make_shared<read_question>(std::move(asked.question));
         auto waiting = std::move(asked.waiting);
         auto answered = [question, waiting](store_read_reply& got) {
-          result<read_result> out = got.error ? result<read_result>{std::move(*got.error)}
-                                              : result<read_result>{std::move(got.value)};
-          waiting->settle(question->answer, std::move(out), question->route);
+          waiting->settle(question->answer, outcome_of<read_result>(got), question->route);
         };
         auto failed = [question, waiting](caf::error& err) {
           waiting->settle(question->answer, result<read_result>{from_caf_error(err)},
@@ -126,9 +132,7 @@ caf::behavior asker(caf::stateful_actor<asker_state>* self, caf::actor node,
         // acknowledged, that is until every earlier one is answered too.
         auto answered = [self, sequence, question, waiting](store_reply& got) {
           self->state.outstanding.erase(sequence);
-          result<store_result> out = got.error ? result<store_result>{std::move(*got.error)}
-                                               : result<store_result>{std::move(got.value)};
-          waiting->settle(question->answer, std::move(out), question->route);
+          waiting->settle(question->answer, outcome_of<store_result>(got), question->route);
         };
         auto failed = [self, sequence, question, waiting](caf::error& err) {
           self->state.outstanding.erase(sequence);
