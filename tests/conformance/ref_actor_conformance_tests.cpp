@@ -73,10 +73,6 @@ BOOST_FIXTURE_TEST_CASE(refusals_arrive_as_dref_errors, cluster) {
 // and Redis the set can commit first: this fails there in some rounds, and
 // ref_actor.hpp does not promise it.
 BOOST_FIXTURE_TEST_CASE(a_set_sent_right_after_a_watch_is_seen, cluster) {
-  if (test::backend_under_test != test::tested_backend::memory) {
-    BOOST_TEST_MESSAGE("promised with memory only (ref_actor.hpp)");
-    return;
-  }
   constexpr int rounds = 20;
   std::mutex seen_mutex;
   std::vector<std::int64_t> seen(rounds, 0);

@@ -14,9 +14,10 @@
 //   (ref_watch_atom, caf::actor l)                    l then receives
 //                                                     (ref_changed_atom, T old, T new)
 //                                                     for every write after the watch
-//                                                     is in place (with memory: before a
-//                                                     later request is answered; raft and
-//                                                     Redis: not promised), until l goes down
+//                                                     is in place, until l goes down;
+//                                                     the actor takes no later request
+//                                                     before it is, so a write sent
+//                                                     after the watch is seen by l
 //   (ref_command_atom, string name, string arg)
 //                                   -> string answer, uint64_t version
 //   (ref_query_atom, string name, string arg, bool stale)
@@ -52,10 +53,13 @@
 #include <caf/actor_system.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
+#include <caf/result.hpp>
 #include <caf/send.hpp>
+#include <caf/skip.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
+#include <caf/unit.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -130,92 +134,128 @@ using ref_actor = typename ref_command_actor::template extend<
 
 namespace detail {
 
+// A request's answer delivered through a promise of the actor's.
+template <class R, class Self>
+caf::typed_response_promise<R> answer_with(Self* self, pending<R> answer) {
+  auto promise = self->template make_response_promise<R>();
+  deliver_to(std::move(answer), promise);
+  return promise;
+}
+
 template <class T, class Codec>
 typename ref_actor<T>::behavior_type ref_actor_behavior(typename ref_actor<T>::pointer self,
                                                         ref<T, Codec> r) {
   // Watches by listener; a listener's down message ends its watch.
   auto watches = std::make_shared<std::map<caf::actor_addr, subscription>>();
   self->set_down_handler([watches](caf::down_msg& down) { watches->erase(down.source); });
+  // Watches asked for and not yet in place. Until they are, every request
+  // is skipped: CAF keeps it in the mailbox and offers it again, in order,
+  // after the next message handled (the watch's answer), so no write sent
+  // after a watch can reach the store before the watch does.
+  auto watches_starting = std::make_shared<int>(0);
+  using caf::skip;
   return {
-    [self, r](ref_get_atom) {
-      auto promise = self->template make_response_promise<T>();
-      deliver_to(r.get(self), promise);
-      return promise;
-    },
-    [self, r](ref_set_atom, const T& value) {
-      auto promise = self->template make_response_promise<std::uint64_t>();
-      deliver_to(r.set(self, value), promise);
-      return promise;
-    },
-    [self, r](ref_cas_atom, const T& expected, const T& desired) {
-      auto promise = self->template make_response_promise<bool>();
-      deliver_to(r.compare_and_set(self, expected, desired), promise);
-      return promise;
-    },
-    [self, r](ref_update_atom, const ref_update<T>& update) {
-      auto promise = self->template make_response_promise<T>();
-      deliver_to(r.update_and_get(self, update.f), promise);
-      return promise;
-    },
-    [self, r](ref_remove_atom) {
-      auto promise = self->template make_response_promise<bool>();
-      deliver_to(r.remove(self), promise);
-      return promise;
-    },
-    [self, r](ref_set_atom, const T& value, const fence& guard) {
-      auto promise = self->template make_response_promise<std::uint64_t>();
-      deliver_to(r.set(self, value, guard), promise);
-      return promise;
-    },
-    [self, r](ref_cas_atom, const T& expected, const T& desired, const fence& guard) {
-      auto promise = self->template make_response_promise<bool>();
-      deliver_to(r.compare_and_set(self, expected, desired, guard), promise);
-      return promise;
-    },
-    [self, r](ref_update_atom, const ref_update<T>& update, const fence& guard) {
-      auto promise = self->template make_response_promise<T>();
-      deliver_to(r.update_and_get(self, update.f, guard), promise);
-      return promise;
-    },
-    [self, r](ref_remove_atom, const fence& guard) {
-      auto promise = self->template make_response_promise<bool>();
-      deliver_to(r.remove(self, guard), promise);
-      return promise;
-    },
-    [self, r](ref_command_atom, const std::string& name, const std::string& arg) {
-      auto promise = self->template make_response_promise<std::string, std::uint64_t>();
-      r.core().async_run(self, name, arg, {}, [promise](result<protocol::res_ran> ran) mutable {
-        if (ran)
-          promise.deliver(std::move(ran->value), ran->version);
-        else
-          promise.deliver(to_caf_error(ran.error()));
-      });
-      return promise;
-    },
-    [self, r](ref_query_atom, const std::string& name, const std::string& arg, bool stale) {
-      auto promise = self->template make_response_promise<std::string, std::uint64_t>();
-      r.core().async_query(self, name, arg, stale, {},
-                           [promise](result<protocol::query_answer> answered) mutable {
-                             if (answered)
-                               promise.deliver(std::move(answered->answer), answered->version);
-                             else
-                               promise.deliver(to_caf_error(answered.error()));
-                           });
-      return promise;
-    },
-    [self, r, watches](ref_watch_atom, const caf::actor& listener) {
-      if (!listener || watches->count(listener.address()) != 0)
-        return;
-      self->monitor(listener);
-      (*watches)[listener.address()]; // taken: a repeated request is a no-op
-      r.on_change(self, [listener](const T& old_value, const T& new_value) {
-         caf::anon_send(listener, ref_changed_atom::value, old_value, new_value);
-       }).then([watches, addr = listener.address()](subscription watching) {
-                 if (auto it = watches->find(addr); it != watches->end())
-                   it->second = std::move(watching); // else the listener is gone already
-               },
-               [watches, addr = listener.address()](const error&) { watches->erase(addr); });
-    },
+      [self, r, watches_starting](ref_get_atom) -> caf::result<T> {
+        if (*watches_starting > 0)
+          return skip;
+        return answer_with(self, r.get(self));
+      },
+      [self, r, watches_starting](ref_set_atom, const T& value) -> caf::result<std::uint64_t> {
+        if (*watches_starting > 0)
+          return skip;
+        return answer_with(self, r.set(self, value));
+      },
+      [self, r, watches_starting](ref_cas_atom, const T& expected,
+                                  const T& desired) -> caf::result<bool> {
+        if (*watches_starting > 0)
+          return skip;
+        return answer_with(self, r.compare_and_set(self, expected, desired));
+      },
+      [self, r, watches_starting](ref_update_atom, const ref_update<T>& update) -> caf::result<T> {
+        if (*watches_starting > 0)
+          return skip;
+        return answer_with(self, r.update_and_get(self, update.f));
+      },
+      [self, r, watches_starting](ref_remove_atom) -> caf::result<bool> {
+        if (*watches_starting > 0)
+          return skip;
+        return answer_with(self, r.remove(self));
+      },
+      [self, r, watches_starting](ref_set_atom, const T& value,
+                                  const fence& guard) -> caf::result<std::uint64_t> {
+        if (*watches_starting > 0)
+          return skip;
+        return answer_with(self, r.set(self, value, guard));
+      },
+      [self, r, watches_starting](ref_cas_atom, const T& expected, const T& desired,
+                                  const fence& guard) -> caf::result<bool> {
+        if (*watches_starting > 0)
+          return skip;
+        return answer_with(self, r.compare_and_set(self, expected, desired, guard));
+      },
+      [self, r, watches_starting](ref_update_atom, const ref_update<T>& update,
+                                  const fence& guard) -> caf::result<T> {
+        if (*watches_starting > 0)
+          return skip;
+        return answer_with(self, r.update_and_get(self, update.f, guard));
+      },
+      [self, r, watches_starting](ref_remove_atom, const fence& guard) -> caf::result<bool> {
+        if (*watches_starting > 0)
+          return skip;
+        return answer_with(self, r.remove(self, guard));
+      },
+      [self, r, watches_starting](ref_command_atom, const std::string& name, const std::string& arg)
+          -> caf::result<std::string, std::uint64_t> {
+        if (*watches_starting > 0)
+          return skip;
+        auto promise = self->template make_response_promise<std::string, std::uint64_t>();
+        r.core().async_run(self, name, arg, {}, [promise](result<protocol::res_ran> ran) mutable {
+          if (ran)
+            promise.deliver(std::move(ran->value), ran->version);
+          else
+            promise.deliver(to_caf_error(ran.error()));
+        });
+        return promise;
+      },
+      [self, r, watches_starting](ref_query_atom, const std::string& name, const std::string& arg,
+                                  bool stale) -> caf::result<std::string, std::uint64_t> {
+        if (*watches_starting > 0)
+          return skip;
+        auto promise = self->template make_response_promise<std::string, std::uint64_t>();
+        r.core().async_query(self, name, arg, stale, {},
+                             [promise](result<protocol::query_answer> answered) mutable {
+                               if (answered)
+                                 promise.deliver(std::move(answered->answer), answered->version);
+                               else
+                                 promise.deliver(to_caf_error(answered.error()));
+                             });
+        return promise;
+      },
+      [self, r, watches, watches_starting](ref_watch_atom,
+                                           const caf::actor& listener) -> caf::result<void> {
+        if (*watches_starting > 0)
+          return skip;
+        if (!listener || watches->count(listener.address()) != 0)
+          return caf::unit;
+        self->monitor(listener);
+        (*watches)[listener.address()]; // taken: a repeated request is a no-op
+        ++*watches_starting;
+        r.on_change(self,
+                    [listener](const T& old_value, const T& new_value) {
+                      caf::anon_send(listener, ref_changed_atom::value, old_value, new_value);
+                    })
+            .then(
+                [watches, watches_starting, addr = listener.address()](subscription watching) {
+                  --*watches_starting;
+                  if (auto it = watches->find(addr); it != watches->end())
+                    it->second = std::move(watching); // else the listener is gone already
+                },
+                [watches, watches_starting, addr = listener.address()](const error&) {
+                  --*watches_starting;
+                  watches->erase(addr);
+                });
+        return caf::unit;
+      },
   };
 }
 
