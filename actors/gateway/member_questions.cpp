@@ -6,12 +6,15 @@
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 
+#include <algorithm>
 #include <caf/actor_system.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -79,13 +82,69 @@ namespace {
 
 using namespace protocol;
 
-// The proposals' numbering, as a context numbers its own (store_proposal).
+using sweep_atom = caf::atom_constant<caf::atom("qsweep")>;
+
+// A question sent to the node and not answered yet.
+struct open_question {
+  std::chrono::steady_clock::time_point deadline;
+  std::function<void(error)> give_up; // settles it with this error
+};
+
 struct asker_state {
+  // The proposals' numbering, as a context numbers its own (store_proposal).
   std::uint64_t client_id = 0;
   std::uint64_t last_sequence = 0;
   std::set<std::uint64_t> outstanding;
+  // The questions in flight by number, so also by deadline (one timeout for
+  // all). They are timed here rather than by CAF: a request with a timeout
+  // puts two events on CAF's clock thread and wakes it, per question (a
+  // fifth of the leader's CPU per read); one sweep at the oldest deadline
+  // does for all.
+  std::uint64_t last_question = 0;
+  std::map<std::uint64_t, open_question> open;
+  bool sweep_armed = false;
   static inline const char* name = "dref.gateway.questions";
 };
+using asker_actor = caf::stateful_actor<asker_state>;
+
+// The sweep comes at the oldest question's deadline, and at most this often.
+constexpr std::chrono::milliseconds sweep_granularity{10};
+
+void arm_sweep(asker_actor* self) {
+  auto& st = self->state;
+  if (st.sweep_armed || st.open.empty())
+    return;
+  st.sweep_armed = true;
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+      st.open.begin()->second.deadline - std::chrono::steady_clock::now());
+  self->delayed_send(self, std::max(wait, sweep_granularity), sweep_atom::value);
+}
+
+std::uint64_t open(asker_actor* self, std::chrono::milliseconds timeout,
+                   std::function<void(error)> give_up) {
+  auto& st = self->state;
+  auto number = ++st.last_question;
+  st.open.emplace(number,
+                  open_question{std::chrono::steady_clock::now() + timeout, std::move(give_up)});
+  arm_sweep(self);
+  return number;
+}
+
+// True for the first of the answer and the sweep: it settles the question.
+bool take(asker_actor* self, std::uint64_t number) {
+  return self->state.open.erase(number) != 0;
+}
+
+void give_up_due(asker_actor* self, std::chrono::milliseconds timeout) {
+  auto& st = self->state;
+  auto now = std::chrono::steady_clock::now();
+  while (!st.open.empty() && st.open.begin()->second.deadline <= now) {
+    auto give_up = std::move(st.open.begin()->second.give_up);
+    st.open.erase(st.open.begin());
+    give_up(error{errc::timeout,
+                  "the member did not answer within " + std::to_string(timeout.count()) + " ms"});
+  }
+}
 
 // A member's reply (an optional error and a value) as a result.
 template <class Value, class Reply>
@@ -100,25 +159,38 @@ std::uint64_t random_client_id() {
   return ((std::uint64_t{device()} << 32) ^ device()) | 1;
 }
 
-caf::behavior asker(caf::stateful_actor<asker_state>* self, caf::actor node,
-                    std::chrono::milliseconds timeout) {
+caf::behavior asker(asker_actor* self, caf::actor node, std::chrono::milliseconds timeout) {
   self->state.client_id = random_client_id();
+  // Without the node no answer comes: every question is settled now.
+  self->monitor(node);
+  self->set_down_handler([self](caf::down_msg& down) {
+    auto open = std::exchange(self->state.open, {});
+    for (auto& [number, question] : open)
+      question.give_up(
+          error{errc::unavailable, "the member stopped: " + caf::to_string(down.reason)});
+  });
   return {
       [=](asked_read& asked) {
         auto question = std::make_shared<read_question>(std::move(asked.question));
         auto waiting = std::move(asked.waiting);
-        auto answered = [question, waiting](store_read_reply& got) {
-          waiting->settle(question->answer, outcome_of<read_result>(got), question->route);
+        auto settle = [question, waiting](result<read_result> got) {
+          waiting->settle(question->answer, std::move(got), question->route);
         };
-        auto failed = [question, waiting](caf::error& err) {
-          waiting->settle(question->answer, result<read_result>{from_caf_error(err)},
-                          question->route);
+        auto number = open(self, timeout, settle);
+        auto answered = [self, number, settle](store_read_reply& got) {
+          if (take(self, number))
+            settle(outcome_of<read_result>(got));
+        };
+        auto failed = [self, number, settle](caf::error& err) {
+          if (take(self, number))
+            settle(from_caf_error(err));
         };
         if (question->local)
-          self->request(node, timeout, read_atom::value, local_atom::value, question->read)
+          self->request(node, caf::infinite, read_atom::value, local_atom::value, question->read)
               .then(answered, failed);
         else
-          self->request(node, timeout, read_atom::value, question->read).then(answered, failed);
+          self->request(node, caf::infinite, read_atom::value, question->read)
+              .then(answered, failed);
       },
       [=](asked_write& asked) {
         auto& st = self->state;
@@ -130,17 +202,26 @@ caf::behavior asker(caf::stateful_actor<asker_state>* self, caf::actor node,
         auto waiting = std::move(asked.waiting);
         // The store keeps this sequence's answer for a retry until it is
         // acknowledged, that is until every earlier one is answered too.
-        auto answered = [self, sequence, question, waiting](store_reply& got) {
+        auto settle = [self, sequence, question, waiting](result<store_result> got) {
           self->state.outstanding.erase(sequence);
-          waiting->settle(question->answer, outcome_of<store_result>(got), question->route);
+          waiting->settle(question->answer, std::move(got), question->route);
         };
-        auto failed = [self, sequence, question, waiting](caf::error& err) {
-          self->state.outstanding.erase(sequence);
-          waiting->settle(question->answer, result<store_result>{from_caf_error(err)},
-                          question->route);
-        };
-        self->request(node, timeout, propose_atom::value, std::move(proposal))
-            .then(answered, failed);
+        auto number = open(self, timeout, settle);
+        self->request(node, caf::infinite, propose_atom::value, std::move(proposal))
+            .then(
+                [self, number, settle](store_reply& got) {
+                  if (take(self, number))
+                    settle(outcome_of<store_result>(got));
+                },
+                [self, number, settle](caf::error& err) {
+                  if (take(self, number))
+                    settle(from_caf_error(err));
+                });
+      },
+      [=](sweep_atom) {
+        self->state.sweep_armed = false;
+        give_up_due(self, timeout);
+        arm_sweep(self);
       },
   };
 }
