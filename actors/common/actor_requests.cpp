@@ -4,6 +4,7 @@
 #include "context_impl.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+#include "request_deadlines.hpp"
 #include "request_from.hpp"
 
 #include <caf/actor_system.hpp>
@@ -24,6 +25,31 @@ auto settles(std::function<void(result<Value>)> done) {
   };
 }
 
+// A request to the backend: timed by the context's deadlines
+// (request_deadlines.hpp), not by CAF's clock, when it has a timeout.
+template <class Reply, class OnReply, class OnError>
+void ask_timed(context_impl& ctx, caf::scheduled_actor* self, timeout_ms timeout, caf::message msg,
+               OnReply on_reply, OnError on_error) {
+  auto limit = ctx.backend_timeout(timeout);
+  if (!limit.valid()) {
+    request_from(self, ctx.backend->actor, limit, std::move(msg), std::move(on_reply),
+                 std::move(on_error));
+    return;
+  }
+  auto flag = request_deadlines::new_flag();
+  auto response_id = request_from(
+      self, ctx.backend->actor, caf::infinite, std::move(msg),
+      [flag, f = std::move(on_reply)](Reply& reply) mutable {
+        request_deadlines::answered(flag);
+        f(reply);
+      },
+      [flag, f = std::move(on_error)](caf::error& err) mutable {
+        request_deadlines::answered(flag);
+        f(err);
+      });
+  ctx.deadlines.add(self, response_id, ctx.timeout_or_default(timeout), std::move(flag));
+}
+
 } // namespace
 
 void context_impl::ask_backend(caf::scheduled_actor* self, protocol::store_read request,
@@ -35,9 +61,9 @@ void context_impl::ask_backend(caf::scheduled_actor* self, protocol::store_read 
   if (backend->read_here)
     return answer_self(self, caf::make_message(backend->read_here(request)), std::move(replied),
                        std::move(failed));
-  request_from(self, backend->actor, backend_timeout(timeout),
-               caf::make_message(backend::read_atom::value, std::move(request)), std::move(replied),
-               std::move(failed));
+  ask_timed<protocol::store_read_reply>(
+      *this, self, timeout, caf::make_message(backend::read_atom::value, std::move(request)),
+      std::move(replied), std::move(failed));
 }
 
 void context_impl::ask_backend(caf::scheduled_actor* self, protocol::store_command command,
@@ -58,9 +84,8 @@ void context_impl::ask_backend(caf::scheduled_actor* self, protocol::store_comma
     if (auto ctx = weak.lock())
       ctx->finish_sequence(sequence);
   };
-  request_from(
-      self, backend->actor, backend_timeout(timeout),
-      caf::make_message(backend::propose_atom::value, std::move(proposal)),
+  ask_timed<protocol::store_reply>(
+      *this, self, timeout, caf::make_message(backend::propose_atom::value, std::move(proposal)),
       [f = std::move(on_reply), finished](protocol::store_reply& reply) {
         finished();
         f(reply);

@@ -15,10 +15,12 @@ namespace dref::detail {
 
 // Sends msg to dest as a request of self and calls the matching handler of
 // `answers` (or on_error with a CAF error, e.g. the timeout) in self's
-// context. caf::infinite waits as long as dest lives (the inboxes' pulls).
+// context. caf::infinite waits as long as dest lives (the inboxes' pulls),
+// or until something else sends the response id returned here an error
+// (request_deadlines.hpp).
 template <class... Handlers>
-void request_from(caf::scheduled_actor* self, const caf::actor& dest, caf::duration timeout,
-                  caf::message msg, Handlers... answers) {
+caf::message_id request_from(caf::scheduled_actor* self, const caf::actor& dest,
+                             caf::duration timeout, caf::message msg, Handlers... answers) {
   auto request_id = self->new_request_id(caf::message_priority::normal);
   dest->enqueue(caf::make_mailbox_element(self->ctrl(), request_id, {}, std::move(msg)),
                 self->context());
@@ -26,12 +28,14 @@ void request_from(caf::scheduled_actor* self, const caf::actor& dest, caf::durat
     self->request_response_timeout(timeout, request_id);
   self->add_multiplexed_response_handler(request_id.response_id(),
                                          caf::behavior{std::move(answers)...});
+  return request_id.response_id();
 }
 
 template <class... Handlers>
-void request_from(caf::scheduled_actor* self, const caf::actor& dest,
-                  std::chrono::milliseconds timeout, caf::message msg, Handlers... answers) {
-  request_from(self, dest, caf::duration{timeout}, std::move(msg), std::move(answers)...);
+caf::message_id request_from(caf::scheduled_actor* self, const caf::actor& dest,
+                             std::chrono::milliseconds timeout, caf::message msg,
+                             Handlers... answers) {
+  return request_from(self, dest, caf::duration{timeout}, std::move(msg), std::move(answers)...);
 }
 
 // The answer to a request that needed no message, because it was answered
@@ -53,10 +57,10 @@ void answer_self(caf::scheduled_actor* self, caf::message reply, Handlers... ans
 // against here: only for messages built for it (caf::make_message of its
 // own signatures).
 template <class... Sigs, class... Handlers>
-void request_from(caf::scheduled_actor* self, const caf::typed_actor<Sigs...>& dest,
-                  caf::duration timeout, caf::message msg, Handlers... answers) {
-  request_from(self, caf::actor_cast<caf::actor>(dest), timeout, std::move(msg),
-               std::move(answers)...);
+caf::message_id request_from(caf::scheduled_actor* self, const caf::typed_actor<Sigs...>& dest,
+                             caf::duration timeout, caf::message msg, Handlers... answers) {
+  return request_from(self, caf::actor_cast<caf::actor>(dest), timeout, std::move(msg),
+                      std::move(answers)...);
 }
 
 } // namespace dref::detail

@@ -24,6 +24,7 @@
 #include "backend_handle.hpp"
 #include "dref/subscription.hpp"
 #include "inbox.hpp"
+#include "request_deadlines.hpp"
 #include "requester_pool.hpp"
 #include "sequence_numbers.hpp"
 #include "session_deadline.hpp"
@@ -165,6 +166,9 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   // gets/s of 64 actors; a request to a backend that is gone fails at once
   // without it.
   caf::duration backend_timeout(timeout_ms timeout) const;
+
+  // The timeouts of the actors' requests to the backend (actor_requests.cpp).
+  request_deadlines deadlines{std::chrono::milliseconds{20}};
 
   // The calling thread's blocking actor for requests (requester_pool.hpp).
   caf::scoped_actor& requester() { return requesters_->for_this_thread(); }
