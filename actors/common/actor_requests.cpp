@@ -96,6 +96,18 @@ void context_impl::ask_backend(caf::scheduled_actor* self, protocol::store_comma
       });
 }
 
+void context_impl::ask_backend_watch(caf::scheduled_actor* self, const std::string& key,
+                                     const caf::actor& watcher, timeout_ms timeout,
+                                     std::function<void(std::uint64_t)> on_start,
+                                     std::function<void(caf::error&)> on_error) {
+  if (backend->watch_here)
+    backend->watch_here(key, watcher);
+  ask_timed<std::uint64_t>(
+      *this, self, timeout, caf::make_message(backend::watch_atom::value, key, watcher),
+      [f = std::move(on_start)](std::uint64_t& start) { f(start); },
+      [f = std::move(on_error)](caf::error& err) { f(err); });
+}
+
 void context_impl::async_propose(caf::scheduled_actor* self, protocol::store_command command,
                                  timeout_ms timeout,
                                  std::function<void(result<protocol::store_result>)> done) {
@@ -120,14 +132,10 @@ void context_impl::async_watch(caf::scheduled_actor* self, const std::string& id
   if (stopped)
     return done(shut_down_error());
   auto events = inbox::open(self, std::move(on_event));
-  if (backend->watch_here)
-    backend->watch_here(id, events.relay());
   // Until the answer, the inbox lives in the handlers: a timeout drops it
   // and so stops the relay.
-  request_from(
-      self, backend->actor, backend_timeout(timeout),
-      caf::make_message(backend::watch_atom::value, id, events.relay()),
-      [done, events](std::uint64_t) { done(events); },
+  ask_backend_watch(
+      self, id, events.relay(), timeout, [done, events](std::uint64_t) { done(events); },
       [done](caf::error& err) { done(from_caf_error(err)); });
 }
 

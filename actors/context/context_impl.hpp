@@ -107,6 +107,15 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
   void ask_backend(caf::scheduled_actor* self, protocol::store_command command, timeout_ms timeout,
                    std::function<void(protocol::store_reply&)> on_reply,
                    std::function<void(caf::error&)> on_error);
+  // The same for a watch of key by watcher: on_start gets the revision it
+  // starts after (backend_actor.hpp). Where the backend answers here, the
+  // watcher is in place before this returns, so before any later request of
+  // self (ref_actor.hpp); the backend actor is asked all the same, as it
+  // monitors the watcher (a second add is a no-op).
+  void ask_backend_watch(caf::scheduled_actor* self, const std::string& key,
+                         const caf::actor& watcher, timeout_ms timeout,
+                         std::function<void(std::uint64_t)> on_start,
+                         std::function<void(caf::error&)> on_error);
   // actor_requests.cpp: propose, read and watch from an actor; done runs
   // in self's context. A watch's on_event runs there too, for every event
   // of id committed after the watch is in place (when done gets the inbox),

@@ -14,7 +14,6 @@
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/store/delta.hpp"
-#include "request_from.hpp"
 #include "watch_handle.hpp"
 
 namespace dref::detail {
@@ -118,14 +117,10 @@ void context_impl::async_watch_subscription(
     return done(shut_down_error());
   auto handle = std::make_shared<watch_handle>();
   handle->watcher = sys.spawn(watcher, handle->gated(std::move(on_event)));
-  if (backend->watch_here)
-    backend->watch_here(key, handle->watcher);
   // Until the answer, the handle lives in the handlers: a timeout drops it
   // and so stops the watcher.
-  request_from(
-    self, backend->actor, backend_timeout(timeout),
-    caf::make_message(backend::watch_atom::value, key, handle->watcher),
-    [done, handle](std::uint64_t) { done(subscription{handle}); },
+  ask_backend_watch(
+    self, key, handle->watcher, timeout, [done, handle](std::uint64_t) { done(subscription{handle}); },
     [done](caf::error& err) { done(from_caf_error(err)); });
 }
 
