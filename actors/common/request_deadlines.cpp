@@ -27,18 +27,18 @@ request_deadlines::~request_deadlines() {
 void request_deadlines::add(caf::scheduled_actor* self, caf::message_id response_id,
                             std::chrono::milliseconds timeout, answer_flag flag) {
   entry e{std::chrono::steady_clock::now() + timeout, self->ctrl(), response_id, std::move(flag)};
-  bool first = false;
+  bool soonest = false;
   {
     std::lock_guard lock{mutex_};
     if (heap_.size() >= 2 * swept_size_)
       drop_answered();
-    first = heap_.empty();
+    soonest = heap_.empty() || e.deadline < heap_.front().deadline;
     heap_.push_back(std::move(e));
     std::push_heap(heap_.begin(), heap_.end(), later_first{});
     if (!thread_.joinable())
       thread_ = std::thread{[this] { run(); }};
   }
-  if (first) // the thread waits without a timeout while none is pending
+  if (soonest) // the thread sleeps until the soonest deadline it knows of
     changed_.notify_one();
 }
 
@@ -58,10 +58,14 @@ void request_deadlines::drop_answered() {
 void request_deadlines::run() {
   std::unique_lock lock{mutex_};
   for (;;) {
+    // Until the soonest deadline, but no more often than granularity_: the
+    // entries of answered requests stay until their deadlines or the next
+    // drop, and under load there is one almost every microsecond.
     if (heap_.empty())
       changed_.wait(lock, [this] { return stopping_ || !heap_.empty(); });
     else
-      changed_.wait_for(lock, granularity_, [this] { return stopping_; });
+      changed_.wait_until(
+          lock, std::max(heap_.front().deadline, std::chrono::steady_clock::now() + granularity_));
     if (stopping_)
       return;
     auto now = std::chrono::steady_clock::now();

@@ -4,10 +4,11 @@
 // and wakes that thread twice per request (to set it, then to cancel it on
 // the answer): a fifth of a raft client's CPU with hundreds of actors
 // asking (bench/README.md). Here a deadline is an entry under a lock that
-// wakes nobody. A thread looks every `granularity` while any is pending and
-// sends each request past its deadline and still unanswered the error CAF
-// would (sec::request_timeout, as the response to that request), so the
-// request's own error handler runs, in its actor, as for CAF's timeouts.
+// wakes nobody. A thread wakes at the soonest deadline, at most once per
+// `granularity`, and sends each request past its deadline and still
+// unanswered the error CAF would (sec::request_timeout, as the response to
+// that request), so the request's own error handler runs, in its actor, as
+// for CAF's timeouts.
 // A timeout so comes up to `granularity` late; an answer that comes after
 // it is dropped by CAF, as after CAF's own.
 
