@@ -29,10 +29,11 @@ struct backend_handle {
   std::function<protocol::store_read_reply(const protocol::store_read&)> read_here;
   std::function<protocol::store_reply(protocol::store_proposal)> propose_here;
   // A watch put in place in the caller's thread (the memory backend), for
-  // those reads and proposals: an actor's watch is then in place before any
-  // later request of the same actor is answered (ref_actor.hpp's watch
-  // contract). The backend actor is still asked as well (it monitors the
-  // watcher); adding a watcher twice is a no-op.
+  // those reads and proposals: an actor's watch is then in place before its
+  // later reads and proposals run, as when all of them were messages to the
+  // backend actor. (The ref actor does not rely on it: it waits for the
+  // watch's answer, ref_actor.hpp.) The backend actor is still asked as well
+  // (it monitors the watcher); adding a watcher twice is a no-op.
   std::function<void(const std::string& key, const caf::actor& watcher)> watch_here;
   // A raft member's administration (cluster_admin.cpp): a member started
   // here takes it from this process (`actor`); a cluster reached over the

@@ -109,9 +109,7 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
                    std::function<void(caf::error&)> on_error);
   // The same for a watch of key by watcher: on_start gets the revision it
   // starts after (backend_actor.hpp). Where the backend answers here, the
-  // watcher is in place before this returns, so before any later request of
-  // self (ref_actor.hpp); the backend actor is asked all the same, as it
-  // monitors the watcher (a second add is a no-op).
+  // watcher is in place before this returns (backend_handle::watch_here).
   void ask_backend_watch(caf::scheduled_actor* self, const std::string& key,
                          const caf::actor& watcher, timeout_ms timeout,
                          std::function<void(std::uint64_t)> on_start,
