@@ -6,6 +6,11 @@
 // leads. Each fails at its deadline; a transfer that does, must be cancelled
 // in the Raft core by the caller.
 //
+// A member that knows no reachable leader (it just restarted, or an election
+// is on) parks the admin requests it would forward, until a leader is known
+// or their deadline: then they fail as not done, so that an operator never
+// has to race an election (etcd's members wait for a leader the same way).
+//
 // Waiter is what answers the caller (a response promise in the node actor);
 // time comes in as arguments, never from a clock.
 
@@ -13,7 +18,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "dref/protocol/admin.hpp"
@@ -63,9 +70,31 @@ public:
     return out;
   }
 
+  // --- requests parked until a leader is reachable
+  using admin_request = std::variant<protocol::member_change, protocol::leader_transfer>;
+  struct parked {
+    admin_request request;
+    Waiter waiter;
+  };
+
+  // refusal: the answer at the deadline (it says that nothing was done).
+  void park(admin_request request, Waiter waiter, time_point deadline, std::string refusal) {
+    parked_.push_back(
+        {parked{std::move(request), std::move(waiter)}, deadline, std::move(refusal)});
+  }
+  bool any_parked() const { return !parked_.empty(); }
+  // All parked requests, in arrival order, to be handled again.
+  std::vector<parked> take_parked() {
+    std::vector<parked> out;
+    for (auto& p : parked_)
+      out.push_back(std::move(p.what));
+    parked_.clear();
+    return out;
+  }
+
   // --- deadlines
   struct expired {
-    std::vector<answer> answers; // membership changes by index, then the transfer
+    std::vector<answer> answers; // membership changes by index, parked requests, the transfer
     bool transfer_expired = false;
   };
 
@@ -82,6 +111,15 @@ public:
                                                    "time; its outcome is unknown (see members "
                                                    "list)"}});
       it = changes_.erase(it);
+    }
+    for (auto it = parked_.begin(); it != parked_.end();) {
+      if (now < it->deadline) {
+        ++it;
+        continue;
+      }
+      out.answers.emplace_back(std::move(it->what.waiter),
+                               protocol::admin_reply{error{errc::unavailable, it->refusal}});
+      it = parked_.erase(it);
     }
     if (transfer_ && now >= transfer_->second.deadline) {
       out.answers.emplace_back(
@@ -101,7 +139,14 @@ private:
     time_point deadline;
   };
 
+  struct parked_until {
+    parked what;
+    time_point deadline;
+    std::string refusal;
+  };
+
   std::map<std::uint64_t, wait> changes_; // by the index of the config entry
+  std::vector<parked_until> parked_;      // in arrival order
   std::optional<std::pair<core::node_id, wait>> transfer_;
 };
 

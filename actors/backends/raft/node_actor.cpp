@@ -246,14 +246,19 @@ void take_forwarded(node_actor* self, store_proposal proposal, proposal_waiter w
 void on_tick(node_actor* self) {
   auto& st = self->state;
   self->delayed_send(self, st.options.tick, protocol::tick_atom::value);
-  if (!st.raft)
+  if (!st.raft) {
+    // Admin requests parked while the member starts fail at their deadline.
+    for (auto& [promise, reply] : st.admin.take_expired(now()).answers)
+      promise.deliver(std::move(reply));
     return;
+  }
   st.raft->tick();
   process_ready(self);
   st.figures.leader_seen(st.raft->leader());
   if (auto answer = st.admin.leader_is(st.raft->leader()))
     answer->first.deliver(std::move(answer->second));
   expire_requests(self);
+  retry_parked_admin(self);
   st.proposals.reroute(st.raft->leader());
   for (auto& p : st.proposals.take_parked())
     route_proposal(self, std::move(p));

@@ -1,5 +1,7 @@
 #include <caf/event_based_actor.hpp>
 #include <string>
+#include <type_traits>
+#include <variant>
 
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
@@ -26,20 +28,26 @@ void refuse_admin(caf::response_promise& promise, errc code, std::string text) {
   promise.deliver(protocol::admin_reply{error{code, std::move(text)}});
 }
 
-// Followers hand admin requests to the leader; false: answered here.
+// Followers hand admin requests to the leader, and park them while they
+// know of none (admin_waits.hpp); false: the leader is this member.
 template <class Request>
 bool forward_admin(node_actor* self, const Request& request, caf::response_promise& promise) {
   auto& st = self->state;
+  auto park = [&](const char* because) {
+    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(st.options.request_timeout);
+    st.admin.park(request, promise, now() + st.options.request_timeout,
+                  std::string{because} + " " + st.options.name + " for "
+                    + std::to_string(waited.count()) + " ms; nothing was done");
+  };
   if (!st.raft) {
-    refuse_admin(promise, errc::unavailable, "this member is still starting");
+    park("this member was still starting after");
     return true;
   }
   if (st.raft->role() == core::role::leader)
     return false;
   auto leader = st.members.reachable(st.raft->leader());
   if (!leader) {
-    refuse_admin(promise, errc::unavailable,
-                 "no leader is reachable from " + st.options.name + " right now");
+    park("no leader was reachable from");
     return true;
   }
   self->request(*leader, st.options.request_timeout, request)
@@ -107,6 +115,23 @@ void transfer_leadership(node_actor* self, const protocol::leader_transfer& requ
     return fail(started.error());
   st.admin.wait_for_transfer(*id, promise, now() + st.options.election * 4);
   process_ready(self);
+}
+
+void retry_parked_admin(node_actor* self) {
+  auto& st = self->state;
+  if (!st.admin.any_parked() || !st.raft
+      || (st.raft->role() != core::role::leader && !st.members.reachable(st.raft->leader())))
+    return;
+  for (auto& parked : st.admin.take_parked())
+    std::visit(
+      [&](const auto& request) {
+        using request_type = std::decay_t<decltype(request)>;
+        if constexpr (std::is_same_v<request_type, protocol::member_change>)
+          change_membership(self, request, std::move(parked.waiter));
+        else
+          transfer_leadership(self, request, std::move(parked.waiter));
+      },
+      parked.request);
 }
 
 // --- status ------------------------------------------------------------------

@@ -142,6 +142,8 @@ void change_membership(node_actor* self, const protocol::member_change& change,
                        caf::response_promise promise);
 void transfer_leadership(node_actor* self, const protocol::leader_transfer& request,
                          caf::response_promise promise);
+// Parked admin requests (admin_waits.hpp) go on once a leader is reachable.
+void retry_parked_admin(node_actor* self);
 protocol::node_status status_of(node_actor* self);
 // How members are called in admin answers, the status and the leader hooks.
 std::string name_of(const node_state& st, core::node_id id);

@@ -1,6 +1,7 @@
 // admin_waits: membership changes answered when their index is applied (or
 // refused when another entry took it), the leadership transfer answered when
-// its target leads, each expired at its deadline.
+// its target leads, each expired at its deadline; requests parked while no
+// leader is known handed back in order, or refused at their deadline.
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -78,6 +79,36 @@ BOOST_AUTO_TEST_CASE(admin_requests_expire_at_their_deadline) {
   BOOST_REQUIRE(last.answers.size() == 1u);
   BOOST_TEST(last.answers[0].first == "later");
   BOOST_TEST(!last.transfer_expired);
+}
+
+BOOST_AUTO_TEST_CASE(parked_requests_come_back_in_order_or_fail_at_their_deadline) {
+  using dref::protocol::leader_transfer;
+  using dref::protocol::member_change;
+  admin_waits<std::string> admin;
+  BOOST_TEST(!admin.any_parked());
+  admin.park(member_change{dref::protocol::member_change_kind::add_learner, "node-4", "a:1"},
+             "add", t0 + 10ms, "no leader was reachable from node-1 for 10 ms; nothing was done");
+  admin.park(leader_transfer{"node-2"}, "transfer", t0 + 20ms, "no leader (transfer)");
+  BOOST_TEST(admin.any_parked());
+
+  auto expired = admin.take_expired(t0 + 10ms);
+  BOOST_REQUIRE(expired.answers.size() == 1u);
+  BOOST_TEST(expired.answers[0].first == "add");
+  BOOST_REQUIRE(expired.answers[0].second.error.has_value());
+  BOOST_TEST((expired.answers[0].second.error->code == errc::unavailable));
+  BOOST_TEST(expired.answers[0].second.error->message.find("nothing was done") != std::string::npos);
+  BOOST_TEST(!expired.transfer_expired); // parked, so never started in the core
+
+  admin.park(member_change{dref::protocol::member_change_kind::remove, "node-5", ""}, "remove",
+             t0 + 30ms, "no leader (remove)");
+  auto back = admin.take_parked();
+  BOOST_REQUIRE(back.size() == 2u);
+  BOOST_TEST(back[0].waiter == "transfer");
+  BOOST_TEST(std::get<leader_transfer>(back[0].request).to == "node-2");
+  BOOST_TEST(back[1].waiter == "remove");
+  BOOST_TEST(std::get<member_change>(back[1].request).name == "node-5");
+  BOOST_TEST(!admin.any_parked());
+  BOOST_TEST(admin.take_expired(t0 + 1s).answers.empty()); // handed back: not answered here
 }
 
 BOOST_AUTO_TEST_SUITE_END()
