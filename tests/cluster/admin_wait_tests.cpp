@@ -15,26 +15,12 @@ using namespace std::chrono_literals;
 
 using test::process_cluster;
 
-namespace {
-
-// Leadership away from member 0: with the others killed it has no leader.
-void make_member_0_a_follower(process_cluster& c) {
-  auto leader = c.leader();
-  BOOST_REQUIRE(leader);
-  if (*leader == 0) {
-    auto moved = c.members[0].transfer_leadership(c.sys, c.name(1), 10s);
-    BOOST_REQUIRE_MESSAGE(moved.has_value(), (moved ? "" : moved.error().message));
-  }
-}
-
-} // namespace
-
 BOOST_AUTO_TEST_SUITE(admin_wait)
 
 BOOST_AUTO_TEST_CASE(an_admin_request_waits_for_a_leader_or_says_nothing_was_done) {
   constexpr auto member_timeout = 5s;
   process_cluster c{3, {"--request-timeout-ms", "5000"}};
-  make_member_0_a_follower(c);
+  c.make_a_follower(0);
   auto joiner = c.start_joiner();
   c.nodes[1]->kill_hard();
   c.nodes[2]->kill_hard();

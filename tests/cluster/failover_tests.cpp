@@ -28,17 +28,6 @@ std::vector<config::endpoint> endpoints_of(const process_cluster& c,
   return out;
 }
 
-// Leadership away from member 0, so that stopping it leaves a working
-// majority that goes on committing.
-void make_member_0_a_follower(process_cluster& c) {
-  auto leader = c.leader();
-  BOOST_REQUIRE(leader);
-  if (*leader == 0) {
-    auto moved = c.members[0].transfer_leadership(c.sys, c.name(1), 10s);
-    BOOST_REQUIRE_MESSAGE(moved.has_value(), (moved ? "" : moved.error().message));
-  }
-}
-
 bool wait_for(const std::function<bool()>& ready, std::chrono::milliseconds within) {
   auto deadline = std::chrono::steady_clock::now() + within;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -58,7 +47,7 @@ BOOST_AUTO_TEST_SUITE(cluster_failover)
 // member with the events it missed meanwhile, none twice.
 BOOST_AUTO_TEST_CASE(a_context_on_every_endpoint_writes_and_watches_through_a_silent_member) {
   process_cluster c;
-  make_member_0_a_follower(c);
+  c.make_a_follower(0);
   // The client uses the first endpoint that answers: member 0.
   auto cluster = raft_member::connect(c.sys, endpoints_of(c, {0, 1, 2}), 10s);
   context ctx{c.sys, cluster, process_cluster::options()};
@@ -152,7 +141,7 @@ BOOST_AUTO_TEST_CASE(a_context_on_every_endpoint_writes_and_watches_through_a_si
 // moves to another member and prints all 40 writes, in order, and exits.
 BOOST_AUTO_TEST_CASE(drefctl_watch_prints_every_write_after_kill_9_of_its_member) {
   process_cluster c;
-  make_member_0_a_follower(c);
+  c.make_a_follower(0);
   auto others = raft_member::connect(c.sys, endpoints_of(c, {1, 2}), 10s);
   context ctx{c.sys, others, process_cluster::options()};
   auto k = ctx.make<std::string, raw_codec>("start", manual_id("failover/k"));
@@ -212,7 +201,7 @@ BOOST_AUTO_TEST_CASE(drefctl_watch_prints_every_write_after_kill_9_of_its_member
 // catch-up events instead (it used to send nothing).
 BOOST_AUTO_TEST_CASE(a_member_that_installs_a_snapshot_catches_its_watchers_up) {
   process_cluster c{3, {"--snapshot-every", "50"}};
-  make_member_0_a_follower(c);
+  c.make_a_follower(0);
   auto writer = raft_member::connect(c.sys, endpoints_of(c, {1, 2}), 10s);
   context write_ctx{c.sys, writer, process_cluster::options()};
   auto k = write_ctx.make<std::int64_t>(0, manual_id("failover/snapshot"));

@@ -140,6 +140,17 @@ struct process_cluster {
     return std::nullopt;
   }
 
+  // Leadership away from member i (to the next one), so that stopping i
+  // leaves a majority that goes on committing.
+  void make_a_follower(std::size_t i) {
+    auto now_leading = leader();
+    BOOST_REQUIRE(now_leading);
+    if (*now_leading == i) {
+      auto moved = members[i].transfer_leadership(sys, name((i + 1) % 3), 10s);
+      BOOST_REQUIRE_MESSAGE(moved.has_value(), (moved ? "" : moved.error().message));
+    }
+  }
+
   context& ctx(std::size_t i) { return *contexts.at(i); }
 
   std::vector<std::string> flags; // for every dref-node
