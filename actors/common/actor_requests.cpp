@@ -4,8 +4,8 @@
 #include "context_impl.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
-#include "request_deadlines.hpp"
-#include "request_from.hpp"
+#include "dref/requests/request_deadlines.hpp"
+#include "dref/requests/request_from.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scheduled_actor.hpp>

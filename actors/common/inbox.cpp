@@ -13,7 +13,7 @@
 
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
-#include "request_from.hpp"
+#include "dref/requests/request_from.hpp"
 #include "watch_handle.hpp"
 
 namespace dref::detail {

@@ -24,7 +24,7 @@
 #include "backend_handle.hpp"
 #include "dref/subscription.hpp"
 #include "inbox.hpp"
-#include "request_deadlines.hpp"
+#include "dref/requests/request_deadlines.hpp"
 #include "requester_pool.hpp"
 #include "sequence_numbers.hpp"
 #include "session_deadline.hpp"

@@ -16,7 +16,7 @@
 #include "dref/detail/ref_core.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
-#include "request_from.hpp"
+#include "dref/requests/request_from.hpp"
 #include "value_cache.hpp"
 
 namespace dref::detail {

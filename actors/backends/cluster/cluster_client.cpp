@@ -5,6 +5,8 @@
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "dref/protocol/store_batches.hpp"
+#include "dref/requests/request_deadlines.hpp"
+#include "dref/requests/request_from.hpp"
 #include "endpoint_rotation.hpp"
 #include "watch_relay.hpp"
 
@@ -28,6 +30,8 @@ using protocol::store_proposal;
 using protocol::store_read;
 using protocol::store_read_reply;
 using protocol::store_reply;
+using detail::request_deadlines;
+using detail::request_from;
 
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 using probe_atom = caf::atom_constant<caf::atom("probe")>;
@@ -36,6 +40,8 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 // How often waiting requests are checked against their budget (and those
 // that a member answered with "no leader" are sent again).
 constexpr std::chrono::milliseconds budget_check{100};
+// How late a timeout of a proposal or read may come.
+constexpr std::chrono::milliseconds deadline_granularity{20};
 
 struct client_state;
 using client_actor = caf::stateful_actor<client_state>;
@@ -92,6 +98,9 @@ struct client_state {
   std::vector<outgoing<store_proposal, store_reply>> proposals_out;
   std::vector<outgoing<store_read, store_read_reply>> reads_out;
   bool flush_due = false;
+  // The timeouts of the proposals and reads sent (made on first use; its
+  // thread ends with this state).
+  std::unique_ptr<request_deadlines> deadlines;
 };
 
 void dispatch(client_actor* self, job_ptr j);
@@ -305,6 +314,29 @@ batched_job(client_actor* self, bool retryable, Item item,
       });
 }
 
+// A request to the member in use, timed by the client's deadlines rather
+// than CAF's clock (request_deadlines.hpp): most requests are answered, and
+// a timed CAF request wakes the clock thread twice.
+template <class Reply>
+void ask_timed(client_actor* self, std::chrono::milliseconds timeout, caf::message msg,
+               on_answer<Reply> answered, on_failure failed) {
+  auto& st = self->state;
+  if (!st.deadlines)
+    st.deadlines = std::make_unique<request_deadlines>(deadline_granularity);
+  auto flag = request_deadlines::new_flag();
+  auto response_id = request_from(
+      self, st.member, caf::infinite, std::move(msg),
+      [flag, f = std::move(answered)](Reply& reply) {
+        request_deadlines::answered(flag);
+        f(reply);
+      },
+      [flag, f = std::move(failed)](caf::error& err) {
+        request_deadlines::answered(flag);
+        f(err);
+      });
+  st.deadlines->add(self, response_id, timeout, std::move(flag));
+}
+
 // Sends what the outbox holds for the member in use: a lone request as it
 // is, more as batches of up to max_batch_items (store_batches.hpp), each
 // item's outcome to its own job. Attempts for a member left since are
@@ -326,8 +358,8 @@ void send_outbox(client_actor* self, std::vector<outgoing<Item, Reply>>& outbox,
     }
     if (to - from == 1) {
       auto& e = entries[from];
-      self->request(st.member, e.timeout, atom, std::move(e.item))
-          .then(std::move(e.answered), std::move(e.failed));
+      ask_timed(self, e.timeout, caf::make_message(atom, std::move(e.item)), std::move(e.answered),
+                std::move(e.failed));
       continue;
     }
     Batch batch;
@@ -338,8 +370,8 @@ void send_outbox(client_actor* self, std::vector<outgoing<Item, Reply>>& outbox,
       timeout = std::max(timeout, entries[i].timeout);
       waiting->emplace_back(std::move(entries[i].answered), std::move(entries[i].failed));
     }
-    self->request(st.member, timeout, atom, std::move(batch))
-        .then(
+    ask_timed(self, timeout, caf::make_message(atom, std::move(batch)),
+        on_answer<BatchReply>{
             [waiting](BatchReply& reply) {
               if (reply.outcomes.size() != waiting->size()) {
                 caf::error odd = to_caf_error(
@@ -359,11 +391,11 @@ void send_outbox(client_actor* self, std::vector<outgoing<Item, Reply>>& outbox,
                   (*waiting)[i].first(outcome.reply);
                 }
               }
-            },
-            [waiting](caf::error& err) {
-              for (auto& [answered, failed] : *waiting)
-                failed(err);
-            });
+            }},
+        [waiting](caf::error& err) {
+          for (auto& [answered, failed] : *waiting)
+            failed(err);
+        });
   }
 }
 

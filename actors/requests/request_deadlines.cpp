@@ -1,6 +1,6 @@
 // The timeouts of the actors' requests to their backend (contract in
 // request_deadlines.hpp).
-#include "request_deadlines.hpp"
+#include "dref/requests/request_deadlines.hpp"
 
 #include <algorithm>
 #include <caf/actor_control_block.hpp>

@@ -2,8 +2,8 @@
 // its own handler, within the granularity; an answered one gets nothing
 // more, and its deadline does not stay kept for long.
 
-#include "request_deadlines.hpp"
-#include "request_from.hpp"
+#include "dref/requests/request_deadlines.hpp"
+#include "dref/requests/request_from.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <caf/actor_system.hpp>
