@@ -17,14 +17,26 @@ result<Value> from_reply(Reply reply) {
   return std::move(reply.value);
 }
 
-// One blocking request to the backend.
+// One blocking request to the backend, timed by the context's deadlines
+// (request_deadlines.hpp) rather than CAF's clock, which a timed request
+// wakes and which later sends the answered request's timeout all the same.
 template <class Reply, class Value, class... Args>
-result<Value> ask(caf::scoped_actor& self, const backend::backend_actor& backend,
-                  std::chrono::milliseconds timeout, Args&&... args) {
+result<Value> ask(request_deadlines& deadlines, caf::scoped_actor& self,
+                  const backend::backend_actor& backend, std::chrono::milliseconds timeout,
+                  Args&&... args) {
   result<Value> out = error{errc::internal, "no answer"};
-  self->request(backend, timeout, std::forward<Args>(args)...)
-    .receive([&](Reply& reply) { out = from_reply<Value>(std::move(reply)); },
-             [&](caf::error& err) { out = from_caf_error(err); });
+  auto flag = request_deadlines::new_flag();
+  auto handle = self->request(backend, caf::infinite, std::forward<Args>(args)...);
+  deadlines.add(self.ptr(), handle.id(), timeout, flag);
+  handle.receive(
+    [&](Reply& reply) {
+      request_deadlines::answered(flag);
+      out = from_reply<Value>(std::move(reply));
+    },
+    [&](caf::error& err) {
+      request_deadlines::answered(flag);
+      out = from_caf_error(err);
+    });
   return out;
 }
 
@@ -59,7 +71,7 @@ result<protocol::store_result> context_impl::propose(protocol::store_command com
   auto proposal = numbered(std::move(command));
   auto sequence = proposal.sequence;
   auto out = ask<protocol::store_reply, protocol::store_result>(
-    requester(), backend->actor, timeout_or_default(timeout), backend::propose_atom::value,
+    deadlines, requester(), backend->actor, timeout_or_default(timeout), backend::propose_atom::value,
     std::move(proposal));
   finish_sequence(sequence);
   return out;
@@ -72,7 +84,7 @@ result<protocol::read_result> context_impl::read(protocol::store_read request,
   if (backend->read_here)
     return from_reply<protocol::read_result>(backend->read_here(request));
   return ask<protocol::store_read_reply, protocol::read_result>(
-    requester(), backend->actor, timeout_or_default(timeout), backend::read_atom::value,
+    deadlines, requester(), backend->actor, timeout_or_default(timeout), backend::read_atom::value,
     std::move(request));
 }
 

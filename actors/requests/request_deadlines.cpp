@@ -3,6 +3,7 @@
 #include "dref/requests/request_deadlines.hpp"
 
 #include <algorithm>
+#include <caf/abstract_actor.hpp>
 #include <caf/actor_control_block.hpp>
 #include <caf/error.hpp>
 #include <caf/mailbox_element.hpp>
@@ -24,7 +25,7 @@ request_deadlines::~request_deadlines() {
     thread_.join();
 }
 
-void request_deadlines::add(caf::scheduled_actor* self, caf::message_id response_id,
+void request_deadlines::add(caf::abstract_actor* self, caf::message_id response_id,
                             std::chrono::milliseconds timeout, answer_flag flag) {
   entry e{std::chrono::steady_clock::now() + timeout, self->ctrl(), response_id, std::move(flag)};
   bool soonest = false;

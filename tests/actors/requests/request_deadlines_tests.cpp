@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/sec.hpp>
 #include <caf/send.hpp>
 #include <chrono>
@@ -123,6 +124,39 @@ BOOST_AUTO_TEST_CASE(answered_deadlines_are_not_kept_for_long) {
   }
   BOOST_TEST(deadlines.kept() < 2 * per_round);
   BOOST_TEST(deadlines.timeouts_sent() == 0u);
+}
+
+// A blocking actor (the context's blocking calls): its receive() of the
+// response gets the timeout, and then the next request's answer.
+BOOST_AUTO_TEST_CASE(a_blocking_actors_unanswered_request_times_out_in_its_receive) {
+  auto quiet = spawned.emplace_back(sys.spawn(silent));
+  auto talking = spawned.emplace_back(sys.spawn(answering));
+  caf::scoped_actor self{sys};
+  auto ask = [&](const caf::actor& dest) {
+    std::string seen = "nothing";
+    auto flag = request_deadlines::new_flag();
+    auto handle = self->request(dest, caf::infinite, ask_atom::value);
+    deadlines.add(self.ptr(), handle.id(), 200ms, flag);
+    handle.receive(
+        [&](int) {
+          request_deadlines::answered(flag);
+          seen = "answer";
+        },
+        [&](caf::error& err) {
+          request_deadlines::answered(flag);
+          seen = err == caf::sec::request_timeout ? "timeout" : caf::to_string(err);
+        });
+    return seen;
+  };
+  auto asked = std::chrono::steady_clock::now();
+  BOOST_TEST(ask(quiet) == "timeout");
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - asked)
+                  .count();
+  BOOST_TEST(took >= 200);
+  BOOST_TEST(took < 1000);
+  BOOST_TEST(ask(talking) == "answer");
+  BOOST_TEST(deadlines.timeouts_sent() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

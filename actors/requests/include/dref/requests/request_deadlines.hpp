@@ -1,5 +1,6 @@
 #pragma once
-// The timeouts of the requests actors send their backend, kept here instead
+// The timeouts of requests (a context's to its backend, from actors and from
+// blocking calls; the cluster client's to its member), kept here instead
 // of on CAF's clock. CAF 0.17 puts a request's timeout on its clock thread
 // and wakes that thread twice per request (to set it, then to cancel it on
 // the answer): a fifth of a raft client's CPU with hundreds of actors
@@ -46,8 +47,9 @@ public:
   static void answered(const answer_flag& flag) noexcept { flag->store(true); }
 
   // The request of self answered by response_id times out after timeout
-  // unless flag is set by then.
-  void add(caf::scheduled_actor* self, caf::message_id response_id,
+  // unless flag is set by then. Self may be a blocking actor, whose
+  // receive() of that response then gets the timeout.
+  void add(caf::abstract_actor* self, caf::message_id response_id,
            std::chrono::milliseconds timeout, answer_flag flag);
 
   // Deadlines kept (answered ones included until they are dropped), and
