@@ -36,18 +36,8 @@ void ask_timed(context_impl& ctx, caf::scheduled_actor* self, timeout_ms timeout
                  std::move(on_error));
     return;
   }
-  auto flag = request_deadlines::new_flag();
-  auto response_id = request_from(
-      self, ctx.backend->actor, caf::infinite, std::move(msg),
-      [flag, f = std::move(on_reply)](Reply& reply) mutable {
-        request_deadlines::answered(flag);
-        f(reply);
-      },
-      [flag, f = std::move(on_error)](caf::error& err) mutable {
-        request_deadlines::answered(flag);
-        f(err);
-      });
-  ctx.deadlines.add(self, response_id, ctx.timeout_or_default(timeout), std::move(flag));
+  request_timed<Reply>(ctx.deadlines, self, ctx.backend->actor, ctx.timeout_or_default(timeout),
+                       std::move(msg), std::move(on_reply), std::move(on_error));
 }
 
 } // namespace

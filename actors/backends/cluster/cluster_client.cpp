@@ -31,7 +31,7 @@ using protocol::store_read;
 using protocol::store_read_reply;
 using protocol::store_reply;
 using detail::request_deadlines;
-using detail::request_from;
+using detail::request_timed;
 
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 using probe_atom = caf::atom_constant<caf::atom("probe")>;
@@ -323,18 +323,8 @@ void ask_timed(client_actor* self, std::chrono::milliseconds timeout, caf::messa
   auto& st = self->state;
   if (!st.deadlines)
     st.deadlines = std::make_unique<request_deadlines>(deadline_granularity);
-  auto flag = request_deadlines::new_flag();
-  auto response_id = request_from(
-      self, st.member, caf::infinite, std::move(msg),
-      [flag, f = std::move(answered)](Reply& reply) {
-        request_deadlines::answered(flag);
-        f(reply);
-      },
-      [flag, f = std::move(failed)](caf::error& err) {
-        request_deadlines::answered(flag);
-        f(err);
-      });
-  st.deadlines->add(self, response_id, timeout, std::move(flag));
+  request_timed<Reply>(*st.deadlines, self, st.member, timeout, std::move(msg),
+                       std::move(answered), std::move(failed));
 }
 
 // Sends what the outbox holds for the member in use: a lone request as it

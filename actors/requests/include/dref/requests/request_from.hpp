@@ -11,6 +11,8 @@
 #include <caf/typed_actor.hpp>
 #include <chrono>
 
+#include "dref/requests/request_deadlines.hpp"
+
 namespace dref::detail {
 
 // Sends msg to dest as a request of self and calls the matching handler of
@@ -61,6 +63,27 @@ caf::message_id request_from(caf::scheduled_actor* self, const caf::typed_actor<
                              caf::duration timeout, caf::message msg, Handlers... answers) {
   return request_from(self, caf::actor_cast<caf::actor>(dest), timeout, std::move(msg),
                       std::move(answers)...);
+}
+
+// request_from with its timeout kept by `deadlines` (request_deadlines.hpp)
+// rather than on CAF's clock: each handler first marks the request answered.
+template <class Reply, class Dest, class OnReply, class OnError>
+caf::message_id request_timed(request_deadlines& deadlines, caf::scheduled_actor* self,
+                              const Dest& dest, std::chrono::milliseconds timeout,
+                              caf::message msg, OnReply on_reply, OnError on_error) {
+  auto flag = request_deadlines::new_flag();
+  auto response_id = request_from(
+      self, dest, caf::infinite, std::move(msg),
+      [flag, f = std::move(on_reply)](Reply& reply) mutable {
+        request_deadlines::answered(flag);
+        f(reply);
+      },
+      [flag, f = std::move(on_error)](caf::error& err) mutable {
+        request_deadlines::answered(flag);
+        f(err);
+      });
+  deadlines.add(self, response_id, timeout, std::move(flag));
+  return response_id;
 }
 
 } // namespace dref::detail
