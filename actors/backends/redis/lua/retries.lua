@@ -2,7 +2,9 @@
 -- (store/include/dref/store/reply_cache.hpp: the same sizes, the same
 -- order), except that idle clients go up to a second later
 -- (forget_idle_clients). Keys:
---   c:<client>   hash {acked, bytes, <sequence>: answer}
+--   c:<client>   hash {acked, bytes, n (answers kept), <sequence>: answer};
+--                n is absent in data written before it was kept, and then
+--                counted from co:<client> once
 --   co:<client>  sorted set of '<sequence>:<size>' by sequence: oldest first
 --   clients      sorted set of zero-padded client ids by last seen (ms), so
 --                that ties go by client id as in the store
@@ -27,7 +29,7 @@ local function unpadded(member) return (string.gsub(member, '^0+', '')) end
 
 -- Drops the client's answers up to sequence `through` (acknowledged, or
 -- evicted: a retry of one is refused either way) and moves acked there.
--- Returns the bytes dropped.
+-- Returns the bytes and the number of answers dropped.
 local function drop_through(client, through)
   local gone = redis.call('ZRANGEBYSCORE', okey(client), '-inf', through)
   local bytes = 0
@@ -42,13 +44,16 @@ local function drop_through(client, through)
     redis.call('HDEL', ckey(client), unpack(fields))
     i = i + 1000
   end
-  if #gone > 0 then
-    redis.call('ZREMRANGEBYSCORE', okey(client), '-inf', through)
-    redis.call('HINCRBY', ckey(client), 'bytes', -bytes)
-    redis.call('DECRBY', P .. 'cached', bytes)
+  if #gone == 0 then
+    redis.call('HSET', ckey(client), 'acked', through)
+    return 0, 0
   end
-  redis.call('HSET', ckey(client), 'acked', through)
-  return bytes
+  redis.call('ZREMRANGEBYSCORE', okey(client), '-inf', through)
+  local kept = redis.call('HMGET', ckey(client), 'bytes', 'n')
+  local left = kept[2] and tonumber(kept[2]) - #gone or redis.call('ZCARD', okey(client))
+  redis.call('HSET', ckey(client), 'acked', through, 'bytes', tonumber(kept[1]) - bytes, 'n', left)
+  redis.call('DECRBY', P .. 'cached', bytes)
+  return bytes, #gone
 end
 
 local function forget_client(client)
@@ -77,24 +82,32 @@ local function forget_idle_clients()
   for _, member in ipairs(idle) do forget_client(unpadded(member)) end
 end
 
--- The calling client, seen now; returns its acked.
+-- The calling client, seen now, in one read: its acked, the bytes and
+-- number of its answers kept, and its cached answer to SEQ (or false).
+-- Every write goes through here, so each command saved counts (bench/redis).
 local function seen_client()
-  local acked = redis.call('HGET', ckey(CLIENT), 'acked')
+  local got = redis.call('HMGET', ckey(CLIENT), 'acked', 'bytes', 'n', SEQ_TEXT)
+  local acked, bytes, count, cached = got[1], got[2], got[3], got[4]
   if not acked then
-    redis.call('HSET', ckey(CLIENT), 'acked', 0, 'bytes', 0)
+    redis.call('HSET', ckey(CLIENT), 'acked', 0, 'bytes', 0, 'n', 0)
     redis.call('INCRBY', P .. 'cached', CLIENT_BYTES)
+    acked, bytes, count = '0', '0', 0
+  elseif not count then
+    count = redis.call('ZCARD', okey(CLIENT))
   end
   redis.call('ZADD', P .. 'clients', now(), padded(CLIENT))
-  return tonumber(acked or '0')
+  return {acked = tonumber(acked), bytes = tonumber(bytes), count = tonumber(count),
+          cached = cached}
 end
 
-local function cache_answer(res)
+-- Keeps res as the answer to SEQ; client is what seen_client() returned,
+-- with the caller's drops taken off.
+local function cache_answer(res, client)
   local size = answer_size(res)
-  redis.call('HSET', ckey(CLIENT), SEQ_TEXT, cmsgpack.pack(res))
+  local bytes, count = client.bytes + size, client.count + 1
+  redis.call('HSET', ckey(CLIENT), SEQ_TEXT, cmsgpack.pack(res), 'bytes', bytes, 'n', count)
   redis.call('ZADD', okey(CLIENT), SEQ, SEQ_TEXT .. ':' .. size)
-  local bytes = redis.call('HINCRBY', ckey(CLIENT), 'bytes', size)
   local total = redis.call('INCRBY', P .. 'cached', size)
-  local count = redis.call('ZCARD', okey(CLIENT))
   while count > 0 and (count > MAX_ANSWERS or bytes > MAX_CLIENT_BYTES) do
     local oldest = redis.call('ZRANGE', okey(CLIENT), 0, 0)[1]
     local dropped = drop_through(CLIENT, tonumber(string.match(oldest, '^(%d+):')))
@@ -106,14 +119,14 @@ local function cache_answer(res)
   while total > MAX_BYTES do
     local member = redis.call('ZRANGE', P .. 'clients', at, at)[1]
     if not member then break end
-    local client = unpadded(member)
-    local newest = redis.call('ZRANGE', okey(client), -1, -1)[1]
+    local other = unpadded(member)
+    local newest = redis.call('ZRANGE', okey(other), -1, -1)[1]
     if newest then
-      total = total - drop_through(client, tonumber(string.match(newest, '^(%d+):')))
+      total = total - drop_through(other, tonumber(string.match(newest, '^(%d+):')))
       at = at + 1
-    elseif client ~= CLIENT then
-      total = total - CLIENT_BYTES - tonumber(redis.call('HGET', ckey(client), 'bytes') or '0')
-      forget_client(client)
+    elseif other ~= CLIENT then
+      total = total - CLIENT_BYTES - tonumber(redis.call('HGET', ckey(other), 'bytes') or '0')
+      forget_client(other)
     else
       at = at + 1
     end
@@ -125,20 +138,19 @@ end
 -- run again).
 local function answer_once(command, args)
   forget_idle_clients()
-  local acked = seen_client()
-  if ACKED > acked then
-    drop_through(CLIENT, ACKED)
-    acked = ACKED
+  local client = seen_client()
+  if ACKED > client.acked then
+    local bytes, count = drop_through(CLIENT, ACKED)
+    client.acked, client.bytes, client.count = ACKED, client.bytes - bytes, client.count - count
   end
-  if SEQ <= acked then
+  if SEQ <= client.acked then
     return fail('invalid_argument', 'client ' .. CLIENT .. ': sequence ' .. SEQ_TEXT
-      .. ' is at or below the acknowledged sequence ' .. acked
+      .. ' is at or below the acknowledged sequence ' .. client.acked
       .. ' (sequences start at 1; an acknowledged answer is not kept, nor one dropped to '
       .. 'bound the retry cache)')
   end
-  local cached = redis.call('HGET', ckey(CLIENT), SEQ_TEXT)
-  if cached then return cmsgpack.unpack(cached) end
+  if client.cached then return cmsgpack.unpack(client.cached) end
   local res = command(args)
-  if not res.uncached then cache_answer(res) end
+  if not res.uncached then cache_answer(res, client) end
   return res
 end

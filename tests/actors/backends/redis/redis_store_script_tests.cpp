@@ -97,6 +97,13 @@ void same_result(const store_result& a, const store_result& b, const std::string
   }
 }
 
+// The same error, or else the same result.
+void same_reply(const store_reply& a, const store_reply& b, const std::string& step) {
+  same_error(a.error, b.error, step);
+  if (!a.error && !b.error)
+    same_result(a.value, b.value, step);
+}
+
 void same_read(const read_result& a, const read_result& b, const std::string& step) {
   BOOST_TEST_CONTEXT(step) {
     BOOST_TEST_REQUIRE(a.index() == b.index());
@@ -377,9 +384,7 @@ void compare_with_the_store(bool as_script) {
     store_proposal pa{42, seq, seq - 1, 0, make(actual)};
     auto e = expected.run(pe);
     auto a = actual.run(pa);
-    same_error(e.error, a.error, name);
-    if (!e.error && !a.error)
-      same_result(e.value, a.value, name);
+    same_reply(e, a, name);
     // Every write takes a version above all before it, as log indices are.
     if (auto version = written_version(a); version > 0) {
       BOOST_TEST(version > last_version,
@@ -467,9 +472,7 @@ BOOST_AUTO_TEST_CASE(the_retry_cache_is_bounded_and_evicted_as_the_store_does) {
     store_proposal p{client, seq, 0, 0, cmd_create_if_absent{"big", "joins", {}}};
     auto e = expected.run(p);
     auto a = actual.run(p);
-    same_error(e.error, a.error, name);
-    if (!e.error && !a.error)
-      same_result(e.value, a.value, name);
+    same_reply(e, a, name);
     BOOST_TEST_CONTEXT(name) {
       BOOST_TEST(e.error.has_value() == (std::string{outcome} == "refused"));
       if (e.error)
@@ -480,6 +483,40 @@ BOOST_AUTO_TEST_CASE(the_retry_cache_is_bounded_and_evicted_as_the_store_does) {
   }
   BOOST_TEST(expected.s.state().clients.count(7) == 0u);
   BOOST_TEST(must(actual.client.call({"EXISTS", "diff:c:7"})).integer == 0);
+}
+
+// A client keeps at most store::max_cached_replies_per_client answers,
+// however small: the oldest go first, as in the store. The script counts
+// them in the client's hash (n) rather than asking Redis on every write.
+BOOST_AUTO_TEST_CASE(a_client_keeps_at_most_its_count_of_answers_as_the_store_does) {
+  store_system expected;
+  redis_system actual;
+  const std::uint64_t client = 11;
+  const auto last = store::max_cached_replies_per_client + 4;
+  for (std::uint64_t seq = 1; seq <= last; ++seq) {
+    store_proposal p{client, seq, 0, 0, cmd_set{"x", std::to_string(seq)}};
+    auto e = expected.run(p);
+    auto a = actual.run(p);
+    BOOST_TEST_REQUIRE(!e.error);
+    BOOST_TEST_REQUIRE(!a.error);
+  }
+  BOOST_TEST(must(actual.client.call({"HGET", "diff:c:11", "n"})).text ==
+             std::to_string(store::max_cached_replies_per_client));
+  for (std::uint64_t seq : {std::uint64_t{4}, std::uint64_t{5}, last}) {
+    auto name = "retry of seq " + std::to_string(seq);
+    store_proposal p{client, seq, 0, 0, cmd_set{"x", "again"}};
+    auto e = expected.run(p);
+    auto a = actual.run(p);
+    same_reply(e, a, name);
+    BOOST_TEST_CONTEXT(name) {
+      BOOST_TEST(e.error.has_value() == (seq == 4));
+    }
+  }
+  // Acknowledging all but the last two leaves two answers, counted.
+  BOOST_TEST_REQUIRE(
+    !actual.run(store_proposal{client, last + 1, last - 2, 0, cmd_set{"x", "y"}}).error);
+  BOOST_TEST(must(actual.client.call({"HGET", "diff:c:11", "n"})).text == "3");
+  BOOST_TEST(must(actual.client.call({"ZCARD", "diff:co:11"})).integer == 3);
 }
 
 // A sweep ends at most 64 sessions; a due session it did not reach yet is
