@@ -1,6 +1,6 @@
 #pragma once
 // Three dref-node processes on loopback (fsync on, data under the temp
-// directory) and one client context on each, for the raft benches. The
+// directory unless told otherwise) and one client context on each, for the raft benches. The
 // processes stop with the object, also on an exception.
 //
 // DREF_NODE_BIN overrides the dref-node the build points at;
@@ -39,11 +39,13 @@ inline std::string node_bin() {
 // Three dref-node processes and one client context on each.
 class cluster {
 public:
-  cluster(caf::actor_system& sys, std::string label, std::vector<std::string> extra_flags)
+  // The data directories go under `parent` (a tmpfs one takes the disk out
+  // of the figures).
+  cluster(caf::actor_system& sys, std::string label, std::vector<std::string> extra_flags,
+          const std::filesystem::path& parent = std::filesystem::temp_directory_path())
       : sys_(sys)
       , extra_(std::move(extra_flags)) {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / ("dref-bench-" + label + "-XXXXXX")).string();
+    std::string pattern = (parent / ("dref-bench-" + label + "-XXXXXX")).string();
     root_ = ::mkdtemp(pattern.data());
     for (int i = 0; i < 3; ++i) {
       ports_.push_back(dref::test::free_loopback_port());
