@@ -69,10 +69,13 @@ BOOST_FIXTURE_TEST_CASE(get_on_a_missing_id_errors, cluster) {
   BOOST_TEST(tried.error().message.find("c/missing") != std::string::npos);
 }
 
+// 40 threads on one value keep every update contended (most reads are stale
+// by their compare-and-set); more only made the case the suites' longest
+// (100 x 100 took 70 s over TLS) without another interleaving to find.
 BOOST_FIXTURE_TEST_CASE(concurrent_increments_are_never_lost, cluster) {
   auto counter = node(0).make<std::int64_t>(0, manual_id("c/counter"));
-  constexpr int workers = 100;
-  constexpr int increments = 100;
+  constexpr int workers = 40;
+  constexpr int increments = 50;
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int w = 0; w < workers; ++w)
