@@ -166,11 +166,15 @@ std::uint64_t version_in(system_under_test& s, const std::string& id) {
   return got.error ? 0 : std::get<value_state>(got.value).version;
 }
 
-txn_write txn_set(std::string id, std::string value) { return {std::move(id), false, std::move(value), {}}; }
+txn_write txn_set(std::string id, std::string value) {
+  return {std::move(id), false, std::move(value), {}};
+}
 txn_write txn_owned(std::string id, std::string value, std::string session) {
   return {std::move(id), false, std::move(value), std::move(session)};
 }
-txn_write txn_removal(std::string id) { return {std::move(id), true, {}, {}}; }
+txn_write txn_removal(std::string id) {
+  return {std::move(id), true, {}, {}};
+}
 
 std::vector<txn_write> writes_of(std::size_t n) {
   std::vector<txn_write> out;
@@ -393,27 +397,26 @@ void compare_with_the_store(bool as_script) {
     }
   }
   std::vector<store_read> reads{
-      {read_kind::value, "a", 0, 0},    {read_kind::value, "b", 0, 0},
-      {read_kind::value, "f", 0, 0},
-      {read_kind::value, "meta", 0, 0}, {read_kind::value, "n", 0, 0},
-      {read_kind::lock, "L", 0, 0},     {read_kind::lock, "M", 0, 0},
-      {read_kind::lock, "N", 0, 0},     {read_kind::lock, "free", 0, 0},
-      {read_kind::topic, "t", 0, 0},    {read_kind::topic, "t", 1, 10},
-      {read_kind::topic, "t", 3, 10},   {read_kind::topic, "none", 0, 10},
-      {read_kind::promise, "p", 0, 0},  {read_kind::promise, "q", 0, 0},
-      {read_kind::delay, "d", 0, 0},    {read_kind::delay, "e", 0, 0},
-      {read_kind::delay, "g", 0, 0},
-      {read_kind::session, "s2", 0, 0}, {read_kind::session, "s1", 0, 0},
-      {read_kind::value, "x/b", 0, 0},  {read_kind::value, "x/a", 0, 0},
-      {read_kind::value, "x/new", 0, 0}, {read_kind::value, "x/c", 0, 0},
+      {read_kind::value, "a", 0, 0},        {read_kind::value, "b", 0, 0},
+      {read_kind::value, "f", 0, 0},        {read_kind::value, "meta", 0, 0},
+      {read_kind::value, "n", 0, 0},        {read_kind::lock, "L", 0, 0},
+      {read_kind::lock, "M", 0, 0},         {read_kind::lock, "N", 0, 0},
+      {read_kind::lock, "free", 0, 0},      {read_kind::topic, "t", 0, 0},
+      {read_kind::topic, "t", 1, 10},       {read_kind::topic, "t", 3, 10},
+      {read_kind::topic, "none", 0, 10},    {read_kind::promise, "p", 0, 0},
+      {read_kind::promise, "q", 0, 0},      {read_kind::delay, "d", 0, 0},
+      {read_kind::delay, "e", 0, 0},        {read_kind::delay, "g", 0, 0},
+      {read_kind::session, "s2", 0, 0},     {read_kind::session, "s1", 0, 0},
+      {read_kind::value, "x/b", 0, 0},      {read_kind::value, "x/a", 0, 0},
+      {read_kind::value, "x/new", 0, 0},    {read_kind::value, "x/c", 0, 0},
       {read_kind::value, "many/127", 0, 0}, {read_kind::list, "", 0, 0},
-      {read_kind::value, "o/a", 0, 0},  {read_kind::value, "o/b", 0, 0},
-      {read_kind::value, "o/c", 0, 0},
-      {read_kind::list, "x/", 0, 1},    {read_kind::list, "x/", 0, 1, "x/a"},
-      {read_kind::list, "x/", 0, 5, "x/a"}, {read_kind::list, "x", 0, 2, "w"},
-      {read_kind::list, "x", 0, 2, "x/c"},  {read_kind::list, "x/", 0, 5, "y"},
-      {read_kind::list, "nothing", 0, 0},   {read_kind::list, "", 0, 1001},
-      {read_kind::list, "dref/", 0, 0},     {read_kind::list, "bad id!", 0, 0},
+      {read_kind::value, "o/a", 0, 0},      {read_kind::value, "o/b", 0, 0},
+      {read_kind::value, "o/c", 0, 0},      {read_kind::list, "x/", 0, 1},
+      {read_kind::list, "x/", 0, 1, "x/a"}, {read_kind::list, "x/", 0, 5, "x/a"},
+      {read_kind::list, "x", 0, 2, "w"},    {read_kind::list, "x", 0, 2, "x/c"},
+      {read_kind::list, "x/", 0, 5, "y"},   {read_kind::list, "nothing", 0, 0},
+      {read_kind::list, "", 0, 1001},       {read_kind::list, "dref/", 0, 0},
+      {read_kind::list, "bad id!", 0, 0},
   };
   for (const auto& r : reads) {
     auto name = "read " + std::to_string(static_cast<int>(r.kind)) + " " + r.id + " from " +
@@ -455,13 +458,13 @@ BOOST_AUTO_TEST_CASE(the_retry_cache_is_bounded_and_evicted_as_the_store_does) {
     const char* outcome; // "ok", or "refused": a retry whose answer was dropped
   };
   std::vector<step> steps{
-      {7, 1, "ok"}, {7, 2, "ok"}, {7, 3, "ok"}, {7, 4, "ok"},
-      {7, 1, "refused"}, // past client 7's own bound
-      {7, 2, "ok"},      // a retry answered from the cache
-      {9, 1, "ok"},      // over the total: client 7, seen least recently, loses its cache
-      {7, 3, "refused"}, {5, 1, "ok"},  {3, 1, "ok"},
-      {4, 1, "ok"},      // client 7 (no answers left) is forgotten, client 9's cache goes
-      {9, 1, "refused"}, {5, 1, "ok"},  {4, 2, "ok"},
+      {7, 1, "ok"},      {7, 2, "ok"},      {7, 3, "ok"},
+      {7, 4, "ok"},      {7, 1, "refused"}, // past client 7's own bound
+      {7, 2, "ok"},                         // a retry answered from the cache
+      {9, 1, "ok"}, // over the total: client 7, seen least recently, loses its cache
+      {7, 3, "refused"}, {5, 1, "ok"},      {3, 1, "ok"},
+      {4, 1, "ok"}, // client 7 (no answers left) is forgotten, client 9's cache goes
+      {9, 1, "refused"}, {5, 1, "ok"},      {4, 2, "ok"},
   };
   const store_proposal big{0, 0, 0, 0, cmd_set{"big", std::string(100, 'v')}};
   BOOST_TEST_REQUIRE(!expected.run(big).error);
@@ -514,7 +517,7 @@ BOOST_AUTO_TEST_CASE(a_client_keeps_at_most_its_count_of_answers_as_the_store_do
   }
   // Acknowledging all but the last two leaves two answers, counted.
   BOOST_TEST_REQUIRE(
-    !actual.run(store_proposal{client, last + 1, last - 2, 0, cmd_set{"x", "y"}}).error);
+      !actual.run(store_proposal{client, last + 1, last - 2, 0, cmd_set{"x", "y"}}).error);
   BOOST_TEST(must(actual.client.call({"HGET", "diff:c:11", "n"})).text == "3");
   BOOST_TEST(must(actual.client.call({"ZCARD", "diff:co:11"})).integer == 3);
 }
