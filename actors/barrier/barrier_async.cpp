@@ -298,9 +298,8 @@ struct arrival : std::enable_shared_from_this<arrival> {
     txn.compares.push_back(txn_compare{prefix + "verdict", 0});
     txn.compares.push_back(txn_compare{id + "/round", round_version});
     txn.writes.push_back(txn_write{prefix + "verdict", false, verdict, {}});
-    txn.writes.push_back(txn_write{id + "/round", false,
-                                   store::encode_i64(static_cast<std::int64_t>(view.round + 1)),
-                                   {}});
+    txn.writes.push_back(txn_write{
+        id + "/round", false, store::encode_i64(static_cast<std::int64_t>(view.round + 1)), {}});
     if (view.round >= 2) {
       auto old = round_prefix(id, view.round - 2);
       txn.writes.push_back(txn_write{old + "verdict", true, {}, {}});

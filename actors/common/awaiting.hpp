@@ -3,14 +3,14 @@
 // delivery, a delay's completion): given once, however many events or
 // timers race for it, and the watch ends with it.
 
+#include "dref/protocol/result.hpp"
+#include "inbox.hpp"
+
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include "dref/protocol/result.hpp"
-#include "inbox.hpp"
 
 namespace dref::detail {
 
@@ -36,11 +36,11 @@ struct awaiting : std::enable_shared_from_this<awaiting<R>> {
     if (wait)
       // Weakly: an answered request must not be kept (with its context)
       // until a long wait's timer fires.
-      events.post_after(*wait, [weak = this->weak_from_this(), what = std::move(what),
-                                 ms = wait->count()] {
-        if (auto me = weak.lock())
-          me->answer(error{errc::timeout, what + " within " + std::to_string(ms) + " ms"});
-      });
+      events.post_after(
+          *wait, [weak = this->weak_from_this(), what = std::move(what), ms = wait->count()] {
+            if (auto me = weak.lock())
+              me->answer(error{errc::timeout, what + " within " + std::to_string(ms) + " ms"});
+          });
   }
 };
 

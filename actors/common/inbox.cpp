@@ -2,6 +2,11 @@
 // owning actor's context (see inbox.hpp).
 #include "inbox.hpp"
 
+#include "dref/protocol/caf/bridge.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "dref/requests/request_from.hpp"
+#include "watch_handle.hpp"
+
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -10,11 +15,6 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <vector>
-
-#include "dref/protocol/caf/bridge.hpp"
-#include "dref/protocol/caf/type_ids.hpp"
-#include "dref/requests/request_from.hpp"
-#include "watch_handle.hpp"
 
 namespace dref::detail {
 
@@ -55,7 +55,7 @@ void flush(relay_actor* self) {
 }
 
 caf::behavior relay_behavior(relay_actor* self, caf::actor owner,
-                    std::function<void(const protocol::store_event&)> on_event) {
+                             std::function<void(const protocol::store_event&)> on_event) {
   self->state.on_event = std::move(on_event);
   self->monitor(owner);
   self->set_down_handler([self](caf::down_msg&) { self->quit(); });
@@ -67,31 +67,31 @@ caf::behavior relay_behavior(relay_actor* self, caf::actor owner,
     self->quit(exit.reason);
   });
   return {
-    [self](const protocol::store_event& e) {
-      if (self->state.on_event)
-        self->state.queued.runs.push_back([f = self->state.on_event, e] { f(e); });
-      flush(self);
-    },
-    [self](post_atom, inbox_post& post) {
-      self->state.queued.runs.push_back(std::move(post.run));
-      flush(self);
-    },
-    [self](pull_atom) {
-      self->state.puller = self->make_response_promise();
-      flush(self);
-    },
+      [self](const protocol::store_event& e) {
+        if (self->state.on_event)
+          self->state.queued.runs.push_back([f = self->state.on_event, e] { f(e); });
+        flush(self);
+      },
+      [self](post_atom, inbox_post& post) {
+        self->state.queued.runs.push_back(std::move(post.run));
+        flush(self);
+      },
+      [self](pull_atom) {
+        self->state.puller = self->make_response_promise();
+        flush(self);
+      },
   };
 }
 
 void pull(caf::scheduled_actor* self, caf::actor from) {
   request_from(
-    self, from, caf::infinite, caf::make_message(pull_atom::value),
-    [self, from](inbox_batch& batch) {
-      for (auto& run : batch.runs)
-        run();
-      pull(self, from);
-    },
-    [](caf::error&) {}); // the relay stopped
+      self, from, caf::infinite, caf::make_message(pull_atom::value),
+      [self, from](inbox_batch& batch) {
+        for (auto& run : batch.runs)
+          run();
+        pull(self, from);
+      },
+      [](caf::error&) {}); // the relay stopped
 }
 
 } // namespace
@@ -100,13 +100,15 @@ inbox inbox::open(caf::scheduled_actor* self,
                   std::function<void(const protocol::store_event&)> on_event) {
   inbox out;
   out.handle_ = std::make_shared<watch_handle>();
-  out.handle_->watcher = self->home_system().spawn(relay_behavior, caf::actor_cast<caf::actor>(self),
-                                                   out.handle_->gated(std::move(on_event)));
+  out.handle_->watcher = self->home_system().spawn(
+      relay_behavior, caf::actor_cast<caf::actor>(self), out.handle_->gated(std::move(on_event)));
   pull(self, out.handle_->watcher);
   return out;
 }
 
-const caf::actor& inbox::relay() const { return handle_->watcher; }
+const caf::actor& inbox::relay() const {
+  return handle_->watcher;
+}
 
 void inbox::post(std::function<void()> f) const {
   if (handle_)

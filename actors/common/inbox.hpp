@@ -11,14 +11,14 @@
 // are dropped, and the watch's events already on their way to the actor
 // are skipped) or when its actor terminates.
 
+#include "dref/protocol/store_results.hpp"
+#include "dref/subscription.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
-
-#include "dref/protocol/store_results.hpp"
-#include "dref/subscription.hpp"
 
 namespace dref::detail {
 

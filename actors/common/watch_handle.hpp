@@ -4,14 +4,14 @@
 // gate (waiting for a callback under way) and stops the actor, and with it
 // the watch.
 
+#include "callback_gate.hpp"
+#include "dref/protocol/store_results.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 #include <functional>
 #include <memory>
-
-#include "callback_gate.hpp"
-#include "dref/protocol/store_results.hpp"
 
 namespace dref::detail {
 
@@ -24,7 +24,9 @@ struct watch_handle {
   event_handler gated(event_handler on_event) const {
     if (!on_event)
       return on_event;
-    return [g = gate, f = std::move(on_event)](const protocol::store_event& e) { g->run([&] { f(e); }); };
+    return [g = gate, f = std::move(on_event)](const protocol::store_event& e) {
+      g->run([&] { f(e); });
+    };
   }
 
   ~watch_handle() {

@@ -2,17 +2,17 @@
 // A context's hold on its backend, and the one factory that makes a backend
 // from a node configuration (backend_start.cpp).
 
-#include <caf/fwd.hpp>
-#include <functional>
-#include <memory>
-#include <string>
-#include <vector>
-
 #include "dref/backends/seam/backend_actor.hpp"
 #include "dref/config/node_config.hpp"
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
 #include "dref/protocol/store_results.hpp"
+
+#include <caf/fwd.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
 
 namespace dref::detail {
 

@@ -1,22 +1,21 @@
 // Starting and connecting backends (backends.hpp), and make_backend, the
 // one place that knows every kind.
-#include "dref/backends.hpp"
-#include "dref/commands.hpp"
-#include "dref/leader_hooks.hpp"
-
-#include <caf/actor_cast.hpp>
-#include <caf/actor_system.hpp>
-#include <caf/send.hpp>
-#include <thread>
-
 #include "backend_handle.hpp"
+#include "dref/backends.hpp"
 #include "dref/backends/cluster/cluster_client.hpp"
 #include "dref/backends/memory/memory_backend.hpp"
 #include "dref/backends/raft/node.hpp"
 #include "dref/backends/redis/redis_backend.hpp"
 #include "dref/backends/seam/limits_from.hpp"
+#include "dref/commands.hpp"
+#include "dref/leader_hooks.hpp"
 #include "dref/net/transport.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+#include <thread>
 
 namespace dref {
 namespace detail {
@@ -29,12 +28,12 @@ backend_handle::~backend_handle() {
 std::shared_ptr<backend_handle> make_backend(caf::actor_system& sys,
                                              const config::node_config& cfg) {
   switch (cfg.backend) {
-  case config::backend_kind::memory:
-    return backend_access::handle(memory_backend::start(sys, backend::limits_from(cfg)));
-  case config::backend_kind::raft:
-    return backend_access::handle(raft_member::start(sys, cfg));
-  case config::backend_kind::redis:
-    return backend_access::handle(redis_backend::start(sys, cfg));
+    case config::backend_kind::memory:
+      return backend_access::handle(memory_backend::start(sys, backend::limits_from(cfg)));
+    case config::backend_kind::raft:
+      return backend_access::handle(raft_member::start(sys, cfg));
+    case config::backend_kind::redis:
+      return backend_access::handle(redis_backend::start(sys, cfg));
   }
   throw error_exception(error{errc::invalid_config, "unknown backend"});
 }
@@ -130,14 +129,14 @@ raft_member raft_member::connect(caf::actor_system& sys,
         out.handle_ = std::make_shared<detail::backend_handle>();
         for (std::size_t k = 0; k < endpoints.size(); ++k)
           out.handle_->admin_endpoints.push_back(
-            config::member_port_of(endpoints[(i + k) % endpoints.size()]));
-        out.handle_->actor = backend::spawn_cluster_client(sys, std::move(options),
-                                                           std::move(*remote), i);
+              config::member_port_of(endpoints[(i + k) % endpoints.size()]));
+        out.handle_->actor =
+            backend::spawn_cluster_client(sys, std::move(options), std::move(*remote), i);
         out.port_ = endpoints[i].port;
         return out;
       }
-      failures += "\n  " + endpoints[i].to_string() + ": "
-                  + net::describe_dial_failure(sys, remote.error());
+      failures += "\n  " + endpoints[i].to_string() + ": " +
+                  net::describe_dial_failure(sys, remote.error());
     }
     if (std::chrono::steady_clock::now() >= deadline)
       break;

@@ -1,10 +1,10 @@
 // A context's requests from blocking code: one at a time per thread, from
 // the thread's requester (requester_pool.hpp), or in the thread itself where
 // the backend allows it (the memory backend's store behind its lock).
-#include <caf/scoped_actor.hpp>
-
 #include "context_impl.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+
+#include <caf/scoped_actor.hpp>
 
 namespace dref::detail {
 namespace {
@@ -29,14 +29,14 @@ result<Value> ask(request_deadlines& deadlines, caf::scoped_actor& self,
   auto handle = self->request(backend, caf::infinite, std::forward<Args>(args)...);
   deadlines.add(self.ptr(), handle.id(), timeout, flag);
   handle.receive(
-    [&](Reply& reply) {
-      request_deadlines::answered(flag);
-      out = from_reply<Value>(std::move(reply));
-    },
-    [&](caf::error& err) {
-      request_deadlines::answered(flag);
-      out = from_caf_error(err);
-    });
+      [&](Reply& reply) {
+        request_deadlines::answered(flag);
+        out = from_reply<Value>(std::move(reply));
+      },
+      [&](caf::error& err) {
+        request_deadlines::answered(flag);
+        out = from_caf_error(err);
+      });
   return out;
 }
 
@@ -66,26 +66,25 @@ result<protocol::store_result> context_impl::propose(protocol::store_command com
     // no cached answer. (Numbered, it could wait behind thousands of these
     // and find its sequence dropped from the cache as too old.)
     return from_reply<protocol::store_result>(
-      backend->propose_here(protocol::store_proposal{0, 0, 0, 0, std::move(command)}));
+        backend->propose_here(protocol::store_proposal{0, 0, 0, 0, std::move(command)}));
   }
   auto proposal = numbered(std::move(command));
   auto sequence = proposal.sequence;
   auto out = ask<protocol::store_reply, protocol::store_result>(
-    deadlines, requester(), backend->actor, timeout_or_default(timeout), backend::propose_atom::value,
-    std::move(proposal));
+      deadlines, requester(), backend->actor, timeout_or_default(timeout),
+      backend::propose_atom::value, std::move(proposal));
   finish_sequence(sequence);
   return out;
 }
 
-result<protocol::read_result> context_impl::read(protocol::store_read request,
-                                                 timeout_ms timeout) {
+result<protocol::read_result> context_impl::read(protocol::store_read request, timeout_ms timeout) {
   if (stopped)
     return shut_down_error();
   if (backend->read_here)
     return from_reply<protocol::read_result>(backend->read_here(request));
   return ask<protocol::store_read_reply, protocol::read_result>(
-    deadlines, requester(), backend->actor, timeout_or_default(timeout), backend::read_atom::value,
-    std::move(request));
+      deadlines, requester(), backend->actor, timeout_or_default(timeout),
+      backend::read_atom::value, std::move(request));
 }
 
 } // namespace dref::detail

@@ -1,15 +1,14 @@
 // A raft cluster's administration through one of its members (backends.hpp:
 // raft_member's status, membership, leadership and failure drills).
+#include "backend_handle.hpp"
 #include "dref/backends.hpp"
+#include "dref/net/transport.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
-
-#include "backend_handle.hpp"
-#include "dref/net/transport.hpp"
-#include "dref/protocol/caf/type_ids.hpp"
 
 namespace dref {
 namespace {
@@ -33,11 +32,13 @@ result<caf::actor> admin_target(caf::actor_system& sys, const handle_ptr& handle
       remote = net::remote_actor(sys, endpoint.host, endpoint.port);
     if (remote)
       return std::move(*remote);
-    failures += "\n  " + endpoint.to_string() + ": " + net::describe_dial_failure(sys, remote.error());
+    failures +=
+        "\n  " + endpoint.to_string() + ": " + net::describe_dial_failure(sys, remote.error());
   }
   return error{errc::unavailable,
                "no member port answers (members and operators talk on the client port + 1, "
-               "with a member certificate when TLS is on):" + failures};
+               "with a member certificate when TLS is on):" +
+                   failures};
 }
 
 template <class Request>
@@ -49,14 +50,14 @@ result<void> ask_admin(caf::actor_system& sys, const handle_ptr& handle, Request
   caf::scoped_actor self{sys, true};
   result<void> out = error{errc::internal, "no answer"};
   self->request(*member, timeout, std::move(request))
-    .receive(
-      [&](protocol::admin_reply& reply) {
-        if (reply.error)
-          out = std::move(*reply.error);
-        else
-          out = result<void>{};
-      },
-      [&](caf::error& err) { out = from_caf_error(err); });
+      .receive(
+          [&](protocol::admin_reply& reply) {
+            if (reply.error)
+              out = std::move(*reply.error);
+            else
+              out = result<void>{};
+          },
+          [&](caf::error& err) { out = from_caf_error(err); });
   return out;
 }
 
@@ -74,7 +75,7 @@ result<protocol::node_status> raft_member::status(caf::actor_system& sys,
   auto failed = [&](caf::error& err) { out = from_caf_error(err); };
   if (with_digest)
     self->request(member, timeout, protocol::status_atom::value, protocol::digest_atom::value)
-      .receive(answer, failed);
+        .receive(answer, failed);
   else
     self->request(member, timeout, protocol::status_atom::value).receive(answer, failed);
   return out;
@@ -83,9 +84,9 @@ result<protocol::node_status> raft_member::status(caf::actor_system& sys,
 result<void> raft_member::add_learner(caf::actor_system& sys, const std::string& name,
                                       const std::string& address,
                                       std::chrono::milliseconds timeout) const {
-  return ask_admin(sys, handle_,
-                   protocol::member_change{protocol::member_change_kind::add_learner, name, address},
-                   timeout);
+  return ask_admin(
+      sys, handle_,
+      protocol::member_change{protocol::member_change_kind::add_learner, name, address}, timeout);
 }
 
 result<void> raft_member::promote(caf::actor_system& sys, const std::string& name,

@@ -1,18 +1,20 @@
 // The user's handle: a context on a backend, and its end.
 #include "dref/context.hpp"
 
-#include <caf/send.hpp>
-
 #include "context_access.hpp"
 #include "context_impl.hpp"
 #include "dref/detail/backend_of.hpp"
+
+#include <caf/send.hpp>
 
 namespace dref {
 namespace detail {
 
 context_impl::context_impl(caf::actor_system& system, std::shared_ptr<backend_handle> handle,
                            context_options opts)
-  : sys(system), backend(std::move(handle)), options(opts) {}
+    : sys(system)
+    , backend(std::move(handle))
+    , options(opts) {}
 
 context_impl::~context_impl() {
   if (session_.keepalive)
@@ -46,7 +48,9 @@ backend::backend_actor backend_of(const context& ctx) {
   return context_access::impl(ctx)->backend->actor;
 }
 
-std::shared_ptr<context_impl> impl_of(const context& ctx) { return context_access::impl(ctx); }
+std::shared_ptr<context_impl> impl_of(const context& ctx) {
+  return context_access::impl(ctx);
+}
 
 } // namespace detail
 
@@ -62,28 +66,30 @@ context_options options_from(const config::node_config& cfg) {
 } // namespace
 
 context::context(caf::actor_system& sys, const config::node_config& cfg)
-  : impl_(std::make_shared<detail::context_impl>(sys, detail::make_backend(sys, cfg),
-                                                 options_from(cfg))) {}
+    : impl_(std::make_shared<detail::context_impl>(sys, detail::make_backend(sys, cfg),
+                                                   options_from(cfg))) {}
 
 context::context(caf::actor_system& sys, const raft_member& member, context_options options)
-  : impl_(std::make_shared<detail::context_impl>(
-      sys, detail::backend_access::handle(member), options)) {}
+    : impl_(std::make_shared<detail::context_impl>(sys, detail::backend_access::handle(member),
+                                                   options)) {}
 
 context::context(caf::actor_system& sys, const redis_backend& shared, context_options options)
-  : impl_(std::make_shared<detail::context_impl>(
-      sys, detail::backend_access::handle(shared), options)) {}
+    : impl_(std::make_shared<detail::context_impl>(sys, detail::backend_access::handle(shared),
+                                                   options)) {}
 
 context::context(caf::actor_system& sys, const memory_backend& shared, context_options options)
-  : impl_(std::make_shared<detail::context_impl>(
-      sys, detail::backend_access::handle(shared), options)) {}
+    : impl_(std::make_shared<detail::context_impl>(sys, detail::backend_access::handle(shared),
+                                                   options)) {}
 
-context::~context() { shutdown(); }
+context::~context() {
+  shutdown();
+}
 
 void context::shutdown() {
   if (impl_ && !impl_->stopped) {
     impl_->run_shutdown_hooks(); // elections step down while the context works
-    impl_->stop_delay_offers(); // the runs it started finish first
-    impl_->close_session(true); // lets go of every lock at once
+    impl_->stop_delay_offers();  // the runs it started finish first
+    impl_->close_session(true);  // lets go of every lock at once
     impl_->stopped = true;
   }
 }

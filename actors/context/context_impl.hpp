@@ -5,29 +5,29 @@
 // the session, and what is kept per id: update locks, cached copies, ref
 // actors, delay runs).
 
+#include "backend_handle.hpp"
+#include "dref/context.hpp"
+#include "dref/protocol/store_commands.hpp"
+#include "dref/protocol/store_reads.hpp"
+#include "dref/requests/request_deadlines.hpp"
+#include "dref/subscription.hpp"
+#include "inbox.hpp"
+#include "requester_pool.hpp"
+#include "sequence_numbers.hpp"
+#include "session_deadline.hpp"
+
 #include <atomic>
 #include <caf/actor.hpp>
 #include <caf/duration.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
-
-#include "dref/context.hpp"
-#include "dref/protocol/store_commands.hpp"
-#include "dref/protocol/store_reads.hpp"
-#include "backend_handle.hpp"
-#include "dref/subscription.hpp"
-#include "inbox.hpp"
-#include "dref/requests/request_deadlines.hpp"
-#include "requester_pool.hpp"
-#include "sequence_numbers.hpp"
-#include "session_deadline.hpp"
 
 namespace dref::detail {
 
@@ -163,8 +163,7 @@ struct context_impl : std::enable_shared_from_this<context_impl> {
                              timeout_ms timeout);
   void async_watch_subscription(caf::scheduled_actor* self, const std::string& key,
                                 std::function<void(const protocol::store_event&)> on_event,
-                                timeout_ms timeout,
-                                std::function<void(result<subscription>)> done);
+                                timeout_ms timeout, std::function<void(result<subscription>)> done);
 
   std::chrono::milliseconds timeout_or_default(timeout_ms timeout) const;
   // The timeout of a request an actor sends the backend (or a ref actor):

@@ -5,7 +5,8 @@
 
 namespace dref {
 
-node_system_config::node_system_config(const config::node_config& node) : node_(node) {
+node_system_config::node_system_config(const config::node_config& node)
+    : node_(node) {
   protocol::register_with(*this);
   net::configure(*this, node.tls, node.timeouts.heartbeat, node.network);
 }

@@ -3,8 +3,8 @@
 // that every backend refuses the same prefixes; the backend's events of key "prefix*" turned
 // into changes by prefix_changes.hpp.
 #include "context_impl.hpp"
-#include "dref/context.hpp"
 #include "dref/backends/seam/watch_key.hpp"
+#include "dref/context.hpp"
 #include "prefix_changes.hpp"
 
 #include <caf/scheduled_actor.hpp>

@@ -16,7 +16,7 @@ namespace dref::detail {
 class requester_pool : public std::enable_shared_from_this<requester_pool> {
 public:
   explicit requester_pool(caf::actor_system& sys)
-    : sys_(sys) {}
+      : sys_(sys) {}
 
   // The calling thread's requester, its mailbox cleared of stale answers.
   caf::scoped_actor& for_this_thread();

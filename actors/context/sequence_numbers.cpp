@@ -16,7 +16,7 @@ std::uint64_t random_client_id() {
 } // namespace
 
 sequence_numbers::sequence_numbers()
-  : client_id_(random_client_id()) {}
+    : client_id_(random_client_id()) {}
 
 protocol::store_proposal sequence_numbers::numbered(protocol::store_command command) {
   std::lock_guard guard{mutex_};

@@ -5,11 +5,11 @@
 // a proposal sent again under its (client id, sequence) applies at most
 // once (backend_actor.hpp).
 
+#include "dref/protocol/store_commands.hpp"
+
 #include <cstdint>
 #include <mutex>
 #include <set>
-
-#include "dref/protocol/store_commands.hpp"
 
 namespace dref::detail {
 

@@ -3,15 +3,15 @@
 // (session_deadline.hpp; the contract is in docs/locks.md). When the
 // deadline passes, the holders under the session are told at once and the
 // session is never used again: the next lock or candidacy opens a new one.
-#include <algorithm>
-#include <caf/actor_system.hpp>
-#include <caf/scoped_actor.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/send.hpp>
-#include <cstdio>
-
 #include "context_impl.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+
+#include <algorithm>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <cstdio>
 
 namespace dref::detail {
 namespace {
@@ -36,8 +36,8 @@ caf::behavior keepalive(caf::event_based_actor* self, backend::backend_actor bac
                         std::shared_ptr<session_deadline> life) {
   using namespace std::chrono_literals;
   const auto every = life->ttl() / 3;
-  const auto backoff = std::clamp(life->ttl() / 20, std::chrono::milliseconds{10},
-                                  std::chrono::milliseconds{200});
+  const auto backoff =
+      std::clamp(life->ttl() / 20, std::chrono::milliseconds{10}, std::chrono::milliseconds{200});
   auto epoch = std::make_shared<std::uint64_t>(0);
   auto until = [](clock::time_point at) {
     return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(at - clock::now()), 0ms);
@@ -54,39 +54,39 @@ caf::behavior keepalive(caf::event_based_actor* self, backend::backend_actor bac
   arm_deadline();
   self->delayed_send(self, every, tick_atom::value);
   return {
-    [=](tick_atom) {
-      auto sent = clock::now();
-      if (life->check(sent))
-        return lapsed();
-      self
-        ->request(backend, every, backend::propose_atom::value,
-                  protocol::store_proposal{0, 0, 0, 0,
-                                           protocol::cmd_session_keepalive{life->session()}})
-        .then(
-          [=](const protocol::store_reply& reply) {
-            if (reply.error && reply.error->code == errc::unknown_session) {
-              life->lapse();
-              return lapsed();
-            }
-            if (reply.error) {
-              self->delayed_send(self, backoff, tick_atom::value);
-              return;
-            }
-            if (!life->acknowledged(sent, clock::now()))
-              return lapsed();
-            arm_deadline();
-            self->delayed_send(self, std::max(every - (clock::now() - sent), clock::duration{0}),
-                               tick_atom::value);
-          },
-          [=](const caf::error&) { self->delayed_send(self, backoff, tick_atom::value); });
-    },
-    [=](deadline_atom, std::uint64_t armed) {
-      if (armed != *epoch)
-        return;
-      if (life->check(clock::now()))
-        return lapsed();
-      arm_deadline(); // early by a tick of the timer
-    },
+      [=](tick_atom) {
+        auto sent = clock::now();
+        if (life->check(sent))
+          return lapsed();
+        self->request(backend, every, backend::propose_atom::value,
+                      protocol::store_proposal{0, 0, 0, 0,
+                                               protocol::cmd_session_keepalive{life->session()}})
+            .then(
+                [=](const protocol::store_reply& reply) {
+                  if (reply.error && reply.error->code == errc::unknown_session) {
+                    life->lapse();
+                    return lapsed();
+                  }
+                  if (reply.error) {
+                    self->delayed_send(self, backoff, tick_atom::value);
+                    return;
+                  }
+                  if (!life->acknowledged(sent, clock::now()))
+                    return lapsed();
+                  arm_deadline();
+                  self->delayed_send(self,
+                                     std::max(every - (clock::now() - sent), clock::duration{0}),
+                                     tick_atom::value);
+                },
+                [=](const caf::error&) { self->delayed_send(self, backoff, tick_atom::value); });
+      },
+      [=](deadline_atom, std::uint64_t armed) {
+        if (armed != *epoch)
+          return;
+        if (life->check(clock::now()))
+          return lapsed();
+        arm_deadline(); // early by a tick of the timer
+      },
   };
 }
 
@@ -119,8 +119,8 @@ protocol::cmd_session_open context_impl::open_command(std::string name) const {
 }
 
 static error late_sessions_error(std::chrono::milliseconds ttl) {
-  return error{errc::unavailable, "every session opened came back later than its TTL ("
-                                    + std::to_string(ttl.count()) + " ms), so already lapsed"};
+  return error{errc::unavailable, "every session opened came back later than its TTL (" +
+                                      std::to_string(ttl.count()) + " ms), so already lapsed"};
 }
 
 result<std::string> context_impl::session() {
@@ -143,8 +143,7 @@ result<std::string> context_impl::session() {
 // open one each; the first answer becomes the session and the other one is
 // closed again.
 void context_impl::async_session(caf::scheduled_actor* self,
-                                 std::function<void(result<std::string>)> done,
-                                 int attempts_left) {
+                                 std::function<void(result<std::string>)> done, int attempts_left) {
   std::string name;
   bool alive = false;
   {
@@ -221,9 +220,9 @@ std::optional<error> context_impl::lost_grant_error(const std::string& lock_id,
   auto it = lost_grants_.by_token.find(token);
   if (it == lost_grants_.by_token.end() || it->second != lock_id)
     return std::nullopt;
-  return error{errc::session_expired, "lock '" + lock_id + "': the grant under fencing token "
-                                        + std::to_string(token)
-                                        + " was lost when its session lapsed"};
+  return error{errc::session_expired, "lock '" + lock_id + "': the grant under fencing token " +
+                                          std::to_string(token) +
+                                          " was lost when its session lapsed"};
 }
 
 } // namespace dref::detail

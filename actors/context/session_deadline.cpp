@@ -11,8 +11,10 @@ std::chrono::milliseconds session_deadline::margin_for(std::chrono::milliseconds
 
 session_deadline::session_deadline(std::string session, std::chrono::milliseconds ttl,
                                    clock::time_point opened)
-  : session_(std::move(session)), ttl_(ttl), margin_(margin_for(ttl)),
-    deadline_(opened + ttl - margin_) {}
+    : session_(std::move(session))
+    , ttl_(ttl)
+    , margin_(margin_for(ttl))
+    , deadline_(opened + ttl - margin_) {}
 
 session_deadline::clock::time_point session_deadline::deadline() const {
   std::lock_guard guard{mutex_};

@@ -2,12 +2,12 @@
 // then claim or ask for a run; run the body when the claim is ours; else
 // wait for completion, claim or ask again when the runner's session lapses
 // and fail when its body failed), in the actor's context.
-#include <caf/scheduled_actor.hpp>
-
 #include "awaiting.hpp"
 #include "context_impl.hpp"
 #include "delay_runs.hpp"
 #include "dref/delay.hpp"
+
+#include <caf/scheduled_actor.hpp>
 
 namespace dref::detail {
 
@@ -61,7 +61,8 @@ struct actor_delay : awaiting<std::string> {
       return answer(std::move(got).error());
     auto& state = std::get<res_delay>(*got);
     switch (state.state) {
-      case delay_claim_state::completed: return answer(std::move(state.value));
+      case delay_claim_state::completed:
+        return answer(std::move(state.value));
       case delay_claim_state::run_body:
         if (ctx->start_delay_run(id))
           return run_body(session);
@@ -142,19 +143,19 @@ void delay_core::async_get(caf::scheduled_actor* self, std::function<std::string
   run->body = std::move(body);
   run->done = std::move(done);
   ctx->async_watch(
-    self, id, [run](const store_event& e) { run->on_event(e); }, std::nullopt,
-    [run, wait](result<inbox> watching) {
-      if (!watching)
-        return run->answer(std::move(watching).error());
-      run->events = std::move(*watching);
-      run->time_out_after(wait, "delay '" + run->id + "' did not complete");
-      if (run->body) {
-        run->claim();
-      } else {
-        run->request();
-        run->ask_now_and_then();
-      }
-    });
+      self, id, [run](const store_event& e) { run->on_event(e); }, std::nullopt,
+      [run, wait](result<inbox> watching) {
+        if (!watching)
+          return run->answer(std::move(watching).error());
+        run->events = std::move(*watching);
+        run->time_out_after(wait, "delay '" + run->id + "' did not complete");
+        if (run->body) {
+          run->claim();
+        } else {
+          run->request();
+          run->ask_now_and_then();
+        }
+      });
 }
 
 } // namespace dref::detail

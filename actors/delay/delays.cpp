@@ -2,13 +2,13 @@
 // (without one); run the body when the claim is ours; otherwise wait for
 // the completion, claim or ask again when the runner's session lapses,
 // and fail when the runner's body failed (the contract is in delay.hpp).
-#include <chrono>
-#include <condition_variable>
-#include <exception>
-
 #include "context_impl.hpp"
 #include "delay_runs.hpp"
 #include "dref/delay.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <exception>
 
 namespace dref::detail {
 
@@ -33,8 +33,7 @@ std::string failure_message(const std::exception_ptr& failure) {
   return message;
 }
 
-std::string run_body_or_report(context_impl& ctx, const std::string& id,
-                               const std::string& session,
+std::string run_body_or_report(context_impl& ctx, const std::string& id, const std::string& session,
                                const std::function<std::string()>& body) {
   try {
     return body();
@@ -42,8 +41,8 @@ std::string run_body_or_report(context_impl& ctx, const std::string& id,
     // Not reported (the member is gone, our session lapsed): the claim
     // ends with the session, as for a runner that died.
     (void)ctx.propose(
-      protocol::cmd_delay_fail{id, session, failure_message(std::current_exception())},
-      std::nullopt);
+        protocol::cmd_delay_fail{id, session, failure_message(std::current_exception())},
+        std::nullopt);
     throw;
   }
 }
@@ -79,22 +78,22 @@ result<std::string> delay_core::get(const std::function<std::string()>* body,
   };
   auto w = std::make_shared<waiter>();
   auto sub = ctx->watch(
-    id,
-    [w, id = id](const protocol::store_event& e) {
-      {
-        std::lock_guard guard{w->mutex};
-        if (e.kind == protocol::event_kind::delay_completed)
-          w->value = e.payload;
-        else if (e.kind == protocol::event_kind::delay_released)
-          ++w->releases;
-        else if (e.kind == protocol::event_kind::delay_failed)
-          w->failed = body_failed_error(id, e.session, e.payload);
-        else
-          return;
-      }
-      w->changed.notify_all();
-    },
-    std::nullopt);
+      id,
+      [w, id = id](const protocol::store_event& e) {
+        {
+          std::lock_guard guard{w->mutex};
+          if (e.kind == protocol::event_kind::delay_completed)
+            w->value = e.payload;
+          else if (e.kind == protocol::event_kind::delay_released)
+            ++w->releases;
+          else if (e.kind == protocol::event_kind::delay_failed)
+            w->failed = body_failed_error(id, e.session, e.payload);
+          else
+            return;
+        }
+        w->changed.notify_all();
+      },
+      std::nullopt);
   if (!sub)
     return std::move(sub).error();
   using clock = std::chrono::steady_clock;

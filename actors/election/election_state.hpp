@@ -3,15 +3,15 @@
 // requests from actors (election_async.cpp) hook into. A term ends on the
 // first of: the client's own session deadline (session_deadline.hpp; when
 // is in docs/locks.md), the store's lock_lost event, resign, leave.
+#include "context_impl.hpp"
+#include "dref/cancellation.hpp"
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
-
-#include "context_impl.hpp"
-#include "dref/cancellation.hpp"
 
 namespace dref::detail {
 
@@ -20,13 +20,16 @@ namespace dref::detail {
 // leaves the leader as it was.
 inline std::optional<std::optional<std::string>> leader_change(const protocol::store_event& e) {
   switch (e.kind) {
-    case protocol::event_kind::lock_granted: return std::optional<std::string>{e.owner};
-    case protocol::event_kind::lock_lost: return std::optional<std::string>{};
+    case protocol::event_kind::lock_granted:
+      return std::optional<std::string>{e.owner};
+    case protocol::event_kind::lock_lost:
+      return std::optional<std::string>{};
     case protocol::event_kind::lock_released:
       if (e.number != 0) // 0: a waiter left the queue, the leader stays
         return std::optional<std::string>{};
       return std::nullopt;
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -46,11 +49,12 @@ inline protocol::store_read leader_read(const std::string& lock_id) {
 // lock: it does not lead, or `to` is not in line. Nothing when it may.
 inline std::optional<error> hand_over_refusal(const protocol::read_result& read,
                                               const std::string& election,
-                                              const std::string& session,
-                                              const std::string& leader, const std::string& to) {
+                                              const std::string& session, const std::string& leader,
+                                              const std::string& to) {
   const auto* state = std::get_if<protocol::lock_state>(&read);
   if (state == nullptr)
-    return error{errc::internal, "election '" + election + "': a lock read answered another result"};
+    return error{errc::internal,
+                 "election '" + election + "': a lock read answered another result"};
   const auto& lock = *state;
   if (!lock.held || lock.session != session || lock.owner != leader)
     return error{errc::not_holder, "election '" + election + "': '" + leader +
@@ -122,7 +126,8 @@ struct election_state : std::enable_shared_from_this<election_state> {
   class lapse_listener {
   public:
     lapse_listener(std::shared_ptr<session_deadline> deadline, std::uint64_t handle)
-      : deadline_(std::move(deadline)), handle_(handle) {}
+        : deadline_(std::move(deadline))
+        , handle_(handle) {}
     lapse_listener(const lapse_listener&) = delete;
     lapse_listener& operator=(const lapse_listener&) = delete;
     ~lapse_listener() { deadline_->forget(handle_); }
@@ -165,7 +170,8 @@ struct election_state : std::enable_shared_from_this<election_state> {
           if (granted && e.number == token)
             dropped = true;
           break;
-        default: break;
+        default:
+          break;
       }
     }
     changed.notify_all();
@@ -264,19 +270,19 @@ struct election_state : std::enable_shared_from_this<election_state> {
       if (!listening)
         continue; // lapsed just now: open a new one
       auto watching = ctx->watch(
-        lock_id,
-        [weak = weak_from_this()](const protocol::store_event& e) {
-          if (auto self = weak.lock())
-            self->on_event(e);
-        },
-        std::nullopt);
+          lock_id,
+          [weak = weak_from_this()](const protocol::store_event& e) {
+            if (auto self = weak.lock())
+              self->on_event(e);
+          },
+          std::nullopt);
       if (!watching) {
         if (!may_retry_after(watching.error()))
           return;
         continue;
       }
-      auto answer = ctx->propose(protocol::cmd_lock_acquire{lock_id, *opened, candidate, true},
-                                 std::nullopt);
+      auto answer =
+          ctx->propose(protocol::cmd_lock_acquire{lock_id, *opened, candidate, true}, std::nullopt);
       if (!answer) {
         if (!may_retry_after(answer.error()))
           return;
@@ -302,8 +308,8 @@ struct election_state : std::enable_shared_from_this<election_state> {
           leave_now = true;
       }
       if (leave_now) {
-        auto cancelled = ctx->propose(protocol::cmd_lock_cancel_wait{lock_id, *opened, candidate},
-                                      std::nullopt);
+        auto cancelled =
+            ctx->propose(protocol::cmd_lock_cancel_wait{lock_id, *opened, candidate}, std::nullopt);
         // A grant may have won the race with the cancellation.
         std::lock_guard guard{mutex};
         if (cancelled)
@@ -344,9 +350,9 @@ struct election_state : std::enable_shared_from_this<election_state> {
       std::lock_guard guard{mutex};
       to = std::exchange(hand_to, std::nullopt);
     }
-    if (to && ctx->propose(protocol::cmd_lock_hand_over{lock_id, held_session, candidate,
-                                                        held_token, *to},
-                           std::nullopt))
+    if (to && ctx->propose(
+                  protocol::cmd_lock_hand_over{lock_id, held_session, candidate, held_token, *to},
+                  std::nullopt))
       return;
     (void)ctx->propose(protocol::cmd_lock_release{lock_id, held_session, candidate, held_token},
                        std::nullopt);

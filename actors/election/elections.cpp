@@ -2,16 +2,17 @@
 // commands (acquire with wait, release on resign, cancel on leave) and
 // waits on events from a watch of the election's lock, which is set up
 // before every acquire so that no grant or loss is missed.
-#include <cstdio>
-
 #include "dref/context.hpp"
 #include "dref/election.hpp"
 #include "election_reads.hpp"
 #include "election_state.hpp"
 
+#include <cstdio>
+
 namespace dref {
 
-election::election(std::shared_ptr<detail::election_state> state) : state_(std::move(state)) {}
+election::election(std::shared_ptr<detail::election_state> state)
+    : state_(std::move(state)) {}
 
 election& election::operator=(election&& other) noexcept {
   if (this != &other) {
@@ -21,12 +22,20 @@ election& election::operator=(election&& other) noexcept {
   return *this;
 }
 
-election::~election() { leave(); }
+election::~election() {
+  leave();
+}
 
-const std::string& election::name() const { return state_->name; }
-const std::string& election::candidate() const { return state_->candidate; }
+const std::string& election::name() const {
+  return state_->name;
+}
+const std::string& election::candidate() const {
+  return state_->candidate;
+}
 
-bool election::is_leader() const noexcept { return state_ && state_->leads_now(); }
+bool election::is_leader() const noexcept {
+  return state_ && state_->leads_now();
+}
 
 std::uint64_t election::fencing_token() const noexcept {
   return state_ ? state_->leading_token.load() : 0;
@@ -72,16 +81,16 @@ void election::resign_to(const std::string& to) {
   auto read = state_->ctx->read(detail::leader_read(state_->lock_id), std::nullopt);
   if (!read)
     throw error_exception(read.error());
-  if (auto refused =
-          detail::hand_over_refusal(*read, state_->name, session, state_->candidate, to))
+  if (auto refused = detail::hand_over_refusal(*read, state_->name, session, state_->candidate, to))
     throw error_exception(*refused);
   {
     std::lock_guard guard{state_->mutex};
     // The store says it leads, but its term has not started here (or just
     // ended): resign() would do nothing, and nothing would be handed over.
     if (!state_->leading)
-      throw error_exception(error{errc::not_holder, "election '" + state_->name + "': '" +
-                                                        state_->candidate + "' does not lead here"});
+      throw error_exception(
+          error{errc::not_holder,
+                "election '" + state_->name + "': '" + state_->candidate + "' does not lead here"});
     state_->hand_to = to;
   }
   resign();
@@ -102,8 +111,9 @@ election context::join_election(const dref::id& name, std::string candidate) {
     candidate = generated;
   }
   if (candidate.size() > 256)
-    throw error_exception(error{errc::invalid_argument,
-                                "election '" + name.str() + "': candidate names are at most 256 bytes"});
+    throw error_exception(
+        error{errc::invalid_argument,
+              "election '" + name.str() + "': candidate names are at most 256 bytes"});
   auto state = std::make_shared<detail::election_state>();
   state->ctx = impl_;
   state->name = name.str();

@@ -7,7 +7,9 @@
 namespace dref {
 
 election_observer::election_observer(std::shared_ptr<detail::context_impl> ctx, std::string name)
-  : ctx_(std::move(ctx)), name_(std::move(name)), lock_id_("election/" + name_) {}
+    : ctx_(std::move(ctx))
+    , name_(std::move(name))
+    , lock_id_("election/" + name_) {}
 
 std::optional<std::string> election_observer::leader() const {
   return detail::read_leader(*ctx_, lock_id_);
@@ -16,8 +18,8 @@ std::optional<std::string> election_observer::leader() const {
 // The value first, then the lock: a proclamation whose token is the lock's
 // current one belongs to the term that is current at the second read.
 std::optional<proclamation> election_observer::proclaimed() const {
-  auto value = ctx_->read(protocol::store_read{protocol::read_kind::value, lock_id_, 0, 0},
-                          std::nullopt);
+  auto value =
+      ctx_->read(protocol::store_read{protocol::read_kind::value, lock_id_, 0, 0}, std::nullopt);
   if (!value && value.error().code == errc::not_found)
     return std::nullopt;
   if (!value)
@@ -53,9 +55,9 @@ void election::proclaim(const std::string& value) {
     throw error_exception(detail::not_leading(*state_));
   auto bytes = detail::encode_proclamation({candidate(), token, value});
   auto written = state_->ctx->propose(
-    protocol::cmd_fenced{protocol::write_fence{state_->lock_id, token},
-                         protocol::cmd_set{state_->lock_id, std::move(bytes)}},
-    std::nullopt);
+      protocol::cmd_fenced{protocol::write_fence{state_->lock_id, token},
+                           protocol::cmd_set{state_->lock_id, std::move(bytes)}},
+      std::nullopt);
   if (!written)
     throw error_exception(written.error());
 }

@@ -42,11 +42,9 @@ void histogram(std::string& out, std::string_view name, std::string_view help,
          seconds_text(h.sum_seconds()) + "\n" + n + "_count " + std::to_string(h.count()) + "\n";
 }
 
-void counter(std::string& out, std::string_view name, std::string_view help,
-             std::uint64_t value) {
-  out += "# HELP " + std::string{name} + " " + std::string{help} + "\n# TYPE " +
-         std::string{name} + " counter\n" + std::string{name} + " " + std::to_string(value) +
-         "\n";
+void counter(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
+  out += "# HELP " + std::string{name} + " " + std::string{help} + "\n# TYPE " + std::string{name} +
+         " counter\n" + std::string{name} + " " + std::to_string(value) + "\n";
 }
 
 void gauge(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
@@ -82,8 +80,7 @@ void render_member_figures(std::string& text, const raft::node::node_overview& h
   gauge(text, "dref_store_topics", "Topics.", st.topics);
   gauge(text, "dref_store_promises", "Promises.", st.promises);
   gauge(text, "dref_store_delays", "Delays.", st.delays);
-  gauge(text, "dref_watchers", "Watches this member serves ((id, watcher) pairs).",
-        here.watchers);
+  gauge(text, "dref_watchers", "Watches this member serves ((id, watcher) pairs).", here.watchers);
 }
 
 } // namespace
@@ -122,9 +119,8 @@ reply router::cluster_status() {
   auto local = member_.status(sys_, status_timeout_);
   if (!local)
     return error_reply(local.error());
-  return json_reply(200, {{"member", local->name},
-                          {"leader", local->leader},
-                          {"members", members_json(*local)}});
+  return json_reply(
+      200, {{"member", local->name}, {"leader", local->leader}, {"members", members_json(*local)}});
 }
 
 nlohmann::json router::members_json(const protocol::node_status& local) {

@@ -1,8 +1,8 @@
 #include "exchange.hpp"
+
 #include "value_json.hpp"
 
 #include <charconv>
-
 #include <nlohmann/json.hpp>
 
 namespace dref::gateway {

@@ -217,7 +217,7 @@ private:
     // A large body is parsed (JSON, base64) on a worker: the socket
     // thread's work per request stays small, whatever a client sends.
     auto first = req.body.size() > socket_thread_body_bytes ? answer{on_a_worker{}}
-                                                           : owner_.routes().begin(req);
+                                                            : owner_.routes().begin(req);
     if (std::holds_alternative<on_a_worker>(first)) {
       asio::post(owner_.workers(), [self = this->shared_from_this(), req = std::move(req),
                                     keep_alive, started]() mutable {
@@ -233,8 +233,10 @@ private:
   void deliver(answer out, bool keep_alive, clock_type::time_point started) {
     auto on_socket_thread = [self = this->shared_from_this(), keep_alive, started](reply r) {
       auto& owner = self->owner_;
-      owner.on_socket_thread([self = std::move(self), r = std::move(r), keep_alive,
-                              started]() mutable { self->send(std::move(r), keep_alive, started); });
+      owner.on_socket_thread(
+          [self = std::move(self), r = std::move(r), keep_alive, started]() mutable {
+            self->send(std::move(r), keep_alive, started);
+          });
     };
     std::visit(
         [&](auto& kind) {
@@ -263,13 +265,15 @@ private:
                   false, started);
     figures.websocket_opened(); // held while the feed opens, so the cap holds
     auto box = std::make_shared<outbox>(owner_.settings().max_stream_backlog_bytes);
-    asio::post(owner_.workers(), [self = this->shared_from_this(), req = std::move(req), box,
-                                  started]() mutable {
-      auto answer = self->owner_.routes().open_stream(req, box);
-      auto executor = self->lowest().get_executor();
-      asio::post(executor, [self = std::move(self), answer = std::move(answer), box,
-                            started]() mutable { self->upgraded(std::move(answer), box, started); });
-    });
+    asio::post(owner_.workers(),
+               [self = this->shared_from_this(), req = std::move(req), box, started]() mutable {
+                 auto answer = self->owner_.routes().open_stream(req, box);
+                 auto executor = self->lowest().get_executor();
+                 asio::post(executor, [self = std::move(self), answer = std::move(answer), box,
+                                       started]() mutable {
+                   self->upgraded(std::move(answer), box, started);
+                 });
+               });
   }
 
   void upgraded(stream_answer answer, const std::shared_ptr<outbox>& box,
@@ -462,7 +466,7 @@ void server::stop() {
   ioc_.stop();
   if (io_thread_.joinable())
     io_thread_.join();
-  workers_.join(); // each route ends within its timeout
+  workers_.join();  // each route ends within its timeout
   routes_->drain(); // so does each question
   beast::error_code ignored;
   acceptor_.close(ignored); // no thread runs the context any more

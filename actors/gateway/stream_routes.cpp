@@ -58,8 +58,8 @@ result<std::optional<json>> change_frame(const store_event& e, std::optional<std
         auto rebuilt = old ? store::apply_delta(*old, e.payload, SIZE_MAX)
                            : result<std::string>{error{errc::internal, "no base value"}};
         if (!rebuilt)
-          return error{errc::internal, "cannot rebuild version " + std::to_string(e.new_version)
-                                         + ": " + rebuilt.error().message};
+          return error{errc::internal, "cannot rebuild version " + std::to_string(e.new_version) +
+                                           ": " + rebuilt.error().message};
         seen = std::move(*rebuilt);
       } else {
         seen = e.payload;
@@ -243,8 +243,8 @@ std::optional<reply> router::open_prefix_stream(const std::string& prefix,
         .receive([&](std::uint64_t) { start = *from; }, on_error);
     if (failed && failed->code == errc::compacted)
       return error_reply(410, "compacted",
-                         "the changes after version " + std::to_string(*from)
-                           + " are no longer kept here: watch without from, then list the "
+                         "the changes after version " + std::to_string(*from) +
+                             " are no longer kept here: watch without from, then list the "
                              "prefix");
   } else {
     self->request(node_, request_timeout_, protocol::watch_atom::value, key, forwarder)

@@ -6,11 +6,11 @@
 // by whichever comes first: the client's own session deadline
 // (session_deadline.hpp, through an inbox of its own) or the store's
 // lock_lost event.
-#include <caf/scheduled_actor.hpp>
-
 #include "context_impl.hpp"
-#include "lapse_alarm.hpp"
 #include "dref/lock.hpp"
+#include "lapse_alarm.hpp"
+
+#include <caf/scheduled_actor.hpp>
 
 namespace dref::detail {
 
@@ -69,8 +69,8 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
 
   void lapse() {
     if (!granted && done)
-      answer(error{errc::session_expired,
-                   "lock '" + lock_id + "': the session lapsed while waiting"});
+      answer(
+          error{errc::session_expired, "lock '" + lock_id + "': the session lapsed while waiting"});
     else if (granted)
       lose();
   }
@@ -89,39 +89,38 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
 
   void watch() {
     ctx->async_watch(
-      self, lock_id,
-      [me = shared_from_this()](const store_event& e) { me->on_event(e); }, std::nullopt,
-      [me = shared_from_this()](result<inbox> watching) {
-        if (!watching)
-          return me->answer(std::move(watching).error());
-        if (!me->done)
-          return; // the session lapsed meanwhile: answered already
-        me->events = std::move(*watching);
-        me->propose_acquire();
-      });
+        self, lock_id, [me = shared_from_this()](const store_event& e) { me->on_event(e); },
+        std::nullopt,
+        [me = shared_from_this()](result<inbox> watching) {
+          if (!watching)
+            return me->answer(std::move(watching).error());
+          if (!me->done)
+            return; // the session lapsed meanwhile: answered already
+          me->events = std::move(*watching);
+          me->propose_acquire();
+        });
   }
 
   void propose_acquire() {
     bool may_wait = !wait || wait->count() > 0;
-    ctx->async_propose(
-      self, cmd_lock_acquire{lock_id, session, owner, may_wait}, std::nullopt,
-      [me = shared_from_this()](result<store_result> got) {
-        if (!got) {
-          if (got.error().code == errc::would_block)
-            return me->answer(std::optional<std::uint64_t>{});
-          return me->answer(std::move(got).error());
-        }
-        const auto& lock = std::get<res_lock>(*got);
-        if (lock.granted)
-          return me->grant(lock.token);
-        if (me->wait && me->done)
-          // Weakly: an answered acquisition must not be kept (with its
-          // context) until a long wait's timer fires.
-          me->events.post_after(*me->wait, [weak = me->weak_from_this()] {
-            if (auto alive = weak.lock())
-              alive->give_up();
-          });
-      });
+    ctx->async_propose(self, cmd_lock_acquire{lock_id, session, owner, may_wait}, std::nullopt,
+                       [me = shared_from_this()](result<store_result> got) {
+                         if (!got) {
+                           if (got.error().code == errc::would_block)
+                             return me->answer(std::optional<std::uint64_t>{});
+                           return me->answer(std::move(got).error());
+                         }
+                         const auto& lock = std::get<res_lock>(*got);
+                         if (lock.granted)
+                           return me->grant(lock.token);
+                         if (me->wait && me->done)
+                           // Weakly: an answered acquisition must not be kept (with its
+                           // context) until a long wait's timer fires.
+                           me->events.post_after(*me->wait, [weak = me->weak_from_this()] {
+                             if (auto alive = weak.lock())
+                               alive->give_up();
+                           });
+                       });
   }
 
   void grant(std::uint64_t at) {
@@ -150,7 +149,9 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
     if (e.session != session || e.owner != owner)
       return;
     switch (e.kind) {
-      case event_kind::lock_granted: grant(e.number); break;
+      case event_kind::lock_granted:
+        grant(e.number);
+        break;
       case event_kind::lock_released:
         if (!granted && e.number == 0 && !giving_up) // dropped from the queue
           answer(error{errc::session_expired,
@@ -164,16 +165,21 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
         if (granted && e.number == token)
           lose();
         break;
-      default: break;
+      default:
+        break;
     }
   }
 };
 
 } // namespace
 
-std::string actor_owner(std::uint64_t actor_id) { return "actor-" + std::to_string(actor_id); }
+std::string actor_owner(std::uint64_t actor_id) {
+  return "actor-" + std::to_string(actor_id);
+}
 
-std::string actor_owner(const caf::scheduled_actor* self) { return actor_owner(self->id()); }
+std::string actor_owner(const caf::scheduled_actor* self) {
+  return actor_owner(self->id());
+}
 
 void lock_core::acquire(caf::scheduled_actor* self, std::string owner,
                         std::optional<std::chrono::milliseconds> wait,
@@ -201,33 +207,33 @@ void lock_core::release(caf::scheduled_actor* self, std::uint64_t token,
   };
   if (auto lost = ctx->lost_grant_error(id, token))
     return done(*lost);
-  ctx->async_session(self, [ctx = ctx, self, name = id, token, done,
-                            refuse](result<std::string> session) {
-    if (!session)
-      return done(std::move(session).error());
-    ctx->async_read(
-      self, store_read{read_kind::lock, name, 0, 0}, std::nullopt,
-      [ctx, self, name, token, done, refuse, session = *session](result<read_result> got) {
-        if (!got)
-          return done(std::move(got).error());
-        const auto& state = std::get<lock_state>(*got);
-        if (!state.held)
-          return refuse("nobody holds it");
-        if (state.session != session)
-          return refuse("another node holds it");
-        if (state.token != token)
-          return refuse("held under fencing token " + std::to_string(state.token) + ", not "
-                        + std::to_string(token));
-        // The store checks holder and token again: a lapse in between is
-        // refused.
-        ctx->async_propose(self, cmd_lock_release{name, session, state.owner, token},
-                           std::nullopt, [done](result<store_result> released) {
-                             if (!released)
-                               return done(std::move(released).error());
-                             done(result<void>{});
-                           });
+  ctx->async_session(
+      self, [ctx = ctx, self, name = id, token, done, refuse](result<std::string> session) {
+        if (!session)
+          return done(std::move(session).error());
+        ctx->async_read(
+            self, store_read{read_kind::lock, name, 0, 0}, std::nullopt,
+            [ctx, self, name, token, done, refuse, session = *session](result<read_result> got) {
+              if (!got)
+                return done(std::move(got).error());
+              const auto& state = std::get<lock_state>(*got);
+              if (!state.held)
+                return refuse("nobody holds it");
+              if (state.session != session)
+                return refuse("another node holds it");
+              if (state.token != token)
+                return refuse("held under fencing token " + std::to_string(state.token) + ", not " +
+                              std::to_string(token));
+              // The store checks holder and token again: a lapse in between is
+              // refused.
+              ctx->async_propose(self, cmd_lock_release{name, session, state.owner, token},
+                                 std::nullopt, [done](result<store_result> released) {
+                                   if (!released)
+                                     return done(std::move(released).error());
+                                   done(result<void>{});
+                                 });
+            });
       });
-  });
 }
 
 } // namespace dref::detail

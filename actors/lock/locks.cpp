@@ -3,12 +3,12 @@
 // when queued; a guard releases on destruction and hears of its loss: from
 // the client's own session deadline (session_deadline.hpp), or from the
 // store's lock_lost event, whichever comes first.
+#include "context_impl.hpp"
+#include "dref/context.hpp"
+
 #include <condition_variable>
 #include <functional>
 #include <thread>
-
-#include "context_impl.hpp"
-#include "dref/context.hpp"
 
 namespace dref::detail {
 
@@ -102,7 +102,8 @@ void on_lock_event(const std::weak_ptr<held_lock>& weak, const protocol::store_e
         if (held->granted && e.number == held->token)
           lost = true;
         break;
-      default: break;
+      default:
+        break;
     }
   }
   held->changed.notify_all();
@@ -131,8 +132,8 @@ context_impl::acquire(const std::string& lock_id, std::optional<std::chrono::mil
     if (auto alive = weak.lock())
       alive->lose();
   });
-  auto watching = watch(lock_id, [weak](const protocol::store_event& e) { on_lock_event(weak, e); },
-                        std::nullopt);
+  auto watching = watch(
+      lock_id, [weak](const protocol::store_event& e) { on_lock_event(weak, e); }, std::nullopt);
   if (!watching)
     return std::move(watching).error();
   held->watch = std::move(*watching);
@@ -164,8 +165,8 @@ context_impl::acquire(const std::string& lock_id, std::optional<std::chrono::mil
   }
   if (!held->granted) {
     // Timed out: leave the queue, unless the grant won the race.
-    auto cancelled = propose(protocol::cmd_lock_cancel_wait{lock_id, held->session, held->owner},
-                             std::nullopt);
+    auto cancelled =
+        propose(protocol::cmd_lock_cancel_wait{lock_id, held->session, held->owner}, std::nullopt);
     if (cancelled) {
       if (auto* won = std::get_if<protocol::res_lock>(&*cancelled); won && won->granted) {
         std::lock_guard guard{held->mutex};
@@ -191,9 +192,13 @@ lock_guard& lock_guard::operator=(lock_guard&& other) noexcept {
   return *this;
 }
 
-const std::string& lock_guard::id() const { return held_->lock_id; }
+const std::string& lock_guard::id() const {
+  return held_->lock_id;
+}
 
-std::uint64_t lock_guard::fencing_token() const { return held_->token; }
+std::uint64_t lock_guard::fencing_token() const {
+  return held_->token;
+}
 
 bool lock_guard::lost() const {
   {
@@ -242,21 +247,22 @@ void context::unlock(const dref::id& id, std::uint64_t fencing_token) {
   if (auto lost = impl_->lost_grant_error(id.str(), fencing_token))
     throw error_exception(*lost);
   auto session_id = impl_->session().value();
-  auto got = impl_->read(protocol::store_read{protocol::read_kind::lock, id.str(), 0, 0},
-                         std::nullopt)
-               .value();
+  auto got =
+      impl_->read(protocol::store_read{protocol::read_kind::lock, id.str(), 0, 0}, std::nullopt)
+          .value();
   const auto& state = std::get<protocol::lock_state>(got);
   if (!state.held)
     refuse("nobody holds it");
   if (state.session != session_id)
     refuse("another node holds it");
   if (state.token != fencing_token)
-    refuse("held under fencing token " + std::to_string(state.token) + ", not "
-           + std::to_string(fencing_token));
+    refuse("held under fencing token " + std::to_string(state.token) + ", not " +
+           std::to_string(fencing_token));
   // The store checks holder and token again: a lapse in between is refused.
-  (void)impl_->propose(protocol::cmd_lock_release{id.str(), session_id, state.owner, fencing_token},
-                       std::nullopt)
-    .value();
+  (void)impl_
+      ->propose(protocol::cmd_lock_release{id.str(), session_id, state.owner, fencing_token},
+                std::nullopt)
+      .value();
 }
 
 std::optional<lock_guard> context::try_lock(const dref::id& id) {

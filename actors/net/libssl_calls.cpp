@@ -25,6 +25,7 @@
 // here too: they get the queue cleared, never the bounds.
 
 #include "libssl_calls.hpp"
+
 #include "tls_guard.hpp"
 
 #include <dlfcn.h>
@@ -59,8 +60,8 @@ int SSL_read(SSL* ssl, void* buf, int num) {
   static const auto real = libssl<int (*)(SSL*, void*, int)>("SSL_read");
   ERR_clear_error();
   auto got = real(ssl, buf, num);
-  if (got > 0 && guard::called_by_caf(__builtin_return_address(0))
-      && !guard::admit_read(ssl, buf, got))
+  if (got > 0 && guard::called_by_caf(__builtin_return_address(0)) &&
+      !guard::admit_read(ssl, buf, got))
     return refuse_for_caf();
   return got;
 }

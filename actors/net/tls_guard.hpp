@@ -33,7 +33,7 @@ struct tls_guard_counts {
   std::uint64_t handshake_timeouts = 0;
   std::uint64_t oversized_messages = 0;
   std::uint64_t forbidden_frames = 0; // peer_roles.hpp
-  std::size_t open_connections = 0; // accepted, not yet freed
+  std::size_t open_connections = 0;   // accepted, not yet freed
 };
 
 tls_guard_counts tls_guard_counts_now();

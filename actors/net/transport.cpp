@@ -50,8 +50,7 @@ void configure(caf::actor_system_config& cfg, const config::tls& settings,
   // gateway's reads 15.5-17.4k -> 19.1-22.2k/s (two alternating runs each;
   // bench/README.md). Nothing of dref blocks a scheduler thread; a program
   // whose actors do can set scheduler.max-threads in its own configuration.
-  cfg.set("scheduler.max-threads",
-          std::max<std::size_t>(2, std::thread::hardware_concurrency()));
+  cfg.set("scheduler.max-threads", std::max<std::size_t>(2, std::thread::hardware_concurrency()));
   cfg.set("logger.verbosity", caf::atom("quiet"));
   if (settings.enabled())
     heartbeat = std::max(heartbeat, min_tls_heartbeat);

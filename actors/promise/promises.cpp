@@ -1,9 +1,9 @@
 // Promises: deliver through the store; wait by watching the id first, then
 // reading, so a delivery between the two is never missed.
-#include <condition_variable>
-
 #include "context_impl.hpp"
 #include "dref/promise.hpp"
+
+#include <condition_variable>
 
 namespace dref::detail {
 
@@ -32,17 +32,17 @@ result<std::string> promise_core::await(std::optional<std::chrono::milliseconds>
   };
   auto w = std::make_shared<waiter>();
   auto sub = ctx->watch(
-    id,
-    [w](const protocol::store_event& e) {
-      if (e.kind != protocol::event_kind::promise_delivered)
-        return;
-      {
-        std::lock_guard guard{w->mutex};
-        w->value = e.payload;
-      }
-      w->changed.notify_all();
-    },
-    std::nullopt);
+      id,
+      [w](const protocol::store_event& e) {
+        if (e.kind != protocol::event_kind::promise_delivered)
+          return;
+        {
+          std::lock_guard guard{w->mutex};
+          w->value = e.payload;
+        }
+        w->changed.notify_all();
+      },
+      std::nullopt);
   if (!sub)
     return std::move(sub).error();
   auto now = peek();
@@ -54,8 +54,8 @@ result<std::string> promise_core::await(std::optional<std::chrono::milliseconds>
   auto ready = [&] { return w->value.has_value(); };
   if (wait) {
     if (!w->changed.wait_for(guard, *wait, ready))
-      return error{errc::timeout, "promise '" + id + "' was not delivered within "
-                                    + std::to_string(wait->count()) + " ms"};
+      return error{errc::timeout, "promise '" + id + "' was not delivered within " +
+                                      std::to_string(wait->count()) + " ms"};
   } else {
     w->changed.wait(guard, ready);
   }

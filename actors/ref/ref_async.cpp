@@ -3,6 +3,14 @@
 // one-shot response handler, the way CAF's own request(...).then(...) does
 // for the actor types it knows; here the actor is only known as a
 // scheduled_actor, so the steps are spelled out.
+#include "context_impl.hpp"
+#include "dref/detail/ref_core.hpp"
+#include "dref/protocol/caf/bridge.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "dref/requests/request_from.hpp"
+#include "store_answers.hpp"
+#include "value_cache.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/event_based_actor.hpp>
@@ -10,14 +18,6 @@
 #include <caf/scheduled_actor.hpp>
 #include <caf/send.hpp>
 #include <deque>
-
-#include "context_impl.hpp"
-#include "store_answers.hpp"
-#include "dref/detail/ref_core.hpp"
-#include "dref/protocol/caf/bridge.hpp"
-#include "dref/protocol/caf/type_ids.hpp"
-#include "dref/requests/request_from.hpp"
-#include "value_cache.hpp"
 
 namespace dref::detail {
 
@@ -70,7 +70,7 @@ struct ref_actor_state {
   bool busy = false;
   std::optional<value_state> known; // what this actor wrote last
   std::size_t batch_limit = SIZE_MAX;
-  int attempts = 0; // conflicts in a row
+  int attempts = 0;           // conflicts in a row
   bool starting_copy = false; // start_copy is under way
   static inline const char* name = "dref.ref";
 };
@@ -153,28 +153,27 @@ void start_copy(ref_actor_type* self, const std::shared_ptr<context_impl>& ctx) 
   st.starting_copy = true;
   auto done = [self] { self->state.starting_copy = false; };
   ctx->async_watch_subscription(
-    self, st.id, feed(st.cache), {},
-    [self, done](result<subscription> watching) {
-      auto owner = self->state.ctx.lock();
-      if (!watching || !owner || owner->stopped)
-        return done();
-      auto watch = std::make_shared<subscription>(std::move(*watching));
-      owner->ask_backend(
-          self, store_read{read_kind::value, self->state.id, 0, 0}, {},
-          [self, done, watch](store_read_reply& reply) {
-            done();
-            if (reply.error)
-              return; // no copy this time (the watch ends with `watch`)
-            auto& cache = *self->state.cache;
-            std::unique_lock filling{cache.fill_mutex, std::try_to_lock};
-            if (!filling.owns_lock() || cache.watch.active())
-              return; // another caller is starting it, or has: ours ends
-            cache.watch = std::move(*watch);
-            auto& read = std::get<value_state>(reply.value);
-            cache.go_live(std::pair{read.version, std::move(read.value)});
-          },
-          [done](caf::error&) { done(); });
-    });
+      self, st.id, feed(st.cache), {}, [self, done](result<subscription> watching) {
+        auto owner = self->state.ctx.lock();
+        if (!watching || !owner || owner->stopped)
+          return done();
+        auto watch = std::make_shared<subscription>(std::move(*watching));
+        owner->ask_backend(
+            self, store_read{read_kind::value, self->state.id, 0, 0}, {},
+            [self, done, watch](store_read_reply& reply) {
+              done();
+              if (reply.error)
+                return; // no copy this time (the watch ends with `watch`)
+              auto& cache = *self->state.cache;
+              std::unique_lock filling{cache.fill_mutex, std::try_to_lock};
+              if (!filling.owns_lock() || cache.watch.active())
+                return; // another caller is starting it, or has: ours ends
+              cache.watch = std::move(*watch);
+              auto& read = std::get<value_state>(reply.value);
+              cache.go_live(std::pair{read.version, std::move(read.value)});
+            },
+            [done](caf::error&) { done(); });
+      });
 }
 
 // A round's base: the context's copy (value_cache.hpp) when it is current
@@ -187,8 +186,7 @@ void read_and_commit(ref_actor_type* self, bool may_use_copy = true) {
   if (may_use_copy) {
     auto copy = current_copy(*self->state.cache, false);
     if (copy && copy->bytes)
-      return commit_round(self, value_state{std::move(*copy->bytes), copy->version, {}, {}},
-                          false);
+      return commit_round(self, value_state{std::move(*copy->bytes), copy->version, {}, {}}, false);
   }
   ctx->ask_backend(
       self, store_read{read_kind::value, self->state.id, 0, 0}, {},
@@ -201,9 +199,7 @@ void read_and_commit(ref_actor_type* self, bool may_use_copy = true) {
             start_copy(self, owner);
         commit_round(self, base, true);
       },
-      [self](caf::error& err) {
-        fail_batch(self, batch_size(self->state), from_caf_error(err));
-      });
+      [self](caf::error& err) { fail_batch(self, batch_size(self->state), from_caf_error(err)); });
 }
 
 void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
@@ -222,8 +218,7 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
   std::weak_ptr<context_impl> weak = ctx;
   ctx->ask_backend(
       self,
-      guarded(write_at_version(st.id, base.version, &base.value, *next),
-              fence ? &*fence : nullptr),
+      guarded(write_at_version(st.id, base.version, &base.value, *next), fence ? &*fence : nullptr),
       {},
       [self, weak, n, written = *next, base_version = base.version](store_reply& reply) {
         auto owner = weak.lock();
@@ -240,8 +235,8 @@ void commit_round(ref_actor_type* self, const value_state& base, bool fresh) {
         // decode_failed: the round's patch was made against a copy that
         // was not the value at its version; like a lost race, it starts
         // again from a read.
-        if (reply.error->code == errc::version_conflict
-            || reply.error->code == errc::decode_failed) {
+        if (reply.error->code == errc::version_conflict ||
+            reply.error->code == errc::decode_failed) {
           state.cache->mark_stale(base_version);
           int limit = owner ? owner->options.max_update_attempts : 0;
           if (++state.attempts < limit)
@@ -276,14 +271,14 @@ caf::behavior ref_actor(ref_actor_type* self, std::weak_ptr<context_impl> ctx, s
   self->state.id = std::move(id);
   self->state.cache = std::move(cache);
   return {
-    [self](update_atom, update_request& request) {
-      auto promise = self->make_response_promise();
-      self->state.queue.push_back(
-        pending_update{std::move(request.attempt), promise, std::move(request.fence), {}});
-      if (!self->state.busy)
-        start_round(self);
-      return promise;
-    },
+      [self](update_atom, update_request& request) {
+        auto promise = self->make_response_promise();
+        self->state.queue.push_back(
+            pending_update{std::move(request.attempt), promise, std::move(request.fence), {}});
+        if (!self->state.busy)
+          start_round(self);
+        return promise;
+      },
   };
 }
 
@@ -331,16 +326,15 @@ void ref_core::async_set(caf::scheduled_actor* self, std::string bytes, timeout_
   // As the blocking set (ref_core.cpp): a patch against the copy, and the
   // whole value when another write came first.
   auto base = patch->expected_version;
-  ctx_->async_propose(
-    self, guarded(std::move(*patch), guard), timeout,
-    [cache = cache_, base, set_whole, written,
-     bytes = std::move(bytes)](result<store_result> got) mutable {
-      if (!got && patch_refused(got.error())) {
-        cache->mark_stale(base);
-        return set_whole(std::move(bytes));
-      }
-      written(std::move(got));
-    });
+  ctx_->async_propose(self, guarded(std::move(*patch), guard), timeout,
+                      [cache = cache_, base, set_whole, written,
+                       bytes = std::move(bytes)](result<store_result> got) mutable {
+                        if (!got && patch_refused(got.error())) {
+                          cache->mark_stale(base);
+                          return set_whole(std::move(bytes));
+                        }
+                        written(std::move(got));
+                      });
 }
 
 namespace {
@@ -355,16 +349,16 @@ auto answered_as(std::string id, F f) {
 
 } // namespace
 
-void ref_core::async_create(caf::scheduled_actor* self, std::string bytes,
-                            metadata_map metadata, timeout_ms timeout,
+void ref_core::async_create(caf::scheduled_actor* self, std::string bytes, metadata_map metadata,
+                            timeout_ms timeout,
                             std::function<void(result<res_created>)> done) const {
-  ctx_->async_propose(self, cmd_create_if_absent{id_, std::move(bytes), std::move(metadata)},
-                      timeout,
-                      answered_as<res_created>(id_, [done, cache = cache_](result<res_created> got) {
-                        if (got && got->created)
-                          cache->raise_floor(got->version);
-                        done(std::move(got));
-                      }));
+  ctx_->async_propose(
+      self, cmd_create_if_absent{id_, std::move(bytes), std::move(metadata)}, timeout,
+      answered_as<res_created>(id_, [done, cache = cache_](result<res_created> got) {
+        if (got && got->created)
+          cache->raise_floor(got->version);
+        done(std::move(got));
+      }));
 }
 
 void ref_core::async_remove(caf::scheduled_actor* self, timeout_ms timeout,
@@ -404,14 +398,14 @@ void ref_core::async_update(caf::scheduled_actor* self, byte_update attempt, tim
   if (auto ok = check_fence(fence ? &*fence : nullptr); !ok)
     return done(ok.error());
   request_from(
-    self, ctx_->ref_actor(id_), ctx_->backend_timeout(timeout),
-    caf::make_message(update_atom::value, update_request{std::move(attempt), std::move(fence)}),
-    [done](update_reply& reply) {
-      if (reply.failure)
-        return done(std::move(*reply.failure));
-      done(std::move(reply.outcome));
-    },
-    [done](caf::error& err) { done(from_caf_error(err)); });
+      self, ctx_->ref_actor(id_), ctx_->backend_timeout(timeout),
+      caf::make_message(update_atom::value, update_request{std::move(attempt), std::move(fence)}),
+      [done](update_reply& reply) {
+        if (reply.failure)
+          return done(std::move(*reply.failure));
+        done(std::move(reply.outcome));
+      },
+      [done](caf::error& err) { done(from_caf_error(err)); });
 }
 
 } // namespace dref::detail

@@ -1,12 +1,12 @@
 #include "dref/detail/ref_core.hpp"
 
-#include <random>
-#include <thread>
-
 #include "context_impl.hpp"
+#include "dref/store/delta.hpp"
 #include "store_answers.hpp"
 #include "value_cache.hpp"
-#include "dref/store/delta.hpp"
+
+#include <random>
+#include <thread>
 
 namespace dref::detail {
 
@@ -53,7 +53,9 @@ result<std::uint64_t> version_of(result<store_result> got, const std::string& id
 } // namespace
 
 ref_core::ref_core(std::shared_ptr<context_impl> ctx, std::string id)
-  : ctx_(std::move(ctx)), id_(std::move(id)), cache_(ctx_->cache_for(id_)) {}
+    : ctx_(std::move(ctx))
+    , id_(std::move(id))
+    , cache_(ctx_->cache_for(id_)) {}
 
 result<value_state> ref_core::read(timeout_ms timeout) const {
   return expect_read<value_state>(ctx_->read(store_read{read_kind::value, id_, 0, 0}, timeout),
@@ -63,7 +65,8 @@ result<value_state> ref_core::read(timeout_ms timeout) const {
 result<res_created> ref_core::create(std::string bytes, metadata_map metadata,
                                      timeout_ms timeout) const {
   auto created = expect<res_created>(
-    ctx_->propose(cmd_create_if_absent{id_, std::move(bytes), std::move(metadata)}, timeout), id_);
+      ctx_->propose(cmd_create_if_absent{id_, std::move(bytes), std::move(metadata)}, timeout),
+      id_);
   if (created && created->created)
     cache_->raise_floor(created->version);
   return created;
@@ -88,7 +91,7 @@ result<std::uint64_t> ref_core::set(std::string bytes, timeout_ms timeout,
     // wrong), the set goes whole after all.
     auto base = patch->expected_version;
     auto patched =
-      version_of<res_written>(ctx_->propose(guarded(std::move(*patch), fence), timeout), id_);
+        version_of<res_written>(ctx_->propose(guarded(std::move(*patch), fence), timeout), id_);
     if (patched) {
       cache_->raise_floor(*patched);
       return patched;
@@ -98,7 +101,7 @@ result<std::uint64_t> ref_core::set(std::string bytes, timeout_ms timeout,
     cache_->mark_stale(base);
   }
   auto written = version_of<res_written>(
-    ctx_->propose(guarded(cmd_set{id_, std::move(bytes)}, fence), timeout), id_);
+      ctx_->propose(guarded(cmd_set{id_, std::move(bytes)}, fence), timeout), id_);
   if (written)
     cache_->raise_floor(*written); // this context reads its own writes
   return written;
@@ -134,25 +137,25 @@ result<std::uint64_t> ref_core::cas(std::uint64_t expected_version, const std::s
     // The update's base (this context's copy) was not the value at its
     // version: the update starts again from a newer one.
     cache_->mark_stale(expected_version);
-    return error{errc::version_conflict, "ref '" + id_ + "': the copy an update started from "
-                                         "was not the value at version "
-                                         + std::to_string(expected_version)};
+    return error{errc::version_conflict, "ref '" + id_ +
+                                             "': the copy an update started from "
+                                             "was not the value at version " +
+                                             std::to_string(expected_version)};
   }
   return written;
 }
 
 result<std::uint64_t> ref_core::propose_cas(std::uint64_t expected_version,
-                                             const std::string* old_bytes, const std::string& bytes,
-                                             timeout_ms timeout, const write_fence* fence) const {
+                                            const std::string* old_bytes, const std::string& bytes,
+                                            timeout_ms timeout, const write_fence* fence) const {
   return version_of<res_written>(
-    ctx_->propose(guarded(write_at_version(id_, expected_version, old_bytes, bytes),
-                          fence),
-                  timeout),
-    id_);
+      ctx_->propose(guarded(write_at_version(id_, expected_version, old_bytes, bytes), fence),
+                    timeout),
+      id_);
 }
 
 cas_or_patch write_at_version(std::string id, std::uint64_t expected_version,
-                               const std::string* old_bytes, const std::string& bytes) {
+                              const std::string* old_bytes, const std::string& bytes) {
   if (old_bytes != nullptr)
     if (auto delta = smaller_delta(*old_bytes, bytes))
       return cmd_patch{std::move(id), expected_version, std::move(*delta)};
@@ -167,7 +170,7 @@ result<res_removed> ref_core::remove(timeout_ms timeout, const write_fence* fenc
 
 result<res_ran> ref_core::run(std::string command, std::string args, timeout_ms timeout) const {
   auto ran = expect<res_ran>(
-    ctx_->propose(cmd_run{id_, std::move(command), std::move(args)}, timeout), id_);
+      ctx_->propose(cmd_run{id_, std::move(command), std::move(args)}, timeout), id_);
   if (ran)
     cache_->raise_floor(ran->version);
   return ran;
@@ -176,12 +179,12 @@ result<res_ran> ref_core::run(std::string command, std::string args, timeout_ms 
 result<query_answer> ref_core::query(std::string name, std::string args, bool stale,
                                      timeout_ms timeout) const {
   return expect_read<query_answer>(
-    ctx_->read(query_request(id_, std::move(name), std::move(args), stale), timeout), id_);
+      ctx_->read(query_request(id_, std::move(name), std::move(args), stale), timeout), id_);
 }
 
 result<std::uint64_t> ref_core::set_metadata(metadata_map metadata, timeout_ms timeout) const {
-  return version_of<res_written>(
-    ctx_->propose(cmd_set_metadata{id_, std::move(metadata)}, timeout), id_);
+  return version_of<res_written>(ctx_->propose(cmd_set_metadata{id_, std::move(metadata)}, timeout),
+                                 id_);
 }
 
 std::unique_lock<std::mutex> ref_core::local_update_turn() const {
@@ -189,11 +192,13 @@ std::unique_lock<std::mutex> ref_core::local_update_turn() const {
 }
 
 error retries_exhausted(const std::string& id, int attempts) {
-  return error{errc::retries_exhausted, "ref '" + id + "': " + std::to_string(attempts)
-                                          + " attempts lost to concurrent writers"};
+  return error{errc::retries_exhausted, "ref '" + id + "': " + std::to_string(attempts) +
+                                            " attempts lost to concurrent writers"};
 }
 
-int ref_core::max_update_attempts() const noexcept { return ctx_->options.max_update_attempts; }
+int ref_core::max_update_attempts() const noexcept {
+  return ctx_->options.max_update_attempts;
+}
 
 void ref_core::backoff(int attempt) const {
   thread_local std::minstd_rand jitter{std::random_device{}()};

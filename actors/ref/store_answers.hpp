@@ -3,8 +3,8 @@
 // contract), or errc::internal naming ref `id` when a backend broke it;
 // and the one way a ref writes at a version.
 
-#include "dref/protocol/result.hpp"
 #include "dref/detail/ref_core.hpp"
+#include "dref/protocol/result.hpp"
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
 #include "dref/protocol/store_results.hpp"
@@ -41,8 +41,8 @@ result<R> expect_read(result<protocol::read_result> got, const std::string& id) 
   return alternative_of<R>(std::move(got), id, "read");
 }
 
-inline protocol::store_read query_request(const std::string& id, std::string name,
-                                          std::string args, bool stale) {
+inline protocol::store_read query_request(const std::string& id, std::string name, std::string args,
+                                          bool stale) {
   protocol::store_read request{protocol::read_kind::query, id, 0, 0};
   request.command = std::move(name);
   request.args = std::move(args);
@@ -68,8 +68,8 @@ std::optional<protocol::cmd_patch> patch_from_copy(const std::string& id, value_
 // copy was not what it took it for (another write came first, the id went,
 // or the bytes differ): a set may go whole instead.
 inline bool patch_refused(const error& e) {
-  return e.code == errc::version_conflict || e.code == errc::not_found
-         || e.code == errc::decode_failed;
+  return e.code == errc::version_conflict || e.code == errc::not_found ||
+         e.code == errc::decode_failed;
 }
 
 // The write alone, or under fence (ref_core.hpp's guarded).

@@ -61,7 +61,9 @@ void value_cache::on_event(const protocol::store_event& e) {
   using protocol::event_kind;
   switch (e.kind) {
     case event_kind::value_created:
-    case event_kind::value_caught_up: offer(e.new_version, e.payload); break;
+    case event_kind::value_caught_up:
+      offer(e.new_version, e.payload);
+      break;
     case event_kind::value_written:
       if (e.payload_type == protocol::payload_kind::delta) {
         std::optional<std::string> base = e.old_value;
@@ -79,7 +81,9 @@ void value_cache::on_event(const protocol::store_event& e) {
         offer(e.new_version, e.payload);
       }
       break;
-    case event_kind::value_removed: offer(e.new_version, std::nullopt); break;
+    case event_kind::value_removed:
+      offer(e.new_version, std::nullopt);
+      break;
     case event_kind::metadata_changed: {
       // The value stays; only the version moves on.
       {
@@ -92,7 +96,8 @@ void value_cache::on_event(const protocol::store_event& e) {
       changed.notify_all();
       break;
     }
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -128,8 +133,9 @@ result<protocol::value_state> ref_core::cached(timeout_ms timeout) const {
       return std::nullopt;
     if (!cache_->bytes)
       return result<protocol::value_state>{
-        error{errc::not_found, "ref '" + id_ + "' does not exist"}};
-    return result<protocol::value_state>{protocol::value_state{*cache_->bytes, cache_->version, {}, {}}};
+          error{errc::not_found, "ref '" + id_ + "' does not exist"}};
+    return result<protocol::value_state>{
+        protocol::value_state{*cache_->bytes, cache_->version, {}, {}}};
   };
   if (auto known = answer(false))
     return std::move(*known);
@@ -171,7 +177,7 @@ result<void> ref_core::start_watch(timeout_ms timeout) const {
 
 std::optional<value_cache::copy> current_copy(value_cache& cache, bool wait) {
   auto copy = cache.current(wait ? ref_core::copy_catch_up_wait : std::chrono::milliseconds{0},
-                              ref_core::copy_min_size);
+                            ref_core::copy_min_size);
   if (copy || !wait)
     return copy;
   bool behind = false;

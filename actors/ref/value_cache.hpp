@@ -11,8 +11,11 @@
 // value is large gets one on its first update, so that a one-field change
 // neither reads the whole value back nor, through a patch, sends it.
 
-#include <condition_variable>
+#include "dref/protocol/store_results.hpp"
+#include "dref/subscription.hpp"
+
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -21,9 +24,6 @@
 #include <optional>
 #include <string>
 #include <utility>
-
-#include "dref/protocol/store_results.hpp"
-#include "dref/subscription.hpp"
 
 namespace dref::detail {
 

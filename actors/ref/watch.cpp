@@ -1,6 +1,13 @@
 // Watches: one small actor per subscription receives the backend's change
 // events and runs the callback through the handle's gate. Destroying the
 // handle closes the gate and stops the actor.
+#include "context_impl.hpp"
+#include "dref/detail/ref_core.hpp"
+#include "dref/protocol/caf/bridge.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
+#include "dref/store/delta.hpp"
+#include "watch_handle.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
@@ -9,13 +16,6 @@
 #include <optional>
 #include <utility>
 
-#include "context_impl.hpp"
-#include "dref/detail/ref_core.hpp"
-#include "dref/protocol/caf/bridge.hpp"
-#include "dref/protocol/caf/type_ids.hpp"
-#include "dref/store/delta.hpp"
-#include "watch_handle.hpp"
-
 namespace dref::detail {
 
 namespace {
@@ -23,7 +23,7 @@ namespace {
 caf::behavior watcher(caf::event_based_actor*,
                       std::function<void(const protocol::store_event&)> on_event) {
   return {
-    [on_event](const protocol::store_event& e) { on_event(e); },
+      [on_event](const protocol::store_event& e) { on_event(e); },
   };
 }
 
@@ -32,7 +32,8 @@ caf::behavior watcher(caf::event_based_actor*,
 // catch-up's removal, a metadata change), catch-ups reported only when
 // they change what the watch saw (ref_core.hpp).
 std::function<void(const protocol::store_event&)> value_changes(ref_core::change_handler f) {
-  return [f = std::move(f), seen = std::optional<std::string>{}](const protocol::store_event& e) mutable {
+  return [f = std::move(f),
+          seen = std::optional<std::string>{}](const protocol::store_event& e) mutable {
     using protocol::event_kind;
     byte_change c;
     c.old_version = e.old_version;
@@ -76,7 +77,8 @@ std::function<void(const protocol::store_event&)> value_changes(ref_core::change
         c.old_bytes = seen;
         c.new_bytes = seen;
         break;
-      default: return;
+      default:
+        return;
     }
     f(c);
   };
@@ -99,8 +101,8 @@ result<subscription> context_impl::watch(const std::string& key,
   auto& self = requester();
   self->request(backend->actor, timeout_or_default(timeout), backend::watch_atom::value, key,
                 handle->watcher)
-    .receive([&](std::uint64_t) { out = subscription{handle}; },
-             [&](caf::error& err) { out = from_caf_error(err); });
+      .receive([&](std::uint64_t) { out = subscription{handle}; },
+               [&](caf::error& err) { out = from_caf_error(err); });
   return out;
 }
 
@@ -110,9 +112,9 @@ void ref_core::async_watch_values(caf::scheduled_actor* self, change_handler f, 
 }
 
 void context_impl::async_watch_subscription(
-  caf::scheduled_actor* self, const std::string& key,
-  std::function<void(const protocol::store_event&)> on_event, timeout_ms timeout,
-  std::function<void(result<subscription>)> done) {
+    caf::scheduled_actor* self, const std::string& key,
+    std::function<void(const protocol::store_event&)> on_event, timeout_ms timeout,
+    std::function<void(result<subscription>)> done) {
   if (stopped)
     return done(shut_down_error());
   auto handle = std::make_shared<watch_handle>();
@@ -120,8 +122,9 @@ void context_impl::async_watch_subscription(
   // Until the answer, the handle lives in the handlers: a timeout drops it
   // and so stops the watcher.
   ask_backend_watch(
-    self, key, handle->watcher, timeout, [done, handle](std::uint64_t) { done(subscription{handle}); },
-    [done](caf::error& err) { done(from_caf_error(err)); });
+      self, key, handle->watcher, timeout,
+      [done, handle](std::uint64_t) { done(subscription{handle}); },
+      [done](caf::error& err) { done(from_caf_error(err)); });
 }
 
 } // namespace dref::detail

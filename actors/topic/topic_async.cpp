@@ -3,12 +3,12 @@
 // from the requested seq, then hand over to the live events, skipping what
 // the replay delivered), all in the subscribing actor's context, where the
 // watch's inbox delivers the events: no lock, and f runs there too.
+#include "context_impl.hpp"
+#include "dref/topic.hpp"
+
 #include <caf/scheduled_actor.hpp>
 #include <utility>
 #include <vector>
-
-#include "context_impl.hpp"
-#include "dref/topic.hpp"
 
 namespace dref::detail {
 
@@ -93,14 +93,14 @@ void topic_core::async_subscribe(caf::scheduled_actor* self, std::uint64_t from_
   reader->live = from_seq == 0;
   reader->next = from_seq;
   ctx->async_watch(
-    self, id, [reader](const store_event& e) { reader->on_event(e); }, std::nullopt,
-    [reader](result<inbox> watching) {
-      if (!watching)
-        return reader->done(std::move(watching).error());
-      if (reader->live)
-        return reader->done(watching->to_subscription());
-      reader->replay(std::move(*watching));
-    });
+      self, id, [reader](const store_event& e) { reader->on_event(e); }, std::nullopt,
+      [reader](result<inbox> watching) {
+        if (!watching)
+          return reader->done(std::move(watching).error());
+        if (reader->live)
+          return reader->done(watching->to_subscription());
+        reader->replay(std::move(*watching));
+      });
 }
 
 } // namespace dref::detail

@@ -14,7 +14,7 @@ result<std::uint64_t> topic_core::publish(std::string bytes) const {
 }
 
 result<topic_history<std::string>> topic_core::read(std::uint64_t from_seq,
-                                                   std::uint32_t limit) const {
+                                                    std::uint32_t limit) const {
   auto got = ctx->read(protocol::store_read{protocol::read_kind::topic, id, from_seq, limit},
                        std::nullopt);
   if (!got)
@@ -32,7 +32,7 @@ namespace {
 struct topic_reader {
   std::mutex mutex;
   std::function<void(std::uint64_t, const std::string&)> deliver;
-  bool live = false;   // history replayed: events go straight out
+  bool live = false;      // history replayed: events go straight out
   std::uint64_t next = 0; // lowest seq not yet delivered
   std::vector<std::pair<std::uint64_t, std::string>> buffered;
 
@@ -53,17 +53,17 @@ topic_core::subscribe(std::uint64_t from_seq,
   reader->deliver = std::move(f);
   reader->live = from_seq == 0;
   auto sub = ctx->watch(
-    id,
-    [reader](const protocol::store_event& e) {
-      if (e.kind != protocol::event_kind::topic_published)
-        return;
-      std::lock_guard guard{reader->mutex};
-      if (reader->live)
-        reader->offer(e.number, e.payload);
-      else
-        reader->buffered.emplace_back(e.number, e.payload);
-    },
-    std::nullopt);
+      id,
+      [reader](const protocol::store_event& e) {
+        if (e.kind != protocol::event_kind::topic_published)
+          return;
+        std::lock_guard guard{reader->mutex};
+        if (reader->live)
+          reader->offer(e.number, e.payload);
+        else
+          reader->buffered.emplace_back(e.number, e.payload);
+      },
+      std::nullopt);
   if (!sub || from_seq == 0)
     return sub;
   std::lock_guard guard{reader->mutex};

@@ -9,16 +9,16 @@
 // DREF_PORT (or peers in the TOML file); node_id and data_dir must differ
 // per member. scripts/chat-cluster starts three on loopback.
 
+#include "dref/actors/node_system.hpp"
+#include "dref/config/load.hpp"
+#include "dref/context.hpp"
+#include "log.hpp"
+
 #include <caf/actor_system.hpp>
 #include <cereal/types/string.hpp>
 #include <iostream>
 #include <mutex>
 #include <string>
-
-#include "dref/actors/node_system.hpp"
-#include "dref/config/load.hpp"
-#include "dref/context.hpp"
-#include "log.hpp"
 
 namespace {
 

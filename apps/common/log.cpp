@@ -16,10 +16,14 @@ level min_level = level::info;
 
 const char* label(level severity) {
   switch (severity) {
-    case level::debug: return "DEBUG";
-    case level::info: return "INFO ";
-    case level::warn: return "WARN ";
-    case level::error: return "ERROR";
+    case level::debug:
+      return "DEBUG";
+    case level::info:
+      return "INFO ";
+    case level::warn:
+      return "WARN ";
+    case level::error:
+      return "ERROR";
   }
   return "?";
 }

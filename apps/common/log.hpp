@@ -13,8 +13,14 @@ void set_log_name(std::string_view program);
 void set_min_level(level lowest);
 void log(level severity, std::string_view message);
 
-inline void info(std::string_view message) { log(level::info, message); }
-inline void warn(std::string_view message) { log(level::warn, message); }
-inline void fail(std::string_view message) { log(level::error, message); }
+inline void info(std::string_view message) {
+  log(level::info, message);
+}
+inline void warn(std::string_view message) {
+  log(level::warn, message);
+}
+inline void fail(std::string_view message) {
+  log(level::error, message);
+}
 
 } // namespace dref::app

@@ -6,29 +6,29 @@
 // failed, e.g. an fsync): fail-stop, so that a supervisor restarts it from
 // what is on disk instead of it staying up without a working member.
 
-#include <atomic>
-#include <caf/all.hpp>
-#include <cstdio>
-#include <cstdlib>
-#include <csignal>
-#include <caf/io/all.hpp>
-#include <iostream>
-#include <charconv>
-#include <optional>
-#include <thread>
-
 #include "dref/actors/node_system.hpp"
+#include "dref/backends/raft/node.hpp"
 #include "dref/config/load.hpp"
 #include "dref/gateway.hpp"
+#include "dref/leader_hooks.hpp"
+#include "dref/log.hpp"
+#include "dref/plugin.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
-#include "dref/backends/raft/node.hpp"
-#include "dref/log.hpp"
-#include "dref/leader_hooks.hpp"
-#include "dref/plugin.hpp"
 #include "dref/version.hpp"
 #include "log.hpp"
 #include "signals.hpp"
+
+#include <atomic>
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <thread>
 
 namespace {
 
@@ -67,8 +67,8 @@ int run_until_stopped(caf::actor_system& sys, const caf::actor& node, const std:
   watcher->monitor(node);
   std::thread signal_waiter{[&] {
     int signal = dref::app::wait_for_termination_signal();
-    dref::app::info(std::string{"received "} + (signal == SIGTERM ? "SIGTERM" : "SIGINT")
-                    + ", shutting down");
+    dref::app::info(std::string{"received "} + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+                    ", shutting down");
     shutdown_requested = true;
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   }};
@@ -79,9 +79,9 @@ int run_until_stopped(caf::actor_system& sys, const caf::actor& node, const std:
     return 0;
   }
   auto why = reason ? dref::from_caf_error(reason).message : std::string{"no reason given"};
-  dref::app::fail("member '" + name + "' stopped: " + why + "; exiting with code "
-                  + std::to_string(member_stopped_exit_code)
-                  + " so that a supervisor restarts it from its data directory");
+  dref::app::fail("member '" + name + "' stopped: " + why + "; exiting with code " +
+                  std::to_string(member_stopped_exit_code) +
+                  " so that a supervisor restarts it from its data directory");
   // Fail-stop: leave now rather than through the actor system's orderly
   // shutdown, which waits for every actor and connection and could keep a
   // member that no longer works looking alive. Nothing in memory needs
@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
     args.push_back(argv[i]);
   }
   auto cfg = dref::config::load(
-    dref::config::inputs_from_main(static_cast<int>(args.size()), args.data()));
+      dref::config::inputs_from_main(static_cast<int>(args.size()), args.data()));
   if (!cfg) {
     dref::app::fail(cfg.error().message);
     return 2;
@@ -163,35 +163,35 @@ int main(int argc, char** argv) {
   // Closed before sys goes away (declared after it).
   std::shared_ptr<dref::raft::node::client_port> clients;
   switch (cfg->backend) {
-  case dref::config::backend_kind::raft: {
-    auto options = dref::raft::node::options_from(*cfg);
-    options.join = join;
-    options.commands = dref::registered_commands();
-    options.hooks = dref::registered_leader_hooks();
-    if (snapshot_every)
-      options.snapshot_every = *snapshot_every;
-    auto started = dref::raft::node::start_node(sys, options);
-    if (!started) {
-      dref::app::fail(started.error().message);
-      return started.error().code == dref::errc::invalid_config ? 2 : 1;
+    case dref::config::backend_kind::raft: {
+      auto options = dref::raft::node::options_from(*cfg);
+      options.join = join;
+      options.commands = dref::registered_commands();
+      options.hooks = dref::registered_leader_hooks();
+      if (snapshot_every)
+        options.snapshot_every = *snapshot_every;
+      auto started = dref::raft::node::start_node(sys, options);
+      if (!started) {
+        dref::app::fail(started.error().message);
+        return started.error().code == dref::errc::invalid_config ? 2 : 1;
+      }
+      node = started->actor;
+      port = started->port;
+      member_port = started->member_port;
+      clients = std::move(started->clients);
+      break;
     }
-    node = started->actor;
-    port = started->port;
-    member_port = started->member_port;
-    clients = std::move(started->clients);
-    break;
+    default:
+      dref::app::fail("dref-node runs the raft backend; backend '" +
+                      std::string{dref::config::to_string(cfg->backend)} +
+                      "' is used in-process through dref::context (set backend = \"raft\")");
+      return 2;
   }
-  default:
-    dref::app::fail("dref-node runs the raft backend; backend '"
-                    + std::string{dref::config::to_string(cfg->backend)}
-                    + "' is used in-process through dref::context (set backend = \"raft\")");
-    return 2;
-  }
-  dref::app::info("node '" + cfg->node_id + "' of cluster '" + cfg->cluster_id
-                  + "' listening on " + cfg->listen_host + ":" + std::to_string(port)
-                  + " (clients) and :" + std::to_string(member_port) + " (members)"
-                  + "; data in " + cfg->data_dir + "; peers: " + describe_peers(*cfg)
-                  + (join ? " (joining an existing cluster)" : ""));
+  dref::app::info("node '" + cfg->node_id + "' of cluster '" + cfg->cluster_id + "' listening on " +
+                  cfg->listen_host + ":" + std::to_string(port) +
+                  " (clients) and :" + std::to_string(member_port) + " (members)" + "; data in " +
+                  cfg->data_dir + "; peers: " + describe_peers(*cfg) +
+                  (join ? " (joining an existing cluster)" : ""));
   auto gateway = dref::gateway::start(sys, node, port, *cfg); // off unless http.port is set
   if (!gateway) {
     dref::app::fail(gateway.error().message);

@@ -119,7 +119,8 @@ void require_command_after_dashes(const lock_command& lock, const std::string& u
     throw usage_error{"usage: " + usage};
 }
 
-std::chrono::milliseconds parse_positive_duration(const std::string& flag, const std::string& text) {
+std::chrono::milliseconds parse_positive_duration(const std::string& flag,
+                                                  const std::string& text) {
   auto parsed = dref::config::parse_duration(text);
   if (!parsed)
     throw usage_error{flag + ": " + parsed.error().message};
@@ -234,10 +235,9 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   auto* setting = define_command(app, "set", "write VALUE; prints the new version", set, chosen);
   setting->add_option("ID", set.id, "the ref's id")->required();
   setting->add_option("VALUE", set.value, "the bytes to store")->required();
-  const char* const fence_help =
-      "write only while lock LOCK is still held under fencing\n"
-      "token TOKEN (e.g. $DREF_FENCING_TOKEN of drefctl lock);\n"
-      "else exit 3 (not_holder) and nothing is written";
+  const char* const fence_help = "write only while lock LOCK is still held under fencing\n"
+                                 "token TOKEN (e.g. $DREF_FENCING_TOKEN of drefctl lock);\n"
+                                 "else exit 3 (not_holder) and nothing is written";
   auto* set_fence = setting->add_option("--fence", set.fence, fence_help)->type_name("LOCK:TOKEN");
   std::string set_ttl_text;
   setting
@@ -332,13 +332,15 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
   locking->add_option("CMD", lock.command, "the command and its arguments, after --")->required();
   std::string ttl_text = "10s";
   std::string kill_grace_text = "5s";
-  locking->add_option("--ttl", ttl_text,
-                      "the session's TTL: CMD is stopped once no renewal was\n"
-                      "acknowledged for this long (default 10s)")
+  locking
+      ->add_option("--ttl", ttl_text,
+                   "the session's TTL: CMD is stopped once no renewal was\n"
+                   "acknowledged for this long (default 10s)")
       ->type_name("DURATION");
-  locking->add_option("--kill-grace", kill_grace_text,
-                      "on a lost lock, SIGTERM to CMD's process group, then\n"
-                      "SIGKILL after this long (default 5s); exit code 5")
+  locking
+      ->add_option("--kill-grace", kill_grace_text,
+                   "on a lost lock, SIGTERM to CMD's process group, then\n"
+                   "SIGKILL after this long (default 5s); exit code 5")
       ->type_name("DURATION");
 
   auto* holding = define_command(app, "semaphore",
@@ -429,8 +431,7 @@ std::variant<invocation, help_request> parse_command_line(int argc, const char* 
     lock_args->kill_grace = parse_positive_duration("--kill-grace", kill_grace_text);
   }
   if (auto* semaphore_args = std::get_if<semaphore_command>(&*chosen)) {
-    require_command_after_dashes(*semaphore_args, "semaphore ID LIMIT -- CMD [ARG...]", argc,
-                                 argv);
+    require_command_after_dashes(*semaphore_args, "semaphore ID LIMIT -- CMD [ARG...]", argc, argv);
     semaphore_args->ttl = parse_positive_duration("--ttl", ttl_text);
     semaphore_args->kill_grace = parse_positive_duration("--kill-grace", kill_grace_text);
   }

@@ -43,7 +43,7 @@ struct get_command {
 struct set_command {
   std::string id;
   std::string value;
-  std::string fence; // --fence LOCK:TOKEN as given; empty: unfenced
+  std::string fence;                            // --fence LOCK:TOKEN as given; empty: unfenced
   std::optional<std::chrono::milliseconds> ttl; // --ttl: removed once it has passed
 };
 struct cas_command {
@@ -75,9 +75,9 @@ struct add_command {
 };
 struct lock_command {
   std::string id;
-  std::vector<std::string> command; // program and its arguments
-  std::chrono::milliseconds ttl{10000};        // the session's TTL (--ttl)
-  std::chrono::milliseconds kill_grace{5000};  // SIGTERM to SIGKILL on a loss (--kill-grace)
+  std::vector<std::string> command;           // program and its arguments
+  std::chrono::milliseconds ttl{10000};       // the session's TTL (--ttl)
+  std::chrono::milliseconds kill_grace{5000}; // SIGTERM to SIGKILL on a loss (--kill-grace)
 };
 // semaphore ID LIMIT -- CMD: lock's options, holding `permits` of the
 // semaphore ID (made with LIMIT permits when absent).
@@ -117,9 +117,8 @@ using command =
     std::variant<status_command, members_list_command, members_add_command, members_promote_command,
                  members_remove_command, transfer_leader_command, get_command, set_command,
                  cas_command, add_command, lock_command, semaphore_command, barrier_command,
-                 publish_command,
-                 watch_command,
-                 rm_command, ls_command, txn_command, named_call_command>;
+                 publish_command, watch_command, rm_command, ls_command, txn_command,
+                 named_call_command>;
 
 struct invocation {
   global_options options;

@@ -224,18 +224,21 @@ json to_json(const ref_removed& result) {
 std::string to_text(const txn_outcome& result) {
   if (result.committed)
     return "committed at version " + std::to_string(result.version) + '\n';
-  auto state = [](std::uint64_t v) { return v == 0 ? std::string{"absent"} : "version " + std::to_string(v); };
-  return "not committed: " + result.failed_id + " is " + state(result.found) + ", expected "
-         + state(result.expected) + '\n';
+  auto state = [](std::uint64_t v) {
+    return v == 0 ? std::string{"absent"} : "version " + std::to_string(v);
+  };
+  return "not committed: " + result.failed_id + " is " + state(result.found) + ", expected " +
+         state(result.expected) + '\n';
 }
 
 json to_json(const txn_outcome& result) {
   if (result.committed)
     return {{"committed", true}, {"version", result.version}};
   return {{"committed", false},
-          {"failed", {{"id", bytes(result.failed_id)},
-                      {"expected_version", result.expected},
-                      {"found_version", result.found}}}};
+          {"failed",
+           {{"id", bytes(result.failed_id)},
+            {"expected_version", result.expected},
+            {"found_version", result.found}}}};
 }
 
 std::string to_text(const id_listing& result) {

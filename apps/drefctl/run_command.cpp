@@ -35,7 +35,7 @@ public:
 
 private:
   static constexpr int signals_[] = {SIGINT, SIGTERM, SIGHUP};
-  struct sigaction before_[3] {};
+  struct sigaction before_[3]{};
 };
 
 } // namespace
@@ -83,8 +83,9 @@ run_command(const std::vector<std::string>& argv,
     if (!outcome.lost && watch.lost) {
       if (auto why = watch.lost()) {
         outcome.lost = std::move(why);
-        std::cerr << "drefctl: " << *outcome.lost << "; sending SIGTERM to the command (process group "
-                  << child << "), SIGKILL in " << watch.kill_grace.count() << " ms\n";
+        std::cerr << "drefctl: " << *outcome.lost
+                  << "; sending SIGTERM to the command (process group " << child << "), SIGKILL in "
+                  << watch.kill_grace.count() << " ms\n";
         ::kill(-child, SIGTERM);
         kill_at = clock::now() + watch.kill_grace;
       }

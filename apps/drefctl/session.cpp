@@ -17,7 +17,8 @@ dref::config::node_config node_config_of(const global_options& options) {
 } // namespace
 
 session::session(global_options options)
-    : options_(std::move(options)), system_config_(node_config_of(options_)) {}
+    : options_(std::move(options))
+    , system_config_(node_config_of(options_)) {}
 
 dref::raft_member& session::member() {
   if (member_)

@@ -3,8 +3,14 @@
 // trip) and react to changes with on_change; an operator flips flags with
 // update(), and a validator refuses a malformed set.
 
+#include "dref/actors/node_system.hpp"
+#include "dref/context.hpp"
+#include "dref/json_codec.hpp"
+
 #include <atomic>
 #include <caf/actor_system.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/string.hpp>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -12,13 +18,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <cereal/types/map.hpp>
-#include <cereal/types/string.hpp>
-
-#include "dref/actors/node_system.hpp"
-#include "dref/context.hpp"
-#include "dref/json_codec.hpp"
 
 using namespace std::chrono_literals;
 using flags = std::map<std::string, bool>;
@@ -98,9 +97,11 @@ int main() {
     check(seen, "the service never saw both flags on");
     for (int i = 0; i < 1000 && changes < 2; ++i)
       std::this_thread::sleep_for(2ms);
-    check(changes == 2, "on_change reported " + std::to_string(changes.load()) + " flag changes, want 2");
-    std::cout << "service: both flags on after " << reads << " cached reads; stored JSON: "
-              << dref::json_codec<flags>::encode(admin.get()) << std::endl;
+    check(changes == 2,
+          "on_change reported " + std::to_string(changes.load()) + " flag changes, want 2");
+    std::cout << "service: both flags on after " << reads
+              << " cached reads; stored JSON: " << dref::json_codec<flags>::encode(admin.get())
+              << std::endl;
   } catch (const dref::error_exception& e) {
     std::cerr << "feature_flags: " << e.what() << "\n";
     return 1;

@@ -4,6 +4,9 @@
 // an effectful update: the "I am the leader" line is printed by exactly one
 // of the racing nodes, however often their update functions are retried.
 
+#include "dref/actors/node_system.hpp"
+#include "dref/context.hpp"
+
 #include <atomic>
 #include <caf/actor_system.hpp>
 #include <chrono>
@@ -13,9 +16,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "dref/actors/node_system.hpp"
-#include "dref/context.hpp"
 
 using namespace std::chrono_literals;
 
@@ -72,13 +72,15 @@ int main() {
       });
     for (auto& t : racers)
       t.join();
-    check(announcements == 1, "the claim's effect ran " + std::to_string(announcements.load()) + " times");
+    check(announcements == 1,
+          "the claim's effect ran " + std::to_string(announcements.load()) + " times");
 
     // 2. Elections: terms with cancellation.
     std::vector<dref::election> candidates;
     std::atomic<int> terms{0};
     for (int i = 0; i < 3; ++i) {
-      candidates.push_back(nodes[i]->join_election(dref::manual_id("demo/election"), "node-" + std::to_string(i)));
+      candidates.push_back(
+          nodes[i]->join_election(dref::manual_id("demo/election"), "node-" + std::to_string(i)));
       auto name = candidates.back().candidate();
       candidates.back().when_elected([name, &terms](dref::cancellation stop) {
         ++terms;
@@ -103,18 +105,21 @@ int main() {
     int first = current();
     say("leader() as seen by node-2: " + candidates[2].leader().value_or("(none)"));
     candidates[first].resign();
-    check(eventually([&] { return leaders() == 1 && current() != first; }), "resign did not pass leadership on");
+    check(eventually([&] { return leaders() == 1 && current() != first; }),
+          "resign did not pass leadership on");
     int second = current();
-    say("node-" + std::to_string(second) + " leads after node-" + std::to_string(first) + " resigned");
+    say("node-" + std::to_string(second) + " leads after node-" + std::to_string(first) +
+        " resigned");
     // A crash: the node stops renewing its session; after the TTL the next
     // candidate leads.
     auto crashed_at = std::chrono::steady_clock::now();
     nodes[second]->abandon();
     check(eventually([&] { return !candidates[second].is_leader() && leaders() == 1; }),
           "nobody took over from the crashed leader, or it was not told");
-    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - crashed_at);
-    say("node-" + std::to_string(current()) + " took over " + std::to_string(took.count())
-        + " ms after node-" + std::to_string(second) + " crashed (session TTL 500 ms)");
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - crashed_at);
+    say("node-" + std::to_string(current()) + " took over " + std::to_string(took.count()) +
+        " ms after node-" + std::to_string(second) + " crashed (session TTL 500 ms)");
     // Each term's callback starts on its own thread, maybe a moment after
     // is_leader() turned true.
     check(eventually([&] { return terms >= 3; }),

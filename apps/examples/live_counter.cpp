@@ -3,6 +3,9 @@
 // a third node watches the counter with on_change and reads it cheaply with
 // get_cached.
 
+#include "dref/actors/node_system.hpp"
+#include "dref/context.hpp"
+
 #include <atomic>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -13,9 +16,6 @@
 #include <memory>
 #include <thread>
 #include <vector>
-
-#include "dref/actors/node_system.hpp"
-#include "dref/context.hpp"
 
 using namespace std::chrono_literals;
 using counter_ref = dref::ref<std::int64_t>;
@@ -33,12 +33,12 @@ caf::behavior page_server(caf::event_based_actor* self, counter_ref views_ref, i
     }
     auto again = weak.lock();
     views_ref.update_and_get(self, [](std::int64_t n) { return n + 1; })
-      .then([again, left](std::int64_t) { (*again)(left - 1); },
-            [self, failed](const dref::error& e) {
-              std::cerr << "live_counter: " << e.to_string() << "\n";
-              ++*failed;
-              self->quit();
-            });
+        .then([again, left](std::int64_t) { (*again)(left - 1); },
+              [self, failed](const dref::error& e) {
+                std::cerr << "live_counter: " << e.to_string() << "\n";
+                ++*failed;
+                self->quit();
+              });
   };
   (*next)(views);
   return {[](int) {}};
@@ -83,8 +83,8 @@ int main() {
               << "), " << failed << " failed servers" << std::endl;
     if (went_back != 0)
       std::cerr << "live_counter: on_change saw the counter go back\n";
-    if (final_value != servers * views_each || failed != 0 || went_back != 0
-        || dashboard.get_cached() != final_value) {
+    if (final_value != servers * views_each || failed != 0 || went_back != 0 ||
+        dashboard.get_cached() != final_value) {
       std::cerr << "live_counter: lost or extra views\n";
       return 1;
     }

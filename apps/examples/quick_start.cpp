@@ -1,15 +1,15 @@
 // Quick start: refs on the memory backend. A counter that several threads
 // update at once, a string with compare-and-set, and a validator.
 
+#include "dref/actors/node_system.hpp"
+#include "dref/context.hpp"
+
 #include <caf/actor_system.hpp>
 #include <cstdint>
 #include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "dref/actors/node_system.hpp"
-#include "dref/context.hpp"
 
 int main() {
   dref::node_system_config cfg;

@@ -4,6 +4,9 @@
 // fencing token is what the job would hand to the storage it writes, which
 // refuses tokens older than the newest it has seen.
 
+#include "dref/actors/node_system.hpp"
+#include "dref/context.hpp"
+
 #include <atomic>
 #include <caf/actor_system.hpp>
 #include <chrono>
@@ -14,9 +17,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "dref/actors/node_system.hpp"
-#include "dref/context.hpp"
 
 using namespace std::chrono;
 using namespace std::chrono_literals;

@@ -4,6 +4,11 @@
 //
 //   actors_bench [seconds-per-phase=2] [refs=100000]
 
+#include "actor_load.hpp"
+#include "dref/actors/node_system.hpp"
+#include "dref/context.hpp"
+#include "dref/store/named_commands.hpp"
+
 #include <atomic>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -17,11 +22,6 @@
 #include <thread>
 #include <unistd.h>
 #include <vector>
-
-#include "actor_load.hpp"
-#include "dref/actors/node_system.hpp"
-#include "dref/context.hpp"
-#include "dref/store/named_commands.hpp"
 
 using namespace std::chrono;
 using counter = dref::ref<std::int64_t>;
@@ -60,9 +60,12 @@ double from_threads(int threads, duration<double> phase, const std::function<voi
 // Answers/s of `actors` actors, one request in flight each.
 template <class Issue>
 double from_actors(caf::actor_system& sys, int actors, duration<double> phase, Issue issue) {
-  return dref::bench::from_actors(sys, actors, phase, [issue](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
-           issue(self, a, [done] { done(true); });
-         }).per_second;
+  return dref::bench::from_actors(
+             sys, actors, phase,
+             [issue](caf::event_based_actor* self, int a, std::function<void(bool)> done) {
+               issue(self, a, [done] { done(true); });
+             })
+      .per_second;
 }
 
 // goal: the rate bench/README.md aims at (issue "Speed"); 0: none.
@@ -86,43 +89,66 @@ int main(int argc, char** argv) {
     std::vector<counter> counters;
     for (int i = 0; i < refs; ++i)
       counters.push_back(ctx.make<std::int64_t>(0, dref::manual_id("bench/c" + std::to_string(i))));
-    auto on_error = [](const dref::error& e) { std::fprintf(stderr, "actors_bench: %s\n", e.to_string().c_str()); };
+    auto on_error = [](const dref::error& e) {
+      std::fprintf(stderr, "actors_bench: %s\n", e.to_string().c_str());
+    };
 
     std::printf("memory backend, %u hardware threads, %.1f s per phase\n",
                 std::thread::hardware_concurrency(), phase.count());
     std::printf("blocking code:\n");
-    print("get() (linearizable), 4 threads", from_threads(4, phase, [&](int t) { (void)counters[t].get(); }));
-    print("get_cached(), 2 threads", from_threads(2, phase, [&](int t) { (void)counters[t].get_cached(); }));
-    print("update(+1), 4 threads, own ref each",
-          from_threads(4, phase, [&](int t) { counters[t].update([](std::int64_t n) { return n + 1; }); }));
-    print("update(+1), 4 threads, one ref",
-          from_threads(4, phase, [&](int) { counters[0].update([](std::int64_t n) { return n + 1; }); }));
+    print("get() (linearizable), 4 threads",
+          from_threads(4, phase, [&](int t) { (void)counters[t].get(); }));
+    print("get_cached(), 2 threads",
+          from_threads(2, phase, [&](int t) { (void)counters[t].get_cached(); }));
+    print("update(+1), 4 threads, own ref each", from_threads(4, phase, [&](int t) {
+            counters[t].update([](std::int64_t n) { return n + 1; });
+          }));
+    print("update(+1), 4 threads, one ref", from_threads(4, phase, [&](int) {
+            counters[0].update([](std::int64_t n) { return n + 1; });
+          }));
     auto one = dref::store::encode_i64(1);
     print("try_run(add_i64, 1), 4 threads, own ref each",
           from_threads(4, phase, [&](int t) { (void)counters[t].try_run("add_i64", one); }));
     std::printf("actors (one request in flight each):\n");
     for (int actors : {1, 64}) {
       auto label = "get(self), " + std::to_string(actors) + " actors";
-      print(label.c_str(), from_actors(sys, actors, phase, [&](caf::event_based_actor* self, int a, std::function<void()> done) {
-              counters[a % refs].get(self).then([done](std::int64_t) { done(); }, on_error);
-            }), actors == 64 ? 1'000'000 : 0);
+      print(label.c_str(),
+            from_actors(sys, actors, phase,
+                        [&](caf::event_based_actor* self, int a, std::function<void()> done) {
+                          counters[a % refs].get(self).then([done](std::int64_t) { done(); },
+                                                            on_error);
+                        }),
+            actors == 64 ? 1'000'000 : 0);
     }
     for (int actors : {1, 64}) {
       auto label = "update_and_get(self, +1), " + std::to_string(actors) + " actors, own ref";
-      print(label.c_str(), from_actors(sys, actors, phase, [&](caf::event_based_actor* self, int a, std::function<void()> done) {
-              counters[a % refs].update_and_get(self, [](std::int64_t n) { return n + 1; }).then([done](std::int64_t) { done(); }, on_error);
-            }), actors == 64 ? 300'000 : 0);
+      print(label.c_str(),
+            from_actors(sys, actors, phase,
+                        [&](caf::event_based_actor* self, int a, std::function<void()> done) {
+                          counters[a % refs]
+                              .update_and_get(self, [](std::int64_t n) { return n + 1; })
+                              .then([done](std::int64_t) { done(); }, on_error);
+                        }),
+            actors == 64 ? 300'000 : 0);
     }
     for (int actors : {1, 64}) {
       auto label = "run(self, add_i64, 1), " + std::to_string(actors) + " actors, own ref";
-      print(label.c_str(), from_actors(sys, actors, phase, [&](caf::event_based_actor* self, int a, std::function<void()> done) {
-              counters[a % refs].run(self, "add_i64", one).then([done](const dref::versioned<std::int64_t>&) { done(); }, on_error);
-            }));
+      print(label.c_str(),
+            from_actors(sys, actors, phase,
+                        [&](caf::event_based_actor* self, int a, std::function<void()> done) {
+                          counters[a % refs]
+                              .run(self, "add_i64", one)
+                              .then([done](const dref::versioned<std::int64_t>&) { done(); },
+                                    on_error);
+                        }));
     }
     print("update_and_get(self, +1), 64 actors, one ref",
-          from_actors(sys, 64, phase, [&](caf::event_based_actor* self, int, std::function<void()> done) {
-            counters[0].update_and_get(self, [](std::int64_t n) { return n + 1; }).then([done](std::int64_t) { done(); }, on_error);
-          }));
+          from_actors(sys, 64, phase,
+                      [&](caf::event_based_actor* self, int, std::function<void()> done) {
+                        counters[0]
+                            .update_and_get(self, [](std::int64_t n) { return n + 1; })
+                            .then([done](std::int64_t) { done(); }, on_error);
+                      }));
 
     std::printf("footprint:\n");
     auto before = resident_bytes();

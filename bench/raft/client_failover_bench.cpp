@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
     dref::context_options options;
     options.request_timeout = seconds{10};
     dref::context ctx{sys, client, options};
-    auto counter = ctx.make<std::int64_t>(0, dref::manual_id("bench/failover-" + std::to_string(round)));
+    auto counter =
+        ctx.make<std::int64_t>(0, dref::manual_id("bench/failover-" + std::to_string(round)));
     std::mutex mutex;
     std::optional<steady_clock::time_point> killed_at, first_ack, first_event;
     auto watching = counter.on_change([&](std::int64_t, std::int64_t) {

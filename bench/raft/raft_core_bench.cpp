@@ -4,6 +4,8 @@
 // batching on and off and prints entries/s and messages per entry.
 //
 // Usage: raft_core_bench [entries] [payload bytes] [proposals per round]
+#include "dref/raft/core/node.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -13,8 +15,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include "dref/raft/core/node.hpp"
 
 namespace {
 

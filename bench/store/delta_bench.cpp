@@ -2,15 +2,15 @@
 // delta a change event or a patch carries, against the full value. Also
 // the time to make and apply the delta. Prints figures; asserts nothing.
 
+#include "dref/protocol/codec.hpp"
+#include "dref/store/delta.hpp"
+#include "dref/store/store.hpp"
+
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <chrono>
 #include <cstdio>
 #include <random>
-
-#include "dref/protocol/codec.hpp"
-#include "dref/store/delta.hpp"
-#include "dref/store/store.hpp"
 
 namespace {
 
@@ -18,13 +18,19 @@ struct reading {
   std::uint64_t at = 0;
   double value = 0;
   std::string label;
-  template <class A> void serialize(A& ar) { ar(at, value, label); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(at, value, label);
+  }
 };
 
 struct document {
   std::string name;
   std::vector<reading> readings;
-  template <class A> void serialize(A& ar) { ar(name, readings); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(name, readings);
+  }
 };
 
 std::string encode(const document& d) {
@@ -35,7 +41,7 @@ std::string encode(const document& d) {
 
 double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-    .count();
+      .count();
 }
 
 } // namespace
@@ -69,8 +75,8 @@ int main() {
   std::size_t event_payload = out.events.at(0).payload.size();
 
   std::printf("value size:            %zu bytes\n", after.size());
-  std::printf("delta for 1 field:     %zu bytes (%.4f%% of the value; goal <= 1%%)\n",
-              delta.size(), 100.0 * static_cast<double>(delta.size()) / after.size());
+  std::printf("delta for 1 field:     %zu bytes (%.4f%% of the value; goal <= 1%%)\n", delta.size(),
+              100.0 * static_cast<double>(delta.size()) / after.size());
   std::printf("store event payload:   %zu bytes\n", event_payload);
   std::printf("encode_delta:          %.2f ms\n", encode_ms);
   std::printf("apply_delta:           %.2f ms\n", apply_ms);

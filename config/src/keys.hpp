@@ -3,6 +3,8 @@
 // its TOML path, environment variable and flag, the shape of its value and
 // how to check and store it.
 
+#include "dref/config/node_config.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -11,8 +13,6 @@
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include "dref/config/node_config.hpp"
 
 namespace dref::config::detail {
 
@@ -27,7 +27,7 @@ struct key_spec {
   std::string_view env;       // "DREF_PORT"
   std::string_view flag;      // "port" for --port
   value_kind kind;
-  std::string_view allowed;   // "a port number 1-65535"
+  std::string_view allowed; // "a port number 1-65535"
   std::string_view help;
   // Checks and stores a value of `kind`; returns what is wrong, if anything.
   std::optional<std::string> (*assign)(node_config&, const raw_value&);

@@ -31,8 +31,8 @@ struct loader {
     problems.insert(problems.end(), reading.problems.begin(), reading.problems.end());
     for (auto& item : reading.assignments) {
       if (auto bad = item.key->assign(cfg, item.value)) {
-        problems.push_back(item.origin + ": " + *bad + "; allowed: "
-                           + std::string{item.key->allowed});
+        problems.push_back(item.origin + ": " + *bad +
+                           "; allowed: " + std::string{item.key->allowed});
         continue;
       }
       origin_of[item.key->toml_path] = item.origin;
@@ -46,16 +46,16 @@ struct loader {
 
   void check_combinations() {
     if (cfg.timeouts.heartbeat * 2 > cfg.timeouts.election)
-      problems.push_back("timeouts.heartbeat_ms = " + std::to_string(cfg.timeouts.heartbeat.count())
-                         + " from " + origin("timeouts.heartbeat_ms")
-                         + " must be at most half of timeouts.election_ms = "
-                         + std::to_string(cfg.timeouts.election.count()) + " from "
-                         + origin("timeouts.election_ms")
-                         + ", or followers start elections while the leader is healthy");
+      problems.push_back(
+          "timeouts.heartbeat_ms = " + std::to_string(cfg.timeouts.heartbeat.count()) + " from " +
+          origin("timeouts.heartbeat_ms") + " must be at most half of timeouts.election_ms = " +
+          std::to_string(cfg.timeouts.election.count()) + " from " +
+          origin("timeouts.election_ms") +
+          ", or followers start elections while the leader is healthy");
     if (cfg.backend == backend_kind::raft && cfg.data_dir.empty())
-      problems.push_back("node.backend = raft from " + origin("node.backend")
-                         + " needs node.data_dir (DREF_DATA_DIR, --data-dir): the raft log "
-                           "must survive restarts");
+      problems.push_back("node.backend = raft from " + origin("node.backend") +
+                         " needs node.data_dir (DREF_DATA_DIR, --data-dir): the raft log "
+                         "must survive restarts");
     check_tls();
     check_redis_security();
     resolve_max_message_bytes();
@@ -67,13 +67,12 @@ struct loader {
     if (!origin_of.contains("network.max_message_bytes"))
       max = std::max(max, least); // the default grows with the limits
     else if (max < least)
-      problems.push_back("network.max_message_bytes = " + std::to_string(max) + " from "
-                         + origin("network.max_message_bytes") + " is below "
-                         + std::to_string(least)
-                         + ", what a value's write or change event (limits.max_value_bytes = "
-                         + std::to_string(cfg.limits.max_value_bytes) + " from "
-                         + origin("limits.max_value_bytes")
-                         + ", twice) or a page of a topic may need");
+      problems.push_back(
+          "network.max_message_bytes = " + std::to_string(max) + " from " +
+          origin("network.max_message_bytes") + " is below " + std::to_string(least) +
+          ", what a value's write or change event (limits.max_value_bytes = " +
+          std::to_string(cfg.limits.max_value_bytes) + " from " + origin("limits.max_value_bytes") +
+          ", twice) or a page of a topic may need");
   }
 
   // Redis credentials and TLS: partial settings are refused rather than
@@ -152,11 +151,11 @@ struct loader {
       return;
     }
     if (!tls.key_passphrase.empty() && tls.key.empty())
-      problems.push_back("tls.key_passphrase from " + origin("tls.key_passphrase")
-                         + " is set without tls.key");
+      problems.push_back("tls.key_passphrase from " + origin("tls.key_passphrase") +
+                         " is set without tls.key");
     if (!tls.client_ca.empty() && !tls.enabled())
-      problems.push_back("tls.client_ca from " + origin("tls.client_ca")
-                         + " is set without tls.certificate, tls.key and tls.ca");
+      problems.push_back("tls.client_ca from " + origin("tls.client_ca") +
+                         " is set without tls.certificate, tls.key and tls.ca");
     if (tls.enabled())
       if (auto bad = check_tls_files(tls))
         problems.push_back(*bad);
@@ -174,14 +173,14 @@ struct loader {
     for (const auto& service : cfg.node_services) {
       auto addresses = resolve(service);
       if (!addresses) {
-        problems.push_back("'" + service + "' in cluster.node_services from "
-                           + origin("cluster.node_services")
-                           + " does not resolve: " + addresses.error().message);
+        problems.push_back("'" + service + "' in cluster.node_services from " +
+                           origin("cluster.node_services") +
+                           " does not resolve: " + addresses.error().message);
         continue;
       }
       if (addresses->empty())
-        problems.push_back("'" + service + "' in cluster.node_services from "
-                           + origin("cluster.node_services") + " resolves to no address");
+        problems.push_back("'" + service + "' in cluster.node_services from " +
+                           origin("cluster.node_services") + " resolves to no address");
       for (auto& address : *addresses)
         add(std::move(address));
     }
@@ -193,9 +192,12 @@ struct loader {
 
 std::string_view to_string(backend_kind kind) noexcept {
   switch (kind) {
-    case backend_kind::memory: return "memory";
-    case backend_kind::raft: return "raft";
-    case backend_kind::redis: return "redis";
+    case backend_kind::memory:
+      return "memory";
+    case backend_kind::raft:
+      return "raft";
+    case backend_kind::redis:
+      return "redis";
   }
   return "unknown";
 }
@@ -231,8 +233,7 @@ result<std::vector<std::string>> resolve_with_system(const std::string& name) {
   for (auto* entry = found; entry != nullptr; entry = entry->ai_next) {
     char text[NI_MAXHOST];
     if (getnameinfo(entry->ai_addr, entry->ai_addrlen, text, sizeof(text), nullptr, 0,
-                    NI_NUMERICHOST)
-        == 0) {
+                    NI_NUMERICHOST) == 0) {
       if (std::find(addresses.begin(), addresses.end(), text) == addresses.end())
         addresses.emplace_back(text);
     }
@@ -279,9 +280,9 @@ result<node_config> load(const load_inputs& inputs) {
   }
   if (state.problems.empty())
     return state.cfg;
-  std::string message = state.problems.size() == 1
-                          ? "invalid configuration: "
-                          : std::to_string(state.problems.size()) + " problems in the configuration:";
+  std::string message = state.problems.size() == 1 ? "invalid configuration: "
+                                                   : std::to_string(state.problems.size()) +
+                                                         " problems in the configuration:";
   for (const auto& problem : state.problems)
     message += (state.problems.size() == 1 ? "" : "\n  - ") + problem;
   return error{errc::invalid_config, std::move(message)};
@@ -292,9 +293,9 @@ std::string help_text() {
   std::string out = "Configuration (later sources win): --config FILE or DREF_CONFIG (TOML), "
                     "then DREF_* environment variables, then flags.\n\n";
   for (const auto& key : detail::all_keys()) {
-    out += "  --" + std::string{key.flag} + " / " + std::string{key.env} + " / "
-           + std::string{key.toml_path} + "\n      " + std::string{key.help} + "; "
-           + std::string{key.allowed};
+    out += "  --" + std::string{key.flag} + " / " + std::string{key.env} + " / " +
+           std::string{key.toml_path} + "\n      " + std::string{key.help} + "; " +
+           std::string{key.allowed};
     auto current = key.current(defaults);
     out += current.empty() ? " (default: none)\n" : " (default: " + current + ")\n";
   }

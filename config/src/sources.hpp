@@ -2,11 +2,11 @@
 // Each source turns its input into (key, raw value) assignments, or into
 // problems that name where they came from.
 
+#include "keys.hpp"
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include "keys.hpp"
 
 namespace dref::config::detail {
 

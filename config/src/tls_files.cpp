@@ -83,9 +83,9 @@ std::optional<std::string> check_files(const tls_paths& paths) {
 } // namespace
 
 std::optional<std::string> check_tls_files(const tls& settings) {
-  if (auto bad = check_files({"tls.certificate", settings.certificate, "tls.key", settings.key,
-                              settings.key_passphrase, "tls.key_passphrase", "tls.ca",
-                              settings.ca}))
+  if (auto bad =
+          check_files({"tls.certificate", settings.certificate, "tls.key", settings.key,
+                       settings.key_passphrase, "tls.key_passphrase", "tls.ca", settings.ca}))
     return bad;
   if (settings.client_ca.empty())
     return std::nullopt;

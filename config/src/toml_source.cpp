@@ -1,7 +1,7 @@
 // The only file that includes toml++: it is a heavy header.
-#include <toml++/toml.h>
-
 #include "sources.hpp"
+
+#include <toml++/toml.h>
 
 namespace dref::config::detail {
 
@@ -9,13 +9,20 @@ namespace {
 
 std::string type_name(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date or time";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date or time";
   }
 }
 
@@ -37,25 +44,26 @@ source_reading read_toml_file(const std::string& path) {
     if (begin.line == 0) // toml++ reports unreadable files without a position
       out.problems.push_back("cannot read config file " + path + ": " + message);
     else
-      out.problems.push_back("config file " + path + ", line " + std::to_string(begin.line)
-                             + ", column " + std::to_string(begin.column)
-                             + ": not valid TOML: " + message);
+      out.problems.push_back("config file " + path + ", line " + std::to_string(begin.line) +
+                             ", column " + std::to_string(begin.column) +
+                             ": not valid TOML: " + message);
     return out;
   }
   for (auto&& [section_name, section] : root) {
     auto* table = section.as_table();
     if (!table) {
-      out.problems.push_back(std::string{section_name.str()} + " (" + where(path, section)
-                             + "): unknown key; settings live in the sections [node], "
-                               "[cluster], [redis], [timeouts], [limits], [tls] and [failpoints] (tests only)");
+      out.problems.push_back(
+          std::string{section_name.str()} + " (" + where(path, section) +
+          "): unknown key; settings live in the sections [node], "
+          "[cluster], [redis], [timeouts], [limits], [tls] and [failpoints] (tests only)");
       continue;
     }
     for (auto&& [name, node] : *table) {
       std::string toml_path = std::string{section_name.str()} + "." + std::string{name.str()};
       const key_spec* key = find_by_toml_path(toml_path);
       if (!key) {
-        out.problems.push_back(toml_path + " (" + where(path, node)
-                               + "): unknown key; see --help for the known keys");
+        out.problems.push_back(toml_path + " (" + where(path, node) +
+                               "): unknown key; see --help for the known keys");
         continue;
       }
       std::string origin = toml_path + " (" + where(path, node) + ")";
@@ -100,8 +108,8 @@ source_reading read_toml_file(const std::string& path) {
         }
       }
       if (!expected.empty()) {
-        out.problems.push_back(origin + ": expected " + expected + ", found " + type_name(node)
-                               + "; allowed: " + std::string{key->allowed});
+        out.problems.push_back(origin + ": expected " + expected + ", found " + type_name(node) +
+                               "; allowed: " + std::string{key->allowed});
         continue;
       }
       out.assignments.push_back({key, std::move(value), std::move(origin)});

@@ -1,7 +1,7 @@
+#include "dref/protocol/caf/type_ids.hpp"
+
 #include <caf/actor_system_config.hpp>
 #include <caf/make_message.hpp>
-
-#include "dref/protocol/caf/type_ids.hpp"
 
 namespace dref {
 
@@ -37,16 +37,16 @@ namespace dref::protocol {
 
 void register_with(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::dref>();
-  cfg.add_error_category(caf_error_category, [](std::uint8_t code, caf::atom_value,
-                                                const caf::message& context) {
-    std::string out{"dref::"};
-    out += to_string(static_cast<errc>(code));
-    if (context.match_elements<std::string>()) {
-      out += ": ";
-      out += context.get_as<std::string>(0);
-    }
-    return out;
-  });
+  cfg.add_error_category(caf_error_category,
+                         [](std::uint8_t code, caf::atom_value, const caf::message& context) {
+                           std::string out{"dref::"};
+                           out += to_string(static_cast<errc>(code));
+                           if (context.match_elements<std::string>()) {
+                             out += ": ";
+                             out += context.get_as<std::string>(0);
+                           }
+                           return out;
+                         });
 }
 
 } // namespace dref::protocol

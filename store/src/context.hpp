@@ -2,10 +2,10 @@
 // One apply's inputs the handlers share: where in the log, when, and where
 // change events go.
 
+#include "dref/store/store.hpp"
+
 #include <cstdint>
 #include <vector>
-
-#include "dref/store/store.hpp"
 
 namespace dref::store {
 

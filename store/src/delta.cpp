@@ -1,13 +1,12 @@
 #include "dref/store/delta.hpp"
 
-#include <xxhash.h>
-#include <zstd.h>
-
 #include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <new>
+#include <xxhash.h>
+#include <zstd.h>
 
 namespace dref::store {
 namespace {
@@ -73,7 +72,7 @@ std::string encode_delta(std::string_view base, std::string_view target) {
   std::size_t start = out.size();
   out.resize(start + bound);
   std::size_t written =
-    ZSTD_compress2(cctx.get(), out.data() + start, bound, target.data(), target.size());
+      ZSTD_compress2(cctx.get(), out.data() + start, bound, target.data(), target.size());
   // Compression of bytes in memory into a buffer of compressBound size only
   // fails on allocation failure, which nothing here can recover from.
   if (ZSTD_isError(written))
@@ -87,15 +86,14 @@ result<std::string> apply_delta(std::string_view base, std::string_view delta,
   if (delta.size() < header_size || delta[0] != 'd' || delta[1] != 'D')
     return damaged("not a delta (bad magic or shorter than its header)");
   if (static_cast<std::uint8_t>(delta[2]) != format_version)
-    return damaged("format " + std::to_string(static_cast<std::uint8_t>(delta[2]))
-                   + " is not supported (this build reads format 1)");
+    return damaged("format " + std::to_string(static_cast<std::uint8_t>(delta[2])) +
+                   " is not supported (this build reads format 1)");
   std::size_t target_size = get_le<std::uint32_t>(delta.data() + 4);
   std::uint64_t base_hash = get_le<std::uint64_t>(delta.data() + 8);
   if (target_size > max_size)
-    return error{errc::value_too_large, "delta: the patched value would have "
-                                          + std::to_string(target_size)
-                                          + " bytes; at most " + std::to_string(max_size)
-                                          + " are allowed"};
+    return error{errc::value_too_large, "delta: the patched value would have " +
+                                            std::to_string(target_size) + " bytes; at most " +
+                                            std::to_string(max_size) + " are allowed"};
   if (XXH3_64bits(base.data(), base.size()) != base_hash)
     return damaged("it was made against another base value");
 
@@ -108,8 +106,8 @@ result<std::string> apply_delta(std::string_view base, std::string_view delta,
   if (ZSTD_isError(got))
     return damaged(ZSTD_getErrorName(got));
   if (got != target_size)
-    return damaged("it decodes to " + std::to_string(got) + " bytes, its header says "
-                   + std::to_string(target_size));
+    return damaged("it decodes to " + std::to_string(got) + " bytes, its header says " +
+                   std::to_string(target_size));
   return out;
 }
 

@@ -50,9 +50,9 @@ result<void> check_user_id(const std::string& id, const limits& lim, const char*
   if (auto ok = check_id(id, lim, what); !ok)
     return ok;
   if (id.starts_with(reserved_prefix))
-    return error{errc::invalid_argument,
-                 std::string{what} + " '" + id + "': ids beginning with '"
-                   + std::string{reserved_prefix} + "' are reserved for dref's own records"};
+    return error{errc::invalid_argument, std::string{what} + " '" + id + "': ids beginning with '" +
+                                             std::string{reserved_prefix} +
+                                             "' are reserved for dref's own records"};
   return {};
 }
 
@@ -144,9 +144,9 @@ struct input_checker {
                          [&] { return check_id(c.session, lim, "session id"); });
   }
   result<void> operator()(const cmd_member_announce& c) const {
-    return first_failure([&] { return check_id(std::string{member_directory_prefix} + c.name, lim,
-                                               "member name"); },
-                         [&] { return check_member_address(c.address); });
+    return first_failure(
+        [&] { return check_id(std::string{member_directory_prefix} + c.name, lim, "member name"); },
+        [&] { return check_member_address(c.address); });
   }
   // The fence's lock id first, then the write's own input.
   result<void> operator()(const cmd_fenced& c) const {
@@ -162,11 +162,10 @@ struct input_checker {
 // values within one value's size in all.
 result<void> check_txn(const cmd_txn& c, const limits& lim) {
   if (c.compares.size() > max_txn_ops || c.writes.size() > max_txn_ops)
-    return error{errc::limit_exceeded,
-                 "a transaction has at most " + std::to_string(max_txn_ops)
-                   + " compares and as many writes; this one has "
-                   + std::to_string(c.compares.size()) + " and "
-                   + std::to_string(c.writes.size())};
+    return error{errc::limit_exceeded, "a transaction has at most " + std::to_string(max_txn_ops) +
+                                           " compares and as many writes; this one has " +
+                                           std::to_string(c.compares.size()) + " and " +
+                                           std::to_string(c.writes.size())};
   for (const auto& compare : c.compares)
     if (auto ok = check_id(compare.id, lim, "txn compare id"); !ok)
       return ok;
@@ -182,8 +181,8 @@ result<void> check_txn(const cmd_txn& c, const limits& lim) {
       return error{errc::invalid_argument,
                    "a transaction's removal of ref '" + write.id + "' carries a value"};
     if (write.remove && !write.session.empty())
-      return error{errc::invalid_argument, "a transaction's removal of ref '" + write.id
-                                             + "' names an owning session; only sets are owned"};
+      return error{errc::invalid_argument, "a transaction's removal of ref '" + write.id +
+                                               "' names an owning session; only sets are owned"};
     if (!write.session.empty())
       if (auto ok = check_id(write.session, lim, "session id"); !ok)
         return ok;
@@ -192,10 +191,10 @@ result<void> check_txn(const cmd_txn& c, const limits& lim) {
     bytes += write.value.size();
   }
   if (bytes > lim.max_value_bytes)
-    return error{errc::value_too_large,
-                 "a transaction writes " + std::to_string(bytes) + " bytes of values; at most "
-                   + std::to_string(lim.max_value_bytes)
-                   + " are allowed in all (limits.max_value_bytes)"};
+    return error{errc::value_too_large, "a transaction writes " + std::to_string(bytes) +
+                                            " bytes of values; at most " +
+                                            std::to_string(lim.max_value_bytes) +
+                                            " are allowed in all (limits.max_value_bytes)"};
   return {};
 }
 
@@ -207,13 +206,13 @@ result<void> check_list(const store_read& request, const limits& lim) {
     if (auto ok = check_id(request.after, lim, "list position"); !ok)
       return ok;
   if (request.id.starts_with(reserved_prefix))
-    return error{errc::invalid_argument,
-                 "list prefix '" + request.id + "': ids beginning with '"
-                   + std::string{reserved_prefix} + "' are dref's own records and not listed"};
+    return error{errc::invalid_argument, "list prefix '" + request.id + "': ids beginning with '" +
+                                             std::string{reserved_prefix} +
+                                             "' are dref's own records and not listed"};
   if (request.max_messages > max_list_page)
-    return error{errc::limit_exceeded, "a list page holds at most " + std::to_string(max_list_page)
-                                         + " ids; " + std::to_string(request.max_messages)
-                                         + " were asked for"};
+    return error{errc::limit_exceeded,
+                 "a list page holds at most " + std::to_string(max_list_page) + " ids; " +
+                     std::to_string(request.max_messages) + " were asked for"};
   return {};
 }
 
@@ -257,8 +256,8 @@ result<void> check_member_address(std::string_view address) {
   if (host.empty() || host.size() > 253)
     return bad("the host is empty or too long");
   for (char c : host)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_'
-          || c == ':'))
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
+          c == ':'))
       return bad("the host has a character other than letters, digits and . - _ :");
   if (port.empty() || port.size() > 5)
     return bad("the port is not a number from 1 to 65535");

@@ -1,9 +1,9 @@
 // Locks: FIFO waiters, reentrancy per (session, owner), fencing tokens that
 // are the log index of the grant (so they grow across every lock and every
 // grant, and survive snapshots without a counter).
-#include <algorithm>
-
 #include "context.hpp"
+
+#include <algorithm>
 
 namespace dref::store {
 
@@ -80,8 +80,7 @@ result<store_result> store::on(context& ctx, const cmd_lock_acquire& cmd) {
     return w.session == cmd.session && w.owner == cmd.owner;
   });
   if (queued != lock.waiters.end())
-    return res_lock{false, 0, 0,
-                    static_cast<std::uint64_t>(queued - lock.waiters.begin()) + 1};
+    return res_lock{false, 0, 0, static_cast<std::uint64_t>(queued - lock.waiters.begin()) + 1};
   if (!cmd.wait)
     return error{errc::would_block, "lock '" + cmd.lock + "' is held by " + holder_text(lock)};
   lock.waiters.push_back(lock_waiter{cmd.session, cmd.owner});
@@ -102,13 +101,13 @@ result<void> check_holder(const std::string& lock_id, const lock_entry* lock,
   if (lock == nullptr || lock->session.empty())
     return error{errc::not_holder, "lock '" + lock_id + "' is not held by anyone"};
   if (lock->session != session || lock->owner != owner)
-    return error{errc::not_holder, "lock '" + lock_id + "' is held by " + holder_text(*lock)
-                                     + ", not by session '" + session + "' (owner '" + owner
-                                     + "')"};
+    return error{errc::not_holder, "lock '" + lock_id + "' is held by " + holder_text(*lock) +
+                                       ", not by session '" + session + "' (owner '" + owner +
+                                       "')"};
   if (lock->token != token)
-    return error{errc::stale_token, "lock '" + lock_id + "': token " + std::to_string(token)
-                                      + " is not the current grant's token "
-                                      + std::to_string(lock->token)};
+    return error{errc::stale_token, "lock '" + lock_id + "': token " + std::to_string(token) +
+                                        " is not the current grant's token " +
+                                        std::to_string(lock->token)};
   return {};
 }
 
@@ -146,8 +145,8 @@ result<store_result> store::on(context& ctx, const cmd_lock_hand_over& cmd) {
   auto to = std::find_if(lock->waiters.begin(), lock->waiters.end(),
                          [&](const lock_waiter& w) { return w.owner == cmd.to_owner; });
   if (to == lock->waiters.end())
-    return error{errc::not_found, "lock '" + cmd.lock + "': nobody waits for it as '"
-                                    + cmd.to_owner + "'; it stays with its holder"};
+    return error{errc::not_found, "lock '" + cmd.lock + "': nobody waits for it as '" +
+                                      cmd.to_owner + "'; it stays with its holder"};
   lock_waiter next = std::move(*to);
   lock->waiters.erase(to);
   lock->waiters.push_front(std::move(next));
@@ -163,10 +162,9 @@ result<store_result> store::on(context& ctx, const cmd_lock_cancel_wait& cmd) {
     // so that the caller releases what it now holds.
     if (lock.session == cmd.session && lock.owner == cmd.owner)
       return res_lock{true, lock.token, lock.count, 0};
-    auto queued = std::find_if(lock.waiters.begin(), lock.waiters.end(),
-                               [&](const lock_waiter& w) {
-                                 return w.session == cmd.session && w.owner == cmd.owner;
-                               });
+    auto queued = std::find_if(lock.waiters.begin(), lock.waiters.end(), [&](const lock_waiter& w) {
+      return w.session == cmd.session && w.owner == cmd.owner;
+    });
     if (queued != lock.waiters.end()) {
       lock.waiters.erase(queued);
       forget_wait_if_last(state_.sessions[cmd.session], cmd.session, cmd.lock, lock);
@@ -176,12 +174,12 @@ result<store_result> store::on(context& ctx, const cmd_lock_cancel_wait& cmd) {
       return res_done{};
     }
   }
-  return error{errc::not_found, "session '" + cmd.session + "' (owner '" + cmd.owner
-                                  + "') neither holds nor waits for lock '" + cmd.lock + "'"};
+  return error{errc::not_found, "session '" + cmd.session + "' (owner '" + cmd.owner +
+                                    "') neither holds nor waits for lock '" + cmd.lock + "'"};
 }
 
-void store::drop_lock_holdings(context& ctx, const std::string& session_id,
-                               session_entry& session, bool expired) {
+void store::drop_lock_holdings(context& ctx, const std::string& session_id, session_entry& session,
+                               bool expired) {
   // Waits first, so that a lock this session lets go never passes to it.
   for (const auto& lock_id : session.waits) {
     auto& lock = state_.locks[lock_id];

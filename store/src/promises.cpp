@@ -23,8 +23,8 @@ result<store_result> store::on(context& ctx, const cmd_delay_claim& cmd) {
   if (!session)
     return session.error();
   if (it != state_.delays.end() && !it->second.runner.empty()) {
-    auto state = it->second.runner == cmd.session ? delay_claim_state::run_body
-                                                  : delay_claim_state::running;
+    auto state =
+        it->second.runner == cmd.session ? delay_claim_state::run_body : delay_claim_state::running;
     return res_delay{state, it->second.runner, {}};
   }
   auto& delay = state_.delays[cmd.id];
@@ -44,11 +44,11 @@ result<delay_entry*> run_by(Delays& delays, const std::string& id, const std::st
   if (it != delays.end() && it->second.completed)
     return error{errc::already_delivered, "delay '" + id + "' is completed already"};
   if (it == delays.end() || it->second.runner != session)
-    return error{errc::not_holder, "delay '" + id + "' is not being run by session '" + session
-                                     + "'"
-                                     + (it == delays.end() || it->second.runner.empty()
-                                          ? std::string{" (nobody claimed it)"}
-                                          : " (session '" + it->second.runner + "' runs it)")};
+    return error{errc::not_holder, "delay '" + id + "' is not being run by session '" + session +
+                                       "'" +
+                                       (it == delays.end() || it->second.runner.empty()
+                                            ? std::string{" (nobody claimed it)"}
+                                            : " (session '" + it->second.runner + "' runs it)")};
   return &it->second;
 }
 

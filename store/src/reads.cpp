@@ -74,19 +74,31 @@ store_read_reply store::read(const store_read& request) const {
     return reply;
   }
   switch (request.kind) {
-    case read_kind::value: fill(reply, get(request.id)); break;
-    case read_kind::lock: reply.value = lock(request.id); break;
+    case read_kind::value:
+      fill(reply, get(request.id));
+      break;
+    case read_kind::lock:
+      reply.value = lock(request.id);
+      break;
     case read_kind::topic:
       fill(reply, read_topic(request.id, request.from_seq,
                              request.max_messages == 0 ? 1000 : request.max_messages));
       break;
-    case read_kind::promise: reply.value = promise(request.id); break;
-    case read_kind::delay: reply.value = delay(request.id); break;
-    case read_kind::session: fill(reply, session(request.id)); break;
+    case read_kind::promise:
+      reply.value = promise(request.id);
+      break;
+    case read_kind::delay:
+      reply.value = delay(request.id);
+      break;
+    case read_kind::session:
+      fill(reply, session(request.id));
+      break;
     case read_kind::list:
       fill(reply, list(request.id, request.after, request.max_messages));
       break;
-    case read_kind::query: fill(reply, query(request.id, request.command, request.args)); break;
+    case read_kind::query:
+      fill(reply, query(request.id, request.command, request.args));
+      break;
     default:
       reply.error = error{errc::invalid_argument,
                           "unknown read kind " + std::to_string(static_cast<int>(request.kind))};

@@ -14,8 +14,8 @@ error version_conflict(const std::string& id, std::uint64_t actual, std::uint64_
 error fence_refused(const std::string& lock, std::uint64_t token, std::uint64_t current) {
   std::string state = current == 0 ? "is not held by anyone"
                                    : "is held under fencing token " + std::to_string(current);
-  return error{errc::not_holder, "lock '" + lock + "' " + state + ", not under fencing token "
-                                   + std::to_string(token) + ": the fenced write is refused"};
+  return error{errc::not_holder, "lock '" + lock + "' " + state + ", not under fencing token " +
+                                     std::to_string(token) + ": the fenced write is refused"};
 }
 
 } // namespace dref::store

@@ -10,8 +10,8 @@ using namespace protocol;
 result<session_entry*> store::live_session(std::string_view id) {
   auto it = state_.sessions.find(id);
   if (it == state_.sessions.end())
-    return error{errc::unknown_session, "session '" + std::string{id}
-                                          + "' is not open (never opened, closed, or expired)"};
+    return error{errc::unknown_session, "session '" + std::string{id} +
+                                            "' is not open (never opened, closed, or expired)"};
   return &it->second;
 }
 
@@ -72,8 +72,8 @@ void store::end_session(context& ctx, const std::string& id, bool expired) {
 result<session_state> store::session(std::string_view id) const {
   auto it = state_.sessions.find(id);
   if (it == state_.sessions.end())
-    return error{errc::unknown_session, "session '" + std::string{id}
-                                          + "' is not open (never opened, closed, or expired)"};
+    return error{errc::unknown_session, "session '" + std::string{id} +
+                                            "' is not open (never opened, closed, or expired)"};
   return session_state{it->second.ttl_ms, it->second.deadline_ms};
 }
 

@@ -1,24 +1,25 @@
 #include "dref/store/store.hpp"
 
-#include <algorithm>
-
 #include "context.hpp"
 #include "dref/protocol/codec.hpp"
 #include "dref/store/input_checks.hpp"
 #include "dref/store/reply_cache.hpp"
 
+#include <algorithm>
+
 namespace dref::store {
 
 store::store(dref::store::limits lim, std::shared_ptr<const command_registry> commands)
-  : limits_(lim), commands_(commands ? std::move(commands) : builtin_commands()) {}
+    : limits_(lim)
+    , commands_(commands ? std::move(commands) : builtin_commands()) {}
 
 apply_outcome store::apply(std::uint64_t log_index, const protocol::store_proposal& proposal) {
   apply_outcome out;
   if (log_index <= state_.applied) {
-    out.reply.error = dref::error{errc::invalid_argument,
-                                  "log index " + std::to_string(log_index)
-                                    + " is not above the last applied index "
-                                    + std::to_string(state_.applied)};
+    out.reply.error =
+        dref::error{errc::invalid_argument, "log index " + std::to_string(log_index) +
+                                                " is not above the last applied index " +
+                                                std::to_string(state_.applied)};
     return out;
   }
   state_.applied = log_index;
@@ -37,12 +38,12 @@ apply_outcome store::apply(std::uint64_t log_index, const protocol::store_propos
   if (proposal.sequence <= client.acked) {
     out.duplicate = true;
     out.reply.error = dref::error{
-      errc::invalid_argument,
-      "client " + std::to_string(proposal.client_id) + ": sequence "
-        + std::to_string(proposal.sequence)
-        + " is at or below the acknowledged sequence " + std::to_string(client.acked)
-        + " (sequences start at 1; an acknowledged answer is not kept, nor one dropped to "
-          "bound the retry cache)"};
+        errc::invalid_argument,
+        "client " + std::to_string(proposal.client_id) + ": sequence " +
+            std::to_string(proposal.sequence) + " is at or below the acknowledged sequence " +
+            std::to_string(client.acked) +
+            " (sequences start at 1; an acknowledged answer is not kept, nor one dropped to "
+            "bound the retry cache)"};
     return out;
   }
   if (auto cached = client.replies.find(proposal.sequence); cached != client.replies.end()) {
@@ -79,9 +80,9 @@ void store::note_value_changes(const context& ctx, std::size_t first_event) {
   using protocol::event_kind;
   for (std::size_t i = first_event; i < ctx.events.size(); ++i) {
     const auto& e = ctx.events[i];
-    bool value_event = e.kind == event_kind::value_created || e.kind == event_kind::value_written
-                       || e.kind == event_kind::value_removed
-                       || e.kind == event_kind::metadata_changed;
+    bool value_event = e.kind == event_kind::value_created || e.kind == event_kind::value_written ||
+                       e.kind == event_kind::value_removed ||
+                       e.kind == event_kind::metadata_changed;
     if (value_event && !e.id.starts_with(reserved_prefix))
       state_.values_revision = ctx.index;
   }
@@ -109,7 +110,9 @@ void store::rebuild_indexes() {
   }
 }
 
-std::string store::snapshot() const { return protocol::encode(state_); }
+std::string store::snapshot() const {
+  return protocol::encode(state_);
+}
 
 result<store> store::restore(std::string_view snapshot, dref::store::limits lim,
                              std::shared_ptr<const command_registry> commands) {

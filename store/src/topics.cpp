@@ -16,8 +16,8 @@ std::uint64_t effective(std::uint64_t configured, std::uint64_t limit) {
 void store::enforce_retention(topic_entry& topic) {
   std::uint64_t max_messages = effective(topic.max_messages, limits_.topic_max_messages);
   std::uint64_t max_bytes = effective(topic.max_bytes, limits_.topic_max_bytes);
-  while (!topic.messages.empty()
-         && (topic.messages.size() > max_messages || topic.bytes > max_bytes)) {
+  while (!topic.messages.empty() &&
+         (topic.messages.size() > max_messages || topic.bytes > max_bytes)) {
     topic.bytes -= topic.messages.front().message.size();
     topic.messages.pop_front();
   }
@@ -26,11 +26,11 @@ void store::enforce_retention(topic_entry& topic) {
 result<store_result> store::on(context& ctx, const cmd_publish& cmd) {
   auto it = state_.topics.find(cmd.topic);
   std::uint64_t max_bytes =
-    effective(it == state_.topics.end() ? 0 : it->second.max_bytes, limits_.topic_max_bytes);
+      effective(it == state_.topics.end() ? 0 : it->second.max_bytes, limits_.topic_max_bytes);
   if (cmd.message.size() > max_bytes)
-    return error{errc::limit_exceeded, "message of " + std::to_string(cmd.message.size())
-                                         + " bytes exceeds the retention of topic '" + cmd.topic
-                                         + "' (" + std::to_string(max_bytes) + " bytes)"};
+    return error{errc::limit_exceeded, "message of " + std::to_string(cmd.message.size()) +
+                                           " bytes exceeds the retention of topic '" + cmd.topic +
+                                           "' (" + std::to_string(max_bytes) + " bytes)"};
   auto& topic = state_.topics[cmd.topic];
   std::uint64_t seq = topic.next_seq++;
   topic.messages.push_back(topic_message{seq, cmd.message});
@@ -72,16 +72,17 @@ result<topic_page> store::read_topic(std::string_view id, std::uint64_t from_seq
   if (from_seq == 0)
     from_seq = page.first_seq;
   if (from_seq < page.first_seq)
-    return error{errc::compacted, "topic '" + std::string{id} + "': messages "
-                                    + std::to_string(from_seq) + ".."
-                                    + std::to_string(page.first_seq - 1)
-                                    + " were dropped by retention; the first available is "
-                                    + std::to_string(page.first_seq)};
+    return error{errc::compacted, "topic '" + std::string{id} + "': messages " +
+                                      std::to_string(from_seq) + ".." +
+                                      std::to_string(page.first_seq - 1) +
+                                      " were dropped by retention; the first available is " +
+                                      std::to_string(page.first_seq)};
   auto it = state_.topics.find(id);
   if (it == state_.topics.end() || from_seq >= page.next_seq)
     return page;
   const auto& messages = it->second.messages;
-  for (std::size_t i = from_seq - page.first_seq; i < messages.size() && page.messages.size() < max_messages; ++i)
+  for (std::size_t i = from_seq - page.first_seq;
+       i < messages.size() && page.messages.size() < max_messages; ++i)
     page.messages.push_back(messages[i]);
   return page;
 }

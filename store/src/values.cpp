@@ -27,15 +27,15 @@ result<value_entry*> value_at(Values& values, const std::string& id, std::uint64
 
 } // namespace
 
-void store::write_value(context& ctx, value_entry& entry, const std::string& id,
-                        std::string value, const std::string* delta) {
+void store::write_value(context& ctx, value_entry& entry, const std::string& id, std::string value,
+                        const std::string* delta) {
   auto& e = ctx.emit(event_kind::value_written, id);
   e.old_version = entry.version;
   if (delta != nullptr && delta->size() < value.size()) {
     e.payload_type = payload_kind::delta;
     e.payload = *delta;
-  } else if (entry.value.size() >= limits_.delta_min_bytes
-             && value.size() >= limits_.delta_min_bytes) {
+  } else if (entry.value.size() >= limits_.delta_min_bytes &&
+             value.size() >= limits_.delta_min_bytes) {
     auto made = encode_delta(entry.value, value);
     if (made.size() < value.size()) {
       e.payload_type = payload_kind::delta;
@@ -147,8 +147,7 @@ result<store_result> store::on(context& ctx, const cmd_run& cmd) {
   if (!outcome)
     return std::move(outcome).error();
   if (!outcome->value)
-    return res_ran{it == state_.values.end() ? 0 : it->second.version,
-                   std::move(outcome->answer)};
+    return res_ran{it == state_.values.end() ? 0 : it->second.version, std::move(outcome->answer)};
   auto& next = *outcome->value;
   res_ran ran{ctx.index, std::move(outcome->answer)};
   if (it == state_.values.end()) {

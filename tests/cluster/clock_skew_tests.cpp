@@ -3,11 +3,11 @@
 // live session and still expires a dead one within TTL + an election
 // timeout (the failpoint failpoints.wall_clock_skew_ms skews one member).
 
-#include <boost/test/unit_test.hpp>
-#include <atomic>
-#include <csignal>
-
 #include "process_cluster.hpp"
+
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <csignal>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -41,9 +41,9 @@ void skewed_leader_keeps_live_sessions_and_expires_dead_ones(std::int64_t skew_m
   // A dead session: drefctl holds a lock (session TTL 3 s) and is killed.
   auto log = c.root / "drefctl-lock.log";
   auto holder = std::make_unique<test::child_process>(
-    std::vector<std::string>{DREFCTL_BIN, "--endpoints", c.endpoints(), "lock", "--ttl", "3s",
-                             "skew/dead", "--", "sleep", "30"},
-    log.string());
+      std::vector<std::string>{DREFCTL_BIN, "--endpoints", c.endpoints(), "lock", "--ttl", "3s",
+                               "skew/dead", "--", "sleep", "30"},
+      log.string());
   auto observer = raft_member::connect(c.sys, all, 10s);
   context other{c.sys, observer, process_cluster::options()};
   auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -74,7 +74,7 @@ void skewed_leader_keeps_live_sessions_and_expires_dead_ones(std::int64_t skew_m
   while (std::chrono::steady_clock::now() - killed_at < 10s) {
     if (lock_free(other, "skew/dead")) {
       freed_after = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - killed_at);
+          std::chrono::steady_clock::now() - killed_at);
       break;
     }
     std::this_thread::sleep_for(50ms);

@@ -5,15 +5,15 @@
 // again without the failpoint, recovers from its data directory and catches
 // up. A clean shutdown (SIGTERM) still exits 0.
 
-#include <boost/test/unit_test.hpp>
+#include "process_cluster.hpp"
+
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <ctime>
 #include <iostream>
 #include <map>
 #include <mutex>
 #include <set>
-
-#include "process_cluster.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -35,8 +35,8 @@ std::optional<wall_clock::time_point> logged_at(const std::string& log, const st
   std::tm utc{};
   int millis = 0;
   auto line = log.substr(line_start, 24);
-  if (line.size() < 24 || !::strptime(line.c_str(), "%Y-%m-%dT%H:%M:%S", &utc)
-      || std::sscanf(line.c_str() + 20, "%3d", &millis) != 1)
+  if (line.size() < 24 || !::strptime(line.c_str(), "%Y-%m-%dT%H:%M:%S", &utc) ||
+      std::sscanf(line.c_str() + 20, "%3d", &millis) != 1)
     return std::nullopt;
   return wall_clock::from_time_t(::timegm(&utc)) + std::chrono::milliseconds{millis};
 }
@@ -150,7 +150,8 @@ BOOST_AUTO_TEST_CASE(a_leader_whose_fsync_fails_exits_3_and_loses_no_acknowledge
   BOOST_TEST(WIFEXITED(status));
   BOOST_TEST(WEXITSTATUS(status) == 3);
   auto log = file_text(c.root / (c.name(failing) + ".log"));
-  BOOST_TEST(log.find("member '" + c.name(failing) + "' stopped: cannot fdatasync") != std::string::npos,
+  BOOST_TEST(log.find("member '" + c.name(failing) + "' stopped: cannot fdatasync") !=
+                 std::string::npos,
              log);
   BOOST_TEST(log.find("Input/output error; exiting with code 3") != std::string::npos, log);
   auto failed_at = logged_at(log, " stops: cannot fdatasync");
@@ -181,8 +182,8 @@ BOOST_AUTO_TEST_CASE(a_leader_whose_fsync_fails_exits_3_and_loses_no_acknowledge
   auto target = commit_index_of(c, others[0]);
   BOOST_TEST(applied_reaches(c, failing, target, 20s));
   auto last = load.acknowledged.rbegin()->first;
-  BOOST_TEST(c.ctx(failing).existing<int>(manual_id("failstop/" + std::to_string(last))).get()
-             == last);
+  BOOST_TEST(c.ctx(failing).existing<int>(manual_id("failstop/" + std::to_string(last))).get() ==
+             last);
   BOOST_TEST(c.nodes[failing]->running());
 }
 

@@ -3,14 +3,14 @@
 // writes go on, each applied at most once, and watches go on without a gap
 // or a repeat.
 
-#include <boost/test/unit_test.hpp>
+#include "process_cluster.hpp"
+
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <csignal>
 #include <iostream>
 #include <map>
 #include <mutex>
-
-#include "process_cluster.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -101,9 +101,9 @@ BOOST_AUTO_TEST_CASE(a_context_on_every_endpoint_writes_and_watches_through_a_si
   ::kill(c.nodes[0]->pid(), SIGSTOP);
   bool resumed = wait_for([&] { return acked_here.load() > mine_before + 1; }, 10s);
   auto resumed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-    std::chrono::steady_clock::now() - stopped_at);
+      std::chrono::steady_clock::now() - stopped_at);
   BOOST_TEST_MESSAGE("writes through the client resumed " << resumed_ms.count()
-                                                         << " ms after member 0 stopped");
+                                                          << " ms after member 0 stopped");
   BOOST_TEST(resumed, "writes never resumed after the member in use fell silent");
   auto acked_after = acked.load();
   (void)wait_for([&] { return acked.load() >= acked_after + 50; }, 10s);
@@ -120,11 +120,11 @@ BOOST_AUTO_TEST_CASE(a_context_on_every_endpoint_writes_and_watches_through_a_si
   BOOST_TEST(final_value <= acked.load() + unknown.load());
   // The watch saw every value, once, in order, the failover included.
   BOOST_TEST(wait_for(
-    [&] {
-      std::lock_guard guard{seen_mutex};
-      return !seen.empty() && seen.back() == final_value;
-    },
-    10s));
+      [&] {
+        std::lock_guard guard{seen_mutex};
+        return !seen.empty() && seen.back() == final_value;
+      },
+      10s));
   std::lock_guard guard{seen_mutex};
   std::size_t gaps = 0;
   for (std::size_t i = 1; i < seen.size(); ++i)
@@ -157,8 +157,9 @@ BOOST_AUTO_TEST_CASE(drefctl_watch_prints_every_write_after_kill_9_of_its_member
                                    prefix_log.string()};
   for (const auto& started : {log, prefix_log})
     BOOST_REQUIRE_MESSAGE(
-      wait_for([&] { return test::file_text(started).find("watching") != std::string::npos; }, 10s),
-      "drefctl watch did not start: " << test::file_text(started));
+        wait_for([&] { return test::file_text(started).find("watching") != std::string::npos; },
+                 10s),
+        "drefctl watch did not start: " << test::file_text(started));
   auto value = [](int i) { return "<value-" + std::to_string(100 + i) + ">"; };
   k.set(value(1));
   ::kill(c.nodes[0]->pid(), SIGSTOP);
@@ -210,26 +211,26 @@ BOOST_AUTO_TEST_CASE(a_member_that_installs_a_snapshot_catches_its_watchers_up) 
   std::mutex seen_mutex;
   std::optional<std::int64_t> last_seen;
   auto watching = watch_ctx.existing<std::int64_t>(manual_id("failover/snapshot"))
-                    .on_change([&](std::int64_t, std::int64_t now) {
-                      std::lock_guard guard{seen_mutex};
-                      last_seen = now;
-                    });
+                      .on_change([&](std::int64_t, std::int64_t now) {
+                        std::lock_guard guard{seen_mutex};
+                        last_seen = now;
+                      });
   // A prefix watcher there too; "failover/gone" is removed while member 0
   // is cut off, so only a catch-up tells it.
   std::map<std::string, std::optional<std::int64_t>> under_prefix; // nullopt: removed
   auto watching_prefix = watch_ctx.watch_prefix<std::int64_t>(
-    "failover/", [&](const std::string& id, const change<std::int64_t>& seen) {
-      std::lock_guard guard{seen_mutex};
-      under_prefix[id] = seen.kind == change_kind::removed ? std::nullopt : seen.new_value;
-    });
+      "failover/", [&](const std::string& id, const change<std::int64_t>& seen) {
+        std::lock_guard guard{seen_mutex};
+        under_prefix[id] = seen.kind == change_kind::removed ? std::nullopt : seen.new_value;
+      });
   auto gone = write_ctx.make<std::int64_t>(7, manual_id("failover/gone"));
   k.set(1);
   BOOST_REQUIRE(wait_for(
-    [&] {
-      std::lock_guard guard{seen_mutex};
-      return last_seen == 1 && under_prefix["failover/gone"] == 7;
-    },
-    10s));
+      [&] {
+        std::lock_guard guard{seen_mutex};
+        return last_seen == 1 && under_prefix["failover/gone"] == 7;
+      },
+      10s));
   for (std::size_t other : {1u, 2u}) {
     c.members[0].set_link_cut(c.name(other), true);
     c.members[other].set_link_cut(c.name(0), true);
@@ -241,14 +242,20 @@ BOOST_AUTO_TEST_CASE(a_member_that_installs_a_snapshot_catches_its_watchers_up) 
     c.members[0].set_link_cut(c.name(other), false);
     c.members[other].set_link_cut(c.name(0), false);
   }
-  bool caught_up = wait_for([&] { std::lock_guard guard{seen_mutex}; return last_seen == 200; }, 15s);
+  bool caught_up = wait_for(
+      [&] {
+        std::lock_guard guard{seen_mutex};
+        return last_seen == 200;
+      },
+      15s);
   bool prefix_caught_up = wait_for(
-    [&] {
-      std::lock_guard guard{seen_mutex};
-      return under_prefix["failover/snapshot"] == 200 && under_prefix.count("failover/gone") == 1
-             && !under_prefix["failover/gone"].has_value();
-    },
-    15s);
+      [&] {
+        std::lock_guard guard{seen_mutex};
+        return under_prefix["failover/snapshot"] == 200 &&
+               under_prefix.count("failover/gone") == 1 &&
+               !under_prefix["failover/gone"].has_value();
+      },
+      15s);
   auto st = c.members[0].status(c.sys, 2s);
   BOOST_REQUIRE(st.has_value());
   BOOST_TEST_MESSAGE("member 0's snapshot index: " << st->snapshot_index);
@@ -256,9 +263,9 @@ BOOST_AUTO_TEST_CASE(a_member_that_installs_a_snapshot_catches_its_watchers_up) 
   std::lock_guard guard{seen_mutex};
   BOOST_TEST(caught_up, "the watcher on member 0 last saw " << last_seen.value_or(-1));
   BOOST_TEST(prefix_caught_up, "the prefix watcher on member 0 last saw failover/snapshot = "
-                                 << under_prefix["failover/snapshot"].value_or(-1)
-                                 << ", failover/gone "
-                                 << (under_prefix["failover/gone"] ? "present" : "removed"));
+                                   << under_prefix["failover/snapshot"].value_or(-1)
+                                   << ", failover/gone "
+                                   << (under_prefix["failover/gone"] ? "present" : "removed"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,13 +3,13 @@
 // member it talks to is SIGSTOPped, or when drefctl itself was, before the
 // lock is granted to anyone else; an election's leader whose member is
 // SIGSTOPped steps down before the next candidate is elected.
+#include "dref/election.hpp"
+#include "process_cluster.hpp"
+
 #include <atomic>
 #include <csignal>
 #include <mutex>
 #include <sstream>
-
-#include "dref/election.hpp"
-#include "process_cluster.hpp"
 
 namespace dref::test {
 namespace {
@@ -18,15 +18,18 @@ constexpr int exit_lock_lost = 5; // apps/drefctl/errors.hpp
 
 long long wall_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // A process that is SIGCONTed again however the test ends (a stopped
 // process would hold up the fixture's SIGTERM for its whole grace period).
 struct paused {
   pid_t pid;
-  explicit paused(pid_t p) : pid(p) { ::kill(pid, SIGSTOP); }
+  explicit paused(pid_t p)
+      : pid(p) {
+    ::kill(pid, SIGSTOP);
+  }
   void resume() {
     if (pid > 0)
       ::kill(pid, SIGCONT);
@@ -42,9 +45,10 @@ struct paused {
 std::vector<std::string> marker_command(const fs::path& file, const std::string& name) {
   std::string f = shell_quoted(file.string());
   return {"sh", "-c",
-          "echo " + name + " start $DREF_FENCING_TOKEN $(date +%s%N) >> " + f + "; trap 'echo "
-            + name + " term $(date +%s%N) >> " + f + "; exit 0' TERM; i=0; while [ $i -lt 3000 ]; "
-            + "do echo " + name + " alive $(date +%s%N) >> " + f + "; sleep 0.02; i=$((i+1)); done"};
+          "echo " + name + " start $DREF_FENCING_TOKEN $(date +%s%N) >> " + f + "; trap 'echo " +
+              name + " term $(date +%s%N) >> " + f +
+              "; exit 0' TERM; i=0; while [ $i -lt 3000 ]; " + "do echo " + name +
+              " alive $(date +%s%N) >> " + f + "; sleep 0.02; i=$((i+1)); done"};
 }
 
 // The lines of `file` that start with "<name> <what>", their last field
@@ -103,13 +107,14 @@ BOOST_FIXTURE_TEST_CASE(drefctl_lock_stops_its_command_when_its_member_hangs, pr
   auto [silent, other] = follower_and_other(*this);
   auto marks_file = root / "marks";
   auto a_log = root / "drefctl-a.log";
-  child_process a{drefctl_argv(endpoint(silent), [&] {
-                    std::vector<std::string> v{"lock", "job", "--ttl", "2s", "--kill-grace", "1s",
-                                               "--"};
-                    auto cmd = marker_command(marks_file, "A");
-                    v.insert(v.end(), cmd.begin(), cmd.end());
-                    return v;
-                  }()),
+  child_process a{drefctl_argv(endpoint(silent),
+                               [&] {
+                                 std::vector<std::string> v{"lock",         "job", "--ttl", "2s",
+                                                            "--kill-grace", "1s",  "--"};
+                                 auto cmd = marker_command(marks_file, "A");
+                                 v.insert(v.end(), cmd.begin(), cmd.end());
+                                 return v;
+                               }()),
                   a_log.string()};
   BOOST_REQUIRE_MESSAGE(wait_for([&] { return !marks(marks_file, "A", "start").empty(); }, 15s),
                         "A runs its command: " << file_text(a_log));
@@ -130,8 +135,8 @@ BOOST_FIXTURE_TEST_CASE(drefctl_lock_stops_its_command_when_its_member_hangs, pr
   // session.
   child_process b{drefctl_argv(endpoint(other),
                                {"--timeout", "30s", "lock", "job", "--ttl", "2s", "--", "sh", "-c",
-                                "echo B start $DREF_FENCING_TOKEN $(date +%s%N) >> "
-                                  + shell_quoted(marks_file.string())}),
+                                "echo B start $DREF_FENCING_TOKEN $(date +%s%N) >> " +
+                                    shell_quoted(marks_file.string())}),
                   (root / "drefctl-b.log").string()};
   int a_code = exit_code_within(a, 20s);
   int b_code = exit_code_within(b, 30s);
@@ -168,23 +173,24 @@ BOOST_FIXTURE_TEST_CASE(drefctl_paused_past_the_ttl_stops_its_command_on_resume,
   auto [near, other] = follower_and_other(*this);
   auto marks_file = root / "marks";
   auto a_log = root / "drefctl-a.log";
-  child_process a{drefctl_argv(endpoint(near), [&] {
-                    std::vector<std::string> v{"lock", "job", "--ttl", "2s", "--kill-grace", "1s",
-                                               "--"};
-                    auto cmd = marker_command(marks_file, "A");
-                    v.insert(v.end(), cmd.begin(), cmd.end());
-                    return v;
-                  }()),
+  child_process a{drefctl_argv(endpoint(near),
+                               [&] {
+                                 std::vector<std::string> v{"lock",         "job", "--ttl", "2s",
+                                                            "--kill-grace", "1s",  "--"};
+                                 auto cmd = marker_command(marks_file, "A");
+                                 v.insert(v.end(), cmd.begin(), cmd.end());
+                                 return v;
+                               }()),
                   a_log.string()};
   BOOST_REQUIRE_MESSAGE(wait_for([&] { return !marks(marks_file, "A", "start").empty(); }, 15s),
                         "A runs its command: " << file_text(a_log));
   {
     paused drefctl_stopped{a.pid()};
     // Meanwhile the cluster expires A's session and grants the lock to B.
-    auto b = drefctl({"--endpoints", endpoint(other), "--timeout", "10s", "lock", "job", "--ttl",
-                      "2s", "--", "sh", "-c",
-                      "echo B start $DREF_FENCING_TOKEN $(date +%s%N) >> "
-                        + shell_quoted(marks_file.string())});
+    auto b = drefctl(
+        {"--endpoints", endpoint(other), "--timeout", "10s", "lock", "job", "--ttl", "2s", "--",
+         "sh", "-c",
+         "echo B start $DREF_FENCING_TOKEN $(date +%s%N) >> " + shell_quoted(marks_file.string())});
     BOOST_TEST(b.code == 0);
     BOOST_TEST_MESSAGE("drefctl B: " << b.err);
   }
@@ -229,7 +235,7 @@ BOOST_FIXTURE_TEST_CASE(a_guard_whose_member_hangs_is_told_and_its_grant_is_not_
     // The fixture's TTL is 1 s: told by the client's own clock.
     BOOST_TEST(wait_for([&] { return told.load(); }, 5s));
     auto told_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - stopped_at).count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - stopped_at).count();
     BOOST_TEST_MESSAGE("member SIGSTOPped; the guard was told " << told_ms << " ms later");
     BOOST_TEST(told_ms <= 1000);
     BOOST_TEST(guard.lost());
@@ -270,10 +276,12 @@ BOOST_FIXTURE_TEST_CASE(a_leader_whose_member_hangs_steps_down_before_the_next_i
   BOOST_TEST(!y.is_leader());
   auto stopped_at = clock::now();
   paused hang{nodes[silent]->pid()};
-  BOOST_REQUIRE(wait_for([&] {
-    std::lock_guard guard{mutex};
-    return y_elected.has_value();
-  }, 15s));
+  BOOST_REQUIRE(wait_for(
+      [&] {
+        std::lock_guard guard{mutex};
+        return y_elected.has_value();
+      },
+      15s));
   std::optional<clock::time_point> cancelled;
   {
     std::lock_guard guard{mutex};
@@ -285,8 +293,8 @@ BOOST_FIXTURE_TEST_CASE(a_leader_whose_member_hangs_steps_down_before_the_next_i
   auto ms = [&](clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t - stopped_at).count();
   };
-  BOOST_TEST_MESSAGE("member SIGSTOPped; x's term cancelled " << ms(*cancelled)
-                     << " ms later, y elected " << ms(*y_elected) << " ms later");
+  BOOST_TEST_MESSAGE("member SIGSTOPped; x's term cancelled "
+                     << ms(*cancelled) << " ms later, y elected " << ms(*y_elected) << " ms later");
   hang.resume(); // before x leaves: its campaign talks to that member
 }
 
@@ -300,8 +308,8 @@ BOOST_AUTO_TEST_CASE(a_session_opened_later_than_its_ttl_is_not_used) {
   auto started = std::chrono::steady_clock::now();
   auto guard = c.ctx(0).lock(manual_id("slow-start/lock"));
   BOOST_TEST_MESSAGE("granted after " << std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           std::chrono::steady_clock::now() - started)
-                                           .count()
+                                             std::chrono::steady_clock::now() - started)
+                                             .count()
                                       << " ms");
   BOOST_TEST(guard.fencing_token() > 0u);
   std::this_thread::sleep_for(1500ms); // past the TTL: renewed meanwhile

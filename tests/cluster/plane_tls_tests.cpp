@@ -36,12 +36,14 @@ struct two_cas {
   std::string client_port_cas = write_bundle();
 
   std::vector<std::string> member_flags() const {
-    return {"--tls-certificate", certs.certificate("member"), "--tls-key", certs.key("member"),
-            "--tls-ca", certs.ca(), "--tls-client-ca", client_port_cas};
+    return {"--tls-certificate", certs.certificate("member"),
+            "--tls-key",         certs.key("member"),
+            "--tls-ca",          certs.ca(),
+            "--tls-client-ca",   client_port_cas};
   }
   config::tls client() const {
-    return {certs.certificate("client", "clients"), certs.key("client", "clients"), certs.ca(),
-            "", ""};
+    return {certs.certificate("client", "clients"), certs.key("client", "clients"), certs.ca(), "",
+            ""};
   }
   config::tls member() const {
     return {certs.certificate("member"), certs.key("member"), certs.ca(), "", ""};
@@ -107,8 +109,8 @@ BOOST_AUTO_TEST_CASE(a_client_certificate_serves_on_the_client_port_only) {
   plane_cluster p;
   auto r = p.c.ctx(0).make<std::string>("", manual_id("planes/value"));
   r.set("written by a client");
-  BOOST_TEST(p.c.ctx(1).make<std::string>("", manual_id("planes/value")).get()
-             == "written by a client");
+  BOOST_TEST(p.c.ctx(1).make<std::string>("", manual_id("planes/value")).get() ==
+             "written by a client");
   auto set = p.ctl(p.cas.client(), {"set", "planes/ctl", "hello"});
   BOOST_TEST(set.code == 0, set.err);
   auto got = p.ctl(p.cas.client(), {"get", "planes/ctl"});
@@ -221,7 +223,8 @@ BOOST_AUTO_TEST_CASE(an_operator_certificate_cannot_speak_for_a_member) {
              "a Raft message in another member's name moved the term");
 
   // An election at that follower shows in its term.
-  auto moved = p.ctl(p.cas.operator_(), {"transfer-leader", "node-" + std::to_string(follower + 1)});
+  auto moved =
+      p.ctl(p.cas.operator_(), {"transfer-leader", "node-" + std::to_string(follower + 1)});
   BOOST_TEST_REQUIRE(moved.code == 0, moved.err);
   BOOST_TEST(p.term_of(follower) > term);
 }

@@ -6,6 +6,10 @@
 // goes, also when a test fails. With client_tls set, the fixture's own actor
 // system talks mutual TLS (give the members the TLS flags in node_flags).
 
+#include "child_process.hpp"
+#include "dref/actors/node_system.hpp"
+#include "dref/context.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdio>
@@ -20,10 +24,6 @@
 #include <unistd.h>
 #include <vector>
 
-#include "child_process.hpp"
-#include "dref/actors/node_system.hpp"
-#include "dref/context.hpp"
-
 namespace dref::test {
 
 using namespace std::chrono_literals;
@@ -35,8 +35,9 @@ struct process_cluster {
   explicit process_cluster(std::size_t n = 3, std::vector<std::string> node_flags = {},
                            config::tls client_tls = {},
                            std::function<std::vector<std::string>(std::size_t)> own_flags = {})
-    : flags(std::move(node_flags)), flags_of(std::move(own_flags)),
-      cfg(client_config(std::move(client_tls))) {
+      : flags(std::move(node_flags))
+      , flags_of(std::move(own_flags))
+      , cfg(client_config(std::move(client_tls))) {
     std::string pattern = (fs::temp_directory_path() / "dref-cluster-XXXXXX").string();
     root = ::mkdtemp(pattern.data());
     for (std::size_t i = 0; i < n; ++i)

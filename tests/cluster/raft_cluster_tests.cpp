@@ -4,14 +4,14 @@
 // values, locks, topics, membership changes (a 4th member joins through a
 // snapshot, one leaves) and leadership transfer.
 
-#include <boost/test/unit_test.hpp>
-#include <atomic>
-#include <future>
-#include <iostream>
-
 #include "dref/barrier.hpp"
 #include "dref/semaphore.hpp"
 #include "process_cluster.hpp"
+
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <future>
+#include <iostream>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -56,7 +56,7 @@ BOOST_AUTO_TEST_CASE(kill_9_of_the_leader_loses_no_acknowledged_write) {
   for (int w = 0; w < 4; ++w)
     writers.emplace_back([&, w] {
       auto counter = c.ctx(followers[static_cast<std::size_t>(w) % 2])
-                       .existing<std::int64_t>(manual_id("load/counter"));
+                         .existing<std::int64_t>(manual_id("load/counter"));
       while (!stop) {
         try {
           counter.update([](std::int64_t v) { return v + 1; });
@@ -74,8 +74,8 @@ BOOST_AUTO_TEST_CASE(kill_9_of_the_leader_loses_no_acknowledged_write) {
   while (std::chrono::steady_clock::now() - killed_at < 10s && acked.load() == acked_before)
     std::this_thread::sleep_for(1ms);
   auto resumed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - killed_at)
-                      .count();
+                        std::chrono::steady_clock::now() - killed_at)
+                        .count();
   while (std::chrono::steady_clock::now() - killed_at < 10s && acked.load() < acked_before + 50)
     std::this_thread::sleep_for(10ms);
   auto acked_after_kill = acked.load() - acked_before;
@@ -85,9 +85,9 @@ BOOST_AUTO_TEST_CASE(kill_9_of_the_leader_loses_no_acknowledged_write) {
 
   auto value = c.ctx(followers[0]).existing<std::int64_t>(manual_id("load/counter")).get();
   std::cout << "kill -9 leader: " << acked_before << " acked before, " << acked_after_kill
-            << " after; final value " << value << ", acked " << acked.load()
-            << ", unknown outcome " << unknown.load() << "; first write acknowledged "
-            << resumed_ms << " ms after the kill\n";
+            << " after; final value " << value << ", acked " << acked.load() << ", unknown outcome "
+            << unknown.load() << "; first write acknowledged " << resumed_ms
+            << " ms after the kill\n";
   BOOST_TEST(acked_after_kill >= 50);
   BOOST_TEST(value >= acked.load());
   BOOST_TEST(value <= acked.load() + unknown.load());
@@ -171,7 +171,8 @@ BOOST_AUTO_TEST_CASE(drefctl_values_locks_topics_and_exit_codes) {
   auto version = set.out.substr(8, set.out.size() - 9);
   auto got = at({"--json", "get", "ctl/greeting"});
   BOOST_TEST(got.code == 0);
-  BOOST_TEST(got.out == "{\"id\":\"ctl/greeting\",\"value\":\"hello\",\"version\":" + version + "}\n");
+  BOOST_TEST(got.out ==
+             "{\"id\":\"ctl/greeting\",\"value\":\"hello\",\"version\":" + version + "}\n");
   // A context sees what drefctl wrote (raw bytes).
   auto greeting = c.ctx(1).existing<std::string, raw_codec>(manual_id("ctl/greeting"));
   BOOST_TEST(greeting.get() == "hello");
@@ -192,7 +193,8 @@ BOOST_AUTO_TEST_CASE(drefctl_values_locks_topics_and_exit_codes) {
   // The lock runs the command with the fencing token; tokens grow.
   auto first = at({"lock", "ctl/lock", "--", "sh", "-c", "echo token=$DREF_FENCING_TOKEN"});
   BOOST_TEST(first.code == 0);
-  auto second = at({"lock", "ctl/lock", "--", "sh", "-c", "echo token=$DREF_FENCING_TOKEN; exit 7"});
+  auto second =
+      at({"lock", "ctl/lock", "--", "sh", "-c", "echo token=$DREF_FENCING_TOKEN; exit 7"});
   BOOST_TEST(second.code == 7); // the command's own exit code
   BOOST_REQUIRE(first.out.starts_with("token=") && second.out.starts_with("token="));
   BOOST_TEST(std::stoull(second.out.substr(6)) > std::stoull(first.out.substr(6)));
@@ -209,14 +211,14 @@ BOOST_AUTO_TEST_CASE(drefctl_values_locks_topics_and_exit_codes) {
   {
     auto held = semaphore::make(c.ctx(0), manual_id("ctl/sem"), 2).acquire(1);
     auto sem = at({"semaphore", "ctl/sem", "2", "--", "sh", "-c",
-                   "echo token=$DREF_FENCING_TOKEN; " + std::string{DREFCTL_BIN} + " --endpoints "
-                       + c.endpoints() + " ls ctl/sem/"});
+                   "echo token=$DREF_FENCING_TOKEN; " + std::string{DREFCTL_BIN} + " --endpoints " +
+                       c.endpoints() + " ls ctl/sem/"});
     BOOST_TEST(sem.code == 0);
     BOOST_REQUIRE(sem.out.starts_with("token="));
     BOOST_TEST(std::stoull(sem.out.substr(6)) > held.fencing_token());
     BOOST_TEST(count_of(sem.out, "ctl/sem/") == 2u); // both requests in line while it ran
-    auto busy = at({"--timeout", "300ms", "semaphore", "ctl/sem", "2", "--permits", "2", "--",
-                    "sh", "-c", "echo ran"});
+    auto busy = at({"--timeout", "300ms", "semaphore", "ctl/sem", "2", "--permits", "2", "--", "sh",
+                    "-c", "echo ran"});
     BOOST_TEST(busy.code == 4);
     BOOST_TEST(busy.out.empty());
     BOOST_TEST(at({"semaphore", "ctl/sem", "2", "--permits", "3", "--", "true"}).code == 2);
@@ -240,9 +242,9 @@ BOOST_AUTO_TEST_CASE(drefctl_values_locks_topics_and_exit_codes) {
   // with the token it was handed); once the lock is released, the same
   // token is refused: exit 3, not_holder, and the value stays.
   auto fenced = at({"lock", "ctl/fence", "--", "sh", "-c",
-                    std::string{DREFCTL_BIN} + " --endpoints " + c.endpoints()
-                      + " set ctl/fenced held --fence ctl/fence:$DREF_FENCING_TOKEN"
-                      + " && echo token=$DREF_FENCING_TOKEN"});
+                    std::string{DREFCTL_BIN} + " --endpoints " + c.endpoints() +
+                        " set ctl/fenced held --fence ctl/fence:$DREF_FENCING_TOKEN" +
+                        " && echo token=$DREF_FENCING_TOKEN"});
   BOOST_TEST(fenced.code == 0);
   auto token_at = fenced.out.find("token=");
   BOOST_REQUIRE(token_at != std::string::npos);
@@ -315,12 +317,13 @@ BOOST_AUTO_TEST_CASE(drefctl_rm_ls_and_txn) {
   BOOST_TEST(saw_removal.load());
   BOOST_TEST(at({"get", "ks/b"}).code == 1);
   BOOST_TEST(at({"rm", "ks/b"}).out == "absent: nothing removed\n");
-  BOOST_TEST(at({"--json", "rm", "ks/b"}).out == "{\"id\":\"ks/b\",\"removed\":false,\"version\":0}\n");
+  BOOST_TEST(at({"--json", "rm", "ks/b"}).out ==
+             "{\"id\":\"ks/b\",\"removed\":false,\"version\":0}\n");
   BOOST_TEST(at({"ls", "ks/"}).out.find("ks/b") == std::string::npos);
 
   // txn: every compare, then every write at one version, or nothing.
   auto a_version = std::to_string(
-    c.ctx(0).existing<std::string, raw_codec>(manual_id("ks/a")).get_versioned().version);
+      c.ctx(0).existing<std::string, raw_codec>(manual_id("ks/a")).get_versioned().version);
   auto committed = at({"txn", "--if", "ks/a=" + a_version, "--if-absent", "ks/new", "--set",
                        "ks/a=y=z", "--set", "ks/new=n", "--rm", "ks/c"});
   BOOST_TEST(committed.code == 0, committed.err);
@@ -331,8 +334,9 @@ BOOST_AUTO_TEST_CASE(drefctl_rm_ls_and_txn) {
   BOOST_TEST(at({"get", "ks/c"}).code == 1);
   auto stale = at({"txn", "--if", "ks/a=" + a_version, "--set", "ks/a=w"});
   BOOST_TEST(stale.code == 3);
-  BOOST_TEST(stale.out == "not committed: ks/a is version " + version.substr(0, version.size() - 1)
-                            + ", expected version " + a_version + "\n");
+  BOOST_TEST(stale.out == "not committed: ks/a is version " +
+                              version.substr(0, version.size() - 1) + ", expected version " +
+                              a_version + "\n");
   auto stale_json = at({"--json", "txn", "--if-absent", "ks/a", "--set", "ks/a=w"});
   BOOST_TEST(stale_json.code == 3);
   BOOST_TEST(stale_json.out.find("\"committed\":false") != std::string::npos, stale_json.out);
@@ -522,7 +526,7 @@ BOOST_AUTO_TEST_CASE(a_corrupt_wal_stops_the_member_with_a_clear_error) {
   auto log = file_text(c.root / (c.name(2) + ".log"));
   BOOST_TEST(log.find("damaged record at offset ") != std::string::npos, log);
   BOOST_TEST(log.find(wal.string()) != std::string::npos, log); // says where
-  BOOST_TEST(fs::file_size(wal) == wal_size); // nothing was cut off
+  BOOST_TEST(fs::file_size(wal) == wal_size);                   // nothing was cut off
   // The two others go on.
   r.set(21);
   BOOST_TEST(c.ctx(1).existing<int>(manual_id("wal/value")).get() == 21);
@@ -541,14 +545,14 @@ BOOST_AUTO_TEST_CASE(two_members_with_one_node_id_are_refused) {
   std::vector<std::unique_ptr<test::child_process>> nodes;
   for (std::size_t i = 0; i < 3; ++i)
     nodes.push_back(std::make_unique<test::child_process>(
-      std::vector<std::string>{DREF_NODE_BIN, "--backend", "raft", "--node-id", names[i], "--port",
-                               std::to_string(ports[i]), "--data-dir",
-                               (root / std::to_string(i)).string(), "--peers", peers},
-      (root / (std::to_string(i) + ".log")).string()));
+        std::vector<std::string>{DREF_NODE_BIN, "--backend", "raft", "--node-id", names[i],
+                                 "--port", std::to_string(ports[i]), "--data-dir",
+                                 (root / std::to_string(i)).string(), "--peers", peers},
+        (root / (std::to_string(i) + ".log")).string()));
   auto refused = [&] {
     for (int i : {0, 2})
-      if (file_text(root / (std::to_string(i) + ".log")).find("is used by two nodes")
-          != std::string::npos)
+      if (file_text(root / (std::to_string(i) + ".log")).find("is used by two nodes") !=
+          std::string::npos)
         return true;
     return false;
   };
@@ -558,8 +562,8 @@ BOOST_AUTO_TEST_CASE(two_members_with_one_node_id_are_refused) {
   BOOST_TEST(refused());
   // The third member hears one id from two addresses and names both.
   deadline = std::chrono::steady_clock::now() + 5s;
-  while (file_text(root / "1.log").find("both use node id 'node-1'") == std::string::npos
-         && std::chrono::steady_clock::now() < deadline)
+  while (file_text(root / "1.log").find("both use node id 'node-1'") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(50ms);
   BOOST_TEST(file_text(root / "1.log").find("both use node id 'node-1'") != std::string::npos);
   // No cluster formed from the clash: nobody leads.

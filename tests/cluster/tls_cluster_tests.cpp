@@ -15,8 +15,8 @@
 #include <caf/openssl/manager.hpp>
 #include <cstdlib>
 #include <iostream>
-#include <random>
 #include <netinet/in.h>
+#include <random>
 #include <sys/socket.h>
 #include <sys/wait.h>
 

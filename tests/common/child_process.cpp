@@ -4,11 +4,11 @@
 #include <csignal>
 #include <fcntl.h>
 #include <filesystem>
-#include <sys/file.h>
 #include <mutex>
-#include <random>
 #include <netinet/in.h>
+#include <random>
 #include <stdexcept>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -121,7 +121,9 @@ child_process::child_process(std::vector<std::string> argv, std::string log_path
   }
 }
 
-child_process::~child_process() { stop(std::chrono::seconds{5}); }
+child_process::~child_process() {
+  stop(std::chrono::seconds{5});
+}
 
 bool child_process::running() {
   if (pid_ <= 0)

@@ -31,7 +31,7 @@ public:
 
   pid_t pid() const noexcept { return pid_; }
   bool running();
-  void kill_hard();                                  // SIGKILL, reaped
+  void kill_hard();                                                    // SIGKILL, reaped
   int stop(std::chrono::milliseconds grace = std::chrono::seconds{5}); // exit status
 
 private:

@@ -1,4 +1,6 @@
 // The fixtures themselves: a server they start answers, and is gone after.
+#include "redis_server.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
 #include <csignal>
@@ -7,8 +9,6 @@
 #include <hiredis/hiredis.h>
 #include <sys/file.h>
 #include <unistd.h>
-
-#include "redis_server.hpp"
 
 using namespace dref::test;
 
@@ -63,7 +63,8 @@ BOOST_AUTO_TEST_CASE(redis_server_runs_on_its_own_port_and_stops) {
 // another process).
 BOOST_AUTO_TEST_CASE(a_handed_out_port_stays_locked_for_this_process) {
   auto port = free_loopback_port();
-  auto path = std::filesystem::temp_directory_path() / "dref-test-ports" / ("port-" + std::to_string(port));
+  auto path =
+      std::filesystem::temp_directory_path() / "dref-test-ports" / ("port-" + std::to_string(port));
   int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   BOOST_TEST_REQUIRE(fd >= 0);
   int locked = ::flock(fd, LOCK_EX | LOCK_NB);

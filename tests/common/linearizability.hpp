@@ -44,9 +44,12 @@ enum class verdict { linearizable, violation, inconclusive };
 
 inline const char* to_string(verdict v) {
   switch (v) {
-    case verdict::linearizable: return "linearizable";
-    case verdict::violation: return "NOT linearizable";
-    case verdict::inconclusive: return "inconclusive (search budget exhausted)";
+    case verdict::linearizable:
+      return "linearizable";
+    case verdict::violation:
+      return "NOT linearizable";
+    case verdict::inconclusive:
+      return "inconclusive (search budget exhausted)";
   }
   return "?";
 }
@@ -57,7 +60,8 @@ public:
   using op = operation<Model>;
   using state = typename Model::state_type;
 
-  explicit linearizability_checker(std::vector<op> history) : ops_(std::move(history)) {}
+  explicit linearizability_checker(std::vector<op> history)
+      : ops_(std::move(history)) {}
 
   // linearizable when some order of the operations, consistent with real
   // time, explains every output; violation when none does; inconclusive

@@ -1,7 +1,7 @@
+#include "linearizability.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <random>
-
-#include "linearizability.hpp"
 
 using namespace dref::test;
 using model = register_model;
@@ -75,8 +75,13 @@ BOOST_AUTO_TEST_CASE(random_histories_of_a_correct_register) {
       std::uint64_t call = at - rng() % 16;
       std::uint64_t ret = at + rng() % 16;
       switch (rng() % 3) {
-        case 0: history.push_back(read(call, ret, value)); break;
-        case 1: value = static_cast<std::int64_t>(rng() % 4); history.push_back(write(call, ret, value)); break;
+        case 0:
+          history.push_back(read(call, ret, value));
+          break;
+        case 1:
+          value = static_cast<std::int64_t>(rng() % 4);
+          history.push_back(write(call, ret, value));
+          break;
         default: {
           std::int64_t expected = static_cast<std::int64_t>(rng() % 4);
           bool ok = expected == value;

@@ -4,13 +4,12 @@
 // at most `limit` ids, under the prefix, strictly in order and after the
 // previous page, none newer than the page's revision.
 
-#include <boost/test/unit_test.hpp>
+#include "dref/protocol/store_results.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "dref/protocol/store_results.hpp"
 
 namespace dref::test {
 

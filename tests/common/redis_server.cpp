@@ -44,11 +44,13 @@ void redis_server::start() {
   args.insert(args.end(), settings_.extra_args.begin(), settings_.extra_args.end());
   process_ = std::make_unique<child_process>(std::move(args), (dir_ / "redis.log").string());
   if (!wait_until_listening(port_, std::chrono::seconds{10}))
-    throw std::runtime_error("redis-server did not start on port " + std::to_string(port_)
-                             + "; see " + (dir_ / "redis.log").string());
+    throw std::runtime_error("redis-server did not start on port " + std::to_string(port_) +
+                             "; see " + (dir_ / "redis.log").string());
 }
 
-void redis_server::kill_hard() { process_->kill_hard(); }
+void redis_server::kill_hard() {
+  process_->kill_hard();
+}
 
 void redis_server::restart() {
   process_.reset();

@@ -5,7 +5,6 @@
 // BOOST_TEST_REQUIRE leaves the test early.
 
 #include <boost/test/unit_test.hpp>
-
 #include <exception>
 #include <memory>
 #include <string>
@@ -18,16 +17,16 @@ class test_thread {
 public:
   template <class F>
   explicit test_thread(F f)
-    : failure_(std::make_shared<std::string>())
-    , thread_([failure = failure_, f = std::move(f)]() mutable {
-      try {
-        f();
-      } catch (const std::exception& e) {
-        *failure = e.what();
-      } catch (...) {
-        *failure = "an exception that is not a std::exception";
-      }
-    }) {}
+      : failure_(std::make_shared<std::string>())
+      , thread_([failure = failure_, f = std::move(f)]() mutable {
+        try {
+          f();
+        } catch (const std::exception& e) {
+          *failure = e.what();
+        } catch (...) {
+          *failure = "an exception that is not a std::exception";
+        }
+      }) {}
   test_thread(test_thread&&) noexcept = default;
   test_thread& operator=(test_thread&&) = delete;
   ~test_thread() { join(); }

@@ -2,10 +2,10 @@
 // Checks every wire type gets: exact round trip, and every truncation or
 // trailing byte is a decode error (never a crash, never a silent success).
 
+#include "dref/protocol/codec.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <string>
-
-#include "dref/protocol/codec.hpp"
 
 namespace dref::test {
 
@@ -19,13 +19,11 @@ void check_wire_roundtrip(const T& value) {
   BOOST_TEST((*decoded == value), T::wire_name << " changed in a round trip");
   for (std::size_t length = 0; length < bytes.size(); ++length) {
     auto truncated = protocol::decode<T>(std::string_view{bytes}.substr(0, length));
-    BOOST_TEST_REQUIRE(!truncated.has_value(),
-                       T::wire_name << " decoded from " << length << " of " << bytes.size()
-                                    << " bytes");
+    BOOST_TEST_REQUIRE(!truncated.has_value(), T::wire_name << " decoded from " << length << " of "
+                                                            << bytes.size() << " bytes");
   }
   auto longer = bytes + '\0';
-  BOOST_TEST(!protocol::decode<T>(longer).has_value(),
-             T::wire_name << " accepted a trailing byte");
+  BOOST_TEST(!protocol::decode<T>(longer).has_value(), T::wire_name << " accepted a trailing byte");
 }
 
 } // namespace dref::test

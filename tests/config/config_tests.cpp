@@ -17,8 +17,8 @@ BOOST_AUTO_TEST_CASE(nothing_given_is_a_single_memory_node_on_port_8082) {
 
 BOOST_AUTO_TEST_CASE(help_lists_every_source_of_every_key) {
   auto help = help_text();
-  for (auto part : {"--port", "DREF_PORT", "node.port", "DREF_NODE_ADDRESSES",
-                    "DREF_NODE_SERVICES", "timeouts.election_ms", "(default: 8082)"})
+  for (auto part : {"--port", "DREF_PORT", "node.port", "DREF_NODE_ADDRESSES", "DREF_NODE_SERVICES",
+                    "timeouts.election_ms", "(default: 8082)"})
     BOOST_TEST(contains(help, part), "help lacks " << part);
 }
 
@@ -155,8 +155,8 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(config_environment)
 
 BOOST_AUTO_TEST_CASE(node_addresses_use_the_cluster_port) {
-  auto cfg = load_ok(inputs({}, {{"DREF_NODE_ADDRESSES", "10.0.0.1, 10.0.0.2,fd00::3"},
-                                 {"DREF_PORT", "9100"}}));
+  auto cfg = load_ok(
+      inputs({}, {{"DREF_NODE_ADDRESSES", "10.0.0.1, 10.0.0.2,fd00::3"}, {"DREF_PORT", "9100"}}));
   BOOST_TEST_REQUIRE(cfg.peers.size() == 3u);
   BOOST_TEST(cfg.peers[0].to_string() == "10.0.0.1:9100");
   BOOST_TEST(cfg.peers[1].to_string() == "10.0.0.2:9100");
@@ -170,7 +170,8 @@ BOOST_AUTO_TEST_CASE(port_defaults_to_8082) {
 }
 
 BOOST_AUTO_TEST_CASE(node_services_resolve_to_every_address) {
-  auto in = inputs({}, {{"DREF_NODE_SERVICES", "dref-a,dref-b"}, {"DREF_PORT", "7000"},
+  auto in = inputs({}, {{"DREF_NODE_SERVICES", "dref-a,dref-b"},
+                        {"DREF_PORT", "7000"},
                         {"DREF_NODE_ADDRESSES", "10.0.0.1"}});
   in.resolver = fake_dns({{"dref-a", {"10.0.0.1", "10.0.0.2"}}, {"dref-b", {"10.0.0.3"}}});
   auto cfg = load_ok(in);
@@ -200,17 +201,23 @@ BOOST_AUTO_TEST_CASE(unresolvable_service_is_an_error) {
 }
 
 BOOST_AUTO_TEST_CASE(every_other_key_has_a_variable) {
-  auto cfg = load_ok(inputs(
-    {}, {{"DREF_NODE_ID", "n7"},           {"DREF_CLUSTER_ID", "c"},
-         {"DREF_LISTEN_HOST", "::"},       {"DREF_DATA_DIR", "/d"},
-         {"DREF_BACKEND", "redis"},        {"DREF_PEERS", "a:1,b:2"},
-         {"DREF_REDIS_ADDRESS", "r:1"},    {"DREF_REDIS_KEY_PREFIX", "p:"},
-         {"DREF_ELECTION_TIMEOUT_MS", "1000"}, {"DREF_HEARTBEAT_MS", "20"},
-         {"DREF_SESSION_TTL_MS", "500"},   {"DREF_REQUEST_TIMEOUT_MS", "50"},
-         {"DREF_MAX_VALUE_BYTES", "10"},   {"DREF_MAX_ID_LENGTH", "8"},
-         {"DREF_MAX_CACHED_REPLY_BYTES_PER_CLIENT", "5000"},
-         {"DREF_MAX_CACHED_REPLY_BYTES", "6000"},
-         {"DREF_UNRELATED", "ignored"}}));
+  auto cfg = load_ok(inputs({}, {{"DREF_NODE_ID", "n7"},
+                                 {"DREF_CLUSTER_ID", "c"},
+                                 {"DREF_LISTEN_HOST", "::"},
+                                 {"DREF_DATA_DIR", "/d"},
+                                 {"DREF_BACKEND", "redis"},
+                                 {"DREF_PEERS", "a:1,b:2"},
+                                 {"DREF_REDIS_ADDRESS", "r:1"},
+                                 {"DREF_REDIS_KEY_PREFIX", "p:"},
+                                 {"DREF_ELECTION_TIMEOUT_MS", "1000"},
+                                 {"DREF_HEARTBEAT_MS", "20"},
+                                 {"DREF_SESSION_TTL_MS", "500"},
+                                 {"DREF_REQUEST_TIMEOUT_MS", "50"},
+                                 {"DREF_MAX_VALUE_BYTES", "10"},
+                                 {"DREF_MAX_ID_LENGTH", "8"},
+                                 {"DREF_MAX_CACHED_REPLY_BYTES_PER_CLIENT", "5000"},
+                                 {"DREF_MAX_CACHED_REPLY_BYTES", "6000"},
+                                 {"DREF_UNRELATED", "ignored"}}));
   BOOST_TEST(cfg.node_id == "n7");
   BOOST_TEST(cfg.cluster_id == "c");
   BOOST_TEST(cfg.listen_host == "::");
@@ -236,18 +243,18 @@ BOOST_AUTO_TEST_CASE(bad_values_name_variable_value_and_what_is_allowed) {
     std::string says;
   };
   for (const auto& c : std::vector<bad_case>{
-         {"DREF_PORT", "80a", "not a whole decimal number"},
-         {"DREF_PORT", "0", "0 is out of range"},
-         {"DREF_PORT", "", "not a whole decimal number"},
-         {"DREF_NODE_ADDRESSES", "10.0.0.1,,10.0.0.2", "empty item"},
-         {"DREF_NODE_ADDRESSES", "my-host", "'my-host' is not an IP address"},
-         {"DREF_NODE_SERVICES", "bad_name!", "is not a DNS name"},
-         {"DREF_BACKEND", "etcd", "'etcd' is not a backend"},
-         {"DREF_NODE_ID", "has space", "is not a plain id"},
-         {"DREF_PEERS", "host-without-port", "has no port"},
-         {"DREF_PEERS", "::1:80", "write IPv6 addresses as [address]:port"},
-         {"DREF_REDIS_ADDRESS", "r:99999", "is not a port number"},
-         {"DREF_ELECTION_TIMEOUT_MS", "5", "5 is out of range"},
+           {"DREF_PORT", "80a", "not a whole decimal number"},
+           {"DREF_PORT", "0", "0 is out of range"},
+           {"DREF_PORT", "", "not a whole decimal number"},
+           {"DREF_NODE_ADDRESSES", "10.0.0.1,,10.0.0.2", "empty item"},
+           {"DREF_NODE_ADDRESSES", "my-host", "'my-host' is not an IP address"},
+           {"DREF_NODE_SERVICES", "bad_name!", "is not a DNS name"},
+           {"DREF_BACKEND", "etcd", "'etcd' is not a backend"},
+           {"DREF_NODE_ID", "has space", "is not a plain id"},
+           {"DREF_PEERS", "host-without-port", "has no port"},
+           {"DREF_PEERS", "::1:80", "write IPv6 addresses as [address]:port"},
+           {"DREF_REDIS_ADDRESS", "r:99999", "is not a port number"},
+           {"DREF_ELECTION_TIMEOUT_MS", "5", "5 is out of range"},
        }) {
     auto message = load_error(inputs({}, {{c.variable, c.value}}));
     BOOST_TEST(contains(message, c.variable + "=\"" + c.value + "\" (environment)"), message);
@@ -300,8 +307,8 @@ BOOST_AUTO_TEST_CASE(file_then_environment_then_command_line) {
 BOOST_AUTO_TEST_CASE(every_problem_of_every_source_is_reported) {
   temp_dir dir;
   auto path = dir.write("node.toml", "[node]\nport = -1\n");
-  auto message = load_error(
-    inputs({"--config", path, "--backend=zk"}, {{"DREF_MAX_ID_LENGTH", "0"}}));
+  auto message =
+      load_error(inputs({"--config", path, "--backend=zk"}, {{"DREF_MAX_ID_LENGTH", "0"}}));
   BOOST_TEST(contains(message, "3 problems"), message);
   BOOST_TEST(contains(message, "node.port (file"), message);
   BOOST_TEST(contains(message, "DREF_MAX_ID_LENGTH=\"0\" (environment)"), message);
@@ -323,10 +330,9 @@ BOOST_AUTO_TEST_CASE(the_fsync_failpoint_is_off_unless_set_and_marked_test_only)
   auto path = dir.write("node.toml", "[failpoints]\nfail_fsync_after = 7\n");
   BOOST_TEST(load_ok(inputs({"--config", path})).failpoints.fail_fsync_after == 7u);
   BOOST_TEST(load_ok(inputs({}, {{"DREF_FAILPOINTS_FAIL_FSYNC_AFTER", "8"}}))
-               .failpoints.fail_fsync_after
-             == 8u);
-  BOOST_TEST(load_ok(inputs({"--failpoints-fail-fsync-after", "9"})).failpoints.fail_fsync_after
-             == 9u);
+                 .failpoints.fail_fsync_after == 8u);
+  BOOST_TEST(load_ok(inputs({"--failpoints-fail-fsync-after", "9"})).failpoints.fail_fsync_after ==
+             9u);
   auto message = load_error(inputs({"--failpoints-fail-fsync-after=-1"}));
   BOOST_TEST(contains(message, "out of range"), message);
   auto help = help_text();
@@ -374,8 +380,8 @@ BOOST_AUTO_TEST_SUITE(config_tls)
 BOOST_AUTO_TEST_CASE(tls_is_off_by_default_and_read_from_every_source) {
   BOOST_TEST(!load_ok(inputs()).tls.enabled());
   test_certs certs;
-  auto toml = certs.write("node.toml", "[tls]\ncertificate = \"" + certs.file("member.pem")
-                                         + "\"\nkey = \"" + certs.file("member.key") + "\"\n");
+  auto toml = certs.write("node.toml", "[tls]\ncertificate = \"" + certs.file("member.pem") +
+                                           "\"\nkey = \"" + certs.file("member.key") + "\"\n");
   auto cfg = load_ok(inputs({"--config", toml, "--tls-ca", certs.file("ca.pem")}));
   BOOST_TEST(cfg.tls.enabled());
   BOOST_TEST(cfg.tls.certificate == certs.file("member.pem"));
@@ -429,11 +435,12 @@ BOOST_AUTO_TEST_CASE(unusable_files_are_refused_at_load) {
 BOOST_AUTO_TEST_CASE(an_encrypted_key_needs_its_passphrase) {
   test_certs certs;
   auto encrypted = certs.file("member.enc.key");
-  std::string command = "openssl pkey -in " + certs.file("member.key")
-                        + " -aes256 -passout pass:sesame -out " + encrypted;
+  std::string command = "openssl pkey -in " + certs.file("member.key") +
+                        " -aes256 -passout pass:sesame -out " + encrypted;
   BOOST_TEST_REQUIRE(std::system(command.c_str()) == 0);
-  std::vector<std::string> args{"--tls-certificate", certs.file("member.pem"), "--tls-key",
-                                encrypted, "--tls-ca", certs.file("ca.pem")};
+  std::vector<std::string> args{"--tls-certificate", certs.file("member.pem"),
+                                "--tls-key",         encrypted,
+                                "--tls-ca",          certs.file("ca.pem")};
   auto message = load_error(inputs(args));
   BOOST_TEST(contains(message, "encrypted keys need tls.key_passphrase"), message);
   auto wrong = args;
@@ -452,7 +459,8 @@ BOOST_AUTO_TEST_CASE(insecure_is_a_switch_from_every_source) {
   BOOST_TEST(!load_ok(inputs({"--insecure=false"})).insecure);
   BOOST_TEST(load_ok(inputs({}, {{"DREF_INSECURE", "true"}})).insecure);
   temp_dir dir;
-  BOOST_TEST(load_ok(inputs({"--config", dir.write("n.toml", "[node]\ninsecure = true\n")})).insecure);
+  BOOST_TEST(
+      load_ok(inputs({"--config", dir.write("n.toml", "[node]\ninsecure = true\n")})).insecure);
   auto message = load_error(inputs({"--config", dir.write("m.toml", "[node]\ninsecure = 1\n")}));
   BOOST_TEST(contains(message, "expected a boolean"), message);
   message = load_error(inputs({}, {{"DREF_INSECURE", "yes"}}));

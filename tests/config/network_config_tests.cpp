@@ -20,8 +20,8 @@ BOOST_AUTO_TEST_CASE(bounds_come_from_every_source) {
   BOOST_TEST(cfg.network.max_message_bytes == 100000000u);
   BOOST_TEST(cfg.network.max_connections == 64u);
   BOOST_TEST(cfg.network.handshake_timeout.count() == 2000);
-  cfg = load_ok(inputs({"--max-connections", "9"}, {{"DREF_HANDSHAKE_TIMEOUT_MS", "300"},
-                                                     {"DREF_MAX_CONNECTIONS", "7"}}));
+  cfg = load_ok(inputs({"--max-connections", "9"},
+                       {{"DREF_HANDSHAKE_TIMEOUT_MS", "300"}, {"DREF_MAX_CONNECTIONS", "7"}}));
   BOOST_TEST(cfg.network.max_connections == 9u); // the command line wins
   BOOST_TEST(cfg.network.handshake_timeout.count() == 300);
   auto message = load_error(inputs({"--max-connections", "0"}));
@@ -37,8 +37,8 @@ BOOST_AUTO_TEST_CASE(client_port_caps_come_from_every_source) {
   auto cfg = load_ok(inputs({"--config", file}));
   BOOST_TEST(cfg.network.max_pending_requests == 100u);
   BOOST_TEST(cfg.network.max_watchers == 20u);
-  cfg = load_ok(inputs({"--max-watchers", "3"}, {{"DREF_MAX_PENDING_REQUESTS", "5"},
-                                                 {"DREF_MAX_WATCHERS", "4"}}));
+  cfg = load_ok(inputs({"--max-watchers", "3"},
+                       {{"DREF_MAX_PENDING_REQUESTS", "5"}, {"DREF_MAX_WATCHERS", "4"}}));
   BOOST_TEST(cfg.network.max_pending_requests == 5u);
   BOOST_TEST(cfg.network.max_watchers == 3u); // the command line wins
   auto message = load_error(inputs({"--max-pending-requests", "0"}));
@@ -52,14 +52,12 @@ BOOST_AUTO_TEST_CASE(the_default_message_bound_grows_with_the_value_limit) {
 }
 
 BOOST_AUTO_TEST_CASE(a_message_bound_given_below_the_need_names_both_keys) {
-  auto message = load_error(
-    inputs({"--max-message-bytes", std::to_string(100 << 20), "--max-value-bytes",
-            std::to_string(64 << 20)}));
+  auto message = load_error(inputs({"--max-message-bytes", std::to_string(100 << 20),
+                                    "--max-value-bytes", std::to_string(64 << 20)}));
   BOOST_TEST(contains(message, "network.max_message_bytes = 104857600"), message);
   BOOST_TEST(contains(message, "limits.max_value_bytes = 67108864"), message);
   BOOST_TEST(load_ok(inputs({"--max-message-bytes", std::to_string(70254592)}))
-               .network.max_message_bytes
-             == 70254592u);
+                 .network.max_message_bytes == 70254592u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

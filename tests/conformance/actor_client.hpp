@@ -2,9 +2,10 @@
 // Runs a test's requests from inside an event-based actor, the way
 // application actors use dref's actor APIs.
 
-#include <boost/test/unit_test.hpp>
+#include "dref/protocol/result.hpp"
 
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -13,8 +14,6 @@
 #include <chrono>
 #include <functional>
 #include <vector>
-
-#include "dref/protocol/result.hpp"
 
 namespace dref::test {
 
@@ -50,8 +49,8 @@ public:
     std::size_t down = 0;
     bool timed_out = false;
     waiter->receive_while([&] { return down < actors_.size() && !timed_out; })(
-      [&](caf::down_msg&) { ++down; },
-      caf::after(std::chrono::seconds(20)) >> [&] { timed_out = true; });
+        [&](caf::down_msg&) { ++down; },
+        caf::after(std::chrono::seconds(20)) >> [&] { timed_out = true; });
     if (timed_out)
       BOOST_ERROR("actor_stopper: " << actors_.size() - down << " actors did not stop within 20 s");
   }

@@ -10,15 +10,15 @@
 #include "test_certs.hpp"
 
 #include <caf/actor_system.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <stdlib.h>
 #include <string>
-#include <cstdlib>
-#include <unistd.h>
-#include <set>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace dref::test {
@@ -37,7 +37,7 @@ struct memory_cluster : cluster_base {
   static constexpr std::chrono::milliseconds session_ttl = conformance_session_ttl;
 
   explicit memory_cluster(std::size_t nodes = 3, store::limits limits = {})
-    : backend(memory_backend::start(sys, limits)) {
+      : backend(memory_backend::start(sys, limits)) {
     context_options options;
     options.session_ttl = session_ttl;
     for (std::size_t i = 0; i < nodes; ++i)
@@ -181,10 +181,10 @@ struct raft_process_cluster : cluster_base {
   // With tls, the members and this process's contexts talk mutual TLS with
   // certificates of one test CA for the whole run (certs()).
   explicit raft_process_cluster(std::size_t nodes = 3, store::limits limits = {}, bool tls = false)
-    : data_root(scratch_directory())
-    , cfg(client_config(tls ? config::tls{certs().certificate("client"), certs().key("client"),
-                                          certs().ca(), "", ""}
-                            : config::tls{})) {
+      : data_root(scratch_directory())
+      , cfg(client_config(tls ? config::tls{certs().certificate("client"), certs().key("client"),
+                                            certs().ca(), "", ""}
+                              : config::tls{})) {
     check_passable(limits);
     std::vector<std::uint16_t> ports;
     std::string peers;
@@ -194,14 +194,27 @@ struct raft_process_cluster : cluster_base {
     }
     for (std::size_t i = 0; i < nodes; ++i) {
       auto node_id = "node-" + std::to_string(i + 1);
-      std::vector<std::string> argv{
-        DREF_NODE_BIN, "--backend", "raft", "--node-id", node_id, "--port",
-        std::to_string(ports[i]), "--data-dir", (data_root / node_id).string(), "--peers", peers,
-        "--election-timeout-ms", std::to_string(conformance_election_timeout.count()),
-        "--heartbeat-ms", std::to_string(conformance_heartbeat.count()), "--max-value-bytes",
-        std::to_string(limits.max_value_bytes), "--max-id-length",
-        std::to_string(limits.max_id_length), "--topic-max-messages",
-        std::to_string(limits.topic_max_messages)};
+      std::vector<std::string> argv{DREF_NODE_BIN,
+                                    "--backend",
+                                    "raft",
+                                    "--node-id",
+                                    node_id,
+                                    "--port",
+                                    std::to_string(ports[i]),
+                                    "--data-dir",
+                                    (data_root / node_id).string(),
+                                    "--peers",
+                                    peers,
+                                    "--election-timeout-ms",
+                                    std::to_string(conformance_election_timeout.count()),
+                                    "--heartbeat-ms",
+                                    std::to_string(conformance_heartbeat.count()),
+                                    "--max-value-bytes",
+                                    std::to_string(limits.max_value_bytes),
+                                    "--max-id-length",
+                                    std::to_string(limits.max_id_length),
+                                    "--topic-max-messages",
+                                    std::to_string(limits.topic_max_messages)};
 #ifdef DREF_TEST_PLUGIN // the named commands of the conformance suites
       argv.insert(argv.end(), {"--plugin", DREF_TEST_PLUGIN});
 #endif
@@ -209,7 +222,7 @@ struct raft_process_cluster : cluster_base {
         argv.insert(argv.end(), {"--tls-certificate", certs().certificate("member"), "--tls-key",
                                  certs().key("member"), "--tls-ca", certs().ca()});
       processes.push_back(
-        std::make_unique<child_process>(argv, (data_root / (node_id + ".log")).string()));
+          std::make_unique<child_process>(argv, (data_root / (node_id + ".log")).string()));
     }
     context_options options;
     options.session_ttl = session_ttl;
@@ -242,8 +255,8 @@ struct raft_process_cluster : cluster_base {
       if (every_member_knows && leaders.size() == 1)
         return;
       if (std::chrono::steady_clock::now() > deadline)
-        throw std::runtime_error("the dref-node members did not agree on a leader within "
-                                 + std::to_string(patience.count()) + " s");
+        throw std::runtime_error("the dref-node members did not agree on a leader within " +
+                                 std::to_string(patience.count()) + " s");
       std::this_thread::sleep_for(std::chrono::milliseconds{50});
     }
   }
@@ -274,8 +287,12 @@ struct raft_process_cluster : cluster_base {
     return node;
   }
 
-  context& node(std::size_t i) override { return *contexts.at(i); }
-  caf::actor_system& system() override { return sys; }
+  context& node(std::size_t i) override {
+    return *contexts.at(i);
+  }
+  caf::actor_system& system() override {
+    return sys;
+  }
 
   // A dref-node takes its limits from flags; a limit without one cannot
   // be tested here, and silently testing the default instead would lie.

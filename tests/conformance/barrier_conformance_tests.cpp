@@ -82,8 +82,9 @@ BOOST_FIXTURE_TEST_CASE(a_crashed_participant_breaks_the_round, cluster) {
   // "arrived" and two values, can also mean one value not counted yet, and
   // a crash there is the gap barrier.hpp states).
   BOOST_TEST_REQUIRE(test::wait_until([&] {
-    auto counted =
-        node(2).existing<std::int64_t, store::i64_codec>(manual_id("bar/crash/r0/arrived")).try_get();
+    auto counted = node(2)
+                       .existing<std::int64_t, store::i64_codec>(manual_id("bar/crash/r0/arrived"))
+                       .try_get();
     return counted && *counted == 2;
   }));
   BOOST_TEST(node(2).list("bar/crash/r0/").ids.size() == 3u);

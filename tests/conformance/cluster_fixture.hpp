@@ -23,7 +23,14 @@ struct cluster_base {
 // raft_processes_tls: raft_processes over mutual TLS. redis_tls_acl: redis
 // over TLS, logged in as an ACL user limited to the suite's key prefix and
 // to commands that are not @dangerous.
-enum class tested_backend { memory, raft, raft_processes, raft_processes_tls, redis, redis_tls_acl };
+enum class tested_backend {
+  memory,
+  raft,
+  raft_processes,
+  raft_processes_tls,
+  redis,
+  redis_tls_acl
+};
 
 // Defined by each conformance executable.
 extern const tested_backend backend_under_test;

@@ -6,9 +6,9 @@
 // seeing command writes, and both from an actor.
 
 #include "actor_client.hpp"
+#include "cluster_fixture.hpp"
 #include "dref/actors/node_system.hpp"
 #include "dref/actors/ref_actor.hpp"
-#include "cluster_fixture.hpp"
 #include "test_commands.hpp"
 #include "wait_until.hpp"
 
@@ -84,8 +84,10 @@ BOOST_FIXTURE_TEST_CASE(the_seeds_just_an_int_answers_from_every_node, cluster) 
   auto id = manual_id("cmd/just-an-int");
   node(0).make<std::int64_t>(0, id);
   for (std::int64_t n = 0; n < 3; ++n)
-    BOOST_TEST(node(static_cast<std::size_t>(n)).existing<std::int64_t>(id)
-                   .command<std::int64_t>("int.inc").value == n);
+    BOOST_TEST(node(static_cast<std::size_t>(n))
+                   .existing<std::int64_t>(id)
+                   .command<std::int64_t>("int.inc")
+                   .value == n);
   auto set = node(1).existing<std::int64_t>(id).command<std::int64_t, std::int64_t>("int.set", 10);
   BOOST_TEST(set.value == 3);
   auto got = node(2).existing<std::int64_t>(id).command<std::int64_t>("int.get");
@@ -228,8 +230,8 @@ BOOST_FIXTURE_TEST_CASE(from_an_actor, cluster) {
 BOOST_FIXTURE_TEST_CASE(stale_queries_answer_from_the_nodes_replica, cluster) {
   auto id = manual_id("cmd/stale");
   node(0).make<job_queue>({}, id);
-  auto written = node(0).existing<job_queue>(id).command<std::int64_t>("test.enqueue",
-                                                                      std::int64_t{7});
+  auto written =
+      node(0).existing<job_queue>(id).command<std::int64_t>("test.enqueue", std::int64_t{7});
   for (std::size_t i = 0; i < 3; ++i) {
     auto queue = node(i).existing<job_queue>(id);
     BOOST_TEST(wait_until([&] {

@@ -2,19 +2,18 @@
 // delay actor (dref/actors/delay_actor.hpp); every backend must provide
 // them (run here on memory).
 
-#include <boost/test/unit_test.hpp>
-
-#include <array>
-#include <atomic>
-#include <caf/event_based_actor.hpp>
-#include <caf/scoped_actor.hpp>
-#include <thread>
-#include <vector>
-
 #include "actor_client.hpp"
 #include "cluster_fixture.hpp"
 #include "dref/actors/delay_actor.hpp"
 #include "wait_until.hpp"
+
+#include <array>
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <thread>
+#include <vector>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -40,15 +39,16 @@ BOOST_FIXTURE_TEST_CASE(the_body_runs_once_across_three_nodes_from_actors, clust
       std::this_thread::sleep_for(50ms); // let the others find it running
       return 40 + static_cast<int>(n);
     });
-    stop.add(spawn_client(sys, [&, n, d](caf::event_based_actor* self, std::function<void()> finish) {
-      d.get(self).then(
-        [&, n, finish](int value) {
-          got[n] = value;
-          outcome[n] = 1;
-          finish();
-        },
-        fail_into(outcome[n], finish));
-    }));
+    stop.add(
+        spawn_client(sys, [&, n, d](caf::event_based_actor* self, std::function<void()> finish) {
+          d.get(self).then(
+              [&, n, finish](int value) {
+                got[n] = value;
+                outcome[n] = 1;
+                finish();
+              },
+              fail_into(outcome[n], finish));
+        }));
   }
   for (auto& o : outcome)
     BOOST_TEST_REQUIRE(wait_until([&] { return o != 0; }));
@@ -66,32 +66,40 @@ BOOST_FIXTURE_TEST_CASE(a_bodiless_actor_waits_for_a_runner_or_times_out, cluste
   errc timeout_code = errc::internal;
   test::actor_stopper stop;
   stop.add(spawn_client(sys, [&](caf::event_based_actor* self, std::function<void()> finish) {
-    node(0).make_delay<std::string>(manual_id("da/wait")).get(self).then(
-      [&, finish](std::string value) {
-        got = value;
-        outcome = 1;
-        finish();
-      },
-      fail_into(outcome, finish));
+    node(0)
+        .make_delay<std::string>(manual_id("da/wait"))
+        .get(self)
+        .then(
+            [&, finish](std::string value) {
+              got = value;
+              outcome = 1;
+              finish();
+            },
+            fail_into(outcome, finish));
   }));
   stop.add(spawn_client(sys, [&](caf::event_based_actor* self, std::function<void()> finish) {
-    node(1).make_delay<std::string>(manual_id("da/never")).get_for(self, 100ms).then(
-      [&, finish](std::string) {
-        BOOST_ERROR("a delay nobody runs completed");
-        timed = -1;
-        finish();
-      },
-      [&, finish](const error& e) {
-        timeout_code = e.code;
-        timed = 1;
-        finish();
-      });
+    node(1)
+        .make_delay<std::string>(manual_id("da/never"))
+        .get_for(self, 100ms)
+        .then(
+            [&, finish](std::string) {
+              BOOST_ERROR("a delay nobody runs completed");
+              timed = -1;
+              finish();
+            },
+            [&, finish](const error& e) {
+              timeout_code = e.code;
+              timed = 1;
+              finish();
+            });
   }));
   BOOST_TEST_REQUIRE(wait_until([&] { return timed != 0; }));
   BOOST_TEST((timeout_code == errc::timeout));
   std::this_thread::sleep_for(100ms);
   BOOST_TEST(outcome.load() == 0); // nobody ran the body yet
-  BOOST_TEST(node(2).make_delay<std::string>(manual_id("da/wait"), [] { return std::string{"ran"}; }).get() == "ran");
+  BOOST_TEST(node(2)
+                 .make_delay<std::string>(manual_id("da/wait"), [] { return std::string{"ran"}; })
+                 .get() == "ran");
   BOOST_TEST_REQUIRE(wait_until([&] { return outcome != 0; }));
   BOOST_TEST(got == "ran");
 }
@@ -109,20 +117,22 @@ BOOST_FIXTURE_TEST_CASE(clients_of_three_delay_actors_get_one_value, cluster) {
   test::actor_stopper stop;
   std::vector<delay_actor<std::int64_t>> served;
   for (std::size_t n = 0; n < 3; ++n)
-    served.push_back(stop.add(spawn_delay_actor(sys, node(n).make_delay<std::int64_t>(id, [&runs, n] {
-      ++runs;
-      return static_cast<std::int64_t>(100 + n);
-    }))));
+    served.push_back(
+        stop.add(spawn_delay_actor(sys, node(n).make_delay<std::int64_t>(id, [&runs, n] {
+          ++runs;
+          return static_cast<std::int64_t>(100 + n);
+        }))));
   for (int c = 0; c < clients; ++c)
-    stop.add(sys.spawn([&, c, target = served[static_cast<std::size_t>(c) % 3]](caf::event_based_actor* self) {
-      self->request(target, caf::infinite, delay_get_atom::value)
-        .then(
-          [&, c](std::int64_t value) {
-            got[static_cast<std::size_t>(c)] = value;
-            ++answered;
-          },
-          [&](const caf::error&) { ++failed; });
-    }));
+    stop.add(sys.spawn(
+        [&, c, target = served[static_cast<std::size_t>(c) % 3]](caf::event_based_actor* self) {
+          self->request(target, caf::infinite, delay_get_atom::value)
+              .then(
+                  [&, c](std::int64_t value) {
+                    got[static_cast<std::size_t>(c)] = value;
+                    ++answered;
+                  },
+                  [&](const caf::error&) { ++failed; });
+        }));
   BOOST_TEST_REQUIRE(wait_until([&] { return answered + failed == clients; }));
   BOOST_TEST(failed.load() == 0);
   BOOST_TEST(runs.load() == 1);

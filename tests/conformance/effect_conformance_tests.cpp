@@ -1,23 +1,23 @@
 // Effectful updates every backend must provide (run here on memory): only
 // the effect of the attempt that committed runs, once, after its commit.
 
-#include <boost/test/unit_test.hpp>
+#include "cluster_fixture.hpp"
+#include "test_thread.hpp"
 
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <latch>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "cluster_fixture.hpp"
-#include "test_thread.hpp"
 
 using namespace dref;
 
 namespace {
 
 struct ten_nodes : test::conformance_cluster {
-  ten_nodes() : test::conformance_cluster(10) {}
+  ten_nodes()
+      : test::conformance_cluster(10) {}
 };
 
 } // namespace
@@ -103,7 +103,9 @@ BOOST_FIXTURE_TEST_CASE(a_refused_update_runs_no_effect, ten_nodes) {
   }
   BOOST_TEST(!ran);
   BOOST_TEST(r.get() == 1);
-  int old = r.get_and_update_effect([&](int v) -> with_effect<int> { return {v + 1, [&] { ran = true; }}; });
+  int old = r.get_and_update_effect([&](int v) -> with_effect<int> {
+    return {v + 1, [&] { ran = true; }};
+  });
   BOOST_TEST(old == 1);
   BOOST_TEST(ran);
 }

@@ -2,11 +2,15 @@
 // e.observe(self, fn), e.resign(self), and the typed election actor
 // (dref/actors/election_actor.hpp); every backend must provide them.
 
-#include <boost/test/unit_test.hpp>
+#include "actor_client.hpp"
+#include "cluster_fixture.hpp"
+#include "dref/actors/election_actor.hpp"
+#include "wait_until.hpp"
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <memory>
@@ -16,11 +20,6 @@
 #include <thread>
 #include <tuple>
 #include <vector>
-
-#include "actor_client.hpp"
-#include "cluster_fixture.hpp"
-#include "dref/actors/election_actor.hpp"
-#include "wait_until.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -52,20 +51,21 @@ BOOST_FIXTURE_TEST_CASE(actor_candidates_elect_one_agree_and_resign_hands_over, 
   std::atomic<int> idle{0};
   test::actor_stopper stop;
   for (std::size_t n = 0; n < 3; ++n) {
-    candidacies[n] = std::make_shared<election>(node(n).join_election(name, "cand-" + std::to_string(n)));
+    candidacies[n] =
+        std::make_shared<election>(node(n).join_election(name, "cand-" + std::to_string(n)));
     stop.add(spawn_client(sys, [&log = logs[n], e = candidacies[n]](caf::event_based_actor* self,
-                                                                     std::function<void()>) {
+                                                                    std::function<void()>) {
       auto current = std::make_shared<std::optional<cancellation>>();
       e->when_elected(
-        self,
-        [&log, current](cancellation term) {
-          *current = term;
-          ++log.elected;
-        },
-        [&log, current] {
-          log.cancelled_when_ended = current->has_value() && (*current)->cancelled();
-          ++log.ended;
-        });
+          self,
+          [&log, current](cancellation term) {
+            *current = term;
+            ++log.elected;
+          },
+          [&log, current] {
+            log.cancelled_when_ended = current->has_value() && (*current)->cancelled();
+            ++log.ended;
+          });
     }));
   }
   auto leading = [&] {
@@ -87,16 +87,16 @@ BOOST_FIXTURE_TEST_CASE(actor_candidates_elect_one_agree_and_resign_hands_over, 
     spawn_client(sys, [&log = logs[n], e = candidacies[n]](caf::event_based_actor* self,
                                                            std::function<void()> finish) {
       e->leader(self).then(
-        [&log, finish](std::optional<std::string> leader) {
-          std::lock_guard guard{log.m};
-          log.leader_seen = leader.value_or("<nobody>");
-          finish();
-        },
-        [&log, finish](const error& err) {
-          std::lock_guard guard{log.m};
-          log.leader_seen = "error: " + err.to_string();
-          finish();
-        });
+          [&log, finish](std::optional<std::string> leader) {
+            std::lock_guard guard{log.m};
+            log.leader_seen = leader.value_or("<nobody>");
+            finish();
+          },
+          [&log, finish](const error& err) {
+            std::lock_guard guard{log.m};
+            log.leader_seen = "error: " + err.to_string();
+            finish();
+          });
     });
   for (auto& log : logs) {
     BOOST_TEST_REQUIRE(wait_until([&] {
@@ -111,15 +111,15 @@ BOOST_FIXTURE_TEST_CASE(actor_candidates_elect_one_agree_and_resign_hands_over, 
   spawn_client(sys, [&log = logs[first], e = candidacies[first]](caf::event_based_actor* self,
                                                                  std::function<void()> finish) {
     e->resign(self).then(
-      [&log, e, finish] {
-        log.resigned = e->is_leader() ? -1 : 1;
-        finish();
-      },
-      [&log, finish](const error& err) {
-        BOOST_ERROR("resign: " << err.to_string());
-        log.resigned = -1;
-        finish();
-      });
+        [&log, e, finish] {
+          log.resigned = e->is_leader() ? -1 : 1;
+          finish();
+        },
+        [&log, finish](const error& err) {
+          BOOST_ERROR("resign: " << err.to_string());
+          log.resigned = -1;
+          finish();
+        });
   });
   BOOST_TEST_REQUIRE(wait_until([&] { return logs[first].resigned != 0; }));
   BOOST_TEST(logs[first].resigned.load() == 1);
@@ -139,8 +139,15 @@ BOOST_FIXTURE_TEST_CASE(actor_candidates_elect_one_agree_and_resign_hands_over, 
     follower = (first + 2) % 3;
   spawn_client(sys, [&, e = candidacies[follower]](caf::event_based_actor* self,
                                                    std::function<void()> finish) {
-    e->resign(self).then([&, finish] { idle = 1; finish(); },
-                         [&, finish](const error&) { idle = -1; finish(); });
+    e->resign(self).then(
+        [&, finish] {
+          idle = 1;
+          finish();
+        },
+        [&, finish](const error&) {
+          idle = -1;
+          finish();
+        });
   });
   BOOST_TEST_REQUIRE(wait_until([&] { return idle != 0; }));
   BOOST_TEST(idle.load() == 1);
@@ -157,7 +164,8 @@ BOOST_FIXTURE_TEST_CASE(a_lapsed_term_ends_in_the_actor_and_observers_see_every_
   subscription keep; // what an actor would keep in its state
   test::actor_stopper stop;
   stop.add(spawn_client(sys, [&, doomed](caf::event_based_actor* self, std::function<void()>) {
-    doomed->when_elected(self, [&](cancellation) { ++doomed_log.elected; }, [&] { ++doomed_log.ended; });
+    doomed->when_elected(
+        self, [&](cancellation) { ++doomed_log.elected; }, [&] { ++doomed_log.ended; });
   }));
   BOOST_TEST_REQUIRE(wait_until([&] { return doomed_log.elected == 1; }));
   // An observer actor on another node: the current leader first, then each change.
@@ -165,12 +173,16 @@ BOOST_FIXTURE_TEST_CASE(a_lapsed_term_ends_in_the_actor_and_observers_see_every_
   watcher->leave(); // observes without campaigning
   stop.add(spawn_client(sys, [&, watcher](caf::event_based_actor* self, std::function<void()>) {
     watcher
-      ->observe(self,
-                [&](std::optional<std::string> leader) {
-                  std::lock_guard guard{m};
-                  seen.push_back(std::move(leader));
-                })
-      .then([&](subscription s) { keep = std::move(s); observing = 1; },
+        ->observe(self,
+                  [&](std::optional<std::string> leader) {
+                    std::lock_guard guard{m};
+                    seen.push_back(std::move(leader));
+                  })
+        .then(
+            [&](subscription s) {
+              keep = std::move(s);
+              observing = 1;
+            },
             [&](const error& err) {
               BOOST_ERROR("observe: " << err.to_string());
               observing = -1;
@@ -207,21 +219,24 @@ BOOST_FIXTURE_TEST_CASE(typed_candidates_elect_one_and_hand_over_on_resign_and_e
   test::actor_stopper stop;
   auto listener = stop.add(sys.spawn([&](caf::event_based_actor*) -> caf::behavior {
     return {
-      [&](election_elected_atom, const std::string& who, std::uint64_t token) {
-        std::lock_guard guard{m};
-        heard.emplace_back(true, who, token);
-      },
-      [&](election_ended_atom, const std::string& who, std::uint64_t token) {
-        std::lock_guard guard{m};
-        heard.emplace_back(false, who, token);
-      },
+        [&](election_elected_atom, const std::string& who, std::uint64_t token) {
+          std::lock_guard guard{m};
+          heard.emplace_back(true, who, token);
+        },
+        [&](election_ended_atom, const std::string& who, std::uint64_t token) {
+          std::lock_guard guard{m};
+          heard.emplace_back(false, who, token);
+        },
     };
   }));
   std::vector<election_actor> candidates;
   for (std::size_t n = 0; n < 3; ++n)
-    candidates.push_back(stop.add(spawn_election_actor(sys, node(n), name, "typed-" + std::to_string(n))));
+    candidates.push_back(
+        stop.add(spawn_election_actor(sys, node(n), name, "typed-" + std::to_string(n))));
   caf::scoped_actor self{sys};
-  auto fail = [](const caf::error& e) { BOOST_ERROR("unexpected: " << from_caf_error(e).to_string()); };
+  auto fail = [](const caf::error& e) {
+    BOOST_ERROR("unexpected: " << from_caf_error(e).to_string());
+  };
   for (auto& c : candidates)
     self->send(c, election_watch_atom::value, listener);
   auto heard_count = [&] {
@@ -244,9 +259,16 @@ BOOST_FIXTURE_TEST_CASE(typed_candidates_elect_one_and_hand_over_on_resign_and_e
   std::size_t first_index = 0;
   for (std::size_t n = 0; n < 3; ++n) {
     self->request(candidates[n], 5s, election_is_leader_atom::value)
-      .receive([&, n](bool leads) { if (leads) { ++leaders; first_index = n; } }, fail);
+        .receive(
+            [&, n](bool leads) {
+              if (leads) {
+                ++leaders;
+                first_index = n;
+              }
+            },
+            fail);
     self->request(candidates[n], 5s, election_leader_atom::value)
-      .receive([&](const std::string& leader) { BOOST_TEST(leader == first); }, fail);
+        .receive([&](const std::string& leader) { BOOST_TEST(leader == first); }, fail);
   }
   BOOST_TEST(leaders == 1);
   BOOST_TEST(first == "typed-" + std::to_string(first_index));
@@ -255,7 +277,7 @@ BOOST_FIXTURE_TEST_CASE(typed_candidates_elect_one_and_hand_over_on_resign_and_e
   // from different candidates' actors, so they may arrive in either order.
   bool resigned = false;
   self->request(candidates[first_index], 5s, election_resign_atom::value)
-    .receive([&] { resigned = true; }, fail);
+      .receive([&] { resigned = true; }, fail);
   BOOST_TEST(resigned);
   BOOST_TEST_REQUIRE(wait_until([&] { return heard_count() >= 3; }));
   std::string second;
@@ -268,7 +290,8 @@ BOOST_FIXTURE_TEST_CASE(typed_candidates_elect_one_and_hand_over_on_resign_and_e
     BOOST_TEST_REQUIRE(heard.size() == 3u);
     auto ended = std::find(heard.begin(), heard.end(), std::tuple{false, first, first_token});
     BOOST_TEST((ended != heard.end()));
-    auto next = std::find_if(heard.begin() + 1, heard.end(), [](const auto& h) { return std::get<0>(h); });
+    auto next =
+        std::find_if(heard.begin() + 1, heard.end(), [](const auto& h) { return std::get<0>(h); });
     BOOST_TEST_REQUIRE((next != heard.end()));
     second = std::get<1>(*next);
     BOOST_TEST(second != first);
@@ -286,7 +309,7 @@ BOOST_FIXTURE_TEST_CASE(typed_candidates_elect_one_and_hand_over_on_resign_and_e
   for (std::size_t n = 0; n < 3; ++n)
     if (n != second_index)
       self->request(candidates[n], 5s, election_is_leader_atom::value)
-        .receive([&](bool leads) { remaining_leaders += leads ? 1 : 0; }, fail);
+          .receive([&](bool leads) { remaining_leaders += leads ? 1 : 0; }, fail);
   BOOST_TEST(remaining_leaders == 1u);
 }
 
@@ -307,53 +330,54 @@ BOOST_FIXTURE_TEST_CASE(an_actor_observes_and_the_leader_proclaims_from_an_actor
   // The watches live as long as the test, not just as long as the answers.
   auto watches = std::make_shared<std::vector<subscription>>();
   test::actor_stopper stop;
-  stop.add(spawn_client(sys, [&, observer, watches](caf::event_based_actor* self,
-                                                    std::function<void()>) {
-    observer->leader(self).then(
-      [&](std::optional<std::string> now) {
-        std::lock_guard guard{m};
-        leader_read = now;
-      },
-      [](const error& e) { BOOST_ERROR("leader: " << e.to_string()); });
-    observer
-      ->observe(self,
-                [&](std::optional<std::string> now) {
-                  std::lock_guard guard{m};
-                  leaders.push_back(now);
-                })
-      .then(
-        [&, watches](subscription s) {
-          watches->push_back(std::move(s));
-          ++watching;
-        },
-        [](const error& e) { BOOST_ERROR("observe: " << e.to_string()); });
-    observer
-      ->on_proclaimed(self,
-                      [&](const proclamation& p) {
+  stop.add(spawn_client(
+      sys, [&, observer, watches](caf::event_based_actor* self, std::function<void()>) {
+        observer->leader(self).then(
+            [&](std::optional<std::string> now) {
+              std::lock_guard guard{m};
+              leader_read = now;
+            },
+            [](const error& e) { BOOST_ERROR("leader: " << e.to_string()); });
+        observer
+            ->observe(self,
+                      [&](std::optional<std::string> now) {
                         std::lock_guard guard{m};
-                        heard.push_back(p);
+                        leaders.push_back(now);
                       })
-      .then(
-        [&, watches](subscription s) {
-          watches->push_back(std::move(s));
-          ++watching;
-        },
-        [](const error& e) { BOOST_ERROR("on_proclaimed: " << e.to_string()); });
-  }));
+            .then(
+                [&, watches](subscription s) {
+                  watches->push_back(std::move(s));
+                  ++watching;
+                },
+                [](const error& e) { BOOST_ERROR("observe: " << e.to_string()); });
+        observer
+            ->on_proclaimed(self,
+                            [&](const proclamation& p) {
+                              std::lock_guard guard{m};
+                              heard.push_back(p);
+                            })
+            .then(
+                [&, watches](subscription s) {
+                  watches->push_back(std::move(s));
+                  ++watching;
+                },
+                [](const error& e) { BOOST_ERROR("on_proclaimed: " << e.to_string()); });
+      }));
   BOOST_TEST_REQUIRE(wait_until([&] { return watching == 2; }));
   std::atomic<int> proclaimed{0};
   std::atomic<int> refused{0};
-  stop.add(spawn_client(sys, [&, leader, follower](caf::event_based_actor* self,
-                                                   std::function<void()>) {
-    leader->proclaim(self, "v1").then(
-      [&] { ++proclaimed; }, [](const error& e) { BOOST_ERROR("proclaim: " << e.to_string()); });
-    follower->proclaim(self, "mine").then(
-      [] { BOOST_ERROR("a candidate that does not lead proclaimed"); },
-      [&](const error& e) {
-        if (e.code == errc::not_holder)
-          ++refused;
-      });
-  }));
+  stop.add(
+      spawn_client(sys, [&, leader, follower](caf::event_based_actor* self, std::function<void()>) {
+        leader->proclaim(self, "v1")
+            .then([&] { ++proclaimed; },
+                  [](const error& e) { BOOST_ERROR("proclaim: " << e.to_string()); });
+        follower->proclaim(self, "mine")
+            .then([] { BOOST_ERROR("a candidate that does not lead proclaimed"); },
+                  [&](const error& e) {
+                    if (e.code == errc::not_holder)
+                      ++refused;
+                  });
+      }));
   BOOST_TEST_REQUIRE(wait_until([&] { return proclaimed == 1 && refused == 1; }));
   BOOST_TEST_REQUIRE(wait_until([&] {
     std::lock_guard guard{m};
@@ -363,11 +387,11 @@ BOOST_FIXTURE_TEST_CASE(an_actor_observes_and_the_leader_proclaims_from_an_actor
   std::atomic<int> read_done{0};
   stop.add(spawn_client(sys, [&, observer](caf::event_based_actor* self, std::function<void()>) {
     observer->proclaimed(self).then(
-      [&](std::optional<proclamation> p) {
-        read_back = std::move(p);
-        ++read_done;
-      },
-      [](const error& e) { BOOST_ERROR("proclaimed: " << e.to_string()); });
+        [&](std::optional<proclamation> p) {
+          read_back = std::move(p);
+          ++read_done;
+        },
+        [](const error& e) { BOOST_ERROR("proclaimed: " << e.to_string()); });
   }));
   BOOST_TEST_REQUIRE(wait_until([&] { return read_done == 1; }));
   BOOST_TEST_REQUIRE(read_back.has_value());
@@ -401,14 +425,14 @@ BOOST_FIXTURE_TEST_CASE(resign_to_from_an_actor_hands_over_to_the_chosen_candida
   test::actor_stopper stop;
   stop.add(spawn_client(sys, [&, first](caf::event_based_actor* self, std::function<void()>) {
     first->resign_to(self, "nobody")
-      .then([] { BOOST_ERROR("handed over to a candidate not in line"); },
-            [&, self, first](const error& e) {
-              if (e.code == errc::not_found)
-                ++refused;
-              first->resign_to(self, "third")
-                .then([&] { ++handed; },
-                      [](const error& e2) { BOOST_ERROR("resign_to: " << e2.to_string()); });
-            });
+        .then([] { BOOST_ERROR("handed over to a candidate not in line"); },
+              [&, self, first](const error& e) {
+                if (e.code == errc::not_found)
+                  ++refused;
+                first->resign_to(self, "third")
+                    .then([&] { ++handed; },
+                          [](const error& e2) { BOOST_ERROR("resign_to: " << e2.to_string()); });
+              });
   }));
   BOOST_TEST_REQUIRE(wait_until([&] { return handed == 1; }));
   BOOST_TEST(refused == 1);

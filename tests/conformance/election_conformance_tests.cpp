@@ -1,16 +1,15 @@
 // Elections every backend must provide (run here on memory).
 
-#include <boost/test/unit_test.hpp>
+#include "cluster_fixture.hpp"
+#include "wait_until.hpp"
 
 #include <array>
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "cluster_fixture.hpp"
-#include "wait_until.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -88,7 +87,8 @@ BOOST_FIXTURE_TEST_CASE(resign_cancels_the_term_and_reelection_calls_again, clus
           next = i;
       return next != current;
     }));
-    BOOST_TEST((candidates[next].leader() == std::optional<std::string>{candidates[next].candidate()}));
+    BOOST_TEST(
+        (candidates[next].leader() == std::optional<std::string>{candidates[next].candidate()}));
     current = next;
   }
   BOOST_TEST(current == 0u);
@@ -221,8 +221,8 @@ BOOST_FIXTURE_TEST_CASE(observe_without_candidacy_and_proclaim, cluster) {
   BOOST_TEST(outside.proclaimed()->candidate == "b");
   BOOST_TEST_REQUIRE(wait_until([&] {
     std::lock_guard guard{m};
-    return heard.size() >= 3u && !leaders.empty()
-           && leaders.back() == std::optional<std::string>{"b"};
+    return heard.size() >= 3u && !leaders.empty() &&
+           leaders.back() == std::optional<std::string>{"b"};
   }));
   std::lock_guard guard{m};
   BOOST_TEST(heard.size() == 3u);

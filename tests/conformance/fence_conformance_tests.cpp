@@ -2,18 +2,17 @@
 // them only while the lock grant they name is current, and otherwise
 // refuses them with errc::not_holder and leaves the value as it was.
 
-#include <boost/test/unit_test.hpp>
-
-#include <atomic>
-#include <caf/event_based_actor.hpp>
-#include <caf/scoped_actor.hpp>
-#include <string>
-#include <vector>
-
 #include "actor_client.hpp"
 #include "cluster_fixture.hpp"
 #include "dref/actors/ref_actor.hpp"
 #include "wait_until.hpp"
+
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <string>
+#include <vector>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -27,7 +26,9 @@ using cluster = test::conformance_cluster;
 // keeps `expected` at `version`.
 void all_refused(const ref<std::string>& r, const fence& f, const std::string& expected,
                  std::uint64_t version) {
-  auto code = [](auto got) { return got ? std::string{"ok"} : std::string{to_string(got.error().code)}; };
+  auto code = [](auto got) {
+    return got ? std::string{"ok"} : std::string{to_string(got.error().code)};
+  };
   BOOST_TEST(code(r.try_set("late", f)) == "not_holder");
   BOOST_TEST(code(r.try_set_at_version(version, "late", f)) == "not_holder");
   BOOST_TEST(code(r.try_remove(f)) == "not_holder");
@@ -85,7 +86,7 @@ BOOST_FIXTURE_TEST_CASE(after_another_holder_got_the_lock_the_old_token_is_refus
   r.set("first", first);
   auto version = r.get_versioned().version;
   first.unlock();
-  auto second = node(1).lock(lock_id); // another context: another session
+  auto second = node(1).lock(lock_id);            // another context: another session
   BOOST_TEST(second.fencing_token() > old_token); // fencing tokens strictly grow
   all_refused(r, fence{lock_id, old_token}, "first", version);
   auto refused = r.try_set("late", fence{lock_id, old_token});
@@ -143,32 +144,40 @@ BOOST_FIXTURE_TEST_CASE(fenced_writes_from_an_actor, cluster) {
   test::actor_stopper stop;
   stop.add(test::spawn_client(sys, [&](caf::event_based_actor* self, std::function<void()> finish) {
     auto fail = test::fail_into(outcome, finish);
-    r.set(self, "set", current).then([&, self, finish, fail](std::uint64_t) {
-      r.update_and_get(self, [](const std::string& s) { return s + "+"; }, current)
-        .then([&, self, finish, fail](const std::string& updated) {
-          seen = updated;
-          r.set(self, "stale", stale).then(
-            [&, finish](std::uint64_t) {
-              BOOST_ERROR("a stale token's set committed");
-              outcome = -1;
-              finish();
+    r.set(self, "set", current)
+        .then(
+            [&, self, finish, fail](std::uint64_t) {
+              r.update_and_get(
+                   self, [](const std::string& s) { return s + "+"; }, current)
+                  .then(
+                      [&, self, finish, fail](const std::string& updated) {
+                        seen = updated;
+                        r.set(self, "stale", stale)
+                            .then(
+                                [&, finish](std::uint64_t) {
+                                  BOOST_ERROR("a stale token's set committed");
+                                  outcome = -1;
+                                  finish();
+                                },
+                                [&, self, finish, fail](const error& e) {
+                                  BOOST_TEST(to_string(e.code) == "not_holder");
+                                  r.remove(self, stale)
+                                      .then(
+                                          [&, finish](bool) {
+                                            BOOST_ERROR("a stale token's remove committed");
+                                            outcome = -1;
+                                            finish();
+                                          },
+                                          [&, finish](const error& e2) {
+                                            BOOST_TEST(to_string(e2.code) == "not_holder");
+                                            outcome = 1;
+                                            finish();
+                                          });
+                                });
+                      },
+                      fail);
             },
-            [&, self, finish, fail](const error& e) {
-              BOOST_TEST(to_string(e.code) == "not_holder");
-              r.remove(self, stale).then(
-                [&, finish](bool) {
-                  BOOST_ERROR("a stale token's remove committed");
-                  outcome = -1;
-                  finish();
-                },
-                [&, finish](const error& e2) {
-                  BOOST_TEST(to_string(e2.code) == "not_holder");
-                  outcome = 1;
-                  finish();
-                });
-            });
-        }, fail);
-    }, fail);
+            fail);
   }));
   BOOST_TEST_REQUIRE(wait_until([&] { return outcome.load() != 0; }));
   BOOST_TEST(outcome.load() == 1);
@@ -184,7 +193,9 @@ BOOST_FIXTURE_TEST_CASE(fenced_writes_by_message_to_a_ref_actor, cluster) {
   test::actor_stopper stop;
   auto served = stop.add(spawn_ref_actor(sys, r));
   caf::scoped_actor self{sys};
-  auto fail = [](const caf::error& e) { BOOST_ERROR("unexpected: " << from_caf_error(e).to_string()); };
+  auto fail = [](const caf::error& e) {
+    BOOST_ERROR("unexpected: " << from_caf_error(e).to_string());
+  };
   std::vector<std::string> refusals;
   auto refused = [&](const caf::error& e) {
     refusals.emplace_back(to_string(from_caf_error(e).code));
@@ -192,22 +203,23 @@ BOOST_FIXTURE_TEST_CASE(fenced_writes_by_message_to_a_ref_actor, cluster) {
   bool swapped = false;
   std::string updated;
   self->request(served, 5s, ref_set_atom::value, std::string{"set"}, current)
-    .receive([](std::uint64_t) {}, fail);
+      .receive([](std::uint64_t) {}, fail);
   self->request(served, 5s, ref_cas_atom::value, std::string{"set"}, std::string{"cas"}, current)
-    .receive([&](bool b) { swapped = b; }, fail);
+      .receive([&](bool b) { swapped = b; }, fail);
   self->request(served, 5s, ref_update_atom::value,
                 ref_update<std::string>{[](const std::string& s) { return s + "+"; }}, current)
-    .receive([&](const std::string& v) { updated = v; }, fail);
+      .receive([&](const std::string& v) { updated = v; }, fail);
   self->request(served, 5s, ref_set_atom::value, std::string{"late"}, stale)
-    .receive([](std::uint64_t) { BOOST_ERROR("a stale set committed"); }, refused);
+      .receive([](std::uint64_t) { BOOST_ERROR("a stale set committed"); }, refused);
   self->request(served, 5s, ref_remove_atom::value, stale)
-    .receive([](bool) { BOOST_ERROR("a stale remove committed"); }, refused);
+      .receive([](bool) { BOOST_ERROR("a stale remove committed"); }, refused);
   BOOST_TEST(swapped);
   BOOST_TEST(updated == "cas+");
   BOOST_TEST(refusals == (std::vector<std::string>{"not_holder", "not_holder"}));
   BOOST_TEST(r.get() == "cas+");
   bool removed = false;
-  self->request(served, 5s, ref_remove_atom::value, current).receive([&](bool b) { removed = b; }, fail);
+  self->request(served, 5s, ref_remove_atom::value, current)
+      .receive([&](bool b) { removed = b; }, fail);
   BOOST_TEST(removed);
   BOOST_TEST(!r.try_get().has_value());
 }

@@ -2,17 +2,16 @@
 // watchers see them, make telling created from joined, and paged listing
 // by prefix (also while others write).
 
-#include <boost/test/unit_test.hpp>
-
-#include <atomic>
-#include <mutex>
-#include <thread>
-
 #include "actor_client.hpp"
 #include "cluster_fixture.hpp"
-#include "seen_changes.hpp"
 #include "paged_listing.hpp"
+#include "seen_changes.hpp"
 #include "wait_until.hpp"
+
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <mutex>
+#include <thread>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -47,7 +46,7 @@ BOOST_FIXTURE_TEST_CASE(watchers_see_writes_removals_recreation_and_metadata, cl
   seen_changes here, there;
   auto watch_here = r.on_change([&](const change<int>& c) { here.add(c); });
   auto watch_there =
-    node(1).existing<int>(id).on_change([&](const change<int>& c) { there.add(c); });
+      node(1).existing<int>(id).on_change([&](const change<int>& c) { there.add(c); });
   auto written = r.set(2);
   BOOST_TEST(r.remove());
   BOOST_TEST((r.try_get().error().code == errc::not_found));
@@ -110,19 +109,19 @@ BOOST_FIXTURE_TEST_CASE(make_says_whether_it_created_or_joined, cluster) {
     stopper.add(test::spawn_client(sys, [&](caf::event_based_actor* self, auto finish) {
       auto& ctx = node(2);
       ctx.make_or_join<int>(self, 7, manual_id("ks/made-from-an-actor"))
-        .then(
-          [&, self, finish](made<int> one) {
-            outcome |= one.created ? 1 : 0;
-            ctx.make_or_join<int>(self, 8, manual_id("ks/made-from-an-actor"))
-              .then(
-                [&, finish, first_version = one.version](made<int> two) {
-                  outcome |= !two.created && two.version == first_version ? 2 : 0;
-                  outcome |= 4;
-                  finish();
-                },
-                test::fail_into(outcome, finish));
-          },
-          test::fail_into(outcome, finish));
+          .then(
+              [&, self, finish](made<int> one) {
+                outcome |= one.created ? 1 : 0;
+                ctx.make_or_join<int>(self, 8, manual_id("ks/made-from-an-actor"))
+                    .then(
+                        [&, finish, first_version = one.version](made<int> two) {
+                          outcome |= !two.created && two.version == first_version ? 2 : 0;
+                          outcome |= 4;
+                          finish();
+                        },
+                        test::fail_into(outcome, finish));
+              },
+              test::fail_into(outcome, finish));
     }));
     BOOST_TEST_REQUIRE(test::wait_until([&] { return outcome >= 4 || outcome < 0; }));
   }
@@ -137,13 +136,14 @@ BOOST_FIXTURE_TEST_CASE(list_pages_ids_under_a_prefix, cluster) {
     node(static_cast<std::size_t>(i) % 3).make<int>(i, manual_id(id));
     expected.push_back(id);
   }
-  (void)node(0).make<int>(0, manual_id("ks/lt"));  // beside the prefix
+  (void)node(0).make<int>(0, manual_id("ks/lt")); // beside the prefix
   auto all = list_all(node(1), "ks/ls/", 10);
   BOOST_TEST(ids_of(all) == expected, boost::test_tools::per_element());
   BOOST_TEST(all.revisions.size() == 3u);
   for (auto revision : all.revisions)
     BOOST_TEST(revision == all.revisions.front()); // nothing changed between the pages
-  BOOST_TEST(all.ids[3].version == node(2).existing<int>(manual_id(expected[3])).get_versioned().version);
+  BOOST_TEST(all.ids[3].version ==
+             node(2).existing<int>(manual_id(expected[3])).get_versioned().version);
 
   // Linearizable like get: an acknowledged write shows on any node at once.
   auto written = node(2).existing<int>(manual_id("ks/ls/99")).set(99);
@@ -175,12 +175,14 @@ BOOST_FIXTURE_TEST_CASE(list_pages_ids_under_a_prefix, cluster) {
   {
     test::actor_stopper stopper;
     stopper.add(test::spawn_client(sys, [&](caf::event_based_actor* self, auto finish) {
-      node(1).list(self, "ks/ls/", "", 0).then(
-        [&, finish](protocol::list_page page) {
-          listed = static_cast<int>(page.ids.size());
-          finish();
-        },
-        test::fail_into(listed, finish));
+      node(1)
+          .list(self, "ks/ls/", "", 0)
+          .then(
+              [&, finish](protocol::list_page page) {
+                listed = static_cast<int>(page.ids.size());
+                finish();
+              },
+              test::fail_into(listed, finish));
     }));
     BOOST_TEST_REQUIRE(test::wait_until([&] { return listed != 0; }));
   }

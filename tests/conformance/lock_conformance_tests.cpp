@@ -1,14 +1,13 @@
 // Locks and watches every backend must provide (run here on memory).
 
-#include <boost/test/unit_test.hpp>
+#include "cluster_fixture.hpp"
+#include "test_thread.hpp"
+#include "wait_until.hpp"
 
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <mutex>
 #include <thread>
-
-#include "cluster_fixture.hpp"
-#include "wait_until.hpp"
-#include "test_thread.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -132,8 +131,8 @@ BOOST_FIXTURE_TEST_CASE(on_change_sees_every_write_after_subscribing, cluster) {
     std::lock_guard guard{m};
     seen.emplace_back(old, now);
   });
-  r.set(2);                                                       // the subscriber's peer
-  node(2).existing<int>(manual_id("w/sequence")).set(3);          // the subscriber's own node
+  r.set(2);                                              // the subscriber's peer
+  node(2).existing<int>(manual_id("w/sequence")).set(3); // the subscriber's own node
   node(1).existing<int>(manual_id("w/sequence")).update([](int n) { return n * 10; });
   BOOST_TEST_REQUIRE(wait_until([&] {
     std::lock_guard guard{m};
@@ -240,22 +239,25 @@ BOOST_FIXTURE_TEST_CASE(subscribers_see_every_message_in_order, cluster) {
   BOOST_TEST(t.publish("before") == 1u); // not seen by a live-only subscriber
   std::mutex m;
   std::vector<std::pair<std::uint64_t, std::string>> live, replayed;
-  auto live_sub = node(1).make_topic<std::string>(manual_id("t/chat")).subscribe(
-    [&](std::uint64_t seq, const std::string& s) {
-      std::lock_guard guard{m};
-      live.emplace_back(seq, s);
-    });
+  auto live_sub = node(1)
+                      .make_topic<std::string>(manual_id("t/chat"))
+                      .subscribe([&](std::uint64_t seq, const std::string& s) {
+                        std::lock_guard guard{m};
+                        live.emplace_back(seq, s);
+                      });
   test::test_thread writer([&] {
     for (int i = 0; i < 50; ++i)
-      node(static_cast<std::size_t>(i) % 3).make_topic<std::string>(manual_id("t/chat")).publish(
-        "m" + std::to_string(i));
+      node(static_cast<std::size_t>(i) % 3)
+          .make_topic<std::string>(manual_id("t/chat"))
+          .publish("m" + std::to_string(i));
   });
   // Joins while messages are being published: replay, then live, no gap.
-  auto replay_sub = node(2).make_topic<std::string>(manual_id("t/chat")).subscribe_from(
-    1, [&](std::uint64_t seq, const std::string& s) {
-      std::lock_guard guard{m};
-      replayed.emplace_back(seq, s);
-    });
+  auto replay_sub = node(2)
+                        .make_topic<std::string>(manual_id("t/chat"))
+                        .subscribe_from(1, [&](std::uint64_t seq, const std::string& s) {
+                          std::lock_guard guard{m};
+                          replayed.emplace_back(seq, s);
+                        });
   writer.join();
   BOOST_TEST_REQUIRE(wait_until([&] {
     std::lock_guard guard{m};
@@ -319,7 +321,13 @@ BOOST_FIXTURE_TEST_CASE(body_runs_once_across_three_nodes, cluster) {
   BOOST_TEST(runs.load() == 1);
   BOOST_TEST(agreed.load() == 3);
   // Later gets, with or without a body, read the result; nothing runs again.
-  BOOST_TEST(node(1).make_delay<int>(manual_id("d/once"), [&] { ++runs; return 8; }).get() == 7);
+  BOOST_TEST(node(1)
+                 .make_delay<int>(manual_id("d/once"),
+                                  [&] {
+                                    ++runs;
+                                    return 8;
+                                  })
+                 .get() == 7);
   BOOST_TEST(runs.load() == 1);
 }
 

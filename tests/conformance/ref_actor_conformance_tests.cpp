@@ -1,19 +1,18 @@
 // A ref as a typed actor (dref/actors/ref_actor.hpp): other actors message
 // it; every backend must support this (run here on memory).
 
-#include <boost/test/unit_test.hpp>
-
-#include <algorithm>
-#include <atomic>
-#include <caf/event_based_actor.hpp>
-#include <caf/scoped_actor.hpp>
-#include <mutex>
-#include <vector>
-
 #include "actor_client.hpp"
 #include "cluster_fixture.hpp"
 #include "dref/actors/ref_actor.hpp"
 #include "wait_until.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <mutex>
+#include <vector>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -31,13 +30,19 @@ BOOST_FIXTURE_TEST_CASE(get_set_cas_update_by_message, cluster) {
   std::uint64_t version = 0;
   bool hit = false, miss = true;
   std::int64_t updated = 0;
-  auto fail = [](const caf::error& e) { BOOST_ERROR("unexpected: " << from_caf_error(e).to_string()); };
+  auto fail = [](const caf::error& e) {
+    BOOST_ERROR("unexpected: " << from_caf_error(e).to_string());
+  };
   self->request(served, 5s, ref_get_atom::value).receive([&](std::int64_t v) { got = v; }, fail);
-  self->request(served, 5s, ref_set_atom::value, std::int64_t{5}).receive([&](std::uint64_t v) { version = v; }, fail);
-  self->request(served, 5s, ref_cas_atom::value, std::int64_t{5}, std::int64_t{6}).receive([&](bool b) { hit = b; }, fail);
-  self->request(served, 5s, ref_cas_atom::value, std::int64_t{5}, std::int64_t{7}).receive([&](bool b) { miss = b; }, fail);
-  self->request(served, 5s, ref_update_atom::value, ref_update<std::int64_t>{[](const std::int64_t& n) { return n * 10; }})
-    .receive([&](std::int64_t v) { updated = v; }, fail);
+  self->request(served, 5s, ref_set_atom::value, std::int64_t{5})
+      .receive([&](std::uint64_t v) { version = v; }, fail);
+  self->request(served, 5s, ref_cas_atom::value, std::int64_t{5}, std::int64_t{6})
+      .receive([&](bool b) { hit = b; }, fail);
+  self->request(served, 5s, ref_cas_atom::value, std::int64_t{5}, std::int64_t{7})
+      .receive([&](bool b) { miss = b; }, fail);
+  self->request(served, 5s, ref_update_atom::value,
+                ref_update<std::int64_t>{[](const std::int64_t& n) { return n * 10; }})
+      .receive([&](std::int64_t v) { updated = v; }, fail);
   BOOST_TEST(got == 1);
   BOOST_TEST(version > 0u);
   BOOST_TEST(hit);
@@ -51,15 +56,16 @@ BOOST_FIXTURE_TEST_CASE(refusals_arrive_as_dref_errors, cluster) {
   r.set_validator([](std::int64_t n) { return n >= 0; });
   test::actor_stopper stop;
   auto served = stop.add(spawn_ref_actor(sys, r));
-  auto missing = stop.add(spawn_ref_actor(sys, node(0).existing<std::int64_t>(manual_id("ra/none"))));
+  auto missing =
+      stop.add(spawn_ref_actor(sys, node(0).existing<std::int64_t>(manual_id("ra/none"))));
   caf::scoped_actor self{sys};
   errc refused = errc::internal, absent = errc::internal;
   self->request(served, 5s, ref_set_atom::value, std::int64_t{-1})
-    .receive([](std::uint64_t) { BOOST_ERROR("the validator let -1 through"); },
-             [&](const caf::error& e) { refused = from_caf_error(e).code; });
+      .receive([](std::uint64_t) { BOOST_ERROR("the validator let -1 through"); },
+               [&](const caf::error& e) { refused = from_caf_error(e).code; });
   self->request(missing, 5s, ref_get_atom::value)
-    .receive([](std::int64_t) { BOOST_ERROR("a missing id answered"); },
-             [&](const caf::error& e) { absent = from_caf_error(e).code; });
+      .receive([](std::int64_t) { BOOST_ERROR("a missing id answered"); },
+               [&](const caf::error& e) { absent = from_caf_error(e).code; });
   BOOST_TEST((refused == errc::validation_failed));
   BOOST_TEST((absent == errc::not_found));
   BOOST_TEST(r.get() == 1);
@@ -89,7 +95,8 @@ BOOST_FIXTURE_TEST_CASE(a_set_sent_right_after_a_watch_is_seen, cluster) {
     }));
     caf::anon_send(served, ref_watch_atom::value, listener);
     self->request(served, 5s, ref_set_atom::value, std::int64_t{round + 1})
-      .receive([](std::uint64_t) {}, [](const caf::error& e) { BOOST_ERROR(from_caf_error(e).to_string()); });
+        .receive([](std::uint64_t) {},
+                 [](const caf::error& e) { BOOST_ERROR(from_caf_error(e).to_string()); });
   }
   (void)wait_until([&] {
     std::lock_guard guard{seen_mutex};
@@ -110,7 +117,8 @@ BOOST_FIXTURE_TEST_CASE(actors_update_concurrently_and_a_listener_sees_every_cha
   test::actor_stopper stop;
   std::vector<ref_actor<std::int64_t>> served;
   for (std::size_t n = 0; n < 3; ++n)
-    served.push_back(stop.add(spawn_ref_actor(sys, node(n).existing<std::int64_t>(manual_id("ra/shared")))));
+    served.push_back(
+        stop.add(spawn_ref_actor(sys, node(n).existing<std::int64_t>(manual_id("ra/shared")))));
   auto listener = stop.add(sys.spawn([&](caf::event_based_actor*) -> caf::behavior {
     return {[&](ref_changed_atom, std::int64_t old_value, std::int64_t new_value) {
       std::lock_guard guard{seen_mutex};
@@ -121,14 +129,17 @@ BOOST_FIXTURE_TEST_CASE(actors_update_concurrently_and_a_listener_sees_every_cha
   // The watch is in place once the actor answered a later request.
   {
     caf::scoped_actor self{sys};
-    self->request(served[2], 5s, ref_get_atom::value).receive([](std::int64_t) {}, [](const caf::error&) {});
+    self->request(served[2], 5s, ref_get_atom::value)
+        .receive([](std::int64_t) {}, [](const caf::error&) {});
   }
   for (int c = 0; c < clients; ++c)
-    stop.add(sys.spawn([&, target = served[static_cast<std::size_t>(c) % 3]](caf::event_based_actor* self) {
-      for (int i = 0; i < increments; ++i)
-        self->request(target, 10s, ref_update_atom::value, ref_update<std::int64_t>{[](const std::int64_t& n) { return n + 1; }})
-          .then([&](std::int64_t) { ++answered; }, [&](const caf::error&) { ++failed; });
-    }));
+    stop.add(sys.spawn(
+        [&, target = served[static_cast<std::size_t>(c) % 3]](caf::event_based_actor* self) {
+          for (int i = 0; i < increments; ++i)
+            self->request(target, 10s, ref_update_atom::value,
+                          ref_update<std::int64_t>{[](const std::int64_t& n) { return n + 1; }})
+                .then([&](std::int64_t) { ++answered; }, [&](const caf::error&) { ++failed; });
+        }));
   BOOST_TEST_REQUIRE(wait_until([&] { return answered + failed == clients * increments; }));
   BOOST_TEST(failed.load() == 0);
   BOOST_TEST(r.get() == clients * increments);

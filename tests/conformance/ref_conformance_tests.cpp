@@ -1,13 +1,12 @@
 // ref<T> semantics every backend must provide (run here on memory).
 
-#include <boost/test/unit_test.hpp>
-
-#include <atomic>
-#include <thread>
-
 #include "cluster_fixture.hpp"
 #include "dref/json_codec.hpp"
 #include "wait_until.hpp"
+
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <thread>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -81,7 +80,7 @@ BOOST_FIXTURE_TEST_CASE(concurrent_increments_are_never_lost, cluster) {
   for (int w = 0; w < workers; ++w)
     threads.emplace_back([&, w] {
       auto mine =
-        node(static_cast<std::size_t>(w) % 3).existing<std::int64_t>(manual_id("c/counter"));
+          node(static_cast<std::size_t>(w) % 3).existing<std::int64_t>(manual_id("c/counter"));
       try {
         for (int i = 0; i < increments; ++i)
           mine.update([](std::int64_t n) { return n + 1; });
@@ -129,8 +128,8 @@ BOOST_FIXTURE_TEST_CASE(validator_rejection_leaves_the_value_unchanged, cluster)
 // refused, and the handle keeps the one it had.
 BOOST_FIXTURE_TEST_CASE(a_validator_the_current_value_fails_is_refused, cluster) {
   auto r = node(0).make<int>(-3, manual_id("c/validator-now"));
-  BOOST_TEST((code_of([&] { r.set_validator([](int n) { return n >= 0; }); })
-              == errc::validation_failed));
+  BOOST_TEST(
+      (code_of([&] { r.set_validator([](int n) { return n >= 0; }); }) == errc::validation_failed));
   r.set(-4); // no validator was set
   r.set_validator([](int n) { return n < 0; });
   auto refused = r.try_set_validator([](int n) { return n > 100; });
@@ -173,22 +172,23 @@ BOOST_FIXTURE_TEST_CASE(metadata_at_make_and_after, cluster) {
   // A value created again after a removal starts without metadata.
   made.handle.remove();
   BOOST_TEST(node(1).make<int>(3, id).metadata().empty());
-  BOOST_TEST((code_of([&] { (void)node(0).make<int>(1, manual_id("c/meta-bad"), {{"", "x"}}); })
-              == errc::invalid_argument));
   BOOST_TEST((code_of([&] {
-                (void)node(0).make<int>(1, manual_id("c/meta-big"),
-                                        {{"k", std::string(65 << 10, 'x')}});
-              }) == errc::value_too_large));
-  BOOST_TEST((node(1).existing<int>(manual_id("c/meta-bad")).try_get().error().code
-              == errc::not_found));
+                (void)node(0).make<int>(1, manual_id("c/meta-bad"), {{"", "x"}});
+              }) == errc::invalid_argument));
+  BOOST_TEST(
+      (code_of([&] {
+         (void)node(0).make<int>(1, manual_id("c/meta-big"), {{"k", std::string(65 << 10, 'x')}});
+       }) == errc::value_too_large));
+  BOOST_TEST(
+      (node(1).existing<int>(manual_id("c/meta-bad")).try_get().error().code == errc::not_found));
 }
 
 BOOST_FIXTURE_TEST_CASE(bad_ids_and_oversize_values_are_clear_errors, cluster) {
-  BOOST_TEST((code_of([&] { (void)node(0).make<int>(1, manual_id("has space")); })
-              == errc::invalid_id));
+  BOOST_TEST(
+      (code_of([&] { (void)node(0).make<int>(1, manual_id("has space")); }) == errc::invalid_id));
   BOOST_TEST((code_of([&] { (void)node(0).make<int>(1, manual_id("")); }) == errc::invalid_id));
-  BOOST_TEST((code_of([&] { (void)node(0).make<int>(1, manual_id(std::string(300, 'x'))); })
-              == errc::invalid_id));
+  BOOST_TEST((code_of([&] { (void)node(0).make<int>(1, manual_id(std::string(300, 'x'))); }) ==
+              errc::invalid_id));
   auto big = node(0).make<std::string>("", manual_id("c/big"));
   BOOST_TEST((code_of([&] { big.set(std::string(2 << 20, 'x')); }) == errc::value_too_large));
   BOOST_TEST(big.get().empty());

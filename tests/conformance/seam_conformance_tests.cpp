@@ -1,14 +1,13 @@
 // The backend seam's contract (dref/backends/seam/backend_actor.hpp), held
 // against each backend directly: where a watch starts.
 
-#include <boost/test/unit_test.hpp>
-
-#include <caf/actor_system.hpp>
-#include <caf/scoped_actor.hpp>
-
 #include "cluster_fixture.hpp"
 #include "dref/detail/backend_of.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -44,12 +43,12 @@ BOOST_FIXTURE_TEST_CASE(a_watch_starts_after_the_revision_it_answers, cluster) {
   bool answered = false;
   self->request(backend, 10s, backend::watch_atom::value, std::string{"c/seam-watch-start"},
                 caf::actor_cast<caf::actor>(self))
-    .receive(
-      [&](std::uint64_t answer) {
-        start = answer;
-        answered = true;
-      },
-      [&](caf::error& err) { BOOST_FAIL("watch failed: " << sys.render(err)); });
+      .receive(
+          [&](std::uint64_t answer) {
+            start = answer;
+            answered = true;
+          },
+          [&](caf::error& err) { BOOST_FAIL("watch failed: " << sys.render(err)); });
   BOOST_TEST_REQUIRE(answered);
   BOOST_TEST(start >= before);
   auto third = r.set(3);
@@ -60,7 +59,8 @@ BOOST_FIXTURE_TEST_CASE(a_watch_starts_after_the_revision_it_answers, cluster) {
   for (const auto& e : seen)
     if (e.kind == protocol::event_kind::value_written)
       versions.push_back(e.new_version);
-  BOOST_TEST(versions == (std::vector<std::uint64_t>{third, fourth}), boost::test_tools::per_element());
+  BOOST_TEST(versions == (std::vector<std::uint64_t>{third, fourth}),
+             boost::test_tools::per_element());
   for (const auto& e : seen)
     BOOST_TEST(e.new_version > start);
   self->send(backend, backend::unwatch_atom::value, std::string{"c/seam-watch-start"},

@@ -3,21 +3,20 @@
 // (dref/actors/topic_actor.hpp); every backend must provide them (run here
 // on memory).
 
-#include <boost/test/unit_test.hpp>
+#include "actor_client.hpp"
+#include "cluster_fixture.hpp"
+#include "dref/actors/topic_actor.hpp"
+#include "test_thread.hpp"
+#include "wait_until.hpp"
 
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "actor_client.hpp"
-#include "cluster_fixture.hpp"
-#include "dref/actors/topic_actor.hpp"
-#include "wait_until.hpp"
-#include "test_thread.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -58,20 +57,20 @@ struct seen_log {
 // subscription in its own state; `ready` is set once subscribed. Stop it
 // with an exit message.
 caf::actor spawn_subscriber(caf::actor_system& sys, context& ctx, const dref::id& id,
-                      std::uint64_t from, seen_log& log, std::atomic<int>& ready) {
+                            std::uint64_t from, seen_log& log, std::atomic<int>& ready) {
   return spawn_client(sys, [&ctx, id, from, &log, &ready](caf::event_based_actor* self,
-                                                   std::function<void()> finish) {
+                                                          std::function<void()> finish) {
     auto kept = std::make_shared<subscription>();
     ctx.make_topic<std::string>(id)
-      .subscribe_from(self, from,
-                      [&log](std::uint64_t seq, const std::string& m) { log.add(seq, m); })
-      .then(
-        [kept, &ready, self](subscription s) {
-          *kept = std::move(s);
-          ready = 1;
-          self->become([kept](int) {}); // the actor owns the subscription
-        },
-        fail_into(ready, finish));
+        .subscribe_from(self, from,
+                        [&log](std::uint64_t seq, const std::string& m) { log.add(seq, m); })
+        .then(
+            [kept, &ready, self](subscription s) {
+              *kept = std::move(s);
+              ready = 1;
+              self->become([kept](int) {}); // the actor owns the subscription
+            },
+            fail_into(ready, finish));
   });
 }
 
@@ -103,22 +102,23 @@ BOOST_FIXTURE_TEST_CASE(subscriber_actors_see_every_message_in_order, cluster) {
       auto mine = std::make_shared<int>(0);
       for (int i = 0; i < per_publisher; ++i) {
         auto text = std::to_string(p) + "/" + std::to_string(i);
-        t.publish(self, text).then(
-          [&, text, finish, mine](std::uint64_t seq) {
-            {
-              std::lock_guard guard{published_mutex};
-              published.at(seq) = text;
-            }
-            ++answered;
-            if (++*mine == per_publisher)
-              finish();
-          },
-          [&, finish, mine](const error& e) {
-            BOOST_ERROR("publish failed: " << e.to_string());
-            ++failed;
-            if (++*mine == per_publisher)
-              finish();
-          });
+        t.publish(self, text)
+            .then(
+                [&, text, finish, mine](std::uint64_t seq) {
+                  {
+                    std::lock_guard guard{published_mutex};
+                    published.at(seq) = text;
+                  }
+                  ++answered;
+                  if (++*mine == per_publisher)
+                    finish();
+                },
+                [&, finish, mine](const error& e) {
+                  BOOST_ERROR("publish failed: " << e.to_string());
+                  ++failed;
+                  if (++*mine == per_publisher)
+                    finish();
+                });
       }
     });
   BOOST_TEST_REQUIRE(wait_until([&] { return answered + failed == publishers * per_publisher; }));
@@ -175,27 +175,33 @@ BOOST_FIXTURE_TEST_CASE(subscribers_receive_typed_messages_in_order, cluster) {
     served.push_back(stop.add(spawn_topic_actor(sys, node(n).make_topic<std::string>(id))));
   std::vector<caf::actor> subscribers;
   for (std::size_t n = 0; n < 3; ++n)
-    subscribers.push_back(stop.add(sys.spawn([&log = logs[n]](caf::event_based_actor*) -> caf::behavior {
-      return {[&log](topic_message_atom, std::uint64_t seq, const std::string& m) { log.add(seq, m); }};
-    })));
+    subscribers.push_back(
+        stop.add(sys.spawn([&log = logs[n]](caf::event_based_actor*) -> caf::behavior {
+          return {[&log](topic_message_atom, std::uint64_t seq, const std::string& m) {
+            log.add(seq, m);
+          }};
+        })));
   caf::scoped_actor self{sys};
-  auto fail = [](const caf::error& e) { BOOST_ERROR("unexpected: " << from_caf_error(e).to_string()); };
+  auto fail = [](const caf::error& e) {
+    BOOST_ERROR("unexpected: " << from_caf_error(e).to_string());
+  };
   for (std::size_t n = 0; n < 3; ++n)
     self->request(served[n], 5s, topic_subscribe_atom::value, subscribers[n]).receive([] {}, fail);
   for (int c = 0; c < clients; ++c)
-    stop.add(sys.spawn([&, c, target = served[static_cast<std::size_t>(c) % 3]](caf::event_based_actor* client) {
-      for (int i = 0; i < per_client; ++i) {
-        auto text = std::to_string(c) + ":" + std::to_string(i);
-        client->request(target, 10s, topic_publish_atom::value, text)
-          .then(
-            [&, text](std::uint64_t seq) {
-              std::lock_guard guard{published_mutex};
-              published.at(seq) = text;
-              ++answered;
-            },
-            [&](const caf::error&) { ++failed; });
-      }
-    }));
+    stop.add(sys.spawn(
+        [&, c, target = served[static_cast<std::size_t>(c) % 3]](caf::event_based_actor* client) {
+          for (int i = 0; i < per_client; ++i) {
+            auto text = std::to_string(c) + ":" + std::to_string(i);
+            client->request(target, 10s, topic_publish_atom::value, text)
+                .then(
+                    [&, text](std::uint64_t seq) {
+                      std::lock_guard guard{published_mutex};
+                      published.at(seq) = text;
+                      ++answered;
+                    },
+                    [&](const caf::error&) { ++failed; });
+          }
+        }));
   BOOST_TEST_REQUIRE(wait_until([&] { return answered + failed == clients * per_client; }));
   BOOST_TEST(failed.load() == 0);
   for (auto& log : logs) {
@@ -205,10 +211,11 @@ BOOST_FIXTURE_TEST_CASE(subscribers_receive_typed_messages_in_order, cluster) {
   }
   // A late subscriber asks for the history from seq 100 on.
   auto late_actor = stop.add(sys.spawn([&late](caf::event_based_actor*) -> caf::behavior {
-    return {[&late](topic_message_atom, std::uint64_t seq, const std::string& m) { late.add(seq, m); }};
+    return {
+        [&late](topic_message_atom, std::uint64_t seq, const std::string& m) { late.add(seq, m); }};
   }));
   self->request(served[1], 5s, topic_subscribe_from_atom::value, late_actor, std::uint64_t{100})
-    .receive([] {}, fail);
+      .receive([] {}, fail);
   BOOST_TEST_REQUIRE(wait_until([&] { return late.size() >= clients * per_client - 99; }));
   {
     std::lock_guard guard{published_mutex};
@@ -218,7 +225,7 @@ BOOST_FIXTURE_TEST_CASE(subscribers_receive_typed_messages_in_order, cluster) {
   self->request(served[0], 5s, topic_unsubscribe_atom::value, subscribers[0]).receive([] {}, fail);
   std::uint64_t last = 0;
   self->request(served[2], 5s, topic_publish_atom::value, std::string{"after"})
-    .receive([&](std::uint64_t seq) { last = seq; }, fail);
+      .receive([&](std::uint64_t seq) { last = seq; }, fail);
   BOOST_TEST_REQUIRE(wait_until([&] { return logs[1].size() == last && logs[2].size() == last; }));
   BOOST_TEST(logs[0].size() == last - 1);
 }

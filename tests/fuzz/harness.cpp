@@ -1,12 +1,10 @@
 #include "harness.hpp"
 
 #include <boost/test/unit_test.hpp>
-
-#include <dlfcn.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <exception>
 #include <iostream>
 
@@ -17,7 +15,7 @@ extern "C" {
 int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void*,
                                                                   std::size_t),
                                               void (*free_hook)(const volatile void*))
-  __attribute__((weak));
+    __attribute__((weak));
 void __sanitizer_set_death_callback(void (*callback)()) __attribute__((weak));
 }
 
@@ -83,8 +81,8 @@ const options& opts() {
 
 bool selected(const target& t) {
   const auto& only = opts().only;
-  return only.empty() || t.name == only || t.group == only
-         || (t.name.starts_with(only) && (only.ends_with('.') || t.name[only.size()] == '.'));
+  return only.empty() || t.name == only || t.group == only ||
+         (t.name.starts_with(only) && (only.ends_with('.') || t.name[only.size()] == '.'));
 }
 
 // --- allocation counting ----------------------------------------------------
@@ -99,9 +97,8 @@ void on_malloc(const volatile void*, std::size_t size) {
 void on_free(const volatile void*) {}
 
 bool hooks_installed() {
-  static const bool installed = __sanitizer_install_malloc_and_free_hooks != nullptr
-                                && __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free)
-                                     != 0;
+  static const bool installed = __sanitizer_install_malloc_and_free_hooks != nullptr &&
+                                __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free) != 0;
   return installed;
 }
 
@@ -116,8 +113,8 @@ struct current_run {
 current_run now_running;
 
 std::string replay_line(const current_run& run) {
-  std::string out = "replay: <this test> -- --seed " + std::to_string(run.seed) + " --target "
-                    + run.target;
+  std::string out =
+      "replay: <this test> -- --seed " + std::to_string(run.seed) + " --target " + run.target;
   if (run.iteration)
     return out + " --iteration " + std::to_string(*run.iteration);
   return out + " --input " + to_hex(run.input);
@@ -265,8 +262,8 @@ bool run_target(const target& t, double budget_seconds) {
       most_input = got.allocated_input;
     }
     if (got.allocated_input >= ratio_from)
-      worst_ratio = std::max(worst_ratio, static_cast<double>(got.allocated)
-                                            / static_cast<double>(got.allocated_input));
+      worst_ratio = std::max(worst_ratio, static_cast<double>(got.allocated) /
+                                              static_cast<double>(got.allocated_input));
   }
   std::chrono::duration<double> took = clock::now() - start;
   char line[512];
@@ -298,9 +295,9 @@ void probe::stop_counting(std::size_t input_bytes) {
     most_allocated_input_ = input_bytes;
   }
   if (counted > bound_.for_input(input_bytes))
-    fail("decoding " + std::to_string(input_bytes) + " bytes allocated " + std::to_string(counted)
-         + " bytes, over the bound of " + std::to_string(bound_.per_byte) + " per input byte + "
-         + std::to_string(bound_.constant));
+    fail("decoding " + std::to_string(input_bytes) + " bytes allocated " + std::to_string(counted) +
+         " bytes, over the bound of " + std::to_string(bound_.per_byte) + " per input byte + " +
+         std::to_string(bound_.constant));
 }
 
 const std::vector<target>& all_targets() {

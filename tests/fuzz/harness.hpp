@@ -26,7 +26,8 @@ namespace dref::fuzz {
 // are not specified bit for bit, so replays would differ across libraries).
 class rng {
 public:
-  explicit rng(std::uint64_t state) : state_(state) {}
+  explicit rng(std::uint64_t state)
+      : state_(state) {}
   std::uint64_t next() {
     std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -52,7 +53,8 @@ struct alloc_bound {
 // What a check reports back.
 class probe {
 public:
-  explicit probe(alloc_bound bound) : bound_(bound) {}
+  explicit probe(alloc_bound bound)
+      : bound_(bound) {}
 
   void fail(std::string problem) {
     if (!problem_)

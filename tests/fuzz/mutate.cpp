@@ -3,10 +3,10 @@
 // that still passes a naive "fits in the input" check, counts off by one,
 // chunks repeated (more container elements) or spliced from another input.
 
+#include "harness.hpp"
+
 #include <algorithm>
 #include <array>
-
-#include "harness.hpp"
 
 namespace dref::fuzz {
 
@@ -39,8 +39,9 @@ std::vector<std::size_t> length_fields(const std::string& bytes, std::size_t wid
 std::uint64_t interesting_length(rng& r, std::size_t size, std::size_t at, std::size_t width) {
   std::uint64_t rest = size - at - width;
   const std::array<std::uint64_t, 16> values{
-    0, 1, rest, rest + 1, rest / 2, rest / 4, rest / 8, rest / 16, size, 0x7fffffffull,
-    0x80000000ull, 0xffffffffull, 0x100000000ull, 1ull << 62, ~0ull, r.next()};
+      0,         1,       rest,          rest + 1,      rest / 2,      rest / 4,       rest / 8,
+      rest / 16, size,    0x7fffffffull, 0x80000000ull, 0xffffffffull, 0x100000000ull, 1ull << 62,
+      ~0ull,     r.next()};
   return values[r.below(values.size())];
 }
 
@@ -95,7 +96,9 @@ void nudge_integer(std::string& bytes, rng& r) {
   put_le(bytes, at, r.chance(50) ? value + delta : value - delta, width);
 }
 
-void truncate(std::string& bytes, rng& r) { bytes.resize(r.below(bytes.size() + 1)); }
+void truncate(std::string& bytes, rng& r) {
+  bytes.resize(r.below(bytes.size() + 1));
+}
 
 // A chunk repeated in place: one more element of a container, or a field
 // read twice.
@@ -130,17 +133,37 @@ void splice(std::string& bytes, rng& r, const std::vector<std::string>& others) 
 
 void mutate_once(std::string& bytes, rng& r, const std::vector<std::string>& others) {
   switch (r.below(11)) {
-    case 0: flip_bit(bytes, r); break;
-    case 1: set_byte(bytes, r); break;
-    case 2: insert_bytes(bytes, r); break;
-    case 3: erase_range(bytes, r); break;
+    case 0:
+      flip_bit(bytes, r);
+      break;
+    case 1:
+      set_byte(bytes, r);
+      break;
+    case 2:
+      insert_bytes(bytes, r);
+      break;
+    case 3:
+      erase_range(bytes, r);
+      break;
     case 4:
-    case 5: smash_length(bytes, r); break;
-    case 6: nudge_integer(bytes, r); break;
-    case 7: truncate(bytes, r); break;
-    case 8: duplicate_chunk(bytes, r); break;
-    case 9: overwrite_chunk(bytes, r); break;
-    default: splice(bytes, r, others); break;
+    case 5:
+      smash_length(bytes, r);
+      break;
+    case 6:
+      nudge_integer(bytes, r);
+      break;
+    case 7:
+      truncate(bytes, r);
+      break;
+    case 8:
+      duplicate_chunk(bytes, r);
+      break;
+    case 9:
+      overwrite_chunk(bytes, r);
+      break;
+    default:
+      splice(bytes, r, others);
+      break;
   }
   if (bytes.size() > max_input)
     bytes.resize(max_input);

@@ -64,8 +64,8 @@ void add_protocol_targets(std::vector<target>& out) {
   add_wire(out, std::vector<hello>{{1, "cluster-a", "node-1", "0.1.0"}, {2, "", "n", ""}}, 0.5);
   add_wire(out,
            std::vector<hello_reply>{
-             {"node-1", std::nullopt},
-             {"node-2", dref::error{errc::wire_version_mismatch, "speaks version 2"}}},
+               {"node-1", std::nullopt},
+               {"node-2", dref::error{errc::wire_version_mismatch, "speaks version 2"}}},
            0.5);
   add_wire(out, std::vector<member_info>{{"n1", "127.0.0.1:4000", true, false}}, 0.5);
   add_wire(out, samples::node_statuses(), 1);
@@ -74,9 +74,7 @@ void add_protocol_targets(std::vector<target>& out) {
                                       {member_change_kind::remove, "n2", ""}},
            0.5);
   add_wire(out, std::vector<leader_transfer>{{"n2"}}, 0.5);
-  add_wire(out,
-           std::vector<admin_reply>{{std::nullopt},
-                                    {dref::error{errc::not_leader, "ask n1"}}},
+  add_wire(out, std::vector<admin_reply>{{std::nullopt}, {dref::error{errc::not_leader, "ask n1"}}},
            0.5);
 
   // Raft: the envelope with every payload, and each payload on its own.

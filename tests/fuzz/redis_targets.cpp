@@ -9,12 +9,11 @@
 // must not ask for gigabytes, so inputs whose declared sizes exceed the
 // bytes that follow are refused before hiredis sees them (resp_tree below).
 
-#include <hiredis/hiredis.h>
-
-#include <charconv>
-
 #include "harness.hpp"
 #include "redis/store_replies.hpp"
+
+#include <charconv>
+#include <hiredis/hiredis.h>
 
 namespace dref::fuzz {
 
@@ -27,11 +26,21 @@ namespace {
 
 void append_resp(std::string& out, const reply& r) {
   switch (r.type) {
-    case reply::kind::nil: out += "$-1\r\n"; return;
-    case reply::kind::integer: out += ":" + std::to_string(r.integer) + "\r\n"; return;
-    case reply::kind::text: out += "$" + std::to_string(r.text.size()) + "\r\n" + r.text + "\r\n"; return;
-    case reply::kind::status: out += "+" + r.text + "\r\n"; return;
-    case reply::kind::error: out += "-" + r.text + "\r\n"; return;
+    case reply::kind::nil:
+      out += "$-1\r\n";
+      return;
+    case reply::kind::integer:
+      out += ":" + std::to_string(r.integer) + "\r\n";
+      return;
+    case reply::kind::text:
+      out += "$" + std::to_string(r.text.size()) + "\r\n" + r.text + "\r\n";
+      return;
+    case reply::kind::status:
+      out += "+" + r.text + "\r\n";
+      return;
+    case reply::kind::error:
+      out += "-" + r.text + "\r\n";
+      return;
     case reply::kind::array:
       out += "*" + std::to_string(r.elements.size()) + "\r\n";
       for (const auto& e : r.elements)
@@ -60,8 +69,8 @@ std::optional<reply> resp_tree(std::string_view& in, int depth = 0) {
   auto count = [&]() -> std::optional<long long> {
     long long n = 0;
     auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), n);
-    if (ec != std::errc{} || end != line.data() + line.size() || n < -1
-        || n > static_cast<long long>(in.size()))
+    if (ec != std::errc{} || end != line.data() + line.size() || n < -1 ||
+        n > static_cast<long long>(in.size()))
       return std::nullopt;
     return n;
   };
@@ -108,7 +117,8 @@ std::optional<reply> resp_tree(std::string_view& in, int depth = 0) {
       }
       return out;
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -145,15 +155,69 @@ reply* random_node(reply& root, rng& r) {
 }
 
 const std::vector<std::string>& interesting_texts() {
-  static const std::vector<std::string> texts{
-    "", "0", "1", "-1", "+1", " 1", "1 ", "0x10", "1e3", "007", "18446744073709551615",
-    "18446744073709551616", "99999999999999999999999", "abc", "2", "3", "16", "17", "255",
-    "0-0", "1-1", "1700000000000-0", "-", "1-", "-1", "1-x", "x-1", "1--1", "1-2-3",
-    "18446744073709551616-0", "0-18446744073709551616", "DREF", "DREF ", "DREF not_a_code x",
-    "DREF version_conflict ref 'a' is at 7", "WRONGTYPE x", "OOM", "created", "written",
-    "ran", "removed", "session", "lock", "released", "published", "delivered", "delay",
-    "done", "value", "topic", "promise", "q", "k", "i", "o", "n", "pt", "p", "ov", "s", "w",
-    "x", std::string(40, 'z')};
+  static const std::vector<std::string> texts{"",
+                                              "0",
+                                              "1",
+                                              "-1",
+                                              "+1",
+                                              " 1",
+                                              "1 ",
+                                              "0x10",
+                                              "1e3",
+                                              "007",
+                                              "18446744073709551615",
+                                              "18446744073709551616",
+                                              "99999999999999999999999",
+                                              "abc",
+                                              "2",
+                                              "3",
+                                              "16",
+                                              "17",
+                                              "255",
+                                              "0-0",
+                                              "1-1",
+                                              "1700000000000-0",
+                                              "-",
+                                              "1-",
+                                              "-1",
+                                              "1-x",
+                                              "x-1",
+                                              "1--1",
+                                              "1-2-3",
+                                              "18446744073709551616-0",
+                                              "0-18446744073709551616",
+                                              "DREF",
+                                              "DREF ",
+                                              "DREF not_a_code x",
+                                              "DREF version_conflict ref 'a' is at 7",
+                                              "WRONGTYPE x",
+                                              "OOM",
+                                              "created",
+                                              "written",
+                                              "ran",
+                                              "removed",
+                                              "session",
+                                              "lock",
+                                              "released",
+                                              "published",
+                                              "delivered",
+                                              "delay",
+                                              "done",
+                                              "value",
+                                              "topic",
+                                              "promise",
+                                              "q",
+                                              "k",
+                                              "i",
+                                              "o",
+                                              "n",
+                                              "pt",
+                                              "p",
+                                              "ov",
+                                              "s",
+                                              "w",
+                                              "x",
+                                              std::string(40, 'z')};
   return texts;
 }
 
@@ -161,8 +225,8 @@ void mutate_tree(reply& root, rng& r) {
   reply* node = random_node(root, r);
   switch (r.below(6)) {
     case 0: { // another type, same content where it fits
-      static constexpr reply::kind kinds[] = {reply::kind::nil, reply::kind::integer,
-                                              reply::kind::text, reply::kind::status,
+      static constexpr reply::kind kinds[] = {reply::kind::nil,   reply::kind::integer,
+                                              reply::kind::text,  reply::kind::status,
                                               reply::kind::error, reply::kind::array};
       node->type = kinds[r.below(6)];
       if (node->type != reply::kind::array)
@@ -177,19 +241,23 @@ void mutate_tree(reply& root, rng& r) {
     case 2:
       node->type = reply::kind::integer;
       node->elements.clear();
-      node->integer = std::vector<std::int64_t>{0, 1, 2, 3, 16, 17, -1, INT64_MIN, INT64_MAX,
-                                                static_cast<std::int64_t>(r.next())}[r.below(10)];
+      node->integer =
+          std::vector<std::int64_t>{0,         1,
+                                    2,         3,
+                                    16,        17,
+                                    -1,        INT64_MIN,
+                                    INT64_MAX, static_cast<std::int64_t>(r.next())}[r.below(10)];
       break;
     default:
       if (node->type != reply::kind::array || node->elements.empty())
         break;
       if (r.chance(40)) {
-        node->elements.erase(node->elements.begin()
-                             + static_cast<std::ptrdiff_t>(r.below(node->elements.size())));
+        node->elements.erase(node->elements.begin() +
+                             static_cast<std::ptrdiff_t>(r.below(node->elements.size())));
       } else if (r.chance(50)) {
         auto copy = node->elements[r.below(node->elements.size())];
-        node->elements.insert(node->elements.begin()
-                                + static_cast<std::ptrdiff_t>(r.below(node->elements.size() + 1)),
+        node->elements.insert(node->elements.begin() +
+                                  static_cast<std::ptrdiff_t>(r.below(node->elements.size() + 1)),
                               std::move(copy));
       } else {
         std::swap(node->elements[r.below(node->elements.size())],
@@ -208,28 +276,34 @@ void mutate_resp(std::string& bytes, rng& r) {
 
 // --- seeds --------------------------------------------------------------------
 
-reply text(std::string s) { return reply{reply::kind::text, 0, std::move(s), {}}; }
-reply integer(std::int64_t n) { return reply{reply::kind::integer, n, {}, {}}; }
+reply text(std::string s) {
+  return reply{reply::kind::text, 0, std::move(s), {}};
+}
+reply integer(std::int64_t n) {
+  return reply{reply::kind::integer, n, {}, {}};
+}
 reply array(std::vector<reply> elements) {
   return reply{reply::kind::array, 0, {}, std::move(elements)};
 }
-reply error_reply(std::string s) { return reply{reply::kind::error, 0, std::move(s), {}}; }
+reply error_reply(std::string s) {
+  return reply{reply::kind::error, 0, std::move(s), {}};
+}
 
 std::vector<std::string> command_seeds() {
   std::vector<reply> answers{
-    array({text("created"), integer(1), integer(5), text("")}),
-    array({text("written"), integer(6)}),
-    array({text("ran"), integer(7), text("12345678")}),
-    array({text("removed"), integer(1), integer(7)}),
-    array({text("session"), text("1700000060000")}),
-    array({text("lock"), integer(1), integer(42), integer(1), integer(0)}),
-    array({text("released"), integer(0), integer(1)}),
-    array({text("published"), integer(3)}),
-    array({text("delivered"), integer(0), integer(4), text("earlier")}),
-    array({text("delay"), integer(2), text("s1"), text("out")}),
-    array({text("done")}),
-    error_reply("DREF version_conflict ref 'a' is at version 7, expected 5"),
-    error_reply("WRONGTYPE Operation against a key holding the wrong kind of value"),
+      array({text("created"), integer(1), integer(5), text("")}),
+      array({text("written"), integer(6)}),
+      array({text("ran"), integer(7), text("12345678")}),
+      array({text("removed"), integer(1), integer(7)}),
+      array({text("session"), text("1700000060000")}),
+      array({text("lock"), integer(1), integer(42), integer(1), integer(0)}),
+      array({text("released"), integer(0), integer(1)}),
+      array({text("published"), integer(3)}),
+      array({text("delivered"), integer(0), integer(4), text("earlier")}),
+      array({text("delay"), integer(2), text("s1"), text("out")}),
+      array({text("done")}),
+      error_reply("DREF version_conflict ref 'a' is at version 7, expected 5"),
+      error_reply("WRONGTYPE Operation against a key holding the wrong kind of value"),
   };
   std::vector<std::string> out;
   for (const auto& a : answers)
@@ -239,17 +313,18 @@ std::vector<std::string> command_seeds() {
 
 std::vector<std::string> read_seeds() {
   std::vector<reply> answers{
-    array({text("value"), integer(9), text("v"), text("7"), text("session-1"), text("k"), text("v")}),
-    array({text("lock"), integer(9), integer(1), text("s1"), text("t1"), integer(42), integer(1),
-           text("s2"), text("t2")}),
-    array({text("topic"), integer(9), integer(3), integer(6), integer(3), text("a"), integer(4),
-           text("b")}),
-    array({text("promise"), integer(9), integer(1), integer(4), text("p")}),
-    array({text("delay"), integer(9), integer(1), text("s1"), integer(0), text("")}),
-    array({text("session"), integer(9), text("5000"), text("1700000060000")}),
-    array({text("list"), integer(9), integer(8), integer(1), text("a/1"), integer(3), text("a/2"),
-           integer(8)}),
-    error_reply("DREF compacted topic 't': messages 1..2 were dropped by retention"),
+      array({text("value"), integer(9), text("v"), text("7"), text("session-1"), text("k"),
+             text("v")}),
+      array({text("lock"), integer(9), integer(1), text("s1"), text("t1"), integer(42), integer(1),
+             text("s2"), text("t2")}),
+      array({text("topic"), integer(9), integer(3), integer(6), integer(3), text("a"), integer(4),
+             text("b")}),
+      array({text("promise"), integer(9), integer(1), integer(4), text("p")}),
+      array({text("delay"), integer(9), integer(1), text("s1"), integer(0), text("")}),
+      array({text("session"), integer(9), text("5000"), text("1700000060000")}),
+      array({text("list"), integer(9), integer(8), integer(1), text("a/1"), integer(3), text("a/2"),
+             integer(8)}),
+      error_reply("DREF compacted topic 't': messages 1..2 were dropped by retention"),
   };
   std::vector<std::string> out;
   for (const auto& a : answers)
@@ -301,8 +376,7 @@ void check_event(const redis::stream_event& e, probe& p) {
   if (e.event.kind > event_kind::delay_failed) // the newest kind
     p.fail("a usable event of unknown kind " + std::to_string(static_cast<int>(e.event.kind)));
   if (e.event.payload_type > payload_kind::delta)
-    p.fail("an event with payload type "
-           + std::to_string(static_cast<int>(e.event.payload_type)));
+    p.fail("an event with payload type " + std::to_string(static_cast<int>(e.event.payload_type)));
 }
 
 target command_target() {
@@ -315,8 +389,8 @@ target command_target() {
     if (!tree)
       return;
     static const std::vector<store_command> commands{
-      cmd_set{"ref/a", "v"}, cmd_lock_acquire{"lock/x", "s1", "t1", true},
-      cmd_publish{"topic/t", "m"}, cmd_delay_claim{"delay/d", "s1"}, cmd_expire_due{}};
+        cmd_set{"ref/a", "v"}, cmd_lock_acquire{"lock/x", "s1", "t1", true},
+        cmd_publish{"topic/t", "m"}, cmd_delay_claim{"delay/d", "s1"}, cmd_expire_due{}};
     for (const auto& command : commands) {
       auto out = p.measured(input.size(), [&] { return redis::command_reply(*tree, command); });
       if (out.error && out.error->message.empty())
@@ -350,8 +424,8 @@ target read_target() {
       if (out.error)
         continue;
       if (out.value.index() != static_cast<std::size_t>(kind))
-        p.fail("a read of kind " + std::to_string(kind) + " answered alternative "
-               + std::to_string(out.value.index()));
+        p.fail("a read of kind " + std::to_string(kind) + " answered alternative " +
+               std::to_string(out.value.index()));
     }
   };
   t.structured = mutate_resp;
@@ -398,8 +472,8 @@ target stream_id_target() {
     }
     p.accepted();
     auto dash = input.find('-');
-    if (input.find_first_not_of("0123456789-") != std::string_view::npos || dash == 0
-        || dash + 1 >= input.size() || input.find('-', dash + 1) != std::string_view::npos)
+    if (input.find_first_not_of("0123456789-") != std::string_view::npos || dash == 0 ||
+        dash + 1 >= input.size() || input.find('-', dash + 1) != std::string_view::npos)
       p.fail("accepted an id that is not two decimal numbers and a dash");
     auto again = redis::parse_stream_id(std::to_string(id->ms) + "-" + std::to_string(id->seq));
     if (!again || *again != *id)

@@ -3,14 +3,14 @@
 // variant at least once, containers empty and not, strings short and long
 // enough to leave the small-string buffer.
 
-#include <vector>
-
 #include "dref/protocol/admin.hpp"
 #include "dref/protocol/handshake.hpp"
 #include "dref/protocol/raft_messages.hpp"
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
 #include "dref/protocol/store_results.hpp"
+
+#include <vector>
 
 namespace dref::fuzz::samples {
 

@@ -9,17 +9,16 @@
 // and opening the directory again (after the first open cut a torn tail)
 // succeeds with the same state and nothing left to cut.
 
-#include <unistd.h>
-#include <xxhash.h>
-
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-
 #include "dref/raft/storage/raft_storage.hpp"
 #include "dref/store/store.hpp"
 #include "harness.hpp"
 #include "samples.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <unistd.h>
+#include <xxhash.h>
 
 namespace dref::fuzz {
 
@@ -34,8 +33,8 @@ struct scratch {
     // Recovery fsyncs several times per input: on tmpfs that costs nothing.
     std::error_code ec;
     fs::path base = fs::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0
-                      ? fs::path{"/dev/shm"}
-                      : fs::temp_directory_path();
+                        ? fs::path{"/dev/shm"}
+                        : fs::temp_directory_path();
     std::string pattern = (base / "dref-fuzz-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr)
       throw std::runtime_error("cannot create a scratch directory");
@@ -114,11 +113,11 @@ core::ready ready_of(std::uint64_t from, std::uint64_t to, std::uint64_t term,
 // --- the files the targets start from ---------------------------------------
 
 struct storage_seeds {
-  std::string snapshot_file;              // snap at index 8, term 2
+  std::string snapshot_file; // snap at index 8, term 2
   std::string snapshot_file_name;
-  std::vector<std::string> segments;      // each renumbered as segment 0
-  std::string plain_segment;              // entries 1..12 and a hard state, no markers
-  std::string hard_state_segment;         // one hard-state record, as segment 1
+  std::vector<std::string> segments; // each renumbered as segment 0
+  std::string plain_segment;         // entries 1..12 and a hard state, no markers
+  std::string hard_state_segment;    // one hard-state record, as segment 1
 };
 
 std::string renumbered(std::string segment, std::uint64_t number) {
@@ -139,7 +138,7 @@ const storage_seeds& seeds() {
       (void)st.save(ready_of(3, 6, 2, core::hard_state{2, 1, 2}));
       core::ready install;
       install.snapshot_to_install =
-        core::snapshot{samples::snapshot_metadata()[0], store::store{}.snapshot()};
+          core::snapshot{samples::snapshot_metadata()[0], store::store{}.snapshot()};
       install.snapshot_to_install->metadata.index = 8;
       install.snapshot_to_install->metadata.term = 2;
       (void)st.save(install);
@@ -202,8 +201,7 @@ void fix_segment(std::string& bytes, rng& r, std::uint64_t number) {
       if (bytes[at + 4] == 0)
         bytes[at + 4] = 1;
       auto type = static_cast<std::uint8_t>(bytes[at + 4]);
-      put_le(bytes, at + 8,
-             XXH3_64bits_withSeed(bytes.data() + at + 16, length, type), 8);
+      put_le(bytes, at + 8, XXH3_64bits_withSeed(bytes.data() + at + 16, length, type), 8);
     }
     at += storage::wal::record_header_size + length;
   }
@@ -221,8 +219,8 @@ void fix_snapshot_file(std::string& bytes, rng&) {
 // --- the check ----------------------------------------------------------------
 
 bool same_state(const core::persisted_state& a, const core::persisted_state& b) {
-  return a.hard == b.hard && a.snapshot == b.snapshot && a.entries == b.entries
-         && a.snapshot_data == b.snapshot_data;
+  return a.hard == b.hard && a.snapshot == b.snapshot && a.entries == b.entries &&
+         a.snapshot_data == b.snapshot_data;
 }
 
 // Opens dir (holding `input_bytes` of fuzzed input) and checks what comes back.
@@ -234,8 +232,8 @@ void check_directory(const std::string& dir, std::size_t input_bytes,
     if (!opened) {
       auto code = opened.error().code;
       // A record in another wire format says so (wire_version_mismatch).
-      if (code != errc::corrupt_data && code != errc::decode_failed
-          && code != errc::wire_version_mismatch)
+      if (code != errc::corrupt_data && code != errc::decode_failed &&
+          code != errc::wire_version_mismatch)
         p.fail("recovery failed with " + opened.error().to_string());
       return;
     }
@@ -245,12 +243,12 @@ void check_directory(const std::string& dir, std::size_t input_bytes,
     if (first.entries[i].index != first.entries[i - 1].index + 1)
       return p.fail("recovered entries are not contiguous at position " + std::to_string(i));
   if (!first.entries.empty() && first.entries.front().index != first.snapshot.index + 1)
-    return p.fail("recovered entries start at " + std::to_string(first.entries.front().index)
-                  + ", the snapshot ends at " + std::to_string(first.snapshot.index));
-  if (snapshot_file_index && first.snapshot.index != 0
-      && first.snapshot.index != *snapshot_file_index)
-    return p.fail("the snapshot file for index " + std::to_string(*snapshot_file_index)
-                  + " was recovered as index " + std::to_string(first.snapshot.index));
+    return p.fail("recovered entries start at " + std::to_string(first.entries.front().index) +
+                  ", the snapshot ends at " + std::to_string(first.snapshot.index));
+  if (snapshot_file_index && first.snapshot.index != 0 &&
+      first.snapshot.index != *snapshot_file_index)
+    return p.fail("the snapshot file for index " + std::to_string(*snapshot_file_index) +
+                  " was recovered as index " + std::to_string(first.snapshot.index));
   // What the raft backend does next with the snapshot.
   if (!first.snapshot_data.empty())
     (void)store::store::restore(first.snapshot_data);
@@ -261,8 +259,8 @@ void check_directory(const std::string& dir, std::size_t input_bytes,
   if (!again)
     return p.fail("the directory recovered once, but not twice: " + again.error().to_string());
   if (report.log.torn_bytes_truncated != 0)
-    p.fail("the second recovery still cut " + std::to_string(report.log.torn_bytes_truncated)
-           + " torn bytes");
+    p.fail("the second recovery still cut " + std::to_string(report.log.torn_bytes_truncated) +
+           " torn bytes");
   if (!same_state(first, second))
     p.fail("the second recovery found another state than the first");
 }

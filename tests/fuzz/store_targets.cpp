@@ -7,14 +7,13 @@
 // (a lock held by a session that does not exist, a waiter its session does
 // not know of) is run through the code that assumes they agree.
 
-#include <xxhash.h>
-
-#include <limits>
-
 #include "dref/protocol/codec.hpp"
 #include "dref/store/delta.hpp"
 #include "dref/store/store.hpp"
 #include "harness.hpp"
+
+#include <limits>
+#include <xxhash.h>
 
 namespace dref::fuzz {
 
@@ -146,9 +145,9 @@ void exercise(store::store& s, probe& p) {
   }
   // Every session expires, taking its locks, waits and delay runs with it.
   if (s.applied_index() < std::numeric_limits<std::uint64_t>::max())
-    (void)s.apply(s.applied_index() + 1,
-                  store_proposal{0, 0, 0, std::numeric_limits<std::uint64_t>::max() / 2,
-                                 cmd_expire_due{}});
+    (void)s.apply(
+        s.applied_index() + 1,
+        store_proposal{0, 0, 0, std::numeric_limits<std::uint64_t>::max() / 2, cmd_expire_due{}});
 
   auto again = s.snapshot();
   auto restored = store::store::restore(again);
@@ -166,8 +165,8 @@ target snapshot_target() {
   t.check = [](std::string_view input, probe& p) {
     auto restored = p.measured(input.size(), [&] { return store::store::restore(input); });
     if (!restored) {
-      if (restored.error().code != errc::decode_failed
-          && restored.error().code != errc::wire_version_mismatch)
+      if (restored.error().code != errc::decode_failed &&
+          restored.error().code != errc::wire_version_mismatch)
         p.fail("restore failed with " + restored.error().to_string());
       return;
     }
@@ -213,7 +212,7 @@ target delta_target() {
   t.check = [](std::string_view input, probe& p) {
     const auto& base = delta_base();
     auto patched =
-      p.measured(input.size(), [&] { return store::apply_delta(base, input, delta_max_size); });
+        p.measured(input.size(), [&] { return store::apply_delta(base, input, delta_max_size); });
     if (!patched) {
       auto code = patched.error().code;
       if (code != errc::decode_failed && code != errc::value_too_large)
@@ -240,7 +239,7 @@ target delta_target() {
     if (r.chance(30)) // a size the limit lets through
       for (int i = 0; i < 4; ++i)
         bytes[4 + static_cast<std::size_t>(i)] =
-          static_cast<char>((r.below(delta_max_size) >> (8 * i)) & 0xff);
+            static_cast<char>((r.below(delta_max_size) >> (8 * i)) & 0xff);
   };
   // zstd's decompression context (about 100 KiB, malloc'ed) and the output
   // buffer, sized from the header but refused above delta_max_size.

@@ -123,8 +123,8 @@ BOOST_AUTO_TEST_CASE(refs_read_write_compare_and_add) {
   // A transaction: every compare, then every write at one version.
   auto greeting = json_of(g.call(0, {"GET", "/v1/refs/greeting"}))["version"].get<std::uint64_t>();
   auto txn = g.call(1, {"POST", "/v1/txn",
-                        R"({"compare": [{"id": "greeting", "version": )" + std::to_string(greeting)
-                          + R"(}, {"id": "txn/new", "version": 0}],
+                        R"({"compare": [{"id": "greeting", "version": )" +
+                            std::to_string(greeting) + R"(}, {"id": "txn/new", "version": 0}],
                             "write": [{"id": "greeting", "value": "in a txn"},
                                       {"id": "txn/new", "value": "AAH/", "encoding": "base64"},
                                       {"id": "continued", "remove": true}]})"});
@@ -146,20 +146,22 @@ BOOST_AUTO_TEST_CASE(refs_read_write_compare_and_add) {
   BOOST_TEST(why["failed"]["id"] == "txn/new");
   BOOST_TEST(why["failed"]["found_version"].get<std::uint64_t>() == at);
   BOOST_TEST(json_of(g.call(1, {"GET", "/v1/refs/greeting"}))["value"] == "in a txn");
-  for (const char* bad : {R"({"compare": 1})", R"({"compare": [{"id": "a"}]})",
-                          R"({"write": [{"id": "a"}]})", R"({"write": [{"value": "a"}]})",
-                          R"({"write": [{"id": "a", "remove": true, "value": "x"}]})",
-                          R"({"write": [{"id": "a", "remove": true, "ttl_ms": 5000}]})",
-                          R"({"write": [{"id": "a", "value": "x", "ttl_ms": 5000, "session": "s"}]})",
-                          R"({"write": [{"id": "a", "value": "x", "ttl_ms": "soon"}]})",
-                          R"({"write": [{"id": "a", "value": "x", "ttl_ms": 1}]})",
-                          R"({"write": [{"id": "a", "value": "!", "encoding": "base64"}]})"}) {
+  for (const char* bad :
+       {R"({"compare": 1})", R"({"compare": [{"id": "a"}]})", R"({"write": [{"id": "a"}]})",
+        R"({"write": [{"value": "a"}]})",
+        R"({"write": [{"id": "a", "remove": true, "value": "x"}]})",
+        R"({"write": [{"id": "a", "remove": true, "ttl_ms": 5000}]})",
+        R"({"write": [{"id": "a", "value": "x", "ttl_ms": 5000, "session": "s"}]})",
+        R"({"write": [{"id": "a", "value": "x", "ttl_ms": "soon"}]})",
+        R"({"write": [{"id": "a", "value": "x", "ttl_ms": 1}]})",
+        R"({"write": [{"id": "a", "value": "!", "encoding": "base64"}]})"}) {
     auto refused = g.call(0, {"POST", "/v1/txn", bad});
     BOOST_TEST(refused.status == 400u, bad << " -> " << refused.body);
     BOOST_TEST(error_code(refused) == "invalid_argument", refused.body);
   }
-  auto twice = g.call(0, {"POST", "/v1/txn",
-                          R"({"write": [{"id": "a", "value": "1"}, {"id": "a", "remove": true}]})"});
+  auto twice =
+      g.call(0, {"POST", "/v1/txn",
+                 R"({"write": [{"id": "a", "value": "1"}, {"id": "a", "remove": true}]})"});
   BOOST_TEST(twice.status == 400u, twice.body);
   BOOST_TEST(g.call(0, {"GET", "/v1/txn"}).status == 405u);
   BOOST_TEST(g.call(0, {"GET", "/v1/refs/a"}).status == 404u); // no refusal wrote
@@ -169,8 +171,8 @@ BOOST_AUTO_TEST_CASE(refs_read_write_compare_and_add) {
   BOOST_TEST_REQUIRE(opened.status == 200u, opened.body);
   auto session = json_of(opened)["session"].get<std::string>();
   auto owned = g.call(1, {"POST", "/v1/txn",
-                          R"({"write": [{"id": "txn/held", "value": "h", "session": ")" + session
-                            + R"("}, {"id": "txn/brief", "value": "b", "ttl_ms": 1500},
+                          R"({"write": [{"id": "txn/held", "value": "h", "session": ")" + session +
+                              R"("}, {"id": "txn/brief", "value": "b", "ttl_ms": 1500},
                                       {"id": "txn/plain", "value": "p"}]})"});
   BOOST_TEST_REQUIRE(owned.status == 200u, owned.body);
   auto brief_gone = [&] { return g.call(2, {"GET", "/v1/refs/txn/brief"}).status == 404u; };
@@ -207,8 +209,8 @@ BOOST_AUTO_TEST_CASE(cluster_status_transfer_probes_and_metrics) {
     return v["members"].size() == 3u;
   };
   for (auto until = std::chrono::steady_clock::now() + 20s;
-       status.status == 200u && !all_reachable(json_of(status))
-       && std::chrono::steady_clock::now() < until;) {
+       status.status == 200u && !all_reachable(json_of(status)) &&
+       std::chrono::steady_clock::now() < until;) {
     BOOST_TEST_MESSAGE("not every member reachable yet: " << status.body);
     std::this_thread::sleep_for(200ms);
     status = g.call(1, {"GET", "/v1/cluster/status"});

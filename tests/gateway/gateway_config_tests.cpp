@@ -43,13 +43,14 @@ BOOST_AUTO_TEST_CASE(http_keys_from_every_source) {
   BOOST_TEST(defaults->http.max_websockets == 64u);
   BOOST_TEST(defaults->http.max_stream_backlog_bytes == 1048576u);
 
-  for (auto bad : std::vector<std::vector<std::string>>{{"--http-port", "70000"},
-                                                        {"--http-max-connections", "0"},
-                                                        {"--http-listen", "not a host"},
-                                                        {"--http-max-header-bytes", "10"},
-                                                        {"--http-workers", "0"},
-                                                        {"--http-max-websockets", "0"},
-                                                        {"--http-max-stream-backlog-bytes", "100"}}) {
+  for (auto bad :
+       std::vector<std::vector<std::string>>{{"--http-port", "70000"},
+                                             {"--http-max-connections", "0"},
+                                             {"--http-listen", "not a host"},
+                                             {"--http-max-header-bytes", "10"},
+                                             {"--http-workers", "0"},
+                                             {"--http-max-websockets", "0"},
+                                             {"--http-max-stream-backlog-bytes", "100"}}) {
     config::load_inputs refused;
     refused.args = bad;
     auto result = config::load(refused);

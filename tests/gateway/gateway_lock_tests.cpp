@@ -155,8 +155,9 @@ BOOST_AUTO_TEST_CASE(an_election_is_a_campaign_observe_and_resign) {
                          {{"session", b}, {"candidate", "beta"}, {"token", beta_token}, {"to", 7}});
   BOOST_TEST(not_a_name.status == 400u, not_a_name.body);
   BOOST_TEST(json_of(g.call(1, {"GET", "/v1/elections/scheduler"}))["leader"] == "beta");
-  auto handed = post(g, 2, "/v1/elections/scheduler/resign",
-                     {{"session", b}, {"candidate", "beta"}, {"token", beta_token}, {"to", "chosen"}});
+  auto handed =
+      post(g, 2, "/v1/elections/scheduler/resign",
+           {{"session", b}, {"candidate", "beta"}, {"token", beta_token}, {"to", "chosen"}});
   BOOST_TEST(handed.status == 200u, handed.body);
   for (int i = 0; i < 2000 && !chosen.is_leader(); ++i) // a guard against hanging
     std::this_thread::sleep_for(std::chrono::milliseconds{10});

@@ -244,8 +244,8 @@ BOOST_AUTO_TEST_CASE(removal_and_listing_with_a_watcher_that_sees_the_removal) {
   BOOST_TEST(created["id"] == "fleet/d");
   BOOST_TEST(created["value"] == "w");
   // Resumed at another member from the start: the same two changes again.
-  ws_connection again{g.http_ports[0], "/v1/watch/prefix/fleet/?from="
-                                         + std::to_string(start["version"].get<std::uint64_t>())};
+  ws_connection again{g.http_ports[0], "/v1/watch/prefix/fleet/?from=" +
+                                           std::to_string(start["version"].get<std::uint64_t>())};
   BOOST_TEST(next_frame(again)["type"] == "start");
   BOOST_TEST(next_frame(again)["id"] == "fleet/b");
   BOOST_TEST(next_frame(again)["id"] == "fleet/d");

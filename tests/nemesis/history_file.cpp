@@ -9,16 +9,19 @@ namespace dref::test::nemesis {
 
 std::uint64_t now_ns() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                      std::chrono::steady_clock::now().time_since_epoch())
-                                      .count());
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
 }
 
-history_writer::history_writer(const std::string& path) : file_(std::fopen(path.c_str(), "w")) {
+history_writer::history_writer(const std::string& path)
+    : file_(std::fopen(path.c_str(), "w")) {
   if (file_ == nullptr)
     throw std::runtime_error("cannot write " + path);
 }
 
-history_writer::~history_writer() { std::fclose(file_); }
+history_writer::~history_writer() {
+  std::fclose(file_);
+}
 
 void history_writer::line(const std::string& text) {
   std::fputs((text + "\n").c_str(), file_);

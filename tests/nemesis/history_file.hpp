@@ -10,13 +10,13 @@
 // steady_clock (CLOCK_MONOTONIC), one clock for every process of a machine,
 // so histories written by several processes merge into one.
 
+#include "linearizability.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
-
-#include "linearizability.hpp"
 
 namespace dref::test::nemesis {
 
@@ -65,8 +65,8 @@ void read_history(const std::string& path, histories& into);
 
 // Whether an operation is a write the cluster acknowledged.
 inline bool acknowledged_write(const op& o) {
-  return o.ret != unknown_return
-         && (o.input.what == model::kind::write || (o.input.what == model::kind::cas && o.output.ok));
+  return o.ret != unknown_return &&
+         (o.input.what == model::kind::write || (o.input.what == model::kind::cas && o.output.ok));
 }
 
 } // namespace dref::test::nemesis

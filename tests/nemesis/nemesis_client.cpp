@@ -9,18 +9,18 @@
 //                                                  nemesis lock
 // ENDPOINTS: host:port,host:port,... (the client's first member first).
 
+#include "dref/actors/node_system.hpp"
+#include "dref/config/load.hpp"
+#include "dref/context.hpp"
+#include "dref/lock.hpp"
+#include "history_file.hpp"
+
 #include <atomic>
 #include <csignal>
 #include <iostream>
 #include <random>
 #include <sstream>
 #include <thread>
-
-#include "dref/actors/node_system.hpp"
-#include "dref/config/load.hpp"
-#include "dref/context.hpp"
-#include "dref/lock.hpp"
-#include "history_file.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -29,10 +29,14 @@ using namespace dref::test::nemesis;
 namespace {
 
 volatile std::sig_atomic_t stop_requested = 0;
-extern "C" void request_stop(int) { stop_requested = 1; }
+extern "C" void request_stop(int) {
+  stop_requested = 1;
+}
 
 constexpr int keys = 3; // nemesis/k0 .. k2, made by the suite
-std::string key_name(int k) { return "nemesis/k" + std::to_string(k); }
+std::string key_name(int k) {
+  return "nemesis/k" + std::to_string(k);
+}
 
 context_options client_options() {
   context_options options;
@@ -49,8 +53,12 @@ void run_values(context& ctx, std::uint64_t id, std::uint64_t seed, history_writ
     auto r = ctx.existing<std::int64_t>(manual_id(key_name(key)));
     model::input_type input;
     switch (rng() % 3) {
-      case 0: input = {model::kind::read, 0, 0}; break;
-      case 1: input = {model::kind::write, ++next_value, 0}; break;
+      case 0:
+        input = {model::kind::read, 0, 0};
+        break;
+      case 1:
+        input = {model::kind::write, ++next_value, 0};
+        break;
       default: {
         // Expect the initial value or a fresh guess: some succeed, most not.
         auto expected = static_cast<std::int64_t>(rng() % 2 == 0 ? 0 : next_value);
@@ -61,9 +69,15 @@ void run_values(context& ctx, std::uint64_t id, std::uint64_t seed, history_writ
     try {
       model::output_type output;
       switch (input.what) {
-        case model::kind::read: output = {r.get(), true}; break;
-        case model::kind::write: r.set(input.value); break;
-        case model::kind::cas: output = {0, r.compare_and_set(input.expected, input.value)}; break;
+        case model::kind::read:
+          output = {r.get(), true};
+          break;
+        case model::kind::write:
+          r.set(input.value);
+          break;
+        case model::kind::cas:
+          output = {0, r.compare_and_set(input.expected, input.value)};
+          break;
       }
       out.returned(n, output);
     } catch (const error_exception&) {

@@ -14,8 +14,11 @@
 // DREF_NEMESIS_SECONDS (default 15) sets each run's length, DREF_NEMESIS_SEED
 // replays a run.
 
-#include <boost/test/unit_test.hpp>
+#include "history_file.hpp"
+#include "process_cluster.hpp"
+
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <csignal>
 #include <iostream>
 #include <map>
@@ -23,9 +26,6 @@
 #include <random>
 #include <set>
 #include <sys/wait.h>
-
-#include "history_file.hpp"
-#include "process_cluster.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -40,7 +40,9 @@ std::uint64_t env_number(const char* name, std::uint64_t fallback) {
 }
 
 constexpr int keys = 3;
-std::string key_name(int k) { return "nemesis/k" + std::to_string(k); }
+std::string key_name(int k) {
+  return "nemesis/k" + std::to_string(k);
+}
 
 // Every member's endpoint, client `id`'s own first member first.
 std::string endpoints_from(const process_cluster& c, std::size_t id) {
@@ -63,9 +65,9 @@ client_process start_client(process_cluster& c, const std::string& mode, std::si
   out.name = mode + "-client-" + std::to_string(id);
   out.history = (c.root / (out.name + ".history")).string();
   out.process = std::make_unique<test::child_process>(
-    std::vector<std::string>{NEMESIS_CLIENT_BIN, mode, std::to_string(id), std::to_string(seed),
-                             endpoints_from(c, id), out.history},
-    (c.root / (out.name + ".log")).string());
+      std::vector<std::string>{NEMESIS_CLIENT_BIN, mode, std::to_string(id), std::to_string(seed),
+                               endpoints_from(c, id), out.history},
+      (c.root / (out.name + ".log")).string());
   return out;
 }
 
@@ -91,10 +93,11 @@ fault draw_fault(process_cluster& c, std::vector<client_process>& clients, std::
       using dir = raft_member::cut_direction;
       auto j = (i + 1 + static_cast<std::size_t>(rng() % (n - 1))) % n;
       auto way = rng() % 3;
-      std::string what = c.name(i) + (way == 0   ? " drops what it sends to "
-                                      : way == 1 ? " drops what it gets from "
-                                                 : " and its peer drop all between them: ")
-                         + c.name(j);
+      std::string what = c.name(i) +
+                         (way == 0   ? " drops what it sends to "
+                          : way == 1 ? " drops what it gets from "
+                                     : " and its peer drop all between them: ") +
+                         c.name(j);
       if (way == 2) {
         c.members[i].set_link_cut(c.name(j), true);
         c.members[j].set_link_cut(c.name(i), true);
@@ -109,7 +112,8 @@ fault draw_fault(process_cluster& c, std::vector<client_process>& clients, std::
     case 3: { // leadership moves
       auto to = c.name(i);
       auto moved = c.members[(i + 1) % n].transfer_leadership(c.sys, to, 2s);
-      return {"transfer leadership to " + to + (moved ? "" : " (refused: " + moved.error().message + ")"),
+      return {"transfer leadership to " + to +
+                  (moved ? "" : " (refused: " + moved.error().message + ")"),
               [] {}};
     }
     case 4: { // a client process pauses (its session may lapse meanwhile)
@@ -132,23 +136,24 @@ fault draw_fault(process_cluster& c, std::vector<client_process>& clients, std::
 // one before it.
 void check_holds(std::vector<hold> holds, std::uint64_t seed) {
   std::size_t unused = 0, lost = 0, overlaps = 0;
-  lost = static_cast<std::size_t>(std::count_if(holds.begin(), holds.end(), [](const hold& h) { return h.lost; }));
-  unused = static_cast<std::size_t>(std::erase_if(holds, [](const hold& h) { return h.from == 0; }));
-  std::sort(holds.begin(), holds.end(), [](const hold& a, const hold& b) { return a.from < b.from; });
+  lost = static_cast<std::size_t>(
+      std::count_if(holds.begin(), holds.end(), [](const hold& h) { return h.lost; }));
+  unused =
+      static_cast<std::size_t>(std::erase_if(holds, [](const hold& h) { return h.from == 0; }));
+  std::sort(holds.begin(), holds.end(),
+            [](const hold& a, const hold& b) { return a.from < b.from; });
   for (std::size_t i = 1; i < holds.size(); ++i) {
     if (holds[i].from <= holds[i - 1].to) {
       ++overlaps;
-      std::cout << "  OVERLAP: token " << holds[i - 1].token << " used until "
-                << holds[i - 1].to << ", token " << holds[i].token << " from " << holds[i].from
-                << std::endl;
+      std::cout << "  OVERLAP: token " << holds[i - 1].token << " used until " << holds[i - 1].to
+                << ", token " << holds[i].token << " from " << holds[i].from << std::endl;
     }
     BOOST_TEST(holds[i].token > holds[i - 1].token,
-               "fencing tokens go " << holds[i - 1].token << " then " << holds[i].token
-                                    << " (seed " << seed << ")");
+               "fencing tokens go " << holds[i - 1].token << " then " << holds[i].token << " (seed "
+                                    << seed << ")");
   }
-  std::cout << "  nemesis/lock: " << holds.size() + unused << " grants, " << lost
-            << " found lost (" << unused << " before their first use), " << overlaps
-            << " overlapping" << std::endl;
+  std::cout << "  nemesis/lock: " << holds.size() + unused << " grants, " << lost << " found lost ("
+            << unused << " before their first use), " << overlaps << " overlapping" << std::endl;
   BOOST_TEST(overlaps == 0u, "lock holders overlapped (seed " << seed << ")");
   BOOST_TEST(!holds.empty());
 }
@@ -156,8 +161,8 @@ void check_holds(std::vector<hold> holds, std::uint64_t seed) {
 void run_nemesis(std::size_t members) {
   auto seed = env_number("DREF_NEMESIS_SEED", std::random_device{}());
   auto seconds = env_number("DREF_NEMESIS_SECONDS", 15);
-  std::cout << "nemesis: " << members << " members, " << seconds
-            << " s, seed " << seed << " (DREF_NEMESIS_SEED=" << seed << " replays it)" << std::endl;
+  std::cout << "nemesis: " << members << " members, " << seconds << " s, seed " << seed
+            << " (DREF_NEMESIS_SEED=" << seed << " replays it)" << std::endl;
   BOOST_TEST_MESSAGE("seed " << seed);
   process_cluster c{members};
   auto setup = raft_member::connect(c.sys, {config::endpoint{"127.0.0.1", c.ports[0]}}, 10s);
@@ -176,10 +181,10 @@ void run_nemesis(std::size_t members) {
   std::vector<subscription> watches;
   for (int k = 0; k < keys; ++k)
     watches.push_back(watch_ctx.existing<std::int64_t>(manual_id(key_name(k)))
-                        .on_change([&, k](std::int64_t old_value, std::int64_t value) {
-                          std::lock_guard guard{seen_mutex};
-                          seen[k].emplace_back(old_value, value);
-                        }));
+                          .on_change([&, k](std::int64_t old_value, std::int64_t value) {
+                            std::lock_guard guard{seen_mutex};
+                            seen[k].emplace_back(old_value, value);
+                          }));
 
   std::vector<client_process> clients;
   for (std::size_t id = 0; id < 4; ++id)
@@ -273,7 +278,8 @@ void run_nemesis(std::size_t members) {
       if (i > 0 && seen[k][i].first != seen[k][i - 1].second)
         ++breaks;
     }
-    BOOST_TEST(breaks == 0u, key_name(k) << "'s watch broke off " << breaks << " times (seed " << seed << ")");
+    BOOST_TEST(breaks == 0u,
+               key_name(k) << "'s watch broke off " << breaks << " times (seed " << seed << ")");
     std::size_t missed = 0;
     for (auto v : acknowledged[k])
       missed += values.count(v) == 0;
@@ -286,8 +292,12 @@ void run_nemesis(std::size_t members) {
 
 BOOST_AUTO_TEST_SUITE(nemesis)
 
-BOOST_AUTO_TEST_CASE(three_members) { run_nemesis(3); }
+BOOST_AUTO_TEST_CASE(three_members) {
+  run_nemesis(3);
+}
 
-BOOST_AUTO_TEST_CASE(five_members) { run_nemesis(5); }
+BOOST_AUTO_TEST_CASE(five_members) {
+  run_nemesis(5);
+}
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,12 +1,12 @@
 // The CAF bridge: dref wire types and errors cross a real io::middleman
 // connection (two actor systems in one process, on loopback).
 
+#include "dref/protocol/caf/type_ids.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <chrono>
-
-#include "dref/protocol/caf/type_ids.hpp"
 
 using dref::errc;
 using namespace dref::protocol;
@@ -24,10 +24,10 @@ struct node_config : caf::actor_system_config {
 
 caf::behavior hello_responder(caf::event_based_actor*, hello local) {
   return {
-    [local](const hello& remote) { return answer_hello(local, remote); },
-    [](const std::string& key) -> caf::result<std::string> {
-      return dref::to_caf_error(dref::error{errc::not_found, "no value under '" + key + "'"});
-    },
+      [local](const hello& remote) { return answer_hello(local, remote); },
+      [](const std::string& key) -> caf::result<std::string> {
+        return dref::to_caf_error(dref::error{errc::not_found, "no value under '" + key + "'"});
+      },
   };
 }
 
@@ -71,13 +71,13 @@ BOOST_FIXTURE_TEST_CASE(wire_types_cross_the_network, two_nodes) {
   caf::scoped_actor self{client};
   bool answered = false;
   self->request(remote, 5s, make_hello("client"))
-    .receive(
-      [&](const hello_reply& reply) {
-        answered = true;
-        BOOST_TEST(reply.node_id == "server");
-        BOOST_TEST(!reply.refusal.has_value());
-      },
-      [&](const caf::error& err) { BOOST_FAIL("request failed: " << client.render(err)); });
+      .receive(
+          [&](const hello_reply& reply) {
+            answered = true;
+            BOOST_TEST(reply.node_id == "server");
+            BOOST_TEST(!reply.refusal.has_value());
+          },
+          [&](const caf::error& err) { BOOST_FAIL("request failed: " << client.render(err)); });
   BOOST_TEST(answered);
 }
 
@@ -85,13 +85,13 @@ BOOST_FIXTURE_TEST_CASE(refusal_crosses_the_network, two_nodes) {
   caf::scoped_actor self{client};
   bool answered = false;
   self->request(remote, 5s, make_hello("client", wire_format_version + 1))
-    .receive(
-      [&](const hello_reply& reply) {
-        answered = true;
-        BOOST_TEST_REQUIRE(reply.refusal.has_value());
-        BOOST_TEST((reply.refusal->code == errc::wire_version_mismatch));
-      },
-      [&](const caf::error& err) { BOOST_FAIL("request failed: " << client.render(err)); });
+      .receive(
+          [&](const hello_reply& reply) {
+            answered = true;
+            BOOST_TEST_REQUIRE(reply.refusal.has_value());
+            BOOST_TEST((reply.refusal->code == errc::wire_version_mismatch));
+          },
+          [&](const caf::error& err) { BOOST_FAIL("request failed: " << client.render(err)); });
   BOOST_TEST(answered);
 }
 
@@ -99,15 +99,15 @@ BOOST_FIXTURE_TEST_CASE(dref_errors_keep_code_and_message_across_nodes, two_node
   caf::scoped_actor self{client};
   bool failed = false;
   self->request(remote, 5s, std::string{"missing"})
-    .receive([&](const std::string&) { BOOST_FAIL("expected an error"); },
-             [&](const caf::error& err) {
-               failed = true;
-               BOOST_TEST((err.category() == dref::caf_error_category));
-               auto back = dref::from_caf_error(err);
-               BOOST_TEST((back.code == errc::not_found));
-               BOOST_TEST(back.message == "no value under 'missing'");
-               BOOST_TEST(client.render(err).find("not_found") != std::string::npos);
-             });
+      .receive([&](const std::string&) { BOOST_FAIL("expected an error"); },
+               [&](const caf::error& err) {
+                 failed = true;
+                 BOOST_TEST((err.category() == dref::caf_error_category));
+                 auto back = dref::from_caf_error(err);
+                 BOOST_TEST((back.code == errc::not_found));
+                 BOOST_TEST(back.message == "no value under 'missing'");
+                 BOOST_TEST(client.render(err).find("not_found") != std::string::npos);
+               });
   BOOST_TEST(failed);
 }
 

@@ -1,3 +1,6 @@
+#include "dref/protocol/codec.hpp"
+#include "wire_check.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <cereal/types/set.hpp>
 #include <cstdint>
@@ -7,9 +10,6 @@
 #include <set>
 #include <variant>
 #include <vector>
-
-#include "dref/protocol/codec.hpp"
-#include "wire_check.hpp"
 
 namespace dref::protocol {
 
@@ -110,8 +110,8 @@ BOOST_AUTO_TEST_CASE(another_wire_version_is_refused_clearly) {
   auto decoded = decode<other_message>(bytes);
   BOOST_TEST_REQUIRE(!decoded.has_value());
   BOOST_TEST((decoded.error().code == errc::wire_version_mismatch));
-  BOOST_TEST(decoded.error().message.find("version " + std::to_string(wire_format_version + 1))
-             != std::string::npos);
+  BOOST_TEST(decoded.error().message.find("version " + std::to_string(wire_format_version + 1)) !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(bytes_of_another_type_are_refused) {
@@ -148,7 +148,9 @@ BOOST_AUTO_TEST_CASE(huge_length_prefix_fails_without_allocating) {
 BOOST_AUTO_TEST_CASE(map_and_set_keys_out_of_order_or_repeated_are_refused) {
   auto u64 = [](std::uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); };
   auto u32 = [](std::uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
-  auto entry = [&](std::string key, std::uint32_t count) { return u64(key.size()) + key + u32(count); };
+  auto entry = [&](std::string key, std::uint32_t count) {
+    return u64(key.size()) + key + u32(count);
+  };
   auto frame = [](std::string body) {
     std::string out;
     write_frame_header(out, type_tag(keyed_message::wire_name));
@@ -158,10 +160,10 @@ BOOST_AUTO_TEST_CASE(map_and_set_keys_out_of_order_or_repeated_are_refused) {
   auto good = frame(u64(2) + entry("a", 1) + entry("b", 2) + u64(2) + u64(3) + u64(9));
   BOOST_TEST_REQUIRE(decode<keyed_message>(good).has_value());
   BOOST_TEST((good == encode(*decode<keyed_message>(good))));
-  for (const auto& bad : {frame(u64(2) + entry("b", 2) + entry("a", 1) + no_ids),
-                          frame(u64(2) + entry("a", 1) + entry("a", 2) + no_ids),
-                          frame(u64(0) + u64(2) + u64(9) + u64(3)),
-                          frame(u64(0) + u64(2) + u64(3) + u64(3))}) {
+  for (const auto& bad :
+       {frame(u64(2) + entry("b", 2) + entry("a", 1) + no_ids),
+        frame(u64(2) + entry("a", 1) + entry("a", 2) + no_ids),
+        frame(u64(0) + u64(2) + u64(9) + u64(3)), frame(u64(0) + u64(2) + u64(3) + u64(3))}) {
     auto decoded = decode<keyed_message>(bad);
     BOOST_TEST_REQUIRE(!decoded.has_value());
     BOOST_TEST(decoded.error().message.find("out of order or repeated") != std::string::npos);
@@ -235,8 +237,8 @@ BOOST_AUTO_TEST_CASE(result_value_throws_the_error_at_the_blocking_edge) {
   dref::result<int> failed = dref::error{errc::timeout, "no answer in 1 s"};
   BOOST_CHECK_EXCEPTION(failed.value(), dref::error_exception,
                         [](const dref::error_exception& thrown) {
-                          return thrown.error().code == errc::timeout
-                                 && std::string{thrown.what()} == "timeout: no answer in 1 s";
+                          return thrown.error().code == errc::timeout &&
+                                 std::string{thrown.what()} == "timeout: no answer in 1 s";
                         });
   dref::result<void> done;
   BOOST_TEST(done.has_value());

@@ -1,11 +1,11 @@
 // Round trips of raft's wire types: every message payload inside a
 // raft_message envelope, an append carrying entries, and the durable
 // records (log entry, hard state, membership, snapshot metadata).
-#include <boost/test/unit_test.hpp>
-
 #include "dref/protocol/raft_log_entry.hpp"
 #include "dref/protocol/raft_messages.hpp"
 #include "wire_check.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace dref::protocol;
 
@@ -13,8 +13,7 @@ namespace {
 
 template <std::size_t... I>
 void every_payload(std::index_sequence<I...>) {
-  (dref::test::check_wire_roundtrip(
-     raft_message{1, 2, 7, raft_payload{std::in_place_index<I>}}),
+  (dref::test::check_wire_roundtrip(raft_message{1, 2, 7, raft_payload{std::in_place_index<I>}}),
    ...);
 }
 

@@ -1,11 +1,10 @@
-#include <boost/test/unit_test.hpp>
+#include "dref/protocol/codec.hpp"
+#include "dref/store/delta.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <random>
-
-#include "dref/protocol/codec.hpp"
-#include "dref/store/delta.hpp"
 
 using namespace dref;
 
@@ -17,7 +16,10 @@ struct record {
   std::string name;
   std::vector<std::uint64_t> samples;
   std::string blob;
-  template <class A> void serialize(A& ar) { ar(id, name, samples, blob); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, name, samples, blob);
+  }
 };
 
 std::string encode(const record& r) {

@@ -1,9 +1,9 @@
 // Fenced writes (cmd_fenced): the write commits only while its lock is held
 // under its token, in the same apply; otherwise not_holder and no change.
-#include <boost/test/unit_test.hpp>
-
 #include "dref/store/delta.hpp"
 #include "store_fixture.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace dref;
 using namespace dref::protocol;

@@ -1,14 +1,13 @@
 // The keyspace: removal as a change of its own, created vs joined, and
 // paged prefix listing (store::store::list has the contract).
 
-#include <boost/test/unit_test.hpp>
-
-#include <map>
-#include <random>
-
 #include "dref/store/input_checks.hpp"
 #include "paged_listing.hpp"
 #include "store_fixture.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <map>
+#include <random>
 
 using namespace dref;
 using namespace dref::protocol;
@@ -16,10 +15,10 @@ using dref::test::store_fixture;
 
 namespace {
 
-test::full_listing list_all(const store::store& s, const std::string& prefix,
-                            std::uint64_t limit) {
-  return test::list_pages([&](const std::string& after) { return s.list(prefix, after, limit).value(); },
-                          prefix, limit);
+test::full_listing list_all(const store::store& s, const std::string& prefix, std::uint64_t limit) {
+  return test::list_pages(
+      [&](const std::string& after) { return s.list(prefix, after, limit).value(); }, prefix,
+      limit);
 }
 
 } // namespace
@@ -167,7 +166,9 @@ BOOST_AUTO_TEST_CASE(paged_listing_matches_a_model) {
           model[id] = created.version;
         break;
       }
-      case 1: model[id] = f.ok<res_written>(cmd_set{id, "w"}).version; break;
+      case 1:
+        model[id] = f.ok<res_written>(cmd_set{id, "w"}).version;
+        break;
       default: {
         auto removed = f.ok<res_removed>(cmd_remove{id});
         BOOST_TEST(removed.existed == (model.erase(id) == 1));

@@ -2,10 +2,10 @@
 // rows of each kind in id order, values and messages cut, dref's own
 // records left out.
 
-#include <boost/test/unit_test.hpp>
-
 #include "dref/store/overview.hpp"
 #include "store_fixture.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace dref;
 using namespace dref::protocol;

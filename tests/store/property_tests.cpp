@@ -2,14 +2,13 @@
 // replies, same events), two stores against each other (byte-identical
 // snapshots), and snapshot-then-restore against applying everything.
 
-#include <boost/test/unit_test.hpp>
-
-#include <random>
-
 #include "dref/store/delta.hpp"
 #include "dref/store/reply_cache.hpp"
 #include "dref/store/store.hpp"
 #include "reference_model.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <random>
 
 using namespace dref;
 using namespace dref::protocol;
@@ -30,7 +29,8 @@ store::limits test_limits() {
 class generator {
 public:
   explicit generator(std::uint64_t seed, std::uint64_t clients = 3)
-    : rng_(seed), clients_(clients) {}
+      : rng_(seed)
+      , clients_(clients) {}
 
   store_proposal next(const store::store& current) {
     now_ += pick(0, 60);
@@ -64,10 +64,14 @@ private:
   }
   std::string value() {
     switch (pick(0, 3)) {
-      case 0: return store::encode_i64(static_cast<std::int64_t>(pick(0, 10)) - 5);
-      case 1: return store::encode_i64(INT64_MAX - static_cast<std::int64_t>(pick(0, 2)));
-      case 2: return std::string(pick(0, 30), static_cast<char>('a' + pick(0, 3)));
-      default: return "v" + std::to_string(pick(0, 9));
+      case 0:
+        return store::encode_i64(static_cast<std::int64_t>(pick(0, 10)) - 5);
+      case 1:
+        return store::encode_i64(INT64_MAX - static_cast<std::int64_t>(pick(0, 2)));
+      case 2:
+        return std::string(pick(0, 30), static_cast<char>('a' + pick(0, 3)));
+      default:
+        return "v" + std::to_string(pick(0, 9));
     }
   }
   std::string ref() { return one_of(std::array{"a", "b", "c"}); }
@@ -92,10 +96,12 @@ private:
     switch (pick(0, 26)) {
       case 0: {
         metadata_map m;
-        if (chance(30)) m[chance(10) ? "" : "k"] = std::string(pick(0, 20), 'm');
+        if (chance(30))
+          m[chance(10) ? "" : "k"] = std::string(pick(0, 20), 'm');
         return cmd_create_if_absent{ref(), value(), m};
       }
-      case 1: return cmd_set{ref(), value()};
+      case 1:
+        return cmd_set{ref(), value()};
       case 2: {
         auto id = ref();
         return cmd_cas{id, version(s, id), value()};
@@ -104,10 +110,12 @@ private:
         auto id = ref();
         auto current = s.get(id);
         std::string base = current ? current->value : std::string{"x"};
-        if (chance(20)) base += "?"; // a delta against the wrong base
+        if (chance(20))
+          base += "?"; // a delta against the wrong base
         return cmd_patch{id, version(s, id), store::encode_delta(base, value())};
       }
-      case 4: return cmd_remove{ref()};
+      case 4:
+        return cmd_remove{ref()};
       case 5: {
         metadata_map m;
         m[chance(10) ? "" : "k"] = std::string(pick(0, 20), 'm');
@@ -116,12 +124,16 @@ private:
       case 6:
         return cmd_run{ref(), chance(5) ? "nope" : "add_i64",
                        chance(5) ? "xx" : store::encode_i64(static_cast<std::int64_t>(pick(0, 4)))};
-      case 7: return cmd_session_open{session(), chance(10) ? 1 : pick(3, 12) * 100};
-      case 8: return cmd_session_keepalive{session()};
-      case 9: return chance(30) ? store_command{cmd_session_close{session()}}
-                                : store_command{cmd_expire_due{}};
+      case 7:
+        return cmd_session_open{session(), chance(10) ? 1 : pick(3, 12) * 100};
+      case 8:
+        return cmd_session_keepalive{session()};
+      case 9:
+        return chance(30) ? store_command{cmd_session_close{session()}}
+                          : store_command{cmd_expire_due{}};
       case 10:
-      case 11: return cmd_lock_acquire{lock(), session(), owner(), chance(70)};
+      case 11:
+        return cmd_lock_acquire{lock(), session(), owner(), chance(70)};
       case 12: {
         auto id = lock();
         auto held = s.lock(id);
@@ -129,7 +141,8 @@ private:
         return cmd_lock_release{id, as_holder ? held.session : session(),
                                 as_holder ? held.owner : owner(), token(s, id)};
       }
-      case 13: return cmd_lock_cancel_wait{lock(), session(), owner()};
+      case 13:
+        return cmd_lock_cancel_wait{lock(), session(), owner()};
       case 26: {
         auto id = lock();
         auto held = s.lock(id);
@@ -137,12 +150,18 @@ private:
         return cmd_lock_hand_over{id, as_holder ? held.session : session(),
                                   as_holder ? held.owner : owner(), token(s, id), owner()};
       }
-      case 14: return cmd_publish{topic(), value()};
-      case 15: return cmd_topic_configure{topic(), pick(0, 8), pick(0, 70)};
-      case 16: return cmd_promise_deliver{promise(), value()};
-      case 17: return cmd_delay_claim{delay(), session()};
-      case 18: return cmd_delay_complete{delay(), session(), value()};
-      case 20: return cmd_delay_request{delay()};
+      case 14:
+        return cmd_publish{topic(), value()};
+      case 15:
+        return cmd_topic_configure{topic(), pick(0, 8), pick(0, 70)};
+      case 16:
+        return cmd_promise_deliver{promise(), value()};
+      case 17:
+        return cmd_delay_claim{delay(), session()};
+      case 18:
+        return cmd_delay_complete{delay(), session(), value()};
+      case 20:
+        return cmd_delay_request{delay()};
       case 21: {
         auto id = delay();
         auto state = s.delay(id);
@@ -150,7 +169,8 @@ private:
                               chance(10) ? std::string(pick(0, 40), 'e') : "boom"};
       }
       case 24:
-      case 25: return cmd_set_owned{ref(), value(), session(), chance(30)};
+      case 25:
+        return cmd_set_owned{ref(), value(), session(), chance(30)};
       case 19: {
         cmd_txn t;
         for (auto n = pick(0, 3); n > 0; --n) {
@@ -158,11 +178,10 @@ private:
           t.compares.push_back({id, chance(30) ? 0 : version(s, id)});
         }
         for (auto n = pick(0, 3); n > 0; --n) // a repeated id is refused whole
-          t.writes.push_back(chance(30)
-                               ? txn_write{ref(), true, chance(5) ? "x" : "",
-                                           chance(3) ? session() : std::string{}}
-                               : txn_write{ref(), false, value(),
-                                           chance(30) ? session() : std::string{}});
+          t.writes.push_back(chance(30) ? txn_write{ref(), true, chance(5) ? "x" : "",
+                                                    chance(3) ? session() : std::string{}}
+                                        : txn_write{ref(), false, value(),
+                                                    chance(30) ? session() : std::string{}});
         return t;
       }
       default: {
@@ -170,14 +189,18 @@ private:
         auto guard = lock();
         write_fence fence{guard, token(s, guard)};
         switch (pick(0, 3)) {
-          case 0: return cmd_fenced{fence, cmd_set{id, value()}};
-          case 1: return cmd_fenced{fence, cmd_cas{id, version(s, id), value()}};
+          case 0:
+            return cmd_fenced{fence, cmd_set{id, value()}};
+          case 1:
+            return cmd_fenced{fence, cmd_cas{id, version(s, id), value()}};
           case 2: {
             auto current = s.get(id);
             std::string base = current ? current->value : std::string{"x"};
-            return cmd_fenced{fence, cmd_patch{id, version(s, id), store::encode_delta(base, value())}};
+            return cmd_fenced{fence,
+                              cmd_patch{id, version(s, id), store::encode_delta(base, value())}};
           }
-          default: return cmd_fenced{fence, cmd_remove{id}};
+          default:
+            return cmd_fenced{fence, cmd_remove{id}};
         }
       }
     }
@@ -191,10 +214,10 @@ private:
 };
 
 std::string describe(const store_proposal& p) {
-  std::string out = "proposal{client " + std::to_string(p.client_id) + " seq "
-                    + std::to_string(p.sequence) + " acked " + std::to_string(p.acked_sequence)
-                    + " time " + std::to_string(p.leader_time_ms) + " command #"
-                    + std::to_string(p.command.index()) + "}";
+  std::string out = "proposal{client " + std::to_string(p.client_id) + " seq " +
+                    std::to_string(p.sequence) + " acked " + std::to_string(p.acked_sequence) +
+                    " time " + std::to_string(p.leader_time_ms) + " command #" +
+                    std::to_string(p.command.index()) + "}";
   return out;
 }
 
@@ -231,9 +254,8 @@ BOOST_AUTO_TEST_CASE(store_matches_reference_model) {
                                  << (want.reply.error ? want.reply.error->to_string() : "ok"));
       BOOST_TEST_REQUIRE(got.duplicate == want.duplicate, "seed " << seed << " step " << step);
       BOOST_TEST_REQUIRE(got.events.size() == want.events.size(),
-                         "seed " << seed << " step " << step << " " << describe(p)
-                                 << ": events " << got.events.size() << " vs "
-                                 << want.events.size());
+                         "seed " << seed << " step " << step << " " << describe(p) << ": events "
+                                 << got.events.size() << " vs " << want.events.size());
       for (std::size_t i = 0; i < got.events.size(); ++i)
         BOOST_TEST_REQUIRE((got.events[i] == want.events[i]),
                            "seed " << seed << " step " << step << " event " << i << " ("
@@ -325,8 +347,8 @@ BOOST_AUTO_TEST_CASE(the_retry_cache_stays_within_its_bounds) {
           BOOST_TEST_REQUIRE(counted <= total);
           BOOST_TEST_REQUIRE(largest_client <= per_client);
         }
-        if (got.duplicate && got.reply.error
-            && got.reply.error->message.find("dropped to bound") != std::string::npos)
+        if (got.duplicate && got.reply.error &&
+            got.reply.error->message.find("dropped to bound") != std::string::npos)
           ++evictions_seen;
       }
       auto restored = store::store::restore(s.snapshot(), lim);

@@ -5,23 +5,24 @@
 // demand the same replies and the same events. It handles values below the
 // delta threshold only (events always carry the full value).
 
-#include <algorithm>
-#include <map>
-#include <set>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include "dref/store/delta.hpp"
 #include "dref/store/limits.hpp"
 #include "dref/store/named_commands.hpp"
 #include "dref/store/store.hpp"
 
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
 namespace dref::test {
 
 class reference_model {
 public:
-  explicit reference_model(store::limits lim) : lim_(lim) {}
+  explicit reference_model(store::limits lim)
+      : lim_(lim) {}
 
   store::apply_outcome apply(std::uint64_t index, const protocol::store_proposal& p) {
     store::apply_outcome out;
@@ -32,8 +33,8 @@ public:
     for (;;) {
       const session* due = nullptr;
       for (const auto& s : sessions_)
-        if (s.deadline <= now_ && (due == nullptr || s.deadline < due->deadline
-                                   || (s.deadline == due->deadline && s.id < due->id)))
+        if (s.deadline <= now_ && (due == nullptr || s.deadline < due->deadline ||
+                                   (s.deadline == due->deadline && s.id < due->id)))
           due = &s;
       if (due == nullptr)
         break;
@@ -83,7 +84,7 @@ private:
   };
   struct topic {
     std::uint64_t next = 1, max_messages = 0, max_bytes = 0;
-    std::vector<std::string> messages;  // retained, oldest first
+    std::vector<std::string> messages; // retained, oldest first
     std::uint64_t first = 1;
   };
   struct delay {
@@ -169,9 +170,12 @@ private:
 
   outcome on(const protocol::cmd_create_if_absent& c) {
     errc code{};
-    if (bad_id(c.id)) return fail(errc::invalid_id);
-    if (too_big(c.value)) return fail(errc::value_too_large);
-    if (bad_metadata(c.metadata, code)) return fail(code);
+    if (bad_id(c.id))
+      return fail(errc::invalid_id);
+    if (too_big(c.value))
+      return fail(errc::value_too_large);
+    if (bad_metadata(c.metadata, code))
+      return fail(code);
     if (values_.count(c.id) != 0)
       return protocol::res_created{false, values_[c.id].version, values_[c.id].bytes};
     write(c.id, c.value, nullptr);
@@ -179,8 +183,10 @@ private:
     return protocol::res_created{true, index_, {}};
   }
   outcome on(const protocol::cmd_set& c) {
-    if (bad_id(c.id)) return fail(errc::invalid_id);
-    if (too_big(c.value)) return fail(errc::value_too_large);
+    if (bad_id(c.id))
+      return fail(errc::invalid_id);
+    if (too_big(c.value))
+      return fail(errc::value_too_large);
     write(c.id, c.value, nullptr);
     return protocol::res_written{index_};
   }
@@ -188,39 +194,54 @@ private:
   // address whose port is 1..65535.
   outcome on(const protocol::cmd_member_announce& c) {
     std::string id = "dref/members/" + c.name;
-    if (bad_id(id)) return fail(errc::invalid_id);
+    if (bad_id(id))
+      return fail(errc::invalid_id);
     auto colon = c.address.rfind(':');
-    if (colon == std::string::npos || colon == 0) return fail(errc::invalid_argument);
+    if (colon == std::string::npos || colon == 0)
+      return fail(errc::invalid_argument);
     auto port = c.address.substr(colon + 1);
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos
-        || std::stoul(port) == 0 || std::stoul(port) > 65535)
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) == 0 ||
+        std::stoul(port) > 65535)
       return fail(errc::invalid_argument);
     write(id, c.address, nullptr);
     return protocol::res_written{index_};
   }
   outcome on(const protocol::cmd_cas& c) {
-    if (bad_id(c.id)) return fail(errc::invalid_id);
-    if (too_big(c.value)) return fail(errc::value_too_large);
+    if (bad_id(c.id))
+      return fail(errc::invalid_id);
+    if (too_big(c.value))
+      return fail(errc::value_too_large);
     bool exists = values_.count(c.id) != 0;
-    if (!exists && c.expected_version != 0) return fail(errc::not_found);
-    if (exists && values_[c.id].version != c.expected_version) return fail(errc::version_conflict);
+    if (!exists && c.expected_version != 0)
+      return fail(errc::not_found);
+    if (exists && values_[c.id].version != c.expected_version)
+      return fail(errc::version_conflict);
     write(c.id, c.value, nullptr);
     return protocol::res_written{index_};
   }
   outcome on(const protocol::cmd_patch& c) {
-    if (bad_id(c.id)) return fail(errc::invalid_id);
-    if (values_.count(c.id) == 0) return fail(errc::not_found);
-    if (values_[c.id].version != c.expected_version) return fail(errc::version_conflict);
+    if (bad_id(c.id))
+      return fail(errc::invalid_id);
+    if (values_.count(c.id) == 0)
+      return fail(errc::not_found);
+    if (values_[c.id].version != c.expected_version)
+      return fail(errc::version_conflict);
     auto patched = store::apply_delta(values_[c.id].bytes, c.delta, lim_.max_value_bytes);
-    if (!patched) return fail(patched.error().code);
+    if (!patched)
+      return fail(patched.error().code);
     write(c.id, *patched, &c.delta);
     return protocol::res_written{index_};
   }
   outcome on(const protocol::cmd_set_owned& c) {
-    if (bad_id(c.id)) return fail(errc::invalid_id);
-    if (too_big(c.value)) return fail(errc::value_too_large);
-    if (bad_id(c.session)) return fail(errc::invalid_id);
-    if (find_session(c.session) == nullptr) return fail(errc::unknown_session);
+    if (bad_id(c.id))
+      return fail(errc::invalid_id);
+    if (too_big(c.value))
+      return fail(errc::value_too_large);
+    if (bad_id(c.session))
+      return fail(errc::invalid_id);
+    if (find_session(c.session) == nullptr)
+      return fail(errc::unknown_session);
     if (values_.count(c.id) != 0 && c.if_absent)
       return protocol::res_created{false, values_[c.id].version, values_[c.id].bytes};
     write(c.id, c.value, nullptr);
@@ -229,8 +250,10 @@ private:
     return protocol::res_created{true, index_, {}};
   }
   outcome on(const protocol::cmd_remove& c) {
-    if (bad_id(c.id)) return fail(errc::invalid_id);
-    if (values_.count(c.id) == 0) return protocol::res_removed{false, 0};
+    if (bad_id(c.id))
+      return fail(errc::invalid_id);
+    if (values_.count(c.id) == 0)
+      return protocol::res_removed{false, 0};
     auto& e = emit(protocol::event_kind::value_removed, c.id);
     e.old_version = values_[c.id].version;
     e.old_value = values_[c.id].bytes;
@@ -241,14 +264,20 @@ private:
   // The write's input is checked before the fence, the fence before the
   // write's own preconditions.
   outcome on(const protocol::cmd_fenced& c) {
-    if (bad_id(c.fence.lock)) return fail(errc::invalid_id);
-    auto input = std::visit([&](const auto& w) -> std::optional<errc> {
-      if (bad_id(w.id)) return errc::invalid_id;
-      if constexpr (requires { w.value; })
-        if (too_big(w.value)) return errc::value_too_large;
-      return std::nullopt;
-    }, c.write);
-    if (input) return fail(*input);
+    if (bad_id(c.fence.lock))
+      return fail(errc::invalid_id);
+    auto input = std::visit(
+        [&](const auto& w) -> std::optional<errc> {
+          if (bad_id(w.id))
+            return errc::invalid_id;
+          if constexpr (requires { w.value; })
+            if (too_big(w.value))
+              return errc::value_too_large;
+          return std::nullopt;
+        },
+        c.write);
+    if (input)
+      return fail(*input);
     auto held = locks_.find(c.fence.lock);
     if (held == locks_.end() || held->second.session.empty() || held->second.token != c.fence.token)
       return fail(errc::not_holder);
@@ -258,21 +287,30 @@ private:
   // stray value, owned removal, session id and size; then all values),
   // then the compares in order, then the owners.
   outcome on(const protocol::cmd_txn& c) {
-    if (c.compares.size() > 128 || c.writes.size() > 128) return fail(errc::limit_exceeded);
+    if (c.compares.size() > 128 || c.writes.size() > 128)
+      return fail(errc::limit_exceeded);
     for (const auto& compare : c.compares)
-      if (bad_id(compare.id)) return fail(errc::invalid_id);
+      if (bad_id(compare.id))
+        return fail(errc::invalid_id);
     std::set<std::string> seen;
     std::size_t bytes = 0;
     for (const auto& w : c.writes) {
-      if (bad_id(w.id)) return fail(errc::invalid_id);
-      if (!seen.insert(w.id).second) return fail(errc::invalid_argument);
-      if (w.remove && !w.value.empty()) return fail(errc::invalid_argument);
-      if (w.remove && !w.session.empty()) return fail(errc::invalid_argument);
-      if (!w.session.empty() && bad_id(w.session)) return fail(errc::invalid_id);
-      if (too_big(w.value)) return fail(errc::value_too_large);
+      if (bad_id(w.id))
+        return fail(errc::invalid_id);
+      if (!seen.insert(w.id).second)
+        return fail(errc::invalid_argument);
+      if (w.remove && !w.value.empty())
+        return fail(errc::invalid_argument);
+      if (w.remove && !w.session.empty())
+        return fail(errc::invalid_argument);
+      if (!w.session.empty() && bad_id(w.session))
+        return fail(errc::invalid_id);
+      if (too_big(w.value))
+        return fail(errc::value_too_large);
       bytes += w.value.size();
     }
-    if (bytes > lim_.max_value_bytes) return fail(errc::value_too_large);
+    if (bytes > lim_.max_value_bytes)
+      return fail(errc::value_too_large);
     for (std::size_t i = 0; i < c.compares.size(); ++i) {
       auto it = values_.find(c.compares[i].id);
       std::uint64_t found = it == values_.end() ? 0 : it->second.version;
@@ -294,35 +332,45 @@ private:
   }
   outcome on(const protocol::cmd_set_metadata& c) {
     errc code{};
-    if (bad_id(c.id)) return fail(errc::invalid_id);
-    if (bad_metadata(c.metadata, code)) return fail(code);
-    if (values_.count(c.id) == 0) return fail(errc::not_found);
+    if (bad_id(c.id))
+      return fail(errc::invalid_id);
+    if (bad_metadata(c.metadata, code))
+      return fail(code);
+    if (values_.count(c.id) == 0)
+      return fail(errc::not_found);
     emit(protocol::event_kind::metadata_changed, c.id).old_version = values_[c.id].version;
     values_[c.id].metadata = c.metadata;
     values_[c.id].version = index_;
     return protocol::res_written{index_};
   }
   outcome on(const protocol::cmd_run& c) {
-    if (bad_id(c.id)) return fail(errc::invalid_id);
-    if (c.command != "add_i64") return fail(errc::unknown_command);
+    if (bad_id(c.id))
+      return fail(errc::invalid_id);
+    if (c.command != "add_i64")
+      return fail(errc::unknown_command);
     auto delta = store::decode_i64(c.args, "args");
-    if (!delta) return fail(errc::wrong_type);
+    if (!delta)
+      return fail(errc::wrong_type);
     std::int64_t base = 0;
     if (values_.count(c.id) != 0) {
       auto stored = store::decode_i64(values_[c.id].bytes, "value");
-      if (!stored) return fail(errc::wrong_type);
+      if (!stored)
+        return fail(errc::wrong_type);
       base = *stored;
     }
     std::int64_t sum = 0;
-    if (__builtin_add_overflow(base, *delta, &sum)) return fail(errc::invalid_argument);
+    if (__builtin_add_overflow(base, *delta, &sum))
+      return fail(errc::invalid_argument);
     write(c.id, store::encode_i64(sum), nullptr);
     return protocol::res_ran{index_, store::encode_i64(sum)};
   }
   outcome on(const protocol::cmd_session_open& c) {
-    if (bad_id(c.session)) return fail(errc::invalid_id);
+    if (bad_id(c.session))
+      return fail(errc::invalid_id);
     if (c.ttl_ms < lim_.min_session_ttl_ms || c.ttl_ms > lim_.max_session_ttl_ms)
       return fail(errc::invalid_argument);
-    if (find_session(c.session) != nullptr) return fail(errc::already_exists);
+    if (find_session(c.session) != nullptr)
+      return fail(errc::already_exists);
     sessions_.push_back(session{c.session, c.ttl_ms, now_ + c.ttl_ms});
     auto& e = emit(protocol::event_kind::session_opened, c.session);
     e.session = c.session;
@@ -331,12 +379,14 @@ private:
   }
   outcome on(const protocol::cmd_session_keepalive& c) {
     auto* s = find_session(c.session);
-    if (s == nullptr) return fail(errc::unknown_session);
+    if (s == nullptr)
+      return fail(errc::unknown_session);
     s->deadline = now_ + s->ttl;
     return protocol::res_session{s->deadline};
   }
   outcome on(const protocol::cmd_session_close& c) {
-    if (find_session(c.session) == nullptr) return fail(errc::unknown_session);
+    if (find_session(c.session) == nullptr)
+      return fail(errc::unknown_session);
     end_session(c.session, false);
     return protocol::res_done{};
   }
@@ -367,7 +417,8 @@ public:
   std::vector<protocol::topic_message> read(const std::string& id) const {
     std::vector<protocol::topic_message> out;
     auto it = topics_.find(id);
-    if (it == topics_.end()) return out;
+    if (it == topics_.end())
+      return out;
     for (std::size_t i = 0; i < it->second.messages.size(); ++i)
       out.push_back({it->second.first + i, it->second.messages[i]});
     return out;

@@ -58,19 +58,22 @@ inline void reference_model::end_session(const std::string& id, bool expired) {
     }
   std::vector<std::string> owned; // removed as cmd_remove does, naming the session
   for (const auto& [value_id, v] : values_)
-    if (v.owner == id) owned.push_back(value_id);
+    if (v.owner == id)
+      owned.push_back(value_id);
   for (const auto& value_id : owned) {
     (void)on(protocol::cmd_remove{value_id});
     events_->back().session = id;
   }
   emit(expired ? protocol::event_kind::session_expired : protocol::event_kind::session_closed, id)
-    .session = id;
+      .session = id;
   std::erase_if(sessions_, [&](const session& s) { return s.id == id; });
 }
 
 inline reference_model::outcome reference_model::on(const protocol::cmd_lock_acquire& c) {
-  if (bad_id(c.lock) || bad_id(c.session) || bad_id(c.owner)) return fail(errc::invalid_id);
-  if (find_session(c.session) == nullptr) return fail(errc::unknown_session);
+  if (bad_id(c.lock) || bad_id(c.session) || bad_id(c.owner))
+    return fail(errc::invalid_id);
+  if (find_session(c.session) == nullptr)
+    return fail(errc::unknown_session);
   if (locks_.count(c.lock) == 0) {
     locks_[c.lock] = lock{c.session, c.owner, index_, 1, {}};
     auto& e = emit(protocol::event_kind::lock_granted, c.lock);
@@ -87,7 +90,8 @@ inline reference_model::outcome reference_model::on(const protocol::cmd_lock_acq
   for (std::size_t i = 0; i < l.waiters.size(); ++i)
     if (l.waiters[i].session == c.session && l.waiters[i].owner == c.owner)
       return protocol::res_lock{false, 0, 0, i + 1};
-  if (!c.wait) return fail(errc::would_block);
+  if (!c.wait)
+    return fail(errc::would_block);
   l.waiters.push_back({c.session, c.owner});
   auto& e = emit(protocol::event_kind::lock_queued, c.lock);
   e.session = c.session;
@@ -96,12 +100,17 @@ inline reference_model::outcome reference_model::on(const protocol::cmd_lock_acq
 }
 
 inline reference_model::outcome reference_model::on(const protocol::cmd_lock_release& c) {
-  if (bad_id(c.lock) || bad_id(c.session) || bad_id(c.owner)) return fail(errc::invalid_id);
-  if (locks_.count(c.lock) == 0) return fail(errc::not_holder);
+  if (bad_id(c.lock) || bad_id(c.session) || bad_id(c.owner))
+    return fail(errc::invalid_id);
+  if (locks_.count(c.lock) == 0)
+    return fail(errc::not_holder);
   auto& l = locks_[c.lock];
-  if (l.session != c.session || l.owner != c.owner) return fail(errc::not_holder);
-  if (l.token != c.token) return fail(errc::stale_token);
-  if (--l.count > 0) return protocol::res_released{l.count, false};
+  if (l.session != c.session || l.owner != c.owner)
+    return fail(errc::not_holder);
+  if (l.token != c.token)
+    return fail(errc::stale_token);
+  if (--l.count > 0)
+    return protocol::res_released{l.count, false};
   auto& e = emit(protocol::event_kind::lock_released, c.lock);
   e.session = c.session;
   e.owner = c.owner;
@@ -114,13 +123,17 @@ inline reference_model::outcome reference_model::on(const protocol::cmd_lock_rel
 inline reference_model::outcome reference_model::on(const protocol::cmd_lock_hand_over& c) {
   if (bad_id(c.lock) || bad_id(c.session) || bad_id(c.owner) || bad_id(c.to_owner))
     return fail(errc::invalid_id);
-  if (locks_.count(c.lock) == 0) return fail(errc::not_holder);
+  if (locks_.count(c.lock) == 0)
+    return fail(errc::not_holder);
   auto& l = locks_[c.lock];
-  if (l.session != c.session || l.owner != c.owner) return fail(errc::not_holder);
-  if (l.token != c.token) return fail(errc::stale_token);
+  if (l.session != c.session || l.owner != c.owner)
+    return fail(errc::not_holder);
+  if (l.token != c.token)
+    return fail(errc::stale_token);
   auto to = std::find_if(l.waiters.begin(), l.waiters.end(),
                          [&](const auto& w) { return w.owner == c.to_owner; });
-  if (to == l.waiters.end()) return fail(errc::not_found);
+  if (to == l.waiters.end())
+    return fail(errc::not_found);
   auto chosen = *to;
   l.waiters.erase(to);
   l.waiters.insert(l.waiters.begin(), chosen);
@@ -133,7 +146,8 @@ inline reference_model::outcome reference_model::on(const protocol::cmd_lock_han
 }
 
 inline reference_model::outcome reference_model::on(const protocol::cmd_lock_cancel_wait& c) {
-  if (bad_id(c.lock) || bad_id(c.session) || bad_id(c.owner)) return fail(errc::invalid_id);
+  if (bad_id(c.lock) || bad_id(c.session) || bad_id(c.owner))
+    return fail(errc::invalid_id);
   if (locks_.count(c.lock) != 0) {
     auto& l = locks_[c.lock];
     if (l.session == c.session && l.owner == c.owner)
@@ -153,7 +167,8 @@ inline reference_model::outcome reference_model::on(const protocol::cmd_lock_can
 inline void reference_model::retain(topic& t) {
   auto bytes = [&] {
     std::uint64_t sum = 0;
-    for (const auto& m : t.messages) sum += m.size();
+    for (const auto& m : t.messages)
+      sum += m.size();
     return sum;
   };
   while (!t.messages.empty() && (t.messages.size() > max_messages(t) || bytes() > max_bytes(t))) {
@@ -163,10 +178,13 @@ inline void reference_model::retain(topic& t) {
 }
 
 inline reference_model::outcome reference_model::on(const protocol::cmd_publish& c) {
-  if (bad_id(c.topic)) return fail(errc::invalid_id);
-  if (too_big(c.message)) return fail(errc::value_too_large);
+  if (bad_id(c.topic))
+    return fail(errc::invalid_id);
+  if (too_big(c.message))
+    return fail(errc::value_too_large);
   topic probe = topics_.count(c.topic) != 0 ? topics_[c.topic] : topic{};
-  if (c.message.size() > max_bytes(probe)) return fail(errc::limit_exceeded);
+  if (c.message.size() > max_bytes(probe))
+    return fail(errc::limit_exceeded);
   auto& t = topics_[c.topic];
   std::uint64_t seq = t.next++;
   if (t.messages.empty())
@@ -183,7 +201,8 @@ inline reference_model::outcome reference_model::on(const protocol::cmd_publish&
 }
 
 inline reference_model::outcome reference_model::on(const protocol::cmd_topic_configure& c) {
-  if (bad_id(c.topic)) return fail(errc::invalid_id);
+  if (bad_id(c.topic))
+    return fail(errc::invalid_id);
   if (c.max_messages > lim_.topic_max_messages || c.max_bytes > lim_.topic_max_bytes)
     return fail(errc::limit_exceeded);
   auto& t = topics_[c.topic];
@@ -194,8 +213,10 @@ inline reference_model::outcome reference_model::on(const protocol::cmd_topic_co
 }
 
 inline reference_model::outcome reference_model::on(const protocol::cmd_promise_deliver& c) {
-  if (bad_id(c.id)) return fail(errc::invalid_id);
-  if (too_big(c.value)) return fail(errc::value_too_large);
+  if (bad_id(c.id))
+    return fail(errc::invalid_id);
+  if (too_big(c.value))
+    return fail(errc::value_too_large);
   if (promises_.count(c.id) != 0)
     return protocol::res_delivered{false, promises_[c.id].first, promises_[c.id].second};
   promises_[c.id] = {index_, c.value};
@@ -206,33 +227,43 @@ inline reference_model::outcome reference_model::on(const protocol::cmd_promise_
 }
 
 inline reference_model::outcome reference_model::on(const protocol::cmd_delay_claim& c) {
-  if (bad_id(c.id) || bad_id(c.session)) return fail(errc::invalid_id);
+  if (bad_id(c.id) || bad_id(c.session))
+    return fail(errc::invalid_id);
   if (delays_.count(c.id) != 0 && delays_[c.id].completed)
     return protocol::res_delay{protocol::delay_claim_state::completed, delays_[c.id].runner,
                                delays_[c.id].value};
-  if (find_session(c.session) == nullptr) return fail(errc::unknown_session);
+  if (find_session(c.session) == nullptr)
+    return fail(errc::unknown_session);
   auto& d = delays_[c.id];
   if (!d.runner.empty())
     return protocol::res_delay{d.runner == c.session ? protocol::delay_claim_state::run_body
                                                      : protocol::delay_claim_state::running,
-                               d.runner, {}};
+                               d.runner,
+                               {}};
   d.runner = c.session;
   emit(protocol::event_kind::delay_claimed, c.id).session = c.session;
   return protocol::res_delay{protocol::delay_claim_state::run_body, c.session, {}};
 }
 
-inline std::optional<errc> reference_model::not_run_by(const std::string& id, const std::string& session) {
+inline std::optional<errc> reference_model::not_run_by(const std::string& id,
+                                                       const std::string& session) {
   auto it = delays_.find(id);
-  if (it != delays_.end() && it->second.completed) return errc::already_delivered;
-  if (it == delays_.end() || it->second.runner != session) return errc::not_holder;
+  if (it != delays_.end() && it->second.completed)
+    return errc::already_delivered;
+  if (it == delays_.end() || it->second.runner != session)
+    return errc::not_holder;
   return std::nullopt;
 }
 
 inline reference_model::outcome reference_model::on(const protocol::cmd_delay_complete& c) {
-  if (bad_id(c.id)) return fail(errc::invalid_id);
-  if (too_big(c.value)) return fail(errc::value_too_large);
-  if (bad_id(c.session)) return fail(errc::invalid_id);
-  if (auto refused = not_run_by(c.id, c.session)) return fail(*refused);
+  if (bad_id(c.id))
+    return fail(errc::invalid_id);
+  if (too_big(c.value))
+    return fail(errc::value_too_large);
+  if (bad_id(c.session))
+    return fail(errc::invalid_id);
+  if (auto refused = not_run_by(c.id, c.session))
+    return fail(*refused);
   auto& d = delays_[c.id];
   d.completed = true;
   d.value = c.value;
@@ -244,7 +275,8 @@ inline reference_model::outcome reference_model::on(const protocol::cmd_delay_co
 }
 
 inline reference_model::outcome reference_model::on(const protocol::cmd_delay_request& c) {
-  if (bad_id(c.id)) return fail(errc::invalid_id);
+  if (bad_id(c.id))
+    return fail(errc::invalid_id);
   auto it = delays_.find(c.id);
   if (it != delays_.end() && it->second.completed)
     return protocol::res_delay{protocol::delay_claim_state::completed, it->second.runner,
@@ -256,10 +288,14 @@ inline reference_model::outcome reference_model::on(const protocol::cmd_delay_re
 }
 
 inline reference_model::outcome reference_model::on(const protocol::cmd_delay_fail& c) {
-  if (bad_id(c.id)) return fail(errc::invalid_id);
-  if (too_big(c.message)) return fail(errc::value_too_large);
-  if (bad_id(c.session)) return fail(errc::invalid_id);
-  if (auto refused = not_run_by(c.id, c.session)) return fail(*refused);
+  if (bad_id(c.id))
+    return fail(errc::invalid_id);
+  if (too_big(c.message))
+    return fail(errc::value_too_large);
+  if (bad_id(c.session))
+    return fail(errc::invalid_id);
+  if (auto refused = not_run_by(c.id, c.session))
+    return fail(*refused);
   delays_[c.id].runner.clear();
   auto& e = emit(protocol::event_kind::delay_failed, c.id);
   e.session = c.session;

@@ -2,9 +2,9 @@
 // Drives a store with proposals at growing log indexes and leader times,
 // and checks that a failing command changes nothing.
 
-#include <boost/test/unit_test.hpp>
-
 #include "dref/store/store.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 namespace dref::test {
 
@@ -13,7 +13,8 @@ struct store_fixture {
   std::uint64_t index = 0;
   std::uint64_t now = 1'000;
 
-  explicit store_fixture(store::limits lim = {}) : s(lim) {}
+  explicit store_fixture(store::limits lim = {})
+      : s(lim) {}
 
   store::apply_outcome run(protocol::store_command command) {
     return s.apply(++index, protocol::store_proposal{0, 0, 0, now, std::move(command)});

@@ -1,16 +1,18 @@
-#include <boost/test/unit_test.hpp>
-
 #include "dref/store/delta.hpp"
 #include "dref/store/input_checks.hpp"
 #include "dref/store/reply_cache.hpp"
 #include "store_fixture.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace dref;
 using namespace dref::protocol;
 using dref::test::store_fixture;
 
 namespace {
-std::string i64(std::int64_t v) { return store::encode_i64(v); }
+std::string i64(std::int64_t v) {
+  return store::encode_i64(v);
+}
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(values)
@@ -72,8 +74,8 @@ BOOST_FIXTURE_TEST_CASE(the_reserved_prefix_is_refused_to_client_commands, store
 }
 
 BOOST_FIXTURE_TEST_CASE(a_member_announces_a_well_formed_address_only, store_fixture) {
-  for (auto bad : {"1.2.3.4:http", "nohost", ":8082", "h:0", "h:65536", "h:80x", "a b:1",
-                   "h:123456"})
+  for (auto bad :
+       {"1.2.3.4:http", "nohost", ":8082", "h:0", "h:65536", "h:80x", "a b:1", "h:123456"})
     fails(cmd_member_announce{"node-2", bad}, errc::invalid_argument);
   fails(cmd_member_announce{"bad name", "127.0.0.1:8082"}, errc::invalid_id);
   ok<res_written>(cmd_member_announce{"node-2", "127.0.0.1:8082"});
@@ -151,11 +153,14 @@ BOOST_FIXTURE_TEST_CASE(named_add_i64, store_fixture) {
 
 BOOST_FIXTURE_TEST_CASE(custom_named_command, store_fixture) {
   auto registry = std::make_shared<store::command_registry>();
-  BOOST_TEST(registry->add("append", "1", [](const std::optional<std::string_view>& cur,
-                                             std::string_view args) -> result<store::command_outcome> {
-    auto next = std::string{cur.value_or("")} + std::string{args};
-    return store::command_outcome{next, next};
-  }).has_value());
+  BOOST_TEST(registry
+                 ->add("append", "1",
+                       [](const std::optional<std::string_view>& cur,
+                          std::string_view args) -> result<store::command_outcome> {
+                         auto next = std::string{cur.value_or("")} + std::string{args};
+                         return store::command_outcome{next, next};
+                       })
+                 .has_value());
   BOOST_TEST(!registry->add("append", "2", nullptr).has_value());
   store::store custom{{}, registry};
   auto out = custom.apply(1, store_proposal{0, 0, 0, 0, cmd_run{"x", "append", "ab"}});
@@ -501,8 +506,8 @@ BOOST_AUTO_TEST_CASE(a_clients_oldest_answers_go_beyond_its_byte_bound) {
   BOOST_TEST(client.replies.size() == 3u);
   BOOST_TEST(client.replies.begin()->first == 2u);
   BOOST_TEST(client.acked == 1u);
-  BOOST_TEST(s.cached_reply_bytes()
-             == store::client_entry_bytes + 3 * (store::reply_entry_bytes + 100));
+  BOOST_TEST(s.cached_reply_bytes() ==
+             store::client_entry_bytes + 3 * (store::reply_entry_bytes + 100));
   auto evicted = s.apply(6, ran_by(7, 1, 0, 1));
   BOOST_TEST(evicted.duplicate);
   BOOST_TEST_REQUIRE(evicted.reply.error.has_value());

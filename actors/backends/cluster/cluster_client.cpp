@@ -26,12 +26,12 @@ namespace {
 
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
+using detail::request_deadlines;
+using detail::request_timed;
 using protocol::store_proposal;
 using protocol::store_read;
 using protocol::store_read_reply;
 using protocol::store_reply;
-using detail::request_deadlines;
-using detail::request_timed;
 
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
 using probe_atom = caf::atom_constant<caf::atom("probe")>;
@@ -323,8 +323,8 @@ void ask_timed(client_actor* self, std::chrono::milliseconds timeout, caf::messa
   auto& st = self->state;
   if (!st.deadlines)
     st.deadlines = std::make_unique<request_deadlines>(deadline_granularity);
-  request_timed<Reply>(*st.deadlines, self, st.member, timeout, std::move(msg),
-                       std::move(answered), std::move(failed));
+  request_timed<Reply>(*st.deadlines, self, st.member, timeout, std::move(msg), std::move(answered),
+                       std::move(failed));
 }
 
 // Sends what the outbox holds for the member in use: a lone request as it
@@ -361,31 +361,30 @@ void send_outbox(client_actor* self, std::vector<outgoing<Item, Reply>>& outbox,
       waiting->emplace_back(std::move(entries[i].answered), std::move(entries[i].failed));
     }
     ask_timed(self, timeout, caf::make_message(atom, std::move(batch)),
-        on_answer<BatchReply>{
-            [waiting](BatchReply& reply) {
-              if (reply.outcomes.size() != waiting->size()) {
-                caf::error odd = to_caf_error(
-                    error{errc::internal, "a batch of " + std::to_string(waiting->size()) +
-                                              " requests was answered with " +
-                                              std::to_string(reply.outcomes.size()) + " outcomes"});
-                for (auto& [answered, failed] : *waiting)
-                  failed(odd);
-                return;
-              }
-              for (std::size_t i = 0; i < waiting->size(); ++i) {
-                auto& outcome = reply.outcomes[i];
-                if (outcome.failed) {
-                  auto err = to_caf_error(*outcome.failed);
-                  (*waiting)[i].second(err);
-                } else {
-                  (*waiting)[i].first(outcome.reply);
+              on_answer<BatchReply>{[waiting](BatchReply& reply) {
+                if (reply.outcomes.size() != waiting->size()) {
+                  caf::error odd = to_caf_error(error{
+                      errc::internal, "a batch of " + std::to_string(waiting->size()) +
+                                          " requests was answered with " +
+                                          std::to_string(reply.outcomes.size()) + " outcomes"});
+                  for (auto& [answered, failed] : *waiting)
+                    failed(odd);
+                  return;
                 }
-              }
-            }},
-        [waiting](caf::error& err) {
-          for (auto& [answered, failed] : *waiting)
-            failed(err);
-        });
+                for (std::size_t i = 0; i < waiting->size(); ++i) {
+                  auto& outcome = reply.outcomes[i];
+                  if (outcome.failed) {
+                    auto err = to_caf_error(*outcome.failed);
+                    (*waiting)[i].second(err);
+                  } else {
+                    (*waiting)[i].first(outcome.reply);
+                  }
+                }
+              }},
+              [waiting](caf::error& err) {
+                for (auto& [answered, failed] : *waiting)
+                  failed(err);
+              });
   }
 }
 

@@ -16,8 +16,9 @@ bool delivered_events::admit(const protocol::store_event& e) {
     return true;
   if (e.new_version < revision_)
     return false;
-  auto what = std::to_string(static_cast<int>(e.kind)) + '\x1f' + e.id + '\x1f' + e.session + '\x1f' + e.owner
-              + '\x1f' + std::to_string(e.number) + '\x1f' + std::to_string(e.old_version);
+  auto what = std::to_string(static_cast<int>(e.kind)) + '\x1f' + e.id + '\x1f' + e.session +
+              '\x1f' + e.owner + '\x1f' + std::to_string(e.number) + '\x1f' +
+              std::to_string(e.old_version);
   if (e.new_version == revision_) {
     if (revision_whole_ || e.kind == protocol::event_kind::value_caught_up)
       return false;

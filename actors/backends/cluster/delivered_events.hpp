@@ -6,19 +6,20 @@
 // revisions, and at the newest one, the same event again. A catch-up of a
 // value at the newest revision is nothing new either. Pure.
 
+#include "dref/protocol/store_results.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "dref/protocol/store_results.hpp"
 
 namespace dref::backend {
 
 class delivered_events {
 public:
   // start: the revision the watch started after (backend_actor.hpp).
-  explicit delivered_events(std::uint64_t start) : revision_(start) {}
+  explicit delivered_events(std::uint64_t start)
+      : revision_(start) {}
 
   // True when e is new to the watcher (and is now counted as delivered).
   // Catch-up events made from a read (catch_up.hpp) that carry no revision

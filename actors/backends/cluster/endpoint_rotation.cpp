@@ -7,7 +7,9 @@ namespace dref::backend {
 endpoint_rotation::endpoint_rotation(std::vector<config::endpoint> endpoints,
                                      std::chrono::milliseconds first_pause,
                                      std::chrono::milliseconds max_pause)
-  : endpoints_(std::move(endpoints)), first_pause_(first_pause), max_pause_(max_pause) {}
+    : endpoints_(std::move(endpoints))
+    , first_pause_(first_pause)
+    , max_pause_(max_pause) {}
 
 endpoint_rotation::attempt endpoint_rotation::next(time_point now) {
   attempt out;

@@ -5,11 +5,11 @@
 // before the next round (from `first_pause` up to `max_pause`), and a
 // connection that worked resets it, as etcd's clientv3 balancer does.
 
+#include "dref/config/node_config.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <vector>
-
-#include "dref/config/node_config.hpp"
 
 namespace dref::backend {
 
@@ -42,7 +42,7 @@ private:
   std::chrono::milliseconds first_pause_;
   std::chrono::milliseconds max_pause_;
   std::chrono::milliseconds pause_{0};
-  std::size_t cursor_ = 0;         // the next endpoint in the round
+  std::size_t cursor_ = 0;          // the next endpoint in the round
   std::size_t failed_in_round_ = 0; // failures since the last success or full round
   time_point round_failed_at_{};
 };

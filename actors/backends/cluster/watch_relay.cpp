@@ -1,13 +1,5 @@
 #include "watch_relay.hpp"
 
-#include <caf/actor_cast.hpp>
-#include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
-#include <memory>
-#include <optional>
-#include <vector>
-
 #include "delivered_events.hpp"
 #include "dref/backends/seam/backend_actor.hpp"
 #include "dref/backends/seam/catch_up.hpp"
@@ -16,6 +8,14 @@
 #include "dref/backends/seam/watch_key.hpp"
 #include "dref/protocol/caf/bridge.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <memory>
+#include <optional>
+#include <vector>
 
 namespace dref::backend {
 namespace {
@@ -29,10 +29,10 @@ constexpr std::uint32_t topic_page_size = 256;
 
 struct relay_state {
   watch_relay_options options;
-  caf::actor member;           // where the events come from now
-  std::uint64_t epoch = 0;     // of the member's connection (resume)
+  caf::actor member;                         // where the events come from now
+  std::uint64_t epoch = 0;                   // of the member's connection (resume)
   std::optional<delivered_events> delivered; // set once the first watch started
-  bool catching_up = false;    // live events wait in `held` meanwhile
+  bool catching_up = false;                  // live events wait in `held` meanwhile
   std::vector<store_event> held;
   // Old values the member leaves out of its events (old_values.hpp).
   held_old_values old_values;
@@ -72,30 +72,31 @@ void retry_later(relay_actor* self, std::uint64_t epoch) {
 void read_topic_pages(relay_actor* self, std::uint64_t epoch, std::shared_ptr<id_state> state,
                       std::uint64_t from_seq, std::vector<store_event> missed) {
   auto& st = self->state;
-  self
-    ->request(st.member, st.options.attempt_timeout, protocol::read_atom::value,
-              store_read{protocol::read_kind::topic, st.options.id, from_seq, topic_page_size})
-    .then(
-      [=](store_read_reply& reply) mutable {
-        if (epoch != self->state.epoch)
-          return;
-        if (reply.error && reply.error->code == errc::compacted && from_seq != 0) {
-          // Retention dropped some of what the watcher missed: it gets what is left.
-          return read_topic_pages(self, epoch, state, 0, std::move(missed));
-        }
-        const auto* page = reply.error ? nullptr : std::get_if<protocol::topic_page>(&reply.value);
-        if (page == nullptr || page->messages.empty())
-          return finish_catch_up(self, epoch, std::move(missed));
-        id_state topic{state->id, state->topic_seen, {std::move(reply)}, 0};
-        auto more = catch_up_events(topic);
-        auto next = std::get<protocol::topic_page>(topic.replies.front().value).messages.back().seq + 1;
-        missed.insert(missed.end(), more.begin(), more.end());
-        read_topic_pages(self, epoch, state, next, std::move(missed));
-      },
-      [=](caf::error&) {
-        if (epoch == self->state.epoch)
-          retry_later(self, epoch);
-      });
+  self->request(st.member, st.options.attempt_timeout, protocol::read_atom::value,
+                store_read{protocol::read_kind::topic, st.options.id, from_seq, topic_page_size})
+      .then(
+          [=](store_read_reply& reply) mutable {
+            if (epoch != self->state.epoch)
+              return;
+            if (reply.error && reply.error->code == errc::compacted && from_seq != 0) {
+              // Retention dropped some of what the watcher missed: it gets what is left.
+              return read_topic_pages(self, epoch, state, 0, std::move(missed));
+            }
+            const auto* page =
+                reply.error ? nullptr : std::get_if<protocol::topic_page>(&reply.value);
+            if (page == nullptr || page->messages.empty())
+              return finish_catch_up(self, epoch, std::move(missed));
+            id_state topic{state->id, state->topic_seen, {std::move(reply)}, 0};
+            auto more = catch_up_events(topic);
+            auto next =
+                std::get<protocol::topic_page>(topic.replies.front().value).messages.back().seq + 1;
+            missed.insert(missed.end(), more.begin(), more.end());
+            read_topic_pages(self, epoch, state, next, std::move(missed));
+          },
+          [=](caf::error&) {
+            if (epoch == self->state.epoch)
+              retry_later(self, epoch);
+          });
 }
 
 // The values under a watched prefix, read from the member now serving the
@@ -104,15 +105,14 @@ void read_missed_prefix(relay_actor* self, std::uint64_t epoch) {
   auto send = [self, epoch](store_read request, std::function<void(store_read_reply)> answer) {
     if (epoch != self->state.epoch)
       return; // superseded: the gathering stops here
-    self
-      ->request(self->state.member, self->state.options.attempt_timeout,
-                protocol::read_atom::value, std::move(request))
-      .then([answer](store_read_reply& reply) { answer(std::move(reply)); },
-            [answer](caf::error& err) {
-              store_read_reply failed;
-              failed.error = from_caf_error(err);
-              answer(std::move(failed));
-            });
+    self->request(self->state.member, self->state.options.attempt_timeout,
+                  protocol::read_atom::value, std::move(request))
+        .then([answer](store_read_reply& reply) { answer(std::move(reply)); },
+              [answer](caf::error& err) {
+                store_read_reply failed;
+                failed.error = from_caf_error(err);
+                answer(std::move(failed));
+              });
   };
   read_prefix_catch_up(send, self->state.options.id,
                        [self, epoch](result<std::vector<store_event>> missed) {
@@ -139,27 +139,26 @@ void read_missed(relay_actor* self, std::uint64_t epoch) {
   for (auto kind : catch_up_kinds) {
     if (kind == protocol::read_kind::topic)
       continue;
-    self
-      ->request(st.member, st.options.attempt_timeout, protocol::read_atom::value,
-                store_read{kind, st.options.id, 0, 0})
-      .then(
-        [=](store_read_reply& reply) {
-          if (epoch != self->state.epoch || state->left == 0)
-            return; // superseded, or failed already
-          state->replies[slot] = std::move(reply);
-          if (--state->left > 0)
-            return;
-          auto from = state->topic_seen ? *state->topic_seen + 1 : 0;
-          if (!state->topic_seen) // nothing known of the topic: nothing to read
-            return finish_catch_up(self, epoch, catch_up_events(*state));
-          read_topic_pages(self, epoch, state, from, catch_up_events(*state));
-        },
-        [=](caf::error&) {
-          if (epoch == self->state.epoch && state->left > 0) {
-            state->left = 0; // the other answers are ignored
-            retry_later(self, epoch);
-          }
-        });
+    self->request(st.member, st.options.attempt_timeout, protocol::read_atom::value,
+                  store_read{kind, st.options.id, 0, 0})
+        .then(
+            [=](store_read_reply& reply) {
+              if (epoch != self->state.epoch || state->left == 0)
+                return; // superseded, or failed already
+              state->replies[slot] = std::move(reply);
+              if (--state->left > 0)
+                return;
+              auto from = state->topic_seen ? *state->topic_seen + 1 : 0;
+              if (!state->topic_seen) // nothing known of the topic: nothing to read
+                return finish_catch_up(self, epoch, catch_up_events(*state));
+              read_topic_pages(self, epoch, state, from, catch_up_events(*state));
+            },
+            [=](caf::error&) {
+              if (epoch == self->state.epoch && state->left > 0) {
+                state->left = 0; // the other answers are ignored
+                retry_later(self, epoch);
+              }
+            });
     ++slot;
   }
 }
@@ -168,20 +167,19 @@ void read_missed(relay_actor* self, std::uint64_t epoch) {
 // there and read what the watcher missed.
 void watch_and_read_missed(relay_actor* self, std::uint64_t epoch) {
   auto& st = self->state;
-  self
-    ->request(st.member, st.options.attempt_timeout, protocol::watch_atom::value, st.options.id,
-              caf::actor{self})
-    .then([=](std::uint64_t) { read_missed(self, epoch); },
-          [=](caf::error&) {
-            if (epoch == self->state.epoch)
-              retry_later(self, epoch);
-          });
+  self->request(st.member, st.options.attempt_timeout, protocol::watch_atom::value, st.options.id,
+                caf::actor{self})
+      .then([=](std::uint64_t) { read_missed(self, epoch); },
+            [=](caf::error&) {
+              if (epoch == self->state.epoch)
+                retry_later(self, epoch);
+            });
 }
 
 void resume(relay_actor* self, caf::actor member, std::uint64_t epoch) {
   auto& st = self->state;
   if (epoch < st.epoch || !st.delivered)
-    return; // superseded, or the first watch has not started yet
+    return;                             // superseded, or the first watch has not started yet
   if (st.member && st.member != member) // should the old one come back
     self->send(st.member, protocol::unwatch_atom::value, st.options.id, caf::actor{self});
   st.member = std::move(member);
@@ -189,18 +187,17 @@ void resume(relay_actor* self, caf::actor member, std::uint64_t epoch) {
   st.catching_up = true;
   // First from the member's recent history (raft node: event_history.hpp):
   // the events after the newest one delivered, sent before this answer.
-  self
-    ->request(st.member, st.options.attempt_timeout, protocol::watch_atom::value, st.options.id,
-              caf::actor{self}, st.delivered->revision())
-    .then([=](std::uint64_t) { finish_catch_up(self, epoch, {}); },
-          [=](caf::error& err) {
-            if (epoch != self->state.epoch)
-              return;
-            if (err.category() == caf_error_category
-                && static_cast<errc>(err.code()) == errc::compacted)
-              return watch_and_read_missed(self, epoch);
-            retry_later(self, epoch);
-          });
+  self->request(st.member, st.options.attempt_timeout, protocol::watch_atom::value, st.options.id,
+                caf::actor{self}, st.delivered->revision())
+      .then([=](std::uint64_t) { finish_catch_up(self, epoch, {}); },
+            [=](caf::error& err) {
+              if (epoch != self->state.epoch)
+                return;
+              if (err.category() == caf_error_category &&
+                  static_cast<errc>(err.code()) == errc::compacted)
+                return watch_and_read_missed(self, epoch);
+              retry_later(self, epoch);
+            });
 }
 
 // The first watch. Right before it, the topic's next seq is read from the
@@ -225,31 +222,29 @@ void first_watch(relay_actor* self, caf::actor member,
       self->state.delivered->learn_topic_start(**topic_next);
   };
   if (!is_prefix_key(st.options.id)) { // a prefix names no topic
-    self
-      ->request(member, st.options.attempt_timeout, protocol::read_atom::value,
-                protocol::local_atom::value,
-                store_read{protocol::read_kind::topic, st.options.id, 0, 0})
-      .then(
-        [topic_next, learn](store_read_reply& reply) {
-          if (const auto* page =
-                reply.error ? nullptr : std::get_if<protocol::topic_page>(&reply.value))
-            *topic_next = page->next_seq;
-          learn();
-        },
-        [](caf::error&) {}); // no position learnt: topic_seen() stays unknown
+    self->request(member, st.options.attempt_timeout, protocol::read_atom::value,
+                  protocol::local_atom::value,
+                  store_read{protocol::read_kind::topic, st.options.id, 0, 0})
+        .then(
+            [topic_next, learn](store_read_reply& reply) {
+              if (const auto* page =
+                      reply.error ? nullptr : std::get_if<protocol::topic_page>(&reply.value))
+                *topic_next = page->next_seq;
+              learn();
+            },
+            [](caf::error&) {}); // no position learnt: topic_seen() stays unknown
   }
-  self
-    ->request(member, st.options.attempt_timeout, protocol::watch_atom::value, st.options.id,
-              caf::actor{self})
-    .then(
-      [self, promise, learn](std::uint64_t start) mutable {
-        if (!self->state.delivered) {
-          self->state.delivered.emplace(start);
-          learn();
-        }
-        promise.deliver(start);
-      },
-      [promise](caf::error& err) mutable { promise.deliver(std::move(err)); });
+  self->request(member, st.options.attempt_timeout, protocol::watch_atom::value, st.options.id,
+                caf::actor{self})
+      .then(
+          [self, promise, learn](std::uint64_t start) mutable {
+            if (!self->state.delivered) {
+              self->state.delivered.emplace(start);
+              learn();
+            }
+            promise.deliver(start);
+          },
+          [promise](caf::error& err) mutable { promise.deliver(std::move(err)); });
 }
 
 caf::behavior relay(relay_actor* self, watch_relay_options options) {
@@ -266,36 +261,36 @@ caf::behavior relay(relay_actor* self, watch_relay_options options) {
     self->quit(msg.reason);
   });
   return {
-    [self](protocol::watch_atom, caf::actor member) -> caf::result<std::uint64_t> {
-      auto promise = self->make_response_promise<std::uint64_t>();
-      first_watch(self, std::move(member), promise);
-      return promise;
-    },
-    [self](resume_atom, caf::actor member, std::uint64_t epoch) {
-      resume(self, std::move(member), epoch);
-    },
-    [self](store_event& e) {
-      auto& st = self->state;
-      if (caf::actor_cast<caf::actor_addr>(self->current_sender()) != st.member.address())
-        return; // a stale member's
-      st.old_values.restore(e); // every event the member sent, in its order
-      if (!st.delivered)
-        return; // before the watch was answered
-      if (e.kind == protocol::event_kind::value_written && !e.old_value) {
-        // Every write leaves the store with its old value: this one was
-        // thinned for a value we do not hold (the member counted events we
-        // never saw, e.g. of a watch it served before we left it). Watch
-        // again here: the member then starts over (old_values.hpp) and
-        // replays it whole, or the catch-up covers it.
-        if (!st.catching_up)
-          resume(self, st.member, st.epoch);
-        return;
-      }
-      if (st.catching_up)
-        st.held.push_back(std::move(e));
-      else
-        deliver(self, e);
-    },
+      [self](protocol::watch_atom, caf::actor member) -> caf::result<std::uint64_t> {
+        auto promise = self->make_response_promise<std::uint64_t>();
+        first_watch(self, std::move(member), promise);
+        return promise;
+      },
+      [self](resume_atom, caf::actor member, std::uint64_t epoch) {
+        resume(self, std::move(member), epoch);
+      },
+      [self](store_event& e) {
+        auto& st = self->state;
+        if (caf::actor_cast<caf::actor_addr>(self->current_sender()) != st.member.address())
+          return;                 // a stale member's
+        st.old_values.restore(e); // every event the member sent, in its order
+        if (!st.delivered)
+          return; // before the watch was answered
+        if (e.kind == protocol::event_kind::value_written && !e.old_value) {
+          // Every write leaves the store with its old value: this one was
+          // thinned for a value we do not hold (the member counted events we
+          // never saw, e.g. of a watch it served before we left it). Watch
+          // again here: the member then starts over (old_values.hpp) and
+          // replays it whole, or the catch-up covers it.
+          if (!st.catching_up)
+            resume(self, st.member, st.epoch);
+          return;
+        }
+        if (st.catching_up)
+          st.held.push_back(std::move(e));
+        else
+          deliver(self, e);
+      },
   };
 }
 

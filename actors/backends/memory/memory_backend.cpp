@@ -90,26 +90,25 @@ caf::behavior memory_backend(memory_actor* self, memory_options options,
   self->set_down_handler(
       [self](const caf::down_msg& down) { self->state.shared->drop_watcher(down.source); });
   self->send(self, tick_atom::value);
-  return seam_and_own(
-    {
-      [self](propose_atom, protocol::store_proposal& proposal) {
-        return self->state.shared->propose(std::move(proposal));
-      },
-      [self](read_atom, const protocol::store_read& request) {
-        return self->state.shared->read(request);
-      },
-      [self](watch_atom, const std::string& id, const caf::actor& watcher) {
-        self->monitor(watcher);
-        return self->state.shared->watch(id, watcher);
-      },
-      [self](unwatch_atom, const std::string& id, const caf::actor& watcher) {
-        self->state.shared->unwatch(id, watcher);
-      },
-    },
-    [self, options](tick_atom) {
-      self->state.shared->expire_due();
-      self->delayed_send(self, options.expiry_interval, tick_atom::value);
-    });
+  return seam_and_own({
+                          [self](propose_atom, protocol::store_proposal& proposal) {
+                            return self->state.shared->propose(std::move(proposal));
+                          },
+                          [self](read_atom, const protocol::store_read& request) {
+                            return self->state.shared->read(request);
+                          },
+                          [self](watch_atom, const std::string& id, const caf::actor& watcher) {
+                            self->monitor(watcher);
+                            return self->state.shared->watch(id, watcher);
+                          },
+                          [self](unwatch_atom, const std::string& id, const caf::actor& watcher) {
+                            self->state.shared->unwatch(id, watcher);
+                          },
+                      },
+                      [self, options](tick_atom) {
+                        self->state.shared->expire_due();
+                        self->delayed_send(self, options.expiry_interval, tick_atom::value);
+                      });
 }
 
 } // namespace

@@ -14,6 +14,9 @@
 // Waiter is what answers the caller (a response promise in the node actor);
 // time comes in as arguments, never from a clock.
 
+#include "dref/protocol/admin.hpp"
+#include "dref/raft/core/types.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -22,9 +25,6 @@
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include "dref/protocol/admin.hpp"
-#include "dref/raft/core/types.hpp"
 
 namespace dref::raft::node {
 
@@ -106,10 +106,10 @@ public:
         continue;
       }
       out.answers.emplace_back(
-        std::move(it->second.waiter),
-        protocol::admin_reply{error{errc::timeout, "the membership change was not committed in "
-                                                   "time; its outcome is unknown (see members "
-                                                   "list)"}});
+          std::move(it->second.waiter),
+          protocol::admin_reply{error{errc::timeout, "the membership change was not committed in "
+                                                     "time; its outcome is unknown (see members "
+                                                     "list)"}});
       it = changes_.erase(it);
     }
     for (auto it = parked_.begin(); it != parked_.end();) {
@@ -123,8 +123,8 @@ public:
     }
     if (transfer_ && now >= transfer_->second.deadline) {
       out.answers.emplace_back(
-        std::move(transfer_->second.waiter),
-        protocol::admin_reply{error{errc::timeout, "leadership did not move in time"}});
+          std::move(transfer_->second.waiter),
+          protocol::admin_reply{error{errc::timeout, "leadership did not move in time"}});
       out.transfer_expired = true;
       transfer_.reset();
     }

@@ -40,16 +40,16 @@
 // answer under the call's number; a watcher gets a pair of relays (one on
 // each side) that the node sees as the watcher.
 
+#include "dref/config/node_config.hpp"
+#include "dref/protocol/result.hpp"
+#include "dref/store/limits.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
-
-#include "dref/config/node_config.hpp"
-#include "dref/protocol/result.hpp"
-#include "dref/store/limits.hpp"
 
 namespace dref::raft::node {
 
@@ -63,7 +63,7 @@ struct client_port_options {
   // A call the node has not answered in this long fails with timeout (the
   // node answers its own requests well before).
   std::chrono::milliseconds call_timeout{10000};
-  store::limits limits; // for the checks of watch ids
+  store::limits limits;             // for the checks of watch ids
   std::size_t max_calls = 65536;    // network.max_pending_requests
   std::size_t max_watchers = 65536; // network.max_watchers
 };

@@ -5,11 +5,12 @@
 namespace dref::raft::node {
 
 event_history::event_history(std::size_t max_events, std::size_t max_bytes)
-  : max_events_(max_events), max_bytes_(max_bytes) {}
+    : max_events_(max_events)
+    , max_bytes_(max_bytes) {}
 
 std::size_t event_history::weight(const protocol::store_event& e) {
-  return sizeof(protocol::store_event) + e.id.size() + e.payload.size() + e.session.size()
-         + e.owner.size() + (e.old_value ? e.old_value->size() : 0);
+  return sizeof(protocol::store_event) + e.id.size() + e.payload.size() + e.session.size() +
+         e.owner.size() + (e.old_value ? e.old_value->size() : 0);
 }
 
 void event_history::append(std::uint64_t revision, std::vector<protocol::store_event> events) {
@@ -38,8 +39,8 @@ void event_history::forget_all(std::uint64_t revision) {
   floor_ = revision;
 }
 
-std::optional<std::vector<protocol::store_event>>
-event_history::since(std::string_view key, std::uint64_t after) const {
+std::optional<std::vector<protocol::store_event>> event_history::since(std::string_view key,
+                                                                       std::uint64_t after) const {
   if (after < floor_)
     return std::nullopt;
   std::vector<protocol::store_event> out;

@@ -7,14 +7,14 @@
 // Raft keeps no older history of values; a resume from before floor() gets
 // catch-up events instead (catch_up.hpp). Pure: no CAF, no clock.
 
+#include "dref/protocol/store_results.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <optional>
 #include <string_view>
 #include <vector>
-
-#include "dref/protocol/store_results.hpp"
 
 namespace dref::raft::node {
 

@@ -1,10 +1,10 @@
 #include "member_changes.hpp"
 
-#include <algorithm>
-
 #include "dref/config/load.hpp"
 #include "member_directory.hpp"
 #include "state_machine.hpp"
+
+#include <algorithm>
 
 namespace dref::raft::node {
 namespace {
@@ -42,13 +42,13 @@ result<member_change_plan> plan_member_change(const protocol::member_change& cha
   switch (change.kind) {
     case kind::add_learner: {
       if (voter || learner)
-        return error{errc::already_exists, "'" + change.name + "' is already a member (as "
-                                             + (voter ? "voter" : "learner") + ")"};
+        return error{errc::already_exists, "'" + change.name + "' is already a member (as " +
+                                               (voter ? "voter" : "learner") + ")"};
       auto address = config::parse_endpoint(change.address);
       if (!address)
-        return error{errc::invalid_argument, "adding '" + change.name
-                                               + "' needs its address as host:port: "
-                                               + address.error().message};
+        return error{errc::invalid_argument,
+                     "adding '" + change.name +
+                         "' needs its address as host:port: " + address.error().message};
       // Everyone learns where the new member listens from the directory, so
       // the entry goes into the log before the member does.
       plan.directory_entry = protocol::cmd_member_announce{change.name, address->to_string()};
@@ -59,14 +59,14 @@ result<member_change_plan> plan_member_change(const protocol::member_change& cha
       if (voter)
         return error{errc::invalid_argument, "'" + change.name + "' is already a voter"};
       if (!learner)
-        return error{errc::not_found, "no learner named '" + change.name + "' (members: "
-                                        + describe_members(members, name_of) + ")"};
+        return error{errc::not_found, "no learner named '" + change.name + "' (members: " +
+                                          describe_members(members, name_of) + ")"};
       plan.conf.type = protocol::raft_conf_change_type::promote_learner;
       return plan;
     case kind::remove:
       if (!voter && !learner)
-        return error{errc::not_found, "no member named '" + change.name + "' (members: "
-                                        + describe_members(members, name_of) + ")"};
+        return error{errc::not_found, "no member named '" + change.name + "' (members: " +
+                                          describe_members(members, name_of) + ")"};
       plan.conf.type = protocol::raft_conf_change_type::remove;
       return plan;
     default:
@@ -82,8 +82,8 @@ result<core::node_id> transfer_target(const std::string& to, core::node_id self,
     return id;
   if (!has_member(members.voters, id))
     return error{has_member(members.learners, id) ? errc::invalid_argument : errc::not_found,
-                 "'" + to + "' is not a voter and cannot lead (members: "
-                   + describe_members(members, name_of) + ")"};
+                 "'" + to + "' is not a voter and cannot lead (members: " +
+                     describe_members(members, name_of) + ")"};
   return id;
 }
 

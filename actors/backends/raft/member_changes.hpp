@@ -6,15 +6,15 @@
 // leadership transfer must name a voter. Each refusal names what was wrong
 // and, where it helps, lists the members.
 
-#include <functional>
-#include <optional>
-#include <string>
-
 #include "dref/protocol/admin.hpp"
 #include "dref/protocol/raft_log_entry.hpp"
 #include "dref/protocol/result.hpp"
 #include "dref/protocol/store_commands.hpp"
 #include "dref/raft/core/types.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
 
 namespace dref::raft::node {
 

@@ -33,8 +33,8 @@ result<config::endpoint> parse_member_address(std::string_view address) {
   auto port_text = address.substr(colon + 1);
   unsigned port = 0;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size()
-      || port < 1 || port > 65535)
+  if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
+      port < 1 || port > 65535)
     return refuse("has no port number 1-65535");
   target.port = static_cast<std::uint16_t>(port);
   return target;

@@ -15,6 +15,10 @@
 // the node actor, anything comparable in tests); this class starts nothing
 // itself: it says which endpoint needs a link, the caller makes one.
 
+#include "dref/config/node_config.hpp"
+#include "dref/protocol/result.hpp"
+#include "dref/raft/core/types.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -23,10 +27,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "dref/config/node_config.hpp"
-#include "dref/protocol/result.hpp"
-#include "dref/raft/core/types.hpp"
 
 namespace dref::raft::node {
 
@@ -44,7 +44,8 @@ public:
   // member's own or already linked; an error when it is not host:port.
   using link_plan = result<std::optional<config::endpoint>>;
 
-  explicit member_directory(std::string own_address = {}) : own_(std::move(own_address)) {}
+  explicit member_directory(std::string own_address = {})
+      : own_(std::move(own_address)) {}
 
   const std::string& own_address() const { return own_; }
 
@@ -208,9 +209,9 @@ private:
     bool incoming = false;
   };
   std::map<core::node_id, link_cut> cuts_;
-  std::set<std::string> unresolved_;             // configured, not yet greeted
-  std::map<std::string, std::string> greeted_;   // configured address -> name
-  std::set<std::string> clashes_reported_;       // names two addresses claim
+  std::set<std::string> unresolved_;           // configured, not yet greeted
+  std::map<std::string, std::string> greeted_; // configured address -> name
+  std::set<std::string> clashes_reported_;     // names two addresses claim
 };
 
 } // namespace dref::raft::node

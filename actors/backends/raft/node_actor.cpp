@@ -1,16 +1,18 @@
-#include <caf/event_based_actor.hpp>
-
 #include "dref/backends/seam/backend_actor.hpp"
 #include "dref/log.hpp"
-#include "dref/store/input_checks.hpp"
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+#include "dref/store/input_checks.hpp"
 #include "node_state.hpp"
 #include "peer_link.hpp"
 
+#include <caf/event_based_actor.hpp>
+
 namespace dref::raft::node {
 
-std::chrono::steady_clock::time_point now() { return std::chrono::steady_clock::now(); }
+std::chrono::steady_clock::time_point now() {
+  return std::chrono::steady_clock::now();
+}
 
 std::uint64_t leader_time_ms(node_actor* self) {
   auto& st = self->state;
@@ -50,17 +52,18 @@ core::config core_config(const node_state& st, std::vector<core::node_id> voters
   cfg.id = st.self_id;
   cfg.voters = std::move(voters);
   auto tick = std::max<std::int64_t>(1, st.options.tick.count());
-  cfg.heartbeat_ticks = static_cast<int>(std::max<std::int64_t>(1, st.options.heartbeat.count() / tick));
+  cfg.heartbeat_ticks =
+      static_cast<int>(std::max<std::int64_t>(1, st.options.heartbeat.count() / tick));
   cfg.election_ticks = static_cast<int>(
-    std::max<std::int64_t>(cfg.heartbeat_ticks * 3, st.options.election.count() / tick));
+      std::max<std::int64_t>(cfg.heartbeat_ticks * 3, st.options.election.count() / tick));
   cfg.seed = st.self_id ^ static_cast<std::uint64_t>(now().time_since_epoch().count());
   return cfg;
 }
 
-
 void start_raft(node_actor* self, std::vector<core::node_id> voters) {
   auto& st = self->state;
-  st.raft = std::make_unique<core::node>(core_config(st, std::move(voters)), std::move(st.restored));
+  st.raft =
+      std::make_unique<core::node>(core_config(st, std::move(voters)), std::move(st.restored));
   st.restored = {};
   process_ready(self);
   // Anything parked while the node was starting can go now.
@@ -93,10 +96,10 @@ std::optional<error> oversize(const node_state& st, std::size_t bytes) {
   constexpr std::size_t envelope = 64 * 1024; // ids, metadata, framing
   if (bytes <= st.options.limits.max_value_bytes + envelope)
     return std::nullopt;
-  return error{errc::value_too_large,
-               "a proposal of " + std::to_string(bytes) + " bytes is over the value limit of "
-                 + std::to_string(st.options.limits.max_value_bytes)
-                 + " bytes (limits.max_value_bytes)"};
+  return error{errc::value_too_large, "a proposal of " + std::to_string(bytes) +
+                                          " bytes is over the value limit of " +
+                                          std::to_string(st.options.limits.max_value_bytes) +
+                                          " bytes (limits.max_value_bytes)"};
 }
 
 void propose_as_leader(node_actor* self, store_proposal proposal, proposal_waiter promise,
@@ -136,7 +139,7 @@ void route_proposal(node_actor* self, routed_proposal p) {
   switch (route_for(now(), p.deadline, st.raft != nullptr, leading, remote.has_value())) {
     case route::too_late:
       p.waiter.deliver(
-        to_caf_error(error{errc::timeout, "no leader accepted the proposal in time"}));
+          to_caf_error(error{errc::timeout, "no leader accepted the proposal in time"}));
       return;
     case route::park:
       st.proposals.park(std::move(p));
@@ -268,7 +271,7 @@ void on_tick(node_actor* self) {
   // Time moves inside the store only through entries: the leader proposes
   // an expiry check while sessions exist.
   if (auto check = st.machine.expiry_check(st.raft->term(), now(), st.options.expiry_interval,
-                                            leader_time_ms(self))) {
+                                           leader_time_ms(self))) {
     if (!st.raft->propose(0, 0, std::move(*check)))
       st.machine.expiry_check_refused();
     process_ready(self);
@@ -280,7 +283,7 @@ void on_tick(node_actor* self) {
 caf::behavior node_behavior(node_actor* self) {
   auto& st = self->state;
   self->set_down_handler(
-    [self](const caf::down_msg& down) { self->state.watchers.drop(down.source); });
+      [self](const caf::down_msg& down) { self->state.watchers.drop(down.source); });
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     for (auto& [address, link] : self->state.members.links())
       self->send_exit(link, msg.reason);
@@ -305,192 +308,196 @@ caf::behavior node_behavior(node_actor* self) {
   }
   self->send(self, protocol::tick_atom::value);
   return backend::seam_and_own(
-    // The backend seam (backend_actor.hpp). Each typed promise also goes on
-    // as the untyped one the parts keep (one type for every waiter).
-    {
-      [self](protocol::propose_atom, store_proposal& proposal) {
-        auto promise = self->make_response_promise<protocol::store_reply>();
-        take_proposal(self, std::move(proposal), promise,
+      // The backend seam (backend_actor.hpp). Each typed promise also goes on
+      // as the untyped one the parts keep (one type for every waiter).
+      {
+          [self](protocol::propose_atom, store_proposal& proposal) {
+            auto promise = self->make_response_promise<protocol::store_reply>();
+            take_proposal(self, std::move(proposal), promise,
+                          now() + self->state.options.request_timeout);
+            return promise;
+          },
+          [self](protocol::read_atom, store_read& request) {
+            auto promise = self->make_response_promise<protocol::store_read_reply>();
+            take_read(self, std::move(request), promise,
                       now() + self->state.options.request_timeout);
-        return promise;
+            start_read_round(self);
+            return promise;
+          },
+          [self](protocol::watch_atom, const std::string& id, const caf::actor& watcher) {
+            auto promise = self->make_response_promise<std::uint64_t>();
+            auto& s = self->state;
+            self->monitor(watcher);
+            s.reads.enqueue(read_request{{}, promise, watch_start{id, watcher}},
+                            now() + s.options.request_timeout);
+            start_read_round(self);
+            return promise;
+          },
+          [self](protocol::unwatch_atom, const std::string& id, const caf::actor& watcher) {
+            self->state.watchers.remove(id, watcher);
+          },
       },
-      [self](protocol::read_atom, store_read& request) {
-        auto promise = self->make_response_promise<protocol::store_read_reply>();
-        take_read(self, std::move(request), promise, now() + self->state.options.request_timeout);
+      // A stale read (atoms.hpp): what this member applied so far.
+      [self](protocol::read_atom, protocol::local_atom, const store_read& request) {
+        return self->state.machine.store().read(request);
+      },
+      // A client's batch, from the client port (take_batch).
+      [self](protocol::propose_atom, protocol::proposal_batch& batch) {
+        return take_batch<protocol::proposal_batch_reply>(self, self->make_response_promise(),
+                                                          batch.proposals, take_proposal);
+      },
+      [self](protocol::read_atom, protocol::read_batch& batch) {
+        auto promise = take_batch<protocol::read_batch_reply>(self, self->make_response_promise(),
+                                                              batch.reads, take_read);
         start_read_round(self);
         return promise;
       },
-      [self](protocol::watch_atom, const std::string& id, const caf::actor& watcher) {
-        auto promise = self->make_response_promise<std::uint64_t>();
+      // A watcher that moves here from another member with the revision it
+      // had (watch_relay.hpp): what it missed since, from the history, then
+      // the live events; errc::compacted when the history no longer reaches.
+      [self](protocol::watch_atom, const std::string& id, const caf::actor& watcher,
+             std::uint64_t after) -> caf::result<std::uint64_t> {
         auto& s = self->state;
+        auto missed = s.history.since(id, after);
+        if (!missed)
+          return to_caf_error(error{errc::compacted, "events after revision " +
+                                                         std::to_string(after) +
+                                                         " are no longer kept here (from " +
+                                                         std::to_string(s.history.floor()) + ")"});
         self->monitor(watcher);
-        s.reads.enqueue(read_request{{}, promise, watch_start{id, watcher}},
-                        now() + s.options.request_timeout);
-        start_read_round(self);
+        s.watchers.add(id, watcher);
+        for (const auto& e : *missed)
+          self->send(watcher, e);
+        return s.machine.store().applied_index();
+      },
+      // The node's own messages (docs/security.md, "Planes"): its timers come
+      // from itself, link news from its peer links, link cuts from this
+      // process unless the failpoint lets the network send them; the same
+      // messages from anywhere else are dropped.
+      [self](protocol::tick_atom) {
+        if (from_itself(self))
+          on_tick(self);
+      },
+      [self](protocol::raft_message& msg) {
+        auto& s = self->state;
+        if (!s.raft || s.members.drops_incoming(msg.from) || msg.to != s.self_id ||
+            !sent_by_raft_peer(self, msg.from))
+          return;
+        s.raft->step(msg);
+        schedule_ready(self);
+      },
+      [self](ready_atom) {
+        if (!from_itself(self))
+          return;
+        self->state.ready_scheduled = false;
+        send_forwards(self);
+        process_ready(self);
+      },
+      // Sent anonymously by the storage writer's thread; from anywhere else
+      // it finds nothing completed and changes nothing.
+      [self](persisted_atom) { on_persisted(self); },
+      [self](const protocol::hello& remote) {
+        if (!sent_by_at_least(self, net::peer_role::member))
+          return protocol::hello_reply{{}, not_a_member("greetings")};
+        return protocol::answer_hello(self->state.hello, remote);
+      },
+      [self](const protocol::limits_offer& remote) {
+        if (!sent_by_at_least(self, net::peer_role::member))
+          return protocol::hello_reply{{}, not_a_member("greetings")};
+        return protocol::answer_limits(self->state.limits_offer, remote);
+      },
+      [self](link_up_atom, const std::string& address, const std::string& name, caf::actor remote) {
+        auto& s = self->state;
+        if (!from_this_process(self))
+          return;
+        // Two processes under one node id would be one raft member voting
+        // twice: keep the second away (and unresolved, so no cluster forms
+        // around the clash) until an operator fixes it.
+        if (auto clash = s.members.clash_with(address, name)) {
+          if (clash->first_report)
+            log(log_level::error, "node " + s.options.name + ": members at " +
+                                      clash->other_address + " and " + address +
+                                      " both use node id '" + name + "'; ignoring " + address +
+                                      " until each node has its own id");
+          return;
+        }
+        learn_member(self, name, address);
+        s.members.connected(address, name, std::move(remote));
+        maybe_bootstrap(self);
+      },
+      [self](link_down_atom, const std::string&, const std::string& name) {
+        auto& s = self->state;
+        if (!from_this_process(self))
+          return;
+        auto id = s.members.disconnected(name);
+        // A leader that crashed closed its connections: campaign soon rather
+        // than after a whole election timeout (see leader_unreachable).
+        if (s.raft)
+          s.raft->leader_unreachable(id);
+        s.proposals.reroute(s.raft ? s.raft->leader() : core::no_node, id);
+      },
+      [self](link_self_atom, const std::string& address) {
+        auto& s = self->state;
+        if (!from_this_process(self))
+          return;
+        s.members.is_self(address);
+        maybe_bootstrap(self);
+      },
+      // A follower's proposals, sent on to this member as the leader
+      // (node_forwards.cpp).
+      [self](protocol::forward_atom, protocol::proposal_batch& batch) {
+        // Before the promise: making it takes the sender away.
+        bool from_member = sent_by_at_least(self, net::peer_role::member);
+        auto promise = self->make_response_promise();
+        auto& s = self->state;
+        if (!from_member) {
+          promise.deliver(to_caf_error(not_a_member("forwarded proposals")));
+          return promise;
+        }
+        if (!s.raft || s.raft->role() != core::role::leader) {
+          promise.deliver(to_caf_error(error{errc::not_leader, "not the leader"}));
+          return promise;
+        }
+        return take_batch<protocol::proposal_batch_reply>(self, std::move(promise), batch.proposals,
+                                                          take_forwarded, true);
+      },
+      // --- admin and failure drills
+      [self](protocol::status_atom) { return status_of(self); },
+      [self](protocol::read_atom, protocol::local_atom,
+             overview_atom) -> caf::result<node_overview> {
+        if (!from_this_process(self))
+          return caf::sec::unexpected_message;
+        return overview_of(self);
+      },
+      [self](protocol::status_atom, protocol::digest_atom) {
+        auto out = status_of(self);
+        out.state_digest = self->state.machine.state_digest();
+        return out;
+      },
+      [self](const protocol::member_change& change) {
+        bool from_operator = sent_by_at_least(self, net::peer_role::operator_);
+        auto promise = self->make_response_promise();
+        if (!from_operator)
+          promise.deliver(not_an_operator());
+        else
+          change_membership(self, change, promise);
         return promise;
       },
-      [self](protocol::unwatch_atom, const std::string& id, const caf::actor& watcher) {
-        self->state.watchers.remove(id, watcher);
+      [self](const protocol::leader_transfer& request) {
+        bool from_operator = sent_by_at_least(self, net::peer_role::operator_);
+        auto promise = self->make_response_promise();
+        if (!from_operator)
+          promise.deliver(not_an_operator());
+        else
+          transfer_leadership(self, request, promise);
+        return promise;
       },
-    },
-    // A stale read (atoms.hpp): what this member applied so far.
-    [self](protocol::read_atom, protocol::local_atom, const store_read& request) {
-      return self->state.machine.store().read(request);
-    },
-    // A client's batch, from the client port (take_batch).
-    [self](protocol::propose_atom, protocol::proposal_batch& batch) {
-      return take_batch<protocol::proposal_batch_reply>(self, self->make_response_promise(),
-                                                        batch.proposals, take_proposal);
-    },
-    [self](protocol::read_atom, protocol::read_batch& batch) {
-      auto promise = take_batch<protocol::read_batch_reply>(self, self->make_response_promise(),
-                                                            batch.reads, take_read);
-      start_read_round(self);
-      return promise;
-    },
-    // A watcher that moves here from another member with the revision it
-    // had (watch_relay.hpp): what it missed since, from the history, then
-    // the live events; errc::compacted when the history no longer reaches.
-    [self](protocol::watch_atom, const std::string& id, const caf::actor& watcher,
-           std::uint64_t after) -> caf::result<std::uint64_t> {
-      auto& s = self->state;
-      auto missed = s.history.since(id, after);
-      if (!missed)
-        return to_caf_error(error{errc::compacted, "events after revision " + std::to_string(after)
-                                                     + " are no longer kept here (from "
-                                                     + std::to_string(s.history.floor()) + ")"});
-      self->monitor(watcher);
-      s.watchers.add(id, watcher);
-      for (const auto& e : *missed)
-        self->send(watcher, e);
-      return s.machine.store().applied_index();
-    },
-    // The node's own messages (docs/security.md, "Planes"): its timers come
-    // from itself, link news from its peer links, link cuts from this
-    // process unless the failpoint lets the network send them; the same
-    // messages from anywhere else are dropped.
-    [self](protocol::tick_atom) {
-      if (from_itself(self))
-        on_tick(self);
-    },
-    [self](protocol::raft_message& msg) {
-      auto& s = self->state;
-      if (!s.raft || s.members.drops_incoming(msg.from) || msg.to != s.self_id ||
-          !sent_by_raft_peer(self, msg.from))
-        return;
-      s.raft->step(msg);
-      schedule_ready(self);
-    },
-    [self](ready_atom) {
-      if (!from_itself(self))
-        return;
-      self->state.ready_scheduled = false;
-      send_forwards(self);
-      process_ready(self);
-    },
-    // Sent anonymously by the storage writer's thread; from anywhere else
-    // it finds nothing completed and changes nothing.
-    [self](persisted_atom) { on_persisted(self); },
-    [self](const protocol::hello& remote) {
-      if (!sent_by_at_least(self, net::peer_role::member))
-        return protocol::hello_reply{{}, not_a_member("greetings")};
-      return protocol::answer_hello(self->state.hello, remote);
-    },
-    [self](const protocol::limits_offer& remote) {
-      if (!sent_by_at_least(self, net::peer_role::member))
-        return protocol::hello_reply{{}, not_a_member("greetings")};
-      return protocol::answer_limits(self->state.limits_offer, remote);
-    },
-    [self](link_up_atom, const std::string& address, const std::string& name, caf::actor remote) {
-      auto& s = self->state;
-      if (!from_this_process(self))
-        return;
-      // Two processes under one node id would be one raft member voting
-      // twice: keep the second away (and unresolved, so no cluster forms
-      // around the clash) until an operator fixes it.
-      if (auto clash = s.members.clash_with(address, name)) {
-        if (clash->first_report)
-          log(log_level::error, "node " + s.options.name + ": members at " + clash->other_address
-                                  + " and " + address + " both use node id '" + name
-                                  + "'; ignoring " + address + " until each node has its own id");
-        return;
-      }
-      learn_member(self, name, address);
-      s.members.connected(address, name, std::move(remote));
-      maybe_bootstrap(self);
-    },
-    [self](link_down_atom, const std::string&, const std::string& name) {
-      auto& s = self->state;
-      if (!from_this_process(self))
-        return;
-      auto id = s.members.disconnected(name);
-      // A leader that crashed closed its connections: campaign soon rather
-      // than after a whole election timeout (see leader_unreachable).
-      if (s.raft)
-        s.raft->leader_unreachable(id);
-      s.proposals.reroute(s.raft ? s.raft->leader() : core::no_node, id);
-    },
-    [self](link_self_atom, const std::string& address) {
-      auto& s = self->state;
-      if (!from_this_process(self))
-        return;
-      s.members.is_self(address);
-      maybe_bootstrap(self);
-    },
-    // A follower's proposals, sent on to this member as the leader
-    // (node_forwards.cpp).
-    [self](protocol::forward_atom, protocol::proposal_batch& batch) {
-      // Before the promise: making it takes the sender away.
-      bool from_member = sent_by_at_least(self, net::peer_role::member);
-      auto promise = self->make_response_promise();
-      auto& s = self->state;
-      if (!from_member) {
-        promise.deliver(to_caf_error(not_a_member("forwarded proposals")));
-        return promise;
-      }
-      if (!s.raft || s.raft->role() != core::role::leader) {
-        promise.deliver(to_caf_error(error{errc::not_leader, "not the leader"}));
-        return promise;
-      }
-      return take_batch<protocol::proposal_batch_reply>(self, std::move(promise), batch.proposals,
-                                                        take_forwarded, true);
-    },
-    // --- admin and failure drills
-    [self](protocol::status_atom) { return status_of(self); },
-    [self](protocol::read_atom, protocol::local_atom, overview_atom) -> caf::result<node_overview> {
-      if (!from_this_process(self))
-        return caf::sec::unexpected_message;
-      return overview_of(self);
-    },
-    [self](protocol::status_atom, protocol::digest_atom) {
-      auto out = status_of(self);
-      out.state_digest = self->state.machine.state_digest();
-      return out;
-    },
-    [self](const protocol::member_change& change) {
-      bool from_operator = sent_by_at_least(self, net::peer_role::operator_);
-      auto promise = self->make_response_promise();
-      if (!from_operator)
-        promise.deliver(not_an_operator());
-      else
-        change_membership(self, change, promise);
-      return promise;
-    },
-    [self](const protocol::leader_transfer& request) {
-      bool from_operator = sent_by_at_least(self, net::peer_role::operator_);
-      auto promise = self->make_response_promise();
-      if (!from_operator)
-        promise.deliver(not_an_operator());
-      else
-        transfer_leadership(self, request, promise);
-      return promise;
-    },
-    [self](protocol::fault_atom, const std::string& name, bool outgoing, bool incoming) {
-      if (!from_this_process(self) && !self->state.options.network_faults)
-        return;
-      if (auto link = self->state.members.cut(name, outgoing, incoming))
-        self->send(*link, protocol::fault_atom::value, outgoing);
-    });
+      [self](protocol::fault_atom, const std::string& name, bool outgoing, bool incoming) {
+        if (!from_this_process(self) && !self->state.options.network_faults)
+          return;
+        if (auto link = self->state.members.cut(name, outgoing, incoming))
+          self->send(*link, protocol::fault_atom::value, outgoing);
+      });
 }
 
 } // namespace dref::raft::node

@@ -1,12 +1,12 @@
-#include <caf/event_based_actor.hpp>
-#include <string>
-#include <type_traits>
-#include <variant>
-
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "member_changes.hpp"
 #include "node_state.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <string>
+#include <type_traits>
+#include <variant>
 
 namespace dref::raft::node {
 
@@ -36,8 +36,8 @@ bool forward_admin(node_actor* self, const Request& request, caf::response_promi
   auto park = [&](const char* because) {
     auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(st.options.request_timeout);
     st.admin.park(request, promise, now() + st.options.request_timeout,
-                  std::string{because} + " " + st.options.name + " for "
-                    + std::to_string(waited.count()) + " ms; nothing was done");
+                  std::string{because} + " " + st.options.name + " for " +
+                      std::to_string(waited.count()) + " ms; nothing was done");
   };
   if (!st.raft) {
     park("this member was still starting after");
@@ -51,19 +51,23 @@ bool forward_admin(node_actor* self, const Request& request, caf::response_promi
     return true;
   }
   self->request(*leader, st.options.request_timeout, request)
-    .then([promise](protocol::admin_reply& reply) mutable { promise.deliver(std::move(reply)); },
-          [promise](caf::error& err) mutable {
-            promise.deliver(protocol::admin_reply{from_caf_error(err)});
-          });
+      .then([promise](protocol::admin_reply& reply) mutable { promise.deliver(std::move(reply)); },
+            [promise](caf::error& err) mutable {
+              promise.deliver(protocol::admin_reply{from_caf_error(err)});
+            });
   return true;
 }
 
 std::string describe_role(core::role r) {
   switch (r) {
-  case core::role::follower: return "follower";
-  case core::role::pre_candidate: return "pre_candidate";
-  case core::role::candidate: return "candidate";
-  case core::role::leader: return "leader";
+    case core::role::follower:
+      return "follower";
+    case core::role::pre_candidate:
+      return "pre_candidate";
+    case core::role::candidate:
+      return "candidate";
+    case core::role::leader:
+      return "leader";
   }
   return "unknown";
 }
@@ -89,8 +93,8 @@ void change_membership(node_actor* self, const protocol::member_change& change,
   }
   auto index = st.raft->propose_conf_change(plan->conf);
   if (!index)
-    return fail(error{index.error().code, "cannot change the membership for '" + change.name
-                                            + "': " + index.error().message});
+    return fail(error{index.error().code, "cannot change the membership for '" + change.name +
+                                              "': " + index.error().message});
   st.admin.wait_for_change(*index, promise, now() + st.options.request_timeout);
   process_ready(self);
 }
@@ -119,19 +123,19 @@ void transfer_leadership(node_actor* self, const protocol::leader_transfer& requ
 
 void retry_parked_admin(node_actor* self) {
   auto& st = self->state;
-  if (!st.admin.any_parked() || !st.raft
-      || (st.raft->role() != core::role::leader && !st.members.reachable(st.raft->leader())))
+  if (!st.admin.any_parked() || !st.raft ||
+      (st.raft->role() != core::role::leader && !st.members.reachable(st.raft->leader())))
     return;
   for (auto& parked : st.admin.take_parked())
     std::visit(
-      [&](const auto& request) {
-        using request_type = std::decay_t<decltype(request)>;
-        if constexpr (std::is_same_v<request_type, protocol::member_change>)
-          change_membership(self, request, std::move(parked.waiter));
-        else
-          transfer_leadership(self, request, std::move(parked.waiter));
-      },
-      parked.request);
+        [&](const auto& request) {
+          using request_type = std::decay_t<decltype(request)>;
+          if constexpr (std::is_same_v<request_type, protocol::member_change>)
+            change_membership(self, request, std::move(parked.waiter));
+          else
+            transfer_leadership(self, request, std::move(parked.waiter));
+        },
+        parked.request);
 }
 
 // --- status ------------------------------------------------------------------

@@ -35,7 +35,8 @@ void announce_address(node_actor* self) {
   if (auto current = st.machine.store().get(id); current && current->value == address)
     return;
   routed_proposal p;
-  p.proposal = protocol::store_proposal{0, 0, 0, 0, protocol::cmd_member_announce{st.options.name, address}};
+  p.proposal =
+      protocol::store_proposal{0, 0, 0, 0, protocol::cmd_member_announce{st.options.name, address}};
   p.deadline = now() + std::chrono::hours{24}; // nobody waits for the answer
   route_proposal(self, std::move(p));
 }

@@ -13,14 +13,16 @@ namespace {
 using protocol::store_read;
 using protocol::store_reply;
 
-error unavailable(const std::string& why) { return error{errc::unavailable, why}; }
+error unavailable(const std::string& why) {
+  return error{errc::unavailable, why};
+}
 
 // --- apply -----------------------------------------------------------------
 
 void answer_pending(node_actor* self, std::uint64_t index, const core::entry& entry,
                     const store_reply* reply) {
   auto settled =
-    self->state.proposals.settle(index, entry.client_id, entry.sequence, reply != nullptr);
+      self->state.proposals.settle(index, entry.client_id, entry.sequence, reply != nullptr);
   if (!settled)
     return;
   auto& p = settled->proposal;
@@ -81,10 +83,10 @@ void install_snapshot(node_actor* self, const core::snapshot& snap) {
   auto& st = self->state;
   auto members = st.machine.install(snap);
   if (!members) {
-    fail_fatally(self, error{errc::corrupt_data, "snapshot from the leader at index "
-                                                   + std::to_string(snap.metadata.index)
-                                                   + " cannot be restored: "
-                                                   + members.error().message});
+    fail_fatally(self,
+                 error{errc::corrupt_data, "snapshot from the leader at index " +
+                                               std::to_string(snap.metadata.index) +
+                                               " cannot be restored: " + members.error().message});
     return;
   }
   st.disk->installed(snap.metadata.index);
@@ -142,8 +144,8 @@ void process_ready(node_actor* self) {
       send_raft(self, m);
     if (!r.snapshot_to_install)
       apply_committed(self, r);
-    bool to_disk = r.snapshot_to_install || r.hard || !r.entries.empty()
-                   || !r.messages_after_persist.empty();
+    bool to_disk =
+        r.snapshot_to_install || r.hard || !r.entries.empty() || !r.messages_after_persist.empty();
     if (!to_disk && st.rounds_on_disk_way == 0) {
       st.raft->advance(r);
       continue;
@@ -185,6 +187,5 @@ void on_persisted(node_actor* self) {
   }
   process_ready(self);
 }
-
 
 } // namespace dref::raft::node

@@ -1,20 +1,20 @@
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
-#include <string>
-#include <memory>
-#include <arpa/inet.h>
-#include <cstring>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+#include "client_port.hpp"
 #include "dref/backends/raft/node.hpp"
 #include "dref/backends/seam/limits_from.hpp"
 #include "dref/log.hpp"
 #include "dref/net/transport.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
-#include "client_port.hpp"
 #include "node_state.hpp"
+
+#include <arpa/inet.h>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <cstring>
+#include <memory>
+#include <netinet/in.h>
+#include <string>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace dref::raft::node {
 namespace {
@@ -30,8 +30,8 @@ bool bindable(const std::string& host, std::uint16_t port, std::uint16_t* bound 
   if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0
-            && ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+            ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
   int saved = errno;
   ::close(fd);
   errno = saved;
@@ -91,8 +91,8 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
   // both ends must prove who they are.
   if (!net::tls_enabled(sys) && !net::is_loopback(options.listen_host) && !options.insecure)
     return error{errc::invalid_config,
-                 "refusing to listen on " + options.listen_host
-                   + " without TLS: anyone who reaches it could read and change every value "
+                 "refusing to listen on " + options.listen_host +
+                     " without TLS: anyone who reaches it could read and change every value "
                      "and the membership. Set tls.certificate, tls.key and tls.ca "
                      "(--tls-certificate, --tls-key, --tls-ca; docs/security.md), listen on "
                      "a loopback address, or accept the risk with --insecure "
@@ -109,24 +109,25 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
   storage::wal::failpoints faults;
   faults.fail_sync_at = options.fail_wal_fsync_after;
   if (options.network_faults)
-    log(log_level::warn, "node " + options.name + ": test failpoint set: link cuts are taken "
-                           "from the network (failpoints.network_faults); never use this in "
-                           "production");
+    log(log_level::warn, "node " + options.name +
+                             ": test failpoint set: link cuts are taken "
+                             "from the network (failpoints.network_faults); never use this in "
+                             "production");
   if (faults.fail_sync_at != 0)
-    log(log_level::warn, "node " + options.name + ": test failpoint set: WAL fsync number "
-                           + std::to_string(faults.fail_sync_at)
-                           + " will fail (failpoints.fail_fsync_after); never use this in "
+    log(log_level::warn, "node " + options.name + ": test failpoint set: WAL fsync number " +
+                             std::to_string(faults.fail_sync_at) +
+                             " will fail (failpoints.fail_fsync_after); never use this in "
                              "production");
   auto storage = storage::raft_storage::open(options.data_dir, restored, &report, faults);
   if (!storage)
     return std::move(storage).error();
   if (report.log.torn_bytes_truncated > 0)
-    log(log_level::warn, "node " + options.name + ": cut "
-                           + std::to_string(report.log.torn_bytes_truncated)
-                           + " bytes of an unfinished write off the end of the log");
+    log(log_level::warn, "node " + options.name + ": cut " +
+                             std::to_string(report.log.torn_bytes_truncated) +
+                             " bytes of an unfinished write off the end of the log");
   for (const auto& name : report.stray_files)
-    log(log_level::warn, "node " + options.name + ": skipping " + options.data_dir + "/" + name
-                           + ": not a WAL segment, snapshot or lock file of this data directory");
+    log(log_level::warn, "node " + options.name + ": skipping " + options.data_dir + "/" + name +
+                             ": not a WAL segment, snapshot or lock file of this data directory");
   for (const auto& why : report.skipped_snapshots)
     log(log_level::warn, "node " + options.name + ": skipping a damaged snapshot, " + why);
 
@@ -138,21 +139,20 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
   state->machine = state_machine{options.limits, options.name, options.commands};
   state->hello = protocol::hello{protocol::wire_format_version, options.cluster_id, options.name,
                                  options.software_version};
-  state->limits_offer =
-    protocol::limits_offer{options.name, store::by_name(options.limits),
-                           state->machine.store().commands()->fingerprint()};
+  state->limits_offer = protocol::limits_offer{options.name, store::by_name(options.limits),
+                                               state->machine.store().commands()->fingerprint()};
   state->tls = net::tls_enabled(sys);
   state->hooks = leader_hook_calls{options.hooks, options.name, restarted(state->restored),
                                    [name = options.name](const std::string& failed) {
                                      log(log_level::error, "node " + name + ": " + failed);
                                    }};
 
-  auto port = options.port != 0 ? result<std::uint16_t>{options.port}
-                                : pick_free_port(options.listen_host);
+  auto port =
+      options.port != 0 ? result<std::uint16_t>{options.port} : pick_free_port(options.listen_host);
   if (!port)
     return std::move(port).error();
   state->members =
-    member_directory<caf::actor>{config::endpoint{options.listen_host, *port}.to_string()};
+      member_directory<caf::actor>{config::endpoint{options.listen_host, *port}.to_string()};
   // Not detached: saves fsync on the storage writer's own thread
   // (storage_writer.hpp), and CAF 0.17's detached actors can keep
   // ~actor_system waiting for ever (CAF issues #1196, #1110; seen here when
@@ -173,9 +173,9 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
           : net::publish(sys, actor, member_port, options.listen_host, true, net::plane::members);
   if (!published) {
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
-    return error{errc::io_failed, "cannot listen for members on " + options.listen_host + ":"
-                                    + std::to_string(member_port) + " (the client port + 1): "
-                                    + sys.render(published.error())};
+    return error{errc::io_failed, "cannot listen for members on " + options.listen_host + ":" +
+                                      std::to_string(member_port) +
+                                      " (the client port + 1): " + sys.render(published.error())};
   }
   client_port_options clients;
   clients.host = options.listen_host;
@@ -193,9 +193,10 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
     return std::move(opened).error();
   }
   if (options.client_tls.enabled() && options.client_tls.ca == sys.config().openssl_cafile)
-    log(log_level::warn, "node " + options.name + ": clients and members are signed by the "
-                           "same CA (tls.client_ca unset): any client certificate can also act "
-                           "as a member; see docs/security.md, \"Planes\"");
+    log(log_level::warn, "node " + options.name +
+                             ": clients and members are signed by the "
+                             "same CA (tls.client_ca unset): any client certificate can also act "
+                             "as a member; see docs/security.md, \"Planes\"");
   return started_node{actor, *port, member_port, std::move(*opened)};
 }
 

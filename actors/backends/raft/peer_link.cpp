@@ -1,14 +1,14 @@
 #include "peer_link.hpp"
 
-#include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
-#include <string>
-
 #include "dref/log.hpp"
 #include "dref/net/transport.hpp"
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <string>
 
 namespace dref::raft::node {
 namespace {
@@ -38,8 +38,8 @@ void complain(link_actor* self, const std::string& what) {
   if (self->state.backoff < max_backoff || what == self->state.last_complaint)
     return;
   self->state.last_complaint = what;
-  log(log_level::warn, "link " + self->state.local.node_id + " -> "
-                          + self->state.target.to_string() + ": " + what);
+  log(log_level::warn,
+      "link " + self->state.local.node_id + " -> " + self->state.target.to_string() + ": " + what);
 }
 
 void schedule_redial(link_actor* self) {
@@ -65,62 +65,63 @@ void dial(link_actor* self) {
   auto mm = net::connector(self->home_system());
   // Members know each other by client address; they talk on the port above.
   auto member_port = config::member_port_of(self->state.target);
-  self
-    ->request(mm, dial_timeout, caf::connect_atom::value, member_port.host, member_port.port)
-    .then(
-      [self, attempt](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                      const std::set<std::string>&) {
-        if (attempt != self->state.attempt)
-          return;
-        auto remote = caf::actor_cast<caf::actor>(ptr);
-        if (!remote)
-          return attempt_failed(self, attempt, "nothing is published there");
-        if (remote == self->state.node) {
-          self->send(self->state.node, link_self_atom::value, self->state.target.to_string());
-          self->quit();
-          return;
-        }
-        self->request(remote, dial_timeout, self->state.local)
-          .then(
-            [self, attempt, remote](const protocol::hello_reply& reply) {
-              if (attempt != self->state.attempt)
-                return;
-              if (reply.refusal)
-                return attempt_failed(self, attempt, "refused: " + reply.refusal->message);
-              offer_limits(self, attempt, remote, reply.node_id);
-            },
-            [self, attempt](const caf::error& err) {
-              attempt_failed(self, attempt, "no greeting: " + self->home_system().render(err));
-            });
-      },
-      [self, attempt](const caf::error& err) {
-        attempt_failed(self, attempt,
-                       "cannot connect: " + net::describe_dial_failure(self->home_system(), err));
-      });
+  self->request(mm, dial_timeout, caf::connect_atom::value, member_port.host, member_port.port)
+      .then(
+          [self, attempt](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                          const std::set<std::string>&) {
+            if (attempt != self->state.attempt)
+              return;
+            auto remote = caf::actor_cast<caf::actor>(ptr);
+            if (!remote)
+              return attempt_failed(self, attempt, "nothing is published there");
+            if (remote == self->state.node) {
+              self->send(self->state.node, link_self_atom::value, self->state.target.to_string());
+              self->quit();
+              return;
+            }
+            self->request(remote, dial_timeout, self->state.local)
+                .then(
+                    [self, attempt, remote](const protocol::hello_reply& reply) {
+                      if (attempt != self->state.attempt)
+                        return;
+                      if (reply.refusal)
+                        return attempt_failed(self, attempt, "refused: " + reply.refusal->message);
+                      offer_limits(self, attempt, remote, reply.node_id);
+                    },
+                    [self, attempt](const caf::error& err) {
+                      attempt_failed(self, attempt,
+                                     "no greeting: " + self->home_system().render(err));
+                    });
+          },
+          [self, attempt](const caf::error& err) {
+            attempt_failed(self, attempt,
+                           "cannot connect: " +
+                               net::describe_dial_failure(self->home_system(), err));
+          });
 }
 
 // Greeted: the member must also apply entries under the same limits.
 void offer_limits(link_actor* self, std::uint64_t attempt, caf::actor remote,
                   std::string remote_name) {
   self->request(remote, dial_timeout, self->state.limits)
-    .then(
-      [self, attempt, remote, remote_name](const protocol::hello_reply& reply) {
-        if (attempt != self->state.attempt)
-          return;
-        if (reply.refusal)
-          return attempt_failed(self, attempt, "refused: " + reply.refusal->message);
-        self->state.remote = remote;
-        self->state.remote_name = remote_name;
-        self->state.backoff = std::chrono::milliseconds{50};
-        self->state.last_complaint.clear();
-        self->monitor(remote);
-        self->send(self->state.node, link_up_atom::value, self->state.target.to_string(),
-                   remote_name, remote);
-      },
-      [self, attempt](const caf::error& err) {
-        attempt_failed(self, attempt,
-                       "no answer to the limits: " + self->home_system().render(err));
-      });
+      .then(
+          [self, attempt, remote, remote_name](const protocol::hello_reply& reply) {
+            if (attempt != self->state.attempt)
+              return;
+            if (reply.refusal)
+              return attempt_failed(self, attempt, "refused: " + reply.refusal->message);
+            self->state.remote = remote;
+            self->state.remote_name = remote_name;
+            self->state.backoff = std::chrono::milliseconds{50};
+            self->state.last_complaint.clear();
+            self->monitor(remote);
+            self->send(self->state.node, link_up_atom::value, self->state.target.to_string(),
+                       remote_name, remote);
+          },
+          [self, attempt](const caf::error& err) {
+            attempt_failed(self, attempt,
+                           "no answer to the limits: " + self->home_system().render(err));
+          });
 }
 
 caf::behavior peer_link(link_actor* self, caf::actor node, config::endpoint target,
@@ -139,15 +140,15 @@ caf::behavior peer_link(link_actor* self, caf::actor node, config::endpoint targ
   });
   dial(self);
   return {
-    [self](protocol::raft_message& msg) {
-      if (self->state.remote && !self->state.cut)
-        self->send(self->state.remote, std::move(msg));
-    },
-    [self](redial_atom, std::uint64_t attempt) {
-      if (attempt == self->state.attempt && !self->state.remote)
-        dial(self);
-    },
-    [self](protocol::fault_atom, bool cut) { self->state.cut = cut; },
+      [self](protocol::raft_message& msg) {
+        if (self->state.remote && !self->state.cut)
+          self->send(self->state.remote, std::move(msg));
+      },
+      [self](redial_atom, std::uint64_t attempt) {
+        if (attempt == self->state.attempt && !self->state.remote)
+          dial(self);
+      },
+      [self](protocol::fault_atom, bool cut) { self->state.cut = cut; },
   };
 }
 

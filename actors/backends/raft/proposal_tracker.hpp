@@ -14,6 +14,10 @@
 // Waiter is what answers the caller (a response promise in the node actor);
 // time comes in as arguments, never from a clock.
 
+#include "dref/protocol/store_commands.hpp"
+#include "dref/protocol/store_results.hpp"
+#include "dref/raft/core/types.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -21,10 +25,6 @@
 #include <optional>
 #include <utility>
 #include <vector>
-
-#include "dref/protocol/store_commands.hpp"
-#include "dref/protocol/store_results.hpp"
-#include "dref/raft/core/types.hpp"
 
 namespace dref::raft::node {
 
@@ -99,8 +99,8 @@ public:
       return std::nullopt;
     settled out{std::move(it->second)};
     pending_.erase(it);
-    out.ours = has_reply && client_id == out.proposal.proposal.client_id
-               && sequence == out.proposal.proposal.sequence;
+    out.ours = has_reply && client_id == out.proposal.proposal.client_id &&
+               sequence == out.proposal.proposal.sequence;
     return out;
   }
 

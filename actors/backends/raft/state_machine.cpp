@@ -1,14 +1,15 @@
 #include "state_machine.hpp"
 
-#include <xxhash.h>
-
 #include "dref/protocol/codec.hpp"
+
+#include <xxhash.h>
 
 namespace dref::raft::node {
 
 state_machine::state_machine(store::limits limits, std::string own_name,
                              std::shared_ptr<const store::command_registry> commands)
-  : store_(limits, std::move(commands)), own_name_(std::move(own_name)) {}
+    : store_(limits, std::move(commands))
+    , own_name_(std::move(own_name)) {}
 
 state_machine::applied_entry state_machine::apply(const core::entry& entry) {
   applied_entry out;
@@ -60,14 +61,14 @@ std::optional<std::string> state_machine::expiry_check(std::uint64_t term,
                                                        std::chrono::steady_clock::time_point now,
                                                        std::chrono::milliseconds interval,
                                                        std::uint64_t leader_time_ms) {
-  if (store_.state().sessions.empty() || (expiry_in_flight_ && expiry_term_ == term)
-      || now - last_expiry_check_ < interval)
+  if (store_.state().sessions.empty() || (expiry_in_flight_ && expiry_term_ == term) ||
+      now - last_expiry_check_ < interval)
     return std::nullopt;
   expiry_in_flight_ = true;
   expiry_term_ = term;
   last_expiry_check_ = now;
   return protocol::encode(
-    protocol::store_proposal{0, 0, 0, leader_time_ms, protocol::cmd_expire_due{}});
+      protocol::store_proposal{0, 0, 0, leader_time_ms, protocol::cmd_expire_due{}});
 }
 
 std::uint64_t state_machine::state_digest() const {

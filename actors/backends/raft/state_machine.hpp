@@ -8,6 +8,11 @@
 // through entries, so the leader proposes one check at a time, at most once
 // per interval, while sessions exist. Time comes in as arguments.
 
+#include "dref/protocol/result.hpp"
+#include "dref/raft/core/node.hpp"
+#include "dref/store/input_checks.hpp"
+#include "dref/store/store.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -15,11 +20,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "dref/protocol/result.hpp"
-#include "dref/raft/core/node.hpp"
-#include "dref/store/input_checks.hpp"
-#include "dref/store/store.hpp"
 
 namespace dref::raft::node {
 

@@ -76,7 +76,8 @@ int connect_with_timeout(const std::string& host, std::uint16_t port,
 
 } // namespace
 
-client::client(options opts) : opts_(std::move(opts)) {
+client::client(options opts)
+    : opts_(std::move(opts)) {
   if (auto made = transport_factory::create(opts_.security))
     factory_ = std::move(*made);
   else
@@ -145,8 +146,8 @@ void client::disconnect(std::deque<callback>& in_flight, const std::string& why)
   auto waiting = std::move(in_flight);
   in_flight.clear();
   for (auto& done : waiting)
-    done(error{errc::timeout, "connection to redis at " + address() + " lost (" + why
-                                + ") after the command was sent; it may or may not have "
+    done(error{errc::timeout, "connection to redis at " + address() + " lost (" + why +
+                                  ") after the command was sent; it may or may not have "
                                   "taken effect"});
   if (!was_ready) // nothing queued was sent: it fails as not done
     attempt_failed(why);

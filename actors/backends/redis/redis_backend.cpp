@@ -1,12 +1,12 @@
 #include "dref/backends/redis/redis_backend.hpp"
 
-#include "dref/protocol/caf/bridge.hpp"
-#include "dref/protocol/caf/type_ids.hpp"
+#include "dref/backends/seam/catch_up.hpp"
 #include "dref/backends/seam/prefix_catch_up.hpp"
 #include "dref/backends/seam/watchers.hpp"
+#include "dref/protocol/caf/bridge.hpp"
+#include "dref/protocol/caf/type_ids.hpp"
 #include "dref/store/input_checks.hpp"
 #include "dref/store/refusals.hpp"
-#include "dref/backends/seam/catch_up.hpp"
 #include "redis/backend_state.hpp"
 #include "redis/client.hpp"
 #include "redis/named_runs.hpp"
@@ -93,8 +93,8 @@ void run_read(redis_actor* self, protocol::store_read request, read_done done,
          });
 }
 
-void run_proposal(redis_actor* self, protocol::store_proposal proposal,
-                  reply_promise promise, clock_type::time_point give_up) {
+void run_proposal(redis_actor* self, protocol::store_proposal proposal, reply_promise promise,
+                  clock_type::time_point give_up) {
   if (run_computed(self, proposal, promise, give_up))
     return;
   auto args = redis::proposal_args(self->state.keys, proposal);
@@ -147,7 +147,7 @@ redis_state::pending_watch* pending(redis_actor* self, std::uint64_t ticket) {
 // connection, and again after a pause while there is no answer and the
 // asker still wants one.
 using newest_done =
-  std::function<void(redis_actor*, std::optional<redis::stream_event>, std::uint64_t revision)>;
+    std::function<void(redis_actor*, std::optional<redis::stream_event>, std::uint64_t revision)>;
 using still_wanted = std::function<bool(redis_actor*)>;
 
 const redis::script& newest_event_script() {
@@ -181,8 +181,9 @@ void ask_newest_event(redis_actor* self, still_wanted wanted, newest_done done) 
       out = std::move(newest->front());
     done(actor, std::move(out), revision);
   };
-  redis::run(*st.commands, newest_event_script(), {st.keys.prefix + "events", st.keys.prefix + "index"},
-             {}, in_actor(self, std::move(on_answer)));
+  redis::run(*st.commands, newest_event_script(),
+             {st.keys.prefix + "events", st.keys.prefix + "index"}, {},
+             in_actor(self, std::move(on_answer)));
 }
 
 void start_watch(redis_actor* self, std::uint64_t ticket) {
@@ -250,12 +251,13 @@ void catch_up(redis_actor* self, std::vector<redis::stream_event> batch, std::si
     deliver_events(actor, std::move(*rest), from);
   };
   for (const auto& key : prefixes)
-    read_prefix(self, key,
-                [shared, key, finish](redis_actor* actor, std::vector<protocol::store_event> events) {
-                  shared->by_prefix.emplace_back(key, std::move(events));
-                  if (--shared->ids_left == 0)
-                    finish(actor);
-                });
+    read_prefix(
+        self, key,
+        [shared, key, finish](redis_actor* actor, std::vector<protocol::store_event> events) {
+          shared->by_prefix.emplace_back(key, std::move(events));
+          if (--shared->ids_left == 0)
+            finish(actor);
+        });
   auto give_up = now(self) + st.options.retry_for;
   auto retained = st.keys.limits.topic_max_messages;
   for (const auto& id : ids) {
@@ -381,71 +383,73 @@ caf::behavior redis_backend(redis_actor* self, redis_options options,
   find_cursor(self);
   self->send(self, tick_atom::value);
   return seam_and_own(
-    {
-      [self](propose_atom, protocol::store_proposal& proposal) {
-        auto promise = self->make_response_promise<protocol::store_reply>();
-        if (auto ok = store::refuse_internal(proposal.command); !ok) {
-          promise.deliver(store::refusal_reply(std::move(ok).error()));
-          return promise;
-        }
-        if (auto ok = store::check_input(proposal.command, self->state.keys.limits); !ok) {
-          promise.deliver(store::refusal_reply(std::move(ok).error()));
-          return promise;
-        }
-        run_proposal(self, std::move(proposal), promise, now(self) + self->state.options.retry_for);
-        return promise;
-      },
-      [self](read_atom, protocol::store_read& request) {
-        auto promise = self->make_response_promise<protocol::store_read_reply>();
-        if (auto ok = store::check_read(request, self->state.keys.limits); !ok) {
-          protocol::store_read_reply reply;
-          reply.error = std::move(ok).error();
-          promise.deliver(std::move(reply));
-          return promise;
-        }
-        if (request.kind == protocol::read_kind::query) { // run here (redis/named_runs.hpp)
-          run_read(
-              self, redis::value_read(request.id),
-              [promise, request](redis_actor* actor, protocol::store_read_reply read) mutable {
-                promise.deliver(redis::query_reply(*actor->state.options.commands, request, read));
-              },
-              now(self) + self->state.options.retry_for);
-          return promise;
-        }
-        run_read(
-            self, std::move(request),
-            [promise](redis_actor*, protocol::store_read_reply reply) mutable {
+      {
+          [self](propose_atom, protocol::store_proposal& proposal) {
+            auto promise = self->make_response_promise<protocol::store_reply>();
+            if (auto ok = store::refuse_internal(proposal.command); !ok) {
+              promise.deliver(store::refusal_reply(std::move(ok).error()));
+              return promise;
+            }
+            if (auto ok = store::check_input(proposal.command, self->state.keys.limits); !ok) {
+              promise.deliver(store::refusal_reply(std::move(ok).error()));
+              return promise;
+            }
+            run_proposal(self, std::move(proposal), promise,
+                         now(self) + self->state.options.retry_for);
+            return promise;
+          },
+          [self](read_atom, protocol::store_read& request) {
+            auto promise = self->make_response_promise<protocol::store_read_reply>();
+            if (auto ok = store::check_read(request, self->state.keys.limits); !ok) {
+              protocol::store_read_reply reply;
+              reply.error = std::move(ok).error();
               promise.deliver(std::move(reply));
-            },
-            now(self) + self->state.options.retry_for);
-        return promise;
+              return promise;
+            }
+            if (request.kind == protocol::read_kind::query) { // run here (redis/named_runs.hpp)
+              run_read(
+                  self, redis::value_read(request.id),
+                  [promise, request](redis_actor* actor, protocol::store_read_reply read) mutable {
+                    promise.deliver(
+                        redis::query_reply(*actor->state.options.commands, request, read));
+                  },
+                  now(self) + self->state.options.retry_for);
+              return promise;
+            }
+            run_read(
+                self, std::move(request),
+                [promise](redis_actor*, protocol::store_read_reply reply) mutable {
+                  promise.deliver(std::move(reply));
+                },
+                now(self) + self->state.options.retry_for);
+            return promise;
+          },
+          [self](watch_atom, const std::string& id, const caf::actor& watcher) {
+            self->monitor(watcher);
+            auto promise = self->make_response_promise<std::uint64_t>();
+            auto ticket = ++self->state.next_ticket;
+            self->state.pending_watches.push_back({ticket, id, watcher, promise, std::nullopt});
+            start_watch(self, ticket);
+            return promise;
+          },
+          [self](unwatch_atom, const std::string& id, const caf::actor& watcher) {
+            self->state.watchers.remove(id, watcher);
+            std::erase_if(self->state.pending_watches, [&](redis_state::pending_watch& w) {
+              if (w.id != id || w.watcher != watcher)
+                return false;
+              w.promise.deliver(std::uint64_t{0}); // moot: its requester let go of it
+              return true;
+            });
+          },
       },
-      [self](watch_atom, const std::string& id, const caf::actor& watcher) {
-        self->monitor(watcher);
-        auto promise = self->make_response_promise<std::uint64_t>();
-        auto ticket = ++self->state.next_ticket;
-        self->state.pending_watches.push_back({ticket, id, watcher, promise, std::nullopt});
-        start_watch(self, ticket);
-        return promise;
-      },
-      [self](unwatch_atom, const std::string& id, const caf::actor& watcher) {
-        self->state.watchers.remove(id, watcher);
-        std::erase_if(self->state.pending_watches, [&](redis_state::pending_watch& w) {
-          if (w.id != id || w.watcher != watcher)
-            return false;
-          w.promise.deliver(std::uint64_t{0}); // moot: its requester let go of it
-          return true;
-        });
-      },
-    },
-    [self](redis_post& post) { post.run(self); },
-    [self](tick_atom) {
+      [self](redis_post& post) { post.run(self); },
+      [self](tick_atom) {
         auto& st = self->state;
         protocol::store_proposal expire{0, 0, 0, 0, protocol::cmd_expire_due{}};
         submit(self, *st.commands, redis::proposal_args(st.keys, expire), call_kind::store_command,
                [](redis_actor*, result<redis::reply>) {});
         self->delayed_send(self, st.options.expiry_interval, tick_atom::value);
-    });
+      });
 }
 
 } // namespace

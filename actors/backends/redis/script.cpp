@@ -74,14 +74,13 @@ function_library::function_library(std::string name, std::string_view definition
   auto version = sha1_hex(definitions).substr(0, 16);
   function_ = name + "_" + version;
   read_function_ = name + "_read_" + version;
-  source_ = "#!lua name=" + function_ + "\n" + std::string{definitions}
-            + "\nredis.register_function('" + function_ + "', " + std::string{entry} + ")"
-            + "\nredis.register_function{function_name = '" + read_function_
-            + "', callback = " + std::string{entry} + ", flags = {'no-writes'}}\n";
+  source_ = "#!lua name=" + function_ + "\n" + std::string{definitions} +
+            "\nredis.register_function('" + function_ + "', " + std::string{entry} + ")" +
+            "\nredis.register_function{function_name = '" + read_function_ +
+            "', callback = " + std::string{entry} + ", flags = {'no-writes'}}\n";
 }
 
-function_caller::function_caller(client& c, const function_library& library,
-                                 const script& fallback)
+function_caller::function_caller(client& c, const function_library& library, const script& fallback)
     : client_(c)
     , library_(library)
     , fallback_(fallback)
@@ -106,8 +105,8 @@ void function_caller::run(std::vector<std::string> keys, std::vector<std::string
   const auto& name = read_only ? library_.read_function() : library_.function();
   auto fcall = command(verb, name, keys, args);
   // By value: the client outlives its callbacks, the caller need not.
-  client_.submit(std::move(fcall), [c = &client_, library = &library_, fallback = &fallback_,
-                                    verb, name, retry_keys, retry_args, scripts_only = scripts_only_,
+  client_.submit(std::move(fcall), [c = &client_, library = &library_, fallback = &fallback_, verb,
+                                    name, retry_keys, retry_args, scripts_only = scripts_only_,
                                     done = std::move(done)](result<reply> answer) mutable {
     if (says(answer, "ERR unknown command")) {
       scripts_only->store(true);

@@ -93,8 +93,8 @@ std::string subject_of(const store_command& command) {
 }
 
 std::string subject_of(const store_read& request) {
-  static const char* kinds[] = {"ref", "lock", "topic", "promise", "delay", "session",
-                                "list prefix"};
+  static const char* kinds[] = {"ref",   "lock",    "topic",      "promise",
+                                "delay", "session", "list prefix"};
   auto kind = static_cast<std::size_t>(request.kind);
   return std::string{kind < std::size(kinds) ? kinds[kind] : "id"} + " '" + request.id + "'";
 }

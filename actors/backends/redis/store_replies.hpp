@@ -12,8 +12,8 @@
 #include "redis/reply.hpp"
 
 #include <compare>
-#include <optional>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>

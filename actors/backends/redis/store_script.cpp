@@ -1,7 +1,7 @@
 #include "redis/store_script.hpp"
 
-#include "redis/lua/chunks.hpp"
 #include "dref/store/input_checks.hpp"
+#include "redis/lua/chunks.hpp"
 
 #include <type_traits>
 
@@ -15,8 +15,7 @@ const std::string& definitions() {
   static const std::string source = [] {
     std::string joined;
     for (auto chunk : {lua::prelude(), lua::values(), lua::locks(), lua::sessions(), lua::topics(),
-                       lua::promises(), lua::reads(), lua::retries(),
-                       lua::dispatch()})
+                       lua::promises(), lua::reads(), lua::retries(), lua::dispatch()})
       joined += chunk;
     return joined;
   }();
@@ -183,7 +182,8 @@ std::vector<std::string> proposal_args(const store_keys& keys, const store_propo
 std::vector<std::string> run_at_args(const store_keys& keys, const store_proposal& proposal,
                                      std::uint64_t ran_on, const store::command_outcome& outcome) {
   const auto& run = std::get<cmd_run>(proposal.command);
-  auto args = header(keys, proposal.client_id, proposal.sequence, proposal.acked_sequence, "run_at");
+  auto args =
+      header(keys, proposal.client_id, proposal.sequence, proposal.acked_sequence, "run_at");
   args.insert(args.end(), {run.id, std::to_string(ran_on), outcome.value ? "1" : "0",
                            outcome.value.value_or(""), outcome.answer});
   return args;
@@ -198,8 +198,8 @@ std::vector<std::string> read_args(const store_keys& keys, const store_read& req
   }
   if (request.kind == read_kind::list) {
     args.push_back(request.after);
-    args.push_back(std::to_string(request.max_messages == 0 ? store::max_list_page
-                                                            : request.max_messages));
+    args.push_back(
+        std::to_string(request.max_messages == 0 ? store::max_list_page : request.max_messages));
   }
   return args;
 }

@@ -50,8 +50,9 @@ std::vector<std::string> proposal_args(const store_keys& keys,
                                        const protocol::store_proposal& proposal);
 // The write of a named command that ran in the backend (named_runs.hpp) on
 // the value at version ran_on (0: absent): proposal holds the cmd_run.
-std::vector<std::string> run_at_args(const store_keys& keys, const protocol::store_proposal& proposal,
-                                     std::uint64_t ran_on, const store::command_outcome& outcome);
+std::vector<std::string> run_at_args(const store_keys& keys,
+                                     const protocol::store_proposal& proposal, std::uint64_t ran_on,
+                                     const store::command_outcome& outcome);
 std::vector<std::string> read_args(const store_keys& keys, const protocol::store_read& request);
 
 } // namespace dref::redis

@@ -49,8 +49,8 @@ namespace {
 std::pair<std::string, std::string> split_pair(const char* option, const std::string& text) {
   auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw usage_error{std::string{option} + " '" + text + "' is not ID=" +
-                      (std::string{option} == "--if" ? "VERSION" : "VALUE")};
+    throw usage_error{std::string{option} + " '" + text +
+                      "' is not ID=" + (std::string{option} == "--if" ? "VERSION" : "VALUE")};
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 

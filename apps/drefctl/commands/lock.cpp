@@ -25,11 +25,11 @@ int run_holding(const lock_command& cmd, const std::string& what, std::optional<
   watch.lost = [&]() -> std::optional<std::string> {
     if (!guard->lost())
       return std::nullopt;
-    return what + " lost (fencing token " + std::to_string(guard->fencing_token())
-           + "): no renewal of its session was acknowledged within the TTL ("
-           + std::to_string(cmd.ttl.count())
-           + " ms; the member is unreachable or slow, or drefctl was paused), or the cluster "
-             "expired the session";
+    return what + " lost (fencing token " + std::to_string(guard->fencing_token()) +
+           "): no renewal of its session was acknowledged within the TTL (" +
+           std::to_string(cmd.ttl.count()) +
+           " ms; the member is unreachable or slow, or drefctl was paused), or the cluster "
+           "expired the session";
   };
   auto outcome = checked(run_command(
       cmd.command, {{"DREF_FENCING_TOKEN", std::to_string(guard->fencing_token())}}, watch));
@@ -54,8 +54,7 @@ int run(session& s, const semaphore_command& cmd) {
   s.set_session_ttl(cmd.ttl);
   auto permits = dref::semaphore::make(s.context(), dref::manual_id(cmd.id), cmd.limit);
   auto guard = permits.try_acquire(cmd.permits, s.options().timeout);
-  return run_holding(cmd,
-                     std::to_string(cmd.permits) + " permit(s) of semaphore '" + cmd.id + "'",
+  return run_holding(cmd, std::to_string(cmd.permits) + " permit(s) of semaphore '" + cmd.id + "'",
                      guard);
 }
 

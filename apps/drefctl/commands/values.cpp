@@ -47,9 +47,10 @@ std::optional<dref::fence> fence_of(const std::string& text) {
   std::uint64_t token = 0;
   const char* digits = colon == std::string::npos ? nullptr : text.data() + colon + 1;
   const char* end = text.data() + text.size();
-  if (digits == nullptr || colon == 0 || digits == end
-      || std::from_chars(digits, end, token).ptr != end)
-    throw usage_error{"--fence '" + text + "' is not LOCK:TOKEN (a lock id, a colon and a "
+  if (digits == nullptr || colon == 0 || digits == end ||
+      std::from_chars(digits, end, token).ptr != end)
+    throw usage_error{"--fence '" + text +
+                      "' is not LOCK:TOKEN (a lock id, a colon and a "
                       "fencing token)"};
   return dref::fence{dref::manual_id(text.substr(0, colon)), token};
 }
@@ -68,7 +69,8 @@ int run(session& s, const set_command& cmd) {
   if (cmd.ttl)
     s.print(ref_version{cmd.id, checked(r.try_set_with_ttl(cmd.value, *cmd.ttl))});
   else
-    s.print(ref_version{cmd.id, checked(fence ? r.try_set(cmd.value, *fence) : r.try_set(cmd.value))});
+    s.print(
+        ref_version{cmd.id, checked(fence ? r.try_set(cmd.value, *fence) : r.try_set(cmd.value))});
   return exit_ok;
 }
 

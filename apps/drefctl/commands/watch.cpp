@@ -24,18 +24,23 @@ namespace {
 
 const char* kind_name(dref::change_kind kind) {
   switch (kind) {
-    case dref::change_kind::created: return "created";
-    case dref::change_kind::written: return "written";
-    case dref::change_kind::removed: return "removed";
-    case dref::change_kind::metadata: return "metadata";
-    case dref::change_kind::caught_up: return "caught_up";
+    case dref::change_kind::created:
+      return "created";
+    case dref::change_kind::written:
+      return "written";
+    case dref::change_kind::removed:
+      return "removed";
+    case dref::change_kind::metadata:
+      return "metadata";
+    case dref::change_kind::caught_up:
+      return "caught_up";
   }
   return "changed";
 }
 
 bool has_new_value(dref::change_kind kind) {
-  return kind == dref::change_kind::created || kind == dref::change_kind::written
-         || kind == dref::change_kind::caught_up;
+  return kind == dref::change_kind::created || kind == dref::change_kind::written ||
+         kind == dref::change_kind::caught_up;
 }
 
 } // namespace
@@ -85,9 +90,11 @@ int run(session& s, const watch_command& cmd) {
   } catch (const dref::error_exception& ex) {
     throw command_failed{ex.error()};
   }
-  std::cerr << "drefctl: watching " << (cmd.prefix ? "prefix " : as_topic ? "topic " : "ref ")
-            << cmd.name
-            << (cmd.count ? "" : " until SIGINT") << '\n';
+  std::cerr << "drefctl: watching "
+            << (cmd.prefix ? "prefix "
+                : as_topic ? "topic "
+                           : "ref ")
+            << cmd.name << (cmd.count ? "" : " until SIGINT") << '\n';
   std::unique_lock lock{mutex};
   // Polled as well as notified: a signal handler cannot notify.
   while (!interrupted && !done())

@@ -1,8 +1,8 @@
 // Leader election: randomized timeouts, pre-vote, votes, check-quorum and
 // leadership transfer.
-#include <algorithm>
-
 #include "dref/raft/core/node.hpp"
+
+#include <algorithm>
 
 namespace dref::raft::core {
 
@@ -92,14 +92,14 @@ void node::campaign(bool pre_vote, bool transfer) {
       continue;
     // After persisting: a candidate has voted for itself in target_term.
     send(voter,
-         protocol::raft_vote_request{log_.last_index(), log_.last_term(), pre_vote, transfer},
-         true, target_term);
+         protocol::raft_vote_request{log_.last_index(), log_.last_term(), pre_vote, transfer}, true,
+         target_term);
   }
 }
 
 void node::handle_vote_request(const message& msg, const protocol::raft_vote_request& req) {
-  const bool can_vote = voted_for_ == msg.from || (voted_for_ == no_node && leader_ == no_node)
-                        || (req.pre_vote && msg.term > term_);
+  const bool can_vote = voted_for_ == msg.from || (voted_for_ == no_node && leader_ == no_node) ||
+                        (req.pre_vote && msg.term > term_);
   if (can_vote && log_.is_up_to_date(req.last_log_index, req.last_log_term)) {
     if (!req.pre_vote) {
       voted_for_ = msg.from;

@@ -1,15 +1,17 @@
 #include "dref/raft/core/log.hpp"
 
+#include "dref/protocol/codec.hpp"
+
 #include <algorithm>
 #include <cassert>
-
-#include "dref/protocol/codec.hpp"
 
 namespace dref::raft::core {
 
 raft_log::raft_log(std::uint64_t snapshot_index, std::uint64_t snapshot_term,
                    std::vector<entry> entries, std::uint64_t commit)
-  : snapshot_index_(snapshot_index), snapshot_term_(snapshot_term), entries_(std::move(entries)) {
+    : snapshot_index_(snapshot_index)
+    , snapshot_term_(snapshot_term)
+    , entries_(std::move(entries)) {
   stable_index_ = last_index();
   in_progress_ = stable_index_;
   committed_ = std::clamp(commit, snapshot_index_, last_index());
@@ -89,7 +91,7 @@ std::size_t encoded_entry_bytes(const entry& e) {
 
 std::size_t encoded_append_overhead() {
   static const std::size_t overhead =
-    protocol::encode(message{1, 2, 3, protocol::raft_append_entries{}}).size();
+      protocol::encode(message{1, 2, 3, protocol::raft_append_entries{}}).size();
   return overhead;
 }
 
@@ -142,8 +144,9 @@ void raft_log::restore(std::uint64_t index, std::uint64_t t) {
 }
 
 std::vector<entry> raft_log::take_unpersisted() {
-  std::vector<entry> out{
-    entries_.begin() + static_cast<std::ptrdiff_t>(in_progress_ - snapshot_index_), entries_.end()};
+  std::vector<entry> out{entries_.begin() +
+                             static_cast<std::ptrdiff_t>(in_progress_ - snapshot_index_),
+                         entries_.end()};
   in_progress_ = last_index();
   return out;
 }
@@ -153,9 +156,9 @@ std::vector<entry> raft_log::take_to_apply() {
   // already has them durably.
   if (applied_ >= committed_)
     return {};
-  std::vector<entry> out{
-    entries_.begin() + static_cast<std::ptrdiff_t>(applied_ - snapshot_index_),
-    entries_.begin() + static_cast<std::ptrdiff_t>(committed_ - snapshot_index_)};
+  std::vector<entry> out{entries_.begin() + static_cast<std::ptrdiff_t>(applied_ - snapshot_index_),
+                         entries_.begin() +
+                             static_cast<std::ptrdiff_t>(committed_ - snapshot_index_)};
   applied_ = committed_;
   return out;
 }

@@ -2,10 +2,10 @@
 // uses the newest configuration in its log, committed or not, so a change
 // takes effect as soon as it is appended; the leader refuses a second change
 // until the first is committed.
-#include <algorithm>
-
 #include "dref/protocol/codec.hpp"
 #include "dref/raft/core/node.hpp"
+
+#include <algorithm>
 
 namespace dref::raft::core {
 namespace {
@@ -24,9 +24,14 @@ void apply_change(protocol::raft_config_state& members, const protocol::raft_con
   erase_id(members.learners, change.node);
   switch (change.type) {
     case kind::add_voter:
-    case kind::promote_learner: members.voters.push_back(change.node); break;
-    case kind::add_learner: members.learners.push_back(change.node); break;
-    case kind::remove: break;
+    case kind::promote_learner:
+      members.voters.push_back(change.node);
+      break;
+    case kind::add_learner:
+      members.learners.push_back(change.node);
+      break;
+    case kind::remove:
+      break;
   }
 }
 
@@ -82,13 +87,13 @@ void node::sync_progress_with_membership() {
 result<std::uint64_t> node::propose_conf_change(protocol::raft_conf_change change) {
   using kind = protocol::raft_conf_change_type;
   if (role_ != core::role::leader)
-    return error{errc::not_leader, leader_ == no_node
-                                     ? std::string{"not the leader; no leader known"}
-                                     : "not the leader; leader is node " + std::to_string(leader_)};
+    return error{errc::not_leader,
+                 leader_ == no_node ? std::string{"not the leader; no leader known"}
+                                    : "not the leader; leader is node " + std::to_string(leader_)};
   if (pending_conf_index_ > log_.committed())
     return error{errc::membership_change_pending,
-                 "membership change at index " + std::to_string(pending_conf_index_)
-                   + " is not committed yet; one change at a time"};
+                 "membership change at index " + std::to_string(pending_conf_index_) +
+                     " is not committed yet; one change at a time"};
   if (change.node == no_node)
     return error{errc::invalid_argument, "node id 0 is reserved"};
   const bool voter = contains(members_.voters, change.node);
@@ -118,15 +123,14 @@ result<std::uint64_t> node::propose_conf_change(protocol::raft_conf_change chang
         std::size_t live = 0;
         for (auto id : remaining) {
           auto found = progress_.find(id);
-          if (id == cfg_.id
-              || (found != progress_.end() && found->second.match + 1 >= log_.committed()
-                  && found->second.match > 0))
+          if (id == cfg_.id ||
+              (found != progress_.end() && found->second.match + 1 >= log_.committed() &&
+               found->second.match > 0))
             ++live;
         }
         if (live < remaining.size() / 2 + 1)
-          return error{errc::unavailable,
-                       "removing node " + std::to_string(change.node)
-                         + " would leave fewer caught-up voters than a quorum"};
+          return error{errc::unavailable, "removing node " + std::to_string(change.node) +
+                                              " would leave fewer caught-up voters than a quorum"};
       }
       break;
     }

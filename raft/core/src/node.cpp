@@ -2,18 +2,18 @@
 // ready()/advance() handshake with storage.
 #include "dref/raft/core/node.hpp"
 
+#include "dref/protocol/codec.hpp"
+
 #include <algorithm>
 #include <type_traits>
-
-#include "dref/protocol/codec.hpp"
 
 namespace dref::raft::core {
 
 node::node(config cfg, persisted_state restored)
-  : cfg_(std::move(cfg)),
-    rng_(cfg_.seed ^ (cfg_.id * 0x9E3779B97F4A7C15ull)),
-    log_(restored.snapshot.index, restored.snapshot.term, std::move(restored.entries),
-         restored.hard.commit) {
+    : cfg_(std::move(cfg))
+    , rng_(cfg_.seed ^ (cfg_.id * 0x9E3779B97F4A7C15ull))
+    , log_(restored.snapshot.index, restored.snapshot.term, std::move(restored.entries),
+           restored.hard.commit) {
   if (restored.snapshot.index > 0) {
     snapshot_members_ = restored.snapshot.config;
     snapshot_ = core::snapshot{restored.snapshot, std::move(restored.snapshot_data)};
@@ -21,8 +21,8 @@ node::node(config cfg, persisted_state restored)
     snapshot_members_.voters = cfg_.voters;
     snapshot_members_.learners = cfg_.learners;
   }
-  const bool fresh_start = restored.hard == hard_state{} && restored.snapshot.index == 0
-                           && log_.last_index() == 0;
+  const bool fresh_start =
+      restored.hard == hard_state{} && restored.snapshot.index == 0 && log_.last_index() == 0;
   if (fresh_start)
     append_bootstrap_configuration();
   recompute_membership();
@@ -123,27 +123,25 @@ bool node::is_voter(node_id id) const {
 }
 
 bool node::is_member(node_id id) const {
-  return is_voter(id)
-         || std::find(members_.learners.begin(), members_.learners.end(), id)
-              != members_.learners.end();
+  return is_voter(id) || std::find(members_.learners.begin(), members_.learners.end(), id) !=
+                             members_.learners.end();
 }
 
 void node::step(const message& msg) {
   const auto* vote_req = std::get_if<protocol::raft_vote_request>(&msg.payload);
   const auto* vote_resp = std::get_if<protocol::raft_vote_response>(&msg.payload);
-  const bool from_leader = std::holds_alternative<protocol::raft_append_entries>(msg.payload)
-                           || std::holds_alternative<protocol::raft_heartbeat>(msg.payload)
-                           || std::holds_alternative<protocol::raft_install_snapshot>(msg.payload);
+  const bool from_leader = std::holds_alternative<protocol::raft_append_entries>(msg.payload) ||
+                           std::holds_alternative<protocol::raft_heartbeat>(msg.payload) ||
+                           std::holds_alternative<protocol::raft_install_snapshot>(msg.payload);
   if (msg.term > term_) {
     if (vote_req != nullptr) {
       // While we hear from a live leader, a node asking for votes is
       // disruptive (partitioned and rejoining, or removed): ignore it unless
       // the leader itself asked it to take over.
-      const bool may_hear_leader =
-        leader_ != no_node
-        || (cfg_.reads == read_mode::lease && ticks_since_start_ < cfg_.election_ticks);
+      const bool may_hear_leader = leader_ != no_node || (cfg_.reads == read_mode::lease &&
+                                                          ticks_since_start_ < cfg_.election_ticks);
       const bool hearing_leader =
-        cfg_.check_quorum && may_hear_leader && election_elapsed_ < cfg_.election_ticks;
+          cfg_.check_quorum && may_hear_leader && election_elapsed_ < cfg_.election_ticks;
       if (hearing_leader && !vote_req->leader_transfer)
         return;
     }
@@ -166,49 +164,49 @@ void node::step(const message& msg) {
   }
 
   std::visit(
-    [&](const auto& payload) {
-      using T = std::decay_t<decltype(payload)>;
-      if constexpr (std::is_same_v<T, protocol::raft_vote_request>) {
-        handle_vote_request(msg, payload);
-      } else if constexpr (std::is_same_v<T, protocol::raft_vote_response>) {
-        handle_vote_response(msg, payload);
-      } else if constexpr (std::is_same_v<T, protocol::raft_append_entries>) {
-        if (role_ == core::role::leader)
-          return; // impossible: two leaders in one term
-        if (role_ != core::role::follower)
-          become_follower(term_, msg.from);
-        handle_append(msg, payload);
-      } else if constexpr (std::is_same_v<T, protocol::raft_heartbeat>) {
-        if (role_ == core::role::leader)
-          return;
-        if (role_ != core::role::follower)
-          become_follower(term_, msg.from);
-        handle_heartbeat(msg, payload);
-      } else if constexpr (std::is_same_v<T, protocol::raft_install_snapshot>) {
-        if (role_ == core::role::leader)
-          return;
-        if (role_ != core::role::follower)
-          become_follower(term_, msg.from);
-        handle_install_snapshot(msg, payload);
-      } else if constexpr (std::is_same_v<T, protocol::raft_append_response>) {
-        if (role_ == core::role::leader)
-          handle_append_response(msg, payload);
-      } else if constexpr (std::is_same_v<T, protocol::raft_heartbeat_response>) {
-        if (role_ == core::role::leader)
-          handle_heartbeat_response(msg, payload);
-      } else if constexpr (std::is_same_v<T, protocol::raft_install_snapshot_response>) {
-        if (role_ == core::role::leader)
-          handle_snapshot_response(msg, payload);
-      } else if constexpr (std::is_same_v<T, protocol::raft_timeout_now>) {
-        handle_timeout_now(msg);
-      } else if constexpr (std::is_same_v<T, protocol::raft_read_index_request>) {
-        if (role_ == core::role::leader)
-          handle_read_request(msg.from, payload.context);
-      } else if constexpr (std::is_same_v<T, protocol::raft_read_index_response>) {
-        reads_.push_back(read_state{payload.context, payload.index});
-      }
-    },
-    msg.payload);
+      [&](const auto& payload) {
+        using T = std::decay_t<decltype(payload)>;
+        if constexpr (std::is_same_v<T, protocol::raft_vote_request>) {
+          handle_vote_request(msg, payload);
+        } else if constexpr (std::is_same_v<T, protocol::raft_vote_response>) {
+          handle_vote_response(msg, payload);
+        } else if constexpr (std::is_same_v<T, protocol::raft_append_entries>) {
+          if (role_ == core::role::leader)
+            return; // impossible: two leaders in one term
+          if (role_ != core::role::follower)
+            become_follower(term_, msg.from);
+          handle_append(msg, payload);
+        } else if constexpr (std::is_same_v<T, protocol::raft_heartbeat>) {
+          if (role_ == core::role::leader)
+            return;
+          if (role_ != core::role::follower)
+            become_follower(term_, msg.from);
+          handle_heartbeat(msg, payload);
+        } else if constexpr (std::is_same_v<T, protocol::raft_install_snapshot>) {
+          if (role_ == core::role::leader)
+            return;
+          if (role_ != core::role::follower)
+            become_follower(term_, msg.from);
+          handle_install_snapshot(msg, payload);
+        } else if constexpr (std::is_same_v<T, protocol::raft_append_response>) {
+          if (role_ == core::role::leader)
+            handle_append_response(msg, payload);
+        } else if constexpr (std::is_same_v<T, protocol::raft_heartbeat_response>) {
+          if (role_ == core::role::leader)
+            handle_heartbeat_response(msg, payload);
+        } else if constexpr (std::is_same_v<T, protocol::raft_install_snapshot_response>) {
+          if (role_ == core::role::leader)
+            handle_snapshot_response(msg, payload);
+        } else if constexpr (std::is_same_v<T, protocol::raft_timeout_now>) {
+          handle_timeout_now(msg);
+        } else if constexpr (std::is_same_v<T, protocol::raft_read_index_request>) {
+          if (role_ == core::role::leader)
+            handle_read_request(msg.from, payload.context);
+        } else if constexpr (std::is_same_v<T, protocol::raft_read_index_response>) {
+          reads_.push_back(read_state{payload.context, payload.index});
+        }
+      },
+      msg.payload);
 }
 
 result<std::uint64_t> node::propose(std::uint64_t client_id, std::uint64_t sequence,
@@ -219,8 +217,8 @@ result<std::uint64_t> node::propose(std::uint64_t client_id, std::uint64_t seque
     return error{errc::not_leader, "not the leader; leader is node " + std::to_string(leader_)};
   }
   if (transfer_to_ != no_node)
-    return error{errc::unavailable, "leadership transfer to node " + std::to_string(transfer_to_)
-                                      + " in progress"};
+    return error{errc::unavailable,
+                 "leadership transfer to node " + std::to_string(transfer_to_) + " in progress"};
   entry e;
   e.type = entry_type::normal;
   e.client_id = client_id;
@@ -235,9 +233,9 @@ bool node::has_ready() const {
   // out after it until the driver has installed it (advance()).
   if (snapshot_in_flight_)
     return false;
-  return hard_state{term_, voted_for_, log_.committed()} != last_hard_ || log_.has_unpersisted()
-         || log_.has_to_apply() || !now_.empty() || !after_persist_.empty() || !reads_.empty()
-         || append_pending_ || snapshot_to_install_.has_value();
+  return hard_state{term_, voted_for_, log_.committed()} != last_hard_ || log_.has_unpersisted() ||
+         log_.has_to_apply() || !now_.empty() || !after_persist_.empty() || !reads_.empty() ||
+         append_pending_ || snapshot_to_install_.has_value();
 }
 
 core::ready node::ready() {

@@ -8,10 +8,10 @@
 // carries its number as read_context; followers echo it. A voter that
 // acknowledged round r also acknowledged, in effect, every earlier round, so
 // one number per voter is enough to confirm every read waiting on a round.
+#include "dref/raft/core/node.hpp"
+
 #include <algorithm>
 #include <charconv>
-
-#include "dref/raft/core/node.hpp"
 
 namespace dref::raft::core {
 
@@ -50,8 +50,8 @@ void node::handle_read_request(node_id from, std::string context) {
   }
   // Confirmed by the round broadcast now, which leaves after the read came.
   broadcast_heartbeat();
-  pending_reads_.push_back(pending_read{from, std::move(context), log_.committed(),
-                                        heartbeat_round_});
+  pending_reads_.push_back(
+      pending_read{from, std::move(context), log_.committed(), heartbeat_round_});
 }
 
 void node::handle_round_ack(node_id from, progress& pr, const std::string& context) {
@@ -67,10 +67,10 @@ void node::handle_round_ack(node_id from, progress& pr, const std::string& conte
   if (!is_voter(from))
     return;
   std::size_t released = 0;
-  while (released < pending_reads_.size()
-         && count_voters([needed = pending_reads_[released].round](const progress& p) {
-              return p.acked_round >= needed;
-            }) >= quorum())
+  while (released < pending_reads_.size() &&
+         count_voters([needed = pending_reads_[released].round](const progress& p) {
+           return p.acked_round >= needed;
+         }) >= quorum())
     ++released;
   for (std::size_t i = 0; i < released; ++i)
     respond_read(pending_reads_[i].requester, std::move(pending_reads_[i].context),
@@ -101,7 +101,8 @@ bool node::lease_valid() const {
   std::sort(sent_at.begin(), sent_at.end(), std::greater<>{});
   const auto oldest_in_quorum = sent_at[quorum() - 1];
   constexpr std::uint64_t margin = 2;
-  return leader_ticks_ + margin < oldest_in_quorum + static_cast<std::uint64_t>(cfg_.election_ticks);
+  return leader_ticks_ + margin <
+         oldest_in_quorum + static_cast<std::uint64_t>(cfg_.election_ticks);
 }
 
 void node::release_reads_waiting_for_commit() {

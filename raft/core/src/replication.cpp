@@ -1,8 +1,8 @@
 // Log replication: appends with the consistency check, fast backtracking,
 // pipelining per follower, heartbeats, and the commit rule.
-#include <algorithm>
-
 #include "dref/raft/core/node.hpp"
+
+#include <algorithm>
 
 namespace dref::raft::core {
 
@@ -84,8 +84,9 @@ void node::handle_append(const message& msg, const protocol::raft_append_entries
   }
   if (log_.matches(prev_index, prev_term)) {
     const bool overlaps = log_.last_index() > prev_index;
-    const bool has_config = std::any_of(entries.begin(), entries.end(),
-                                        [](const entry& e) { return e.type == entry_type::config; });
+    const bool has_config = std::any_of(entries.begin(), entries.end(), [](const entry& e) {
+      return e.type == entry_type::config;
+    });
     auto last_new = log_.append_after(prev_index, entries);
     if (has_config || (overlaps && !entries.empty()))
       recompute_membership();
@@ -95,8 +96,7 @@ void node::handle_append(const message& msg, const protocol::raft_append_entries
     resp.match_index = last_new;
   } else {
     resp.rejected_index = prev_index;
-    resp.hint_index =
-      log_.find_conflict_hint(std::min(prev_index, log_.last_index()), prev_term);
+    resp.hint_index = log_.find_conflict_hint(std::min(prev_index, log_.last_index()), prev_term);
     resp.hint_term = log_.term(resp.hint_index).value_or(0);
   }
   // The ack promises durability: it waits for storage.
@@ -147,9 +147,9 @@ void node::broadcast_heartbeat() {
   ++heartbeat_round_;
   round_sent_at_[heartbeat_round_] = leader_ticks_;
   // Rounds older than an election timeout can no longer extend a lease.
-  while (!round_sent_at_.empty()
-         && round_sent_at_.begin()->second + static_cast<std::uint64_t>(cfg_.election_ticks)
-              < leader_ticks_)
+  while (!round_sent_at_.empty() &&
+         round_sent_at_.begin()->second + static_cast<std::uint64_t>(cfg_.election_ticks) <
+             leader_ticks_)
     round_sent_at_.erase(round_sent_at_.begin());
   const auto round = std::to_string(heartbeat_round_);
   for (auto& [id, pr] : progress_) {

@@ -1,18 +1,17 @@
 // Snapshots: log compaction, and InstallSnapshot in chunks for followers
 // whose next entry the leader no longer has.
-#include <algorithm>
-
 #include "dref/raft/core/node.hpp"
+
+#include <algorithm>
 
 namespace dref::raft::core {
 
 result<void> node::compact(std::uint64_t index, std::string data) {
   if (index > log_.applied() || index > log_.stable_index())
-    return error{errc::invalid_argument, "cannot compact to " + std::to_string(index)
-                                           + ": only applied, durable entries (up to "
-                                           + std::to_string(std::min(log_.applied(),
-                                                                     log_.stable_index()))
-                                           + ") may be compacted"};
+    return error{
+        errc::invalid_argument,
+        "cannot compact to " + std::to_string(index) + ": only applied, durable entries (up to " +
+            std::to_string(std::min(log_.applied(), log_.stable_index())) + ") may be compacted"};
   if (index <= log_.snapshot_index())
     return {};
   protocol::raft_snapshot_metadata meta{index, *log_.term(index), membership_at(index)};
@@ -65,8 +64,8 @@ void node::handle_install_snapshot(const message& msg,
   const bool same = incoming_snapshot_ && incoming_snapshot_->metadata == meta;
   if (chunk.offset == 0 && !older && !same)
     incoming_snapshot_ = core::snapshot{meta, {}};
-  if (incoming_snapshot_ && incoming_snapshot_->metadata == meta
-      && chunk.offset == incoming_snapshot_->data.size()) {
+  if (incoming_snapshot_ && incoming_snapshot_->metadata == meta &&
+      chunk.offset == incoming_snapshot_->data.size()) {
     incoming_snapshot_->data += chunk.chunk;
     if (chunk.done) {
       log_.restore(meta.index, meta.term);
@@ -85,8 +84,8 @@ void node::handle_install_snapshot(const message& msg,
   // (reporting that one's length made the leader resend a chunk that could
   // never fit, forever).
   resp.next_offset = incoming_snapshot_ && incoming_snapshot_->metadata == meta
-                       ? incoming_snapshot_->data.size()
-                       : 0;
+                         ? incoming_snapshot_->data.size()
+                         : 0;
   send(msg.from, resp, false);
 }
 

@@ -22,9 +22,9 @@ result<dir_lock> dir_lock::acquire(const std::string& dir) {
       return io_error("cannot lock", path);
     auto holder = read_whole_file(path);
     std::string pid = holder && !holder->empty() ? *holder : "unknown";
-    return error{errc::invalid_config, "data directory " + dir
-                                         + " is in use by another process (pid " + pid
-                                         + "); give each node its own data_dir"};
+    return error{errc::invalid_config, "data directory " + dir +
+                                           " is in use by another process (pid " + pid +
+                                           "); give each node its own data_dir"};
   }
   std::string pid = std::to_string(::getpid());
   if (::ftruncate(fd->get(), 0) != 0)

@@ -50,7 +50,7 @@ result<std::string> read_whole_file(const std::string& path) {
   auto fd = open_file(path, O_RDONLY);
   if (!fd)
     return std::move(fd).error();
-  struct stat info{};
+  struct stat info {};
   if (::fstat(fd->get(), &info) != 0)
     return io_error("cannot stat", path);
   std::string bytes(static_cast<std::size_t>(info.st_size), '\0');

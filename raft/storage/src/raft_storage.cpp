@@ -1,16 +1,20 @@
 #include "dref/raft/storage/raft_storage.hpp"
 
-#include <algorithm>
-
 #include "dref/protocol/codec.hpp"
 #include "dref/raft/storage/dir_lock.hpp"
 #include "little_endian.hpp"
 
+#include <algorithm>
+
 namespace dref::raft::storage {
 namespace {
 
-enum record : std::uint8_t { entry_record = 1, hard_record = 2, compacted_record = 3,
-                             installed_record = 4 };
+enum record : std::uint8_t {
+  entry_record = 1,
+  hard_record = 2,
+  compacted_record = 3,
+  installed_record = 4
+};
 
 // Snapshot file body: u32 length of the encoded metadata | metadata | data.
 std::string snapshot_body(const core::snapshot& snap) {
@@ -24,23 +28,23 @@ std::string snapshot_body(const core::snapshot& snap) {
 
 result<core::snapshot> parse_snapshot_body(const snapshot_file& file) {
   if (file.body.size() < 4)
-    return error{errc::corrupt_data, "snapshot at index " + std::to_string(file.index)
-                                       + " is too short to hold its metadata"};
+    return error{errc::corrupt_data, "snapshot at index " + std::to_string(file.index) +
+                                         " is too short to hold its metadata"};
   auto meta_size = detail::get_le(file.body, 0, 4);
   if (meta_size > file.body.size() - 4)
-    return error{errc::corrupt_data, "snapshot at index " + std::to_string(file.index)
-                                       + " has a metadata length past its end"};
+    return error{errc::corrupt_data, "snapshot at index " + std::to_string(file.index) +
+                                         " has a metadata length past its end"};
   auto meta = protocol::decode<protocol::raft_snapshot_metadata>(
-    std::string_view{file.body}.substr(4, meta_size));
+      std::string_view{file.body}.substr(4, meta_size));
   if (!meta)
     return std::move(meta).error();
   // The checksum covers the body, not the name and header the file was
   // chosen by; a body for another index would restore the wrong state.
   if (meta->index != file.index || meta->term != file.term)
     return error{errc::corrupt_data,
-                 "snapshot file for index " + std::to_string(file.index) + " (term "
-                   + std::to_string(file.term) + ") holds a snapshot of index "
-                   + std::to_string(meta->index) + " (term " + std::to_string(meta->term) + ")"};
+                 "snapshot file for index " + std::to_string(file.index) + " (term " +
+                     std::to_string(file.term) + ") holds a snapshot of index " +
+                     std::to_string(meta->index) + " (term " + std::to_string(meta->term) + ")"};
   return core::snapshot{std::move(*meta), file.body.substr(4 + meta_size)};
 }
 
@@ -76,42 +80,42 @@ result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_
   auto& entries = restored.entries;
   auto visit = [&](std::uint8_t type, std::string_view payload) -> result<void> {
     switch (type) {
-    case entry_record: {
-      auto e = protocol::decode<core::entry>(payload);
-      if (!e)
-        return std::move(e).error();
-      if (!entries.empty() && e->index <= entries.back().index)
-        std::erase_if(entries, [&](const core::entry& old) { return old.index >= e->index; });
-      if (!entries.empty() && e->index != entries.back().index + 1)
-        return error{errc::corrupt_data, "log entry " + std::to_string(e->index)
-                                           + " follows entry "
-                                           + std::to_string(entries.back().index)
-                                           + " in " + dir + ": the log has a gap"};
-      entries.push_back(std::move(*e));
-      return {};
-    }
-    case hard_record: {
-      auto h = protocol::decode<core::hard_state>(payload);
-      if (!h)
-        return std::move(h).error();
-      restored.hard = *h;
-      return {};
-    }
-    case compacted_record:
-    case installed_record: {
-      auto meta = protocol::decode<protocol::raft_snapshot_metadata>(payload);
-      if (!meta)
-        return std::move(meta).error();
-      if (type == installed_record)
-        entries.clear();
-      else
-        drop_through(entries, meta->index);
-      marker_index = std::max(marker_index, meta->index);
-      return {};
-    }
-    default:
-      return error{errc::corrupt_data, "unknown record type " + std::to_string(type) + " in the log in "
-                                         + dir};
+      case entry_record: {
+        auto e = protocol::decode<core::entry>(payload);
+        if (!e)
+          return std::move(e).error();
+        if (!entries.empty() && e->index <= entries.back().index)
+          std::erase_if(entries, [&](const core::entry& old) { return old.index >= e->index; });
+        if (!entries.empty() && e->index != entries.back().index + 1)
+          return error{errc::corrupt_data, "log entry " + std::to_string(e->index) +
+                                               " follows entry " +
+                                               std::to_string(entries.back().index) + " in " + dir +
+                                               ": the log has a gap"};
+        entries.push_back(std::move(*e));
+        return {};
+      }
+      case hard_record: {
+        auto h = protocol::decode<core::hard_state>(payload);
+        if (!h)
+          return std::move(h).error();
+        restored.hard = *h;
+        return {};
+      }
+      case compacted_record:
+      case installed_record: {
+        auto meta = protocol::decode<protocol::raft_snapshot_metadata>(payload);
+        if (!meta)
+          return std::move(meta).error();
+        if (type == installed_record)
+          entries.clear();
+        else
+          drop_through(entries, meta->index);
+        marker_index = std::max(marker_index, meta->index);
+        return {};
+      }
+      default:
+        return error{errc::corrupt_data,
+                     "unknown record type " + std::to_string(type) + " in the log in " + dir};
     }
   };
   wal::replay_report wal_report;
@@ -121,10 +125,10 @@ result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_
   if (!opened)
     return std::move(opened).error();
   if (marker_index > file_index)
-    return error{errc::corrupt_data, "the log in " + dir + " was compacted up to index "
-                                       + std::to_string(marker_index)
-                                       + " but no intact snapshot file reaches that far"
-                                       + (skipped.empty() ? "" : " (" + skipped.front() + ")")};
+    return error{errc::corrupt_data, "the log in " + dir + " was compacted up to index " +
+                                         std::to_string(marker_index) +
+                                         " but no intact snapshot file reaches that far" +
+                                         (skipped.empty() ? "" : " (" + skipped.front() + ")")};
   drop_through(entries, file_index);
   if (report) {
     // The WAL skipped everything that is not a segment; the snapshots and
@@ -145,7 +149,7 @@ result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_
 
 result<void> raft_storage::save_snapshot_file(const core::snapshot& snap) {
   auto saved =
-    snapshots_.save(snapshot_file{snap.metadata.index, snap.metadata.term, snapshot_body(snap)});
+      snapshots_.save(snapshot_file{snap.metadata.index, snap.metadata.term, snapshot_body(snap)});
   if (!saved)
     return saved;
   snapshot_index_ = snap.metadata.index;
@@ -167,7 +171,7 @@ result<void> raft_storage::write_round(const core::ready& r, core::hard_state& h
     if (auto saved = save_snapshot_file(*r.snapshot_to_install); !saved)
       return saved;
     auto appended =
-      wal_.append(installed_record, protocol::encode(r.snapshot_to_install->metadata));
+        wal_.append(installed_record, protocol::encode(r.snapshot_to_install->metadata));
     if (!appended)
       return std::move(appended).error();
     needs_sync = true;

@@ -1,12 +1,12 @@
 #include "dref/raft/storage/snapshot_files.hpp"
 
+#include "file_names.hpp"
+#include "little_endian.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <unistd.h>
 #include <xxhash.h>
-
-#include "file_names.hpp"
-#include "little_endian.hpp"
 
 namespace dref::raft::storage {
 
@@ -16,7 +16,9 @@ constexpr char snapshot_magic[4] = {'d', 'R', 'f', 'S'};
 constexpr std::uint8_t snapshot_format = 1;
 constexpr std::size_t snapshot_header_size = 40;
 
-std::uint64_t get_u64(std::string_view bytes, std::size_t at) { return detail::get_le(bytes, at, 8); }
+std::uint64_t get_u64(std::string_view bytes, std::size_t at) {
+  return detail::get_le(bytes, at, 8);
+}
 
 std::string file_name(std::uint64_t index, std::uint64_t term) {
   return "snap-" + detail::hex16(index) + "-" + detail::hex16(term) + ".snap";
@@ -28,8 +30,8 @@ struct parsed_name {
 };
 
 std::optional<parsed_name> parse_name(std::string_view name) {
-  if (name.size() != 43 || !name.starts_with("snap-") || name[21] != '-'
-      || !name.ends_with(".snap"))
+  if (name.size() != 43 || !name.starts_with("snap-") || name[21] != '-' ||
+      !name.ends_with(".snap"))
     return std::nullopt;
   auto index = detail::parse_hex16(name.substr(5, 16));
   auto term = detail::parse_hex16(name.substr(22, 16));
@@ -93,7 +95,8 @@ snapshot_files::load_latest(std::vector<std::string>* skipped) const {
       return std::move(bytes).error();
     std::string_view view{*bytes};
     std::string problem;
-    if (view.size() < snapshot_header_size || view.substr(0, 4) != std::string_view{snapshot_magic, 4})
+    if (view.size() < snapshot_header_size ||
+        view.substr(0, 4) != std::string_view{snapshot_magic, 4})
       problem = "no valid header";
     else if (static_cast<std::uint8_t>(view[4]) != snapshot_format)
       problem = "format " + std::to_string(static_cast<std::uint8_t>(view[4])) + " unknown";
@@ -101,8 +104,8 @@ snapshot_files::load_latest(std::vector<std::string>* skipped) const {
       problem = "header does not match the file name";
     else if (get_u64(view, 24) != view.size() - snapshot_header_size)
       problem = "truncated";
-    else if (XXH3_64bits(view.data() + snapshot_header_size, view.size() - snapshot_header_size)
-             != get_u64(view, 32))
+    else if (XXH3_64bits(view.data() + snapshot_header_size, view.size() - snapshot_header_size) !=
+             get_u64(view, 32))
       problem = "checksum mismatch";
     if (!problem.empty()) {
       if (skipped)
@@ -110,7 +113,7 @@ snapshot_files::load_latest(std::vector<std::string>* skipped) const {
       continue;
     }
     return std::optional<snapshot_file>{
-      snapshot_file{file.index, file.term, std::string{view.substr(snapshot_header_size)}}};
+        snapshot_file{file.index, file.term, std::string{view.substr(snapshot_header_size)}}};
   }
   return std::optional<snapshot_file>{};
 }

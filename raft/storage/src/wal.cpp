@@ -1,5 +1,8 @@
 #include "dref/raft/storage/wal.hpp"
 
+#include "file_names.hpp"
+#include "little_endian.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -8,9 +11,6 @@
 #include <filesystem>
 #include <unistd.h>
 #include <xxhash.h>
-
-#include "file_names.hpp"
-#include "little_endian.hpp"
 
 namespace dref::raft::storage {
 
@@ -63,8 +63,8 @@ damage damage_at(std::string_view bytes, std::size_t at) {
   auto length = get_le(bytes, at, 4);
   if (length > rest.size() - wal::record_header_size)
     return {damage::short_tail, 0,
-            "a record declaring " + std::to_string(length) + " payload bytes, of which only "
-              + std::to_string(rest.size() - wal::record_header_size) + " are in the file"};
+            "a record declaring " + std::to_string(length) + " payload bytes, of which only " +
+                std::to_string(rest.size() - wal::record_header_size) + " are in the file"};
   auto size = wal::record_header_size + static_cast<std::size_t>(length);
   auto type = static_cast<std::uint8_t>(bytes[at + 4]);
   if (length > wal::max_record_bytes)
@@ -75,8 +75,8 @@ damage damage_at(std::string_view bytes, std::size_t at) {
 }
 
 bool is_segment_name(std::string_view name) {
-  return name.size() == 24 && name.starts_with("wal-") && name.ends_with(".log")
-         && detail::parse_hex16(name.substr(4, 16)).has_value();
+  return name.size() == 24 && name.starts_with("wal-") && name.ends_with(".log") &&
+         detail::parse_hex16(name.substr(4, 16)).has_value();
 }
 
 } // namespace
@@ -121,9 +121,9 @@ result<void> judge_damage(const std::string& path, std::string_view view, std::s
                  where + " in a segment that is not the last (" + found.problem + ")"};
   if (found.what == damage::damaged_record)
     return error{errc::corrupt_data,
-                 where + " (" + found.problem + "): its whole declared length of "
-                   + std::to_string(found.size)
-                   + " bytes is in the file, so this is not a torn write; refusing to start "
+                 where + " (" + found.problem + "): its whole declared length of " +
+                     std::to_string(found.size) +
+                     " bytes is in the file, so this is not a torn write; refusing to start "
                      "rather than drop acknowledged data"};
   if (found.what == damage::zeros)
     return {};
@@ -132,9 +132,9 @@ result<void> judge_damage(const std::string& path, std::string_view view, std::s
   for (std::size_t probe = at + 1; probe < view.size(); ++probe)
     if (intact_record_at(view, probe) != 0)
       return error{errc::corrupt_data,
-                   where + " (" + found.problem + ") is followed by a valid record at offset "
-                     + std::to_string(probe)
-                     + "; this is not a torn write, refusing to drop acknowledged data"};
+                   where + " (" + found.problem + ") is followed by a valid record at offset " +
+                       std::to_string(probe) +
+                       "; this is not a torn write, refusing to drop acknowledged data"};
   return {};
 }
 
@@ -158,18 +158,18 @@ result<wal> wal::open(const options& opts, const visitor& visit, replay_report* 
     auto path = log.segment_path(number);
     bool last = i + 1 == log.segments_.size();
     if (i > 0 && number != log.segments_[i - 1] + 1)
-      return error{errc::corrupt_data, "WAL segment " + log.segment_path(log.segments_[i - 1] + 1)
-                                         + " is missing (found " + path + " after "
-                                         + log.segment_path(log.segments_[i - 1]) + ")"};
+      return error{errc::corrupt_data, "WAL segment " + log.segment_path(log.segments_[i - 1] + 1) +
+                                           " is missing (found " + path + " after " +
+                                           log.segment_path(log.segments_[i - 1]) + ")"};
     auto bytes = read_whole_file(path);
     if (!bytes)
       return std::move(bytes).error();
     std::string_view view{*bytes};
     std::size_t at = 0;
-    bool header_ok = view.size() >= segment_header_size
-                     && view.substr(0, 4) == std::string_view{segment_magic, 4}
-                     && static_cast<std::uint8_t>(view[4]) == segment_format
-                     && get_le(view, 8, 8) == number;
+    bool header_ok = view.size() >= segment_header_size &&
+                     view.substr(0, 4) == std::string_view{segment_magic, 4} &&
+                     static_cast<std::uint8_t>(view[4]) == segment_format &&
+                     get_le(view, 8, 8) == number;
     if (header_ok) {
       at = segment_header_size;
     } else if (!(last && view.size() < segment_header_size)) {
@@ -272,10 +272,10 @@ result<std::uint64_t> wal::append(std::uint8_t type, std::string_view payload) {
   if (type == 0)
     return error{errc::invalid_argument, "WAL record type 0 is reserved"};
   if (payload.size() > max_record_bytes)
-    return error{errc::value_too_large, "WAL record of " + std::to_string(payload.size())
-                                          + " bytes exceeds " + std::to_string(max_record_bytes)};
-  if (segment_size_ > segment_header_size
-      && segment_size_ + record_header_size + payload.size() > opts_.segment_bytes) {
+    return error{errc::value_too_large, "WAL record of " + std::to_string(payload.size()) +
+                                            " bytes exceeds " + std::to_string(max_record_bytes)};
+  if (segment_size_ > segment_header_size &&
+      segment_size_ + record_header_size + payload.size() > opts_.segment_bytes) {
     if (auto ok = roll(); !ok)
       return std::move(ok).error();
   }

@@ -2,12 +2,12 @@
 // when a loss is reported, what moves the deadline, and that listeners are
 // told once. Time is passed in; only the test of a call under way on
 // another thread waits (20 ms) for what must not happen.
-#include <boost/test/unit_test.hpp>
+#include "session_deadline.hpp"
+
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <future>
 #include <thread>
-
-#include "session_deadline.hpp"
 
 using dref::detail::session_deadline;
 using namespace std::chrono_literals;

@@ -126,7 +126,8 @@ BOOST_AUTO_TEST_CASE(a_frame_the_inspection_refuses_breaks_the_stream) {
   BOOST_TEST(refused->kind == dref::net::frame_refusal::forbidden);
   BOOST_TEST(refused->operation == dref::net::routed_message);
   BOOST_TEST(frames.broken());
-  BOOST_TEST(frames.feed(bytes_of(frame_of(dref::net::direct_message, "fine")), no_routed).has_value());
+  BOOST_TEST(
+      frames.feed(bytes_of(frame_of(dref::net::direct_message, "fine")), no_routed).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -139,18 +139,18 @@ BOOST_AUTO_TEST_CASE(a_counter_prints_its_value_as_a_number) {
 
 BOOST_AUTO_TEST_CASE(a_removal_prints_the_version_it_had_or_absent) {
   BOOST_TEST(render(ref_removed{"ks/a", true, 9}, output_format::text) == "removed version 9\n");
-  BOOST_TEST(render(ref_removed{"ks/a", false, 0}, output_format::text)
-             == "absent: nothing removed\n");
-  BOOST_TEST(render(ref_removed{"ks/a", true, 9}, output_format::json)
-             == "{\"id\":\"ks/a\",\"removed\":true,\"version\":9}\n");
+  BOOST_TEST(render(ref_removed{"ks/a", false, 0}, output_format::text) ==
+             "absent: nothing removed\n");
+  BOOST_TEST(render(ref_removed{"ks/a", true, 9}, output_format::json) ==
+             "{\"id\":\"ks/a\",\"removed\":true,\"version\":9}\n");
 }
 
 BOOST_AUTO_TEST_CASE(a_listing_is_a_table_or_ids_with_its_revision) {
   id_listing listed{"ks/", {{"ks/a", 3}, {"ks/bb", 12}}, 12, 12, true};
   BOOST_TEST(render(listed, output_format::text) == "ID     VERSION\nks/a   3\nks/bb  12\n");
-  BOOST_TEST(render(listed, output_format::json)
-             == "{\"prefix\":\"ks/\",\"revision\":12,\"consistent\":true,\"more\":true,"
-                "\"ids\":[{\"id\":\"ks/a\",\"version\":3},{\"id\":\"ks/bb\",\"version\":12}]}\n");
+  BOOST_TEST(render(listed, output_format::json) ==
+             "{\"prefix\":\"ks/\",\"revision\":12,\"consistent\":true,\"more\":true,"
+             "\"ids\":[{\"id\":\"ks/a\",\"version\":3},{\"id\":\"ks/bb\",\"version\":12}]}\n");
   listed.last_revision = 14; // the keyspace changed between pages
   BOOST_TEST(render(listed, output_format::json).find("\"consistent\":false") != std::string::npos);
 }

@@ -14,8 +14,8 @@ int main() {
     std::cerr << cfg.error().to_string() << '\n';
     return 1;
   }
-  dref::protocol::hello hello{dref::protocol::wire_format_version, cfg->cluster_id,
-                              cfg->node_id, "consumer"};
+  dref::protocol::hello hello{dref::protocol::wire_format_version, cfg->cluster_id, cfg->node_id,
+                              "consumer"};
   auto decoded = dref::protocol::decode<dref::protocol::hello>(dref::protocol::encode(hello));
   if (!decoded || !(*decoded == hello))
     return 1;

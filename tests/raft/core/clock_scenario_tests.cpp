@@ -2,11 +2,10 @@
 // pauses themselves, ReadIndex reads staying fresh under both, and the
 // reason lease reads stay off (read_mode::lease in raft/core's node.hpp
 // states the bound these scenarios stand on either side of).
-#include <boost/test/unit_test.hpp>
-
-#include <string>
-
 #include "scenario_support.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <string>
 
 using namespace dref::test::sim;
 using dref::raft::core::read_mode;

@@ -9,16 +9,15 @@
 //
 // Options after `--`: --seeds N (default 10000), --seed S (replay one seed),
 // --first S (first seed of a --seeds run, default 1).
-#include <boost/test/unit_test.hpp>
+#include "sim_cluster.hpp"
 
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "sim_cluster.hpp"
 
 using namespace dref::test::sim;
 using dref::raft::core::role;
@@ -93,7 +92,9 @@ struct seed_failure {
 class random_run {
 public:
   random_run(std::uint64_t seed, bool trace)
-    : chaos_(seed * 0x2545F4914F6CDD1Dull + 17), opts_(make_options(seed, chaos_)), c_(opts_) {
+      : chaos_(seed * 0x2545F4914F6CDD1Dull + 17)
+      , opts_(make_options(seed, chaos_))
+      , c_(opts_) {
     c_.trace = trace;
     if (trace)
       std::cerr << "options: nodes " << opts_.nodes << " pre_vote " << opts_.pre_vote
@@ -114,13 +115,13 @@ public:
     if (!c_.violation().empty())
       return failure();
     if (!l)
-      return seed_failure{c_.now(), "no leader within " + std::to_string(leader_ticks)
-                                      + " ticks after healing"};
+      return seed_failure{c_.now(), "no leader within " + std::to_string(leader_ticks) +
+                                        " ticks after healing"};
     if (!c_.commit_through_leader("final", commit_ticks)) {
       if (!c_.violation().empty())
         return failure();
-      return seed_failure{c_.now(), "no command committed on every member within "
-                                      + std::to_string(commit_ticks) + " ticks after healing"};
+      return seed_failure{c_.now(), "no command committed on every member within " +
+                                        std::to_string(commit_ticks) + " ticks after healing"};
     }
     if (!c_.violation().empty())
       return failure();
@@ -144,8 +145,8 @@ private:
     // safety (which must not depend on them) and for liveness.
     o.pre_vote = chance(chaos, 0.8);
     o.check_quorum = chance(chaos, 0.8);
-    o.reads = chance(chaos, 0.8) ? dref::raft::core::read_mode::safe
-                                 : dref::raft::core::read_mode::lease;
+    o.reads =
+        chance(chaos, 0.8) ? dref::raft::core::read_mode::safe : dref::raft::core::read_mode::lease;
     // Lease reads are safe only within their skew bound ((1 + d) / (1 - d)
     // <= 9/8 at 10 election ticks: d <= 1/17) and without pauses. Without
     // pre-vote, a node with a stale log whose clock runs well ahead of the
@@ -206,8 +207,8 @@ private:
       auto to = pick_from(chaos_, up);
       auto context = "read" + std::to_string(++read_count_);
       if (c_.read_index(to, context))
-        note(context + " issued at " + std::to_string(to) + ", known committed "
-             + std::to_string(c_.highest_known_commit()));
+        note(context + " issued at " + std::to_string(to) + ", known committed " +
+             std::to_string(c_.highest_known_commit()));
     }
     // A paused node may be killed too.
     if (auto alive = nodes_where(&cluster::alive); alive.size() > 1 && chance(chaos_, 0.01))
@@ -287,11 +288,10 @@ private:
     if (r)
       note("proposed at " + std::to_string(*r) + " via " + std::to_string(to));
     // A follower that knows the leader must name it, so clients can go there.
-    if (!r && r.error().code == dref::errc::not_leader && c_.at(to).leader() != 0
-        && r.error().message.find("node " + std::to_string(c_.at(to).leader()))
-             == std::string::npos)
-      c_.fail("not_leader answer from node " + std::to_string(to)
-              + " does not name the known leader: " + r.error().message);
+    if (!r && r.error().code == dref::errc::not_leader && c_.at(to).leader() != 0 &&
+        r.error().message.find("node " + std::to_string(c_.at(to).leader())) == std::string::npos)
+      c_.fail("not_leader answer from node " + std::to_string(to) +
+              " does not name the known leader: " + r.error().message);
   }
 
   void change_membership() {
@@ -319,9 +319,9 @@ private:
       return;
     }
     auto r = c_.at(*l).propose_conf_change(change);
-    note("conf change type " + std::to_string(static_cast<int>(change.type)) + " node "
-         + std::to_string(change.node) + " via " + std::to_string(*l) + ": "
-         + (r ? "index " + std::to_string(*r) : r.error().message));
+    note("conf change type " + std::to_string(static_cast<int>(change.type)) + " node " +
+         std::to_string(change.node) + " via " + std::to_string(*l) + ": " +
+         (r ? "index " + std::to_string(*r) : r.error().message));
   }
 
   void heal_everything() {
@@ -377,8 +377,7 @@ BOOST_AUTO_TEST_CASE(random_faults_keep_raft_safe_and_live) {
     random_run run(seed, opts.trace);
     if (auto f = run.run()) {
       ++failed;
-      std::cout << "seed " << seed << " failed at tick " << f->tick << ": " << f->what
-                << std::endl;
+      std::cout << "seed " << seed << " failed at tick " << f->tick << ": " << f->what << std::endl;
       BOOST_ERROR("seed " << seed << " failed at tick " << f->tick << ": " << f->what);
       if (failed >= 10)
         break; // enough to work on; the rest would only repeat
@@ -399,8 +398,8 @@ BOOST_AUTO_TEST_CASE(seeds_that_found_bugs_stay_fixed) {
   for (std::uint64_t seed : {29u, 2205u, 10u, 9011u, 430u, 59u}) {
     random_run run(seed, false);
     auto f = run.run();
-    BOOST_TEST(!f.has_value(), "seed " << seed << " failed at tick " << (f ? f->tick : 0)
-                                        << ": " << (f ? f->what : std::string{}));
+    BOOST_TEST(!f.has_value(), "seed " << seed << " failed at tick " << (f ? f->tick : 0) << ": "
+                                       << (f ? f->what : std::string{}));
   }
 }
 

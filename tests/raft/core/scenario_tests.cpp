@@ -2,14 +2,13 @@
 // one situation from the Raft paper or dissertation and checks the outcome;
 // the cluster's safety checker runs after every step as well, so every test
 // also ends by requiring that no violation was seen.
-#include <boost/test/unit_test.hpp>
-
-#include <algorithm>
-#include <string>
-#include <vector>
-
 #include "dref/protocol/codec.hpp"
 #include "scenario_support.hpp"
+
+#include <algorithm>
+#include <boost/test/unit_test.hpp>
+#include <string>
+#include <vector>
 
 using namespace dref::test::sim;
 using dref::errc;
@@ -159,12 +158,12 @@ BOOST_AUTO_TEST_CASE(an_append_reaching_back_into_the_committed_prefix_still_add
 BOOST_AUTO_TEST_CASE(figure_7_followers_converge_to_the_leaders_log) {
   const std::vector<std::uint64_t> leader_log{1, 1, 1, 4, 4, 5, 5, 6, 6, 6};
   const std::vector<std::pair<char, std::vector<std::uint64_t>>> followers{
-    {'a', {1, 1, 1, 4, 4, 5, 5, 6, 6}},
-    {'b', {1, 1, 1, 4}},
-    {'c', {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6}},
-    {'d', {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7}},
-    {'e', {1, 1, 1, 4, 4, 4, 4}},
-    {'f', {1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3}},
+      {'a', {1, 1, 1, 4, 4, 5, 5, 6, 6}},
+      {'b', {1, 1, 1, 4}},
+      {'c', {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6}},
+      {'d', {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7}},
+      {'e', {1, 1, 1, 4, 4, 4, 4}},
+      {'f', {1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3}},
   };
   for (const auto& [name, follower_log] : followers) {
     BOOST_TEST_CONTEXT("case " << name) {
@@ -337,8 +336,7 @@ BOOST_AUTO_TEST_CASE(followers_ignore_disruptive_votes_while_they_hear_a_leader)
   const auto& log = c.at(disruptor).log();
   std::size_t answers = 0;
   c.on_send = [&](const message& m) {
-    answers += m.to == disruptor
-               && std::holds_alternative<protocol::raft_vote_response>(m.payload);
+    answers += m.to == disruptor && std::holds_alternative<protocol::raft_vote_response>(m.payload);
     return true;
   };
   protocol::raft_vote_request request{log.last_index(), log.last_term(), false, false};

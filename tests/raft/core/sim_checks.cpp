@@ -36,8 +36,8 @@ void cluster::check_leaders() {
       continue;
     auto [it, fresh] = leader_of_term_.try_emplace(n->term(), id);
     if (!fresh && it->second != id) {
-      fail("election safety: nodes " + std::to_string(it->second) + " and " + std::to_string(id)
-           + " both lead term " + std::to_string(n->term()));
+      fail("election safety: nodes " + std::to_string(it->second) + " and " + std::to_string(id) +
+           " both lead term " + std::to_string(n->term()));
       return;
     }
     if (checked_leader_term_[id] == n->term())
@@ -52,8 +52,8 @@ void cluster::check_leaders() {
       if (c->second.known_in_term > n->term())
         continue;
       if (log.term(c->first) != c->second.term) {
-        fail("leader completeness: leader " + std::to_string(id) + " of term "
-             + std::to_string(n->term()) + " lacks committed entry " + std::to_string(c->first));
+        fail("leader completeness: leader " + std::to_string(id) + " of term " +
+             std::to_string(n->term()) + " lacks committed entry " + std::to_string(c->first));
         return;
       }
     }
@@ -77,17 +77,16 @@ void cluster::check_new_entries(node_id id, const std::vector<raft::core::entry>
       if (e.index <= theirs.snapshot_index() || theirs.term(e.index) != e.term)
         continue;
       if (!(theirs.at(e.index) == e)) {
-        fail("log matching: nodes " + std::to_string(id) + " and " + std::to_string(other)
-             + " hold different entries at index " + std::to_string(e.index) + " term "
-             + std::to_string(e.term));
+        fail("log matching: nodes " + std::to_string(id) + " and " + std::to_string(other) +
+             " hold different entries at index " + std::to_string(e.index) + " term " +
+             std::to_string(e.term));
         return;
       }
       auto a = mine.term(e.index - 1);
       auto b = theirs.term(e.index - 1);
       if (a && b && *a != *b) {
-        fail("log matching: nodes " + std::to_string(id) + " and " + std::to_string(other)
-             + " agree at " + std::to_string(e.index) + " but not at "
-             + std::to_string(e.index - 1));
+        fail("log matching: nodes " + std::to_string(id) + " and " + std::to_string(other) +
+             " agree at " + std::to_string(e.index) + " but not at " + std::to_string(e.index - 1));
         return;
       }
     }
@@ -104,8 +103,8 @@ void cluster::check_dropped_entries(node_id id, const std::vector<raft::core::en
       continue;
     auto c = committed_.find(e.index);
     if (c != committed_.end() && c->second.term == e.term) {
-      fail("node " + std::to_string(id) + " dropped committed entry " + std::to_string(e.index)
-           + " of term " + std::to_string(e.term) + " from storage");
+      fail("node " + std::to_string(id) + " dropped committed entry " + std::to_string(e.index) +
+           " of term " + std::to_string(e.term) + " from storage");
       return;
     }
   }
@@ -120,9 +119,9 @@ void cluster::check_durable_log(node_id id) {
       break;
     auto c = committed_.find(e.index);
     if (c != committed_.end() && c->second.term != e.term) {
-      fail("node " + std::to_string(id) + " persisted entry " + std::to_string(e.index)
-           + " of term " + std::to_string(e.term) + " as committed, the cluster committed term "
-           + std::to_string(c->second.term));
+      fail("node " + std::to_string(id) + " persisted entry " + std::to_string(e.index) +
+           " of term " + std::to_string(e.term) + " as committed, the cluster committed term " +
+           std::to_string(c->second.term));
       return;
     }
   }
@@ -146,10 +145,9 @@ void cluster::check_read(node_id id, const raft::core::read_state& read) {
   auto found = requested_reads_.find({id, read.context});
   if (found == requested_reads_.end() || read.index >= found->second.known_commit)
     return;
-  fail("stale read: node " + std::to_string(id) + " answered read " + read.context
-       + " at index " + std::to_string(read.index) + ", but index "
-       + std::to_string(found->second.known_commit)
-       + " was committed when it was requested at tick " + std::to_string(found->second.at));
+  fail("stale read: node " + std::to_string(id) + " answered read " + read.context + " at index " +
+       std::to_string(read.index) + ", but index " + std::to_string(found->second.known_commit) +
+       " was committed when it was requested at tick " + std::to_string(found->second.at));
 }
 
 void cluster::fail(std::string what) {

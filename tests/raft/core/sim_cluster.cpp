@@ -26,51 +26,54 @@ std::uint64_t digest_of(std::uint64_t prev, const raft::core::entry& e) {
 } // namespace
 
 std::string describe(const raft::core::message& msg) {
-  std::string out = std::to_string(msg.from) + "->" + std::to_string(msg.to) + " t"
-                    + std::to_string(msg.term) + " ";
+  std::string out = std::to_string(msg.from) + "->" + std::to_string(msg.to) + " t" +
+                    std::to_string(msg.term) + " ";
   auto num = [](std::uint64_t v) { return std::to_string(v); };
   std::visit(
-    [&](const auto& p) {
-      using T = std::decay_t<decltype(p)>;
-      namespace pr = protocol;
-      if constexpr (std::is_same_v<T, pr::raft_vote_request>)
-        out += std::string(p.pre_vote ? "prevote" : "vote") + " last=" + num(p.last_log_index)
-               + "/" + num(p.last_log_term) + (p.leader_transfer ? " transfer" : "");
-      else if constexpr (std::is_same_v<T, pr::raft_vote_response>)
-        out += std::string(p.pre_vote ? "prevote" : "vote") + (p.granted ? " granted" : " denied");
-      else if constexpr (std::is_same_v<T, pr::raft_append_entries>) {
-        out += "append prev=" + num(p.prev_index) + "/" + num(p.prev_term) + " commit="
-               + num(p.commit) + " entries=[";
-        for (const auto& e : p.entries)
-          out += num(e.index) + "/" + num(e.term) + " ";
-        out += "]";
-      } else if constexpr (std::is_same_v<T, pr::raft_append_response>)
-        out += std::string(p.success ? "append ok match=" + num(p.match_index)
-                                     : "append reject at=" + num(p.rejected_index) + " hint="
-                                         + num(p.hint_index) + "/" + num(p.hint_term));
-      else if constexpr (std::is_same_v<T, pr::raft_heartbeat>)
-        out += "heartbeat commit=" + num(p.commit) + " ctx=" + p.read_context;
-      else if constexpr (std::is_same_v<T, pr::raft_heartbeat_response>)
-        out += "heartbeat ok ctx=" + p.read_context;
-      else if constexpr (std::is_same_v<T, pr::raft_install_snapshot>)
-        out += "snapshot " + num(p.metadata.index) + "/" + num(p.metadata.term) + " offset="
-               + num(p.offset) + " len=" + num(p.chunk.size()) + (p.done ? " done" : "");
-      else if constexpr (std::is_same_v<T, pr::raft_install_snapshot_response>)
-        out += "snapshot ok " + num(p.index) + " next=" + num(p.next_offset)
-               + (p.done ? " done" : "");
-      else if constexpr (std::is_same_v<T, pr::raft_timeout_now>)
-        out += "timeout_now";
-      else if constexpr (std::is_same_v<T, pr::raft_read_index_request>)
-        out += "read " + p.context;
-      else
-        out += "read ok " + p.context + " at " + num(p.index);
-    },
-    msg.payload);
+      [&](const auto& p) {
+        using T = std::decay_t<decltype(p)>;
+        namespace pr = protocol;
+        if constexpr (std::is_same_v<T, pr::raft_vote_request>)
+          out += std::string(p.pre_vote ? "prevote" : "vote") + " last=" + num(p.last_log_index) +
+                 "/" + num(p.last_log_term) + (p.leader_transfer ? " transfer" : "");
+        else if constexpr (std::is_same_v<T, pr::raft_vote_response>)
+          out +=
+              std::string(p.pre_vote ? "prevote" : "vote") + (p.granted ? " granted" : " denied");
+        else if constexpr (std::is_same_v<T, pr::raft_append_entries>) {
+          out += "append prev=" + num(p.prev_index) + "/" + num(p.prev_term) +
+                 " commit=" + num(p.commit) + " entries=[";
+          for (const auto& e : p.entries)
+            out += num(e.index) + "/" + num(e.term) + " ";
+          out += "]";
+        } else if constexpr (std::is_same_v<T, pr::raft_append_response>)
+          out += std::string(p.success ? "append ok match=" + num(p.match_index)
+                                       : "append reject at=" + num(p.rejected_index) +
+                                             " hint=" + num(p.hint_index) + "/" + num(p.hint_term));
+        else if constexpr (std::is_same_v<T, pr::raft_heartbeat>)
+          out += "heartbeat commit=" + num(p.commit) + " ctx=" + p.read_context;
+        else if constexpr (std::is_same_v<T, pr::raft_heartbeat_response>)
+          out += "heartbeat ok ctx=" + p.read_context;
+        else if constexpr (std::is_same_v<T, pr::raft_install_snapshot>)
+          out += "snapshot " + num(p.metadata.index) + "/" + num(p.metadata.term) +
+                 " offset=" + num(p.offset) + " len=" + num(p.chunk.size()) +
+                 (p.done ? " done" : "");
+        else if constexpr (std::is_same_v<T, pr::raft_install_snapshot_response>)
+          out += "snapshot ok " + num(p.index) + " next=" + num(p.next_offset) +
+                 (p.done ? " done" : "");
+        else if constexpr (std::is_same_v<T, pr::raft_timeout_now>)
+          out += "timeout_now";
+        else if constexpr (std::is_same_v<T, pr::raft_read_index_request>)
+          out += "read " + p.context;
+        else
+          out += "read ok " + p.context + " at " + num(p.index);
+      },
+      msg.payload);
   return out;
 }
 
 cluster::cluster(options opts, std::map<node_id, raft::core::persisted_state> initial_disks)
-  : opts_(opts), rng_(opts.seed) {
+    : opts_(opts)
+    , rng_(opts.seed) {
   for (node_id id = 1; id <= opts_.nodes; ++id)
     initial_.push_back(id);
   for (auto id : initial_) {
@@ -89,7 +92,7 @@ void cluster::add_clock(node_id id) {
   if (opts_.max_clock_drift <= 0)
     return;
   const auto drift = std::min<std::uint64_t>(
-    clock_unit - 1, static_cast<std::uint64_t>(std::llround(opts_.max_clock_drift * clock_unit)));
+      clock_unit - 1, static_cast<std::uint64_t>(std::llround(opts_.max_clock_drift * clock_unit)));
   // mt19937_64's output is specified exactly, the distributions' are not.
   clock.rate = clock_unit - drift + rng_() % (2 * drift + 1);
   clock.phase = rng_() % clock_unit;
@@ -117,9 +120,13 @@ bool cluster::alive(node_id id) const {
   return found != nodes_.end() && found->second != nullptr;
 }
 
-bool cluster::running(node_id id) const { return alive(id) && !clocks_.at(id).paused; }
+bool cluster::running(node_id id) const {
+  return alive(id) && !clocks_.at(id).paused;
+}
 
-bool cluster::paused(node_id id) const { return alive(id) && clocks_.at(id).paused; }
+bool cluster::paused(node_id id) const {
+  return alive(id) && clocks_.at(id).paused;
+}
 
 std::vector<node_id> cluster::ids() const {
   std::vector<node_id> out;
@@ -184,7 +191,8 @@ void cluster::send(const raft::core::message& msg) {
   for (int i = 0; i < copies; ++i) {
     std::uint64_t delay = 1;
     if (opts_.max_delay > 0)
-      delay += static_cast<std::uint64_t>(std::uniform_int_distribution<int>(0, opts_.max_delay)(rng_));
+      delay +=
+          static_cast<std::uint64_t>(std::uniform_int_distribution<int>(0, opts_.max_delay)(rng_));
     network_.push_back(in_flight_message{now_ + delay, rng_(), msg});
   }
 }
@@ -222,8 +230,8 @@ void cluster::inject(const raft::core::message& msg) {
 void cluster::apply(node_id id, const raft::core::entry& e) {
   auto& sm = machines_[id];
   if (e.index != sm.applied + 1) {
-    fail("node " + std::to_string(id) + " applied index " + std::to_string(e.index) + " after "
-         + std::to_string(sm.applied));
+    fail("node " + std::to_string(id) + " applied index " + std::to_string(e.index) + " after " +
+         std::to_string(sm.applied));
     return;
   }
   sm.applied = e.index;
@@ -240,11 +248,11 @@ void cluster::apply(node_id id, const raft::core::entry& e) {
     }
   }
   auto [it, fresh] = committed_.try_emplace(
-    e.index, committed_entry{e.term, sm.digest, e.data, nodes_[id]->term()});
+      e.index, committed_entry{e.term, sm.digest, e.data, nodes_[id]->term()});
   if (!fresh && (it->second.term != e.term || it->second.digest != sm.digest))
-    fail("state machine safety: node " + std::to_string(id) + " applied a different command at "
-         + std::to_string(e.index) + " (term " + std::to_string(e.term) + " vs "
-         + std::to_string(it->second.term) + ")");
+    fail("state machine safety: node " + std::to_string(id) + " applied a different command at " +
+         std::to_string(e.index) + " (term " + std::to_string(e.term) + " vs " +
+         std::to_string(it->second.term) + ")");
 }
 
 void cluster::process_ready(node_id id) {
@@ -301,15 +309,14 @@ void cluster::complete_write(node_id id, const raft::core::ready& rd) {
     disk.entries.clear();
     auto& sm = machines_[id];
     if (sm.applied > disk.snapshot.index)
-      fail("node " + std::to_string(id) + " was handed a snapshot at "
-           + std::to_string(disk.snapshot.index) + " after applying "
-           + std::to_string(sm.applied));
+      fail("node " + std::to_string(id) + " was handed a snapshot at " +
+           std::to_string(disk.snapshot.index) + " after applying " + std::to_string(sm.applied));
     sm.applied = disk.snapshot.index;
     sm.digest = std::stoull(disk.snapshot_data);
     auto found = committed_.find(sm.applied);
     if (found != committed_.end() && found->second.digest != sm.digest)
-      fail("node " + std::to_string(id) + " installed a snapshot that differs at "
-           + std::to_string(sm.applied));
+      fail("node " + std::to_string(id) + " installed a snapshot that differs at " +
+           std::to_string(sm.applied));
   }
   if (rd.hard)
     disk.hard = *rd.hard;
@@ -318,13 +325,12 @@ void cluster::complete_write(node_id id, const raft::core::ready& rd) {
     auto keep = first > disk.snapshot.index ? first - disk.snapshot.index - 1 : 0;
     if (disk.entries.size() > keep) {
       check_dropped_entries(
-        id, {disk.entries.begin() + static_cast<std::ptrdiff_t>(keep), disk.entries.end()}, 0);
+          id, {disk.entries.begin() + static_cast<std::ptrdiff_t>(keep), disk.entries.end()}, 0);
       disk.entries.resize(keep);
     }
     if (disk.entries.size() != keep)
-      fail("node " + std::to_string(id) + " handed storage entries from "
-           + std::to_string(first) + " leaving a gap after "
-           + std::to_string(disk.snapshot.index + disk.entries.size()));
+      fail("node " + std::to_string(id) + " handed storage entries from " + std::to_string(first) +
+           " leaving a gap after " + std::to_string(disk.snapshot.index + disk.entries.size()));
     for (const auto& e : rd.entries)
       if (e.index > disk.snapshot.index)
         disk.entries.push_back(e);
@@ -400,9 +406,9 @@ void cluster::settle(int max_rounds) {
     network_ = std::move(held);
     if (batch.empty())
       break;
-    std::sort(batch.begin(), batch.end(), [](const in_flight_message& a, const in_flight_message& b) {
-      return a.order < b.order;
-    });
+    std::sort(
+        batch.begin(), batch.end(),
+        [](const in_flight_message& a, const in_flight_message& b) { return a.order < b.order; });
     for (const auto& m : batch)
       deliver(m.msg);
     process_all_ready();
@@ -494,8 +500,8 @@ void cluster::restart(node_id id) {
     return;
   if (trace)
     std::cerr << now_ << " restart " << id << "\n";
-  nodes_[id] = std::make_unique<raft::core::node>(node_config(id, initial_member_[id]),
-                                                  disks_[id].state);
+  nodes_[id] =
+      std::make_unique<raft::core::node>(node_config(id, initial_member_[id]), disks_[id].state);
   auto& sm = machines_[id];
   const auto& disk = disks_[id].state;
   sm = {};
@@ -542,9 +548,13 @@ void cluster::partition(const std::set<node_id>& side_a) {
         blocked_.insert({a, b});
 }
 
-void cluster::cut(node_id from, node_id to) { blocked_.insert({from, to}); }
+void cluster::cut(node_id from, node_id to) {
+  blocked_.insert({from, to});
+}
 
-void cluster::heal_partitions() { blocked_.clear(); }
+void cluster::heal_partitions() {
+  blocked_.clear();
+}
 
 void cluster::heal() {
   blocked_.clear();

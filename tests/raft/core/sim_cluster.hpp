@@ -12,6 +12,8 @@
 // from options::seed, containers are ordered, and nothing reads the clock, so
 // one seed always replays the same run.
 
+#include "dref/raft/core/node.hpp"
+
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -22,8 +24,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include "dref/raft/core/node.hpp"
 
 namespace dref::test::sim {
 
@@ -78,8 +78,7 @@ struct state_machine {
 
 class cluster {
 public:
-  explicit cluster(options opts,
-                   std::map<node_id, raft::core::persisted_state> initial_disks = {});
+  explicit cluster(options opts, std::map<node_id, raft::core::persisted_state> initial_disks = {});
 
   // One step: every running node's clock advances by its rate and the node
   // ticks once per whole tick its clock crossed, due messages to running

@@ -1,10 +1,10 @@
-#include <boost/test/unit_test.hpp>
-#include <filesystem>
-#include <fstream>
-
 #include "dref/raft/storage/dir_lock.hpp"
 #include "dref/raft/storage/raft_storage.hpp"
 #include "scratch_dir.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
 
 using namespace dref::raft;
 using dref::errc;
@@ -29,7 +29,8 @@ std::vector<core::entry> make_entries(std::uint64_t from, std::uint64_t to, std:
   return out;
 }
 
-core::ready ready_with(std::vector<core::entry> entries, std::optional<core::hard_state> hard = {}) {
+core::ready ready_with(std::vector<core::entry> entries,
+                       std::optional<core::hard_state> hard = {}) {
   core::ready r;
   r.entries = std::move(entries);
   r.hard = hard;
@@ -125,7 +126,8 @@ BOOST_AUTO_TEST_CASE(compaction_keeps_the_tail_and_the_snapshot) {
     BOOST_REQUIRE(r.storage.save(ready_with(make_entries(1, 100, 1), core::hard_state{1, 1, 90})));
     auto tail = make_entries(81, 100, 1);
     BOOST_REQUIRE(r.storage.compact(make_snapshot(80, 1, "state@80"), {1, 1, 90}, tail));
-    BOOST_REQUIRE(r.storage.save(ready_with(make_entries(101, 102, 2), core::hard_state{2, 1, 101})));
+    BOOST_REQUIRE(
+        r.storage.save(ready_with(make_entries(101, 102, 2), core::hard_state{2, 1, 101})));
   }
   auto r = reopen(dir.str());
   BOOST_TEST(r.state.snapshot.index == 80u);
@@ -166,7 +168,8 @@ BOOST_AUTO_TEST_CASE(a_lost_snapshot_file_is_reported_as_corruption) {
   {
     auto r = reopen(dir.str());
     BOOST_REQUIRE(r.storage.save(ready_with(make_entries(1, 20, 1))));
-    BOOST_REQUIRE(r.storage.compact(make_snapshot(10, 1, "s"), {1, 1, 20}, make_entries(11, 20, 1)));
+    BOOST_REQUIRE(
+        r.storage.compact(make_snapshot(10, 1, "s"), {1, 1, 20}, make_entries(11, 20, 1)));
   }
   for (const auto& f : fs::directory_iterator{dir.path})
     if (f.path().extension() == ".snap")
@@ -210,7 +213,8 @@ BOOST_AUTO_TEST_CASE(stray_files_in_the_data_directory_are_reported_not_fatal) {
   {
     auto r = reopen(dir.str());
     BOOST_REQUIRE(r.storage.save(ready_with(make_entries(1, 20, 1))));
-    BOOST_REQUIRE(r.storage.compact(make_snapshot(10, 1, "s"), {1, 1, 20}, make_entries(11, 20, 1)));
+    BOOST_REQUIRE(
+        r.storage.compact(make_snapshot(10, 1, "s"), {1, 1, 20}, make_entries(11, 20, 1)));
   }
   for (const char* name : {"notes.txt", "wal-xyz", "snap-old.snap"})
     std::ofstream{dir.sub(name)} << "stray";

@@ -1,8 +1,8 @@
-#include <boost/test/unit_test.hpp>
-#include <fstream>
-
 #include "dref/raft/storage/snapshot_files.hpp"
 #include "scratch_dir.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <fstream>
 
 using namespace dref::raft::storage;
 namespace fs = std::filesystem;

@@ -1,15 +1,15 @@
-#include <boost/test/unit_test.hpp>
+#include "dref/raft/storage/dir_lock.hpp"
+#include "dref/raft/storage/wal.hpp"
+#include "scratch_dir.hpp"
+
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
 #include <random>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include "dref/raft/storage/dir_lock.hpp"
-#include "dref/raft/storage/wal.hpp"
-#include "scratch_dir.hpp"
 
 using namespace dref::raft::storage;
 using dref::errc;
@@ -29,14 +29,15 @@ struct replayed {
 };
 
 dref::result<std::pair<wal, replayed>> open_and_replay(const std::string& dir,
-                                                      std::uint64_t segment_bytes = 64 << 20) {
+                                                       std::uint64_t segment_bytes = 64 << 20) {
   replayed out;
-  auto log = wal::open({dir, segment_bytes},
-                       [&](std::uint8_t type, std::string_view payload) -> dref::result<void> {
-                         out.records.push_back({type, std::string{payload}});
-                         return {};
-                       },
-                       &out.report);
+  auto log = wal::open(
+      {dir, segment_bytes},
+      [&](std::uint8_t type, std::string_view payload) -> dref::result<void> {
+        out.records.push_back({type, std::string{payload}});
+        return {};
+      },
+      &out.report);
   if (!log)
     return std::move(log).error();
   return std::pair<wal, replayed>{std::move(*log), std::move(out)};
@@ -211,8 +212,8 @@ void flip_byte(const std::string& path, std::uintmax_t offset) {
 // refused, naming the file and the offset, and nothing is cut off.
 BOOST_AUTO_TEST_CASE(a_whole_last_record_that_fails_its_check_is_corruption_at_its_offset) {
   // A payload byte, then a checksum byte, then the type byte.
-  for (std::uintmax_t into_record : {wal::record_header_size + 3, std::uintmax_t{9},
-                                     std::uintmax_t{4}}) {
+  for (std::uintmax_t into_record :
+       {wal::record_header_size + 3, std::uintmax_t{9}, std::uintmax_t{4}}) {
     dref::test::scratch_dir dir;
     auto records = sample_records(10, 11);
     records.push_back({2, "the last record, acknowledged once synced"});
@@ -243,8 +244,8 @@ BOOST_AUTO_TEST_CASE(a_short_last_record_is_a_torn_write_and_cut_off) {
   auto records = sample_records(10, 12);
   records.push_back({1, std::string(200, 'p')});
   auto last_size = wal::record_header_size + records.back().payload.size();
-  for (std::uintmax_t kept : {std::uintmax_t{5}, wal::record_header_size,
-                              wal::record_header_size + 100, last_size - 1}) {
+  for (std::uintmax_t kept :
+       {std::uintmax_t{5}, wal::record_header_size, wal::record_header_size + 100, last_size - 1}) {
     dref::test::scratch_dir dir;
     {
       auto [log, got] = must_open(dir.str());
@@ -303,8 +304,11 @@ BOOST_AUTO_TEST_CASE(stray_files_are_skipped_and_reported) {
     auto [log, got] = must_open(dir.str());
     append_all(log, records);
   }
-  std::vector<std::string> strays{"notes.txt", "wal-xyz", "wal-zzzzzzzzzzzzzzzz.log",
-                                  "wal-0x00000000000001.log", "wal-000000000000000A.log",
+  std::vector<std::string> strays{"notes.txt",
+                                  "wal-xyz",
+                                  "wal-zzzzzzzzzzzzzzzz.log",
+                                  "wal-0x00000000000001.log",
+                                  "wal-000000000000000A.log",
                                   "wal-0000000000000000.log.bak"};
   for (const auto& name : strays)
     std::ofstream{dir.sub(name)} << "not a segment";
@@ -330,9 +334,8 @@ BOOST_AUTO_TEST_CASE(the_sync_failpoint_fails_the_nth_sync_and_the_log_stays_sto
   {
     wal::options opts{dir.str()};
     opts.faults.fail_sync_at = 3; // 1: the new segment's header, 2 and 3: two syncs
-    auto log = wal::open(opts, [](std::uint8_t, std::string_view) -> dref::result<void> {
-      return {};
-    });
+    auto log =
+        wal::open(opts, [](std::uint8_t, std::string_view) -> dref::result<void> { return {}; });
     BOOST_TEST_REQUIRE(log.has_value());
     BOOST_TEST_REQUIRE(log->append(1, "synced").has_value());
     BOOST_TEST_REQUIRE(log->sync().has_value());
@@ -438,8 +441,8 @@ BOOST_AUTO_TEST_CASE(synced_records_survive_kill_9) {
   auto [log, got] = must_open(dir.str(), 1 << 16);
   BOOST_TEST_REQUIRE(got.records.size() >= acknowledged + 1);
   for (std::uint32_t i = 0; i <= acknowledged; ++i)
-    BOOST_TEST_REQUIRE(got.records[i].payload
-                       == "record-" + std::to_string(i) + std::string(i % 200, 'x'));
+    BOOST_TEST_REQUIRE(got.records[i].payload ==
+                       "record-" + std::to_string(i) + std::string(i % 200, 'x'));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -454,8 +457,8 @@ BOOST_AUTO_TEST_CASE(a_second_holder_is_refused_with_the_first_pid) {
   if (child == 0) {
     auto second = dir_lock::acquire(dir.sub("data"));
     bool refused_clearly =
-      !second && second.error().message.find("pid " + std::to_string(::getppid()))
-                   != std::string::npos;
+        !second &&
+        second.error().message.find("pid " + std::to_string(::getppid())) != std::string::npos;
     ::_exit(refused_clearly ? 0 : 1);
   }
   int status = 0;
@@ -466,7 +469,10 @@ BOOST_AUTO_TEST_CASE(a_second_holder_is_refused_with_the_first_pid) {
 
 BOOST_AUTO_TEST_CASE(the_lock_is_free_again_after_release) {
   dref::test::scratch_dir dir;
-  { auto first = dir_lock::acquire(dir.sub("data")); BOOST_TEST_REQUIRE(first.has_value()); }
+  {
+    auto first = dir_lock::acquire(dir.sub("data"));
+    BOOST_TEST_REQUIRE(first.has_value());
+  }
   auto again = dir_lock::acquire(dir.sub("data"));
   BOOST_TEST(again.has_value());
 }

@@ -9,11 +9,11 @@
 // T needs a cereal serialize() (or load/save) for the two built-in codecs;
 // cereal's headers for std types are included here.
 
+#include "dref/protocol/codec.hpp"
+
 #include <concepts>
 #include <string>
 #include <string_view>
-
-#include "dref/protocol/codec.hpp"
 
 namespace dref {
 
@@ -34,7 +34,8 @@ struct binary_codec {
     auto decoded = protocol::decode_body<T>(bytes, "value");
     if (!decoded)
       return error{errc::wrong_type, "stored bytes are not a binary-encoded value of this "
-                                     "type (" + decoded.error().message + ")"};
+                                     "type (" +
+                                         decoded.error().message + ")"};
     return decoded;
   }
 };

@@ -23,7 +23,8 @@ public:
 private:
   friend id auto_id(std::source_location);
   friend id manual_id(std::string_view);
-  explicit id(std::string text) : text_(std::move(text)) {}
+  explicit id(std::string text)
+      : text_(std::move(text)) {}
   std::string text_;
 };
 

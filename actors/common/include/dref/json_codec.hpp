@@ -3,12 +3,12 @@
 // readable by other languages and by drefctl. Kept out of codec.hpp so that
 // only the programs that use it compile cereal's JSON archive (RapidJSON).
 
+#include "dref/codec.hpp"
+
 #include <cereal/archives/json.hpp>
 #include <sstream>
 #include <string>
 #include <string_view>
-
-#include "dref/codec.hpp"
 
 namespace dref {
 

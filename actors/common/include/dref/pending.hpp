@@ -7,11 +7,11 @@
 // the actor terminates first. pending<void> calls on_value() with no
 // argument.
 
+#include "dref/protocol/result.hpp"
+
 #include <functional>
 #include <type_traits>
 #include <utility>
-
-#include "dref/protocol/result.hpp"
 
 namespace caf {
 class scheduled_actor;
@@ -24,7 +24,8 @@ class pending {
 public:
   using starter = std::function<void(std::function<void(result<R>)>)>;
 
-  explicit pending(starter start) : start_(std::move(start)) {}
+  explicit pending(starter start)
+      : start_(std::move(start)) {}
   pending(pending&&) noexcept = default;
   pending& operator=(pending&&) noexcept = default;
   pending(const pending&) = delete;

@@ -18,7 +18,8 @@ struct watch_handle;
 class subscription {
 public:
   subscription() = default;
-  explicit subscription(std::shared_ptr<detail::watch_handle> handle) : handle_(std::move(handle)) {}
+  explicit subscription(std::shared_ptr<detail::watch_handle> handle)
+      : handle_(std::move(handle)) {}
   subscription(subscription&&) noexcept = default;
   subscription& operator=(subscription&&) noexcept = default;
   ~subscription() { cancel(); }

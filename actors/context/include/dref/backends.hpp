@@ -5,6 +5,11 @@
 // the cluster's administration), or a connection to a Redis server. Make
 // a dref::context on one of them.
 
+#include "dref/config/node_config.hpp"
+#include "dref/protocol/admin.hpp"
+#include "dref/protocol/result.hpp"
+#include "dref/store/limits.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -12,22 +17,17 @@
 #include <string>
 #include <vector>
 
-#include "dref/config/node_config.hpp"
-#include "dref/protocol/admin.hpp"
-#include "dref/protocol/result.hpp"
-#include "dref/store/limits.hpp"
-
 namespace caf {
 class actor;
 class actor_system;
-}
+} // namespace caf
 
 namespace dref {
 
 namespace detail {
 struct backend_handle;
 struct backend_access;
-}
+} // namespace detail
 
 // A memory backend for several contexts in one process.
 class memory_backend {

@@ -9,6 +9,19 @@
 // Destroy every context before its actor_system: the system waits for the
 // backend actors to stop.
 
+#include "dref/backends.hpp"
+#include "dref/codec.hpp"
+#include "dref/config/node_config.hpp"
+#include "dref/delay.hpp"
+#include "dref/election.hpp"
+#include "dref/id.hpp"
+#include "dref/lock.hpp"
+#include "dref/pending.hpp"
+#include "dref/promise.hpp"
+#include "dref/ref.hpp"
+#include "dref/topic.hpp"
+#include "dref/txn.hpp"
+
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -16,23 +29,10 @@
 #include <source_location>
 #include <type_traits>
 
-#include "dref/backends.hpp"
-#include "dref/codec.hpp"
-#include "dref/config/node_config.hpp"
-#include "dref/id.hpp"
-#include "dref/lock.hpp"
-#include "dref/pending.hpp"
-#include "dref/delay.hpp"
-#include "dref/election.hpp"
-#include "dref/promise.hpp"
-#include "dref/topic.hpp"
-#include "dref/ref.hpp"
-#include "dref/txn.hpp"
-
 namespace caf {
 class actor_system;
 class scheduled_actor;
-}
+} // namespace caf
 
 namespace dref {
 
@@ -43,11 +43,11 @@ struct context_access;
 // What make_or_join answers: the handle, and whether this call created the
 // value (false: it joined one that existed, left as it was).
 template <class T, class Codec = binary_codec<T>>
-  requires codec_for<Codec, T>
+requires codec_for<Codec, T>
 struct made {
   ref<T, Codec> handle;
   bool created = false;
-  std::uint64_t version = 0;  // of the value now stored (the existing one when joined)
+  std::uint64_t version = 0; // of the value now stored (the existing one when joined)
 };
 
 struct context_options {
@@ -75,52 +75,48 @@ public:
   // running the same binary), created with `initial` unless it exists: an
   // existing value is joined, never overwritten.
   template <class T, class Codec = binary_codec<T>>
-    requires codec_for<Codec, T>
-  ref<T, Codec> make(const T& initial,
-                     std::source_location where = std::source_location::current()) {
+  requires codec_for<Codec, T> ref<T, Codec>
+  make(const T& initial, std::source_location where = std::source_location::current()) {
     return make<T, Codec>(initial, auto_id(where));
   }
   // metadata: the value's metadata when this call creates it (as
   // set_metadata would set it; a joined value keeps its own).
   template <class T, class Codec = binary_codec<T>>
-    requires codec_for<Codec, T>
-  ref<T, Codec> make(const T& initial, const dref::id& id, protocol::metadata_map metadata = {}) {
+  requires codec_for<Codec, T> ref<T, Codec> make(const T& initial, const dref::id& id,
+                                                  protocol::metadata_map metadata = {}) {
     return make_or_join<T, Codec>(initial, id, std::move(metadata)).handle;
   }
   // make, also saying whether this call created the value or joined an
   // existing one (on every backend: one create-if-absent command decides).
   template <class T, class Codec = binary_codec<T>>
-    requires codec_for<Codec, T>
-  made<T, Codec> make_or_join(const T& initial, const dref::id& id,
-                              protocol::metadata_map metadata = {}) {
+  requires codec_for<Codec, T> made<T, Codec> make_or_join(const T& initial, const dref::id& id,
+                                                           protocol::metadata_map metadata = {}) {
     detail::ref_core core{impl_, id.str()};
     auto created = core.create(Codec::encode(initial), std::move(metadata)).value();
     return made<T, Codec>{ref<T, Codec>{std::move(core)}, created.created, created.version};
   }
   // The same from an actor (Self: any CAF scheduled actor; see ref.hpp).
   template <class T, class Codec = binary_codec<T>, class Self>
-    requires codec_for<Codec, T>
-  pending<made<T, Codec>> make_or_join(Self* self, const T& initial, const dref::id& id,
-                                       detail::timeout_ms timeout = {}) {
+  requires codec_for<Codec, T> pending<made<T, Codec>>
+  make_or_join(Self* self, const T& initial, const dref::id& id, detail::timeout_ms timeout = {}) {
     return make_or_join<T, Codec>(self, initial, id, protocol::metadata_map{}, timeout);
   }
   template <class T, class Codec = binary_codec<T>, class Self>
-    requires codec_for<Codec, T>
-  pending<made<T, Codec>> make_or_join(Self* self, const T& initial, const dref::id& id,
-                                       protocol::metadata_map metadata,
-                                       detail::timeout_ms timeout = {}) {
+  requires codec_for<Codec, T> pending<made<T, Codec>>
+  make_or_join(Self* self, const T& initial, const dref::id& id, protocol::metadata_map metadata,
+               detail::timeout_ms timeout = {}) {
     detail::ref_core core{impl_, id.str()};
     auto* scheduled = detail::as_scheduled(self);
-    return pending<made<T, Codec>>{
-      [core, scheduled, bytes = Codec::encode(initial), metadata = std::move(metadata),
-       timeout](std::function<void(result<made<T, Codec>>)> done) {
-        core.async_create(scheduled, bytes, metadata, timeout,
-                          [core, done = std::move(done)](result<protocol::res_created> got) {
-                            if (!got)
-                              return done(std::move(got).error());
-                            done(made<T, Codec>{ref<T, Codec>{core}, got->created, got->version});
-                          });
-      }};
+    return pending<made<T, Codec>>{[core, scheduled, bytes = Codec::encode(initial),
+                                    metadata = std::move(metadata),
+                                    timeout](std::function<void(result<made<T, Codec>>)> done) {
+      core.async_create(scheduled, bytes, metadata, timeout,
+                        [core, done = std::move(done)](result<protocol::res_created> got) {
+                          if (!got)
+                            return done(std::move(got).error());
+                          done(made<T, Codec>{ref<T, Codec>{core}, got->created, got->version});
+                        });
+    }};
   }
 
   // --- the keyspace: ids by prefix (store::store::list has the contract:
@@ -132,19 +128,16 @@ public:
   protocol::list_page list(const std::string& prefix, const std::string& after = {},
                            std::uint64_t limit = 0);
   result<protocol::list_page> try_list(const std::string& prefix, const std::string& after = {},
-                                       std::uint64_t limit = 0,
-                                       detail::timeout_ms timeout = {});
+                                       std::uint64_t limit = 0, detail::timeout_ms timeout = {});
   template <class Self>
-    requires std::is_class_v<Self>
-  pending<protocol::list_page> list(Self* self, const std::string& prefix,
-                                    const std::string& after = {}, std::uint64_t limit = 0,
-                                    detail::timeout_ms timeout = {}) {
+  requires std::is_class_v<Self> pending<protocol::list_page>
+  list(Self* self, const std::string& prefix, const std::string& after = {},
+       std::uint64_t limit = 0, detail::timeout_ms timeout = {}) {
     auto* scheduled = detail::as_scheduled(self);
-    return pending<protocol::list_page>{
-      [impl = impl_, scheduled, prefix, after, limit,
-       timeout](std::function<void(result<protocol::list_page>)> done) {
-        async_list(impl, scheduled, prefix, after, limit, timeout, std::move(done));
-      }};
+    return pending<protocol::list_page>{[impl = impl_, scheduled, prefix, after, limit, timeout](
+                                            std::function<void(result<protocol::list_page>)> done) {
+      async_list(impl, scheduled, prefix, after, limit, timeout, std::move(done));
+    }};
   }
 
   // --- prefix watches: f(id, change) (change.hpp) for each change of every
@@ -168,19 +161,17 @@ public:
   template <class T, class Codec = binary_codec<T>, class F>
   [[nodiscard]] subscription watch_prefix(const std::string& prefix, F f) {
     return watch_prefix_bytes(prefix, detail::typed_keyed_handler<T, Codec>(std::move(f)), {})
-      .value();
+        .value();
   }
   template <class T, class Codec = binary_codec<T>, class Self, class F>
-    requires std::is_class_v<Self>
-  pending<subscription> watch_prefix(Self* self, const std::string& prefix, F f,
-                                     detail::timeout_ms timeout = {}) {
+  requires std::is_class_v<Self> pending<subscription>
+  watch_prefix(Self* self, const std::string& prefix, F f, detail::timeout_ms timeout = {}) {
     auto* scheduled = detail::as_scheduled(self);
     auto handler = detail::typed_keyed_handler<T, Codec>(std::move(f));
-    return pending<subscription>{
-      [impl = impl_, scheduled, prefix, handler,
-       timeout](std::function<void(result<subscription>)> done) {
-        async_watch_prefix(impl, scheduled, prefix, handler, timeout, std::move(done));
-      }};
+    return pending<subscription>{[impl = impl_, scheduled, prefix, handler,
+                                  timeout](std::function<void(result<subscription>)> done) {
+      async_watch_prefix(impl, scheduled, prefix, handler, timeout, std::move(done));
+    }};
   }
 
   // --- transactions: compares, then writes, atomically (txn.hpp has the
@@ -189,27 +180,25 @@ public:
   txn_result commit(const txn& t);
   result<txn_result> try_commit(const txn& t, detail::timeout_ms timeout = {});
   template <class Self>
-    requires std::is_class_v<Self>
-  pending<txn_result> commit(Self* self, const txn& t, detail::timeout_ms timeout = {}) {
+  requires std::is_class_v<Self> pending<txn_result> commit(Self* self, const txn& t,
+                                                            detail::timeout_ms timeout = {}) {
     auto* scheduled = detail::as_scheduled(self);
     return pending<txn_result>{
-      [impl = impl_, scheduled, t, timeout](std::function<void(result<txn_result>)> done) {
-        async_commit(impl, scheduled, t, timeout, std::move(done));
-      }};
+        [impl = impl_, scheduled, t, timeout](std::function<void(result<txn_result>)> done) {
+          async_commit(impl, scheduled, t, timeout, std::move(done));
+        }};
   }
 
   // A handle to an existing ref (not checked until used: get() on a
   // missing id fails with errc::not_found).
   template <class T, class Codec = binary_codec<T>>
-    requires codec_for<Codec, T>
-  ref<T, Codec> existing(const dref::id& id) {
+  requires codec_for<Codec, T> ref<T, Codec> existing(const dref::id& id) {
     return ref<T, Codec>{detail::ref_core{impl_, id.str()}};
   }
 
   // A promise under id (see promise.hpp); nothing is written until deliver.
   template <class T, class Codec = binary_codec<T>>
-    requires codec_for<Codec, T>
-  promise<T, Codec> make_promise(const dref::id& id) {
+  requires codec_for<Codec, T> promise<T, Codec> make_promise(const dref::id& id) {
     return promise<T, Codec>{detail::promise_core{impl_, id.str()}};
   }
 
@@ -217,19 +206,18 @@ public:
   // this context runs it when a get() without one asks (blocking: installs
   // a watch, errors thrown); without one, get() asks the body-holders.
   template <class T, class Codec = binary_codec<T>>
-    requires codec_for<Codec, T>
-  delay<T, Codec> make_delay(const dref::id& id, std::function<T()> body = {}) {
+  requires codec_for<Codec, T> delay<T, Codec> make_delay(const dref::id& id,
+                                                          std::function<T()> body = {}) {
     detail::delay_core core{impl_, id.str(), nullptr};
     if (body)
-      core.offer = detail::offer_delay_body(impl_, core.id,
-                                            [body] { return Codec::encode(body()); });
+      core.offer =
+          detail::offer_delay_body(impl_, core.id, [body] { return Codec::encode(body()); });
     return delay<T, Codec>{std::move(core), std::move(body)};
   }
 
   // A topic under id (see topic.hpp).
   template <class T, class Codec = binary_codec<T>>
-    requires codec_for<Codec, T>
-  topic<T, Codec> make_topic(const dref::id& id) {
+  requires codec_for<Codec, T> topic<T, Codec> make_topic(const dref::id& id) {
     return topic<T, Codec>{detail::topic_core{impl_, id.str()}};
   }
 
@@ -261,16 +249,16 @@ public:
     auto core = lock_core(id);
     auto* scheduled = detail::as_scheduled(self);
     return pending<std::uint64_t>{
-      [core, scheduled, on_lost](std::function<void(result<std::uint64_t>)> done) {
-        core.acquire(scheduled, detail::actor_owner(scheduled), std::nullopt, on_lost,
-                     [done](result<std::optional<std::uint64_t>> got) {
-                       if (!got)
-                         return done(std::move(got).error());
-                       if (!*got) // not without a deadline; kept from being UB
-                         return done(error{errc::internal, "lock: no grant"});
-                       done(**got);
-                     });
-      }};
+        [core, scheduled, on_lost](std::function<void(result<std::uint64_t>)> done) {
+          core.acquire(scheduled, detail::actor_owner(scheduled), std::nullopt, on_lost,
+                       [done](result<std::optional<std::uint64_t>> got) {
+                         if (!got)
+                           return done(std::move(got).error());
+                         if (!*got) // not without a deadline; kept from being UB
+                           return done(error{errc::internal, "lock: no grant"});
+                         done(**got);
+                       });
+        }};
   }
   // nullopt: someone else holds it (try_lock never waits; try_lock_for
   // waits up to `wait`, then leaves the queue).
@@ -321,12 +309,10 @@ private:
 
   static void async_list(const std::shared_ptr<detail::context_impl>& impl,
                          caf::scheduled_actor* self, const std::string& prefix,
-                         const std::string& after, std::uint64_t limit,
-                         detail::timeout_ms timeout,
+                         const std::string& after, std::uint64_t limit, detail::timeout_ms timeout,
                          std::function<void(result<protocol::list_page>)> done);
 
-  result<subscription> watch_prefix_bytes(const std::string& prefix,
-                                          detail::keyed_change_handler f,
+  result<subscription> watch_prefix_bytes(const std::string& prefix, detail::keyed_change_handler f,
                                           detail::timeout_ms timeout);
   static void async_watch_prefix(const std::shared_ptr<detail::context_impl>& impl,
                                  caf::scheduled_actor* self, const std::string& prefix,
@@ -344,9 +330,10 @@ private:
     auto core = lock_core(id);
     auto* scheduled = detail::as_scheduled(self);
     return pending<std::optional<std::uint64_t>>{
-      [core, scheduled, wait, on_lost](std::function<void(result<std::optional<std::uint64_t>>)> done) {
-        core.acquire(scheduled, detail::actor_owner(scheduled), wait, on_lost, std::move(done));
-      }};
+        [core, scheduled, wait,
+         on_lost](std::function<void(result<std::optional<std::uint64_t>>)> done) {
+          core.acquire(scheduled, detail::actor_owner(scheduled), wait, on_lost, std::move(done));
+        }};
   }
 
   std::shared_ptr<detail::context_impl> impl_;

@@ -27,15 +27,15 @@
 // runs it, runs in the actor's context (keep it short or hand it to a
 // worker); waiting for another node's runner blocks nothing.
 
+#include "dref/codec.hpp"
+#include "dref/pending.hpp"
+#include "dref/protocol/result.hpp"
+
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include "dref/codec.hpp"
-#include "dref/pending.hpp"
-#include "dref/protocol/result.hpp"
 
 namespace dref {
 
@@ -64,11 +64,12 @@ struct delay_core {
 } // namespace detail
 
 template <class T, class Codec = binary_codec<T>>
-  requires codec_for<Codec, T>
+requires codec_for<Codec, T>
 class delay {
 public:
   delay(detail::delay_core core, std::function<T()> body)
-    : core_(std::move(core)), body_(std::move(body)) {}
+      : core_(std::move(core))
+      , body_(std::move(body)) {}
 
   const std::string& id() const noexcept { return core_.id; }
   T get() const { return decode(run(std::nullopt).value()); }

@@ -23,7 +23,8 @@ struct cancellation_state {
 
 class cancellation {
 public:
-  cancellation() : state_(std::make_shared<detail::cancellation_state>()) {}
+  cancellation()
+      : state_(std::make_shared<detail::cancellation_state>()) {}
 
   bool cancelled() const {
     std::lock_guard guard{state_->mutex};

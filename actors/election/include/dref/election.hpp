@@ -29,16 +29,16 @@
 // the lock is released; e.proclaim(self, value) -> pending<void>. An
 // election_observer has the same actor forms.
 
+#include "dref/cancellation.hpp"
+#include "dref/pending.hpp"
+#include "dref/protocol/result.hpp"
+#include "dref/subscription.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include "dref/cancellation.hpp"
-#include "dref/pending.hpp"
-#include "dref/protocol/result.hpp"
-#include "dref/subscription.hpp"
 
 namespace dref {
 
@@ -58,8 +58,8 @@ struct context_impl;
 // From actors (election_async.cpp); callbacks run in self's context.
 void election_leader(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
                      std::function<void(result<std::optional<std::string>>)> done);
-void election_when_elected(const std::shared_ptr<election_state>& state,
-                           caf::scheduled_actor* self, std::function<void(cancellation)> on_elected,
+void election_when_elected(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
+                           std::function<void(cancellation)> on_elected,
                            std::function<void()> on_ended);
 void election_observe(const std::shared_ptr<election_state>& state, caf::scheduled_actor* self,
                       std::function<void(std::optional<std::string>)> fn,
@@ -82,8 +82,7 @@ void observed_proclamation(const std::shared_ptr<context_impl>& ctx, const std::
                            caf::scheduled_actor* self,
                            std::function<void(result<std::optional<proclamation>>)> done);
 void observed_proclamations(const std::shared_ptr<context_impl>& ctx, const std::string& lock_id,
-                            caf::scheduled_actor* self,
-                            std::function<void(const proclamation&)> fn,
+                            caf::scheduled_actor* self, std::function<void(const proclamation&)> fn,
                             std::function<void(result<subscription>)> done);
 } // namespace detail
 
@@ -141,10 +140,10 @@ public:
   template <class Self>
   pending<std::optional<std::string>> leader(Self* self) const {
     return pending<std::optional<std::string>>{
-      [state = state_, scheduled = detail::as_scheduled(self)](
-        std::function<void(result<std::optional<std::string>>)> done) {
-        detail::election_leader(state, scheduled, std::move(done));
-      }};
+        [state = state_, scheduled = detail::as_scheduled(self)](
+            std::function<void(result<std::optional<std::string>>)> done) {
+          detail::election_leader(state, scheduled, std::move(done));
+        }};
   }
   // on_elected at once (in self's context) if this candidate leads already.
   // Registrations last as long as the election handle, or until self
@@ -158,12 +157,13 @@ public:
   // Like observe(fn), with fn called in self's context; the pending answers
   // once the watch is in place and fn has seen the current leader.
   template <class Self>
-  pending<subscription> observe(Self* self, std::function<void(std::optional<std::string>)> fn) const {
+  pending<subscription> observe(Self* self,
+                                std::function<void(std::optional<std::string>)> fn) const {
     return pending<subscription>{
-      [state = state_, scheduled = detail::as_scheduled(self),
-       fn = std::move(fn)](std::function<void(result<subscription>)> done) {
-        detail::election_observe(state, scheduled, fn, std::move(done));
-      }};
+        [state = state_, scheduled = detail::as_scheduled(self),
+         fn = std::move(fn)](std::function<void(result<subscription>)> done) {
+          detail::election_observe(state, scheduled, fn, std::move(done));
+        }};
   }
   // Like proclaim(value): answers once written, or with not_holder when
   // this candidate does not lead (nothing written).
@@ -180,7 +180,7 @@ public:
   template <class Self>
   pending<void> resign(Self* self) {
     return pending<void>{[state = state_, scheduled = detail::as_scheduled(self)](
-                           std::function<void(result<void>)> done) {
+                             std::function<void(result<void>)> done) {
       detail::election_resign(state, scheduled, std::move(done));
     }};
   }
@@ -226,34 +226,36 @@ public:
   template <class Self>
   pending<std::optional<std::string>> leader(Self* self) const {
     return pending<std::optional<std::string>>{
-      [ctx = ctx_, lock_id = lock_id_, scheduled = detail::as_scheduled(self)](
-        std::function<void(result<std::optional<std::string>>)> done) {
-        detail::observed_leader(ctx, lock_id, scheduled, std::move(done));
-      }};
+        [ctx = ctx_, lock_id = lock_id_, scheduled = detail::as_scheduled(self)](
+            std::function<void(result<std::optional<std::string>>)> done) {
+          detail::observed_leader(ctx, lock_id, scheduled, std::move(done));
+        }};
   }
   template <class Self>
   pending<std::optional<proclamation>> proclaimed(Self* self) const {
     return pending<std::optional<proclamation>>{
-      [ctx = ctx_, lock_id = lock_id_, scheduled = detail::as_scheduled(self)](
-        std::function<void(result<std::optional<proclamation>>)> done) {
-        detail::observed_proclamation(ctx, lock_id, scheduled, std::move(done));
-      }};
+        [ctx = ctx_, lock_id = lock_id_, scheduled = detail::as_scheduled(self)](
+            std::function<void(result<std::optional<proclamation>>)> done) {
+          detail::observed_proclamation(ctx, lock_id, scheduled, std::move(done));
+        }};
   }
   template <class Self>
-  pending<subscription> observe(Self* self, std::function<void(std::optional<std::string>)> fn) const {
+  pending<subscription> observe(Self* self,
+                                std::function<void(std::optional<std::string>)> fn) const {
     return pending<subscription>{
-      [ctx = ctx_, lock_id = lock_id_, scheduled = detail::as_scheduled(self),
-       fn = std::move(fn)](std::function<void(result<subscription>)> done) {
-        detail::observed_leaders(ctx, lock_id, scheduled, fn, std::move(done));
-      }};
+        [ctx = ctx_, lock_id = lock_id_, scheduled = detail::as_scheduled(self),
+         fn = std::move(fn)](std::function<void(result<subscription>)> done) {
+          detail::observed_leaders(ctx, lock_id, scheduled, fn, std::move(done));
+        }};
   }
   template <class Self>
-  pending<subscription> on_proclaimed(Self* self, std::function<void(const proclamation&)> fn) const {
+  pending<subscription> on_proclaimed(Self* self,
+                                      std::function<void(const proclamation&)> fn) const {
     return pending<subscription>{
-      [ctx = ctx_, lock_id = lock_id_, scheduled = detail::as_scheduled(self),
-       fn = std::move(fn)](std::function<void(result<subscription>)> done) {
-        detail::observed_proclamations(ctx, lock_id, scheduled, fn, std::move(done));
-      }};
+        [ctx = ctx_, lock_id = lock_id_, scheduled = detail::as_scheduled(self),
+         fn = std::move(fn)](std::function<void(result<subscription>)> done) {
+          detail::observed_proclamations(ctx, lock_id, scheduled, fn, std::move(done));
+        }};
   }
 
 private:

@@ -14,6 +14,9 @@
 // than the newest it has seen: a holder that was paused past its session
 // TTL (and so lost the lock) is then refused instead of corrupting data.
 
+#include "dref/protocol/result.hpp"
+#include "dref/subscription.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -21,9 +24,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-
-#include "dref/protocol/result.hpp"
-#include "dref/subscription.hpp"
 
 namespace caf {
 class scheduled_actor;
@@ -61,7 +61,8 @@ std::string actor_owner(std::uint64_t actor_id);
 class lock_guard {
 public:
   lock_guard() = default;
-  explicit lock_guard(std::shared_ptr<detail::held_lock> held) : held_(std::move(held)) {}
+  explicit lock_guard(std::shared_ptr<detail::held_lock> held)
+      : held_(std::move(held)) {}
   lock_guard(lock_guard&&) noexcept = default;
   lock_guard& operator=(lock_guard&& other) noexcept;
   ~lock_guard() { unlock(); }

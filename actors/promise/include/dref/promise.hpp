@@ -7,15 +7,15 @@
 // actor's context, once the promise is delivered on any node, without
 // blocking the actor or a thread meanwhile.
 
+#include "dref/codec.hpp"
+#include "dref/pending.hpp"
+#include "dref/protocol/result.hpp"
+
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include "dref/codec.hpp"
-#include "dref/pending.hpp"
-#include "dref/protocol/result.hpp"
 
 namespace dref {
 
@@ -39,10 +39,11 @@ struct promise_core {
 } // namespace detail
 
 template <class T, class Codec = binary_codec<T>>
-  requires codec_for<Codec, T>
+requires codec_for<Codec, T>
 class promise {
 public:
-  explicit promise(detail::promise_core core) : core_(std::move(core)) {}
+  explicit promise(detail::promise_core core)
+      : core_(std::move(core)) {}
 
   const std::string& id() const noexcept { return core_.id; }
   bool deliver(const T& value) const { return core_.deliver(Codec::encode(value)).value(); }
@@ -61,10 +62,10 @@ public:
   pending<bool> deliver(Self* self, const T& value) const {
     auto core = core_;
     auto* scheduled = detail::as_scheduled(self);
-    return pending<bool>{[core, scheduled, bytes = Codec::encode(value)](
-                           std::function<void(result<bool>)> done) {
-      core.async_deliver(scheduled, bytes, std::move(done));
-    }};
+    return pending<bool>{
+        [core, scheduled, bytes = Codec::encode(value)](std::function<void(result<bool>)> done) {
+          core.async_deliver(scheduled, bytes, std::move(done));
+        }};
   }
   // Answers once delivered, however long that takes.
   template <class Self>

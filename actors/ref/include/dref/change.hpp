@@ -13,11 +13,11 @@
 namespace dref {
 
 enum class change_kind {
-  created,    // new_value is the first value (also after a removal)
-  written,    // set, cas, update, named command: old_value -> new_value
-  removed,    // old_value is what was removed (when known); no new_value
-  metadata,   // the metadata changed; the value did not (both hold it when known)
-  caught_up,  // the watcher missed changes (see ref::on_change): new_value is current
+  created,   // new_value is the first value (also after a removal)
+  written,   // set, cas, update, named command: old_value -> new_value
+  removed,   // old_value is what was removed (when known); no new_value
+  metadata,  // the metadata changed; the value did not (both hold it when known)
+  caught_up, // the watcher missed changes (see ref::on_change): new_value is current
 };
 
 template <class T>
@@ -28,8 +28,8 @@ struct change {
   // this handle's codec could not decode the bytes.
   std::optional<T> old_value;
   std::optional<T> new_value;
-  std::uint64_t old_version = 0;  // 0: unknown (catch-ups)
-  std::uint64_t new_version = 0;  // the change's version; for a removal, its log index
+  std::uint64_t old_version = 0; // 0: unknown (catch-ups)
+  std::uint64_t new_version = 0; // the change's version; for a removal, its log index
 };
 
 namespace detail {

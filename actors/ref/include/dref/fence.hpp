@@ -10,12 +10,12 @@
 // sets $DREF_FENCING_TOKEN for its command):
 //   r.set(v, dref::fence{dref::manual_id("jobs/nightly"), token});
 
-#include <cstdint>
-#include <string>
-
 #include "dref/id.hpp"
 #include "dref/lock.hpp"
 #include "dref/protocol/store_commands.hpp"
+
+#include <cstdint>
+#include <string>
 
 namespace dref {
 
@@ -24,7 +24,8 @@ public:
   // Fences nothing (writes under it fail with not_holder); there so that a
   // fence can travel in CAF messages (ref_actor.hpp).
   fence() = default;
-  fence(const dref::id& lock, std::uint64_t fencing_token) : wire_{lock.str(), fencing_token} {}
+  fence(const dref::id& lock, std::uint64_t fencing_token)
+      : wire_{lock.str(), fencing_token} {}
   // A guard that holds nothing (released, moved from) fences nothing: its
   // writes fail with errc::not_holder before anything is sent.
   fence(const lock_guard& guard) {

@@ -42,13 +42,6 @@
 // that lock grant is still current, else errc::not_holder and nothing
 // changes (see fence.hpp; the contract is above protocol::cmd_fenced).
 
-#include <functional>
-#include <memory>
-#include <optional>
-#include <string>
-#include <type_traits>
-#include <utility>
-
 #include "dref/change.hpp"
 #include "dref/codec.hpp"
 #include "dref/commands.hpp"
@@ -60,24 +53,32 @@
 #include "dref/subscription.hpp"
 #include "dref/versioned.hpp"
 
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
 namespace dref {
 
 class txn;
 
 template <class T, class Codec = binary_codec<T>>
-  requires codec_for<Codec, T>
+requires codec_for<Codec, T>
 class ref : private detail::typed_ref_base<T, Codec>,
             public detail::named_calls<ref<T, Codec>, T, Codec> {
   using base = detail::typed_ref_base<T, Codec>;
   using base::async_owned_write, base::core_, base::decode, base::decode_result,
-    base::always_writes, base::exhausted, base::owned_write, base::validate, base::validate_with,
-    base::validator_;
+      base::always_writes, base::exhausted, base::owned_write, base::validate, base::validate_with,
+      base::validator_;
 
 public:
   using value_type = T;
   using typename base::validator;
 
-  ref(detail::ref_core core) : base(std::move(core)) {}
+  ref(detail::ref_core core)
+      : base(std::move(core)) {}
 
   const std::string& id() const noexcept { return core_.id(); }
 
@@ -203,7 +204,6 @@ private:
   }
 
 public:
-
   template <class F>
   void update(F&& f) const {
     (void)commit(std::forward<F>(f));
@@ -247,11 +247,12 @@ public:
   pending<T> get(Self* self, detail::timeout_ms timeout = {}) const {
     auto* scheduled = detail::as_scheduled(self);
     return pending<T>{[core = core_, scheduled, timeout](std::function<void(result<T>)> done) {
-      core.async_read(scheduled, timeout, [done = std::move(done), id = core.id()](result<protocol::value_state> got) {
-        if (!got)
-          return done(std::move(got).error());
-        done(decode_result(id, got->value));
-      });
+      core.async_read(scheduled, timeout,
+                      [done = std::move(done), id = core.id()](result<protocol::value_state> got) {
+                        if (!got)
+                          return done(std::move(got).error());
+                        done(decode_result(id, got->value));
+                      });
     }};
   }
   template <class Self>
@@ -276,27 +277,27 @@ public:
   pending<T> update_and_get(Self* self, F f, const fence& guard,
                             detail::timeout_ms timeout = {}) const {
     return async_commit<T>(
-      self, always_writes(std::move(f)), timeout,
-      [](const std::string& id, const detail::byte_update_outcome& done) {
-        return decode_result(id, done.new_bytes);
-      },
-      guard.wire());
+        self, always_writes(std::move(f)), timeout,
+        [](const std::string& id, const detail::byte_update_outcome& done) {
+          return decode_result(id, done.new_bytes);
+        },
+        guard.wire());
   }
   template <class Self>
-  pending<bool> compare_and_set(Self* self, const T& expected, const T& desired,
-                                const fence& guard, detail::timeout_ms timeout = {}) const {
+  pending<bool> compare_and_set(Self* self, const T& expected, const T& desired, const fence& guard,
+                                detail::timeout_ms timeout = {}) const {
     return async_commit<bool>(
-      self,
-      [expected, desired](const T& current) -> std::optional<T> {
-        if (!(current == expected))
-          return std::nullopt;
-        return desired;
-      },
-      timeout,
-      [](const std::string&, const detail::byte_update_outcome& done) -> result<bool> {
-        return done.written;
-      },
-      guard.wire());
+        self,
+        [expected, desired](const T& current) -> std::optional<T> {
+          if (!(current == expected))
+            return std::nullopt;
+          return desired;
+        },
+        timeout,
+        [](const std::string&, const detail::byte_update_outcome& done) -> result<bool> {
+          return done.written;
+        },
+        guard.wire());
   }
   // Answers true when there was a value to remove.
   template <class Self>
@@ -319,16 +320,16 @@ public:
   pending<bool> compare_and_set(Self* self, const T& expected, const T& desired,
                                 detail::timeout_ms timeout = {}) const {
     return async_commit<bool>(
-      self,
-      [expected, desired](const T& current) -> std::optional<T> {
-        if (!(current == expected))
-          return std::nullopt;
-        return desired;
-      },
-      timeout,
-      [](const std::string&, const detail::byte_update_outcome& done) -> result<bool> {
-        return done.written;
-      });
+        self,
+        [expected, desired](const T& current) -> std::optional<T> {
+          if (!(current == expected))
+            return std::nullopt;
+          return desired;
+        },
+        timeout,
+        [](const std::string&, const detail::byte_update_outcome& done) -> result<bool> {
+          return done.written;
+        });
   }
 
   // Checked before every write through this handle (set, update, cas, a
@@ -350,9 +351,9 @@ public:
         return std::move(current).error();
       if (!check(*current))
         return error{errc::validation_failed,
-                     "ref '" + id() + "': the current value (version "
-                       + std::to_string(state->version)
-                       + ") fails the new validator; the validator was not set"};
+                     "ref '" + id() + "': the current value (version " +
+                         std::to_string(state->version) +
+                         ") fails the new validator; the validator was not set"};
     }
     validator_ = std::make_shared<validator>(std::move(check));
     return {};
@@ -429,7 +430,8 @@ public:
   pending<subscription> on_change(Self* self, F f, detail::timeout_ms timeout = {}) const {
     auto* scheduled = detail::as_scheduled(self);
     auto handler = detail::typed_change_handler<T, Codec>(std::move(f));
-    return pending<subscription>{[core = core_, scheduled, handler, timeout](std::function<void(result<subscription>)> done) {
+    return pending<subscription>{[core = core_, scheduled, handler,
+                                  timeout](std::function<void(result<subscription>)> done) {
       core.async_watch_values(scheduled, handler, timeout, std::move(done));
     }};
   }
@@ -442,13 +444,13 @@ private:
                                          detail::timeout_ms timeout,
                                          std::optional<protocol::write_fence> wire) const {
     auto checked = validate(value);
-    return pending<std::uint64_t>{[core = core_, scheduled, timeout, checked, wire,
-                                   bytes = Codec::encode(value)](
-                                    std::function<void(result<std::uint64_t>)> done) {
-      if (!checked)
-        return done(checked.error());
-      core.async_set(scheduled, bytes, timeout, std::move(done), wire);
-    }};
+    return pending<std::uint64_t>{
+        [core = core_, scheduled, timeout, checked, wire,
+         bytes = Codec::encode(value)](std::function<void(result<std::uint64_t>)> done) {
+          if (!checked)
+            return done(checked.error());
+          core.async_set(scheduled, bytes, timeout, std::move(done), wire);
+        }};
   }
   // One attempt runs in the context's ref actor for this id: it decodes,
   // calls f, validates and encodes; f returning nullopt leaves the value as
@@ -457,20 +459,24 @@ private:
   pending<bool> async_remove(Self* self, detail::timeout_ms timeout,
                              std::optional<protocol::write_fence> guard) const {
     auto* scheduled = detail::as_scheduled(self);
-    return pending<bool>{[core = core_, scheduled, timeout, guard](std::function<void(result<bool>)> done) {
-      core.async_remove(
-        scheduled, timeout,
-        [done = std::move(done)](result<protocol::res_removed> got) { done(removed(std::move(got))); },
-        guard);
-    }};
+    return pending<bool>{
+        [core = core_, scheduled, timeout, guard](std::function<void(result<bool>)> done) {
+          core.async_remove(
+              scheduled, timeout,
+              [done = std::move(done)](result<protocol::res_removed> got) {
+                done(removed(std::move(got)));
+              },
+              guard);
+        }};
   }
 
   template <class R, class Self, class F, class Answer>
   pending<R> async_commit(Self* self, F f, detail::timeout_ms timeout, Answer answer,
                           std::optional<protocol::write_fence> guard = {}) const {
     auto* scheduled = detail::as_scheduled(self);
-    detail::byte_update attempt = [f = std::move(f), check = validator_, id = core_.id()](
-                                    const std::string& old_bytes) -> result<std::optional<std::string>> {
+    detail::byte_update attempt =
+        [f = std::move(f), check = validator_,
+         id = core_.id()](const std::string& old_bytes) -> result<std::optional<std::string>> {
       auto old = decode_result(id, old_bytes);
       if (!old)
         return std::move(old).error();
@@ -481,14 +487,17 @@ private:
         return ok.error();
       return std::optional<std::string>{Codec::encode(*next)};
     };
-    return pending<R>{[core = core_, scheduled, timeout, attempt, answer, guard](std::function<void(result<R>)> done) {
-      core.async_update(scheduled, attempt, timeout,
-                        [done = std::move(done), answer, id = core.id()](result<detail::byte_update_outcome> got) {
-                          if (!got)
-                            return done(std::move(got).error());
-                          done(answer(id, *got));
-                        },
-                        guard);
+    return pending<R>{[core = core_, scheduled, timeout, attempt, answer,
+                       guard](std::function<void(result<R>)> done) {
+      core.async_update(
+          scheduled, attempt, timeout,
+          [done = std::move(done), answer,
+           id = core.id()](result<detail::byte_update_outcome> got) {
+            if (!got)
+              return done(std::move(got).error());
+            done(answer(id, *got));
+          },
+          guard);
     }};
   }
 
@@ -525,7 +534,6 @@ private:
     }
     throw error_exception(exhausted());
   }
-
 };
 
 } // namespace dref

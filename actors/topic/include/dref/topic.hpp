@@ -13,17 +13,17 @@
 // the replay has been handed to f; keep the subscription (e.g. in the
 // actor's state) for as long as f should run.
 
+#include "dref/codec.hpp"
+#include "dref/pending.hpp"
+#include "dref/protocol/result.hpp"
+#include "dref/subscription.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "dref/codec.hpp"
-#include "dref/pending.hpp"
-#include "dref/protocol/result.hpp"
-#include "dref/subscription.hpp"
 
 namespace dref {
 
@@ -55,10 +55,11 @@ struct topic_core {
 } // namespace detail
 
 template <class T, class Codec = binary_codec<T>>
-  requires codec_for<Codec, T>
+requires codec_for<Codec, T>
 class topic {
 public:
-  explicit topic(detail::topic_core core) : core_(std::move(core)) {}
+  explicit topic(detail::topic_core core)
+      : core_(std::move(core)) {}
 
   const std::string& id() const noexcept { return core_.id; }
   // Returns the message's sequence number.
@@ -101,7 +102,7 @@ public:
     auto core = core_;
     auto* scheduled = detail::as_scheduled(self);
     return pending<std::uint64_t>{[core, scheduled, bytes = Codec::encode(message)](
-                                    std::function<void(result<std::uint64_t>)> done) {
+                                      std::function<void(result<std::uint64_t>)> done) {
       core.async_publish(scheduled, bytes, std::move(done));
     }};
   }
@@ -115,9 +116,9 @@ public:
     auto* scheduled = detail::as_scheduled(self);
     std::function<void(std::uint64_t, const std::string&)> decoded = decoding(std::move(f));
     return pending<subscription>{
-      [core, scheduled, seq, decoded](std::function<void(result<subscription>)> done) {
-        core.async_subscribe(scheduled, seq, decoded, std::move(done));
-      }};
+        [core, scheduled, seq, decoded](std::function<void(result<subscription>)> done) {
+          core.async_subscribe(scheduled, seq, decoded, std::move(done));
+        }};
   }
 
 private:

@@ -9,15 +9,15 @@
 // unknown flags are errors (they are typos more often than not); unknown
 // DREF_* variables are ignored, since child processes inherit ours.
 
+#include "dref/config/node_config.hpp"
+#include "dref/protocol/result.hpp"
+
 #include <chrono>
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "dref/config/node_config.hpp"
-#include "dref/protocol/result.hpp"
 
 namespace dref::config {
 
@@ -28,8 +28,8 @@ using resolver = std::function<result<std::vector<std::string>>(const std::strin
 result<std::vector<std::string>> resolve_with_system(const std::string& name);
 
 struct load_inputs {
-  std::vector<std::string> args;             // command line, without argv[0]
-  std::map<std::string, std::string> env;    // DREF_* variables (others ignored)
+  std::vector<std::string> args;          // command line, without argv[0]
+  std::map<std::string, std::string> env; // DREF_* variables (others ignored)
   dref::config::resolver resolver = resolve_with_system;
 };
 

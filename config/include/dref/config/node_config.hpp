@@ -161,7 +161,7 @@ struct node_config {
   // DREF_PORT: the client port of every member; its member port is the one
   // above (member_port_of).
   std::uint16_t port = 8082;
-  std::string data_dir;      // required by the raft backend
+  std::string data_dir; // required by the raft backend
   backend_kind backend = backend_kind::memory;
 
   // Members of the cluster, this node included or not. Explicit peers

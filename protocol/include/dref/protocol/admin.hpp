@@ -2,14 +2,14 @@
 // What operators ask a cluster member (drefctl, the gateway): its view of
 // the cluster.
 
+#include "dref/protocol/codec.hpp"
+#include "dref/protocol/error.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "dref/protocol/codec.hpp"
-#include "dref/protocol/error.hpp"
 
 namespace dref::protocol {
 
@@ -19,7 +19,10 @@ struct member_info {
   std::string address; // host:port, empty when this member never told us
   bool voter = true;   // false: a learner
   bool reachable = false;
-  template <class A> void serialize(A& ar) { ar(name, address, voter, reachable); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(name, address, voter, reachable);
+  }
   friend bool operator==(const member_info&, const member_info&) = default;
 };
 
@@ -27,7 +30,7 @@ struct node_status {
   static constexpr std::string_view wire_name = "admin.node_status";
   std::string name;
   std::string address;
-  std::string role; // follower, pre_candidate, candidate, leader, starting
+  std::string role;   // follower, pre_candidate, candidate, leader, starting
   std::string leader; // empty when unknown
   std::uint64_t term = 0;
   std::uint64_t commit_index = 0;
@@ -38,7 +41,8 @@ struct node_status {
   // ((status_atom, digest_atom): it costs a snapshot); 0 otherwise. Members
   // at one applied index must show equal digests.
   std::uint64_t state_digest = 0;
-  template <class A> void serialize(A& ar) {
+  template <class A>
+  void serialize(A& ar) {
     ar(name, address, role, leader, term, commit_index, applied_index, snapshot_index, members,
        state_digest);
   }
@@ -55,7 +59,8 @@ struct member_change {
   member_change_kind kind = member_change_kind::add_learner;
   std::string name;
   std::string address;
-  template <class A> void serialize(A& ar) {
+  template <class A>
+  void serialize(A& ar) {
     auto k = static_cast<std::uint8_t>(kind);
     ar(k, name, address);
     kind = static_cast<member_change_kind>(k);
@@ -67,7 +72,10 @@ struct member_change {
 struct leader_transfer {
   static constexpr std::string_view wire_name = "admin.leader_transfer";
   std::string to;
-  template <class A> void serialize(A& ar) { ar(to); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(to);
+  }
   friend bool operator==(const leader_transfer&, const leader_transfer&) = default;
 };
 
@@ -75,7 +83,10 @@ struct leader_transfer {
 struct admin_reply {
   static constexpr std::string_view wire_name = "admin.reply";
   std::optional<dref::error> error;
-  template <class A> void serialize(A& ar) { ar(error); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(error);
+  }
   friend bool operator==(const admin_reply&, const admin_reply&) = default;
 };
 

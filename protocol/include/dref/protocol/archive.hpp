@@ -33,7 +33,8 @@ namespace dref::protocol {
 class writer : public cereal::OutputArchive<writer, cereal::AllowEmptyClassElision> {
 public:
   explicit writer(std::string& out)
-    : cereal::OutputArchive<writer, cereal::AllowEmptyClassElision>(this), out_(out) {}
+      : cereal::OutputArchive<writer, cereal::AllowEmptyClassElision>(this)
+      , out_(out) {}
 
   template <std::size_t ElementSize>
   void save_binary(const void* data, std::size_t size) {
@@ -54,13 +55,14 @@ private:
 class reader : public cereal::InputArchive<reader, cereal::AllowEmptyClassElision> {
 public:
   explicit reader(std::string_view in)
-    : cereal::InputArchive<reader, cereal::AllowEmptyClassElision>(this), in_(in) {}
+      : cereal::InputArchive<reader, cereal::AllowEmptyClassElision>(this)
+      , in_(in) {}
 
   template <std::size_t ElementSize>
   void load_binary(void* data, std::size_t size) {
     if (size > in_.size())
-      throw cereal::Exception("input ends " + std::to_string(size - in_.size())
-                              + " bytes too early");
+      throw cereal::Exception("input ends " + std::to_string(size - in_.size()) +
+                              " bytes too early");
     if (size == 0)
       return; // data may be null for an empty container
     char* bytes = static_cast<char*>(data);
@@ -79,8 +81,8 @@ public:
   // garbage.
   void check_count(std::uint64_t count, std::size_t element_bytes = 1) const {
     if (count > in_.size() / element_bytes)
-      throw cereal::Exception("length prefix " + std::to_string(count) + " exceeds the "
-                              + std::to_string(in_.size()) + " bytes that remain");
+      throw cereal::Exception("length prefix " + std::to_string(count) + " exceeds the " +
+                              std::to_string(in_.size()) + " bytes that remain");
   }
 
   std::size_t remaining() const noexcept { return in_.size(); }
@@ -90,15 +92,15 @@ private:
 };
 
 template <class T>
-  requires std::is_arithmetic_v<T>
+requires std::is_arithmetic_v<T>
 void CEREAL_SAVE_FUNCTION_NAME(writer& ar, const T& value) {
   static_assert(!std::is_floating_point_v<T> || std::numeric_limits<T>::is_iec559);
   ar.template save_binary<sizeof(T)>(&value, sizeof(T));
 }
 
 template <class T>
-  requires(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>)
-void CEREAL_LOAD_FUNCTION_NAME(reader& ar, T& value) {
+requires(std::is_arithmetic_v<T> &&
+         !std::is_same_v<T, bool>) void CEREAL_LOAD_FUNCTION_NAME(reader& ar, T& value) {
   static_assert(!std::is_floating_point_v<T> || std::numeric_limits<T>::is_iec559);
   ar.template load_binary<sizeof(T)>(&value, sizeof(T));
 }

@@ -7,6 +7,9 @@
 // a clear error instead of misparsing it; the type tag catches bytes decoded
 // as the wrong type. The body is cereal through protocol::writer.
 
+#include "dref/protocol/archive.hpp"
+#include "dref/protocol/result.hpp"
+
 #include <cereal/types/map.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
@@ -18,9 +21,6 @@
 #include <exception>
 #include <string>
 #include <string_view>
-
-#include "dref/protocol/archive.hpp"
-#include "dref/protocol/result.hpp"
 
 namespace dref::protocol {
 
@@ -66,8 +66,8 @@ result<T> decode_body(std::string_view bytes, std::string_view what) {
     reader ar{bytes};
     ar(value);
     if (ar.remaining() != 0)
-      return error{errc::decode_failed, std::string{what} + ": " + std::to_string(ar.remaining())
-                                          + " unexpected trailing bytes"};
+      return error{errc::decode_failed, std::string{what} + ": " + std::to_string(ar.remaining()) +
+                                            " unexpected trailing bytes"};
     return value;
   } catch (const std::exception& ex) {
     return error{errc::decode_failed, std::string{what} + ": " + ex.what()};

@@ -3,12 +3,12 @@
 // speaks another wire-format version, or belongs to another cluster, is
 // refused here with a message that says so, before any other traffic.
 
+#include "dref/protocol/codec.hpp"
+
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "dref/protocol/codec.hpp"
 
 namespace dref::protocol {
 

@@ -3,13 +3,13 @@
 // envelope (from, to, term) around one payload; node ids are u64 (0 means
 // "none"), the actor layer maps them to names.
 
+#include "dref/protocol/raft_log_entry.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include "dref/protocol/raft_log_entry.hpp"
 
 namespace dref::protocol {
 
@@ -162,10 +162,10 @@ struct raft_read_index_response {
 };
 
 using raft_payload =
-  std::variant<raft_vote_request, raft_vote_response, raft_append_entries, raft_append_response,
-               raft_heartbeat, raft_heartbeat_response, raft_install_snapshot,
-               raft_install_snapshot_response, raft_timeout_now, raft_read_index_request,
-               raft_read_index_response>;
+    std::variant<raft_vote_request, raft_vote_response, raft_append_entries, raft_append_response,
+                 raft_heartbeat, raft_heartbeat_response, raft_install_snapshot,
+                 raft_install_snapshot_response, raft_timeout_now, raft_read_index_request,
+                 raft_read_index_response>;
 
 struct raft_message {
   static constexpr std::string_view wire_name = "raft.message";

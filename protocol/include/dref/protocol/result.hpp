@@ -2,13 +2,13 @@
 // result<T>: a value or a dref::error, for the pure layers (no CAF there).
 // A small subset of C++23 std::expected, which g++ 12 lacks in C++20 mode.
 
+#include "dref/protocol/error.hpp"
+
 #include <cassert>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <variant>
-
-#include "dref/protocol/error.hpp"
 
 namespace dref {
 
@@ -16,7 +16,8 @@ namespace dref {
 class error_exception : public std::runtime_error {
 public:
   explicit error_exception(dref::error err)
-    : std::runtime_error(err.to_string()), error_(std::move(err)) {}
+      : std::runtime_error(err.to_string())
+      , error_(std::move(err)) {}
   const dref::error& error() const noexcept { return error_; }
 
 private:
@@ -28,15 +29,17 @@ class [[nodiscard]] result {
 public:
   using value_type = T;
 
-  result(T value) : state_(std::in_place_index<0>, std::move(value)) {}
-  result(dref::error err) : state_(std::in_place_index<1>, std::move(err)) {}
+  result(T value)
+      : state_(std::in_place_index<0>, std::move(value)) {}
+  result(dref::error err)
+      : state_(std::in_place_index<1>, std::move(err)) {}
   // Anything T converts from (e.g. one alternative of a variant T).
   template <class U>
-    requires(!std::is_same_v<std::remove_cvref_t<U>, result>
-             && !std::is_same_v<std::remove_cvref_t<U>, T>
-             && !std::is_same_v<std::remove_cvref_t<U>, dref::error>
-             && std::is_convertible_v<U &&, T>)
-  result(U&& value) : state_(std::in_place_index<0>, T(std::forward<U>(value))) {}
+  requires(!std::is_same_v<std::remove_cvref_t<U>, result> &&
+           !std::is_same_v<std::remove_cvref_t<U>, T> &&
+           !std::is_same_v<std::remove_cvref_t<U>, dref::error> && std::is_convertible_v<U&&, T>)
+      result(U&& value)
+      : state_(std::in_place_index<0>, T(std::forward<U>(value))) {}
 
   bool has_value() const noexcept { return state_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -80,7 +83,9 @@ public:
   using value_type = void;
 
   result() = default;
-  result(dref::error err) : error_(std::move(err)), failed_(true) {}
+  result(dref::error err)
+      : error_(std::move(err))
+      , failed_(true) {}
 
   bool has_value() const noexcept { return !failed_; }
   explicit operator bool() const noexcept { return has_value(); }

@@ -23,14 +23,20 @@ struct cmd_create_if_absent {
   std::string id;
   std::string value;
   metadata_map metadata;
-  template <class A> void serialize(A& ar) { ar(id, value, metadata); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, value, metadata);
+  }
   friend bool operator==(const cmd_create_if_absent&, const cmd_create_if_absent&) = default;
 };
 
 struct cmd_set {
   std::string id;
   std::string value;
-  template <class A> void serialize(A& ar) { ar(id, value); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, value);
+  }
   friend bool operator==(const cmd_set&, const cmd_set&) = default;
 };
 
@@ -39,7 +45,10 @@ struct cmd_cas {
   std::string id;
   std::uint64_t expected_version = 0;
   std::string value;
-  template <class A> void serialize(A& ar) { ar(id, expected_version, value); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, expected_version, value);
+  }
   friend bool operator==(const cmd_cas&, const cmd_cas&) = default;
 };
 
@@ -49,13 +58,19 @@ struct cmd_patch {
   std::string id;
   std::uint64_t expected_version = 0;
   std::string delta;
-  template <class A> void serialize(A& ar) { ar(id, expected_version, delta); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, expected_version, delta);
+  }
   friend bool operator==(const cmd_patch&, const cmd_patch&) = default;
 };
 
 struct cmd_remove {
   std::string id;
-  template <class A> void serialize(A& ar) { ar(id); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(id);
+  }
   friend bool operator==(const cmd_remove&, const cmd_remove&) = default;
 };
 
@@ -63,7 +78,10 @@ struct cmd_remove {
 struct cmd_set_metadata {
   std::string id;
   metadata_map metadata;
-  template <class A> void serialize(A& ar) { ar(id, metadata); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, metadata);
+  }
   friend bool operator==(const cmd_set_metadata&, const cmd_set_metadata&) = default;
 };
 
@@ -84,7 +102,10 @@ struct cmd_set_owned {
   std::string value;
   std::string session;
   bool if_absent = false;
-  template <class A> void serialize(A& ar) { ar(id, value, session, if_absent); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, value, session, if_absent);
+  }
   friend bool operator==(const cmd_set_owned&, const cmd_set_owned&) = default;
 };
 
@@ -94,7 +115,10 @@ struct cmd_run {
   std::string id;
   std::string command;
   std::string args;
-  template <class A> void serialize(A& ar) { ar(id, command, args); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, command, args);
+  }
   friend bool operator==(const cmd_run&, const cmd_run&) = default;
 };
 
@@ -103,19 +127,28 @@ struct cmd_run {
 struct cmd_session_open {
   std::string session;
   std::uint64_t ttl_ms = 0;
-  template <class A> void serialize(A& ar) { ar(session, ttl_ms); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(session, ttl_ms);
+  }
   friend bool operator==(const cmd_session_open&, const cmd_session_open&) = default;
 };
 
 struct cmd_session_keepalive {
   std::string session;
-  template <class A> void serialize(A& ar) { ar(session); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(session);
+  }
   friend bool operator==(const cmd_session_keepalive&, const cmd_session_keepalive&) = default;
 };
 
 struct cmd_session_close {
   std::string session;
-  template <class A> void serialize(A& ar) { ar(session); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(session);
+  }
   friend bool operator==(const cmd_session_close&, const cmd_session_close&) = default;
 };
 
@@ -123,7 +156,8 @@ struct cmd_session_close {
 // Every command does this first anyway; this one exists so that a leader can
 // move time forward when nothing else is being written.
 struct cmd_expire_due {
-  template <class A> void serialize(A&) {}
+  template <class A>
+  void serialize(A&) {}
   friend bool operator==(const cmd_expire_due&, const cmd_expire_due&) = default;
 };
 
@@ -136,7 +170,10 @@ struct cmd_lock_acquire {
   std::string session;
   std::string owner;
   bool wait = true;
-  template <class A> void serialize(A& ar) { ar(lock, session, owner, wait); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(lock, session, owner, wait);
+  }
   friend bool operator==(const cmd_lock_acquire&, const cmd_lock_acquire&) = default;
 };
 
@@ -146,7 +183,10 @@ struct cmd_lock_release {
   std::string session;
   std::string owner;
   std::uint64_t token = 0;
-  template <class A> void serialize(A& ar) { ar(lock, session, owner, token); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(lock, session, owner, token);
+  }
   friend bool operator==(const cmd_lock_release&, const cmd_lock_release&) = default;
 };
 
@@ -155,7 +195,10 @@ struct cmd_lock_cancel_wait {
   std::string lock;
   std::string session;
   std::string owner;
-  template <class A> void serialize(A& ar) { ar(lock, session, owner); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(lock, session, owner);
+  }
   friend bool operator==(const cmd_lock_cancel_wait&, const cmd_lock_cancel_wait&) = default;
 };
 
@@ -171,7 +214,10 @@ struct cmd_lock_hand_over {
   std::string owner;
   std::uint64_t token = 0;
   std::string to_owner;
-  template <class A> void serialize(A& ar) { ar(lock, session, owner, token, to_owner); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(lock, session, owner, token, to_owner);
+  }
   friend bool operator==(const cmd_lock_hand_over&, const cmd_lock_hand_over&) = default;
 };
 
@@ -180,7 +226,10 @@ struct cmd_lock_hand_over {
 struct cmd_publish {
   std::string topic;
   std::string message;
-  template <class A> void serialize(A& ar) { ar(topic, message); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(topic, message);
+  }
   friend bool operator==(const cmd_publish&, const cmd_publish&) = default;
 };
 
@@ -189,7 +238,10 @@ struct cmd_topic_configure {
   std::string topic;
   std::uint64_t max_messages = 0;
   std::uint64_t max_bytes = 0;
-  template <class A> void serialize(A& ar) { ar(topic, max_messages, max_bytes); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(topic, max_messages, max_bytes);
+  }
   friend bool operator==(const cmd_topic_configure&, const cmd_topic_configure&) = default;
 };
 
@@ -198,7 +250,10 @@ struct cmd_topic_configure {
 struct cmd_promise_deliver {
   std::string id;
   std::string value;
-  template <class A> void serialize(A& ar) { ar(id, value); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, value);
+  }
   friend bool operator==(const cmd_promise_deliver&, const cmd_promise_deliver&) = default;
 };
 
@@ -206,7 +261,10 @@ struct cmd_promise_deliver {
 struct cmd_delay_claim {
   std::string id;
   std::string session;
-  template <class A> void serialize(A& ar) { ar(id, session); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, session);
+  }
   friend bool operator==(const cmd_delay_claim&, const cmd_delay_claim&) = default;
 };
 
@@ -214,7 +272,10 @@ struct cmd_delay_complete {
   std::string id;
   std::string session;
   std::string value;
-  template <class A> void serialize(A& ar) { ar(id, session, value); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, session, value);
+  }
   friend bool operator==(const cmd_delay_complete&, const cmd_delay_complete&) = default;
 };
 
@@ -224,7 +285,10 @@ struct cmd_delay_complete {
 // when none of its own callers asked (actors/delay/README.md).
 struct cmd_delay_request {
   std::string id;
-  template <class A> void serialize(A& ar) { ar(id); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(id);
+  }
   friend bool operator==(const cmd_delay_request&, const cmd_delay_request&) = default;
 };
 
@@ -234,7 +298,10 @@ struct cmd_delay_fail {
   std::string id;
   std::string session;
   std::string message;
-  template <class A> void serialize(A& ar) { ar(id, session, message); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, session, message);
+  }
   friend bool operator==(const cmd_delay_fail&, const cmd_delay_fail&) = default;
 };
 
@@ -246,7 +313,10 @@ struct cmd_delay_fail {
 struct cmd_member_announce {
   std::string name;
   std::string address; // host:port, [v6]:port
-  template <class A> void serialize(A& ar) { ar(name, address); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(name, address);
+  }
   friend bool operator==(const cmd_member_announce&, const cmd_member_announce&) = default;
 };
 
@@ -263,7 +333,10 @@ struct cmd_member_announce {
 struct write_fence {
   std::string lock;
   std::uint64_t token = 0;
-  template <class A> void serialize(A& ar) { ar(lock, token); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(lock, token);
+  }
   friend bool operator==(const write_fence&, const write_fence&) = default;
 };
 
@@ -273,7 +346,10 @@ using fenced_write = std::variant<cmd_set, cmd_cas, cmd_patch, cmd_remove>;
 struct cmd_fenced {
   write_fence fence;
   fenced_write write;
-  template <class A> void serialize(A& ar) { ar(fence, write); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(fence, write);
+  }
   friend bool operator==(const cmd_fenced&, const cmd_fenced&) = default;
 };
 
@@ -294,35 +370,44 @@ struct cmd_fenced {
 // unknown_session and nothing changes.
 struct txn_compare {
   std::string id;
-  std::uint64_t version = 0;  // 0: absent
-  template <class A> void serialize(A& ar) { ar(id, version); }
+  std::uint64_t version = 0; // 0: absent
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, version);
+  }
   friend bool operator==(const txn_compare&, const txn_compare&) = default;
 };
 
 struct txn_write {
   std::string id;
-  bool remove = false;  // else set to value
+  bool remove = false; // else set to value
   std::string value;
-  std::string session;  // a set owned by this session; empty: not owned
-  template <class A> void serialize(A& ar) { ar(id, remove, value, session); }
+  std::string session; // a set owned by this session; empty: not owned
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, remove, value, session);
+  }
   friend bool operator==(const txn_write&, const txn_write&) = default;
 };
 
 struct cmd_txn {
   std::vector<txn_compare> compares;
   std::vector<txn_write> writes;
-  template <class A> void serialize(A& ar) { ar(compares, writes); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(compares, writes);
+  }
   friend bool operator==(const cmd_txn&, const cmd_txn&) = default;
 };
 
 // Append only: the variant index is part of the wire format.
 using store_command =
-  std::variant<cmd_create_if_absent, cmd_set, cmd_cas, cmd_patch, cmd_remove, cmd_set_metadata,
-               cmd_run, cmd_session_open, cmd_session_keepalive, cmd_session_close,
-               cmd_expire_due, cmd_lock_acquire, cmd_lock_release, cmd_lock_cancel_wait,
-               cmd_publish, cmd_topic_configure, cmd_promise_deliver, cmd_delay_claim,
-               cmd_delay_complete, cmd_member_announce, cmd_fenced, cmd_txn, cmd_delay_request,
-               cmd_delay_fail, cmd_set_owned, cmd_lock_hand_over>;
+    std::variant<cmd_create_if_absent, cmd_set, cmd_cas, cmd_patch, cmd_remove, cmd_set_metadata,
+                 cmd_run, cmd_session_open, cmd_session_keepalive, cmd_session_close,
+                 cmd_expire_due, cmd_lock_acquire, cmd_lock_release, cmd_lock_cancel_wait,
+                 cmd_publish, cmd_topic_configure, cmd_promise_deliver, cmd_delay_claim,
+                 cmd_delay_complete, cmd_member_announce, cmd_fenced, cmd_txn, cmd_delay_request,
+                 cmd_delay_fail, cmd_set_owned, cmd_lock_hand_over>;
 
 // A command as it enters the log. (client_id, sequence) make retries
 // idempotent: the store answers a repeated sequence from its cache.
@@ -339,7 +424,8 @@ struct store_proposal {
   std::uint64_t leader_time_ms = 0;
   store_command command;
 
-  template <class A> void serialize(A& ar) {
+  template <class A>
+  void serialize(A& ar) {
     ar(client_id, sequence, acked_sequence, leader_time_ms, command);
   }
   friend bool operator==(const store_proposal&, const store_proposal&) = default;

@@ -2,21 +2,21 @@
 // Reads of the store's applied state, as wire types: a ref, lock or topic
 // actor asks its backend (locally or across the cluster) with store_read.
 
+#include "dref/protocol/error.hpp"
+#include "dref/protocol/store_results.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
-#include "dref/protocol/error.hpp"
-#include "dref/protocol/store_results.hpp"
-
 namespace dref::protocol {
 
 enum class read_kind : std::uint8_t {
   value = 0,
   lock = 1,
-  topic = 2,  // uses from_seq and max_messages
+  topic = 2, // uses from_seq and max_messages
   promise = 3,
   delay = 4,
   session = 5,
@@ -36,14 +36,15 @@ struct store_read {
   std::string id;
   std::uint64_t from_seq = 0;
   std::uint64_t max_messages = 0;
-  std::string after{};  // list only
+  std::string after{};   // list only
   std::string command{}; // query only: its name
   std::string args{};    // query only: its argument
   // Answered from the state of the replica that gets it, without making
   // sure it is current (raft: no ReadIndex round; it may lag the leader).
   // Memory and redis have one copy: there it changes nothing.
   bool stale = false;
-  template <class A> void serialize(A& ar) {
+  template <class A>
+  void serialize(A& ar) {
     ar(kind, id, from_seq, max_messages, after, command, args, stale);
   }
   friend bool operator==(const store_read&, const store_read&) = default;
@@ -59,7 +60,10 @@ struct store_read_reply {
   read_result value;
   // The applied index the read saw: a reader can wait for its own writes.
   std::uint64_t applied_index = 0;
-  template <class A> void serialize(A& ar) { ar(error, value, applied_index); }
+  template <class A>
+  void serialize(A& ar) {
+    ar(error, value, applied_index);
+  }
   friend bool operator==(const store_read_reply&, const store_read_reply&) = default;
 };
 

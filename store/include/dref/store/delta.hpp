@@ -8,11 +8,11 @@
 // base | zstd frame. The base hash makes a delta applied to the wrong base a
 // clear error instead of a silently wrong value.
 
+#include "dref/protocol/result.hpp"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
-
-#include "dref/protocol/result.hpp"
 
 namespace dref::store {
 

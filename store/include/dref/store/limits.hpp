@@ -3,14 +3,14 @@
 // run with the same limits, or the same command could pass on one node and
 // fail on another.
 
+#include "dref/protocol/result.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "dref/protocol/result.hpp"
 
 namespace dref::store {
 

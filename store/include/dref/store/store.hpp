@@ -7,14 +7,6 @@
 //
 // Not thread-safe: one owner (an actor) applies and reads.
 
-#include <cstdint>
-#include <memory>
-#include <set>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
 #include "dref/protocol/result.hpp"
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
@@ -22,6 +14,14 @@
 #include "dref/store/limits.hpp"
 #include "dref/store/named_commands.hpp"
 #include "dref/store/state.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace dref::store {
 
@@ -87,16 +87,15 @@ public:
 
   // --- snapshots: a framed, deterministic encoding of the whole state.
   std::string snapshot() const;
-  static result<store> restore(std::string_view snapshot, dref::store::limits lim = {},
-                               std::shared_ptr<const command_registry> commands =
-                                 builtin_commands());
+  static result<store>
+  restore(std::string_view snapshot, dref::store::limits lim = {},
+          std::shared_ptr<const command_registry> commands = builtin_commands());
 
   friend bool operator==(const store& a, const store& b) { return a.state_ == b.state_; }
 
-  struct context;  // internal: one apply's index, time and event sink
+  struct context; // internal: one apply's index, time and event sink
 
 private:
-
   protocol::store_reply execute(context& ctx, const protocol::store_command& command);
   void expire_due(context& ctx);
   // Raises values_revision for the value events from first_event on.

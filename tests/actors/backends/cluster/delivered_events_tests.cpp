@@ -1,8 +1,8 @@
 // delivered_events: after a failover a watcher gets nothing twice.
 
-#include <boost/test/unit_test.hpp>
-
 #include "delivered_events.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using dref::backend::delivered_events;
 using dref::protocol::event_kind;

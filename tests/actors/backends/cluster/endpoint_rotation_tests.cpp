@@ -1,8 +1,8 @@
 // endpoint_rotation: which member a cluster client tries next, and when.
 
-#include <boost/test/unit_test.hpp>
-
 #include "endpoint_rotation.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using dref::backend::endpoint_rotation;
 using dref::config::endpoint;
@@ -13,9 +13,8 @@ namespace {
 const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
 
 endpoint_rotation three() {
-  return endpoint_rotation{{endpoint{"127.0.0.1", 1}, endpoint{"127.0.0.2", 2},
-                            endpoint{"127.0.0.3", 3}},
-                           50ms, 400ms};
+  return endpoint_rotation{
+      {endpoint{"127.0.0.1", 1}, endpoint{"127.0.0.2", 2}, endpoint{"127.0.0.3", 3}}, 50ms, 400ms};
 }
 
 } // namespace

@@ -2,12 +2,11 @@
 // refused when another entry took it), the leadership transfer answered when
 // its target leads, each expired at its deadline; requests parked while no
 // leader is known handed back in order, or refused at their deadline.
-#include <boost/test/unit_test.hpp>
+#include "admin_waits.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <string>
-
-#include "admin_waits.hpp"
 
 using dref::errc;
 using dref::raft::node::admin_waits;
@@ -86,8 +85,8 @@ BOOST_AUTO_TEST_CASE(parked_requests_come_back_in_order_or_fail_at_their_deadlin
   using dref::protocol::member_change;
   admin_waits<std::string> admin;
   BOOST_TEST(!admin.any_parked());
-  admin.park(member_change{dref::protocol::member_change_kind::add_learner, "node-4", "a:1"},
-             "add", t0 + 10ms, "no leader was reachable from node-1 for 10 ms; nothing was done");
+  admin.park(member_change{dref::protocol::member_change_kind::add_learner, "node-4", "a:1"}, "add",
+             t0 + 10ms, "no leader was reachable from node-1 for 10 ms; nothing was done");
   admin.park(leader_transfer{"node-2"}, "transfer", t0 + 20ms, "no leader (transfer)");
   BOOST_TEST(admin.any_parked());
 
@@ -96,7 +95,8 @@ BOOST_AUTO_TEST_CASE(parked_requests_come_back_in_order_or_fail_at_their_deadlin
   BOOST_TEST(expired.answers[0].first == "add");
   BOOST_REQUIRE(expired.answers[0].second.error.has_value());
   BOOST_TEST((expired.answers[0].second.error->code == errc::unavailable));
-  BOOST_TEST(expired.answers[0].second.error->message.find("nothing was done") != std::string::npos);
+  BOOST_TEST(expired.answers[0].second.error->message.find("nothing was done") !=
+             std::string::npos);
   BOOST_TEST(!expired.transfer_expired); // parked, so never started in the core
 
   admin.park(member_change{dref::protocol::member_change_kind::remove, "node-5", ""}, "remove",

@@ -1,8 +1,8 @@
 // event_history: a watcher resumes here without a gap, or is told it cannot.
 
-#include <boost/test/unit_test.hpp>
-
 #include "event_history.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using dref::protocol::event_kind;
 using dref::protocol::store_event;

@@ -1,8 +1,8 @@
 // leader_clock: the leader's stamps move only with its monotonic clock.
 
-#include <boost/test/unit_test.hpp>
-
 #include "leader_clock.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using dref::raft::node::leader_clock;
 using namespace std::chrono_literals;

@@ -1,11 +1,10 @@
 // member_changes: admin requests checked against the membership before
 // anything is proposed, with answers that name what was wrong.
-#include <boost/test/unit_test.hpp>
-
-#include <string>
-
 #include "member_changes.hpp"
 #include "member_directory.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <string>
 
 using dref::errc;
 using dref::raft::node::describe_members;
@@ -44,8 +43,8 @@ BOOST_AUTO_TEST_CASE(members_are_listed_voters_first) {
 }
 
 BOOST_AUTO_TEST_CASE(adding_a_learner_writes_its_address_to_the_directory_first) {
-  auto plan = plan_member_change(change(kind::add_learner, "d", "127.0.0.1:7004"), members(),
-                                 name_of);
+  auto plan =
+      plan_member_change(change(kind::add_learner, "d", "127.0.0.1:7004"), members(), name_of);
   BOOST_REQUIRE(plan.has_value());
   BOOST_REQUIRE(plan->directory_entry.has_value());
   BOOST_TEST(plan->directory_entry->name == "d");

@@ -1,14 +1,13 @@
 // member_directory: addresses learned and linked, bad addresses refused
 // without an exception, name clashes between configured peers, the initial
 // voters, and cutting members off.
-#include <boost/test/unit_test.hpp>
+#include "member_directory.hpp"
 
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "member_directory.hpp"
 
 using dref::errc;
 using dref::raft::node::member_directory;
@@ -59,9 +58,9 @@ BOOST_AUTO_TEST_CASE(bad_addresses_are_refused_without_throwing_and_not_recorded
   directory members{own};
   BOOST_REQUIRE(members.learn("b", "127.0.0.1:7001").has_value());
   members.linked("127.0.0.1:7001", "link-b");
-  for (std::string bad : {"nonsense", "host:", "host:port", "host:7001x", "host: 7001", "host:0",
-                          "host:65536", "host:70000", "host:-1", ":7001",
-                          "host:99999999999999999999999"}) {
+  for (std::string bad :
+       {"nonsense", "host:", "host:port", "host:7001x", "host: 7001", "host:0", "host:65536",
+        "host:70000", "host:-1", ":7001", "host:99999999999999999999999"}) {
     BOOST_TEST_CONTEXT("address '" << bad << "'") {
       std::optional<dref::result<dref::config::endpoint>> parsed;
       BOOST_CHECK_NO_THROW(parsed.emplace(parse_member_address(bad)));

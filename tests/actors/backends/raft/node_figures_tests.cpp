@@ -1,9 +1,9 @@
 // node_figures (node_figures.hpp): leader changes as etcd counts them, and
 // latency histograms with quantiles over an interval.
 
-#include <boost/test/unit_test.hpp>
-
 #include "dref/backends/raft/node_figures.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace dref::raft::node;
 using namespace std::chrono_literals;
@@ -25,8 +25,8 @@ BOOST_AUTO_TEST_CASE(quantiles_cover_what_was_observed_since_a_copy) {
   for (int i = 0; i < 10; ++i)
     h.observe(20ms); // bucket 0.025
   BOOST_TEST(h.count() == 100u);
-  BOOST_TEST(h.at_or_under(0) == 0u);             // 0.0001
-  BOOST_TEST(h.at_or_under(2) == 90u);            // 0.0005
+  BOOST_TEST(h.at_or_under(0) == 0u);  // 0.0001
+  BOOST_TEST(h.at_or_under(2) == 90u); // 0.0005
   BOOST_TEST(h.at_or_under(h.bounds.size() - 1) == 100u);
   BOOST_TEST(*h.quantile_since({}, 0.5) == 0.0005);
   BOOST_TEST(*h.quantile_since({}, 0.9) == 0.0005);

@@ -1,13 +1,12 @@
 // proposal_tracker: where each proposal is until answered (parked, pending
 // by log index, forwarded by number), re-routing on a leader change, and
 // answers to forwards that were routed again since being dropped.
-#include <boost/test/unit_test.hpp>
+#include "proposal_tracker.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <string>
 #include <vector>
-
-#include "proposal_tracker.hpp"
 
 using dref::raft::node::proposal_tracker;
 using dref::raft::node::route;

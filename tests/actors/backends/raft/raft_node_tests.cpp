@@ -2,24 +2,23 @@
 // its own actor system, over loopback TCP): behaviour of the event loop that
 // the parts' unit tests cannot show.
 
-#include <boost/test/unit_test.hpp>
+#include "../../../conformance/backend_clusters.hpp"
+#include "../../../conformance/wait_until.hpp"
+#include "dref/commands.hpp"
+#include "dref/leader_hooks.hpp"
+#include "dref/log.hpp"
+#include "dref/store/named_commands.hpp"
+#include "test_thread.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
-
-#include "../../../conformance/backend_clusters.hpp"
-#include "dref/commands.hpp"
-#include "dref/leader_hooks.hpp"
-#include "dref/store/named_commands.hpp"
-#include "dref/log.hpp"
-#include "../../../conformance/wait_until.hpp"
-#include "test_thread.hpp"
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -38,7 +37,9 @@ std::optional<std::size_t> leader_of(test::raft_cluster& c, std::chrono::seconds
   return std::nullopt;
 }
 
-std::string name_of(std::size_t i) { return "node-" + std::to_string(i + 1); }
+std::string name_of(std::size_t i) {
+  return "node-" + std::to_string(i + 1);
+}
 
 // What the leader hooks of this program's members were told, while a test
 // records (the hooks are registered once, before any member starts, and
@@ -62,11 +63,10 @@ void note(std::string event) {
 
 const bool hooks_registered = [] {
   dref::leader_hooks()
-    .on_elected([](const std::string& member, std::uint64_t) { note("elected " + member); })
-    .on_command_committed([](const committed_command& c) {
-      note("committed " + c.leader + " " + c.id + " " + c.name + " "
-           + std::to_string(c.version));
-    });
+      .on_elected([](const std::string& member, std::uint64_t) { note("elected " + member); })
+      .on_command_committed([](const committed_command& c) {
+        note("committed " + c.leader + " " + c.id + " " + c.name + " " + std::to_string(c.version));
+      });
   return true;
 }();
 
@@ -89,9 +89,8 @@ BOOST_AUTO_TEST_CASE(a_proposal_during_a_leadership_transfer_waits_for_its_end) 
   c.members[*leader].set_link_cut(name_of(target), true);
   c.members[target].set_link_cut(name_of(*leader), true);
   result<void> transferred = error{errc::internal, "not run"};
-  test::test_thread transfer{[&] {
-    transferred = c.members[*leader].transfer_leadership(c.sys, name_of(target), 10s);
-  }};
+  test::test_thread transfer{
+      [&] { transferred = c.members[*leader].transfer_leadership(c.sys, name_of(target), 10s); }};
   std::this_thread::sleep_for(50ms); // the transfer is under way
   auto written = r.try_set(1, 10s);
   transfer.join();
@@ -142,8 +141,8 @@ BOOST_AUTO_TEST_CASE(a_one_way_cut_drops_one_direction_only) {
   auto before = applied(follower);
   auto settle_by = std::chrono::steady_clock::now() + 5s;
   for (auto still_since = std::chrono::steady_clock::now();
-       std::chrono::steady_clock::now() - still_since < 300ms
-       && std::chrono::steady_clock::now() < settle_by;) {
+       std::chrono::steady_clock::now() - still_since < 300ms &&
+       std::chrono::steady_clock::now() < settle_by;) {
     std::this_thread::sleep_for(50ms);
     if (auto now = applied(follower); now != before) {
       before = now;
@@ -226,9 +225,9 @@ void expect_refused_link(const std::function<void(std::size_t, store::limits&)>&
 // when they connect, and say which limit and both values; no cluster forms.
 BOOST_AUTO_TEST_CASE(members_with_other_limits_refuse_each_other_naming_both_values) {
   expect_refused_link(
-    [](std::size_t i, store::limits& limits) { limits.max_value_bytes = 1000 * (i + 1); },
-    "node 'node-2' applies limits.max_value_bytes = 2000, node 'node-1' applies "
-    "limits.max_value_bytes = 1000");
+      [](std::size_t i, store::limits& limits) { limits.max_value_bytes = 1000 * (i + 1); },
+      "node 'node-2' applies limits.max_value_bytes = 2000, node 'node-1' applies "
+      "limits.max_value_bytes = 1000");
 }
 
 // A command one member runs and the other refuses would diverge them too:
@@ -237,12 +236,13 @@ BOOST_AUTO_TEST_CASE(members_with_other_limits_refuse_each_other_naming_both_val
 // naming it.
 BOOST_AUTO_TEST_CASE(members_with_other_commands_refuse_each_other_naming_the_difference) {
   expect_refused_link(
-    [](std::size_t i, store::limits&) {
-      if (i == 1)
-        dref::commands().command<std::int64_t>(
-          "test.only_on_node_2", "1", [](std::int64_t& n, const std::int64_t& d) { return n += d; });
-    },
-    "lacks command test.only_on_node_2@1 that node");
+      [](std::size_t i, store::limits&) {
+        if (i == 1)
+          dref::commands().command<std::int64_t>(
+              "test.only_on_node_2", "1",
+              [](std::int64_t& n, const std::int64_t& d) { return n += d; });
+      },
+      "lacks command test.only_on_node_2@1 that node");
 }
 
 // The hooks run on the member that leads: it reports its election and

@@ -1,12 +1,11 @@
 // read_rounds: reads wait for a ReadIndex round, then for the apply; a lost
 // round is asked again after its age limit; waiting reads expire.
-#include <boost/test/unit_test.hpp>
+#include "read_rounds.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <string>
 #include <vector>
-
-#include "read_rounds.hpp"
 
 using dref::raft::node::read_rounds;
 using namespace std::chrono_literals;

@@ -1,14 +1,13 @@
 // state_machine: committed entries applied once each, member-directory
 // entries recognized, snapshots installed, and the leader's session-expiry
 // checks proposed one at a time.
-#include <boost/test/unit_test.hpp>
+#include "dref/protocol/codec.hpp"
+#include "state_machine.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <string>
 #include <vector>
-
-#include "dref/protocol/codec.hpp"
-#include "state_machine.hpp"
 
 using dref::raft::node::member_address;
 using dref::raft::node::state_machine;
@@ -30,7 +29,7 @@ core::entry command(std::uint64_t index, protocol::store_command cmd, std::uint6
   e.client_id = sequence == 0 ? 0 : 42;
   e.sequence = sequence;
   e.data =
-    protocol::encode(protocol::store_proposal{e.client_id, sequence, 0, 1000, std::move(cmd)});
+      protocol::encode(protocol::store_proposal{e.client_id, sequence, 0, 1000, std::move(cmd)});
   return e;
 }
 
@@ -90,15 +89,15 @@ BOOST_AUTO_TEST_CASE(directory_entries_of_other_members_are_reported) {
 BOOST_AUTO_TEST_CASE(a_client_write_into_the_directory_is_refused_and_reports_nothing) {
   state_machine machine{{}, "a"};
   for (auto address : {"1.2.3.4:http", "127.0.0.1:7009"}) {
-    auto out = machine.apply(command(1 + machine.applied(),
-                                     protocol::cmd_set{"dref/members/b", address}));
+    auto out =
+        machine.apply(command(1 + machine.applied(), protocol::cmd_set{"dref/members/b", address}));
     BOOST_TEST(out.members.empty());
     BOOST_REQUIRE(out.reply.has_value());
     BOOST_REQUIRE(out.reply->error.has_value());
     BOOST_TEST((out.reply->error->code == dref::errc::invalid_argument));
   }
-  auto bad = machine.apply(command(1 + machine.applied(),
-                                   protocol::cmd_member_announce{"b", "1.2.3.4:http"}));
+  auto bad = machine.apply(
+      command(1 + machine.applied(), protocol::cmd_member_announce{"b", "1.2.3.4:http"}));
   BOOST_TEST(bad.members.empty());
   BOOST_REQUIRE(bad.reply.has_value());
   BOOST_TEST(bad.reply->error.has_value());
@@ -114,8 +113,8 @@ BOOST_AUTO_TEST_CASE(a_snapshot_replaces_the_store_and_lists_the_directory) {
   state_machine follower{{}, "b"};
   auto members = follower.install(snap);
   BOOST_REQUIRE(members.has_value());
-  BOOST_TEST(*members
-               == (std::vector<member_address>{{"a", "127.0.0.1:7000"}, {"b", "127.0.0.1:7001"}}),
+  BOOST_TEST(*members ==
+                 (std::vector<member_address>{{"a", "127.0.0.1:7000"}, {"b", "127.0.0.1:7001"}}),
              boost::test_tools::per_element());
   BOOST_TEST(follower.applied() == 9u);
   BOOST_TEST(!follower.apply(command(9, protocol::cmd_set{"x", "1"})).fresh);

@@ -2,12 +2,11 @@
 // the log compacted once enough entries were applied, never past what is
 // durable and never losing a round handed in before; a restart finds the
 // snapshot and everything after it.
-#include <boost/test/unit_test.hpp>
-
-#include <string>
-
 #include "scratch_dir.hpp"
 #include "storage_driver.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <string>
 
 using dref::raft::node::storage_driver;
 namespace core = dref::raft::core;
@@ -38,7 +37,8 @@ struct one_member {
   std::uint64_t applied = 0;
 
   one_member(const std::string& dir, std::uint64_t snapshot_every)
-    : disk(open_driver(dir, snapshot_every, restored)), raft(config()) {
+      : disk(open_driver(dir, snapshot_every, restored))
+      , raft(config()) {
     disk.start({});
     for (int tick = 0; tick < 100 && raft.role() != core::role::leader; ++tick) {
       raft.tick();

@@ -232,8 +232,8 @@ BOOST_AUTO_TEST_CASE(watchers_catch_up_on_what_they_lost) {
   // catch-up: nothing else tells of go/known).
   BOOST_TEST(test::wait_until([&] {
     std::lock_guard guard{changes_mutex};
-    return prefix_changes["con"].size() >= 2 && !prefix_changes["go"].empty()
-           && prefix_changes["go"].back() == "go/known removed";
+    return prefix_changes["con"].size() >= 2 && !prefix_changes["go"].empty() &&
+           prefix_changes["go"].back() == "go/known removed";
   }));
   {
     std::lock_guard guard{changes_mutex};
@@ -241,9 +241,9 @@ BOOST_AUTO_TEST_CASE(watchers_catch_up_on_what_they_lost) {
     BOOST_TEST(prefix_changes["con"] == con, boost::test_tools::per_element());
     const auto& go = prefix_changes["go"];
     BOOST_TEST(go.front() == "go/known changed there");
-    BOOST_TEST(std::count_if(go.begin(), go.end(),
-                             [](const std::string& line) { return line.starts_with("go/known"); })
-               == 2);
+    BOOST_TEST(std::count_if(go.begin(), go.end(), [](const std::string& line) {
+                 return line.starts_with("go/known");
+               }) == 2);
   }
   waiter.join();
   BOOST_TEST((delivered == std::optional<std::string>{"42"}));

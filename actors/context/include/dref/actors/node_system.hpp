@@ -4,9 +4,9 @@
 // node's configuration. Every process that talks to dref actors (apps,
 // tests, user programs) starts its actor_system from one of these.
 
-#include <caf/actor_system_config.hpp>
-
 #include "dref/config/node_config.hpp"
+
+#include <caf/actor_system_config.hpp>
 
 namespace dref {
 

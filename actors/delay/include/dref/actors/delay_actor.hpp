@@ -15,13 +15,13 @@
 //
 // This header includes CAF; delay.hpp does not.
 
+#include "dref/actors/detail/deliver_to.hpp"
+#include "dref/delay.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-
-#include "dref/actors/detail/deliver_to.hpp"
-#include "dref/delay.hpp"
 
 namespace dref {
 
@@ -36,11 +36,11 @@ template <class T, class Codec>
 typename delay_actor<T>::behavior_type delay_actor_behavior(typename delay_actor<T>::pointer self,
                                                             delay<T, Codec> d) {
   return {
-    [self, d](delay_get_atom) {
-      auto answer = self->template make_response_promise<T>();
-      deliver_to(d.get(self), answer);
-      return answer;
-    },
+      [self, d](delay_get_atom) {
+        auto answer = self->template make_response_promise<T>();
+        deliver_to(d.get(self), answer);
+        return answer;
+      },
   };
 }
 

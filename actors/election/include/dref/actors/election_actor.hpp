@@ -20,6 +20,10 @@
 //
 // This header includes CAF; election.hpp does not.
 
+#include "dref/actors/detail/deliver_to.hpp"
+#include "dref/context.hpp"
+#include "dref/election.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
@@ -30,10 +34,6 @@
 #include <memory>
 #include <vector>
 
-#include "dref/actors/detail/deliver_to.hpp"
-#include "dref/context.hpp"
-#include "dref/election.hpp"
-
 namespace dref {
 
 using election_is_leader_atom = caf::atom_constant<caf::atom("eisleader")>;
@@ -43,11 +43,10 @@ using election_watch_atom = caf::atom_constant<caf::atom("ewatch")>;
 using election_elected_atom = caf::atom_constant<caf::atom("eelected")>;
 using election_ended_atom = caf::atom_constant<caf::atom("eended")>;
 
-using election_actor =
-  caf::typed_actor<caf::replies_to<election_is_leader_atom>::with<bool>,
-                   caf::replies_to<election_leader_atom>::with<std::string>,
-                   caf::replies_to<election_resign_atom>::with<void>,
-                   caf::reacts_to<election_watch_atom, caf::actor>>;
+using election_actor = caf::typed_actor<caf::replies_to<election_is_leader_atom>::with<bool>,
+                                        caf::replies_to<election_leader_atom>::with<std::string>,
+                                        caf::replies_to<election_resign_atom>::with<void>,
+                                        caf::reacts_to<election_watch_atom, caf::actor>>;
 
 namespace detail {
 
@@ -64,54 +63,54 @@ struct election_actor_state {
 };
 
 inline election_actor::behavior_type election_actor_behavior(election_actor::pointer self,
-                                                              std::shared_ptr<election> candidacy) {
+                                                             std::shared_ptr<election> candidacy) {
   auto st = std::make_shared<election_actor_state>();
   st->candidacy = std::move(candidacy);
   // The candidacy keeps its callbacks: weak references, or the state would
   // keep itself (and the campaign) alive after the actor is gone.
   std::weak_ptr<election_actor_state> weak = st;
   st->candidacy->when_elected(
-    self,
-    [weak](cancellation) {
-      // 0: that term is over already; its end is not told either.
-      if (auto alive = weak.lock();
-          alive && (alive->term_token = alive->candidacy->fencing_token()) != 0)
-        alive->tell(election_elected_atom::value, alive->term_token);
-    },
-    [weak] {
-      if (auto alive = weak.lock(); alive && alive->term_token != 0) {
-        alive->tell(election_ended_atom::value, alive->term_token);
-        alive->term_token = 0;
-      }
-    });
+      self,
+      [weak](cancellation) {
+        // 0: that term is over already; its end is not told either.
+        if (auto alive = weak.lock();
+            alive && (alive->term_token = alive->candidacy->fencing_token()) != 0)
+          alive->tell(election_elected_atom::value, alive->term_token);
+      },
+      [weak] {
+        if (auto alive = weak.lock(); alive && alive->term_token != 0) {
+          alive->tell(election_ended_atom::value, alive->term_token);
+          alive->term_token = 0;
+        }
+      });
   self->set_down_handler([st](caf::down_msg& down) {
     std::erase_if(st->listeners, [&](const caf::actor& l) { return l.address() == down.source; });
   });
   return {
-    [st](election_is_leader_atom) { return st->candidacy->is_leader(); },
-    [self, st](election_leader_atom) {
-      auto answer = self->make_response_promise<std::string>();
-      deliver_to(pending<std::string>{[self, st](std::function<void(result<std::string>)> done) {
-                   st->candidacy->leader(self).then(
-                     [done](std::optional<std::string> leader) { done(leader.value_or("")); },
-                     [done](const error& e) { done(e); });
-                 }},
-                 answer);
-      return answer;
-    },
-    [self, st](election_resign_atom) -> caf::delegated<void> {
-      deliver_to(st->candidacy->resign(self), self->make_response_promise());
-      return {};
-    },
-    [self, st](election_watch_atom, caf::actor listener) {
-      if (!listener)
-        return;
-      self->monitor(listener);
-      st->listeners.push_back(listener);
-      if (st->term_token != 0)
-        caf::anon_send(listener, election_elected_atom::value, st->candidacy->candidate(),
-                       st->term_token);
-    },
+      [st](election_is_leader_atom) { return st->candidacy->is_leader(); },
+      [self, st](election_leader_atom) {
+        auto answer = self->make_response_promise<std::string>();
+        deliver_to(pending<std::string>{[self, st](std::function<void(result<std::string>)> done) {
+                     st->candidacy->leader(self).then(
+                         [done](std::optional<std::string> leader) { done(leader.value_or("")); },
+                         [done](const error& e) { done(e); });
+                   }},
+                   answer);
+        return answer;
+      },
+      [self, st](election_resign_atom) -> caf::delegated<void> {
+        deliver_to(st->candidacy->resign(self), self->make_response_promise());
+        return {};
+      },
+      [self, st](election_watch_atom, caf::actor listener) {
+        if (!listener)
+          return;
+        self->monitor(listener);
+        st->listeners.push_back(listener);
+        if (st->term_token != 0)
+          caf::anon_send(listener, election_elected_atom::value, st->candidacy->candidate(),
+                         st->term_token);
+      },
   };
 }
 

@@ -26,6 +26,9 @@
 //
 // This header includes CAF; lock.hpp and context.hpp do not.
 
+#include "dref/context.hpp"
+#include "dref/protocol/caf/bridge.hpp"
+
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
@@ -37,9 +40,6 @@
 #include <memory>
 #include <set>
 
-#include "dref/context.hpp"
-#include "dref/protocol/caf/bridge.hpp"
-
 namespace dref {
 
 using lock_acquire_atom = caf::atom_constant<caf::atom("lacquire")>;
@@ -47,10 +47,9 @@ using lock_try_acquire_atom = caf::atom_constant<caf::atom("ltryacq")>;
 using lock_release_atom = caf::atom_constant<caf::atom("lrelease")>;
 using lock_lost_atom = caf::atom_constant<caf::atom("llost")>;
 
-using lock_actor =
-  caf::typed_actor<caf::replies_to<lock_acquire_atom>::with<std::uint64_t>,
-                   caf::replies_to<lock_try_acquire_atom>::with<std::uint64_t>,
-                   caf::replies_to<lock_release_atom, std::uint64_t>::with<void>>;
+using lock_actor = caf::typed_actor<caf::replies_to<lock_acquire_atom>::with<std::uint64_t>,
+                                    caf::replies_to<lock_try_acquire_atom>::with<std::uint64_t>,
+                                    caf::replies_to<lock_release_atom, std::uint64_t>::with<void>>;
 
 namespace detail {
 
@@ -67,8 +66,8 @@ serve_acquire(lock_actor::pointer self, const lock_core& core,
   auto requester = caf::actor_cast<caf::actor>(self->current_sender());
   auto promise = self->make_response_promise<std::uint64_t>();
   if (!requester) {
-    promise.deliver(to_caf_error(error{errc::invalid_argument,
-                                       "lock '" + core.id + "': an anonymous request cannot hold it"}));
+    promise.deliver(to_caf_error(error{
+        errc::invalid_argument, "lock '" + core.id + "': an anonymous request cannot hold it"}));
     return promise;
   }
   auto addr = requester.address();
@@ -111,35 +110,35 @@ inline lock_actor::behavior_type lock_actor_behavior(lock_actor::pointer self, l
     holders->erase(it);
   });
   return {
-    [self, core, holders](lock_acquire_atom) {
-      return serve_acquire(self, core, holders, std::nullopt);
-    },
-    [self, core, holders](lock_try_acquire_atom) {
-      return serve_acquire(self, core, holders, std::chrono::milliseconds{0});
-    },
-    [self, core, holders](lock_release_atom, std::uint64_t token) -> caf::delegated<void> {
-      auto it = holders->find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
-      auto promise = self->make_response_promise();
-      auto level = it == holders->end() ? std::multiset<std::uint64_t>::iterator{}
-                                         : it->second.find(token);
-      if (it == holders->end() || level == it->second.end()) {
-        auto lost = core.lost_grant(token);
-        promise.deliver(to_caf_error(
-          lost ? *lost
-               : error{errc::not_holder, "lock '" + core.id
-                                           + "': the requester holds no level under token "
-                                           + std::to_string(token)}));
+      [self, core, holders](lock_acquire_atom) {
+        return serve_acquire(self, core, holders, std::nullopt);
+      },
+      [self, core, holders](lock_try_acquire_atom) {
+        return serve_acquire(self, core, holders, std::chrono::milliseconds{0});
+      },
+      [self, core, holders](lock_release_atom, std::uint64_t token) -> caf::delegated<void> {
+        auto it = holders->find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+        auto promise = self->make_response_promise();
+        auto level = it == holders->end() ? std::multiset<std::uint64_t>::iterator{}
+                                          : it->second.find(token);
+        if (it == holders->end() || level == it->second.end()) {
+          auto lost = core.lost_grant(token);
+          promise.deliver(to_caf_error(
+              lost ? *lost
+                   : error{errc::not_holder, "lock '" + core.id +
+                                                 "': the requester holds no level under token " +
+                                                 std::to_string(token)}));
+          return {};
+        }
+        it->second.erase(level);
+        core.release(self, token, [promise](result<void> released) mutable {
+          if (released)
+            promise.deliver(caf::unit);
+          else
+            promise.deliver(to_caf_error(released.error()));
+        });
         return {};
-      }
-      it->second.erase(level);
-      core.release(self, token, [promise](result<void> released) mutable {
-        if (released)
-          promise.deliver(caf::unit);
-        else
-          promise.deliver(to_caf_error(released.error()));
-      });
-      return {};
-    },
+      },
   };
 }
 

@@ -15,13 +15,13 @@
 //
 // This header includes CAF; promise.hpp does not.
 
+#include "dref/actors/detail/deliver_to.hpp"
+#include "dref/promise.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-
-#include "dref/actors/detail/deliver_to.hpp"
-#include "dref/promise.hpp"
 
 namespace dref {
 
@@ -30,8 +30,8 @@ using promise_await_atom = caf::atom_constant<caf::atom("pawait")>;
 
 template <class T>
 using promise_actor =
-  caf::typed_actor<typename caf::replies_to<promise_deliver_atom, T>::template with<bool>,
-                   typename caf::replies_to<promise_await_atom>::template with<T>>;
+    caf::typed_actor<typename caf::replies_to<promise_deliver_atom, T>::template with<bool>,
+                     typename caf::replies_to<promise_await_atom>::template with<T>>;
 
 namespace detail {
 
@@ -39,16 +39,16 @@ template <class T, class Codec>
 typename promise_actor<T>::behavior_type
 promise_actor_behavior(typename promise_actor<T>::pointer self, promise<T, Codec> p) {
   return {
-    [self, p](promise_deliver_atom, const T& value) {
-      auto answer = self->template make_response_promise<bool>();
-      deliver_to(p.deliver(self, value), answer);
-      return answer;
-    },
-    [self, p](promise_await_atom) {
-      auto answer = self->template make_response_promise<T>();
-      deliver_to(p.get(self), answer);
-      return answer;
-    },
+      [self, p](promise_deliver_atom, const T& value) {
+        auto answer = self->template make_response_promise<bool>();
+        deliver_to(p.deliver(self, value), answer);
+        return answer;
+      },
+      [self, p](promise_await_atom) {
+        auto answer = self->template make_response_promise<T>();
+        deliver_to(p.get(self), answer);
+        return answer;
+      },
   };
 }
 

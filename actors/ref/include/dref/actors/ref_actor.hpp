@@ -50,6 +50,10 @@
 //
 // This header includes CAF; ref.hpp does not.
 
+#include "dref/actors/detail/deliver_to.hpp"
+#include "dref/protocol/caf/bridge.hpp"
+#include "dref/ref.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
@@ -66,10 +70,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include "dref/actors/detail/deliver_to.hpp"
-#include "dref/protocol/caf/bridge.hpp"
-#include "dref/ref.hpp"
 
 namespace dref {
 
@@ -115,22 +115,22 @@ namespace dref {
 
 // The messages of a ref actor that cross processes whatever T is.
 using ref_command_actor = caf::typed_actor<
-  caf::replies_to<ref_command_atom, std::string, std::string>::with<std::string, std::uint64_t>,
-  caf::replies_to<ref_query_atom, std::string, std::string, bool>::with<std::string,
-                                                                        std::uint64_t>>;
+    caf::replies_to<ref_command_atom, std::string, std::string>::with<std::string, std::uint64_t>,
+    caf::replies_to<ref_query_atom, std::string, std::string, bool>::with<std::string,
+                                                                          std::uint64_t>>;
 
 template <class T>
 using ref_actor = typename ref_command_actor::template extend<
-  typename caf::replies_to<ref_get_atom>::template with<T>,
-  typename caf::replies_to<ref_set_atom, T>::template with<std::uint64_t>,
-  typename caf::replies_to<ref_cas_atom, T, T>::template with<bool>,
-  typename caf::replies_to<ref_update_atom, ref_update<T>>::template with<T>,
-  typename caf::replies_to<ref_remove_atom>::template with<bool>,
-  typename caf::replies_to<ref_set_atom, T, fence>::template with<std::uint64_t>,
-  typename caf::replies_to<ref_cas_atom, T, T, fence>::template with<bool>,
-  typename caf::replies_to<ref_update_atom, ref_update<T>, fence>::template with<T>,
-  typename caf::replies_to<ref_remove_atom, fence>::template with<bool>,
-  caf::reacts_to<ref_watch_atom, caf::actor>>;
+    typename caf::replies_to<ref_get_atom>::template with<T>,
+    typename caf::replies_to<ref_set_atom, T>::template with<std::uint64_t>,
+    typename caf::replies_to<ref_cas_atom, T, T>::template with<bool>,
+    typename caf::replies_to<ref_update_atom, ref_update<T>>::template with<T>,
+    typename caf::replies_to<ref_remove_atom>::template with<bool>,
+    typename caf::replies_to<ref_set_atom, T, fence>::template with<std::uint64_t>,
+    typename caf::replies_to<ref_cas_atom, T, T, fence>::template with<bool>,
+    typename caf::replies_to<ref_update_atom, ref_update<T>, fence>::template with<T>,
+    typename caf::replies_to<ref_remove_atom, fence>::template with<bool>,
+    caf::reacts_to<ref_watch_atom, caf::actor>>;
 
 namespace detail {
 

@@ -3,18 +3,18 @@
 // out of the template so that CAF stays out of user headers and the
 // request code is compiled once.
 
-#include <chrono>
-#include <functional>
-#include <cstdint>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <string>
-
 #include "dref/change.hpp"
 #include "dref/protocol/result.hpp"
 #include "dref/protocol/store_results.hpp"
 #include "dref/subscription.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
 
 namespace caf {
 class scheduled_actor;
@@ -119,8 +119,8 @@ public:
   void async_set(caf::scheduled_actor* self, std::string bytes, timeout_ms timeout,
                  std::function<void(result<std::uint64_t>)> done,
                  std::optional<protocol::write_fence> fence = {}) const;
-  void async_create(caf::scheduled_actor* self, std::string bytes,
-                    protocol::metadata_map metadata, timeout_ms timeout,
+  void async_create(caf::scheduled_actor* self, std::string bytes, protocol::metadata_map metadata,
+                    timeout_ms timeout,
                     std::function<void(result<protocol::res_created>)> done) const;
   void async_remove(caf::scheduled_actor* self, timeout_ms timeout,
                     std::function<void(result<protocol::res_removed>)> done,
@@ -148,8 +148,8 @@ public:
 private:
   result<void> start_watch(timeout_ms timeout) const;
   result<std::uint64_t> propose_cas(std::uint64_t expected_version, const std::string* old_bytes,
-                                     const std::string& bytes, timeout_ms timeout,
-                                     const protocol::write_fence* fence) const;
+                                    const std::string& bytes, timeout_ms timeout,
+                                    const protocol::write_fence* fence) const;
 
   std::shared_ptr<context_impl> ctx_;
   std::string id_;

@@ -3,6 +3,8 @@
 // actor types it knows; here the actor is only known as a scheduled_actor
 // of dref's users): the steps of CAF's request(...).then(...) spelled out.
 
+#include "dref/requests/request_deadlines.hpp"
+
 #include <caf/actor_cast.hpp>
 #include <caf/behavior.hpp>
 #include <caf/duration.hpp>
@@ -10,8 +12,6 @@
 #include <caf/scheduled_actor.hpp>
 #include <caf/typed_actor.hpp>
 #include <chrono>
-
-#include "dref/requests/request_deadlines.hpp"
 
 namespace dref::detail {
 
@@ -69,8 +69,8 @@ caf::message_id request_from(caf::scheduled_actor* self, const caf::typed_actor<
 // rather than on CAF's clock: each handler first marks the request answered.
 template <class Reply, class Dest, class OnReply, class OnError>
 caf::message_id request_timed(request_deadlines& deadlines, caf::scheduled_actor* self,
-                              const Dest& dest, std::chrono::milliseconds timeout,
-                              caf::message msg, OnReply on_reply, OnError on_error) {
+                              const Dest& dest, std::chrono::milliseconds timeout, caf::message msg,
+                              OnReply on_reply, OnError on_error) {
   auto flag = request_deadlines::new_flag();
   auto response_id = request_from(
       self, dest, caf::infinite, std::move(msg),

@@ -22,6 +22,9 @@
 //
 // This header includes CAF; topic.hpp does not.
 
+#include "dref/actors/detail/deliver_to.hpp"
+#include "dref/topic.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
 #include <caf/delegated.hpp>
@@ -30,9 +33,6 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <map>
 #include <memory>
-
-#include "dref/actors/detail/deliver_to.hpp"
-#include "dref/topic.hpp"
 
 namespace dref {
 
@@ -44,10 +44,10 @@ using topic_message_atom = caf::atom_constant<caf::atom("tmessage")>;
 
 template <class T>
 using topic_actor = caf::typed_actor<
-  typename caf::replies_to<topic_publish_atom, T>::template with<std::uint64_t>,
-  caf::replies_to<topic_subscribe_atom, caf::actor>::with<void>,
-  caf::replies_to<topic_subscribe_from_atom, caf::actor, std::uint64_t>::with<void>,
-  caf::replies_to<topic_unsubscribe_atom, caf::actor>::with<void>>;
+    typename caf::replies_to<topic_publish_atom, T>::template with<std::uint64_t>,
+    caf::replies_to<topic_subscribe_atom, caf::actor>::with<void>,
+    caf::replies_to<topic_subscribe_from_atom, caf::actor, std::uint64_t>::with<void>,
+    caf::replies_to<topic_unsubscribe_atom, caf::actor>::with<void>>;
 
 namespace detail {
 
@@ -64,8 +64,8 @@ caf::delegated<void> serve_subscribe(Self* self, const topic<T, Codec>& t,
                                      const caf::actor& subscriber, std::uint64_t from_seq) {
   auto answer = self->make_response_promise();
   if (!subscriber) {
-    answer.deliver(to_caf_error(error{errc::invalid_argument,
-                                      "topic '" + t.id() + "': subscribe needs a subscriber"}));
+    answer.deliver(to_caf_error(
+        error{errc::invalid_argument, "topic '" + t.id() + "': subscribe needs a subscriber"}));
     return {};
   }
   auto addr = subscriber.address();
@@ -77,44 +77,44 @@ caf::delegated<void> serve_subscribe(Self* self, const topic<T, Codec>& t,
                    [subscriber](std::uint64_t seq, const T& message) {
                      caf::anon_send(subscriber, topic_message_atom::value, seq, message);
                    })
-    .then(
-      [subs, addr, generation, answer](subscription s) mutable {
-        auto it = subs->active.find(addr);
-        if (it != subs->active.end() && it->second.first == generation)
-          it->second.second = std::move(s);
-        answer.deliver(caf::unit); // else s ends here: it was replaced
-      },
-      [subs, addr, generation, answer](const error& e) mutable {
-        auto it = subs->active.find(addr);
-        if (it != subs->active.end() && it->second.first == generation)
-          subs->active.erase(it);
-        answer.deliver(to_caf_error(e));
-      });
+      .then(
+          [subs, addr, generation, answer](subscription s) mutable {
+            auto it = subs->active.find(addr);
+            if (it != subs->active.end() && it->second.first == generation)
+              it->second.second = std::move(s);
+            answer.deliver(caf::unit); // else s ends here: it was replaced
+          },
+          [subs, addr, generation, answer](const error& e) mutable {
+            auto it = subs->active.find(addr);
+            if (it != subs->active.end() && it->second.first == generation)
+              subs->active.erase(it);
+            answer.deliver(to_caf_error(e));
+          });
   return {};
 }
 
 template <class T, class Codec>
-typename topic_actor<T>::behavior_type
-topic_actor_behavior(typename topic_actor<T>::pointer self, topic<T, Codec> t) {
+typename topic_actor<T>::behavior_type topic_actor_behavior(typename topic_actor<T>::pointer self,
+                                                            topic<T, Codec> t) {
   auto subs = std::make_shared<topic_subscribers>();
   self->set_down_handler([subs](caf::down_msg& down) { subs->active.erase(down.source); });
   return {
-    [self, t](topic_publish_atom, const T& message) {
-      auto answer = self->template make_response_promise<std::uint64_t>();
-      deliver_to(t.publish(self, message), answer);
-      return answer;
-    },
-    [self, t, subs](topic_subscribe_atom, const caf::actor& subscriber) {
-      return serve_subscribe(self, t, subs, subscriber, 0);
-    },
-    [self, t, subs](topic_subscribe_from_atom, const caf::actor& subscriber, std::uint64_t seq) {
-      if (seq == 0) // 0 would mean "from now on"; the first message is 1
-        seq = 1;
-      return serve_subscribe(self, t, subs, subscriber, seq);
-    },
-    [subs](topic_unsubscribe_atom, const caf::actor& subscriber) {
-      subs->active.erase(subscriber.address());
-    },
+      [self, t](topic_publish_atom, const T& message) {
+        auto answer = self->template make_response_promise<std::uint64_t>();
+        deliver_to(t.publish(self, message), answer);
+        return answer;
+      },
+      [self, t, subs](topic_subscribe_atom, const caf::actor& subscriber) {
+        return serve_subscribe(self, t, subs, subscriber, 0);
+      },
+      [self, t, subs](topic_subscribe_from_atom, const caf::actor& subscriber, std::uint64_t seq) {
+        if (seq == 0) // 0 would mean "from now on"; the first message is 1
+          seq = 1;
+        return serve_subscribe(self, t, subs, subscriber, seq);
+      },
+      [subs](topic_unsubscribe_atom, const caf::actor& subscriber) {
+        subs->active.erase(subscriber.address());
+      },
   };
 }
 

@@ -4,13 +4,13 @@
 // needs a hand-written inspect per message. Include this header only where
 // CAF is already in play (actors/, apps/); the wire types stay CAF-free.
 
+#include "dref/protocol/codec.hpp"
+
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 #include <string>
-
-#include "dref/protocol/codec.hpp"
 
 namespace caf {
 class actor_system_config;

@@ -3,11 +3,11 @@
 // pending<R>'s outcome goes to a response promise, errors as caf::error in
 // dref's category.
 
-#include <caf/response_promise.hpp>
-#include <caf/unit.hpp>
-
 #include "dref/pending.hpp"
 #include "dref/protocol/caf/bridge.hpp"
+
+#include <caf/response_promise.hpp>
+#include <caf/unit.hpp>
 
 namespace dref::detail {
 

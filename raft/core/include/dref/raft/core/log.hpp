@@ -7,12 +7,12 @@
 // yet acknowledged by storage; those above in_progress_index() were not even
 // handed to it yet.
 
+#include "dref/raft/core/types.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
-
-#include "dref/raft/core/types.hpp"
 
 namespace dref::raft::core {
 

@@ -35,17 +35,17 @@
 // driver with asynchronous storage writes the compaction after the rounds
 // already handed out, with the entries up to log().in_progress_index().
 
+#include "dref/protocol/result.hpp"
+#include "dref/raft/core/log.hpp"
+#include "dref/raft/core/progress.hpp"
+#include "dref/raft/core/types.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <random>
 #include <string>
 #include <vector>
-
-#include "dref/protocol/result.hpp"
-#include "dref/raft/core/log.hpp"
-#include "dref/raft/core/progress.hpp"
-#include "dref/raft/core/types.hpp"
 
 namespace dref::raft::core {
 
@@ -89,12 +89,12 @@ struct config {
   // initial member). A node joining later starts with both empty.
   std::vector<node_id> voters;
   std::vector<node_id> learners;
-  int election_ticks = 10;  // randomized in [election_ticks, 2*election_ticks)
+  int election_ticks = 10; // randomized in [election_ticks, 2*election_ticks)
   int heartbeat_ticks = 1;
   bool pre_vote = true;
   bool check_quorum = true;
   read_mode reads = read_mode::safe;
-  std::size_t max_inflight = 64;           // append messages in flight per follower
+  std::size_t max_inflight = 64; // append messages in flight per follower
   // Encoded size of an append message (one entry goes alone if larger).
   std::size_t max_message_bytes = 1 << 20;
   std::size_t snapshot_chunk_bytes = 64 * 1024;
@@ -274,15 +274,15 @@ private:
   };
   std::vector<pending_read> pending_reads_;
   std::vector<std::pair<node_id, std::string>> reads_before_first_commit_;
-  std::uint64_t heartbeat_round_ = 0; // rounds broadcast in this term
-  std::uint64_t leader_ticks_ = 0;    // ticks since becoming leader
+  std::uint64_t heartbeat_round_ = 0;                    // rounds broadcast in this term
+  std::uint64_t leader_ticks_ = 0;                       // ticks since becoming leader
   std::map<std::uint64_t, std::uint64_t> round_sent_at_; // round -> leader_ticks_
   // Ticks since this node started, counted up to election_ticks: in lease
   // mode a node that just (re)started may have forgotten that it heard a
   // leader, so it treats itself as hearing one until a timeout has passed.
   int ticks_since_start_ = 0;
 
-  std::optional<core::snapshot> snapshot_;         // latest local snapshot, for sending
+  std::optional<core::snapshot> snapshot_;          // latest local snapshot, for sending
   std::optional<core::snapshot> incoming_snapshot_; // being received in chunks
   std::optional<core::snapshot> snapshot_to_install_;
 

@@ -34,9 +34,12 @@ struct progress {
 
   bool paused(std::size_t max_inflight) const noexcept {
     switch (state) {
-      case mode::probe: return probe_sent;
-      case mode::replicate: return inflight.size() >= max_inflight;
-      case mode::snapshot: return true;
+      case mode::probe:
+        return probe_sent;
+      case mode::replicate:
+        return inflight.size() >= max_inflight;
+      case mode::snapshot:
+        return true;
     }
     return true;
   }

@@ -2,10 +2,10 @@
 // Vocabulary of the Raft core. Node ids are u64 with 0 meaning "no node":
 // the actor layer maps member names to ids, the core never sees names.
 
-#include <cstdint>
-
 #include "dref/protocol/raft_log_entry.hpp"
 #include "dref/protocol/raft_messages.hpp"
+
+#include <cstdint>
 
 namespace dref::raft::core {
 

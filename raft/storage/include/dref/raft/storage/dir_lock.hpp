@@ -3,9 +3,9 @@
 // forgotten old process) never write the same log. Held while the object
 // lives; the kernel drops it if the process dies, so no stale-lock cleanup.
 
-#include <string>
-
 #include "dref/raft/storage/file.hpp"
+
+#include <string>
 
 namespace dref::raft::storage {
 
@@ -21,7 +21,9 @@ public:
   const std::string& dir() const noexcept { return dir_; }
 
 private:
-  dir_lock(std::string dir, file_descriptor fd) : dir_(std::move(dir)), fd_(std::move(fd)) {}
+  dir_lock(std::string dir, file_descriptor fd)
+      : dir_(std::move(dir))
+      , fd_(std::move(fd)) {}
   std::string dir_;
   file_descriptor fd_;
 };

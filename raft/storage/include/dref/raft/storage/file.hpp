@@ -2,18 +2,20 @@
 // Small POSIX file helpers for the log: an owning descriptor and errno turned
 // into dref errors that name the file and the operation.
 
+#include "dref/protocol/result.hpp"
+
 #include <string>
 #include <string_view>
-
-#include "dref/protocol/result.hpp"
 
 namespace dref::raft::storage {
 
 class file_descriptor {
 public:
   file_descriptor() = default;
-  explicit file_descriptor(int fd) noexcept : fd_(fd) {}
-  file_descriptor(file_descriptor&& other) noexcept : fd_(other.release()) {}
+  explicit file_descriptor(int fd) noexcept
+      : fd_(fd) {}
+  file_descriptor(file_descriptor&& other) noexcept
+      : fd_(other.release()) {}
   file_descriptor& operator=(file_descriptor&& other) noexcept;
   file_descriptor(const file_descriptor&) = delete;
   file_descriptor& operator=(const file_descriptor&) = delete;

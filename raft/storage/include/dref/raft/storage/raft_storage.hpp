@@ -19,14 +19,14 @@
 // after the snapshot) and only then deletes the older segments, so a crash
 // at any point leaves a complete copy.
 
+#include "dref/raft/core/node.hpp"
+#include "dref/raft/storage/snapshot_files.hpp"
+#include "dref/raft/storage/wal.hpp"
+
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
-
-#include "dref/raft/core/node.hpp"
-#include "dref/raft/storage/snapshot_files.hpp"
-#include "dref/raft/storage/wal.hpp"
 
 namespace dref::raft::storage {
 
@@ -67,7 +67,9 @@ public:
   std::uint64_t snapshot_index() const noexcept { return snapshot_index_; }
 
 private:
-  raft_storage(wal w, snapshot_files s) : wal_(std::move(w)), snapshots_(std::move(s)) {}
+  raft_storage(wal w, snapshot_files s)
+      : wal_(std::move(w))
+      , snapshots_(std::move(s)) {}
   result<void> append_entry(const core::entry& e);
   // Writes r's records; needs_sync is set when they must be synced.
   result<void> write_round(const core::ready& r, core::hard_state& hard, bool& needs_sync);

@@ -7,13 +7,13 @@
 //          u64 body length | u64 XXH3 of the body
 //   body   the bytes the state machine gave
 
+#include "dref/raft/storage/file.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "dref/raft/storage/file.hpp"
 
 namespace dref::raft::storage {
 
@@ -25,7 +25,8 @@ struct snapshot_file {
 
 class snapshot_files {
 public:
-  explicit snapshot_files(std::string dir) : dir_(std::move(dir)) {}
+  explicit snapshot_files(std::string dir)
+      : dir_(std::move(dir)) {}
 
   // True for "snap-<16 hex>-<16 hex>.snap" exactly.
   static bool is_snapshot_name(std::string_view name);
@@ -34,7 +35,8 @@ public:
 
   // The newest intact snapshot, if any. Damaged newer files are skipped and
   // described in `skipped` (the caller decides whether that is fatal).
-  result<std::optional<snapshot_file>> load_latest(std::vector<std::string>* skipped = nullptr) const;
+  result<std::optional<snapshot_file>>
+  load_latest(std::vector<std::string>* skipped = nullptr) const;
 
   // Keeps the `keep` newest snapshots and removes the rest.
   result<void> remove_all_but_newest(std::size_t keep) const;

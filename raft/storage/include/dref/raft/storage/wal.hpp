@@ -33,14 +33,14 @@
 //           u64 XXH3 of the payload seeded with the type | payload
 // Integers are little-endian.
 
+#include "dref/raft/storage/file.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "dref/raft/storage/file.hpp"
 
 namespace dref::raft::storage {
 
@@ -105,7 +105,8 @@ public:
   std::size_t buffered_bytes() const noexcept { return buffer_.size(); }
 
 private:
-  wal(options opts) : opts_(std::move(opts)) {}
+  wal(options opts)
+      : opts_(std::move(opts)) {}
   result<void> start_segment(std::uint64_t number);
   std::string segment_path(std::uint64_t number) const;
   // fdatasync (data_only) or fsync of a segment file, through the failpoint.

@@ -28,13 +28,13 @@
 //   "Planes"): membership, leadership and link cuts go to a member port,
 //   not through it.
 
+#include "dref/backends/seam/backend_actor.hpp"
+#include "dref/config/node_config.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
 #include <vector>
-
-#include "dref/backends/seam/backend_actor.hpp"
-#include "dref/config/node_config.hpp"
 
 namespace dref::backend {
 

@@ -15,9 +15,9 @@
 // the lock is held, so every watcher sees apply order.
 
 #include "dref/backends/seam/backend_actor.hpp"
+#include "dref/backends/seam/watchers.hpp"
 #include "dref/protocol/store_commands.hpp"
 #include "dref/protocol/store_reads.hpp"
-#include "dref/backends/seam/watchers.hpp"
 #include "dref/store/limits.hpp"
 #include "dref/store/store.hpp"
 

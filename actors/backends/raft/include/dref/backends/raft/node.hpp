@@ -13,6 +13,12 @@
 // at most once); reads are linearizable through ReadIndex and served from
 // the local store.
 
+#include "dref/config/node_config.hpp"
+#include "dref/protocol/result.hpp"
+#include "dref/store/limits.hpp"
+#include "dref/store/named_commands.hpp"
+#include "dref/version.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
@@ -20,12 +26,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include "dref/config/node_config.hpp"
-#include "dref/protocol/result.hpp"
-#include "dref/store/limits.hpp"
-#include "dref/store/named_commands.hpp"
-#include "dref/version.hpp"
 
 namespace dref {
 struct leader_hook_set; // dref/leader_hooks.hpp

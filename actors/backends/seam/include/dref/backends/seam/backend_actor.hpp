@@ -38,6 +38,11 @@
 // again, marked as a catch-up (event_kind::value_caught_up and kin; for a
 // prefix key, prefix_catch_up.hpp).
 
+#include "dref/protocol/caf/atoms.hpp"
+#include "dref/protocol/store_commands.hpp"
+#include "dref/protocol/store_reads.hpp"
+#include "dref/protocol/store_results.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/message_handler.hpp>
 #include <caf/replies_to.hpp>
@@ -45,11 +50,6 @@
 #include <caf/typed_behavior.hpp>
 #include <cstdint>
 #include <string>
-
-#include "dref/protocol/caf/atoms.hpp"
-#include "dref/protocol/store_commands.hpp"
-#include "dref/protocol/store_reads.hpp"
-#include "dref/protocol/store_results.hpp"
 
 namespace dref::backend {
 
@@ -59,10 +59,10 @@ using protocol::unwatch_atom;
 using protocol::watch_atom;
 
 using backend_actor = caf::typed_actor<
-  caf::replies_to<propose_atom, protocol::store_proposal>::with<protocol::store_reply>,
-  caf::replies_to<read_atom, protocol::store_read>::with<protocol::store_read_reply>,
-  caf::replies_to<watch_atom, std::string, caf::actor>::with<std::uint64_t>,
-  caf::reacts_to<unwatch_atom, std::string, caf::actor>>;
+    caf::replies_to<propose_atom, protocol::store_proposal>::with<protocol::store_reply>,
+    caf::replies_to<read_atom, protocol::store_read>::with<protocol::store_read_reply>,
+    caf::replies_to<watch_atom, std::string, caf::actor>::with<std::uint64_t>,
+    caf::reacts_to<unwatch_atom, std::string, caf::actor>>;
 
 // A backend actor's whole behavior: its answers to the seam first, then the
 // messages it handles besides (its timers, its own posts; the raft backend's

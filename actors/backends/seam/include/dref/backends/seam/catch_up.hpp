@@ -6,14 +6,14 @@
 // into catch-up events (backend_actor.hpp: a backend that loses events
 // sends what a watcher needs to be current again, marked as such).
 
+#include "dref/protocol/store_reads.hpp"
+#include "dref/protocol/store_results.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "dref/protocol/store_reads.hpp"
-#include "dref/protocol/store_results.hpp"
 
 namespace dref::backend {
 
@@ -26,8 +26,8 @@ struct id_state {
 };
 
 inline constexpr protocol::read_kind catch_up_kinds[] = {
-  protocol::read_kind::value, protocol::read_kind::lock, protocol::read_kind::topic,
-  protocol::read_kind::promise, protocol::read_kind::delay};
+    protocol::read_kind::value, protocol::read_kind::lock, protocol::read_kind::topic,
+    protocol::read_kind::promise, protocol::read_kind::delay};
 
 // The events a watcher of the id needs to be current again.
 std::vector<protocol::store_event> catch_up_events(const id_state& s);

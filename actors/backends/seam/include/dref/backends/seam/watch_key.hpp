@@ -40,10 +40,9 @@ inline result<void> check_watch_prefix(std::string_view prefix, const store::lim
   if (auto ok = store::check_id(prefix, limits, "watch prefix"); !ok)
     return ok;
   if (prefix.starts_with(store::reserved_prefix))
-    return error{errc::invalid_argument, "watch prefix '" + std::string{prefix}
-                                           + "': ids beginning with '"
-                                           + std::string{store::reserved_prefix}
-                                           + "' are dref's own records"};
+    return error{errc::invalid_argument,
+                 "watch prefix '" + std::string{prefix} + "': ids beginning with '" +
+                     std::string{store::reserved_prefix} + "' are dref's own records"};
   return {};
 }
 

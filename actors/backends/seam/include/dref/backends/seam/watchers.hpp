@@ -4,15 +4,15 @@
 // of ids). The backends keep their watchers here and send each applied
 // event to them, in apply order.
 
+#include "dref/backends/seam/watch_key.hpp"
+#include "dref/protocol/store_results.hpp"
+
+#include <algorithm>
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
-#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
-
-#include "dref/backends/seam/watch_key.hpp"
-#include "dref/protocol/store_results.hpp"
 
 namespace dref::raft::node {
 
