@@ -5,7 +5,6 @@
 // syncs every round of entries). The commit latency a bench measures
 // cannot be below one such sync: the leader's own or a follower's.
 
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <fcntl.h>
@@ -18,12 +17,8 @@
 
 namespace dref::bench {
 
-struct fsync_times {
-  double p50_ms = 0;
-  double p90_ms = 0;
-};
-
-inline fsync_times fdatasync_times(const std::filesystem::path& dir, int writers, int syncs) {
+// Every sync's time in ms, unsorted.
+inline std::vector<double> fdatasync_ms(const std::filesystem::path& dir, int writers, int syncs) {
   std::vector<std::vector<double>> took(static_cast<std::size_t>(writers));
   std::vector<std::thread> threads;
   for (int w = 0; w < writers; ++w)
@@ -54,11 +49,7 @@ inline fsync_times fdatasync_times(const std::filesystem::path& dir, int writers
     all.insert(all.end(), mine.begin(), mine.end());
   if (all.size() != static_cast<std::size_t>(writers) * static_cast<std::size_t>(syncs))
     throw std::runtime_error("the fsync probe could not write and sync in " + dir.string());
-  std::sort(all.begin(), all.end());
-  auto at = [&](double q) {
-    return all[static_cast<std::size_t>(q * static_cast<double>(all.size()))];
-  };
-  return {at(0.5), at(0.9)};
+  return all;
 }
 
 } // namespace dref::bench

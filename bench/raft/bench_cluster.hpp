@@ -1,7 +1,7 @@
 #pragma once
 // Three dref-node processes on loopback (fsync on, data under the temp
-// directory unless told otherwise) and one client context on each, for the raft benches. The
-// processes stop with the object, also on an exception.
+// directory unless told otherwise) and one client context on each, for the
+// raft benches. The processes stop with the object, also on an exception.
 //
 // DREF_NODE_BIN overrides the dref-node the build points at;
 // DREF_BENCH_KEEP=1 keeps the members' data directories and logs.

@@ -187,11 +187,11 @@ double commit_latency(cluster& c, int leader, int follower, int samples) {
 void where_the_unloaded_commit_goes(caf::actor_system& sys, double on_disk_p50, int samples) {
   std::printf("where the unloaded commit's time goes:\n");
   auto dir = std::filesystem::temp_directory_path();
-  auto alone = dref::bench::fdatasync_times(dir, 1, 500);
-  auto three = dref::bench::fdatasync_times(dir, 3, 500);
+  latencies alone{dref::bench::fdatasync_ms(dir, 1, 500)};
+  latencies three{dref::bench::fdatasync_ms(dir, 3, 500)};
   std::printf("  this disk's fdatasync after a 300-byte append: one writer p50 %.3f ms p90 %.3f ms;"
               " three at once, as the members: p50 %.3f ms p90 %.3f ms\n",
-              alone.p50_ms, alone.p90_ms, three.p50_ms, three.p90_ms);
+              alone.at(0.5), alone.at(0.9), three.at(0.5), three.at(0.9));
   const std::filesystem::path tmpfs{"/dev/shm"};
   if (!std::filesystem::is_directory(tmpfs) || ::access(tmpfs.c_str(), W_OK) != 0) {
     std::printf("  (no writable /dev/shm: the same commits without the disk are not measured)\n");
