@@ -72,6 +72,15 @@ std::vector<std::string> drefctl_argv(const std::string& endpoints, std::vector<
 }
 
 // Waits (at most `within`) for a child to exit; its exit code, or -1.
+// drefctl's arguments for holding lock "job" (TTL 2 s, 1 s kill grace) while
+// it runs A's marker command.
+std::vector<std::string> lock_job_marking_a(const fs::path& marks_file) {
+  std::vector<std::string> v{"lock", "job", "--ttl", "2s", "--kill-grace", "1s", "--"};
+  auto cmd = marker_command(marks_file, "A");
+  v.insert(v.end(), cmd.begin(), cmd.end());
+  return v;
+}
+
 int exit_code_within(child_process& p, std::chrono::milliseconds within) {
   auto deadline = std::chrono::steady_clock::now() + within;
   while (p.running() && std::chrono::steady_clock::now() < deadline)
@@ -107,15 +116,7 @@ BOOST_FIXTURE_TEST_CASE(drefctl_lock_stops_its_command_when_its_member_hangs, pr
   auto [silent, other] = follower_and_other(*this);
   auto marks_file = root / "marks";
   auto a_log = root / "drefctl-a.log";
-  child_process a{drefctl_argv(endpoint(silent),
-                               [&] {
-                                 std::vector<std::string> v{"lock",         "job", "--ttl", "2s",
-                                                            "--kill-grace", "1s",  "--"};
-                                 auto cmd = marker_command(marks_file, "A");
-                                 v.insert(v.end(), cmd.begin(), cmd.end());
-                                 return v;
-                               }()),
-                  a_log.string()};
+  child_process a{drefctl_argv(endpoint(silent), lock_job_marking_a(marks_file)), a_log.string()};
   BOOST_REQUIRE_MESSAGE(wait_for([&] { return !marks(marks_file, "A", "start").empty(); }, 15s),
                         "A runs its command: " << file_text(a_log));
   long long stopped_at = wall_ns();
@@ -173,15 +174,7 @@ BOOST_FIXTURE_TEST_CASE(drefctl_paused_past_the_ttl_stops_its_command_on_resume,
   auto [near, other] = follower_and_other(*this);
   auto marks_file = root / "marks";
   auto a_log = root / "drefctl-a.log";
-  child_process a{drefctl_argv(endpoint(near),
-                               [&] {
-                                 std::vector<std::string> v{"lock",         "job", "--ttl", "2s",
-                                                            "--kill-grace", "1s",  "--"};
-                                 auto cmd = marker_command(marks_file, "A");
-                                 v.insert(v.end(), cmd.begin(), cmd.end());
-                                 return v;
-                               }()),
-                  a_log.string()};
+  child_process a{drefctl_argv(endpoint(near), lock_job_marking_a(marks_file)), a_log.string()};
   BOOST_REQUIRE_MESSAGE(wait_for([&] { return !marks(marks_file, "A", "start").empty(); }, 15s),
                         "A runs its command: " << file_text(a_log));
   {
