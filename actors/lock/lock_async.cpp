@@ -9,6 +9,7 @@
 #include "context_impl.hpp"
 #include "dref/lock.hpp"
 #include "lapse_alarm.hpp"
+#include "watch_then.hpp"
 
 #include <caf/scheduled_actor.hpp>
 
@@ -87,19 +88,7 @@ struct acquisition : std::enable_shared_from_this<acquisition> {
       on_lost();
   }
 
-  void watch() {
-    ctx->async_watch(
-        self, lock_id, [me = shared_from_this()](const store_event& e) { me->on_event(e); },
-        std::nullopt,
-        [me = shared_from_this()](result<inbox> watching) {
-          if (!watching)
-            return me->answer(std::move(watching).error());
-          if (!me->done)
-            return; // the session lapsed meanwhile: answered already
-          me->events = std::move(*watching);
-          me->propose_acquire();
-        });
-  }
+  void watch() { watch_then(shared_from_this(), lock_id, &acquisition::propose_acquire); }
 
   void propose_acquire() {
     bool may_wait = !wait || wait->count() > 0;

@@ -10,6 +10,7 @@
 #include "lapse_alarm.hpp"
 #include "permit_queue.hpp"
 #include "semaphore_line.hpp"
+#include "watch_then.hpp"
 
 #include <atomic>
 #include <caf/scheduled_actor.hpp>
@@ -124,19 +125,7 @@ struct permit_request : std::enable_shared_from_this<permit_request> {
       on_lost();
   }
 
-  void watch() {
-    ctx->async_watch(
-        self, line_key(semaphore_id),
-        [me = shared_from_this()](const store_event& e) { me->on_event(e); }, std::nullopt,
-        [me = shared_from_this()](result<inbox> watching) {
-          if (!watching)
-            return me->answer(std::move(watching).error());
-          if (!me->done)
-            return; // the session lapsed meanwhile: answered already
-          me->events = std::move(*watching);
-          me->write();
-        });
-  }
+  void watch() { watch_then(shared_from_this(), line_key(semaphore_id), &permit_request::write); }
 
   void write() {
     ctx->async_propose(self, cmd_set_owned{request, store::encode_i64(permits), session, true},

@@ -286,18 +286,7 @@ public:
   template <class Self>
   pending<bool> compare_and_set(Self* self, const T& expected, const T& desired, const fence& guard,
                                 detail::timeout_ms timeout = {}) const {
-    return async_commit<bool>(
-        self,
-        [expected, desired](const T& current) -> std::optional<T> {
-          if (!(current == expected))
-            return std::nullopt;
-          return desired;
-        },
-        timeout,
-        [](const std::string&, const detail::byte_update_outcome& done) -> result<bool> {
-          return done.written;
-        },
-        guard.wire());
+    return async_compare_and_set(self, expected, desired, timeout, guard.wire());
   }
   // Answers true when there was a value to remove.
   template <class Self>
@@ -319,17 +308,7 @@ public:
   template <class Self>
   pending<bool> compare_and_set(Self* self, const T& expected, const T& desired,
                                 detail::timeout_ms timeout = {}) const {
-    return async_commit<bool>(
-        self,
-        [expected, desired](const T& current) -> std::optional<T> {
-          if (!(current == expected))
-            return std::nullopt;
-          return desired;
-        },
-        timeout,
-        [](const std::string&, const detail::byte_update_outcome& done) -> result<bool> {
-          return done.written;
-        });
+    return async_compare_and_set(self, expected, desired, timeout, std::nullopt);
   }
 
   // Checked before every write through this handle (set, update, cas, a
@@ -468,6 +447,26 @@ private:
               },
               guard);
         }};
+  }
+
+  // The fenced and unfenced compare_and_set from actors: desired is written
+  // only while the value equals expected; answers whether it was.
+  template <class Self>
+  pending<bool> async_compare_and_set(Self* self, const T& expected, const T& desired,
+                                      detail::timeout_ms timeout,
+                                      std::optional<protocol::write_fence> guard) const {
+    return async_commit<bool>(
+        self,
+        [expected, desired](const T& current) -> std::optional<T> {
+          if (!(current == expected))
+            return std::nullopt;
+          return desired;
+        },
+        timeout,
+        [](const std::string&, const detail::byte_update_outcome& done) -> result<bool> {
+          return done.written;
+        },
+        std::move(guard));
   }
 
   template <class R, class Self, class F, class Answer>
