@@ -29,8 +29,10 @@ local function unpadded(member) return (string.gsub(member, '^0+', '')) end
 
 -- Drops the client's answers up to sequence `through` (acknowledged, or
 -- evicted: a retry of one is refused either way) and moves acked there.
--- Returns the bytes and the number of answers dropped.
-local function drop_through(client, through)
+-- Returns the bytes and the number of answers dropped. `kept` is the
+-- client's {bytes, count} before the drop when the caller has just read
+-- them (read here otherwise).
+local function drop_through(client, through, kept)
   local gone = redis.call('ZRANGEBYSCORE', okey(client), '-inf', through)
   local bytes = 0
   local i = 1
@@ -49,9 +51,15 @@ local function drop_through(client, through)
     return 0, 0
   end
   redis.call('ZREMRANGEBYSCORE', okey(client), '-inf', through)
-  local kept = redis.call('HMGET', ckey(client), 'bytes', 'n')
-  local left = kept[2] and tonumber(kept[2]) - #gone or redis.call('ZCARD', okey(client))
-  redis.call('HSET', ckey(client), 'acked', through, 'bytes', tonumber(kept[1]) - bytes, 'n', left)
+  local left
+  if kept then
+    left = kept.count - #gone
+  else
+    local got = redis.call('HMGET', ckey(client), 'bytes', 'n')
+    kept = {bytes = tonumber(got[1])}
+    left = got[2] and tonumber(got[2]) - #gone or redis.call('ZCARD', okey(client))
+  end
+  redis.call('HSET', ckey(client), 'acked', through, 'bytes', kept.bytes - bytes, 'n', left)
   redis.call('DECRBY', P .. 'cached', bytes)
   return bytes, #gone
 end
@@ -110,7 +118,8 @@ local function cache_answer(res, client)
   local total = redis.call('INCRBY', P .. 'cached', size)
   while count > 0 and (count > MAX_ANSWERS or bytes > MAX_CLIENT_BYTES) do
     local oldest = redis.call('ZRANGE', okey(CLIENT), 0, 0)[1]
-    local dropped = drop_through(CLIENT, tonumber(string.match(oldest, '^(%d+):')))
+    local dropped = drop_through(CLIENT, tonumber(string.match(oldest, '^(%d+):')),
+                                 {bytes = bytes, count = count})
     bytes, total, count = bytes - dropped, total - dropped, count - 1
   end
   -- Then the least recently seen clients' caches, then those clients; the
@@ -140,7 +149,7 @@ local function answer_once(command, args)
   forget_idle_clients()
   local client = seen_client()
   if ACKED > client.acked then
-    local bytes, count = drop_through(CLIENT, ACKED)
+    local bytes, count = drop_through(CLIENT, ACKED, client)
     client.acked, client.bytes, client.count = ACKED, client.bytes - bytes, client.count - count
   end
   if SEQ <= client.acked then
