@@ -1,6 +1,7 @@
 #pragma once
-// Checks every wire type gets: exact round trip, and every truncation or
-// trailing byte is a decode error (never a crash, never a silent success).
+// Checks every wire type gets: exact round trip, encoded_size() as long as
+// the bytes, and every truncation or trailing byte is a decode error (never
+// a crash, never a silent success).
 
 #include "dref/protocol/codec.hpp"
 
@@ -12,6 +13,7 @@ namespace dref::test {
 template <protocol::wire_type T>
 void check_wire_roundtrip(const T& value) {
   auto bytes = protocol::encode(value);
+  BOOST_TEST(protocol::encoded_size(value) == bytes.size(), T::wire_name << "'s encoded_size");
   auto decoded = protocol::decode<T>(bytes);
   // Boost.Test builds the message even on success: only touch error() on failure.
   if (!decoded)

@@ -340,9 +340,9 @@ void send_outbox(client_actor* self, std::vector<outgoing<Item, Reply>>& outbox,
   std::erase_if(entries, [&st](const auto& e) { return !st.member || e.epoch != st.epoch; });
   for (std::size_t from = 0, to = 0; from < entries.size(); from = to) {
     // Up to max_batch_items, and max_batch_bytes unless a lone item is larger.
-    std::size_t bytes = from + 1 < entries.size() ? protocol::encode(entries[from].item).size() : 0;
+    std::size_t bytes = from + 1 < entries.size() ? protocol::encoded_size(entries[from].item) : 0;
     for (to = from + 1; to < entries.size() && to - from < protocol::max_batch_items; ++to) {
-      bytes += protocol::encode(entries[to].item).size();
+      bytes += protocol::encoded_size(entries[to].item);
       if (bytes > protocol::max_batch_bytes)
         break;
     }

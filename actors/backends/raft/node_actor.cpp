@@ -148,7 +148,7 @@ void route_proposal(node_actor* self, routed_proposal p) {
       propose_as_leader(self, std::move(p.proposal), std::move(p.waiter), false, p.deadline);
       return;
     case route::forward: {
-      auto bytes = protocol::encode(p.proposal).size();
+      auto bytes = protocol::encoded_size(p.proposal);
       if (auto too_big = oversize(st, bytes)) {
         p.waiter.deliver(to_caf_error(*too_big));
         return;

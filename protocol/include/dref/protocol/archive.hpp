@@ -34,22 +34,34 @@ class writer : public cereal::OutputArchive<writer, cereal::AllowEmptyClassElisi
 public:
   explicit writer(std::string& out)
       : cereal::OutputArchive<writer, cereal::AllowEmptyClassElision>(this)
-      , out_(out) {}
+      , out_(&out) {}
+
+  // A writer that only counts what it would write (encoded_size()).
+  struct counting_only {};
+  explicit writer(counting_only)
+      : cereal::OutputArchive<writer, cereal::AllowEmptyClassElision>(this)
+      , out_(nullptr) {}
 
   template <std::size_t ElementSize>
   void save_binary(const void* data, std::size_t size) {
+    written_ += size;
+    if (!out_)
+      return;
     const char* bytes = static_cast<const char*>(data);
     if constexpr (std::endian::native == std::endian::little || ElementSize == 1) {
-      out_.append(bytes, size);
+      out_->append(bytes, size);
     } else {
       for (std::size_t i = 0; i < size; i += ElementSize)
         for (std::size_t j = 0; j < ElementSize; ++j)
-          out_.push_back(bytes[i + ElementSize - 1 - j]);
+          out_->push_back(bytes[i + ElementSize - 1 - j]);
     }
   }
 
+  std::size_t written() const noexcept { return written_; }
+
 private:
-  std::string& out_;
+  std::string* out_;
+  std::size_t written_ = 0;
 };
 
 class reader : public cereal::InputArchive<reader, cereal::AllowEmptyClassElision> {

@@ -87,6 +87,15 @@ std::string encode(const T& value) {
   return out;
 }
 
+// encode(value).size(), without making the bytes: for size bounds on what
+// is sent as it is.
+template <wire_type T>
+std::size_t encoded_size(const T& value) {
+  writer ar{writer::counting_only{}};
+  ar(value);
+  return frame_header_size + ar.written();
+}
+
 template <wire_type T>
 result<T> decode(std::string_view bytes) {
   auto body = check_frame(bytes, type_tag(T::wire_name), T::wire_name);
