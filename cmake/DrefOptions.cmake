@@ -14,10 +14,10 @@ endif()
 
 # RelWithDebInfo keeps line tables only (-g1): backtraces, perf and the
 # sanitizers name functions and lines; a debugger shows no locals. Full
-# debug information cost a quarter more compile time per file, and the
-# gateway's server.cpp (Beast's HTTP, WebSocket and TLS templates) 8 times
-# more (over 6 minutes of a core, against 1.5). Debug builds, or this
-# option, keep -g. It comes after CMAKE_CXX_FLAGS_RELWITHDEBINFO's -g on
+# debug information cost a quarter more compile time per file, and made
+# the gateway's server.cpp (Beast's HTTP, WebSocket and TLS templates) take
+# over 6 minutes of a core instead of 104 s. Debug builds, or this option,
+# keep -g. It comes after CMAKE_CXX_FLAGS_RELWITHDEBINFO's -g on
 # the command line, so it wins.
 option(DREF_FULL_DEBUG_INFO "Full debug information (-g) in RelWithDebInfo builds" OFF)
 if(NOT DREF_FULL_DEBUG_INFO)
