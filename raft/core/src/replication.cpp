@@ -53,6 +53,8 @@ bool node::send_append(node_id to, progress& pr, bool allow_empty) {
   }
   if (pr.state == progress::mode::probe)
     pr.probe_sent = true;
+  const auto last_carried = sent_entries ? entries.back().index : req.prev_index;
+  pr.commit_told = std::max(pr.commit_told, std::min(req.commit, last_carried));
   req.entries = std::move(entries);
   send(to, std::move(req), false);
   return sent_entries;
@@ -122,6 +124,11 @@ void node::handle_append_response(const message& msg, const protocol::raft_appen
     }
     while (send_append(msg.from, pr, false)) {
     }
+    // Its pipeline was full when the commit moved (broadcast_append skipped
+    // it): tell it now rather than with the next heartbeat, as a follower
+    // answers a forwarded proposal only once it applied it.
+    if (pr.commit_told < std::min(pr.match, log_.committed()))
+      send_append(msg.from, pr, true);
     if (msg.from == transfer_to_ && pr.match == log_.last_index())
       send(msg.from, protocol::raft_timeout_now{}, false);
     return;
@@ -157,7 +164,9 @@ void node::broadcast_heartbeat() {
       continue;
     // Never tell a follower to commit beyond what it is known to match:
     // its log may still diverge after that point.
-    send(id, protocol::raft_heartbeat{std::min(pr.match, log_.committed()), round}, false);
+    const auto commit = std::min(pr.match, log_.committed());
+    pr.commit_told = std::max(pr.commit_told, commit);
+    send(id, protocol::raft_heartbeat{commit, round}, false);
   }
 }
 

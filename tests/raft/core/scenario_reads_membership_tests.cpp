@@ -318,6 +318,31 @@ BOOST_AUTO_TEST_CASE(a_follower_that_does_not_answer_gets_at_most_max_inflight_a
   REQUIRE_SAFE(c);
 }
 
+// A follower whose pipeline was full when the commit moved (the other
+// acknowledged first) hears of it with its own acknowledgement, not only
+// with the next heartbeat: a member answers a forwarded proposal once it
+// applied it.
+BOOST_AUTO_TEST_CASE(a_follower_paused_at_the_commit_hears_of_it_without_a_heartbeat) {
+  for (std::size_t inflight : {1u, 64u}) {
+    BOOST_TEST_CONTEXT("max_inflight " << inflight) {
+      auto opts = cluster_of(3, 73);
+      opts.max_inflight = inflight;
+      cluster c(opts);
+      auto l = elect(c);
+      BOOST_REQUIRE(c.commit_through_leader("warm", 200));
+      auto late = some_follower(c, l);
+      c.pause(late); // the append to it waits; the other follower commits it
+      BOOST_REQUIRE(c.propose(l, "news"));
+      c.settle();
+      BOOST_REQUIRE(c.machine(l).applied > c.machine(late).applied);
+      c.resume(late);
+      c.settle(); // no tick: no heartbeat
+      BOOST_TEST(c.machine(late).applied == c.machine(l).applied);
+      REQUIRE_SAFE(c);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(append_messages_respect_the_maximum_size) {
   auto opts = cluster_of(3, 71);
   opts.max_message_bytes = 512;

@@ -31,6 +31,11 @@ struct progress {
   // Heartbeat rounds answered while match stood still below the leader's
   // last index: an append of the pipeline was lost, fall back to probing.
   int stalled_heartbeats = 0;
+  // The newest commit index a message told it, as far as it can use it (an
+  // append's commit is capped by the entries it carries, a heartbeat's by
+  // match). When the commit moved while its pipeline was full, it hears of
+  // it with the next acknowledgement instead of the next heartbeat.
+  std::uint64_t commit_told = 0;
 
   bool paused(std::size_t max_inflight) const noexcept {
     switch (state) {
@@ -49,6 +54,7 @@ struct progress {
     probe_sent = false;
     inflight.clear();
     next = match + 1;
+    commit_told = 0; // its log may differ from ours after match
   }
   void become_replicate() noexcept {
     state = mode::replicate;
