@@ -13,6 +13,15 @@
 namespace dref::raft::node {
 namespace {
 
+// The greeting and the limits go over a connection that is already up, so
+// their answers take a round trip. When two members dial each other at the
+// same moment, CAF keeps one of the two connections and a greeting sent on
+// the other is lost without an error (seen with TLS, where the handshakes
+// widen the window: the link sat out the whole dial_timeout, 2 s, before it
+// dialled again). So the wait starts short and doubles with each failure, up
+// to dial_timeout for a member that is truly slow to answer.
+constexpr std::chrono::milliseconds first_greeting_timeout{250};
+
 struct link_state {
   caf::actor node;
   config::endpoint target;
@@ -23,6 +32,7 @@ struct link_state {
   bool cut = false;
   std::uint64_t attempt = 0; // tags redial timers and requests of one dial
   std::chrono::milliseconds backoff{50};
+  std::chrono::milliseconds greeting_timeout = first_greeting_timeout;
   std::string last_complaint; // said once, not on every redial
   static inline const char* name = "dref.peer_link";
 };
@@ -56,6 +66,8 @@ void offer_limits(link_actor* self, std::uint64_t attempt, caf::actor remote,
 void attempt_failed(link_actor* self, std::uint64_t attempt, const std::string& why) {
   if (attempt != self->state.attempt)
     return;
+  self->state.greeting_timeout =
+      std::min<std::chrono::milliseconds>(self->state.greeting_timeout * 2, dial_timeout);
   complain(self, why);
   schedule_redial(self);
 }
@@ -79,7 +91,7 @@ void dial(link_actor* self) {
               self->quit();
               return;
             }
-            self->request(remote, dial_timeout, self->state.local)
+            self->request(remote, self->state.greeting_timeout, self->state.local)
                 .then(
                     [self, attempt, remote](const protocol::hello_reply& reply) {
                       if (attempt != self->state.attempt)
@@ -103,7 +115,7 @@ void dial(link_actor* self) {
 // Greeted: the member must also apply entries under the same limits.
 void offer_limits(link_actor* self, std::uint64_t attempt, caf::actor remote,
                   std::string remote_name) {
-  self->request(remote, dial_timeout, self->state.limits)
+  self->request(remote, self->state.greeting_timeout, self->state.limits)
       .then(
           [self, attempt, remote, remote_name](const protocol::hello_reply& reply) {
             if (attempt != self->state.attempt)
@@ -113,6 +125,7 @@ void offer_limits(link_actor* self, std::uint64_t attempt, caf::actor remote,
             self->state.remote = remote;
             self->state.remote_name = remote_name;
             self->state.backoff = std::chrono::milliseconds{50};
+            self->state.greeting_timeout = first_greeting_timeout;
             self->state.last_complaint.clear();
             self->monitor(remote);
             self->send(self->state.node, link_up_atom::value, self->state.target.to_string(),
