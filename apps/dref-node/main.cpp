@@ -61,7 +61,8 @@ constexpr int member_stopped_exit_code = 3;
 // Runs until SIGTERM/SIGINT (0) or until the member stops on its own (3).
 // A signal thread asks the node to stop; this thread watches the node, so
 // either way it learns at once that the node is gone and why.
-int run_until_stopped(caf::actor_system& sys, const caf::actor& node, const std::string& name) {
+int run_until_stopped(caf::actor_system& sys, const caf::actor& node, const std::string& name,
+                      std::chrono::milliseconds hand_over_patience) {
   std::atomic<bool> shutdown_requested{false};
   caf::scoped_actor watcher{sys};
   watcher->monitor(node);
@@ -70,6 +71,7 @@ int run_until_stopped(caf::actor_system& sys, const caf::actor& node, const std:
     dref::app::info(std::string{"received "} + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
                     ", shutting down");
     shutdown_requested = true;
+    dref::raft::node::hand_over_leadership(node, hand_over_patience);
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   }};
   caf::error reason;
@@ -198,5 +200,7 @@ int main(int argc, char** argv) {
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
     return gateway.error().code == dref::errc::invalid_config ? 2 : 1;
   }
-  return run_until_stopped(sys, node, cfg->node_id);
+  // A leader that stops hands over first, within two election timeouts.
+  auto hand_over_patience = dref::raft::node::options_from(*cfg).election * 2;
+  return run_until_stopped(sys, node, cfg->node_id, hand_over_patience);
 }

@@ -8,9 +8,12 @@
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <mutex>
+#include <set>
 
 using namespace dref;
 using namespace std::chrono_literals;
@@ -266,6 +269,33 @@ BOOST_AUTO_TEST_CASE(a_member_that_installs_a_snapshot_catches_its_watchers_up) 
                                    << under_prefix["failover/snapshot"].value_or(-1)
                                    << ", failover/gone "
                                    << (under_prefix["failover/gone"] ? "present" : "removed"));
+}
+
+// A leader stopped cleanly (SIGTERM) hands leadership to a follower before
+// it exits, as etcd's does: the others need not sit out an election
+// timeout, so they name the new leader the moment the old one is gone.
+BOOST_AUTO_TEST_CASE(a_leader_stopped_cleanly_hands_over_before_it_exits) {
+  process_cluster c;
+  auto old = c.leader();
+  BOOST_REQUIRE(old);
+  auto r = c.ctx((*old + 1) % 3).make<int>(0, manual_id("handover/value"));
+  r.set(1);
+  BOOST_TEST(c.nodes[*old]->stop() == 0);
+  std::set<std::string> named;
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (i == *old)
+      continue;
+    auto st = c.members[i].status(c.sys, 2s);
+    BOOST_REQUIRE(st.has_value());
+    named.insert(st->leader);
+  }
+  BOOST_TEST_INFO("leaders the others name right after the old one exited");
+  BOOST_TEST((named.size() == 1 && !named.count(c.name(*old)) && !named.count("")));
+  std::ifstream log{(c.root / (c.name(*old) + ".log")).string()};
+  std::string text{std::istreambuf_iterator<char>{log}, {}};
+  BOOST_TEST(text.find("hands leadership to") != std::string::npos);
+  r.set(2); // and the two go on
+  BOOST_TEST(c.ctx((*old + 1) % 3).existing<int>(manual_id("handover/value")).get() == 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

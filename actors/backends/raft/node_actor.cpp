@@ -492,6 +492,16 @@ caf::behavior node_behavior(node_actor* self) {
           transfer_leadership(self, request, promise);
         return promise;
       },
+      [self](hand_over_atom) {
+        // Before make_response_promise, which takes the sender over.
+        bool local = from_this_process(self);
+        auto promise = self->make_response_promise();
+        if (!local)
+          promise.deliver(not_an_operator());
+        else
+          hand_over_before_stopping(self, promise);
+        return promise;
+      },
       [self](protocol::fault_atom, const std::string& name, bool outgoing, bool incoming) {
         if (!from_this_process(self) && !self->state.options.network_faults)
           return;

@@ -1,9 +1,12 @@
+#include "dref/log.hpp"
 #include "dref/protocol/caf/atoms.hpp"
 #include "dref/protocol/caf/type_ids.hpp"
 #include "member_changes.hpp"
 #include "node_state.hpp"
 
+#include <algorithm>
 #include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -119,6 +122,40 @@ void transfer_leadership(node_actor* self, const protocol::leader_transfer& requ
     return fail(started.error());
   st.admin.wait_for_transfer(*id, promise, now() + st.options.election * 4);
   process_ready(self);
+}
+
+void hand_over_before_stopping(node_actor* self, caf::response_promise promise) {
+  auto& st = self->state;
+  auto done = [&] { promise.deliver(protocol::admin_reply{}); };
+  if (!st.raft || st.raft->role() != core::role::leader || st.admin.transferring())
+    return done();
+  const auto& voters = st.raft->membership().voters;
+  std::optional<core::node_id> target;
+  std::uint64_t best_match = 0;
+  for (const auto& [id, pr] : st.raft->peers()) {
+    bool voter = std::find(voters.begin(), voters.end(), id) != voters.end();
+    if (id == st.self_id || !voter || !st.members.reachable(id))
+      continue;
+    if (!target || pr.match > best_match) {
+      target = id;
+      best_match = pr.match;
+    }
+  }
+  if (!target || !st.raft->transfer_leadership(*target))
+    return done();
+  log(log_level::info, "node " + st.options.name + " hands leadership to " + name_of(st, *target) +
+                           " before it stops");
+  st.admin.wait_for_transfer(*target, promise, now() + st.options.election * 2);
+  process_ready(self);
+}
+
+void hand_over_leadership(const caf::actor& node, std::chrono::milliseconds patience) {
+  // Asked from the node's own actor system: the node takes this from its
+  // process only (from_this_process).
+  caf::scoped_actor asker{node->home_system()};
+  // Either answer, or none in time, means the same to the caller: stop now.
+  asker->request(node, patience, hand_over_atom::value)
+      .receive([](const protocol::admin_reply&) {}, [](const caf::error&) {});
 }
 
 void retry_parked_admin(node_actor* self) {

@@ -142,6 +142,9 @@ void change_membership(node_actor* self, const protocol::member_change& change,
                        caf::response_promise promise);
 void transfer_leadership(node_actor* self, const protocol::leader_transfer& request,
                          caf::response_promise promise);
+// hand_over_leadership (node.hpp): from this process only.
+using hand_over_atom = caf::atom_constant<caf::atom("handover")>;
+void hand_over_before_stopping(node_actor* self, caf::response_promise promise);
 // Parked admin requests (admin_waits.hpp) go on once a leader is reachable.
 void retry_parked_admin(node_actor* self);
 protocol::node_status status_of(node_actor* self);

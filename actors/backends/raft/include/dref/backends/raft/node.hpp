@@ -105,6 +105,15 @@ struct started_node {
 // and the process should exit so that a supervisor restarts it from disk.
 result<started_node> start_node(caf::actor_system& sys, node_options options);
 
+// For a clean stop, before the exit message: a leader hands leadership to
+// its most caught-up reachable voter, and this returns once that member
+// leads or after `patience`; on a follower it returns at once. The others
+// then go on without sitting out an election timeout for the member that
+// leaves (etcd does the same on a graceful stop). Best effort: when nobody
+// can take over in time, the stop goes on as before. Blocks the calling
+// thread, which must not be one of the node's actor system's workers.
+void hand_over_leadership(const caf::actor& node, std::chrono::milliseconds patience);
+
 // A stable 64-bit Raft id for a member name (never 0).
 std::uint64_t member_id(std::string_view name);
 
