@@ -59,8 +59,9 @@ std::string describe_peers(const dref::config::node_config& cfg) {
 constexpr int member_stopped_exit_code = 3;
 
 // Runs until SIGTERM/SIGINT (0) or until the member stops on its own (3).
-// A signal thread asks the node to stop; this thread watches the node, so
-// either way it learns at once that the node is gone and why.
+// A signal thread has a leader hand over (hand_over_leadership) and then
+// asks the node to stop; this thread watches the node, so either way it
+// learns at once that the node is gone and why.
 int run_until_stopped(caf::actor_system& sys, const caf::actor& node, const std::string& name,
                       std::chrono::milliseconds hand_over_patience) {
   std::atomic<bool> shutdown_requested{false};

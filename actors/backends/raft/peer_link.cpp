@@ -66,10 +66,18 @@ void offer_limits(link_actor* self, std::uint64_t attempt, caf::actor remote,
 void attempt_failed(link_actor* self, std::uint64_t attempt, const std::string& why) {
   if (attempt != self->state.attempt)
     return;
-  self->state.greeting_timeout =
-      std::min<std::chrono::milliseconds>(self->state.greeting_timeout * 2, dial_timeout);
   complain(self, why);
   schedule_redial(self);
+}
+
+// The greeting or the limits went unanswered on a connection that is up:
+// the next attempt waits longer for them (first_greeting_timeout). A member
+// that is not listening yet does not count: that fails at the connect.
+void greeting_failed(link_actor* self, std::uint64_t attempt, const std::string& why) {
+  if (attempt == self->state.attempt)
+    self->state.greeting_timeout =
+        std::min<std::chrono::milliseconds>(self->state.greeting_timeout * 2, dial_timeout);
+  attempt_failed(self, attempt, why);
 }
 
 void dial(link_actor* self) {
@@ -101,8 +109,8 @@ void dial(link_actor* self) {
                       offer_limits(self, attempt, remote, reply.node_id);
                     },
                     [self, attempt](const caf::error& err) {
-                      attempt_failed(self, attempt,
-                                     "no greeting: " + self->home_system().render(err));
+                      greeting_failed(self, attempt,
+                                      "no greeting: " + self->home_system().render(err));
                     });
           },
           [self, attempt](const caf::error& err) {
@@ -132,8 +140,8 @@ void offer_limits(link_actor* self, std::uint64_t attempt, caf::actor remote,
                        remote_name, remote);
           },
           [self, attempt](const caf::error& err) {
-            attempt_failed(self, attempt,
-                           "no answer to the limits: " + self->home_system().render(err));
+            greeting_failed(self, attempt,
+                            "no answer to the limits: " + self->home_system().render(err));
           });
 }
 
