@@ -202,6 +202,5 @@ int main(int argc, char** argv) {
     return gateway.error().code == dref::errc::invalid_config ? 2 : 1;
   }
   // A leader that stops hands over first, within two election timeouts.
-  auto hand_over_patience = dref::raft::node::options_from(*cfg).election * 2;
-  return run_until_stopped(sys, node, cfg->node_id, hand_over_patience);
+  return run_until_stopped(sys, node, cfg->node_id, cfg->timeouts.election * 2);
 }

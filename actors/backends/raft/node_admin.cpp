@@ -4,7 +4,6 @@
 #include "member_changes.hpp"
 #include "node_state.hpp"
 
-#include <algorithm>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <string>
@@ -126,27 +125,23 @@ void transfer_leadership(node_actor* self, const protocol::leader_transfer& requ
 
 void hand_over_before_stopping(node_actor* self, caf::response_promise promise) {
   auto& st = self->state;
-  auto done = [&] { promise.deliver(protocol::admin_reply{}); };
   if (!st.raft || st.raft->role() != core::role::leader || st.admin.transferring())
-    return done();
-  const auto& voters = st.raft->membership().voters;
+    return promise.deliver(protocol::admin_reply{});
   std::optional<core::node_id> target;
   std::uint64_t best_match = 0;
   for (const auto& [id, pr] : st.raft->peers()) {
-    bool voter = std::find(voters.begin(), voters.end(), id) != voters.end();
-    if (id == st.self_id || !voter || !st.members.reachable(id))
+    if (id == st.self_id || pr.learner || !st.members.reachable(id))
       continue;
     if (!target || pr.match > best_match) {
       target = id;
       best_match = pr.match;
     }
   }
-  if (!target || !st.raft->transfer_leadership(*target))
-    return done();
+  if (!target)
+    return promise.deliver(protocol::admin_reply{});
   log(log_level::info, "node " + st.options.name + " hands leadership to " + name_of(st, *target) +
                            " before it stops");
-  st.admin.wait_for_transfer(*target, promise, now() + st.options.election * 2);
-  process_ready(self);
+  transfer_leadership(self, protocol::leader_transfer{name_of(st, *target)}, std::move(promise));
 }
 
 void hand_over_leadership(const caf::actor& node, std::chrono::milliseconds patience) {
