@@ -162,6 +162,9 @@ void process_ready(node_actor* self) {
 
 void on_persisted(node_actor* self) {
   auto& st = self->state;
+  // Several rounds may complete at once (the writer's group commit): their
+  // acknowledgements go out together, the superseded ones left out.
+  std::vector<core::message> promises;
   for (auto& done : st.disk->take_completed()) {
     if (st.failed)
       return;
@@ -181,10 +184,13 @@ void on_persisted(node_actor* self) {
         return;
       apply_committed(self, r);
     }
-    for (const auto& m : r.messages_after_persist)
-      send_raft(self, m);
+    promises.insert(promises.end(), std::make_move_iterator(r.messages_after_persist.begin()),
+                    std::make_move_iterator(r.messages_after_persist.end()));
     st.raft->advance(r);
   }
+  core::drop_superseded_acknowledgements(promises);
+  for (const auto& m : promises)
+    send_raft(self, m);
   process_ready(self);
 }
 

@@ -255,6 +255,7 @@ core::ready node::ready() {
   out.committed = log_.take_to_apply();
   out.messages_now = std::move(now_);
   out.messages_after_persist = std::move(after_persist_);
+  drop_superseded_acknowledgements(out.messages_after_persist);
   out.reads = std::move(reads_);
   now_.clear();
   after_persist_.clear();

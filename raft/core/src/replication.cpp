@@ -3,6 +3,8 @@
 #include "dref/raft/core/node.hpp"
 
 #include <algorithm>
+#include <map>
+#include <utility>
 
 namespace dref::raft::core {
 
@@ -217,6 +219,38 @@ bool node::maybe_commit() {
   release_reads_waiting_for_commit();
   step_down_if_removed();
   return true;
+}
+
+namespace {
+const protocol::raft_append_response* success(const message& m) {
+  const auto* resp = std::get_if<protocol::raft_append_response>(&m.payload);
+  return resp != nullptr && resp->success ? resp : nullptr;
+}
+} // namespace
+
+void drop_superseded_acknowledgements(std::vector<message>& messages) {
+  if (std::count_if(messages.begin(), messages.end(),
+                    [](const message& m) { return success(m) != nullptr; }) < 2)
+    return;
+  // The kept one of each (peer, term): the last with the highest match.
+  std::map<std::pair<node_id, std::uint64_t>, std::size_t> kept;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const auto* resp = success(messages[i]);
+    if (resp == nullptr)
+      continue;
+    auto [at, added] = kept.try_emplace({messages[i].to, messages[i].term}, i);
+    if (!added && resp->match_index >= success(messages[at->second])->match_index)
+      at->second = i;
+  }
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (success(messages[i]) != nullptr && kept.at({messages[i].to, messages[i].term}) != i)
+      continue;
+    if (out != i)
+      messages[out] = std::move(messages[i]);
+    ++out;
+  }
+  messages.resize(out);
 }
 
 } // namespace dref::raft::core

@@ -136,6 +136,14 @@ struct ready {
   std::vector<read_state> reads;
 };
 
+// Successful append acknowledgements are cumulative (progress::acknowledge):
+// of those a node sends one peer in one term, the one with the highest match
+// index says all the others say. Removes the others from messages, keeping
+// every other message and the order. ready() does it for each round; a
+// driver whose storage completes several rounds at once may do it for all
+// of their messages_after_persist together, since all are durable then.
+void drop_superseded_acknowledgements(std::vector<message>& messages);
+
 class node {
 public:
   explicit node(config cfg, persisted_state restored = {});
