@@ -41,8 +41,8 @@ BOOST_AUTO_TEST_CASE(only_the_highest_per_peer_and_term_is_kept_in_place) {
   };
   core::drop_superseded_acknowledgements(messages);
   std::vector<core::message> expected{
-      rejection(1, 2, 9),       vote(3, 2), acknowledgement(1, 2, 7),
-      acknowledgement(3, 2, 4), acknowledgement(1, 3, 3),
+      rejection(1, 2, 9),       vote(3, 2), acknowledgement(1, 2, 7), acknowledgement(3, 2, 4),
+      acknowledgement(1, 3, 3),
   };
   BOOST_TEST((messages == expected));
 }
