@@ -3,7 +3,10 @@
 // flushed as it happens, so a client stopped at any moment (or paused and
 // never resumed) leaves a record the suite can still check:
 //   invoke <n> <key> <kind> <value> <expected> <call_ns>   before a call
-//   return <n> <value> <ok> <ret_ns>                        its answer
+//   return <n> <value> <ok> <ret_ns>                        its answer (value:
+//                                                           what a read read, the
+//                                                           version a write made,
+//                                                           0 after a cas)
 //   hold <token> <from_ns> <to_ns> <lost>                   a lock grant
 // An operation invoked and never returned (its outcome unknown: a timeout,
 // or the process stopped mid-call) gets test::unknown_return. Times are

@@ -72,8 +72,8 @@ void run_values(context& ctx, std::uint64_t id, std::uint64_t seed, history_writ
         case model::kind::read:
           output = {r.get(), true};
           break;
-        case model::kind::write:
-          r.set(input.value);
+        case model::kind::write: // the version it made: the watch check places it
+          output = {static_cast<std::int64_t>(r.set(input.value)), true};
           break;
         case model::kind::cas:
           output = {0, r.compare_and_set(input.expected, input.value)};
