@@ -235,13 +235,17 @@ bool node::has_ready() const {
     return false;
   return hard_state{term_, voted_for_, log_.committed()} != last_hard_ || log_.has_unpersisted() ||
          log_.has_to_apply() || !now_.empty() || !after_persist_.empty() || !reads_.empty() ||
-         append_pending_ || snapshot_to_install_.has_value();
+         append_pending_ || commit_news_ || snapshot_to_install_.has_value();
 }
 
 core::ready node::ready() {
   if (append_pending_) {
     append_pending_ = false;
     broadcast_append(false);
+  }
+  if (commit_news_) {
+    commit_news_ = false;
+    tell_commit(false); // after the appends above, which carry the commit too
   }
   core::ready out;
   hard_state current{term_, voted_for_, log_.committed()};
@@ -271,7 +275,7 @@ void node::advance(const core::ready& done) {
   if (role_ == core::role::leader) {
     // Our own copy became durable: it may complete a quorum.
     if (maybe_commit())
-      broadcast_append(true);
+      commit_news_ = true;
   }
 }
 

@@ -32,6 +32,29 @@ void node::broadcast_append(bool allow_empty) {
       send_append(id, pr, allow_empty);
 }
 
+// Who has not heard of the commit yet hears of it in ready(), after the
+// round's appends (which carry it) went out, so that one message tells it. A
+// follower with appends in flight that answered lately is left out: under
+// load the next append tells it, else the round after its acknowledgement.
+// One that has not answered since the last check-quorum round (its answers
+// lost, as in a one-way cut) is told at once, and again with each heartbeat
+// (at_heartbeat), since a heartbeat alone tells a follower no more than it
+// acknowledged. A follower answers a forwarded proposal only once it applied
+// it, so none of them waits for the next heartbeat for nothing.
+void node::tell_commit(bool at_heartbeat) {
+  if (role_ != core::role::leader)
+    return;
+  for (auto& [id, pr] : progress_) {
+    if (id == cfg_.id || pr.commit_told >= log_.committed())
+      continue;
+    const bool in_flight = pr.state == progress::mode::replicate && !pr.inflight.empty();
+    const bool tell =
+        at_heartbeat ? in_flight && !pr.recent_active : !in_flight || !pr.recent_active;
+    if (tell)
+      send_append(id, pr, true);
+  }
+}
+
 bool node::send_append(node_id to, progress& pr, bool allow_empty) {
   if (pr.paused(cfg_.max_inflight))
     return false;
@@ -122,15 +145,12 @@ void node::handle_append_response(const message& msg, const protocol::raft_appen
     if (advanced && maybe_commit()) {
       if (role_ != core::role::leader)
         return; // committed our own removal and stepped down
-      broadcast_append(true);
+      commit_news_ = true;
     }
     while (send_append(msg.from, pr, false)) {
     }
-    // Its pipeline was full when the commit moved (broadcast_append skipped
-    // it): tell it now rather than with the next heartbeat, as a follower
-    // answers a forwarded proposal only once it applied it.
-    if (pr.commit_told < std::min(pr.match, log_.committed()))
-      send_append(msg.from, pr, true);
+    if (pr.commit_told < log_.committed())
+      commit_news_ = true;
     if (msg.from == transfer_to_ && pr.match == log_.last_index())
       send(msg.from, protocol::raft_timeout_now{}, false);
     return;
@@ -170,6 +190,7 @@ void node::broadcast_heartbeat() {
     pr.commit_told = std::max(pr.commit_told, commit);
     send(id, protocol::raft_heartbeat{commit, round}, false);
   }
+  tell_commit(true);
 }
 
 void node::handle_heartbeat(const message& msg, const protocol::raft_heartbeat& hb) {

@@ -227,6 +227,7 @@ private:
   void broadcast_heartbeat();
   bool send_append(node_id to, progress& pr, bool allow_empty);
   void broadcast_append(bool allow_empty);
+  void tell_commit(bool at_heartbeat);
   void handle_append(const message& msg, const protocol::raft_append_entries& req);
   void handle_append_response(const message& msg, const protocol::raft_append_response& resp);
   void handle_heartbeat(const message& msg, const protocol::raft_heartbeat& hb);
@@ -270,6 +271,7 @@ private:
   std::map<node_id, bool> votes_;
   std::map<node_id, progress> progress_;
   bool append_pending_ = false;
+  bool commit_news_ = false; // the commit moved or a follower acked: tell_commit() in ready()
 
   node_id transfer_to_ = no_node;
   int transfer_elapsed_ = 0;
