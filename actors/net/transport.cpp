@@ -18,7 +18,6 @@
 #include <caf/openssl/remote_actor.hpp>
 #include <caf/timespan.hpp>
 #include <netinet/in.h>
-#include <thread>
 
 namespace dref::net {
 
@@ -44,13 +43,6 @@ void configure(caf::actor_system_config& cfg, const config::tls& settings,
   // processes on a 2-core machine, CAF 0.17.6).
   cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
   cfg.set("middleman.workers", std::size_t{0});
-  // One scheduler thread per core (CAF's default is at least 4). On 2 cores,
-  // the extra two only took turns with the others and woke each other:
-  // raft_cluster_bench's 4 x 64 increments 32.7-37.5k -> 41.4-42.5k/s, the
-  // gateway's reads 15.5-17.4k -> 19.1-22.2k/s (two alternating runs each;
-  // bench/README.md). Nothing of dref blocks a scheduler thread; a program
-  // whose actors do can set scheduler.max-threads in its own configuration.
-  cfg.set("scheduler.max-threads", std::max<std::size_t>(2, std::thread::hardware_concurrency()));
   cfg.set("logger.verbosity", caf::atom("quiet"));
   if (settings.enabled())
     heartbeat = std::max(heartbeat, min_tls_heartbeat);

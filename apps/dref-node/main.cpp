@@ -159,6 +159,8 @@ int main(int argc, char** argv) {
   dref::app::block_termination_signals();
 
   dref::node_system_config sys_cfg{*cfg};
+  if (cfg->backend == dref::config::backend_kind::raft)
+    sys_cfg.one_scheduler_thread_per_core();
   caf::actor_system sys{sys_cfg};
   caf::actor node;
   std::uint16_t port = 0;
