@@ -111,7 +111,7 @@ void store::rebuild_indexes() {
 }
 
 std::string store::snapshot() const {
-  return protocol::encode(state_);
+  return protocol::encode_sized(state_);
 }
 
 result<store> store::restore(std::string_view snapshot, dref::store::limits lim,

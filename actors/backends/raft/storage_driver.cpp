@@ -34,7 +34,7 @@ bool storage_driver::compact(core::node& raft, std::uint64_t index, std::string 
   const auto& log = raft.log();
   // Everything handed to the writer so far is written before this job, so
   // the new segment must hold it all again: the older ones are deleted.
-  compaction job{*snap, core::hard_state{raft.term(), raft.voted_for(), log.committed()}, {}};
+  compaction job{snap, {}};
   for (auto i = index + 1; i <= log.in_progress_index(); ++i)
     job.tail.push_back(log.at(i));
   writer_->compact(std::move(job));

@@ -30,6 +30,7 @@ public:
   void persist(core::ready r) { writer_->persist(std::move(r)); }
   std::vector<storage_writer::completed> take_completed() { return writer_->take_completed(); }
   std::vector<storage_writer::completed> wait_all() { return writer_->wait_all(); }
+  void hold_files_thread(bool held) { writer_->hold_files_thread(held); } // tests
 
   // The state machine was replaced by a snapshot up to index (from the
   // leader, or from disk at a restart).

@@ -16,7 +16,8 @@ node::node(config cfg, persisted_state restored)
            restored.hard.commit) {
   if (restored.snapshot.index > 0) {
     snapshot_members_ = restored.snapshot.config;
-    snapshot_ = core::snapshot{restored.snapshot, std::move(restored.snapshot_data)};
+    snapshot_ = std::make_shared<const core::snapshot>(
+        core::snapshot{restored.snapshot, std::move(restored.snapshot_data)});
   } else {
     snapshot_members_.voters = cfg_.voters;
     snapshot_members_.learners = cfg_.learners;

@@ -17,7 +17,8 @@ result<void> node::compact(std::uint64_t index, std::string data) {
   protocol::raft_snapshot_metadata meta{index, *log_.term(index), membership_at(index)};
   log_.compact(index);
   snapshot_members_ = meta.config;
-  snapshot_ = core::snapshot{std::move(meta), std::move(data)};
+  snapshot_ =
+      std::make_shared<const core::snapshot>(core::snapshot{std::move(meta), std::move(data)});
   return {};
 }
 
@@ -71,8 +72,8 @@ void node::handle_install_snapshot(const message& msg,
       log_.restore(meta.index, meta.term);
       snapshot_members_ = meta.config;
       recompute_membership();
-      snapshot_ = std::move(incoming_snapshot_);
-      snapshot_to_install_ = snapshot_;
+      snapshot_ = std::make_shared<const core::snapshot>(std::move(*incoming_snapshot_));
+      snapshot_to_install_ = *snapshot_;
       incoming_snapshot_.reset();
       resp.done = true;
       resp.next_offset = snapshot_->data.size();

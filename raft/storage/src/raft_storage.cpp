@@ -141,9 +141,10 @@ result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_
     report->skipped_snapshots = std::move(skipped);
     report->entries = entries.size();
   }
-  raft_storage out{std::move(*opened), std::move(snapshots)};
+  raft_storage out{dir, std::move(*opened), std::move(snapshots)};
   out.snapshot_index_ = file_index;
   out.durable_hard_ = restored.hard;
+  out.written_hard_ = restored.hard;
   return out;
 }
 
@@ -201,6 +202,7 @@ result<void> raft_storage::save(std::span<const core::ready> rounds) {
   for (const auto& r : rounds)
     if (auto written = write_round(r, hard, needs_sync); !written)
       return written;
+  written_hard_ = hard;
   if (!needs_sync)
     return wal_.flush();
   if (auto synced = wal_.sync(); !synced)
@@ -211,27 +213,46 @@ result<void> raft_storage::save(std::span<const core::ready> rounds) {
 
 result<void> raft_storage::compact(const core::snapshot& snap, const core::hard_state& hard,
                                    const std::vector<core::entry>& tail) {
-  if (auto saved = save_snapshot_file(snap); !saved)
+  if (auto saved = saver().save(snap); !saved)
     return saved;
+  auto cleanup = compact_log(snap.metadata, hard, tail);
+  if (!cleanup)
+    return std::move(cleanup).error();
+  return cleanup->run();
+}
+
+result<log_cleanup> raft_storage::compact_log(const protocol::raft_snapshot_metadata& snapshot,
+                                              const core::hard_state& hard,
+                                              const std::vector<core::entry>& tail) {
+  snapshot_index_ = std::max(snapshot_index_, snapshot.index);
   if (auto rolled = wal_.roll(); !rolled)
-    return rolled;
+    return std::move(rolled).error();
   auto first_kept = wal_.current_segment();
-  auto marker = wal_.append(compacted_record, protocol::encode(snap.metadata));
+  auto marker = wal_.append(compacted_record, protocol::encode(snapshot));
   if (!marker)
     return std::move(marker).error();
   auto hard_saved = wal_.append(hard_record, protocol::encode(hard));
   if (!hard_saved)
     return std::move(hard_saved).error();
   for (const auto& e : tail)
-    if (e.index > snap.metadata.index)
+    if (e.index > snapshot.index)
       if (auto appended = append_entry(e); !appended)
-        return appended;
+        return std::move(appended).error();
   if (auto synced = wal_.sync(); !synced)
-    return synced;
+    return std::move(synced).error();
   durable_hard_ = hard;
-  if (auto removed = wal_.remove_segments_before(first_kept); !removed)
+  written_hard_ = hard;
+  return log_cleanup{dir_, wal_.release_segments_before(first_kept)};
+}
+
+result<void> snapshot_saver::save(const core::snapshot& snap) const {
+  return files_.save(snapshot_file{snap.metadata.index, snap.metadata.term, snapshot_body(snap)});
+}
+
+result<void> log_cleanup::run() const {
+  if (auto removed = wal::remove_files(segments, dir); !removed)
     return removed;
-  return snapshots_.remove_all_but_newest(2);
+  return snapshot_files{dir}.remove_all_but_newest(2);
 }
 
 } // namespace dref::raft::storage

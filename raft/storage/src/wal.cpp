@@ -315,16 +315,24 @@ result<void> wal::roll() {
 }
 
 result<void> wal::remove_segments_before(std::uint64_t segment) {
+  return remove_files(release_segments_before(segment), opts_.dir);
+}
+
+std::vector<std::string> wal::release_segments_before(std::uint64_t segment) {
   segment = std::min(segment, segment_); // never the one being written
-  bool removed = false;
+  std::vector<std::string> paths;
   while (!segments_.empty() && segments_.front() < segment) {
-    auto path = segment_path(segments_.front());
+    paths.push_back(segment_path(segments_.front()));
+    segments_.erase(segments_.begin());
+  }
+  return paths;
+}
+
+result<void> wal::remove_files(const std::vector<std::string>& paths, const std::string& dir) {
+  for (const auto& path : paths)
     if (::unlink(path.c_str()) != 0)
       return io_error("cannot remove", path);
-    segments_.erase(segments_.begin());
-    removed = true;
-  }
-  return removed ? sync_directory(opts_.dir) : result<void>{};
+  return paths.empty() ? result<void>{} : sync_directory(dir);
 }
 
 } // namespace dref::raft::storage

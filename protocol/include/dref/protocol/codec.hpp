@@ -96,6 +96,18 @@ std::size_t encoded_size(const T& value) {
   return frame_header_size + ar.written();
 }
 
+// encode(value) into one allocation of the exact size, at the cost of a
+// pass that only counts: for values of many megabytes (a store's snapshot),
+// where growing the string copies them again and again.
+template <wire_type T>
+std::string encode_sized(const T& value) {
+  std::string out;
+  out.reserve(encoded_size(value));
+  write_frame_header(out, type_tag(T::wire_name));
+  encode_body(value, out);
+  return out;
+}
+
 template <wire_type T>
 result<T> decode(std::string_view bytes) {
   auto body = check_frame(bytes, type_tag(T::wire_name), T::wire_name);

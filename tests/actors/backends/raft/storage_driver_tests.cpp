@@ -5,8 +5,13 @@
 #include "scratch_dir.hpp"
 #include "storage_driver.hpp"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
 
 using dref::raft::node::storage_driver;
 namespace core = dref::raft::core;
@@ -95,7 +100,7 @@ BOOST_AUTO_TEST_CASE(the_log_is_compacted_once_enough_entries_are_applied) {
   BOOST_TEST(snapshots_taken == 1);
   BOOST_TEST(member.disk.snapshot_index() == 10u);
   BOOST_TEST(member.raft.log().snapshot_index() == 10u);
-  BOOST_REQUIRE(member.raft.latest_snapshot().has_value());
+  BOOST_REQUIRE(member.raft.latest_snapshot() != nullptr);
   BOOST_TEST(member.raft.latest_snapshot()->data == "state at 10");
   // The next one is due snapshot_every entries later.
   member.propose(9);
@@ -128,7 +133,8 @@ BOOST_AUTO_TEST_CASE(compaction_waits_until_the_state_machine_is_durable) {
 
 // Rounds handed in while a compaction is queued, and rounds handed in
 // before it but not yet durable, all survive: the compaction's new segment
-// holds what was handed in before it, the rounds after it follow.
+// holds what was handed in before it and what was written while its
+// snapshot file was (the rounds after it, which complete before it).
 BOOST_AUTO_TEST_CASE(rounds_around_a_compaction_all_reach_the_disk) {
   dref::test::scratch_dir dir;
   std::uint64_t last = 0;
@@ -152,7 +158,12 @@ BOOST_AUTO_TEST_CASE(rounds_around_a_compaction_all_reach_the_disk) {
     BOOST_TEST(done.size() == 4u);
     for (auto& d : done)
       BOOST_REQUIRE(d.outcome.has_value());
-    BOOST_TEST(done[2].compaction); // in the order handed in
+    BOOST_TEST(std::count_if(done.begin(), done.end(), [](auto& d) { return d.compaction; }) == 1);
+    std::vector<std::uint64_t> rounds_done; // the rounds: in the order handed in
+    for (auto& d : done)
+      if (!d.compaction)
+        rounds_done.push_back(d.round.entries.back().index);
+    BOOST_TEST(std::is_sorted(rounds_done.begin(), rounds_done.end()));
   }
   core::persisted_state restored;
   auto disk = open_driver(dir.str(), 1, restored);
@@ -160,6 +171,143 @@ BOOST_AUTO_TEST_CASE(rounds_around_a_compaction_all_reach_the_disk) {
   BOOST_TEST(restored.entries.front().index == restored.snapshot.index + 1);
   BOOST_TEST(restored.entries.back().index == last);
   BOOST_TEST(restored.entries.back().data == "late");
+}
+
+namespace {
+
+// Takes completions until `count` rounds completed (the files thread held,
+// a compaction cannot complete meanwhile); the compactions taken go to
+// `compactions`.
+void take_rounds(storage_driver& disk, std::size_t count, std::size_t& compactions) {
+  std::size_t rounds = 0;
+  for (int wait = 0; wait < 5000 && rounds < count; ++wait) {
+    for (auto& done : disk.take_completed()) {
+      BOOST_REQUIRE_MESSAGE(done.outcome.has_value(), done.outcome.error().message);
+      (done.compaction ? compactions : rounds) += 1;
+    }
+    if (rounds < count)
+      std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  }
+  BOOST_REQUIRE_EQUAL(rounds, count);
+}
+
+} // namespace
+
+// The rounds after a compaction do not wait for its snapshot file: they are
+// durable before it is written, and the compaction's fresh segment, started
+// only then, holds them too, so the segments it deletes lose none of them.
+BOOST_AUTO_TEST_CASE(rounds_after_a_compaction_complete_before_it_and_survive_it) {
+  dref::test::scratch_dir dir;
+  std::uint64_t snapshot_index = 0;
+  std::uint64_t last = 0;
+  {
+    one_member member{dir.str(), 1};
+    member.propose(3);
+    member.disk.hold_files_thread(true);
+    BOOST_REQUIRE(member.disk.maybe_compact(member.raft, member.applied,
+                                            [] { return std::string{"state"}; }));
+    snapshot_index = member.disk.snapshot_index();
+    for (int i = 0; i < 3; ++i) {
+      BOOST_REQUIRE(member.raft.propose(0, 0, "late " + std::to_string(i)).has_value());
+      auto r = member.raft.ready();
+      member.disk.persist(r);
+      member.raft.advance(r);
+    }
+    last = member.raft.log().last_index();
+    std::size_t compactions = 0;
+    take_rounds(member.disk, 3, compactions);
+    BOOST_TEST(compactions == 0u); // its snapshot file is not written yet
+    member.disk.hold_files_thread(false);
+    auto done = member.disk.wait_all();
+    BOOST_REQUIRE_EQUAL(done.size(), 1u);
+    BOOST_TEST(done.front().compaction);
+    BOOST_REQUIRE(done.front().outcome.has_value());
+  }
+  core::persisted_state restored;
+  auto disk = open_driver(dir.str(), 1, restored);
+  BOOST_TEST(restored.snapshot.index == snapshot_index);
+  BOOST_REQUIRE(!restored.entries.empty());
+  BOOST_TEST(restored.entries.front().index == snapshot_index + 1);
+  BOOST_TEST(restored.entries.back().index == last);
+  BOOST_TEST(restored.entries.back().data == "late 2");
+  // Only the compaction's fresh segment is left (the deleting is done once
+  // the files thread got to it: the writer is gone, so it is).
+  std::size_t segments = 0;
+  for (const auto& f : std::filesystem::directory_iterator{dir.str()})
+    segments += f.path().filename().string().starts_with("wal-");
+  BOOST_TEST(segments == 1u);
+}
+
+// A snapshot file that cannot be written fails its compaction and every
+// job after it, as a failed write of the log does.
+BOOST_AUTO_TEST_CASE(a_snapshot_file_that_cannot_be_written_fails_the_compaction_and_what_follows) {
+  dref::test::scratch_dir dir;
+  one_member member{dir.str(), 1};
+  member.propose(3);
+  // A directory where the snapshot's temporary file goes: it cannot be made.
+  auto index = member.applied;
+  auto term = member.raft.term();
+  char name[64];
+  std::snprintf(name, sizeof name, "snap-%016llx-%016llx.snap.tmp",
+                static_cast<unsigned long long>(index), static_cast<unsigned long long>(term));
+  std::filesystem::create_directory(dir.str() + "/" + name);
+  BOOST_REQUIRE(
+      member.disk.maybe_compact(member.raft, member.applied, [] { return std::string{"state"}; }));
+  auto done = member.disk.wait_all();
+  BOOST_REQUIRE_EQUAL(done.size(), 1u);
+  BOOST_TEST(done.front().compaction);
+  BOOST_REQUIRE(!done.front().outcome.has_value());
+  BOOST_TEST(done.front().outcome.error().message.find(name) != std::string::npos,
+             done.front().outcome.error().message);
+  BOOST_REQUIRE(member.raft.propose(0, 0, "after").has_value());
+  member.disk.persist(member.raft.ready());
+  auto after = member.disk.wait_all();
+  BOOST_REQUIRE_EQUAL(after.size(), 1u);
+  BOOST_TEST(!after.front().outcome.has_value());
+}
+
+// A snapshot from the leader installed while a compaction waits for its
+// file replaces the whole log: the compaction then completes without
+// writing its segment (whose tail would bring back entries the install
+// replaced), and a restart finds the installed snapshot alone.
+BOOST_AUTO_TEST_CASE(an_installed_snapshot_supersedes_a_waiting_compaction) {
+  dref::test::scratch_dir dir;
+  std::uint64_t install_index = 0;
+  {
+    one_member member{dir.str(), 1};
+    member.propose(3);
+    // Two entries durable but not committed: the compaction's tail.
+    for (int i = 0; i < 2; ++i)
+      BOOST_REQUIRE(member.raft.propose(0, 0, "uncommitted").has_value());
+    member.disk.persist(member.raft.ready());
+    member.disk.hold_files_thread(true);
+    BOOST_REQUIRE(member.disk.maybe_compact(member.raft, member.applied,
+                                            [] { return std::string{"local state"}; }));
+    // The leader's snapshot covers the first of them only.
+    install_index = member.applied + 1;
+    core::ready install;
+    core::snapshot leader_snapshot;
+    leader_snapshot.metadata.index = install_index;
+    leader_snapshot.metadata.term = 7;
+    leader_snapshot.metadata.config.voters = {1, 2, 3};
+    leader_snapshot.data = "leader state";
+    install.snapshot_to_install = leader_snapshot;
+    install.hard = core::hard_state{7, 0, install_index};
+    member.disk.persist(install);
+    // The install waits for the compaction's file (the same name is possible).
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    member.disk.hold_files_thread(false);
+    auto done = member.disk.wait_all();
+    BOOST_REQUIRE_EQUAL(done.size(), 3u);
+    for (auto& d : done)
+      BOOST_REQUIRE_MESSAGE(d.outcome.has_value(), d.outcome.error().message);
+  }
+  core::persisted_state restored;
+  auto disk = open_driver(dir.str(), 1, restored);
+  BOOST_TEST(restored.snapshot.index == install_index);
+  BOOST_TEST(restored.snapshot_data == "leader state");
+  BOOST_TEST(restored.entries.empty());
+  BOOST_TEST(restored.hard.term == 7u);
 }
 
 BOOST_AUTO_TEST_CASE(a_restart_finds_the_snapshot_and_the_entries_after_it) {

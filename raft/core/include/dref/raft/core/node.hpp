@@ -42,6 +42,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -185,7 +186,11 @@ public:
   const std::map<node_id, progress>& peers() const noexcept { return progress_; }
   node_id transfer_target() const noexcept { return transfer_to_; }
   // The newest snapshot this node took or installed (what storage holds).
-  const std::optional<core::snapshot>& latest_snapshot() const noexcept { return snapshot_; }
+  // Shared, not copied: a snapshot is the whole state machine, and the
+  // storage writes the same bytes to its file.
+  const std::shared_ptr<const core::snapshot>& latest_snapshot() const noexcept {
+    return snapshot_;
+  }
 
 private:
   // role changes (node.cpp)
@@ -292,7 +297,7 @@ private:
   // leader, so it treats itself as hearing one until a timeout has passed.
   int ticks_since_start_ = 0;
 
-  std::optional<core::snapshot> snapshot_;          // latest local snapshot, for sending
+  std::shared_ptr<const core::snapshot> snapshot_;  // latest local snapshot, for sending
   std::optional<core::snapshot> incoming_snapshot_; // being received in chunks
   std::optional<core::snapshot> snapshot_to_install_;
 

@@ -17,7 +17,12 @@
 // compact() writes the snapshot file, then starts a fresh WAL segment that
 // holds everything still needed (snapshot record, hard state, the entries
 // after the snapshot) and only then deletes the older segments, so a crash
-// at any point leaves a complete copy.
+// at any point leaves a complete copy. Its three steps can also be taken
+// apart (snapshot_saver, compact_log, log_cleanup), so that the snapshot file
+// and the deleting need not hold up the log's appends: a crash between them
+// leaves a snapshot file the log does not name yet (opened as any snapshot:
+// the entries it covers are dropped), or files that were due for deletion
+// (replayed as before the compaction).
 
 #include "dref/raft/core/node.hpp"
 #include "dref/raft/storage/snapshot_files.hpp"
@@ -37,6 +42,27 @@ struct recovery_report {
   // nor the lock, sorted: skipped, for the caller to warn about.
   std::vector<std::string> stray_files;
   std::uint64_t entries = 0;
+};
+
+// Writes snapshot files (temp file, fsync, rename): usable on a thread of
+// its own while the raft_storage it came from goes on appending.
+class snapshot_saver {
+public:
+  explicit snapshot_saver(std::string dir)
+      : files_(std::move(dir)) {}
+  result<void> save(const core::snapshot& snap) const;
+
+private:
+  snapshot_files files_;
+};
+
+// What a compaction leaves to delete: the segments it made redundant (oldest
+// first) and the snapshot files older than the newest two. run() may be
+// called on any thread, after compact_log() returned it.
+struct log_cleanup {
+  std::string dir;
+  std::vector<std::string> segments;
+  result<void> run() const;
 };
 
 class raft_storage {
@@ -63,22 +89,35 @@ public:
   // holds, written again into the new segment.
   result<void> compact(const core::snapshot& snap, const core::hard_state& hard,
                        const std::vector<core::entry>& tail);
+  // compact() without writing the snapshot file or deleting anything: a
+  // snapshot file at `snapshot.index` must already be durable (saver()).
+  // Starts the fresh segment and returns what is left to delete.
+  result<log_cleanup> compact_log(const protocol::raft_snapshot_metadata& snapshot,
+                                  const core::hard_state& hard,
+                                  const std::vector<core::entry>& tail);
+  snapshot_saver saver() const { return snapshot_saver{dir_}; }
+  // The newest hard state written to the log, synced or not: what a replay
+  // of the log as it stands would restore.
+  const core::hard_state& written_hard() const noexcept { return written_hard_; }
 
   std::uint64_t snapshot_index() const noexcept { return snapshot_index_; }
 
 private:
-  raft_storage(wal w, snapshot_files s)
-      : wal_(std::move(w))
+  raft_storage(std::string dir, wal w, snapshot_files s)
+      : dir_(std::move(dir))
+      , wal_(std::move(w))
       , snapshots_(std::move(s)) {}
   result<void> append_entry(const core::entry& e);
   // Writes r's records; needs_sync is set when they must be synced.
   result<void> write_round(const core::ready& r, core::hard_state& hard, bool& needs_sync);
   result<void> save_snapshot_file(const core::snapshot& snap);
 
+  std::string dir_;
   wal wal_;
   snapshot_files snapshots_;
   std::uint64_t snapshot_index_ = 0;
   core::hard_state durable_hard_; // the last one synced (term and vote count)
+  core::hard_state written_hard_;
 };
 
 } // namespace dref::raft::storage

@@ -99,6 +99,12 @@ public:
 
   // Deletes whole segments numbered below `segment` (after compaction).
   result<void> remove_segments_before(std::uint64_t segment);
+  // The same in two steps, so that the deleting can happen on another
+  // thread: forgets those segments and returns their paths, oldest first;
+  // remove_files() deletes them in that order (a crash in between leaves
+  // the newer ones, still a run of consecutive segments).
+  std::vector<std::string> release_segments_before(std::uint64_t segment);
+  static result<void> remove_files(const std::vector<std::string>& paths, const std::string& dir);
 
   std::uint64_t current_segment() const noexcept { return segment_; }
   std::vector<std::uint64_t> segments() const { return segments_; }
