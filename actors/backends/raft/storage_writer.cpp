@@ -74,8 +74,8 @@ void storage_writer::run() {
       file_written = std::exchange(file_written_, std::nullopt);
       if (file_written)
         file_in_flight_ = false;
-      if (cleanup_failed_ && !failure_)
-        failure_ = *cleanup_failed_;
+      if (auto cleanup = std::exchange(cleanup_failed_, std::nullopt); cleanup && !failure_)
+        failure_ = std::move(*cleanup);
     }
     std::vector<completed> done;
     write(batch, done);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -264,6 +265,40 @@ BOOST_AUTO_TEST_CASE(a_snapshot_file_that_cannot_be_written_fails_the_compaction
   auto after = member.disk.wait_all();
   BOOST_REQUIRE_EQUAL(after.size(), 1u);
   BOOST_TEST(!after.front().outcome.has_value());
+}
+
+// The old files are deleted on the files thread once the fresh segment is
+// synced; when that fails, every job after it fails, as after a failed
+// write (the member stops; a restart finds the files by the recovery rules).
+BOOST_AUTO_TEST_CASE(a_failed_deletion_after_a_compaction_fails_what_follows) {
+  dref::test::scratch_dir dir;
+  one_member member{dir.str(), 1};
+  member.propose(3);
+  // The segment the compaction will delete becomes a directory with a file
+  // in it: unlink() refuses it (the writer keeps appending to its open file).
+  auto segment = dir.str() + "/wal-0000000000000000.log";
+  std::filesystem::remove(segment);
+  std::filesystem::create_directory(segment);
+  std::ofstream{segment + "/keep"} << "x";
+  BOOST_REQUIRE(
+      member.disk.maybe_compact(member.raft, member.applied, [] { return std::string{"state"}; }));
+  auto done = member.disk.wait_all();
+  BOOST_REQUIRE_EQUAL(done.size(), 1u);
+  BOOST_REQUIRE(done.front().outcome.has_value()); // its log part is done
+  std::optional<dref::error> failed;
+  for (int attempt = 0; attempt < 1000 && !failed; ++attempt) {
+    BOOST_REQUIRE(member.raft.propose(0, 0, "after").has_value());
+    auto r = member.raft.ready();
+    member.disk.persist(r);
+    member.raft.advance(r);
+    for (auto& d : member.disk.wait_all())
+      if (!d.outcome)
+        failed = d.outcome.error();
+    if (!failed)
+      std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  }
+  BOOST_REQUIRE(failed.has_value());
+  BOOST_TEST(failed->message.find("cannot remove") != std::string::npos, failed->message);
 }
 
 // A snapshot from the leader installed while a compaction waits for its
