@@ -21,7 +21,7 @@
 // (the owner then calls take_completed() on its own thread).
 //
 // Why: on the same disk as the appends, a compaction's files took 10-20 ms
-// (the snapshot file and the deleting two thirds of it), and the members
+// (the snapshot file and the deleting most of it), and the members
 // reach the same index together, so every member's appends stopped at once,
 // about once a second under 10k puts/s.
 //
