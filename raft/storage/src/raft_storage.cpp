@@ -141,7 +141,7 @@ result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_
     report->skipped_snapshots = std::move(skipped);
     report->entries = entries.size();
   }
-  raft_storage out{dir, std::move(*opened), std::move(snapshots)};
+  raft_storage out{dir, std::move(*opened)};
   out.snapshot_index_ = file_index;
   out.durable_hard_ = restored.hard;
   out.written_hard_ = restored.hard;
@@ -149,9 +149,7 @@ result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_
 }
 
 result<void> raft_storage::save_snapshot_file(const core::snapshot& snap) {
-  auto saved =
-      snapshots_.save(snapshot_file{snap.metadata.index, snap.metadata.term, snapshot_body(snap)});
-  if (!saved)
+  if (auto saved = saver_.save(snap); !saved)
     return saved;
   snapshot_index_ = snap.metadata.index;
   return {};
@@ -213,7 +211,7 @@ result<void> raft_storage::save(std::span<const core::ready> rounds) {
 
 result<void> raft_storage::compact(const core::snapshot& snap, const core::hard_state& hard,
                                    const std::vector<core::entry>& tail) {
-  if (auto saved = saver().save(snap); !saved)
+  if (auto saved = saver_.save(snap); !saved)
     return saved;
   auto cleanup = compact_log(snap.metadata, hard, tail);
   if (!cleanup)

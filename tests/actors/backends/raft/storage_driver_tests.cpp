@@ -72,6 +72,12 @@ struct one_member {
     }
   }
 
+  // Compacts the log where the state machine stands, with `state` as its
+  // snapshot; true when it did (maybe_compact).
+  bool compact(std::string state = "state") {
+    return disk.maybe_compact(raft, applied, [&] { return state; });
+  }
+
   void propose(int count) {
     for (int i = 0; i < count; ++i)
       BOOST_REQUIRE(raft.propose(0, 0, "entry").has_value());
@@ -149,8 +155,7 @@ BOOST_AUTO_TEST_CASE(rounds_around_a_compaction_all_reach_the_disk) {
       rounds.push_back(member.raft.ready());
       member.disk.persist(rounds.back());
     }
-    BOOST_REQUIRE(member.disk.maybe_compact(member.raft, member.applied,
-                                            [] { return std::string{"state"}; }));
+    BOOST_REQUIRE(member.compact());
     BOOST_REQUIRE(member.raft.propose(0, 0, "late").has_value());
     rounds.push_back(member.raft.ready());
     member.disk.persist(rounds.back());
@@ -205,8 +210,7 @@ BOOST_AUTO_TEST_CASE(rounds_after_a_compaction_complete_before_it_and_survive_it
     one_member member{dir.str(), 1};
     member.propose(3);
     member.disk.hold_files_thread(true);
-    BOOST_REQUIRE(member.disk.maybe_compact(member.raft, member.applied,
-                                            [] { return std::string{"state"}; }));
+    BOOST_REQUIRE(member.compact());
     snapshot_index = member.disk.snapshot_index();
     for (int i = 0; i < 3; ++i) {
       BOOST_REQUIRE(member.raft.propose(0, 0, "late " + std::to_string(i)).has_value());
@@ -252,8 +256,7 @@ BOOST_AUTO_TEST_CASE(a_snapshot_file_that_cannot_be_written_fails_the_compaction
   std::snprintf(name, sizeof name, "snap-%016llx-%016llx.snap.tmp",
                 static_cast<unsigned long long>(index), static_cast<unsigned long long>(term));
   std::filesystem::create_directory(dir.str() + "/" + name);
-  BOOST_REQUIRE(
-      member.disk.maybe_compact(member.raft, member.applied, [] { return std::string{"state"}; }));
+  BOOST_REQUIRE(member.compact());
   auto done = member.disk.wait_all();
   BOOST_REQUIRE_EQUAL(done.size(), 1u);
   BOOST_TEST(done.front().compaction);
@@ -280,8 +283,7 @@ BOOST_AUTO_TEST_CASE(a_failed_deletion_after_a_compaction_fails_what_follows) {
   std::filesystem::remove(segment);
   std::filesystem::create_directory(segment);
   std::ofstream{segment + "/keep"} << "x";
-  BOOST_REQUIRE(
-      member.disk.maybe_compact(member.raft, member.applied, [] { return std::string{"state"}; }));
+  BOOST_REQUIRE(member.compact());
   auto done = member.disk.wait_all();
   BOOST_REQUIRE_EQUAL(done.size(), 1u);
   BOOST_REQUIRE(done.front().outcome.has_value()); // its log part is done
@@ -316,8 +318,7 @@ BOOST_AUTO_TEST_CASE(an_installed_snapshot_supersedes_a_waiting_compaction) {
       BOOST_REQUIRE(member.raft.propose(0, 0, "uncommitted").has_value());
     member.disk.persist(member.raft.ready());
     member.disk.hold_files_thread(true);
-    BOOST_REQUIRE(member.disk.maybe_compact(member.raft, member.applied,
-                                            [] { return std::string{"local state"}; }));
+    BOOST_REQUIRE(member.compact("local state"));
     // The leader's snapshot covers the first of them only.
     install_index = member.applied + 1;
     core::ready install;
@@ -352,8 +353,7 @@ BOOST_AUTO_TEST_CASE(a_restart_finds_the_snapshot_and_the_entries_after_it) {
   {
     one_member member{dir.str(), 5};
     member.propose(6);
-    BOOST_REQUIRE(member.disk.maybe_compact(member.raft, member.applied,
-                                            [] { return std::string{"state"}; }));
+    BOOST_REQUIRE(member.compact());
     snapshot_index = member.disk.snapshot_index();
     BOOST_TEST(snapshot_index > 0u);
     member.propose(2);

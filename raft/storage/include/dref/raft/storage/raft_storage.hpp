@@ -95,7 +95,7 @@ public:
   result<log_cleanup> compact_log(const protocol::raft_snapshot_metadata& snapshot,
                                   const core::hard_state& hard,
                                   const std::vector<core::entry>& tail);
-  snapshot_saver saver() const { return snapshot_saver{dir_}; }
+  snapshot_saver saver() const { return saver_; }
   // The newest hard state written to the log, synced or not: what a replay
   // of the log as it stands would restore.
   const core::hard_state& written_hard() const noexcept { return written_hard_; }
@@ -103,10 +103,10 @@ public:
   std::uint64_t snapshot_index() const noexcept { return snapshot_index_; }
 
 private:
-  raft_storage(std::string dir, wal w, snapshot_files s)
+  raft_storage(std::string dir, wal w)
       : dir_(std::move(dir))
       , wal_(std::move(w))
-      , snapshots_(std::move(s)) {}
+      , saver_(dir_) {}
   result<void> append_entry(const core::entry& e);
   // Writes r's records; needs_sync is set when they must be synced.
   result<void> write_round(const core::ready& r, core::hard_state& hard, bool& needs_sync);
@@ -114,7 +114,7 @@ private:
 
   std::string dir_;
   wal wal_;
-  snapshot_files snapshots_;
+  snapshot_saver saver_;
   std::uint64_t snapshot_index_ = 0;
   core::hard_state durable_hard_; // the last one synced (term and vote count)
   core::hard_state written_hard_;
