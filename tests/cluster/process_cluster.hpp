@@ -3,13 +3,15 @@
 // a free port, with its own data directory and log file under a scratch
 // root), a member handle and a context connected to each over the network,
 // and drefctl run against them. Every process is stopped when the fixture
-// goes, also when a test fails. With client_tls set, the fixture's own actor
+// goes, also when a test fails (then each member's log ends on stderr and
+// the scratch root is kept). With client_tls set, the fixture's own actor
 // system talks mutual TLS (give the members the TLS flags in node_flags).
 
 #include "child_process.hpp"
 #include "dref/actors/node_system.hpp"
 #include "dref/context.hpp"
 
+#include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdio>
@@ -56,8 +58,33 @@ struct process_cluster {
     contexts.clear();
     members.clear();
     nodes.clear();
+    if (current_test_failed()) {
+      // What the members said is often the only clue to a failure seen once.
+      for (std::size_t i = 0; i < ports.size(); ++i)
+        print_log_tail(i, 60);
+      std::fprintf(stderr, "process_cluster: kept %s (the test failed)\n", root.c_str());
+      return;
+    }
     std::error_code ec;
     fs::remove_all(root, ec);
+  }
+
+  static bool current_test_failed() {
+    namespace ut = boost::unit_test;
+    return !ut::results_collector.results(ut::framework::current_test_case().p_id).passed();
+  }
+
+  void print_log_tail(std::size_t i, std::size_t lines) const {
+    std::ifstream in{root / (name(i) + ".log")};
+    std::vector<std::string> tail;
+    for (std::string line; std::getline(in, line);) {
+      tail.push_back(std::move(line));
+      if (tail.size() > lines)
+        tail.erase(tail.begin());
+    }
+    std::fprintf(stderr, "---- last %zu lines of %s's log ----\n", tail.size(), name(i).c_str());
+    for (const auto& line : tail)
+      std::fprintf(stderr, "%s\n", line.c_str());
   }
 
   static context_options options() {

@@ -128,13 +128,17 @@ result<started_node> start_node(caf::actor_system& sys, node_options options) {
   for (const auto& name : report.stray_files)
     log(log_level::warn, "node " + options.name + ": skipping " + options.data_dir + "/" + name +
                              ": not a WAL segment, snapshot or lock file of this data directory");
+  for (const auto& name : report.unfinished_snapshots)
+    log(log_level::info, "node " + options.name + ": removed " + options.data_dir + "/" + name +
+                             ", left by a snapshot save that did not finish");
   for (const auto& why : report.skipped_snapshots)
     log(log_level::warn, "node " + options.name + ": skipping a damaged snapshot, " + why);
 
   auto state = std::make_shared<node_state>();
   state->options = options;
   state->self_id = member_id(options.name);
-  state->disk.emplace(std::move(*lock), std::move(*storage), options.snapshot_every);
+  state->disk.emplace(std::move(*lock), std::move(*storage), options.snapshot_every,
+                      state->self_id);
   state->restored = std::move(restored);
   state->machine = state_machine{options.limits, options.name, options.commands};
   state->hello = protocol::hello{protocol::wire_format_version, options.cluster_id, options.name,

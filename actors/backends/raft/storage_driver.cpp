@@ -1,14 +1,16 @@
 #include "storage_driver.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace dref::raft::node {
 
 storage_driver::storage_driver(storage::dir_lock lock, storage::raft_storage storage,
-                               std::uint64_t snapshot_every)
+                               std::uint64_t snapshot_every, std::uint64_t phase)
     : lock_(std::move(lock))
     , storage_(std::move(storage))
-    , snapshot_every_(snapshot_every)
+    , snapshot_every_(std::max<std::uint64_t>(1, snapshot_every))
+    , phase_(phase % snapshot_every_)
     , snapshot_index_(storage_.snapshot_index()) {}
 
 void storage_driver::start(std::function<void()> wake) {
@@ -17,7 +19,8 @@ void storage_driver::start(std::function<void()> wake) {
 }
 
 bool storage_driver::due(const core::node& raft, std::uint64_t applied) const {
-  if (applied < snapshot_index_ + snapshot_every_)
+  // Due once applied reached the next compaction index after the snapshot.
+  if ((applied + phase_) / snapshot_every_ <= (snapshot_index_ + phase_) / snapshot_every_)
     return false;
   // The snapshot is the state machine where it stands, so only when all of
   // that is durable here: the snapshot must not get ahead of the log on disk.

@@ -2,10 +2,13 @@
 // The member's data directory as the node sees it: hands each ready round of
 // the Raft core to the storage writer (storage_writer.hpp: its own thread,
 // one fsync for the rounds that wait together: group commit), and compacts
-// the log once snapshot_every entries were applied since the last snapshot,
-// up to what is both applied and durable. The outcomes come back through
-// take_completed(), in order; a failed one means the member must stop: the
-// log on disk and the one in memory no longer agree.
+// the log every snapshot_every applied entries, up to what is both applied
+// and durable. Each member compacts at its own indexes (those where index +
+// phase is a multiple of snapshot_every): members that compacted at the same
+// index would all pause at once, and a commit needs a majority of them. The
+// outcomes come back through take_completed(), in order; a failed one means
+// the member must stop: the log on disk and the one in memory no longer
+// agree.
 
 #include "dref/raft/core/node.hpp"
 #include "storage_writer.hpp"
@@ -19,8 +22,10 @@ namespace dref::raft::node {
 
 class storage_driver {
 public:
+  // phase: this member's offset of the compaction indexes (any number; a
+  // hash of its name, so that members rarely coincide).
   storage_driver(storage::dir_lock lock, storage::raft_storage storage,
-                 std::uint64_t snapshot_every);
+                 std::uint64_t snapshot_every, std::uint64_t phase = 0);
 
   // Starts the writer; wake is called on its thread when outcomes are ready
   // (storage_writer::wake). Call once, where the driver stays.
@@ -58,6 +63,7 @@ private:
   storage::dir_lock lock_;
   storage::raft_storage storage_;
   std::uint64_t snapshot_every_;
+  std::uint64_t phase_;
   std::uint64_t snapshot_index_;
   std::unique_ptr<storage_writer> writer_;
 };

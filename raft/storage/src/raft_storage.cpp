@@ -62,6 +62,9 @@ result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_
                                         recovery_report* report, const wal::failpoints& faults) {
   restored = {};
   snapshot_files snapshots{dir};
+  auto unfinished = snapshots.remove_unfinished();
+  if (!unfinished)
+    return std::move(unfinished).error();
   std::vector<std::string> skipped;
   auto latest = snapshots.load_latest(&skipped);
   if (!latest)
@@ -139,6 +142,7 @@ result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_
         report->stray_files.push_back(name);
     report->log = std::move(wal_report);
     report->skipped_snapshots = std::move(skipped);
+    report->unfinished_snapshots = std::move(*unfinished);
     report->entries = entries.size();
   }
   raft_storage out{dir, std::move(*opened)};

@@ -40,6 +40,28 @@ std::optional<parsed_name> parse_name(std::string_view name) {
   return parsed_name{*index, *term};
 }
 
+// The names of the regular files in dir that `wanted` accepts (none when
+// dir does not exist).
+template <class Wanted>
+result<std::vector<std::string>> regular_files_in(const std::string& dir, Wanted wanted) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> found;
+  std::error_code ec;
+  if (!fs::exists(dir, ec))
+    return found;
+  // Error codes only: a range-for would throw from the iterator's increment.
+  for (fs::directory_iterator it{dir, ec}; !ec && it != fs::directory_iterator{};
+       it.increment(ec)) {
+    auto name = it->path().filename().string();
+    std::error_code type_ec;
+    if (wanted(std::string_view{name}) && it->is_regular_file(type_ec))
+      found.push_back(std::move(name));
+  }
+  if (ec)
+    return error{errc::io_failed, "cannot list snapshot directory " + dir + ": " + ec.message()};
+  return found;
+}
+
 } // namespace
 
 result<void> snapshot_files::save(const snapshot_file& snapshot) const {
@@ -63,21 +85,14 @@ bool snapshot_files::is_snapshot_name(std::string_view name) {
 }
 
 result<std::vector<snapshot_files::listed>> snapshot_files::list() const {
-  namespace fs = std::filesystem;
+  auto names = regular_files_in(dir_, [](std::string_view name) { return is_snapshot_name(name); });
+  if (!names)
+    return std::move(names).error();
   std::vector<listed> found;
-  std::error_code ec;
-  if (!fs::exists(dir_, ec))
-    return found;
-  // Error codes only: a range-for would throw from the iterator's increment.
-  for (fs::directory_iterator it{dir_, ec}; !ec && it != fs::directory_iterator{};
-       it.increment(ec)) {
-    auto name = it->path().filename().string();
-    std::error_code type_ec;
-    if (auto parsed = parse_name(name); parsed && it->is_regular_file(type_ec))
-      found.push_back({parsed->index, parsed->term, std::move(name)});
+  for (auto& name : *names) {
+    auto parsed = parse_name(name);
+    found.push_back({parsed->index, parsed->term, std::move(name)});
   }
-  if (ec)
-    return error{errc::io_failed, "cannot list snapshot directory " + dir_ + ": " + ec.message()};
   std::sort(found.begin(), found.end(),
             [](const listed& a, const listed& b) { return a.index > b.index; });
   return found;
@@ -128,6 +143,27 @@ result<void> snapshot_files::remove_all_but_newest(std::size_t keep) const {
       return io_error("cannot remove", path);
   }
   return files->size() > keep ? sync_directory(dir_) : result<void>{};
+}
+
+result<std::vector<std::string>> snapshot_files::remove_unfinished() const {
+  constexpr std::string_view temp_suffix = ".tmp"; // write_file_atomically's
+  auto removed = regular_files_in(dir_, [&](std::string_view name) {
+    return name.ends_with(temp_suffix) &&
+           is_snapshot_name(name.substr(0, name.size() - temp_suffix.size()));
+  });
+  if (!removed)
+    return removed;
+  std::sort(removed->begin(), removed->end());
+  for (const auto& name : *removed) {
+    auto path = dir_ + "/" + name;
+    if (::unlink(path.c_str()) != 0)
+      return io_error("cannot remove", path);
+  }
+  if (removed->empty())
+    return removed;
+  if (auto synced = sync_directory(dir_); !synced)
+    return std::move(synced).error();
+  return removed;
 }
 
 } // namespace dref::raft::storage

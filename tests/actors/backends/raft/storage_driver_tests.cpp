@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 using dref::raft::node::storage_driver;
 namespace core = dref::raft::core;
@@ -21,12 +22,12 @@ namespace storage = dref::raft::storage;
 namespace {
 
 storage_driver open_driver(const std::string& dir, std::uint64_t snapshot_every,
-                           core::persisted_state& restored) {
+                           core::persisted_state& restored, std::uint64_t phase = 0) {
   auto lock = storage::dir_lock::acquire(dir);
   BOOST_REQUIRE(lock.has_value());
   auto opened = storage::raft_storage::open(dir, restored);
   BOOST_REQUIRE(opened.has_value());
-  return storage_driver{std::move(*lock), std::move(*opened), snapshot_every};
+  return storage_driver{std::move(*lock), std::move(*opened), snapshot_every, phase};
 }
 
 // Waits for everything handed in; every outcome must be a success.
@@ -42,8 +43,8 @@ struct one_member {
   core::node raft;
   std::uint64_t applied = 0;
 
-  one_member(const std::string& dir, std::uint64_t snapshot_every)
-      : disk(open_driver(dir, snapshot_every, restored))
+  one_member(const std::string& dir, std::uint64_t snapshot_every, std::uint64_t phase = 0)
+      : disk(open_driver(dir, snapshot_every, restored, phase))
       , raft(config()) {
     disk.start({});
     for (int tick = 0; tick < 100 && raft.role() != core::role::leader; ++tick) {
@@ -115,6 +116,21 @@ BOOST_AUTO_TEST_CASE(the_log_is_compacted_once_enough_entries_are_applied) {
   member.propose(1);
   BOOST_TEST(member.disk.maybe_compact(member.raft, member.applied, state));
   BOOST_TEST(member.disk.snapshot_index() == 20u);
+}
+
+// Members compact at indexes of their own (their phase), so that they do
+// not all pause at once: with phase 13 and every 10 that is 7, 17, 27...
+BOOST_AUTO_TEST_CASE(a_members_phase_moves_its_compaction_indexes) {
+  dref::test::scratch_dir dir;
+  one_member member{dir.str(), 10, 13};
+  std::vector<std::uint64_t> compacted_at;
+  while (member.applied < 30) {
+    member.propose(1);
+    if (member.compact())
+      compacted_at.push_back(member.applied);
+  }
+  std::vector<std::uint64_t> expected{7, 17, 27};
+  BOOST_TEST(compacted_at == expected, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(compaction_waits_until_the_state_machine_is_durable) {

@@ -41,6 +41,8 @@ struct recovery_report {
   // Files in the data directory that are neither a WAL segment, a snapshot
   // nor the lock, sorted: skipped, for the caller to warn about.
   std::vector<std::string> stray_files;
+  // Temp files of snapshot saves a crash cut short, removed (sorted).
+  std::vector<std::string> unfinished_snapshots;
   std::uint64_t entries = 0;
 };
 
@@ -70,7 +72,9 @@ public:
   // Opens (or creates) the log in dir and reads back what it holds. Real
   // corruption (a damaged record other than a short tail, a snapshot record
   // without its file) fails with errc::corrupt_data naming the file (and the
-  // offset). `faults` is for tests only (wal::failpoints).
+  // offset). The caller holds the directory's lock (dir_lock): opening
+  // removes the temp files of unfinished snapshot saves. `faults` is for
+  // tests only (wal::failpoints).
   static result<raft_storage> open(const std::string& dir, core::persisted_state& restored,
                                    recovery_report* report = nullptr,
                                    const wal::failpoints& faults = {});

@@ -41,6 +41,12 @@ public:
   // Keeps the `keep` newest snapshots and removes the rest.
   result<void> remove_all_but_newest(std::size_t keep) const;
 
+  // Removes the temp files of saves a crash cut short ("<snapshot name>.tmp":
+  // never renamed, so never a snapshot) and returns their names, sorted.
+  // Only for the directory's owner, before it saves again: a save under way
+  // writes such a file.
+  result<std::vector<std::string>> remove_unfinished() const;
+
 private:
   struct listed {
     std::uint64_t index;
