@@ -81,6 +81,20 @@ std::uint64_t get_le(std::string_view bytes, std::size_t at, std::size_t width) 
   return value;
 }
 
+// A segment as its records make it, without the zeros the WAL writes ahead
+// of them (wal.hpp): a seed of 1 MiB of zeros would teach the fuzzer nothing.
+std::string records_of(std::string segment) {
+  std::size_t at = storage::wal::segment_header_size;
+  while (at + storage::wal::record_header_size <= segment.size() && segment[at + 4] != 0) {
+    auto size = storage::wal::record_header_size + get_le(segment, at, 4);
+    if (size > segment.size() - at)
+      break;
+    at += size;
+  }
+  segment.resize(at);
+  return segment;
+}
+
 std::string segment_name(std::uint64_t number) {
   char name[32];
   std::snprintf(name, sizeof(name), "wal-%016llx.log", static_cast<unsigned long long>(number));
@@ -143,7 +157,7 @@ const storage_seeds& seeds() {
       install.snapshot_to_install->metadata.term = 2;
       (void)st.save(install);
       (void)st.save(ready_of(9, 10, 2, core::hard_state{2, 1, 9}));
-      out.segments.push_back(read_file(fs::path{dir} / segment_name(0)));
+      out.segments.push_back(records_of(read_file(fs::path{dir} / segment_name(0))));
       out.snapshot_file_name = snapshot_name(8, 2);
       out.snapshot_file = read_file(fs::path{dir} / out.snapshot_file_name);
     }
@@ -156,13 +170,13 @@ const storage_seeds& seeds() {
       snap.metadata.index = 3;
       snap.metadata.term = 1;
       (void)st.compact(snap, core::hard_state{1, 2, 4}, ready_of(4, 5, 1).entries);
-      out.segments.push_back(renumbered(read_file(fs::path{dir} / segment_name(1)), 0));
+      out.segments.push_back(renumbered(records_of(read_file(fs::path{dir} / segment_name(1))), 0));
     }
     {
       auto dir = scratch_root().fresh("seed-plain");
       auto st = storage::raft_storage::open(dir, unused).value();
       (void)st.save(ready_of(1, 12, 3, core::hard_state{3, 1, 11}));
-      out.plain_segment = read_file(fs::path{dir} / segment_name(0));
+      out.plain_segment = records_of(read_file(fs::path{dir} / segment_name(0)));
       out.segments.push_back(out.plain_segment);
     }
     {
@@ -171,8 +185,10 @@ const storage_seeds& seeds() {
       core::ready hard_only;
       hard_only.hard = core::hard_state{4, 1, 0};
       (void)st.save(hard_only);
-      out.hard_state_segment = renumbered(read_file(fs::path{dir} / segment_name(0)), 1);
+      out.hard_state_segment = renumbered(records_of(read_file(fs::path{dir} / segment_name(0))), 1);
     }
+    // Zeros the WAL wrote ahead of the records, never written over.
+    out.segments.push_back(out.plain_segment + std::string(4096, '\0'));
     // A torn write: the last record cut short. Last in the list.
     auto torn = out.segments[0];
     torn.resize(torn.size() - 7);

@@ -123,6 +123,12 @@ result<raft_storage> raft_storage::open(const std::string& dir, core::persisted_
   };
   wal::replay_report wal_report;
   wal::options wal_options{dir};
+  // Appends into zeroed blocks make each round's fdatasync a flush of data
+  // alone: measured with three members on one ext4 disk, about 15% more
+  // puts a second. 1 MiB at a time keeps each extension's sync short (a few
+  // milliseconds here) on a log that starts a fresh segment at every
+  // compaction.
+  wal_options.preallocate_bytes = std::uint64_t{1} << 20;
   wal_options.faults = faults;
   auto opened = wal::open(wal_options, visit, &wal_report);
   if (!opened)

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <unistd.h>
+#include <utility>
 #include <xxhash.h>
 
 namespace dref::raft::storage {
@@ -44,6 +45,10 @@ std::size_t intact_record_at(std::string_view bytes, std::size_t at) {
   return wal::record_header_size + length;
 }
 
+bool all_zero(std::string_view bytes) {
+  return bytes.find_first_not_of('\0') == std::string_view::npos;
+}
+
 // What lies at offset `at` of a segment where no intact record starts: a
 // short tail (a partial header, or a declared length that runs past the
 // end of the file), zeros up to the end, or a whole record that is damaged.
@@ -55,7 +60,7 @@ struct damage {
 
 damage damage_at(std::string_view bytes, std::size_t at) {
   auto rest = bytes.substr(at);
-  if (rest.find_first_not_of('\0') == std::string_view::npos)
+  if (all_zero(rest))
     return {damage::zeros, 0, "zeros up to the end of the file"};
   if (rest.size() < wal::record_header_size)
     return {damage::short_tail, 0,
@@ -72,6 +77,35 @@ damage damage_at(std::string_view bytes, std::size_t at) {
   if (type == 0 || bytes[at + 5] != 0 || bytes[at + 6] != 0 || bytes[at + 7] != 0)
     return {damage::damaged_record, size, "malformed header (type 0 or non-zero padding)"};
   return {damage::damaged_record, size, "checksum mismatch"};
+}
+
+// A damaged record of `size` bytes at `at` that a write cut short in zeroed
+// space (wal.hpp, "Recovery"): only zeros follow it, and a 512-byte sector
+// that starts inside it is zeros to its end.
+bool torn_in_zeros(std::string_view bytes, std::size_t at, std::size_t size) {
+  constexpr std::size_t sector = 512;
+  auto end = at + size;
+  if (!all_zero(bytes.substr(end)))
+    return false;
+  for (auto start = (at + sector - 1) / sector * sector; start < end; start += sector)
+    if (all_zero(bytes.substr(start, sector)))
+      return true;
+  return false;
+}
+
+result<void> pwrite_all(int fd, std::string_view bytes, std::uint64_t offset,
+                        const std::string& path) {
+  while (!bytes.empty()) {
+    auto wrote = ::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+    if (wrote < 0) {
+      if (errno == EINTR)
+        continue;
+      return io_error("cannot write", path);
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(wrote));
+    offset += static_cast<std::uint64_t>(wrote);
+  }
+  return {};
 }
 
 bool is_segment_name(std::string_view name) {
@@ -110,23 +144,25 @@ result<std::vector<std::uint64_t>> list_segments(const std::string& dir,
   return numbers;
 }
 
-// Damage found at offset `at` of segment `path`: a torn write (fine, the
-// caller cuts it off) or corruption (an error that says where and why).
-result<void> judge_damage(const std::string& path, std::string_view view, std::size_t at,
-                          bool last) {
+// What ends segment `path` at offset `at`, where no intact record starts:
+// space never written (zeros: appends go on there; 0 is returned), a torn
+// write (the caller cuts it off; its size is returned) or corruption (an
+// error that says where and why).
+result<std::size_t> torn_bytes_at(const std::string& path, std::string_view view, std::size_t at,
+                                  bool last) {
   auto found = damage_at(view, at);
+  if (found.what == damage::zeros)
+    return std::size_t{0};
   auto where = path + ": damaged record at offset " + std::to_string(at);
   if (!last)
     return error{errc::corrupt_data,
                  where + " in a segment that is not the last (" + found.problem + ")"};
-  if (found.what == damage::damaged_record)
+  if (found.what == damage::damaged_record && !torn_in_zeros(view, at, found.size))
     return error{errc::corrupt_data,
                  where + " (" + found.problem + "): its whole declared length of " +
                      std::to_string(found.size) +
                      " bytes is in the file, so this is not a torn write; refusing to start "
                      "rather than drop acknowledged data"};
-  if (found.what == damage::zeros)
-    return {};
   // A short tail is torn only if nothing valid follows it: a length field
   // damaged into a huge one would otherwise hide every record after it.
   for (std::size_t probe = at + 1; probe < view.size(); ++probe)
@@ -135,7 +171,7 @@ result<void> judge_damage(const std::string& path, std::string_view view, std::s
                    where + " (" + found.problem + ") is followed by a valid record at offset " +
                        std::to_string(probe) +
                        "; this is not a torn write, refusing to drop acknowledged data"};
-  return {};
+  return found.what == damage::damaged_record ? found.size : view.size() - at;
 }
 
 } // namespace
@@ -153,6 +189,8 @@ result<wal> wal::open(const options& opts, const visitor& visit, replay_report* 
   if (!listed)
     return std::move(listed).error();
   log.segments_ = std::move(*listed);
+  std::uint64_t records_end = 0;  // in the last segment
+  std::uint64_t previous_end = 0; // in the one before it
   for (std::size_t i = 0; i < log.segments_.size(); ++i) {
     auto number = log.segments_[i];
     auto path = log.segment_path(number);
@@ -187,16 +225,23 @@ result<wal> wal::open(const options& opts, const visitor& visit, replay_report* 
       at += size;
     }
     ++rep.segments;
+    previous_end = std::exchange(records_end, at);
     if (at == view.size())
       continue;
-    if (header_ok)
-      if (auto judged = judge_damage(path, view, at, last); !judged)
-        return std::move(judged).error();
     rep.torn_bytes_truncated = view.size() - at;
+    if (header_ok) {
+      auto torn = torn_bytes_at(path, view, at, last);
+      if (!torn)
+        return std::move(torn).error();
+      rep.torn_bytes_truncated = *torn;
+      if (*torn == 0)
+        continue;
+    }
     if (!header_ok) { // a segment torn before its header was complete
       if (::unlink(path.c_str()) != 0)
         return io_error("cannot remove torn segment", path);
       log.segments_.pop_back();
+      records_end = previous_end;
     } else if (::truncate(path.c_str(), static_cast<off_t>(at)) != 0) {
       return io_error("cannot truncate torn tail of", path);
     }
@@ -207,11 +252,12 @@ result<wal> wal::open(const options& opts, const visitor& visit, replay_report* 
   } else {
     log.segment_ = log.segments_.back();
     auto path = log.segment_path(log.segment_);
-    auto fd = open_file(path, O_WRONLY | O_APPEND);
+    auto fd = open_file(path, O_WRONLY);
     if (!fd)
       return std::move(fd).error();
     log.file_ = std::move(*fd);
-    log.segment_size_ = static_cast<std::uint64_t>(::lseek(log.file_.get(), 0, SEEK_END));
+    log.segment_size_ = records_end;
+    log.file_bytes_ = static_cast<std::uint64_t>(::lseek(log.file_.get(), 0, SEEK_END));
     if (rep.torn_bytes_truncated > 0)
       if (auto ok = log.sync_segment(log.file_.get(), path, false); !ok)
         return std::move(ok).error();
@@ -221,15 +267,17 @@ result<wal> wal::open(const options& opts, const visitor& visit, replay_report* 
 
 result<void> wal::start_segment(std::uint64_t number) {
   auto path = segment_path(number);
-  auto fd = open_file(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND);
+  auto fd = open_file(path, O_WRONLY | O_CREAT | O_EXCL);
   if (!fd)
     return std::move(fd).error();
   std::string header{segment_magic, 4};
   header.push_back(static_cast<char>(segment_format));
   header.append(3, '\0');
   put_le(header, number, 8);
-  if (auto ok = write_all(fd->get(), header, path); !ok)
+  if (auto ok = pwrite_all(fd->get(), header, 0, path); !ok)
     return ok;
+  // No zeros yet: the header is durable before any, so a crash never leaves
+  // a segment of zeros without one. The first records bring them.
   if (auto ok = sync_segment(fd->get(), path, false); !ok)
     return ok;
   if (auto ok = sync_directory(opts_.dir); !ok)
@@ -237,7 +285,23 @@ result<void> wal::start_segment(std::uint64_t number) {
   file_ = std::move(*fd);
   segment_ = number;
   segment_size_ = header.size();
+  file_bytes_ = header.size();
   segments_.push_back(number);
+  return {};
+}
+
+result<void> wal::preallocate(int fd, const std::string& path) {
+  if (opts_.preallocate_bytes == 0 || segment_size_ < file_bytes_)
+    return {};
+  auto target = std::min(segment_size_ + opts_.preallocate_bytes,
+                         std::max(opts_.segment_bytes, segment_size_));
+  static const std::string zeros(std::size_t{64} << 10, '\0');
+  while (file_bytes_ < target) {
+    auto size = std::min<std::uint64_t>(zeros.size(), target - file_bytes_);
+    if (auto ok = pwrite_all(fd, std::string_view{zeros}.substr(0, size), file_bytes_, path); !ok)
+      return ok;
+    file_bytes_ += size;
+  }
   return {};
 }
 
@@ -293,9 +357,15 @@ result<void> wal::flush() {
     return ok;
   if (buffer_.empty())
     return {};
-  auto ok = write_all(file_.get(), buffer_, segment_path(segment_));
+  auto path = segment_path(segment_);
+  auto ok = pwrite_all(file_.get(), buffer_, segment_size_ - buffer_.size(), path);
   buffer_.clear();
-  return ok ? ok : failed(std::move(ok).error());
+  if (!ok)
+    return failed(std::move(ok).error());
+  file_bytes_ = std::max(file_bytes_, segment_size_);
+  if (auto prepared = preallocate(file_.get(), path); !prepared)
+    return failed(std::move(prepared).error());
+  return {};
 }
 
 result<void> wal::sync() {

@@ -58,6 +58,21 @@ core::snapshot make_snapshot(std::uint64_t index, std::uint64_t term, std::strin
   return s;
 }
 
+// Where the records of a WAL segment end and its zeros start (wal.hpp's
+// record headers: a u32 length, a type that is never 0).
+std::uintmax_t records_end(const fs::path& segment) {
+  std::ifstream in{segment, std::ios::binary};
+  std::string bytes{std::istreambuf_iterator<char>{in}, {}};
+  std::size_t at = storage::wal::segment_header_size;
+  while (at + storage::wal::record_header_size <= bytes.size() && bytes[at + 4] != 0) {
+    std::uint32_t length = 0;
+    for (int i = 3; i >= 0; --i)
+      length = (length << 8) | static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]);
+    at += storage::wal::record_header_size + length;
+  }
+  return at;
+}
+
 // Entries 1-20 and a snapshot at 10: reopened, the snapshot and 11-20.
 void write_20_entries_compacted_at_10(const std::string& dir) {
   auto r = reopen(dir);
@@ -201,21 +216,26 @@ BOOST_AUTO_TEST_CASE(a_torn_tail_loses_only_the_unsynced_record) {
     auto r = reopen(dir.str());
     BOOST_REQUIRE(r.storage.save(ready_with(make_entries(1, 4, 1), core::hard_state{1, 1, 3})));
   }
-  // Half of a fifth entry record, as if the process died mid-write.
+  // The front of a fifth entry record in the zeros after the records, up to
+  // a sector boundary, as a process that died mid-write leaves it.
   fs::path segment;
   for (const auto& f : fs::directory_iterator{dir.path})
     if (f.path().extension() == ".log")
       segment = f.path();
+  auto at = records_end(segment);
+  BOOST_REQUIRE(fs::file_size(segment) > at + 1024); // preallocated
   {
-    std::ofstream out{segment, std::ios::binary | std::ios::app};
-    out << std::string("\x40\x00\x00\x00\x01\x00\x00\x00garbage", 15);
+    std::fstream out{segment, std::ios::binary | std::ios::in | std::ios::out};
+    out.seekp(static_cast<std::streamoff>(at));
+    out << std::string("\x40\x02\x00\x00\x01\x00\x00\x00checksum", 16); // 576 bytes
+    out << std::string((at + 16 + 511) / 512 * 512 - (at + 16), 'p');
   }
   storage::recovery_report report;
   core::persisted_state state;
   auto storage = storage::raft_storage::open(dir.str(), state, &report);
-  BOOST_REQUIRE(storage.has_value());
+  BOOST_REQUIRE_MESSAGE(storage.has_value(), (storage ? "" : storage.error().message));
   BOOST_TEST(state.entries.size() == 4u);
-  BOOST_TEST(report.log.torn_bytes_truncated == 15u);
+  BOOST_TEST(report.log.torn_bytes_truncated == 16u + 576u);
 }
 
 // The data directory holds the WAL, the snapshots and the lock; anything

@@ -29,10 +29,11 @@ struct replayed {
 };
 
 dref::result<std::pair<wal, replayed>> open_and_replay(const std::string& dir,
-                                                       std::uint64_t segment_bytes = 64 << 20) {
+                                                       std::uint64_t segment_bytes = 64 << 20,
+                                                       std::uint64_t preallocate_bytes = 0) {
   replayed out;
   auto log = wal::open(
-      {dir, segment_bytes},
+      {dir, segment_bytes, preallocate_bytes},
       [&](std::uint8_t type, std::string_view payload) -> dref::result<void> {
         out.records.push_back({type, std::string{payload}});
         return {};
@@ -43,8 +44,9 @@ dref::result<std::pair<wal, replayed>> open_and_replay(const std::string& dir,
   return std::pair<wal, replayed>{std::move(*log), std::move(out)};
 }
 
-std::pair<wal, replayed> must_open(const std::string& dir, std::uint64_t segment_bytes = 64 << 20) {
-  auto opened = open_and_replay(dir, segment_bytes);
+std::pair<wal, replayed> must_open(const std::string& dir, std::uint64_t segment_bytes = 64 << 20,
+                                   std::uint64_t preallocate_bytes = 0) {
+  auto opened = open_and_replay(dir, segment_bytes, preallocate_bytes);
   if (!opened)
     BOOST_FAIL("open failed: " << opened.error().to_string());
   return std::move(*opened);
@@ -73,6 +75,15 @@ std::string last_segment(const std::string& dir) {
   for (const auto& entry : fs::directory_iterator{dir})
     newest = std::max(newest, entry.path().string());
   return newest;
+}
+
+// A fresh log in dir holding `records`, closed; its (last) segment's path.
+std::string written_log(const std::string& dir, const std::vector<record>& records) {
+  {
+    auto [log, got] = must_open(dir);
+    append_all(log, records);
+  }
+  return last_segment(dir);
 }
 
 } // namespace
@@ -130,11 +141,7 @@ BOOST_AUTO_TEST_CASE(segments_roll_and_old_ones_can_be_removed) {
 BOOST_AUTO_TEST_CASE(a_torn_tail_at_every_offset_is_cut_and_the_rest_kept) {
   dref::test::scratch_dir dir;
   auto records = sample_records(20, 3);
-  {
-    auto [log, got] = must_open(dir.str());
-    append_all(log, records);
-  }
-  auto path = last_segment(dir.str());
+  auto path = written_log(dir.str(), records);
   auto full_size = fs::file_size(path);
   auto last_record_size = wal::record_header_size + records.back().payload.size();
   std::string original;
@@ -154,21 +161,122 @@ BOOST_AUTO_TEST_CASE(a_torn_tail_at_every_offset_is_cut_and_the_rest_kept) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(garbage_or_zeros_after_the_last_record_are_a_torn_tail) {
-  for (char fill : {'\0', '\x5a'}) {
-    dref::test::scratch_dir dir;
-    auto records = sample_records(10, 4);
-    {
-      auto [log, got] = must_open(dir.str());
-      append_all(log, records);
-    }
-    {
-      std::ofstream out{last_segment(dir.str()), std::ios::binary | std::ios::app};
-      out << std::string(4096, fill);
-    }
+BOOST_AUTO_TEST_CASE(garbage_after_the_last_record_is_a_torn_tail) {
+  dref::test::scratch_dir dir;
+  auto records = sample_records(10, 4);
+  {
+    auto [log, got] = must_open(dir.str());
+    append_all(log, records);
+  }
+  {
+    std::ofstream out{last_segment(dir.str()), std::ios::binary | std::ios::app};
+    out << std::string(4096, '\x5a');
+  }
+  auto [log, got] = must_open(dir.str());
+  BOOST_TEST((got.records == records));
+  BOOST_TEST(got.report.torn_bytes_truncated == 4096u);
+}
+
+// Zeros after the records are space never written (preallocated, or
+// extended by the file system): kept, and the next records go where the
+// records end, not after the zeros.
+BOOST_AUTO_TEST_CASE(zeros_after_the_last_record_are_unwritten_space) {
+  dref::test::scratch_dir dir;
+  auto records = sample_records(10, 4);
+  auto path = written_log(dir.str(), records);
+  auto records_end = fs::file_size(path);
+  {
+    std::ofstream out{path, std::ios::binary | std::ios::app};
+    out << std::string(4096, '\0');
+  }
+  {
     auto [log, got] = must_open(dir.str());
     BOOST_TEST((got.records == records));
-    BOOST_TEST(got.report.torn_bytes_truncated == 4096u);
+    BOOST_TEST(got.report.torn_bytes_truncated == 0u);
+    BOOST_TEST(fs::file_size(path) == records_end + 4096);
+    append_all(log, {{9, "next"}});
+  }
+  auto [log, got] = must_open(dir.str());
+  BOOST_TEST_REQUIRE(got.records.size() == records.size() + 1);
+  BOOST_TEST(got.records.back().payload == "next");
+  BOOST_TEST(fs::file_size(path) == records_end + 4096); // written into the zeros
+}
+
+// With preallocation the file runs ahead of the records in zeros, segments
+// that rolled keep theirs, and everything reads back across reopens.
+BOOST_AUTO_TEST_CASE(preallocated_segments_read_back_and_go_on_after_a_reopen) {
+  dref::test::scratch_dir dir;
+  constexpr std::uint64_t segment_bytes = 4 << 10;
+  constexpr std::uint64_t preallocate = 1 << 10;
+  auto records = sample_records(200, 6);
+  std::vector<record> first(records.begin(), records.begin() + 100);
+  std::vector<record> second(records.begin() + 100, records.end());
+  {
+    auto [log, got] = must_open(dir.str(), segment_bytes, preallocate);
+    append_all(log, first);
+    BOOST_TEST(log.segments().size() > 2u);
+  }
+  std::uintmax_t records_bytes = 0;
+  for (const auto& r : first)
+    records_bytes += wal::record_header_size + r.payload.size();
+  std::uintmax_t file_bytes = 0;
+  for (const auto& entry : fs::directory_iterator{dir.str()})
+    file_bytes += entry.file_size();
+  BOOST_TEST(file_bytes > records_bytes + preallocate / 2); // zeros ahead of the records
+  {
+    auto [log, got] = must_open(dir.str(), segment_bytes, preallocate);
+    BOOST_TEST((got.records == first));
+    BOOST_TEST(got.report.torn_bytes_truncated == 0u);
+    append_all(log, second);
+  }
+  auto [log, got] = must_open(dir.str(), segment_bytes, preallocate);
+  BOOST_TEST((got.records == records));
+}
+
+// A write cut short in zeroed space leaves a record whose whole declared
+// length is in the file, its tail zeros from a sector boundary on (the part
+// that never reached the disk): torn, and cut off, not refused as
+// corruption. The same record with one byte flipped instead is corruption.
+BOOST_AUTO_TEST_CASE(a_record_torn_in_zeroed_space_is_cut_and_a_damaged_one_refused) {
+  for (bool torn : {true, false}) {
+    dref::test::scratch_dir dir;
+    auto records = sample_records(10, 7);
+    records.push_back({2, std::string(1500, '\x33')}); // spans sector boundaries
+    std::uintmax_t last_at = 0;
+    {
+      auto [log, got] = must_open(dir.str(), 64 << 20, 8 << 10);
+      append_all(log, std::vector<record>(records.begin(), records.end() - 1));
+      last_at = wal::segment_header_size;
+      for (auto it = records.begin(); it != records.end() - 1; ++it)
+        last_at += wal::record_header_size + it->payload.size();
+      append_all(log, {records.back()});
+    }
+    auto path = last_segment(dir.str());
+    auto size_before = fs::file_size(path);
+    {
+      std::fstream file{path, std::ios::binary | std::ios::in | std::ios::out};
+      if (torn) { // zeros from the first sector boundary past its header on
+        auto from = (last_at + wal::record_header_size + 511) / 512 * 512;
+        file.seekp(static_cast<std::streamoff>(from));
+        file << std::string(last_at + wal::record_header_size + 1500 - from, '\0');
+      } else {
+        file.seekp(static_cast<std::streamoff>(last_at + wal::record_header_size + 700));
+        file.put('\x34');
+      }
+    }
+    auto opened = open_and_replay(dir.str(), 64 << 20, 8 << 10);
+    if (torn) {
+      BOOST_TEST_REQUIRE(opened.has_value());
+      auto& got = opened->second;
+      BOOST_TEST((got.records == std::vector<record>(records.begin(), records.end() - 1)));
+      BOOST_TEST(got.report.torn_bytes_truncated == wal::record_header_size + 1500);
+      BOOST_TEST(fs::file_size(path) == last_at);
+    } else {
+      BOOST_TEST_REQUIRE(!opened.has_value());
+      BOOST_TEST((opened.error().code == errc::corrupt_data));
+      BOOST_TEST(opened.error().message.find("not a torn write") != std::string::npos);
+      BOOST_TEST(fs::file_size(path) == size_before);
+    }
   }
 }
 
@@ -272,11 +380,7 @@ BOOST_AUTO_TEST_CASE(a_short_last_record_is_a_torn_write_and_cut_off) {
 BOOST_AUTO_TEST_CASE(a_short_looking_record_followed_by_valid_ones_is_corruption) {
   dref::test::scratch_dir dir;
   auto records = sample_records(10, 14);
-  {
-    auto [log, got] = must_open(dir.str());
-    append_all(log, records);
-  }
-  auto path = last_segment(dir.str());
+  auto path = written_log(dir.str(), records);
   auto third_at = wal::segment_header_size;
   for (int i = 0; i < 2; ++i)
     third_at += wal::record_header_size + records[static_cast<std::size_t>(i)].payload.size();

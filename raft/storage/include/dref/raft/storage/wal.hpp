@@ -9,14 +9,19 @@
 //
 // Recovery (etcd's rule): only a SHORT tail of the last segment is a torn
 // write (the process died mid-append) and is cut off: a partial record
-// header, a record whose declared length runs past the end of the file, or
-// zeros up to the end (space the file system extended but never wrote; type
-// 0 is reserved so that it is never a record). A record whose whole declared
-// length is there but whose checksum (or header) is wrong was written in
-// full and damaged since: that is corruption, and open() refuses to start
-// with an error naming the file and the offset, rather than silently drop
-// what may have been acknowledged. So is any damage before the last
-// segment's end, and a short tail followed by a valid record.
+// header, or a record whose declared length runs past the end of the file.
+// Zeros up to the end of any segment are space never written (preallocated,
+// or extended by the file system; type 0 is reserved so that it is never a
+// record): appends go on where the records end. In zeroed space a torn
+// record can hold its whole declared length: a record that fails its check
+// is torn when only zeros follow it and one of its 512-byte sectors (file
+// offsets) is zeros to the sector's end, as the part of a write that never
+// reached the disk is. Any other record whose whole declared length is there
+// but whose checksum (or header) is wrong was written in full and damaged
+// since: that is corruption, and open() refuses to start with an error naming
+// the file and the offset, rather than silently drop what may have been
+// acknowledged. So is any damage before the last segment's end (but its
+// zeros), and a short tail followed by a valid record.
 //
 // Files in the directory that are not segments (any other name, or not a
 // regular file) are skipped and named in the replay report, never thrown
@@ -58,13 +63,20 @@ public:
   struct options {
     std::string dir;
     std::uint64_t segment_bytes = std::uint64_t{64} << 20;
+    // Zeros written ahead of the records, this many bytes at a time (at most
+    // up to segment_bytes): records then go into blocks the file already
+    // has, so a sync changes no file metadata (on ext4, an fdatasync without
+    // a journal commit). 0: off, the file ends where the records do.
+    std::uint64_t preallocate_bytes = 0;
     failpoints faults = {};
   };
 
   struct replay_report {
     std::uint64_t records = 0;
     std::uint64_t segments = 0;
-    std::uint64_t torn_bytes_truncated = 0; // cut off the end of the last segment
+    // The torn write cut off the end of the last segment (the zeros after
+    // it are cut too, but not counted).
+    std::uint64_t torn_bytes_truncated = 0;
     // Names in the directory that are not segments, sorted: skipped.
     std::vector<std::string> skipped_files;
   };
@@ -114,6 +126,9 @@ private:
   wal(options opts)
       : opts_(std::move(opts)) {}
   result<void> start_segment(std::uint64_t number);
+  // Writes zeros after the records, preallocate_bytes of them, when the
+  // records reached the end of the file.
+  result<void> preallocate(int fd, const std::string& path);
   std::string segment_path(std::uint64_t number) const;
   // fdatasync (data_only) or fsync of a segment file, through the failpoint.
   result<void> sync_segment(int fd, const std::string& path, bool data_only);
@@ -126,7 +141,8 @@ private:
   std::uint64_t syncs_ = 0; // segment-file syncs since open (for the failpoint)
   file_descriptor file_;
   std::uint64_t segment_ = 0;
-  std::uint64_t segment_size_ = 0; // bytes in the file plus the buffer
+  std::uint64_t segment_size_ = 0; // bytes of records written plus the buffer
+  std::uint64_t file_bytes_ = 0;   // the file's size: zeros from the records' end on
   std::vector<std::uint64_t> segments_;
   std::string buffer_;
 };
