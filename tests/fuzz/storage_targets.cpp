@@ -185,7 +185,8 @@ const storage_seeds& seeds() {
       core::ready hard_only;
       hard_only.hard = core::hard_state{4, 1, 0};
       (void)st.save(hard_only);
-      out.hard_state_segment = renumbered(records_of(read_file(fs::path{dir} / segment_name(0))), 1);
+      out.hard_state_segment =
+          renumbered(records_of(read_file(fs::path{dir} / segment_name(0))), 1);
     }
     // Zeros the WAL wrote ahead of the records, never written over.
     out.segments.push_back(out.plain_segment + std::string(4096, '\0'));
