@@ -80,17 +80,22 @@ damage damage_at(std::string_view bytes, std::size_t at) {
 }
 
 // A damaged record of `size` bytes at `at` that a write cut short in zeroed
-// space (wal.hpp, "Recovery"): only zeros follow it, and a 512-byte sector
-// that starts inside it is zeros to its end.
+// space (wal.hpp, "Recovery"): a 512-byte sector that starts inside it is
+// zeros (to the sector's end), and no intact record starts inside it (a
+// damaged length that reaches over later records is corruption).
 bool torn_in_zeros(std::string_view bytes, std::size_t at, std::size_t size) {
   constexpr std::size_t sector = 512;
   auto end = at + size;
-  if (!all_zero(bytes.substr(end)))
+  bool zero_sector = false;
+  for (auto start = (at + sector - 1) / sector * sector; start < end && !zero_sector;
+       start += sector)
+    zero_sector = all_zero(bytes.substr(start, sector));
+  if (!zero_sector)
     return false;
-  for (auto start = (at + sector - 1) / sector * sector; start < end; start += sector)
-    if (all_zero(bytes.substr(start, sector)))
-      return true;
-  return false;
+  for (auto probe = at + 1; probe < end; ++probe)
+    if (intact_record_at(bytes, probe) != 0)
+      return false;
+  return true;
 }
 
 result<void> pwrite_all(int fd, std::string_view bytes, std::uint64_t offset,
@@ -157,12 +162,18 @@ result<std::size_t> torn_bytes_at(const std::string& path, std::string_view view
   if (!last)
     return error{errc::corrupt_data,
                  where + " in a segment that is not the last (" + found.problem + ")"};
-  if (found.what == damage::damaged_record && !torn_in_zeros(view, at, found.size))
-    return error{errc::corrupt_data,
-                 where + " (" + found.problem + "): its whole declared length of " +
-                     std::to_string(found.size) +
-                     " bytes is in the file, so this is not a torn write; refusing to start "
-                     "rather than drop acknowledged data"};
+  if (found.what == damage::damaged_record) {
+    if (!torn_in_zeros(view, at, found.size))
+      return error{errc::corrupt_data,
+                   where + " (" + found.problem + "): its whole declared length of " +
+                       std::to_string(found.size) +
+                       " bytes is in the file, so this is not a torn write; refusing to start "
+                       "rather than drop acknowledged data"};
+    // A disk may keep the sectors of an unsynced write in any order, so
+    // records of the same write can follow it intact: never acknowledged,
+    // they go with it. The zeros after them are not counted.
+    return view.find_last_not_of('\0') + 1 - at;
+  }
   // A short tail is torn only if nothing valid follows it: a length field
   // damaged into a huge one would otherwise hide every record after it.
   for (std::size_t probe = at + 1; probe < view.size(); ++probe)
@@ -171,7 +182,7 @@ result<std::size_t> torn_bytes_at(const std::string& path, std::string_view view
                    where + " (" + found.problem + ") is followed by a valid record at offset " +
                        std::to_string(probe) +
                        "; this is not a torn write, refusing to drop acknowledged data"};
-  return found.what == damage::damaged_record ? found.size : view.size() - at;
+  return view.size() - at;
 }
 
 } // namespace

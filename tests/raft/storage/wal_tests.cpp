@@ -233,6 +233,53 @@ BOOST_AUTO_TEST_CASE(preallocated_segments_read_back_and_go_on_after_a_reopen) {
   BOOST_TEST((got.records == records));
 }
 
+// A disk may keep an unsynced write's sectors out of order: a record torn in
+// zeroed space, followed by an intact one of the same write, goes with it
+// (never acknowledged). A length damaged to reach over later records into
+// the zeros is still corruption.
+BOOST_AUTO_TEST_CASE(a_torn_record_goes_with_what_follows_it_but_a_damaged_length_is_refused) {
+  for (bool torn : {true, false}) {
+    dref::test::scratch_dir dir;
+    auto records = sample_records(10, 8);
+    std::vector<record> round{{2, std::string(1500, '\x33')}, {1, "after"}};
+    std::uintmax_t round_at = wal::segment_header_size;
+    for (const auto& r : records)
+      round_at += wal::record_header_size + r.payload.size();
+    {
+      auto [log, got] = must_open(dir.str(), 64 << 20, 8 << 10);
+      append_all(log, records);
+      append_all(log, round);
+    }
+    auto path = last_segment(dir.str());
+    auto size_before = fs::file_size(path);
+    {
+      std::fstream file{path, std::ios::binary | std::ios::in | std::ios::out};
+      if (torn) { // one sector of the big record never reached the disk
+        file.seekp(
+            static_cast<std::streamoff>((round_at + wal::record_header_size + 511) / 512 * 512));
+        file << std::string(512, '\0');
+      } else { // the first record's length now reaches into the zeros
+        BOOST_TEST_REQUIRE(size_before > wal::segment_header_size + 5000);
+        BOOST_TEST_REQUIRE(round_at + 2 * wal::record_header_size + 1505 < 5000);
+        file.seekp(static_cast<std::streamoff>(wal::segment_header_size));
+        file.write("\x88\x13\x00\x00", 4); // 5000
+      }
+    }
+    auto opened = open_and_replay(dir.str(), 64 << 20, 8 << 10);
+    if (torn) {
+      BOOST_TEST_REQUIRE(opened.has_value());
+      BOOST_TEST((opened->second.records == records));
+      BOOST_TEST(opened->second.report.torn_bytes_truncated ==
+                 2 * wal::record_header_size + 1500 + 5);
+      BOOST_TEST(fs::file_size(path) == round_at);
+    } else {
+      BOOST_TEST_REQUIRE(!opened.has_value());
+      BOOST_TEST((opened.error().code == errc::corrupt_data));
+      BOOST_TEST(fs::file_size(path) == size_before);
+    }
+  }
+}
+
 // A write cut short in zeroed space leaves a record whose whole declared
 // length is in the file, its tail zeros from a sector boundary on (the part
 // that never reached the disk): torn, and cut off, not refused as
@@ -269,7 +316,9 @@ BOOST_AUTO_TEST_CASE(a_record_torn_in_zeroed_space_is_cut_and_a_damaged_one_refu
       BOOST_TEST_REQUIRE(opened.has_value());
       auto& got = opened->second;
       BOOST_TEST((got.records == std::vector<record>(records.begin(), records.end() - 1)));
-      BOOST_TEST(got.report.torn_bytes_truncated == wal::record_header_size + 1500);
+      // What the write left before the zeros.
+      auto zeros_from = (last_at + wal::record_header_size + 511) / 512 * 512;
+      BOOST_TEST(got.report.torn_bytes_truncated == zeros_from - last_at);
       BOOST_TEST(fs::file_size(path) == last_at);
     } else {
       BOOST_TEST_REQUIRE(!opened.has_value());

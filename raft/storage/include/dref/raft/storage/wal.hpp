@@ -14,9 +14,13 @@
 // or extended by the file system; type 0 is reserved so that it is never a
 // record): appends go on where the records end. In zeroed space a torn
 // record can hold its whole declared length: a record that fails its check
-// is torn when only zeros follow it and one of its 512-byte sectors (file
+// in the last segment is torn when one of its 512-byte sectors (file
 // offsets) is zeros to the sector's end, as the part of a write that never
-// reached the disk is. Any other record whose whole declared length is there
+// reached the disk is, and no intact record starts inside it (a damaged
+// length reaching over later records is corruption); it is cut off with
+// everything after it, which a disk that kept the write's sectors out of
+// order may have kept intact but never acknowledged. Any other record whose
+// whole declared length is there
 // but whose checksum (or header) is wrong was written in full and damaged
 // since: that is corruption, and open() refuses to start with an error naming
 // the file and the offset, rather than silently drop what may have been
@@ -74,8 +78,8 @@ public:
   struct replay_report {
     std::uint64_t records = 0;
     std::uint64_t segments = 0;
-    // The torn write cut off the end of the last segment (the zeros after
-    // it are cut too, but not counted).
+    // The torn write (and what followed it) cut off the end of the last
+    // segment; the zeros after it are cut too, but not counted.
     std::uint64_t torn_bytes_truncated = 0;
     // Names in the directory that are not segments, sorted: skipped.
     std::vector<std::string> skipped_files;
