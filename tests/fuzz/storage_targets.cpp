@@ -13,6 +13,7 @@
 #include "dref/store/store.hpp"
 #include "harness.hpp"
 #include "samples.hpp"
+#include "wal_records.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -84,14 +85,7 @@ std::uint64_t get_le(std::string_view bytes, std::size_t at, std::size_t width) 
 // A segment as its records make it, without the zeros the WAL writes ahead
 // of them (wal.hpp): a seed of 1 MiB of zeros would teach the fuzzer nothing.
 std::string records_of(std::string segment) {
-  std::size_t at = storage::wal::segment_header_size;
-  while (at + storage::wal::record_header_size <= segment.size() && segment[at + 4] != 0) {
-    auto size = storage::wal::record_header_size + get_le(segment, at, 4);
-    if (size > segment.size() - at)
-      break;
-    at += size;
-  }
-  segment.resize(at);
+  segment.resize(dref::test::wal_records_end(segment));
   return segment;
 }
 

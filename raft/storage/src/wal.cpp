@@ -239,23 +239,22 @@ result<wal> wal::open(const options& opts, const visitor& visit, replay_report* 
     previous_end = std::exchange(records_end, at);
     if (at == view.size())
       continue;
-    rep.torn_bytes_truncated = view.size() - at;
-    if (header_ok) {
-      auto torn = torn_bytes_at(path, view, at, last);
-      if (!torn)
-        return std::move(torn).error();
-      rep.torn_bytes_truncated = *torn;
-      if (*torn == 0)
-        continue;
-    }
     if (!header_ok) { // a segment torn before its header was complete
+      rep.torn_bytes_truncated = view.size();
       if (::unlink(path.c_str()) != 0)
         return io_error("cannot remove torn segment", path);
       log.segments_.pop_back();
       records_end = previous_end;
-    } else if (::truncate(path.c_str(), static_cast<off_t>(at)) != 0) {
-      return io_error("cannot truncate torn tail of", path);
+      continue;
     }
+    auto torn = torn_bytes_at(path, view, at, last);
+    if (!torn)
+      return std::move(torn).error();
+    if (*torn == 0) // space never written
+      continue;
+    rep.torn_bytes_truncated = *torn;
+    if (::truncate(path.c_str(), static_cast<off_t>(at)) != 0)
+      return io_error("cannot truncate torn tail of", path);
   }
   if (log.segments_.empty()) {
     if (auto ok = log.start_segment(0); !ok)

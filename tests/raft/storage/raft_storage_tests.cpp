@@ -1,6 +1,7 @@
 #include "dref/raft/storage/dir_lock.hpp"
 #include "dref/raft/storage/raft_storage.hpp"
 #include "scratch_dir.hpp"
+#include "wal_records.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
@@ -58,19 +59,11 @@ core::snapshot make_snapshot(std::uint64_t index, std::uint64_t term, std::strin
   return s;
 }
 
-// Where the records of a WAL segment end and its zeros start (wal.hpp's
-// record headers: a u32 length, a type that is never 0).
+// Where the records of a WAL segment file end and its zeros start.
 std::uintmax_t records_end(const fs::path& segment) {
   std::ifstream in{segment, std::ios::binary};
   std::string bytes{std::istreambuf_iterator<char>{in}, {}};
-  std::size_t at = storage::wal::segment_header_size;
-  while (at + storage::wal::record_header_size <= bytes.size() && bytes[at + 4] != 0) {
-    std::uint32_t length = 0;
-    for (int i = 3; i >= 0; --i)
-      length = (length << 8) | static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]);
-    at += storage::wal::record_header_size + length;
-  }
-  return at;
+  return dref::test::wal_records_end(bytes);
 }
 
 // Entries 1-20 and a snapshot at 10: reopened, the snapshot and 11-20.

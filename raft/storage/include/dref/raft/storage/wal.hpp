@@ -20,12 +20,12 @@
 // length reaching over later records is corruption); it is cut off with
 // everything after it, which a disk that kept the write's sectors out of
 // order may have kept intact but never acknowledged. Any other record whose
-// whole declared length is there
-// but whose checksum (or header) is wrong was written in full and damaged
-// since: that is corruption, and open() refuses to start with an error naming
-// the file and the offset, rather than silently drop what may have been
-// acknowledged. So is any damage before the last segment's end (but its
-// zeros), and a short tail followed by a valid record.
+// whole declared length is there but whose checksum (or header) is wrong was
+// written in full and damaged since: that is corruption, and open() refuses
+// to start with an error naming the file and the offset, rather than
+// silently drop what may have been acknowledged. So is any damage before the
+// last segment's end (but its zeros), and a short tail followed by a valid
+// record.
 //
 // Files in the directory that are not segments (any other name, or not a
 // regular file) are skipped and named in the replay report, never thrown
