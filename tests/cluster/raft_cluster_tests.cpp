@@ -351,10 +351,11 @@ BOOST_AUTO_TEST_CASE(drefctl_rm_ls_and_txn) {
 
   // set --ttl: the value outlives the drefctl process and goes once its TTL
   // has passed; TTLs the store refuses, and --ttl with --fence, exit 2.
-  // The TTLs here must outlast the next drefctl runs that read what they
-  // own: with four suites at once a run took long enough for 1500 ms to
-  // pass between a txn and the second read after it.
-  auto expiring = at({"set", "ks/ttl", "soon", "--ttl", "5s"});
+  // The TTL must outlast the next drefctl runs that read what it owns: with
+  // four suites at once a run took long enough for 1500 ms to pass between
+  // a txn and the second read after it.
+  const std::string ttl = "5s";
+  auto expiring = at({"set", "ks/ttl", "soon", "--ttl", ttl});
   BOOST_TEST(expiring.code == 0, expiring.err);
   BOOST_TEST(expiring.out.starts_with("version "), expiring.out);
   auto owned = at({"get", "ks/ttl"}).out;
@@ -370,7 +371,7 @@ BOOST_AUTO_TEST_CASE(drefctl_rm_ls_and_txn) {
     if (!gone)
       std::this_thread::sleep_for(10ms);
   }
-  BOOST_TEST(gone, "ks/ttl still there a minute after its 5 s TTL: " << last_seen);
+  BOOST_TEST(gone, "ks/ttl still there a minute after its TTL of " << ttl << ": " << last_seen);
   auto too_short = at({"set", "ks/ttl", "x", "--ttl", "1ms"});
   BOOST_TEST(too_short.code == 2, too_short.code << ": " << too_short.err);
   BOOST_TEST(too_short.err.find("TTL of 1 ms is refused") != std::string::npos, too_short.err);
@@ -380,7 +381,7 @@ BOOST_AUTO_TEST_CASE(drefctl_rm_ls_and_txn) {
 
   // txn --ttl: every --set of the txn is owned by one TTL session; a TTL the
   // store refuses writes none of them.
-  auto txn_ttl = at({"txn", "--set", "ks/t1=a", "--set", "ks/t2=b", "--ttl", "5s"});
+  auto txn_ttl = at({"txn", "--set", "ks/t1=a", "--set", "ks/t2=b", "--ttl", ttl});
   BOOST_TEST(txn_ttl.code == 0, txn_ttl.err);
   auto t1 = at({"get", "ks/t1"}).out;
   auto owner_at = t1.find("\nowner ttl-");
@@ -393,7 +394,7 @@ BOOST_AUTO_TEST_CASE(drefctl_rm_ls_and_txn) {
     if (!gone)
       std::this_thread::sleep_for(10ms);
   }
-  BOOST_TEST(gone, "ks/t1 or ks/t2 still there a minute after their 5 s TTL");
+  BOOST_TEST(gone, "ks/t1 or ks/t2 still there a minute after their TTL of " << ttl);
   auto txn_too_short = at({"txn", "--set", "ks/t3=a", "--set", "ks/t4=b", "--ttl", "1ms"});
   BOOST_TEST(txn_too_short.code == 2, txn_too_short.err);
   BOOST_TEST(txn_too_short.err.find("TTL of 1 ms is refused") != std::string::npos,

@@ -45,6 +45,14 @@ std::size_t intact_record_at(std::string_view bytes, std::size_t at) {
   return wal::record_header_size + length;
 }
 
+// The first offset in [from, to) where an intact record starts; npos: none.
+std::size_t first_intact_record(std::string_view bytes, std::size_t from, std::size_t to) {
+  for (auto probe = from; probe < to; ++probe)
+    if (intact_record_at(bytes, probe) != 0)
+      return probe;
+  return std::string_view::npos;
+}
+
 bool all_zero(std::string_view bytes) {
   return bytes.find_first_not_of('\0') == std::string_view::npos;
 }
@@ -90,12 +98,7 @@ bool torn_in_zeros(std::string_view bytes, std::size_t at, std::size_t size) {
   for (auto start = (at + sector - 1) / sector * sector; start < end && !zero_sector;
        start += sector)
     zero_sector = all_zero(bytes.substr(start, sector));
-  if (!zero_sector)
-    return false;
-  for (auto probe = at + 1; probe < end; ++probe)
-    if (intact_record_at(bytes, probe) != 0)
-      return false;
-  return true;
+  return zero_sector && first_intact_record(bytes, at + 1, end) == std::string_view::npos;
 }
 
 result<void> pwrite_all(int fd, std::string_view bytes, std::uint64_t offset,
@@ -176,12 +179,11 @@ result<std::size_t> torn_bytes_at(const std::string& path, std::string_view view
   }
   // A short tail is torn only if nothing valid follows it: a length field
   // damaged into a huge one would otherwise hide every record after it.
-  for (std::size_t probe = at + 1; probe < view.size(); ++probe)
-    if (intact_record_at(view, probe) != 0)
-      return error{errc::corrupt_data,
-                   where + " (" + found.problem + ") is followed by a valid record at offset " +
-                       std::to_string(probe) +
-                       "; this is not a torn write, refusing to drop acknowledged data"};
+  if (auto probe = first_intact_record(view, at + 1, view.size()); probe != std::string_view::npos)
+    return error{errc::corrupt_data,
+                 where + " (" + found.problem + ") is followed by a valid record at offset " +
+                     std::to_string(probe) +
+                     "; this is not a torn write, refusing to drop acknowledged data"};
   return view.size() - at;
 }
 
