@@ -14,8 +14,12 @@ node_system_config::node_system_config(const config::node_config& node)
   net::configure(*this, node.tls, node.timeouts.heartbeat, node.network);
 }
 
-void node_system_config::one_scheduler_thread_per_core() {
-  set("scheduler.max-threads", std::max<std::size_t>(2, std::thread::hardware_concurrency()));
+void node_system_config::schedule_as_a_raft_member() {
+  set("scheduler.max-threads", std::max<std::size_t>(1, std::thread::hardware_concurrency() / 2));
+  // CAF polls 100 times, then 500 more (net::configure sets no sleep
+  // between those), before it waits on its condition variable.
+  set("work-stealing.aggressive-poll-attempts", std::size_t{10});
+  set("work-stealing.moderate-poll-attempts", std::size_t{10});
 }
 
 } // namespace dref

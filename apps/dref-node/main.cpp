@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
 
   dref::node_system_config sys_cfg{*cfg};
   if (cfg->backend == dref::config::backend_kind::raft)
-    sys_cfg.one_scheduler_thread_per_core();
+    sys_cfg.schedule_as_a_raft_member();
   caf::actor_system sys{sys_cfg};
   caf::actor node;
   std::uint16_t port = 0;

@@ -16,14 +16,18 @@ public:
 
   const config::node_config& node() const noexcept { return node_; }
 
-  // One CAF scheduler thread per core (at least 2) instead of CAF's
-  // minimum of 4, for a process whose actors never block a thread: a raft
-  // member (dref-node does this). Its extra threads only took turns and woke
-  // each other there. Not for other programs: the memory backend runs an
-  // actor's call in the actor's own thread under the store's lock, and its
-  // updates from actors halve with two threads (bench/README.md, "Scheduler
-  // threads: members and clients").
-  void one_scheduler_thread_per_core();
+  // CAF's scheduler sized for a process whose actors never block a thread:
+  // a raft member (dref-node calls this). Half the cores, at least one,
+  // instead of CAF's minimum of 4: under load a member also keeps the
+  // middleman's, the storage writer's and the HTTP gateway's threads busy,
+  // and more scheduler threads only took turns with those and woke each
+  // other. An idle scheduler thread polls a few times, not hundreds, before
+  // it sleeps, as spinning takes a core from those threads. Measured in
+  // bench/README.md ("Scheduler threads: members and clients", "One
+  // scheduler thread on two cores"). Not for other programs: the memory
+  // backend runs an actor's call in the actor's own thread under the store's
+  // lock, and its updates from actors halve with two threads.
+  void schedule_as_a_raft_member();
 
 private:
   config::node_config node_;
