@@ -66,19 +66,32 @@ topic_core::subscribe(std::uint64_t from_seq,
       std::nullopt);
   if (!sub || from_seq == 0)
     return sub;
-  std::lock_guard guard{reader->mutex};
-  reader->next = from_seq;
+  {
+    std::lock_guard guard{reader->mutex};
+    reader->next = from_seq;
+  }
+  // No lock across a read: the watch's events come on a thread of the actor
+  // system that answers the read, and one waiting here for the lock held
+  // that thread until the read timed out (every time where the system has
+  // one scheduler thread, as a raft member's has on two cores).
   for (;;) {
-    auto page = ctx->read(protocol::store_read{protocol::read_kind::topic, id, reader->next, 256},
-                          std::nullopt);
+    std::uint64_t next = 0;
+    {
+      std::lock_guard guard{reader->mutex};
+      next = reader->next;
+    }
+    auto page =
+        ctx->read(protocol::store_read{protocol::read_kind::topic, id, next, 256}, std::nullopt);
     if (!page)
       return std::move(page).error();
     auto& messages = std::get<protocol::topic_page>(*page).messages;
     if (messages.empty())
       break;
+    std::lock_guard guard{reader->mutex};
     for (const auto& m : messages)
       reader->offer(m.seq, m.message);
   }
+  std::lock_guard guard{reader->mutex};
   for (const auto& [seq, bytes] : reader->buffered)
     reader->offer(seq, bytes);
   reader->buffered.clear();
