@@ -3,6 +3,8 @@
 
 #include "dref/log.hpp"
 
+#include <pthread.h>
+
 namespace dref::gateway {
 
 dashboard_feed::dashboard_feed(std::function<std::string()> build, std::chrono::milliseconds period)
@@ -28,6 +30,9 @@ void dashboard_feed::add(const std::shared_ptr<outbox>& box) {
 }
 
 void dashboard_feed::run() {
+  // Named for `top -H` and perf (else it has the name of the thread that
+  // started it, often caf.multiplexer).
+  pthread_setname_np(pthread_self(), "dref.dashboard");
   std::unique_lock lock{mutex_};
   std::size_t served = 0; // boxes that already had a frame
   for (;;) {

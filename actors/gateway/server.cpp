@@ -17,6 +17,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <pthread.h>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -415,6 +416,9 @@ void server::on_socket_thread(std::function<void()> step) {
 void server::run() {
   accept();
   io_thread_ = std::thread{[this] {
+    // Named for `top -H` and perf (else it has the name of the thread that
+    // started it, often caf.multiplexer).
+    pthread_setname_np(pthread_self(), "dref.http");
     for (;;) {
       try {
         ioc_.run();

@@ -9,6 +9,7 @@
 #include <caf/mailbox_element.hpp>
 #include <caf/scheduled_actor.hpp>
 #include <caf/sec.hpp>
+#include <pthread.h>
 
 namespace dref::detail {
 
@@ -57,6 +58,9 @@ void request_deadlines::drop_answered() {
 }
 
 void request_deadlines::run() {
+  // Named for `top -H` and perf (else it has the name of the thread that
+  // started it, often caf.multiplexer).
+  pthread_setname_np(pthread_self(), "dref.deadlines");
   std::unique_lock lock{mutex_};
   for (;;) {
     // Until the soonest deadline, but no more often than granularity_: the

@@ -1,5 +1,6 @@
 #include "storage_writer.hpp"
 
+#include <pthread.h>
 #include <span>
 
 namespace dref::raft::node {
@@ -58,6 +59,9 @@ std::vector<storage_writer::completed> storage_writer::wait_all() {
 }
 
 void storage_writer::run() {
+  // Named for `top -H` and perf (else it has the name of the thread that
+  // started it, often caf.multiplexer).
+  pthread_setname_np(pthread_self(), "dref.wal");
   for (;;) {
     std::vector<job> batch;
     std::optional<result<void>> file_written;
@@ -233,6 +237,7 @@ void storage_writer::to_files_thread(std::function<void()> work) {
 }
 
 void storage_writer::run_files_thread() {
+  pthread_setname_np(pthread_self(), "dref.wal.files"); // see run()
   for (;;) {
     std::function<void()> work;
     {
